@@ -1,0 +1,46 @@
+# flowinsight: `make run` to try it on a sample, `make test` for the whole suite.
+# Both set up everything they need: a virtualenv in .venv and Graphviz's `dot`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE := samples/sage_pipeline
+OUT    := out
+
+.PHONY: setup dot run test typecheck unit test-live bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) dot
+
+# Graphviz draws SVG. Installed with the system package manager when we can (root or
+# passwordless sudo on Debian/Ubuntu); otherwise we say what to install.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "Graphviz's 'dot' is missing: install it (apt-get install graphviz, brew install graphviz or conda install graphviz)"; exit 1; fi; \
+	  echo "installing graphviz (dot) with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+run: setup
+	$(BIN)/flowinsight analyze $(SAMPLE)
+	@mkdir -p $(OUT)
+	$(BIN)/flowinsight export $(SAMPLE) -o $(OUT)/sage_pipeline.svg
+	@echo "wrote $(OUT)/sage_pipeline.svg"
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests --ignore=tests/live -q
+
+test: setup typecheck unit
+
+clean:
+	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache

@@ -1,0 +1,3 @@
+from flowinsight.cli import run
+
+run()

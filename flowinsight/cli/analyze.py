@@ -1,0 +1,26 @@
+"""`flowinsight analyze`: the everyday command — a summary and the tables, in the terminal."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from flowinsight.cli.common import load, session_options
+from flowinsight.render.table import all_tables, print_to
+
+
+@click.command()
+@session_options
+@click.option("--top", type=int, default=20, show_default=True,
+              help="Rows per table (0 for all).")
+def analyze(sessions: tuple[str, ...], job: str, strict: bool, top: int) -> None:
+    """Summarise a Ray session: jobs, nodes with call counts, call flows and data flows.
+
+    \b
+    Examples:
+      flowinsight analyze /tmp/ray/session_latest
+      flowinsight analyze samples/sage_pipeline --top 10
+      flowinsight analyze node1/ node2/ --job 01000000
+    """
+    result = load(sessions, job, strict)
+    print_to(Console(highlight=False), all_tables(result, top))

@@ -1,0 +1,43 @@
+"""`flowinsight export`: the graph in one format, to a file or to stdout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from flowinsight.cli.common import load, session_options, stdout_is_terminal
+from flowinsight.errors import UsageError
+from flowinsight.render import RenderOptions, guess_format, renderers
+
+
+@click.command()
+@session_options
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(renderers())), default=None,
+              help="Output format (default: from the -o file name, else json).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write here instead of stdout.")
+@click.option("--top", type=int, default=0, help="Rows per table for --format table (0: all).")
+def export(sessions: tuple[str, ...], job: str, strict: bool, fmt: str | None,
+           output: str | None, top: int) -> None:
+    """Write the call and data-flow graph as json, dot, svg, png or table.
+
+    \b
+    Examples:
+      flowinsight export samples/sage_pipeline --format json > graph.json
+      flowinsight export samples/nested_tasks -o graph.svg
+      flowinsight export /tmp/ray/session_latest --format dot | dot -Tpdf > graph.pdf
+    """
+    if fmt is None:
+        fmt = (guess_format(output) if output else None) or "json"
+    renderer = renderers()[fmt]
+    if output is None and renderer.binary and stdout_is_terminal():
+        raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
+    result = load(sessions, job, strict)
+    data = renderer.render(result, RenderOptions(top=top))
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        Path(output).write_bytes(data)

@@ -1,0 +1,1 @@
+"""The typed, frozen event model shared by the readers and the pipeline."""

@@ -1,0 +1,50 @@
+"""What reading a capture produced: the events, and an account of every file and skipped line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowinsight.model.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """One line that was not used, and why (for one-line diagnostics)."""
+
+    path: str
+    line: int
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The account of one event file."""
+
+    path: str  # relative to the argument it was found under, with that argument's name first
+    lines: int
+    events: int
+    skipped: tuple[tuple[str, int], ...]  # (reason, count), sorted by reason
+    ignored: tuple[tuple[str, int], ...]  # valid lines of kinds flowinsight does not use
+    truncated: bool  # ends in a cut-off line
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(n for _, n in self.skipped)
+
+    @property
+    def empty(self) -> bool:
+        return self.lines == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """Everything read from the inputs, in a deterministic order."""
+
+    events: tuple[Event, ...]
+    files: tuple[FileReport, ...]
+    examples: tuple[Skipped, ...]  # the first few skipped lines, to show the user
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(f.skipped_total for f in self.files)

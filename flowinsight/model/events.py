@@ -1,0 +1,172 @@
+"""Events: what the readers produce, normalised away from Ray's two file formats.
+
+Every id is lowercase hex ("" when absent or nil). Times keep the unit in their name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class TaskType(StrEnum):
+    NORMAL = "NORMAL_TASK"
+    ACTOR = "ACTOR_TASK"
+    ACTOR_CREATION = "ACTOR_CREATION_TASK"
+    DRIVER = "DRIVER_TASK"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    """A parsed function descriptor. `module` is "" when the source did not say."""
+
+    module: str
+    class_name: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A profile span of a task execution (`task:execute`, `task::<name>`, ...)."""
+
+    name: str
+    start_ns: int
+    end_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSubmitted:
+    """RAY_EVENT `task_submitted` (Flow Insight design, schema 2.1)."""
+
+    task_id: str
+    task_type: TaskType
+    parent_task_id: str
+    caller_actor_id: str
+    actor_id: str
+    job_id: str
+    time_ms: float | None
+    function: FunctionRef
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdate:
+    """One EXPORT_TASK line: a partial update of one task attempt (schema 4.1).
+
+    Fields of a part the line did not carry are None / "" / empty.
+    """
+
+    task_id: str
+    attempt: int
+    job_id: str
+    task_type: TaskType | None
+    function: FunctionRef | None
+    language: str
+    parent_task_id: str
+    actor_id: str
+    states: tuple[tuple[int, int], ...]  # (TaskStatus number, ns)
+    node_id: str
+    worker_id: str
+    worker_pid: int | None
+    error_type: str
+    error_message: str
+    component_type: str  # of the profile events: "worker", "driver" or ""
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPut:
+    """RAY_EVENT `object_put` (schema 2.2): an object came into being."""
+
+    event_id: str
+    object_id: str
+    task_id: str
+    actor_id: str
+    job_id: str
+    size_bytes: int | None
+    kind: str
+    arg_index: int | None
+    target_task_id: str
+    time_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectGet:
+    """RAY_EVENT `object_get` (schema 2.2): a task read an object."""
+
+    event_id: str
+    object_id: str
+    task_id: str
+    actor_id: str
+    job_id: str
+    kind: str
+    time_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FailureNote:
+    """A stock RAY_EVENT failure label (worker, driver, node death, OOM, fatal check)."""
+
+    event_id: str
+    label: str
+    message: str
+    severity: str
+    source_type: str
+    job_id: str
+    node_id: str
+    worker_id: str
+    pid: int | None
+    time_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActorUpdate:
+    """One EXPORT_ACTOR snapshot (schema 4.2)."""
+
+    actor_id: str
+    job_id: str
+    class_name: str
+    name: str
+    state: str
+    node_id: str
+    pid: int | None
+    is_detached: bool
+    death_cause: str
+    time_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobUpdate:
+    """One EXPORT_DRIVER_JOB snapshot."""
+
+    job_id: str
+    entrypoint: str
+    driver_pid: int | None
+    start_ms: int | None
+    end_ms: int | None
+    is_dead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUpdate:
+    """One EXPORT_NODE snapshot."""
+
+    node_id: str
+    address: str
+    is_head: bool
+    state: str
+    start_ms: int | None
+    end_ms: int | None
+    death_reason: str
+
+
+Event = (
+    TaskSubmitted
+    | TaskUpdate
+    | ObjectPut
+    | ObjectGet
+    | FailureNote
+    | ActorUpdate
+    | JobUpdate
+    | NodeUpdate
+)

@@ -1,0 +1,97 @@
+"""Ray id layouts (schema section 3): conversions and what an id's bytes reveal.
+
+Readers use these to normalise ids to lowercase hex; the pipeline uses them to infer
+facts a lossy capture no longer states (a task's job, actor, or an object's creator).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import lru_cache
+
+from flowinsight.model.events import TaskType
+
+JOB_HEX = 8
+ACTOR_HEX = 32
+TASK_HEX = 48
+OBJECT_HEX = 56
+
+
+@lru_cache(maxsize=1 << 16)
+def b64_to_hex(value: str) -> str:
+    """Standard base64 of raw bytes (the Export API's spelling) to lowercase hex.
+
+    Returns "" for an empty value; raises ValueError for text that is not base64.
+    """
+    if not value:
+        return ""
+    try:
+        return base64.b64decode(value, validate=True).hex()
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"not base64: {value[:40]!r}") from exc
+
+
+def is_nil(hex_id: str) -> bool:
+    """Empty and all-`ff` ids mean "none"."""
+    return not hex_id or hex_id.strip("f") == ""
+
+
+def normalize_hex(value: object) -> str:
+    """Lowercase hex id, or "" when the value is missing, nil or not hex."""
+    if not isinstance(value, str) or not value:
+        return ""
+    low = value.lower()
+    try:
+        bytes.fromhex(low)
+    except ValueError:
+        return ""
+    return "" if is_nil(low) else low
+
+
+def job_of_task(task_id: str) -> str:
+    """Every TaskID ends with its JobID."""
+    return task_id[-JOB_HEX:] if len(task_id) == TASK_HEX else ""
+
+
+def driver_task_id(job_id: str) -> str:
+    return "f" * (TASK_HEX - JOB_HEX) + job_id
+
+
+def is_driver_task(task_id: str) -> bool:
+    return len(task_id) == TASK_HEX and task_id[: TASK_HEX - JOB_HEX].strip("f") == ""
+
+
+def actor_of_task(task_id: str) -> str:
+    """The ActorID embedded in an actor task or actor creation task id, else ""."""
+    if len(task_id) != TASK_HEX or is_driver_task(task_id):
+        return ""
+    unique = task_id[16 : TASK_HEX - JOB_HEX]
+    if unique.strip("f") == "":
+        return ""  # a normal task: ff x 12 where the actor would be
+    return task_id[16:]
+
+
+def is_actor_creation_task(task_id: str) -> bool:
+    return bool(actor_of_task(task_id)) and task_id[:16].strip("f") == ""
+
+
+def creator_task_of_object(object_id: str) -> str:
+    """The first 24 bytes of an ObjectID are the TaskID that created it."""
+    return object_id[:TASK_HEX] if len(object_id) == OBJECT_HEX else ""
+
+
+def short(hex_id: str, n: int = 6) -> str:
+    """A short id for labels; the unique bytes lead in actor ids."""
+    return hex_id[:n]
+
+
+def infer_task_type(task_id: str) -> TaskType:
+    """A task's type from its id layout alone, for tasks whose definition was lost."""
+    if is_driver_task(task_id):
+        return TaskType.DRIVER
+    if is_actor_creation_task(task_id):
+        return TaskType.ACTOR_CREATION
+    if actor_of_task(task_id):
+        return TaskType.ACTOR
+    return TaskType.NORMAL

@@ -1,0 +1,52 @@
+"""Actor facts from EXPORT_ACTOR snapshots and from the tasks that name an actor's class."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from flowinsight.model.events import ActorUpdate, TaskType
+from flowinsight.pipeline.tasks import Task
+from flowinsight.result import Actor
+
+# Later states win when snapshots share a timestamp (the envelope has whole seconds only).
+_STATE_ORDER = {"DEPENDENCIES_UNREADY": 0, "PENDING_CREATION": 1, "ALIVE": 2, "RESTARTING": 3,
+                "DEAD": 4}
+
+
+def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
+                   actor_ids: Iterable[str]) -> dict[str, Actor]:
+    latest: dict[str, ActorUpdate] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for up in updates:
+        old = latest.get(up.actor_id)
+        if old is None or _rank(up) >= _rank(old):
+            latest[up.actor_id] = up
+        cls, name = names.get(up.actor_id, ("", ""))
+        names[up.actor_id] = (cls or up.class_name, name or up.name)
+    classes: dict[str, str] = {}
+    languages: dict[str, str] = {}
+    for task in tasks:
+        if task.actor_id and task.function is not None and task.function.class_name:
+            # the constructor's descriptor is the authority on the class
+            if task.task_type is TaskType.ACTOR_CREATION or task.actor_id not in classes:
+                classes[task.actor_id] = task.function.class_name
+        if task.actor_id and task.language:
+            languages.setdefault(task.actor_id, task.language)
+    actors = {}
+    for actor_id in sorted(set(actor_ids) | set(latest)):
+        snapshot = latest.get(actor_id)
+        cls, name = names.get(actor_id, ("", ""))
+        actors[actor_id] = Actor(
+            id=actor_id,
+            class_name=cls or classes.get(actor_id, "") or "(unknown)",
+            actor_name=name,
+            job_id=snapshot.job_id if snapshot else actor_id[-8:],
+            language=languages.get(actor_id, ""),
+            state=snapshot.state if snapshot else "",
+            detached=snapshot.is_detached if snapshot else False,
+        )
+    return actors
+
+
+def _rank(up: ActorUpdate) -> tuple[float, int]:
+    return (up.time_s or 0.0, _STATE_ORDER.get(up.state, -1))

@@ -1,0 +1,90 @@
+"""The call graph and the data-flow graph, from merged tasks and object events."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable, TypeVar
+
+from flowinsight.model.events import ObjectGet, ObjectPut
+from flowinsight.model.ids import creator_task_of_object
+from flowinsight.result import CallFlow, DataFlow
+
+NodeOf = Callable[[str], str]  # task id -> node id
+_Obj = TypeVar("_Obj", ObjectPut, ObjectGet)
+
+
+def call_flows(parents: Iterable[tuple[str, str]], node_of: NodeOf) -> tuple[CallFlow, ...]:
+    """One call per submitted task (a retry is an attempt, not a new call)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for task_id, parent in parents:
+        if parent:
+            counts[(node_of(parent), node_of(task_id))] += 1
+    return tuple(CallFlow(s, t, n) for (s, t), n in sorted(counts.items()))
+
+
+@dataclass(slots=True)
+class _Edge:
+    count: int = 0
+    bytes: int = 0
+    sized: int = 0
+    first_put_ms: float | None = None
+    last_get_ms: float | None = None
+
+
+def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
+               node_of: NodeOf) -> tuple[DataFlow, ...]:
+    """Every get is a transfer from the object's producer to the reader.
+
+    An object put more than once (a reference passed on) counts from its earliest put. A get
+    with no put still has a known producer (an object id begins with its creator's task id)
+    but an unknown size, which stays unknown rather than becoming 0.
+    """
+    first_put: dict[str, ObjectPut] = {}
+    for put in _unique(puts):
+        old = first_put.get(put.object_id)
+        if old is None or _earlier(put.time_ms, old.time_ms):
+            first_put[put.object_id] = put
+    edges: dict[tuple[str, str], _Edge] = {}
+    for get in _unique(gets):
+        source = first_put.get(get.object_id)
+        producer = source.task_id if source else creator_task_of_object(get.object_id)
+        if not producer:
+            continue
+        edge = edges.setdefault((node_of(producer), node_of(get.task_id)), _Edge())
+        edge.count += 1
+        if source is not None and source.size_bytes is not None:
+            edge.bytes += source.size_bytes
+            edge.sized += 1
+        if source is not None and _earlier(source.time_ms, edge.first_put_ms):
+            edge.first_put_ms = source.time_ms
+        if get.time_ms is not None and (edge.last_get_ms is None or get.time_ms > edge.last_get_ms):
+            edge.last_get_ms = get.time_ms
+    return tuple(_flow(s, t, e) for (s, t), e in sorted(edges.items()))
+
+
+def _flow(source: str, target: str, e: _Edge) -> DataFlow:
+    total = e.bytes if e.sized else None
+    rate = None
+    if total is not None and e.first_put_ms is not None and e.last_get_ms is not None:
+        span_s = (e.last_get_ms - e.first_put_ms) / 1000.0
+        if span_s > 0:
+            rate = total / span_s
+    return DataFlow(source, target, e.count, total, e.count - e.sized, rate)
+
+
+def _earlier(a: float | None, b: float | None) -> bool:
+    return a is not None and (b is None or a < b)
+
+
+def _unique(events: Iterable[_Obj]) -> list[_Obj]:
+    """The same line read from a rotated and a live file is one event (by event id)."""
+    seen: set[str] = set()
+    out = []
+    for ev in events:
+        if ev.event_id:
+            if ev.event_id in seen:
+                continue
+            seen.add(ev.event_id)
+        out.append(ev)
+    return out

@@ -1,0 +1,70 @@
+"""Node identity (schema 2.1): which graph node each task belongs to.
+
+An actor creation is the actor; an actor task is `<actor_id>.<method>`; a normal task is
+`<module>.<function>`; the driver is `main`. With several jobs, function and driver ids carry
+`@<job>` so that jobs are kept apart. A task whose definition was lost is placed by its id
+layout (schema 3) and named from its execution span where one survived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowinsight.model.events import TaskType
+from flowinsight.model.ids import actor_of_task, infer_task_type, job_of_task
+from flowinsight.pipeline.tasks import Task
+from flowinsight.result import NodeKind
+
+UNKNOWN = "(unknown)"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeKey:
+    kind: NodeKind
+    job_id: str
+    actor_id: str  # actors and methods
+    module: str
+    name: str  # method or function name; "" for an actor node
+
+
+def key_of(task_id: str, task: Task | None) -> NodeKey:
+    """The node of a task, from its record if there is one, else from its id alone."""
+    job = task.job_id if task is not None else job_of_task(task_id)
+    task_type = task.task_type if task is not None and task.task_type else infer_task_type(task_id)
+    function = task.function if task is not None else None
+    module = function.module if function is not None else ""
+    name = function.name if function is not None and function.name else UNKNOWN
+    if task_type is TaskType.DRIVER:
+        return NodeKey(NodeKind.DRIVER, job, "", "", "main")
+    actor = (task.actor_id if task is not None else "") or actor_of_task(task_id)
+    if task_type is TaskType.ACTOR_CREATION:
+        return NodeKey(NodeKind.ACTOR, job, actor, "", "")
+    if task_type is TaskType.ACTOR:
+        return NodeKey(NodeKind.METHOD, job, actor, "", name)
+    return NodeKey(NodeKind.FUNCTION, job, "", module, name)
+
+
+def node_id(key: NodeKey, multi_job: bool) -> str:
+    if key.kind is NodeKind.ACTOR:
+        return key.actor_id
+    if key.kind is NodeKind.METHOD:
+        return f"{key.actor_id}.{key.name}"
+    base = "main" if key.kind is NodeKind.DRIVER else ".".join(p for p in (key.module, key.name) if p)
+    return f"{base}@{key.job_id}" if multi_job else base
+
+
+def fill_modules(keys: dict[str, NodeKey]) -> dict[str, NodeKey]:
+    """A function seen both with and without its module (Export API names carry none) is one
+    function when exactly one module is known for that name in the job."""
+    modules: dict[tuple[str, str], set[str]] = {}
+    for key in keys.values():
+        if key.kind is NodeKind.FUNCTION and key.module:
+            modules.setdefault((key.job_id, key.name), set()).add(key.module)
+    out = {}
+    for task_id, key in keys.items():
+        if key.kind is NodeKind.FUNCTION and not key.module:
+            known = modules.get((key.job_id, key.name), set())
+            if len(known) == 1:
+                key = NodeKey(key.kind, key.job_id, "", next(iter(known)), key.name)
+        out[task_id] = key
+    return out

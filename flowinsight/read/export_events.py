@@ -1,0 +1,179 @@
+"""Export API lines of `logs/export_events` (schema section 4): base64 ids, string integers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowinsight.model.events import (
+    ActorUpdate,
+    Event,
+    JobUpdate,
+    NodeUpdate,
+    Span,
+    TaskType,
+    TaskUpdate,
+)
+from flowinsight.model.ids import b64_to_hex, infer_task_type, is_nil, job_of_task
+from flowinsight.read.descriptor import parse_descriptor
+from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, require
+
+_TASK_TYPES = {t.value: t for t in TaskType}
+# Profile spans that describe the task's own execution; the rest (submit_task, ray.get,
+# user spans) say nothing the graph needs.
+_TASK_SPANS = ("task:execute", "task:deserialize_arguments", "task:store_outputs")
+
+
+def _hex(value: Any) -> str:
+    try:
+        out = b64_to_hex(as_str(value))
+    except ValueError as exc:
+        raise BadLine("bad_value", str(exc)) from exc
+    return "" if is_nil(out) else out
+
+
+def parse_export_event(obj: dict[str, Any]) -> Event | str:
+    """One Export API object to an event, or the name of an ignored kind of line."""
+    source = as_str(obj.get("source_type"))
+    data = obj.get("event_data")
+    if not isinstance(data, dict):
+        raise BadLine("missing_field", "missing event_data")
+    time_s = as_float(obj.get("timestamp"))
+    if source == "EXPORT_TASK":
+        return _task(data)
+    if source == "EXPORT_ACTOR":
+        return _actor(data, time_s)
+    if source == "EXPORT_DRIVER_JOB":
+        return _job(data)
+    if source == "EXPORT_NODE":
+        return _node(data)
+    return f"source:{source or '(none)'}"
+
+
+def _task(d: dict[str, Any]) -> TaskUpdate:
+    task_id = require(_hex(d.get("task_id")), "task_id")
+    info = d.get("task_info")
+    task_type: TaskType | None = None
+    function = None
+    language = parent = actor = ""
+    if isinstance(info, dict):
+        type_name = as_str(info.get("type"))
+        task_type = _TASK_TYPES.get(type_name)
+        if task_type is None:
+            raise BadLine("bad_value", f"task type {type_name!r}")
+        function = parse_descriptor(as_str(info.get("func_or_class_name")), task_type)
+        language = as_str(info.get("language")).upper()
+        parent = _hex(info.get("parent_task_id"))
+        actor = _hex(info.get("actor_id"))
+    spans = _spans(as_dict(d.get("profile_events")).get("events"))
+    if function is None:
+        # The executor's `task::<name>` span names a task whose definition was lost.
+        for span in spans:
+            if span.name.startswith("task::"):
+                function = parse_descriptor(span.name[6:], infer_task_type(task_id))
+    updates = as_dict(d.get("state_updates"))
+    states = tuple(
+        sorted((_status(k), _ns(v)) for k, v in as_dict(updates.get("state_ts_ns")).items())
+    )
+    error = as_dict(updates.get("error_info"))
+    profile = as_dict(d.get("profile_events"))
+    return TaskUpdate(
+        task_id=task_id,
+        attempt=as_int(d.get("attempt_number")) or 0,
+        job_id=_hex(d.get("job_id")) or job_of_task(task_id),
+        task_type=task_type,
+        function=function,
+        language=language,
+        parent_task_id=parent,
+        actor_id=actor,
+        states=states,
+        node_id=_hex(updates.get("node_id")),
+        worker_id=_hex(updates.get("worker_id")),
+        worker_pid=as_int(updates.get("worker_pid")),
+        error_type=as_str(error.get("error_type")),
+        error_message=as_str(error.get("error_message")),
+        component_type=as_str(profile.get("component_type")),
+        spans=spans,
+    )
+
+
+def _status(key: str) -> int:
+    status = as_int(key)
+    if status is None or not 0 < status < 64:
+        raise BadLine("bad_value", f"task status {key!r}")
+    return status
+
+
+def _ns(value: Any) -> int:
+    ns = as_int(value)
+    if ns is None or ns < 0:
+        raise BadLine("bad_value", f"timestamp {value!r}")
+    return ns
+
+
+def _spans(events: Any) -> tuple[Span, ...]:
+    if events is None:
+        return ()
+    if not isinstance(events, list):
+        raise BadLine("bad_value", "profile events is not a list")
+    spans = []
+    for ev in events:
+        ev = as_dict(ev)
+        name = as_str(ev.get("event_name"))
+        if name in _TASK_SPANS or name.startswith("task::"):
+            spans.append(Span(name, _ns(ev.get("start_time")), _ns(ev.get("end_time"))))
+    return tuple(spans)
+
+
+def _actor(d: dict[str, Any], time_s: float | None) -> ActorUpdate:
+    actor_id = require(_hex(d.get("actor_id")), "actor_id")
+    death = d.get("death_cause")
+    return ActorUpdate(
+        actor_id=actor_id,
+        job_id=_hex(d.get("job_id")) or actor_id[-8:],
+        class_name=as_str(d.get("class_name")),
+        name=as_str(d.get("name")),
+        state=as_str(d.get("state")),
+        node_id=_hex(d.get("node_id")),
+        pid=as_int(d.get("pid")) or None,
+        is_detached=d.get("is_detached") is True,
+        death_cause=_death_cause(death),
+        time_s=time_s,
+    )
+
+
+def _death_cause(death: Any) -> str:
+    """The first message found in Ray's nested ActorDeathCause, or its context's name."""
+    if not isinstance(death, dict) or not death:
+        return ""
+    for context_name, context in sorted(death.items()):
+        if isinstance(context, dict):
+            for key in ("error_message", "reason_message", "reason"):
+                text = context.get(key)
+                if isinstance(text, str) and text:
+                    return text
+        return str(context_name)
+    return ""
+
+
+def _job(d: dict[str, Any]) -> JobUpdate:
+    return JobUpdate(
+        job_id=require(_hex(d.get("job_id")), "job_id"),
+        entrypoint=as_str(d.get("entrypoint")),
+        driver_pid=as_int(d.get("driver_pid")),
+        start_ms=as_int(d.get("start_time")) or None,
+        end_ms=as_int(d.get("end_time")) or None,
+        is_dead=d.get("is_dead") is True,
+    )
+
+
+def _node(d: dict[str, Any]) -> NodeUpdate:
+    death = as_dict(d.get("death_info"))
+    return NodeUpdate(
+        node_id=require(_hex(d.get("node_id")), "node_id"),
+        address=as_str(d.get("node_manager_address")),
+        is_head=d.get("is_head_node") is True,
+        state=as_str(d.get("state")),
+        start_ms=as_int(d.get("start_time_ms")) or None,
+        end_ms=as_int(d.get("end_time_ms")) or None,
+        death_reason=as_str(death.get("reason")),
+    )

@@ -1,0 +1,109 @@
+"""RAY_EVENT lines of `logs/events` (schema section 2), in both the C++ and Python spellings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowinsight.model.events import (
+    Event,
+    FailureNote,
+    FunctionRef,
+    ObjectGet,
+    ObjectPut,
+    TaskSubmitted,
+    TaskType,
+)
+from flowinsight.model.ids import job_of_task
+from flowinsight.read.descriptor import language_of_descriptor, parse_descriptor
+from flowinsight.read.fields import BadLine, as_dict, as_float, as_hex, as_int, as_str, require
+
+FAILURE_LABELS = frozenset(
+    {"RAY_WORKER_FAILURE", "RAY_DRIVER_FAILURE", "RAY_NODE_REMOVED", "Out of Memory",
+     "RAY_FATAL_CHECK_FAILED"}
+)
+_TASK_TYPES = {t.value: t for t in TaskType}
+
+
+def parse_ray_event(obj: dict[str, Any]) -> Event | str:
+    """One RAY_EVENT object to an event, or the name of an ignored kind of line."""
+    label = as_str(obj.get("label"))
+    fields = as_dict(obj.get("custom_fields"))
+    if label == "task_submitted":
+        return _task_submitted(fields)
+    if label == "object_put":
+        return _object_put(as_str(obj.get("event_id")), fields)
+    if label == "object_get":
+        return _object_get(as_str(obj.get("event_id")), fields)
+    if label in FAILURE_LABELS:
+        return _failure(label, obj, fields)
+    return f"label:{label or '(none)'}"
+
+
+def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
+    task_id = require(as_hex(f.get("task_id")) or as_hex(f.get("target_task_id")), "task_id")
+    type_name = as_str(f.get("task_type")).upper()
+    task_type = _TASK_TYPES.get(type_name)
+    if task_type is None:
+        raise BadLine("bad_value" if type_name else "missing_field", f"task_type {type_name!r}")
+    descriptor = as_str(f.get("descriptor"))
+    function = parse_descriptor(descriptor, task_type) if descriptor else FunctionRef("", "", "")
+    language = as_str(f.get("language")).upper() or language_of_descriptor(descriptor)
+    return TaskSubmitted(
+        task_id=task_id,
+        task_type=task_type,
+        parent_task_id=as_hex(f.get("src_task_id")),
+        caller_actor_id=as_hex(f.get("src_actor_id")),
+        actor_id=as_hex(f.get("target_actor_id")),
+        job_id=as_hex(f.get("job_id")) or job_of_task(task_id),
+        time_ms=as_float(f.get("timestamp_ms")),
+        function=function,
+        language=language,
+    )
+
+
+def _object_put(event_id: str, f: dict[str, Any]) -> ObjectPut:
+    task_id = require(as_hex(f.get("task_id")), "task_id")
+    size = as_int(f.get("size_bytes"))
+    if size is not None and size < 0:
+        raise BadLine("bad_value", f"negative size_bytes {size}")
+    return ObjectPut(
+        event_id=event_id,
+        object_id=require(as_hex(f.get("object_id")), "object_id"),
+        task_id=task_id,
+        actor_id=as_hex(f.get("actor_id")),
+        job_id=as_hex(f.get("job_id")) or job_of_task(task_id),
+        size_bytes=size,
+        kind=as_str(f.get("kind")),
+        arg_index=as_int(f.get("arg_index")),
+        target_task_id=as_hex(f.get("target_task_id")),
+        time_ms=as_float(f.get("timestamp_ms")),
+    )
+
+
+def _object_get(event_id: str, f: dict[str, Any]) -> ObjectGet:
+    task_id = require(as_hex(f.get("task_id")), "task_id")
+    return ObjectGet(
+        event_id=event_id,
+        object_id=require(as_hex(f.get("object_id")), "object_id"),
+        task_id=task_id,
+        actor_id=as_hex(f.get("actor_id")),
+        job_id=as_hex(f.get("job_id")) or job_of_task(task_id),
+        kind=as_str(f.get("kind")),
+        time_ms=as_float(f.get("timestamp_ms")),
+    )
+
+
+def _failure(label: str, obj: dict[str, Any], f: dict[str, Any]) -> FailureNote:
+    pid = obj.get("pid", obj.get("source_pid"))
+    return FailureNote(
+        event_id=as_str(obj.get("event_id")),
+        label=label,
+        message=as_str(obj.get("message")),
+        severity=as_str(obj.get("severity")),
+        source_type=as_str(obj.get("source_type")),
+        job_id=as_hex(f.get("job_id")),
+        node_id=as_hex(f.get("node_id")),
+        worker_id=as_hex(f.get("worker_id")),
+        pid=as_int(pid),
+        time_s=as_float(obj.get("timestamp")),
+    )

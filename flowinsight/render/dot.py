@@ -1,0 +1,110 @@
+"""`dot`: Graphviz source. Calls are solid edges labelled with counts; data flows are dashed
+edges labelled with bytes and speed; each actor is a cluster holding its methods; pen width
+grows with weight. Every string from a log is escaped for DOT."""
+
+from __future__ import annotations
+
+from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.labels import Labels
+from flowinsight.render.text import strip_control
+from flowinsight.render.units import human_bytes, human_rate
+from flowinsight.result import Node, NodeKind, Result
+
+_FILL = ("#ffffff", "#fff4e0", "#ffe4b8", "#ffcf8a", "#ffb65c")  # by share of calls
+_CALL = "#404040"
+_DATA = "#1f6fb2"
+
+
+def quote(text: str) -> str:
+    """A DOT double-quoted string: backslashes and quotes escaped, line breaks as \\n."""
+    text = strip_control(text.replace("\r\n", "\n"))
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def _label(*lines: str) -> str:
+    return quote("\n".join(lines))
+
+
+def _pen(value: float, top: float) -> str:
+    return f"{1.0 + 4.0 * (value / top if top > 0 else 0.0):.2f}"
+
+
+def _fill(node: Node, top: int) -> str:
+    if top <= 0 or node.calls <= 0:
+        return _FILL[0]
+    return _FILL[min(len(_FILL) - 1, 1 + int(3.999 * node.calls / top))]
+
+
+def render_dot(result: Result, options: RenderOptions) -> str:
+    labels = Labels(result)
+    nodes = {n.id: n for n in result.nodes}
+    top_calls = max((n.calls for n in result.nodes), default=0)
+    out = [
+        "digraph flowinsight {",
+        f"  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, labeljust=l, "
+        f"label={_label(*_title(result))}];",
+        '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, '
+        'fillcolor="#ffffff", color="#606060"];',
+        "  edge [fontname=Helvetica, fontsize=9];",
+    ]
+
+    def node_line(node: Node, indent: str) -> str:
+        text = [labels.short(node)]
+        if node.kind is NodeKind.ACTOR:
+            text = ["<init>" if node.language == "JAVA" else "__init__"]
+        if node.kind is NodeKind.FUNCTION and node.module:
+            text.append(node.module)
+        if node.kind is not NodeKind.DRIVER:
+            text.append(f"{node.calls} call{'s' if node.calls != 1 else ''}")
+        shape = ", shape=ellipse" if node.kind is NodeKind.DRIVER else ""
+        style = ', style="rounded,filled,dashed"' if node.inferred else ""
+        return (f'{indent}{quote(node.id)} [label={_label(*text)}{shape}{style}, '
+                f'fillcolor="{_fill(node, top_calls)}"];')
+
+    by_actor: dict[str, list[Node]] = {}
+    for node in result.nodes:
+        if node.actor_id:
+            by_actor.setdefault(node.actor_id, []).append(node)
+        else:
+            out.append(node_line(node, "  "))
+    for actor_id in sorted(by_actor):
+        out.append(f"  subgraph {quote('cluster_' + actor_id)} {{")
+        out.append(f"    label={quote(labels.actor(actor_id))};")
+        out.append('    style="rounded,filled"; fillcolor="#f4f7fb"; color="#9fb3c8";')
+        out.extend(node_line(n, "    ") for n in by_actor[actor_id])
+        out.append("  }")
+
+    top_count = max((c.count for c in result.call_flows), default=0)
+    for c in result.call_flows:
+        out.append(f"  {quote(c.source)} -> {quote(c.target)} [label={quote(str(c.count))}, "
+                   f"penwidth={_pen(c.count, top_count)}, color=\"{_CALL}\"];")
+    top_bytes = max((d.bytes or 0 for d in result.data_flows), default=0)
+    for d in result.data_flows:
+        size = human_bytes(d.bytes)
+        if d.unsized and d.bytes is not None:
+            size = f"≥ {size}"
+        text = [f"{d.count} × → {size}", human_rate(d.bytes_per_s)]
+        out.append(f"  {quote(d.source)} -> {quote(d.target)} [label={_label(*text)}, "
+                   f"style=dashed, color=\"{_DATA}\", fontcolor=\"{_DATA}\", "
+                   f"penwidth={_pen(d.bytes or 0, top_bytes)}];")
+    del nodes
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _title(result: Result) -> list[str]:
+    jobs = ", ".join(f"job {j.id}" + (f": {j.entrypoint}" if j.entrypoint else "")
+                     for j in result.jobs)
+    lines = [f"flowinsight — {jobs or 'no job recorded'}",
+             f"{result.tasks} task records, {len(result.call_flows)} call edges, "
+             f"{len(result.data_flows)} data edges"]
+    lines.extend(f"warning: {w}" for w in result.warnings)
+    return lines
+
+
+def render(result: Result, options: RenderOptions) -> bytes:
+    return render_dot(result, options).encode()
+
+
+RENDERER = Renderer("dot", (".dot", ".gv"), False, "Graphviz source", render)

@@ -1,0 +1,102 @@
+"""`json`: the Flow Insight design's graph structure (actors, methods, functions, callFlows,
+dataFlows) plus `schema_version` and a `summary`. Validated by `schema/flowinsight.schema.json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.units import human_rate
+from flowinsight.result import NodeKind, Result, SCHEMA_VERSION
+
+
+def to_document(result: Result) -> dict[str, Any]:
+    actors = {a.id: a for a in result.actors}
+    nodes = result.nodes
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "summary": _summary(result),
+        "actors": [
+            {
+                "id": n.id,
+                "name": actors[n.id].class_name if n.id in actors else n.name,
+                "actor_name": actors[n.id].actor_name if n.id in actors else "",
+                "language": n.language,
+                "jobId": n.job_id,
+                "state": actors[n.id].state if n.id in actors else "",
+                "detached": actors[n.id].detached if n.id in actors else False,
+                "calls": n.calls,
+                "inferred": n.inferred,
+            }
+            for n in nodes if n.kind is NodeKind.ACTOR
+        ],
+        "methods": [
+            {"id": n.id, "actorId": n.actor_id, "name": n.name, "language": n.language,
+             "calls": n.calls, "inferred": n.inferred}
+            for n in nodes if n.kind is NodeKind.METHOD
+        ],
+        "functions": [
+            {"id": n.id, "name": n.name, "module": n.module, "language": n.language,
+             "jobId": n.job_id, "calls": n.calls, "inferred": n.inferred}
+            for n in nodes if n.kind in (NodeKind.FUNCTION, NodeKind.DRIVER)
+        ],
+        "callFlows": [
+            {"source": c.source, "target": c.target, "count": c.count} for c in result.call_flows
+        ],
+        "dataFlows": [
+            {
+                "source": d.source,
+                "target": d.target,
+                "count": d.count,
+                "bytes": d.bytes,
+                "unsized": d.unsized,
+                "bytes_per_s": None if d.bytes_per_s is None else round(d.bytes_per_s, 1),
+                "speed": human_rate(d.bytes_per_s),
+            }
+            for d in result.data_flows
+        ],
+        "failureNotes": [
+            {"label": f.label, "message": f.message, "severity": f.severity,
+             "jobId": f.job_id, "nodeId": f.node_id, "workerId": f.worker_id, "pid": f.pid,
+             "time_s": f.time_s}
+            for f in result.failure_notes
+        ],
+    }
+
+
+def _summary(result: Result) -> dict[str, Any]:
+    read = result.read
+    ignored: dict[str, int] = {}
+    for f in read.files:
+        for kind, n in f.ignored:
+            ignored[kind] = ignored.get(kind, 0) + n
+    return {
+        "jobs": [
+            {"id": j.id, "entrypoint": j.entrypoint, "driver_pid": j.driver_pid,
+             "start_ms": j.start_ms, "end_ms": j.end_ms, "tasks": j.tasks}
+            for j in result.jobs
+        ],
+        "tasks": result.tasks,
+        "files": len(read.files),
+        "lines": read.lines,
+        "events": read.events,
+        "sources": list(result.sources),
+        "object_events": result.has_object_events,
+        "skipped": {
+            "total": read.skipped,
+            "by_reason": read.skipped_by_reason(),
+            "by_file": {f.path: dict(f.skipped) for f in read.files if f.skipped},
+        },
+        "ignored": dict(sorted(ignored.items())),
+        "truncated_files": [f.path for f in read.files if f.truncated],
+        "warnings": list(result.warnings),
+    }
+
+
+def render(result: Result, options: RenderOptions) -> bytes:
+    return orjson.dumps(to_document(result), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+RENDERER = Renderer("json", (".json",), False, "the graph as JSON (schema in the package)", render)

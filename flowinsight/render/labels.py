@@ -1,0 +1,51 @@
+"""Readable names for nodes: the class, the actor's own name where it has one, and a short id
+only where it is needed to tell instances of one class apart. Plain text: each renderer
+escapes for its own format."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flowinsight.model.ids import short
+from flowinsight.result import Node, NodeKind, Result
+
+
+class Labels:
+    def __init__(self, result: Result) -> None:
+        self.nodes = {n.id: n for n in result.nodes}
+        self.actors = {a.id: a for a in result.actors}
+        unnamed = Counter(a.class_name for a in result.actors if not a.actor_name)
+        self._actor: dict[str, str] = {}
+        for a in result.actors:
+            if a.actor_name:
+                self._actor[a.id] = f"{a.class_name} '{a.actor_name}'"
+            elif unnamed[a.class_name] > 1:
+                self._actor[a.id] = f"{a.class_name} #{short(a.id)}"
+            else:
+                self._actor[a.id] = a.class_name
+        self.multi_job = len({n.job_id for n in result.nodes}) > 1
+
+    def actor(self, actor_id: str) -> str:
+        return self._actor.get(actor_id, f"actor #{short(actor_id)}")
+
+    def node(self, node_id: str) -> str:
+        """The full label of a node, understandable on its own (tables, edges, Mermaid)."""
+        node = self.nodes.get(node_id)
+        if node is None:
+            return node_id
+        if node.kind is NodeKind.METHOD:
+            return f"{self.actor(node.actor_id)}.{node.name}"
+        if node.kind is NodeKind.ACTOR:
+            return self.actor(node.actor_id)
+        return self.short(node)
+
+    def short(self, node: Node) -> str:
+        """The label inside its context: a method within its actor's box, a function alone."""
+        if node.kind is NodeKind.METHOD:
+            return node.name
+        if node.kind is NodeKind.ACTOR:
+            return self.actor(node.actor_id)
+        if node.kind is NodeKind.DRIVER:
+            return f"main (job {node.job_id})" if self.multi_job else "main"
+        suffix = f" (job {node.job_id})" if self.multi_job else ""
+        return f"{node.name}{suffix}"

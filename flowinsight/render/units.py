@@ -1,0 +1,33 @@
+"""Fixed formatting of sizes, rates and durations, so that output is byte-identical."""
+
+from __future__ import annotations
+
+_UNITS = ("B", "kB", "MB", "GB", "TB")
+
+
+def human_bytes(n: float | None) -> str:
+    """Decimal units, three significant digits: 1_000_000 -> "1 MB", 12_500 -> "12.5 kB"."""
+    if n is None:
+        return "unknown"
+    value = float(n)
+    for unit in _UNITS:
+        if abs(value) < 1000 or unit == _UNITS[-1]:
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_rate(bytes_per_s: float | None) -> str:
+    return "unknown" if bytes_per_s is None else f"{human_bytes(bytes_per_s)}/s"
+
+
+def human_ms(ms: float | None) -> str:
+    if ms is None:
+        return "-"
+    if ms >= 1000:
+        return f"{ms / 1000:.3g} s"
+    if ms >= 1:
+        return f"{ms:.3g} ms"
+    return f"{ms * 1000:.3g} µs"
