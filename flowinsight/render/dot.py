@@ -16,8 +16,9 @@ _DATA = "#1f6fb2"
 
 
 def quote(text: str) -> str:
-    """A DOT double-quoted string: backslashes and quotes escaped, line breaks as \\n."""
-    text = strip_control(text.replace("\r\n", "\n"))
+    """A DOT double-quoted string: backslashes and quotes escaped, line breaks as \\n, and
+    `&` as `&amp;` because Graphviz decodes HTML entities even in plain labels."""
+    text = strip_control(text.replace("\r\n", "\n")).replace("&", "&amp;")
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
 

@@ -1,0 +1,121 @@
+"""The real command line, through `flowinsight` and `python -m flowinsight`."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, calls_by_label, cli, sample, validated
+from flowinsight import __version__
+
+SAGE = str(sample("sage_pipeline").relative_to(ROOT))
+ENTRIES = ["module", "script"]
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_export_json_to_stdout(entry: str) -> None:
+    proc = cli("export", SAGE, "--format", "json", entry=entry)
+    assert proc.returncode == 0, proc.stderr
+    doc = validated(proc.stdout)
+    assert calls_by_label(doc)[("source.put_packet", "map_0.put_packet")] == 40
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_analyze_prints_summary_and_tables(entry: str) -> None:
+    proc = cli("analyze", SAGE, entry=entry)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    for expected in ("job 01000000", "216 task records", "Nodes", "Call flows",
+                     "RayTask 'source'.put_packet", "Data flows: none recorded"):
+        assert expected in out
+
+
+def test_format_from_output_name(tmp_path: Path) -> None:
+    svg = tmp_path / "graph.svg"
+    proc = cli("export", SAGE, "-o", str(svg))
+    assert proc.returncode == 0, proc.stderr
+    ET.fromstring(svg.read_bytes())
+    dot = tmp_path / "graph.gv"
+    assert cli("export", SAGE, "-o", str(dot)).returncode == 0
+    assert dot.read_text().startswith("digraph flowinsight {")
+
+
+def test_default_format_is_json_and_output_is_identical_across_runs() -> None:
+    first = cli("export", SAGE)
+    second = cli("export", SAGE, "--format", "json")
+    assert first.returncode == 0 and first.stdout == second.stdout
+    validated(first.stdout)
+
+
+def test_missing_input_is_one_line_exit_2(tmp_path: Path) -> None:
+    proc = cli("export", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == f"flowinsight: error: {tmp_path / 'nope'}: no such file or directory\n"
+    empty = cli("analyze", str(tmp_path))
+    assert empty.returncode == 2
+    assert "no Ray event files found" in empty.stderr.decode()
+    assert len(empty.stderr.decode().splitlines()) == 1
+
+
+def test_bad_option_is_exit_2() -> None:
+    proc = cli("export", SAGE, "--format", "nope")
+    assert proc.returncode == 2
+    assert "Invalid value for '-f' / '--format'" in proc.stderr.decode()
+
+
+def test_skipped_lines_are_reported_and_strict_fails() -> None:
+    seed = "tests/data/seed_session"
+    proc = cli("export", seed)
+    assert proc.returncode == 0
+    err = proc.stderr.decode().splitlines()
+    assert err[-1] == "flowinsight: skipped 2 line(s) in 2 file(s); every valid event was used"
+    assert any("event_CORE_WORKER_100.log:4: skipped (not_json" in line for line in err)
+    assert any("event_CORE_WORKER_200.log:7: skipped (truncated" in line for line in err)
+    strict = cli("export", seed, "--strict")
+    assert strict.returncode == 2
+    assert strict.stderr.decode().splitlines()[-1] == (
+        "flowinsight: error: --strict: 2 line(s) could not be used")
+
+
+def test_binary_format_to_a_terminal_is_refused() -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "flowinsight", "export", SAGE, "--format", "png"],
+                          stdout=follower, stderr=subprocess.PIPE, cwd=ROOT, check=False)
+    os.close(follower)
+    os.close(leader)
+    assert proc.returncode == 2
+    assert b"is binary: give -o FILE" in proc.stderr
+
+
+def test_version() -> None:
+    for entry in ENTRIES:
+        proc = cli("--version", entry=entry)
+        assert proc.stdout.decode().strip() == f"flowinsight, version {__version__}"
+
+
+@pytest.mark.parametrize("command", ["analyze", "export"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    proc = cli(command, "--help")
+    assert proc.returncode == 0
+    text = proc.stdout.decode()
+    assert "Examples:" in text and f"flowinsight {command} " in text
+
+
+def test_main_help_documents_exit_codes() -> None:
+    text = cli("--help").stdout.decode()
+    assert "Exit codes: 0 ok, 1 a check failed, 2 usage or input error" in " ".join(text.split())
+
+
+def test_every_registered_command_is_in_readme() -> None:
+    from flowinsight.cli import cli as group
+
+    readme = (ROOT / "README.md").read_text()
+    for name in group.commands:
+        assert f"flowinsight {name}" in readme, name
