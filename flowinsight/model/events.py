@@ -131,7 +131,8 @@ class ActorUpdate:
     node_id: str
     pid: int | None
     is_detached: bool
-    death_cause: str
+    death_cause: str  # the message of Ray's ActorDeathCause, or ""
+    death_reason: str  # its context and reason, e.g. "actor_died_error_context:RAY_KILL"
     time_s: float | None
 
 

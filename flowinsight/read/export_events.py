@@ -137,6 +137,7 @@ def _actor(d: dict[str, Any], time_s: float | None) -> ActorUpdate:
         pid=as_int(d.get("pid")) or None,
         is_detached=d.get("is_detached") is True,
         death_cause=_death_cause(death),
+        death_reason=_death_reason(death),
         time_s=time_s,
     )
 
@@ -152,6 +153,16 @@ def _death_cause(death: Any) -> str:
                 if isinstance(text, str) and text:
                     return text
         return str(context_name)
+    return ""
+
+
+def _death_reason(death: Any) -> str:
+    """`<context>:<reason>`: which of Ray's death contexts applies, and its reason code."""
+    if not isinstance(death, dict):
+        return ""
+    for context_name, context in sorted(death.items()):
+        reason = context.get("reason") if isinstance(context, dict) else None
+        return f"{context_name}:{reason}" if isinstance(reason, str) and reason else context_name
     return ""
 
 
