@@ -19,6 +19,116 @@ class NodeKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Dist:
+    """A distribution of durations in milliseconds: exact percentiles (linear interpolation)."""
+
+    count: int
+    p50: float
+    p95: float
+    max: float
+    sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What the task attempts behind a node or a call edge did."""
+
+    tasks: int
+    attempts: int
+    failures: int  # failed attempts
+    retries: int  # attempts with attempt_number > 0
+    exec_ms: Dist | None
+    queue_ms: Dist | None
+
+
+NO_STATS = Stats(0, 0, 0, 0, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt of one task, as the timeline and the failure list need it. Times in ns."""
+
+    task_id: str
+    attempt: int
+    node: str  # graph node id
+    parent_task_id: str
+    status: str  # FINISHED, FAILED, or UNKNOWN when no final state was recorded
+    error_type: str
+    error_message: str
+    ray_node_id: str
+    worker_id: str
+    worker_pid: int | None
+    pending_ns: int | None  # first pending state (submission)
+    start_ns: int | None  # execution start (task:execute span, else RUNNING)
+    end_ns: int | None  # execution end (span end, else FINISHED/FAILED)
+
+    @property
+    def exec_ms(self) -> float | None:
+        if self.start_ns is None or self.end_ns is None or self.end_ns < self.start_ns:
+            return None
+        return (self.end_ns - self.start_ns) / 1e6
+
+    @property
+    def queue_ms(self) -> float | None:
+        if self.pending_ns is None or self.start_ns is None or self.start_ns < self.pending_ns:
+            return None  # unknown, or clocks of two nodes disagree
+        return (self.start_ns - self.pending_ns) / 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Something that failed, on the graph node it hit ("" when the capture cannot tell)."""
+
+    kind: str  # task, actor, worker, driver, node, oom, fatal
+    node: str
+    task_id: str
+    attempt: int | None
+    error_type: str
+    message: str  # the first line
+    time_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the session the capture holds."""
+
+    tasks: int
+    complete_tasks: int
+    without_definition: int
+    without_parent: int  # the caller's own record is missing
+    without_final_state: int  # attempts
+    without_execution: int  # attempts whose executor left no record
+    empty_files: int
+    truncated_files: int
+    skipped_lines: int
+
+    @property
+    def ratio(self) -> float:
+        return self.complete_tasks / self.tasks if self.tasks else 1.0
+
+    @property
+    def complete(self) -> bool:
+        return self.complete_tasks == self.tasks and not self.truncated_files \
+            and not self.skipped_lines
+
+
+@dataclass(frozen=True, slots=True)
+class PathStep:
+    node: str
+    task_id: str
+    exec_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPath:
+    """The longest chain of dependent executions of a job (caller waits on callee)."""
+
+    job_id: str
+    steps: tuple[PathStep, ...]
+    total_ms: float  # from the first step's start to the last end among the steps
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     id: str
     kind: NodeKind
@@ -29,6 +139,7 @@ class Node:
     language: str
     calls: int  # submissions received
     inferred: bool  # no definition was recorded for any of its tasks: named from ids and spans
+    stats: Stats = NO_STATS
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +158,8 @@ class CallFlow:
     source: str
     target: str
     count: int
+    stats: Stats = NO_STATS  # over the callee's attempts along this edge
+    per_s: float | None = None  # submissions per second over the edge's submission span
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +170,7 @@ class DataFlow:
     bytes: int | None  # sum over transfers of known size; None when no size is known
     unsized: int  # transfers whose size is unknown (a get without a put)
     bytes_per_s: float | None  # bytes over the span from the first put to the last get
+    latency_ms: Dist | None = None  # get time - put time, per transfer with both
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,4 +216,8 @@ class Result:
     tasks: int  # task records, the drivers' own included (as Ray counts them)
     sources: tuple[str, ...]  # which formats the capture held: "export_api", "ray_event"
     has_object_events: bool
+    attempts: tuple[Attempt, ...] = field(default=())
+    failures: tuple[Failure, ...] = field(default=())
+    coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
+    critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())

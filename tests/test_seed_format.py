@@ -94,5 +94,23 @@ def test_failure_labels_are_annotations() -> None:
 
 def test_job_filter_keeps_one_main() -> None:
     doc = json_of(SEED, job="02000000")
-    assert doc["callFlows"] == [{"source": "main", "target": "__main__.consume", "count": 2}]
+    assert [(c["source"], c["target"], c["count"]) for c in doc["callFlows"]] == [
+        ("main", "__main__.consume", 2)]
     assert doc["dataFlows"] == []
+
+
+def test_submission_rate_and_transfer_latency() -> None:
+    doc = json_of(SEED)
+    calls = {(c["source"], c["target"]): c for c in doc["callFlows"]}
+    # three submissions at +110, +111 and +112 ms: 3 over 2 ms
+    assert calls[("main@01000000", "__main__.consume@01000000")]["per_s"] == 1500.0
+    assert calls[("main@01000000", "Plus1@01000000")]["per_s"] is None  # one submission
+    flows = {(d["source"], d["target"]): d for d in doc["dataFlows"]}
+    # O1 put at +100 ms, read at +500, +600, +700 ms
+    assert flows[("main@01000000", "__main__.consume@01000000")]["latency_ms"] == {
+        "p50": 500.0, "p95": 590.0}
+    assert flows[("__main__.consume@01000000", "main@01000000")]["latency_ms"] is None
+    # no Export API events: the coverage counts what the format records
+    cov = doc["summary"]["coverage"]
+    assert (cov["tasks"], cov["complete_tasks"], cov["skipped_lines"], cov["complete"]) == (
+        16, 16, 2, False)

@@ -1,13 +1,14 @@
 """From a Capture to a Result: the steps, in order.
 
-1. select (`--job`)   2. merge tasks   3. node identity   4. call flows
-5. data flows         6. nodes, actors, jobs   7. read account and warnings
+1. select (`--job`, `--since/--until`)   2. merge tasks   3. node identity (`--group-by`)
+4. attempts and timings   5. call flows with stats   6. data flows with latency
+7. nodes, actors, jobs   8. failures, coverage, critical path   9. focus (`--focus`)
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture
 from flowinsight.model.events import (
@@ -18,33 +19,54 @@ from flowinsight.model.events import (
     ObjectGet,
     ObjectPut,
     TaskSubmitted,
-    TaskType,
-    TaskUpdate,
 )
-from flowinsight.model.ids import is_driver_task
+from flowinsight.model.ids import driver_task_id, is_driver_task
 from flowinsight.pipeline.actors import collect_actors
+from flowinsight.pipeline.coverage import coverage
+from flowinsight.pipeline.critical import critical_paths
+from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
 from flowinsight.pipeline.graph import call_flows, data_flows
 from flowinsight.pipeline.identity import NodeKey, fill_modules, key_of, node_id
+from flowinsight.pipeline.stats import rate, stats
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record, merge_tasks
-from flowinsight.result import Actor, FileSummary, Job, Node, NodeKind, Result
+from flowinsight.pipeline.timing import attempt_of
+from flowinsight.pipeline.views import focus, group_by_class, in_window
+from flowinsight.result import (
+    Actor,
+    Attempt,
+    CallFlow,
+    Coverage,
+    FileSummary,
+    Job,
+    Node,
+    NodeKind,
+    Result,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
     job: str = ""  # keep only this job (hex)
+    since_ns: int | None = None  # keep tasks active at or after this time
+    until_ns: int | None = None  # keep tasks active at or before this time
+    group_by: str = "instance"  # or "class": actor instances collapsed into their class
+    focus: str = ""  # a node (glob on its name or id) and its neighbours
 
 
 class _Identity:
     """Task id -> node id, remembering the key of every node it hands out."""
 
-    def __init__(self, tasks: dict[str, Task], multi_job: bool) -> None:
+    def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str]) -> None:
         self.tasks = tasks
         self.multi_job = multi_job
+        self.classes = classes  # actor id -> class, when grouping by class
         self.task_keys = fill_modules({tid: key_of(tid, t) for tid, t in tasks.items()})
         self.keys: dict[str, NodeKey] = {}
 
     def __call__(self, task_id: str) -> str:
         key = self.task_keys.get(task_id) or key_of(task_id, None)
+        if self.classes and key.actor_id:
+            key = group_by_class(key, self.classes)
         nid = node_id(key, self.multi_job)
         self.keys.setdefault(nid, key)
         return nid
@@ -53,38 +75,60 @@ class _Identity:
 def analyze(capture: Capture, options: Options = Options()) -> Result:
     events = select_job(capture.events, options.job)
     merged = merge_tasks(events)
-    tasks = {tid: t for tid, t in merged.items() if not is_driver_thread_record(t)}
+    tasks = {tid: t for tid, t in merged.items() if not is_driver_thread_record(t)
+             and in_window(t, options.since_ns, options.until_ns)}
     job_ids = {t.job_id for t in tasks.values()} | {
         e.job_id for e in events if isinstance(e, (JobUpdate, ObjectPut, ObjectGet))
     }
-    node_of = _Identity(tasks, multi_job=len(job_ids - {""}) > 1)
-    for tid in sorted(tasks):
-        node_of(tid)
+    actor_updates = [e for e in events if isinstance(e, ActorUpdate)]
+    classes = {}
+    if options.group_by == "class":
+        classes = {a.id: a.class_name for a in collect_actors(
+            actor_updates, tasks.values(), {t.actor_id for t in tasks.values() if t.actor_id}
+        ).values()}
+    node_of = _Identity(tasks, len(job_ids - {""}) > 1, classes)
+    attempts = tuple(
+        attempt_of(task, raw, node_of(tid))
+        for tid, task in sorted(tasks.items()) for _, raw in sorted(task.attempts.items())
+    )
 
-    calls = call_flows(((t.task_id, t.parent_task_id) for t in tasks.values()), node_of)
+    calls = _call_flows_with_stats(tasks, attempts, node_of)
     puts = [e for e in events if isinstance(e, ObjectPut)]
     gets = [e for e in events if isinstance(e, ObjectGet)]
     flows = data_flows(puts, gets, node_of)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
-    actors = collect_actors((e for e in events if isinstance(e, ActorUpdate)), tasks.values(),
-                            actor_ids)
+    actors = collect_actors(actor_updates, tasks.values(), actor_ids)
+    if classes:
+        actors = _class_actors(actors, node_of)
     read = FileSummary(capture.files, capture.examples, len(capture.events),
                        sum(f.lines for f in capture.files))
-    real_tasks = [t for t in tasks.values() if not is_driver_task(t.task_id)]
-    return Result(
-        jobs=_jobs(events, real_tasks),
-        nodes=_nodes(node_of, actors),
+    sources = _sources(events)
+    failures = tuple(
+        task_failures(attempts)
+        + [f for f in actor_failures(actor_updates) if f.node in actors or not classes]
+        + note_failures((e for e in events if isinstance(e, FailureNote)), list(attempts),
+                        lambda job: node_of(driver_task_id(job)))
+    )
+    cover = coverage(tasks, capture.files, "export_api" in sources)
+    result = Result(
+        jobs=_jobs(events, tasks),
+        nodes=_nodes(node_of, actors, attempts),
         actors=tuple(actors[a] for a in sorted(actors)),
         call_flows=calls,
         data_flows=flows,
         failure_notes=tuple(e for e in events if isinstance(e, FailureNote)),
         read=read,
         tasks=len(tasks),
-        sources=_sources(events),
+        sources=sources,
         has_object_events=bool(puts or gets),
-        warnings=_warnings(real_tasks, bool(puts or gets), read),
+        attempts=attempts,
+        failures=failures,
+        coverage=cover,
+        critical_paths=critical_paths(attempts, {t: tasks[t].job_id for t in tasks}),
+        warnings=_warnings(cover, bool(puts or gets), read, bool(tasks)),
     )
+    return focus(result, options.focus) if options.focus else result
 
 
 def select_job(events: tuple[Event, ...], job: str) -> tuple[Event, ...]:
@@ -95,7 +139,33 @@ def select_job(events: tuple[Event, ...], job: str) -> tuple[Event, ...]:
     return tuple(e for e in events if getattr(e, "job_id", "") in (job, ""))
 
 
-def _nodes(node_of: _Identity, actors: dict[str, Actor]) -> tuple[Node, ...]:
+def _call_flows_with_stats(tasks: dict[str, Task], attempts: tuple[Attempt, ...],
+                           node_of: _Identity) -> tuple[CallFlow, ...]:
+    by_task: dict[str, list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        by_task[a.task_id].append(a)
+    edge_attempts: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
+    edge_submits: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for t in tasks.values():
+        if not t.parent_task_id:
+            continue
+        edge = (node_of(t.parent_task_id), node_of(t.task_id))
+        edge_attempts[edge].extend(by_task.get(t.task_id, ()))
+        submitted = t.submit_ms
+        if submitted is None:
+            pending = [a.pending_ns for a in by_task.get(t.task_id, ()) if a.pending_ns]
+            submitted = min(pending) / 1e6 if pending else None
+        if submitted is not None:
+            edge_submits[edge].append(submitted)
+    return tuple(
+        replace(c, stats=stats(edge_attempts[(c.source, c.target)]),
+                per_s=rate(edge_submits[(c.source, c.target)]))
+        for c in call_flows(((t.task_id, t.parent_task_id) for t in tasks.values()), node_of)
+    )
+
+
+def _nodes(node_of: _Identity, actors: dict[str, Actor],
+           attempts: tuple[Attempt, ...]) -> tuple[Node, ...]:
     received: Counter[str] = Counter()
     defined: set[str] = set()
     languages: dict[str, str] = {}
@@ -109,6 +179,10 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor]) -> tuple[Node, ...]:
             received[nid] += 1
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
+    by_node: dict[str, list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        if not is_driver_task(a.task_id):
+            by_node[a.node].append(a)
     nodes = []
     for nid, key in node_of.keys.items():
         owner = actors.get(key.actor_id)
@@ -122,12 +196,29 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor]) -> tuple[Node, ...]:
             language=languages.get(nid, "") or (owner.language if owner else ""),
             calls=received[nid],
             inferred=nid not in defined and key.kind is not NodeKind.DRIVER,
+            stats=stats(by_node.get(nid, [])),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
 
 
-def _jobs(events: tuple[Event, ...], tasks: list[Task]) -> tuple[Job, ...]:
-    counts = Counter(t.job_id for t in tasks)
+def _class_actors(actors: dict[str, Actor], node_of: _Identity) -> dict[str, Actor]:
+    """With --group-by class, one actor entry per class, named after it."""
+    out: dict[str, Actor] = {}
+    for key in node_of.keys.values():
+        if key.actor_id and key.actor_id not in out:
+            members = [a for a in actors.values() if node_of.classes.get(a.id) and
+                       group_by_class(NodeKey(NodeKind.ACTOR, a.job_id, a.id, "", ""),
+                                      node_of.classes).actor_id == key.actor_id]
+            first = members[0] if members else None
+            out[key.actor_id] = Actor(key.actor_id, first.class_name if first else key.actor_id,
+                                      f"{len(members)} instances" if len(members) > 1 else
+                                      (first.actor_name if first else ""), key.job_id,
+                                      first.language if first else "", "", False)
+    return out
+
+
+def _jobs(events: tuple[Event, ...], tasks: dict[str, Task]) -> tuple[Job, ...]:
+    counts = Counter(t.job_id for t in tasks.values() if not is_driver_task(t.task_id))
     info: dict[str, JobUpdate] = {}
     for e in events:
         if isinstance(e, JobUpdate):
@@ -154,18 +245,24 @@ def _sources(events: tuple[Event, ...]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _warnings(tasks: list[Task], has_objects: bool, read: FileSummary) -> tuple[str, ...]:
+def _warnings(cover: Coverage, has_objects: bool, read: FileSummary,
+              has_tasks: bool) -> tuple[str, ...]:
     out = []
-    undefined = sum(1 for t in tasks if not t.defined)
-    if undefined:
-        out.append(f"{undefined} task(s) have no definition in the capture: placed by their ids")
+    if not cover.complete and cover.tasks:
+        missing = [f"{n} {what}" for n, what in (
+            (cover.without_definition, "without a definition"),
+            (cover.without_parent, "whose caller was never recorded"),
+            (cover.without_final_state, "attempts without a final state"),
+            (cover.without_execution, "attempts whose execution was not recorded"),
+            (cover.truncated_files, "truncated files"),
+            (cover.skipped_lines, "skipped lines"),
+        ) if n]
+        out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} task "
+                   f"records ({', '.join(missing)}); the graph may miss calls")
     if read.skipped:
         out.append(f"{read.skipped} line(s) skipped: " + ", ".join(
             f"{r} {n}" for r, n in read.skipped_by_reason().items()))
-    if tasks and not has_objects:
+    if has_tasks and not has_objects:
         out.append("no object events: data flow is unknown (stock Ray writes none; "
                    "record them with flowinsight.recorder)")
     return tuple(out)
-
-
-__all__ = ["Options", "analyze", "select_job", "TaskType", "TaskUpdate"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
 
 from flowinsight.model.events import ObjectGet, ObjectPut
 from flowinsight.model.ids import creator_task_of_object
+from flowinsight.pipeline.stats import dist
 from flowinsight.result import CallFlow, DataFlow
 
 NodeOf = Callable[[str], str]  # task id -> node id
@@ -30,6 +31,7 @@ class _Edge:
     sized: int = 0
     first_put_ms: float | None = None
     last_get_ms: float | None = None
+    latencies: list[float] = field(default_factory=list)
 
 
 def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
@@ -60,6 +62,8 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
             edge.first_put_ms = source.time_ms
         if get.time_ms is not None and (edge.last_get_ms is None or get.time_ms > edge.last_get_ms):
             edge.last_get_ms = get.time_ms
+        if source is not None and source.time_ms is not None and get.time_ms is not None:
+            edge.latencies.append(get.time_ms - source.time_ms)
     return tuple(_flow(s, t, e) for (s, t), e in sorted(edges.items()))
 
 
@@ -70,7 +74,7 @@ def _flow(source: str, target: str, e: _Edge) -> DataFlow:
         span_s = (e.last_get_ms - e.first_put_ms) / 1000.0
         if span_s > 0:
             rate = total / span_s
-    return DataFlow(source, target, e.count, total, e.count - e.sized, rate)
+    return DataFlow(source, target, e.count, total, e.count - e.sized, rate, dist(e.latencies))
 
 
 def _earlier(a: float | None, b: float | None) -> bool:

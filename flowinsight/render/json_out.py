@@ -9,12 +9,35 @@ import orjson
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.units import human_rate
-from flowinsight.result import NodeKind, Result, SCHEMA_VERSION
+from flowinsight.result import Dist, NodeKind, Result, SCHEMA_VERSION, Stats
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _dist(d: Dist | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {"count": d.count, "p50": _ms(d.p50), "p95": _ms(d.p95), "max": _ms(d.max),
+            "sum": _ms(d.sum)}
+
+
+def _stats(s: Stats) -> dict[str, Any]:
+    return {"tasks": s.tasks, "attempts": s.attempts, "failures": s.failures,
+            "retries": s.retries, "exec_ms": _dist(s.exec_ms), "queue_ms": _dist(s.queue_ms)}
 
 
 def to_document(result: Result) -> dict[str, Any]:
     actors = {a.id: a for a in result.actors}
     nodes = result.nodes
+    failures: dict[str, int] = {}
+    for f in result.failures:
+        failures[f.node] = failures.get(f.node, 0) + 1
+
+    def common(n: Any) -> dict[str, Any]:
+        return {"stats": _stats(n.stats), "failures": failures.get(n.id, 0)}
+
     return {
         "schema_version": SCHEMA_VERSION,
         "summary": _summary(result),
@@ -29,21 +52,24 @@ def to_document(result: Result) -> dict[str, Any]:
                 "detached": actors[n.id].detached if n.id in actors else False,
                 "calls": n.calls,
                 "inferred": n.inferred,
+                **common(n),
             }
             for n in nodes if n.kind is NodeKind.ACTOR
         ],
         "methods": [
             {"id": n.id, "actorId": n.actor_id, "name": n.name, "language": n.language,
-             "calls": n.calls, "inferred": n.inferred}
+             "calls": n.calls, "inferred": n.inferred, **common(n)}
             for n in nodes if n.kind is NodeKind.METHOD
         ],
         "functions": [
             {"id": n.id, "name": n.name, "module": n.module, "language": n.language,
-             "jobId": n.job_id, "calls": n.calls, "inferred": n.inferred}
+             "jobId": n.job_id, "calls": n.calls, "inferred": n.inferred, **common(n)}
             for n in nodes if n.kind in (NodeKind.FUNCTION, NodeKind.DRIVER)
         ],
         "callFlows": [
-            {"source": c.source, "target": c.target, "count": c.count} for c in result.call_flows
+            {"source": c.source, "target": c.target, "count": c.count, "stats": _stats(c.stats),
+             "per_s": None if c.per_s is None else round(c.per_s, 3)}
+            for c in result.call_flows
         ],
         "dataFlows": [
             {
@@ -54,6 +80,8 @@ def to_document(result: Result) -> dict[str, Any]:
                 "unsized": d.unsized,
                 "bytes_per_s": None if d.bytes_per_s is None else round(d.bytes_per_s, 1),
                 "speed": human_rate(d.bytes_per_s),
+                "latency_ms": None if d.latency_ms is None else
+                {"p50": _ms(d.latency_ms.p50), "p95": _ms(d.latency_ms.p95)},
             }
             for d in result.data_flows
         ],
@@ -63,11 +91,27 @@ def to_document(result: Result) -> dict[str, Any]:
              "time_s": f.time_s}
             for f in result.failure_notes
         ],
+        "failures": [
+            {"kind": f.kind, "node": f.node, "taskId": f.task_id, "attempt": f.attempt,
+             "error_type": f.error_type, "message": f.message, "time_s": f.time_s}
+            for f in result.failures
+        ],
+        "criticalPath": [
+            {"jobId": p.job_id, "total_ms": _ms(p.total_ms),
+             "steps": [{"node": s.node, "taskId": s.task_id, "exec_ms": _ms(s.exec_ms)}
+                       for s in p.steps]}
+            for p in result.critical_paths
+        ],
     }
 
 
 def _summary(result: Result) -> dict[str, Any]:
     read = result.read
+    c = result.coverage
+    by_type: dict[str, int] = {}
+    for failure in result.failures:
+        by_type[failure.error_type] = by_type.get(failure.error_type, 0) + 1
+    by_type = dict(sorted(by_type.items()))
     ignored: dict[str, int] = {}
     for f in read.files:
         for kind, n in f.ignored:
@@ -91,6 +135,20 @@ def _summary(result: Result) -> dict[str, Any]:
         },
         "ignored": dict(sorted(ignored.items())),
         "truncated_files": [f.path for f in read.files if f.truncated],
+        "coverage": {
+            "ratio": round(c.ratio, 4),
+            "complete": c.complete,
+            "tasks": c.tasks,
+            "complete_tasks": c.complete_tasks,
+            "without_definition": c.without_definition,
+            "without_parent": c.without_parent,
+            "without_final_state": c.without_final_state,
+            "without_execution": c.without_execution,
+            "empty_files": c.empty_files,
+            "truncated_files": c.truncated_files,
+            "skipped_lines": c.skipped_lines,
+        },
+        "failures": {"total": len(result.failures), "by_type": by_type},
         "warnings": list(result.warnings),
     }
 

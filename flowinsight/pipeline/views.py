@@ -1,0 +1,72 @@
+"""Views: steps that choose what the result shows (time window, grouping, focus)."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import replace
+
+from flowinsight.pipeline.identity import NodeKey
+from flowinsight.pipeline.tasks import Task
+from flowinsight.result import NodeKind, Result
+
+
+def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
+    """A task is in the window when any of its recorded times falls inside it; a task with no
+    time at all is kept (nothing says it is outside)."""
+    if since_ns is None and until_ns is None:
+        return True
+    times = [ns for a in task.attempts.values() for ns in a.states.values()]
+    times += [s.start_ns for a in task.attempts.values() for s in a.spans.values()]
+    if task.submit_ms is not None:
+        times.append(int(task.submit_ms * 1e6))
+    if not times:
+        return True
+    lo, hi = min(times), max(times)
+    return (since_ns is None or hi >= since_ns) and (until_ns is None or lo <= until_ns)
+
+
+def group_by_class(key: NodeKey, classes: dict[str, str]) -> NodeKey:
+    """An actor instance's node becomes its class's node: `<Class>` and `<Class>.<method>`."""
+    cls = classes.get(key.actor_id)
+    if not cls:
+        return key
+    return NodeKey(key.kind, key.job_id, f"class:{cls}", key.module, key.name)
+
+
+def focus(result: Result, pattern: str) -> Result:
+    """Keep the nodes whose id, name or actor name matches `pattern` (a glob; a plain word
+    matches as a substring), their direct callers, callees, producers and consumers."""
+    glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+    names = {a.id: (a.class_name, a.actor_name) for a in result.actors}
+
+    def matches(node_id: str) -> bool:
+        node = next((n for n in result.nodes if n.id == node_id), None)
+        texts = [node_id]
+        if node is not None:
+            texts.append(node.name)
+            cls, actor_name = names.get(node.actor_id, ("", ""))
+            texts += [cls, actor_name, f"{actor_name or cls}.{node.name}"]
+        return any(fnmatch.fnmatchcase(t, glob) for t in texts if t)
+
+    hits = {n.id for n in result.nodes if matches(n.id)}
+    pairs = [(c.source, c.target) for c in result.call_flows]
+    pairs += [(d.source, d.target) for d in result.data_flows]
+    keep = set(hits)
+    for source, target in pairs:
+        if source in hits or target in hits:
+            keep.update((source, target))
+    actor_ids = {n.actor_id for n in result.nodes if n.id in keep and n.actor_id}
+    keep.update(n.id for n in result.nodes if n.kind is NodeKind.ACTOR and n.id in actor_ids)
+    return replace(
+        result,
+        nodes=tuple(n for n in result.nodes if n.id in keep),
+        actors=tuple(a for a in result.actors if a.id in actor_ids),
+        call_flows=tuple(c for c in result.call_flows if c.source in keep and c.target in keep),
+        data_flows=tuple(d for d in result.data_flows if d.source in keep and d.target in keep),
+        attempts=tuple(a for a in result.attempts if a.node in keep),
+        failures=tuple(f for f in result.failures if f.node in keep),
+        critical_paths=tuple(p for p in result.critical_paths
+                             if any(s.node in keep for s in p.steps)),
+        warnings=(*result.warnings, f"focused on {pattern!r}: {len(hits)} matching node(s) "
+                                    "and their neighbours"),
+    )
