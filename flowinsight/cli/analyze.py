@@ -13,7 +13,8 @@ from flowinsight.render.table import all_tables, print_to
 @session_options
 @click.option("--top", type=int, default=20, show_default=True,
               help="Rows per table (0 for all).")
-def analyze(sessions: tuple[str, ...], job: str, strict: bool, top: int) -> None:
+def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
+            until: str | None, group_by: str, focus: str, top: int) -> None:
     """Summarise a Ray session: jobs, nodes with call counts, call flows and data flows.
 
     \b
@@ -21,6 +22,7 @@ def analyze(sessions: tuple[str, ...], job: str, strict: bool, top: int) -> None
       flowinsight analyze /tmp/ray/session_latest
       flowinsight analyze samples/sage_pipeline --top 10
       flowinsight analyze node1/ node2/ --job 01000000
+      flowinsight analyze samples/nested_tasks --group-by class --focus consume
     """
-    result = load(sessions, job, strict)
+    result = load(sessions, job, strict, since, until, group_by, focus)
     print_to(Console(highlight=False), all_tables(result, top))

@@ -24,6 +24,17 @@ SESSION_HELP = (
 
 def session_options(func: F) -> F:
     """SESSION... and the options that choose what is analysed."""
+    func = click.option("--focus", metavar="NAME", default="",
+                        help="Show a node (glob on its name or id) and its neighbours.")(func)
+    func = click.option("--group-by", type=click.Choice(["instance", "class"]),
+                        default="instance", show_default=True,
+                        help="Collapse actor instances into their class.")(func)
+    func = click.option("--until", metavar="TIME", default=None,
+                        help="Keep tasks active before TIME (seconds from the first event, "
+                             "or an ISO 8601 time).")(func)
+    func = click.option("--since", metavar="TIME", default=None,
+                        help="Keep tasks active after TIME (seconds from the first event, "
+                             "or an ISO 8601 time).")(func)
     func = click.option("--job", metavar="HEX", default="",
                         help="Keep one job (hex id such as 01000000).")(func)
     func = click.option("--strict", is_flag=True,
@@ -37,10 +48,47 @@ def warn(message: str) -> None:
     click.echo(f"flowinsight: {message}", err=True)
 
 
-def load(sessions: tuple[str, ...], job: str = "", strict: bool = False) -> Result:
+def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
+         since: str | None = None, until: str | None = None, group_by: str = "instance",
+         focus: str = "") -> Result:
     capture = read_capture(discover(sessions))
     report_skips(capture, strict)
-    return analyze(capture, Options(job=job))
+    origin = first_time_ns(capture) if (since or until) else 0
+    return analyze(capture, Options(job=job, since_ns=parse_time(since, origin, "--since"),
+                                    until_ns=parse_time(until, origin, "--until"),
+                                    group_by=group_by, focus=focus))
+
+
+def first_time_ns(capture: Capture) -> int:
+    """The session's first recorded time: the origin of relative --since/--until."""
+    from flowinsight.model.events import TaskSubmitted, TaskUpdate
+
+    times = [ns for e in capture.events if isinstance(e, TaskUpdate) for _, ns in e.states]
+    times += [int(e.time_ms * 1e6) for e in capture.events
+              if isinstance(e, TaskSubmitted) and e.time_ms is not None]
+    return min(times, default=0)
+
+
+def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
+    """Seconds after the first event ("2.5"), or an absolute ISO 8601 time (UTC if no zone)."""
+    if text is None:
+        return None
+    try:
+        return origin_ns + int(float(text) * 1e9)
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+
+    from flowinsight.errors import UsageError
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{option} {text!r}: give seconds from the first event (2.5) or an "
+                         "ISO 8601 time (2026-11-22T01:45:30)") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1e9)
 
 
 def report_skips(capture: Capture, strict: bool) -> None:

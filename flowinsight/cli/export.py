@@ -19,14 +19,17 @@ from flowinsight.render import RenderOptions, guess_format, renderers
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write here instead of stdout.")
 @click.option("--top", type=int, default=0, help="Rows per table for --format table (0: all).")
-def export(sessions: tuple[str, ...], job: str, strict: bool, fmt: str | None,
-           output: str | None, top: int) -> None:
+@click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
+def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
+           until: str | None, group_by: str, focus: str, fmt: str | None, output: str | None,
+           top: int, critical_path: bool) -> None:
     """Write the call and data-flow graph as json, dot, svg, png or table.
 
     \b
     Examples:
       flowinsight export samples/sage_pipeline --format json > graph.json
-      flowinsight export samples/nested_tasks -o graph.svg
+      flowinsight export samples/nested_tasks -o graph.svg --critical-path
+      flowinsight export samples/lattice_workflow --format trace -o trace.json
       flowinsight export /tmp/ray/session_latest --format dot | dot -Tpdf > graph.pdf
     """
     if fmt is None:
@@ -34,8 +37,8 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, fmt: str | None,
     renderer = renderers()[fmt]
     if output is None and renderer.binary and stdout_is_terminal():
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
-    result = load(sessions, job, strict)
-    data = renderer.render(result, RenderOptions(top=top))
+    result = load(sessions, job, strict, since, until, group_by, focus)
+    data = renderer.render(result, RenderOptions(top=top, critical=critical_path))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

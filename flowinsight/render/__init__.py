@@ -14,6 +14,7 @@ from flowinsight.result import Result
 class RenderOptions:
     width: int = 120  # terminal tables
     top: int = 0  # 0: all rows
+    critical: bool = False  # highlight the critical path (dot, svg, png)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +27,10 @@ class Renderer:
 
 
 def _registry() -> dict[str, Renderer]:
-    from flowinsight.render import dot, json_out, svg, table
+    from flowinsight.render import dot, json_out, svg, table, trace
 
-    renderers = [json_out.RENDERER, dot.RENDERER, svg.RENDERER, svg.PNG_RENDERER, table.RENDERER]
+    renderers = [json_out.RENDERER, dot.RENDERER, svg.RENDERER, svg.PNG_RENDERER, table.RENDERER,
+                 trace.RENDERER]
     return {r.name: r for r in renderers}
 
 
@@ -39,7 +41,6 @@ def renderers() -> dict[str, Renderer]:
 def guess_format(path: str) -> str | None:
     """The format whose extension the output file name ends with."""
     name = PurePath(path).name.lower()
-    for renderer in _registry().values():
-        if any(name.endswith(ext) for ext in renderer.extensions):
-            return renderer.name
-    return None
+    matches = [(len(ext), r.name) for r in _registry().values() for ext in r.extensions
+               if name.endswith(ext)]
+    return max(matches)[1] if matches else None  # the longest: x.trace.json is a trace

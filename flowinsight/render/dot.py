@@ -7,12 +7,14 @@ from __future__ import annotations
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.render.units import human_bytes, human_rate
+from flowinsight.render.units import human_bytes, human_ms, human_rate
 from flowinsight.result import Node, NodeKind, Result
 
 _FILL = ("#ffffff", "#fff4e0", "#ffe4b8", "#ffcf8a", "#ffb65c")  # by share of calls
 _CALL = "#404040"
 _DATA = "#1f6fb2"
+_FAILED = "#c0392b"
+_CRITICAL = "#d35400"
 
 
 def quote(text: str) -> str:
@@ -39,8 +41,17 @@ def _fill(node: Node, top: int) -> str:
 
 def render_dot(result: Result, options: RenderOptions) -> str:
     labels = Labels(result)
-    nodes = {n.id: n for n in result.nodes}
     top_calls = max((n.calls for n in result.nodes), default=0)
+    failed: dict[str, int] = {}
+    for f in result.failures:
+        failed[f.node] = failed.get(f.node, 0) + 1
+    critical_nodes: set[str] = set()
+    critical_edges: set[tuple[str, str]] = set()
+    if options.critical:
+        for path in result.critical_paths:
+            ids = [s.node for s in path.steps]
+            critical_nodes.update(ids)
+            critical_edges.update(zip(ids, ids[1:]))
     out = [
         "digraph flowinsight {",
         f"  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, labeljust=l, "
@@ -58,10 +69,19 @@ def render_dot(result: Result, options: RenderOptions) -> str:
             text.append(node.module)
         if node.kind is not NodeKind.DRIVER:
             text.append(f"{node.calls} call{'s' if node.calls != 1 else ''}")
-        shape = ", shape=ellipse" if node.kind is NodeKind.DRIVER else ""
-        style = ', style="rounded,filled,dashed"' if node.inferred else ""
-        return (f'{indent}{quote(node.id)} [label={_label(*text)}{shape}{style}, '
-                f'fillcolor="{_fill(node, top_calls)}"];')
+        if node.stats.exec_ms is not None and node.kind is not NodeKind.DRIVER:
+            text.append(f"p50 {human_ms(node.stats.exec_ms.p50)}")
+        attrs = [f'fillcolor="{_fill(node, top_calls)}"']
+        if node.kind is NodeKind.DRIVER:
+            attrs.append("shape=ellipse")
+        if node.inferred:
+            attrs.append('style="rounded,filled,dashed"')
+        if failed.get(node.id):
+            text.append(f"{failed[node.id]} failed")
+            attrs += [f'color="{_FAILED}"', f'fontcolor="{_FAILED}"', "penwidth=2.5"]
+        elif node.id in critical_nodes:
+            attrs += [f'color="{_CRITICAL}"', "penwidth=2.5"]
+        return f'{indent}{quote(node.id)} [label={_label(*text)}, {", ".join(attrs)}];'
 
     by_actor: dict[str, list[Node]] = {}
     for node in result.nodes:
@@ -78,8 +98,9 @@ def render_dot(result: Result, options: RenderOptions) -> str:
 
     top_count = max((c.count for c in result.call_flows), default=0)
     for c in result.call_flows:
+        color = _CRITICAL if (c.source, c.target) in critical_edges else _CALL
         out.append(f"  {quote(c.source)} -> {quote(c.target)} [label={quote(str(c.count))}, "
-                   f"penwidth={_pen(c.count, top_count)}, color=\"{_CALL}\"];")
+                   f"penwidth={_pen(c.count, top_count)}, color=\"{color}\"];")
     top_bytes = max((d.bytes or 0 for d in result.data_flows), default=0)
     for d in result.data_flows:
         size = human_bytes(d.bytes)
@@ -89,7 +110,6 @@ def render_dot(result: Result, options: RenderOptions) -> str:
         out.append(f"  {quote(d.source)} -> {quote(d.target)} [label={_label(*text)}, "
                    f"style=dashed, color=\"{_DATA}\", fontcolor=\"{_DATA}\", "
                    f"penwidth={_pen(d.bytes or 0, top_bytes)}];")
-    del nodes
     out.append("}")
     return "\n".join(out) + "\n"
 

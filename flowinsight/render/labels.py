@@ -14,10 +14,13 @@ class Labels:
     def __init__(self, result: Result) -> None:
         self.nodes = {n.id: n for n in result.nodes}
         self.actors = {a.id: a for a in result.actors}
-        unnamed = Counter(a.class_name for a in result.actors if not a.actor_name)
+        unnamed = Counter(a.class_name for a in result.actors
+                          if not a.actor_name and not a.id.startswith("class:"))
         self._actor: dict[str, str] = {}
         for a in result.actors:
-            if a.actor_name:
+            if a.id.startswith("class:"):  # --group-by class: one node per class
+                self._actor[a.id] = a.class_name + (f" ({a.actor_name})" if a.actor_name else "")
+            elif a.actor_name:
                 self._actor[a.id] = f"{a.class_name} '{a.actor_name}'"
             elif unnamed[a.class_name] > 1:
                 self._actor[a.id] = f"{a.class_name} #{short(a.id)}"

@@ -1,0 +1,94 @@
+"""The Chrome trace (structure checked here; tests/trace loads it in a real trace engine) and
+the view steps: --job, --since/--until, --group-by class, --focus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from conftest import CAPTURES, calls_by_label, cli, json_of, render, result_of, sample
+from flowinsight.pipeline import Options, analyze
+from flowinsight.read import discover, read_capture
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_trace_has_one_slice_per_executed_attempt(name: str) -> None:
+    result = result_of(sample(name))
+    events = orjson.loads(render(result, "trace"))["traceEvents"]
+    slices = [e for e in events if e["ph"] == "X"]
+    executed = [a for a in result.attempts if a.exec_ms is not None]
+    assert sorted((s["args"]["task_id"], s["args"]["attempt"]) for s in slices) == sorted(
+        (a.task_id, a.attempt) for a in executed)
+    named = {(e["pid"], e["tid"]) for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert {(s["pid"], s["tid"]) for s in slices} <= named
+    starts = [e["id"] for e in events if e["ph"] == "s"]
+    ends = [e["id"] for e in events if e["ph"] == "f"]
+    assert sorted(starts) == sorted(ends) and len(set(starts)) == len(starts)
+    assert all(isinstance(e["pid"], int) and isinstance(e["tid"], int) for e in events)
+
+
+def test_trace_marks_the_failure_and_names_methods() -> None:
+    events = orjson.loads(render(result_of(sample("lattice_workflow")), "trace"))["traceEvents"]
+    failed = [e for e in events if e["ph"] == "X" and e["args"]["status"] == "FAILED"]
+    assert [(e["name"], e["args"]["error"], e["cname"]) for e in failed] == [
+        ("run_code_task", "TASK_EXECUTION_EXCEPTION", "terrible")]
+    assert [e["name"] for e in events if e["ph"] == "i"] == ["failed: TASK_EXECUTION_EXCEPTION"]
+    sage = orjson.loads(render(result_of(sample("sage_pipeline")), "trace"))["traceEvents"]
+    names = {e["name"] for e in sage if e["ph"] == "X"}
+    assert {"RayTask.put_packet", "RayTask.__init__", "RayTask.connect", "main"} <= names
+    # queue time: one async begin/end pair per attempt that waited
+    begins = [e for e in sage if e["ph"] == "b"]
+    assert begins and all(e["name"].startswith("queued: ") for e in begins)
+
+
+def test_group_by_class_collapses_instances() -> None:
+    capture = read_capture(discover([str(sample("nested_tasks"))]))
+    result = analyze(capture, Options(group_by="class"))
+    calls = {(c.source, c.target): c.count for c in result.call_flows}
+    assert calls[("class:Stage.put_packet", "class:Stage.put_packet")] == 10
+    assert calls[("main", "class:Stage")] == 3
+    assert [(a.id, a.class_name, a.actor_name) for a in result.actors] == [
+        ("class:Stage", "Stage", "3 instances")]
+
+
+def test_focus_keeps_a_node_and_its_neighbours() -> None:
+    capture = read_capture(discover([str(sample("nested_tasks"))]))
+    result = analyze(capture, Options(focus="produce"))
+    assert {n.id for n in result.nodes} == {"produce", "parent"}
+    assert [(c.source, c.target, c.count) for c in result.call_flows] == [("parent", "produce", 3)]
+
+
+def test_time_window() -> None:
+    capture = read_capture(discover([str(sample("lattice_workflow"))]))
+    full = analyze(capture)
+    submits = sorted(a.pending_ns for a in full.attempts
+                     if a.pending_ns and a.node == "run_code_task")
+    # the tasks run one after another: from the 4th submission on, the 4th and 5th and the
+    # batches remain
+    late = analyze(capture, Options(since_ns=submits[3]))
+    counts = {(c.source, c.target): c.count for c in late.call_flows}
+    assert counts == {("main", "run_code_task"): 2, ("main", "_run_batch_task"): 3}
+
+
+def test_cli_views_and_trace_file(tmp_path: Path) -> None:
+    out = tmp_path / "t.trace.json"
+    proc = cli("export", "samples/lattice_workflow", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "traceEvents" in orjson.loads(out.read_bytes())
+    proc = cli("export", "samples/lattice_workflow", "--since", "0.39")
+    assert proc.returncode == 0, proc.stderr
+    assert sum(c["count"] for c in orjson.loads(proc.stdout)["callFlows"]) < 8
+    bad = cli("export", "samples/lattice_workflow", "--since", "yesterday")
+    assert bad.returncode == 2 and b"--since 'yesterday'" in bad.stderr
+    focus = cli("export", "samples/sage_pipeline", "--focus", "sink")
+    doc = orjson.loads(focus.stdout)
+    assert {a["actor_name"] for a in doc["actors"]} == {"sink", "map_0", "map_1"}
+    assert calls_by_label(doc)[("map_0.put_packet", "sink.put_packet")] == 40
+    crit = cli("export", "samples/sage_pipeline", "--format", "dot", "--critical-path")
+    assert crit.stdout.count(b'color="#d35400"') >= 4  # 3 critical edges + highlighted nodes
+
+
+def test_job_option_on_real_capture() -> None:
+    assert json_of(sample("sage_pipeline"), job="02000000")["callFlows"] == []
