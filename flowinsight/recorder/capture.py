@@ -1,0 +1,102 @@
+"""Learning sizes without serialising twice: Ray serialises every argument, return value and put
+through SerializationContext.serialize; the recorder wraps it and hands each result to the
+"sink" the current thread has open (a submission, a ray.put or a task's return values).
+The size is Ray's own: serialized data plus metadata bytes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from flowinsight.recorder.emitter import EMITTER, now_ms
+from flowinsight.recorder.events import ObjectPut, Site
+from flowinsight.recorder.ids import return_object_id
+from flowinsight.recorder.safety import guarded
+
+
+class Sink(Protocol):
+    def take(self, serialized: Any) -> None: ...
+
+
+def serialized_size(serialized: Any) -> int:
+    return int(serialized.total_bytes) + len(serialized.metadata or b"")
+
+
+class SizeList:
+    """Sizes of the arguments Ray serialises during one submission, in order."""
+
+    __slots__ = ("sizes",)
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def take(self, serialized: Any) -> None:
+        self.sizes.append(serialized_size(serialized))
+
+
+class SingleSize:
+    """The size of the one value a ray.put serialises."""
+
+    __slots__ = ("size",)
+
+    def __init__(self) -> None:
+        self.size: int | None = None
+
+    def take(self, serialized: Any) -> None:
+        if self.size is None:
+            self.size = serialized_size(serialized)
+
+
+class ReturnValues:
+    """Open from the end of a task's execution: each serialisation is its next return value,
+    whose id Ray derives from the task id (returns are numbered from 1)."""
+
+    __slots__ = ("task_id", "site", "position")
+
+    def __init__(self, site: Site) -> None:
+        self.task_id = site.task_id
+        self.site = site
+        self.position = 0
+
+    def take(self, serialized: Any) -> None:
+        self._record(serialized)
+
+    @guarded(None)
+    def _record(self, serialized: Any) -> None:
+        object_id = return_object_id(self.task_id, self.position)
+        self.position += 1
+        size = serialized_size(serialized)
+        EMITTER.emit(ObjectPut(object_id, self.site, size, "return", now_ms()))
+
+
+class ThreadState(threading.local):
+    sink: Sink | None = None
+    in_get: bool = False
+    pending_args: Any = None
+    awaited: tuple[str, int | None] | None = None
+
+
+TLS = ThreadState()
+
+
+def wrap_serialize(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def serialize(self: Any, value: Any) -> Any:
+        sink = TLS.sink
+        if sink is None:
+            return original(self, value)
+        # Serialisations nested inside this one (a __reduce__ calling ray.put) are not ours.
+        TLS.sink = None
+        try:
+            serialized = original(self, value)
+        finally:
+            TLS.sink = sink
+        _hand_over(sink, serialized)
+        return serialized
+
+    return serialize
+
+
+@guarded(None)
+def _hand_over(sink: Sink, serialized: Any) -> None:
+    sink.take(serialized)

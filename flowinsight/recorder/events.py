@@ -1,0 +1,109 @@
+"""The three events the recorder writes, as typed values (the schema's sections 2.1 and 2.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+TaskType = Literal["NORMAL_TASK", "ACTOR_TASK", "ACTOR_CREATION_TASK"]
+PutKind = Literal["arg", "return", "put"]
+GetKind = Literal["arg", "get"]
+FieldValue = str | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where an event happens: the task, its actor ("" for none) and its job, all hex."""
+
+    task_id: str
+    actor_id: str
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSubmitted:
+    label: ClassVar[str] = "task_submitted"
+
+    task_id: str
+    task_type: TaskType
+    caller: Site
+    target_actor_id: str
+    descriptor: str
+    language: str
+    timestamp_ms: int
+
+    def custom_fields(self) -> dict[str, FieldValue]:
+        return {
+            "task_id": self.task_id,
+            "task_type": self.task_type,
+            "src_task_id": self.caller.task_id,
+            "target_task_id": self.task_id,
+            "src_actor_id": self.caller.actor_id,
+            "target_actor_id": self.target_actor_id,
+            "job_id": self.caller.job_id,
+            "timestamp_ms": self.timestamp_ms,
+            "descriptor": self.descriptor,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPut:
+    """An object came into being in `sender`'s context. size_bytes None means unknown."""
+
+    label: ClassVar[str] = "object_put"
+
+    object_id: str
+    sender: Site
+    size_bytes: int | None
+    kind: PutKind
+    timestamp_ms: int
+    arg_index: int | None = None
+    target_task_id: str = ""
+
+    def custom_fields(self) -> dict[str, FieldValue]:
+        fields: dict[str, FieldValue] = {
+            "object_id": self.object_id,
+            "task_id": self.sender.task_id,
+            "actor_id": self.sender.actor_id,
+            "job_id": self.sender.job_id,
+            "size_bytes": self.size_bytes,
+            "kind": self.kind,
+            "timestamp_ms": self.timestamp_ms,
+        }
+        if self.kind == "arg":
+            fields["arg_index"] = self.arg_index
+            fields["target_task_id"] = self.target_task_id
+        return fields
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectGet:
+    """`receiver` read an object. size_bytes and arg_index go beyond the schema: the size the
+    reader saw (so a lost put still leaves a size) and, for arguments, the position."""
+
+    label: ClassVar[str] = "object_get"
+
+    object_id: str
+    receiver: Site
+    kind: GetKind
+    size_bytes: int | None
+    timestamp_ms: int
+    arg_index: int | None = None
+
+    def custom_fields(self) -> dict[str, FieldValue]:
+        fields: dict[str, FieldValue] = {
+            "object_id": self.object_id,
+            "task_id": self.receiver.task_id,
+            "actor_id": self.receiver.actor_id,
+            "job_id": self.receiver.job_id,
+            "kind": self.kind,
+            "size_bytes": self.size_bytes,
+            "timestamp_ms": self.timestamp_ms,
+        }
+        if self.kind == "arg":
+            fields["arg_index"] = self.arg_index
+        return fields
+
+
+Event = TaskSubmitted | ObjectPut | ObjectGet

@@ -1,0 +1,104 @@
+"""ray.put (`object_put` kind=put), ray.get and `await ref` (`object_get` kind=get).
+
+ray.get goes through Worker.get_objects, which deserialises on the calling thread: the wrapper
+marks the thread and execution.py records one get per ref. `await ref` deserialises on a core
+worker thread that does not know the awaiting task, so the receiver is captured when the future
+is created (in the awaiting coroutine) by intercepting the functools.partial ray._raylet builds
+around its future helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flowinsight.recorder.capture import TLS, SingleSize
+from flowinsight.recorder.emitter import EMITTER, now_ms
+from flowinsight.recorder.events import ObjectGet, ObjectPut, Site
+from flowinsight.recorder.safety import guarded
+
+
+def wrap_put_object(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put_object(self: Any, *positional: Any, **keywords: Any) -> Any:
+        if not EMITTER.active:
+            return original(self, *positional, **keywords)
+        started = now_ms()
+        sink = SingleSize()
+        previous = TLS.sink
+        TLS.sink = sink
+        try:
+            ref = original(self, *positional, **keywords)
+        finally:
+            TLS.sink = previous
+        _after_put(ref, sink.size, started)
+        return ref
+
+    return put_object
+
+
+@guarded(None)
+def _after_put(ref: Any, size: int | None, started: int) -> None:
+    object_id = ref.hex()
+    EMITTER.emit(ObjectPut(object_id, EMITTER.site(), size, "put", started))
+
+
+def wrap_get_objects(original: Callable[..., Any]) -> Callable[..., Any]:
+    def get_objects(self: Any, *positional: Any, **keywords: Any) -> Any:
+        if not EMITTER.active:
+            return original(self, *positional, **keywords)
+        previous = TLS.in_get
+        TLS.in_get = True
+        try:
+            return original(self, *positional, **keywords)
+        finally:
+            TLS.in_get = previous
+
+    return get_objects
+
+
+class AwaitedCallback:
+    """Stands in for ray._raylet._set_future_helper: records the get the core worker thread
+    has just deserialised, on behalf of the task that created the future."""
+
+    def __init__(self, helper: Callable[..., Any], receiver: Site) -> None:
+        self._helper = helper
+        self._receiver = receiver
+
+    def __call__(self, result: Any, /, **keywords: Any) -> Any:
+        _claim_awaited(self._receiver)
+        return self._helper(result, **keywords)
+
+
+@guarded(None)
+def _claim_awaited(receiver: Site) -> None:
+    awaited = TLS.awaited
+    TLS.awaited = None
+    if awaited is not None:
+        object_id, size = awaited
+        EMITTER.emit(ObjectGet(object_id, receiver, "get", size, now_ms()))
+
+
+class FunctoolsShim:
+    """Replaces the `functools` name inside ray._raylet only; everything but partial() of the
+    future helper goes straight to the real module."""
+
+    def __init__(self, real: Any, helper: Callable[..., Any]) -> None:
+        self._real = real
+        self._helper = helper
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def partial(self, func: Any, /, *args: Any, **keywords: Any) -> Any:
+        if func is self._helper and EMITTER.active:
+            receiver = _current_site()
+            if receiver is not None:
+                func = AwaitedCallback(self._helper, receiver)
+        return self._real.partial(func, *args, **keywords)
+
+
+_NO_SITE: Site | None = None
+
+
+@guarded(_NO_SITE)
+def _current_site() -> Site | None:
+    return EMITTER.site()

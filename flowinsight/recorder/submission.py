@@ -1,0 +1,224 @@
+"""The submitter's side: `task_submitted` for every task, actor task and actor creation, and an
+`object_put` (kind=arg) for each argument passed by value. Wraps the Python methods that call the
+core worker's submit_task / submit_actor_task / create_actor; argument sizes come from the
+serialisations Ray performs inside those calls (see capture.py).
+
+An ObjectRef passed as an argument creates no object: the data moves from whoever created the
+object (its `return` or `put` event, which carries the size) to the executor, whose `object_get`
+(kind=arg) names that object. Writing a put for the forwarded reference would make the forwarder
+look like the producer, so none is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import ray
+from ray._raylet import TaskID
+
+from flowinsight.recorder.capture import TLS, SizeList
+from flowinsight.recorder.emitter import EMITTER, now_ms
+from flowinsight.recorder.events import ObjectPut, TaskSubmitted, TaskType
+from flowinsight.recorder.ids import by_value_arg_id
+from flowinsight.recorder.safety import guarded, note_failure
+
+ObjectRef = ray.ObjectRef
+
+
+def submitted_task_id(result: Any) -> str | None:
+    """The new task's id, read off the refs Ray returned (an ObjectID starts with its TaskID)."""
+    if isinstance(result, ObjectRef):
+        return str(result.task_id().hex())
+    if isinstance(result, list) and result and isinstance(result[0], ObjectRef):
+        return str(result[0].task_id().hex())
+    generator_ref = getattr(result, "_generator_ref", None)
+    if isinstance(generator_ref, ObjectRef):
+        return str(generator_ref.task_id().hex())
+    return None  # num_returns=0: Ray hands back nothing that names the task
+
+
+def argument_sizes(
+    args: Iterable[Any] | None, kwargs: Mapping[str, Any] | None, sizes: list[int]
+) -> list[tuple[int, Any, int | None]]:
+    """(position, value, serialized size) per argument. Ray flattens arguments into
+    [marker, value, ...] ([key, value] for keywords) and serialises every entry except
+    ObjectRefs, in order; `sizes` is that sequence."""
+    values = list(args or ()) + list((kwargs or {}).values())
+    by_value = [not isinstance(value, ObjectRef) for value in values]
+    aligned = len(sizes) == len(values) + sum(by_value)
+    if not aligned and values:
+        note_failure("argument_sizes", ValueError(f"{len(sizes)} sizes for {len(values)} args"))
+    result: list[tuple[int, Any, int | None]] = []
+    cursor = 0
+    for position, (value, serialized) in enumerate(zip(values, by_value)):
+        size = None
+        if aligned:
+            cursor += 1  # the marker or keyword entry
+            if serialized:
+                size = sizes[cursor]
+                cursor += 1
+        result.append((position, value, size))
+    return result
+
+
+@guarded(None)
+def record_submission(
+    task_id: str | None,
+    task_type: TaskType,
+    target_actor_id: str,
+    descriptor: str,
+    language: str,
+    args: Iterable[Any] | None,
+    kwargs: Mapping[str, Any] | None,
+    sizes: list[int],
+    started_ms: int,
+    cross_language: bool = False,
+) -> None:
+    if task_id is None:
+        return
+    caller = EMITTER.site()
+    EMITTER.emit(
+        TaskSubmitted(task_id, task_type, caller, target_actor_id, descriptor, language, started_ms)
+    )
+    if cross_language:
+        return
+    for position, value, size in argument_sizes(args, kwargs, sizes):
+        if not isinstance(value, ObjectRef):
+            object_id = by_value_arg_id(task_id, position)
+            EMITTER.emit(ObjectPut(object_id, caller, size, "arg", started_ms, position, task_id))
+
+
+def _call_collecting_sizes(
+    original: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, list[int]]:
+    sink = SizeList()
+    previous = TLS.sink
+    TLS.sink = sink
+    try:
+        result = original(*args, **kwargs)
+    finally:
+        TLS.sink = previous
+    return result, sink.sizes
+
+
+def _args_kwargs(
+    positional: tuple[Any, ...], keywords: dict[str, Any], offset: int
+) -> tuple[Any, Any]:
+    """Read `args` and `kwargs` from a call of _remote(args, kwargs, ...) or
+    _actor_method_call(method_name, args, kwargs, ...)."""
+    args = positional[offset] if len(positional) > offset else keywords.get("args")
+    kwargs = positional[offset + 1] if len(positional) > offset + 1 else keywords.get("kwargs")
+    return args, kwargs
+
+
+def wrap_function_remote(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _remote(self: Any, *positional: Any, **keywords: Any) -> Any:
+        if not EMITTER.active:
+            return original(self, *positional, **keywords)
+        started = now_ms()
+        result, sizes = _call_collecting_sizes(original, (self, *positional), keywords)
+        _after_function(self, result, positional, keywords, sizes, started)
+        return result
+
+    return _remote
+
+
+@guarded(None)
+def _after_function(
+    function: Any,
+    result: Any,
+    positional: tuple[Any, ...],
+    keywords: dict[str, Any],
+    sizes: list[int],
+    started: int,
+) -> None:
+    args, kwargs = _args_kwargs(positional, keywords, 0)
+    record_submission(
+        submitted_task_id(result),
+        "NORMAL_TASK",
+        "",
+        repr(function._function_descriptor),
+        repr(function._language),
+        args,
+        kwargs,
+        sizes,
+        started,
+        bool(getattr(function, "_is_cross_language", False)),
+    )
+
+
+def wrap_actor_method_call(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _actor_method_call(self: Any, *positional: Any, **keywords: Any) -> Any:
+        if not EMITTER.active:
+            return original(self, *positional, **keywords)
+        started = now_ms()
+        result, sizes = _call_collecting_sizes(original, (self, *positional), keywords)
+        _after_actor_method(self, result, positional, keywords, sizes, started)
+        return result
+
+    return _actor_method_call
+
+
+@guarded(None)
+def _after_actor_method(
+    handle: Any,
+    result: Any,
+    positional: tuple[Any, ...],
+    keywords: dict[str, Any],
+    sizes: list[int],
+    started: int,
+) -> None:
+    method_name = positional[0] if positional else keywords.get("method_name", "")
+    args, kwargs = _args_kwargs(positional, keywords, 1)
+    descriptor = handle._ray_function_descriptor.get(method_name)
+    cross_language = bool(getattr(handle, "_ray_is_cross_language", False))
+    record_submission(
+        submitted_task_id(result),
+        "ACTOR_TASK",
+        handle._ray_actor_id.hex(),
+        repr(descriptor) if descriptor is not None else str(method_name),
+        repr(handle._ray_actor_language),
+        args,
+        kwargs,
+        sizes,
+        started,
+        cross_language,
+    )
+
+
+def wrap_actor_class_remote(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _remote(self: Any, *positional: Any, **keywords: Any) -> Any:
+        if not EMITTER.active:
+            return original(self, *positional, **keywords)
+        started = now_ms()
+        handle, sizes = _call_collecting_sizes(original, (self, *positional), keywords)
+        _after_actor_creation(handle, positional, keywords, sizes, started)
+        return handle
+
+    return _remote
+
+
+@guarded(None)
+def _after_actor_creation(
+    handle: Any,
+    positional: tuple[Any, ...],
+    keywords: dict[str, Any],
+    sizes: list[int],
+    started: int,
+) -> None:
+    actor_id = getattr(handle, "_ray_actor_id", None)
+    if actor_id is None:  # Ray Client handles and DAG nodes are not local actors
+        return
+    args, kwargs = _args_kwargs(positional, keywords, 0)
+    record_submission(
+        TaskID.for_actor_creation_task(actor_id).hex(),
+        "ACTOR_CREATION_TASK",
+        actor_id.hex(),
+        repr(handle._ray_actor_creation_function_descriptor),
+        repr(handle._ray_actor_language),
+        args,
+        kwargs,
+        sizes,
+        started,
+        bool(getattr(handle, "_ray_is_cross_language", False)),
+    )
