@@ -42,5 +42,11 @@ unit: setup
 
 test: setup typecheck unit
 
+# Speed and memory against the parse floor (a bare orjson loop) on inputs built from
+# samples/scale_15k.tar.gz; sizes in MB. Results: bench/results.json and a table on stdout.
+BENCH_SIZES ?= 250 500 1000
+bench: $(STAMP)
+	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache

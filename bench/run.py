@@ -1,0 +1,79 @@
+"""`make bench`: flowinsight against the parse floor on generated inputs of several sizes.
+
+For each size: build the input (once, cached in bench/data), run the floor (a bare orjson loop)
+and `flowinsight export --format json` on the same files, each in a fresh process, and report
+time, ratio to the floor, events/s, MB/s and peak RSS. Set BENCH_SIZES="250 500 1000" (MB).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def measure(*cmd: str) -> dict[str, float]:
+    out = subprocess.run([PY, str(HERE / "measure.py"), *cmd], capture_output=True, check=True)
+    result: dict[str, float] = orjson.loads(out.stdout)
+    return result
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python "
+            f"{platform.python_version()}, {platform.system()}")
+
+
+def main() -> int:
+    sizes = [float(s) for s in os.environ.get("BENCH_SIZES", "250 500 1000").split()]
+    flowinsight = str(Path(PY).parent / "flowinsight")
+    rows = []
+    for size in sizes:
+        data = HERE / "data" / f"{size:g}mb"
+        subprocess.run([PY, str(HERE / "make_input.py"), "--size-mb", str(size), "--out",
+                        str(data)], check=True)
+        floor = measure(PY, str(HERE / "floor.py"), str(data))
+        info = orjson.loads(str(floor["stdout"]))
+        ours = measure(flowinsight, "export", str(data), "--format", "json", "-o", os.devnull)
+        if ours["returncode"] != 0:
+            print(f"flowinsight failed on {data}", file=sys.stderr)
+            return 1
+        mb = info["bytes"] / 1e6
+        rows.append({
+            "input_mb": round(mb), "lines": info["lines"],
+            "floor_s": round(info["seconds"], 2), "flowinsight_s": round(ours["seconds"], 2),
+            "ratio": round(ours["seconds"] / info["seconds"], 2),
+            "events_per_s": round(info["lines"] / ours["seconds"]),
+            "mb_per_s": round(mb / ours["seconds"], 1),
+            "peak_rss_mb": round(ours["peak_rss_mb"]),
+            "floor_peak_rss_mb": round(floor["peak_rss_mb"]),
+        })
+        print(orjson.dumps(rows[-1]).decode(), file=sys.stderr)
+    print(f"Machine: {machine()}\n")
+    print("| input | lines | floor | flowinsight | ratio | events/s | MB/s | peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['input_mb']} MB | {r['lines']:,} | {r['floor_s']} s | {r['flowinsight_s']} s "
+              f"| {r['ratio']} | {r['events_per_s']:,} | {r['mb_per_s']} | {r['peak_rss_mb']} MB |")
+    (HERE / "results.json").write_bytes(orjson.dumps({"machine": machine(), "rows": rows},
+                                                     option=orjson.OPT_INDENT_2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
