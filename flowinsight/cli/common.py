@@ -50,13 +50,13 @@ def warn(message: str) -> None:
 
 def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
          since: str | None = None, until: str | None = None, group_by: str = "instance",
-         focus: str = "") -> Result:
+         focus: str = "", max_nodes: int = 0) -> Result:
     capture = read_capture(discover(sessions))
     report_skips(capture, strict)
     origin = first_time_ns(capture) if (since or until) else 0
     return analyze(capture, Options(job=job, since_ns=parse_time(since, origin, "--since"),
                                     until_ns=parse_time(until, origin, "--until"),
-                                    group_by=group_by, focus=focus))
+                                    group_by=group_by, focus=focus, max_nodes=max_nodes))
 
 
 def first_time_ns(capture: Capture) -> int:

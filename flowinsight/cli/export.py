@@ -20,9 +20,12 @@ from flowinsight.render import RenderOptions, guess_format, renderers
               help="Write here instead of stdout.")
 @click.option("--top", type=int, default=0, help="Rows per table for --format table (0: all).")
 @click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
+@click.option("--max-nodes", type=int, default=300, show_default=True,
+              help="Drawings (dot, svg, png) of larger graphs collapse actor instances into "
+                   "classes, then keep the busiest nodes; 0 keeps all.")
 def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
            until: str | None, group_by: str, focus: str, fmt: str | None, output: str | None,
-           top: int, critical_path: bool) -> None:
+           top: int, critical_path: bool, max_nodes: int) -> None:
     """Write the call and data-flow graph as json, dot, svg, png or table.
 
     \b
@@ -37,7 +40,9 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     renderer = renderers()[fmt]
     if output is None and renderer.binary and stdout_is_terminal():
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
-    result = load(sessions, job, strict, since, until, group_by, focus)
+    drawing = fmt in ("dot", "svg", "png")
+    result = load(sessions, job, strict, since, until, group_by, focus,
+                  max_nodes=max_nodes if drawing else 0)
     data = renderer.render(result, RenderOptions(top=top, critical=critical_path))
     if output is None:
         sys.stdout.buffer.write(data)

@@ -30,7 +30,7 @@ from flowinsight.pipeline.identity import NodeKey, fill_modules, key_of, node_id
 from flowinsight.pipeline.stats import rate, stats
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record, merge_tasks
 from flowinsight.pipeline.timing import attempt_of
-from flowinsight.pipeline.views import focus, group_by_class, in_window
+from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
 from flowinsight.result import (
     Actor,
     Attempt,
@@ -51,6 +51,7 @@ class Options:
     until_ns: int | None = None  # keep tasks active at or before this time
     group_by: str = "instance"  # or "class": actor instances collapsed into their class
     focus: str = ""  # a node (glob on its name or id) and its neighbours
+    max_nodes: int = 0  # for drawing: above this, collapse instances into classes, then prune
 
 
 class _Identity:
@@ -128,7 +129,16 @@ def analyze(capture: Capture, options: Options = Options()) -> Result:
         critical_paths=critical_paths(attempts, {t: tasks[t].job_id for t in tasks}),
         warnings=_warnings(cover, bool(puts or gets), read, bool(tasks)),
     )
-    return focus(result, options.focus) if options.focus else result
+    if options.focus:
+        result = focus(result, options.focus)
+    if options.max_nodes and len(result.nodes) > options.max_nodes:
+        if options.group_by == "instance" and any(n.actor_id for n in result.nodes):
+            grouped = analyze(capture, replace(options, group_by="class"))
+            note = (f"collapsed for drawing: {len(result.actors)} actor instances into "
+                    f"{len(grouped.actors)} classes")
+            result = replace(grouped, warnings=(*grouped.warnings, note))
+        result = prune(result, options.max_nodes)
+    return result
 
 
 def select_job(events: tuple[Event, ...], job: str) -> tuple[Event, ...]:

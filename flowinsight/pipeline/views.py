@@ -70,3 +70,34 @@ def focus(result: Result, pattern: str) -> Result:
         warnings=(*result.warnings, f"focused on {pattern!r}: {len(hits)} matching node(s) "
                                     "and their neighbours"),
     )
+
+
+def prune(result: Result, max_nodes: int) -> Result:
+    """Keep the `max_nodes` busiest nodes (by calls received and made) and the edges among
+    them; say in a warning what was left out. Drivers are always kept."""
+    if max_nodes <= 0 or len(result.nodes) <= max_nodes:
+        return result
+    weight: dict[str, int] = {n.id: n.calls for n in result.nodes}
+    for c in result.call_flows:
+        weight[c.source] = weight.get(c.source, 0) + c.count
+    for d in result.data_flows:
+        weight[d.source] = weight.get(d.source, 0) + d.count
+        weight[d.target] = weight.get(d.target, 0) + d.count
+    drivers = {n.id for n in result.nodes if n.kind is NodeKind.DRIVER}
+    ranked = sorted((n.id for n in result.nodes if n.id not in drivers),
+                    key=lambda i: (-weight.get(i, 0), i))
+    keep = drivers | set(ranked[: max(0, max_nodes - len(drivers))])
+    for n in result.nodes:  # a kept method keeps its actor box
+        if n.id in keep and n.actor_id:
+            keep.add(n.actor_id)
+    calls = tuple(c for c in result.call_flows if c.source in keep and c.target in keep)
+    flows = tuple(d for d in result.data_flows if d.source in keep and d.target in keep)
+    dropped_nodes = len(result.nodes) - len([n for n in result.nodes if n.id in keep])
+    dropped_edges = len(result.call_flows) + len(result.data_flows) - len(calls) - len(flows)
+    note = (f"pruned for drawing: kept the {len(keep)} busiest of {len(result.nodes)} nodes; "
+            f"{dropped_nodes} nodes and {dropped_edges} edges left out (use --max-nodes 0 for all)")
+    actor_ids = {n.actor_id for n in result.nodes if n.id in keep and n.actor_id}
+    return replace(result, nodes=tuple(n for n in result.nodes if n.id in keep),
+                   actors=tuple(a for a in result.actors if a.id in actor_ids),
+                   call_flows=calls, data_flows=flows,
+                   warnings=(*result.warnings, note))
