@@ -2,8 +2,11 @@
 
 A process per Ray node, a thread per worker (integer ids, named by metadata events), a slice
 per task execution named `Class.method` or `function`, queue time as an async slice before it,
-flow arrows from caller to callee, and failures marked. Times are microseconds from the first
-recorded time, so that the same capture gives the same bytes.
+flow arrows from caller to callee, and failures marked. Times are microseconds from 1 µs before
+the first recorded time, so that the same capture gives the same bytes. (No event sits at
+ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves such an event
+out of the trace's bounds, which would cut the driver's slice off its timeline;
+tests/trace loads the trace in that engine.)
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from flowinsight.render.text import strip_control
 from flowinsight.result import Actor, Attempt, Node, NodeKind, Result
 
 _DRIVER_NODE = "(driver)"
+# the first event is at ts 1 (µs), not 0: see the module's docstring
+_LEAD_NS = 1000
 
 
 def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], a: Attempt) -> str:
@@ -39,7 +44,7 @@ def trace_events(result: Result) -> list[dict[str, Any]]:
     runs = [a for a in result.attempts if a.start_ns is not None and a.end_ns is not None
             and a.end_ns >= a.start_ns]
     times = [t for a in runs for t in (a.start_ns, a.pending_ns) if t is not None]
-    origin = min(times, default=0)
+    origin = min(times, default=0) - _LEAD_NS
 
     def us(ns: int) -> float:
         return round((ns - origin) / 1000.0, 3)
