@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := samples/sage_pipeline
 OUT    := out
 
-.PHONY: setup dot run test typecheck unit test-live bench clean
+.PHONY: setup dot run test typecheck unit test-live bench clean node-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,18 @@ run: setup
 	$(BIN)/flowinsight export $(SAMPLE) -o $(OUT)/sage_pipeline.svg
 	@echo "wrote $(OUT)/sage_pipeline.svg"
 
+# Real consumers that tests check our output with: the Chrome DevTools trace engine (Node).
+NODE_TRACE := tests/trace/node
+
+$(NODE_TRACE)/node_modules/.package-lock.json: $(NODE_TRACE)/package-lock.json
+	cd $(NODE_TRACE) && npm ci --no-audit --no-fund
+
+node-deps: $(NODE_TRACE)/node_modules/.package-lock.json
+
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: setup
+unit: setup node-deps
 	$(BIN)/pytest tests --ignore=tests/live -q
 
 test: setup typecheck unit
@@ -49,4 +57,4 @@ bench: $(STAMP)
 	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache
+	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache $(NODE_TRACE)/node_modules

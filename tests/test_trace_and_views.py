@@ -34,7 +34,7 @@ def test_trace_marks_the_failure_and_names_methods() -> None:
     failed = [e for e in events if e["ph"] == "X" and e["args"]["status"] == "FAILED"]
     assert [(e["name"], e["args"]["error"], e["cname"]) for e in failed] == [
         ("run_code_task", "TASK_EXECUTION_EXCEPTION", "terrible")]
-    assert [e["name"] for e in events if e["ph"] == "i"] == ["failed: TASK_EXECUTION_EXCEPTION"]
+    assert [e["name"] for e in events if e["ph"] == "I"] == ["failed: TASK_EXECUTION_EXCEPTION"]
     sage = orjson.loads(render(result_of(sample("sage_pipeline")), "trace"))["traceEvents"]
     names = {e["name"] for e in sage if e["ph"] == "X"}
     assert {"RayTask.put_packet", "RayTask.__init__", "RayTask.connect", "main"} <= names

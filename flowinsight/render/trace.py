@@ -94,7 +94,7 @@ def trace_events(result: Result) -> list[dict[str, Any]]:
             event["cname"] = "terrible"
         events.append(event)
         if a.status == "FAILED":
-            events.append({"ph": "i", "s": "t", "cat": "failure", "name": f"failed: {args['error']}",
+            events.append({"ph": "I", "s": "t", "cat": "failure", "name": f"failed: {args['error']}",
                            "pid": pid, "tid": tid, "ts": us(a.end_ns or 0)})
         if a.pending_ns is not None and a.start_ns is not None and a.pending_ns < a.start_ns:
             qid = f"{a.task_id}:{a.attempt}"
