@@ -92,15 +92,26 @@ def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
 
 
 def report_skips(capture: Capture, strict: bool) -> None:
-    """One line per skipped example, one line of totals; never silent."""
+    """One line per problem (every unreadable file, the first few bad lines), one line of
+    totals; never silent. Paths and details come from the input: printed without controls."""
+    from flowinsight.read.capture import FILE_REASONS
+
+    if capture.duplicates:
+        warn(f"{capture.duplicates} event(s) appeared more than once (same event_id and "
+             "content, e.g. a rotated file overlapping the live one): each counted once")
     total = capture.skipped_total
     if not total:
         return
     for ex in capture.examples:
-        where = f"{ex.path}:{ex.line}" if ex.line else ex.path
+        where = one_line(f"{ex.path}:{ex.line}" if ex.line else ex.path, 300)
         warn(f"{where}: skipped ({ex.reason}{': ' + one_line(ex.detail, 120) if ex.detail else ''})")
     files = sum(1 for f in capture.files if f.skipped_total)
-    warn(f"skipped {total} line(s) in {files} file(s); every valid event was used")
+    unread = sum(n for f in capture.files for r, n in f.skipped if r in FILE_REASONS)
+    if unread:
+        warn(f"skipped {total - unread} line(s) and {unread} unreadable file(s) or member(s), "
+             f"in {files} file(s); every other event was used")
+    else:
+        warn(f"skipped {total} line(s) in {files} file(s); every valid event was used")
     if strict:
         from flowinsight.errors import UsageError
 

@@ -27,6 +27,9 @@ class FileReport:
     skipped: tuple[tuple[str, int], ...]  # (reason, count), sorted by reason
     ignored: tuple[tuple[str, int], ...]  # valid lines of kinds flowinsight does not use
     truncated: bool  # ends in a cut-off line
+    # events left out because an earlier file (or line) already held them: the same event id
+    # and content, as when a rotated file and the live one overlap. Not counted in `events`.
+    duplicates: int = 0
 
     @property
     def skipped_total(self) -> int:
@@ -48,3 +51,7 @@ class Capture:
     @property
     def skipped_total(self) -> int:
         return sum(f.skipped_total for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)

@@ -16,6 +16,8 @@ JOB_HEX = 8
 ACTOR_HEX = 32
 TASK_HEX = 48
 OBJECT_HEX = 56
+NODE_HEX = 56
+WORKER_HEX = 56
 
 
 @lru_cache(maxsize=1 << 16)
@@ -47,6 +49,38 @@ def normalize_hex(value: object) -> str:
     except ValueError:
         return ""
     return "" if is_nil(low) else low
+
+
+@lru_cache(maxsize=1 << 16)
+def checked_hex_id(value: str, length: int) -> str | None:
+    """A hex id of exactly `length` chars, lowercased; "" when empty or nil; None when it is not
+    hex or has the wrong length for its kind (an id cut short or padded would otherwise name a
+    node or an actor that never existed). Cached: the same ids recur on many lines."""
+    if not value:
+        return ""
+    # isalnum: bytes.fromhex would also accept spaces inside the id
+    if len(value) != length or not value.isalnum():
+        return None
+    low = value.lower()
+    try:
+        bytes.fromhex(low)
+    except ValueError:
+        return None
+    return "" if is_nil(low) else low
+
+
+@lru_cache(maxsize=1 << 16)
+def checked_b64_id(value: str, length: int) -> str | None:
+    """The same for an id in standard base64 (the Export API's spelling)."""
+    if not value:
+        return ""
+    try:
+        out = base64.b64decode(value, validate=True).hex()
+    except (binascii.Error, ValueError):
+        return None
+    if len(out) != length:
+        return None
+    return "" if is_nil(out) else out
 
 
 def job_of_task(task_id: str) -> str:

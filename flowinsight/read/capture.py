@@ -1,30 +1,27 @@
-"""Reading event files into a Capture: every valid line used, every other one counted."""
+"""Reading all event files into one Capture: files in a stable order, archives expanded, and an
+event read twice (a rotated file overlapping the live one) kept once and counted."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Iterable
 
 import orjson
 
 from flowinsight.model.capture import Capture, FileReport, Skipped
 from flowinsight.model.events import Event
+from flowinsight.read.archive import read_archive
 from flowinsight.read.discover import Source
-from flowinsight.read.export_events import parse_export_event
+from flowinsight.read.event_file import MAX_EXAMPLES, FileResult, parse_object, read_file
 from flowinsight.read.fields import BadLine
-from flowinsight.read.ray_events import parse_ray_event
 
-MAX_EXAMPLES = 5
+# Problems with a whole file rather than a line: all reported (up to this many), not cut to
+# MAX_EXAMPLES, so that a file that could not be read is never passed over in silence.
+FILE_REASONS = frozenset({"unreadable_file", "bad_compression", "bad_archive", "unsafe_member"})
+MAX_FILE_PROBLEMS = 20
 
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    """What one file gave: a unit that parallel readers can produce independently."""
-
-    events: list[Event]
-    report: FileReport
-    examples: list[Skipped]
+__all__ = ["FileResult", "merge_results", "parse_line", "read_capture", "read_file",
+           "read_source"]
 
 
 def parse_line(raw: bytes) -> Event | str:
@@ -33,71 +30,39 @@ def parse_line(raw: bytes) -> Event | str:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadLine("not_json", str(exc).split(":")[0]) from exc
-    if not isinstance(obj, dict):
-        raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
-    if "event_data" in obj:
-        return parse_export_event(obj)
-    return parse_ray_event(obj)
+    return parse_object(obj)
 
 
-def read_file(source: Source) -> FileResult:
-    events: list[Event] = []
-    skipped: Counter[str] = Counter()
-    ignored: Counter[str] = Counter()
-    examples: list[Skipped] = []
-    lines = 0
-    truncated = False
-    try:
-        with open(source.path, "rb") as handle:
-            for lines, raw in enumerate(handle, start=1):
-                complete = raw.endswith(b"\n")
-                raw = raw.rstrip(b"\r\n")
-                if not raw.strip():
-                    ignored["blank"] += 1
-                    continue
-                try:
-                    parsed = parse_line(raw)
-                except BadLine as bad:
-                    reason = bad.reason
-                    if reason == "not_json" and not complete:
-                        reason, truncated = "truncated", True
-                    skipped[reason] += 1
-                    if len(examples) < MAX_EXAMPLES:
-                        examples.append(Skipped(source.display, lines, reason, bad.detail))
-                    continue
-                except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-                    skipped["bad_value"] += 1
-                    if len(examples) < MAX_EXAMPLES:
-                        examples.append(Skipped(source.display, lines, "bad_value", repr(exc)))
-                    continue
-                if isinstance(parsed, str):
-                    ignored[parsed] += 1
-                else:
-                    events.append(parsed)
-    except OSError as exc:
-        skipped["unreadable_file"] += 1
-        examples.append(Skipped(source.display, 0, "unreadable_file", exc.strerror or str(exc)))
-    report = FileReport(
-        path=source.display,
-        lines=lines,
-        events=len(events),
-        skipped=tuple(sorted(skipped.items())),
-        ignored=tuple(sorted(ignored.items())),
-        truncated=truncated,
-    )
-    return FileResult(events, report, examples)
+def read_source(source: Source) -> list[FileResult]:
+    return read_archive(source) if source.archive else [read_file(source)]
 
 
 def merge_results(results: Iterable[FileResult]) -> Capture:
+    """Files in display order. An event whose event_id and content equal an earlier one's is a
+    duplicate: left out, and counted in its file's report. Same id, other content: both kept."""
+    first_seen: dict[str, Event] = {}
     events: list[Event] = []
     reports: list[FileReport] = []
-    examples: list[Skipped] = []
+    line_examples: list[Skipped] = []
+    file_problems: list[Skipped] = []
     for result in sorted(results, key=lambda r: r.report.path):
-        events.extend(result.events)
-        reports.append(result.report)
-        examples.extend(result.examples)
-    return Capture(tuple(events), tuple(reports), tuple(examples[:MAX_EXAMPLES]))
+        duplicates = 0
+        for event, event_id in zip(result.events, result.event_ids):
+            if isinstance(event_id, str) and event_id:
+                first = first_seen.setdefault(event_id, event)
+                if first is not event and first == event:
+                    duplicates += 1
+                    continue
+            events.append(event)
+        report = result.report
+        if duplicates:
+            report = replace(report, events=report.events - duplicates, duplicates=duplicates)
+        reports.append(report)
+        for example in result.examples:
+            (file_problems if example.reason in FILE_REASONS else line_examples).append(example)
+    examples = file_problems[:MAX_FILE_PROBLEMS] + line_examples[:MAX_EXAMPLES]
+    return Capture(tuple(events), tuple(reports), tuple(examples))
 
 
 def read_capture(sources: Iterable[Source]) -> Capture:
-    return merge_results(read_file(s) for s in sources)
+    return merge_results(r for s in sources for r in read_source(s))

@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Sequence
 
 from flowinsight.errors import UsageError
+from flowinsight.read.opener import is_tar
 
 DEFAULT_SESSION = "/tmp/ray/session_latest"
 EVENT_DIRS = ("events", "export_events")
-# event_X.log, rotated C++ members event_X.1.log, rotated Python members event_X.log.1
-_EVENT_FILE = re.compile(r"^event_.+?\.log(\.\d+)?$|^event_.+?\.\d+\.log$")
-_SESSION_DIR = re.compile(r"^session_\d{4}-\d\d-\d\d_")
+# event_X.log, rotated C++ members event_X.1.log, rotated Python members event_X.log.1; any of
+# them gzip- or zstd-compressed by whoever copied them (.gz, .zst)
+_EVENT_FILE = re.compile(r"^event_.+?(\.log(\.\d+)?|\.\d+\.log)(\.gz|\.zst)?$")
+SESSION_DIR = re.compile(r"^session_\d{4}-\d\d-\d\d_")
 LOOKED_FOR = "logs/events/event_*.log or logs/export_events/event_*.log"
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +27,25 @@ class Source:
 
     path: Path
     display: str
+    archive: bool = False  # a tar of a session or a logs folder: its members are the files
 
 
 def is_event_file(name: str) -> bool:
     return bool(_EVENT_FILE.match(name))
 
 
+def is_archive(path: Path) -> bool:
+    """A tar, by its name or else by its content (a `capture.gz` may well be a tarball)."""
+    return path.name.lower().endswith(ARCHIVE_SUFFIXES) or is_tar(path)
+
+
 def discover(args: Sequence[str]) -> list[Source]:
     """All event files under `args` (default: the latest local session), deduplicated, sorted."""
-    seen: dict[Path, Source] = {}
+    seen: dict[str, Source] = {}
     for arg in args or [DEFAULT_SESSION]:
         for source in _discover_one(arg):
-            seen.setdefault(source.path.resolve(), source)
+            # realpath, not Path.resolve(): Python 3.11 raises on a symlink loop
+            seen.setdefault(os.path.realpath(source.path), source)
     return sorted(seen.values(), key=lambda s: s.display)
 
 
@@ -43,9 +53,9 @@ def _discover_one(arg: str) -> list[Source]:
     root = Path(arg)
     if not root.exists():
         raise UsageError(f"{arg}: no such file or directory")
-    label = root.resolve().name or arg
+    label = Path(os.path.realpath(root)).name or arg
     if root.is_file():
-        return [Source(root, label)]
+        return [Source(root, label, archive=is_archive(root))]
     found: list[Source] = []
     sessions: set[str] = set()
     # followlinks=False: a symlink loop inside a capture cannot trap the walk
@@ -56,7 +66,9 @@ def _discover_one(arg: str) -> list[Source]:
             continue
         if here == root and here.name not in EVENT_DIRS:
             continue
-        for name in sorted(filenames):
+        # A directory (or a link to one) named like an event file is listed too: reading it
+        # fails, and the failure is reported rather than the name silently passed over.
+        for name in sorted(filenames + [d for d in dirnames if is_event_file(d)]):
             if is_event_file(name):
                 path = here / name
                 rel = path.relative_to(root).as_posix()
@@ -77,7 +89,7 @@ def _discover_one(arg: str) -> list[Source]:
 
 def _session_of(path: Path, root: Path) -> str:
     for parent in [*path.relative_to(root).parents, Path(".")]:
-        name = (root / parent).resolve().name
-        if _SESSION_DIR.match(name):
+        name = Path(os.path.realpath(root / parent)).name
+        if SESSION_DIR.match(name):
             return name
     return ""

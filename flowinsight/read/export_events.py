@@ -13,22 +13,22 @@ from flowinsight.model.events import (
     TaskType,
     TaskUpdate,
 )
-from flowinsight.model.ids import b64_to_hex, infer_task_type, is_nil, job_of_task
+from flowinsight.model.ids import (
+    ACTOR_HEX,
+    JOB_HEX,
+    NODE_HEX,
+    TASK_HEX,
+    WORKER_HEX,
+    infer_task_type,
+    job_of_task,
+)
 from flowinsight.read.descriptor import parse_descriptor
-from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, require
+from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, b64_id, require
 
 _TASK_TYPES = {t.value: t for t in TaskType}
 # Profile spans that describe the task's own execution; the rest (submit_task, ray.get,
 # user spans) say nothing the graph needs.
 _TASK_SPANS = ("task:execute", "task:deserialize_arguments", "task:store_outputs")
-
-
-def _hex(value: Any) -> str:
-    try:
-        out = b64_to_hex(as_str(value))
-    except ValueError as exc:
-        raise BadLine("bad_value", str(exc)) from exc
-    return "" if is_nil(out) else out
 
 
 def parse_export_event(obj: dict[str, Any]) -> Event | str:
@@ -50,7 +50,7 @@ def parse_export_event(obj: dict[str, Any]) -> Event | str:
 
 
 def _task(d: dict[str, Any]) -> TaskUpdate:
-    task_id = require(_hex(d.get("task_id")), "task_id")
+    task_id = require(b64_id(d.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
     info = d.get("task_info")
     task_type: TaskType | None = None
     function = None
@@ -62,8 +62,8 @@ def _task(d: dict[str, Any]) -> TaskUpdate:
             raise BadLine("bad_value", f"task type {type_name!r}")
         function = parse_descriptor(as_str(info.get("func_or_class_name")), task_type)
         language = as_str(info.get("language")).upper()
-        parent = _hex(info.get("parent_task_id"))
-        actor = _hex(info.get("actor_id"))
+        parent = b64_id(info.get("parent_task_id"), TASK_HEX, "parent_task_id")
+        actor = b64_id(info.get("actor_id"), ACTOR_HEX, "actor_id")
     spans = _spans(as_dict(d.get("profile_events")).get("events"))
     if function is None:
         # The executor's `task::<name>` span names a task whose definition was lost.
@@ -79,15 +79,15 @@ def _task(d: dict[str, Any]) -> TaskUpdate:
     return TaskUpdate(
         task_id=task_id,
         attempt=as_int(d.get("attempt_number")) or 0,
-        job_id=_hex(d.get("job_id")) or job_of_task(task_id),
+        job_id=b64_id(d.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
         task_type=task_type,
         function=function,
         language=language,
         parent_task_id=parent,
         actor_id=actor,
         states=states,
-        node_id=_hex(updates.get("node_id")),
-        worker_id=_hex(updates.get("worker_id")),
+        node_id=b64_id(updates.get("node_id"), NODE_HEX, "node_id"),
+        worker_id=b64_id(updates.get("worker_id"), WORKER_HEX, "worker_id"),
         worker_pid=as_int(updates.get("worker_pid")),
         error_type=as_str(error.get("error_type")),
         error_message=as_str(error.get("error_message")),
@@ -120,20 +120,24 @@ def _spans(events: Any) -> tuple[Span, ...]:
         ev = as_dict(ev)
         name = as_str(ev.get("event_name"))
         if name in _TASK_SPANS or name.startswith("task::"):
-            spans.append(Span(name, _ns(ev.get("start_time")), _ns(ev.get("end_time"))))
+            start, end = _ns(ev.get("start_time")), _ns(ev.get("end_time"))
+            # One process's clock: an end before the start is corruption, not skew. Keep the
+            # span (its name may be all that names a task) with no negative duration.
+            spans.append(Span(name, start, max(start, end)))
     return tuple(spans)
 
 
 def _actor(d: dict[str, Any], time_s: float | None) -> ActorUpdate:
-    actor_id = require(_hex(d.get("actor_id")), "actor_id")
+    actor_id = require(b64_id(d.get("actor_id"), ACTOR_HEX, "actor_id", required=True),
+                       "actor_id")
     death = d.get("death_cause")
     return ActorUpdate(
         actor_id=actor_id,
-        job_id=_hex(d.get("job_id")) or actor_id[-8:],
+        job_id=b64_id(d.get("job_id"), JOB_HEX, "job_id") or actor_id[-JOB_HEX:],
         class_name=as_str(d.get("class_name")),
         name=as_str(d.get("name")),
         state=as_str(d.get("state")),
-        node_id=_hex(d.get("node_id")),
+        node_id=b64_id(d.get("node_id"), NODE_HEX, "node_id"),
         pid=as_int(d.get("pid")) or None,
         is_detached=d.get("is_detached") is True,
         death_cause=_death_cause(death),
@@ -168,7 +172,7 @@ def _death_reason(death: Any) -> str:
 
 def _job(d: dict[str, Any]) -> JobUpdate:
     return JobUpdate(
-        job_id=require(_hex(d.get("job_id")), "job_id"),
+        job_id=require(b64_id(d.get("job_id"), JOB_HEX, "job_id", required=True), "job_id"),
         entrypoint=as_str(d.get("entrypoint")),
         driver_pid=as_int(d.get("driver_pid")),
         start_ms=as_int(d.get("start_time")) or None,
@@ -180,7 +184,7 @@ def _job(d: dict[str, Any]) -> JobUpdate:
 def _node(d: dict[str, Any]) -> NodeUpdate:
     death = as_dict(d.get("death_info"))
     return NodeUpdate(
-        node_id=require(_hex(d.get("node_id")), "node_id"),
+        node_id=require(b64_id(d.get("node_id"), NODE_HEX, "node_id", required=True), "node_id"),
         address=as_str(d.get("node_manager_address")),
         is_head=d.get("is_head_node") is True,
         state=as_str(d.get("state")),

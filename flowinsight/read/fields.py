@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowinsight.model.ids import normalize_hex
+from flowinsight.model.ids import checked_b64_id, checked_hex_id
+
+# Integers must fit the signed 64 bits every consumer (and orjson's output) can hold.
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
 
 
 class BadLine(Exception):
@@ -17,26 +20,40 @@ class BadLine(Exception):
 
 
 def as_int(value: Any) -> int | None:
-    """An integer from an int, an integral float or a decimal string; None if absent."""
-    if value is None or value == "":
+    """An integer from an int, an integral float or a decimal string; None if absent. It must
+    fit in 64 signed bits, as every consumer (and orjson's output) needs."""
+    kind = type(value)
+    if kind is str:
+        try:
+            out = int(value)
+        except ValueError:
+            lenient = _lenient_int(value)
+            if lenient is None:
+                return None
+            out = lenient
+    elif kind is int:
+        out = value
+    elif value is None:
         return None
-    if isinstance(value, bool):
-        raise BadLine("bad_value", f"expected a number, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
+    elif kind is float:
         if value != value or value in (float("inf"), float("-inf")):
             raise BadLine("bad_value", f"expected a number, got {value!r}")
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                return int(float(value))
-            except (ValueError, OverflowError):
-                pass
-    raise BadLine("bad_value", f"expected a number, got {str(value)[:40]!r}")
+        out = int(value)
+    else:
+        raise BadLine("bad_value", f"expected a number, got {str(value)[:40]!r}")
+    if not _INT_MIN <= out <= _INT_MAX:
+        raise BadLine("bad_value", f"number out of range: {str(value)[:40]}")
+    return out
+
+
+def _lenient_int(value: str) -> int | None:
+    """"" is absent; "12.0" and "1e3" are numbers written as floats; anything else is bad."""
+    if value == "":
+        return None
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):
+        raise BadLine("bad_value", f"expected a number, got {value[:40]!r}") from None
 
 
 def as_float(value: Any) -> float | None:
@@ -69,8 +86,28 @@ def as_str(value: Any) -> str:
     raise BadLine("bad_value", f"expected a string, got {type(value).__name__}")
 
 
-def as_hex(value: Any) -> str:
-    return normalize_hex(as_str(value))
+def hex_id(value: Any, length: int, name: str, *, required: bool = False) -> str:
+    """An id in hex (RAY_EVENT lines) of the length of its kind; "" when absent or nil.
+
+    A malformed id makes the line bad where the id is required; an optional one is dropped.
+    """
+    out = checked_hex_id(value, length) if type(value) is str else None if value else ""
+    if out is None:
+        if required:
+            raise BadLine("bad_value", f"{name}: not a {length}-char hex id: {str(value)[:60]!r}")
+        return ""
+    return out
+
+
+def b64_id(value: Any, length: int, name: str, *, required: bool = False) -> str:
+    """An id in base64 (Export API lines), as hex of the length of its kind; see hex_id."""
+    out = checked_b64_id(value, length) if type(value) is str else None if value else ""
+    if out is None:
+        if required:
+            raise BadLine("bad_value", f"{name}: not the base64 of a {length // 2}-byte id: "
+                                       f"{str(value)[:60]!r}")
+        return ""
+    return out
 
 
 def as_dict(value: Any) -> dict[str, Any]:

@@ -13,15 +13,26 @@ from flowinsight.model.events import (
     TaskSubmitted,
     TaskType,
 )
-from flowinsight.model.ids import job_of_task
+from flowinsight.model.ids import (
+    ACTOR_HEX,
+    JOB_HEX,
+    NODE_HEX,
+    OBJECT_HEX,
+    TASK_HEX,
+    WORKER_HEX,
+    job_of_task,
+)
 from flowinsight.read.descriptor import language_of_descriptor, parse_descriptor
-from flowinsight.read.fields import BadLine, as_dict, as_float, as_hex, as_int, as_str, require
+from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, hex_id, require
 
 FAILURE_LABELS = frozenset(
     {"RAY_WORKER_FAILURE", "RAY_DRIVER_FAILURE", "RAY_NODE_REMOVED", "Out of Memory",
      "RAY_FATAL_CHECK_FAILED"}
 )
 _TASK_TYPES = {t.value: t for t in TaskType}
+# Larger than any object store: a size beyond it is corrupt, and sums of such sizes would
+# overflow the 64-bit integers of the output.
+MAX_OBJECT_BYTES = 1 << 44
 
 
 def parse_ray_event(obj: dict[str, Any]) -> Event | str:
@@ -40,7 +51,9 @@ def parse_ray_event(obj: dict[str, Any]) -> Event | str:
 
 
 def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
-    task_id = require(as_hex(f.get("task_id")) or as_hex(f.get("target_task_id")), "task_id")
+    task_id = require(hex_id(f.get("task_id"), TASK_HEX, "task_id", required=True)
+                      or hex_id(f.get("target_task_id"), TASK_HEX, "target_task_id",
+                                required=True), "task_id")
     type_name = as_str(f.get("task_type")).upper()
     task_type = _TASK_TYPES.get(type_name)
     if task_type is None:
@@ -51,10 +64,10 @@ def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
     return TaskSubmitted(
         task_id=task_id,
         task_type=task_type,
-        parent_task_id=as_hex(f.get("src_task_id")),
-        caller_actor_id=as_hex(f.get("src_actor_id")),
-        actor_id=as_hex(f.get("target_actor_id")),
-        job_id=as_hex(f.get("job_id")) or job_of_task(task_id),
+        parent_task_id=hex_id(f.get("src_task_id"), TASK_HEX, "src_task_id"),
+        caller_actor_id=hex_id(f.get("src_actor_id"), ACTOR_HEX, "src_actor_id"),
+        actor_id=hex_id(f.get("target_actor_id"), ACTOR_HEX, "target_actor_id"),
+        job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
         time_ms=as_float(f.get("timestamp_ms")),
         function=function,
         language=language,
@@ -62,35 +75,39 @@ def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
 
 
 def _object_put(event_id: str, f: dict[str, Any]) -> ObjectPut:
-    task_id = require(as_hex(f.get("task_id")), "task_id")
+    task_id = require(hex_id(f.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
     size = as_int(f.get("size_bytes"))
-    if size is not None and size < 0:
-        raise BadLine("bad_value", f"negative size_bytes {size}")
+    if size is not None and not 0 <= size <= MAX_OBJECT_BYTES:
+        raise BadLine("bad_value", f"size_bytes {size} out of range")
     return ObjectPut(
         event_id=event_id,
-        object_id=require(as_hex(f.get("object_id")), "object_id"),
+        object_id=_object_id(f),
         task_id=task_id,
-        actor_id=as_hex(f.get("actor_id")),
-        job_id=as_hex(f.get("job_id")) or job_of_task(task_id),
+        actor_id=hex_id(f.get("actor_id"), ACTOR_HEX, "actor_id"),
+        job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
         size_bytes=size,
         kind=as_str(f.get("kind")),
         arg_index=as_int(f.get("arg_index")),
-        target_task_id=as_hex(f.get("target_task_id")),
+        target_task_id=hex_id(f.get("target_task_id"), TASK_HEX, "target_task_id"),
         time_ms=as_float(f.get("timestamp_ms")),
     )
 
 
 def _object_get(event_id: str, f: dict[str, Any]) -> ObjectGet:
-    task_id = require(as_hex(f.get("task_id")), "task_id")
+    task_id = require(hex_id(f.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
     return ObjectGet(
         event_id=event_id,
-        object_id=require(as_hex(f.get("object_id")), "object_id"),
+        object_id=_object_id(f),
         task_id=task_id,
-        actor_id=as_hex(f.get("actor_id")),
-        job_id=as_hex(f.get("job_id")) or job_of_task(task_id),
+        actor_id=hex_id(f.get("actor_id"), ACTOR_HEX, "actor_id"),
+        job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
         kind=as_str(f.get("kind")),
         time_ms=as_float(f.get("timestamp_ms")),
     )
+
+
+def _object_id(f: dict[str, Any]) -> str:
+    return require(hex_id(f.get("object_id"), OBJECT_HEX, "object_id", required=True), "object_id")
 
 
 def _failure(label: str, obj: dict[str, Any], f: dict[str, Any]) -> FailureNote:
@@ -101,9 +118,9 @@ def _failure(label: str, obj: dict[str, Any], f: dict[str, Any]) -> FailureNote:
         message=as_str(obj.get("message")),
         severity=as_str(obj.get("severity")),
         source_type=as_str(obj.get("source_type")),
-        job_id=as_hex(f.get("job_id")),
-        node_id=as_hex(f.get("node_id")),
-        worker_id=as_hex(f.get("worker_id")),
+        job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id"),
+        node_id=hex_id(f.get("node_id"), NODE_HEX, "node_id"),
+        worker_id=hex_id(f.get("worker_id"), WORKER_HEX, "worker_id"),
         pid=as_int(pid),
         time_s=as_float(obj.get("timestamp")),
     )

@@ -1,0 +1,116 @@
+"""A tar (plain, gzip or zstd) of a session or of a logs folder, read as it streams: members are
+parsed straight from the archive, nothing is written to disk.
+
+Members with an absolute path or `..` are refused with a warning, links are ignored (they could
+name any file of this machine), and only regular files named like event files, in an events
+directory or at the top of the archive, are read. Every decompressed byte, of the archive and of
+compressed members, counts against one Budget.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from pathlib import PurePosixPath
+from typing import Self, cast
+
+from flowinsight.errors import UsageError
+from flowinsight.model.capture import FileReport, Skipped
+from flowinsight.read.discover import EVENT_DIRS, LOOKED_FOR, SESSION_DIR, Source, is_event_file
+from flowinsight.read.event_file import FileResult, file_problem, read_stream
+from flowinsight.read.limits import Budget
+from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
+
+# pax and GNU long-name headers are read into memory whole: a real one is a few hundred bytes.
+MAX_HEADER_BYTES = 1 << 20
+_EXTENDED_HEADERS = frozenset({tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
+                               tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK})
+_SEPARATORS = re.compile(r"[\\/]")
+
+
+class _GuardedTarInfo(tarfile.TarInfo):
+    """Refuses an extended header too large to hold, before tarfile reads it."""
+
+    @classmethod
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> Self:
+        info = super().frombuf(buf, encoding, errors)
+        if info.type in _EXTENDED_HEADERS and info.size > MAX_HEADER_BYTES:
+            raise tarfile.ReadError(f"an extended header of {info.size} bytes")
+        return info
+
+
+def is_unsafe_name(name: str) -> bool:
+    """Absolute (POSIX or Windows) or climbing out with `..`."""
+    return (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) is not None
+            or ".." in _SEPARATORS.split(name))
+
+
+def read_archive(source: Source) -> list[FileResult]:
+    budget = Budget(source.display)
+    results: list[FileResult] = []
+    sessions: set[str] = set()
+    problems: list[Skipped] = []
+    refused = links = 0
+    damaged = ""
+    try:
+        with open_regular(source.path) as raw:
+            stream = decompressed(raw, budget)
+            with tarfile.open(fileobj=stream, mode="r|", tarinfo=_GuardedTarInfo) as tar:
+                while (member := tar.next()) is not None:
+                    # stream mode keeps every header read (an undocumented list): a bomb of
+                    # tiny members would fill memory
+                    getattr(tar, "members").clear()
+                    if is_unsafe_name(member.name):
+                        refused += 1
+                        problems.append(Skipped(source.display, 0, "unsafe_member",
+                                                f"member {member.name[:200]!r} refused: "
+                                                "absolute path or '..'"))
+                        continue
+                    if member.issym() or member.islnk():
+                        links += 1
+                        continue
+                    path = PurePosixPath(member.name)
+                    if not member.isfile() or not _is_event_member(path):
+                        continue
+                    sessions.update(p for p in path.parts[:-1] if SESSION_DIR.match(p))
+                    content = cast(io.BufferedReader, tar.extractfile(member))
+                    result = read_stream(content, f"{source.display}/{path}", budget)
+                    results.append(result)
+                    if any(reason == "bad_archive" for reason, _ in result.report.skipped):
+                        break  # the archive itself is cut off or damaged: nothing follows
+    except DECOMPRESS_ERRORS as exc:
+        damaged = str(exc) or type(exc).__name__
+    except tarfile.TarError as exc:
+        damaged = str(exc) or type(exc).__name__
+    except OSError as exc:
+        return [file_problem(source.display, "unreadable_file", exc.strerror or str(exc))]
+    if damaged and not results:
+        raise UsageError(f"{source.display}: not a readable tar archive ({damaged})")
+    if not results and not refused:
+        raise UsageError(f"{source.display}: no Ray event files found in the archive "
+                         f"(looked for {LOOKED_FOR})")
+    if len(sessions) > 1:
+        names = ", ".join(sorted(sessions)[:3])
+        raise UsageError(f"{source.display}: holds {len(sessions)} different Ray sessions "
+                         f"({names}...); pass an archive of one session")
+    if damaged:
+        problems.append(Skipped(source.display, 0, "bad_archive", damaged[:200]))
+    if problems or links:
+        results.append(_archive_report(source.display, refused, links, problems, damaged))
+    return results
+
+
+def _is_event_member(path: PurePosixPath) -> bool:
+    return is_event_file(path.name) and (len(path.parts) == 1 or path.parent.name in EVENT_DIRS)
+
+
+def _archive_report(display: str, refused: int, links: int, problems: list[Skipped],
+                    damaged: str) -> FileResult:
+    """The archive's own account: members refused or ignored, damage found between members."""
+    skipped = [("unsafe_member", refused)] if refused else []
+    if damaged:
+        skipped.append(("bad_archive", 1))
+    report = FileReport(path=display, lines=0, events=0, skipped=tuple(sorted(skipped)),
+                        ignored=(("link", links),) if links else (), truncated=bool(damaged))
+    return FileResult([], [], report, problems)
