@@ -130,11 +130,12 @@ def wrap_task_log_start(original: Callable[..., Any]) -> Callable[..., Any]:
 def _on_task_start(task_id: Any) -> None:
     if isinstance(TLS.sink, ReturnValues):
         TLS.sink = None
+    task_hex = task_id.hex()
+    EMITTER.context.last_started_task = task_hex
     resolved: ResolvedArgs | None = TLS.pending_args
     TLS.pending_args = None
     if resolved is None:
         return
-    task_hex = task_id.hex()
     site = EMITTER.context.site_of_task(task_hex)
     timestamp = now_ms()
     for arg in resolved.args:

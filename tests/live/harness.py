@@ -1,0 +1,301 @@
+"""Runs a workload against a fresh local Ray with the recorder on, and reads what it left.
+
+Every run gets its own short temp dir (Ray's unix socket paths are limited to ~107 bytes) and
+its own process session; afterwards every process of that session, and any process whose
+command line names the temp dir, is stopped by pid, whether the run passed or not.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LIVE_DIR = Path(__file__).resolve().parent
+REPO = LIVE_DIR.parents[1]
+WORKLOADS = LIVE_DIR / "workloads"
+LAUNCHER = LIVE_DIR / "launch_workload.py"
+RUN_TIMEOUT_S = 240
+KEEP_ENV = "FLOWINSIGHT_LIVE_KEEP"  # set to keep the temp dirs for a look afterwards
+
+RECORDER_ENV = {
+    "FLOWINSIGHT_RECORD": "1",
+    "RAY_RUNTIME_ENV_HOOK": "flowinsight.recorder.runtime_env_hook",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    workload: str
+    tmp_root: Path
+    session_dir: Path
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def base_env(tmp_root: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAY_", "FLOWINSIGHT_"))}
+    env.update(
+        RAY_TMPDIR=str(tmp_root),
+        RAY_enable_export_api_write="1",
+        RAY_USAGE_STATS_ENABLED="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def temp_root() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="fi-", dir="/tmp"))
+    try:
+        yield root
+    finally:
+        stop_processes(root)
+        if not os.environ.get(KEEP_ENV):
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def run_script(
+    args: list[str], tmp_root: Path, env: dict[str, str], timeout: float = RUN_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
+    """Run a driver in its own process session; whatever it leaves behind is stopped."""
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=tmp_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(f"{args} timed out after {timeout}s\n{err[-4000:]}") from None
+    finally:
+        stop_processes(tmp_root, proc.pid)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def run_workload(name: str, tmp_root: Path, **extra_env: str) -> Run:
+    started = time.monotonic()
+    env = base_env(tmp_root, **RECORDER_ENV, **extra_env)
+    done = run_script([str(LAUNCHER), str(WORKLOADS / f"{name}.py")], tmp_root, env)
+    assert done.returncode == 0, f"{name} failed:\n{done.stderr[-6000:]}"
+    return Run(name, tmp_root, session_dir(tmp_root), done.stdout, done.stderr,
+               time.monotonic() - started)
+
+
+def session_dir(tmp_root: Path) -> Path:
+    sessions = sorted((tmp_root / "ray").glob("session_2*"))
+    assert sessions, f"no Ray session under {tmp_root}"
+    return sessions[-1]
+
+
+# --- stopping what a run started -------------------------------------------------------------
+
+
+def _processes() -> Iterator[tuple[int, int, int, str]]:
+    """(pid, ppid, process group, command line) of every process we can see."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        yield int(entry.name), int(fields[1]), int(fields[2]), cmdline
+
+
+def _session_pids(tmp_root: Path, group: int | None) -> set[int]:
+    procs = list(_processes())
+    marker = str(tmp_root)
+    pids = {pid for pid, _, pgid, cmd in procs if marker in cmd or (group and pgid == group)}
+    pids.discard(os.getpid())
+    grew = True
+    while grew:  # and their descendants (Ray workers rename themselves to ray::...)
+        children = {pid for pid, ppid, _, _ in procs if ppid in pids} - pids - {os.getpid()}
+        grew = bool(children)
+        pids |= children
+    return pids
+
+
+def _signal_group(group: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(group, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_processes(tmp_root: Path, group: int | None = None) -> None:
+    for sig, wait_s in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 2.0)):
+        pids = _session_pids(tmp_root, group)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and _session_pids(tmp_root, group):
+            time.sleep(0.1)
+
+
+# --- reading a session -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    file_pid: int
+    event: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return str(self.event["label"])
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = self.event["custom_fields"]
+        return fields
+
+
+def recorder_files(session: Path) -> list[Path]:
+    return sorted((session / "logs" / "events").glob("event_FLOWINSIGHT_*.log"))
+
+
+def recorder_lines(session: Path) -> list[Line]:
+    lines = []
+    for path in recorder_files(session):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        for raw in path.read_text().splitlines():
+            lines.append(Line(pid, json.loads(raw)))
+    return lines
+
+
+def by_label(lines: list[Line], label: str) -> list[dict[str, Any]]:
+    return [line.fields for line in lines if line.label == label]
+
+
+def export_tasks(session: Path) -> dict[str, dict[str, Any]]:
+    """task id (hex) -> merged task_info of the Export API's EXPORT_TASK lines."""
+    tasks: dict[str, dict[str, Any]] = {}
+    for path in (session / "logs" / "export_events").glob("event_EXPORT_TASK_*.log"):
+        for raw in path.read_text().splitlines():
+            data = json.loads(raw)["event_data"]
+            task_id = base64.b64decode(data["task_id"]).hex()
+            tasks.setdefault(task_id, {}).update(data.get("task_info") or {})
+    return tasks
+
+
+def export_actor_names(session: Path) -> dict[str, str]:
+    """actor id (hex) -> the name the user gave it (EXPORT_ACTOR)."""
+    names: dict[str, str] = {}
+    for raw in (session / "logs" / "export_events" / "event_EXPORT_ACTOR.log").read_text().splitlines():
+        data = json.loads(raw)["event_data"]
+        names[base64.b64decode(data["actor_id"]).hex()] = data.get("name", "")
+    return names
+
+
+def function_name(descriptor: str) -> str:
+    return descriptor.split("function_name=")[1].split(",")[0]
+
+
+def cli_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("flowinsight.__main__") is not None
+
+
+def graph(session: Path) -> dict[str, Any]:
+    """flowinsight's own graph of the session: `python -m flowinsight export DIR --format json`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flowinsight", "export", str(session), "--format", "json"],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )
+    assert done.returncode == 0, f"flowinsight export failed:\n{done.stderr[-4000:]}"
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def function_id(result: dict[str, Any], name: str) -> str:
+    ids = [f["id"] for f in result["functions"] if f["name"] == name]
+    assert len(ids) == 1, f"function {name!r}: {ids}"
+    return str(ids[0])
+
+
+def flow(result: dict[str, Any], source: str, target: str) -> dict[str, Any]:
+    found = [f for f in result["dataFlows"] if f["source"] == source and f["target"] == target]
+    assert len(found) == 1, (
+        f"data flow {source} -> {target} not found once; flows: "
+        + ", ".join(f"{f['source']}->{f['target']}" for f in result["dataFlows"])
+    )
+    return found[0]
+
+
+def near(value: float | None, expected: float, tolerance: float = 0.05) -> bool:
+    return value is not None and abs(value - expected) <= tolerance * expected
+
+
+# --- checks every recorded session must pass --------------------------------------------------
+
+ENVELOPE_KEYS = ["custom_fields", "event_id", "host_name", "label", "message", "pid", "severity",
+                 "source_type", "timestamp"]
+HEX = set("0123456789abcdef")
+
+
+def check_envelopes(session: Path) -> list[Line]:
+    """Schema section 2 envelope, C++ spelling; one file per process; whole lines only."""
+    lines = recorder_lines(session)
+    assert lines, "the recorder wrote nothing"
+    seen_ids = set()
+    for path in recorder_files(session):
+        text = path.read_text()
+        assert not text or text.endswith("\n"), f"{path.name} ends in a partial line"
+    for line in lines:
+        event = line.event
+        assert sorted(event) == ENVELOPE_KEYS
+        assert event["label"] in {"task_submitted", "object_put", "object_get"}
+        assert event["source_type"] == "CORE_WORKER" and event["severity"] == "INFO"
+        assert event["pid"] == str(line.file_pid)
+        assert isinstance(event["timestamp"], int)
+        assert len(event["event_id"]) == 36 and set(event["event_id"]) <= HEX
+        assert event["event_id"] not in seen_ids
+        seen_ids.add(event["event_id"])
+        fields = line.fields
+        assert isinstance(fields["timestamp_ms"], int)
+        assert abs(fields["timestamp_ms"] // 1000 - event["timestamp"]) <= 1
+        for key in ("task_id", "object_id", "job_id", "src_task_id", "target_task_id",
+                    "actor_id", "src_actor_id", "target_actor_id"):
+            if key in fields:
+                assert set(fields[key]) <= HEX, (key, fields[key])
+    return lines
+
+
+def check_tasks_match_export(session: Path, lines: list[Line]) -> None:
+    """Every submission the recorder saw is a task Ray's Export API knows, of the same type."""
+    tasks = export_tasks(session)
+    for fields in by_label(lines, "task_submitted"):
+        info = tasks.get(fields["task_id"])
+        assert info is not None, f"task {fields['task_id']} unknown to the Export API"
+        assert info.get("type", fields["task_type"]) == fields["task_type"]
+        assert fields["target_task_id"] == fields["task_id"]
+        assert fields["language"] == "PYTHON"
+        assert fields["descriptor"].startswith("{type=PythonFunctionDescriptor, module_name=")
