@@ -4,6 +4,8 @@ grows with weight. Every string from a log is escaped for DOT."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
@@ -22,7 +24,22 @@ def quote(text: str) -> str:
     `&` as `&amp;` because Graphviz decodes HTML entities even in plain labels."""
     text = strip_control(text.replace("\r\n", "\n")).replace("&", "&amp;")
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    if len(text) > _MAX_QUOTED // 4 and len(text.encode()) > _MAX_QUOTED:
+        text = _shortened(text)
     return f'"{text}"'
+
+
+# Graphviz refuses a quoted string longer than 16384 bytes ("longer than 16384?").
+_MAX_QUOTED = 16_000
+
+
+def _shortened(escaped: str) -> str:
+    """An over-long escaped string, cut, with a hash of the whole so that two long ids that
+    share a beginning stay two nodes. The cut never splits an escape sequence."""
+    digest = hashlib.sha256(escaped.encode()).hexdigest()[:12]
+    head = escaped.encode()[: _MAX_QUOTED - 64].decode(errors="ignore")
+    head = head[: len(head) - (len(head) - len(head.rstrip("\\"))) % 2]  # no lone backslash
+    return f"{head}… #{digest}"
 
 
 def _label(*lines: str) -> str:
