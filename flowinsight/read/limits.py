@@ -18,7 +18,8 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 def max_decompressed() -> int:
     """The cap from FLOWINSIGHT_MAX_DECOMPRESSED (bytes, or with a K/M/G/T suffix)."""
-    text = os.environ.get(MAX_DECOMPRESSED_ENV, "").strip().upper().removesuffix("B")
+    text = os.environ.get(MAX_DECOMPRESSED_ENV, "").strip().upper()
+    text = text.removesuffix("IB") if text.endswith("IB") else text.removesuffix("B")
     if not text:
         return DEFAULT_MAX_DECOMPRESSED
     number, unit = (text[:-1], text[-1]) if text[-1] in _UNITS else (text, "")

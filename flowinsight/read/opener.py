@@ -58,10 +58,44 @@ def decompressed(stream: io.BufferedReader, budget: Budget) -> io.BufferedReader
     if kind == "gzip":
         return Counted(gzip.GzipFile(fileobj=stream, mode="rb"), budget)
     if kind == "zstd":
-        reader = zstandard.ZstdDecompressor().stream_reader(
-            stream, read_across_frames=True, closefd=False)
-        return Counted(reader, budget)
+        return Counted(ZstdFrames(stream), budget)
     return stream
+
+
+class ZstdFrames:
+    """The content of consecutive zstd frames, as `zstd -d` gives it. zstandard's own
+    stream_reader ends quietly when a frame is cut off; this raises EOFError, like gzip.
+
+    Input goes in small pieces: a zstd block of at most 128 KiB can be encoded in 4 bytes, so
+    one piece can never expand to more than 32768 times its size (64 MiB) in memory."""
+
+    _PIECE = 2048
+
+    def __init__(self, source: ByteSource) -> None:
+        self._source = source
+        self._frame = zstandard.ZstdDecompressor().decompressobj()
+        self._in_frame = False  # some of the current frame was fed, and it has not ended
+        self._out = bytearray()
+        self._ended = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self._ended and (size < 0 or len(self._out) < size):
+            piece = self._source.read(self._PIECE)
+            if not piece:
+                self._ended = True
+                if self._in_frame:
+                    raise EOFError("zstd stream ended before the end of its last frame")
+            while piece:
+                self._out += self._frame.decompress(piece)
+                self._in_frame = not self._frame.eof
+                piece = b""
+                if self._frame.eof:  # the next frame may begin in the same piece
+                    piece = self._frame.unused_data
+                    self._frame = zstandard.ZstdDecompressor().decompressobj()
+        size = len(self._out) if size < 0 else min(size, len(self._out))
+        data = bytes(self._out[:size])
+        del self._out[:size]
+        return data
 
 
 def is_tar(path: Path) -> bool:
