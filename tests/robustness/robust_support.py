@@ -104,11 +104,11 @@ def b64(hex_id: str) -> str:
 
 # --- event lines ---------------------------------------------------------------------------
 
-def ray_line(label: str, fields: dict[str, Any], event_id: str, **envelope: Any) -> bytes:
+def ray_line(label: Any, fields: Any, event_id: str, **envelope: Any) -> bytes:
     obj = {"custom_fields": fields, "event_id": event_id, "host_name": "node-a", "label": label,
            "message": "", "pid": "100", "severity": "INFO", "source_type": "CORE_WORKER",
            "timestamp": 1795312000, **envelope}
-    return orjson.dumps(obj)
+    return orjson.dumps({k: v for k, v in obj.items() if v is not ...})  # ... drops a key
 
 
 def submitted(task: str, task_type: str, descriptor: str, parent: str = DRIVER_TASK,
