@@ -45,7 +45,10 @@ def discover(args: Sequence[str]) -> list[Source]:
     for arg in args or [DEFAULT_SESSION]:
         for source in _discover_one(arg):
             # realpath, not Path.resolve(): Python 3.11 raises on a symlink loop
-            seen.setdefault(os.path.realpath(source.path), source)
+            key = os.path.realpath(source.path)
+            # one file reached twice: named after the file itself rather than a link to it
+            if key not in seen or (seen[key].path.is_symlink() and not source.path.is_symlink()):
+                seen[key] = source
     return sorted(seen.values(), key=lambda s: s.display)
 
 

@@ -4,13 +4,16 @@ Ray's id layouts, and the parts of a Result that must not change when bad input 
 from __future__ import annotations
 
 import base64
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from conftest import sample
+from conftest import ROOT, sample
 from flowinsight.model.capture import Capture
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
@@ -18,6 +21,13 @@ from flowinsight.result import Result
 
 JOB = "01000000"
 DRIVER_TASK = "ff" * 20 + JOB
+
+
+def cli_with_timeout(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+    """The real command line, killed (and the test failed) if it hangs."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "flowinsight", *args], capture_output=True,
+                          env=env, cwd=ROOT, check=False, timeout=timeout)
 
 
 def copy_sample(tmp_path: Path, name: str = "nested_tasks") -> Path:
