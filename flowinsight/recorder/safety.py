@@ -1,5 +1,7 @@
 """Keeps the recorder from ever breaking the user's job: recorder code runs guarded, failures are
-counted, and the count is reported on stderr when the process exits."""
+counted, and the count is reported on stderr when the process exits. Ray ends worker processes
+without running atexit handlers, so the first failure and every tenfold count (10, 100, ...) are
+reported as they happen too; Ray forwards worker stderr to the driver's console."""
 
 from __future__ import annotations
 
@@ -23,8 +25,25 @@ def note_failure(where: str, error: BaseException) -> None:
     global _errors, _first_error
     with _lock:
         _errors += 1
+        count = _errors
         if not _first_error:
             _first_error = f"{where}: {type(error).__name__}: {error}"
+    if count == 1 or _is_power_of_ten(count):
+        try:
+            print(
+                f"flowinsight.recorder: {count} internal error(s) so far, recording goes on; "
+                f"first: {_first_error}",
+                file=sys.stderr,
+                flush=True,
+            )
+        except Exception:  # noqa: BLE001 - stderr may be closed; the count remains
+            pass
+
+
+def _is_power_of_ten(n: int) -> bool:
+    while n >= 10 and n % 10 == 0:
+        n //= 10
+    return n == 1
 
 
 def failure_count() -> int:

@@ -28,6 +28,7 @@ WORKLOADS = LIVE_DIR / "workloads"
 LAUNCHER = LIVE_DIR / "launch_workload.py"
 RUN_TIMEOUT_S = 240
 KEEP_ENV = "FLOWINSIGHT_LIVE_KEEP"  # set to keep the temp dirs for a look afterwards
+TMP_ENV = "FLOWINSIGHT_LIVE_TMP"  # parent of the runs' temp dirs (run_live.sh sets it)
 
 RECORDER_ENV = {
     "FLOWINSIGHT_RECORD": "1",
@@ -46,11 +47,15 @@ class Run:
 
 
 def base_env(tmp_root: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAY_", "FLOWINSIGHT_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("RAY_", "FLOWINSIGHT_")) or k == TMP_ENV}
     env.update(
         RAY_TMPDIR=str(tmp_root),
         RAY_enable_export_api_write="1",
         RAY_USAGE_STATS_ENABLED="0",
+        # Ray 2.5x+ token auth needs a token in ~/.ray shared by cluster and drivers; live runs
+        # are loopback-only and must not write to $HOME.
+        RAY_AUTH_MODE="disabled",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -59,7 +64,7 @@ def base_env(tmp_root: Path, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def temp_root() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="fi-", dir="/tmp"))
+    root = Path(tempfile.mkdtemp(prefix="fi-", dir=os.environ.get(TMP_ENV) or "/tmp"))
     try:
         yield root
     finally:
@@ -88,7 +93,7 @@ def run_script(
         out, err = proc.communicate()
         raise AssertionError(f"{args} timed out after {timeout}s\n{err[-4000:]}") from None
     finally:
-        stop_processes(tmp_root, proc.pid)
+        stop_processes(tmp_root, proc.pid, by_marker=False)  # a shared cluster stays up
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
@@ -124,10 +129,11 @@ def _processes() -> Iterator[tuple[int, int, int, str]]:
         yield int(entry.name), int(fields[1]), int(fields[2]), cmdline
 
 
-def _session_pids(tmp_root: Path, group: int | None) -> set[int]:
+def _session_pids(tmp_root: Path, group: int | None, by_marker: bool = True) -> set[int]:
     procs = list(_processes())
     marker = str(tmp_root)
-    pids = {pid for pid, _, pgid, cmd in procs if marker in cmd or (group and pgid == group)}
+    pids = {pid for pid, _, pgid, cmd in procs
+            if (by_marker and marker in cmd) or (group and pgid == group)}
     pids.discard(os.getpid())
     grew = True
     while grew:  # and their descendants (Ray workers rename themselves to ray::...)
@@ -144,9 +150,11 @@ def _signal_group(group: int, sig: signal.Signals) -> None:
         pass
 
 
-def stop_processes(tmp_root: Path, group: int | None = None) -> None:
+def stop_processes(tmp_root: Path, group: int | None = None, by_marker: bool = True) -> None:
+    """Stop process group `group` with its descendants and (by_marker) every process whose
+    command line names `tmp_root`: SIGTERM, then SIGKILL for what is left."""
     for sig, wait_s in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 2.0)):
-        pids = _session_pids(tmp_root, group)
+        pids = _session_pids(tmp_root, group, by_marker)
         if not pids:
             return
         for pid in pids:
@@ -155,7 +163,7 @@ def stop_processes(tmp_root: Path, group: int | None = None) -> None:
             except (ProcessLookupError, PermissionError):
                 pass
         deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and _session_pids(tmp_root, group):
+        while time.monotonic() < deadline and _session_pids(tmp_root, group, by_marker):
             time.sleep(0.1)
 
 
@@ -299,3 +307,8 @@ def check_tasks_match_export(session: Path, lines: list[Line]) -> None:
         assert fields["target_task_id"] == fields["task_id"]
         assert fields["language"] == "PYTHON"
         assert fields["descriptor"].startswith("{type=PythonFunctionDescriptor, module_name=")
+
+
+if __name__ == "__main__":  # python -m tests.live.harness stop DIR: the backstop of run_live.sh
+    if sys.argv[1:2] == ["stop"] and len(sys.argv) == 3:
+        stop_processes(Path(sys.argv[2]))
