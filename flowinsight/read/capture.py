@@ -12,7 +12,13 @@ from flowinsight.model.capture import Capture, FileReport, Skipped
 from flowinsight.model.events import Event
 from flowinsight.read.archive import read_archive
 from flowinsight.read.discover import Source
-from flowinsight.read.event_file import MAX_EXAMPLES, FileResult, parse_object, read_file
+from flowinsight.read.event_file import (
+    MAX_EXAMPLES,
+    FileResult,
+    file_problem,
+    parse_object,
+    read_file,
+)
 from flowinsight.read.fields import BadLine
 
 # Problems with a whole file rather than a line: all reported (up to this many), not cut to
@@ -34,6 +40,8 @@ def parse_line(raw: bytes) -> Event | str:
 
 
 def read_source(source: Source) -> list[FileResult]:
+    if source.problem:
+        return [file_problem(source.display, "unreadable_file", source.problem)]
     return read_archive(source) if source.archive else [read_file(source)]
 
 

@@ -28,6 +28,7 @@ class Source:
     path: Path
     display: str
     archive: bool = False  # a tar of a session or a logs folder: its members are the files
+    problem: str = ""  # why this place could not be read (a directory that cannot be listed)
 
 
 def is_event_file(name: str) -> bool:
@@ -61,8 +62,9 @@ def _discover_one(arg: str) -> list[Source]:
         return [Source(root, label, archive=is_archive(root))]
     found: list[Source] = []
     sessions: set[str] = set()
+    unlisted: list[OSError] = []
     # followlinks=False: a symlink loop inside a capture cannot trap the walk
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unlisted.append):
         dirnames.sort()
         here = Path(dirpath)
         if here.name not in EVENT_DIRS and here != root:
@@ -79,6 +81,14 @@ def _discover_one(arg: str) -> list[Source]:
                 session = _session_of(path, root)
                 if session:
                     sessions.add(session)
+    for error in unlisted:
+        # a directory that may hold event files but cannot be listed is reported, not passed over
+        where = Path(str(error.filename))
+        if where == root:
+            raise UsageError(f"{arg}: cannot be read ({error.strerror or error})")
+        if where.name in (*EVENT_DIRS, "logs") or SESSION_DIR.match(where.name):
+            found.append(Source(where, f"{label}/{where.relative_to(root).as_posix()}",
+                                problem=f"cannot be listed: {error.strerror or error}"))
     if not found:
         raise UsageError(f"{arg}: no Ray event files found (looked for {LOOKED_FOR})")
     if len(sessions) > 1:

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import ROOT, cli, sample
 from flowinsight.cli import main
+from flowinsight.errors import UsageError
 from robust_support import (
     analyzed,
     cli_with_timeout,
@@ -110,6 +111,30 @@ def test_a_file_that_cannot_be_opened_is_reported_and_the_rest_read(
     assert skipped(clean) == {"unreadable_file": 1}
     assert details(clean)[locked] == "unreadable_file: Permission denied"
     assert len(clean.events) == 86 - 12  # nested_tasks less that file's 12 events
+
+
+def test_a_directory_that_cannot_be_listed_is_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What chmod 000 on logs/export_events does for a user who is not root, simulated: the
+    walk cannot list it; the events beside it are read and the directory is named."""
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if os.path.basename(path) == "export_events":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    root = copy_sample(tmp_path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    capture = read(root)
+    assert (len(capture.events), skipped(capture)) == (0, {"unreadable_file": 1})
+    assert [(e.path.split("/", 2)[-1], e.detail) for e in capture.examples] == [
+        ("logs/export_events", "cannot be listed: Permission denied")]
+    assert len(capture.files) == 13  # logs/events's 12 files and the directory
+    monkeypatch.setattr(os, "scandir", lambda path: (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied", path)))
+    with pytest.raises(UsageError, match=r"cannot be read \(Permission denied\)"):
+        read(root)
 
 
 @pytest.mark.parametrize("case", ["empty_dir", "missing", "loop", "only_other_files"])
