@@ -12,7 +12,9 @@ import click
 
 from flowinsight import __version__
 from flowinsight.cli.analyze import analyze
+from flowinsight.cli.check import check
 from flowinsight.cli.common import SESSION_HELP
+from flowinsight.cli.diff import diff
 from flowinsight.cli.export import export
 from flowinsight.errors import UsageError
 
@@ -38,6 +40,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(analyze)
 cli.add_command(export)
+cli.add_command(check)
+cli.add_command(diff)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,10 +27,10 @@ class Renderer:
 
 
 def _registry() -> dict[str, Renderer]:
-    from flowinsight.render import dot, json_out, svg, table, trace
+    from flowinsight.render import dot, json_out, markdown, mermaid, svg, table, trace
 
     renderers = [json_out.RENDERER, dot.RENDERER, svg.RENDERER, svg.PNG_RENDERER, table.RENDERER,
-                 trace.RENDERER]
+                 trace.RENDERER, mermaid.RENDERER, markdown.RENDERER]
     return {r.name: r for r in renderers}
 
 
