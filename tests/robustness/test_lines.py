@@ -168,3 +168,16 @@ def test_line_blocks_split_like_bytes_split_with_a_cap(parts: list[bytes], max_l
     assert got == want
     assert all(line is TOO_LONG for line, w in zip(got, want) if w is TOO_LONG)
     assert blocks.tail_incomplete == incomplete
+
+
+def test_ignored_kinds_from_the_input_are_bounded(tmp_path: Path) -> None:
+    """Labels are input: a file of a hundred made-up labels, or one huge label, cannot blow up
+    the summary. The first 50 kinds are named, the rest counted as "(other)"."""
+    lines = [b'{"label":"L%d"}' % i for i in range(100)] + [b'{"label":"' + b"x" * 500 + b'"}']
+    f = tmp_path / "logs" / "events" / "event_GCS.log"
+    f.parent.mkdir(parents=True)
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    kinds = ignored(read(tmp_path))
+    assert len(kinds) == 51
+    assert kinds["(other)"] == 51  # L50..L99 and the long one
+    assert all(kinds[f"label:L{i}"] == 1 for i in range(50))
