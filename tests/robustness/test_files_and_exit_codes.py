@@ -170,6 +170,14 @@ def test_exit_codes_are_documented_in_help_and_readme() -> None:
     assert all(f"| {code} |" in docs for code in "0123")
 
 
+def test_exit_1_is_a_failed_check_and_bad_input_stays_2(tmp_path: Path) -> None:
+    nested = str(sample("nested_tasks"))
+    assert cli("check", nested, "--require-edge", "main->parent").returncode == 0
+    assert cli("check", nested, "--require-edge", "main->nothing").returncode == 1
+    (tmp_path / "empty").mkdir()
+    assert cli("check", str(tmp_path / "empty"), "--require-edge", "a->b").returncode == 2
+
+
 def _with_bad_line(tmp_path: Path) -> Path:
     root = copy_sample(tmp_path)
     with open(export_dir(root) / "event_EXPORT_TASK_5441.log", "ab") as f:
