@@ -94,8 +94,10 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget) -> File
                 try:
                     if type(obj) is not dict:
                         raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
-                    parsed = parse_export_event(obj) if "event_data" in obj else \
-                        parse_ray_event(obj)
+                    if "event_data" in obj:
+                        parsed = parse_export_event(obj)
+                    else:
+                        parsed = parse_ray_event(obj)
                 except BadLine as bad:
                     skipped[bad.reason] += 1
                     if len(examples) < MAX_EXAMPLES:
