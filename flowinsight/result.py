@@ -196,6 +196,11 @@ class FileSummary:
     def skipped(self) -> int:
         return sum(f.skipped_total for f in self.files)
 
+    @property
+    def duplicates(self) -> int:
+        """Events read twice (same event_id and content, e.g. rotated and live file)."""
+        return sum(f.duplicates for f in self.files)
+
     def skipped_by_reason(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for f in self.files:

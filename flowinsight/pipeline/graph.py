@@ -67,8 +67,11 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
     return tuple(_flow(s, t, e) for (s, t), e in sorted(edges.items()))
 
 
+MAX_BYTES = 2**63 - 1  # JSON readers (and orjson) stop at signed 64-bit integers
+
+
 def _flow(source: str, target: str, e: _Edge) -> DataFlow:
-    total = e.bytes if e.sized else None
+    total = min(e.bytes, MAX_BYTES) if e.sized else None
     rate = None
     if total is not None and e.first_put_ms is not None and e.last_get_ms is not None:
         span_s = (e.last_get_ms - e.first_put_ms) / 1000.0

@@ -126,6 +126,7 @@ def _summary(result: Result) -> dict[str, Any]:
         "files": len(read.files),
         "lines": read.lines,
         "events": read.events,
+        "duplicates": read.duplicates,
         "sources": list(result.sources),
         "object_events": result.has_object_events,
         "skipped": {

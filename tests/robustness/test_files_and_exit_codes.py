@@ -78,20 +78,6 @@ def test_the_command_line_never_blocks_on_a_fifo(tmp_path: Path) -> None:
                        "in 1 file(s); every other event was used")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
-def test_a_file_without_read_permission(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path)
-    f = export_dir(root) / "event_EXPORT_TASK_5441.log"
-    f.chmod(0)
-    try:
-        capture = read(root)
-    finally:
-        f.chmod(0o644)
-    assert skipped(capture) == {"unreadable_file": 1}
-    assert report(capture, "event_EXPORT_TASK_5441.log").lines == 0
-    assert details(capture)["event_EXPORT_TASK_5441.log"] == "unreadable_file: Permission denied"
-
-
 def test_a_file_that_cannot_be_opened_is_reported_and_the_rest_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What chmod 000 does for a user who is not root (root reads anyway), simulated."""
