@@ -12,15 +12,11 @@ from typing import Any, Protocol
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectPut, Site
 from flowinsight.recorder.ids import return_object_id
-from flowinsight.recorder.safety import guarded
+from flowinsight.recorder.safety import note_failure
 
 
 class Sink(Protocol):
     def take(self, serialized: Any) -> None: ...
-
-
-def serialized_size(serialized: Any) -> int:
-    return int(serialized.total_bytes) + len(serialized.metadata or b"")
 
 
 class SizeList:
@@ -32,7 +28,7 @@ class SizeList:
         self.sizes: list[int] = []
 
     def take(self, serialized: Any) -> None:
-        self.sizes.append(serialized_size(serialized))
+        self.sizes.append(serialized.total_bytes + len(serialized.metadata))
 
 
 class SingleSize:
@@ -45,28 +41,23 @@ class SingleSize:
 
     def take(self, serialized: Any) -> None:
         if self.size is None:
-            self.size = serialized_size(serialized)
+            self.size = serialized.total_bytes + len(serialized.metadata)
 
 
 class ReturnValues:
     """Open from the end of a task's execution: each serialisation is its next return value,
     whose id Ray derives from the task id (returns are numbered from 1)."""
 
-    __slots__ = ("task_id", "site", "position")
+    __slots__ = ("site", "position")
 
     def __init__(self, site: Site) -> None:
-        self.task_id = site.task_id
         self.site = site
         self.position = 0
 
     def take(self, serialized: Any) -> None:
-        self._record(serialized)
-
-    @guarded(None)
-    def _record(self, serialized: Any) -> None:
-        object_id = return_object_id(self.task_id, self.position)
+        object_id = return_object_id(self.site.task_id, self.position)
         self.position += 1
-        size = serialized_size(serialized)
+        size = serialized.total_bytes + len(serialized.metadata)
         EMITTER.emit(ObjectPut(object_id, self.site, size, "return", now_ms()))
 
 
@@ -74,6 +65,7 @@ class ThreadState(threading.local):
     sink: Sink | None = None
     in_get: bool = False
     pending_args: Any = None
+    task_site: Site | None = None
     awaited: tuple[str, int | None] | None = None
 
 
@@ -91,12 +83,10 @@ def wrap_serialize(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any], 
             serialized = original(self, value)
         finally:
             TLS.sink = sink
-        _hand_over(sink, serialized)
+        try:
+            sink.take(serialized)
+        except Exception as error:  # noqa: BLE001
+            note_failure("serialize", error)
         return serialized
 
     return serialize
-
-
-@guarded(None)
-def _hand_over(sink: Sink, serialized: Any) -> None:
-    sink.take(serialized)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from flowinsight.recorder.envelope import Envelope
-from flowinsight.recorder.events import Event, Site
+from flowinsight.recorder.events import Event
 from flowinsight.recorder.ray_context import RayContext
 from flowinsight.recorder.safety import note_failure
 from flowinsight.recorder.writer import EventFile
@@ -19,29 +20,36 @@ class Emitter:
     def __init__(self) -> None:
         self.active = False
         self.context = RayContext()
+        self.site = self.context.site
         self.events_written = 0
         self.events_dropped = 0
         self._envelope = Envelope()
         self._file = EventFile(self.context.logs_dir)
 
-    def site(self) -> Site:
-        return self.context.site()
-
     def emit(self, event: Event) -> None:
+        """One line, one os.write, synchronously: a second thread formatting in the background
+        would fight Ray's task thread for the GIL and cost far more than it saves."""
         try:
-            if self._file.append(self._envelope.line(event)):
-                self.events_written += 1
-            else:
-                self.events_dropped += 1
+            fd = self._file.fd
+            if fd < 0:
+                fd = self._file.open_current()
+                if fd < 0:
+                    self.events_dropped += 1
+                    return
+            os.write(fd, self._envelope.line(event))
+            self.events_written += 1
         except Exception as error:  # noqa: BLE001 - a lost line must not break the job
             note_failure("emit", error)
 
     def touch_file(self) -> None:
         """Create the (possibly empty) event file as soon as the session exists."""
         try:
-            self._file.ensure_open()
+            self._file.open_current()
         except Exception as error:  # noqa: BLE001
             note_failure("touch_file", error)
+
+    def session_ended(self) -> None:
+        self._file.close()
 
 
 EMITTER = Emitter()

@@ -11,40 +11,37 @@ recover_args, which sees the very list deserialize_objects returned.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flowinsight.recorder.capture import TLS, ReturnValues
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectGet
-from flowinsight.recorder.ids import by_value_arg_id, is_actor_creation_task, is_nil
-from flowinsight.recorder.safety import guarded
+from flowinsight.recorder.ids import by_value_arg_id, is_actor_creation_task
+from flowinsight.recorder.safety import note_failure
 
 _PENDING_LIMIT = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedArg:
-    arg_index: int
-    object_id: str  # "" when Ray passed the value inline (no object id)
-    size_bytes: int | None
+_NIL_OBJECT = "f" * 56
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedArgs:
-    length: int
-    args: tuple[ResolvedArg, ...]
+    """A task's arguments as Ray resolved them: object id ("" when passed inline, without an
+    id) and size received, per argument position."""
+
+    length: int  # of Ray's flattened [marker, value, ...] list
+    object_ids: tuple[str, ...]
+    sizes: tuple[int | None, ...]
 
 
-# Keyed by id() of the list deserialize_objects returned; consumed by recover_args right after.
+# Keyed by id() of the list deserialize_objects returned; consumed by recover_args right after
+# (possibly on another thread; single dict operations are atomic under the GIL).
 _pending: OrderedDict[int, ResolvedArgs] = OrderedDict()
-_pending_lock = threading.Lock()
 
 
-def received_size(serialized: Sequence[Any]) -> int | None:
+def received_size(serialized: Any) -> int | None:
     """Size of a (data, metadata[, transport]) tuple as Ray handed it over."""
     data, metadata = serialized[0], serialized[1]
     if data is None and metadata is None:
@@ -58,106 +55,109 @@ def wrap_deserialize_objects(original: Callable[..., Any]) -> Callable[..., Any]
     ) -> Any:
         values = original(self, serialized_objects, object_refs, *rest, **keywords)
         if EMITTER.active:
-            _after_deserialize(serialized_objects, object_refs, values)
+            try:
+                _after_deserialize(serialized_objects, object_refs, values)
+            except Exception as error:  # noqa: BLE001
+                note_failure("deserialize_objects", error)
         return values
 
     return deserialize_objects
 
 
-@guarded(None)
 def _after_deserialize(serialized_objects: Any, object_refs: Any, values: Any) -> None:
     count = len(object_refs)
     if TLS.in_get:
-        _record_gets(serialized_objects, object_refs)
-    elif count >= 2 and count % 2 == 0:
+        site = EMITTER.site()
+        timestamp = now_ms()
+        for serialized, ref in zip(serialized_objects, object_refs):
+            size = received_size(serialized)
+            EMITTER.emit(ObjectGet(ref.hex(), site, "get", size, timestamp))
+    elif count >= 2 and not count & 1:
         # Task arguments: Ray's flattened [marker-or-key, value, ...] list.
-        if isinstance(TLS.sink, ReturnValues):
+        if TLS.sink.__class__ is ReturnValues:
             TLS.sink = None  # the previous task on this thread is over
-        args = tuple(
-            ResolvedArg(i // 2, _hex_or_empty(object_refs[i]), received_size(serialized_objects[i]))
-            for i in range(1, count, 2)
+        ids = [ref.hex() for ref in object_refs[1::2]]
+        _pending[id(values)] = ResolvedArgs(
+            len(values),
+            tuple("" if object_id == _NIL_OBJECT else object_id for object_id in ids),
+            tuple(received_size(serialized) for serialized in serialized_objects[1::2]),
         )
-        with _pending_lock:
-            _pending[id(values)] = ResolvedArgs(len(values), args)
-            while len(_pending) > _PENDING_LIMIT:
-                _pending.popitem(last=False)
+        if len(_pending) > _PENDING_LIMIT:
+            _drop_oldest()
     elif count == 1:
         # An `await ref` / ref.future() result; objects.py attributes it to the awaiting task.
         TLS.awaited = (object_refs[0].hex(), received_size(serialized_objects[0]))
 
 
-def _hex_or_empty(ref: Any) -> str:
-    object_id = str(ref.hex())
-    return "" if is_nil(object_id) else object_id
-
-
-def _record_gets(serialized_objects: Any, object_refs: Any) -> None:
-    site = EMITTER.site()
-    timestamp = now_ms()
-    for serialized, ref in zip(serialized_objects, object_refs):
-        object_id = ref.hex()
-        size = received_size(serialized)
-        EMITTER.emit(ObjectGet(object_id, site, "get", size, timestamp))
+def _drop_oldest() -> None:
+    while len(_pending) > _PENDING_LIMIT:
+        try:
+            _pending.popitem(last=False)
+        except KeyError:  # emptied by another thread meanwhile
+            return
 
 
 def wrap_recover_args(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def recover_args(flattened_args: Any) -> Any:
         if _pending:
-            _claim_pending(flattened_args)
+            resolved = _pending.pop(id(flattened_args), None)
+            if resolved is not None and resolved.length == len(flattened_args):
+                TLS.pending_args = resolved
         return original(flattened_args)
 
     return recover_args
 
 
-@guarded(None)
-def _claim_pending(flattened_args: Any) -> None:
-    with _pending_lock:
-        resolved = _pending.pop(id(flattened_args), None)
-    if resolved is not None and resolved.length == len(flattened_args):
-        TLS.pending_args = resolved
-
-
 def wrap_task_log_start(original: Callable[..., Any]) -> Callable[..., Any]:
     def record_task_log_start(self: Any, task_id: Any, *rest: Any, **keywords: Any) -> Any:
         if EMITTER.active:
-            _on_task_start(task_id)
+            try:
+                _on_task_start(task_id.hex())
+            except Exception as error:  # noqa: BLE001
+                note_failure("record_task_log_start", error)
         return original(self, task_id, *rest, **keywords)
 
     return record_task_log_start
 
 
-@guarded(None)
-def _on_task_start(task_id: Any) -> None:
-    if isinstance(TLS.sink, ReturnValues):
+def _on_task_start(task_id: str) -> None:
+    context = EMITTER.context
+    context.last_started_task = task_id
+    if is_actor_creation_task(task_id):
+        context.refresh_actor()
+    site = TLS.task_site = context.site_of_task(task_id)
+    if TLS.sink.__class__ is ReturnValues:
         TLS.sink = None
-    task_hex = task_id.hex()
-    EMITTER.context.last_started_task = task_hex
     resolved: ResolvedArgs | None = TLS.pending_args
-    TLS.pending_args = None
     if resolved is None:
         return
-    site = EMITTER.context.site_of_task(task_hex)
+    TLS.pending_args = None
     timestamp = now_ms()
-    for arg in resolved.args:
-        object_id = arg.object_id or by_value_arg_id(task_hex, arg.arg_index)
-        EMITTER.emit(ObjectGet(object_id, site, "arg", arg.size_bytes, timestamp, arg.arg_index))
+    for index, (object_id, size) in enumerate(zip(resolved.object_ids, resolved.sizes)):
+        EMITTER.emit(ObjectGet(object_id or by_value_arg_id(task_id, index), site, "arg",
+                               size, timestamp, index))
 
 
 def wrap_task_log_end(original: Callable[..., Any]) -> Callable[..., Any]:
     def record_task_log_end(self: Any, task_id: Any, *rest: Any, **keywords: Any) -> Any:
         if EMITTER.active:
-            _on_task_end(task_id)
+            try:
+                _on_task_end(task_id.hex())
+            except Exception as error:  # noqa: BLE001
+                note_failure("record_task_log_end", error)
         return original(self, task_id, *rest, **keywords)
 
     return record_task_log_end
 
 
-@guarded(None)
-def _on_task_end(task_id: Any) -> None:
-    task_hex = task_id.hex()
-    if TLS.sink is not None and not isinstance(TLS.sink, ReturnValues):
+def _on_task_end(task_id: str) -> None:
+    sink = TLS.sink
+    if sink is not None and sink.__class__ is not ReturnValues:
         return
-    # An actor's constructor returns nothing the caller reads.
-    TLS.sink = None if is_actor_creation_task(task_hex) else ReturnValues(
-        EMITTER.context.site_of_task(task_hex)
-    )
+    if is_actor_creation_task(task_id):  # a constructor returns nothing the caller reads
+        TLS.sink = None
+        return
+    site = TLS.task_site
+    if site is None or site.task_id != task_id:  # async actors interleave tasks on one thread
+        site = EMITTER.context.site_of_task(task_id)
+    TLS.sink = ReturnValues(site)

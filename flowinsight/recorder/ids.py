@@ -14,19 +14,27 @@ _MAX_ARG_INDEX = 0x0FFFFFFF
 _ACTOR_CREATION_PREFIX = "f" * 16
 
 
-def object_id(task_id_hex: str, index: int) -> str:
-    """The id of object number `index` created by the task `task_id_hex`."""
-    return task_id_hex + index.to_bytes(4, "little").hex()
+def index_suffix(index: int) -> str:
+    return index.to_bytes(4, "little").hex()
+
+
+# Precomputed for the common small positions: these are on every task's path.
+_RETURN_SUFFIXES = tuple(index_suffix(position + 1) for position in range(64))
+_ARG_SUFFIXES = tuple(index_suffix(BY_VALUE_ARG_INDEX_BASE + i) for i in range(64))
 
 
 def return_object_id(task_id_hex: str, position: int) -> str:
     """The id of a task's return value at 0-based `position` (Ray counts returns from 1)."""
-    return object_id(task_id_hex, position + 1)
+    if position < 64:
+        return task_id_hex + _RETURN_SUFFIXES[position]
+    return task_id_hex + index_suffix(position + 1)
 
 
 def by_value_arg_id(target_task_id_hex: str, arg_index: int) -> str:
     """The recorder's id for argument `arg_index` passed by value to `target_task_id_hex`."""
-    return object_id(target_task_id_hex, BY_VALUE_ARG_INDEX_BASE + (arg_index & _MAX_ARG_INDEX))
+    if arg_index < 64:
+        return target_task_id_hex + _ARG_SUFFIXES[arg_index]
+    return target_task_id_hex + index_suffix(BY_VALUE_ARG_INDEX_BASE + (arg_index & _MAX_ARG_INDEX))
 
 
 def is_by_value_arg_id(object_id_hex: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from flowinsight.recorder.capture import TLS, SingleSize
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectGet, ObjectPut, Site
-from flowinsight.recorder.safety import guarded
+from flowinsight.recorder.safety import note_failure
 
 
 def wrap_put_object(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,16 +29,13 @@ def wrap_put_object(original: Callable[..., Any]) -> Callable[..., Any]:
             ref = original(self, *positional, **keywords)
         finally:
             TLS.sink = previous
-        _after_put(ref, sink.size, started)
+        try:
+            EMITTER.emit(ObjectPut(ref.hex(), EMITTER.site(), sink.size, "put", started))
+        except Exception as error:  # noqa: BLE001
+            note_failure("put_object", error)
         return ref
 
     return put_object
-
-
-@guarded(None)
-def _after_put(ref: Any, size: int | None, started: int) -> None:
-    object_id = ref.hex()
-    EMITTER.emit(ObjectPut(object_id, EMITTER.site(), size, "put", started))
 
 
 def wrap_get_objects(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,6 +52,18 @@ def wrap_get_objects(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_objects
 
 
+def wrap_disconnect(original: Callable[..., Any]) -> Callable[..., Any]:
+    """ray.shutdown() ends the session: the next one gets its own event file."""
+
+    def disconnect(*positional: Any, **keywords: Any) -> Any:
+        try:
+            return original(*positional, **keywords)
+        finally:
+            EMITTER.session_ended()
+
+    return disconnect
+
+
 class AwaitedCallback:
     """Stands in for ray._raylet._set_future_helper: records the get the core worker thread
     has just deserialised, on behalf of the task that created the future."""
@@ -64,17 +73,15 @@ class AwaitedCallback:
         self._receiver = receiver
 
     def __call__(self, result: Any, /, **keywords: Any) -> Any:
-        _claim_awaited(self._receiver)
+        awaited = TLS.awaited
+        if awaited is not None:
+            TLS.awaited = None
+            try:
+                object_id, size = awaited
+                EMITTER.emit(ObjectGet(object_id, self._receiver, "get", size, now_ms()))
+            except Exception as error:  # noqa: BLE001
+                note_failure("await", error)
         return self._helper(result, **keywords)
-
-
-@guarded(None)
-def _claim_awaited(receiver: Site) -> None:
-    awaited = TLS.awaited
-    TLS.awaited = None
-    if awaited is not None:
-        object_id, size = awaited
-        EMITTER.emit(ObjectGet(object_id, receiver, "get", size, now_ms()))
 
 
 class FunctoolsShim:
@@ -90,15 +97,8 @@ class FunctoolsShim:
 
     def partial(self, func: Any, /, *args: Any, **keywords: Any) -> Any:
         if func is self._helper and EMITTER.active:
-            receiver = _current_site()
-            if receiver is not None:
-                func = AwaitedCallback(self._helper, receiver)
+            try:
+                func = AwaitedCallback(self._helper, EMITTER.site())
+            except Exception as error:  # noqa: BLE001
+                note_failure("await", error)
         return self._real.partial(func, *args, **keywords)
-
-
-_NO_SITE: Site | None = None
-
-
-@guarded(_NO_SITE)
-def _current_site() -> Site | None:
-    return EMITTER.site()

@@ -37,6 +37,7 @@ PATCHES: tuple[Patch, ...] = (
     Patch("ray._private.worker", "Worker", "deserialize_objects", execution.wrap_deserialize_objects),
     Patch("ray._private.worker", "Worker", "record_task_log_start", execution.wrap_task_log_start),
     Patch("ray._private.worker", "Worker", "record_task_log_end", execution.wrap_task_log_end),
+    Patch("ray._private.worker", None, "disconnect", objects.wrap_disconnect),
     Patch("ray._common.signature", None, "recover_args", execution.wrap_recover_args, True),
     Patch("ray._private.signature", None, "recover_args", execution.wrap_recover_args, True),
 )

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ray._private import worker as ray_worker
+from ray._private import worker as _ray_worker
 
 from flowinsight.recorder.events import Site
 from flowinsight.recorder.ids import is_nil
 
+_ray: Any = _ray_worker  # typed loosely: the recorder reads attributes Ray sets at run time
 _NORMAL_TASK_MIDDLE = "f" * 24  # bytes 8..20 of a normal task id
-
-
-def _global_worker() -> Any:
-    return ray_worker.global_worker
 
 
 def driver_task_id(job_id_hex: str) -> str:
@@ -22,45 +19,44 @@ def driver_task_id(job_id_hex: str) -> str:
 
 
 class RayContext:
+    """Caches what cannot change within one core worker: the job, whether this is a driver, and
+    (from its creation task on) the actor. A new core worker (ray.shutdown, ray.init) resets."""
+
     def __init__(self) -> None:
         self._core_worker: Any = None
-        self._is_driver = False
+        self._driver_site: Site | None = None
         self._actor_id = ""
         self._job_id = ""
-        self._node: Any = None
-        self._logs_dir: str | None = None
-        self.last_started_task = ""  # set by execution.py: the task a normal worker is running
+        self.last_started_task = ""  # the task a normal worker runs (see execution.py)
 
-    def _refresh(self, core_worker: Any) -> None:
-        # Actor and job ids never change within one core worker once set: cache them.
-        if core_worker is not self._core_worker:
-            self._core_worker, self._actor_id, self._job_id = core_worker, "", ""
-            # WORKER_MODE is 1 in every Ray version; drivers are SCRIPT_MODE (0) or LOCAL_MODE.
-            self._is_driver = _global_worker().mode != getattr(ray_worker, "WORKER_MODE", 1)
+    def _reset(self, core_worker: Any) -> None:
+        job = core_worker.get_current_job_id().hex()
+        self._job_id = "" if is_nil(job) else job
+        self._actor_id = ""
+        self.refresh_actor(core_worker)
+        # WORKER_MODE is 1 in every Ray version; drivers are SCRIPT_MODE or LOCAL_MODE.
+        is_driver = _ray.global_worker.mode != getattr(_ray, "WORKER_MODE", 1)
+        self._driver_site = Site(driver_task_id(self._job_id), "", self._job_id) if is_driver else None
+        self._core_worker = core_worker
+
+    def refresh_actor(self, core_worker: Any = None) -> None:
+        """A worker becomes an actor when its creation task starts."""
         if not self._actor_id:
-            actor = core_worker.get_actor_id().hex()
+            actor = (core_worker or _ray.global_worker.core_worker).get_actor_id().hex()
             self._actor_id = "" if is_nil(actor) else actor
-        if not self._job_id:
-            job = core_worker.get_current_job_id().hex()
-            self._job_id = "" if is_nil(job) else job
-
-    def _core(self) -> Any:
-        core_worker = _global_worker().core_worker
-        if core_worker is not self._core_worker or not self._actor_id or not self._job_id:
-            self._refresh(core_worker)
-        return core_worker
 
     def site(self) -> Site:
         """The current task, as Ray would name the caller. The core worker's answer is right on
         a task's own thread and inside async actor methods (a contextvar); on any other thread
         it is a random placeholder, which stands for the driver in a driver and, like Ray's
         parent_task_id, for the running task or the actor's creation task in a worker."""
-        core_worker = self._core()
-        if self._is_driver:
-            return Site(driver_task_id(self._job_id), self._actor_id, self._job_id)
+        core_worker = _ray.global_worker.core_worker
+        if core_worker is not self._core_worker:
+            self._reset(core_worker)
+        if self._driver_site is not None:
+            return self._driver_site
         task = core_worker.get_current_task_id().hex()
-        middle = task[16:40]
-        if middle != _NORMAL_TASK_MIDDLE and task[16:] != self._actor_id:
+        if task[16:40] != _NORMAL_TASK_MIDDLE and task[16:] != self._actor_id:
             if self._actor_id:
                 task = "f" * 16 + self._actor_id
             elif self.last_started_task:
@@ -68,13 +64,11 @@ class RayContext:
         return Site(task, self._actor_id, self._job_id)
 
     def site_of_task(self, task_id_hex: str) -> Site:
-        self._core()
+        core_worker = _ray.global_worker.core_worker
+        if core_worker is not self._core_worker:
+            self._reset(core_worker)
         return Site(task_id_hex, self._actor_id, self._job_id)
 
     def logs_dir(self) -> str | None:
-        node = getattr(_global_worker(), "node", None) or getattr(ray_worker, "_global_node", None)
-        if node is None:
-            return None
-        if node is not self._node:
-            self._node, self._logs_dir = node, node.get_logs_dir_path()
-        return self._logs_dir
+        node = getattr(_ray.global_worker, "node", None) or getattr(_ray, "_global_node", None)
+        return None if node is None else str(node.get_logs_dir_path())

@@ -20,9 +20,21 @@ from flowinsight.recorder.capture import TLS, SizeList
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectPut, TaskSubmitted, TaskType
 from flowinsight.recorder.ids import by_value_arg_id
-from flowinsight.recorder.safety import guarded, note_failure
+from flowinsight.recorder.safety import note_failure
 
 ObjectRef = ray.ObjectRef
+
+# repr() of a function descriptor or language, per object: Ray keeps one per function.
+_texts: dict[int, tuple[Any, str]] = {}
+
+
+def describe(obj: Any) -> str:
+    cached = _texts.get(id(obj))
+    if cached is not None and cached[0] is obj:
+        return cached[1]
+    text = repr(obj)
+    _texts[id(obj)] = (obj, text)
+    return text
 
 
 def submitted_task_id(result: Any) -> str | None:
@@ -43,25 +55,26 @@ def argument_sizes(
     """(position, value, serialized size) per argument. Ray flattens arguments into
     [marker, value, ...] ([key, value] for keywords) and serialises every entry except
     ObjectRefs, in order; `sizes` is that sequence."""
-    values = list(args or ()) + list((kwargs or {}).values())
+    values = [*args] if args else []
+    if kwargs:
+        values.extend(kwargs.values())
     by_value = [not isinstance(value, ObjectRef) for value in values]
     aligned = len(sizes) == len(values) + sum(by_value)
     if not aligned and values:
         note_failure("argument_sizes", ValueError(f"{len(sizes)} sizes for {len(values)} args"))
     result: list[tuple[int, Any, int | None]] = []
     cursor = 0
-    for position, (value, serialized) in enumerate(zip(values, by_value)):
+    for position, value in enumerate(values):
         size = None
         if aligned:
             cursor += 1  # the marker or keyword entry
-            if serialized:
+            if by_value[position]:
                 size = sizes[cursor]
                 cursor += 1
         result.append((position, value, size))
     return result
 
 
-@guarded(None)
 def record_submission(
     task_id: str | None,
     task_type: TaskType,
@@ -80,25 +93,12 @@ def record_submission(
     EMITTER.emit(
         TaskSubmitted(task_id, task_type, caller, target_actor_id, descriptor, language, started_ms)
     )
-    if cross_language:
+    if cross_language or not (args or kwargs):
         return
     for position, value, size in argument_sizes(args, kwargs, sizes):
         if not isinstance(value, ObjectRef):
             object_id = by_value_arg_id(task_id, position)
             EMITTER.emit(ObjectPut(object_id, caller, size, "arg", started_ms, position, task_id))
-
-
-def _call_collecting_sizes(
-    original: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[Any, list[int]]:
-    sink = SizeList()
-    previous = TLS.sink
-    TLS.sink = sink
-    try:
-        result = original(*args, **kwargs)
-    finally:
-        TLS.sink = previous
-    return result, sink.sizes
 
 
 def _args_kwargs(
@@ -111,114 +111,85 @@ def _args_kwargs(
     return args, kwargs
 
 
-def wrap_function_remote(original: Callable[..., Any]) -> Callable[..., Any]:
-    def _remote(self: Any, *positional: Any, **keywords: Any) -> Any:
+Recorder = Callable[[Any, Any, tuple[Any, ...], dict[str, Any], list[int], int], None]
+
+
+def _wrap_submission(original: Callable[..., Any], record: Recorder) -> Callable[..., Any]:
+    """Call `original` with a size sink open, then record what it submitted."""
+
+    def submit(self: Any, *positional: Any, **keywords: Any) -> Any:
         if not EMITTER.active:
             return original(self, *positional, **keywords)
         started = now_ms()
-        result, sizes = _call_collecting_sizes(original, (self, *positional), keywords)
-        _after_function(self, result, positional, keywords, sizes, started)
+        sink = SizeList()
+        previous = TLS.sink
+        TLS.sink = sink
+        try:
+            result = original(self, *positional, **keywords)
+        finally:
+            TLS.sink = previous
+        try:
+            record(self, result, positional, keywords, sink.sizes, started)
+        except Exception as error:  # noqa: BLE001
+            note_failure(record.__name__, error)
         return result
 
-    return _remote
+    return submit
 
 
-@guarded(None)
-def _after_function(
-    function: Any,
-    result: Any,
-    positional: tuple[Any, ...],
-    keywords: dict[str, Any],
-    sizes: list[int],
-    started: int,
+def _record_function(
+    function: Any, result: Any, positional: tuple[Any, ...], keywords: dict[str, Any],
+    sizes: list[int], started: int,
 ) -> None:
     args, kwargs = _args_kwargs(positional, keywords, 0)
     record_submission(
-        submitted_task_id(result),
-        "NORMAL_TASK",
-        "",
-        repr(function._function_descriptor),
-        repr(function._language),
-        args,
-        kwargs,
-        sizes,
-        started,
+        submitted_task_id(result), "NORMAL_TASK", "", describe(function._function_descriptor),
+        describe(function._language), args, kwargs, sizes, started,
         bool(getattr(function, "_is_cross_language", False)),
     )
 
 
-def wrap_actor_method_call(original: Callable[..., Any]) -> Callable[..., Any]:
-    def _actor_method_call(self: Any, *positional: Any, **keywords: Any) -> Any:
-        if not EMITTER.active:
-            return original(self, *positional, **keywords)
-        started = now_ms()
-        result, sizes = _call_collecting_sizes(original, (self, *positional), keywords)
-        _after_actor_method(self, result, positional, keywords, sizes, started)
-        return result
-
-    return _actor_method_call
-
-
-@guarded(None)
-def _after_actor_method(
-    handle: Any,
-    result: Any,
-    positional: tuple[Any, ...],
-    keywords: dict[str, Any],
-    sizes: list[int],
-    started: int,
+def _record_actor_method(
+    handle: Any, result: Any, positional: tuple[Any, ...], keywords: dict[str, Any],
+    sizes: list[int], started: int,
 ) -> None:
     method_name = positional[0] if positional else keywords.get("method_name", "")
     args, kwargs = _args_kwargs(positional, keywords, 1)
     descriptor = handle._ray_function_descriptor.get(method_name)
-    cross_language = bool(getattr(handle, "_ray_is_cross_language", False))
     record_submission(
-        submitted_task_id(result),
-        "ACTOR_TASK",
-        handle._ray_actor_id.hex(),
-        repr(descriptor) if descriptor is not None else str(method_name),
-        repr(handle._ray_actor_language),
-        args,
-        kwargs,
-        sizes,
-        started,
-        cross_language,
+        submitted_task_id(result), "ACTOR_TASK", handle._ray_actor_id.hex(),
+        describe(descriptor) if descriptor is not None else str(method_name),
+        describe(handle._ray_actor_language), args, kwargs, sizes, started,
+        bool(getattr(handle, "_ray_is_cross_language", False)),
     )
 
 
-def wrap_actor_class_remote(original: Callable[..., Any]) -> Callable[..., Any]:
-    def _remote(self: Any, *positional: Any, **keywords: Any) -> Any:
-        if not EMITTER.active:
-            return original(self, *positional, **keywords)
-        started = now_ms()
-        handle, sizes = _call_collecting_sizes(original, (self, *positional), keywords)
-        _after_actor_creation(handle, positional, keywords, sizes, started)
-        return handle
-
-    return _remote
-
-
-@guarded(None)
-def _after_actor_creation(
-    handle: Any,
-    positional: tuple[Any, ...],
-    keywords: dict[str, Any],
-    sizes: list[int],
-    started: int,
+def _record_actor_creation(
+    actor_class: Any, handle: Any, positional: tuple[Any, ...], keywords: dict[str, Any],
+    sizes: list[int], started: int,
 ) -> None:
     actor_id = getattr(handle, "_ray_actor_id", None)
     if actor_id is None:  # Ray Client handles and DAG nodes are not local actors
         return
     args, kwargs = _args_kwargs(positional, keywords, 0)
     record_submission(
-        TaskID.for_actor_creation_task(actor_id).hex(),
-        "ACTOR_CREATION_TASK",
-        actor_id.hex(),
-        repr(handle._ray_actor_creation_function_descriptor),
-        repr(handle._ray_actor_language),
-        args,
-        kwargs,
-        sizes,
-        started,
+        TaskID.for_actor_creation_task(actor_id).hex(), "ACTOR_CREATION_TASK", actor_id.hex(),
+        describe(handle._ray_actor_creation_function_descriptor),
+        describe(handle._ray_actor_language), args, kwargs, sizes, started,
         bool(getattr(handle, "_ray_is_cross_language", False)),
     )
+
+
+def wrap_function_remote(original: Callable[..., Any]) -> Callable[..., Any]:
+    """RemoteFunction._remote(args, kwargs, **options) -> ObjectRef(s)."""
+    return _wrap_submission(original, _record_function)
+
+
+def wrap_actor_method_call(original: Callable[..., Any]) -> Callable[..., Any]:
+    """ActorHandle._actor_method_call(method_name, args, kwargs, ...) -> ObjectRef(s)."""
+    return _wrap_submission(original, _record_actor_method)
+
+
+def wrap_actor_class_remote(original: Callable[..., Any]) -> Callable[..., Any]:
+    """ActorClass._remote(args, kwargs, **options) -> ActorHandle."""
+    return _wrap_submission(original, _record_actor_creation)

@@ -67,10 +67,11 @@ def test_event_file_follows_the_session(tmp_path: Path) -> None:
     events = EventFile(lambda: logs[0])
     assert events.append(b"x\n") is False  # no session yet: nothing written, nothing raised
     logs[0] = str(tmp_path / "s1" / "logs")
-    assert events.ensure_open()
+    assert events.open_current() >= 0
     path = tmp_path / "s1" / "logs" / "events" / f"event_FLOWINSIGHT_{os.getpid()}.log"
     assert path.exists() and path.read_bytes() == b""  # created empty, like Ray's own files
     assert events.append(b"a\n") and events.append(b"b\n")
+    events.close()  # what ray.shutdown() triggers
     logs[0] = str(tmp_path / "s2" / "logs")
     assert events.append(b"c\n")
     events.close()
