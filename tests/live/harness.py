@@ -56,6 +56,9 @@ def base_env(tmp_root: Path, **extra: str) -> dict[str, str]:
         # Ray 2.5x+ token auth needs a token in ~/.ray shared by cluster and drivers; live runs
         # are loopback-only and must not write to $HOME.
         RAY_AUTH_MODE="disabled",
+        # Ray 2.6x turns 127.0.0.1 into the host's outward address unless told that this is
+        # a single-machine Ray; then every process binds to loopback.
+        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -5,8 +5,8 @@
 - a driver: FLOWINSIGHT_RECORD=1 RAY_RUNTIME_ENV_HOOK=flowinsight.recorder.runtime_env_hook
   -> that driver records too (and would carry the recorder to its workers by itself).
 
-Ray 2.60's `ray start` turns --node-ip-address=127.0.0.1 into the host's own address; the
-cluster still runs on this machine only.
+The harness sets RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, without which Ray 2.6x would turn
+127.0.0.1 into the host's outward address: cluster and drivers stay on loopback.
 """
 
 from __future__ import annotations
