@@ -41,6 +41,24 @@ class FileReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadAccount:
+    """What reading the inputs amounted to, without the events themselves: what a reader that
+    reduces events as it goes (in parallel, or file by file) hands on with its partial results."""
+
+    files: tuple[FileReport, ...]
+    examples: tuple[Skipped, ...]  # the first few skipped lines, to show the user
+    events: int  # events kept (duplicates left out)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(f.skipped_total for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+
+@dataclass(frozen=True, slots=True)
 class Capture:
     """Everything read from the inputs, in a deterministic order."""
 
@@ -55,3 +73,7 @@ class Capture:
     @property
     def duplicates(self) -> int:
         return sum(f.duplicates for f in self.files)
+
+    @property
+    def account(self) -> ReadAccount:
+        return ReadAccount(self.files, self.examples, len(self.events))

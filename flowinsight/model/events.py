@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flowinsight.model.fast_init import fast_init
+
 
 class TaskType(StrEnum):
     NORMAL = "NORMAL_TASK"
@@ -16,6 +18,7 @@ class TaskType(StrEnum):
     DRIVER = "DRIVER_TASK"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FunctionRef:
     """A parsed function descriptor. `module` is "" when the source did not say."""
@@ -25,6 +28,7 @@ class FunctionRef:
     name: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Span:
     """A profile span of a task execution (`task:execute`, `task::<name>`, ...)."""
@@ -34,6 +38,7 @@ class Span:
     end_ns: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TaskSubmitted:
     """RAY_EVENT `task_submitted` (Flow Insight design, schema 2.1)."""
@@ -49,6 +54,7 @@ class TaskSubmitted:
     language: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TaskUpdate:
     """One EXPORT_TASK line: a partial update of one task attempt (schema 4.1).
@@ -74,6 +80,7 @@ class TaskUpdate:
     spans: tuple[Span, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ObjectPut:
     """RAY_EVENT `object_put` (schema 2.2): an object came into being."""
@@ -90,6 +97,7 @@ class ObjectPut:
     time_ms: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ObjectGet:
     """RAY_EVENT `object_get` (schema 2.2): a task read an object."""
@@ -103,6 +111,7 @@ class ObjectGet:
     time_ms: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FailureNote:
     """A stock RAY_EVENT failure label (worker, driver, node death, OOM, fatal check)."""
@@ -119,6 +128,7 @@ class FailureNote:
     time_s: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ActorUpdate:
     """One EXPORT_ACTOR snapshot (schema 4.2)."""
@@ -136,6 +146,7 @@ class ActorUpdate:
     time_s: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class JobUpdate:
     """One EXPORT_DRIVER_JOB snapshot."""
@@ -148,6 +159,7 @@ class JobUpdate:
     is_dead: bool
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NodeUpdate:
     """One EXPORT_NODE snapshot."""

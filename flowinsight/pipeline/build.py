@@ -1,6 +1,8 @@
 """From a Capture to a Result: the steps, in order.
 
-1. select (`--job`, `--since/--until`)   2. merge tasks   3. node identity (`--group-by`)
+1. select (`--job`) and merge tasks: reduce_events (pipeline/partial.py), per file or per group
+   of files when readers work in parallel, the pieces merged in order
+2. window (`--since/--until`)   3. node identity (`--group-by`)
 4. attempts and timings   5. call flows with stats   6. data flows with latency
 7. nodes, actors, jobs   8. failures, coverage, critical path   9. focus (`--focus`)
 """
@@ -10,16 +12,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
-from flowinsight.model.capture import Capture
-from flowinsight.model.events import (
-    ActorUpdate,
-    Event,
-    FailureNote,
-    JobUpdate,
-    ObjectGet,
-    ObjectPut,
-    TaskSubmitted,
-)
+from flowinsight.model.capture import Capture, ReadAccount
+from flowinsight.model.events import JobUpdate
 from flowinsight.model.ids import driver_task_id, is_driver_task
 from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.coverage import coverage
@@ -27,8 +21,9 @@ from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
 from flowinsight.pipeline.graph import call_flows, data_flows
 from flowinsight.pipeline.identity import NodeKey, fill_modules, key_of, node_id
+from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.stats import rate, stats
-from flowinsight.pipeline.tasks import Task, is_driver_thread_record, merge_tasks
+from flowinsight.pipeline.tasks import Task, is_driver_thread_record
 from flowinsight.pipeline.timing import attempt_of
 from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
 from flowinsight.result import (
@@ -55,7 +50,8 @@ class Options:
 
 
 class _Identity:
-    """Task id -> node id, remembering the key of every node it hands out."""
+    """Task id -> node id, remembering the key of every node it hands out. Each task's answer
+    is worked out once: every step asks again for the same tasks."""
 
     def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str]) -> None:
         self.tasks = tasks
@@ -63,25 +59,37 @@ class _Identity:
         self.classes = classes  # actor id -> class, when grouping by class
         self.task_keys = fill_modules({tid: key_of(tid, t) for tid, t in tasks.items()})
         self.keys: dict[str, NodeKey] = {}
+        self._nodes: dict[str, str] = {}
+        self._ids: dict[NodeKey, str] = {}
 
     def __call__(self, task_id: str) -> str:
-        key = self.task_keys.get(task_id) or key_of(task_id, None)
-        if self.classes and key.actor_id:
-            key = group_by_class(key, self.classes)
-        nid = node_id(key, self.multi_job)
-        self.keys.setdefault(nid, key)
+        nid = self._nodes.get(task_id)
+        if nid is None:
+            key = self.task_keys.get(task_id) or key_of(task_id, None)
+            if self.classes and key.actor_id:
+                key = group_by_class(key, self.classes)
+            nid = self._ids.get(key)
+            if nid is None:
+                nid = self._ids[key] = node_id(key, self.multi_job)
+            self._nodes[task_id] = nid
+            self.keys.setdefault(nid, key)
         return nid
 
 
 def analyze(capture: Capture, options: Options = Options()) -> Result:
-    events = select_job(capture.events, options.job)
-    merged = merge_tasks(events)
-    tasks = {tid: t for tid, t in merged.items() if not is_driver_thread_record(t)
+    """The whole analysis of a capture held in memory."""
+    return analyze_partial(reduce_events(capture.events, options.job), capture.account, options)
+
+
+def analyze_partial(reduced: Partial, account: ReadAccount,
+                    options: Options = Options()) -> Result:
+    """The analysis of events already reduced (by reduce_events, or by readers that reduce file
+    by file and merge), with the account of what was read. `options.job` must be the job they
+    were reduced for. `reduced` is only read."""
+    tasks = {tid: t for tid, t in reduced.tasks.items() if not is_driver_thread_record(t)
              and in_window(t, options.since_ns, options.until_ns)}
-    job_ids = {t.job_id for t in tasks.values()} | {
-        e.job_id for e in events if isinstance(e, (JobUpdate, ObjectPut, ObjectGet))
-    }
-    actor_updates = [e for e in events if isinstance(e, ActorUpdate)]
+    job_ids = {t.job_id for t in tasks.values()} | reduced.job_ids
+    actor_updates = reduced.actor_updates
     classes = {}
     if options.group_by == "class":
         classes = {a.id: a.class_name for a in collect_actors(
@@ -94,31 +102,30 @@ def analyze(capture: Capture, options: Options = Options()) -> Result:
     )
 
     calls = _call_flows_with_stats(tasks, attempts, node_of)
-    puts = [e for e in events if isinstance(e, ObjectPut)]
-    gets = [e for e in events if isinstance(e, ObjectGet)]
+    puts, gets = reduced.puts, reduced.gets
     flows = data_flows(puts, gets, node_of)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, tasks.values(), actor_ids)
     if classes:
         actors = _class_actors(actors, node_of)
-    read = FileSummary(capture.files, capture.examples, len(capture.events),
-                       sum(f.lines for f in capture.files))
-    sources = _sources(events)
+    read = FileSummary(account.files, account.examples, account.events,
+                       sum(f.lines for f in account.files))
+    sources = tuple(sorted(reduced.sources))
     failures = tuple(
         task_failures(attempts)
         + [f for f in actor_failures(actor_updates) if f.node in actors or not classes]
-        + note_failures((e for e in events if isinstance(e, FailureNote)), list(attempts),
+        + note_failures(reduced.failure_notes, list(attempts),
                         lambda job: node_of(driver_task_id(job)))
     )
-    cover = coverage(tasks, capture.files, "export_api" in sources)
+    cover = coverage(tasks, account.files, "export_api" in sources)
     result = Result(
-        jobs=_jobs(events, tasks),
+        jobs=_jobs(reduced.job_updates, tasks),
         nodes=_nodes(node_of, actors, attempts),
         actors=tuple(actors[a] for a in sorted(actors)),
         call_flows=calls,
         data_flows=flows,
-        failure_notes=tuple(e for e in events if isinstance(e, FailureNote)),
+        failure_notes=tuple(reduced.failure_notes),
         read=read,
         tasks=len(tasks),
         sources=sources,
@@ -133,20 +140,12 @@ def analyze(capture: Capture, options: Options = Options()) -> Result:
         result = focus(result, options.focus)
     if options.max_nodes and len(result.nodes) > options.max_nodes:
         if options.group_by == "instance" and any(n.actor_id for n in result.nodes):
-            grouped = analyze(capture, replace(options, group_by="class"))
+            grouped = analyze_partial(reduced, account, replace(options, group_by="class"))
             note = (f"collapsed for drawing: {len(result.actors)} actor instances into "
                     f"{len(grouped.actors)} classes")
             result = replace(grouped, warnings=(*grouped.warnings, note))
         result = prune(result, options.max_nodes)
     return result
-
-
-def select_job(events: tuple[Event, ...], job: str) -> tuple[Event, ...]:
-    """`--job`: keep the events of one job (events that belong to no job are kept)."""
-    if not job:
-        return events
-    job = job.lower()
-    return tuple(e for e in events if getattr(e, "job_id", "") in (job, ""))
 
 
 def _call_flows_with_stats(tasks: dict[str, Task], attempts: tuple[Attempt, ...],
@@ -227,32 +226,19 @@ def _class_actors(actors: dict[str, Actor], node_of: _Identity) -> dict[str, Act
     return out
 
 
-def _jobs(events: tuple[Event, ...], tasks: dict[str, Task]) -> tuple[Job, ...]:
+def _jobs(updates: list[JobUpdate], tasks: dict[str, Task]) -> tuple[Job, ...]:
     counts = Counter(t.job_id for t in tasks.values() if not is_driver_task(t.task_id))
     info: dict[str, JobUpdate] = {}
-    for e in events:
-        if isinstance(e, JobUpdate):
-            old = info.get(e.job_id)
-            if old is None or (e.is_dead and not old.is_dead) or (e.end_ms and not old.end_ms):
-                info[e.job_id] = e
+    for e in updates:
+        old = info.get(e.job_id)
+        if old is None or (e.is_dead and not old.is_dead) or (e.end_ms and not old.end_ms):
+            info[e.job_id] = e
     out = []
     for job_id in sorted(set(counts) | set(info)):
         j = info.get(job_id)
         out.append(Job(job_id, j.entrypoint if j else "", j.driver_pid if j else None,
                        j.start_ms if j else None, j.end_ms if j else None, counts[job_id]))
     return tuple(out)
-
-
-def _sources(events: tuple[Event, ...]) -> tuple[str, ...]:
-    found = set()
-    for e in events:
-        if isinstance(e, (TaskSubmitted, ObjectPut, ObjectGet, FailureNote)):
-            found.add("ray_event")
-        else:
-            found.add("export_api")
-        if len(found) == 2:
-            break
-    return tuple(sorted(found))
 
 
 def _warnings(cover: Coverage, has_objects: bool, read: FileSummary,

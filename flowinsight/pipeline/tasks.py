@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, cast
 
 from flowinsight.model.events import Event, FunctionRef, Span, TaskSubmitted, TaskType, TaskUpdate
 from flowinsight.model.ids import job_of_task
@@ -36,6 +36,10 @@ class Task:
     actor_id: str = ""
     submit_ms: float | None = None
     attempts: dict[int, Attempt] = field(default_factory=dict)
+    # The first module and class named by any of the function refs merged so far: what a later
+    # table needs to merge this one into it exactly (see merge_task_tables).
+    seen_module: str = ""
+    seen_class: str = ""
 
     @property
     def defined(self) -> bool:
@@ -44,14 +48,40 @@ class Task:
 
 
 def merge_tasks(events: Iterable[Event]) -> dict[str, Task]:
-    """Merge order does not matter: fields are filled once and state times keep the earliest."""
+    """One record per task, from its events in order. Fields are filled by the first event that
+    has them and state times keep the earliest, so reordering events only matters where they
+    disagree; merge_task_tables keeps even that exact for tables of consecutive runs."""
     tasks: dict[str, Task] = {}
+    get = tasks.get
     for ev in events:
-        if isinstance(ev, TaskUpdate):
-            _merge_update(_task(tasks, ev.task_id, ev.job_id), ev)
-        elif isinstance(ev, TaskSubmitted):
-            _merge_submitted(_task(tasks, ev.task_id, ev.job_id), ev)
+        kind = type(ev)
+        if kind is TaskUpdate:
+            update = cast(TaskUpdate, ev)
+            task = get(update.task_id)
+            if task is None:
+                task = tasks[update.task_id] = Task(update.task_id,
+                                                    update.job_id or job_of_task(update.task_id))
+            _merge_update(task, update)
+        elif kind is TaskSubmitted:
+            submitted = cast(TaskSubmitted, ev)
+            task = get(submitted.task_id)
+            if task is None:
+                task = tasks[submitted.task_id] = Task(
+                    submitted.task_id, submitted.job_id or job_of_task(submitted.task_id))
+            _merge_submitted(task, submitted)
     return tasks
+
+
+def merge_task_tables(into: dict[str, Task], later: dict[str, Task]) -> None:
+    """Fold the table of a later run of events into the table of the run before it: the result
+    equals merge_tasks over both runs at once, field for field and in the order of the dict.
+    `later`'s records are taken over, not copied."""
+    for task_id, task in later.items():
+        old = into.get(task_id)
+        if old is None:
+            into[task_id] = task
+        else:
+            _merge_task(old, task)
 
 
 def is_driver_thread_record(task: Task) -> bool:
@@ -65,17 +95,19 @@ def is_driver_thread_record(task: Task) -> bool:
     )
 
 
-def _task(tasks: dict[str, Task], task_id: str, job_id: str) -> Task:
-    task = tasks.get(task_id)
-    if task is None:
-        task = tasks[task_id] = Task(task_id, job_id or job_of_task(task_id))
-    return task
-
-
-def _merge_function(old: FunctionRef | None, new: FunctionRef) -> FunctionRef:
+def _add_function(task: Task, new: FunctionRef) -> None:
+    """A named ref keeps its name and only fills in a missing module or class; a ref without a
+    name is replaced by whatever comes next."""
+    old = task.function
     if old is None or not old.name:
-        return new
-    return FunctionRef(old.module or new.module, old.class_name or new.class_name, old.name)
+        task.function = new
+    elif (not old.module and new.module) or (not old.class_name and new.class_name):
+        task.function = FunctionRef(old.module or new.module, old.class_name or new.class_name,
+                                    old.name)
+    if not task.seen_module:
+        task.seen_module = new.module
+    if not task.seen_class:
+        task.seen_class = new.class_name
 
 
 def _merge_info(task: Task, task_type: TaskType, function: FunctionRef | None, language: str,
@@ -83,10 +115,13 @@ def _merge_info(task: Task, task_type: TaskType, function: FunctionRef | None, l
     if task.task_type is None:
         task.task_type = task_type
     if function is not None:
-        task.function = _merge_function(task.function, function)
-    task.language = task.language or language
-    task.parent_task_id = task.parent_task_id or parent
-    task.actor_id = task.actor_id or actor
+        _add_function(task, function)
+    if not task.language:
+        task.language = language
+    if not task.parent_task_id:
+        task.parent_task_id = parent
+    if not task.actor_id:
+        task.actor_id = actor
 
 
 def _merge_submitted(task: Task, ev: TaskSubmitted) -> None:
@@ -99,21 +134,75 @@ def _merge_update(task: Task, ev: TaskUpdate) -> None:
     if ev.task_type is not None:
         _merge_info(task, ev.task_type, ev.function, ev.language, ev.parent_task_id, ev.actor_id)
     elif ev.function is not None:
-        task.function = _merge_function(task.function, ev.function)
+        _add_function(task, ev.function)
     attempt = task.attempts.get(ev.attempt)
     if attempt is None:
         attempt = task.attempts[ev.attempt] = Attempt(ev.attempt)
-    for status, ns in ev.states:
-        old = attempt.states.get(status)
-        if old is None or ns < old:
-            attempt.states[status] = ns
-    attempt.node_id = attempt.node_id or ev.node_id
-    attempt.worker_id = attempt.worker_id or ev.worker_id
+    if ev.states:
+        states = attempt.states
+        for status, ns in ev.states:
+            old = states.get(status)
+            if old is None or ns < old:
+                states[status] = ns
+    if not attempt.node_id:
+        attempt.node_id = ev.node_id
+    if not attempt.worker_id:
+        attempt.worker_id = ev.worker_id
     if attempt.worker_pid is None:
         attempt.worker_pid = ev.worker_pid
-    attempt.error_type = attempt.error_type or ev.error_type
-    attempt.error_message = attempt.error_message or ev.error_message
+    if not attempt.error_type:
+        attempt.error_type = ev.error_type
+    if not attempt.error_message:
+        attempt.error_message = ev.error_message
     if ev.component_type and not attempt.component_type:
         attempt.component_type = ev.component_type
-    for span in ev.spans:
-        attempt.spans.setdefault(span.name, span)
+    if ev.spans:
+        spans = attempt.spans
+        for span in ev.spans:
+            if span.name not in spans:
+                spans[span.name] = span
+
+
+def _merge_task(old: Task, later: Task) -> None:
+    """`later`'s record, built from events after all of `old`'s, merged into `old`."""
+    if old.task_type is None:
+        old.task_type = later.task_type
+    if later.function is not None:
+        function = old.function
+        if function is None or not function.name:
+            # each ref of `later` would have replaced `old`'s nameless one in turn
+            old.function = later.function
+        elif (not function.module and later.seen_module) or (
+                not function.class_name and later.seen_class):
+            old.function = FunctionRef(function.module or later.seen_module,
+                                       function.class_name or later.seen_class, function.name)
+        old.seen_module = old.seen_module or later.seen_module
+        old.seen_class = old.seen_class or later.seen_class
+    old.language = old.language or later.language
+    old.parent_task_id = old.parent_task_id or later.parent_task_id
+    old.actor_id = old.actor_id or later.actor_id
+    if later.submit_ms is not None and (old.submit_ms is None or later.submit_ms < old.submit_ms):
+        old.submit_ms = later.submit_ms
+    for number, attempt in later.attempts.items():
+        mine = old.attempts.get(number)
+        if mine is None:
+            old.attempts[number] = attempt
+        else:
+            _merge_attempt(mine, attempt)
+
+
+def _merge_attempt(old: Attempt, later: Attempt) -> None:
+    states = old.states
+    for status, ns in later.states.items():
+        first = states.get(status)
+        if first is None or ns < first:
+            states[status] = ns
+    old.node_id = old.node_id or later.node_id
+    old.worker_id = old.worker_id or later.worker_id
+    if old.worker_pid is None:
+        old.worker_pid = later.worker_pid
+    old.error_type = old.error_type or later.error_type
+    old.error_message = old.error_message or later.error_message
+    old.component_type = old.component_type or later.component_type
+    for name, span in later.spans.items():
+        old.spans.setdefault(name, span)

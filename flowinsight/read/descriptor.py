@@ -7,6 +7,7 @@ counting dots: `pkg.sub.func` is a plain function with a two-part module.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flowinsight.model.events import FunctionRef, TaskType
 
@@ -22,6 +23,11 @@ def parse_descriptor(text: str, task_type: TaskType) -> FunctionRef:
     if text.startswith("{") and text.endswith("}"):
         return _from_tostring(text[1:-1], task_type)
     return _from_path(text, task_type)
+
+
+# The same few descriptors recur on every line of a session; FunctionRef is immutable, so one
+# parsed value can be shared.
+parse_descriptor_cached = lru_cache(maxsize=1 << 12)(parse_descriptor)
 
 
 def language_of_descriptor(text: str) -> str:

@@ -1,0 +1,138 @@
+"""Events reduced to what the analysis needs, in pieces that merge.
+
+`reduce_events` turns a run of consecutive events (a file, a group of files) into a Partial:
+the merged task records and the few other events the analysis reads. The Partials of
+consecutive runs, merged in their order, equal the Partial of all the events at once: that is
+what lets readers work file by file and in parallel while the graph stays exactly the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from flowinsight.model.events import (
+    ActorUpdate,
+    Event,
+    FailureNote,
+    JobUpdate,
+    ObjectGet,
+    ObjectPut,
+    TaskSubmitted,
+    TaskUpdate,
+)
+from flowinsight.pipeline.tasks import Task, merge_task_tables, merge_tasks
+
+
+@dataclass(slots=True)
+class Partial:
+    """The reduced form of a run of events. Changed only by merge_into, while pieces merge."""
+
+    tasks: dict[str, Task] = field(default_factory=dict)  # in order of first appearance
+    actor_updates: list[ActorUpdate] = field(default_factory=list)
+    job_updates: list[JobUpdate] = field(default_factory=list)
+    failure_notes: list[FailureNote] = field(default_factory=list)
+    puts: list[ObjectPut] = field(default_factory=list)
+    gets: list[ObjectGet] = field(default_factory=list)
+    job_ids: set[str] = field(default_factory=set)  # of job, object put and object get events
+    sources: set[str] = field(default_factory=set)  # "ray_event", "export_api"
+    # The earliest recorded time of any event, whatever --job keeps: the origin of relative
+    # --since/--until.
+    first_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reducer:
+    """reduce_events and merge_into for one `--job` choice, as one picklable value that a
+    reader can run in worker processes (flowinsight.read.parallel.Reducer)."""
+
+    job: str = ""
+
+    def reduce(self, events: Sequence[Event]) -> Partial:
+        return reduce_events(events, self.job)
+
+    def merge(self, first: Partial, later: Partial) -> Partial:
+        return merge_into(first, later)
+
+
+def reduce_events(events: Sequence[Event], job: str = "") -> Partial:
+    """A run of consecutive events, reduced; `job` keeps one job's events (and those of none)."""
+    out = Partial(first_ns=first_time_ns(events))
+    selected = select_job(events, job)
+    out.tasks = merge_tasks(selected)
+    ray_event = export_api = False
+    for ev in selected:
+        if isinstance(ev, TaskUpdate):
+            export_api = True
+        elif isinstance(ev, TaskSubmitted):
+            ray_event = True
+        elif isinstance(ev, ObjectPut):
+            out.puts.append(ev)
+            out.job_ids.add(ev.job_id)
+            ray_event = True
+        elif isinstance(ev, ObjectGet):
+            out.gets.append(ev)
+            out.job_ids.add(ev.job_id)
+            ray_event = True
+        elif isinstance(ev, FailureNote):
+            out.failure_notes.append(ev)
+            ray_event = True
+        else:
+            if isinstance(ev, ActorUpdate):
+                out.actor_updates.append(ev)
+            elif isinstance(ev, JobUpdate):
+                out.job_updates.append(ev)
+                out.job_ids.add(ev.job_id)
+            export_api = True
+    if ray_event:
+        out.sources.add("ray_event")
+    if export_api:
+        out.sources.add("export_api")
+    return out
+
+
+def merge_partials(parts: Iterable[Partial]) -> Partial:
+    """The Partials of consecutive runs, in order, as one (they are taken over)."""
+    out: Partial | None = None
+    for part in parts:
+        out = part if out is None else merge_into(out, part)
+    return out if out is not None else Partial()
+
+
+def merge_into(first: Partial, later: Partial) -> Partial:
+    """`first` extended by the Partial of the run that follows it; returns `first`."""
+    merge_task_tables(first.tasks, later.tasks)
+    first.actor_updates += later.actor_updates
+    first.job_updates += later.job_updates
+    first.failure_notes += later.failure_notes
+    first.puts += later.puts
+    first.gets += later.gets
+    first.job_ids |= later.job_ids
+    first.sources |= later.sources
+    if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):
+        first.first_ns = later.first_ns
+    return first
+
+
+def select_job(events: Sequence[Event], job: str) -> Sequence[Event]:
+    """`--job`: keep the events of one job (events that belong to no job are kept)."""
+    if not job:
+        return events
+    job = job.lower()
+    return tuple(e for e in events if getattr(e, "job_id", "") in (job, ""))
+
+
+def first_time_ns(events: Iterable[Event]) -> int | None:
+    """The earliest task state or submission time, in ns; None when no event has one."""
+    first: int | None = None
+    for ev in events:
+        if isinstance(ev, TaskUpdate):
+            for _, ns in ev.states:
+                if first is None or ns < first:
+                    first = ns
+        elif isinstance(ev, TaskSubmitted):
+            if ev.time_ms is not None:
+                ns = int(ev.time_ms * 1e6)
+                if first is None or ns < first:
+                    first = ns
+    return first

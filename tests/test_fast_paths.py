@@ -1,0 +1,120 @@
+"""The readers' fast paths give exactly what the careful paths give.
+
+`task_fast` reads the usual shape of an EXPORT_TASK line with plain type checks and hands
+anything unusual to the careful reader. Held here: it accepts every real line of the samples,
+and for lines damaged at random (a field replaced by any JSON value, or removed) it either
+steps aside or returns the very event the careful reader returns.
+"""
+
+from __future__ import annotations
+
+import copy
+import tarfile
+from functools import cache
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import CAPTURES, SAMPLES, sample
+from flowinsight.model.events import TaskType
+from flowinsight.model.ids import (
+    actor_of_task,
+    infer_task_type,
+    is_actor_creation_task,
+    is_driver_task,
+)
+from flowinsight.read.export_events import parse_export_careful, parse_export_event, task_fast
+from flowinsight.read.fields import BadLine
+
+
+@cache
+def task_objects() -> tuple[dict[str, Any], ...]:
+    lines: list[bytes] = []
+    for name in CAPTURES:
+        for path in sorted(sample(name).rglob("event_EXPORT_TASK*")):
+            lines += path.read_bytes().splitlines()
+    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
+        for member in tar.getmembers():
+            if "EXPORT_TASK" in member.name and member.isfile():
+                handle = tar.extractfile(member)
+                assert handle is not None
+                lines += handle.read().splitlines()[:300]
+    return tuple(orjson.loads(line) for line in lines if line.strip())
+
+
+def careful(obj: dict[str, Any]) -> object:
+    return outcome(parse_export_careful, obj)
+
+
+def outcome(parse: Any, obj: dict[str, Any]) -> object:
+    try:
+        return parse(obj)
+    except BadLine as bad:
+        return f"bad:{bad.reason}"
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+        return f"error:{type(exc).__name__}"
+
+
+def test_every_real_task_line_takes_the_fast_path_and_gives_the_careful_event() -> None:
+    objects = task_objects()
+    assert len(objects) > 1000
+    for obj in objects:
+        fast = task_fast(obj)
+        assert fast is not None, obj
+        assert fast == careful(obj)
+
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**64, 2**64),
+                         st.floats(allow_nan=False, allow_infinity=False),
+                         st.text(max_size=12), st.sampled_from(
+                             ["", "8", "-1", "1e3", " 7 ", "AQAAAA==", "task::f", "task:execute",
+                              "NORMAL_TASK", "ACTOR_TASK", "DRIVER_TASK", "9" * 25]))
+json_values = st.recursive(json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=6)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out += _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            out += _paths(inner, (*prefix, index))
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_damaged_task_line_is_read_alike_or_left_to_the_careful_path(data: st.DataObject) -> None:
+    objects = task_objects()
+    obj = copy.deepcopy(objects[data.draw(st.integers(0, len(objects) - 1))])
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = _paths(obj)
+        path = data.draw(st.sampled_from(paths))
+        holder = obj
+        for step in path[:-1]:
+            holder = holder[step]
+        if isinstance(holder, dict) and data.draw(st.booleans()):
+            del holder[path[-1]]
+        else:
+            holder[path[-1]] = data.draw(json_values)
+    assert outcome(parse_export_event, obj) == careful(obj)
+
+
+@given(st.text(alphabet="0123456789abcdefF", min_size=40, max_size=50) | st.sampled_from(
+    ["f" * 48, "f" * 40 + "01000000", "f" * 16 + "ab" * 12 + "01000000",
+     "12" * 8 + "f" * 24 + "01000000", "12" * 8 + "ab" * 12 + "01000000"]))
+def test_infer_task_type_agrees_with_the_id_layout_helpers(task_id: str) -> None:
+    if is_driver_task(task_id):
+        expected = TaskType.DRIVER
+    elif is_actor_creation_task(task_id):
+        expected = TaskType.ACTOR_CREATION
+    elif actor_of_task(task_id):
+        expected = TaskType.ACTOR
+    else:
+        expected = TaskType.NORMAL
+    assert infer_task_type(task_id) is expected
