@@ -72,15 +72,15 @@ class ThreadState(threading.local):
 TLS = ThreadState()
 
 
-def wrap_serialize(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    def serialize(self: Any, value: Any) -> Any:
+def wrap_serialize(original: Callable[..., Any]) -> Callable[..., Any]:
+    def serialize(self: Any, value: Any, *rest: Any, **keywords: Any) -> Any:
         sink = TLS.sink
         if sink is None:
-            return original(self, value)
+            return original(self, value, *rest, **keywords)
         # Serialisations nested inside this one (a __reduce__ calling ray.put) are not ours.
         TLS.sink = None
         try:
-            serialized = original(self, value)
+            serialized = original(self, value, *rest, **keywords)
         finally:
             TLS.sink = sink
         try:

@@ -97,13 +97,13 @@ def _drop_oldest() -> None:
             return
 
 
-def wrap_recover_args(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def recover_args(flattened_args: Any) -> Any:
+def wrap_recover_args(original: Callable[..., Any]) -> Callable[..., Any]:
+    def recover_args(flattened_args: Any, *rest: Any, **keywords: Any) -> Any:
         if _pending:
             resolved = _pending.pop(id(flattened_args), None)
             if resolved is not None and resolved.length == len(flattened_args):
                 TLS.pending_args = resolved
-        return original(flattened_args)
+        return original(flattened_args, *rest, **keywords)
 
     return recover_args
 

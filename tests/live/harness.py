@@ -216,10 +216,16 @@ def export_tasks(session: Path) -> dict[str, dict[str, Any]]:
     return tasks
 
 
+def has_export_api(session: Path) -> bool:
+    """Ray writes Export API files from 2.35 on (older Ray: the recorder's lines only)."""
+    return any((session / "logs" / "export_events").glob("event_EXPORT_*.log"))
+
+
 def export_actor_names(session: Path) -> dict[str, str]:
     """actor id (hex) -> the name the user gave it (EXPORT_ACTOR)."""
     names: dict[str, str] = {}
-    for raw in (session / "logs" / "export_events" / "event_EXPORT_ACTOR.log").read_text().splitlines():
+    path = session / "logs" / "export_events" / "event_EXPORT_ACTOR.log"
+    for raw in (path.read_text() if path.exists() else "").splitlines():
         data = json.loads(raw)["event_data"]
         names[base64.b64decode(data["actor_id"]).hex()] = data.get("name", "")
     return names
@@ -301,12 +307,14 @@ def check_envelopes(session: Path) -> list[Line]:
 
 
 def check_tasks_match_export(session: Path, lines: list[Line]) -> None:
-    """Every submission the recorder saw is a task Ray's Export API knows, of the same type."""
+    """Every submission the recorder saw is a task Ray's Export API knows, of the same type
+    (where this Ray has an Export API)."""
     tasks = export_tasks(session)
     for fields in by_label(lines, "task_submitted"):
-        info = tasks.get(fields["task_id"])
-        assert info is not None, f"task {fields['task_id']} unknown to the Export API"
-        assert info.get("type", fields["task_type"]) == fields["task_type"]
+        if tasks:
+            info = tasks.get(fields["task_id"])
+            assert info is not None, f"task {fields['task_id']} unknown to the Export API"
+            assert info.get("type", fields["task_type"]) == fields["task_type"]
         assert fields["target_task_id"] == fields["task_id"]
         assert fields["language"] == "PYTHON"
         assert fields["descriptor"].startswith("{type=PythonFunctionDescriptor, module_name=")

@@ -9,7 +9,7 @@ import pytest
 
 from .harness import (
     Run, by_label, check_envelopes, check_tasks_match_export, cli_available, export_actor_names,
-    flow, function_name, graph, near, run_workload, temp_root,
+    flow, function_name, graph, has_export_api, near, run_workload, temp_root,
 )
 
 PACKETS = [len(b"packet-%d " % i * 2000) for i in range(40)]
@@ -37,6 +37,8 @@ def test_lines_are_well_formed_and_match_ray(run: Run) -> None:
 def test_packet_puts_and_reads_per_edge(run: Run) -> None:
     lines = check_envelopes(run.session_dir)
     names = export_actor_names(run.session_dir)
+    if not names:
+        pytest.skip("actor names come from the Export API, which this Ray does not write")
     tasks = {s["task_id"]: s for s in by_label(lines, "task_submitted")}
     put_sizes: dict[tuple[str, str], list[int]] = defaultdict(list)
     for put in by_label(lines, "object_put"):
@@ -55,6 +57,8 @@ def test_packet_puts_and_reads_per_edge(run: Run) -> None:
 
 @pytest.mark.skipif(not cli_available(), reason="flowinsight CLI not available")
 def test_graph_data_flows(run: Run) -> None:
+    if not has_export_api(run.session_dir):
+        pytest.skip("actor names come from the Export API, which this Ray does not write")
     result = graph(run.session_dir)
     actor_ids = {a["actor_name"]: a["id"] for a in result["actors"]}
     assert set(actor_ids) == {"source", "map_0", "map_1", "sink"}
