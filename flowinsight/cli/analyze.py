@@ -14,7 +14,8 @@ from flowinsight.render.table import all_tables, print_to
 @click.option("--top", type=int, default=20, show_default=True,
               help="Rows per table (0 for all).")
 def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
-            until: str | None, group_by: str, focus: str, top: int) -> None:
+            until: str | None, group_by: str, focus: str, jobs: int, engine: str,
+            top: int) -> None:
     """Summarise a Ray session: jobs, nodes with call counts, call flows and data flows.
 
     \b
@@ -24,5 +25,6 @@ def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None
       flowinsight analyze node1/ node2/ --job 01000000
       flowinsight analyze samples/nested_tasks --group-by class --focus consume
     """
-    result = load(sessions, job, strict, since, until, group_by, focus)
+    result = load(sessions, job, strict, since, until, group_by, focus, jobs=jobs,
+                  engine=engine)
     print_to(Console(highlight=False), all_tables(result, top))

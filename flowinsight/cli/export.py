@@ -24,8 +24,9 @@ from flowinsight.render import RenderOptions, guess_format, renderers
               help="Drawings (dot, svg, png) of larger graphs collapse actor instances into "
                    "classes, then keep the busiest nodes; 0 keeps all.")
 def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
-           until: str | None, group_by: str, focus: str, fmt: str | None, output: str | None,
-           top: int, critical_path: bool, max_nodes: int) -> None:
+           until: str | None, group_by: str, focus: str, jobs: int, engine: str,
+           fmt: str | None, output: str | None, top: int, critical_path: bool,
+           max_nodes: int) -> None:
     """Write the call and data-flow graph as json, dot, svg, png or table.
 
     \b
@@ -42,7 +43,7 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
     drawing = fmt in ("dot", "svg", "png")
     result = load(sessions, job, strict, since, until, group_by, focus,
-                  max_nodes=max_nodes if drawing else 0)
+                  max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine)
     data = renderer.render(result, RenderOptions(top=top, critical=critical_path))
     if output is None:
         sys.stdout.buffer.write(data)

@@ -37,3 +37,27 @@ def fast_init(cls: type[T]) -> type[T]:
     init.__doc__ = cls.__init__.__doc__
     setattr(cls, "__init__", init)
     return cls
+
+
+def fast_constructor(cls: type[T]) -> type[T]:
+    """For a frozen slots dataclass that cannot be decorated here: a function that builds it
+    the fast_init way (its __new__ skipped, each slot set through its descriptor). Typed as
+    the class so that calls are checked like the class's own; use it only to make instances."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if hasattr(cls, "__post_init__") or any(not f.init for f in fields):
+        raise TypeError(f"fast_constructor: {cls.__name__} needs plain init fields")
+    names = [f.name for f in fields]
+    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    if any(f.default_factory is not dataclasses.MISSING for f in fields):
+        raise TypeError(f"fast_constructor: {cls.__name__} has a default_factory")
+    cells = ", ".join(["_new", "_cls"] + [f"_set_{n}" for n in names])
+    params = ", ".join(f"{n}=_default_{n}" if n in defaults else n for n in names)
+    body = "".join(f"        _set_{n}(self, {n})\n" for n in names)
+    source = (f"def make({cells}):\n"
+              f"    def new({params}):\n        self = _new(_cls)\n{body}        return self\n"
+              f"    return new\n")
+    namespace: dict[str, Any] = {f"_default_{n}": v for n, v in defaults.items()}
+    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
+    new = namespace["make"](object.__new__, cls, *(getattr(cls, n).__set__ for n in names))
+    new.__qualname__ = new.__name__ = f"new_{cls.__name__}"
+    return new  # type: ignore[no-any-return]

@@ -92,8 +92,11 @@ def driver_task_id(job_id: str) -> str:
     return "f" * (TASK_HEX - JOB_HEX) + job_id
 
 
+_DRIVER_PREFIX = "f" * (TASK_HEX - JOB_HEX)
+
+
 def is_driver_task(task_id: str) -> bool:
-    return len(task_id) == TASK_HEX and task_id[: TASK_HEX - JOB_HEX].strip("f") == ""
+    return len(task_id) == TASK_HEX and task_id.startswith(_DRIVER_PREFIX)
 
 
 def actor_of_task(task_id: str) -> str:

@@ -19,7 +19,7 @@ from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.coverage import coverage
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
-from flowinsight.pipeline.graph import call_flows, data_flows
+from flowinsight.pipeline.graph import data_flows
 from flowinsight.pipeline.identity import NodeKey, fill_modules, key_of, node_id
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.stats import rate, stats
@@ -60,7 +60,6 @@ class _Identity:
         self.task_keys = fill_modules({tid: key_of(tid, t) for tid, t in tasks.items()})
         self.keys: dict[str, NodeKey] = {}
         self._nodes: dict[str, str] = {}
-        self._ids: dict[NodeKey, str] = {}
 
     def __call__(self, task_id: str) -> str:
         nid = self._nodes.get(task_id)
@@ -68,10 +67,7 @@ class _Identity:
             key = self.task_keys.get(task_id) or key_of(task_id, None)
             if self.classes and key.actor_id:
                 key = group_by_class(key, self.classes)
-            nid = self._ids.get(key)
-            if nid is None:
-                nid = self._ids[key] = node_id(key, self.multi_job)
-            self._nodes[task_id] = nid
+            nid = self._nodes[task_id] = node_id(key, self.multi_job)
             self.keys.setdefault(nid, key)
         return nid
 
@@ -96,12 +92,10 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
             actor_updates, tasks.values(), {t.actor_id for t in tasks.values() if t.actor_id}
         ).values()}
     node_of = _Identity(tasks, len(job_ids - {""}) > 1, classes)
-    attempts = tuple(
-        attempt_of(task, raw, node_of(tid))
-        for tid, task in sorted(tasks.items()) for _, raw in sorted(task.attempts.items())
-    )
+    by_task = _attempts(tasks, node_of)
+    attempts = tuple(a for task_attempts in by_task.values() for a in task_attempts)
 
-    calls = _call_flows_with_stats(tasks, attempts, node_of)
+    calls = _call_flows_with_stats(tasks, by_task, node_of)
     puts, gets = reduced.puts, reduced.gets
     flows = data_flows(puts, gets, node_of)
 
@@ -148,50 +142,73 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
     return result
 
 
-def _call_flows_with_stats(tasks: dict[str, Task], attempts: tuple[Attempt, ...],
+def _attempts(tasks: dict[str, Task], node_of: _Identity) -> dict[str, list[Attempt]]:
+    """Each task's attempts in order, tasks by id: the order of Result.attempts."""
+    by_task: dict[str, list[Attempt]] = {}
+    for tid, task in sorted(tasks.items()):
+        raws = task.attempts
+        if not raws:
+            continue
+        if len(raws) > 1:
+            raws = sorted(raws, key=lambda a: a.number)
+        node = node_of(tid)
+        by_task[tid] = [attempt_of(task, raw, node) for raw in raws]
+    return by_task
+
+
+def _call_flows_with_stats(tasks: dict[str, Task], by_task: dict[str, list[Attempt]],
                            node_of: _Identity) -> tuple[CallFlow, ...]:
-    by_task: dict[str, list[Attempt]] = defaultdict(list)
-    for a in attempts:
-        by_task[a.task_id].append(a)
-    edge_attempts: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
-    edge_submits: dict[tuple[str, str], list[float]] = defaultdict(list)
+    """One call per submitted task (a retry is an attempt, not a new call), with the stats of
+    the callees' attempts and the rate of submissions along each edge."""
+    counts: dict[tuple[str, str], int] = {}
+    edge_attempts: dict[tuple[str, str], list[Attempt]] = {}
+    edge_submits: dict[tuple[str, str], list[float]] = {}
+    none: list[Attempt] = []
     for t in tasks.values():
         if not t.parent_task_id:
             continue
         edge = (node_of(t.parent_task_id), node_of(t.task_id))
-        edge_attempts[edge].extend(by_task.get(t.task_id, ()))
+        mine = by_task.get(t.task_id, none)
+        if edge in counts:
+            counts[edge] += 1
+            edge_attempts[edge] += mine
+        else:
+            counts[edge] = 1
+            edge_attempts[edge] = list(mine)
+            edge_submits[edge] = []
         submitted = t.submit_ms
-        if submitted is None:
-            pending = [a.pending_ns for a in by_task.get(t.task_id, ()) if a.pending_ns]
+        if submitted is None and mine:
+            pending = [a.pending_ns for a in mine if a.pending_ns]
             submitted = min(pending) / 1e6 if pending else None
         if submitted is not None:
             edge_submits[edge].append(submitted)
-    return tuple(
-        replace(c, stats=stats(edge_attempts[(c.source, c.target)]),
-                per_s=rate(edge_submits[(c.source, c.target)]))
-        for c in call_flows(((t.task_id, t.parent_task_id) for t in tasks.values()), node_of)
-    )
+    return tuple(CallFlow(s, t, n, stats(edge_attempts[(s, t)]), rate(edge_submits[(s, t)]))
+                 for (s, t), n in sorted(counts.items()))
 
 
 def _nodes(node_of: _Identity, actors: dict[str, Actor],
            attempts: tuple[Attempt, ...]) -> tuple[Node, ...]:
-    received: Counter[str] = Counter()
+    received: dict[str, int] = {}
     defined: set[str] = set()
     languages: dict[str, str] = {}
     for tid, task in node_of.tasks.items():
         nid = node_of(tid)
         if task.task_type is not None:
             defined.add(nid)
-        if task.language:
-            languages.setdefault(nid, task.language)
+        if task.language and nid not in languages:
+            languages[nid] = task.language
         if not is_driver_task(tid):
-            received[nid] += 1
+            received[nid] = received.get(nid, 0) + 1
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
-    by_node: dict[str, list[Attempt]] = defaultdict(list)
+    by_node: dict[str, list[Attempt]] = {}
     for a in attempts:
         if not is_driver_task(a.task_id):
-            by_node[a.node].append(a)
+            mine = by_node.get(a.node)
+            if mine is None:
+                by_node[a.node] = [a]
+            else:
+                mine.append(a)
     nodes = []
     for nid, key in node_of.keys.items():
         owner = actors.get(key.actor_id)
@@ -203,7 +220,7 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor],
             actor_id=key.actor_id,
             job_id=key.job_id,
             language=languages.get(nid, "") or (owner.language if owner else ""),
-            calls=received[nid],
+            calls=received.get(nid, 0),
             inferred=nid not in defined and key.kind is not NodeKind.DRIVER,
             stats=stats(by_node.get(nid, [])),
         ))

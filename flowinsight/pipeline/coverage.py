@@ -27,7 +27,7 @@ def coverage(tasks: dict[str, Task], files: tuple[FileReport, ...], has_export: 
             if not task.attempts:
                 no_final += 1
                 ok = False
-            for attempt in task.attempts.values():
+            for attempt in task.attempts:
                 if not has_final_state(attempt):
                     no_final += 1
                     ok = False

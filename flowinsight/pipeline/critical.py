@@ -41,20 +41,25 @@ def _longest_chains(last: dict[str, Attempt],
     Iterative post-order; a corrupt capture whose parent links loop is cut at the loop."""
     best: dict[str, tuple[float, str]] = {}
     visiting: set[str] = set()
+    kids = {task_id: sorted(c) for task_id, c in children.items()}
+    no_kids: list[str] = []
     for root in sorted(last):
         stack = [(root, False)]
         while stack:
             task_id, done = stack.pop()
             if task_id in best:
                 continue
+            below = kids.get(task_id, no_kids)
+            if not below:  # a leaf: its own execution is the whole chain
+                best[task_id] = ((last[task_id].exec_ms or 0.0) + 0.0, "")
+                continue
             if not done:
                 if task_id in visiting:
                     continue
                 visiting.add(task_id)
                 stack.append((task_id, True))
-                stack.extend((c, False) for c in sorted(children.get(task_id, ())) if c not in best)
+                stack.extend((c, False) for c in below if c not in best)
                 continue
-            tail = max(((best[c][0], c) for c in children.get(task_id, ()) if c in best),
-                       default=(0.0, ""))
+            tail = max(((best[c][0], c) for c in below if c in best), default=(0.0, ""))
             best[task_id] = ((last[task_id].exec_ms or 0.0) + tail[0], tail[1])
     return best

@@ -54,6 +54,9 @@ def actor_failures(updates: Iterable[ActorUpdate]) -> list[Failure]:
 def note_failures(notes: Iterable[FailureNote], attempts: list[Attempt],
                   driver_node: Callable[[str], str]) -> list[Failure]:
     """A worker's death is put on the node of the last attempt that ran on that worker."""
+    notes = list(notes)
+    if not notes:
+        return []
     by_worker: dict[str, Attempt] = {}
     for a in sorted(attempts, key=lambda a: a.start_ns or 0):
         if a.worker_id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowinsight.model.events import TaskType
+from flowinsight.model.fast_init import fast_init
 from flowinsight.model.ids import actor_of_task, infer_task_type, job_of_task
 from flowinsight.pipeline.tasks import Task
 from flowinsight.result import NodeKind
@@ -18,6 +19,7 @@ from flowinsight.result import NodeKind
 UNKNOWN = "(unknown)"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NodeKey:
     kind: NodeKind

@@ -1,26 +1,78 @@
 """Merging task events into one record per task: Export API partial updates per
-(task_id, attempt), and `task_submitted` events, are the same task when their ids match."""
+(task_id, attempt), and `task_submitted` events, are the same task when their ids match.
+
+A session has as many records as tasks, millions of them: they are kept small (states and
+spans in flat int64 arrays, span names shared) and travel between processes as plain tuples.
+"""
 
 from __future__ import annotations
 
+import sys
+from array import array
 from dataclasses import dataclass, field
-from typing import Iterable, cast
+from typing import Any, Iterable, cast
 
-from flowinsight.model.events import Event, FunctionRef, Span, TaskSubmitted, TaskType, TaskUpdate
+from flowinsight.model.events import Event, FunctionRef, TaskSubmitted, TaskType, TaskUpdate
 from flowinsight.model.ids import job_of_task
+
+
+def _int64s() -> array[int]:
+    return array("q")
 
 
 @dataclass(slots=True)
 class Attempt:
+    """One attempt of a task, merged from its updates."""
+
     number: int
-    states: dict[int, int] = field(default_factory=dict)  # TaskStatus -> earliest ns
+    state_keys: bytes = b""  # TaskStatus numbers (all below 64), in the order first seen
+    state_ns: array[int] = field(default_factory=_int64s)  # the earliest ns of each
     node_id: str = ""
     worker_id: str = ""
     worker_pid: int | None = None
     error_type: str = ""
     error_message: str = ""
-    spans: dict[str, Span] = field(default_factory=dict)
     component_type: str = ""
+    span_names: tuple[str, ...] = ()  # the first span of each name, in the order first seen
+    span_ns: array[int] = field(default_factory=_int64s)  # its start and end, flat
+
+    def state(self, status: int) -> int | None:
+        i = self.state_keys.find(status)
+        return None if i < 0 else self.state_ns[i]
+
+    def states(self) -> dict[int, int]:
+        """TaskStatus -> earliest ns, in the order first seen."""
+        return dict(zip(self.state_keys, self.state_ns))
+
+    def add_state(self, status: int, ns: int) -> None:
+        i = self.state_keys.find(status)
+        if i < 0:
+            self.state_keys += bytes((status,))
+            self.state_ns.append(ns)
+        elif ns < self.state_ns[i]:
+            self.state_ns[i] = ns
+
+    def span(self, name: str) -> tuple[int, int] | None:
+        """(start, end) of the first span of that name."""
+        if name not in self.span_names:
+            return None
+        i = 2 * self.span_names.index(name)
+        return self.span_ns[i], self.span_ns[i + 1]
+
+    def span_starts(self) -> list[int]:
+        return list(self.span_ns[::2])
+
+    def add_span(self, name: str, start: int, end: int) -> None:
+        if name not in self.span_names:
+            self.span_names += (sys.intern(name),)
+            self.span_ns.append(start)
+            self.span_ns.append(end)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # positional fields: far cheaper to pickle than the state dict of a slots object
+        return (Attempt, (self.number, self.state_keys, self.state_ns, self.node_id,
+                          self.worker_id, self.worker_pid, self.error_type, self.error_message,
+                          self.component_type, self.span_names, self.span_ns))
 
 
 @dataclass(slots=True)
@@ -35,11 +87,22 @@ class Task:
     parent_task_id: str = ""
     actor_id: str = ""
     submit_ms: float | None = None
-    attempts: dict[int, Attempt] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)  # in the order first seen
     # The first module and class named by any of the function refs merged so far: what a later
     # table needs to merge this one into it exactly (see merge_task_tables).
     seen_module: str = ""
     seen_class: str = ""
+
+    def attempt(self, number: int) -> Attempt | None:
+        for attempt in self.attempts:
+            if attempt.number == number:
+                return attempt
+        return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Task, (self.task_id, self.job_id, self.task_type, self.function, self.language,
+                       self.parent_task_id, self.actor_id, self.submit_ms, self.attempts,
+                       self.seen_module, self.seen_class))
 
     @property
     def defined(self) -> bool:
@@ -90,8 +153,8 @@ def is_driver_thread_record(task: Task) -> bool:
     if task.defined:
         return False
     return all(
-        not a.states and not a.spans and a.component_type == "driver"
-        for a in task.attempts.values()
+        not a.state_keys and not a.span_names and a.component_type == "driver"
+        for a in task.attempts
     )
 
 
@@ -135,15 +198,12 @@ def _merge_update(task: Task, ev: TaskUpdate) -> None:
         _merge_info(task, ev.task_type, ev.function, ev.language, ev.parent_task_id, ev.actor_id)
     elif ev.function is not None:
         _add_function(task, ev.function)
-    attempt = task.attempts.get(ev.attempt)
+    attempt = task.attempt(ev.attempt)
     if attempt is None:
-        attempt = task.attempts[ev.attempt] = Attempt(ev.attempt)
-    if ev.states:
-        states = attempt.states
-        for status, ns in ev.states:
-            old = states.get(status)
-            if old is None or ns < old:
-                states[status] = ns
+        attempt = Attempt(ev.attempt)
+        task.attempts.append(attempt)
+    for status, ns in ev.states:
+        attempt.add_state(status, ns)
     if not attempt.node_id:
         attempt.node_id = ev.node_id
     if not attempt.worker_id:
@@ -156,11 +216,8 @@ def _merge_update(task: Task, ev: TaskUpdate) -> None:
         attempt.error_message = ev.error_message
     if ev.component_type and not attempt.component_type:
         attempt.component_type = ev.component_type
-    if ev.spans:
-        spans = attempt.spans
-        for span in ev.spans:
-            if span.name not in spans:
-                spans[span.name] = span
+    for span in ev.spans:
+        attempt.add_span(span.name, span.start_ns, span.end_ns)
 
 
 def _merge_task(old: Task, later: Task) -> None:
@@ -183,20 +240,22 @@ def _merge_task(old: Task, later: Task) -> None:
     old.actor_id = old.actor_id or later.actor_id
     if later.submit_ms is not None and (old.submit_ms is None or later.submit_ms < old.submit_ms):
         old.submit_ms = later.submit_ms
-    for number, attempt in later.attempts.items():
-        mine = old.attempts.get(number)
+    for attempt in later.attempts:
+        mine = old.attempt(attempt.number)
         if mine is None:
-            old.attempts[number] = attempt
+            old.attempts.append(attempt)
         else:
             _merge_attempt(mine, attempt)
 
 
 def _merge_attempt(old: Attempt, later: Attempt) -> None:
-    states = old.states
-    for status, ns in later.states.items():
-        first = states.get(status)
-        if first is None or ns < first:
-            states[status] = ns
+    # A task's updates come from several processes' files (the submitter's, the executor's):
+    # most merges join a side that has states to a side that has only spans, or the reverse.
+    if not old.state_keys:
+        old.state_keys, old.state_ns = later.state_keys, later.state_ns
+    else:
+        for status, ns in zip(later.state_keys, later.state_ns):
+            old.add_state(status, ns)
     old.node_id = old.node_id or later.node_id
     old.worker_id = old.worker_id or later.worker_id
     if old.worker_pid is None:
@@ -204,5 +263,9 @@ def _merge_attempt(old: Attempt, later: Attempt) -> None:
     old.error_type = old.error_type or later.error_type
     old.error_message = old.error_message or later.error_message
     old.component_type = old.component_type or later.component_type
-    for name, span in later.spans.items():
-        old.spans.setdefault(name, span)
+    if not old.span_names:
+        old.span_names, old.span_ns = later.span_names, later.span_ns
+    else:
+        spans = later.span_ns
+        for i, name in enumerate(later.span_names):
+            old.add_span(name, spans[2 * i], spans[2 * i + 1])

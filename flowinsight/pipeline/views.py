@@ -15,8 +15,8 @@ def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
     time at all is kept (nothing says it is outside)."""
     if since_ns is None and until_ns is None:
         return True
-    times = [ns for a in task.attempts.values() for ns in a.states.values()]
-    times += [s.start_ns for a in task.attempts.values() for s in a.spans.values()]
+    times = [ns for a in task.attempts for ns in a.state_ns]
+    times += [ns for a in task.attempts for ns in a.span_starts()]
     if task.submit_ms is not None:
         times.append(int(task.submit_ms * 1e6))
     if not times:

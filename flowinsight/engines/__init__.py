@@ -1,0 +1,1 @@
+"""Engines that read event files somewhere other than this process's own workers."""

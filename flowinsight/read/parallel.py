@@ -1,0 +1,270 @@
+"""Reading many event files at once, reduced as they are read.
+
+The files (in their display order) are cut into groups of consecutive files of about equal
+size. Each group is read in a worker process, each file's events are handed to the caller's
+Reducer as soon as the file is read, and only the reduced piece of the group comes back, with
+the account of its files. The pieces are merged in file order, so the outcome does not depend on
+how many workers there were or which finished first. This module knows files, not graphs: what
+"reduced" means is the Reducer's business.
+
+Duplicates (an event whose event_id and content equal an earlier one's) are the one thing that
+cannot be judged a group at a time. Workers send a 64-bit digest of every event id; if any id
+occurs twice anywhere, the whole input is read again the exact way, in this process, holding
+every event (read_capture). Real captures almost never repeat an id; the fallback is there so
+that the answer is the same when they do.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import resource
+import zlib
+from array import array
+from dataclasses import dataclass, field
+from typing import Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
+
+from flowinsight.model.capture import FileReport, ReadAccount, Skipped
+from flowinsight.model.events import Event
+from flowinsight.read.capture import FILE_REASONS, MAX_FILE_PROBLEMS, read_capture, read_source
+from flowinsight.read.discover import Source
+from flowinsight.read.event_file import MAX_EXAMPLES
+
+R = TypeVar("R")
+
+# Below this much input per worker, starting a process costs more than it saves.
+MIN_BYTES_PER_JOB = 2 << 20
+# Groups per worker: enough that a slow group does not leave the other workers idle at the
+# end, and that progress moves in steps small enough to see.
+GROUPS_PER_JOB = 8
+
+
+class Reducer(Protocol[R]):
+    """What the caller does with events: reduce a file's worth, merge two consecutive pieces."""
+
+    def reduce(self, events: Sequence[Event]) -> R: ...
+
+    def merge(self, first: R, later: R) -> R:
+        """The piece of `first`'s events followed by `later`'s (both may be taken over)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult(Generic[R]):
+    """What a worker sends back for one group of consecutive files."""
+
+    index: int  # the group's place in file order
+    reports: tuple[FileReport, ...]
+    examples: tuple[Skipped, ...]  # each file's own examples, in file order
+    events: int
+    event_ids: array  # type: ignore[type-arg]  # 64-bit digests, for repeats across groups
+    repeated: bool  # an event id occurred twice within the group
+    reduced: R
+    bytes_read: int
+    pid: int
+    peak_rss_kb: int  # of the process that read the group, so far
+
+
+Group = tuple[int, Sequence[Source]]  # a group's place in file order, and its files
+
+
+class Runner(Protocol):
+    """Where groups are read: processes of this machine (LocalRunner), or Ray tasks on the
+    nodes that hold the files (flowinsight.engines.ray_engine)."""
+
+    @property
+    def workers(self) -> int:
+        """How many groups it reads at once."""
+        ...
+
+    def home(self, source: Source) -> str:
+        """The machine that should read this file; a group never mixes two."""
+        ...
+
+    def run(self, groups: Sequence[Group], reducer: Reducer[R]) -> Iterator[GroupResult[R]]:
+        """Every group's result, as each is ready (in any order)."""
+        ...
+
+
+@dataclass(slots=True)
+class ReadStats:
+    """How the read went, for benchmarks and the progress bar."""
+
+    groups: int = 0
+    workers: int = 1
+    exact_fallback: bool = False  # event ids repeated: read again the exact way
+    worker_peak_rss_kb: dict[int, int] = field(default_factory=dict)  # pid -> peak
+
+
+def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
+                 progress: Callable[[int], None] | None = None, runner: Runner | None = None,
+                 min_bytes_per_job: int = MIN_BYTES_PER_JOB,
+                 stats: ReadStats | None = None) -> tuple[ReadAccount, R]:
+    """Read every source and reduce its events: the same answer as reducing read_capture's
+    events at once, for any `jobs` or runner. `progress` gets the bytes of each group read.
+    Without a runner, `jobs` processes of this machine, fewer for a small input (one per
+    `min_bytes_per_job`)."""
+    stats = stats if stats is not None else ReadStats()
+    sizes = [_size(s) for s in sources]
+    if any(s.archive for s in sources):  # a tar is one stream: read in this process
+        return _exact(sources, reducer, stats, progress, sum(sizes))
+    if runner is None:
+        runner = LocalRunner(max(1, min(jobs, sum(sizes) // max(1, min_bytes_per_job))))
+    groups = plan_groups(sources, sizes, runner.workers * GROUPS_PER_JOB
+                         if runner.workers > 1 else 1, runner.home)
+    stats.groups, stats.workers = len(groups), runner.workers
+    seen: set[int] = set()
+    reports: list[FileReport] = []
+    examples: list[Skipped] = []
+    events = 0
+    merged: R | None = None
+    waiting: dict[int, GroupResult[R]] = {}
+    next_index = 0
+    results = runner.run(list(enumerate(groups)), reducer)
+    try:
+        for result in results:
+            stats.worker_peak_rss_kb[result.pid] = max(
+                result.peak_rss_kb, stats.worker_peak_rss_kb.get(result.pid, 0))
+            if progress is not None:
+                progress(result.bytes_read)
+            waiting[result.index] = result
+            while next_index in waiting:  # merge in file order, as soon as the order allows
+                ready = waiting.pop(next_index)
+                next_index += 1
+                if ready.repeated or not seen.isdisjoint(ready.event_ids):
+                    stats.exact_fallback = True
+                    return _exact(sources, reducer, stats, None, 0)
+                seen.update(ready.event_ids)
+                reports += ready.reports
+                examples += ready.examples
+                events += ready.events
+                merged = ready.reduced if merged is None else reducer.merge(merged, ready.reduced)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    assert not waiting and merged is not None, "a group was never read"
+    return ReadAccount(tuple(reports), select_examples(examples), events), merged
+
+
+def select_examples(examples: Iterable[Skipped]) -> tuple[Skipped, ...]:
+    """As read_capture chooses them: every problem with a whole file (up to a cap), then the
+    first few skipped lines."""
+    files: list[Skipped] = []
+    lines: list[Skipped] = []
+    for example in examples:
+        (files if example.reason in FILE_REASONS else lines).append(example)
+    return tuple(files[:MAX_FILE_PROBLEMS] + lines[:MAX_EXAMPLES])
+
+
+def plan_groups(sources: Sequence[Source], sizes: Sequence[int], count: int,
+                home: Callable[[Source], str] = lambda source: "") -> list[list[Source]]:
+    """Consecutive runs of files of about total/count bytes each, never mixing two homes (a run
+    is never empty; a file is never cut). Rotated members of one writer sort together, so they
+    mostly share a group."""
+    if not sources:
+        return [[]]
+    target = max(1, sum(sizes) // max(1, count))
+    groups: list[list[Source]] = [[]]
+    filled = 0
+    where = home(sources[0])
+    for source, size in zip(sources, sizes):
+        here = home(source)
+        if groups[-1] and (here != where or (filled + size > target and filled >= target // 2)):
+            groups.append([])
+            filled = 0
+        groups[-1].append(source)
+        filled += size
+        where = here
+    return groups
+
+
+def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> GroupResult[R]:
+    """One group of consecutive files, each reduced as soon as it is read (only one file's
+    events are held at a time). Runs in a worker, or in this process."""
+    reports: list[FileReport] = []
+    examples: list[Skipped] = []
+    seen: set[int] = set()
+    digests = array("Q")
+    repeated = False
+    events = bytes_read = 0
+    merged: R | None = None
+    for source in sources:
+        for result in read_source(source):
+            for event_id in result.event_ids:
+                if type(event_id) is str and event_id:
+                    digest = event_id_digest(event_id)
+                    if digest in seen:
+                        repeated = True
+                    seen.add(digest)
+                    digests.append(digest)
+            reports.append(result.report)
+            examples += result.examples
+            events += len(result.events)
+            piece = reducer.reduce(result.events)
+            merged = piece if merged is None else reducer.merge(merged, piece)
+        bytes_read += _size(source)
+    if merged is None:
+        merged = reducer.reduce(())
+    return GroupResult(index, tuple(reports), tuple(examples), events, digests, repeated, merged,
+                       bytes_read, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def event_id_digest(event_id: str) -> int:
+    """64 bits that equal ids share, the same in every process (str hashes are salted per
+    process). Two different ids that happen to share them only cost the exact re-read."""
+    raw = event_id.encode("utf-8", "surrogatepass")
+    return zlib.crc32(raw) << 32 | zlib.adler32(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRunner:
+    """Groups read in this process (one worker) or in a pool of worker processes."""
+
+    workers: int = 1
+
+    def home(self, source: Source) -> str:
+        return ""
+
+    def run(self, groups: Sequence[Group], reducer: Reducer[R]) -> Iterator[GroupResult[R]]:
+        if self.workers <= 1 or len(groups) <= 1:
+            for index, group in groups:
+                yield read_group(index, group, reducer)
+            return
+        with _context().Pool(min(self.workers, len(groups)), initializer=gc.disable) as pool:
+            yield from pool.imap_unordered(_Task(reducer), groups)
+
+
+@dataclass(frozen=True, slots=True)
+class _Task(Generic[R]):
+    """read_group for Pool.imap_unordered (which passes one argument)."""
+
+    reducer: Reducer[R]
+
+    def __call__(self, item: Group) -> GroupResult[R]:
+        return read_group(item[0], item[1], self.reducer)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in milliseconds with everything imported; where it does not exist
+    # (or is unsafe, on macOS), spawn.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods and os.uname().sysname
+                                       == "Linux" else "spawn")
+
+
+def _exact(sources: Sequence[Source], reducer: Reducer[R], stats: ReadStats,
+           progress: Callable[[int], None] | None, total: int) -> tuple[ReadAccount, R]:
+    capture = read_capture(sources)
+    if progress is not None:
+        progress(total)
+    stats.worker_peak_rss_kb[os.getpid()] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return capture.account, reducer.reduce(capture.events)
+
+
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,161 @@
+"""Reading in parallel gives exactly what reading in one process gives.
+
+Files are read in groups by worker processes, each group reduced to a Partial, the Partials
+merged in file order (flowinsight.read.parallel, flowinsight.pipeline.partial). Held here: the
+JSON output is byte-identical to the one-process reading on every sample and on a generated
+input of a few MB (with bad, blank, ignored and duplicated lines), through the API and through
+the command line; the read account (skipped, ignored, duplicates) is the same; and Partials of
+consecutive runs merge into the Partial of the whole run, however the run is cut.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import CAPTURES, DATA, ROOT, SAMPLES, cli, render, sample
+from flowinsight.model.capture import ReadAccount
+from flowinsight.pipeline import Options, Reducer, analyze, analyze_partial, merge_partials
+from flowinsight.pipeline.partial import reduce_events
+from flowinsight.read import discover, read_capture
+from flowinsight.read.parallel import LocalRunner, ReadStats, plan_groups, read_reduced
+
+JOB = "01000000"
+
+
+def one_process(*paths: Path, options: Options = Options()) -> tuple[ReadAccount, bytes]:
+    capture = read_capture(discover([str(p) for p in paths]))
+    return capture.account, render(analyze(capture, options), "json")
+
+
+def in_parallel(*paths: Path, jobs: int = 2, options: Options = Options(),
+                stats: ReadStats | None = None) -> tuple[ReadAccount, bytes]:
+    account, reduced = read_reduced(discover([str(p) for p in paths]), Reducer(options.job),
+                                    jobs, min_bytes_per_job=0, stats=stats)
+    return account, render(analyze_partial(reduced, account, options), "json")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few MB cut from the real scale_15k capture (each file's first lines, so that tasks
+    still span the files of their submitter and executor), with junk mixed in: bad JSON,
+    blank lines, a kind of event flowinsight ignores, a cut-off last line."""
+    root = tmp_path_factory.mktemp("generated")
+    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
+        tar.extractall(root, filter="data")
+    for path in sorted(root.rglob("event_*.log")):
+        lines = path.read_bytes().splitlines(keepends=True)
+        kept = lines[: max(1, len(lines) // 6)] if lines else []
+        if "EXPORT_TASK" in path.name and kept:
+            kept.insert(len(kept) // 2, b"{not json\n")
+            kept.insert(len(kept) // 3, b"\n")
+            kept.insert(1, b'{"event_data":{},"source_type":"EXPORT_SOMETHING_NEW"}\n')
+        path.write_bytes(b"".join(kept))
+    last = sorted(root.rglob("event_EXPORT_TASK_*.log"))[-1]
+    last.write_bytes(last.read_bytes() + b'{"event_data":{"task_id":"AAAA')
+    assert 2 << 20 < sum(p.stat().st_size for p in root.rglob("event_*")) < 12 << 20
+    return root
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_every_sample_reads_the_same_in_parallel(name: str) -> None:
+    stats = ReadStats()
+    assert in_parallel(sample(name), stats=stats) == one_process(sample(name))
+    assert stats.workers == 2 and stats.groups > 2 and not stats.exact_fallback
+
+
+def test_the_seed_session_and_several_nodes_read_the_same_in_parallel() -> None:
+    seed = DATA / "seed_session"
+    assert in_parallel(seed) == one_process(seed)
+    several = (sample("nested_tasks"), sample("lattice_workflow"), seed)
+    assert in_parallel(*several, jobs=3) == one_process(*several)
+
+
+def test_a_generated_input_of_a_few_mb_reads_the_same_with_any_number_of_jobs(
+        generated: Path) -> None:
+    account, doc = one_process(generated)
+    assert account.skipped_total >= 3 and any(f.ignored for f in account.files)
+    for jobs in (1, 2, 3):
+        stats = ReadStats()
+        assert in_parallel(generated, jobs=jobs, stats=stats) == (account, doc)
+        assert not stats.exact_fallback
+    job = Options(job=JOB, group_by="class", focus="*")
+    assert in_parallel(generated, options=job) == one_process(generated, options=job)
+
+
+def test_the_command_line_gives_the_same_bytes_for_any_jobs(generated: Path) -> None:
+    outputs = {}
+    for jobs in ("1", "2", "0"):
+        done = cli("export", str(generated), "--format", "json", "--jobs", jobs)
+        assert done.returncode == 0, done.stderr
+        outputs[jobs] = (done.stdout, done.stderr)
+    assert outputs["1"] == outputs["2"] == outputs["0"]
+    assert b"skipped" in outputs["1"][1]  # the warnings on stderr are the same too
+
+
+def test_duplicated_files_are_counted_exactly(tmp_path: Path) -> None:
+    """A copy of a file under a rotated name repeats every event id: read the exact way."""
+    root = tmp_path / "capture"
+    shutil.copytree(sample("sage_pipeline"), root)
+    export = next(root.rglob("export_events"))
+    task_file = max(export.glob("event_EXPORT_TASK_*.log"), key=lambda p: p.stat().st_size)
+    shutil.copy(task_file, task_file.with_name(task_file.name + ".1"))
+    stats = ReadStats()
+    account, doc = in_parallel(root, stats=stats)
+    assert stats.exact_fallback and account.duplicates > 0
+    assert (account, doc) == one_process(root)
+
+
+@settings(max_examples=25, deadline=None)
+@given(cuts=st.lists(st.floats(0, 1), max_size=6), name=st.sampled_from(CAPTURES))
+def test_partials_of_consecutive_runs_merge_into_the_partial_of_the_whole(
+        cuts: list[float], name: str) -> None:
+    capture = read_capture(discover([str(sample(name))]))
+    events = capture.events
+    points = sorted({0, len(events), *(int(c * len(events)) for c in cuts)})
+    runs = [events[a:b] for a, b in zip(points, points[1:])]
+    merged = merge_partials(reduce_events(run) for run in runs)
+    whole = reduce_events(events)
+    assert merged.tasks == whole.tasks and list(merged.tasks) == list(whole.tasks)
+    assert render(analyze_partial(merged, capture.account), "json") == render(
+        analyze_partial(whole, capture.account), "json")
+
+
+def test_groups_are_consecutive_files_that_never_mix_homes() -> None:
+    sources = discover([str(sample("sage_pipeline"))])
+    sizes = [s.path.stat().st_size for s in sources]
+    groups = plan_groups(sources, sizes, 4)
+    assert [s for g in groups for s in g] == sources and all(groups)
+    homes = plan_groups(sources, sizes, 1, lambda s: "events" if "/events/" in s.display else "x")
+    assert len(homes) == 2 and {("/events/" in s.display) for s in homes[0]} == {True}
+    assert LocalRunner(1).home(sources[0]) == ""
+
+
+def test_reading_never_imports_ray() -> None:
+    code = ("import sys; from flowinsight.cli import main; "
+            f"code = main(['export', {str(sample('nested_tasks'))!r}, '-o', '/dev/null', "
+            "'--jobs', '2']); assert code == 0, code; assert 'ray' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
+    """As on a fresh install without the extra: `import ray` fails."""
+    blocker = tmp_path / "ray.py"
+    blocker.write_text("raise ImportError('No module named ray')\n")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+         "from flowinsight.cli import run; sys.argv = ['flowinsight', 'analyze', "
+         f"{str(sample('nested_tasks'))!r}, '--engine', 'ray']; run()"],
+        capture_output=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        "flowinsight: error: --engine ray needs Ray: pip install 'flowinsight[ray]' "
+        "(No module named ray)"]
