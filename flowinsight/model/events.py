@@ -109,6 +109,8 @@ class ObjectGet:
     job_id: str
     kind: str
     time_ms: float | None
+    size_bytes: int | None  # when the reader knew it (flowinsight.recorder writes it)
+    arg_index: int | None  # for kind = arg: the argument position
 
 
 @fast_init

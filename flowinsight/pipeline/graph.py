@@ -38,25 +38,36 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
                node_of: NodeOf) -> tuple[DataFlow, ...]:
     """Every get is a transfer from the object's producer to the reader.
 
-    An object put more than once (a reference passed on) counts from its earliest put. A get
-    with no put still has a known producer (an object id begins with its creator's task id)
-    but an unknown size, which stays unknown rather than becoming 0.
+    The producer is the put that created the object (a `return` or `put`; a reference passed
+    on as an argument is not a new object), else its earliest put. A by-value argument that Ray
+    moved to the object store reaches the callee under an id the caller never saw: a get of
+    kind `arg` with no put of its id is joined to the caller's `arg` put for the same task and
+    argument position. A get with no put at all still has a known producer (an object id
+    begins with its creator's task id) but an unknown size, which stays unknown, never 0.
     """
-    first_put: dict[str, ObjectPut] = {}
+    creators: dict[str, ObjectPut] = {}
+    by_arg: dict[tuple[str, int], ObjectPut] = {}
     for put in _unique(puts):
-        old = first_put.get(put.object_id)
-        if old is None or _earlier(put.time_ms, old.time_ms):
-            first_put[put.object_id] = put
+        old = creators.get(put.object_id)
+        if old is None or _better(put, old):
+            creators[put.object_id] = put
+        if put.kind == "arg" and put.target_task_id and put.arg_index is not None:
+            by_arg.setdefault((put.target_task_id, put.arg_index), put)
     edges: dict[tuple[str, str], _Edge] = {}
     for get in _unique(gets):
-        source = first_put.get(get.object_id)
+        source = creators.get(get.object_id)
+        if source is None and get.kind == "arg" and get.arg_index is not None:
+            source = by_arg.get((get.task_id, get.arg_index))
         producer = source.task_id if source else creator_task_of_object(get.object_id)
         if not producer:
             continue
         edge = edges.setdefault((node_of(producer), node_of(get.task_id)), _Edge())
         edge.count += 1
-        if source is not None and source.size_bytes is not None:
-            edge.bytes += source.size_bytes
+        size = source.size_bytes if source is not None else None
+        if size is None:
+            size = get.size_bytes  # the reader saw the object: its size is known
+        if size is not None:
+            edge.bytes += size
             edge.sized += 1
         if source is not None and _earlier(source.time_ms, edge.first_put_ms):
             edge.first_put_ms = source.time_ms
@@ -65,6 +76,14 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
         if source is not None and source.time_ms is not None and get.time_ms is not None:
             edge.latencies.append(get.time_ms - source.time_ms)
     return tuple(_flow(s, t, e) for (s, t), e in sorted(edges.items()))
+
+
+def _better(put: ObjectPut, old: ObjectPut) -> bool:
+    """A creating put beats a forwarding one; among equals, the earlier one."""
+    creating, old_creating = put.kind != "arg", old.kind != "arg"
+    if creating != old_creating:
+        return creating
+    return _earlier(put.time_ms, old.time_ms)
 
 
 MAX_BYTES = 2**63 - 1  # JSON readers (and orjson) stop at signed 64-bit integers

@@ -74,11 +74,16 @@ def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
     )
 
 
-def _object_put(event_id: str, f: dict[str, Any]) -> ObjectPut:
-    task_id = require(hex_id(f.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
-    size = as_int(f.get("size_bytes"))
+def _size(value: Any) -> int | None:
+    size = as_int(value)
     if size is not None and not 0 <= size <= MAX_OBJECT_BYTES:
         raise BadLine("bad_value", f"size_bytes {size} out of range")
+    return size
+
+
+def _object_put(event_id: str, f: dict[str, Any]) -> ObjectPut:
+    task_id = require(hex_id(f.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
+    size = _size(f.get("size_bytes"))
     return ObjectPut(
         event_id=event_id,
         object_id=_object_id(f),
@@ -103,6 +108,8 @@ def _object_get(event_id: str, f: dict[str, Any]) -> ObjectGet:
         job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
         kind=as_str(f.get("kind")),
         time_ms=as_float(f.get("timestamp_ms")),
+        size_bytes=_size(f.get("size_bytes")),
+        arg_index=as_int(f.get("arg_index")),
     )
 
 
