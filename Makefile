@@ -34,13 +34,15 @@ run: setup
 	$(BIN)/flowinsight export $(SAMPLE) -o $(OUT)/sage_pipeline.svg
 	@echo "wrote $(OUT)/sage_pipeline.svg"
 
-# Real consumers that tests check our output with: the Chrome DevTools trace engine (Node).
-NODE_TRACE := tests/trace/node
+# Real consumers that tests check our output with, from npm: the Chrome DevTools trace engine
+# and Mermaid. Installed from their lockfiles when the lockfile changes.
+NODE_TRACE   := tests/trace/node
+NODE_MERMAID := tests/ci/node
 
-$(NODE_TRACE)/node_modules/.package-lock.json: $(NODE_TRACE)/package-lock.json
-	cd $(NODE_TRACE) && npm ci --no-audit --no-fund
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund
 
-node-deps: $(NODE_TRACE)/node_modules/.package-lock.json
+node-deps: $(NODE_TRACE)/node_modules/.package-lock.json $(NODE_MERMAID)/node_modules/.package-lock.json
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -50,6 +52,16 @@ unit: setup node-deps
 
 test: setup typecheck unit
 
+# Live tests: real Ray (from PyPI) on 127.0.0.1, the workloads run under flowinsight.recorder
+# with the Export API on, then flowinsight's graphs checked (tests/live/run_live.sh).
+RAY_STAMP := $(VENV)/.installed-ray
+$(RAY_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[ray,dev]'
+	@touch $(RAY_STAMP)
+
+test-live: $(RAY_STAMP) dot
+	tests/live/run_live.sh
+
 # Speed and memory against the parse floor (a bare orjson loop) on inputs built from
 # samples/scale_15k.tar.gz; sizes in MB. Results: bench/results.json and a table on stdout.
 BENCH_SIZES ?= 250 500 1000
@@ -57,4 +69,4 @@ bench: $(STAMP)
 	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache $(NODE_TRACE)/node_modules
+	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache $(NODE_TRACE)/node_modules $(NODE_MERMAID)/node_modules
