@@ -2,7 +2,12 @@
 
 For each size: build the input (once, cached in bench/data), run the floor (a bare orjson loop)
 and `flowinsight export --format json` on the same files, each in a fresh process, and report
-time, ratio to the floor, events/s, MB/s and peak RSS. Set BENCH_SIZES="250 500 1000" (MB).
+time, ratio to the floor, events/s, MB/s and memory (see measure.py: the peak RSS of the
+largest single process, and the peak PSS summed over the process and its workers).
+
+    BENCH_SIZES="250 500 1000"   input sizes in MB
+    BENCH_JOBS=2                 passed as --jobs (default: flowinsight's own, every core)
+    FLOWINSIGHT_CMD=...          another flowinsight to measure (an older checkout, say)
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def machine() -> str:
 
 def main() -> int:
     sizes = [float(s) for s in os.environ.get("BENCH_SIZES", "250 500 1000").split()]
-    flowinsight = str(Path(PY).parent / "flowinsight")
+    flowinsight = os.environ.get("FLOWINSIGHT_CMD") or str(Path(PY).parent / "flowinsight")
+    jobs = ["--jobs", os.environ["BENCH_JOBS"]] if os.environ.get("BENCH_JOBS") else []
     rows = []
     for size in sizes:
         data = HERE / "data" / f"{size:g}mb"
@@ -49,7 +55,8 @@ def main() -> int:
                         str(data)], check=True)
         floor = measure(PY, str(HERE / "floor.py"), str(data))
         info = orjson.loads(str(floor["stdout"]))
-        ours = measure(flowinsight, "export", str(data), "--format", "json", "-o", os.devnull)
+        ours = measure(flowinsight, "export", str(data), "--format", "json", "-o", os.devnull,
+                       *jobs)
         if ours["returncode"] != 0:
             print(f"flowinsight failed on {data}", file=sys.stderr)
             return 1
@@ -60,16 +67,23 @@ def main() -> int:
             "ratio": round(ours["seconds"] / info["seconds"], 2),
             "events_per_s": round(info["lines"] / ours["seconds"]),
             "mb_per_s": round(mb / ours["seconds"], 1),
+            "cpu_s": round(ours["cpu_seconds"], 2),
             "peak_rss_mb": round(ours["peak_rss_mb"]),
+            "peak_tree_pss_mb": round(ours["peak_tree_pss_mb"]),
+            "peak_tree_rss_mb": round(ours["peak_tree_rss_mb"]),
             "floor_peak_rss_mb": round(floor["peak_rss_mb"]),
+            # other work on the machine slows both runs, the parallel one more
+            "load_avg_1m": round(os.getloadavg()[0], 2),
         })
         print(orjson.dumps(rows[-1]).decode(), file=sys.stderr)
     print(f"Machine: {machine()}\n")
-    print("| input | lines | floor | flowinsight | ratio | events/s | MB/s | peak RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| input | lines | floor | flowinsight | ratio | events/s | MB/s | CPU | "
+          "peak RSS (largest process) | peak PSS (all processes) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['input_mb']} MB | {r['lines']:,} | {r['floor_s']} s | {r['flowinsight_s']} s "
-              f"| {r['ratio']} | {r['events_per_s']:,} | {r['mb_per_s']} | {r['peak_rss_mb']} MB |")
+              f"| {r['ratio']} | {r['events_per_s']:,} | {r['mb_per_s']} | {r['cpu_s']} s "
+              f"| {r['peak_rss_mb']} MB | {r['peak_tree_pss_mb']} MB |")
     (HERE / "results.json").write_bytes(orjson.dumps({"machine": machine(), "rows": rows},
                                                      option=orjson.OPT_INDENT_2))
     return 0

@@ -48,18 +48,23 @@ class Reducer:
 
     job: str = ""
 
-    def reduce(self, events: Sequence[Event]) -> Partial:
-        return reduce_events(events, self.job)
+    def reduce(self, events: Sequence[Event], into: Partial | None = None) -> Partial:
+        return reduce_events(events, self.job, into)
 
     def merge(self, first: Partial, later: Partial) -> Partial:
         return merge_into(first, later)
 
 
-def reduce_events(events: Sequence[Event], job: str = "") -> Partial:
-    """A run of consecutive events, reduced; `job` keeps one job's events (and those of none)."""
-    out = Partial(first_ns=first_time_ns(events))
+def reduce_events(events: Sequence[Event], job: str = "",
+                  into: Partial | None = None) -> Partial:
+    """A run of consecutive events, reduced; `job` keeps one job's events (and those of none).
+    With `into` (the Partial of the events just before), they are added to it."""
+    out = into if into is not None else Partial()
+    first = first_time_ns(events)
+    if first is not None and (out.first_ns is None or first < out.first_ns):
+        out.first_ns = first
     selected = select_job(events, job)
-    out.tasks = merge_tasks(selected)
+    merge_tasks(selected, out.tasks)
     ray_event = export_api = False
     for ev in selected:
         if isinstance(ev, TaskUpdate):

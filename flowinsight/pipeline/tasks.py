@@ -1,23 +1,57 @@
 """Merging task events into one record per task: Export API partial updates per
 (task_id, attempt), and `task_submitted` events, are the same task when their ids match.
 
-A session has as many records as tasks, millions of them: they are kept small (states and
-spans in flat int64 arrays, span names shared) and travel between processes as plain tuples.
+A session has as many records as tasks, millions of them: they are kept small (state and span
+times packed as int64 in bytes, span names shared) and pickle as plain tuples of them.
 """
 
 from __future__ import annotations
 
+import struct
 import sys
-from array import array
 from dataclasses import dataclass, field
-from typing import Any, Iterable, cast
+from typing import Any, Iterable, TypeVar, cast
 
 from flowinsight.model.events import Event, FunctionRef, TaskSubmitted, TaskType, TaskUpdate
 from flowinsight.model.ids import job_of_task
 
+_INT64 = struct.Struct("<q")
+_PAIR = struct.Struct("<qq")
 
-def _int64s() -> array[int]:
-    return array("q")
+
+_UNPACKERS = [struct.Struct(f"<{n}q").unpack for n in range(32)]
+
+
+def unpack_int64s(packed: bytes) -> tuple[int, ...]:
+    n = len(packed) >> 3
+    return _UNPACKERS[n](packed) if n < 32 else struct.unpack(f"<{n}q", packed)
+
+
+# Values that recur across records (a language, a component, a pid, the same span names or
+# states in the same order) are stored once: a few hundred bytes per task, over millions.
+_SHARED: dict[Any, Any] = {}
+_MAX_SHARED = 1 << 14
+T = TypeVar("T")
+
+
+# (state keys or span names so far, the one added) -> the longer value, stored once
+_GROWN: dict[tuple[Any, Any], Any] = {}
+
+
+def _grown(key: tuple[Any, Any], value: T) -> T:
+    if len(_GROWN) < _MAX_SHARED:
+        _GROWN[key] = value
+    return value
+
+
+def shared(value: T) -> T:
+    """The one stored copy of an equal value (immutable values only)."""
+    found = _SHARED.get(value)
+    if found is not None:
+        return cast(T, found)
+    if len(_SHARED) < _MAX_SHARED:
+        _SHARED[value] = value
+    return value
 
 
 @dataclass(slots=True)
@@ -26,7 +60,7 @@ class Attempt:
 
     number: int
     state_keys: bytes = b""  # TaskStatus numbers (all below 64), in the order first seen
-    state_ns: array[int] = field(default_factory=_int64s)  # the earliest ns of each
+    state_ns: bytes = b""  # the earliest ns of each, int64
     node_id: str = ""
     worker_id: str = ""
     worker_pid: int | None = None
@@ -34,39 +68,44 @@ class Attempt:
     error_message: str = ""
     component_type: str = ""
     span_names: tuple[str, ...] = ()  # the first span of each name, in the order first seen
-    span_ns: array[int] = field(default_factory=_int64s)  # its start and end, flat
+    span_ns: bytes = b""  # its start and end, int64 pairs
 
     def state(self, status: int) -> int | None:
         i = self.state_keys.find(status)
-        return None if i < 0 else self.state_ns[i]
+        return None if i < 0 else int(_INT64.unpack_from(self.state_ns, 8 * i)[0])
 
     def states(self) -> dict[int, int]:
         """TaskStatus -> earliest ns, in the order first seen."""
-        return dict(zip(self.state_keys, self.state_ns))
+        return dict(zip(self.state_keys, unpack_int64s(self.state_ns)))
 
     def add_state(self, status: int, ns: int) -> None:
         i = self.state_keys.find(status)
         if i < 0:
-            self.state_keys += bytes((status,))
-            self.state_ns.append(ns)
-        elif ns < self.state_ns[i]:
-            self.state_ns[i] = ns
+            key = (self.state_keys, status)
+            keys = _GROWN.get(key)
+            self.state_keys = keys if keys is not None else _grown(key, self.state_keys
+                                                                   + bytes((status,)))
+            self.state_ns += _INT64.pack(ns)
+        elif ns < _INT64.unpack_from(self.state_ns, 8 * i)[0]:
+            self.state_ns = self.state_ns[:8 * i] + _INT64.pack(ns) + self.state_ns[8 * i + 8:]
 
     def span(self, name: str) -> tuple[int, int] | None:
         """(start, end) of the first span of that name."""
         if name not in self.span_names:
             return None
-        i = 2 * self.span_names.index(name)
-        return self.span_ns[i], self.span_ns[i + 1]
+        start, end = _PAIR.unpack_from(self.span_ns, 16 * self.span_names.index(name))
+        return start, end
 
-    def span_starts(self) -> list[int]:
-        return list(self.span_ns[::2])
+    def span_starts(self) -> tuple[int, ...]:
+        return unpack_int64s(self.span_ns)[::2]
 
     def add_span(self, name: str, start: int, end: int) -> None:
         if name not in self.span_names:
-            self.span_names += (sys.intern(name),)
-            self.span_ns.append(start)
-            self.span_ns.append(end)
+            key = (self.span_names, name)
+            names = _GROWN.get(key)
+            self.span_names = names if names is not None else _grown(
+                key, (*self.span_names, sys.intern(name)))
+            self.span_ns += _PAIR.pack(start, end)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # positional fields: far cheaper to pickle than the state dict of a slots object
@@ -110,11 +149,13 @@ class Task:
         return self.task_type is not None
 
 
-def merge_tasks(events: Iterable[Event]) -> dict[str, Task]:
-    """One record per task, from its events in order. Fields are filled by the first event that
-    has them and state times keep the earliest, so reordering events only matters where they
-    disagree; merge_task_tables keeps even that exact for tables of consecutive runs."""
-    tasks: dict[str, Task] = {}
+def merge_tasks(events: Iterable[Event], tasks: dict[str, Task] | None = None) -> dict[str, Task]:
+    """One record per task, from its events in order (added to `tasks`, the table of the events
+    before them, when given). Fields are filled by the first event that has them and state
+    times keep the earliest, so reordering events only matters where they disagree;
+    merge_task_tables keeps even that exact for tables of consecutive runs."""
+    if tasks is None:
+        tasks = {}
     get = tasks.get
     for ev in events:
         kind = type(ev)
@@ -180,7 +221,7 @@ def _merge_info(task: Task, task_type: TaskType, function: FunctionRef | None, l
     if function is not None:
         _add_function(task, function)
     if not task.language:
-        task.language = language
+        task.language = shared(language)
     if not task.parent_task_id:
         task.parent_task_id = parent
     if not task.actor_id:
@@ -208,14 +249,14 @@ def _merge_update(task: Task, ev: TaskUpdate) -> None:
         attempt.node_id = ev.node_id
     if not attempt.worker_id:
         attempt.worker_id = ev.worker_id
-    if attempt.worker_pid is None:
-        attempt.worker_pid = ev.worker_pid
+    if attempt.worker_pid is None and ev.worker_pid is not None:
+        attempt.worker_pid = shared(ev.worker_pid)
     if not attempt.error_type:
         attempt.error_type = ev.error_type
     if not attempt.error_message:
         attempt.error_message = ev.error_message
     if ev.component_type and not attempt.component_type:
-        attempt.component_type = ev.component_type
+        attempt.component_type = shared(ev.component_type)
     for span in ev.spans:
         attempt.add_span(span.name, span.start_ns, span.end_ns)
 
@@ -254,7 +295,7 @@ def _merge_attempt(old: Attempt, later: Attempt) -> None:
     if not old.state_keys:
         old.state_keys, old.state_ns = later.state_keys, later.state_ns
     else:
-        for status, ns in zip(later.state_keys, later.state_ns):
+        for status, ns in zip(later.state_keys, unpack_int64s(later.state_ns)):
             old.add_state(status, ns)
     old.node_id = old.node_id or later.node_id
     old.worker_id = old.worker_id or later.worker_id
@@ -266,6 +307,6 @@ def _merge_attempt(old: Attempt, later: Attempt) -> None:
     if not old.span_names:
         old.span_names, old.span_ns = later.span_names, later.span_ns
     else:
-        spans = later.span_ns
+        times = unpack_int64s(later.span_ns)
         for i, name in enumerate(later.span_names):
-            old.add_span(name, spans[2 * i], spans[2 * i + 1])
+            old.add_span(name, times[2 * i], times[2 * i + 1])

@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import replace
 
 from flowinsight.pipeline.identity import NodeKey
-from flowinsight.pipeline.tasks import Task
+from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.result import NodeKind, Result
 
 
@@ -15,7 +15,7 @@ def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
     time at all is kept (nothing says it is outside)."""
     if since_ns is None and until_ns is None:
         return True
-    times = [ns for a in task.attempts for ns in a.state_ns]
+    times = [ns for a in task.attempts for ns in unpack_int64s(a.state_ns)]
     times += [ns for a in task.attempts for ns in a.span_starts()]
     if task.submit_ms is not None:
         times.append(int(task.submit_ms * 1e6))

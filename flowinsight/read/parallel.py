@@ -43,7 +43,10 @@ GROUPS_PER_JOB = 8
 class Reducer(Protocol[R]):
     """What the caller does with events: reduce a file's worth, merge two consecutive pieces."""
 
-    def reduce(self, events: Sequence[Event]) -> R: ...
+    def reduce(self, events: Sequence[Event], into: R | None = None) -> R:
+        """The piece of these events; with `into` (the piece of the events just before them),
+        `into` extended by them."""
+        ...
 
     def merge(self, first: R, later: R) -> R:
         """The piece of `first`'s events followed by `later`'s (both may be taken over)."""
@@ -202,8 +205,7 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
             reports.append(result.report)
             examples += result.examples
             events += len(result.events)
-            piece = reducer.reduce(result.events)
-            merged = piece if merged is None else reducer.merge(merged, piece)
+            merged = reducer.reduce(result.events, merged)
         bytes_read += _size(source)
     if merged is None:
         merged = reducer.reduce(())
