@@ -191,19 +191,22 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor],
     received: dict[str, int] = {}
     defined: set[str] = set()
     languages: dict[str, str] = {}
+    drivers = set()
     for tid, task in node_of.tasks.items():
         nid = node_of(tid)
         if task.task_type is not None:
             defined.add(nid)
         if task.language and nid not in languages:
             languages[nid] = task.language
-        if not is_driver_task(tid):
+        if is_driver_task(tid):
+            drivers.add(tid)
+        else:
             received[nid] = received.get(nid, 0) + 1
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
     by_node: dict[str, list[Attempt]] = {}
-    for a in attempts:
-        if not is_driver_task(a.task_id):
+    for a in attempts:  # every attempt is of one of node_of.tasks
+        if a.task_id not in drivers:
             mine = by_node.get(a.node)
             if mine is None:
                 by_node[a.node] = [a]

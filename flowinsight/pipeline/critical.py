@@ -10,13 +10,16 @@ from flowinsight.result import Attempt, CriticalPath, PathStep
 
 def critical_paths(attempts: tuple[Attempt, ...], job_of: dict[str, str]) -> tuple[CriticalPath, ...]:
     last: dict[str, Attempt] = {}
+    exec_of: dict[str, float] = {}  # the exec_ms of each task's last attempt
     for a in attempts:  # the last attempt of a task is the one that counted
-        if a.exec_ms is not None and (a.task_id not in last or a.attempt > last[a.task_id].attempt):
+        ms = a.exec_ms
+        if ms is not None and (a.task_id not in last or a.attempt > last[a.task_id].attempt):
             last[a.task_id] = a
+            exec_of[a.task_id] = ms
     children: dict[str, list[str]] = defaultdict(list)
     for task_id, a in last.items():
         children[a.parent_task_id].append(task_id)
-    best = _longest_chains(last, children)
+    best = _longest_chains(exec_of, children)
     paths = []
     for job in sorted(set(job_of.get(t, "") for t in last)):
         roots = [t for t in last if job_of.get(t) == job and last[t].parent_task_id not in last]
@@ -35,7 +38,7 @@ def critical_paths(attempts: tuple[Attempt, ...], job_of: dict[str, str]) -> tup
     return tuple(paths)
 
 
-def _longest_chains(last: dict[str, Attempt],
+def _longest_chains(exec_of: dict[str, float],
                     children: dict[str, list[str]]) -> dict[str, tuple[float, str]]:
     """Task -> (the longest chain of executions from it down, the next task on that chain).
     Iterative post-order; a corrupt capture whose parent links loop is cut at the loop."""
@@ -43,7 +46,7 @@ def _longest_chains(last: dict[str, Attempt],
     visiting: set[str] = set()
     kids = {task_id: sorted(c) for task_id, c in children.items()}
     no_kids: list[str] = []
-    for root in sorted(last):
+    for root in sorted(exec_of):
         stack = [(root, False)]
         while stack:
             task_id, done = stack.pop()
@@ -51,7 +54,7 @@ def _longest_chains(last: dict[str, Attempt],
                 continue
             below = kids.get(task_id, no_kids)
             if not below:  # a leaf: its own execution is the whole chain
-                best[task_id] = ((last[task_id].exec_ms or 0.0) + 0.0, "")
+                best[task_id] = ((exec_of[task_id] or 0.0) + 0.0, "")
                 continue
             if not done:
                 if task_id in visiting:
@@ -61,5 +64,5 @@ def _longest_chains(last: dict[str, Attempt],
                 stack.extend((c, False) for c in below if c not in best)
                 continue
             tail = max(((best[c][0], c) for c in below if c in best), default=(0.0, ""))
-            best[task_id] = ((last[task_id].exec_ms or 0.0) + tail[0], tail[1])
+            best[task_id] = ((exec_of[task_id] or 0.0) + tail[0], tail[1])
     return best
