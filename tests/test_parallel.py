@@ -11,6 +11,7 @@ consecutive runs merge into the Partial of the whole run, however the run is cut
 from __future__ import annotations
 
 import shutil
+from array import array
 import subprocess
 import sys
 import tarfile
@@ -25,7 +26,13 @@ from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Reducer, analyze, analyze_partial, merge_partials
 from flowinsight.pipeline.partial import reduce_events
 from flowinsight.read import discover, read_capture
-from flowinsight.read.parallel import LocalRunner, ReadStats, plan_groups, read_reduced
+from flowinsight.read.parallel import (
+    LocalRunner,
+    ReadStats,
+    plan_groups,
+    read_reduced,
+    repeated_across,
+)
 
 JOB = "01000000"
 
@@ -111,6 +118,29 @@ def test_duplicated_files_are_counted_exactly(tmp_path: Path) -> None:
     account, doc = in_parallel(root, stats=stats)
     assert stats.exact_fallback and account.duplicates > 0
     assert (account, doc) == one_process(root)
+
+
+def test_duplicates_in_groups_far_apart_are_found(tmp_path: Path) -> None:
+    """The same file under logs/events and logs/export_events: files that sort far apart,
+    read by different groups."""
+    root = tmp_path / "capture"
+    shutil.copytree(sample("sage_pipeline"), root)
+    export = next(root.rglob("export_events"))
+    task_file = max(export.glob("event_EXPORT_TASK_*.log"), key=lambda p: p.stat().st_size)
+    shutil.copy(task_file, export.parent / "events" / task_file.name)
+    stats = ReadStats()
+    account, doc = in_parallel(root, jobs=3, stats=stats)
+    assert stats.groups > 4 and stats.exact_fallback and account.duplicates > 0
+    assert (account, doc) == one_process(root)
+
+
+def test_repeats_across_sorted_digest_arrays() -> None:
+    top = (1 << 64) - 1
+    assert not repeated_across([array("Q", [1, 5, top]), array("Q", [2, 6]), array("Q")])
+    assert repeated_across([array("Q", [1, 5, top]), array("Q", [2, top])])
+    many = [array("Q", range(i, 40000, 7)) for i in range(7)]
+    assert not repeated_across(many)
+    assert repeated_across([*many, array("Q", [39999])])
 
 
 @settings(max_examples=25, deadline=None)

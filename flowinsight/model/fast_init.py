@@ -40,9 +40,9 @@ def fast_init(cls: type[T]) -> type[T]:
 
 
 def fast_constructor(cls: type[T]) -> type[T]:
-    """For a frozen slots dataclass that cannot be decorated here: a function that builds it
-    the fast_init way (its __new__ skipped, each slot set through its descriptor). Typed as
-    the class so that calls are checked like the class's own; use it only to make instances."""
+    """For a frozen slots dataclass that cannot be decorated here (or has defaults): a function
+    that builds it the fast_init way (each slot set through its descriptor). Typed as the class
+    so that calls are checked like the class's own; use it only to make instances."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if hasattr(cls, "__post_init__") or any(not f.init for f in fields):
         raise TypeError(f"fast_constructor: {cls.__name__} needs plain init fields")

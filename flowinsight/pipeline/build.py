@@ -20,7 +20,7 @@ from flowinsight.pipeline.coverage import coverage
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
 from flowinsight.pipeline.graph import data_flows
-from flowinsight.pipeline.identity import NodeKey, fill_modules, key_of, node_id
+from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.stats import rate, stats
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
@@ -51,23 +51,29 @@ class Options:
 
 class _Identity:
     """Task id -> node id, remembering the key of every node it hands out. Each task's answer
-    is worked out once: every step asks again for the same tasks."""
+    is worked out once, the first time it is asked for (every step asks again for the same
+    tasks), and each node id is one string shared by all its tasks."""
 
     def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str]) -> None:
         self.tasks = tasks
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
-        self.task_keys = fill_modules({tid: key_of(tid, t) for tid, t in tasks.items()})
+        self.modules = known_modules(tasks)
         self.keys: dict[str, NodeKey] = {}
         self._nodes: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
 
     def __call__(self, task_id: str) -> str:
         nid = self._nodes.get(task_id)
         if nid is None:
-            key = self.task_keys.get(task_id) or key_of(task_id, None)
+            task = self.tasks.get(task_id)
+            key = key_of(task_id, task)
+            if task is not None:
+                key = with_module(key, self.modules)
             if self.classes and key.actor_id:
                 key = group_by_class(key, self.classes)
-            nid = self._nodes[task_id] = node_id(key, self.multi_job)
+            nid = node_id(key, self.multi_job)
+            nid = self._nodes[task_id] = self._ids.setdefault(nid, nid)
             self.keys.setdefault(nid, key)
         return nid
 
@@ -82,8 +88,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
     """The analysis of events already reduced (by reduce_events, or by readers that reduce file
     by file and merge), with the account of what was read. `options.job` must be the job they
     were reduced for. `reduced` is only read."""
-    tasks = {tid: t for tid, t in reduced.tasks.items() if not is_driver_thread_record(t)
-             and in_window(t, options.since_ns, options.until_ns)}
+    tasks = _selected_tasks(reduced.tasks, options)
     job_ids = {t.job_id for t in tasks.values()} | reduced.job_ids
     actor_updates = reduced.actor_updates
     classes = {}
@@ -94,8 +99,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
     node_of = _Identity(tasks, len(job_ids - {""}) > 1, classes)
     by_task = _attempts(tasks, node_of)
     attempts = tuple(a for task_attempts in by_task.values() for a in task_attempts)
-
     calls = _call_flows_with_stats(tasks, by_task, node_of)
+    del by_task  # one list per task: not kept while the rest is worked out
     puts, gets = reduced.puts, reduced.gets
     flows = data_flows(puts, gets, node_of)
 
@@ -140,6 +145,16 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
             result = replace(grouped, warnings=(*grouped.warnings, note))
         result = prune(result, options.max_nodes)
     return result
+
+
+def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]:
+    """The tasks in the --since/--until window, without driver-thread records; the table
+    itself (not a copy of it, millions of entries) when that is all of them."""
+    keep = [not is_driver_thread_record(t) and in_window(t, options.since_ns, options.until_ns)
+            for t in tasks.values()]
+    if all(keep):
+        return tasks
+    return {tid: t for (tid, t), kept in zip(tasks.items(), keep) if kept}
 
 
 def _attempts(tasks: dict[str, Task], node_of: _Identity) -> dict[str, list[Attempt]]:

@@ -44,7 +44,9 @@ def _longest_chains(exec_of: dict[str, float],
     Iterative post-order; a corrupt capture whose parent links loop is cut at the loop."""
     best: dict[str, tuple[float, str]] = {}
     visiting: set[str] = set()
-    kids = {task_id: sorted(c) for task_id, c in children.items()}
+    for below in children.values():
+        below.sort()
+    kids = children
     no_kids: list[str] = []
     for root in sorted(exec_of):
         stack = [(root, False)]

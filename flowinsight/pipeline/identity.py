@@ -55,18 +55,22 @@ def node_id(key: NodeKey, multi_job: bool) -> str:
     return f"{base}@{key.job_id}" if multi_job else base
 
 
-def fill_modules(keys: dict[str, NodeKey]) -> dict[str, NodeKey]:
-    """A function seen both with and without its module (Export API names carry none) is one
-    function when exactly one module is known for that name in the job."""
+def known_modules(tasks: dict[str, Task]) -> dict[tuple[str, str], str]:
+    """(job, function name) -> its module, where exactly one module is known for that name in
+    the job: a function seen both with and without its module (Export API names carry none)
+    is that one function."""
     modules: dict[tuple[str, str], set[str]] = {}
-    for key in keys.values():
+    for task_id, task in tasks.items():
+        key = key_of(task_id, task)
         if key.kind is NodeKind.FUNCTION and key.module:
             modules.setdefault((key.job_id, key.name), set()).add(key.module)
-    out = {}
-    for task_id, key in keys.items():
-        if key.kind is NodeKind.FUNCTION and not key.module:
-            known = modules.get((key.job_id, key.name), set())
-            if len(known) == 1:
-                key = NodeKey(key.kind, key.job_id, "", next(iter(known)), key.name)
-        out[task_id] = key
-    return out
+    return {where: next(iter(found)) for where, found in modules.items() if len(found) == 1}
+
+
+def with_module(key: NodeKey, modules: dict[tuple[str, str], str]) -> NodeKey:
+    """A function key without a module, given the one module known for it (known_modules)."""
+    if key.kind is NodeKind.FUNCTION and not key.module:
+        module = modules.get((key.job_id, key.name))
+        if module:
+            return NodeKey(key.kind, key.job_id, "", module, key.name)
+    return key

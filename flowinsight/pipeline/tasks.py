@@ -292,8 +292,16 @@ def _merge_task(old: Task, later: Task) -> None:
 def _merge_attempt(old: Attempt, later: Attempt) -> None:
     # A task's updates come from several processes' files (the submitter's, the executor's):
     # most merges join a side that has states to a side that has only spans, or the reverse.
-    if not old.state_keys:
+    keys = old.state_keys
+    if not keys:
         old.state_keys, old.state_ns = later.state_keys, later.state_ns
+    elif later.state_keys.translate(None, keys) == later.state_keys:
+        # no status in common (the submitter's pending states, the executor's running ones):
+        # the later ones follow, as add_state would append them one by one
+        key = (keys, later.state_keys)
+        joined = _GROWN.get(key)
+        old.state_keys = joined if joined is not None else _grown(key, keys + later.state_keys)
+        old.state_ns += later.state_ns
     else:
         for status, ns in zip(later.state_keys, unpack_int64s(later.state_ns)):
             old.add_state(status, ns)

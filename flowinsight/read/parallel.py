@@ -16,6 +16,7 @@ that the answer is the same when they do.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import multiprocessing
 import os
@@ -61,7 +62,7 @@ class GroupResult(Generic[R]):
     reports: tuple[FileReport, ...]
     examples: tuple[Skipped, ...]  # each file's own examples, in file order
     events: int
-    event_ids: array  # type: ignore[type-arg]  # 64-bit digests, for repeats across groups
+    event_ids: array[int]  # 64-bit digests of the event ids, sorted: for repeats across groups
     repeated: bool  # an event id occurred twice within the group
     reduced: R
     bytes_read: int
@@ -117,7 +118,7 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
     groups = plan_groups(sources, sizes, runner.workers * GROUPS_PER_JOB
                          if runner.workers > 1 else 1, runner.home)
     stats.groups, stats.workers = len(groups), runner.workers
-    seen: set[int] = set()
+    digests: list[array[int]] = []
     reports: list[FileReport] = []
     examples: list[Skipped] = []
     events = 0
@@ -135,10 +136,10 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
             while next_index in waiting:  # merge in file order, as soon as the order allows
                 ready = waiting.pop(next_index)
                 next_index += 1
-                if ready.repeated or not seen.isdisjoint(ready.event_ids):
+                if ready.repeated:
                     stats.exact_fallback = True
                     return _exact(sources, reducer, stats, None, 0)
-                seen.update(ready.event_ids)
+                digests.append(ready.event_ids)
                 reports += ready.reports
                 examples += ready.examples
                 events += ready.events
@@ -148,7 +149,30 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
         if close is not None:
             close()
     assert not waiting and merged is not None, "a group was never read"
+    if repeated_across(digests):
+        stats.exact_fallback = True
+        return _exact(sources, reducer, stats, None, 0)
     return ReadAccount(tuple(reports), select_examples(examples), events), merged
+
+
+def repeated_across(arrays: Sequence[array[int]]) -> bool:
+    """Whether a value occurs in two of these sorted arrays (each free of repeats itself).
+    Taken a slice of the 64-bit range at a time: 8 bytes per event id are kept, not a set of
+    them all."""
+    total = sum(len(a) for a in arrays)
+    slices = max(1, total // 4096)
+    step = (1 << 64) // slices
+    starts = [0] * len(arrays)
+    for n in range(1, slices + 1):
+        upper = n * step if n < slices else 1 << 64
+        values: list[int] = []
+        for i, digests in enumerate(arrays):
+            end = bisect.bisect_left(digests, upper, starts[i])
+            values += digests[starts[i]:end]
+            starts[i] = end
+        if len(set(values)) != len(values):
+            return True
+    return False
 
 
 def select_examples(examples: Iterable[Skipped]) -> tuple[Skipped, ...]:
@@ -188,20 +212,14 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
     events are held at a time). Runs in a worker, or in this process."""
     reports: list[FileReport] = []
     examples: list[Skipped] = []
-    seen: set[int] = set()
     digests = array("Q")
-    repeated = False
     events = bytes_read = 0
     merged: R | None = None
     for source in sources:
         for result in read_source(source):
             for event_id in result.event_ids:
                 if type(event_id) is str and event_id:
-                    digest = event_id_digest(event_id)
-                    if digest in seen:
-                        repeated = True
-                    seen.add(digest)
-                    digests.append(digest)
+                    digests.append(event_id_digest(event_id))
             reports.append(result.report)
             examples += result.examples
             events += len(result.events)
@@ -209,7 +227,9 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
         bytes_read += _size(source)
     if merged is None:
         merged = reducer.reduce(())
-    return GroupResult(index, tuple(reports), tuple(examples), events, digests, repeated, merged,
+    ordered = array("Q", sorted(digests))
+    repeated = len(set(ordered)) != len(ordered)
+    return GroupResult(index, tuple(reports), tuple(examples), events, ordered, repeated, merged,
                        bytes_read, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
