@@ -132,7 +132,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
         attempts=attempts,
         failures=failures,
         coverage=cover,
-        critical_paths=critical_paths(attempts, {t: tasks[t].job_id for t in tasks}),
+        critical_paths=critical_paths(attempts, lambda t: tasks[t].job_id),
         warnings=_warnings(cover, bool(puts or gets), read, bool(tasks)),
     )
     if options.focus:
@@ -160,7 +160,8 @@ def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]
 def _attempts(tasks: dict[str, Task], node_of: _Identity) -> dict[str, list[Attempt]]:
     """Each task's attempts in order, tasks by id: the order of Result.attempts."""
     by_task: dict[str, list[Attempt]] = {}
-    for tid, task in sorted(tasks.items()):
+    for tid in sorted(tasks):
+        task = tasks[tid]
         raws = task.attempts
         if not raws:
             continue
