@@ -78,7 +78,7 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
         return analyze(reduced, account, Options(
             job=job, since_ns=parse_time(since, origin, "--since"),
             until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
-            max_nodes=max_nodes))
+            max_nodes=max_nodes), consume=True)
     finally:
         gc.enable()
 

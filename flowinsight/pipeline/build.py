@@ -83,11 +83,13 @@ def analyze(capture: Capture, options: Options = Options()) -> Result:
     return analyze_partial(reduce_events(capture.events, options.job), capture.account, options)
 
 
-def analyze_partial(reduced: Partial, account: ReadAccount,
-                    options: Options = Options()) -> Result:
+def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = Options(),
+                    consume: bool = False) -> Result:
     """The analysis of events already reduced (by reduce_events, or by readers that reduce file
     by file and merge), with the account of what was read. `options.job` must be the job they
-    were reduced for. `reduced` is only read."""
+    were reduced for. `reduced` is only read, unless `consume`: then the packed times of its
+    task records are let go as soon as they are used (a sixth of the memory of a big run), and
+    it cannot be analysed again."""
     tasks = _selected_tasks(reduced.tasks, options)
     job_ids = {t.job_id for t in tasks.values()} | reduced.job_ids
     actor_updates = reduced.actor_updates
@@ -97,7 +99,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount,
             actor_updates, tasks.values(), {t.actor_id for t in tasks.values() if t.actor_id}
         ).values()}
     node_of = _Identity(tasks, len(job_ids - {""}) > 1, classes)
-    by_task = _attempts(tasks, node_of)
+    by_task = _attempts(tasks, node_of, consume and not options.max_nodes)
     attempts = tuple(a for task_attempts in by_task.values() for a in task_attempts)
     calls = _call_flows_with_stats(tasks, by_task, node_of)
     del by_task  # one list per task: not kept while the rest is worked out
@@ -157,8 +159,10 @@ def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]
     return {tid: t for (tid, t), kept in zip(tasks.items(), keep) if kept}
 
 
-def _attempts(tasks: dict[str, Task], node_of: _Identity) -> dict[str, list[Attempt]]:
-    """Each task's attempts in order, tasks by id: the order of Result.attempts."""
+def _attempts(tasks: dict[str, Task], node_of: _Identity,
+              consume: bool = False) -> dict[str, list[Attempt]]:
+    """Each task's attempts in order, tasks by id: the order of Result.attempts. With
+    `consume`, each record's packed times are dropped once read (no later step needs them)."""
     by_task: dict[str, list[Attempt]] = {}
     for tid in sorted(tasks):
         task = tasks[tid]
@@ -166,9 +170,12 @@ def _attempts(tasks: dict[str, Task], node_of: _Identity) -> dict[str, list[Atte
         if not raws:
             continue
         if len(raws) > 1:
-            raws = sorted(raws, key=lambda a: a.number)
+            raws = tuple(sorted(raws, key=lambda a: a.number))
         node = node_of(tid)
         by_task[tid] = [attempt_of(task, raw, node) for raw in raws]
+        if consume:
+            for raw in raws:
+                raw.state_ns = raw.span_ns = b""
     return by_task
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, TypeVar, cast
 
 from flowinsight.model.events import Event, FunctionRef, TaskSubmitted, TaskType, TaskUpdate
@@ -126,7 +126,7 @@ class Task:
     parent_task_id: str = ""
     actor_id: str = ""
     submit_ms: float | None = None
-    attempts: list[Attempt] = field(default_factory=list)  # in the order first seen
+    attempts: tuple[Attempt, ...] = ()  # in the order first seen (a tuple: most have one)
     # The first module and class named by any of the function refs merged so far: what a later
     # table needs to merge this one into it exactly (see merge_task_tables).
     seen_module: str = ""
@@ -242,7 +242,7 @@ def _merge_update(task: Task, ev: TaskUpdate) -> None:
     attempt = task.attempt(ev.attempt)
     if attempt is None:
         attempt = Attempt(ev.attempt)
-        task.attempts.append(attempt)
+        task.attempts += (attempt,)
     for status, ns in ev.states:
         attempt.add_state(status, ns)
     if not attempt.node_id:
@@ -284,7 +284,7 @@ def _merge_task(old: Task, later: Task) -> None:
     for attempt in later.attempts:
         mine = old.attempt(attempt.number)
         if mine is None:
-            old.attempts.append(attempt)
+            old.attempts += (attempt,)
         else:
             _merge_attempt(mine, attempt)
 
