@@ -92,12 +92,6 @@ class Graph:
     has_stats: bool  # every node carries `stats`
     has_call_rates: bool  # every call flow carries `per_s`
 
-    def node(self, node_id: str) -> DocNode:
-        for n in self.nodes:
-            if n.id == node_id:
-                return n
-        raise KeyError(node_id)
-
     def by_id(self) -> dict[str, DocNode]:
         return {n.id: n for n in self.nodes}
 

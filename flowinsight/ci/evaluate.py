@@ -153,7 +153,7 @@ def _against(b: Baseline, cur: Keyed, base: Keyed, origin: str) -> list[Outcome]
     if b.calls_tolerance is not None:
         out.append(_calls(b.calls_tolerance, cur, base))
     if b.p95_tolerance is not None:
-        out.append(_p95(b.p95_tolerance, b.min_ms, cur, base))
+        out.append(_p95(b.p95_tolerance, b.floor_ms, cur, base))
     if b.throughput_tolerance is not None:
         out.append(_throughput(b.throughput_tolerance, cur, base))
     return out

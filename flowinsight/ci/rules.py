@@ -49,7 +49,11 @@ class Baseline:
     calls_tolerance: float | None = None  # percent; None: not checked
     p95_tolerance: float | None = None
     throughput_tolerance: float | None = None
-    min_ms: float = DEFAULT_MIN_MS
+    min_ms: float | None = None  # None: DEFAULT_MIN_MS
+
+    @property
+    def floor_ms(self) -> float:
+        return DEFAULT_MIN_MS if self.min_ms is None else self.min_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,7 @@ def _merge_baseline(base: Baseline, top: Baseline) -> Baseline:
         calls_tolerance=_first(top.calls_tolerance, base.calls_tolerance),
         p95_tolerance=_first(top.p95_tolerance, base.p95_tolerance),
         throughput_tolerance=_first(top.throughput_tolerance, base.throughput_tolerance),
-        min_ms=top.min_ms if top.min_ms != DEFAULT_MIN_MS else base.min_ms)
+        min_ms=_first(top.min_ms, base.min_ms))
 
 
 def _first(a: float | None, b: float | None) -> float | None:
@@ -232,11 +236,12 @@ def _baseline(raw: object, path: str, base_dir: Path) -> Baseline | None:
         value = raw.get(name)
         tolerances[name] = None if value is None else check_percent(
             _number(value, f"{path}: baseline.{name}"), f"{path}: baseline.{name}")
-    min_ms = raw.get("min_ms", DEFAULT_MIN_MS)
+    min_ms = raw.get("min_ms")
     return Baseline(
         path=str(base_dir / file) if file and not Path(file).is_absolute() else file,
         new_nodes=flags["new_nodes"], new_edges=flags["new_edges"],
         calls_tolerance=tolerances["calls_tolerance"],
         p95_tolerance=tolerances["p95_tolerance"],
         throughput_tolerance=tolerances["throughput_tolerance"],
-        min_ms=_non_negative(_number(min_ms, f"{path}: baseline.min_ms"), f"{path}: baseline.min_ms"))
+        min_ms=None if min_ms is None else _non_negative(
+            _number(min_ms, f"{path}: baseline.min_ms"), f"{path}: baseline.min_ms"))

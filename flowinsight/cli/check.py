@@ -33,7 +33,7 @@ def _options_rules(max_failures: int | None, max_p95: tuple[str, ...],
         baseline=Baseline(path=baseline or "", new_nodes=allow_new_nodes,
                           new_edges=allow_new_edges, calls_tolerance=calls_tolerance,
                           p95_tolerance=p95_tolerance, throughput_tolerance=throughput_tolerance,
-                          min_ms=DEFAULT_MIN_MS if min_ms is None else min_ms)
+                          min_ms=min_ms)
         if baseline or baseline_given else None)
 
 

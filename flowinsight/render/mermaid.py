@@ -1,6 +1,7 @@
 """`mermaid`: a Mermaid `flowchart LR` — for GitHub job summaries, PR comments and docs.
 
-Node ids are n0, n1, … in sorted order of the node ids, actors are `subgraph`s a0, a1, …;
+Node ids are n0, n1, … in sorted order of the node ids, actors are `subgraph`s a0, a1, … (up
+to MAX_SUBGRAPHS of them: see there);
 every label is a `"..."` string with Mermaid entity codes for anything that could end it,
 turn into HTML or a directive. Mermaid refuses graphs with more than 500 edges or 50,000
 characters (its defaults, which GitHub keeps), so a big graph is cut to its heaviest edges —
@@ -20,6 +21,10 @@ from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result
 
 MAX_EDGES = 500  # Mermaid's default maxEdges
 MAX_TEXT = 50_000  # Mermaid's default maxTextSize, in UTF-16 code units
+# Beyond this many subgraphs, Mermaid's dagre layout fails now and then ("Cannot set properties
+# of undefined (setting 'order')") when edges cross between them; without subgraphs it never
+# did in our trials. So a graph of more actors is drawn flat, each label naming its actor.
+MAX_SUBGRAPHS = 6
 _RESERVE = 1_000  # for the header, the note and the comments written after the cut
 _LABEL_CHARS = 80
 
@@ -64,13 +69,24 @@ class _Chart:
         self.actor_ids = {a: f"a{i}" for i, a in enumerate(sorted(
             {n.actor_id for n in result.nodes if n.actor_id}))}
 
-    def node_line(self, node: Node, indent: str) -> str:
+    def node_line(self, node: Node, indent: str, flat: bool = False) -> str:
+        """A node in its actor's subgraph (`put_packet · 40 calls`) or, flat, with its actor
+        in the label (`RayTask 'source'.put_packet · 40 calls`)."""
         if node.kind is NodeKind.DRIVER:
             return f"{indent}{self.ids[node.id]}([{quoted(self.labels.short(node))}])"
-        name = ("<init>" if node.language == "JAVA" else "__init__") if (
-            node.kind is NodeKind.ACTOR) else self.labels.short(node)
-        text = f"{escape(name)} · {_plural(node.calls, 'call')}"
+        if node.kind is NodeKind.ACTOR:
+            init = "<init>" if node.language == "JAVA" else "__init__"
+            name = f"{self.labels.actor(node.actor_id)}.{init}" if flat else init
+        else:
+            name = self.labels.node(node.id) if flat else self.labels.short(node)
+        limit = 2 * _LABEL_CHARS if flat else _LABEL_CHARS
+        text = f"{escape(name, limit)} · {_plural(node.calls, 'call')}"
         return f'{indent}{self.ids[node.id]}["{text}"]'
+
+    def node_cost(self, node: Node) -> int:
+        """Characters the node may take: the longer of its two forms, and a line break."""
+        return max(_js_len(self.node_line(node, "    ")),
+                   _js_len(self.node_line(node, "  ", flat=True))) + 1
 
     def call_edge(self, c: CallFlow) -> _Edge:
         return _Edge(False, c.source, c.target, f"  {self.ids[c.source]} -->|{c.count}| {self.ids[c.target]}")
@@ -85,16 +101,16 @@ class _Chart:
     def subgraph_open(self, actor_id: str) -> str:
         return f"  subgraph {self.actor_ids[actor_id]}[{quoted(self.labels.actor(actor_id))}]"
 
-    def body(self, node_ids: set[str]) -> list[str]:
-        """Node lines: plain nodes first, then one subgraph per actor."""
+    def body(self, node_ids: set[str], grouped: bool) -> list[str]:
+        """Node lines: plain nodes first, then one subgraph per actor (when grouped)."""
         out = []
         by_actor: dict[str, list[Node]] = {}
         for node_id in sorted(node_ids):
             node = self.nodes[node_id]
-            if node.actor_id:
+            if node.actor_id and grouped:
                 by_actor.setdefault(node.actor_id, []).append(node)
             else:
-                out.append(self.node_line(node, "  "))
+                out.append(self.node_line(node, "  ", flat=bool(node.actor_id)))
         for actor_id in sorted(by_actor):
             out.append(self.subgraph_open(actor_id))
             out.extend(self.node_line(n, "    ") for n in by_actor[actor_id])
@@ -122,8 +138,7 @@ def render_mermaid(result: Result, options: RenderOptions) -> str:
             break
         extra = {edge.source, edge.target} - nodes
         new_actors = {chart.nodes[n].actor_id for n in extra if chart.nodes[n].actor_id} - actors
-        grow = (_js_len(edge.line) + 1
-                + sum(_js_len(chart.node_line(chart.nodes[n], "    ")) + 1 for n in extra)
+        grow = (_js_len(edge.line) + 1 + sum(chart.node_cost(chart.nodes[n]) for n in extra)
                 + sum(_js_len(chart.subgraph_open(a)) + len("\n  end\n") for a in new_actors))
         if size + grow > MAX_TEXT:
             break
@@ -134,6 +149,8 @@ def render_mermaid(result: Result, options: RenderOptions) -> str:
     cut = len(kept) < len(ranked)
     if not cut:
         nodes = set(chart.nodes)  # everything fits: isolated nodes too
+    shown_actors = {chart.nodes[n].actor_id for n in nodes if chart.nodes[n].actor_id}
+    grouped = len(shown_actors) <= MAX_SUBGRAPHS
 
     lines = [f"%% flowinsight: {_plural(len(result.nodes), 'node')}, "
              f"{_plural(len(result.call_flows), 'call edge')}, "
@@ -151,7 +168,11 @@ def render_mermaid(result: Result, options: RenderOptions) -> str:
         note = (f"showing the {len(kept)} heaviest of {len(ranked)} edges ({why}); "
                 f"left out: {', '.join(left)}")
         lines.append(f"%% {note}; the full graph: flowinsight export --format dot")
-    lines += header + chart.body(nodes) + [e.line for e in kept]
+    if not grouped:
+        lines.append(f"%% {len(shown_actors)} actors: drawn without subgraphs (the actor in each "
+                     f"label), as Mermaid's layout fails on some graphs of more than "
+                     f"{MAX_SUBGRAPHS} subgraphs")
+    lines += header + chart.body(nodes, grouped) + [e.line for e in kept]
     if cut:
         lines.append(f"  omitted[{quoted(note, 400)}]")
         lines.append("  classDef note fill:#fff8e0,stroke:#c8a000,color:#5a4700")

@@ -14,7 +14,8 @@ from ci_support import (HOSTILE_ACTOR, HOSTILE_CLS, hostile_session, mermaid_ava
 from conftest import CAPTURES, cli, render, result_of, sample
 from flowinsight.render import RenderOptions
 from flowinsight.render.markdown import cell, render_markdown
-from flowinsight.render.mermaid import MAX_EDGES, MAX_TEXT, escape, render_mermaid
+from flowinsight.render.mermaid import (MAX_EDGES, MAX_SUBGRAPHS, MAX_TEXT, escape,
+                                        render_mermaid)
 from flowinsight.render.text import one_line
 from flowinsight.result import Actor, CallFlow, DataFlow, Node, NodeKind, Result
 
@@ -43,6 +44,31 @@ def _big_result() -> Result:
     return dataclasses.replace(base, nodes=tuple(sorted(nodes, key=lambda n: n.id)),
                                actors=tuple(actors), call_flows=tuple(calls),
                                data_flows=tuple(data))
+
+
+def _actors_result(actors: int, edges: int) -> Result:
+    """`actors` named actors of 3 methods and 10 functions, with `edges` call edges crossing
+    between them in a fixed pseudo-random pattern: the shape on which Mermaid's layout of
+    many subgraphs can fail."""
+    base = result_of(sample("nested_tasks"))
+    records = [Actor(id=f"{i + 1:024x}01000000", class_name="Worker", actor_name=f"w{i}",
+                     job_id="01000000", language="PYTHON", state="DEAD", detached=False)
+               for i in range(actors)]
+    nodes = [Node(id=f"f{i}", kind=NodeKind.FUNCTION, name=f"f{i}", module="", actor_id="",
+                  job_id="01000000", language="PYTHON", calls=1, inferred=False)
+             for i in range(10)]
+    nodes += [Node(id=f"{a.id}.m{j}", kind=NodeKind.METHOD, name=f"m{j}", module="",
+                   actor_id=a.id, job_id="01000000", language="PYTHON", calls=1, inferred=False)
+              for a in records for j in range(3)]
+    pairs: dict[tuple[str, str], CallFlow] = {}
+    seed = 7
+    while len(pairs) < edges:
+        seed = (seed * 1103515245 + 12345) % 2**31
+        s, t = nodes[seed % len(nodes)].id, nodes[(seed // 7919) % len(nodes)].id
+        pairs[(s, t)] = CallFlow(source=s, target=t, count=len(pairs) + 1)
+    return dataclasses.replace(base, nodes=tuple(sorted(nodes, key=lambda n: n.id)),
+                               actors=tuple(records), call_flows=tuple(pairs.values()),
+                               data_flows=())
 
 
 def _js_len(text: str) -> int:
@@ -93,6 +119,16 @@ def test_a_big_graph_is_cut_to_mermaids_limits_and_says_so() -> None:
     assert "-->|1000|" in text and '-.->|"≥ 1 MB"|' in text
     top = render_mermaid(result, RenderOptions(top=10))
     assert len(_edges(top)) == 10 and "(--top 10)" in top
+
+
+def test_many_actors_are_drawn_without_subgraphs() -> None:
+    six = render_mermaid(_actors_result(MAX_SUBGRAPHS, 40), RenderOptions())
+    assert six.count("\n  subgraph a") == MAX_SUBGRAPHS
+    assert '["m0 · 1 call"]' in six
+    seven = render_mermaid(_actors_result(MAX_SUBGRAPHS + 1, 40), RenderOptions())
+    assert "subgraph" not in seven.split("flowchart LR", 1)[1]
+    assert "%% 7 actors: drawn without subgraphs" in seven
+    assert '["Worker \'w0\'.m0 · 1 call"]' in seven
 
 
 def test_markdown_cells_are_escaped() -> None:
@@ -148,6 +184,9 @@ def test_real_mermaid_draws_every_output(tmp_path: Path) -> None:
     files["hostile"].write_bytes(render(hostile, "mermaid"))
     files["big"] = tmp_path / "big.mmd"
     files["big"].write_bytes(render(_big_result(), "mermaid"))
+    for name, actors, edges in (("six_actors", MAX_SUBGRAPHS, 150), ("seven_actors", 7, 150)):
+        files[name] = tmp_path / f"{name}.mmd"
+        files[name].write_bytes(render(_actors_result(actors, edges), "mermaid"))
     markdown = render_markdown(result_of(sample("sage_pipeline")), RenderOptions())
     block = markdown.split("```mermaid\n", 1)[1].split("\n```\n", 1)[0]
     files["markdown"] = tmp_path / "markdown.mmd"
@@ -167,6 +206,8 @@ def test_real_mermaid_draws_every_output(tmp_path: Path) -> None:
         assert one_line(f"{HOSTILE_CLS} '{HOSTILE_ACTOR}'", 80) in labels, labels
         assert reports["sage_pipeline"]["clusters"] == 4
         assert reports["sage_pipeline"]["edges"] == 20
+        assert reports["six_actors"]["clusters"] == MAX_SUBGRAPHS
+        assert reports["seven_actors"]["clusters"] == 0
         big = reports["big"]
         assert 0 < big["edges"] <= MAX_EDGES
         assert any(label.startswith("showing the ") for label in big["labels"])

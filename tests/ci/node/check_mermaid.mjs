@@ -27,10 +27,11 @@ async function withChromium(executablePath) {
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
   try {
-    const page = await browser.newPage();
-    await page.setContent("<!doctype html><html><body></body></html>");
-    await page.addScriptTag({ path: require.resolve("mermaid/dist/mermaid.min.js") });
     for (const file of files) {
+      // A fresh page per file: Mermaid keeps state between renders in one page.
+      const page = await browser.newPage();
+      await page.setContent("<!doctype html><html><body></body></html>");
+      await page.addScriptTag({ path: require.resolve("mermaid/dist/mermaid.min.js") });
       const text = readFileSync(file, "utf8");
       const out = await page.evaluate(async (code, tooLong) => {
         // Default configuration on purpose: the limits a reader's Mermaid has.
@@ -55,6 +56,7 @@ async function withChromium(executablePath) {
           return { ok: false, error: String(err && err.message ? err.message : err) };
         }
       }, text, TOO_LONG);
+      await page.close();
       console.log(JSON.stringify({ file, engine: "chromium", ...out }));
     }
   } finally {
