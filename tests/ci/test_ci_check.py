@@ -233,13 +233,17 @@ def test_the_example_rules_file_holds_for_its_run_and_not_for_a_lossy_one(tmp_pa
     example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "rules.toml"
     rules = tmp_path / "rules.toml"
     rules.write_text(example.read_text())
-    (tmp_path / "baseline").mkdir()
-    assert cli("export", SAGE, "-o", str(tmp_path / "baseline" / "flowinsight.json")
-               ).returncode == 0
-    proc = cli("check", SAGE, "--rules", str(rules))
+    baseline = tmp_path / "flowinsight.json"
+    assert cli("export", SAGE, "-o", str(baseline)).returncode == 0
+    proc = cli("check", SAGE, "--rules", str(rules))  # the first run: no baseline yet
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.decode().splitlines()[-2:] == [
+        "note: the rules file's [baseline] rules were not checked: no --baseline given",
+        "flowinsight check: all 8 rule(s) hold"]
+    proc = cli("check", SAGE, "--rules", str(rules), "--baseline", str(baseline))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.decode().splitlines()[-1] == "flowinsight check: all 13 rule(s) hold"
-    proc = cli("check", LOSSY, "--rules", str(rules), "-q")
+    proc = cli("check", LOSSY, "--rules", str(rules), "-q", "--baseline", str(baseline))
     assert proc.returncode == 1
     lines = _fail_lines(proc.stdout)
     expected = ["FAIL min-coverage 0.95: coverage 0.151 < 0.950",
