@@ -47,7 +47,8 @@ cli.add_command(diff)
 def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="flowinsight", standalone_mode=False)
+        # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
+        code = cli.main(args=argv, prog_name="flowinsight", standalone_mode=False)
     except UsageError as exc:
         click.echo(f"flowinsight: error: {exc}", err=True)
         return EXIT_USAGE
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"flowinsight: internal error: {type(exc).__name__}: {exc} "
                    "(run with --debug for the traceback)", err=True)
         return EXIT_INTERNAL
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:
