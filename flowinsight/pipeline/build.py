@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture, ReadAccount
-from flowinsight.model.events import JobUpdate
+from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, is_driver_task
 from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.coverage import coverage
@@ -62,20 +62,39 @@ class _Identity:
         self.keys: dict[str, NodeKey] = {}
         self._nodes: dict[str, str] = {}
         self._ids: dict[str, str] = {}
+        # Tasks of the same shape (function, type, actor, job) are one node: worked out once.
+        # The function is keyed by identity (records share them, and keep them alive).
+        self._shapes: dict[tuple[int, TaskType, str, str], str] = {}
+        self.known = self._nodes.get  # a task's node if asked for before: no call of self
 
     def __call__(self, task_id: str) -> str:
         nid = self._nodes.get(task_id)
-        if nid is None:
-            task = self.tasks.get(task_id)
-            key = key_of(task_id, task)
-            if task is not None:
-                key = with_module(key, self.modules)
-            if self.classes and key.actor_id:
-                key = group_by_class(key, self.classes)
-            nid = node_id(key, self.multi_job)
-            nid = self._nodes[task_id] = self._ids.setdefault(nid, nid)
-            self.keys.setdefault(nid, key)
+        if nid is not None:
+            return nid
+        task = self.tasks.get(task_id)
+        shape = None
+        # without a type or an actor the id itself is read (key_of): no shape then
+        if task is not None and task.task_type is not None and (
+                task.actor_id or task.task_type in _NO_ACTOR):
+            shape = (id(task.function), task.task_type, task.actor_id, task.job_id)
+            nid = self._shapes.get(shape)
+            if nid is not None:
+                self._nodes[task_id] = nid
+                return nid
+        key = key_of(task_id, task)
+        if task is not None:
+            key = with_module(key, self.modules)
+        if self.classes and key.actor_id:
+            key = group_by_class(key, self.classes)
+        nid = node_id(key, self.multi_job)
+        nid = self._nodes[task_id] = self._ids.setdefault(nid, nid)
+        self.keys.setdefault(nid, key)
+        if shape is not None:
+            self._shapes[shape] = nid
         return nid
+
+
+_NO_ACTOR = (TaskType.NORMAL, TaskType.DRIVER)  # kinds whose node never names an actor
 
 
 def analyze(capture: Capture, options: Options = Options()) -> Result:
@@ -152,11 +171,14 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
 def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]:
     """The tasks in the --since/--until window, without driver-thread records; the table
     itself (not a copy of it, millions of entries) when that is all of them."""
-    keep = [not is_driver_thread_record(t) and in_window(t, options.since_ns, options.until_ns)
-            for t in tasks.values()]
-    if all(keep):
+    since, until = options.since_ns, options.until_ns
+    window = since is not None or until is not None
+    dropped = {tid for tid, t in tasks.items()
+               if (t.task_type is None and is_driver_thread_record(t))
+               or (window and not in_window(t, since, until))}
+    if not dropped:
         return tasks
-    return {tid: t for (tid, t), kept in zip(tasks.items(), keep) if kept}
+    return {tid: t for tid, t in tasks.items() if tid not in dropped}
 
 
 def _attempts(tasks: dict[str, Task], node_of: _Identity,
@@ -187,10 +209,12 @@ def _call_flows_with_stats(tasks: dict[str, Task], by_task: dict[str, list[Attem
     edge_attempts: dict[tuple[str, str], list[Attempt]] = {}
     edge_submits: dict[tuple[str, str], list[float]] = {}
     none: list[Attempt] = []
+    known = node_of.known
     for t in tasks.values():
         if not t.parent_task_id:
             continue
-        edge = (node_of(t.parent_task_id), node_of(t.task_id))
+        edge = (known(t.parent_task_id) or node_of(t.parent_task_id),
+                known(t.task_id) or node_of(t.task_id))
         mine = by_task.get(t.task_id, none)
         if edge in counts:
             counts[edge] += 1
@@ -215,8 +239,9 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor],
     defined: set[str] = set()
     languages: dict[str, str] = {}
     drivers = set()
+    known = node_of.known
     for tid, task in node_of.tasks.items():
-        nid = node_of(tid)
+        nid = known(tid) or node_of(tid)
         if task.task_type is not None:
             defined.add(nid)
         if task.language and nid not in languages:

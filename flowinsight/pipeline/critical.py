@@ -12,11 +12,16 @@ def critical_paths(attempts: tuple[Attempt, ...],
                    job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
     last: dict[str, Attempt] = {}
     for a in attempts:  # the last attempt of a task is the one that counted
-        if a.exec_ms is not None and (a.task_id not in last or a.attempt > last[a.task_id].attempt):
+        began, ended = a.start_ns, a.end_ns  # a.exec_ms is not None, without the division
+        if began is not None and ended is not None and ended >= began and (
+                a.task_id not in last or a.attempt > last[a.task_id].attempt):
             last[a.task_id] = a
     children: dict[str, list[str]] = {}
+    roots: dict[str, list[str]] = {}  # job -> the tasks whose caller ran no recorded attempt
     for task_id, a in last.items():
         children.setdefault(a.parent_task_id, []).append(task_id)
+        if a.parent_task_id not in last:
+            roots.setdefault(job_of(task_id), []).append(task_id)
     best = _longest_chains(last, children)
 
     def chain(task_id: str) -> tuple[float, str]:
@@ -24,11 +29,8 @@ def critical_paths(attempts: tuple[Attempt, ...],
         return found if found is not None else _leaf(last, task_id)
 
     paths = []
-    for job in sorted(set(job_of(t) for t in last)):
-        roots = [t for t in last if job_of(t) == job and last[t].parent_task_id not in last]
-        if not roots:
-            continue
-        start = max(roots, key=lambda t: (chain(t)[0], t))
+    for job in sorted(roots):
+        start = max(roots[job], key=lambda t: (chain(t)[0], t))
         steps = []
         node = start
         while node:

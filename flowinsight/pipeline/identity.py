@@ -61,6 +61,8 @@ def known_modules(tasks: dict[str, Task]) -> dict[tuple[str, str], str]:
     is that one function."""
     modules: dict[tuple[str, str], set[str]] = {}
     for task_id, task in tasks.items():
+        if task.function is None or not task.function.module:
+            continue  # its key has no module (Export API names never do)
         key = key_of(task_id, task)
         if key.kind is NodeKind.FUNCTION and key.module:
             modules.setdefault((key.job_id, key.name), set()).add(key.module)

@@ -93,7 +93,7 @@ class Runner(Protocol):
 
 @dataclass(slots=True)
 class ReadStats:
-    """How the read went, for benchmarks and the progress bar."""
+    """How the read went (bench/phases.py and the tests read it)."""
 
     groups: int = 0
     workers: int = 1
