@@ -16,18 +16,9 @@ import orjson
 
 from flowinsight.ci.names import ActorInfo, Namer
 from flowinsight.errors import UsageError
-from flowinsight.result import NodeKind
+from flowinsight.result import Dist, NodeKind  # a distribution reads back as the one written
 
 _SUPPORTED_MAJOR = "1"
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    count: int
-    p50: float
-    p95: float
-    max: float
-    sum: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +26,8 @@ class Stats:
     attempts: int
     failures: int
     retries: int
-    exec_ms: Timing | None  # None: no execution was timed
-    queue_ms: Timing | None
+    exec_ms: Dist | None  # None: no execution was timed
+    queue_ms: Dist | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,12 +261,12 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"names node {value!r}, which is not in the document")
         return value
 
-    def timing(self, obj: dict[str, Any], key: str, where: str) -> Timing | None:
+    def timing(self, obj: dict[str, Any], key: str, where: str) -> Dist | None:
         if obj.get(key) is None:
             return None
         t = self.obj(obj[key], f"{where}.{key}")
         w = f"{where}.{key}"
-        return Timing(self.integer(t, "count", w), self.number(t, "p50", w),
+        return Dist(self.integer(t, "count", w), self.number(t, "p50", w),
                       self.number(t, "p95", w), self.number(t, "max", w), self.number(t, "sum", w))
 
     def stats(self, obj: dict[str, Any], where: str) -> Stats | None:

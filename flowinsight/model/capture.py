@@ -68,11 +68,11 @@ class Capture:
 
     @property
     def skipped_total(self) -> int:
-        return sum(f.skipped_total for f in self.files)
+        return self.account.skipped_total
 
     @property
     def duplicates(self) -> int:
-        return sum(f.duplicates for f in self.files)
+        return self.account.duplicates
 
     @property
     def account(self) -> ReadAccount:
