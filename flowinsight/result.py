@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from flowinsight.model.capture import FileReport, Skipped
+from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote
 
 SCHEMA_VERSION = "1.0"
@@ -184,32 +184,6 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
-class FileSummary:
-    """The read account that goes into output (per file, only files with something to say)."""
-
-    files: tuple[FileReport, ...]
-    examples: tuple[Skipped, ...]
-    events: int
-    lines: int
-
-    @property
-    def skipped(self) -> int:
-        return sum(f.skipped_total for f in self.files)
-
-    @property
-    def duplicates(self) -> int:
-        """Events read twice (same event_id and content, e.g. rotated and live file)."""
-        return sum(f.duplicates for f in self.files)
-
-    def skipped_by_reason(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for f in self.files:
-            for reason, n in f.skipped:
-                totals[reason] = totals.get(reason, 0) + n
-        return dict(sorted(totals.items()))
-
-
-@dataclass(frozen=True, slots=True)
 class Result:
     jobs: tuple[Job, ...]
     nodes: tuple[Node, ...]
@@ -217,7 +191,7 @@ class Result:
     call_flows: tuple[CallFlow, ...]
     data_flows: tuple[DataFlow, ...]
     failure_notes: tuple[FailureNote, ...]
-    read: FileSummary
+    read: ReadAccount
     tasks: int  # task records, the drivers' own included (as Ray counts them)
     sources: tuple[str, ...]  # which formats the capture held: "export_api", "ray_event"
     has_object_events: bool
@@ -226,3 +200,10 @@ class Result:
     coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
     critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+
+    def failures_by_node(self) -> dict[str, int]:
+        """How many failures hit each node ("" for those no node can be named for)."""
+        counts: dict[str, int] = {}
+        for f in self.failures:
+            counts[f.node] = counts.get(f.node, 0) + 1
+        return counts

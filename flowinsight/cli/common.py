@@ -12,8 +12,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.pipeline import Options, Partial, Reducer
-from flowinsight.pipeline import analyze_partial as analyze
+from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
 from flowinsight.read import discover
 from flowinsight.read.discover import Source
 from flowinsight.read.parallel import read_reduced
@@ -75,7 +74,7 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
             account, reduced = _read(sources, Reducer(job), jobs, engine, progress.advance)
         report_skips(account, strict)
         origin = (reduced.first_ns or 0) if (since or until) else 0
-        return analyze(reduced, account, Options(
+        return analyze_partial(reduced, account, Options(
             job=job, since_ns=parse_time(since, origin, "--since"),
             until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
             max_nodes=max_nodes), consume=True)

@@ -50,12 +50,24 @@ class ReadAccount:
     events: int  # events kept (duplicates left out)
 
     @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    @property
     def skipped_total(self) -> int:
         return sum(f.skipped_total for f in self.files)
 
     @property
     def duplicates(self) -> int:
+        """Events read twice (same event_id and content, e.g. rotated and live file)."""
         return sum(f.duplicates for f in self.files)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for f in self.files:
+            for reason, n in f.skipped:
+                totals[reason] = totals.get(reason, 0) + n
+        return dict(sorted(totals.items()))
 
 
 @dataclass(frozen=True, slots=True)

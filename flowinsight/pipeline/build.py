@@ -31,7 +31,6 @@ from flowinsight.result import (
     Attempt,
     CallFlow,
     Coverage,
-    FileSummary,
     Job,
     Node,
     NodeKind,
@@ -129,8 +128,6 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     actors = collect_actors(actor_updates, tasks.values(), actor_ids)
     if classes:
         actors = _class_actors(actors, node_of)
-    read = FileSummary(account.files, account.examples, account.events,
-                       sum(f.lines for f in account.files))
     sources = tuple(sorted(reduced.sources))
     failures = tuple(
         task_failures(attempts)
@@ -146,7 +143,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         call_flows=calls,
         data_flows=flows,
         failure_notes=tuple(reduced.failure_notes),
-        read=read,
+        read=account,
         tasks=len(tasks),
         sources=sources,
         has_object_events=bool(puts or gets),
@@ -154,7 +151,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         failures=failures,
         coverage=cover,
         critical_paths=critical_paths(attempts, lambda t: tasks[t].job_id),
-        warnings=_warnings(cover, bool(puts or gets), read, bool(tasks)),
+        warnings=_warnings(cover, bool(puts or gets), account, bool(tasks)),
     )
     if options.focus:
         result = focus(result, options.focus)
@@ -309,7 +306,7 @@ def _jobs(updates: list[JobUpdate], tasks: dict[str, Task]) -> tuple[Job, ...]:
     return tuple(out)
 
 
-def _warnings(cover: Coverage, has_objects: bool, read: FileSummary,
+def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
               has_tasks: bool) -> tuple[str, ...]:
     out = []
     if not cover.complete and cover.tasks:
@@ -323,8 +320,8 @@ def _warnings(cover: Coverage, has_objects: bool, read: FileSummary,
         ) if n]
         out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} task "
                    f"records ({', '.join(missing)}); the graph may miss calls")
-    if read.skipped:
-        out.append(f"{read.skipped} line(s) skipped: " + ", ".join(
+    if read.skipped_total:
+        out.append(f"{read.skipped_total} line(s) skipped: " + ", ".join(
             f"{r} {n}" for r, n in read.skipped_by_reason().items()))
     if has_tasks and not has_objects:
         out.append("no object events: data flow is unknown (stock Ray writes none; "

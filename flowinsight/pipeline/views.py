@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
-from flowinsight.result import NodeKind, Result
+from flowinsight.result import Node, NodeKind, Result
 
 
 def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
@@ -39,16 +39,12 @@ def focus(result: Result, pattern: str) -> Result:
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     names = {a.id: (a.class_name, a.actor_name) for a in result.actors}
 
-    def matches(node_id: str) -> bool:
-        node = next((n for n in result.nodes if n.id == node_id), None)
-        texts = [node_id]
-        if node is not None:
-            texts.append(node.name)
-            cls, actor_name = names.get(node.actor_id, ("", ""))
-            texts += [cls, actor_name, f"{actor_name or cls}.{node.name}"]
+    def matches(node: Node) -> bool:
+        cls, actor_name = names.get(node.actor_id, ("", ""))
+        texts = [node.id, node.name, cls, actor_name, f"{actor_name or cls}.{node.name}"]
         return any(fnmatch.fnmatchcase(t, glob) for t in texts if t)
 
-    hits = {n.id for n in result.nodes if matches(n.id)}
+    hits = {n.id for n in result.nodes if matches(n)}
     pairs = [(c.source, c.target) for c in result.call_flows]
     pairs += [(d.source, d.target) for d in result.data_flows]
     keep = set(hits)

@@ -59,9 +59,7 @@ def _fill(node: Node, top: int) -> str:
 def render_dot(result: Result, options: RenderOptions) -> str:
     labels = Labels(result)
     top_calls = max((n.calls for n in result.nodes), default=0)
-    failed: dict[str, int] = {}
-    for f in result.failures:
-        failed[f.node] = failed.get(f.node, 0) + 1
+    failed = result.failures_by_node()
     critical_nodes: set[str] = set()
     critical_edges: set[tuple[str, str]] = set()
     if options.critical:

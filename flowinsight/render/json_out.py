@@ -31,9 +31,7 @@ def _stats(s: Stats) -> dict[str, Any]:
 def to_document(result: Result) -> dict[str, Any]:
     actors = {a.id: a for a in result.actors}
     nodes = result.nodes
-    failures: dict[str, int] = {}
-    for f in result.failures:
-        failures[f.node] = failures.get(f.node, 0) + 1
+    failures = result.failures_by_node()
 
     def common(n: Any) -> dict[str, Any]:
         return {"stats": _stats(n.stats), "failures": failures.get(n.id, 0)}
@@ -130,7 +128,7 @@ def _summary(result: Result) -> dict[str, Any]:
         "sources": list(result.sources),
         "object_events": result.has_object_events,
         "skipped": {
-            "total": read.skipped,
+            "total": read.skipped_total,
             "by_reason": read.skipped_by_reason(),
             "by_file": {f.path: dict(f.skipped) for f in read.files if f.skipped},
         },

@@ -43,9 +43,9 @@ def summary(result: Result) -> RenderableType:
                             f"{len(result.data_flows)} data edges"))
     grid.add_row("read", t(f"{len(read.files)} files, {read.lines} lines, {read.events} events"
                            f" ({', '.join(result.sources) or 'none'})"))
-    if read.skipped:
+    if read.skipped_total:
         by_reason = ", ".join(f"{r} {n}" for r, n in read.skipped_by_reason().items())
-        grid.add_row("skipped", t(f"{read.skipped} lines: {by_reason}"))
+        grid.add_row("skipped", t(f"{read.skipped_total} lines: {by_reason}"))
     cov = result.coverage
     grid.add_row("coverage", Text(f"{cov.ratio:.1%} of task records complete"
                                   + ("" if cov.complete else " (incomplete capture)"),
@@ -82,9 +82,7 @@ def node_table(result: Result, labels: Labels, top: int = 0) -> Table:
     table.add_column("kind")
     for name in ("calls", "failed", "exec p50", "exec p95", "exec max", "queue p95"):
         table.add_column(name, justify="right")
-    failed = {f.node: 0 for f in result.failures}
-    for f in result.failures:
-        failed[f.node] += 1
+    failed = result.failures_by_node()
     rows = sorted((n for n in result.nodes if n.kind is not NodeKind.DRIVER),
                   key=lambda n: (-n.calls, labels.node(n.id), n.id))
     shown, rest = _limit(rows, top)
