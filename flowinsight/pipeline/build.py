@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture, ReadAccount
 from flowinsight.model.events import JobUpdate, TaskType
-from flowinsight.model.ids import driver_task_id, is_driver_task
+from flowinsight.model.ids import driver_task_id, is_driver_task, job_of_task
 from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.coverage import coverage
 from flowinsight.pipeline.critical import critical_paths
@@ -105,10 +105,14 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
                     consume: bool = False) -> Result:
     """The analysis of events already reduced (by reduce_events, or by readers that reduce file
     by file and merge), with the account of what was read. `options.job` must be the job they
-    were reduced for. `reduced` is only read, unless `consume`: then the packed times of its
-    task records are let go as soon as they are used (a sixth of the memory of a big run), and
-    it cannot be analysed again."""
+    were reduced for. `reduced` is only read, unless `consume`: then each task record is let go
+    as soon as its attempts are worked out (the result's attempts take the place of the records
+    instead of adding to them), and it cannot be analysed again."""
+    consume = consume and not options.max_nodes  # drawings may analyse it again, by class
     tasks = _selected_tasks(reduced.tasks, options)
+    if consume and tasks is not reduced.tasks:
+        reduced.tasks = {}  # the selection holds every record still needed
+    task_count = len(tasks)
     job_ids = {t.job_id for t in tasks.values()} | reduced.job_ids
     actor_updates = reduced.actor_updates
     classes = {}
@@ -117,41 +121,43 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
             actor_updates, tasks.values(), {t.actor_id for t in tasks.values() if t.actor_id}
         ).values()}
     node_of = _Identity(tasks, len(job_ids - {""}) > 1, classes)
-    by_task = _attempts(tasks, node_of, consume and not options.max_nodes)
-    attempts = tuple(a for task_attempts in by_task.values() for a in task_attempts)
-    calls = _call_flows_with_stats(tasks, by_task, node_of)
-    del by_task  # one list per task: not kept while the rest is worked out
+    order = sorted(tasks)
+    _name_nodes(tasks, order, node_of)
     puts, gets = reduced.puts, reduced.gets
     flows = data_flows(puts, gets, node_of)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, tasks.values(), actor_ids)
+    sources = tuple(sorted(reduced.sources))
+    facts = _task_facts(tasks, node_of, account, "export_api" in sources)
+    sweep = _sweep(tasks, order, node_of, facts.drivers, consume)
+    attempts = sweep.attempts
     if classes:
         actors = _class_actors(actors, node_of)
-    sources = tuple(sorted(reduced.sources))
     failures = tuple(
         task_failures(attempts)
         + [f for f in actor_failures(actor_updates) if f.node in actors or not classes]
         + note_failures(reduced.failure_notes, list(attempts),
                         lambda job: node_of(driver_task_id(job)))
     )
-    cover = coverage(tasks, account.files, "export_api" in sources)
+    cover = facts.coverage
+    jobs_of = facts.jobs_of
     result = Result(
-        jobs=_jobs(reduced.job_updates, tasks),
-        nodes=_nodes(node_of, actors, attempts),
+        jobs=_jobs(reduced.job_updates, facts.job_counts),
+        nodes=_nodes(node_of, actors, facts, sweep.by_node),
         actors=tuple(actors[a] for a in sorted(actors)),
-        call_flows=calls,
+        call_flows=sweep.calls,
         data_flows=flows,
         failure_notes=tuple(reduced.failure_notes),
         read=account,
-        tasks=len(tasks),
+        tasks=task_count,
         sources=sources,
         has_object_events=bool(puts or gets),
         attempts=attempts,
         failures=failures,
         coverage=cover,
-        critical_paths=critical_paths(attempts, lambda t: tasks[t].job_id),
-        warnings=_warnings(cover, bool(puts or gets), account, bool(tasks)),
+        critical_paths=critical_paths(attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t)),
+        warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
     )
     if options.focus:
         result = focus(result, options.focus)
@@ -178,85 +184,124 @@ def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]
     return {tid: t for tid, t in tasks.items() if tid not in dropped}
 
 
-def _attempts(tasks: dict[str, Task], node_of: _Identity,
-              consume: bool = False) -> dict[str, list[Attempt]]:
-    """Each task's attempts in order, tasks by id: the order of Result.attempts. With
-    `consume`, each record's packed times are dropped once read (no later step needs them)."""
-    by_task: dict[str, list[Attempt]] = {}
-    for tid in sorted(tasks):
-        task = tasks[tid]
-        raws = task.attempts
-        if not raws:
-            continue
-        if len(raws) > 1:
-            raws = tuple(sorted(raws, key=lambda a: a.number))
-        node = node_of(tid)
-        by_task[tid] = [attempt_of(task, raw, node) for raw in raws]
-        if consume:
-            for raw in raws:
-                raw.state_ns = raw.span_ns = b""
-    return by_task
-
-
-def _call_flows_with_stats(tasks: dict[str, Task], by_task: dict[str, list[Attempt]],
-                           node_of: _Identity) -> tuple[CallFlow, ...]:
-    """One call per submitted task (a retry is an attempt, not a new call), with the stats of
-    the callees' attempts and the rate of submissions along each edge."""
-    counts: dict[tuple[str, str], int] = {}
-    edge_attempts: dict[tuple[str, str], list[Attempt]] = {}
-    edge_submits: dict[tuple[str, str], list[float]] = {}
-    none: list[Attempt] = []
+def _name_nodes(tasks: dict[str, Task], order: list[str], node_of: _Identity) -> None:
+    """Work out the node of every task that ran and of every caller, in the order the steps
+    below first ask for them (tasks that ran by id, then callers and callees in table order):
+    each node's key is the one its first task gave it."""
+    for tid in order:
+        if tasks[tid].attempts:
+            node_of(tid)
     known = node_of.known
     for t in tasks.values():
-        if not t.parent_task_id:
-            continue
-        edge = (known(t.parent_task_id) or node_of(t.parent_task_id),
-                known(t.task_id) or node_of(t.task_id))
-        mine = by_task.get(t.task_id, none)
-        if edge in counts:
-            counts[edge] += 1
-            edge_attempts[edge] += mine
-        else:
-            counts[edge] = 1
-            edge_attempts[edge] = list(mine)
-            edge_submits[edge] = []
-        submitted = t.submit_ms
-        if submitted is None and mine:
-            pending = [a.pending_ns for a in mine if a.pending_ns]
-            submitted = min(pending) / 1e6 if pending else None
-        if submitted is not None:
-            edge_submits[edge].append(submitted)
-    return tuple(CallFlow(s, t, n, stats(edge_attempts[(s, t)]), rate(edge_submits[(s, t)]))
-                 for (s, t), n in sorted(counts.items()))
+        if t.parent_task_id:
+            known(t.parent_task_id) or node_of(t.parent_task_id)
+            known(t.task_id) or node_of(t.task_id)
 
 
-def _nodes(node_of: _Identity, actors: dict[str, Actor],
-           attempts: tuple[Attempt, ...]) -> tuple[Node, ...]:
+@dataclass(slots=True)
+class _Facts:
+    """What the nodes, jobs, coverage and critical path need of the task records, gathered in
+    one pass before the records are let go."""
+
+    received: dict[str, int]  # node -> tasks it received (drivers excluded)
+    defined: set[str]  # nodes with a defined task
+    languages: dict[str, str]  # node -> language of its first task that names one
+    drivers: set[str]  # driver task ids
+    job_counts: Counter[str]  # job -> tasks (drivers excluded)
+    jobs_of: dict[str, str]  # task -> job, where it is not the job in the task's id
+    coverage: Coverage
+
+
+def _task_facts(tasks: dict[str, Task], node_of: _Identity, account: ReadAccount,
+                has_export: bool) -> _Facts:
     received: dict[str, int] = {}
     defined: set[str] = set()
     languages: dict[str, str] = {}
     drivers = set()
+    job_counts: Counter[str] = Counter()
+    jobs_of: dict[str, str] = {}
     known = node_of.known
-    for tid, task in node_of.tasks.items():
+    for tid, task in tasks.items():
         nid = known(tid) or node_of(tid)
         if task.task_type is not None:
             defined.add(nid)
         if task.language and nid not in languages:
             languages[nid] = task.language
+        job = task.job_id
         if is_driver_task(tid):
             drivers.add(tid)
         else:
             received[nid] = received.get(nid, 0) + 1
+            job_counts[job] += 1
+        if job != job_of_task(tid):
+            jobs_of[tid] = job
+    return _Facts(received, defined, languages, drivers, job_counts, jobs_of,
+                  coverage(tasks, account.files, has_export))
+
+
+@dataclass(frozen=True, slots=True)
+class _Swept:
+    attempts: tuple[Attempt, ...]  # by task id, then attempt number
+    by_node: dict[str, list[Attempt]]  # the attempts of each node's tasks (drivers excluded)
+    calls: tuple[CallFlow, ...]
+
+
+def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers: set[str],
+           consume: bool) -> _Swept:
+    """Each task's attempts, in task id order, and the call flows with their stats: one call
+    per submitted task (a retry is an attempt, not a new call), with the stats of the callees'
+    attempts and the rate of submissions along each edge. With `consume`, each record is
+    dropped from `tasks` once done (no later step reads it)."""
+    out: list[Attempt] = []
+    by_node: dict[str, list[Attempt]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    edge_attempts: dict[tuple[str, str], list[Attempt]] = {}
+    edge_submits: dict[tuple[str, str], list[float]] = {}
+    none: list[Attempt] = []
+    known = node_of.known
+    for tid in order:
+        task = tasks[tid]
+        raws = task.attempts
+        mine = none
+        if raws:
+            if len(raws) > 1:
+                raws = tuple(sorted(raws, key=lambda a: a.number))
+            node = known(tid) or node_of(tid)
+            mine = [attempt_of(task, raw, node) for raw in raws]
+            out += mine
+            if tid not in drivers:
+                found = by_node.get(node)
+                if found is None:
+                    by_node[node] = list(mine)
+                else:
+                    found += mine
+        parent = task.parent_task_id
+        if parent:
+            edge = (known(parent) or node_of(parent), known(tid) or node_of(tid))
+            if edge in counts:
+                counts[edge] += 1
+                edge_attempts[edge] += mine
+            else:
+                counts[edge] = 1
+                edge_attempts[edge] = list(mine)
+                edge_submits[edge] = []
+            submitted = task.submit_ms
+            if submitted is None and mine:
+                pending = [a.pending_ns for a in mine if a.pending_ns]
+                submitted = min(pending) / 1e6 if pending else None
+            if submitted is not None:
+                edge_submits[edge].append(submitted)
+        if consume:
+            del tasks[tid]
+    calls = tuple(CallFlow(s, t, n, stats(edge_attempts[(s, t)]), rate(edge_submits[(s, t)]))
+                  for (s, t), n in sorted(counts.items()))
+    return _Swept(tuple(out), by_node, calls)
+
+
+def _nodes(node_of: _Identity, actors: dict[str, Actor], facts: _Facts,
+           by_node: dict[str, list[Attempt]]) -> tuple[Node, ...]:
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
-    by_node: dict[str, list[Attempt]] = {}
-    for a in attempts:  # every attempt is of one of node_of.tasks
-        if a.task_id not in drivers:
-            mine = by_node.get(a.node)
-            if mine is None:
-                by_node[a.node] = [a]
-            else:
-                mine.append(a)
     nodes = []
     for nid, key in node_of.keys.items():
         owner = actors.get(key.actor_id)
@@ -267,9 +312,9 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor],
             module=key.module,
             actor_id=key.actor_id,
             job_id=key.job_id,
-            language=languages.get(nid, "") or (owner.language if owner else ""),
-            calls=received.get(nid, 0),
-            inferred=nid not in defined and key.kind is not NodeKind.DRIVER,
+            language=facts.languages.get(nid, "") or (owner.language if owner else ""),
+            calls=facts.received.get(nid, 0),
+            inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
             stats=stats(by_node.get(nid, [])),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
@@ -291,8 +336,7 @@ def _class_actors(actors: dict[str, Actor], node_of: _Identity) -> dict[str, Act
     return out
 
 
-def _jobs(updates: list[JobUpdate], tasks: dict[str, Task]) -> tuple[Job, ...]:
-    counts = Counter(t.job_id for t in tasks.values() if not is_driver_task(t.task_id))
+def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
     info: dict[str, JobUpdate] = {}
     for e in updates:
         old = info.get(e.job_id)
