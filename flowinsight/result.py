@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Iterator, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote
@@ -73,6 +74,84 @@ class Attempt:
         if self.pending_ns is None or self.start_ns is None or self.start_ns < self.pending_ns:
             return None  # unknown, or clocks of two nodes disagree
         return (self.start_ns - self.pending_ns) / 1e6
+
+
+STATUS_NAMES = ("FINISHED", "FAILED", "UNKNOWN")  # Attempt.status, by AttemptTable code
+NO_NS = -1  # in an AttemptTable's time columns: not recorded (times are never negative)
+
+
+class AttemptTable(Sequence[Attempt]):
+    """The attempts of a session as columns, one row per attempt: a big session has millions,
+    and an Attempt object with its three times costs ~250 bytes where a row costs ~90. Rows are
+    read as Attempt values, made when asked for. Built once by the pipeline, never changed."""
+
+    __slots__ = ("task_ids", "numbers", "nodes", "parents", "statuses", "errors",
+                 "ray_node_ids", "worker_ids", "worker_pids", "pending_ns", "start_ns",
+                 "end_ns")
+
+    def __init__(self, task_ids: Sequence[str], numbers: Sequence[int], nodes: Sequence[str],
+                 parents: Sequence[str], statuses: bytes, errors: dict[int, tuple[str, str]],
+                 ray_node_ids: Sequence[str], worker_ids: Sequence[str],
+                 worker_pids: Sequence[int | None], pending_ns: Sequence[int],
+                 start_ns: Sequence[int], end_ns: Sequence[int]) -> None:
+        self.task_ids = task_ids
+        self.numbers = numbers
+        self.nodes = nodes
+        self.parents = parents
+        self.statuses = statuses  # index into STATUS_NAMES
+        self.errors = errors  # row -> (error type, error message), for the rows that have one
+        self.ray_node_ids = ray_node_ids
+        self.worker_ids = worker_ids
+        self.worker_pids = worker_pids
+        self.pending_ns = pending_ns  # NO_NS when not recorded, as start_ns and end_ns
+        self.start_ns = start_ns
+        self.end_ns = end_ns
+
+    def __len__(self) -> int:
+        return len(self.task_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Attempt: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Attempt, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Attempt | tuple[Attempt, ...]:
+        if isinstance(index, slice):
+            return tuple(self.row(i) for i in range(len(self))[index])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("attempt row out of range")
+        return self.row(index)
+
+    def __iter__(self) -> Iterator[Attempt]:
+        return map(self.row, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def row(self, i: int) -> Attempt:
+        error_type, error_message = self.errors.get(i, _NO_ERROR)
+        pending, start, end = self.pending_ns[i], self.start_ns[i], self.end_ns[i]
+        return Attempt(self.task_ids[i], self.numbers[i], self.nodes[i], self.parents[i],
+                       STATUS_NAMES[self.statuses[i]], error_type, error_message,
+                       self.ray_node_ids[i], self.worker_ids[i], self.worker_pids[i],
+                       None if pending == NO_NS else pending, None if start == NO_NS else start,
+                       None if end == NO_NS else end)
+
+    def failed(self) -> Iterator[Attempt]:
+        """The failed attempts, in order, without making the others."""
+        code = STATUS_NAMES.index("FAILED")
+        statuses = self.statuses
+        return (self.row(i) for i in range(len(self)) if statuses[i] == code)
+
+
+_NO_ERROR = ("", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +274,7 @@ class Result:
     tasks: int  # task records, the drivers' own included (as Ray counts them)
     sources: tuple[str, ...]  # which formats the capture held: "export_api", "ray_event"
     has_object_events: bool
-    attempts: tuple[Attempt, ...] = field(default=())
+    attempts: Sequence[Attempt] = field(default=())  # an AttemptTable from the pipeline
     failures: tuple[Failure, ...] = field(default=())
     coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
     critical_paths: tuple[CriticalPath, ...] = field(default=())

@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
+from flowinsight.cli.allocator import fix_mmap_threshold
 from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
 from flowinsight.read import discover
@@ -69,6 +70,7 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
     # The cycle collector has nothing to free here (events and task records hold no cycles)
     # and would walk every object made so far, again and again: a third of the time.
     gc.disable()
+    fix_mmap_threshold()
     try:
         with ReadProgress(sum(_size(s.path) for s in sources)) as progress:
             account, reduced = _read(sources, Reducer(job), jobs, engine, progress.advance)

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from array import array
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture, ReadAccount
@@ -22,13 +23,15 @@ from flowinsight.pipeline.failures import actor_failures, note_failures, task_fa
 from flowinsight.pipeline.graph import data_flows
 from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
 from flowinsight.pipeline.partial import Partial, reduce_events
-from flowinsight.pipeline.stats import rate, stats
+from flowinsight.pipeline.stats import StatsSum, rate
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
-from flowinsight.pipeline.timing import attempt_of
+from flowinsight.pipeline.timing import FAILED_CODE, times_of
 from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
 from flowinsight.result import (
+    NO_NS,
+    NO_STATS,
     Actor,
-    Attempt,
+    AttemptTable,
     CallFlow,
     Coverage,
     Job,
@@ -135,9 +138,9 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     if classes:
         actors = _class_actors(actors, node_of)
     failures = tuple(
-        task_failures(attempts)
+        task_failures(attempts.failed())
         + [f for f in actor_failures(actor_updates) if f.node in actors or not classes]
-        + note_failures(reduced.failure_notes, list(attempts),
+        + note_failures(reduced.failure_notes, attempts,
                         lambda job: node_of(driver_task_id(job)))
     )
     cover = facts.coverage
@@ -239,10 +242,17 @@ def _task_facts(tasks: dict[str, Task], node_of: _Identity, account: ReadAccount
                   coverage(tasks, account.files, has_export))
 
 
+@dataclass(slots=True)
+class _Edge:
+    count: int  # calls: tasks submitted along the edge
+    stats: StatsSum  # of the callees' attempts
+    submits: list[float]  # submission times, ms
+
+
 @dataclass(frozen=True, slots=True)
 class _Swept:
-    attempts: tuple[Attempt, ...]  # by task id, then attempt number
-    by_node: dict[str, list[Attempt]]  # the attempts of each node's tasks (drivers excluded)
+    attempts: AttemptTable  # by task id, then attempt number
+    by_node: dict[str, StatsSum]  # the attempts of each node's tasks (drivers excluded)
     calls: tuple[CallFlow, ...]
 
 
@@ -252,54 +262,95 @@ def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers
     per submitted task (a retry is an attempt, not a new call), with the stats of the callees'
     attempts and the rate of submissions along each edge. With `consume`, each record is
     dropped from `tasks` once done (no later step reads it)."""
-    out: list[Attempt] = []
-    by_node: dict[str, list[Attempt]] = {}
-    counts: dict[tuple[str, str], int] = {}
-    edge_attempts: dict[tuple[str, str], list[Attempt]] = {}
-    edge_submits: dict[tuple[str, str], list[float]] = {}
-    none: list[Attempt] = []
+    task_ids: list[str] = []
+    numbers = array("q")
+    nodes: list[str] = []
+    parents: list[str] = []
+    statuses = bytearray()
+    errors: dict[int, tuple[str, str]] = {}
+    ray_nodes: list[str] = []
+    workers: list[str] = []
+    pids: list[int | None] = []
+    pendings, starts, ends = array("q"), array("q"), array("q")
+    by_node: dict[str, StatsSum] = {}
+    edges: dict[tuple[str, str], _Edge] = {}
     known = node_of.known
     for tid in order:
         task = tasks[tid]
+        parent = task.parent_task_id
+        edge = None
+        if parent:
+            key = (known(parent) or node_of(parent), known(tid) or node_of(tid))
+            edge = edges.get(key)
+            if edge is None:
+                edge = edges[key] = _Edge(1, StatsSum(), [])
+            else:
+                edge.count += 1
         raws = task.attempts
-        mine = none
+        first_pending = None
         if raws:
             if len(raws) > 1:
                 raws = tuple(sorted(raws, key=lambda a: a.number))
             node = known(tid) or node_of(tid)
-            mine = [attempt_of(task, raw, node) for raw in raws]
-            out += mine
+            mine = None
             if tid not in drivers:
-                found = by_node.get(node)
-                if found is None:
-                    by_node[node] = list(mine)
-                else:
-                    found += mine
-        parent = task.parent_task_id
-        if parent:
-            edge = (known(parent) or node_of(parent), known(tid) or node_of(tid))
-            if edge in counts:
-                counts[edge] += 1
-                edge_attempts[edge] += mine
-            else:
-                counts[edge] = 1
-                edge_attempts[edge] = list(mine)
-                edge_submits[edge] = []
+                mine = by_node.get(node)
+                if mine is None:
+                    mine = by_node[node] = StatsSum()
+                mine.tasks += 1
+            if edge is not None:
+                edge.stats.tasks += 1
+            for raw in raws:
+                pending, start, end, code = times_of(raw)
+                if raw.error_type or raw.error_message:
+                    errors[len(task_ids)] = (raw.error_type, raw.error_message)
+                task_ids.append(tid)
+                numbers.append(raw.number)
+                nodes.append(node)
+                parents.append(parent)
+                statuses.append(code)
+                ray_nodes.append(raw.node_id)
+                workers.append(raw.worker_id)
+                pids.append(raw.worker_pid)
+                pendings.append(pending)
+                starts.append(start)
+                ends.append(end)
+                if pending > 0 and (first_pending is None or pending < first_pending):
+                    first_pending = pending
+                exec_ms = queue_ms = None
+                if start != NO_NS:
+                    if end != NO_NS and end >= start:
+                        exec_ms = (end - start) / 1e6
+                    if pending != NO_NS and start >= pending:
+                        queue_ms = (start - pending) / 1e6
+                failed = code == FAILED_CODE
+                if mine is not None:
+                    mine.add(raw.number, failed, exec_ms, queue_ms)
+                if edge is not None:
+                    edge.stats.add(raw.number, failed, exec_ms, queue_ms)
+        if edge is not None:
             submitted = task.submit_ms
-            if submitted is None and mine:
-                pending = [a.pending_ns for a in mine if a.pending_ns]
-                submitted = min(pending) / 1e6 if pending else None
+            if submitted is None and first_pending is not None:
+                submitted = first_pending / 1e6
             if submitted is not None:
-                edge_submits[edge].append(submitted)
+                edge.submits.append(submitted)
         if consume:
             del tasks[tid]
-    calls = tuple(CallFlow(s, t, n, stats(edge_attempts[(s, t)]), rate(edge_submits[(s, t)]))
-                  for (s, t), n in sorted(counts.items()))
-    return _Swept(tuple(out), by_node, calls)
+    # the lists are handed over, not copied: nothing else holds them
+    table = AttemptTable(task_ids, _frozen(numbers), nodes, parents, bytes(statuses), errors,
+                         ray_nodes, workers, pids, _frozen(pendings), _frozen(starts),
+                         _frozen(ends))
+    calls = tuple(CallFlow(s, t, e.count, e.stats.stats(), rate(e.submits))
+                  for (s, t), e in sorted(edges.items()))
+    return _Swept(table, by_node, calls)
+
+
+def _frozen(column: array[int]) -> memoryview:
+    return memoryview(column).toreadonly()
 
 
 def _nodes(node_of: _Identity, actors: dict[str, Actor], facts: _Facts,
-           by_node: dict[str, list[Attempt]]) -> tuple[Node, ...]:
+           by_node: dict[str, StatsSum]) -> tuple[Node, ...]:
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
     nodes = []
@@ -315,7 +366,7 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor], facts: _Facts,
             language=facts.languages.get(nid, "") or (owner.language if owner else ""),
             calls=facts.received.get(nid, 0),
             inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
-            stats=stats(by_node.get(nid, [])),
+            stats=by_node[nid].stats() if nid in by_node else NO_STATS,
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
 

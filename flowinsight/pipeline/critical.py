@@ -5,28 +5,38 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flowinsight.result import Attempt, CriticalPath, PathStep
+from flowinsight.result import NO_NS, AttemptTable, CriticalPath, PathStep
 
 
-def critical_paths(attempts: tuple[Attempt, ...],
+def critical_paths(attempts: AttemptTable,
                    job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
-    last: dict[str, Attempt] = {}
-    for a in attempts:  # the last attempt of a task is the one that counted
-        began, ended = a.start_ns, a.end_ns  # a.exec_ms is not None, without the division
-        if began is not None and ended is not None and ended >= began and (
-                a.task_id not in last or a.attempt > last[a.task_id].attempt):
-            last[a.task_id] = a
+    task_ids, numbers = attempts.task_ids, attempts.numbers
+    starts, ends, parents, nodes = (attempts.start_ns, attempts.end_ns, attempts.parents,
+                                    attempts.nodes)
+    last: dict[str, int] = {}  # task -> row of its last attempt that ran: the one that counted
+    for row, task_id in enumerate(task_ids):
+        began, ended = starts[row], ends[row]  # the attempt's exec_ms is not None
+        if began != NO_NS and ended != NO_NS and ended >= began:
+            other = last.get(task_id)
+            if other is None or numbers[row] > numbers[other]:
+                last[task_id] = row
+
+    def exec_ms(task_id: str) -> float:
+        row = last[task_id]
+        return (ends[row] - starts[row]) / 1e6
+
     children: dict[str, list[str]] = {}
     roots: dict[str, list[str]] = {}  # job -> the tasks whose caller ran no recorded attempt
-    for task_id, a in last.items():
-        children.setdefault(a.parent_task_id, []).append(task_id)
-        if a.parent_task_id not in last:
+    for task_id, row in last.items():
+        parent = parents[row]
+        children.setdefault(parent, []).append(task_id)
+        if parent not in last:
             roots.setdefault(job_of(task_id), []).append(task_id)
-    best = _longest_chains(last, children)
+    best = _longest_chains(exec_ms, last, children)
 
     def chain(task_id: str) -> tuple[float, str]:
         found = best.get(task_id)
-        return found if found is not None else _leaf(last, task_id)
+        return found if found is not None else _leaf(exec_ms, task_id)
 
     paths = []
     for job in sorted(roots):
@@ -34,21 +44,20 @@ def critical_paths(attempts: tuple[Attempt, ...],
         steps = []
         node = start
         while node:
-            a = last[node]
-            steps.append(PathStep(a.node, node, a.exec_ms or 0.0))
+            steps.append(PathStep(nodes[last[node]], node, exec_ms(node)))
             node = chain(node)[1]
-        begin = min(last[s.task_id].start_ns or 0 for s in steps)
-        end = max(last[s.task_id].end_ns or 0 for s in steps)
+        begin = min(starts[last[s.task_id]] for s in steps)
+        end = max(ends[last[s.task_id]] for s in steps)
         paths.append(CriticalPath(job, tuple(steps), (end - begin) / 1e6))
     return tuple(paths)
 
 
-def _leaf(last: dict[str, Attempt], task_id: str) -> tuple[float, str]:
+def _leaf(exec_ms: Callable[[str], float], task_id: str) -> tuple[float, str]:
     """A task that called nothing: its own execution is the whole chain."""
-    return (last[task_id].exec_ms or 0.0) + 0.0, ""
+    return exec_ms(task_id) + 0.0, ""
 
 
-def _longest_chains(last: dict[str, Attempt],
+def _longest_chains(exec_ms: Callable[[str], float], ran: dict[str, int],
                     children: dict[str, list[str]]) -> dict[str, tuple[float, str]]:
     """Task -> (the longest chain of executions from it down, the next task on that chain),
     for the tasks that called others (a leaf's chain is its own: _leaf, not stored, since most
@@ -58,7 +67,7 @@ def _longest_chains(last: dict[str, Attempt],
     visiting: set[str] = set()
     for below in children.values():
         below.sort()
-    for root in sorted(t for t in children if t in last):
+    for root in sorted(t for t in children if t in ran):
         stack = [(root, False)]
         while stack:
             task_id, done = stack.pop()
@@ -72,7 +81,7 @@ def _longest_chains(last: dict[str, Attempt],
                 stack.append((task_id, True))
                 stack.extend((c, False) for c in below if c in children and c not in best)
                 continue
-            tail = max(((best[c][0] if c in children else _leaf(last, c)[0], c)
+            tail = max(((best[c][0] if c in children else _leaf(exec_ms, c)[0], c)
                         for c in below if c in best or c not in children), default=(0.0, ""))
-            best[task_id] = ((last[task_id].exec_ms or 0.0) + tail[0], tail[1])
+            best[task_id] = (exec_ms(task_id) + tail[0], tail[1])
     return best

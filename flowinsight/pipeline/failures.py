@@ -3,7 +3,7 @@ the stock failure labels (worker, driver and node deaths, OOM, fatal checks)."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from flowinsight.model.events import ActorUpdate, FailureNote
 from flowinsight.result import Attempt, Failure
@@ -51,7 +51,7 @@ def actor_failures(updates: Iterable[ActorUpdate]) -> list[Failure]:
     return out
 
 
-def note_failures(notes: Iterable[FailureNote], attempts: list[Attempt],
+def note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
                   driver_node: Callable[[str], str]) -> list[Failure]:
     """A worker's death is put on the node of the last attempt that ran on that worker."""
     notes = list(notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Iterable, Sequence
 
 from flowinsight.result import Attempt, Dist, Stats
@@ -59,3 +60,30 @@ def rate(times_ms: Sequence[float]) -> float | None:
         return None
     span = (max(times_ms) - min(times_ms)) / 1000.0
     return len(times_ms) / span if span > 0 else None
+
+
+class StatsSum:
+    """Stats of attempts added one at a time: what `stats` gives for the same attempts, in any
+    order (durations are kept and sorted at the end), without holding the attempts."""
+
+    __slots__ = ("tasks", "attempts", "failures", "retries", "execs", "queues")
+
+    def __init__(self) -> None:
+        self.tasks = 0  # the caller counts a task once, however many attempts it adds
+        self.attempts = self.failures = self.retries = 0
+        self.execs: array[float] = array("d")
+        self.queues: array[float] = array("d")
+
+    def add(self, number: int, failed: bool, exec_ms: float | None,
+            queue_ms: float | None) -> None:
+        self.attempts += 1
+        self.failures += failed
+        self.retries += number > 0
+        if exec_ms is not None:
+            self.execs.append(exec_ms)
+        if queue_ms is not None:
+            self.queues.append(queue_ms)
+
+    def stats(self) -> Stats:
+        return Stats(self.tasks, self.attempts, self.failures, self.retries, dist(self.execs),
+                     dist(self.queues))

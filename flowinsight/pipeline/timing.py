@@ -6,10 +6,9 @@ span when present, otherwise RUNNING to FINISHED/FAILED.
 
 from __future__ import annotations
 
-from flowinsight.model.fast_init import fast_constructor
 from flowinsight.pipeline.tasks import Attempt as RawAttempt
-from flowinsight.pipeline.tasks import Task, unpack_int64s
-from flowinsight.result import Attempt
+from flowinsight.pipeline.tasks import unpack_int64s
+from flowinsight.result import NO_NS, STATUS_NAMES
 
 PENDING = frozenset((1, 2, 3, 4, 5, 6, 7, 13))
 RUNNING = 8
@@ -18,11 +17,14 @@ FAILED = 12
 EXECUTE = "task:execute"
 
 
-_new_attempt = fast_constructor(Attempt)
+FINISHED_CODE, FAILED_CODE, UNKNOWN_CODE = (STATUS_NAMES.index(name)
+                                           for name in ("FINISHED", "FAILED", "UNKNOWN"))
 
 
-def attempt_of(task: Task, raw: RawAttempt, node: str) -> Attempt:
-    pending = running = finished = failed = None
+def times_of(raw: RawAttempt) -> tuple[int, int, int, int]:
+    """(pending, start, end, status code) of an attempt: the first pending state, the
+    execution's start and end, NO_NS where not recorded; the code indexes STATUS_NAMES."""
+    pending = running = finished = failed = NO_NS
     for status, ns in zip(raw.state_keys, unpack_int64s(raw.state_ns)):  # each status once
         if status == RUNNING:
             running = ns
@@ -30,23 +32,19 @@ def attempt_of(task: Task, raw: RawAttempt, node: str) -> Attempt:
             finished = ns
         elif status == FAILED:
             failed = ns
-        elif status in PENDING and (pending is None or ns < pending):
+        elif status in PENDING and (pending == NO_NS or ns < pending):
             pending = ns
-    start: int | None
-    end: int | None
     if EXECUTE in raw.span_names:
         start, end = raw.span(EXECUTE)  # type: ignore[misc]
     else:
-        start, end = running, finished if finished is not None else failed
-    if failed is not None or raw.error_type:
-        status_name = "FAILED"
-    elif finished is not None:
-        status_name = "FINISHED"
+        start, end = running, finished if finished != NO_NS else failed
+    if failed != NO_NS or raw.error_type:
+        code = FAILED_CODE
+    elif finished != NO_NS:
+        code = FINISHED_CODE
     else:
-        status_name = "UNKNOWN"
-    return _new_attempt(task.task_id, raw.number, node, task.parent_task_id, status_name,
-                        raw.error_type, raw.error_message, raw.node_id, raw.worker_id,
-                        raw.worker_pid, pending, start, end)
+        code = UNKNOWN_CODE
+    return pending, start, end, code
 
 
 def has_execution(raw: RawAttempt) -> bool:

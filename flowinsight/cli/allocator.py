@@ -1,0 +1,24 @@
+"""glibc's malloc, set for one long analysis in this process (Linux with glibc; elsewhere a
+no-op). The command line owns the process, so it may; the library never does."""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+MMAP_THRESHOLD = 128 << 10  # glibc's own default, before it starts moving it
+
+
+def fix_mmap_threshold() -> bool:
+    """Keep blocks of 128 KiB and more (read buffers, the growing columns of a big run) in
+    mappings of their own. By default glibc raises this threshold each time such a block is
+    freed, after which they land in the heap between small long-lived objects and freeing them
+    gives nothing back (1 GB of logs: 540 -> 475 MB peak). Returns whether it took."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no such call to make)
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
