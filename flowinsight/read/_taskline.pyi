@@ -1,0 +1,38 @@
+"""The native EXPORT_TASK line decoder (flowinsight/read/_taskline.c); see flowinsight.read.native."""
+
+from typing import Callable, TypeAlias
+
+from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate
+
+Fields: TypeAlias = tuple[
+    str | None,  # event_id: the envelope's, None when absent or null
+    str,  # task_id: 48 lowercase hex, never nil
+    int,  # attempt
+    str,  # job_id: 8 hex (the task id's own when the line has none)
+    str | None,  # task_type: a TaskType value, None without task_info
+    str | None,  # func_or_class_name, None without task_info
+    str,  # language, uppercased; "" when absent
+    str,  # parent_task_id, "" when absent or nil
+    str,  # actor_id
+    tuple[tuple[int, int], ...],  # states: (TaskStatus number, ns), sorted
+    str,  # node_id
+    str,  # worker_id
+    int | None,  # worker_pid
+    str,  # error_type
+    str,  # error_message
+    str,  # component_type of the profile events
+    tuple[tuple[str, int, int], ...],  # spans: (name, start_ns, end_ns), end never before start
+]
+
+def decode(line: bytes, /) -> Fields | None: ...
+
+def decode_task(line: bytes, /) -> tuple[str | None, TaskUpdate] | None: ...
+def configure(
+    task_update: type[TaskUpdate],
+    task_setters: tuple[object, ...],
+    span: type[Span],
+    span_setters: tuple[object, ...],
+    task_types: tuple[TaskType, TaskType, TaskType, TaskType],
+    parse_descriptor: Callable[[str, TaskType], FunctionRef],
+    /,
+) -> None: ...

@@ -1,0 +1,58 @@
+"""The native decoder of EXPORT_TASK lines (flowinsight/read/_taskline.c), when it is built.
+
+`decode_task_line(line)` reads one raw line to (event_id, TaskUpdate): exactly what the Python
+path makes of it (orjson.loads, task_fast, and the reader's `obj.get("event_id")`), in one C
+call instead of a JSON tree and a walk over it. It returns None whenever the C decoder is not
+sure (any unusual shape, or a line that is not EXPORT_TASK): the caller then takes the Python
+path, which decides as it always has. tests/test_native.py holds the two to that.
+
+`decode_task_line` is itself None when the extension is not built (no C compiler at install
+time) or when the environment sets FLOWINSIGHT_NATIVE=0.
+
+The extension's `decode(line)` gives the line's fields as a plain tuple (see _taskline.pyi);
+`decode_task` gives the same with the objects built in C, each slot set through its
+descriptor as flowinsight.model.fast_init does: `configure` hands it the classes, the
+descriptors, the TaskType members and parse_descriptor_cached, so that the FunctionRef is
+the one task_fast would get.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Callable
+
+from flowinsight.model.events import Span, TaskType, TaskUpdate
+from flowinsight.read.descriptor import parse_descriptor_cached
+
+ENV_VAR = "FLOWINSIGHT_NATIVE"
+
+DecodeTaskLine = Callable[[bytes], tuple[object | None, TaskUpdate] | None]
+
+# The order of decode()'s tuple, which decode_task fills TaskUpdate in.
+_TASK_FIELDS = ("task_id", "attempt", "job_id", "task_type", "function", "language",
+                "parent_task_id", "actor_id", "states", "node_id", "worker_id", "worker_pid",
+                "error_type", "error_message", "component_type", "spans")
+_SPAN_FIELDS = ("name", "start_ns", "end_ns")
+_TYPE_ORDER = (TaskType.NORMAL, TaskType.ACTOR, TaskType.ACTOR_CREATION, TaskType.DRIVER)
+
+
+def _load() -> DecodeTaskLine | None:
+    if os.environ.get(ENV_VAR, "").strip() == "0":
+        return None
+    try:
+        from flowinsight.read import _taskline
+    except ImportError:
+        return None
+    # every field filled, in this order: a field added to the classes turns the decoder off
+    # (and tests/test_native.py fails) rather than leaving it unset
+    if tuple(f.name for f in dataclasses.fields(TaskUpdate)) != _TASK_FIELDS \
+            or tuple(f.name for f in dataclasses.fields(Span)) != _SPAN_FIELDS:
+        return None
+    _taskline.configure(TaskUpdate, tuple(getattr(TaskUpdate, n) for n in _TASK_FIELDS),
+                        Span, tuple(getattr(Span, n) for n in _SPAN_FIELDS), _TYPE_ORDER,
+                        parse_descriptor_cached)
+    return _taskline.decode_task
+
+
+decode_task_line: DecodeTaskLine | None = _load()
