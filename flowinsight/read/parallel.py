@@ -39,6 +39,10 @@ MIN_BYTES_PER_JOB = 2 << 20
 # Groups per worker: enough that a slow group does not leave the other workers idle at the
 # end, and that progress moves in steps small enough to see.
 GROUPS_PER_JOB = 8
+# And at most this much input per group: a worker holds its group's reduced piece, and its
+# pickle, until the group is done (1 GB in groups of 60 MB: ~100 MB per worker; of 16 MB:
+# ~55 MB, which keeps the whole run under 500 MB).
+MAX_GROUP_BYTES = 16 << 20
 
 
 class Reducer(Protocol[R]):
@@ -115,8 +119,9 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
         return _exact(sources, reducer, stats, progress, sum(sizes))
     if runner is None:
         runner = LocalRunner(max(1, min(jobs, sum(sizes) // max(1, min_bytes_per_job))))
-    groups = plan_groups(sources, sizes, runner.workers * GROUPS_PER_JOB
-                         if runner.workers > 1 else 1, runner.home)
+    count = max(runner.workers * GROUPS_PER_JOB, sum(sizes) // MAX_GROUP_BYTES) \
+        if runner.workers > 1 else 1
+    groups = plan_groups(sources, sizes, count, runner.home)
     stats.groups, stats.workers = len(groups), runner.workers
     digests: list[array[int]] = []
     reports: list[FileReport] = []
