@@ -173,6 +173,47 @@ def test_flowinsight_native_0_turns_it_off() -> None:
         assert out.stdout.strip() == off
 
 
+_CONFIGURE = """
+import dataclasses, sys
+from flowinsight.model.events import Span, TaskType, TaskUpdate
+from flowinsight.read import _taskline
+
+lines = [bytes.fromhex(arg) for arg in sys.argv[1:]]
+from flowinsight.read import native  # configures it
+print([native.decode_task_line(line) is not None for line in lines])
+
+def setters(cls):
+    return tuple(getattr(cls, f.name) for f in dataclasses.fields(cls))
+
+def failing(kind):
+    def parse(text, task_type):
+        raise kind(text)
+    return parse
+
+types = (TaskType.NORMAL, TaskType.ACTOR, TaskType.ACTOR_CREATION, TaskType.DRIVER)
+_taskline.configure(TaskUpdate, setters(TaskUpdate), Span, setters(Span), types,
+                    failing(ValueError))
+print([_taskline.decode_task(line) for line in lines])
+_taskline.configure(TaskUpdate, setters(TaskUpdate), Span, setters(Span), types,
+                    failing(KeyboardInterrupt))
+for line in lines:
+    try:
+        _taskline.decode_task(line)
+    except KeyboardInterrupt:
+        print("interrupted")
+"""
+
+
+def test_a_failing_descriptor_parser_is_left_to_the_python_path() -> None:
+    """An Exception from parse_descriptor gives None (task_fast's except); anything else goes
+    through."""
+    spans, info = shapes()[:2]
+    out = subprocess.run([sys.executable, "-c", _CONFIGURE, info.hex(), spans.hex()],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split("\n")[:4] == ["[True, True]", "[None, None]", "interrupted",
+                                          "interrupted"], out.stdout + out.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # (b) the real lines
 

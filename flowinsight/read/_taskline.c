@@ -35,6 +35,13 @@
 #include <emmintrin.h>
 #endif
 
+/* the per-token helpers, inlined into every parser (about 10% of the time per line) */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
 #define MAX_DEPTH 64
 #define I63 ((uint64_t)INT64_MAX)
 #define BAIL (-1) /* not sure: the caller takes the Python path */
@@ -94,7 +101,7 @@ static signed char B64[256];
 
 /* c->p at the opening quote. Validates escapes; bails on raw control bytes, bytes >= 0x80 and
    \u escapes of surrogates (orjson refuses a lone one; pairs are left to the Python path). */
-static int parse_string(Ctx *c, Slice *s)
+HOT int parse_string(Ctx *c, Slice *s)
 {
     const unsigned char *p = c->p + 1, *start = p, *end = c->end;
     unsigned char esc = 0;
@@ -236,7 +243,7 @@ typedef struct {
 
 /* JSON number grammar. `risky`: orjson might refuse it (a double that overflows) or we are not
    sure how it reads it; a skipped risky number bails. */
-static int parse_number(Ctx *c, Num *n)
+HOT int parse_number(Ctx *c, Num *n)
 {
     const unsigned char *p = c->p;
     n->neg = 0;
@@ -317,7 +324,7 @@ static int skip_value(Ctx *c);
 
 /* An object's keys one by one: call first with *more = 0, c->p just after the '{' and its
    whitespace. Returns 1 with the key in *k and c->p at its value, 0 once the '}' is passed. */
-static inline int obj_next(Ctx *c, int *more, Slice *k)
+HOT int obj_next(Ctx *c, int *more, Slice *k)
 {
     if (*more) {
         WS(c->p);
@@ -1016,9 +1023,9 @@ static int b64_decode(const unsigned char *s, Py_ssize_t n, unsigned char *out, 
     int full = nbytes / 3, o = 0; /* quads without padding */
     int32_t bad = 0;
     for (int q = 0; q < full; q++, s += 4) {
-        int32_t v = ((int32_t)B64[s[0]] << 18) | ((int32_t)B64[s[1]] << 12)
-                    | ((int32_t)B64[s[2]] << 6) | (int32_t)B64[s[3]];
-        bad |= B64[s[0]] | B64[s[1]] | B64[s[2]] | B64[s[3]];
+        int32_t a = B64[s[0]], b = B64[s[1]], d = B64[s[2]], e = B64[s[3]];
+        bad |= a | b | d | e; /* -1 for a byte outside the alphabet */
+        uint32_t v = ((uint32_t)a << 18) | ((uint32_t)b << 12) | ((uint32_t)d << 6) | (uint32_t)e;
         out[o++] = (unsigned char)(v >> 16);
         out[o++] = (unsigned char)(v >> 8);
         out[o++] = (unsigned char)v;
