@@ -16,11 +16,13 @@ from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
 from flowinsight.read.limits import Budget
+from flowinsight.read.native import decode_task_line
 from flowinsight.read.lines import TOO_LONG, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
 from flowinsight.read.ray_events import parse_ray_event
 
 MAX_EXAMPLES = 5  # skipped lines kept per file, to show the user
+NATIVE_MISSES = 32  # lines in a row the C decoder declines before a file is read without it
 MAX_IGNORED_KINDS = 50  # distinct kinds of ignored line per file; the rest are "(other)"
 MAX_KIND_CHARS = 80
 # What a bug in a field parser raises on strange input: the line is skipped, never the run lost.
@@ -73,11 +75,26 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget) -> File
     lines = 0
     truncated = False
     loads = orjson.loads
+    native = decode_task_line
+    misses = 0
     try:
         reader = LineBlocks(decompressed(stream, budget))
         for block in reader:
             for raw in block:
                 lines += 1
+                if native is not None:
+                    # The C decoder reads an EXPORT_TASK line of the usual shape straight to
+                    # its event, and steps aside (None) for anything else. A file where it
+                    # keeps stepping aside holds other lines: stop asking.
+                    decoded = native(raw)
+                    if decoded is not None:
+                        event_ids.append(decoded[0])
+                        events.append(decoded[1])
+                        misses = 0
+                        continue
+                    misses += 1
+                    if misses > NATIVE_MISSES:
+                        native = None
                 try:
                     obj = loads(raw)
                 except orjson.JSONDecodeError as exc:
