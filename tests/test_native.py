@@ -402,6 +402,41 @@ def test_a_line_of_another_kind_damaged_is_still_left_alone(data: st.DataObject)
     check(line)
 
 
+def _with_skipped(line: bytes, value: bytes) -> bytes:
+    """The line with one more key in event_data, one the decoder only validates."""
+    return line.replace(b'"event_data":{', b'"event_data":{"zz":' + value + b",", 1)
+
+
+_JSONISH = st.text(alphabet='{}[]",:0123456789.eE+- \t\n\rtruefalsn\\/uaAfF\x00\x1f\x7f',
+                   max_size=24).map(str.encode)
+_NUMBERISH = st.from_regex(r"-?[0-9]{0,25}(\.[0-9]{0,4})?([eE][+-]?[0-9]{0,5})?",
+                           fullmatch=True).map(str.encode)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=_JSONISH | _NUMBERISH, index=st.integers(0, 4))
+def test_a_skipped_value_is_judged_as_orjson_judges_it(text: bytes, index: int) -> None:
+    """Where the decoder only validates, it accepts nothing orjson refuses (check() asks
+    orjson whenever C accepts)."""
+    check(_with_skipped(shapes()[index], text))
+
+
+ascii_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**18 + 1, 10**18 - 1)
+    | st.floats(-1e6, 1e6, allow_nan=False) | st.text(st.characters(max_codepoint=127)),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=5), inner,
+                      max_size=3), max_leaves=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=ascii_values, index=st.integers(0, 4), indent=st.sampled_from([None, 0, 2]))
+def test_a_plain_skipped_value_is_read_through(value: Any, index: int,
+                                               indent: int | None) -> None:
+    """ASCII JSON of ordinary numbers, in any spelling json.dumps has: always read."""
+    assert check(_with_skipped(shapes()[index], json.dumps(value, indent=indent).encode()))
+
+
 # Hand-written: (what, the line made from a real one, True: must be read, False: must be left)
 def _with(line: bytes, old: bytes, new: bytes) -> bytes:
     assert old in line, old

@@ -17,7 +17,7 @@
    surrogate anywhere; an escaped key in an object whose keys are read; a key read twice in
    such an object (orjson keeps the last one); a negative, fractional or exponent number or
    one of more than 19 digits where a value is read; a skipped number orjson might refuse or
-   read oddly (more than 18 integer digits, an exponent beyond 300); nesting deeper than 64;
+   read oddly (more than 18 integer digits, a value that may pass 1e300); nesting deeper than 64;
    any id that is not a canonical base64 spelling of the right length; a task_info,
    profile_events, state_updates or error_info that is neither an object nor null.
 
@@ -303,7 +303,9 @@ HOT int parse_number(Ctx *c, Num *n)
             ed++;
             p++;
         }
-        if (ed > 4 || ev > 300 || (!eneg && n->ndig + ev > 300))
+        /* a negative exponent at worst underflows to 0.0, which orjson accepts; a positive
+           one may overflow, which it refuses */
+        if (!eneg && (ed > 4 || n->ndig + ev > 300))
             n->risky = 1;
         n->is_int = 0;
     }
@@ -1004,15 +1006,15 @@ static PyObject *cached_str(const Slice *s)
     return out;
 }
 
-/* base64 id -> hex str, one direct-mapped table per kind of id. */
-#define ID_SLOTS 1024
-#define ID_MAX 40 /* node and worker ids: 28 bytes, 40 base64 chars */
-typedef struct {
-    PyObject *val;
-    unsigned char len;
-    unsigned char key[ID_MAX];
-} IdEntry;
-static IdEntry PARENT_IDS[ID_SLOTS], ACTOR_IDS[ID_SLOTS], JOB_IDS[ID_SLOTS], NODE_IDS[ID_SLOTS];
+/* Ids' hex strs, shared as task_fast's tables share them (a TaskUpdate's ids are the same
+   objects as its neighbours'): one direct-mapped table per kind, each slot a str that is its
+   own key. Task and parent task ids share one table; nodes and workers another. */
+#define TASK_SLOTS (1 << 16)
+#define NODE_SLOTS (1 << 14)
+#define ACTOR_SLOTS (1 << 12)
+#define JOB_SLOTS (1 << 8)
+static PyObject *TASK_IDS[TASK_SLOTS], *NODE_IDS[NODE_SLOTS], *ACTOR_IDS[ACTOR_SLOTS],
+    *JOB_IDS[JOB_SLOTS];
 
 /* Canonical standard base64 of exactly `nbytes` bytes (padding as needed, zero unused bits). */
 static int b64_decode(const unsigned char *s, Py_ssize_t n, unsigned char *out, int nbytes)
@@ -1049,25 +1051,10 @@ static int b64_decode(const unsigned char *s, Py_ssize_t n, unsigned char *out, 
 
 static uint16_t HEX_PAIRS[256]; /* a byte's two lowercase hex digits, as stored in memory */
 
-static PyObject *hex_str(const unsigned char *raw, int nbytes)
-{
-    unsigned char all = 0xff;
-    for (int i = 0; i < nbytes; i++)
-        all &= raw[i];
-    if (all == 0xff)
-        return Py_NewRef(EMPTY); /* nil */
-    PyObject *out = PyUnicode_New(2 * nbytes, 127);
-    if (!out)
-        return NULL;
-    Py_UCS1 *d = PyUnicode_1BYTE_DATA(out);
-    for (int i = 0; i < nbytes; i++)
-        memcpy(d + 2 * i, &HEX_PAIRS[raw[i]], 2);
-    return out;
-}
-
 /* The id's lowercase hex ("" for an empty or nil id) in *out; BAIL for one that is not a
    canonical base64 id of its length. */
-static int b64_id(Ctx *c, Slice *s, int nbytes, IdEntry *table, PyObject **out)
+static int b64_id(Ctx *c, Slice *s, int nbytes, PyObject **table, uint32_t slots,
+                  PyObject **out)
 {
     int r = unescape(c, s);
     if (r)
@@ -1076,28 +1063,38 @@ static int b64_id(Ctx *c, Slice *s, int nbytes, IdEntry *table, PyObject **out)
         *out = Py_NewRef(EMPTY);
         return 0;
     }
-    IdEntry *e = NULL;
-    if (table) {
-        if (s->n > ID_MAX)
-            return BAIL;
-        e = &table[hash_bytes(s->p, s->n) & (ID_SLOTS - 1)];
-        if (e->val && e->len == s->n && memcmp(e->key, s->p, (size_t)s->n) == 0) {
-            *out = Py_NewRef(e->val);
-            return 0;
-        }
-    }
-    unsigned char raw[32];
+    unsigned char raw[32], all = 0xff;
+    unsigned char hex[64];
     if (b64_decode(s->p, s->n, raw, nbytes))
         return BAIL;
-    PyObject *hex = hex_str(raw, nbytes);
-    if (!hex)
-        return ERR;
-    if (e) {
-        Py_XSETREF(e->val, Py_NewRef(hex));
-        e->len = (unsigned char)s->n;
-        memcpy(e->key, s->p, (size_t)s->n);
+    uint64_t h = (uint64_t)nbytes;
+    for (int i = 0; i < nbytes; i++) {
+        all &= raw[i];
+        memcpy(hex + 2 * i, &HEX_PAIRS[raw[i]], 2);
     }
-    *out = hex;
+    for (int i = 0; i < nbytes; i += 4) { /* nbytes: 4, 16, 24 or 28 */
+        uint32_t w;
+        memcpy(&w, raw + i, 4);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    }
+    if (all == 0xff) {
+        *out = Py_NewRef(EMPTY); /* nil */
+        return 0;
+    }
+    PyObject **slot = &table[(h ^ (h >> 29)) & (slots - 1)];
+    if (*slot && PyUnicode_GET_LENGTH(*slot) == 2 * nbytes
+        && memcmp(PyUnicode_1BYTE_DATA(*slot), hex, (size_t)(2 * nbytes)) == 0) {
+        *out = Py_NewRef(*slot);
+        return 0;
+    }
+    PyObject *str = PyUnicode_New(2 * nbytes, 127);
+    if (!str)
+        return ERR;
+    memcpy(PyUnicode_1BYTE_DATA(str), hex, (size_t)(2 * nbytes));
+    PyObject *old = *slot;
+    *slot = Py_NewRef(str);
+    Py_XDECREF(old);
+    *out = str;
     return 0;
 }
 
@@ -1190,36 +1187,36 @@ static int build(Ctx *c, Task *t, PyObject **f, int objects)
     int r;
     Slice *s;
     /* ids first: the ones that may still bail */
-    if ((r = b64_id(c, &t->task_id, 24, NULL, &f[F_TASK_ID])))
+    if ((r = b64_id(c, &t->task_id, 24, TASK_IDS, TASK_SLOTS, &f[F_TASK_ID])))
         return r;
     if (PyUnicode_GET_LENGTH(f[F_TASK_ID]) == 0)
         return BAIL; /* a nil task id: the reference steps aside */
     if (t->has_parent) {
-        if ((r = b64_id(c, &t->parent, 24, PARENT_IDS, &f[F_PARENT])))
+        if ((r = b64_id(c, &t->parent, 24, TASK_IDS, TASK_SLOTS, &f[F_PARENT])))
             return r;
     } else {
         f[F_PARENT] = Py_NewRef(EMPTY);
     }
     if (t->has_actor) {
-        if ((r = b64_id(c, &t->actor, 16, ACTOR_IDS, &f[F_ACTOR])))
+        if ((r = b64_id(c, &t->actor, 16, ACTOR_IDS, ACTOR_SLOTS, &f[F_ACTOR])))
             return r;
     } else {
         f[F_ACTOR] = Py_NewRef(EMPTY);
     }
     if (t->has_node) {
-        if ((r = b64_id(c, &t->node, 28, NODE_IDS, &f[F_NODE])))
+        if ((r = b64_id(c, &t->node, 28, NODE_IDS, NODE_SLOTS, &f[F_NODE])))
             return r;
     } else {
         f[F_NODE] = Py_NewRef(EMPTY);
     }
     if (t->has_worker) {
-        if ((r = b64_id(c, &t->worker, 28, NODE_IDS, &f[F_WORKER])))
+        if ((r = b64_id(c, &t->worker, 28, NODE_IDS, NODE_SLOTS, &f[F_WORKER])))
             return r;
     } else {
         f[F_WORKER] = Py_NewRef(EMPTY);
     }
     if (t->has_job) {
-        if ((r = b64_id(c, &t->job, 4, JOB_IDS, &f[F_JOB])))
+        if ((r = b64_id(c, &t->job, 4, JOB_IDS, JOB_SLOTS, &f[F_JOB])))
             return r;
     }
     if (!f[F_JOB] || PyUnicode_GET_LENGTH(f[F_JOB]) == 0) {
