@@ -82,7 +82,7 @@ def other_lines() -> tuple[bytes, ...]:
 @cache
 def shapes() -> tuple[bytes, ...]:
     """One real line of each shape: profile events only, task_info + state updates, a failure
-    (error_info with \\u escapes), an actor task, and the longest (1000 profile events)."""
+    (error_info with \\u escapes), an actor creation task, and state updates alone."""
     lines = task_lines()
     picks = [
         next(x for x in lines if b'"profile_events"' in x and b"task::" in x and len(x) < 2000),

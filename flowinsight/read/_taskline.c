@@ -13,13 +13,22 @@
     actor_id, states, node_id, worker_id, worker_pid, error_type, error_message,
     component_type, spans)
 
-   Deliberate bail-outs (None), all rare in real logs: any byte >= 0x80; a \u escape of a
-   surrogate anywhere; an escaped key in an object whose keys are read; a key read twice in
-   such an object (orjson keeps the last one); a negative, fractional or exponent number or
-   one of more than 19 digits where a value is read; a skipped number orjson might refuse or
-   read oddly (more than 18 integer digits, a value that may pass 1e300); nesting deeper than 64;
-   any id that is not a canonical base64 spelling of the right length; a task_info,
-   profile_events, state_updates or error_info that is neither an object nor null.
+   decode_task(line) gives the same as (event_id, TaskUpdate), every object built here (the
+   classes, their slots' descriptors, the TaskType members and parse_descriptor_cached come
+   from configure(), called by flowinsight.read.native).
+
+   Besides every line the Python path refuses (task_fast None, orjson error, not EXPORT_TASK),
+   deliberate bail-outs (None), all rare in real logs: any byte >= 0x80 (\u escapes are
+   decoded, except surrogates); an escaped key, or a key given twice (orjson keeps the last),
+   in an object whose keys are read; a read number that is negative, fractional, has an
+   exponent or more than 19 digits; a time or state timestamp that is not [0-9]{1,19} (a
+   string) or a JSON integer, both up to 2**63-1, where task_fast reads it (int() would also
+   take " 1", "+1", "1_0"); a skipped number orjson might refuse or read oddly (more than 18
+   integer digits, a value that may pass 1e300); nesting deeper than 64; an id that is not
+   the canonical base64 of its kind's length (task_fast maps some of those to ""); a
+   task_info, profile_events, state_updates or error_info that is neither an object nor null
+   (task_fast ignores a task_info of another type); an event_id neither a string nor null; a
+   language with non-ASCII letters.
 
    The line's bytes are read up to their trailing NUL, which every bytes object has: a NUL
    is never valid JSON outside a string and never valid inside one, so every scan stops there

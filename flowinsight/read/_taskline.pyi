@@ -26,6 +26,7 @@ Fields: TypeAlias = tuple[
 
 def decode(line: bytes, /) -> Fields | None: ...
 
+# The same, with TaskUpdate, its Spans and its FunctionRef built in C (after configure()).
 def decode_task(line: bytes, /) -> tuple[str | None, TaskUpdate] | None: ...
 def configure(
     task_update: type[TaskUpdate],
