@@ -124,16 +124,14 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
             actor_updates, tasks.values(), {t.actor_id for t in tasks.values() if t.actor_id}
         ).values()}
     node_of = _Identity(tasks, len(job_ids - {""}) > 1, classes)
-    order = sorted(tasks)
-    _name_nodes(tasks, order, node_of)
+    sources = tuple(sorted(reduced.sources))
+    facts = _task_facts(tasks, node_of, account, "export_api" in sources)
     puts, gets = reduced.puts, reduced.gets
     flows = data_flows(puts, gets, node_of)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, tasks.values(), actor_ids)
-    sources = tuple(sorted(reduced.sources))
-    facts = _task_facts(tasks, node_of, account, "export_api" in sources)
-    sweep = _sweep(tasks, order, node_of, facts.drivers, consume)
+    sweep = _sweep(tasks, sorted(tasks), node_of, facts.drivers, consume)
     attempts = sweep.attempts
     if classes:
         actors = _class_actors(actors, node_of)
@@ -187,24 +185,11 @@ def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]
     return {tid: t for tid, t in tasks.items() if tid not in dropped}
 
 
-def _name_nodes(tasks: dict[str, Task], order: list[str], node_of: _Identity) -> None:
-    """Work out the node of every task that ran and of every caller, in the order the steps
-    below first ask for them (tasks that ran by id, then callers and callees in table order):
-    each node's key is the one its first task gave it."""
-    for tid in order:
-        if tasks[tid].attempts:
-            node_of(tid)
-    known = node_of.known
-    for t in tasks.values():
-        if t.parent_task_id:
-            known(t.parent_task_id) or node_of(t.parent_task_id)
-            known(t.task_id) or node_of(t.task_id)
-
-
 @dataclass(slots=True)
 class _Facts:
     """What the nodes, jobs, coverage and critical path need of the task records, gathered in
-    one pass before the records are let go."""
+    one pass before the records are let go; every task's node, and its caller's, is worked out
+    on the way (in table order: a node's key is the one its first task gave it)."""
 
     received: dict[str, int]  # node -> tasks it received (drivers excluded)
     defined: set[str]  # nodes with a defined task
@@ -225,6 +210,9 @@ def _task_facts(tasks: dict[str, Task], node_of: _Identity, account: ReadAccount
     jobs_of: dict[str, str] = {}
     known = node_of.known
     for tid, task in tasks.items():
+        parent = task.parent_task_id
+        if parent and known(parent) is None:  # a caller may have no record of its own
+            node_of(parent)
         nid = known(tid) or node_of(tid)
         if task.task_type is not None:
             defined.add(nid)
