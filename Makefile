@@ -10,8 +10,8 @@ OUT    := out
 
 .PHONY: setup dot run test typecheck unit test-live bench clean node-deps chromium
 
-# setup.py and the C source: the native decoder (flowinsight/read/_taskline.c) is built in place
-$(STAMP): pyproject.toml setup.py flowinsight/read/_taskline.c
+# setup.py and the C sources (the native decoder, the analysis sweep, ...) are built in place
+$(STAMP): pyproject.toml setup.py $(wildcard flowinsight/*/*.c)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

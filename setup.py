@@ -13,6 +13,12 @@ setup(
             ["flowinsight/read/_taskline.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "flowinsight.pipeline._sweep",
+            ["flowinsight/pipeline/_sweep.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

@@ -191,15 +191,18 @@ def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
         "(No module named ray)"]
 
 
-def test_the_native_decoder_changes_no_byte_of_any_output(generated: Path) -> None:
-    """The reader with the C decoder of EXPORT_TASK lines (flowinsight.read.native) and without
-    it (FLOWINSIGHT_NATIVE=0): the same JSON and the same warnings, on every sample and on the
-    generated input with its junk lines; the decoder is built here, so both paths ran."""
+def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
+    """With the C parts (the decoder of EXPORT_TASK lines, flowinsight.read.native; the
+    analysis sweep, pipeline/_sweep.c) and without them (FLOWINSIGHT_NATIVE=0): the same JSON,
+    the same trace (every attempt) and the same warnings, on every sample and on the generated
+    input with its junk lines. Both are built here, so both paths ran."""
+    from flowinsight.pipeline import build
     from flowinsight.read.native import decode_task_line
 
-    assert decode_task_line is not None
+    assert decode_task_line is not None and build._native_sweep is not None
     for path in (*(sample(name) for name in CAPTURES), generated):
-        runs = [cli("export", str(path), "--format", "json", "--jobs", "2", env=env)
-                for env in ({}, {"FLOWINSIGHT_NATIVE": "0"})]
-        assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
-        assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path
+        for form in ("json", "trace"):
+            runs = [cli("export", str(path), "--format", form, "--jobs", "2", env=env)
+                    for env in ({}, {"FLOWINSIGHT_NATIVE": "0"})]
+            assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
+            assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path

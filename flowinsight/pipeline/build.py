@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections import Counter
+from typing import Any, Callable
 from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture, ReadAccount
@@ -23,7 +25,7 @@ from flowinsight.pipeline.failures import actor_failures, note_failures, task_fa
 from flowinsight.pipeline.graph import data_flows
 from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
 from flowinsight.pipeline.partial import Partial, reduce_events
-from flowinsight.pipeline.stats import StatsSum, rate
+from flowinsight.pipeline.stats import StatsSum, dist, rate
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
 from flowinsight.pipeline.timing import FAILED_CODE, times_of
 from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
@@ -38,7 +40,22 @@ from flowinsight.result import (
     Node,
     NodeKind,
     Result,
+    Stats,
 )
+
+
+def _load_native_sweep() -> Callable[..., Any] | None:
+    """The sweep in C, when it is built (setup.py) and not turned off."""
+    if os.environ.get("FLOWINSIGHT_NATIVE", "").strip() == "0":
+        return None
+    try:
+        from flowinsight.pipeline._sweep import sweep
+    except ImportError:
+        return None
+    return sweep
+
+
+_native_sweep = _load_native_sweep()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +79,15 @@ class _Identity:
         self.classes = classes  # actor id -> class, when grouping by class
         self.modules = known_modules(tasks)
         self.keys: dict[str, NodeKey] = {}
-        self._nodes: dict[str, str] = {}
+        self.cache: dict[str, str] = {}  # task id -> node id, for every task asked about
         self._ids: dict[str, str] = {}
         # Tasks of the same shape (function, type, actor, job) are one node: worked out once.
         # The function is keyed by identity (records share them, and keep them alive).
         self._shapes: dict[tuple[int, TaskType, str, str], str] = {}
-        self.known = self._nodes.get  # a task's node if asked for before: no call of self
+        self.known = self.cache.get  # a task's node if asked for before: no call of self
 
     def __call__(self, task_id: str) -> str:
-        nid = self._nodes.get(task_id)
+        nid = self.cache.get(task_id)
         if nid is not None:
             return nid
         task = self.tasks.get(task_id)
@@ -81,7 +98,7 @@ class _Identity:
             shape = (id(task.function), task.task_type, task.actor_id, task.job_id)
             nid = self._shapes.get(shape)
             if nid is not None:
-                self._nodes[task_id] = nid
+                self.cache[task_id] = nid
                 return nid
         key = key_of(task_id, task)
         if task is not None:
@@ -89,7 +106,7 @@ class _Identity:
         if self.classes and key.actor_id:
             key = group_by_class(key, self.classes)
         nid = node_id(key, self.multi_job)
-        nid = self._nodes[task_id] = self._ids.setdefault(nid, nid)
+        nid = self.cache[task_id] = self._ids.setdefault(nid, nid)
         self.keys.setdefault(nid, key)
         if shape is not None:
             self._shapes[shape] = nid
@@ -145,7 +162,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     jobs_of = facts.jobs_of
     result = Result(
         jobs=_jobs(reduced.job_updates, facts.job_counts),
-        nodes=_nodes(node_of, actors, facts, sweep.by_node),
+        nodes=_nodes(node_of, actors, facts, sweep.node_stats),
         actors=tuple(actors[a] for a in sorted(actors)),
         call_flows=sweep.calls,
         data_flows=flows,
@@ -240,12 +257,43 @@ class _Edge:
 @dataclass(frozen=True, slots=True)
 class _Swept:
     attempts: AttemptTable  # by task id, then attempt number
-    by_node: dict[str, StatsSum]  # the attempts of each node's tasks (drivers excluded)
+    node_stats: dict[str, Stats]  # of the attempts of each node's tasks (drivers excluded)
     calls: tuple[CallFlow, ...]
 
 
 def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers: set[str],
            consume: bool) -> _Swept:
+    """_sweep_py's answer, from the C sweep (pipeline/_sweep.c) when it is built."""
+    if _native_sweep is None:
+        return _sweep_py(tasks, order, node_of, drivers, consume)
+    (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
+     starts, ends, by_node, edges) = _native_sweep(order, tasks, node_of.cache, drivers,
+                                                   consume)
+    table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
+                         ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
+                         _int64s(ends))
+    node_stats = {node: Stats(n_tasks, n_attempts, failures, retries, dist(_doubles(execs)),
+                              dist(_doubles(queues)))
+                  for node, (n_tasks, n_attempts, failures, retries, execs, queues)
+                  in by_node.items()}
+    calls = tuple(CallFlow(s, t, count, Stats(n_tasks, n_attempts, failures, retries,
+                                              dist(_doubles(execs)), dist(_doubles(queues))),
+                           rate(submits))
+                  for (s, t), (count, n_tasks, n_attempts, failures, retries, execs, queues,
+                               submits) in sorted(edges.items()))
+    return _Swept(table, node_stats, calls)
+
+
+def _int64s(packed: bytes) -> memoryview[int]:
+    return memoryview(packed).cast("q")
+
+
+def _doubles(packed: bytes) -> memoryview[float]:
+    return memoryview(packed).cast("d")
+
+
+def _sweep_py(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers: set[str],
+              consume: bool) -> _Swept:
     """Each task's attempts, in task id order, and the call flows with their stats: one call
     per submitted task (a retry is an attempt, not a new call), with the stats of the callees'
     attempts and the rate of submissions along each edge. With `consume`, each record is
@@ -330,7 +378,7 @@ def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers
                          _frozen(ends))
     calls = tuple(CallFlow(s, t, e.count, e.stats.stats(), rate(e.submits))
                   for (s, t), e in sorted(edges.items()))
-    return _Swept(table, by_node, calls)
+    return _Swept(table, {node: sums.stats() for node, sums in by_node.items()}, calls)
 
 
 def _frozen(column: array[int]) -> memoryview:
@@ -338,7 +386,7 @@ def _frozen(column: array[int]) -> memoryview:
 
 
 def _nodes(node_of: _Identity, actors: dict[str, Actor], facts: _Facts,
-           by_node: dict[str, StatsSum]) -> tuple[Node, ...]:
+           node_stats: dict[str, Stats]) -> tuple[Node, ...]:
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
     nodes = []
@@ -354,7 +402,7 @@ def _nodes(node_of: _Identity, actors: dict[str, Actor], facts: _Facts,
             language=facts.languages.get(nid, "") or (owner.language if owner else ""),
             calls=facts.received.get(nid, 0),
             inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
-            stats=by_node[nid].stats() if nid in by_node else NO_STATS,
+            stats=node_stats.get(nid, NO_STATS),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
 
