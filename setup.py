@@ -20,5 +20,11 @@ setup(
             optional=True,
             extra_compile_args=["-O2"],
         ),
+        Extension(
+            "flowinsight.pipeline._records",
+            ["flowinsight/pipeline/_records.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

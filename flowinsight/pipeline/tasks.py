@@ -3,6 +3,11 @@
 
 A session has as many records as tasks, millions of them: they are kept small (state and span
 times packed as int64 in bytes, span names shared) and pickle as plain tuples of them.
+
+The Python code here is the reference. When the extension flowinsight/pipeline/_records.c is
+built (flowinsight.pipeline.records_native), merge_tasks, merge_task_tables and the records'
+unpickling run in C, with the same outcome; the Python code runs whatever the C code does not
+take on, and everything when FLOWINSIGHT_NATIVE=0.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 import struct
 import sys
 from dataclasses import dataclass
-from typing import Any, Iterable, TypeVar, cast
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from flowinsight.model.events import Event, FunctionRef, TaskSubmitted, TaskType, TaskUpdate
 from flowinsight.model.ids import job_of_task
+from flowinsight.pipeline import records_native
 
 _INT64 = struct.Struct("<q")
 _PAIR = struct.Struct("<qq")
@@ -109,9 +115,10 @@ class Attempt:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # positional fields: far cheaper to pickle than the state dict of a slots object
-        return (Attempt, (self.number, self.state_keys, self.state_ns, self.node_id,
-                          self.worker_id, self.worker_pid, self.error_type, self.error_message,
-                          self.component_type, self.span_names, self.span_ns))
+        return (_make_attempt, (self.number, self.state_keys, self.state_ns, self.node_id,
+                                self.worker_id, self.worker_pid, self.error_type,
+                                self.error_message, self.component_type, self.span_names,
+                                self.span_ns))
 
 
 @dataclass(slots=True)
@@ -139,9 +146,9 @@ class Task:
         return None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Task, (self.task_id, self.job_id, self.task_type, self.function, self.language,
-                       self.parent_task_id, self.actor_id, self.submit_ms, self.attempts,
-                       self.seen_module, self.seen_class))
+        return (_make_task, (self.task_id, self.job_id, self.task_type, self.function,
+                             self.language, self.parent_task_id, self.actor_id, self.submit_ms,
+                             self.attempts, self.seen_module, self.seen_class))
 
     @property
     def defined(self) -> bool:
@@ -156,6 +163,16 @@ def merge_tasks(events: Iterable[Event], tasks: dict[str, Task] | None = None) -
     merge_task_tables keeps even that exact for tables of consecutive runs."""
     if tasks is None:
         tasks = {}
+    if _NATIVE is not None and type(tasks) is dict:
+        _NATIVE.merge_updates(events if isinstance(events, (list, tuple)) else tuple(events),
+                              tasks)
+        return tasks
+    return merge_tasks_python(events, tasks)
+
+
+def merge_tasks_python(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, Task]:
+    """merge_tasks in Python: the reference, and what the C code hands back what it does not
+    take on."""
     get = tasks.get
     for ev in events:
         kind = type(ev)
@@ -180,6 +197,14 @@ def merge_task_tables(into: dict[str, Task], later: dict[str, Task]) -> None:
     """Fold the table of a later run of events into the table of the run before it: the result
     equals merge_tasks over both runs at once, field for field and in the order of the dict.
     `later`'s records are taken over, not copied."""
+    if _NATIVE is not None and type(into) is dict and type(later) is dict:
+        _NATIVE.merge_task_tables(into, later)
+    else:
+        merge_task_tables_python(into, later)
+
+
+def merge_task_tables_python(into: dict[str, Task], later: dict[str, Task]) -> None:
+    """merge_task_tables in Python: the reference."""
     for task_id, task in later.items():
         old = into.get(task_id)
         if old is None:
@@ -318,3 +343,12 @@ def _merge_attempt(old: Attempt, later: Attempt) -> None:
         times = unpack_int64s(later.span_ns)
         for i, name in enumerate(later.span_names):
             old.add_span(name, times[2 * i], times[2 * i + 1])
+
+
+# The extension, when it is built and not turned off; the Python code above otherwise.
+_NATIVE = records_native.load(Task, Attempt, _SHARED, _GROWN, _MAX_SHARED, merge_tasks_python,
+                              _merge_task)
+# What a pickled record is rebuilt with (see the __reduce__ methods): the C constructors set
+# each slot directly, the dataclasses' __init__ otherwise.
+_make_task: Callable[..., Task] = _NATIVE.make_task if _NATIVE is not None else Task
+_make_attempt: Callable[..., Attempt] = _NATIVE.make_attempt if _NATIVE is not None else Attempt
