@@ -193,13 +193,13 @@ def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
     """With the C parts (the decoder of EXPORT_TASK lines, flowinsight.read.native; the
-    analysis sweep, pipeline/_sweep.c) and without them (FLOWINSIGHT_NATIVE=0): the same JSON,
+    analysis sweep and the critical path, pipeline/_sweep.c) and without them (FLOWINSIGHT_NATIVE=0): the same JSON,
     the same trace (every attempt) and the same warnings, on every sample and on the generated
     input with its junk lines. Both are built here, so both paths ran."""
-    from flowinsight.pipeline import build
+    from flowinsight.pipeline.native import sweep_module
     from flowinsight.read.native import decode_task_line
 
-    assert decode_task_line is not None and build._native_sweep is not None
+    assert decode_task_line is not None and sweep_module is not None
     for path in (*(sample(name) for name in CAPTURES), generated):
         for form in ("json", "trace"):
             runs = [cli("export", str(path), "--format", form, "--jobs", "2", env=env)

@@ -1,3 +1,5 @@
+from typing import Callable
+
 from flowinsight.pipeline.tasks import Task
 
 # (tasks, attempts, failures, retries, exec ms as doubles, queue ms as doubles)
@@ -10,3 +12,7 @@ def sweep(order: list[str], tasks: dict[str, Task], nodes: dict[str, str], drive
                                      dict[int, tuple[str, str]], list[str], list[str],
                                      list[int | None], bytes, bytes, bytes,
                                      dict[str, NodeSums], dict[tuple[str, str], EdgeSums]]: ...
+
+def critical(task_ids: list[str], numbers: bytes, start_ns: bytes, end_ns: bytes,
+             parents: list[str], nodes: list[str], job_of: Callable[[str], str],
+             /) -> list[tuple[str, list[tuple[str, str, float]], float]]: ...

@@ -9,10 +9,8 @@
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections import Counter
-from typing import Any, Callable
 from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture, ReadAccount
@@ -24,6 +22,7 @@ from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
 from flowinsight.pipeline.graph import data_flows
 from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
+from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.stats import StatsSum, dist, rate
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
@@ -43,19 +42,6 @@ from flowinsight.result import (
     Stats,
 )
 
-
-def _load_native_sweep() -> Callable[..., Any] | None:
-    """The sweep in C, when it is built (setup.py) and not turned off."""
-    if os.environ.get("FLOWINSIGHT_NATIVE", "").strip() == "0":
-        return None
-    try:
-        from flowinsight.pipeline._sweep import sweep
-    except ImportError:
-        return None
-    return sweep
-
-
-_native_sweep = _load_native_sweep()
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +250,11 @@ class _Swept:
 def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers: set[str],
            consume: bool) -> _Swept:
     """_sweep_py's answer, from the C sweep (pipeline/_sweep.c) when it is built."""
-    if _native_sweep is None:
+    if sweep_module is None:
         return _sweep_py(tasks, order, node_of, drivers, consume)
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
-     starts, ends, by_node, edges) = _native_sweep(order, tasks, node_of.cache, drivers,
-                                                   consume)
+     starts, ends, by_node, edges) = sweep_module.sweep(order, tasks, node_of.cache, drivers,
+                                                       consume)
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
                          ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
                          _int64s(ends))

@@ -3,13 +3,34 @@ add up to the most time (a caller waits on its callee, so each step depends on t
 
 from __future__ import annotations
 
-from typing import Callable
+from array import array
+from typing import Callable, Sequence
 
+from flowinsight.pipeline.native import sweep_module
 from flowinsight.result import NO_NS, AttemptTable, CriticalPath, PathStep
 
 
 def critical_paths(attempts: AttemptTable,
                    job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
+    """critical_paths_py's answer, from the C version (pipeline/_sweep.c) when it is built."""
+    if sweep_module is None:
+        return critical_paths_py(attempts, job_of)
+    paths = sweep_module.critical(
+        list(attempts.task_ids), _packed(attempts.numbers), _packed(attempts.start_ns),
+        _packed(attempts.end_ns), list(attempts.parents), list(attempts.nodes), job_of)
+    return tuple(CriticalPath(job, tuple(PathStep(*step) for step in steps), total)
+                 for job, steps, total in paths)
+
+
+def _packed(column: Sequence[int]) -> bytes:
+    """A time or number column as the C side reads it: native int64."""
+    if isinstance(column, memoryview):
+        return column.tobytes()
+    return array("q", column).tobytes()
+
+
+def critical_paths_py(attempts: AttemptTable,
+                      job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
     task_ids, numbers = attempts.task_ids, attempts.numbers
     starts, ends, parents, nodes = (attempts.start_ns, attempts.end_ns, attempts.parents,
                                     attempts.nodes)
