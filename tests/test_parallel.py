@@ -206,3 +206,24 @@ def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
                     for env in ({}, {"FLOWINSIGHT_NATIVE": "0"})]
             assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
             assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(st.characters(blacklist_categories=())), st.none(),
+                          st.integers(), st.just("")), max_size=40))
+def test_the_c_event_id_digests_are_the_python_ones(ids: list[object]) -> None:
+    """The parallel reader's digests of event ids (repeats are found by them) from C equal
+    event_id_digest's, surrogates and all; the sort says exactly whether one repeats."""
+    from flowinsight.read.native import digest_functions
+    from flowinsight.read.parallel import event_id_digest
+
+    assert digest_functions is not None
+    digests, sort = digest_functions
+    got = array("Q")
+    got.frombytes(digests(ids))
+    want = [event_id_digest(i) for i in ids if type(i) is str and i]
+    assert list(got) == want
+    packed, repeated = sort(got.tobytes())
+    ordered = array("Q")
+    ordered.frombytes(packed)
+    assert list(ordered) == sorted(want) and repeated == (len(set(want)) != len(want))

@@ -73,7 +73,8 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
     fix_mmap_threshold()
     try:
         with ReadProgress(sum(_size(s.path) for s in sources)) as progress:
-            account, reduced = _read(sources, Reducer(job), jobs, engine, progress.advance)
+            account, reduced = _read(sources, Reducer(job, origin=bool(since or until)), jobs,
+                                     engine, progress.advance)
         report_skips(account, strict)
         origin = (reduced.first_ns or 0) if (since or until) else 0
         return analyze_partial(reduced, account, Options(

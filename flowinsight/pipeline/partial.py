@@ -47,20 +47,24 @@ class Reducer:
     reader can run in worker processes (flowinsight.read.parallel.Reducer)."""
 
     job: str = ""
+    # whether to find the earliest event time (Partial.first_ns), the origin of relative
+    # --since/--until: a walk over every state of every event, only when it is needed
+    origin: bool = True
 
     def reduce(self, events: Sequence[Event], into: Partial | None = None) -> Partial:
-        return reduce_events(events, self.job, into)
+        return reduce_events(events, self.job, into, self.origin)
 
     def merge(self, first: Partial, later: Partial) -> Partial:
         return merge_into(first, later)
 
 
 def reduce_events(events: Sequence[Event], job: str = "",
-                  into: Partial | None = None) -> Partial:
+                  into: Partial | None = None, origin: bool = True) -> Partial:
     """A run of consecutive events, reduced; `job` keeps one job's events (and those of none).
-    With `into` (the Partial of the events just before), they are added to it."""
+    With `into` (the Partial of the events just before), they are added to it. Without
+    `origin`, first_ns is left unknown."""
     out = into if into is not None else Partial()
-    first = first_time_ns(events)
+    first = first_time_ns(events) if origin else None
     if first is not None and (out.first_ns is None or first < out.first_ns):
         out.first_ns = first
     selected = select_job(events, job)

@@ -56,3 +56,18 @@ def _load() -> DecodeTaskLine | None:
 
 
 decode_task_line: DecodeTaskLine | None = _load()
+
+
+def _load_digests() -> tuple[Callable[[list[object]], bytes],
+                             Callable[[bytes], tuple[bytes, bool]]] | None:
+    if os.environ.get(ENV_VAR, "").strip() == "0":
+        return None
+    try:
+        from flowinsight.read import _taskline
+    except ImportError:
+        return None
+    return _taskline.digests, _taskline.sort_digests
+
+
+# (digests, sort_digests) for the parallel reader's event ids (see _taskline.pyi), or None
+digest_functions = _load_digests()

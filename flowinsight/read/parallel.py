@@ -31,6 +31,7 @@ from flowinsight.model.events import Event
 from flowinsight.read.capture import FILE_REASONS, MAX_FILE_PROBLEMS, read_capture, read_source
 from flowinsight.read.discover import Source
 from flowinsight.read.event_file import MAX_EXAMPLES
+from flowinsight.read.native import digest_functions
 
 R = TypeVar("R")
 
@@ -222,9 +223,12 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
     merged: R | None = None
     for source in sources:
         for result in read_source(source):
-            for event_id in result.event_ids:
-                if type(event_id) is str and event_id:
-                    digests.append(event_id_digest(event_id))
+            if digest_functions is not None:
+                digests.frombytes(digest_functions[0](result.event_ids))
+            else:
+                for event_id in result.event_ids:
+                    if type(event_id) is str and event_id:
+                        digests.append(event_id_digest(event_id))
             reports.append(result.report)
             examples += result.examples
             events += len(result.events)
@@ -232,8 +236,13 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
         bytes_read += _size(source)
     if merged is None:
         merged = reducer.reduce(())
-    ordered = array("Q", sorted(digests))
-    repeated = len(set(ordered)) != len(ordered)
+    if digest_functions is not None:
+        ordered = array("Q")
+        packed, repeated = digest_functions[1](digests.tobytes())
+        ordered.frombytes(packed)
+    else:
+        ordered = array("Q", sorted(digests))
+        repeated = len(set(ordered)) != len(ordered)
     return GroupResult(index, tuple(reports), tuple(examples), events, ordered, repeated, merged,
                        bytes_read, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
