@@ -9,6 +9,8 @@ made by `make bench` or bench/make_input.py; else samples/scale_15k.tar.gz), bes
                            Task/Attempt (Python) or make_task/make_attempt (C)
     pickle.dumps           µs per record, for reference (the same __reduce__ either way)
 
+and the records' size in memory (sys.getsizeof over the distinct objects they hold).
+
 Collection is off, as in the command line and its workers.
 
     .venv/bin/python bench/records_native.py [rounds] [capture dir]
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flowinsight.model.events import Event
-from flowinsight.pipeline import tasks
+from flowinsight.pipeline import records_native, tasks
 from flowinsight.read import discover, read_capture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +118,23 @@ def main() -> None:
     row("pickle.dumps", "record", len(table), py_dumps, c_dumps)
     print(f"piece: {len(py_piece) / len(table):.0f} bytes per record (Python), "
           f"{len(c_piece) / len(table):.0f} (C)")
+    py_size, py_objects = footprint(tasks.merge_tasks_python(events, {}))
+    c_size, c_objects = footprint(tasks.merge_tasks(events, {}))
+    print(f"records in memory: {py_size / len(table):.0f} bytes and {py_objects / len(table):.2f} "
+          f"distinct objects per record (Python), {c_size / len(table):.0f} and "
+          f"{c_objects / len(table):.2f} (C)")
+
+
+def footprint(table: dict[str, tasks.Task]) -> tuple[int, int]:
+    """sys.getsizeof summed over the distinct objects the records hold, and their number."""
+    seen: dict[int, int] = {}
+    for task in table.values():
+        for obj in (task, *(getattr(task, f) for f in records_native.TASK_FIELDS)):
+            seen.setdefault(id(obj), sys.getsizeof(obj))
+        for attempt in task.attempts:
+            for obj in (attempt, *(getattr(attempt, f) for f in records_native.ATTEMPT_FIELDS)):
+                seen.setdefault(id(obj), sys.getsizeof(obj))
+    return sum(seen.values()), len(seen)
 
 
 if __name__ == "__main__":

@@ -163,9 +163,8 @@ def merge_tasks(events: Iterable[Event], tasks: dict[str, Task] | None = None) -
     merge_task_tables keeps even that exact for tables of consecutive runs."""
     if tasks is None:
         tasks = {}
-    if _NATIVE is not None and type(tasks) is dict:
-        _NATIVE.merge_updates(events if isinstance(events, (list, tuple)) else tuple(events),
-                              tasks)
+    if _NATIVE is not None and type(tasks) is dict and isinstance(events, (list, tuple)):
+        _NATIVE.merge_updates(events, tasks)
         return tasks
     return merge_tasks_python(events, tasks)
 
