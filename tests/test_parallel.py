@@ -201,8 +201,9 @@ def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
 
     assert decode_task_line is not None and sweep_module is not None
     for path in (*(sample(name) for name in CAPTURES), generated):
-        for form in ("json", "trace"):
-            runs = [cli("export", str(path), "--format", form, "--jobs", "2", env=env)
+        for args in (("--format", "json"), ("--format", "trace"),
+                     ("--format", "json", "--group-by", "class", "--since", "0.5")):
+            runs = [cli("export", str(path), *args, "--jobs", "2", env=env)
                     for env in ({}, {"FLOWINSIGHT_NATIVE": "0"})]
             assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
             assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path

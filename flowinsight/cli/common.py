@@ -66,6 +66,8 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
          since: str | None = None, until: str | None = None, group_by: str = "instance",
          focus: str = "", max_nodes: int = 0, jobs: int = 0, engine: str = "local") -> Result:
     """Read the sessions (in `jobs` processes, or Ray tasks), report what was skipped, analyse."""
+    for text, option in ((since, "--since"), (until, "--until")):
+        parse_time(text, 0, option)  # a mistyped time is an error now, not after the read
     sources = discover(sessions)
     # The cycle collector has nothing to free here (events and task records hold no cycles)
     # and would walk every object made so far, again and again: a third of the time.

@@ -16,3 +16,9 @@ def sweep(order: list[str], tasks: dict[str, Task], nodes: dict[str, str], drive
 def critical(task_ids: list[str], numbers: bytes, start_ns: bytes, end_ns: bytes,
              parents: list[str], nodes: list[str], job_of: Callable[[str], str],
              /) -> list[tuple[str, list[tuple[str, str, float]], float]]: ...
+
+def facts(tasks: dict[str, Task], cache: dict[str, str], shapes: dict[object, str],
+          node_of: Callable[[str], str], no_actor: tuple[object, ...], driver_type: object,
+          has_export: bool, /) -> tuple[dict[str, int], set[str], dict[str, str], set[str],
+                                        dict[str, int], dict[str, str],
+                                        tuple[int, int, int, int, int, int]]: ...

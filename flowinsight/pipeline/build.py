@@ -17,7 +17,7 @@ from flowinsight.model.capture import Capture, ReadAccount
 from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, is_driver_task, job_of_task
 from flowinsight.pipeline.actors import collect_actors
-from flowinsight.pipeline.coverage import coverage
+from flowinsight.pipeline.coverage import coverage, coverage_from
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
 from flowinsight.pipeline.graph import data_flows
@@ -69,7 +69,7 @@ class _Identity:
         self._ids: dict[str, str] = {}
         # Tasks of the same shape (function, type, actor, job) are one node: worked out once.
         # The function is keyed by identity (records share them, and keep them alive).
-        self._shapes: dict[tuple[int, TaskType, str, str], str] = {}
+        self.shapes: dict[tuple[int, TaskType, str, str], str] = {}
         self.known = self.cache.get  # a task's node if asked for before: no call of self
 
     def __call__(self, task_id: str) -> str:
@@ -82,7 +82,7 @@ class _Identity:
         if task is not None and task.task_type is not None and (
                 task.actor_id or task.task_type in _NO_ACTOR):
             shape = (id(task.function), task.task_type, task.actor_id, task.job_id)
-            nid = self._shapes.get(shape)
+            nid = self.shapes.get(shape)
             if nid is not None:
                 self.cache[task_id] = nid
                 return nid
@@ -95,7 +95,7 @@ class _Identity:
         nid = self.cache[task_id] = self._ids.setdefault(nid, nid)
         self.keys.setdefault(nid, key)
         if shape is not None:
-            self._shapes[shape] = nid
+            self.shapes[shape] = nid
         return nid
 
 
@@ -205,6 +205,17 @@ class _Facts:
 
 def _task_facts(tasks: dict[str, Task], node_of: _Identity, account: ReadAccount,
                 has_export: bool) -> _Facts:
+    """_task_facts_py's answer, from the C version (pipeline/_sweep.c) when it is built."""
+    if sweep_module is None:
+        return _task_facts_py(tasks, node_of, account, has_export)
+    received, defined, languages, drivers, job_counts, jobs_of, counts = sweep_module.facts(
+        tasks, node_of.cache, node_of.shapes, node_of, _NO_ACTOR, TaskType.DRIVER, has_export)
+    return _Facts(received, defined, languages, drivers, Counter(job_counts), jobs_of,
+                  coverage_from(counts, account.files))
+
+
+def _task_facts_py(tasks: dict[str, Task], node_of: _Identity, account: ReadAccount,
+                   has_export: bool) -> _Facts:
     received: dict[str, int] = {}
     defined: set[str] = set()
     languages: dict[str, str] = {}

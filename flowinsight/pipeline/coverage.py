@@ -35,8 +35,17 @@ def coverage(tasks: dict[str, Task], files: tuple[FileReport, ...], has_export: 
                     no_exec += 1
                     ok = False
         complete += ok
+    return coverage_from((len(tasks), complete, no_def, no_parent, no_final, no_exec), files)
+
+
+def coverage_from(counts: tuple[int, int, int, int, int, int],
+                  files: tuple[FileReport, ...]) -> Coverage:
+    """The Coverage of the task counts that `coverage` makes (tasks, complete, without a
+    definition, without a parent, attempts without a final state, without an execution) and
+    of the files read: what the C version (pipeline/_sweep.c: facts) counts goes in here."""
+    tasks, complete, no_def, no_parent, no_final, no_exec = counts
     return Coverage(
-        tasks=len(tasks),
+        tasks=tasks,
         complete_tasks=complete,
         without_definition=no_def,
         without_parent=no_parent,
