@@ -1472,6 +1472,44 @@ static PyObject *decode_task(PyObject *module, PyObject *arg)
     return out;
 }
 
+/* decode_task over a block of lines: the events and event ids of the lines it decoded, in
+   order, and the indexes of the others (for the Python path). One call per block instead of
+   one per line. */
+static PyObject *decode_block(PyObject *module, PyObject *lines)
+{
+    if (!PyList_Check(lines))
+        return PyErr_Format(PyExc_TypeError, "a block is a list, not %.80s",
+                            Py_TYPE(lines)->tp_name);
+    PyObject *events = PyList_New(0), *ids = PyList_New(0), *misses = PyList_New(0);
+    if (!events || !ids || !misses)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        PyObject *one = PyBytes_Check(line) ? decode_task(module, line) : Py_NewRef(Py_None);
+        if (!one)
+            goto fail;
+        int bad;
+        if (one == Py_None) {
+            PyObject *at = PyLong_FromSsize_t(i);
+            bad = !at || PyList_Append(misses, at) < 0;
+            Py_XDECREF(at);
+        } else {
+            bad = PyList_Append(ids, PyTuple_GET_ITEM(one, 0)) < 0
+                  || PyList_Append(events, PyTuple_GET_ITEM(one, 1)) < 0;
+        }
+        Py_DECREF(one);
+        if (bad)
+            goto fail;
+    }
+    return Py_BuildValue("(NNN)", events, ids, misses);
+fail:
+    Py_XDECREF(events);
+    Py_XDECREF(ids);
+    Py_XDECREF(misses);
+    return NULL;
+}
+
+
 static int setters_of(PyObject *seq, PyObject **out, Py_ssize_t n)
 {
     if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) != n) {
@@ -1621,6 +1659,10 @@ static PyMethodDef METHODS[] = {
      "decode_task(line: bytes, /) -> tuple[str | None, TaskUpdate] | None\n\n"
      "The same line to (event_id, TaskUpdate), the objects built here with the classes given to\n"
      "configure(); None when not sure."},
+    {"decode_block", decode_block, METH_O,
+     "decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | None], list[int]]"
+     "\n\nDecode_task over a block: the decoded lines' events and event ids, in order, and the\n"
+     "indexes of the lines it did not decode."},
     {"digests", digests, METH_O,
      "digests(ids: list, /) -> bytes\n\n"
      "crc32 << 32 | adler32 of the UTF-8 of each non-empty str id, as native uint64s."},

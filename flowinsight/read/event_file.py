@@ -16,13 +16,13 @@ from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
 from flowinsight.read.limits import Budget
-from flowinsight.read.native import decode_task_line
+from flowinsight.read.native import decode_block
 from flowinsight.read.lines import TOO_LONG, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
 from flowinsight.read.ray_events import parse_ray_event
 
 MAX_EXAMPLES = 5  # skipped lines kept per file, to show the user
-NATIVE_MISSES = 32  # lines in a row the C decoder declines before a file is read without it
+NATIVE_MISSES = 32  # lines of a block the C decoder may decline before a file is read without it
 MAX_IGNORED_KINDS = 50  # distinct kinds of ignored line per file; the rest are "(other)"
 MAX_KIND_CHARS = 80
 # What a bug in a field parser raises on strange input: the line is skipped, never the run lost.
@@ -65,89 +65,123 @@ def file_problem(display: str, reason: str, detail: str) -> FileResult:
 
 
 def read_stream(stream: io.BufferedReader, display: str, budget: Budget) -> FileResult:
-    """Parse every line of `stream` (decompressed if need be). Hot loop: a normal line costs one
-    orjson.loads and one parser call; working out why a line failed is left to the failures."""
-    events: list[Event] = []
-    event_ids: list[object] = []
-    skipped: Counter[str] = Counter()
-    ignored: Counter[str] = Counter()
-    examples: list[Skipped] = []
-    lines = 0
-    truncated = False
-    loads = orjson.loads
-    native = decode_task_line
-    misses = 0
+    """Parse every line of `stream` (decompressed if need be). Hot loop: EXPORT_TASK lines of
+    the usual shape go to the C decoder a block at a time (flowinsight.read.native), every
+    other line costs one orjson.loads and one parser call; working out why a line failed is
+    left to the failures."""
+    state = _FileState(display)
+    native = decode_block
     try:
         reader = LineBlocks(decompressed(stream, budget))
         for block in reader:
-            for raw in block:
-                lines += 1
-                if native is not None:
-                    # The C decoder reads an EXPORT_TASK line of the usual shape straight to
-                    # its event, and steps aside (None) for anything else. A file where it
-                    # keeps stepping aside holds other lines: stop asking.
-                    decoded = native(raw)
-                    if decoded is not None:
-                        event_ids.append(decoded[0])
-                        events.append(decoded[1])
-                        misses = 0
-                        continue
-                    misses += 1
-                    if misses > NATIVE_MISSES:
-                        native = None
-                try:
-                    obj = loads(raw)
-                except orjson.JSONDecodeError as exc:
-                    reason = _json_failure(raw, exc, reader.tail_incomplete)
-                    if reason == "blank":
-                        ignored["blank"] += 1
-                        continue
-                    truncated = truncated or reason == "truncated"
-                    skipped[reason] += 1
-                    if len(examples) < MAX_EXAMPLES:
-                        detail = "" if reason == "too_long" else str(exc).split(":")[0]
-                        examples.append(Skipped(display, lines, reason, detail))
-                    continue
-                try:
-                    if type(obj) is not dict:
-                        raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
-                    if "event_data" in obj:
-                        parsed = parse_export_event(obj)
-                    else:
-                        parsed = parse_ray_event(obj)
-                except BadLine as bad:
-                    skipped[bad.reason] += 1
-                    if len(examples) < MAX_EXAMPLES:
-                        examples.append(Skipped(display, lines, bad.reason, bad.detail[:200]))
-                    continue
-                except _PARSE_ERRORS as exc:
-                    skipped["bad_value"] += 1
-                    if len(examples) < MAX_EXAMPLES:
-                        examples.append(Skipped(display, lines, "bad_value", repr(exc)[:200]))
-                    continue
-                if isinstance(parsed, str):
-                    ignored[_kind(parsed, ignored)] += 1
-                else:
-                    events.append(parsed)
-                    event_ids.append(obj.get("event_id"))
+            if native is None:
+                for raw in block:
+                    state.lines += 1
+                    state.python_line(raw, reader.tail_incomplete)
+                continue
+            decoded, ids, missed = native(block)
+            if not missed:
+                state.events += decoded
+                state.event_ids += ids
+                state.lines += len(block)
+                continue
+            # Lines the decoder stepped aside for take the Python path, in their place among
+            # the others. A file where it steps aside for most lines holds other kinds of
+            # line: stop asking.
+            if len(missed) > NATIVE_MISSES and 2 * len(missed) > len(block):
+                native = None
+            done = 0  # decoded events used so far
+            previous = 0  # the block's index after the last line handled
+            for index in missed:
+                run = index - previous
+                if run:
+                    state.events += decoded[done:done + run]
+                    state.event_ids += ids[done:done + run]
+                    done += run
+                state.lines += run + 1
+                state.python_line(block[index], reader.tail_incomplete)
+                previous = index + 1
+            state.events += decoded[done:]
+            state.event_ids += ids[done:]
+            state.lines += len(block) - previous
     except DECOMPRESS_ERRORS as exc:
-        truncated = True
-        _problem(skipped, examples, display, "bad_compression", f"after line {lines}: {exc}")
+        state.truncated = True
+        state.problem("bad_compression", f"after line {state.lines}: {exc}")
     except tarfile.TarError as exc:
-        truncated = True
-        _problem(skipped, examples, display, "bad_archive", f"after line {lines}: {exc}")
+        state.truncated = True
+        state.problem("bad_archive", f"after line {state.lines}: {exc}")
     except OSError as exc:
-        _problem(skipped, examples, display, "unreadable_file",
-                 f"after line {lines}: {exc.strerror or exc}")
-    report = FileReport(
-        path=display,
-        lines=lines,
-        events=len(events),
-        skipped=tuple(sorted(skipped.items())),
-        ignored=tuple(sorted(ignored.items())),
-        truncated=truncated,
-    )
-    return FileResult(events, event_ids, report, examples)
+        state.problem("unreadable_file", f"after line {state.lines}: {exc.strerror or exc}")
+    return state.result()
+
+
+class _FileState:
+    """What read_stream gathers from one file: every event, and every skipped line counted."""
+
+    __slots__ = ("display", "events", "event_ids", "skipped", "ignored", "examples", "lines",
+                 "truncated")
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.events: list[Event] = []
+        self.event_ids: list[object] = []
+        self.skipped: Counter[str] = Counter()
+        self.ignored: Counter[str] = Counter()
+        self.examples: list[Skipped] = []
+        self.lines = 0  # lines read so far, the current one included
+        self.truncated = False
+
+    def python_line(self, raw: bytes, at_tail: bool) -> None:
+        """The line numbered self.lines, the Python way: orjson and the field parsers."""
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            reason = _json_failure(raw, exc, at_tail)
+            if reason == "blank":
+                self.ignored["blank"] += 1
+                return
+            self.truncated = self.truncated or reason == "truncated"
+            self.skip(reason, "" if reason == "too_long" else str(exc).split(":")[0])
+            return
+        try:
+            if type(obj) is not dict:
+                raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
+            if "event_data" in obj:
+                parsed = parse_export_event(obj)
+            else:
+                parsed = parse_ray_event(obj)
+        except BadLine as bad:
+            self.skip(bad.reason, bad.detail[:200])
+            return
+        except _PARSE_ERRORS as exc:
+            self.skip("bad_value", repr(exc)[:200])
+            return
+        if isinstance(parsed, str):
+            self.ignored[_kind(parsed, self.ignored)] += 1
+        else:
+            self.events.append(parsed)
+            self.event_ids.append(obj.get("event_id"))
+
+    def skip(self, reason: str, detail: str) -> None:
+        self.skipped[reason] += 1
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append(Skipped(self.display, self.lines, reason, detail))
+
+    def problem(self, reason: str, detail: str) -> None:
+        """A problem with the file itself (not one line): always kept as an example."""
+        self.skipped[reason] += 1
+        self.examples.append(Skipped(self.display, 0, reason, detail[:200]))
+
+    def result(self) -> FileResult:
+        report = FileReport(
+            path=self.display,
+            lines=self.lines,
+            events=len(self.events),
+            skipped=tuple(sorted(self.skipped.items())),
+            ignored=tuple(sorted(self.ignored.items())),
+            truncated=self.truncated,
+        )
+        return FileResult(self.events, self.event_ids, report, self.examples)
 
 
 def _json_failure(raw: bytes, exc: orjson.JSONDecodeError, at_tail: bool) -> str:
@@ -172,9 +206,3 @@ def _kind(kind: str, seen: Counter[str]) -> str:
     if len(kind) > MAX_KIND_CHARS or (kind not in seen and len(seen) >= MAX_IGNORED_KINDS):
         return "(other)"
     return kind
-
-
-def _problem(skipped: Counter[str], examples: list[Skipped], display: str, reason: str,
-             detail: str) -> None:
-    skipped[reason] += 1
-    examples.append(Skipped(display, 0, reason, detail[:200]))

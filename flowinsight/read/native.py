@@ -71,3 +71,18 @@ def _load_digests() -> tuple[Callable[[list[object]], bytes],
 
 # (digests, sort_digests) for the parallel reader's event ids (see _taskline.pyi), or None
 digest_functions = _load_digests()
+
+
+DecodeBlock = Callable[[list[bytes]], tuple[list[TaskUpdate], list[object], list[int]]]
+
+
+def _load_block() -> DecodeBlock | None:
+    if decode_task_line is None:  # not built, turned off, or the classes changed
+        return None
+    from flowinsight.read import _taskline
+
+    return _taskline.decode_block  # type: ignore[return-value]
+
+
+# decode_task_line over a whole block of lines (see _taskline.pyi), or None
+decode_block = _load_block()
