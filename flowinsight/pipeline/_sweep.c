@@ -15,7 +15,7 @@
    once swept. numbers/pending_ns/start_ns/end_ns are bytes of int64 (-1: not recorded),
    statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
    by_node: {node: (tasks, attempts, failures, retries, execs, queues)} with execs and queues
-   bytes of doubles (ms); edges: {(caller node, callee node): (count, tasks, attempts,
+   bytes of doubles (ms), sorted; edges: {(caller node, callee node): (count, tasks, attempts,
    failures, retries, execs, queues, submits)} with submits a list of floats (ms). */
 
 #define PY_SSIZE_T_CLEAN
@@ -141,8 +141,21 @@ static int agg_add(Agg *agg, long long number, int failed, int has_exec, double 
     return 0;
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The durations go out sorted (no NaN among them: differences of int64 times). */
 static PyObject *agg_tuple(Agg *agg, int edge)
 {
+    if (agg->execs.len) {
+        qsort(agg->execs.data, (size_t)agg->execs.len, sizeof(double), compare_doubles);
+    }
+    if (agg->queues.len) {
+        qsort(agg->queues.data, (size_t)agg->queues.len, sizeof(double), compare_doubles);
+    }
     PyObject *execs = buf_bytes(&agg->execs), *queues = buf_bytes(&agg->queues);
     if (!execs || !queues) {
         Py_XDECREF(execs);

@@ -24,7 +24,7 @@ from flowinsight.pipeline.graph import data_flows
 from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
-from flowinsight.pipeline.stats import StatsSum, dist, rate
+from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
 from flowinsight.pipeline.timing import FAILED_CODE, times_of
 from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
@@ -269,12 +269,13 @@ def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
                          ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
                          _int64s(ends))
-    node_stats = {node: Stats(n_tasks, n_attempts, failures, retries, dist(_doubles(execs)),
-                              dist(_doubles(queues)))
+    node_stats = {node: Stats(n_tasks, n_attempts, failures, retries,
+                              dist_of_sorted(_doubles(execs)), dist_of_sorted(_doubles(queues)))
                   for node, (n_tasks, n_attempts, failures, retries, execs, queues)
                   in by_node.items()}
     calls = tuple(CallFlow(s, t, count, Stats(n_tasks, n_attempts, failures, retries,
-                                              dist(_doubles(execs)), dist(_doubles(queues))),
+                                              dist_of_sorted(_doubles(execs)),
+                                              dist_of_sorted(_doubles(queues))),
                            rate(submits))
                   for (s, t), (count, n_tasks, n_attempts, failures, retries, execs, queues,
                                submits) in sorted(edges.items()))

@@ -17,7 +17,11 @@ def percentile(ordered: Sequence[float], q: float) -> float:
 
 
 def dist(values: Iterable[float | None]) -> Dist | None:
-    ordered = sorted(v for v in values if v is not None)
+    return dist_of_sorted(sorted(v for v in values if v is not None))
+
+
+def dist_of_sorted(ordered: Sequence[float]) -> Dist | None:
+    """dist() of values already sorted (and none of them None)."""
     if not ordered:
         return None
     return Dist(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.95), ordered[-1],
