@@ -6,7 +6,7 @@ import math
 from array import array
 from typing import Iterable, Sequence
 
-from flowinsight.result import Attempt, Dist, Stats
+from flowinsight.result import Dist, Stats
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
@@ -26,36 +26,6 @@ def dist_of_sorted(ordered: Sequence[float]) -> Dist | None:
         return None
     return Dist(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.95), ordered[-1],
                 math.fsum(ordered))
-
-
-def stats(attempts: Sequence[Attempt]) -> Stats:
-    tasks = set()
-    failures = retries = 0
-    execs: list[float] = []
-    queues: list[float] = []
-    for a in attempts:
-        tasks.add(a.task_id)
-        if a.status == "FAILED":
-            failures += 1
-        if a.attempt > 0:
-            retries += 1
-        # Attempt.exec_ms and Attempt.queue_ms, inlined: this runs for every attempt of every
-        # node and every edge
-        start = a.start_ns
-        if start is not None:
-            end, pending = a.end_ns, a.pending_ns
-            if end is not None and end >= start:
-                execs.append((end - start) / 1e6)
-            if pending is not None and start >= pending:
-                queues.append((start - pending) / 1e6)
-    return Stats(
-        tasks=len(tasks),
-        attempts=len(attempts),
-        failures=failures,
-        retries=retries,
-        exec_ms=dist(execs),
-        queue_ms=dist(queues),
-    )
 
 
 def rate(times_ms: Sequence[float]) -> float | None:
