@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from flowinsight.ci.evaluate import evaluate, notes
-from flowinsight.ci.junit import junit_xml
 from flowinsight.ci.rules import (DEFAULT_MIN_MS, Baseline, Rules, check_ratio, parse_edge,
                                   parse_p95, read_rules)
 from flowinsight.cli.diff import EXIT_CHECK_FAILED, graph_from
@@ -94,6 +92,10 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
       flowinsight check run/ --require-edge "main->RayTask 'source'.put_packet"
       flowinsight check run/ --baseline main.json --calls-tolerance 10 --p95-tolerance 25
     """
+    # here, not at the top: every command imports this module, few of them check
+    from flowinsight.ci.evaluate import evaluate, notes
+    from flowinsight.ci.junit import junit_xml
+
     from_file = read_rules(rules_file) if rules_file else Rules()
     options = _options_rules(
         max_failures, max_p95, require_edge, forbid_edge, min_coverage, baseline,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import graphviz
-
 from flowinsight.errors import UsageError
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import render_dot
@@ -15,6 +13,8 @@ INSTALL_HINT = ("Graphviz's `dot` program is needed to draw SVG/PNG: install it 
 
 
 def draw(dot_source: str, fmt: str) -> bytes:
+    import graphviz  # here, not at the top: every command imports the renderers
+
     try:
         out: bytes = graphviz.pipe("dot", fmt, dot_source.encode(), quiet=True)
     except graphviz.ExecutableNotFound as exc:
