@@ -4,6 +4,8 @@
    merge_task_tables(into, later)     merge_task_tables(into, later)
    make_task(*fields)                 Task(*fields), for unpickling (Task.__reduce__)
    make_attempt(*fields)              Attempt(*fields), likewise
+   dump_tasks(tasks) -> bytes         a table of records as a compact blob (see "Blobs" below)
+   load_tasks(blob) -> tasks          the table again
 
 tasks.py is the reference: these do what its Python code does, field for field, and hand
 whatever they are not sure of back to it. A TaskUpdate is checked whole before anything is
@@ -1057,6 +1059,1015 @@ static PyObject *make_attempt(PyObject *module, PyObject *const *args, Py_ssize_
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Blobs: a table of records in a compact binary form, for sending a worker's piece back
+   (dump_tasks, load_tasks). pickle goes through every record's __reduce__ and its memo; here a
+   record is a run of small varints, each string of a blob is written once and rebuilt once.
+
+   The layout (every count, length and index an unsigned LEB128 varint; an int a zigzag varint,
+   which holds exactly the int64 range):
+
+     "FIRB" 0x01                      magic, version
+     strings     n, n × (length, UTF-8)   index i + 1 (0: ""); surrogates as "surrogatepass"
+                                          writes them
+     functions   n, n × (module, class_name, name)  string indexes; index i + 1 (0: None)
+     state keys  n, n × (length, bytes)             index i + 1 (0: b"")
+     span names  n, n × (count, count × string index)   index i + 1 (0: ())
+     records     n, n × (task_id (also its key in the table); job_id;
+                 task_type: a byte, 0 None, i + 1 the i-th TaskType member in definition
+                 order; function; language; parent_task_id; actor_id; submit_ms: a byte, 0
+                 None, 1 followed by the 8 bytes of the double; attempts: count, each (number;
+                 state_keys; state_ns: length, bytes; node_id; worker_id; worker_pid: a byte, 0
+                 None, 1 followed by the int; error_type; error_message; component_type;
+                 span_names; span_ns: length, bytes); seen_module; seen_class)
+
+   A str field is an index into the strings. FunctionRefs are shared by identity within a blob,
+   strings (task ids too: a parent's id is its record's), state keys and span-name tuples by
+   value. load_tasks shares as the merge does: language, component_type and worker_pid
+   through `_SHARED` (tasks.shared), state keys and span names built through `_GROWN` (the
+   values add_state and add_span make, one stored copy each), span names interned.
+
+   dump_tasks writes only what it can give back exactly: a record, an attempt, a FunctionRef of
+   another class or with a slot unset, a str or bytes or tuple subclass, an int beyond int64, a
+   bool, a float where an int goes (...) raise Unrepresentable, and the caller pickles as
+   before. load_tasks checks every length, count and index against the blob and raises
+   ValueError for one that is not a dump_tasks blob. */
+
+static PyObject *UNREPRESENTABLE; /* the exception */
+static PyObject *TASK_TYPES;      /* the TaskType members, in definition order (configure) */
+
+#define BLOB_MAGIC "FIRB\x01"
+#define BLOB_MAGIC_LEN 5
+
+static const char *const TASK_NAMES[N_TASK] = {
+    "Task.task_id", "Task.job_id", "Task.task_type", "Task.function", "Task.language",
+    "Task.parent_task_id", "Task.actor_id", "Task.submit_ms", "Task.attempts",
+    "Task.seen_module", "Task.seen_class"};
+static const char *const ATTEMPT_NAMES[N_ATTEMPT] = {
+    "Attempt.number", "Attempt.state_keys", "Attempt.state_ns", "Attempt.node_id",
+    "Attempt.worker_id", "Attempt.worker_pid", "Attempt.error_type", "Attempt.error_message",
+    "Attempt.component_type", "Attempt.span_names", "Attempt.span_ns"};
+
+static int unrepresentable(const char *what, PyObject *value)
+{
+    if (value)
+        PyErr_Format(UNREPRESENTABLE, "%s: a %.80s value that a blob does not hold", what,
+                     Py_TYPE(value)->tp_name);
+    else
+        PyErr_Format(UNREPRESENTABLE, "%s: not set", what);
+    return -1;
+}
+
+/* Writing */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+static int buf_room(Buf *b, size_t need)
+{
+    if (b->cap - b->len >= need)
+        return 0;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap - b->len < need) {
+        if (cap > (size_t)PY_SSIZE_T_MAX / 2) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cap *= 2;
+    }
+    char *data = PyMem_Realloc(b->data, cap);
+    if (!data) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+static inline int put_varint(Buf *b, uint64_t v)
+{
+    if (buf_room(b, 10) < 0)
+        return -1;
+    unsigned char *p = (unsigned char *)b->data + b->len;
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    b->len = (size_t)(p - (unsigned char *)b->data);
+    return 0;
+}
+
+static inline uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+}
+
+static inline int64_t unzigzag(uint64_t u)
+{
+    return (int64_t)((u >> 1) ^ (0 - (u & 1)));
+}
+
+static inline int put_byte(Buf *b, unsigned char c)
+{
+    if (buf_room(b, 1) < 0)
+        return -1;
+    b->data[b->len++] = (char)c;
+    return 0;
+}
+
+static inline int put_raw(Buf *b, const void *src, size_t n)
+{
+    if (put_varint(b, n) < 0 || buf_room(b, n) < 0)
+        return -1;
+    if (n)
+        memcpy(b->data + b->len, src, n);
+    b->len += n;
+    return 0;
+}
+
+/* A str as its UTF-8 length and bytes (a surrogate as the 3 bytes of "surrogatepass"). */
+static int put_str(Buf *b, PyObject *s)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (PyUnicode_IS_ASCII(s))
+        return put_raw(b, PyUnicode_DATA(s), (size_t)n);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    size_t len = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        len += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    }
+    if (put_varint(b, len) < 0 || buf_room(b, len) < 0)
+        return -1;
+    unsigned char *p = (unsigned char *)b->data + b->len;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x80) {
+            *p++ = (unsigned char)c;
+        } else if (c < 0x800) {
+            *p++ = (unsigned char)(0xC0 | (c >> 6));
+            *p++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            *p++ = (unsigned char)(0xE0 | (c >> 12));
+            *p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            *p++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else {
+            *p++ = (unsigned char)(0xF0 | (c >> 18));
+            *p++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+            *p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            *p++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+    }
+    b->len += len;
+    return 0;
+}
+
+/* The values written once per blob: an open-addressing table from a value (by identity, or
+   equal str / bytes) to its index; `out` holds the entries in index order. The keys are
+   borrowed: dump_tasks runs no Python code, so nothing the table holds can go away. */
+enum { BY_ID, BY_STR, BY_BYTES };
+
+typedef struct {
+    PyObject *key;
+    Py_hash_t hash;
+    Py_ssize_t index;
+} Entry;
+
+typedef struct {
+    Entry *entries;
+    size_t mask;
+    Py_ssize_t n;
+    int mode;
+    Buf out;
+} Table;
+
+static inline Py_hash_t table_hash(const Table *t, PyObject *key)
+{
+    if (t->mode == BY_ID) {
+        uintptr_t h = ((uintptr_t)key >> 4) * (uintptr_t)0x9E3779B97F4A7C15ull;
+        return (Py_hash_t)(h ^ (h >> 29));
+    }
+    return PyObject_Hash(key); /* exact str or bytes: cached, never fails */
+}
+
+static inline int table_eq(const Table *t, PyObject *a, PyObject *b)
+{
+    if (a == b)
+        return 1;
+    if (t->mode == BY_STR)
+        return str_eq(a, b);
+    if (t->mode == BY_BYTES)
+        return PyBytes_GET_SIZE(a) == PyBytes_GET_SIZE(b)
+               && memcmp(PyBytes_AS_STRING(a), PyBytes_AS_STRING(b),
+                         (size_t)PyBytes_GET_SIZE(a)) == 0;
+    return 0;
+}
+
+static int table_grow(Table *t)
+{
+    size_t size = t->entries ? 2 * (t->mask + 1) : 256;
+    Entry *entries = PyMem_Calloc(size, sizeof(Entry));
+    if (!entries) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (t->entries) {
+        for (size_t i = 0; i <= t->mask; i++) {
+            Entry *e = &t->entries[i];
+            if (!e->key)
+                continue;
+            size_t j = (size_t)e->hash & (size - 1);
+            while (entries[j].key)
+                j = (j + 1) & (size - 1);
+            entries[j] = *e;
+        }
+        PyMem_Free(t->entries);
+    }
+    t->entries = entries;
+    t->mask = size - 1;
+    return 0;
+}
+
+/* The index of `key` (1, 2, ...): *fresh set when it was just added (its entry to be written
+   to t->out by the caller). -1 on an error. */
+static Py_ssize_t table_index(Table *t, PyObject *key, int *fresh)
+{
+    if ((size_t)(t->n + 1) * 2 > (t->entries ? t->mask + 1 : 0) && table_grow(t) < 0)
+        return -1;
+    Py_hash_t h = table_hash(t, key);
+    size_t j = (size_t)h & t->mask;
+    for (;;) {
+        Entry *e = &t->entries[j];
+        if (!e->key) {
+            e->key = key;
+            e->hash = h;
+            e->index = ++t->n;
+            *fresh = 1;
+            return e->index;
+        }
+        if (e->hash == h && table_eq(t, e->key, key)) {
+            *fresh = 0;
+            return e->index;
+        }
+        j = (j + 1) & t->mask;
+    }
+}
+
+static void table_free(Table *t)
+{
+    PyMem_Free(t->entries);
+    PyMem_Free(t->out.data);
+}
+
+typedef struct {
+    Table strs, funcs, keys, names;
+    Buf recs;
+} Dumper;
+
+/* A str field: its index in the blob's strings, written to `b`. */
+static int put_strref(Dumper *d, Buf *b, PyObject *s, const char *what)
+{
+    if (!is_str(s))
+        return unrepresentable(what, s);
+    if (str_empty(s))
+        return put_byte(b, 0);
+    int fresh;
+    Py_ssize_t i = table_index(&d->strs, s, &fresh);
+    if (i < 0 || (fresh && put_str(&d->strs.out, s) < 0))
+        return -1;
+    return put_varint(b, (uint64_t)i);
+}
+
+static int put_function(Dumper *d, PyObject *f)
+{
+    if (f == Py_None)
+        return put_byte(&d->recs, 0);
+    if (Py_TYPE(f) != FREF.cls)
+        return unrepresentable("Task.function", f);
+    int fresh;
+    Py_ssize_t i = table_index(&d->funcs, f, &fresh);
+    if (i < 0)
+        return -1;
+    if (fresh) {
+        static const char *const names[N_FREF] = {"FunctionRef.module", "FunctionRef.class_name",
+                                                  "FunctionRef.name"};
+        for (int k = 0; k < N_FREF; k++) {
+            PyObject *s = GET(f, FREF, k);
+            if (!s)
+                return unrepresentable(names[k], NULL);
+            if (put_strref(d, &d->funcs.out, s, names[k]) < 0)
+                return -1;
+        }
+    }
+    return put_varint(&d->recs, (uint64_t)i);
+}
+
+static int put_int(Buf *b, PyObject *v, const char *what)
+{
+    int64_t x;
+    if (!as_i64(v, &x))
+        return unrepresentable(what, v);
+    return put_varint(b, zigzag(x));
+}
+
+static int put_bytes_field(Buf *b, PyObject *v, const char *what)
+{
+    if (!is_bytes(v))
+        return unrepresentable(what, v);
+    return put_raw(b, PyBytes_AS_STRING(v), (size_t)PyBytes_GET_SIZE(v));
+}
+
+static int dump_attempt(Dumper *d, PyObject *a)
+{
+    Buf *b = &d->recs;
+    if (Py_TYPE(a) != ATTEMPT.cls)
+        return unrepresentable("an attempt", a);
+    PyObject *v[N_ATTEMPT];
+    for (int i = 0; i < N_ATTEMPT; i++) {
+        if (!(v[i] = GET(a, ATTEMPT, i)))
+            return unrepresentable(ATTEMPT_NAMES[i], NULL);
+    }
+    if (put_int(b, v[A_NUMBER], ATTEMPT_NAMES[A_NUMBER]) < 0)
+        return -1;
+    PyObject *keys = v[A_KEYS];
+    if (!is_bytes(keys))
+        return unrepresentable(ATTEMPT_NAMES[A_KEYS], keys);
+    if (!PyBytes_GET_SIZE(keys)) {
+        if (put_byte(b, 0) < 0)
+            return -1;
+    } else {
+        int fresh;
+        Py_ssize_t i = table_index(&d->keys, keys, &fresh);
+        if (i < 0
+            || (fresh && put_raw(&d->keys.out, PyBytes_AS_STRING(keys),
+                                 (size_t)PyBytes_GET_SIZE(keys)) < 0)
+            || put_varint(b, (uint64_t)i) < 0)
+            return -1;
+    }
+    if (put_bytes_field(b, v[A_NS], ATTEMPT_NAMES[A_NS]) < 0
+        || put_strref(d, b, v[A_NODE], ATTEMPT_NAMES[A_NODE]) < 0
+        || put_strref(d, b, v[A_WORKER], ATTEMPT_NAMES[A_WORKER]) < 0)
+        return -1;
+    if (v[A_PID] == Py_None) {
+        if (put_byte(b, 0) < 0)
+            return -1;
+    } else if (put_byte(b, 1) < 0 || put_int(b, v[A_PID], ATTEMPT_NAMES[A_PID]) < 0) {
+        return -1;
+    }
+    if (put_strref(d, b, v[A_ETYPE], ATTEMPT_NAMES[A_ETYPE]) < 0
+        || put_strref(d, b, v[A_EMSG], ATTEMPT_NAMES[A_EMSG]) < 0
+        || put_strref(d, b, v[A_COMPONENT], ATTEMPT_NAMES[A_COMPONENT]) < 0)
+        return -1;
+    PyObject *names = v[A_SPAN_NAMES];
+    if (!PyTuple_CheckExact(names))
+        return unrepresentable(ATTEMPT_NAMES[A_SPAN_NAMES], names);
+    if (!PyTuple_GET_SIZE(names)) {
+        if (put_byte(b, 0) < 0)
+            return -1;
+    } else {
+        int fresh;
+        Py_ssize_t i = table_index(&d->names, names, &fresh);
+        if (i < 0)
+            return -1;
+        if (fresh) {
+            Py_ssize_t n = PyTuple_GET_SIZE(names);
+            if (put_varint(&d->names.out, (uint64_t)n) < 0)
+                return -1;
+            for (Py_ssize_t k = 0; k < n; k++) {
+                if (put_strref(d, &d->names.out, PyTuple_GET_ITEM(names, k),
+                               "an item of Attempt.span_names") < 0)
+                    return -1;
+            }
+        }
+        if (put_varint(b, (uint64_t)i) < 0)
+            return -1;
+    }
+    return put_bytes_field(b, v[A_SPAN_NS], ATTEMPT_NAMES[A_SPAN_NS]);
+}
+
+static int dump_task(Dumper *d, PyObject *key, PyObject *t)
+{
+    Buf *b = &d->recs;
+    if (!is_str(key))
+        return unrepresentable("a key of the table", key);
+    if (Py_TYPE(t) != TASK.cls)
+        return unrepresentable("a record", t);
+    PyObject *v[N_TASK];
+    for (int i = 0; i < N_TASK; i++) {
+        if (!(v[i] = GET(t, TASK, i)))
+            return unrepresentable(TASK_NAMES[i], NULL);
+    }
+    if (!is_str(v[T_TASK_ID]))
+        return unrepresentable(TASK_NAMES[T_TASK_ID], v[T_TASK_ID]);
+    if (!str_eq(key, v[T_TASK_ID])) {
+        PyErr_SetString(UNREPRESENTABLE, "a record under a key that is not its task_id");
+        return -1;
+    }
+    if (put_strref(d, b, v[T_TASK_ID], TASK_NAMES[T_TASK_ID]) < 0
+        || put_strref(d, b, v[T_JOB_ID], TASK_NAMES[T_JOB_ID]) < 0)
+        return -1;
+    int code = -1;
+    if (v[T_TYPE] == Py_None) {
+        code = 0;
+    } else if (TASK_TYPES) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(TASK_TYPES) && i < 255; i++) {
+            if (PyTuple_GET_ITEM(TASK_TYPES, i) == v[T_TYPE])
+                code = (int)i + 1;
+        }
+    }
+    if (code < 0)
+        return unrepresentable(TASK_NAMES[T_TYPE], v[T_TYPE]);
+    if (put_byte(b, (unsigned char)code) < 0 || put_function(d, v[T_FUNCTION]) < 0
+        || put_strref(d, b, v[T_LANGUAGE], TASK_NAMES[T_LANGUAGE]) < 0
+        || put_strref(d, b, v[T_PARENT], TASK_NAMES[T_PARENT]) < 0
+        || put_strref(d, b, v[T_ACTOR], TASK_NAMES[T_ACTOR]) < 0)
+        return -1;
+    PyObject *submit = v[T_SUBMIT];
+    if (submit == Py_None) {
+        if (put_byte(b, 0) < 0)
+            return -1;
+    } else if (PyFloat_CheckExact(submit)) {
+        double x = PyFloat_AS_DOUBLE(submit);
+        int64_t bits;
+        memcpy(&bits, &x, 8);
+        if (put_byte(b, 1) < 0 || buf_room(b, 8) < 0)
+            return -1;
+        put64(b->data + b->len, bits);
+        b->len += 8;
+    } else {
+        return unrepresentable(TASK_NAMES[T_SUBMIT], submit);
+    }
+    PyObject *attempts = v[T_ATTEMPTS];
+    if (!PyTuple_CheckExact(attempts))
+        return unrepresentable(TASK_NAMES[T_ATTEMPTS], attempts);
+    if (put_varint(b, (uint64_t)PyTuple_GET_SIZE(attempts)) < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts); i++) {
+        if (dump_attempt(d, PyTuple_GET_ITEM(attempts, i)) < 0)
+            return -1;
+    }
+    if (put_strref(d, b, v[T_SEEN_MODULE], TASK_NAMES[T_SEEN_MODULE]) < 0
+        || put_strref(d, b, v[T_SEEN_CLASS], TASK_NAMES[T_SEEN_CLASS]) < 0)
+        return -1;
+    return 0;
+}
+
+static size_t varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static char *write_section(char *p, Py_ssize_t count, const Buf *b)
+{
+    uint64_t v = (uint64_t)count;
+    while (v >= 0x80) {
+        *p++ = (char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (char)v;
+    if (b->len)
+        memcpy(p, b->data, b->len);
+    return p + b->len;
+}
+
+static PyObject *dump_tasks(PyObject *module, PyObject *tasks)
+{
+    (void)module;
+    if (!configured())
+        return NULL;
+    if (!PyDict_CheckExact(tasks)) {
+        PyErr_SetString(PyExc_TypeError, "dump_tasks(tasks): a dict");
+        return NULL;
+    }
+    Dumper d;
+    memset(&d, 0, sizeof d);
+    d.strs.mode = BY_STR;
+    d.funcs.mode = BY_ID;
+    d.keys.mode = BY_BYTES;
+    d.names.mode = BY_ID;
+    PyObject *out = NULL;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(tasks, &pos, &key, &value)) {
+        if (dump_task(&d, key, value) < 0)
+            goto done;
+    }
+    const Table *tables[4] = {&d.strs, &d.funcs, &d.keys, &d.names};
+    size_t total = BLOB_MAGIC_LEN + varint_size((uint64_t)PyDict_GET_SIZE(tasks)) + d.recs.len;
+    for (int i = 0; i < 4; i++)
+        total += varint_size((uint64_t)tables[i]->n) + tables[i]->out.len;
+    if (total > (size_t)PY_SSIZE_T_MAX) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!(out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total)))
+        goto done;
+    char *p = PyBytes_AS_STRING(out);
+    memcpy(p, BLOB_MAGIC, BLOB_MAGIC_LEN);
+    p += BLOB_MAGIC_LEN;
+    for (int i = 0; i < 4; i++)
+        p = write_section(p, tables[i]->n, &tables[i]->out);
+    write_section(p, PyDict_GET_SIZE(tasks), &d.recs);
+done:
+    table_free(&d.strs);
+    table_free(&d.funcs);
+    table_free(&d.keys);
+    table_free(&d.names);
+    PyMem_Free(d.recs.data);
+    return out;
+}
+
+/* Reading */
+
+typedef struct {
+    const unsigned char *p, *end;
+    PyObject **strs, **shared_strs, **funcs, **keys, **names;
+    Py_ssize_t n_strs, n_funcs, n_keys, n_names; /* each with its index 0 */
+    struct {
+        int64_t value;
+        PyObject *obj;
+    } pids[64];
+} Loader;
+
+static int corrupt(const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "not a records blob (dump_tasks): %s", what);
+    return -1;
+}
+
+static inline Py_ssize_t left(const Loader *r)
+{
+    return (Py_ssize_t)(r->end - r->p);
+}
+
+static inline int rd_varint(Loader *r, uint64_t *out)
+{
+    if (r->p < r->end && *r->p < 0x80) {
+        *out = *r->p++;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int shift = 0; shift <= 63; shift += 7) {
+        if (r->p >= r->end)
+            return corrupt("cut short");
+        unsigned char c = *r->p++;
+        if (shift == 63 && c > 1)
+            return corrupt("a varint beyond 64 bits");
+        v |= (uint64_t)(c & 0x7F) << shift;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return corrupt("a varint beyond 64 bits");
+}
+
+static inline int rd_byte(Loader *r, unsigned char *out)
+{
+    if (r->p >= r->end)
+        return corrupt("cut short");
+    *out = *r->p++;
+    return 0;
+}
+
+/* A count of items that take at least `each` bytes; a length of bytes (each 1). */
+static inline int rd_count(Loader *r, Py_ssize_t each, Py_ssize_t *out)
+{
+    uint64_t v;
+    if (rd_varint(r, &v) < 0)
+        return -1;
+    if (v > (uint64_t)(left(r) / each))
+        return corrupt("a count or length beyond the end");
+    *out = (Py_ssize_t)v;
+    return 0;
+}
+
+static inline int rd_index(Loader *r, Py_ssize_t limit, Py_ssize_t *out)
+{
+    uint64_t v;
+    if (rd_varint(r, &v) < 0)
+        return -1;
+    if (v >= (uint64_t)limit)
+        return corrupt("an index out of range");
+    *out = (Py_ssize_t)v;
+    return 0;
+}
+
+static PyObject *decode_str(const unsigned char *p, Py_ssize_t n)
+{
+    if (!n)
+        return Py_NewRef(EMPTY_STR);
+    unsigned char high = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        high |= p[i];
+    if (high < 0x80) {
+        PyObject *s = PyUnicode_New(n, 127);
+        if (s)
+            memcpy(PyUnicode_1BYTE_DATA(s), p, (size_t)n);
+        return s;
+    }
+    PyObject *s = PyUnicode_DecodeUTF8((const char *)p, n, "surrogatepass");
+    if (!s && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        corrupt("a string that is not UTF-8");
+    }
+    return s;
+}
+
+/* A str (length, UTF-8). New reference. */
+static PyObject *rd_str(Loader *r)
+{
+    Py_ssize_t n;
+    if (rd_count(r, 1, &n) < 0)
+        return NULL;
+    PyObject *s = decode_str(r->p, n);
+    r->p += n;
+    return s;
+}
+
+/* An index into the strings. Borrowed. */
+static inline PyObject *rd_strref(Loader *r)
+{
+    Py_ssize_t i;
+    return rd_index(r, r->n_strs, &i) < 0 ? NULL : r->strs[i];
+}
+
+/* An index into the strings, the value shared through `_SHARED` (as the merge stores a
+   language or a component type). Borrowed. */
+static PyObject *rd_shared_str(Loader *r)
+{
+    Py_ssize_t i;
+    if (rd_index(r, r->n_strs, &i) < 0)
+        return NULL;
+    if (!r->shared_strs[i] && !(r->shared_strs[i] = shared(r->strs[i])))
+        return NULL;
+    return r->shared_strs[i];
+}
+
+/* An int64 (zigzag). New reference. */
+static PyObject *rd_int(Loader *r)
+{
+    uint64_t u;
+    if (rd_varint(r, &u) < 0)
+        return NULL;
+    int64_t v = unzigzag(u);
+    return v >= 0 && v < 256 ? Py_NewRef(SMALL[v]) : PyLong_FromLongLong(v);
+}
+
+/* A worker pid, shared through `_SHARED` as the merge stores it. New reference. */
+static PyObject *rd_pid(Loader *r)
+{
+    uint64_t u;
+    if (rd_varint(r, &u) < 0)
+        return NULL;
+    int64_t v = unzigzag(u);
+    uint64_t h = (uint64_t)v * 0x9E3779B97F4A7C15ull;
+    size_t slot = (size_t)(h >> 58);
+    if (r->pids[slot].obj && r->pids[slot].value == v)
+        return Py_NewRef(r->pids[slot].obj);
+    PyObject *obj = PyLong_FromLongLong(v);
+    if (!obj)
+        return NULL;
+    Py_SETREF(obj, shared(obj));
+    if (!obj)
+        return NULL;
+    Py_XSETREF(r->pids[slot].obj, Py_NewRef(obj));
+    r->pids[slot].value = v;
+    return obj;
+}
+
+static PyObject *rd_bytes(Loader *r)
+{
+    Py_ssize_t n;
+    if (rd_count(r, 1, &n) < 0)
+        return NULL;
+    PyObject *b = PyBytes_FromStringAndSize((const char *)r->p, n);
+    r->p += n;
+    return b;
+}
+
+/* state_keys as add_state builds them (each status added in turn through `_GROWN`): the one
+   stored copy. Plain bytes when a status repeats or `_GROWN` holds something else. */
+static PyObject *stored_keys(const unsigned char *k, Py_ssize_t n)
+{
+    unsigned char seen[256] = {0};
+    int repeats = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        repeats |= seen[k[i]];
+        seen[k[i]] = 1;
+    }
+    if (!repeats) {
+        PyObject *cur = Py_NewRef(EMPTY_BYTES);
+        for (Py_ssize_t i = 0; i < n && cur; i++)
+            Py_SETREF(cur, grown(STATE_CACHE, cur, SMALL[k[i]], make_keys, keys_fit));
+        if (!cur)
+            return NULL;
+        if (PyBytes_GET_SIZE(cur) == n && memcmp(PyBytes_AS_STRING(cur), k, (size_t)n) == 0)
+            return cur;
+        Py_DECREF(cur);
+    }
+    return PyBytes_FromStringAndSize((const char *)k, n);
+}
+
+/* span_names as add_span builds them, likewise; `names` are n strs. */
+static PyObject *stored_names(PyObject *const *names, Py_ssize_t n)
+{
+    int repeats = n > 64;
+    for (Py_ssize_t i = 0; i < n && !repeats; i++) {
+        for (Py_ssize_t j = 0; j < i && !repeats; j++)
+            repeats = str_eq(names[i], names[j]);
+    }
+    if (!repeats) {
+        PyObject *cur = Py_NewRef(EMPTY_TUPLE);
+        for (Py_ssize_t i = 0; i < n && cur; i++)
+            Py_SETREF(cur, grown(SPAN_CACHE, cur, names[i], make_names, names_fit));
+        if (!cur)
+            return NULL;
+        int same = PyTuple_GET_SIZE(cur) == n;
+        for (Py_ssize_t i = 0; i < n && same; i++) {
+            PyObject *item = PyTuple_GET_ITEM(cur, i);
+            same = is_str(item) && str_eq(item, names[i]);
+        }
+        if (same)
+            return cur;
+        Py_DECREF(cur);
+    }
+    PyObject *out = PyTuple_New(n);
+    if (!out)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyTuple_SET_ITEM(out, i, Py_NewRef(names[i]));
+    return out;
+}
+
+static PyObject **new_array(Py_ssize_t n)
+{
+    PyObject **out = PyMem_Calloc((size_t)n, sizeof(PyObject *));
+    if (!out)
+        PyErr_NoMemory();
+    return out;
+}
+
+static void free_array(PyObject **a, Py_ssize_t n)
+{
+    if (!a)
+        return;
+    for (Py_ssize_t i = 0; i < n; i++)
+        Py_XDECREF(a[i]);
+    PyMem_Free(a);
+}
+
+static void loader_free(Loader *r)
+{
+    free_array(r->strs, r->n_strs);
+    free_array(r->shared_strs, r->n_strs);
+    free_array(r->funcs, r->n_funcs);
+    free_array(r->keys, r->n_keys);
+    free_array(r->names, r->n_names);
+    for (int i = 0; i < 64; i++)
+        Py_XDECREF(r->pids[i].obj);
+}
+
+/* The tables before the records. */
+static int load_tables(Loader *r)
+{
+    if (left(r) < BLOB_MAGIC_LEN || memcmp(r->p, BLOB_MAGIC, BLOB_MAGIC_LEN) != 0)
+        return corrupt("no magic");
+    r->p += BLOB_MAGIC_LEN;
+    Py_ssize_t n;
+    if (rd_count(r, 1, &n) < 0 || !(r->strs = new_array(n + 1))
+        || !(r->shared_strs = new_array(n + 1)))
+        return -1;
+    r->n_strs = n + 1;
+    r->strs[0] = Py_NewRef(EMPTY_STR);
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        if (!(r->strs[i] = rd_str(r)))
+            return -1;
+    }
+    if (rd_count(r, 3, &n) < 0 || !(r->funcs = new_array(n + 1)))
+        return -1;
+    r->n_funcs = n + 1;
+    r->funcs[0] = Py_NewRef(Py_None);
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        PyObject *v[N_FREF];
+        for (int k = 0; k < N_FREF; k++) {
+            if (!(v[k] = rd_strref(r)))
+                return -1;
+        }
+        if (!(r->funcs[i] = new_function(v[F_MODULE], v[F_CLASS], v[F_NAME])))
+            return -1;
+    }
+    if (rd_count(r, 1, &n) < 0 || !(r->keys = new_array(n + 1)))
+        return -1;
+    r->n_keys = n + 1;
+    r->keys[0] = Py_NewRef(EMPTY_BYTES);
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        Py_ssize_t len;
+        if (rd_count(r, 1, &len) < 0)
+            return -1;
+        if (!(r->keys[i] = stored_keys(r->p, len)))
+            return -1;
+        r->p += len;
+    }
+    if (rd_count(r, 1, &n) < 0 || !(r->names = new_array(n + 1)))
+        return -1;
+    r->n_names = n + 1;
+    r->names[0] = Py_NewRef(EMPTY_TUPLE);
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        Py_ssize_t count;
+        if (rd_count(r, 1, &count) < 0)
+            return -1;
+        PyObject *local[64], **items = count <= 64 ? local : PyMem_Malloc(sizeof(PyObject *)
+                                                                          * (size_t)count);
+        if (!items) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        int ok = 1;
+        for (Py_ssize_t k = 0; k < count && ok; k++)
+            ok = (items[k] = rd_strref(r)) != NULL;
+        if (ok)
+            ok = (r->names[i] = stored_names(items, count)) != NULL;
+        if (items != local)
+            PyMem_Free(items);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* The smallest record and attempt, in bytes: what a count of them is checked against. */
+#define MIN_TASK 11
+#define MIN_ATTEMPT 11
+
+static PyObject *load_attempt(Loader *r)
+{
+    PyObject *v[N_ATTEMPT] = {NULL};
+    Py_ssize_t i;
+    unsigned char tag;
+    if (!(v[A_NUMBER] = rd_int(r)))
+        goto error;
+    if (rd_index(r, r->n_keys, &i) < 0)
+        goto error;
+    v[A_KEYS] = Py_NewRef(r->keys[i]);
+    if (!(v[A_NS] = rd_bytes(r)))
+        goto error;
+    static const int strs1[] = {A_NODE, A_WORKER};
+    for (int k = 0; k < 2; k++) {
+        if (!(v[strs1[k]] = Py_XNewRef(rd_strref(r))))
+            goto error;
+    }
+    if (rd_byte(r, &tag) < 0)
+        goto error;
+    if (tag > 1) {
+        corrupt("a bad tag");
+        goto error;
+    }
+    if (!(v[A_PID] = tag ? rd_pid(r) : Py_NewRef(Py_None)))
+        goto error;
+    static const int strs2[] = {A_ETYPE, A_EMSG};
+    for (int k = 0; k < 2; k++) {
+        if (!(v[strs2[k]] = Py_XNewRef(rd_strref(r))))
+            goto error;
+    }
+    if (!(v[A_COMPONENT] = Py_XNewRef(rd_shared_str(r))))
+        goto error;
+    if (rd_index(r, r->n_names, &i) < 0)
+        goto error;
+    v[A_SPAN_NAMES] = Py_NewRef(r->names[i]);
+    if (!(v[A_SPAN_NS] = rd_bytes(r)))
+        goto error;
+    return build(&ATTEMPT, v);
+error:
+    for (int k = 0; k < N_ATTEMPT; k++)
+        Py_XDECREF(v[k]);
+    return NULL;
+}
+
+static PyObject *load_task(Loader *r)
+{
+    PyObject *v[N_TASK] = {NULL};
+    unsigned char tag;
+    Py_ssize_t i, n;
+    if (!(v[T_TASK_ID] = Py_XNewRef(rd_strref(r))) || !(v[T_JOB_ID] = Py_XNewRef(rd_strref(r)))
+        || rd_byte(r, &tag) < 0)
+        goto error;
+    if (tag > (TASK_TYPES ? PyTuple_GET_SIZE(TASK_TYPES) : 0)) {
+        corrupt("a task type out of range");
+        goto error;
+    }
+    v[T_TYPE] = Py_NewRef(tag ? PyTuple_GET_ITEM(TASK_TYPES, tag - 1) : Py_None);
+    if (rd_index(r, r->n_funcs, &i) < 0)
+        goto error;
+    v[T_FUNCTION] = Py_NewRef(r->funcs[i]);
+    if (!(v[T_LANGUAGE] = Py_XNewRef(rd_shared_str(r)))
+        || !(v[T_PARENT] = Py_XNewRef(rd_strref(r)))
+        || !(v[T_ACTOR] = Py_XNewRef(rd_strref(r))) || rd_byte(r, &tag) < 0)
+        goto error;
+    if (tag > 1 || (tag && left(r) < 8)) {
+        corrupt(tag > 1 ? "a bad tag" : "cut short");
+        goto error;
+    }
+    if (tag) {
+        int64_t bits = get64((const char *)r->p);
+        double x;
+        memcpy(&x, &bits, 8);
+        r->p += 8;
+        if (!(v[T_SUBMIT] = PyFloat_FromDouble(x)))
+            goto error;
+    } else {
+        v[T_SUBMIT] = Py_NewRef(Py_None);
+    }
+    if (rd_count(r, MIN_ATTEMPT, &n) < 0)
+        goto error;
+    if (!n) {
+        v[T_ATTEMPTS] = Py_NewRef(EMPTY_TUPLE);
+    } else {
+        if (!(v[T_ATTEMPTS] = PyTuple_New(n)))
+            goto error;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PyObject *a = load_attempt(r);
+            if (!a)
+                goto error;
+            PyTuple_SET_ITEM(v[T_ATTEMPTS], k, a);
+        }
+    }
+    if (!(v[T_SEEN_MODULE] = Py_XNewRef(rd_strref(r)))
+        || !(v[T_SEEN_CLASS] = Py_XNewRef(rd_strref(r))))
+        goto error;
+    return build(&TASK, v);
+error:
+    for (int k = 0; k < N_TASK; k++)
+        Py_XDECREF(v[k]);
+    return NULL;
+}
+
+/* The records, into the dict `out`. */
+static int load_records(Loader *r, PyObject *out)
+{
+    Py_ssize_t n;
+    if (rd_count(r, MIN_TASK, &n) < 0)
+        return -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *task = load_task(r);
+        if (!task)
+            return -1;
+        int rc = PyDict_SetItem(out, GET(task, TASK, T_TASK_ID), task);
+        Py_DECREF(task);
+        if (rc < 0)
+            return -1;
+    }
+    if (r->p != r->end)
+        return corrupt("bytes after the records");
+    if (PyDict_GET_SIZE(out) != n)
+        return corrupt("a task id twice");
+    return 0;
+}
+
+/* The count of records, read ahead (for the size of the dict). */
+static Py_ssize_t peek_count(Loader *r)
+{
+    const unsigned char *at = r->p;
+    Py_ssize_t n = 0;
+    if (rd_count(r, MIN_TASK, &n) < 0) {
+        PyErr_Clear();
+        n = 0;
+    }
+    r->p = at;
+    return n;
+}
+
+static PyObject *load_tasks(PyObject *module, PyObject *blob)
+{
+    (void)module;
+    if (!configured())
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(blob, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Loader r;
+    memset(&r, 0, sizeof r);
+    r.p = (const unsigned char *)view.buf;
+    r.end = r.p + view.len;
+    PyObject *out = NULL;
+    if (load_tables(&r) == 0 && (out = _PyDict_NewPresized(peek_count(&r)))
+        && load_records(&r, out) < 0)
+        Py_CLEAR(out);
+    loader_free(&r);
+    PyBuffer_Release(&view);
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* configure */
 
 static int configure_class(Klass *k, PyObject *cls, PyObject *descrs)
@@ -1109,11 +2120,12 @@ static PyObject *configure(PyObject *module, PyObject *args)
 {
     (void)module;
     PyObject *c[5], *d[5], *shared_dict, *grown_dict, *merge_events, *merge_one_task;
+    PyObject *task_types = NULL;
     Py_ssize_t max_shared;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO!O!nOO:configure", &c[0], &d[0], &c[1], &d[1],
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO!O!nOO|O!:configure", &c[0], &d[0], &c[1], &d[1],
                           &c[2], &d[2], &c[3], &d[3], &c[4], &d[4], &PyDict_Type,
                           &shared_dict, &PyDict_Type, &grown_dict, &max_shared, &merge_events,
-                          &merge_one_task))
+                          &merge_one_task, &PyTuple_Type, &task_types))
         return NULL;
     if (!PyCallable_Check(merge_events) || !PyCallable_Check(merge_one_task)) {
         PyErr_SetString(PyExc_TypeError, "merge_events, merge_task: callables");
@@ -1141,6 +2153,7 @@ static PyObject *configure(PyObject *module, PyObject *args)
     Py_XSETREF(MERGE_EVENTS, Py_NewRef(merge_events));
     Py_XSETREF(MERGE_TASK, Py_NewRef(merge_one_task));
     MAX_SHARED = max_shared;
+    Py_XSETREF(TASK_TYPES, Py_XNewRef(task_types));
     clear_cache(STATE_CACHE);
     clear_cache(SPAN_CACHE);
     clear_cache(JOIN_CACHE);
@@ -1151,10 +2164,11 @@ static PyMethodDef METHODS[] = {
     {"configure", configure, METH_VARARGS,
      "configure(task, task_slots, attempt, attempt_slots, function_ref, function_ref_slots,\n"
      "          task_update, task_update_slots, span, span_slots, shared, grown, max_shared,\n"
-     "          merge_events, merge_task)\n\n"
+     "          merge_events, merge_task[, task_types])\n\n"
      "The classes and the member descriptors of their fields, in field order; tasks.py's\n"
      "_SHARED and _GROWN dicts and their bound; the Python merge_tasks(events, tasks) and\n"
-     "_merge_task(old, later) that whatever this module does not take goes to."},
+     "_merge_task(old, later) that whatever this module does not take goes to; optionally\n"
+     "the TaskType members in definition order (the codes of a blob's task types)."},
     {"merge_updates", (PyCFunction)(void (*)(void))merge_updates, METH_FASTCALL,
      "merge_updates(events, tasks, /) -> None\n\n"
      "tasks.merge_tasks(events, tasks): TaskUpdate events merged here, others in Python."},
@@ -1165,6 +2179,15 @@ static PyMethodDef METHODS[] = {
      "make_task(*fields) -> Task\n\nTask(*fields), its slots set directly."},
     {"make_attempt", (PyCFunction)(void (*)(void))make_attempt, METH_FASTCALL,
      "make_attempt(*fields) -> Attempt\n\nAttempt(*fields), its slots set directly."},
+    {"dump_tasks", dump_tasks, METH_O,
+     "dump_tasks(tasks, /) -> bytes\n\n"
+     "A table of records (dict of task id -> Task) as a compact blob: every field of every\n"
+     "record, in the order of the dict. Raises Unrepresentable for what a blob cannot give\n"
+     "back exactly (a field of another type, an int beyond int64, a subclass, ...)."},
+    {"load_tasks", load_tasks, METH_O,
+     "load_tasks(blob, /) -> dict[str, Task]\n\n"
+     "The table of a dump_tasks blob, values shared as the merge shares them. ValueError\n"
+     "for bytes that are not such a blob."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1186,5 +2209,13 @@ PyMODINIT_FUNC PyInit__records(void)
         if (!SMALL[i] && !(SMALL[i] = PyLong_FromLong(i)))
             return NULL;
     }
-    return PyModule_Create(&MODULE);
+    if (!UNREPRESENTABLE
+        && !(UNREPRESENTABLE = PyErr_NewExceptionWithDoc(
+                 "flowinsight.pipeline._records.Unrepresentable",
+                 "A table that dump_tasks cannot write exactly: pickle it instead.", NULL, NULL)))
+        return NULL;
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module && PyModule_AddObjectRef(module, "Unrepresentable", UNREPRESENTABLE) < 0)
+        Py_CLEAR(module);
+    return module;
 }

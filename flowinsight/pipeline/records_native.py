@@ -11,6 +11,12 @@ the records' constructors are what the extension does, field for field, only in 
                                      usual shape in C, any other by the Python _merge_task
     make_task(*fields)               Task(*fields): Task.__reduce__'s constructor, so that
     make_attempt(*fields)            unpickling a worker's piece sets each slot directly
+    dump_tasks(tasks) -> bytes       a table of records as a compact blob (the layout is in
+                                     _records.c), for a worker's piece (partial.Partial pickles
+                                     its table so); Unrepresentable for a table it cannot write
+                                     exactly: the caller pickles that one as before
+    load_tasks(blob) -> tasks        the table again, values shared as the merge shares them;
+                                     ValueError for bytes that are not such a blob
 
 The same values are shared as on the Python side (tasks.py's `_SHARED` and `_GROWN` tables are
 handed over and used, with their bound). tests/test_records_native.py holds the two paths to
@@ -18,16 +24,23 @@ the same tables.
 
 `load` gives None when the extension is not built (no C compiler at install time) or when the
 environment sets FLOWINSIGHT_NATIVE=0: tasks.py then runs its Python code.
+
+Blobs are written only where the extension is in use (dump_tasks here gives None otherwise, and
+Partial pickles its table as before); load_tasks here reads one anywhere: with the extension
+when it is in use, else with load_tasks_python (the same checks, in Python), so that a process
+with FLOWINSIGHT_NATIVE=0 or without the build still unpickles a piece sent by one with it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import struct
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from flowinsight.model.events import FunctionRef, Span, TaskUpdate
+from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate
 
 ENV_VAR = "FLOWINSIGHT_NATIVE"
 
@@ -52,6 +65,13 @@ class Native:
     merge_task_tables: Callable[[dict[str, Any], dict[str, Any]], None]
     make_task: Callable[..., Any]
     make_attempt: Callable[..., Any]
+    dump_tasks: Callable[[dict[str, Any]], bytes]
+    load_tasks: Callable[[bytes], dict[str, Any]]
+    unrepresentable: type[Exception]
+
+
+# The configured extension, once load() gave one (what dump_tasks and load_tasks below use).
+_ACTIVE: Native | None = None
 
 
 def _fields(cls: Any) -> tuple[str, ...]:
@@ -82,6 +102,161 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
                        FunctionRef, _slots(FunctionRef, FUNCTION_FIELDS),
                        TaskUpdate, _slots(TaskUpdate, UPDATE_FIELDS),
                        Span, _slots(Span, SPAN_FIELDS), shared, grown, max_shared,
-                       merge_events, merge_task)
-    return Native(_records.merge_updates, _records.merge_task_tables, _records.make_task,
-                  _records.make_attempt)
+                       merge_events, merge_task, tuple(TaskType))
+    global _ACTIVE
+    _ACTIVE = Native(_records.merge_updates, _records.merge_task_tables, _records.make_task,
+                     _records.make_attempt, _records.dump_tasks, _records.load_tasks,
+                     _records.Unrepresentable)
+    return _ACTIVE
+
+
+def active() -> Native | None:
+    """The extension in use in this process (once tasks.py is imported), or None."""
+    return _ACTIVE
+
+
+def dump_tasks(tasks: dict[str, Any]) -> bytes | None:
+    """A table of records as a blob; None when the extension is not in use, or when the table
+    holds something a blob cannot give back exactly (pickle it then)."""
+    native = _ACTIVE
+    if native is None or type(tasks) is not dict:
+        return None
+    try:
+        return native.dump_tasks(tasks)
+    except native.unrepresentable:
+        return None
+
+
+def load_tasks(blob: bytes) -> dict[str, Any]:
+    """The table of a dump_tasks blob (by the extension when it is in use, else in Python)."""
+    native = _ACTIVE
+    return native.load_tasks(blob) if native is not None else load_tasks_python(blob)
+
+
+# ---------------------------------------------------------------------------------------------
+# Blobs read in Python: the layout of _records.c (see there), with the same checks.
+
+_MAGIC = b"FIRB\x01"
+_MIN_TASK = 11  # the fewest bytes of a record and of an attempt: what counts are checked against
+_MIN_ATTEMPT = 11
+_DOUBLE = struct.Struct("<d")
+
+
+class _Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def varint(self) -> int:
+        data, pos = self.data, self.pos
+        value = shift = 0
+        while True:
+            if pos >= len(data):
+                raise _corrupt("cut short")
+            c = data[pos]
+            pos += 1
+            if shift == 63 and c > 1:
+                raise _corrupt("a varint beyond 64 bits")
+            value |= (c & 0x7F) << shift
+            if not c & 0x80:
+                self.pos = pos
+                return value
+            shift += 7
+
+    def count(self, each: int) -> int:
+        n = self.varint()
+        if n > (len(self.data) - self.pos) // each:
+            raise _corrupt("a count or length beyond the end")
+        return n
+
+    def index(self, limit: int) -> int:
+        i = self.varint()
+        if i >= limit:
+            raise _corrupt("an index out of range")
+        return i
+
+    def byte(self, top: int) -> int:
+        if self.pos >= len(self.data):
+            raise _corrupt("cut short")
+        c = self.data[self.pos]
+        self.pos += 1
+        if c > top:
+            raise _corrupt("a bad tag")
+        return c
+
+    def raw(self) -> bytes:
+        n = self.count(1)
+        self.pos += n
+        return self.data[self.pos - n:self.pos]
+
+    def str(self) -> str:
+        try:
+            return self.raw().decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise _corrupt("a string that is not UTF-8") from None
+
+    def int64(self) -> int:
+        u = self.varint()
+        return (u >> 1) ^ -(u & 1)
+
+
+def _corrupt(what: str) -> ValueError:
+    return ValueError(f"not a records blob (dump_tasks): {what}")
+
+
+def load_tasks_python(blob: bytes) -> dict[str, Any]:
+    """load_tasks in Python: for a process where the extension is not in use."""
+    from flowinsight.pipeline.tasks import Attempt, Task, shared
+
+    data = bytes(blob)
+    if data[:len(_MAGIC)] != _MAGIC:
+        raise _corrupt("no magic")
+    r = _Reader(data)
+    r.pos = len(_MAGIC)
+    strs = [""] + [r.str() for _ in range(r.count(1))]
+    functions: list[FunctionRef | None] = [None]
+    for _ in range(r.count(3)):
+        module, class_name, name = (strs[r.index(len(strs))] for _ in range(3))
+        functions.append(FunctionRef(module, class_name, name))
+    keys = [b""] + [r.raw() for _ in range(r.count(1))]
+    names: list[tuple[str, ...]] = [()]
+    for _ in range(r.count(1)):
+        names.append(tuple(sys.intern(strs[r.index(len(strs))]) for _ in range(r.count(1))))
+    types = (None, *TaskType)
+    out: dict[str, Any] = {}
+    count = r.count(_MIN_TASK)
+    for _ in range(count):
+        task_id = strs[r.index(len(strs))]
+        job_id = strs[r.index(len(strs))]
+        task_type = types[r.byte(len(types) - 1)]
+        function = functions[r.index(len(functions))]
+        language = shared(strs[r.index(len(strs))])
+        parent, actor = (strs[r.index(len(strs))] for _ in range(2))
+        submit_ms: float | None = None
+        if r.byte(1):
+            if len(data) - r.pos < 8:
+                raise _corrupt("cut short")
+            submit_ms = _DOUBLE.unpack_from(data, r.pos)[0]
+            r.pos += 8
+        attempts = []
+        for _ in range(r.count(_MIN_ATTEMPT)):
+            number = r.int64()
+            state_keys = keys[r.index(len(keys))]
+            state_ns = r.raw()
+            node, worker = (strs[r.index(len(strs))] for _ in range(2))
+            pid = shared(r.int64()) if r.byte(1) else None
+            error_type, error_message = (strs[r.index(len(strs))] for _ in range(2))
+            component = shared(strs[r.index(len(strs))])
+            span_names = names[r.index(len(names))]
+            attempts.append(Attempt(number, state_keys, state_ns, node, worker, pid, error_type,
+                                    error_message, component, span_names, r.raw()))
+        seen_module, seen_class = (strs[r.index(len(strs))] for _ in range(2))
+        out[task_id] = Task(task_id, job_id, task_type, function, language, parent, actor,
+                            submit_ms, tuple(attempts), seen_module, seen_class)
+    if r.pos != len(data):
+        raise _corrupt("bytes after the records")
+    if len(out) != count:
+        raise _corrupt("a task id twice")
+    return out
