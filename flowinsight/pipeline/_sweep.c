@@ -6,14 +6,14 @@
    the pipeline's own (tasks.py: Task and Attempt, built by merge_tasks), so their fields have
    the types those classes declare; anything else raises TypeError (a bug, not bad input).
 
-   sweep(order, tasks, nodes, drivers, consume) ->
+   sweep(tasks, nodes, drivers, consume) ->
        (task_ids, numbers, node_ids, parents, statuses, errors, ray_node_ids, worker_ids,
         worker_pids, pending_ns, start_ns, end_ns, by_node, edges)
-   order: the task ids in the order of the rows; tasks: task id -> Task; nodes: task id ->
-   node id, for every task and every caller (build.py's _Identity cache); drivers: the driver
-   task ids (their attempts count in no node's stats); consume: delete each task from `tasks`
-   once swept. numbers/pending_ns/start_ns/end_ns are bytes of int64 (-1: not recorded),
-   statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
+   The rows are in task id order, each task's in attempt order. tasks: task id -> Task;
+   nodes: task id -> node id, for every task and every caller (build.py's _Identity cache);
+   drivers: the driver task ids (their attempts count in no node's stats); consume: empty
+   `tasks` once swept. numbers/pending_ns/start_ns/end_ns are bytes of int64 (-1: not
+   recorded), statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
    by_node: {node: (tasks, attempts, failures, retries, execs, queues)} with execs and queues
    bytes of doubles (ms), sorted; edges: {(caller node, callee node): (count, tasks, attempts,
    failures, retries, execs, queues, submits)} with submits a list of floats (ms). */
@@ -373,12 +373,122 @@ static PyObject *by_number(PyObject *raws)
     return out;
 }
 
+/* A task's rows in the columns as swept (in table order), to put them in task id order. */
+typedef struct {
+    PyObject *task_id; /* borrowed: its rows' task_ids entries hold it */
+    Py_ssize_t start, count;
+} TaskRows;
+
+/* str order (code points), as sorted() has it; task ids are ASCII, compared as bytes */
+static int compare_ids(const void *a, const void *b)
+{
+    PyObject *x = ((const TaskRows *)a)->task_id, *y = ((const TaskRows *)b)->task_id;
+    if (PyUnicode_KIND(x) == PyUnicode_1BYTE_KIND && PyUnicode_KIND(y) == PyUnicode_1BYTE_KIND) {
+        Py_ssize_t nx = PyUnicode_GET_LENGTH(x), ny = PyUnicode_GET_LENGTH(y);
+        int c = memcmp(PyUnicode_DATA(x), PyUnicode_DATA(y), (size_t)(nx < ny ? nx : ny));
+        return c ? c : (nx > ny) - (nx < ny);
+    }
+    return PyUnicode_Compare(x, y); /* never fails on two str */
+}
+
+static PyObject *list_in_order(PyObject *column, const TaskRows *spans, Py_ssize_t n_spans,
+                               Py_ssize_t rows)
+{
+    PyObject *out = PyList_New(rows);
+    if (!out) {
+        return NULL;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n_spans; i++) {
+        for (Py_ssize_t r = spans[i].start; r < spans[i].start + spans[i].count; r++) {
+            PyObject *item = PyList_GET_ITEM(column, r);
+            Py_INCREF(item);
+            PyList_SET_ITEM(out, k++, item);
+        }
+    }
+    return out;
+}
+
+static int buf_in_order(Buf *column, const TaskRows *spans, Py_ssize_t n_spans)
+{
+    Buf out = {NULL, 0, column->len, column->item};
+    if (column->len && !(out.data = PyMem_Malloc((size_t)(column->len * column->item)))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    char *at = out.data;
+    for (Py_ssize_t i = 0; i < n_spans; i++) {
+        size_t size = (size_t)(spans[i].count * column->item);
+        memcpy(at, column->data + spans[i].start * column->item, size);
+        at += size;
+    }
+    out.len = column->len;
+    buf_free(column);
+    *column = out;
+    return 0;
+}
+
+/* The columns, swept in table order, put in task id order (each task's rows stay together and
+   in attempt order); the errors' rows renumbered. */
+static int rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans)
+{
+    qsort(spans, (size_t)n_spans, sizeof(TaskRows), compare_ids);
+    Py_ssize_t rows = PyList_GET_SIZE(c->task_ids);
+    PyObject **lists[] = {&c->task_ids, &c->node_ids, &c->parents, &c->ray_nodes, &c->workers,
+                          &c->pids};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        PyObject *sorted = list_in_order(*lists[i], spans, n_spans, rows);
+        if (!sorted) {
+            return -1;
+        }
+        Py_SETREF(*lists[i], sorted);
+    }
+    Buf *bufs[] = {&c->numbers, &c->statuses, &c->pendings, &c->starts, &c->ends};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        if (buf_in_order(bufs[i], spans, n_spans) < 0) {
+            return -1;
+        }
+    }
+    if (PyDict_GET_SIZE(c->errors)) {
+        Py_ssize_t *moved = PyMem_Malloc((size_t)(rows ? rows : 1) * sizeof(Py_ssize_t));
+        PyObject *errors = moved ? PyDict_New() : NULL;
+        if (!errors) {
+            PyMem_Free(moved);
+            if (!PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
+            return -1;
+        }
+        Py_ssize_t k = 0;
+        for (Py_ssize_t i = 0; i < n_spans; i++) {
+            for (Py_ssize_t r = spans[i].start; r < spans[i].start + spans[i].count; r++) {
+                moved[r] = k++;
+            }
+        }
+        PyObject *key, *value;
+        Py_ssize_t it = 0;
+        while (PyDict_Next(c->errors, &it, &key, &value)) {
+            PyObject *row = PyLong_FromSsize_t(moved[PyLong_AsSsize_t(key)]);
+            if (!row || PyDict_SetItem(errors, row, value) < 0) {
+                Py_XDECREF(row);
+                Py_DECREF(errors);
+                PyMem_Free(moved);
+                return -1;
+            }
+            Py_DECREF(row);
+        }
+        PyMem_Free(moved);
+        Py_SETREF(c->errors, errors);
+    }
+    return 0;
+}
+
 static PyObject *sweep(PyObject *self, PyObject *args)
 {
-    PyObject *order, *tasks, *nodes, *drivers;
+    PyObject *tasks, *nodes, *drivers;
     int consume;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!p", &PyList_Type, &order, &PyDict_Type, &tasks,
-                          &PyDict_Type, &nodes, &PySet_Type, &drivers, &consume)) {
+    if (!PyArg_ParseTuple(args, "O!O!O!p", &PyDict_Type, &tasks, &PyDict_Type, &nodes,
+                          &PySet_Type, &drivers, &consume)) {
         return NULL;
     }
     PyObject *result = NULL, *node_index = PyDict_New(), *edge_index = PyDict_New();
@@ -386,23 +496,24 @@ static PyObject *sweep(PyObject *self, PyObject *args)
     Columns c = {0};
     c.numbers.item = c.pendings.item = c.starts.item = c.ends.item = 8;
     c.statuses.item = 1;
-    if (!node_index || !edge_index || !(c.task_ids = PyList_New(0))
+    TaskRows *spans = PyMem_Malloc((size_t)(PyDict_GET_SIZE(tasks) + 1) * sizeof(TaskRows));
+    Py_ssize_t n_spans = 0;
+    if (!spans || !node_index || !edge_index || !(c.task_ids = PyList_New(0))
         || !(c.node_ids = PyList_New(0)) || !(c.parents = PyList_New(0))
         || !(c.ray_nodes = PyList_New(0)) || !(c.workers = PyList_New(0))
         || !(c.pids = PyList_New(0)) || !(c.errors = PyDict_New())) {
+        if (!spans) {
+            PyErr_NoMemory();
+        }
         goto done;
     }
-    Py_ssize_t count = PyList_GET_SIZE(order);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *tid = PyList_GET_ITEM(order, i);
-        PyObject *task = PyDict_GetItemWithError(tasks, tid);
-        if (!task) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_KeyError, "a task of the order is not in the table");
-            }
-            goto done;
-        }
+    /* In table order: the records lie in memory about in that order (task id order would
+       jump around all of it: twice the time on 1 GB); the rows are put in order after. */
+    PyObject *tid, *task;
+    Py_ssize_t at = 0;
+    while (PyDict_Next(tasks, &at, &tid, &task)) {
         Py_INCREF(task);
+        Py_ssize_t first_row = PyList_GET_SIZE(c.task_ids);
         int failed_task = 1;
         PyObject *parent = NULL, *raws = NULL, *submit = NULL;
         Agg *edge = NULL, *mine = NULL;
@@ -472,8 +583,11 @@ static PyObject *sweep(PyObject *self, PyObject *args)
                 goto task_done;
             }
         }
-        if (consume && PyDict_DelItem(tasks, tid) < 0) {
-            goto task_done;
+        if (PyList_GET_SIZE(c.task_ids) > first_row) {
+            spans[n_spans].task_id = tid;
+            spans[n_spans].start = first_row;
+            spans[n_spans].count = PyList_GET_SIZE(c.task_ids) - first_row;
+            n_spans++;
         }
         failed_task = 0;
     task_done:
@@ -484,6 +598,12 @@ static PyObject *sweep(PyObject *self, PyObject *args)
         if (failed_task) {
             goto done;
         }
+    }
+    if (rows_in_order(&c, spans, n_spans) < 0) {
+        goto done;
+    }
+    if (consume) {
+        PyDict_Clear(tasks); /* the records go now, in table order */
     }
     PyObject *by_node = PyDict_New(), *edges = PyDict_New();
     if (!by_node || !edges) {
@@ -530,6 +650,7 @@ static PyObject *sweep(PyObject *self, PyObject *args)
     Py_DECREF(by_node);
     Py_DECREF(edges);
 done:
+    PyMem_Free(spans);
     Py_XDECREF(node_index);
     Py_XDECREF(edge_index);
     Py_XDECREF(c.task_ids);
@@ -1156,7 +1277,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"sweep", sweep, METH_VARARGS,
-     "sweep(order, tasks, nodes, drivers, consume): the attempt columns and the stats sums of "
+     "sweep(tasks, nodes, drivers, consume): the attempt columns and the stats sums of "
      "nodes and call edges (flowinsight/pipeline/build.py: _sweep)."},
     {"facts", facts, METH_VARARGS,
      "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export): the nodes' "

@@ -7,8 +7,8 @@ NodeSums = tuple[int, int, int, int, bytes, bytes]
 # (calls, tasks, attempts, failures, retries, exec ms, queue ms, submission times in ms)
 EdgeSums = tuple[int, int, int, int, int, bytes, bytes, list[float]]
 
-def sweep(order: list[str], tasks: dict[str, Task], nodes: dict[str, str], drivers: set[str],
-          consume: bool, /) -> tuple[list[str], bytes, list[str], list[str], bytes,
+def sweep(tasks: dict[str, Task], nodes: dict[str, str], drivers: set[str], consume: bool,
+          /) -> tuple[list[str], bytes, list[str], list[str], bytes,
                                      dict[int, tuple[str, str]], list[str], list[str],
                                      list[int | None], bytes, bytes, bytes,
                                      dict[str, NodeSums], dict[tuple[str, str], EdgeSums]]: ...

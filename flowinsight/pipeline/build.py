@@ -134,7 +134,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, tasks.values(), actor_ids)
-    sweep = _sweep(tasks, sorted(tasks), node_of, facts.drivers, consume)
+    sweep = _sweep(tasks, node_of, facts.drivers, consume)
     attempts = sweep.attempts
     if classes:
         actors = _class_actors(actors, node_of)
@@ -258,14 +258,13 @@ class _Swept:
     calls: tuple[CallFlow, ...]
 
 
-def _sweep(tasks: dict[str, Task], order: list[str], node_of: _Identity, drivers: set[str],
+def _sweep(tasks: dict[str, Task], node_of: _Identity, drivers: set[str],
            consume: bool) -> _Swept:
     """_sweep_py's answer, from the C sweep (pipeline/_sweep.c) when it is built."""
     if sweep_module is None:
-        return _sweep_py(tasks, order, node_of, drivers, consume)
+        return _sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
-     starts, ends, by_node, edges) = sweep_module.sweep(order, tasks, node_of.cache, drivers,
-                                                       consume)
+     starts, ends, by_node, edges) = sweep_module.sweep(tasks, node_of.cache, drivers, consume)
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
                          ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
                          _int64s(ends))
