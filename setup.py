@@ -1,8 +1,11 @@
-"""Only the native extension: every other piece of metadata is in pyproject.toml.
+"""Only the native extensions: every other piece of metadata is in pyproject.toml.
 
-The extension is optional: without a C compiler the package installs without it and
-flowinsight.read.native reports the decoder as unavailable (the reader's Python path is used).
+They are optional: without a C compiler the package installs without them and each one's
+loader (flowinsight/read/native.py, flowinsight/pipeline/records_native.py,
+flowinsight/pipeline/native.py) reports it unavailable, so the Python code runs instead.
 """
+
+from pathlib import Path
 
 from setuptools import Extension, setup
 
@@ -16,7 +19,8 @@ setup(
         ),
         Extension(
             "flowinsight.pipeline._sweep",
-            ["flowinsight/pipeline/_sweep.c"],
+            sorted(str(p) for p in Path("flowinsight/pipeline/sweep").glob("*.c")),
+            depends=["flowinsight/pipeline/sweep/sweep.h"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

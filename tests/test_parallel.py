@@ -193,9 +193,10 @@ def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
     """With the C parts (the decoder of EXPORT_TASK lines, flowinsight.read.native; the
-    analysis sweep and the critical path, pipeline/_sweep.c) and without them (FLOWINSIGHT_NATIVE=0): the same JSON,
-    the same trace (every attempt) and the same warnings, on every sample and on the generated
-    input with its junk lines. Both are built here, so both paths ran."""
+    analysis's facts, sweep and critical path, pipeline/sweep/) and without them
+    (FLOWINSIGHT_NATIVE=0): the same JSON, the same trace (every attempt) and the same
+    warnings, on every sample and on the generated input with its junk lines, also with
+    --group-by class and a time window. Both are built here, so both paths ran."""
     from flowinsight.pipeline.native import sweep_module
     from flowinsight.read.native import decode_task_line
 

@@ -160,7 +160,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         attempts=attempts,
         failures=failures,
         coverage=cover,
-        critical_paths=critical_paths(attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t)),
+        critical_paths=critical_paths(
+            attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t)),
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
     )
     if options.focus:
@@ -205,7 +206,7 @@ class _Facts:
 
 def _task_facts(tasks: dict[str, Task], node_of: _Identity, account: ReadAccount,
                 has_export: bool) -> _Facts:
-    """_task_facts_py's answer, from the C version (pipeline/_sweep.c) when it is built."""
+    """_task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
     if sweep_module is None:
         return _task_facts_py(tasks, node_of, account, has_export)
     received, defined, languages, drivers, job_counts, jobs_of, counts = sweep_module.facts(
@@ -260,7 +261,7 @@ class _Swept:
 
 def _sweep(tasks: dict[str, Task], node_of: _Identity, drivers: set[str],
            consume: bool) -> _Swept:
-    """_sweep_py's answer, from the C sweep (pipeline/_sweep.c) when it is built."""
+    """_sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
     if sweep_module is None:
         return _sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,

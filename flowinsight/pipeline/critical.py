@@ -12,7 +12,8 @@ from flowinsight.result import NO_NS, AttemptTable, CriticalPath, PathStep
 
 def critical_paths(attempts: AttemptTable,
                    job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
-    """critical_paths_py's answer, from the C version (pipeline/_sweep.c) when it is built."""
+    """critical_paths_py's answer, from the C version (pipeline/sweep/critical.c) when it is
+    built."""
     if sweep_module is None:
         return critical_paths_py(attempts, job_of)
     paths = sweep_module.critical(

@@ -1,0 +1,81 @@
+/* The stats sums of a node or a call edge, as the sweep adds attempts to them: counts, and
+   every duration (exact percentiles need them all), sorted when they go out. */
+
+#include "sweep.h"
+
+void sw_aggs_free(Aggs *a)
+{
+    for (Py_ssize_t i = 0; i < a->len; i++) {
+        buf_free(&a->items[i].execs);
+        buf_free(&a->items[i].queues);
+        Py_XDECREF(a->items[i].submits);
+    }
+    PyMem_Free(a->items);
+}
+
+/* The aggregate of `key` in `index` (key -> position in `aggs`), made when absent. */
+Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits)
+{
+    PyObject *at = PyDict_GetItemWithError(index, key);
+    if (at) {
+        return &aggs->items[PyLong_AsSsize_t(at)];
+    }
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (aggs->len == aggs->cap) {
+        Py_ssize_t cap = aggs->cap ? aggs->cap * 2 : 16;
+        Agg *items = PyMem_Realloc(aggs->items, (size_t)cap * sizeof(Agg));
+        if (!items) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        aggs->items = items;
+        aggs->cap = cap;
+    }
+    Agg *agg = &aggs->items[aggs->len];
+    memset(agg, 0, sizeof(Agg));
+    agg->execs.item = agg->queues.item = sizeof(double);
+    if (with_submits && !(agg->submits = PyList_New(0))) {
+        return NULL;
+    }
+    PyObject *pos = PyLong_FromSsize_t(aggs->len);
+    if (!pos || PyDict_SetItem(index, key, pos) < 0) {
+        Py_XDECREF(pos);
+        Py_XDECREF(agg->submits);
+        return NULL;
+    }
+    Py_DECREF(pos);
+    aggs->len++;
+    return agg;
+}
+
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The durations go out sorted (no NaN among them: differences of int64 times). */
+PyObject *sw_agg_tuple(Agg *agg, int edge)
+{
+    if (agg->execs.len) {
+        qsort(agg->execs.data, (size_t)agg->execs.len, sizeof(double), compare_doubles);
+    }
+    if (agg->queues.len) {
+        qsort(agg->queues.data, (size_t)agg->queues.len, sizeof(double), compare_doubles);
+    }
+    PyObject *execs = buf_bytes(&agg->execs), *queues = buf_bytes(&agg->queues);
+    if (!execs || !queues) {
+        Py_XDECREF(execs);
+        Py_XDECREF(queues);
+        return NULL;
+    }
+    if (edge) {
+        return Py_BuildValue("(nnnnnNNO)", agg->count, agg->tasks, agg->attempts,
+                             agg->failures, agg->retries, execs, queues, agg->submits);
+    }
+    return Py_BuildValue("(nnnnNN)", agg->tasks, agg->attempts, agg->failures, agg->retries,
+                         execs, queues);
+}

@@ -1,0 +1,264 @@
+/* What the nodes, jobs, coverage and critical path need of the task records, in one pass in
+   table order (flowinsight/pipeline/build.py: _task_facts_py and coverage.py's coverage() are
+   the reference): every task's node and its caller's, with _Identity's shape shortcut. */
+
+#include "sweep.h"
+
+static int has_status(PyObject *keys, int status)
+{
+    const char *k = PyBytes_AS_STRING(keys);
+    return memchr(k, status, (size_t)PyBytes_GET_SIZE(keys)) != NULL;
+}
+
+static int has_execute(PyObject *names)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        if (name == s_execute || (PyUnicode_Check(name)
+                                  && PyUnicode_Compare(name, s_execute) == 0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* is_driver_task: 48 chars, the first 40 of them 'f' */
+static int is_driver_id(PyObject *task_id)
+{
+    if (!PyUnicode_IS_ASCII(task_id) || PyUnicode_GET_LENGTH(task_id) != 48) {
+        return 0;
+    }
+    const char *s = (const char *)PyUnicode_DATA(task_id);
+    for (int i = 0; i < 40; i++) {
+        if (s[i] != 'f') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* job_of_task(task_id) == job: the last 8 chars of a 48-char id, else "" */
+static int job_matches_id(PyObject *task_id, PyObject *job)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(task_id);
+    if (n != 48) {
+        return PyUnicode_GET_LENGTH(job) == 0;
+    }
+    PyObject *tail = PyUnicode_Substring(task_id, 40, 48);
+    if (!tail) {
+        return -1;
+    }
+    int same = PyUnicode_Compare(tail, job) == 0;
+    Py_DECREF(tail);
+    return same;
+}
+
+static int count_in(PyObject *dict, PyObject *key)
+{
+    PyObject *old = PyDict_GetItemWithError(dict, key);
+    if (!old && PyErr_Occurred()) {
+        return -1;
+    }
+    PyObject *now = PyLong_FromSsize_t(old ? PyLong_AsSsize_t(old) + 1 : 1);
+    int bad = !now || PyDict_SetItem(dict, key, now) < 0;
+    Py_XDECREF(now);
+    return bad ? -1 : 0;
+}
+
+/* The task's node: the cache, else its shape's node, else node_of(task_id) (Python). */
+static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type,
+                          PyObject *cache, PyObject *shapes, PyObject *node_of,
+                          PyObject *no_actor)
+{
+    PyObject *nid = PyDict_GetItemWithError(cache, task_id);
+    if (nid || PyErr_Occurred()) {
+        Py_XINCREF(nid);
+        return nid;
+    }
+    if (task_type != Py_None) {
+        PyObject *actor = PyObject_GetAttr(task, s_actor_id);
+        if (!actor) {
+            return NULL;
+        }
+        int shaped = PyObject_IsTrue(actor);
+        if (shaped == 0) {
+            shaped = PySequence_Contains(no_actor, task_type);
+        }
+        if (shaped < 0) {
+            Py_DECREF(actor);
+            return NULL;
+        }
+        if (shaped) {
+            PyObject *function = PyObject_GetAttr(task, s_function);
+            PyObject *job = function ? PyObject_GetAttr(task, s_job_id) : NULL;
+            PyObject *ident = job ? PyLong_FromVoidPtr(function) : NULL;
+            PyObject *shape = ident ? PyTuple_Pack(4, ident, task_type, actor, job) : NULL;
+            Py_XDECREF(function);
+            Py_XDECREF(job);
+            Py_XDECREF(ident);
+            Py_DECREF(actor);
+            if (!shape) {
+                return NULL;
+            }
+            nid = PyDict_GetItemWithError(shapes, shape);
+            Py_DECREF(shape);
+            if (nid) {
+                if (PyDict_SetItem(cache, task_id, nid) < 0) {
+                    return NULL;
+                }
+                Py_INCREF(nid);
+                return nid;
+            }
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+        } else {
+            Py_DECREF(actor);
+        }
+    }
+    return PyObject_CallOneArg(node_of, task_id);
+}
+
+PyObject *sw_facts(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *tasks, *cache, *shapes, *node_of, *no_actor, *driver_type;
+    int has_export;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOp", &PyDict_Type, &tasks, &PyDict_Type, &cache,
+                          &PyDict_Type, &shapes, &node_of, &no_actor, &driver_type,
+                          &has_export)) {
+        return NULL;
+    }
+    PyObject *received = PyDict_New(), *defined = PySet_New(NULL), *languages = PyDict_New(),
+             *drivers = PySet_New(NULL), *job_counts = PyDict_New(), *jobs_of = PyDict_New();
+    Py_ssize_t complete = 0, no_def = 0, no_parent = 0, no_final = 0, no_exec = 0;
+    if (!received || !defined || !languages || !drivers || !job_counts || !jobs_of) {
+        goto fail;
+    }
+    PyObject *tid, *task;
+    Py_ssize_t it = 0;
+    while (PyDict_Next(tasks, &it, &tid, &task)) {
+        int ok_task = 0;
+        PyObject *parent = NULL, *task_type = NULL, *nid = NULL, *language = NULL, *job = NULL,
+                 *raws = NULL;
+        Py_INCREF(task);
+        if (!(parent = attr(task, s_parent_task_id, &PyUnicode_Type))
+            || !(task_type = PyObject_GetAttr(task, s_task_type))) {
+            goto next;
+        }
+        if (PyUnicode_GET_LENGTH(parent)) {
+            int cached = PyDict_Contains(cache, parent);
+            if (cached < 0) {
+                goto next;
+            }
+            if (!cached) {
+                PyObject *caller = PyObject_CallOneArg(node_of, parent);
+                if (!caller) {
+                    goto next;
+                }
+                Py_DECREF(caller);
+            }
+        }
+        if (!(nid = node_for(tid, task, task_type, cache, shapes, node_of, no_actor))) {
+            goto next;
+        }
+        int is_defined = task_type != Py_None;
+        if (is_defined && PySet_Add(defined, nid) < 0) {
+            goto next;
+        }
+        if (!(language = attr(task, s_language, &PyUnicode_Type))) {
+            goto next;
+        }
+        if (PyUnicode_GET_LENGTH(language)) {
+            int has = PyDict_Contains(languages, nid);
+            if (has < 0 || (!has && PyDict_SetItem(languages, nid, language) < 0)) {
+                goto next;
+            }
+        }
+        if (!(job = attr(task, s_job_id, &PyUnicode_Type))) {
+            goto next;
+        }
+        int driver_id = is_driver_id(tid);
+        if (driver_id) {
+            if (PySet_Add(drivers, tid) < 0) {
+                goto next;
+            }
+        } else if (count_in(received, nid) < 0 || count_in(job_counts, job) < 0) {
+            goto next;
+        }
+        int same_job = job_matches_id(tid, job);
+        if (same_job < 0 || (!same_job && PyDict_SetItem(jobs_of, tid, job) < 0)) {
+            goto next;
+        }
+        /* coverage.py */
+        int driver = task_type == driver_type || driver_id;
+        int ok = is_defined;
+        no_def += !is_defined;
+        if (is_defined && !driver) {
+            int lost = !PyUnicode_GET_LENGTH(parent);
+            if (!lost) {
+                int has = PyDict_Contains(tasks, parent);
+                if (has < 0) {
+                    goto next;
+                }
+                lost = !has && !is_driver_id(parent);
+            }
+            if (lost) {
+                no_parent++;
+                ok = 0;
+            }
+        }
+        if (has_export) {
+            if (!(raws = attr(task, s_attempts, &PyTuple_Type))) {
+                goto next;
+            }
+            if (!PyTuple_GET_SIZE(raws)) {
+                no_final++;
+                ok = 0;
+            }
+            for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(raws); j++) {
+                PyObject *raw = PyTuple_GET_ITEM(raws, j);
+                PyObject *keys = attr(raw, s_state_keys, &PyBytes_Type);
+                PyObject *names = keys ? attr(raw, s_span_names, &PyTuple_Type) : NULL;
+                if (!names) {
+                    Py_XDECREF(keys);
+                    goto next;
+                }
+                if (!has_status(keys, FINISHED) && !has_status(keys, FAILED)) {
+                    no_final++;
+                    ok = 0;
+                }
+                if (!driver && !has_status(keys, RUNNING) && !has_execute(names)) {
+                    no_exec++;
+                    ok = 0;
+                }
+                Py_DECREF(keys);
+                Py_DECREF(names);
+            }
+        }
+        complete += ok;
+        ok_task = 1;
+    next:
+        Py_XDECREF(parent);
+        Py_XDECREF(task_type);
+        Py_XDECREF(nid);
+        Py_XDECREF(language);
+        Py_XDECREF(job);
+        Py_XDECREF(raws);
+        Py_DECREF(task);
+        if (!ok_task) {
+            goto fail;
+        }
+    }
+    return Py_BuildValue("(NNNNNN(nnnnnn))", received, defined, languages, drivers, job_counts,
+                         jobs_of, PyDict_GET_SIZE(tasks), complete, no_def, no_parent, no_final,
+                         no_exec);
+fail:
+    Py_XDECREF(received);
+    Py_XDECREF(defined);
+    Py_XDECREF(languages);
+    Py_XDECREF(drivers);
+    Py_XDECREF(job_counts);
+    Py_XDECREF(jobs_of);
+    return NULL;
+}

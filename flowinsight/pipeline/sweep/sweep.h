@@ -1,0 +1,139 @@
+/* flowinsight.pipeline._sweep, the analysis's hot loops in C: what its parts share.
+
+   module.c: the module and the interned names; sweep.c: the sweep over the task records
+   (attempt columns, stats sums), with aggregates.c (the sums of a node or an edge) and
+   rows.c (the rows put in task id order); facts.c: every task's node facts and the coverage
+   counts; critical.c: each job's critical path. Each has its Python reference next to its
+   caller in flowinsight/pipeline (see pipeline/native.py). */
+
+#ifndef FLOWINSIGHT_SWEEP_H
+#define FLOWINSIGHT_SWEEP_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define NO_NS (-1LL)
+enum { FINISHED_CODE = 0, FAILED_CODE = 1, UNKNOWN_CODE = 2 };
+enum { RUNNING = 8, FINISHED = 11, FAILED = 12 };
+
+/* Interned attribute names of the records (module.c). */
+extern PyObject *s_parent_task_id, *s_attempts, *s_submit_ms, *s_number, *s_state_keys,
+    *s_state_ns, *s_node_id, *s_worker_id, *s_worker_pid, *s_error_type, *s_error_message,
+    *s_span_names, *s_span_ns, *s_execute, *s_task_type, *s_language, *s_actor_id, *s_job_id,
+    *s_function;
+
+static inline int is_pending(int status)
+{
+    return (status >= 1 && status <= 7) || status == 13;
+}
+
+/* A growable array of one C type. */
+
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap, item;
+} Buf;
+
+static inline int buf_push(Buf *b, const void *value)
+{
+    if (b->len == b->cap) {
+        Py_ssize_t cap = b->cap ? b->cap * 2 : 64;
+        char *data = PyMem_Realloc(b->data, (size_t)(cap * b->item));
+        if (!data) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->data = data;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len * b->item, value, (size_t)b->item);
+    b->len++;
+    return 0;
+}
+
+static inline PyObject *buf_bytes(Buf *b)
+{
+    return PyBytes_FromStringAndSize(b->data ? b->data : "", b->len * b->item);
+}
+
+static inline void buf_free(Buf *b)
+{
+    PyMem_Free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+static inline PyObject *attr(PyObject *obj, PyObject *name, PyTypeObject *want)
+{
+    PyObject *value = PyObject_GetAttr(obj, name);
+    if (value && want && !PyObject_TypeCheck(value, want)) {
+        PyErr_Format(PyExc_TypeError, "record field %U: %s, not %s", name,
+                     Py_TYPE(value)->tp_name, want->tp_name);
+        Py_DECREF(value);
+        return NULL;
+    }
+    return value;
+}
+
+/* The records pack their times with struct "<q": little-endian, whatever the machine. */
+static inline int64_t read_i64(const char *p)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = (v << 8) | b[i];
+    }
+    return (int64_t)v;
+}
+
+/* The stats of the attempts of a node or an edge, summed as the sweep goes. */
+typedef struct {
+    Py_ssize_t count, tasks, attempts, failures, retries;
+    Buf execs, queues;
+    PyObject *submits; /* edges only: list of floats */
+} Agg;
+
+typedef struct {
+    Agg *items;
+    Py_ssize_t len, cap;
+} Aggs;
+
+static inline int agg_add(Agg *agg, long long number, int failed, int has_exec, double exec_ms,
+                   int has_queue, double queue_ms)
+{
+    agg->attempts++;
+    agg->failures += failed;
+    agg->retries += number > 0;
+    if (has_exec && buf_push(&agg->execs, &exec_ms) < 0) {
+        return -1;
+    }
+    if (has_queue && buf_push(&agg->queues, &queue_ms) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits);
+PyObject *sw_agg_tuple(Agg *agg, int edge);
+void sw_aggs_free(Aggs *a);
+
+typedef struct {
+    PyObject *task_ids, *node_ids, *parents, *ray_nodes, *workers, *pids, *errors;
+    Buf numbers, statuses, pendings, starts, ends;
+} Columns;
+
+/* A task's rows in the columns as swept (in table order), to put them in task id order. */
+typedef struct {
+    PyObject *task_id; /* borrowed: its rows' task_ids entries hold it */
+    Py_ssize_t start, count;
+} TaskRows;
+
+int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans);
+
+PyObject *sw_sweep(PyObject *self, PyObject *args);
+PyObject *sw_facts(PyObject *self, PyObject *args);
+PyObject *sw_critical(PyObject *self, PyObject *args);
+
+#endif
