@@ -11,7 +11,7 @@ OUT    := out
 .PHONY: setup dot run test typecheck unit test-live bench clean node-deps chromium
 
 # setup.py and the C sources (the native decoder, the analysis sweep, ...) are built in place
-$(STAMP): pyproject.toml setup.py $(wildcard flowinsight/*/*.c)
+$(STAMP): pyproject.toml setup.py $(wildcard flowinsight/*/*.c flowinsight/*/*/*.c flowinsight/*/*/*.h)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

@@ -13,7 +13,8 @@ setup(
     ext_modules=[
         Extension(
             "flowinsight.read._taskline",
-            ["flowinsight/read/_taskline.c"],
+            sorted(str(p) for p in Path("flowinsight/read/taskline").glob("*.c")),
+            depends=["flowinsight/read/taskline/taskline.h"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

@@ -1,0 +1,121 @@
+/* The decoder's entry points: a line's bytes through the parser (fields.c) and the builder
+   (objects.c) to decode()'s tuple, decode_task()'s (event_id, TaskUpdate), or a whole block of
+   lines at once; None whenever the Python path must read the line. */
+
+#include "taskline.h"
+
+/* A line read to its fields: 0 with f[] filled, BAIL, or ERR. */
+static int decode_fields(PyObject *arg, PyObject **f, int objects)
+{
+    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(arg);
+    Py_ssize_t size = PyBytes_GET_SIZE(arg);
+    Ctx c = {data, data, data + size, 0, NULL, 0};
+    Task t;
+    memset(&t, 0, offsetof(Task, state_ns));
+    t.task_type = -1;
+    t.spans = t.spans_local;
+    t.nspans = 0;
+    t.spans_cap = LOCAL_SPANS;
+    int r = ft_parse_line(&c, &t);
+    if (r > 0)
+        r = BAIL; /* never: a parser that stopped early has not seen the whole line */
+    if (!r)
+        r = ft_build(&c, &t, f, objects);
+    if (t.spans != t.spans_local)
+        PyMem_Free(t.spans);
+    if (c.scratch)
+        PyMem_Free(c.scratch);
+    return r;
+}
+
+PyObject *ft_decode(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    if (!PyBytes_Check(arg))
+        return PyErr_Format(PyExc_TypeError, "a line is bytes, not %.80s", Py_TYPE(arg)->tp_name);
+    PyObject *f[N_FIELDS] = {NULL};
+    PyObject *out = NULL;
+    int r = decode_fields(arg, f, 0);
+    if (!r) {
+        if ((out = PyTuple_New(N_FIELDS))) {
+            for (int i = 0; i < N_FIELDS; i++) {
+                PyTuple_SET_ITEM(out, i, f[i]);
+                f[i] = NULL;
+            }
+        }
+    } else if (r == BAIL) {
+        out = Py_NewRef(Py_None);
+    }
+    for (int i = 0; i < N_FIELDS; i++)
+        Py_XDECREF(f[i]);
+    return out;
+}
+
+PyObject *ft_decode_task(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    if (!TASK_CLS) {
+        PyErr_SetString(PyExc_RuntimeError, "decode_task() before configure()");
+        return NULL;
+    }
+    if (!PyBytes_Check(arg))
+        return PyErr_Format(PyExc_TypeError, "a line is bytes, not %.80s", Py_TYPE(arg)->tp_name);
+    PyObject *f[N_FIELDS] = {NULL};
+    PyObject *out = NULL;
+    int r = decode_fields(arg, f, 1);
+    if (r == BAIL) {
+        out = Py_NewRef(Py_None);
+    } else if (!r) {
+        /* TaskUpdate's fields are the tuple's, less the event id */
+        PyObject *task = ft_new_instance(TASK_CLS, TASK_SET, f + 1, 16);
+        if (task) {
+            out = PyTuple_Pack(2, f[F_EVENT_ID], task);
+            Py_DECREF(task);
+        }
+    }
+    if (!out && PyErr_ExceptionMatches(PyExc_Exception)) {
+        /* as task_fast: what surprises this path (parse_descriptor) is the Python path's */
+        PyErr_Clear();
+        out = Py_NewRef(Py_None);
+    }
+    for (int i = 0; i < N_FIELDS; i++)
+        Py_XDECREF(f[i]);
+    return out;
+}
+
+/* decode_task over a block of lines: the events and event ids of the lines it decoded, in
+   order, and the indexes of the others (for the Python path). One call per block instead of
+   one per line. */
+PyObject *ft_decode_block(PyObject *module, PyObject *lines)
+{
+    if (!PyList_Check(lines))
+        return PyErr_Format(PyExc_TypeError, "a block is a list, not %.80s",
+                            Py_TYPE(lines)->tp_name);
+    PyObject *events = PyList_New(0), *ids = PyList_New(0), *misses = PyList_New(0);
+    if (!events || !ids || !misses)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        PyObject *one = PyBytes_Check(line) ? ft_decode_task(module, line) : Py_NewRef(Py_None);
+        if (!one)
+            goto fail;
+        int bad;
+        if (one == Py_None) {
+            PyObject *at = PyLong_FromSsize_t(i);
+            bad = !at || PyList_Append(misses, at) < 0;
+            Py_XDECREF(at);
+        } else {
+            bad = PyList_Append(ids, PyTuple_GET_ITEM(one, 0)) < 0
+                  || PyList_Append(events, PyTuple_GET_ITEM(one, 1)) < 0;
+        }
+        Py_DECREF(one);
+        if (bad)
+            goto fail;
+    }
+    return Py_BuildValue("(NNN)", events, ids, misses);
+fail:
+    Py_XDECREF(events);
+    Py_XDECREF(ids);
+    Py_XDECREF(misses);
+    return NULL;
+}

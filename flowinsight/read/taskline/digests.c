@@ -1,0 +1,99 @@
+/* Event id digests for the parallel reader (flowinsight/read/parallel.py): crc32 and adler32
+   of each id, and sorting them. Nothing here touches the line decoder. */
+
+#include "taskline.h"
+
+/* ---- Event id digests for the parallel reader (flowinsight/read/parallel.py) ----
+   event_id_digest(id) there is crc32(utf8) << 32 | adler32(utf8), zlib's two checksums; these
+   give the same 64 bits for a list of ids at once, and sort them. */
+
+static uint32_t CRC_TABLE[256];
+
+void ft_crc_init(void)
+{
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        CRC_TABLE[n] = c;
+    }
+}
+
+static uint64_t digest_of(const unsigned char *p, Py_ssize_t n)
+{
+    uint32_t crc = 0xFFFFFFFFu, a = 1, b = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        crc = CRC_TABLE[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+        a += p[i];
+        if (a >= 65521)
+            a -= 65521;
+        b += a;
+        if (b >= 65521)
+            b -= 65521;
+    }
+    return (uint64_t)(crc ^ 0xFFFFFFFFu) << 32 | ((uint64_t)b << 16 | a);
+}
+
+PyObject *ft_digests(PyObject *self, PyObject *ids)
+{
+    (void)self;
+    if (!PyList_Check(ids)) {
+        PyErr_SetString(PyExc_TypeError, "digests: want a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(ids), count = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 8 * n);
+    if (!out)
+        return NULL;
+    uint64_t *dst = (uint64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *id = PyList_GET_ITEM(ids, i);
+        if (!PyUnicode_CheckExact(id) || PyUnicode_GET_LENGTH(id) == 0)
+            continue; /* as read_group: only non-empty str ids */
+        if (PyUnicode_IS_ASCII(id)) {
+            dst[count++] = digest_of(PyUnicode_DATA(id), PyUnicode_GET_LENGTH(id));
+            continue;
+        }
+        PyObject *raw = PyUnicode_AsEncodedString(id, "utf-8", "surrogatepass");
+        if (!raw) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        dst[count++] = digest_of((const unsigned char *)PyBytes_AS_STRING(raw),
+                                 PyBytes_GET_SIZE(raw));
+        Py_DECREF(raw);
+    }
+    if (_PyBytes_Resize(&out, 8 * count) < 0)
+        return NULL;
+    return out;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+PyObject *ft_sort_digests(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (view.len % 8) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "sort_digests: not a whole number of 64-bit values");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(view.buf, view.len);
+    PyBuffer_Release(&view);
+    if (!out)
+        return NULL;
+    uint64_t *v = (uint64_t *)PyBytes_AS_STRING(out);
+    Py_ssize_t n = PyBytes_GET_SIZE(out) / 8;
+    qsort(v, (size_t)n, 8, compare_u64);
+    int repeated = 0;
+    for (Py_ssize_t i = 1; i < n && !repeated; i++)
+        repeated = v[i] == v[i - 1];
+    return Py_BuildValue("(NO)", out, repeated ? Py_True : Py_False);
+}

@@ -1,0 +1,146 @@
+/* The JSON lexer's tables, the unescaping of strings that hold escapes, and the skipping of
+   the values the reference does not read (validated all the same, as orjson would). The
+   per-token helpers themselves are static inline in taskline.h. */
+
+#include "taskline.h"
+
+unsigned char PLAIN[256];
+signed char HEX[256];
+signed char B64[256];
+
+void ft_init_lexer(void)
+{
+    for (int ch = 0x20; ch < 0x80; ch++)
+        PLAIN[ch] = ch != '"' && ch != '\\';
+    memset(HEX, -1, sizeof HEX);
+    for (int i = 0; i < 10; i++)
+        HEX['0' + i] = (signed char)i;
+    for (int i = 0; i < 6; i++) {
+        HEX['a' + i] = (signed char)(10 + i);
+        HEX['A' + i] = (signed char)(10 + i);
+    }
+    memset(B64, -1, sizeof B64);
+    const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; i++)
+        B64[(unsigned char)alphabet[i]] = (signed char)i;
+}
+
+/* The decoded bytes (UTF-8) of a string that holds escapes, in scratch. */
+int ft_unescape_escaped(Ctx *c, Slice *s)
+{
+    if (!c->scratch) {
+        c->scratch = PyMem_Malloc((size_t)(c->end - c->begin) + 1);
+        if (!c->scratch) {
+            PyErr_NoMemory();
+            return ERR;
+        }
+    }
+    unsigned char *out = c->scratch + c->used, *o = out;
+    const unsigned char *p = s->p, *e = s->p + s->n;
+    unsigned char nonascii = 0;
+    while (p < e) {
+        if (*p != '\\') {
+            *o++ = *p++;
+            continue;
+        }
+        p++;
+        switch (*p++) {
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            unsigned cp = ((unsigned)HEX[p[0]] << 12) | ((unsigned)HEX[p[1]] << 8)
+                          | ((unsigned)HEX[p[2]] << 4) | (unsigned)HEX[p[3]];
+            p += 4;
+            if (cp < 0x80) {
+                *o++ = (unsigned char)cp;
+            } else if (cp < 0x800) {
+                *o++ = (unsigned char)(0xC0 | (cp >> 6));
+                *o++ = (unsigned char)(0x80 | (cp & 0x3F));
+                nonascii = 1;
+            } else {
+                *o++ = (unsigned char)(0xE0 | (cp >> 12));
+                *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                *o++ = (unsigned char)(0x80 | (cp & 0x3F));
+                nonascii = 1;
+            }
+            break;
+        }
+        default: *o++ = p[-1]; break; /* " \ / */
+        }
+    }
+    s->p = out;
+    s->n = o - out;
+    s->esc = 0;
+    s->nonascii = nonascii;
+    c->used += s->n;
+    return 0;
+}
+
+static int skip_object(Ctx *c)
+{
+    int more = 0, r;
+    Slice k;
+    if ((r = obj_open(c)))
+        return r;
+    while ((r = obj_next(c, &more, &k)) == 1)
+        if ((r = ft_skip_value(c)))
+            return r;
+    return r;
+}
+
+static int skip_array(Ctx *c)
+{
+    int r;
+    if ((r = obj_open(c)))
+        return r;
+    if (*c->p == ']') {
+        c->p++;
+        c->depth--;
+        return 0;
+    }
+    for (;;) {
+        if ((r = ft_skip_value(c)))
+            return r;
+        WS(c->p);
+        if (*c->p == ',') {
+            c->p++;
+            WS(c->p);
+        } else if (*c->p == ']') {
+            c->p++;
+            c->depth--;
+            return 0;
+        } else {
+            return BAIL;
+        }
+    }
+}
+
+int ft_skip_value(Ctx *c)
+{
+    switch (*c->p) {
+    case '{':
+        return skip_object(c);
+    case '[':
+        return skip_array(c);
+    case '"': {
+        Slice s;
+        return parse_string(c, &s);
+    }
+    case 't':
+        return lit(c, "true", 4) ? 0 : BAIL;
+    case 'f':
+        return lit(c, "false", 5) ? 0 : BAIL;
+    case 'n':
+        return lit(c, "null", 4) ? 0 : BAIL;
+    default: {
+        Num n;
+        int r = parse_number(c, &n);
+        if (r)
+            return r;
+        return n.risky ? BAIL : 0;
+    }
+    }
+}

@@ -1,0 +1,457 @@
+/* The internal header of the EXPORT_TASK line decoder (the flowinsight.read._taskline
+   module, built from the .c files of this folder; setup.py lists them). What the module does
+   and why it may refuse a line is said below; the parts are:
+
+     json_scan.c  the lexer's tables, unescaping, skipping the values nobody reads
+     fields.c     the line's structure: which keys are read, and their values
+     spans.c      profile_events: the spans task_fast keeps
+     strings.c    the str objects: shared names, ids' hex
+     objects.c    a parsed line to its field values (tuples, or TaskUpdate objects); configure()
+     decode.c     decode, decode_task, decode_block
+     digests.c    event id digests for the parallel reader
+     module.c     the method table and module init
+
+   The per-token lexer (parse_string, parse_number, obj_next, ...) is here, static inline: every
+   parser calls it, and it must stay inlined into them. Functions shared between the files
+   carry an ft_ prefix; everything declared here is hidden from other shared objects.
+
+   One EXPORT_TASK line of a Ray export event log, decoded in one pass over its bytes.
+
+   decode(line: bytes) -> tuple | None
+
+   The reference reading is orjson.loads followed by flowinsight.read.export_events.task_fast
+   (and read_stream's `obj.get("event_id")`). This decoder validates the whole line as JSON the
+   way orjson would, builds values only for the fields task_fast reads, and returns None
+   ("not sure") for anything it does not handle exactly as that path does: the caller then
+   takes the Python path. Whenever it returns a tuple, the tuple carries exactly what the
+   Python path gives (tests/test_native.py holds it to that):
+
+   (event_id, task_id, attempt, job_id, task_type, func_name, language, parent_task_id,
+    actor_id, states, node_id, worker_id, worker_pid, error_type, error_message,
+    component_type, spans)
+
+   decode_task(line) gives the same as (event_id, TaskUpdate), every object built here (the
+   classes, their slots' descriptors, the TaskType members and parse_descriptor_cached come
+   from configure(), called by flowinsight.read.native).
+
+   Besides every line the Python path refuses (task_fast None, orjson error, not EXPORT_TASK),
+   deliberate bail-outs (None), all rare in real logs: any byte >= 0x80 (\u escapes are
+   decoded, except surrogates); an escaped key, or a key given twice (orjson keeps the last),
+   in an object whose keys are read; a read number that is negative, fractional, has an
+   exponent or more than 19 digits; a time or state timestamp that is not [0-9]{1,19} (a
+   string) or a JSON integer, both up to 2**63-1, where task_fast reads it (int() would also
+   take " 1", "+1", "1_0"); a skipped number orjson might refuse or read oddly (more than 18
+   integer digits, a value that may pass 1e300); nesting deeper than 64; an id that is not
+   the canonical base64 of its kind's length (task_fast maps some of those to ""); a
+   task_info, profile_events, state_updates or error_info that is neither an object nor null
+   (task_fast ignores a task_info of another type); an event_id neither a string nor null; a
+   language with non-ASCII letters.
+
+   The line's bytes are read up to their trailing NUL, which every bytes object has: a NUL
+   is never valid JSON outside a string and never valid inside one, so every scan stops there
+   without a bounds check and the final check that the parse ended at the end of the buffer
+   catches a NUL inside the line. */
+
+#ifndef FLOWINSIGHT_TASKLINE_H
+#define FLOWINSIGHT_TASKLINE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* the per-token helpers, inlined into every parser (about 10% of the time per line) */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
+#define MAX_DEPTH 64
+#define I63 ((uint64_t)INT64_MAX)
+#define BAIL (-1) /* not sure: the caller takes the Python path */
+#define ERR (-2)  /* a Python exception is set (memory) */
+
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
+typedef struct {
+    const unsigned char *p; /* raw between the quotes, or decoded (in scratch) */
+    Py_ssize_t n;
+    unsigned char esc;      /* holds a backslash escape still to be decoded */
+    unsigned char nonascii; /* decoded, and holds UTF-8 of code points >= 0x80 */
+} Slice;
+
+typedef struct {
+    const unsigned char *p, *begin, *end;
+    int depth;
+    unsigned char *scratch; /* decoded strings, bump-allocated: never more than the line */
+    Py_ssize_t used;
+} Ctx;
+
+typedef struct {
+    Slice name;
+    int64_t start, end;
+} SpanRec;
+
+#define LOCAL_SPANS 8
+
+typedef struct {
+    /* flags */
+    unsigned char has_event_data, has_source, has_event_id, has_task_id, has_info, has_func,
+        has_lang, has_parent, has_actor, has_job, has_component, has_node, has_worker, has_pid,
+        has_etype, has_emsg;
+    int task_type; /* index into TYPE_NAMES; -1 none */
+    Slice event_id, task_id, func, lang, parent, actor, job, component, node, worker, etype,
+        emsg;
+    int64_t attempt, pid;
+    uint64_t state_mask;
+    int64_t state_ns[64];
+    SpanRec *spans;
+    Py_ssize_t nspans, spans_cap;
+    SpanRec spans_local[LOCAL_SPANS];
+} Task;
+
+typedef struct {
+    uint64_t val; /* the first 19 digits of the integer part */
+    int ndig;     /* digits of the integer part */
+    unsigned char neg, is_int, risky;
+} Num;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lexing (the tables are in json_scan.c) */
+
+extern unsigned char PLAIN[256]; /* a byte that stands for itself inside a string */
+extern signed char HEX[256];
+extern signed char B64[256];
+
+#define WS(q) while (*(q) == ' ' || *(q) == '\n' || *(q) == '\r' || *(q) == '\t') (q)++
+#define IS_DIGIT(ch) ((unsigned char)((ch) - '0') < 10)
+
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGH)
+#define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x) & HIGH)
+
+/* c->p at the opening quote. Validates escapes; bails on raw control bytes, bytes >= 0x80 and
+   \u escapes of surrogates (orjson refuses a lone one; pairs are left to the Python path). */
+HOT int parse_string(Ctx *c, Slice *s)
+{
+    const unsigned char *p = c->p + 1, *start = p, *end = c->end;
+    unsigned char esc = 0;
+    for (;;) {
+        /* to the next byte that is not plain (quote, backslash, control, non-ASCII), many
+           at a time: one branch per block rather than one per byte */
+#if defined(__SSE2__)
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                      space = _mm_set1_epi8(0x20);
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            /* signed: bytes >= 0x80 are negative, so below 0x20 too */
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                  _mm_cmpeq_epi8(v, backslash)),
+                                     _mm_cmplt_epi8(v, space));
+            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+            if (bits) {
+                p += __builtin_ctz(bits);
+                goto special;
+            }
+            p += 16;
+        }
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, 8);
+            /* each term is exact up to its own first hit: the lowest bit set is the first
+               special byte */
+            uint64_t m = (v & HIGH) | HAS_LESS(v, 0x20) | HAS_ZERO(v ^ (ONES * '"'))
+                         | HAS_ZERO(v ^ (ONES * '\\'));
+            if (m) {
+                p += __builtin_ctzll(m) >> 3;
+                goto special;
+            }
+            p += 8;
+        }
+#endif
+        while (PLAIN[*p])
+            p++;
+#if defined(__SSE2__) || (defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    special:
+#endif
+        if (*p == '"')
+            break;
+        if (*p != '\\')
+            return BAIL; /* control byte (or the NUL at the end), or non-ASCII */
+        esc = 1;
+        p++;
+        switch (*p) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            p++;
+            break;
+        case 'u': {
+            unsigned cp = 0;
+            for (int i = 1; i <= 4; i++) {
+                int h = HEX[p[i]];
+                if (h < 0)
+                    return BAIL;
+                cp = cp * 16 + (unsigned)h;
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                return BAIL;
+            p += 5;
+            break;
+        }
+        default:
+            return BAIL;
+        }
+    }
+    s->p = start;
+    s->n = p - start;
+    s->esc = esc;
+    s->nonascii = 0;
+    c->p = p + 1;
+    return 0;
+}
+
+/* The decoded bytes (UTF-8) of a string that holds escapes, in scratch (json_scan.c). */
+int ft_unescape_escaped(Ctx *c, Slice *s);
+
+static inline int unescape(Ctx *c, Slice *s)
+{
+    if (!s->esc)
+        return 0;
+    return ft_unescape_escaped(c, s);
+}
+
+/* JSON number grammar. `risky`: orjson might refuse it (a double that overflows) or we are not
+   sure how it reads it; a skipped risky number bails. */
+HOT int parse_number(Ctx *c, Num *n)
+{
+    const unsigned char *p = c->p;
+    n->neg = 0;
+    n->is_int = 1;
+    n->risky = 0;
+    n->val = 0;
+    n->ndig = 0;
+    if (*p == '-') {
+        n->neg = 1;
+        p++;
+    }
+    if (*p == '0') {
+        p++;
+        n->ndig = 1;
+    } else if (*p >= '1' && *p <= '9') {
+        uint64_t v = 0;
+        int d = 0;
+        while (IS_DIGIT(*p)) {
+            if (d < 19)
+                v = v * 10 + (uint64_t)(*p - '0');
+            d++;
+            p++;
+        }
+        n->val = v;
+        n->ndig = d;
+    } else {
+        return BAIL;
+    }
+    if (n->ndig > 18)
+        n->risky = 1;
+    if (*p == '.') {
+        p++;
+        if (!IS_DIGIT(*p))
+            return BAIL;
+        while (IS_DIGIT(*p))
+            p++;
+        n->is_int = 0;
+    }
+    if (*p == 'e' || *p == 'E') {
+        int eneg = 0;
+        p++;
+        if (*p == '+') {
+            p++;
+        } else if (*p == '-') {
+            eneg = 1;
+            p++;
+        }
+        if (!IS_DIGIT(*p))
+            return BAIL;
+        while (*p == '0')
+            p++;
+        long ev = 0;
+        int ed = 0;
+        while (IS_DIGIT(*p)) {
+            if (ed < 6)
+                ev = ev * 10 + (*p - '0');
+            ed++;
+            p++;
+        }
+        /* a negative exponent at worst underflows to 0.0, which orjson accepts; a positive
+           one may overflow, which it refuses */
+        if (!eneg && (ed > 4 || n->ndig + ev > 300))
+            n->risky = 1;
+        n->is_int = 0;
+    }
+    c->p = p;
+    return 0;
+}
+
+static inline int lit(Ctx *c, const char *word, int len)
+{
+    for (int i = 0; i < len; i++) /* stops at the first difference: never past the NUL */
+        if (c->p[i] != (unsigned char)word[i])
+            return 0;
+    c->p += len;
+    return 1;
+}
+
+int ft_skip_value(Ctx *c);
+
+/* An object's keys one by one: call first with *more = 0, c->p just after the '{' and its
+   whitespace. Returns 1 with the key in *k and c->p at its value, 0 once the '}' is passed. */
+HOT int obj_next(Ctx *c, int *more, Slice *k)
+{
+    if (*more) {
+        WS(c->p);
+        if (*c->p == ',') {
+            c->p++;
+            WS(c->p);
+        } else if (*c->p == '}') {
+            c->p++;
+            c->depth--;
+            return 0;
+        } else {
+            return BAIL;
+        }
+    } else {
+        *more = 1;
+        if (*c->p == '}') {
+            c->p++;
+            c->depth--;
+            return 0;
+        }
+    }
+    if (*c->p != '"')
+        return BAIL;
+    int r = parse_string(c, k);
+    if (r)
+        return r;
+    WS(c->p);
+    if (*c->p != ':')
+        return BAIL;
+    c->p++;
+    WS(c->p);
+    return 1;
+}
+
+static inline int obj_open(Ctx *c)
+{
+    if (++c->depth > MAX_DEPTH)
+        return BAIL;
+    c->p++;
+    WS(c->p);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Values the reference reads (fields.c, spans.c) */
+
+#define KEY(k, s) ((k).n == (Py_ssize_t)sizeof(s) - 1 && memcmp((k).p, s, sizeof(s) - 1) == 0)
+#define ONCE(bit)                                                                              \
+    do {                                                                                       \
+        if (seen & (bit))                                                                      \
+            return BAIL;                                                                       \
+        seen |= (bit);                                                                         \
+    } while (0)
+
+/* A string (*present = 1) or null (*present = 0); anything else bails. */
+static inline int opt_str(Ctx *c, Slice *s, unsigned char *present)
+{
+    if (*c->p == '"') {
+        *present = 1;
+        return parse_string(c, s);
+    }
+    if (lit(c, "null", 4)) {
+        *present = 0;
+        return 0;
+    }
+    return BAIL;
+}
+
+static inline int str_is(const Slice *s, const char *word, Py_ssize_t len)
+{
+    return s->n == len && memcmp(s->p, word, (size_t)len) == 0;
+}
+
+extern const char *const TYPE_NAMES[4]; /* the task types, in TaskType's order */
+
+/* Any JSON value; *ok when it is a time the reference accepts (a decimal string or an
+   integer, 0..2**63-1). */
+int ft_time_value(Ctx *c, int64_t *out, int *ok);
+/* profile_events' object: its component type, and the spans task_fast keeps (spans.c) */
+int ft_parse_profile(Ctx *c, Task *t);
+/* The whole line: 0 with *t filled, BAIL or ERR (fields.c). */
+int ft_parse_line(Ctx *c, Task *t);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Building the values (strings.c, objects.c) */
+
+extern PyObject *EMPTY;        /* "" */
+extern PyObject *TYPE_STRS[4]; /* the task type names */
+
+/* Ids' hex strs, shared as task_fast's tables share them (a TaskUpdate's ids are the same
+   objects as its neighbours'): one direct-mapped table per kind, keyed by the base64 text so
+   that a hit costs no decoding. Task and parent task ids share one table, nodes and workers
+   another. About 1.8 MB in all. */
+typedef struct {
+    PyObject **vals;
+    unsigned char *keys; /* slots * keylen */
+    uint32_t slots;
+    int keylen; /* the base64 length of the kind's ids */
+} IdTable;
+
+extern IdTable TASK_IDS, NODE_IDS, ACTOR_IDS, JOB_IDS;
+
+PyObject *ft_make_str(const Slice *s);
+/* A short string that recurs, shared (one str per value, its hash computed once). */
+PyObject *ft_cached_str(const Slice *s);
+/* The id's lowercase hex ("" for an empty or nil id) in *out; BAIL for one that is not a
+   canonical base64 id of its length. */
+int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out);
+
+enum {
+    F_EVENT_ID, F_TASK_ID, F_ATTEMPT, F_JOB, F_TYPE, F_FUNC, F_LANG, F_PARENT, F_ACTOR,
+    F_STATES, F_NODE, F_WORKER, F_PID, F_ETYPE, F_EMSG, F_COMPONENT, F_SPANS, N_FIELDS
+};
+
+/* What decode_task builds its objects with: set by configure() (objects.c). */
+extern PyObject *TASK_CLS, *TASK_SET[16];
+
+PyObject *ft_new_instance(PyObject *cls, PyObject **setters, PyObject **values, int n);
+/* The fields of a parsed line (objects.c). */
+int ft_build(Ctx *c, Task *t, PyObject **f, int objects);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The module's functions, and what module init sets up */
+
+PyObject *ft_decode(PyObject *module, PyObject *arg);
+PyObject *ft_decode_task(PyObject *module, PyObject *arg);
+PyObject *ft_decode_block(PyObject *module, PyObject *lines);
+PyObject *ft_configure(PyObject *module, PyObject *args);
+PyObject *ft_digests(PyObject *self, PyObject *ids);
+PyObject *ft_sort_digests(PyObject *self, PyObject *arg);
+
+void ft_init_lexer(void);    /* PLAIN, HEX, B64 */
+int ft_init_strings(void);   /* EMPTY and the hex digit pairs; -1 with an exception set */
+int ft_init_objects(void);   /* TYPE_STRS; -1 with an exception set */
+void ft_crc_init(void);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#endif
