@@ -27,7 +27,8 @@ setup(
         ),
         Extension(
             "flowinsight.pipeline._records",
-            ["flowinsight/pipeline/_records.c"],
+            sorted(str(p) for p in Path("flowinsight/pipeline/records").glob("*.c")),
+            depends=["flowinsight/pipeline/records/records.h"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

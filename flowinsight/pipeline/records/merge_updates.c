@@ -1,0 +1,230 @@
+/* merge_updates: tasks.merge_tasks for a sequence of events, each TaskUpdate of the readers'
+   shape merged here (tasks._merge_update), every other event handed to the Python code, in
+   order. */
+
+#include "records.h"
+
+static PyObject *new_attempt(PyObject *number)
+{
+    PyObject *v[N_ATTEMPT] = {
+        Py_NewRef(number), Py_NewRef(EMPTY_BYTES), Py_NewRef(EMPTY_BYTES),
+        Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(Py_None),
+        Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR),
+        Py_NewRef(EMPTY_TUPLE), Py_NewRef(EMPTY_BYTES),
+    };
+    return build(&ATTEMPT, v);
+}
+
+/* Task(task_id, job_id or job_of_task(task_id)) */
+static PyObject *new_task(PyObject *task_id, PyObject *job_id)
+{
+    PyObject *job;
+    if (!str_empty(job_id))
+        job = Py_NewRef(job_id);
+    else if (PyUnicode_GET_LENGTH(task_id) == 48)
+        job = PyUnicode_Substring(task_id, 40, 48);
+    else
+        job = Py_NewRef(EMPTY_STR);
+    if (!job)
+        return NULL;
+    PyObject *v[N_TASK] = {
+        Py_NewRef(task_id), job, Py_NewRef(Py_None), Py_NewRef(Py_None),
+        Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(Py_None),
+        Py_NewRef(EMPTY_TUPLE), Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR),
+    };
+    return build(&TASK, v);
+}
+
+/* tasks._add_function */
+static int add_function(PyObject *task, PyObject *new)
+{
+    PyObject *old = GET(task, TASK, T_FUNCTION);
+    PyObject *new_module = GET(new, FREF, F_MODULE), *new_class = GET(new, FREF, F_CLASS);
+    if (old == Py_None || str_empty(GET(old, FREF, F_NAME))) {
+        put(task, &TASK, T_FUNCTION, new);
+    } else {
+        PyObject *module = GET(old, FREF, F_MODULE), *class_name = GET(old, FREF, F_CLASS);
+        if ((str_empty(module) && !str_empty(new_module))
+            || (str_empty(class_name) && !str_empty(new_class))) {
+            PyObject *ref = new_function(str_empty(module) ? new_module : module,
+                                         str_empty(class_name) ? new_class : class_name,
+                                         GET(old, FREF, F_NAME));
+            if (!ref)
+                return -1;
+            put_new(task, &TASK, T_FUNCTION, ref);
+        }
+    }
+    if (str_empty(GET(task, TASK, T_SEEN_MODULE)))
+        put(task, &TASK, T_SEEN_MODULE, new_module);
+    if (str_empty(GET(task, TASK, T_SEEN_CLASS)))
+        put(task, &TASK, T_SEEN_CLASS, new_class);
+    return 0;
+}
+
+PyObject *fr_find_attempt(PyObject *task, int64_t number)
+{
+    PyObject *attempts = GET(task, TASK, T_ATTEMPTS);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts); i++) {
+        PyObject *a = PyTuple_GET_ITEM(attempts, i);
+        if (number_of(a) == number)
+            return a;
+    }
+    return NULL;
+}
+
+int fr_append_attempt(PyObject *task, PyObject *attempt)
+{
+    PyObject *old = GET(task, TASK, T_ATTEMPTS);
+    Py_ssize_t n = PyTuple_GET_SIZE(old);
+    PyObject *out = PyTuple_New(n + 1);
+    if (!out)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(old, i)));
+    PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
+    put_new(task, &TASK, T_ATTEMPTS, out);
+    return 0;
+}
+
+/* 0: merged; 1: not taken (nothing changed): the Python path's; -1: an error. */
+static int merge_update(PyObject *u, PyObject *tasks)
+{
+    int64_t number;
+    if (!fr_update_ok(u, &number))
+        return 1;
+    PyObject *task_id = GET(u, UPDATE, U_TASK_ID);
+    PyObject *task = PyDict_GetItemWithError(tasks, task_id);
+    if (!task && PyErr_Occurred())
+        return -1;
+    PyObject *attempt = NULL;
+    if (task && task != Py_None) {
+        if (!fr_task_ok(task, 0))
+            return 1;
+        attempt = fr_find_attempt(task, number);
+        if (attempt && !fr_attempt_ok(attempt, 0))
+            return 1;
+        Py_INCREF(task);
+    } else {
+        if (!(task = new_task(task_id, GET(u, UPDATE, U_JOB))))
+            return -1;
+        if (PyDict_SetItem(tasks, task_id, task) < 0)
+            goto error;
+    }
+    Py_XINCREF(attempt);
+
+    /* _merge_update */
+    PyObject *task_type = GET(u, UPDATE, U_TYPE), *function = GET(u, UPDATE, U_FUNC);
+    if (task_type != Py_None) {
+        if (GET(task, TASK, T_TYPE) == Py_None)
+            put(task, &TASK, T_TYPE, task_type);
+        if (function != Py_None && add_function(task, function) < 0)
+            goto error;
+        if (str_empty(GET(task, TASK, T_LANGUAGE))) {
+            PyObject *language = fr_shared(GET(u, UPDATE, U_LANG));
+            if (!language)
+                goto error;
+            put_new(task, &TASK, T_LANGUAGE, language);
+        }
+        fill(task, &TASK, T_PARENT, GET(u, UPDATE, U_PARENT));
+        fill(task, &TASK, T_ACTOR, GET(u, UPDATE, U_ACTOR));
+    } else if (function != Py_None && add_function(task, function) < 0) {
+        goto error;
+    }
+    if (!attempt) {
+        if (!(attempt = new_attempt(GET(u, UPDATE, U_ATTEMPT))))
+            goto error;
+        if (fr_append_attempt(task, attempt) < 0)
+            goto error;
+    }
+    PyObject *states = GET(u, UPDATE, U_STATES);
+    States st = {states, NULL, NULL, PyTuple_GET_SIZE(states)};
+    if (fr_add_states(attempt, &st) < 0)
+        goto error;
+    fill(attempt, &ATTEMPT, A_NODE, GET(u, UPDATE, U_NODE));
+    fill(attempt, &ATTEMPT, A_WORKER, GET(u, UPDATE, U_WORKER));
+    PyObject *pid = GET(u, UPDATE, U_PID);
+    if (GET(attempt, ATTEMPT, A_PID) == Py_None && pid != Py_None) {
+        if (!(pid = fr_shared(pid)))
+            goto error;
+        put_new(attempt, &ATTEMPT, A_PID, pid);
+    }
+    fill(attempt, &ATTEMPT, A_ETYPE, GET(u, UPDATE, U_ETYPE));
+    fill(attempt, &ATTEMPT, A_EMSG, GET(u, UPDATE, U_EMSG));
+    PyObject *component = GET(u, UPDATE, U_COMPONENT);
+    if (!str_empty(component) && str_empty(GET(attempt, ATTEMPT, A_COMPONENT))) {
+        if (!(component = fr_shared(component)))
+            goto error;
+        put_new(attempt, &ATTEMPT, A_COMPONENT, component);
+    }
+    PyObject *spans = GET(u, UPDATE, U_SPANS);
+    Spans sp = {spans, NULL, NULL, PyTuple_GET_SIZE(spans)};
+    if (fr_add_spans(attempt, &sp) < 0)
+        goto error;
+    Py_DECREF(attempt);
+    Py_DECREF(task);
+    return 0;
+error:
+    Py_XDECREF(attempt);
+    Py_DECREF(task);
+    return -1;
+}
+
+static int call_python(PyObject *events, PyObject *tasks)
+{
+    PyObject *args[2] = {events, tasks};
+    PyObject *r = PyObject_Vectorcall(MERGE_EVENTS, args, 2, NULL);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "merge_updates(events, tasks)");
+        return NULL;
+    }
+    if (!fr_configured())
+        return NULL;
+    PyObject *tasks = args[1];
+    if (!PyDict_CheckExact(tasks)) {
+        PyErr_SetString(PyExc_TypeError, "tasks: a dict");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(args[0], "events: a sequence");
+    if (!seq)
+        return NULL;
+    Py_ssize_t i = 0;
+    while (i < PySequence_Fast_GET_SIZE(seq)) {
+        PyObject *ev = PySequence_Fast_GET_ITEM(seq, i);
+        int r;
+        if (Py_TYPE(ev) == UPDATE.cls) {
+            Py_INCREF(ev);
+            r = merge_update(ev, tasks);
+            if (r == 1) {
+                PyObject *one = PyTuple_Pack(1, ev);
+                r = one ? call_python(one, tasks) : -1;
+                Py_XDECREF(one);
+            }
+            Py_DECREF(ev);
+            i++;
+        } else {
+            /* a run of other events: the Python path, in order */
+            Py_ssize_t j = i + 1;
+            while (j < PySequence_Fast_GET_SIZE(seq)
+                   && Py_TYPE(PySequence_Fast_GET_ITEM(seq, j)) != UPDATE.cls)
+                j++;
+            PyObject *run = PySequence_GetSlice(seq, i, j);
+            r = run ? call_python(run, tasks) : -1;
+            Py_XDECREF(run);
+            i = j;
+        }
+        if (r < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+

@@ -1,0 +1,210 @@
+/* flowinsight.pipeline._records: the classes and tasks.py's tables (configure), Task and
+   Attempt made for unpickling, the method table and module init. What the module does is said
+   in records.h. */
+
+#include "records.h"
+
+/* The classes: set by configure(). */
+Klass TASK = {NULL, N_TASK, {0}}, ATTEMPT = {NULL, N_ATTEMPT, {0}},
+      FREF = {NULL, N_FREF, {0}}, UPDATE = {NULL, N_UPDATE, {0}},
+      SPAN = {NULL, N_SPAN, {0}};
+PyObject *SHARED, *GROWN, *MERGE_EVENTS, *MERGE_TASK;
+Py_ssize_t MAX_SHARED;
+PyObject *EMPTY_STR, *EMPTY_BYTES, *EMPTY_TUPLE, *SMALL[256];
+PyObject *UNREPRESENTABLE;
+PyObject *TASK_TYPES;
+
+int fr_configured(void)
+{
+    if (TASK.cls)
+        return 1;
+    PyErr_SetString(PyExc_RuntimeError, "flowinsight.pipeline._records: configure() first");
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Unpickling */
+
+/* Before configure() (a piece unpickled by a process that has not imported tasks.py yet):
+   import it, which configures this module unless the native path is off; else the class. */
+static PyObject *make_slow(const char *cls_name, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *tasks = PyImport_ImportModule("flowinsight.pipeline.tasks");
+    if (!tasks)
+        return NULL;
+    PyObject *cls = PyObject_GetAttrString(tasks, cls_name);
+    Py_DECREF(tasks);
+    if (!cls)
+        return NULL;
+    PyObject *out = PyObject_Vectorcall(cls, args, (size_t)nargs, NULL);
+    Py_DECREF(cls);
+    return out;
+}
+
+static PyObject *make(const Klass *k, const char *cls_name, PyObject *const *args,
+                      Py_ssize_t nargs)
+{
+    if (!k->cls)
+        return make_slow(cls_name, args, nargs);
+    if (nargs != k->n)
+        return PyErr_Format(PyExc_TypeError, "%s() takes %zd fields, not %zd",
+                            cls_name, k->n, nargs);
+    PyObject *v[N_UPDATE];
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        v[i] = Py_NewRef(args[i]);
+    return build(k, v);
+}
+
+static PyObject *make_task(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    return make(&TASK, "Task", args, nargs);
+}
+
+static PyObject *make_attempt(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    return make(&ATTEMPT, "Attempt", args, nargs);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* configure */
+
+static int configure_class(Klass *k, PyObject *cls, PyObject *descrs)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "want a class");
+        return -1;
+    }
+    PyTypeObject *t = (PyTypeObject *)cls;
+    if (t->tp_new != PyBaseObject_Type.tp_new || !t->tp_alloc
+        || (t->tp_flags & Py_TPFLAGS_IS_ABSTRACT)) {
+        PyErr_Format(PyExc_TypeError, "%.80s: made by object.__new__ only", t->tp_name);
+        return -1;
+    }
+    if (!PyTuple_Check(descrs) || PyTuple_GET_SIZE(descrs) != k->n) {
+        PyErr_Format(PyExc_TypeError, "%.80s: want a tuple of %zd descriptors", t->tp_name, k->n);
+        return -1;
+    }
+    Py_ssize_t off[N_UPDATE];
+    for (Py_ssize_t i = 0; i < k->n; i++) {
+        PyObject *d = PyTuple_GET_ITEM(descrs, i);
+        if (Py_TYPE(d) != &PyMemberDescr_Type || PyDescr_TYPE(d) != t) {
+            PyErr_Format(PyExc_TypeError, "%.80s: not a slot of the class", t->tp_name);
+            return -1;
+        }
+        PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
+        if (m->type != T_OBJECT_EX || (m->flags & READONLY)
+            || m->offset < (Py_ssize_t)sizeof(PyObject)
+            || m->offset + (Py_ssize_t)sizeof(PyObject *) > t->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, "%.80s: not a plain object slot", t->tp_name);
+            return -1;
+        }
+        off[i] = m->offset;
+    }
+    memcpy(k->off, off, sizeof off);
+    Py_XSETREF(k->cls, (PyTypeObject *)Py_NewRef(cls));
+    return 0;
+}
+
+static PyObject *configure(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *c[5], *d[5], *shared_dict, *grown_dict, *merge_events, *merge_one_task;
+    PyObject *task_types = NULL;
+    Py_ssize_t max_shared;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO!O!nOO|O!:configure", &c[0], &d[0], &c[1], &d[1],
+                          &c[2], &d[2], &c[3], &d[3], &c[4], &d[4], &PyDict_Type,
+                          &shared_dict, &PyDict_Type, &grown_dict, &max_shared, &merge_events,
+                          &merge_one_task, &PyTuple_Type, &task_types))
+        return NULL;
+    if (!PyCallable_Check(merge_events) || !PyCallable_Check(merge_one_task)) {
+        PyErr_SetString(PyExc_TypeError, "merge_events, merge_task: callables");
+        return NULL;
+    }
+    /* checked on copies first: a failing configure() leaves the module as it was */
+    Klass *ks[5] = {&TASK, &ATTEMPT, &FREF, &UPDATE, &SPAN};
+    Klass trial[5];
+    for (int i = 0; i < 5; i++) {
+        trial[i] = *ks[i];
+        trial[i].cls = NULL;
+        if (configure_class(&trial[i], c[i], d[i]) < 0) {
+            for (int j = 0; j <= i; j++)
+                Py_XDECREF(trial[j].cls);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 5; i++) {
+        PyTypeObject *old = ks[i]->cls;
+        *ks[i] = trial[i];
+        Py_XDECREF(old);
+    }
+    Py_XSETREF(SHARED, Py_NewRef(shared_dict));
+    Py_XSETREF(GROWN, Py_NewRef(grown_dict));
+    Py_XSETREF(MERGE_EVENTS, Py_NewRef(merge_events));
+    Py_XSETREF(MERGE_TASK, Py_NewRef(merge_one_task));
+    MAX_SHARED = max_shared;
+    Py_XSETREF(TASK_TYPES, Py_XNewRef(task_types));
+    fr_clear_caches();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef METHODS[] = {
+    {"configure", configure, METH_VARARGS,
+     "configure(task, task_slots, attempt, attempt_slots, function_ref, function_ref_slots,\n"
+     "          task_update, task_update_slots, span, span_slots, shared, grown, max_shared,\n"
+     "          merge_events, merge_task[, task_types])\n\n"
+     "The classes and the member descriptors of their fields, in field order; tasks.py's\n"
+     "_SHARED and _GROWN dicts and their bound; the Python merge_tasks(events, tasks) and\n"
+     "_merge_task(old, later) that whatever this module does not take goes to; optionally\n"
+     "the TaskType members in definition order (the codes of a blob's task types)."},
+    {"merge_updates", (PyCFunction)(void (*)(void))fr_merge_updates, METH_FASTCALL,
+     "merge_updates(events, tasks, /) -> None\n\n"
+     "tasks.merge_tasks(events, tasks): TaskUpdate events merged here, others in Python."},
+    {"merge_task_tables", (PyCFunction)(void (*)(void))fr_merge_task_tables, METH_FASTCALL,
+     "merge_task_tables(into, later, /) -> None\n\n"
+     "tasks.merge_task_tables(into, later)."},
+    {"make_task", (PyCFunction)(void (*)(void))make_task, METH_FASTCALL,
+     "make_task(*fields) -> Task\n\nTask(*fields), its slots set directly."},
+    {"make_attempt", (PyCFunction)(void (*)(void))make_attempt, METH_FASTCALL,
+     "make_attempt(*fields) -> Attempt\n\nAttempt(*fields), its slots set directly."},
+    {"dump_tasks", fr_dump_tasks, METH_O,
+     "dump_tasks(tasks, /) -> bytes\n\n"
+     "A table of records (dict of task id -> Task) as a compact blob: every field of every\n"
+     "record, in the order of the dict. Raises Unrepresentable for what a blob cannot give\n"
+     "back exactly (a field of another type, an int beyond int64, a subclass, ...)."},
+    {"load_tasks", fr_load_tasks, METH_O,
+     "load_tasks(blob, /) -> dict[str, Task]\n\n"
+     "The table of a dump_tasks blob, values shared as the merge shares them. ValueError\n"
+     "for bytes that are not such a blob."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "flowinsight.pipeline._records",
+    "Task records merged in C (see flowinsight.pipeline.records_native).", -1, METHODS,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__records(void)
+{
+    if (!EMPTY_STR && !(EMPTY_STR = PyUnicode_New(0, 0)))
+        return NULL;
+    if (!EMPTY_BYTES && !(EMPTY_BYTES = PyBytes_FromStringAndSize(NULL, 0)))
+        return NULL;
+    if (!EMPTY_TUPLE && !(EMPTY_TUPLE = PyTuple_New(0)))
+        return NULL;
+    for (int i = 0; i < 256; i++) {
+        if (!SMALL[i] && !(SMALL[i] = PyLong_FromLong(i)))
+            return NULL;
+    }
+    if (!UNREPRESENTABLE
+        && !(UNREPRESENTABLE = PyErr_NewExceptionWithDoc(
+                 "flowinsight.pipeline._records.Unrepresentable",
+                 "A table that dump_tasks cannot write exactly: pickle it instead.", NULL, NULL)))
+        return NULL;
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module && PyModule_AddObjectRef(module, "Unrepresentable", UNREPRESENTABLE) < 0)
+        Py_CLEAR(module);
+    return module;
+}
