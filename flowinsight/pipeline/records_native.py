@@ -1,4 +1,4 @@
-"""Task records merged in C (flowinsight/pipeline/_records.c), when it is built.
+"""Task records merged in C (flowinsight/pipeline/records/), when it is built.
 
 flowinsight.pipeline.tasks stays the reference: its Python merge_tasks, merge_task_tables and
 the records' constructors are what the extension does, field for field, only in C:
@@ -12,7 +12,7 @@ the records' constructors are what the extension does, field for field, only in 
     make_task(*fields)               Task(*fields): Task.__reduce__'s constructor, so that
     make_attempt(*fields)            unpickling a worker's piece sets each slot directly
     dump_tasks(tasks) -> bytes       a table of records as a compact blob (the layout is in
-                                     _records.c), for a worker's piece (partial.Partial pickles
+                                     pipeline/records/), for a worker's piece (partial.Partial pickles
                                      its table so); Unrepresentable for a table it cannot write
                                      exactly: the caller pickles that one as before
     load_tasks(blob) -> tasks        the table again, values shared as the merge shares them;
@@ -134,7 +134,7 @@ def load_tasks(blob: bytes) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Blobs read in Python: the layout of _records.c (see there), with the same checks.
+# Blobs read in Python: the layout of pipeline/records/ (see records.h), with the same checks.
 
 _MAGIC = b"FIRB\x01"
 _MIN_TASK = 11  # the fewest bytes of a record and of an attempt: what counts are checked against

@@ -4,7 +4,7 @@
 A session has as many records as tasks, millions of them: they are kept small (state and span
 times packed as int64 in bytes, span names shared) and pickle as plain tuples of them.
 
-The Python code here is the reference. When the extension flowinsight/pipeline/_records.c is
+The Python code here is the reference. When the extension flowinsight/pipeline/records/ is
 built (flowinsight.pipeline.records_native), merge_tasks, merge_task_tables and the records'
 unpickling run in C, with the same outcome; the Python code runs whatever the C code does not
 take on, and everything when FLOWINSIGHT_NATIVE=0.

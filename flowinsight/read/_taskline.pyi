@@ -1,4 +1,4 @@
-"""The native EXPORT_TASK line decoder (flowinsight/read/_taskline.c); see flowinsight.read.native."""
+"""The native EXPORT_TASK line decoder (flowinsight/read/taskline/); see flowinsight.read.native."""
 
 from typing import Callable, TypeAlias
 

@@ -1,4 +1,4 @@
-"""The native decoder of EXPORT_TASK lines (flowinsight/read/_taskline.c), when it is built.
+"""The native decoder of EXPORT_TASK lines (flowinsight/read/taskline/), when it is built.
 
 `decode_task_line(line)` reads one raw line to (event_id, TaskUpdate): exactly what the Python
 path makes of it (orjson.loads, task_fast, and the reader's `obj.get("event_id")`), in one C
