@@ -1,0 +1,73 @@
+"""What the nodes, jobs, coverage and critical path need of the task records, in one pass
+before the sweep lets the records go (pipeline/sweep/facts.c when built; task_facts_py is the
+reference)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flowinsight.model.capture import ReadAccount
+from flowinsight.model.events import TaskType
+from flowinsight.model.ids import is_driver_task, job_of_task
+from flowinsight.pipeline.coverage import coverage, coverage_from
+from flowinsight.pipeline.naming import NO_ACTOR, NodeNamer
+from flowinsight.pipeline.native import sweep_module
+from flowinsight.pipeline.tasks import Task
+from flowinsight.result import Coverage
+
+
+@dataclass(slots=True)
+class TaskFacts:
+    """What the nodes, jobs, coverage and critical path need of the task records, gathered in
+    one pass before the records are let go; every task's node, and its caller's, is worked out
+    on the way (in table order: a node's key is the one its first task gave it)."""
+
+    received: dict[str, int]  # node -> tasks it received (drivers excluded)
+    defined: set[str]  # nodes with a defined task
+    languages: dict[str, str]  # node -> language of its first task that names one
+    drivers: set[str]  # driver task ids
+    job_counts: Counter[str]  # job -> tasks (drivers excluded)
+    jobs_of: dict[str, str]  # task -> job, where it is not the job in the task's id
+    coverage: Coverage
+
+
+def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
+                has_export: bool) -> TaskFacts:
+    """_task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
+    if sweep_module is None:
+        return task_facts_py(tasks, node_of, account, has_export)
+    received, defined, languages, drivers, job_counts, jobs_of, counts = sweep_module.facts(
+        tasks, node_of.cache, node_of.shapes, node_of, NO_ACTOR, TaskType.DRIVER, has_export)
+    return TaskFacts(received, defined, languages, drivers, Counter(job_counts), jobs_of,
+                  coverage_from(counts, account.files))
+
+
+def task_facts_py(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
+                   has_export: bool) -> TaskFacts:
+    received: dict[str, int] = {}
+    defined: set[str] = set()
+    languages: dict[str, str] = {}
+    drivers = set()
+    job_counts: Counter[str] = Counter()
+    jobs_of: dict[str, str] = {}
+    known = node_of.known
+    for tid, task in tasks.items():
+        parent = task.parent_task_id
+        if parent and known(parent) is None:  # a caller may have no record of its own
+            node_of(parent)
+        nid = known(tid) or node_of(tid)
+        if task.task_type is not None:
+            defined.add(nid)
+        if task.language and nid not in languages:
+            languages[nid] = task.language
+        job = task.job_id
+        if is_driver_task(tid):
+            drivers.add(tid)
+        else:
+            received[nid] = received.get(nid, 0) + 1
+            job_counts[job] += 1
+        if job != job_of_task(tid):
+            jobs_of[tid] = job
+    return TaskFacts(received, defined, languages, drivers, job_counts, jobs_of,
+                  coverage(tasks, account.files, has_export))

@@ -1,0 +1,56 @@
+"""Which graph node each task is: asked again and again by every step of the analysis, so
+worked out once per task, and once per shape of task (function, type, actor, job)."""
+
+from __future__ import annotations
+
+from flowinsight.model.events import TaskType
+from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
+from flowinsight.pipeline.tasks import Task
+from flowinsight.pipeline.views import group_by_class
+
+class NodeNamer:
+    """Task id -> node id, remembering the key of every node it hands out. Each task's answer
+    is worked out once, the first time it is asked for (every step asks again for the same
+    tasks), and each node id is one string shared by all its tasks."""
+
+    def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str]) -> None:
+        self.tasks = tasks
+        self.multi_job = multi_job
+        self.classes = classes  # actor id -> class, when grouping by class
+        self.modules = known_modules(tasks)
+        self.keys: dict[str, NodeKey] = {}
+        self.cache: dict[str, str] = {}  # task id -> node id, for every task asked about
+        self._ids: dict[str, str] = {}
+        # Tasks of the same shape (function, type, actor, job) are one node: worked out once.
+        # The function is keyed by identity (records share them, and keep them alive).
+        self.shapes: dict[tuple[int, TaskType, str, str], str] = {}
+        self.known = self.cache.get  # a task's node if asked for before: no call of self
+
+    def __call__(self, task_id: str) -> str:
+        nid = self.cache.get(task_id)
+        if nid is not None:
+            return nid
+        task = self.tasks.get(task_id)
+        shape = None
+        # without a type or an actor the id itself is read (key_of): no shape then
+        if task is not None and task.task_type is not None and (
+                task.actor_id or task.task_type in NO_ACTOR):
+            shape = (id(task.function), task.task_type, task.actor_id, task.job_id)
+            nid = self.shapes.get(shape)
+            if nid is not None:
+                self.cache[task_id] = nid
+                return nid
+        key = key_of(task_id, task)
+        if task is not None:
+            key = with_module(key, self.modules)
+        if self.classes and key.actor_id:
+            key = group_by_class(key, self.classes)
+        nid = node_id(key, self.multi_job)
+        nid = self.cache[task_id] = self._ids.setdefault(nid, nid)
+        self.keys.setdefault(nid, key)
+        if shape is not None:
+            self.shapes[shape] = nid
+        return nid
+
+
+NO_ACTOR = (TaskType.NORMAL, TaskType.DRIVER)  # kinds whose node never names an actor
