@@ -31,7 +31,7 @@ class Swept:
 
 def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
            consume: bool) -> Swept:
-    """_sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
+    """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
     if sweep_module is None:
         return sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,

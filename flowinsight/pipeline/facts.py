@@ -34,7 +34,7 @@ class TaskFacts:
 
 def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
                 has_export: bool) -> TaskFacts:
-    """_task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
+    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
     if sweep_module is None:
         return task_facts_py(tasks, node_of, account, has_export)
     received, defined, languages, drivers, job_counts, jobs_of, counts = sweep_module.facts(

@@ -1,5 +1,5 @@
 /* What the nodes, jobs, coverage and critical path need of the task records, in one pass in
-   table order (flowinsight/pipeline/build.py: _task_facts_py and coverage.py's coverage() are
+   table order (flowinsight/pipeline/facts.py: task_facts_py and coverage.py's coverage() are
    the reference): every task's node and its caller's, with _Identity's shape shortcut. */
 
 #include "sweep.h"

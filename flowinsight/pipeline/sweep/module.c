@@ -10,10 +10,10 @@ PyObject *s_parent_task_id, *s_attempts, *s_submit_ms, *s_number, *s_state_keys,
 static PyMethodDef methods[] = {
     {"sweep", sw_sweep, METH_VARARGS,
      "sweep(tasks, nodes, drivers, consume): the attempt columns and the stats sums of "
-     "nodes and call edges (flowinsight/pipeline/build.py: _sweep)."},
+     "nodes and call edges (flowinsight/pipeline/attempt_rows.py: sweep)."},
     {"facts", sw_facts, METH_VARARGS,
      "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export): the nodes' "
-     "facts and the coverage counts of the task records (build.py: _task_facts)."},
+     "facts and the coverage counts of the task records (flowinsight/pipeline/facts.py)."},
     {"critical", sw_critical, METH_VARARGS,
      "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of): each job's "
      "critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py)."},
@@ -22,7 +22,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "flowinsight.pipeline._sweep",
-    "The analysis sweep over task records, in C (see build.py: _sweep).", -1, methods,
+    "The analysis sweep over task records, in C (see pipeline/native.py).", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__sweep(void)

@@ -1,6 +1,6 @@
-/* The sweep over the task records (flowinsight/pipeline/build.py: _sweep), in C.
+/* The sweep over the task records (flowinsight/pipeline/attempt_rows.py: sweep), in C.
 
-   build.py's `_sweep_py` is the reference: this gives the same attempt columns, the same
+   attempt_rows.py's `sweep_py` is the reference: this gives the same attempt columns, the same
    stats sums per node and per call edge and the same submission times, for the same records,
    in one pass with no Python object per attempt beyond the column entries. The records are
    the pipeline's own (tasks.py: Task and Attempt, built by merge_tasks), so their fields have
@@ -10,7 +10,7 @@
        (task_ids, numbers, node_ids, parents, statuses, errors, ray_node_ids, worker_ids,
         worker_pids, pending_ns, start_ns, end_ns, by_node, edges)
    The rows are in task id order, each task's in attempt order. tasks: task id -> Task;
-   nodes: task id -> node id, for every task and every caller (build.py's _Identity cache);
+   nodes: task id -> node id, for every task and every caller (naming.py's NodeNamer cache);
    drivers: the driver task ids (their attempts count in no node's stats); consume: empty
    `tasks` once swept. numbers/pending_ns/start_ns/end_ns are bytes of int64 (-1: not
    recorded), statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
