@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +122,44 @@ def test_every_registered_command_is_in_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for name in group.commands:
         assert f"flowinsight {name}" in readme, name
+
+
+class _Terminal(io.StringIO):
+    """stderr as a terminal, for rich."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_run_on_a_terminal_shows_the_read_then_the_analysis(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress bar of bytes read, then a spinner naming the task records analysed: on a
+    terminal only, for inputs above ReadProgress.BIG_INPUT (lowered here to take a sample)."""
+    from flowinsight.cli import common
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(common.ReadProgress, "BIG_INPUT", 0)
+    shown_before_analysis: list[str] = []
+    analyze = common.analyze_partial
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        shown_before_analysis.append(terminal.getvalue())
+        return analyze(*args, **kwargs)
+
+    monkeypatch.setattr(common, "analyze_partial", spy)
+    result = common.load((str(sample("sage_pipeline")),), jobs=1)
+    assert result.tasks == 216
+    assert "reading" in shown_before_analysis[0]
+    assert "analysing" not in shown_before_analysis[0]
+    assert "analysing 216 task records" in terminal.getvalue()
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowinsight.cli import common
+
+    quiet = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    monkeypatch.setattr(common.ReadProgress, "BIG_INPUT", 0)
+    assert common.load((str(sample("sage_pipeline")),), jobs=1).tasks == 216
+    assert quiet.getvalue() == ""

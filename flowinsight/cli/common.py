@@ -7,7 +7,8 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from contextlib import nullcontext
+from typing import Any, Callable, ContextManager, TypeVar
 
 import click
 
@@ -79,10 +80,11 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
                                      engine, progress.advance)
         report_skips(account, strict)
         origin = (reduced.first_ns or 0) if (since or until) else 0
-        return analyze_partial(reduced, account, Options(
-            job=job, since_ns=parse_time(since, origin, "--since"),
-            until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
-            max_nodes=max_nodes), consume=True)
+        with progress.analysing(len(reduced.tasks)):
+            return analyze_partial(reduced, account, Options(
+                job=job, since_ns=parse_time(since, origin, "--since"),
+                until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
+                max_nodes=max_nodes), consume=True)
     finally:
         gc.enable()
 
@@ -98,8 +100,8 @@ def _read(sources: list[Source], reducer: Reducer, jobs: int, engine: str,
 
 class ReadProgress:
     """A progress bar of bytes read, on stderr: only on a terminal, and only for a read that
-    takes a while (an input of 50 MB or more, or once 2 s have passed). NO_COLOR is honoured
-    by rich."""
+    takes a while (an input of 50 MB or more, or once 2 s have passed); then a spinner during
+    the analysis. NO_COLOR is honoured by rich."""
 
     BIG_INPUT = 50 << 20
     SLOW_S = 2.0
@@ -128,6 +130,15 @@ class ReadProgress:
             self._show()
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done)
+
+    def analysing(self, tasks: int) -> ContextManager[object]:
+        """After a read long enough to show the bar, a spinner while the analysis runs (it
+        takes seconds on a big input, and shows nothing else)."""
+        if self._bar is None:
+            return nullcontext()
+        from rich.console import Console
+
+        return Console(stderr=True).status(f"analysing {tasks:,} task records")
 
     def _show(self) -> None:
         from rich.console import Console
