@@ -30,7 +30,7 @@ class Swept:
 
 
 def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
-           consume: bool) -> Swept:
+          consume: bool) -> Swept:
     """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
     if sweep_module is None:
         return sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
@@ -60,8 +60,8 @@ def _doubles(packed: bytes) -> memoryview[float]:
     return memoryview(packed).cast("d")
 
 
-def sweep_py(tasks: dict[str, Task], order: list[str], node_of: NodeNamer, drivers: set[str],
-              consume: bool) -> Swept:
+def sweep_py(tasks: dict[str, Task], order: list[str], node_of: NodeNamer,
+             drivers: set[str], consume: bool) -> Swept:
     """Each task's attempts, in task id order, and the call flows with their stats: one call
     per submitted task (a retry is an attempt, not a new call), with the stats of the callees'
     attempts and the rate of submissions along each edge. With `consume`, each record is

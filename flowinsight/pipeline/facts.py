@@ -33,7 +33,7 @@ class TaskFacts:
 
 
 def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
-                has_export: bool) -> TaskFacts:
+               has_export: bool) -> TaskFacts:
     """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
     if sweep_module is None:
         return task_facts_py(tasks, node_of, account, has_export)
@@ -44,7 +44,7 @@ def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
 
 
 def task_facts_py(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
-                   has_export: bool) -> TaskFacts:
+                  has_export: bool) -> TaskFacts:
     received: dict[str, int] = {}
     defined: set[str] = set()
     languages: dict[str, str] = {}
