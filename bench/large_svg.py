@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/large_svg.py [--functions 10000] [--actors 5000] [--full-timeout 600]
 
-Two generated sessions, as in tests/test_large_graphs.py: 10,000 remote functions called from
+Two generated sessions, the ones tests/test_large_graphs.py draws (tests/large_sessions.py): 10,000 remote functions called from
 the driver (10,001 nodes), and 5,000 actors of 5 classes with two methods each (15,001 nodes).
 Each is exported, in a fresh process, as SVG with the default --max-nodes 300 (actors collapse
 into classes, then the busiest nodes are kept), as DOT (flowinsight's share of the time, without
@@ -19,43 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import orjson
-
 FLOWINSIGHT = str(Path(sys.executable).parent / "flowinsight")
-DRIVER = "f" * 40 + "01000000"
-
-
-def line(task_id: str, task_type: str, descriptor: str, actor: str = "") -> bytes:
-    fields = {"task_id": task_id, "task_type": task_type, "src_task_id": DRIVER,
-              "target_actor_id": actor, "job_id": "01000000", "timestamp_ms": 1795312000000,
-              "descriptor": descriptor, "language": "PYTHON"}
-    return orjson.dumps({"custom_fields": fields, "event_id": task_id[:36], "label":
-                         "task_submitted", "pid": "1", "source_type": "CORE_WORKER",
-                         "timestamp": 1795312000}) + b"\n"
-
-
-def session(root: Path, lines: list[bytes]) -> Path:
-    events = root / "logs" / "events"
-    events.mkdir(parents=True)
-    (events / "event_CORE_WORKER_1.log").write_bytes(b"".join(lines))
-    return root
-
-
-def many_functions(root: Path, n: int) -> Path:
-    return session(root, [line(f"{i + 1:016x}" + "f" * 24 + "01000000", "NORMAL_TASK",
-                               f"app.fn{i % n}") for i in range(n + 50)])
-
-
-def many_actors(root: Path, n: int, classes: int = 5) -> Path:
-    lines = []
-    for i in range(n):
-        actor = f"{i + 1:024x}01000000"
-        cls = f"Worker{i % classes}"
-        lines.append(line("f" * 16 + actor, "ACTOR_CREATION_TASK", f"app.{cls}.__init__", actor))
-        for m, method in enumerate(("step", "flush")):
-            lines.append(line(f"{m + 1:016x}" + actor, "ACTOR_TASK", f"app.{cls}.{method}", actor))
-    return session(root, lines)
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from large_sessions import many_actors, many_functions  # noqa: E402  (the tests' sessions)
 
 def timed(args: list[str], timeout: float) -> str:
     start = time.perf_counter()

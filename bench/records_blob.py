@@ -21,34 +21,18 @@ Collection is off, as in the command line and its workers.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import pickle
 import sys
-import tarfile
-import tempfile
 import time
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from flowinsight.model.events import Event
+from bench_events import load_events
 from flowinsight.pipeline import records_native, tasks
-from flowinsight.pipeline.tasks import Attempt, Task
-from flowinsight.read import discover, read_capture
+from flowinsight.pipeline.tasks import Task
 
-ROOT = Path(__file__).resolve().parents[1]
 RUNS = 8
 Table = dict[str, Task]
-
-
-def load_events(arg: str | None) -> tuple[str, list[Event]]:
-    path = Path(arg) if arg else ROOT / "bench" / "data" / "100mb"
-    if path.exists():
-        return str(path), list(read_capture(discover([str(path)])).events)
-    with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(ROOT / "samples" / "scale_15k.tar.gz") as tar:
-            tar.extractall(tmp, filter="data")
-        return "samples/scale_15k.tar.gz", list(read_capture(discover([tmp])).events)
 
 
 def best(run: Callable[[], Any], rounds: int) -> float:
@@ -61,26 +45,6 @@ def best(run: Callable[[], Any], rounds: int) -> float:
         kept.append(run())
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def objects_of(table: Table) -> Iterator[object]:
-    for task in table.values():
-        yield task
-        for f in dataclasses.fields(Task):
-            if f.name != "attempts":
-                yield getattr(task, f.name)
-        yield task.attempts
-        for attempt in task.attempts:
-            yield attempt
-            for f in dataclasses.fields(Attempt):
-                yield getattr(attempt, f.name)
-
-
-def footprint(table: Table) -> int:
-    seen: dict[int, int] = {}
-    for obj in objects_of(table):
-        seen.setdefault(id(obj), sys.getsizeof(obj))
-    return sum(seen.values())
 
 
 def main() -> None:
@@ -123,7 +87,8 @@ def main() -> None:
 
     row("load + merge", best(lambda: merged(pickle.loads, pickles), rounds),
         best(lambda: merged(native.load_tasks, blobs), rounds))
-    sizes = [footprint(merged(pickle.loads, pickles)), footprint(merged(native.load_tasks, blobs))]
+    sizes = [tasks.footprint(merged(pickle.loads, pickles))[0],
+             tasks.footprint(merged(native.load_tasks, blobs))[0]]
     print(f"bytes per task once merged: pickle {sizes[0] / whole:.0f}, blob {sizes[1] / whole:.0f}")
 
 

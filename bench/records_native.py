@@ -21,27 +21,11 @@ from __future__ import annotations
 import gc
 import pickle
 import sys
-import tarfile
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, Callable
 
-from flowinsight.model.events import Event
-from flowinsight.pipeline import records_native, tasks
-from flowinsight.read import discover, read_capture
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_events(arg: str | None) -> tuple[str, list[Event]]:
-    path = Path(arg) if arg else ROOT / "bench" / "data" / "100mb"
-    if path.exists():
-        return str(path), list(read_capture(discover([str(path)])).events)
-    with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(ROOT / "samples" / "scale_15k.tar.gz") as tar:
-            tar.extractall(tmp, filter="data")
-        return "samples/scale_15k.tar.gz", list(read_capture(discover([tmp])).events)
+from bench_events import load_events
+from flowinsight.pipeline import tasks
 
 
 def best(run: Callable[[], tuple[float, Any]], rounds: int) -> float:
@@ -118,23 +102,11 @@ def main() -> None:
     row("pickle.dumps", "record", len(table), py_dumps, c_dumps)
     print(f"piece: {len(py_piece) / len(table):.0f} bytes per record (Python), "
           f"{len(c_piece) / len(table):.0f} (C)")
-    py_size, py_objects = footprint(tasks.merge_tasks_python(events, {}))
-    c_size, c_objects = footprint(tasks.merge_tasks(events, {}))
+    py_size, py_objects = tasks.footprint(tasks.merge_tasks_python(events, {}))
+    c_size, c_objects = tasks.footprint(tasks.merge_tasks(events, {}))
     print(f"records in memory: {py_size / len(table):.0f} bytes and {py_objects / len(table):.2f} "
           f"distinct objects per record (Python), {c_size / len(table):.0f} and "
           f"{c_objects / len(table):.2f} (C)")
-
-
-def footprint(table: dict[str, tasks.Task]) -> tuple[int, int]:
-    """sys.getsizeof summed over the distinct objects the records hold, and their number."""
-    seen: dict[int, int] = {}
-    for task in table.values():
-        for obj in (task, *(getattr(task, f) for f in records_native.TASK_FIELDS)):
-            seen.setdefault(id(obj), sys.getsizeof(obj))
-        for attempt in task.attempts:
-            for obj in (attempt, *(getattr(attempt, f) for f in records_native.ATTEMPT_FIELDS)):
-                seen.setdefault(id(obj), sys.getsizeof(obj))
-    return sum(seen.values()), len(seen)
 
 
 if __name__ == "__main__":

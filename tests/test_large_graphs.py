@@ -9,46 +9,13 @@ from pathlib import Path
 import orjson
 
 from conftest import cli, render
+from large_sessions import many_actors, many_functions
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
 
-DRIVER = "f" * 40 + "01000000"
-
-
-def _line(task_id: str, task_type: str, descriptor: str, actor: str = "") -> bytes:
-    fields = {"task_id": task_id, "task_type": task_type, "src_task_id": DRIVER,
-              "target_actor_id": actor, "job_id": "01000000", "timestamp_ms": 1795312000000,
-              "descriptor": descriptor, "language": "PYTHON"}
-    return orjson.dumps({"custom_fields": fields, "event_id": task_id[:36], "label":
-                         "task_submitted", "pid": "1", "source_type": "CORE_WORKER",
-                         "timestamp": 1795312000}) + b"\n"
-
-
-def _many_actors(tmp_path: Path, actors: int, classes: int) -> Path:
-    events = tmp_path / "logs" / "events"
-    events.mkdir(parents=True)
-    lines = []
-    for i in range(actors):
-        actor = f"{i + 1:024x}01000000"
-        cls = f"Worker{i % classes}"
-        lines.append(_line("f" * 16 + actor, "ACTOR_CREATION_TASK", f"app.{cls}.__init__", actor))
-        for m, method in enumerate(("step", "flush")):
-            lines.append(_line(f"{m + 1:016x}" + actor, "ACTOR_TASK", f"app.{cls}.{method}", actor))
-    (events / "event_CORE_WORKER_1.log").write_bytes(b"".join(lines))
-    return tmp_path
-
-
-def _many_functions(tmp_path: Path, functions: int) -> Path:
-    events = tmp_path / "logs" / "events"
-    events.mkdir(parents=True)
-    lines = [_line(f"{i + 1:016x}" + "f" * 24 + "01000000", "NORMAL_TASK", f"app.fn{i % functions}")
-             for i in range(functions + 50)]  # fn0..fn49 are called twice
-    (events / "event_CORE_WORKER_1.log").write_bytes(b"".join(lines))
-    return tmp_path
-
 
 def test_actor_instances_collapse_into_classes(tmp_path: Path) -> None:
-    capture = read_capture(discover([str(_many_actors(tmp_path, 5000, 5))]))
+    capture = read_capture(discover([str(many_actors(tmp_path, 5000, 5))]))
     full = analyze(capture)
     assert len(full.nodes) == 15001  # 5000 actors, 10000 methods, main
     drawn = analyze(capture, Options(max_nodes=300))
@@ -62,7 +29,7 @@ def test_actor_instances_collapse_into_classes(tmp_path: Path) -> None:
 
 
 def test_many_functions_are_pruned_to_the_busiest(tmp_path: Path) -> None:
-    capture = read_capture(discover([str(_many_functions(tmp_path, 10000))]))
+    capture = read_capture(discover([str(many_functions(tmp_path, 10000))]))
     drawn = analyze(capture, Options(max_nodes=300))
     assert len(drawn.nodes) == 300
     kept = {n.id for n in drawn.nodes}
@@ -72,7 +39,7 @@ def test_many_functions_are_pruned_to_the_busiest(tmp_path: Path) -> None:
 
 
 def test_export_svg_of_10k_nodes_through_the_cli(tmp_path: Path) -> None:
-    session = _many_functions(tmp_path, 10000)
+    session = many_functions(tmp_path, 10000)
     out = tmp_path / "big.svg"
     proc = cli("export", str(session), "-o", str(out))
     assert proc.returncode == 0, proc.stderr

@@ -153,25 +153,8 @@ def test_the_scale_sample_comes_back_the_same(scale_dir: Path) -> None:
 # Memory: loaded records are no bigger than unpickled ones
 
 
-def objects_of(table: Table) -> Iterator[object]:
-    for task in table.values():
-        yield task
-        for f in dataclasses.fields(Task):
-            if f.name != "attempts":
-                yield getattr(task, f.name)
-        yield task.attempts
-        for attempt in task.attempts:
-            yield attempt
-            for f in dataclasses.fields(Attempt):
-                yield getattr(attempt, f.name)
 
 
-def footprint(table: Table) -> tuple[int, int]:
-    """Bytes of the distinct objects the records hold, and how many distinct ones."""
-    seen: dict[int, int] = {}
-    for obj in objects_of(table):
-        seen.setdefault(id(obj), sys.getsizeof(obj))
-    return sum(seen.values()), len(seen)
 
 
 def test_loaded_records_are_no_bigger_than_unpickled_ones(scale_dir: Path) -> None:
@@ -189,13 +172,13 @@ def test_loaded_records_are_no_bigger_than_unpickled_ones(scale_dir: Path) -> No
         return into
 
     for one_blob, one_pickle in zip(blobs, pickles):
-        loaded, unpickled = footprint(_records.load_tasks(one_blob)), footprint(
+        loaded, unpickled = tasks.footprint(_records.load_tasks(one_blob)), tasks.footprint(
             pickle.loads(one_pickle))
         assert loaded[0] <= unpickled[0] and loaded[1] <= unpickled[1]
     from_blobs = merged(_records.load_tasks, blobs)
     from_pickles = merged(pickle.loads, pickles)
     assert snapshot(from_blobs) == snapshot(from_pickles) == snapshot(tasks.merge_tasks(events))
-    blob_size, pickle_size = footprint(from_blobs), footprint(from_pickles)
+    blob_size, pickle_size = tasks.footprint(from_blobs), tasks.footprint(from_pickles)
     assert blob_size[0] <= pickle_size[0] and blob_size[1] <= pickle_size[1]
     # one stored copy of each state-key string, span-name tuple, language, component, pid
     attempts = [a for t in from_blobs.values() for a in t.attempts]

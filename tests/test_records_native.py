@@ -485,35 +485,16 @@ def test_make_task_and_make_attempt_check_their_arguments() -> None:
 # Memory
 
 
-def objects_of(table: Table) -> Iterator[object]:
-    for task in table.values():
-        yield task
-        for f in dataclasses.fields(Task):
-            value = getattr(task, f.name)
-            if f.name != "attempts":
-                yield value
-        yield task.attempts
-        for attempt in task.attempts:
-            yield attempt
-            for f in dataclasses.fields(Attempt):
-                yield getattr(attempt, f.name)
 
 
-def footprint(table: Table) -> tuple[int, int]:
-    """Bytes of the distinct objects the records hold (the table's own keys and values aside),
-    and how many distinct ones."""
-    seen: dict[int, int] = {}
-    for obj in objects_of(table):
-        seen.setdefault(id(obj), sys.getsizeof(obj))
-    return sum(seen.values()), len(seen)
 
 
 def test_c_records_are_no_bigger_than_python_ones(scale_dir: Path) -> None:
     events = events_of(scale_dir)
     c = tasks.merge_tasks(events)
     py = tasks.merge_tasks_python(events, {})
-    c_bytes, c_count = footprint(c)
-    py_bytes, py_count = footprint(py)
+    c_bytes, c_count = tasks.footprint(c)
+    py_bytes, py_count = tasks.footprint(py)
     assert c_bytes <= py_bytes and c_count <= py_count
     # the values shared: one state-key string and one span-name tuple per distinct value
     for field in ("state_keys", "span_names", "component_type"):

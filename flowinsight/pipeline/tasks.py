@@ -12,6 +12,7 @@ take on, and everything when FLOWINSIGHT_NATIVE=0.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import sys
 from dataclasses import dataclass
@@ -154,6 +155,21 @@ class Task:
     def defined(self) -> bool:
         """Whether a submitter's record (task_info or task_submitted) was captured."""
         return self.task_type is not None
+
+
+def footprint(tasks: dict[str, Task]) -> tuple[int, int]:
+    """What the records of a table take in memory: sys.getsizeof summed over the distinct
+    objects they hold (the table's own keys aside), and how many there are. Shared values
+    count once: the measure of the sharing above (bench/ and the tests of the native code)."""
+    seen: dict[int, int] = {}
+    for task in tasks.values():
+        for obj in (task, *(getattr(task, f.name) for f in dataclasses.fields(Task))):
+            seen.setdefault(id(obj), sys.getsizeof(obj))
+        for attempt in task.attempts:
+            for obj in (attempt, *(getattr(attempt, f.name)
+                                   for f in dataclasses.fields(Attempt))):
+                seen.setdefault(id(obj), sys.getsizeof(obj))
+    return sum(seen.values()), len(seen)
 
 
 def merge_tasks(events: Iterable[Event], tasks: dict[str, Task] | None = None) -> dict[str, Task]:
