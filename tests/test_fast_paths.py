@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CAPTURES, SAMPLES, sample
+from json_damage import LIKELY, damage
+from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskType
 from flowinsight.model.ids import (
     actor_of_task,
@@ -66,25 +68,7 @@ def test_every_real_task_line_takes_the_fast_path_and_gives_the_careful_event() 
         assert fast == careful(obj)
 
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**64, 2**64),
-                         st.floats(allow_nan=False, allow_infinity=False),
-                         st.text(max_size=12), st.sampled_from(
-                             ["", "8", "-1", "1e3", " 7 ", "AQAAAA==", "task::f", "task:execute",
-                              "NORMAL_TASK", "ACTOR_TASK", "DRIVER_TASK", "9" * 25]))
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-    max_leaves=6)
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            out += _paths(inner, (*prefix, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            out += _paths(inner, (*prefix, index))
-    return out
+json_values = damage_values(LIKELY)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -93,15 +77,7 @@ def test_a_damaged_task_line_is_read_alike_or_left_to_the_careful_path(data: st.
     objects = task_objects()
     obj = copy.deepcopy(objects[data.draw(st.integers(0, len(objects) - 1))])
     for _ in range(data.draw(st.integers(1, 3))):
-        paths = _paths(obj)
-        path = data.draw(st.sampled_from(paths))
-        holder = obj
-        for step in path[:-1]:
-            holder = holder[step]
-        if isinstance(holder, dict) and data.draw(st.booleans()):
-            del holder[path[-1]]
-        else:
-            holder[path[-1]] = data.draw(json_values)
+        damage(obj, data, json_values)
     assert outcome(parse_export_event, obj) == careful(obj)
 
 

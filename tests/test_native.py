@@ -29,6 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLES
+from json_damage import LIKELY, damage
+from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskUpdate
 from flowinsight.read import native
 from flowinsight.read.export_events import task_fast
@@ -278,28 +280,11 @@ _WHITESPACE = [b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\xc2\xa0", b"  \r\
 _INSERTS = [b"\xc3\xa9", b"\xff", "\u2028".encode(), b"\\u00e9", b"\\ud83d\\ude00", b"\\ud800",
             b"\\udc00", b"\\u0000", b"\\/", b"\\", b'\\"', b"\x00", b"\x1f", b"\x7f"]
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**64, 2**64),
-                         st.floats(allow_nan=False, allow_infinity=False),
-                         st.text(max_size=12), st.sampled_from(
-                             ["", "8", "-1", "1e3", " 7 ", "AQAAAA==", "AQAAAB==", "AQAAAA",
-                              "////////////////////////////////////////", "task::f",
-                              "task:execute", "task:store_outputs", "NORMAL_TASK", "ACTOR_TASK",
-                              "DRIVER_TASK", "ACTOR_CREATION_TASK", "9" * 25, "EXPORT_TASK",
-                              "1795312164857571448", "python", "Python", "\u00e9", "\x1b[36m"]))
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-    max_leaves=6)
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            out += _paths(inner, (*prefix, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            out += _paths(inner, (*prefix, index))
-    return out
+# more likely values than test_fast_paths', for a decoder that reads the bytes themselves
+json_values = damage_values(LIKELY + ["AQAAAB==", "AQAAAA", "/" * 40, "task:store_outputs",
+                                      "ACTOR_CREATION_TASK", "EXPORT_TASK",
+                                      "1795312164857571448", "python", "Python", "\u00e9",
+                                      "\x1b[36m"])
 
 
 def _dumps(value: Any) -> bytes:
@@ -362,17 +347,8 @@ def _damage(data: st.DataObject, line: bytes) -> bytes:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
         return line
-    paths = _paths(obj)
-    if not paths:
+    if not damage(obj, data, json_values):
         return line
-    path = data.draw(st.sampled_from(paths))
-    holder = obj
-    for step in path[:-1]:
-        holder = holder[step]
-    if isinstance(holder, dict) and data.draw(st.booleans()):
-        del holder[path[-1]]
-    else:
-        holder[path[-1]] = data.draw(json_values)
     spelling = data.draw(st.sampled_from(["compact", "spaced", "indented", "ascii"]))
     if spelling == "compact":
         return _dumps(obj)
