@@ -9,28 +9,17 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 
-setup(
-    ext_modules=[
-        Extension(
-            "flowinsight.read._taskline",
-            sorted(str(p) for p in Path("flowinsight/read/taskline").glob("*.c")),
-            depends=["flowinsight/read/taskline/taskline.h"],
-            optional=True,
-            extra_compile_args=["-O2"],
-        ),
-        Extension(
-            "flowinsight.pipeline._sweep",
-            sorted(str(p) for p in Path("flowinsight/pipeline/sweep").glob("*.c")),
-            depends=["flowinsight/pipeline/sweep/sweep.h"],
-            optional=True,
-            extra_compile_args=["-O2"],
-        ),
-        Extension(
-            "flowinsight.pipeline._records",
-            sorted(str(p) for p in Path("flowinsight/pipeline/records").glob("*.c")),
-            depends=["flowinsight/pipeline/records/records.h"],
-            optional=True,
-            extra_compile_args=["-O2"],
-        ),
-    ]
-)
+
+def native(module: str, folder: str) -> Extension:
+    """One extension: every .c file of `folder`, around its one header (named after it)."""
+    root = Path(folder)
+    return Extension(module, sorted(str(p) for p in root.glob("*.c")),
+                     depends=[str(root / f"{root.name}.h")], optional=True,
+                     extra_compile_args=["-O2"])
+
+
+setup(ext_modules=[
+    native("flowinsight.read._taskline", "flowinsight/read/taskline"),
+    native("flowinsight.pipeline._sweep", "flowinsight/pipeline/sweep"),
+    native("flowinsight.pipeline._records", "flowinsight/pipeline/records"),
+])
