@@ -9,6 +9,7 @@ import click
 
 from flowinsight.ci.rules import (DEFAULT_MIN_MS, Baseline, Rules, check_ratio, parse_edge,
                                   parse_p95, read_rules)
+from flowinsight.cli.common import input_options
 from flowinsight.cli.diff import EXIT_CHECK_FAILED, graph_from
 from flowinsight.errors import UsageError
 
@@ -39,8 +40,7 @@ _PCT = click.FloatRange(min=0)
 
 
 @click.command()
-@click.argument("sessions", metavar="[SESSION]...", nargs=-1,
-                type=click.Path(file_okay=True, dir_okay=True))
+@input_options
 @click.option("--rules", "rules_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Rules file: TOML (or YAML when PyYAML is installed). Options add to it.")
 @click.option("--max-failures", metavar="N", type=click.IntRange(min=0),
@@ -70,8 +70,6 @@ _PCT = click.FloatRange(min=0)
 @click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False, writable=True),
               help="Also write the outcomes as a JUnit XML report, one test case per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the broken rules.")
-@click.option("--job", metavar="HEX", default="", help="Keep one job (hex id such as 01000000).")
-@click.option("--strict", is_flag=True, help="Treat skipped lines as an error (exit 2).")
 def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int | None,
           max_p95: tuple[str, ...], require_edge: tuple[str, ...], forbid_edge: tuple[str, ...],
           min_coverage: float | None, baseline: str | None, allow_new_nodes: bool,

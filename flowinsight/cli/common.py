@@ -50,6 +50,12 @@ def session_options(func: F) -> F:
     func = click.option("--since", metavar="TIME", default=None,
                         help="Keep tasks active after TIME (seconds from the first event, "
                              "or an ISO 8601 time).")(func)
+    return input_options(func)
+
+
+def input_options(func: F) -> F:
+    """SESSION..., --job and --strict: what every command that reads sessions takes (check
+    takes these alone; analyze and export, session_options)."""
     func = click.option("--job", metavar="HEX", default="",
                         help="Keep one job (hex id such as 01000000).")(func)
     func = click.option("--strict", is_flag=True,
