@@ -17,17 +17,22 @@ def critical_paths(attempts: AttemptTable,
     if sweep_module is None:
         return critical_paths_py(attempts, job_of)
     paths = sweep_module.critical(
-        list(attempts.task_ids), _packed(attempts.numbers), _packed(attempts.start_ns),
-        _packed(attempts.end_ns), list(attempts.parents), list(attempts.nodes), job_of)
+        _listed(attempts.task_ids), _packed(attempts.numbers), _packed(attempts.start_ns),
+        _packed(attempts.end_ns), _listed(attempts.parents), _listed(attempts.nodes), job_of)
     return tuple(CriticalPath(job, tuple(PathStep(*step) for step in steps), total)
                  for job, steps, total in paths)
 
 
 def _packed(column: Sequence[int]) -> bytes:
-    """A time or number column as the C side reads it: native int64."""
-    if isinstance(column, memoryview):
-        return column.tobytes()
+    """A time or number column as the C side reads it: native int64. The C sweep's columns
+    already are (a view of its bytes): handed over, not copied."""
+    if isinstance(column, memoryview) and isinstance(column.obj, bytes):
+        return column.obj
     return array("q", column).tobytes()
+
+
+def _listed(column: Sequence[str]) -> list[str]:
+    return column if isinstance(column, list) else list(column)
 
 
 def critical_paths_py(attempts: AttemptTable,
