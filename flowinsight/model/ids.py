@@ -20,35 +20,9 @@ NODE_HEX = 56
 WORKER_HEX = 56
 
 
-@lru_cache(maxsize=1 << 16)
-def b64_to_hex(value: str) -> str:
-    """Standard base64 of raw bytes (the Export API's spelling) to lowercase hex.
-
-    Returns "" for an empty value; raises ValueError for text that is not base64.
-    """
-    if not value:
-        return ""
-    try:
-        return base64.b64decode(value, validate=True).hex()
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"not base64: {value[:40]!r}") from exc
-
-
 def is_nil(hex_id: str) -> bool:
     """Empty and all-`ff` ids mean "none"."""
     return not hex_id or hex_id.strip("f") == ""
-
-
-def normalize_hex(value: object) -> str:
-    """Lowercase hex id, or "" when the value is missing, nil or not hex."""
-    if not isinstance(value, str) or not value:
-        return ""
-    low = value.lower()
-    try:
-        bytes.fromhex(low)
-    except ValueError:
-        return ""
-    return "" if is_nil(low) else low
 
 
 @lru_cache(maxsize=1 << 16)
