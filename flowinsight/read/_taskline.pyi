@@ -1,6 +1,6 @@
 """The native EXPORT_TASK line decoder (flowinsight/read/taskline/); see flowinsight.read.native."""
 
-from typing import Callable, TypeAlias
+from typing import Callable, Literal, TypeAlias, overload
 
 from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate
 
@@ -46,3 +46,14 @@ def sort_digests(data: bytes, /) -> tuple[bytes, bool]: ...
 # decode_task over a block: the decoded lines' events and event ids, in order, and the indexes
 # of the lines it did not decode.
 def decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | None], list[int]]: ...
+
+# decode_task over the lines of buffer[start:end] (each ends with b"\n"; the buffer is
+# writable: each newline is a NUL while its line is read): the decoded lines' events and event
+# ids in order (with digests=True, the digests of the non-empty ones, as `digests` gives them),
+# (index, start, stop) of each line not decoded, and the number of lines.
+@overload
+def decode_buffer(buffer: bytearray, start: int, end: int, digests: Literal[False], /
+                  ) -> tuple[list[TaskUpdate], list[str | None], list[tuple[int, int, int]], int]: ...
+@overload
+def decode_buffer(buffer: bytearray, start: int, end: int, digests: Literal[True], /
+                  ) -> tuple[list[TaskUpdate], bytes, list[tuple[int, int, int]], int]: ...

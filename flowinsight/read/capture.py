@@ -39,10 +39,11 @@ def parse_line(raw: bytes) -> Event | str:
     return parse_object(obj)
 
 
-def read_source(source: Source) -> list[FileResult]:
+def read_source(source: Source, digests: bool = False) -> list[FileResult]:
+    """`digests`: a plain file's result may carry its ids' digests instead (see FileResult)."""
     if source.problem:
         return [file_problem(source.display, "unreadable_file", source.problem)]
-    return read_archive(source) if source.archive else [read_file(source)]
+    return read_archive(source) if source.archive else [read_file(source, digests)]
 
 
 def merge_results(results: Iterable[FileResult]) -> Capture:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 
@@ -15,9 +16,14 @@ from flowinsight.model.events import Event
 from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
-from flowinsight.read.limits import Budget
-from flowinsight.read.native import decode_block
-from flowinsight.read.lines import TOO_LONG, LineBlocks
+from flowinsight.read.limits import CHUNK_BYTES, MAX_LINE_BYTES, Budget
+from flowinsight.read.native import (
+    decode_block,
+    decode_buffer,
+    decode_task_line,
+    digest_functions,
+)
+from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
 from flowinsight.read.ray_events import parse_ray_event
 
@@ -35,9 +41,14 @@ class FileResult:
     """What one file gave: a unit that parallel readers can produce independently."""
 
     events: list[Event]
-    event_ids: list[object]  # each event's envelope `event_id` as read, to drop duplicates
+    # each event's envelope `event_id` as read, to drop duplicates; empty with `digests`
+    event_ids: list[object]
     report: FileReport
     examples: list[Skipped]
+    # Read with digests=True (and the C decoder): in place of event_ids, the
+    # parallel.event_id_digest of each non-empty str id, in no particular order. The parallel
+    # reader needs only these, and the decoder makes them without a str per id.
+    digests: array[int] | None = None
 
 
 def parse_object(obj: object) -> Event | str:
@@ -49,11 +60,11 @@ def parse_object(obj: object) -> Event | str:
     return parse_ray_event(obj)
 
 
-def read_file(source: Source) -> FileResult:
+def read_file(source: Source, digests: bool = False) -> FileResult:
     """An event file on disk; one that cannot be opened is reported as `unreadable_file`."""
     try:
         with open_regular(source.path) as raw:
-            return read_stream(raw, source.display, Budget(source.display))
+            return read_stream(raw, source.display, Budget(source.display), digests=digests)
     except OSError as exc:
         return file_problem(source.display, "unreadable_file", exc.strerror or str(exc))
 
@@ -64,46 +75,26 @@ def file_problem(display: str, reason: str, detail: str) -> FileResult:
     return FileResult([], [], report, [Skipped(display, 0, reason, detail)])
 
 
-def read_stream(stream: io.BufferedReader, display: str, budget: Budget) -> FileResult:
+def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
+                digests: bool = False, in_buffer: bool = True, chunk: int = CHUNK_BYTES,
+                max_line: int = MAX_LINE_BYTES) -> FileResult:
     """Parse every line of `stream` (decompressed if need be). Hot loop: EXPORT_TASK lines of
     the usual shape go to the C decoder a block at a time (flowinsight.read.native), every
     other line costs one orjson.loads and one parser call; working out why a line failed is
-    left to the failures."""
-    state = _FileState(display)
-    native = decode_block
+    left to the failures.
+
+    `digests`: the result carries the ids' digests instead of the ids (see FileResult), when
+    the C decoder is there. `in_buffer=False` reads through LineBlocks and decode_block, a list
+    of bytes per block: the reference that tests hold the buffer path to, and the path
+    without the extension. `chunk` and `max_line` are there for the tests."""
+    buffered = in_buffer and decode_buffer is not None
+    state = _FileState(display, digests and buffered)
     try:
-        reader = LineBlocks(decompressed(stream, budget))
-        for block in reader:
-            if native is None:
-                for raw in block:
-                    state.lines += 1
-                    state.python_line(raw, reader.tail_incomplete)
-                continue
-            decoded, ids, missed = native(block)
-            if not missed:
-                state.events += decoded
-                state.event_ids += ids
-                state.lines += len(block)
-                continue
-            # Lines the decoder stepped aside for take the Python path, in their place among
-            # the others. A file where it steps aside for most lines holds other kinds of
-            # line: stop asking.
-            if len(missed) > NATIVE_MISSES and 2 * len(missed) > len(block):
-                native = None
-            done = 0  # decoded events used so far
-            previous = 0  # the block's index after the last line handled
-            for index in missed:
-                run = index - previous
-                if run:
-                    state.events += decoded[done:done + run]
-                    state.event_ids += ids[done:done + run]
-                    done += run
-                state.lines += run + 1
-                state.python_line(block[index], reader.tail_incomplete)
-                previous = index + 1
-            state.events += decoded[done:]
-            state.event_ids += ids[done:]
-            state.lines += len(block) - previous
+        source = decompressed(stream, budget)
+        if buffered:
+            _read_buffered(state, BufferBlocks(source, max_line, chunk))
+        else:
+            _read_blocks(state, LineBlocks(source, max_line, chunk))
     except DECOMPRESS_ERRORS as exc:
         state.truncated = True
         state.problem("bad_compression", f"after line {state.lines}: {exc}")
@@ -115,16 +106,115 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget) -> File
     return state.result()
 
 
+def _read_blocks(state: _FileState, reader: LineBlocks) -> None:
+    native = decode_block
+    for block in reader:
+        if native is None:
+            for raw in block:
+                state.lines += 1
+                state.python_line(raw, reader.tail_incomplete)
+            continue
+        decoded, ids, missed = native(block)
+        if not missed:
+            state.events += decoded
+            state.event_ids += ids
+            state.lines += len(block)
+            continue
+        # Lines the decoder stepped aside for take the Python path, in their place among
+        # the others. A file where it steps aside for most lines holds other kinds of
+        # line: stop asking.
+        if len(missed) > NATIVE_MISSES and 2 * len(missed) > len(block):
+            native = None
+        done = 0  # decoded events used so far
+        previous = 0  # the block's index after the last line handled
+        for index in missed:
+            run = index - previous
+            if run:
+                state.events += decoded[done:done + run]
+                state.event_ids += ids[done:done + run]
+                done += run
+            state.lines += run + 1
+            state.python_line(block[index], reader.tail_incomplete)
+            previous = index + 1
+        state.events += decoded[done:]
+        state.event_ids += ids[done:]
+        state.lines += len(block) - previous
+
+
+def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
+    """_read_blocks' reading, block for block, with the lines found by the C decoder in the
+    reader's buffer."""
+    assert decode_buffer is not None and decode_task_line is not None
+    decode, decode_line = decode_buffer, decode_task_line
+    buffer = reader.buffer
+    view = memoryview(buffer)
+    digests = state.digests
+    native = True
+    for head, start, end in reader:
+        if not native:  # as _read_blocks once the decoder is no longer asked
+            block = [] if head is None else [head]
+            if end > start:
+                block += bytes(view[start:end - 1]).split(b"\n")
+            for raw in block:
+                state.lines += 1
+                state.python_line(raw, reader.tail_incomplete)
+            continue
+        misses = 0
+        if head is not None:  # the block's first line (decode_block would read it alike)
+            state.lines += 1
+            one = decode_line(head)
+            if one is None:
+                misses = 1
+                state.python_line(head, reader.tail_incomplete)
+            else:
+                state.events.append(one[1])
+                state.event_ids.append(one[0])  # digested at the end, with digests
+        if end == start:
+            continue  # (a block of one line is never turned off: NATIVE_MISSES > 1)
+        decoded, ids, missed, count = decode(buffer, start, end, digests is not None)
+        if digests is not None:
+            assert isinstance(ids, bytes)
+            digests.frombytes(ids)
+        if not missed:
+            state.events += decoded
+            if digests is None:
+                state.event_ids += ids
+            state.lines += count
+            continue
+        misses += len(missed)
+        if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
+            native = False
+        done = 0
+        previous = 0
+        for index, line_start, line_stop in missed:
+            run = index - previous
+            if run:
+                state.events += decoded[done:done + run]
+                if digests is None:
+                    state.event_ids += ids[done:done + run]
+                done += run
+            state.lines += run + 1
+            state.python_line(bytes(view[line_start:line_stop]), reader.tail_incomplete)
+            previous = index + 1
+        state.events += decoded[done:]
+        if digests is None:
+            state.event_ids += ids[done:]
+        state.lines += count - previous
+
+
 class _FileState:
     """What read_stream gathers from one file: every event, and every skipped line counted."""
 
-    __slots__ = ("display", "events", "event_ids", "skipped", "ignored", "examples", "lines",
-                 "truncated")
+    __slots__ = ("display", "events", "event_ids", "digests", "skipped", "ignored", "examples",
+                 "lines", "truncated")
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, digests: bool = False) -> None:
         self.display = display
         self.events: list[Event] = []
+        # with digests: only the ids of the lines the C decoder did not read, digested at the
+        # end; the decoder's own are in `digests` already
         self.event_ids: list[object] = []
+        self.digests = array("Q") if digests else None
         self.skipped: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()
         self.examples: list[Skipped] = []
@@ -181,7 +271,11 @@ class _FileState:
             ignored=tuple(sorted(self.ignored.items())),
             truncated=self.truncated,
         )
-        return FileResult(self.events, self.event_ids, report, self.examples)
+        if self.digests is None:
+            return FileResult(self.events, self.event_ids, report, self.examples)
+        assert digest_functions is not None  # the C decoder is there: so are the digests
+        self.digests.frombytes(digest_functions[0](self.event_ids))
+        return FileResult(self.events, [], report, self.examples, self.digests)
 
 
 def _json_failure(raw: bytes, exc: orjson.JSONDecodeError, at_tail: bool) -> str:

@@ -86,3 +86,21 @@ def _load_block() -> DecodeBlock | None:
 
 # decode_task_line over a whole block of lines (see _taskline.pyi), or None
 decode_block = _load_block()
+
+
+DecodeBuffer = Callable[[bytearray, int, int, bool],
+                        tuple[list[TaskUpdate], list[object] | bytes, list[tuple[int, int, int]],
+                              int]]
+
+
+def _load_buffer() -> DecodeBuffer | None:
+    if decode_task_line is None:  # not built, turned off, or the classes changed
+        return None
+    from flowinsight.read import _taskline
+
+    return _taskline.decode_buffer  # type: ignore[return-value]
+
+
+# decode_task_line over the lines of a buffer, the ids as digests on demand (see
+# _taskline.pyi), or None
+decode_buffer = _load_buffer()

@@ -222,8 +222,10 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
     events = bytes_read = 0
     merged: R | None = None
     for source in sources:
-        for result in read_source(source):
-            if digest_functions is not None:
+        for result in read_source(source, digests=True):
+            if result.digests is not None:  # made by the decoder, without the ids' strs
+                digests += result.digests
+            elif digest_functions is not None:
                 digests.frombytes(digest_functions[0](result.event_ids))
             else:
                 for event_id in result.event_ids:

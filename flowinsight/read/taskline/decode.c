@@ -4,11 +4,12 @@
 
 #include "taskline.h"
 
-/* A line read to its fields: 0 with f[] filled, BAIL, or ERR. */
-static int decode_fields(PyObject *arg, PyObject **f, int objects)
+/* A line's bytes (data[size] is a NUL) read to its fields: 0 with f[] filled, BAIL, or ERR.
+   With `digest`, the event id is not made a str: *digest gets its digest (*has_digest = 0
+   for a null, absent or empty id) and f[F_EVENT_ID] is None. */
+static int decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, int objects,
+                         uint64_t *digest, int *has_digest)
 {
-    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(arg);
-    Py_ssize_t size = PyBytes_GET_SIZE(arg);
     Ctx c = {data, data, data + size, 0, NULL, 0};
     Task t;
     memset(&t, 0, offsetof(Task, state_ns));
@@ -19,6 +20,14 @@ static int decode_fields(PyObject *arg, PyObject **f, int objects)
     int r = ft_parse_line(&c, &t);
     if (r > 0)
         r = BAIL; /* never: a parser that stopped early has not seen the whole line */
+    if (!r && digest) {
+        /* the decoded bytes are the UTF-8 of the str ft_build would make (surrogates bail) */
+        r = unescape(&c, &t.event_id);
+        *has_digest = !r && t.has_event_id && t.event_id.n > 0;
+        if (*has_digest)
+            *digest = ft_digest(t.event_id.p, t.event_id.n);
+        t.has_event_id = 0;
+    }
     if (!r)
         r = ft_build(&c, &t, f, objects);
     if (t.spans != t.spans_local)
@@ -35,7 +44,8 @@ PyObject *ft_decode(PyObject *module, PyObject *arg)
         return PyErr_Format(PyExc_TypeError, "a line is bytes, not %.80s", Py_TYPE(arg)->tp_name);
     PyObject *f[N_FIELDS] = {NULL};
     PyObject *out = NULL;
-    int r = decode_fields(arg, f, 0);
+    int r = decode_fields((const unsigned char *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg),
+                          f, 0, NULL, NULL);
     if (!r) {
         if ((out = PyTuple_New(N_FIELDS))) {
             for (int i = 0; i < N_FIELDS; i++) {
@@ -51,6 +61,30 @@ PyObject *ft_decode(PyObject *module, PyObject *arg)
     return out;
 }
 
+int ft_task_of(const unsigned char *data, Py_ssize_t size, PyObject **task, PyObject **id,
+               uint64_t *digest, int *has_digest)
+{
+    PyObject *f[N_FIELDS] = {NULL};
+    int r = decode_fields(data, size, f, 1, digest, has_digest);
+    if (!r) {
+        /* TaskUpdate's fields are the tuple's, less the event id */
+        if ((*task = ft_new_instance(TASK_CLS, TASK_SET, f + 1, 16))) {
+            *id = f[F_EVENT_ID];
+            f[F_EVENT_ID] = NULL;
+        } else {
+            r = ERR;
+        }
+    }
+    if (r == ERR && PyErr_ExceptionMatches(PyExc_Exception)) {
+        /* as task_fast: what surprises this path (parse_descriptor) is the Python path's */
+        PyErr_Clear();
+        r = BAIL;
+    }
+    for (int i = 0; i < N_FIELDS; i++)
+        Py_XDECREF(f[i]);
+    return r == BAIL ? 0 : r == ERR ? -1 : 1;
+}
+
 PyObject *ft_decode_task(PyObject *module, PyObject *arg)
 {
     (void)module;
@@ -60,26 +94,18 @@ PyObject *ft_decode_task(PyObject *module, PyObject *arg)
     }
     if (!PyBytes_Check(arg))
         return PyErr_Format(PyExc_TypeError, "a line is bytes, not %.80s", Py_TYPE(arg)->tp_name);
-    PyObject *f[N_FIELDS] = {NULL};
-    PyObject *out = NULL;
-    int r = decode_fields(arg, f, 1);
-    if (r == BAIL) {
-        out = Py_NewRef(Py_None);
-    } else if (!r) {
-        /* TaskUpdate's fields are the tuple's, less the event id */
-        PyObject *task = ft_new_instance(TASK_CLS, TASK_SET, f + 1, 16);
-        if (task) {
-            out = PyTuple_Pack(2, f[F_EVENT_ID], task);
-            Py_DECREF(task);
-        }
-    }
+    PyObject *task, *id;
+    int r = ft_task_of((const unsigned char *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg),
+                       &task, &id, NULL, NULL);
+    if (r <= 0)
+        return r < 0 ? NULL : Py_NewRef(Py_None);
+    PyObject *out = PyTuple_Pack(2, id, task);
+    Py_DECREF(id);
+    Py_DECREF(task);
     if (!out && PyErr_ExceptionMatches(PyExc_Exception)) {
-        /* as task_fast: what surprises this path (parse_descriptor) is the Python path's */
         PyErr_Clear();
         out = Py_NewRef(Py_None);
     }
-    for (int i = 0; i < N_FIELDS; i++)
-        Py_XDECREF(f[i]);
     return out;
 }
 

@@ -19,7 +19,7 @@ void ft_crc_init(void)
     }
 }
 
-static uint64_t digest_of(const unsigned char *p, Py_ssize_t n)
+uint64_t ft_digest(const unsigned char *p, Py_ssize_t n)
 {
     uint32_t crc = 0xFFFFFFFFu, a = 1, b = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -51,7 +51,7 @@ PyObject *ft_digests(PyObject *self, PyObject *ids)
         if (!PyUnicode_CheckExact(id) || PyUnicode_GET_LENGTH(id) == 0)
             continue; /* as read_group: only non-empty str ids */
         if (PyUnicode_IS_ASCII(id)) {
-            dst[count++] = digest_of(PyUnicode_DATA(id), PyUnicode_GET_LENGTH(id));
+            dst[count++] = ft_digest(PyUnicode_DATA(id), PyUnicode_GET_LENGTH(id));
             continue;
         }
         PyObject *raw = PyUnicode_AsEncodedString(id, "utf-8", "surrogatepass");
@@ -59,7 +59,7 @@ PyObject *ft_digests(PyObject *self, PyObject *ids)
             Py_DECREF(out);
             return NULL;
         }
-        dst[count++] = digest_of((const unsigned char *)PyBytes_AS_STRING(raw),
+        dst[count++] = ft_digest((const unsigned char *)PyBytes_AS_STRING(raw),
                                  PyBytes_GET_SIZE(raw));
         Py_DECREF(raw);
     }

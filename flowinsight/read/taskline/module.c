@@ -17,6 +17,13 @@ static PyMethodDef METHODS[] = {
      "decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | None], list[int]]"
      "\n\nDecode_task over a block: the decoded lines' events and event ids, in order, and the\n"
      "indexes of the lines it did not decode."},
+    {"decode_buffer", ft_decode_buffer, METH_VARARGS,
+     "decode_buffer(buffer, start, end, digests, /) -> tuple[list[TaskUpdate], list | bytes,\n"
+     "    list[tuple[int, int, int]], int]\n\n"
+     "Decode_task over the lines of buffer[start:end] (writable; each line ends with b'\\n'):\n"
+     "the decoded lines' events, their event ids (with `digests`, the digests of the non-empty\n"
+     "ones as native uint64s instead), (index, start, stop) of each line not decoded, and the\n"
+     "number of lines."},
     {"digests", ft_digests, METH_O,
      "digests(ids: list, /) -> bytes\n\n"
      "crc32 << 32 | adler32 of the UTF-8 of each non-empty str id, as native uint64s."},

@@ -8,6 +8,7 @@
      strings.c    the str objects: shared names, ids' hex
      objects.c    a parsed line to its field values (tuples, or TaskUpdate objects); configure()
      decode.c     decode, decode_task, decode_block
+     buffer.c     decode_buffer: the lines of a buffer, found in C; ids as digests
      digests.c    event id digests for the parallel reader
      module.c     the method table and module init
 
@@ -441,6 +442,14 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects);
 PyObject *ft_decode(PyObject *module, PyObject *arg);
 PyObject *ft_decode_task(PyObject *module, PyObject *arg);
 PyObject *ft_decode_block(PyObject *module, PyObject *lines);
+PyObject *ft_decode_buffer(PyObject *module, PyObject *args);
+/* One line (data[size] a NUL, any newline already replaced) to its TaskUpdate: 1 with *task
+   and *id (None with `digest`: then *has_digest says whether *digest holds the id's), 0 when
+   the Python path must read it, -1 with an exception set. decode_task's reading. */
+int ft_task_of(const unsigned char *data, Py_ssize_t size, PyObject **task, PyObject **id,
+               uint64_t *digest, int *has_digest);
+/* parallel.event_id_digest of a str whose UTF-8 is these bytes (digests.c) */
+uint64_t ft_digest(const unsigned char *p, Py_ssize_t n);
 PyObject *ft_configure(PyObject *module, PyObject *args);
 PyObject *ft_digests(PyObject *self, PyObject *ids);
 PyObject *ft_sort_digests(PyObject *self, PyObject *arg);
