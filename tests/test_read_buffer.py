@@ -1,0 +1,280 @@
+"""Reading through one buffer (lines.BufferBlocks and the C decode_buffer) gives exactly what
+the list path gives (LineBlocks and decode_block, the reference): the same events, ids, report
+and examples (line numbers included), for every sample, for the robustness suite's kinds of
+line, and for random mixes of real lines, junk, blank lines, CRLF, a BOM, over-long lines and
+a missing last newline, cut into reads of any size. And the digests it makes in place of the
+ids are event_id_digest's of the ids, so a group's digests are the list path's."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+from array import array
+from functools import cache
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLES
+from flowinsight.model.events import Event
+from flowinsight.read import discover, event_file, native
+from flowinsight.read.event_file import NATIVE_MISSES, FileResult, read_stream
+from flowinsight.read.limits import Budget
+from flowinsight.read.parallel import event_id_digest, read_group
+from robustness.robust_support import (
+    actor_id,
+    creation_task,
+    export_actor,
+    export_task,
+    normal_task,
+    ray_line,
+    submitted,
+)
+
+if native.decode_buffer is None:
+    pytest.skip("the native decoder is off or not built", allow_module_level=True)
+
+BOM = b"\xef\xbb\xbf"
+
+
+def read(data: bytes, *, in_buffer: bool, digests: bool = False, chunk: int = 1 << 20,
+         max_line: int = 16 << 20) -> FileResult:
+    stream = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
+    return read_stream(stream, "t.log", Budget("t"), digests=digests, in_buffer=in_buffer,
+                       chunk=chunk, max_line=max_line)
+
+
+def id_digests(ids: Sequence[object]) -> list[int]:
+    return sorted(event_id_digest(i) for i in ids if type(i) is str and i)
+
+
+def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20) -> FileResult:
+    """Both paths on `data`, with ids and with digests: all equal. Returns the reference."""
+    want = read(data, in_buffer=False, chunk=chunk, max_line=max_line)
+    got = read(data, in_buffer=True, chunk=chunk, max_line=max_line)
+    assert got.report == want.report
+    assert got.examples == want.examples
+    assert got.events == want.events
+    assert [type(e) for e in got.events] == [type(e) for e in want.events]
+    assert got.event_ids == want.event_ids and got.digests is None
+    hashed = read(data, in_buffer=True, digests=True, chunk=chunk, max_line=max_line)
+    assert (hashed.report, hashed.examples, hashed.events) == (want.report, want.examples,
+                                                               want.events)
+    assert hashed.event_ids == [] and hashed.digests is not None
+    assert sorted(hashed.digests) == id_digests(want.event_ids)
+    return want
+
+
+# ---------------------------------------------------------------------------------------------
+# The inputs
+
+
+@cache
+def sample_files() -> tuple[bytes, ...]:
+    """Every event file of the samples, and those of the 15k session's archive."""
+    files = [p.read_bytes() for p in sorted(SAMPLES.rglob("event_*")) if p.is_file()]
+    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is not None and "/event_" in member.name:
+                files.append(handle.read())
+    return tuple(files)
+
+
+@cache
+def real_lines() -> tuple[bytes, ...]:
+    """Lines of every kind from the samples: EXPORT_TASK first (most of the pool)."""
+    tasks: list[bytes] = []
+    others: list[bytes] = []
+    for path in sorted(SAMPLES.rglob("event_*")):
+        for line in path.read_bytes().splitlines()[:40]:
+            if line.strip():
+                (tasks if b"EXPORT_TASK" in line else others).append(line)
+    return tuple(tasks + others)
+
+
+def robust_lines() -> list[bytes]:
+    """Lines as the robustness suite builds them: odd but valid events, and refused ones."""
+    actor = actor_id(1)
+    task = normal_task(7)
+    return [
+        export_task(task, "NORMAL_TASK", "mod.f"),
+        export_task(task, "NORMAL_TASK", "mod.f", event_id=""),
+        export_task(creation_task(actor), "ACTOR_CREATION_TASK", "mod.C.__init__"),
+        export_actor(actor, "C"),
+        submitted(normal_task(8), "NORMAL_TASK", "mod.g"),
+        ray_line("TASK_DEFINITION_EVENT", {"x": 1}, "e1"),
+        ray_line(None, None, "e2"),
+        b'{"event_id": "a\\u0041\\u00e9\\n", "source_type": "EXPORT_TASK", "event_data": {}}',
+        b"[1, 2]",
+        b'"a string"',
+        b"{" * 2000 + b"}" * 2000,
+        b"\xff\xfe not utf-8",
+        b'{"event_id": 1, "source_type": "EXPORT_TASK"}',
+        b"   ",
+        b"\r",
+        b"\x00",
+    ]
+
+
+def escaped_id_lines() -> list[bytes]:
+    """Real task lines whose event_id holds escapes, non-ASCII ones, or is empty or null."""
+    line = next(x for x in real_lines() if b'"event_id":"' in x or b'"event_id": "' in x)
+    key = b'"event_id":"' if b'"event_id":"' in line else b'"event_id": "'
+    head, rest = line.split(key, 1)
+    tail = rest.split(b'"', 1)[1]
+    return [head + key + value + b'"' + tail
+            for value in (b"\\u0041bc", b"caf\\u00e9", b"\\u4e2d\\/x", b"", b"\\\"q\\\\")] + \
+        [head + key[:-1] + b"null" + tail]
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests
+
+
+def test_every_sample_file_reads_the_same() -> None:
+    results = [assert_same(data) for data in sample_files()]
+    assert sum(len(r.events) for r in results) > 10_000  # the 15k session is in
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 919, 4096])
+def test_sample_files_cut_into_small_reads_read_the_same(chunk: int) -> None:
+    files = [f for f in sample_files() if len(f) < 200_000][:12] if chunk < 100 else \
+        list(sample_files())[:40]
+    for data in files:
+        assert_same(data, chunk=chunk)
+
+
+@pytest.mark.parametrize("max_line", [50, 500, 920, 1500, 5000])
+def test_a_small_cap_on_lines_reads_the_same(max_line: int) -> None:
+    data = b"\n".join(real_lines()[:200] + tuple(robust_lines()) + (b"z" * 6000,)) + b"\n"
+    for chunk in (64, 1000, 1 << 20):
+        result = assert_same(data, chunk=chunk, max_line=max_line)
+        assert dict(result.report.skipped).get("too_long", 0) > 0
+
+
+def test_robustness_lines_and_escaped_ids_read_the_same() -> None:
+    lines = robust_lines() + escaped_id_lines() + list(real_lines()[:20])
+    for end in (b"\n", b"\r\n"):
+        data = BOM + end.join(lines)  # and no newline at the end
+        for chunk in (3, 4, 5, 33, 1000, 1 << 20):
+            assert_same(data, chunk=chunk)  # (chunk 3: a first read of only the BOM ends it)
+
+
+def test_escaped_and_empty_ids_are_digested_as_their_strs() -> None:
+    data = bytearray(b"\n".join(escaped_id_lines()) + b"\n")
+    events, ids, missed, count = native.decode_buffer(data, 0, len(data), False)  # type: ignore[misc]
+    assert (len(events), missed, count) == (6, [], 6)
+    assert "Abc" in ids and "café" in ids and "" in ids and None in ids
+    _, packed, _, _ = native.decode_buffer(data, 0, len(data), True)  # type: ignore[misc]
+    got = array("Q")
+    got.frombytes(packed)  # type: ignore[arg-type]
+    assert sorted(got) == id_digests(ids) and len(got) == 4
+
+
+def test_many_declined_lines_turn_the_decoder_off_alike() -> None:
+    """NATIVE_MISSES counts per block: the blocks (one per read) must be the same."""
+    others = [x for x in real_lines() if b"EXPORT_TASK" not in x]
+    tasks = [x for x in real_lines() if b"EXPORT_TASK" in x]
+    for mix in (others * 3 + tasks, tasks[:5] + others[:NATIVE_MISSES + 1] + tasks,
+                [b"junk"] * (NATIVE_MISSES + 1) + tasks[:NATIVE_MISSES] + tasks):
+        data = b"\n".join(mix) + b"\n"
+        for chunk in (500, 5000, 40_000, 1 << 20):
+            assert_same(data, chunk=chunk)
+
+
+def test_compressed_files_read_the_same() -> None:
+    data = b"\n".join(real_lines()[:300]) + b"\n{cut"
+    for packed in (gzip.compress(data), gzip.compress(data)[:-30]):
+        assert_same(packed, chunk=777)
+
+
+def test_the_buffer_is_left_as_it_was_and_bad_ranges_are_refused() -> None:
+    lines = list(real_lines()[:5]) + [b"junk"]
+    data = bytearray(b"\n".join(lines) + b"\n")
+    before = bytes(data)
+    events, ids, missed, count = native.decode_buffer(data, 0, len(data), False)  # type: ignore[misc]
+    assert bytes(data) == before and count == 6 and len(events) + len(missed) == 6
+    index, start, stop = missed[-1]
+    assert (index, bytes(data[start:stop])) == (5, b"junk")
+    assert native.decode_buffer(data, 3, 3, True)[3] == 0  # type: ignore[misc]
+    for start, end in ((0, len(data) - 1), (-1, 4), (5, 2), (0, len(data) + 1)):
+        with pytest.raises(ValueError):
+            native.decode_buffer(data, start, end, False)  # type: ignore[misc]
+    with pytest.raises((TypeError, BufferError)):
+        native.decode_buffer(bytes(data), 0, len(data), False)  # type: ignore[arg-type]
+
+
+_LINE = st.one_of(
+    st.sampled_from(range(10_000)).map(lambda i: real_lines()[i % len(real_lines())]),
+    st.sampled_from(robust_lines() + escaped_id_lines()),
+    st.binary(max_size=40).filter(lambda b: b"\n" not in b),
+    st.just(b""),
+    st.integers(1, 3000).map(lambda n: b'{"x":"' + b"y" * n + b'"}'),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_LINE, max_size=60), crlf=st.booleans(), bom=st.booleans(),
+       last_newline=st.booleans(), chunk=st.integers(1, 6000),
+       max_line=st.sampled_from([20, 300, 1000, 2000, 16 << 20]))
+def test_random_mixes_in_random_reads_read_the_same(lines: list[bytes], crlf: bool, bom: bool,
+                                                    last_newline: bool, chunk: int,
+                                                    max_line: int) -> None:
+    end = b"\r\n" if crlf else b"\n"
+    data = (BOM if bom else b"") + end.join(lines) + (end if last_newline else b"")
+    assert_same(data, chunk=chunk, max_line=max_line)
+
+
+class _Collect:
+    """A reducer that keeps the events, to compare a group's events whole."""
+
+    def reduce(self, events: Sequence[Event], into: list[Event] | None = None) -> list[Event]:
+        return (into or []) + list(events)
+
+    def merge(self, first: list[Event], later: list[Event]) -> list[Event]:
+        return first + later
+
+
+def test_a_groups_digests_and_events_are_the_list_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    folders = [p for p in sorted(SAMPLES.iterdir()) if p.is_dir() and p.name != "recorded"]
+    folders += sorted((SAMPLES / "recorded").iterdir())
+    sources = [s for f in folders if f.is_dir() for s in discover([str(f)])]
+    got = read_group(0, sources, _Collect())
+    monkeypatch.setattr(event_file, "decode_buffer", None)  # the list path, ids digested after
+    want = read_group(0, sources, _Collect())
+    assert (got.reports, got.examples, got.events, got.repeated) == \
+        (want.reports, want.examples, want.events, want.repeated)
+    assert got.event_ids == want.event_ids and len(got.event_ids) > 1000
+    assert got.reduced == want.reduced
+
+
+def test_native_0_reads_through_the_list_path() -> None:
+    """Without the extension, read_stream takes LineBlocks: nothing here is asked of C."""
+    import subprocess
+    import sys
+
+    code = ("from flowinsight.read import event_file, native; "
+            "assert native.decode_buffer is None and event_file.decode_buffer is None")
+    env = {**os.environ, native.ENV_VAR: "0"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+@pytest.mark.parametrize("max_line", [4, 9, 16])
+def test_lines_at_the_cap_in_every_cut(max_line: int) -> None:
+    """Lines of one byte under, at and over the cap (a JSON string: at the cap it is read,
+    over it it is too_long), before and after others, in reads of every size up to two lines."""
+    def sized(n: int) -> bytes:
+        return b'"' + b"s" * (n - 2) + b'"'
+
+    near = [sized(max_line - 1), sized(max_line), sized(max_line + 1), sized(3 * max_line)]
+    for first in near:
+        for second in near:
+            data = first + b"\n" + b"[]" + b"\n" + second + b"\n" + first
+            for chunk in range(1, 2 * max_line + 3):
+                assert_same(data, chunk=chunk, max_line=max_line)
