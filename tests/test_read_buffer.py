@@ -40,12 +40,13 @@ if native.decode_buffer is None:
     pytest.skip("the native decoder is off or not built", allow_module_level=True)
 
 BOM = b"\xef\xbb\xbf"
+decode_buffer = native.decode_buffer
 
 
 def read(data: bytes, *, in_buffer: bool, digests: bool = False, chunk: int = 1 << 20,
          max_line: int = 16 << 20) -> FileResult:
-    stream = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
-    return read_stream(stream, "t.log", Budget("t"), digests=digests, in_buffer=in_buffer,
+    stream = io.BufferedReader(io.BytesIO(data))
+    return read_stream(stream, "t.log", Budget("t"), digests=digests, in_buffer=in_buffer,  # type: ignore[arg-type]
                        chunk=chunk, max_line=max_line)
 
 
@@ -168,10 +169,10 @@ def test_robustness_lines_and_escaped_ids_read_the_same() -> None:
 
 def test_escaped_and_empty_ids_are_digested_as_their_strs() -> None:
     data = bytearray(b"\n".join(escaped_id_lines()) + b"\n")
-    events, ids, missed, count = native.decode_buffer(data, 0, len(data), False)  # type: ignore[misc]
+    events, ids, missed, count = decode_buffer(data, 0, len(data), False)
     assert (len(events), missed, count) == (6, [], 6)
     assert "Abc" in ids and "café" in ids and "" in ids and None in ids
-    _, packed, _, _ = native.decode_buffer(data, 0, len(data), True)  # type: ignore[misc]
+    _, packed, _, _ = decode_buffer(data, 0, len(data), True)
     got = array("Q")
     got.frombytes(packed)  # type: ignore[arg-type]
     assert sorted(got) == id_digests(ids) and len(got) == 4
@@ -198,16 +199,16 @@ def test_the_buffer_is_left_as_it_was_and_bad_ranges_are_refused() -> None:
     lines = list(real_lines()[:5]) + [b"junk"]
     data = bytearray(b"\n".join(lines) + b"\n")
     before = bytes(data)
-    events, ids, missed, count = native.decode_buffer(data, 0, len(data), False)  # type: ignore[misc]
+    events, ids, missed, count = decode_buffer(data, 0, len(data), False)
     assert bytes(data) == before and count == 6 and len(events) + len(missed) == 6
     index, start, stop = missed[-1]
     assert (index, bytes(data[start:stop])) == (5, b"junk")
-    assert native.decode_buffer(data, 3, 3, True)[3] == 0  # type: ignore[misc]
+    assert decode_buffer(data, 3, 3, True)[3] == 0
     for start, end in ((0, len(data) - 1), (-1, 4), (5, 2), (0, len(data) + 1)):
         with pytest.raises(ValueError):
-            native.decode_buffer(data, start, end, False)  # type: ignore[misc]
+            decode_buffer(data, start, end, False)
     with pytest.raises((TypeError, BufferError)):
-        native.decode_buffer(bytes(data), 0, len(data), False)  # type: ignore[arg-type]
+        decode_buffer(bytes(data), 0, len(data), False)  # type: ignore[arg-type]
 
 
 _LINE = st.one_of(
