@@ -279,3 +279,19 @@ def test_lines_at_the_cap_in_every_cut(max_line: int) -> None:
             data = first + b"\n" + b"[]" + b"\n" + second + b"\n" + first
             for chunk in range(1, 2 * max_line + 3):
                 assert_same(data, chunk=chunk, max_line=max_line)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, (1 << 64) - 1), st.integers(0, 300),
+                          st.integers(0, 5).map(lambda i: (i << 56) | 7)), max_size=3000),
+       st.integers(0, 3))
+def test_digests_sort_as_python_sorts_them(values: list[int], copies: int) -> None:
+    """sort_digests (a radix sort): sorted() order, and whether any value repeats."""
+    assert native.digest_functions is not None
+    sort = native.digest_functions[1]
+    values = values + values[:copies]
+    packed, repeated = sort(array("Q", values).tobytes())
+    got = array("Q")
+    got.frombytes(packed)
+    assert list(got) == sorted(values)
+    assert repeated == (len(set(values)) != len(values))

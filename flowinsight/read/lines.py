@@ -74,6 +74,11 @@ class LineBlocks:
 Block = tuple[bytes | None, int, int]
 
 
+# The buffer of the last reader that finished. A process reads one file at a time, mostly: a
+# new 2 MiB buffer per file costs its zeroing and its page faults, ~5% of reading a 3 MB file.
+_spare: list[bytearray] = []
+
+
 class BufferBlocks:
     """LineBlocks' blocks, as (head, start, end) over `buffer` (see Block): valid until the
     next one is asked for. The same reads as LineBlocks (so the same blocks, which the reader's
@@ -88,10 +93,18 @@ class BufferBlocks:
         self._max_line = max_line
         self._size = min(chunk, max_line)
         # an unfinished line of at most one read, and one read
-        self.buffer = bytearray(2 * self._size)
+        size = 2 * self._size
+        self.buffer = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
         self.tail_incomplete = False
 
     def __iter__(self) -> Iterator[Block]:
+        try:
+            yield from self._blocks()
+        finally:
+            if not _spare:  # for the next file's reader
+                _spare.append(self.buffer)
+
+    def _blocks(self) -> Iterator[Block]:
         size, max_line, readinto = self._size, self._max_line, self._readinto
         buffer = self.buffer
         view = memoryview(buffer)
