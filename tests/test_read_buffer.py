@@ -295,3 +295,16 @@ def test_digests_sort_as_python_sorts_them(values: list[int], copies: int) -> No
     got.frombytes(packed)
     assert list(got) == sorted(values)
     assert repeated == (len(set(values)) != len(values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=12), st.binary(min_size=5000, max_size=20000),
+                          st.integers(0, 12000).map(lambda n: b"\xff" * n)), max_size=8))
+def test_digests_of_ids_of_any_length_are_zlibs(raws: list[bytes]) -> None:
+    """crc32 8 bytes at a time, adler32 with the modulo deferred: zlib's values, at every
+    length (ids are str: the bytes are taken as latin-1, so their UTF-8 is longer still)."""
+    assert native.digest_functions is not None
+    ids: list[object] = [raw.decode("latin-1") for raw in raws]
+    got = array("Q")
+    got.frombytes(native.digest_functions[0](ids))
+    assert list(got) == [event_id_digest(i) for i in ids if i]
