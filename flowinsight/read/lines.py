@@ -94,7 +94,11 @@ class BufferBlocks:
         self._size = min(chunk, max_line)
         # an unfinished line of at most one read, and one read
         size = 2 * self._size
-        self.buffer = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
+        try:
+            spare = _spare.pop()  # (one step: safe with threads)
+        except IndexError:
+            spare = None
+        self.buffer = spare if spare is not None and len(spare) == size else bytearray(size)
         self.tail_incomplete = False
 
     def __iter__(self) -> Iterator[Block]:
@@ -121,8 +125,10 @@ class BufferBlocks:
             first = buffer.find(b"\n", have, end)
             if first < 0:  # no line ends in this read
                 if skipping:
-                    pass
+                    have = 0
                 elif pending or end > size:
+                    # longer than a read: in pieces, as LineBlocks holds it (the buffer has
+                    # room for one read after what it keeps)
                     pending.append(bytes(view[:end]))
                     pending_len += end
                     have = 0
