@@ -178,15 +178,56 @@ def test_escaped_and_empty_ids_are_digested_as_their_strs() -> None:
     assert sorted(got) == id_digests(ids) and len(got) == 4
 
 
-def test_many_declined_lines_turn_the_decoder_off_alike() -> None:
-    """NATIVE_MISSES counts per block: the blocks (one per read) must be the same."""
+def test_many_declined_lines_turn_the_decoder_off_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NATIVE_MISSES counts per block: the blocks (one per read) must be the same, and so the
+    lines handed to C before it is no longer asked. (The outcome is the same either way.)"""
+    asked = {"list": 0, "buffer": 0}
+    block, buffer, line = native.decode_block, native.decode_buffer, native.decode_task_line
+    assert block is not None and buffer is not None and line is not None
+
+    def count_block(lines: list[bytes]) -> object:
+        asked["list"] += len(lines)
+        return block(lines)
+
+    def count_buffer(data: bytearray, start: int, end: int, digests: bool) -> object:
+        out = buffer(data, start, end, digests)
+        asked["buffer"] += out[3]
+        return out
+
+    def count_line(raw: bytes) -> object:
+        asked["buffer"] += 1
+        return line(raw)
+
+    monkeypatch.setattr(event_file, "decode_block", count_block)
+    monkeypatch.setattr(event_file, "decode_buffer", count_buffer)
+    monkeypatch.setattr(event_file, "decode_task_line", count_line)
     others = [x for x in real_lines() if b"EXPORT_TASK" not in x]
     tasks = [x for x in real_lines() if b"EXPORT_TASK" in x]
+    cases: list[tuple[bytes, int, int]] = []
     for mix in (others * 3 + tasks, tasks[:5] + others[:NATIVE_MISSES + 1] + tasks,
                 [b"junk"] * (NATIVE_MISSES + 1) + tasks[:NATIVE_MISSES] + tasks):
         data = b"\n".join(mix) + b"\n"
-        for chunk in (500, 5000, 40_000, 1 << 20):
-            assert_same(data, chunk=chunk)
+        cases += [(data, chunk, 16 << 20) for chunk in (500, 5000, 40_000, 1 << 20)]
+    # Blocks just short of the rule, of lines of one width (a task line padded with spaces):
+    # a first read of N declined lines and N - 1 decoded ones (N misses: not more than N)...
+    n = NATIVE_MISSES
+    task = next(x for x in tasks if line(x) is not None)
+    width = len(task) + 2
+    good, bad = task.ljust(width), b"x" * width
+    data = b"\n".join([bad] * n + [good] * (n - 1) + [good] * 100) + b"\n"
+    cases.append((data, (2 * n - 1) * (width + 1), 16 << 20))
+    # ... and an over-long line ended by a read that holds N declined lines and N + 1 decoded
+    # ones (N + 1 misses, not more than half of the block's 2N + 2 lines)
+    cap = (2 * n + 1) * (width + 1) + 6
+    data = b"\n".join([b"y" * (cap + 5)] + [bad] * n + [good] * (n + 1) + [good] * 100) + b"\n"
+    cases.append((data, cap, cap))
+    turned_off = 0
+    for data, chunk, max_line in cases:
+        asked["list"] = asked["buffer"] = 0
+        assert_same(data, chunk=chunk, max_line=max_line)
+        assert asked["buffer"] == 2 * asked["list"]  # with ids, and with digests
+        turned_off += asked["list"] < data.count(b"\n")
+    assert turned_off >= 3
 
 
 def test_compressed_files_read_the_same() -> None:
@@ -304,7 +345,7 @@ def test_digests_of_ids_of_any_length_are_zlibs(raws: list[bytes]) -> None:
     """crc32 8 bytes at a time, adler32 with the modulo deferred: zlib's values, at every
     length (ids are str: the bytes are taken as latin-1, so their UTF-8 is longer still)."""
     assert native.digest_functions is not None
-    ids: list[object] = [raw.decode("latin-1") for raw in raws]
+    ids = [raw.decode("latin-1") for raw in raws]
     got = array("Q")
-    got.frombytes(native.digest_functions[0](ids))
+    got.frombytes(native.digest_functions[0](list[object](ids)))
     assert list(got) == [event_id_digest(i) for i in ids if i]
