@@ -48,7 +48,8 @@
    (task_fast ignores a task_info of another type); an event_id neither a string nor null; a
    language with non-ASCII letters.
 
-   The line's bytes are read up to their trailing NUL, which every bytes object has: a NUL
+   The line's bytes are read up to their trailing NUL, which every bytes object has (and
+   decode_buffer writes over each line's newline while it reads the line): a NUL
    is never valid JSON outside a string and never valid inside one, so every scan stops there
    without a bounds check and the final check that the parse ended at the end of the buffer
    catches a NUL inside the line. */
