@@ -399,6 +399,35 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
             }
             olds[j] = Py_XNewRef(old);
         }
+        /* and the first lines of what the merge reads of each old record, a batch ahead too */
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (olds[j] && Py_TYPE(olds[j]) == TASK.cls && GET(olds[j], TASK, T_ATTEMPTS))
+                __builtin_prefetch(GET(olds[j], TASK, T_ATTEMPTS));
+        }
+        PyObject *firsts[BATCH];
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *attempts = olds[j] && Py_TYPE(olds[j]) == TASK.cls
+                                     ? GET(olds[j], TASK, T_ATTEMPTS) : NULL;
+            firsts[j] = NULL;
+            if (attempts && PyTuple_CheckExact(attempts) && PyTuple_GET_SIZE(attempts)) {
+                firsts[j] = PyTuple_GET_ITEM(attempts, 0);
+                __builtin_prefetch(firsts[j]);
+            }
+            PyObject *parent = olds[j] && Py_TYPE(olds[j]) == TASK.cls
+                                   ? GET(olds[j], TASK, T_PARENT) : NULL;
+            if (parent)
+                __builtin_prefetch(parent);
+        }
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *a = firsts[j];
+            if (a && Py_TYPE(a) == ATTEMPT.cls) {
+                static const int fields[] = {A_KEYS, A_NS, A_SPAN_NAMES, A_SPAN_NS};
+                for (int f = 0; f < 4; f++) {
+                    if (GET(a, ATTEMPT, fields[f]))
+                        __builtin_prefetch(GET(a, ATTEMPT, fields[f]));
+                }
+            }
+        }
         int rc = 0;
         for (Py_ssize_t j = 0; j < m; j++) {
             if (rc == 0)
