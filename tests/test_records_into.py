@@ -21,6 +21,8 @@ import copy
 import os
 import pickle
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -28,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES, render
+from conftest import ROOT, SAMPLES, render
 from flowinsight.model.events import Event
 from flowinsight.pipeline import Reducer, analyze, analyze_partial, records_native, tasks
 from flowinsight.pipeline.partial import Partial, merge_into, merge_partials, reduce_events
@@ -350,3 +352,23 @@ def test_pieces_pickled_as_the_engines_send_them_read_the_same(workers: int) -> 
     assert snapshot(reduced.tasks) == snapshot(reduce_events(capture.events).tasks)
     assert render(analyze_partial(reduced, account), "json") \
         == render(analyze(capture), "json")
+
+
+def test_a_process_with_the_extension_off_merges_pieces_sent_as_blobs() -> None:
+    events = sample_events("sage_pipeline")
+    n = len(events)
+    parts = [reduce_events(events[a:b]) for a, b in ((0, n // 2), (n // 2, n))]
+    data = pickle.dumps([pickle.dumps(p) for p in parts])
+    code = ("import pickle, sys\n"
+            "from flowinsight.pipeline import records_native, tasks\n"
+            "from flowinsight.pipeline.partial import merge_partials\n"
+            "assert tasks._NATIVE is None and records_native.active() is None\n"
+            "parts = [pickle.loads(p) for p in pickle.loads(sys.stdin.buffer.read())]\n"
+            "assert all(p._blob is not None for p in parts)\n"
+            "sys.stdout.buffer.write(pickle.dumps(merge_partials(parts)))\n")
+    env = {**os.environ, records_native.ENV_VAR: "0"}
+    out = subprocess.run([sys.executable, "-c", code], input=data, env=env, cwd=ROOT,
+                         capture_output=True, check=True).stdout
+    back = pickle.loads(out)
+    whole = reduce_events(events)
+    assert snapshot(back.tasks) == snapshot(whole.tasks) and back == whole
