@@ -10,11 +10,13 @@ as one blob of flowinsight/pipeline/records/ (records_native.dump_tasks): far ch
 write and to read than pickling each record. Where the extension is not in use, or the table
 holds a value a blob cannot give back exactly, the table is pickled as it is. A blob is read by
 the extension, or in Python where the extension is not in use (records_native.load_tasks).
+In the main process a piece stays in its blob until it is merged: the first piece's table is
+loaded, each later one merged into it straight from its blob (records_native.load_tasks_into).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from flowinsight.model.events import (
@@ -31,34 +33,88 @@ from flowinsight.pipeline import records_native
 from flowinsight.pipeline.tasks import Task, merge_task_tables, merge_tasks
 
 
-@dataclass(slots=True)
 class Partial:
-    """The reduced form of a run of events. Changed only by merge_into, while pieces merge."""
+    """The reduced form of a run of events. Changed only by merge_into, while pieces merge.
 
-    tasks: dict[str, Task] = field(default_factory=dict)  # in order of first appearance
-    actor_updates: list[ActorUpdate] = field(default_factory=list)
-    job_updates: list[JobUpdate] = field(default_factory=list)
-    failure_notes: list[FailureNote] = field(default_factory=list)
-    puts: list[ObjectPut] = field(default_factory=list)
-    gets: list[ObjectGet] = field(default_factory=list)
-    job_ids: set[str] = field(default_factory=set)  # of job, object put and object get events
-    sources: set[str] = field(default_factory=set)  # "ray_event", "export_api"
-    # The earliest recorded time of any event, whatever --job keeps: the origin of relative
-    # --since/--until.
-    first_ns: int | None = None
+    A Partial unpickled from a worker's blob keeps the blob as it came until its table is
+    needed: `tasks` loads it then (records_native.load_tasks), or merge_into merges it
+    straight into the table of the Partial before it (records_native.load_tasks_into), so
+    that the records of tasks the main process already holds are never built."""
+
+    __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
+                 "gets", "job_ids", "sources", "first_ns")
+
+    def __init__(self, tasks: dict[str, Task] | None = None,
+                 actor_updates: list[ActorUpdate] | None = None,
+                 job_updates: list[JobUpdate] | None = None,
+                 failure_notes: list[FailureNote] | None = None,
+                 puts: list[ObjectPut] | None = None, gets: list[ObjectGet] | None = None,
+                 job_ids: set[str] | None = None, sources: set[str] | None = None,
+                 first_ns: int | None = None) -> None:
+        # in order of first appearance
+        self._tasks: dict[str, Task] = {} if tasks is None else tasks
+        # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
+        self._blob: bytes | None = None
+        self.actor_updates: list[ActorUpdate] = [] if actor_updates is None else actor_updates
+        self.job_updates: list[JobUpdate] = [] if job_updates is None else job_updates
+        self.failure_notes: list[FailureNote] = [] if failure_notes is None else failure_notes
+        self.puts: list[ObjectPut] = [] if puts is None else puts
+        self.gets: list[ObjectGet] = [] if gets is None else gets
+        # of job, object put and object get events
+        self.job_ids: set[str] = set() if job_ids is None else job_ids
+        self.sources: set[str] = set() if sources is None else sources  # "ray_event", "export_api"
+        # The earliest recorded time of any event, whatever --job keeps: the origin of relative
+        # --since/--until.
+        self.first_ns = first_ns
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        """The merged task records, by task id, in order of first appearance."""
+        blob = self._blob
+        if blob is not None:
+            self._tasks = records_native.load_tasks(blob)
+            self._blob = None
+        return self._tasks
+
+    @tasks.setter
+    def tasks(self, tasks: dict[str, Task]) -> None:
+        self._tasks = tasks
+        self._blob = None
+
+    def _rest(self) -> tuple[Any, ...]:
+        return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
+                self.job_ids, self.sources, self.first_ns)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Partial):
+            return NotImplemented
+        return self.tasks == other.tasks and self._rest() == other._rest()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        fields = ("tasks", "actor_updates", "job_updates", "failure_notes", "puts", "gets",
+                  "job_ids", "sources", "first_ns")
+        values = (self.tasks, *self._rest())
+        return "Partial(" + ", ".join(f"{n}={v!r}" for n, v in zip(fields, values)) + ")"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        rest = (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
-                self.job_ids, self.sources, self.first_ns)
-        blob = records_native.dump_tasks(self.tasks)
+        # a blob not loaded yet goes on as it came (blobs are written only where the extension
+        # is in use: elsewhere the table is loaded and pickled)
+        blob = self._blob if records_native.active() is not None else None
         if blob is None:
-            return (Partial, (self.tasks, *rest))
-        return (_from_blob, (blob, *rest))
+            blob = records_native.dump_tasks(self.tasks)
+            if blob is None:
+                return (Partial, (self.tasks, *self._rest()))
+        return (_from_blob, (blob, *self._rest()))
 
 
 def _from_blob(blob: bytes, *rest: Any) -> Partial:
-    """A Partial unpickled: its table read back from the blob that Partial.__reduce__ made."""
-    return Partial(records_native.load_tasks(blob), *rest)
+    """A Partial unpickled: its table left in the blob that Partial.__reduce__ made, loaded
+    when it is first needed (Partial.tasks, merge_into)."""
+    out = Partial(None, *rest)
+    out._blob = blob
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +185,13 @@ def merge_partials(parts: Iterable[Partial]) -> Partial:
 
 
 def merge_into(first: Partial, later: Partial) -> Partial:
-    """`first` extended by the Partial of the run that follows it; returns `first`."""
-    merge_task_tables(first.tasks, later.tasks)
+    """`first` extended by the Partial of the run that follows it; returns `first`. A later
+    Partial still in its blob is merged straight from it (records_native.load_tasks_into)."""
+    blob = later._blob
+    if blob is not None:
+        records_native.load_tasks_into(first.tasks, blob)
+    else:
+        merge_task_tables(first.tasks, later.tasks)
     first.actor_updates += later.actor_updates
     first.job_updates += later.job_updates
     first.failure_notes += later.failure_notes

@@ -17,6 +17,11 @@ the records' constructors are what the extension does, field for field, only in 
                                      exactly: the caller pickles that one as before
     load_tasks(blob) -> tasks        the table again, values shared as the merge shares them;
                                      ValueError for bytes that are not such a blob
+    load_tasks_into(into, blob)      merge_task_tables(into, load_tasks(blob)), the blob's
+                                     records merged straight from it: a record of a task
+                                     already in `into` is merged without being built; the
+                                     blob is checked whole before `into` is touched (a
+                                     ValueError leaves `into` as it was)
 
 The same values are shared as on the Python side (tasks.py's `_SHARED` and `_GROWN` tables are
 handed over and used, with their bound). tests/test_records_native.py holds the two paths to
@@ -68,6 +73,7 @@ class Native:
     dump_tasks: Callable[[dict[str, Any]], bytes]
     load_tasks: Callable[[bytes], dict[str, Any]]
     unrepresentable: type[Exception]
+    load_tasks_into: Callable[[dict[str, Any], bytes], None]
 
 
 # The configured extension, once load() gave one (what dump_tasks and load_tasks below use).
@@ -106,7 +112,7 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
     global _ACTIVE
     _ACTIVE = Native(_records.merge_updates, _records.merge_task_tables, _records.make_task,
                      _records.make_attempt, _records.dump_tasks, _records.load_tasks,
-                     _records.Unrepresentable)
+                     _records.Unrepresentable, _records.load_tasks_into)
     return _ACTIVE
 
 
@@ -131,6 +137,26 @@ def load_tasks(blob: bytes) -> dict[str, Any]:
     """The table of a dump_tasks blob (by the extension when it is in use, else in Python)."""
     native = _ACTIVE
     return native.load_tasks(blob) if native is not None else load_tasks_python(blob)
+
+
+def load_tasks_into(into: dict[str, Any], blob: bytes) -> None:
+    """merge_task_tables(into, load_tasks(blob)): by the extension when it is in use (the
+    blob's records merged straight from it), else in Python. Either way the blob is checked
+    whole before `into` is touched: ValueError for one that is not a dump_tasks blob, and
+    `into` is left as it was."""
+    native = _ACTIVE
+    if native is not None and type(into) is dict:
+        native.load_tasks_into(into, blob)
+    else:
+        load_then_merge(into, blob)
+
+
+def load_then_merge(into: dict[str, Any], blob: bytes) -> None:
+    """What load_tasks_into does, the long way (the reference): the blob's table loaded whole
+    (load_tasks checks it whole), then merged by tasks.merge_task_tables."""
+    from flowinsight.pipeline.tasks import merge_task_tables
+
+    merge_task_tables(into, load_tasks(blob))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,13 +25,9 @@ static PyObject *rd_int(Loader *r)
     return v >= 0 && v < 256 ? Py_NewRef(SMALL[v]) : PyLong_FromLongLong(v);
 }
 
-/* A worker pid, shared through `_SHARED` as the merge stores it. New reference. */
-static PyObject *rd_pid(Loader *r)
+/* A worker pid's object, shared through `_SHARED` as the merge stores it. New reference. */
+PyObject *fr_pid_object(Loader *r, int64_t v)
 {
-    uint64_t u;
-    if (rd_varint(r, &u) < 0)
-        return NULL;
-    int64_t v = unzigzag(u);
     uint64_t h = (uint64_t)v * 0x9E3779B97F4A7C15ull;
     size_t slot = (size_t)(h >> 58);
     if (r->pids[slot].obj && r->pids[slot].value == v)
@@ -47,6 +43,15 @@ static PyObject *rd_pid(Loader *r)
     return obj;
 }
 
+/* A worker pid (zigzag), likewise. New reference. */
+static PyObject *rd_pid(Loader *r)
+{
+    uint64_t u;
+    if (rd_varint(r, &u) < 0)
+        return NULL;
+    return fr_pid_object(r, unzigzag(u));
+}
+
 static PyObject *rd_bytes(Loader *r)
 {
     Py_ssize_t n;
@@ -57,11 +62,7 @@ static PyObject *rd_bytes(Loader *r)
     return b;
 }
 
-/* The smallest record and attempt, in bytes: what a count of them is checked against. */
-#define MIN_TASK 11
-#define MIN_ATTEMPT 11
-
-static PyObject *load_attempt(Loader *r)
+PyObject *fr_load_attempt(Loader *r)
 {
     PyObject *v[N_ATTEMPT] = {NULL};
     Py_ssize_t i;
@@ -105,7 +106,7 @@ error:
     return NULL;
 }
 
-static PyObject *load_task(Loader *r)
+PyObject *fr_load_task(Loader *r)
 {
     PyObject *v[N_TASK] = {NULL};
     unsigned char tag;
@@ -147,7 +148,7 @@ static PyObject *load_task(Loader *r)
         if (!(v[T_ATTEMPTS] = PyTuple_New(n)))
             goto error;
         for (Py_ssize_t k = 0; k < n; k++) {
-            PyObject *a = load_attempt(r);
+            PyObject *a = fr_load_attempt(r);
             if (!a)
                 goto error;
             PyTuple_SET_ITEM(v[T_ATTEMPTS], k, a);
@@ -163,6 +164,95 @@ error:
     return NULL;
 }
 
+/* Raw bytes (length, bytes), in place. */
+static int rd_raw(Loader *r, const char **p, Py_ssize_t *n)
+{
+    if (rd_count(r, 1, n) < 0)
+        return -1;
+    *p = (const char *)r->p;
+    r->p += *n;
+    return 0;
+}
+
+/* An attempt read in place: what fr_load_attempt reads, with the same checks, in the same
+   order, and the same values shared through `_SHARED` (its component type, its pid), but
+   nothing built. */
+int fr_read_attempt(Loader *r, LaterAttempt *a)
+{
+    uint64_t u;
+    Py_ssize_t i;
+    unsigned char tag;
+    a->at = r->p;
+    a->obj = a->ns_obj = a->span_obj = a->pid = NULL;
+    if (rd_varint(r, &u) < 0)
+        return -1;
+    a->number = unzigzag(u);
+    if (rd_index(r, r->n_keys, &i) < 0)
+        return -1;
+    a->keys = r->keys[i];
+    if (rd_raw(r, &a->ns, &a->n_ns) < 0 || !(a->node = rd_strref(r))
+        || !(a->worker = rd_strref(r)) || rd_byte(r, &tag) < 0)
+        return -1;
+    if (tag > 1)
+        return corrupt("a bad tag");
+    a->has_pid = tag;
+    a->pid_value = 0;
+    if (tag) {
+        if (rd_varint(r, &u) < 0)
+            return -1;
+        a->pid_value = unzigzag(u);
+        PyObject *pid = fr_pid_object(r, a->pid_value);
+        if (!pid)
+            return -1;
+        Py_DECREF(pid);
+    }
+    if (!(a->etype = rd_strref(r)) || !(a->emsg = rd_strref(r))
+        || !(a->component = rd_shared_str(r)) || rd_index(r, r->n_names, &i) < 0)
+        return -1;
+    a->names = r->names[i];
+    return rd_raw(r, &a->span_ns, &a->n_span_ns);
+}
+
+/* A record read in place, likewise (its attempts read, checked and skipped over). */
+int fr_read_task(Loader *r, LaterTask *t)
+{
+    unsigned char tag;
+    Py_ssize_t i;
+    t->r = r;
+    t->attempts = t->submit_obj = NULL;
+    if (!(t->task_id = rd_strref(r)) || !rd_strref(r) || rd_byte(r, &tag) < 0)
+        return -1;
+    if (tag > (TASK_TYPES ? PyTuple_GET_SIZE(TASK_TYPES) : 0))
+        return corrupt("a task type out of range");
+    t->type = tag ? PyTuple_GET_ITEM(TASK_TYPES, tag - 1) : Py_None;
+    if (rd_index(r, r->n_funcs, &i) < 0)
+        return -1;
+    t->function = r->funcs[i];
+    if (!(t->language = rd_shared_str(r)) || !(t->parent = rd_strref(r))
+        || !(t->actor = rd_strref(r)) || rd_byte(r, &tag) < 0)
+        return -1;
+    if (tag > 1 || (tag && left(r) < 8))
+        return corrupt(tag > 1 ? "a bad tag" : "cut short");
+    t->has_submit = tag;
+    t->submit = 0.0;
+    if (tag) {
+        int64_t bits = get64((const char *)r->p);
+        memcpy(&t->submit, &bits, 8);
+        r->p += 8;
+    }
+    if (rd_count(r, MIN_ATTEMPT, &t->n_attempts) < 0)
+        return -1;
+    t->attempts_at = r->p;
+    for (Py_ssize_t k = 0; k < t->n_attempts; k++) {
+        LaterAttempt a;
+        if (fr_read_attempt(r, &a) < 0)
+            return -1;
+    }
+    if (!(t->seen_module = rd_strref(r)) || !(t->seen_class = rd_strref(r)))
+        return -1;
+    return 0;
+}
+
 /* The records, into the dict `out`. */
 static int load_records(Loader *r, PyObject *out)
 {
@@ -170,7 +260,7 @@ static int load_records(Loader *r, PyObject *out)
     if (rd_count(r, MIN_TASK, &n) < 0)
         return -1;
     for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *task = load_task(r);
+        PyObject *task = fr_load_task(r);
         if (!task)
             return -1;
         int rc = PyDict_SetItem(out, GET(task, TASK, T_TASK_ID), task);

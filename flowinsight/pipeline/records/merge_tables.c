@@ -1,19 +1,110 @@
 /* merge_task_tables: tasks.merge_task_tables, a later table's records merged into another's
    (tasks._merge_task and _merge_attempt); a pair it does not take goes to the Python
-   _merge_task. */
+   _merge_task.
+
+   load_tasks_into(into, blob): merge_task_tables(into, load_tasks(blob)), with the blob's
+   records read in place: a record whose task is already in `into` is merged into it straight
+   from the blob (no Task, Attempt, tuple or bytes built for it, only what the old record
+   takes over), a new one is built as load_tasks builds it. The merge reads the later record
+   through a view (LaterTask, LaterAttempt in records.h) filled from a Task or from the blob,
+   so that its rules are written once, here. The blob is read whole and checked (every check
+   of load_tasks, in the same order, the same ValueError) before `into` is touched: a blob
+   refused leaves `into` as it was. Only an error that is not the blob's (no memory, or an
+   exception of the Python _merge_task for a record it is handed, as merge_task_tables would
+   raise it) can stop the merge part way, as it would stop merge_task_tables. */
 
 #include "records.h"
 
+/* The view of a later Task (checked: fr_task_ok(t, 1)). */
+static void task_view(PyObject *t, LaterTask *v)
+{
+    v->task_id = GET(t, TASK, T_TASK_ID);
+    v->type = GET(t, TASK, T_TYPE);
+    v->function = GET(t, TASK, T_FUNCTION);
+    v->language = GET(t, TASK, T_LANGUAGE);
+    v->parent = GET(t, TASK, T_PARENT);
+    v->actor = GET(t, TASK, T_ACTOR);
+    v->seen_module = GET(t, TASK, T_SEEN_MODULE);
+    v->seen_class = GET(t, TASK, T_SEEN_CLASS);
+    v->submit_obj = GET(t, TASK, T_SUBMIT);
+    v->has_submit = v->submit_obj != Py_None;
+    v->submit = v->has_submit ? PyFloat_AS_DOUBLE(v->submit_obj) : 0.0;
+    v->attempts = GET(t, TASK, T_ATTEMPTS);
+    v->n_attempts = PyTuple_GET_SIZE(v->attempts);
+    v->r = NULL;
+    v->attempts_at = NULL;
+}
+
+/* The view of a later Attempt (checked: fr_attempt_ok(a, 1)). */
+static void attempt_view(PyObject *a, LaterAttempt *v)
+{
+    v->obj = a;
+    v->at = NULL;
+    v->number = number_of(a);
+    v->keys = GET(a, ATTEMPT, A_KEYS);
+    v->ns_obj = GET(a, ATTEMPT, A_NS);
+    v->ns = PyBytes_AS_STRING(v->ns_obj);
+    v->n_ns = PyBytes_GET_SIZE(v->ns_obj);
+    v->node = GET(a, ATTEMPT, A_NODE);
+    v->worker = GET(a, ATTEMPT, A_WORKER);
+    v->etype = GET(a, ATTEMPT, A_ETYPE);
+    v->emsg = GET(a, ATTEMPT, A_EMSG);
+    v->component = GET(a, ATTEMPT, A_COMPONENT);
+    v->pid = GET(a, ATTEMPT, A_PID);
+    v->has_pid = v->pid != Py_None;
+    v->pid_value = 0;
+    v->names = GET(a, ATTEMPT, A_SPAN_NAMES);
+    v->span_obj = GET(a, ATTEMPT, A_SPAN_NS);
+    v->span_ns = PyBytes_AS_STRING(v->span_obj);
+    v->n_span_ns = PyBytes_GET_SIZE(v->span_obj);
+}
+
+/* The i-th attempt of a later record, the attempts taken in turn (from a blob: read where
+   `*cursor` is, which moves past it). */
+static int next_attempt(const LaterTask *t, Py_ssize_t i, const unsigned char **cursor,
+                        LaterAttempt *a)
+{
+    if (t->attempts) {
+        attempt_view(PyTuple_GET_ITEM(t->attempts, i), a);
+        return 0;
+    }
+    Loader *r = t->r;
+    const unsigned char *save = r->p;
+    r->p = *cursor;
+    int rc = fr_read_attempt(r, a);
+    *cursor = r->p;
+    r->p = save;
+    return rc;
+}
+
+/* Build what a view was read from, as load_tasks builds it. New reference. */
+static PyObject *built(Loader *r, const unsigned char *at, PyObject *(*load)(Loader *))
+{
+    const unsigned char *save = r->p;
+    r->p = at;
+    PyObject *out = load(r);
+    r->p = save;
+    return out;
+}
+
 /* tasks._merge_attempt, both checked. */
-static int merge_attempt(PyObject *old, PyObject *later)
+static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
 {
     PyObject *keys = GET(old, ATTEMPT, A_KEYS);
-    PyObject *later_keys = Py_NewRef(GET(later, ATTEMPT, A_KEYS));
-    PyObject *later_ns = Py_NewRef(GET(later, ATTEMPT, A_NS));
-    int r = 0;
+    PyObject *later_keys = Py_NewRef(a->keys);
+    PyObject *later_ns = Py_XNewRef(a->ns_obj);
+    PyObject *names = Py_NewRef(a->names);
+    PyObject *span_ns = Py_XNewRef(a->span_obj);
+    int rc = 0;
     if (!PyBytes_GET_SIZE(keys)) {
-        put(old, &ATTEMPT, A_KEYS, later_keys);
-        put(old, &ATTEMPT, A_NS, later_ns);
+        PyObject *ns = later_ns ? Py_NewRef(later_ns)
+                                : PyBytes_FromStringAndSize(a->ns, a->n_ns);
+        if (ns) {
+            put(old, &ATTEMPT, A_KEYS, later_keys);
+            put_new(old, &ATTEMPT, A_NS, ns);
+        } else {
+            rc = -1;
+        }
     } else {
         unsigned char seen[256] = {0};
         const unsigned char *k = (const unsigned char *)PyBytes_AS_STRING(keys);
@@ -26,104 +117,155 @@ static int merge_attempt(PyObject *old, PyObject *later)
         if (!common) {
             /* no status in common: the later ones follow */
             PyObject *joined = fr_grown_joined(keys, later_keys);
-            PyObject *ns = joined ? fr_concat_bytes(GET(old, ATTEMPT, A_NS),
-                                                 PyBytes_AS_STRING(later_ns),
-                                                 PyBytes_GET_SIZE(later_ns)) : NULL;
+            PyObject *ns = joined ? fr_concat_bytes(GET(old, ATTEMPT, A_NS), a->ns, a->n_ns)
+                                  : NULL;
             if (ns) {
                 put_new(old, &ATTEMPT, A_KEYS, joined);
                 put_new(old, &ATTEMPT, A_NS, ns);
             } else {
                 Py_XDECREF(joined);
-                r = -1;
+                rc = -1;
             }
         } else {
-            States st = {NULL, lk, PyBytes_AS_STRING(later_ns), PyBytes_GET_SIZE(later_keys)};
-            r = fr_add_states(old, &st);
+            States st = {NULL, lk, a->ns, PyBytes_GET_SIZE(later_keys)};
+            rc = fr_add_states(old, &st);
+        }
+    }
+    if (rc == 0) {
+        fill(old, &ATTEMPT, A_NODE, a->node);
+        fill(old, &ATTEMPT, A_WORKER, a->worker);
+        if (GET(old, ATTEMPT, A_PID) == Py_None) {
+            if (a->pid) {
+                put(old, &ATTEMPT, A_PID, a->pid);
+            } else if (a->has_pid) {
+                PyObject *pid = fr_pid_object(r, a->pid_value);
+                if (pid)
+                    put_new(old, &ATTEMPT, A_PID, pid);
+                else
+                    rc = -1;
+            }
+        }
+    }
+    if (rc == 0) {
+        fill(old, &ATTEMPT, A_ETYPE, a->etype);
+        fill(old, &ATTEMPT, A_EMSG, a->emsg);
+        fill(old, &ATTEMPT, A_COMPONENT, a->component);
+        if (!PyTuple_GET_SIZE(GET(old, ATTEMPT, A_SPAN_NAMES))) {
+            PyObject *ns = span_ns ? Py_NewRef(span_ns)
+                                   : PyBytes_FromStringAndSize(a->span_ns, a->n_span_ns);
+            if (ns) {
+                put(old, &ATTEMPT, A_SPAN_NAMES, names);
+                put_new(old, &ATTEMPT, A_SPAN_NS, ns);
+            } else {
+                rc = -1;
+            }
+        } else {
+            Spans sp = {NULL, names, a->span_ns, PyTuple_GET_SIZE(names)};
+            rc = fr_add_spans(old, &sp);
         }
     }
     Py_DECREF(later_keys);
-    Py_DECREF(later_ns);
-    if (r < 0)
-        return -1;
-    fill(old, &ATTEMPT, A_NODE, GET(later, ATTEMPT, A_NODE));
-    fill(old, &ATTEMPT, A_WORKER, GET(later, ATTEMPT, A_WORKER));
-    if (GET(old, ATTEMPT, A_PID) == Py_None)
-        put(old, &ATTEMPT, A_PID, GET(later, ATTEMPT, A_PID));
-    fill(old, &ATTEMPT, A_ETYPE, GET(later, ATTEMPT, A_ETYPE));
-    fill(old, &ATTEMPT, A_EMSG, GET(later, ATTEMPT, A_EMSG));
-    fill(old, &ATTEMPT, A_COMPONENT, GET(later, ATTEMPT, A_COMPONENT));
-    PyObject *names = Py_NewRef(GET(later, ATTEMPT, A_SPAN_NAMES));
-    PyObject *span_ns = Py_NewRef(GET(later, ATTEMPT, A_SPAN_NS));
-    if (!PyTuple_GET_SIZE(GET(old, ATTEMPT, A_SPAN_NAMES))) {
-        put(old, &ATTEMPT, A_SPAN_NAMES, names);
-        put(old, &ATTEMPT, A_SPAN_NS, span_ns);
-    } else {
-        Spans sp = {NULL, names, PyBytes_AS_STRING(span_ns), PyTuple_GET_SIZE(names)};
-        r = fr_add_spans(old, &sp);
-    }
+    Py_XDECREF(later_ns);
     Py_DECREF(names);
-    Py_DECREF(span_ns);
-    return r;
+    Py_XDECREF(span_ns);
+    return rc;
 }
 
-/* tasks._merge_task: 0 merged; 1 not taken (nothing changed); -1 an error. */
-static int merge_task(PyObject *old, PyObject *later)
+/* tasks._merge_task, the later record a view (a Task's: checked, fr_task_ok(later, 1)):
+   0 merged; 1 not taken (nothing changed); -1 an error. */
+static int merge_task(PyObject *old, const LaterTask *t)
 {
-    if (!fr_task_ok(old, 1) || !fr_task_ok(later, 1))
+    if (!fr_task_ok(old, 1))
         return 1;
-    PyObject *tuples[2] = {GET(old, TASK, T_ATTEMPTS), GET(later, TASK, T_ATTEMPTS)};
-    for (int t = 0; t < 2; t++) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuples[t]); i++) {
-            if (!fr_attempt_ok(PyTuple_GET_ITEM(tuples[t], i), t == 1))
+    PyObject *mine = GET(old, TASK, T_ATTEMPTS);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mine); i++) {
+        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0))
+            return 1;
+    }
+    if (t->attempts) {
+        for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
+            if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1))
+                return 1;
+        }
+    } else {
+        /* what fr_attempt_ok(attempt, 1) finds otherwise in a record built from a blob */
+        const unsigned char *cursor = t->attempts_at;
+        for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
+            LaterAttempt a;
+            if (next_attempt(t, i, &cursor, &a) < 0)
+                return -1;
+            if (a.n_ns != 8 * PyBytes_GET_SIZE(a.keys)
+                || a.n_span_ns != 16 * PyTuple_GET_SIZE(a.names))
                 return 1;
         }
     }
     if (GET(old, TASK, T_TYPE) == Py_None)
-        put(old, &TASK, T_TYPE, GET(later, TASK, T_TYPE));
-    PyObject *seen_module = GET(later, TASK, T_SEEN_MODULE);
-    PyObject *seen_class = GET(later, TASK, T_SEEN_CLASS);
-    if (GET(later, TASK, T_FUNCTION) != Py_None) {
+        put(old, &TASK, T_TYPE, t->type);
+    if (t->function != Py_None) {
         PyObject *function = GET(old, TASK, T_FUNCTION);
         if (function == Py_None || str_empty(GET(function, FREF, F_NAME))) {
-            put(old, &TASK, T_FUNCTION, GET(later, TASK, T_FUNCTION));
+            put(old, &TASK, T_FUNCTION, t->function);
         } else {
             PyObject *module = GET(function, FREF, F_MODULE);
             PyObject *class_name = GET(function, FREF, F_CLASS);
-            if ((str_empty(module) && !str_empty(seen_module))
-                || (str_empty(class_name) && !str_empty(seen_class))) {
-                PyObject *ref = new_function(str_empty(module) ? seen_module : module,
-                                             str_empty(class_name) ? seen_class : class_name,
+            if ((str_empty(module) && !str_empty(t->seen_module))
+                || (str_empty(class_name) && !str_empty(t->seen_class))) {
+                PyObject *ref = new_function(str_empty(module) ? t->seen_module : module,
+                                             str_empty(class_name) ? t->seen_class : class_name,
                                              GET(function, FREF, F_NAME));
                 if (!ref)
                     return -1;
                 put_new(old, &TASK, T_FUNCTION, ref);
             }
         }
-        fill(old, &TASK, T_SEEN_MODULE, seen_module);
-        fill(old, &TASK, T_SEEN_CLASS, seen_class);
+        fill(old, &TASK, T_SEEN_MODULE, t->seen_module);
+        fill(old, &TASK, T_SEEN_CLASS, t->seen_class);
     }
-    fill(old, &TASK, T_LANGUAGE, GET(later, TASK, T_LANGUAGE));
-    fill(old, &TASK, T_PARENT, GET(later, TASK, T_PARENT));
-    fill(old, &TASK, T_ACTOR, GET(later, TASK, T_ACTOR));
-    PyObject *submit = GET(later, TASK, T_SUBMIT), *mine = GET(old, TASK, T_SUBMIT);
-    if (submit != Py_None
-        && (mine == Py_None || PyFloat_AS_DOUBLE(submit) < PyFloat_AS_DOUBLE(mine)))
-        put(old, &TASK, T_SUBMIT, submit);
-    PyObject *attempts = Py_NewRef(tuples[1]);
-    int r = 0;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts) && r == 0; i++) {
-        PyObject *attempt = PyTuple_GET_ITEM(attempts, i);
-        PyObject *match = fr_find_attempt(old, number_of(attempt));
+    fill(old, &TASK, T_LANGUAGE, t->language);
+    fill(old, &TASK, T_PARENT, t->parent);
+    fill(old, &TASK, T_ACTOR, t->actor);
+    PyObject *submit = GET(old, TASK, T_SUBMIT);
+    if (t->has_submit && (submit == Py_None || t->submit < PyFloat_AS_DOUBLE(submit))) {
+        if (t->submit_obj) {
+            put(old, &TASK, T_SUBMIT, t->submit_obj);
+        } else {
+            PyObject *value = PyFloat_FromDouble(t->submit);
+            if (!value)
+                return -1;
+            put_new(old, &TASK, T_SUBMIT, value);
+        }
+    }
+    PyObject *attempts = Py_XNewRef(t->attempts);
+    const unsigned char *cursor = t->attempts_at;
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < t->n_attempts && rc == 0; i++) {
+        LaterAttempt a;
+        if (next_attempt(t, i, &cursor, &a) < 0) {
+            rc = -1;
+            break;
+        }
+        PyObject *match = fr_find_attempt(old, a.number);
         if (!match) {
-            r = fr_append_attempt(old, attempt);
+            PyObject *attempt = a.obj ? Py_NewRef(a.obj) : built(t->r, a.at, fr_load_attempt);
+            rc = attempt ? fr_append_attempt(old, attempt) : -1;
+            Py_XDECREF(attempt);
         } else {
             Py_INCREF(match);
-            r = merge_attempt(match, attempt);
+            rc = merge_attempt(match, &a, t->r);
             Py_DECREF(match);
         }
     }
-    Py_DECREF(attempts);
-    return r;
+    Py_XDECREF(attempts);
+    return rc;
+}
+
+/* The Python _merge_task(old, later). */
+static int merge_in_python(PyObject *old, PyObject *later)
+{
+    PyObject *pair[2] = {old, later};
+    PyObject *out = PyObject_Vectorcall(MERGE_TASK, pair, 2, NULL);
+    Py_XDECREF(out);
+    return out ? 0 : -1;
 }
 
 PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -153,13 +295,14 @@ PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize
             r = PyDict_SetItem(into, key, value);
         } else {
             Py_INCREF(old);
-            r = merge_task(old, value);
-            if (r == 1) {
-                PyObject *pair[2] = {old, value};
-                PyObject *out = PyObject_Vectorcall(MERGE_TASK, pair, 2, NULL);
-                r = out ? 0 : -1;
-                Py_XDECREF(out);
+            r = 1;
+            if (fr_task_ok(value, 1)) {
+                LaterTask t;
+                task_view(value, &t);
+                r = merge_task(old, &t);
             }
+            if (r == 1)
+                r = merge_in_python(old, value);
             Py_DECREF(old);
         }
         Py_DECREF(key);
@@ -170,3 +313,165 @@ PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
+/* Where each record of a blob starts, and its task id (borrowed from the Loader). */
+typedef struct {
+    const unsigned char *at;
+    PyObject *task_id;
+} Place;
+
+/* The records of a blob whose tables are read: checked whole (load_tasks' checks, in its
+   order), each one's place noted in `*places` (n of them, PyMem_Free them). 0 or -1. */
+static int check_records(Loader *r, Place **places, Py_ssize_t *count)
+{
+    Py_ssize_t n;
+    if (rd_count(r, MIN_TASK, &n) < 0)
+        return -1;
+    PyObject *ids = PySet_New(NULL);
+    Place *out = PyMem_Malloc(sizeof(Place) * (size_t)(n ? n : 1));
+    if (!ids || !out) {
+        Py_XDECREF(ids);
+        PyMem_Free(out);
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        return -1;
+    }
+    int rc = 0;
+    for (Py_ssize_t k = 0; k < n && rc == 0; k++) {
+        LaterTask t;
+        out[k].at = r->p;
+        rc = fr_read_task(r, &t) < 0 || PySet_Add(ids, t.task_id) < 0 ? -1 : 0;
+        out[k].task_id = t.task_id;
+    }
+    if (rc == 0 && r->p != r->end)
+        rc = corrupt("bytes after the records");
+    if (rc == 0 && PySet_GET_SIZE(ids) != n)
+        rc = corrupt("a task id twice");
+    Py_DECREF(ids);
+    if (rc < 0) {
+        PyMem_Free(out);
+        return -1;
+    }
+    *places = out;
+    *count = n;
+    return 0;
+}
+
+/* One record of a checked blob merged into `into`, `old` its task's record there (or NULL). */
+static int merge_record(Loader *r, const Place *place, PyObject *old, PyObject *into)
+{
+    if (!old || old == Py_None) {
+        PyObject *task = built(r, place->at, fr_load_task);
+        if (!task)
+            return -1;
+        int rc = PyDict_SetItem(into, GET(task, TASK, T_TASK_ID), task);
+        Py_DECREF(task);
+        return rc;
+    }
+    LaterTask t;
+    r->p = place->at;
+    if (fr_read_task(r, &t) < 0)
+        return -1;
+    int rc = merge_task(old, &t);
+    if (rc == 1) {
+        PyObject *later = built(r, place->at, fr_load_task);
+        rc = later ? merge_in_python(old, later) : -1;
+        Py_XDECREF(later);
+    }
+    return rc;
+}
+
+/* The records of a checked blob, merged into `into` in their order. Their old records are
+   looked up a batch ahead (a blob's task ids differ, so that a record added in the batch
+   changes no other one's lookup): the lookups' cache misses then overlap. */
+#define BATCH 32
+
+static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject *into)
+{
+    PyObject *olds[BATCH];
+    for (Py_ssize_t start = 0; start < n; start += BATCH) {
+        Py_ssize_t m = n - start < BATCH ? n - start : BATCH;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *old = PyDict_GetItemWithError(into, places[start + j].task_id);
+            if (!old && PyErr_Occurred()) {
+                for (Py_ssize_t i = 0; i < j; i++)
+                    Py_XDECREF(olds[i]);
+                return -1;
+            }
+            olds[j] = Py_XNewRef(old);
+        }
+        /* and the first lines of what the merge reads of each old record, a batch ahead too */
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (olds[j] && Py_TYPE(olds[j]) == TASK.cls && GET(olds[j], TASK, T_ATTEMPTS))
+                __builtin_prefetch(GET(olds[j], TASK, T_ATTEMPTS));
+        }
+        PyObject *firsts[BATCH];
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *attempts = olds[j] && Py_TYPE(olds[j]) == TASK.cls
+                                     ? GET(olds[j], TASK, T_ATTEMPTS) : NULL;
+            firsts[j] = NULL;
+            if (attempts && PyTuple_CheckExact(attempts) && PyTuple_GET_SIZE(attempts)) {
+                firsts[j] = PyTuple_GET_ITEM(attempts, 0);
+                __builtin_prefetch(firsts[j]);
+            }
+            PyObject *parent = olds[j] && Py_TYPE(olds[j]) == TASK.cls
+                                   ? GET(olds[j], TASK, T_PARENT) : NULL;
+            if (parent)
+                __builtin_prefetch(parent);
+        }
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *a = firsts[j];
+            if (a && Py_TYPE(a) == ATTEMPT.cls) {
+                static const int fields[] = {A_KEYS, A_NS, A_SPAN_NAMES, A_SPAN_NS};
+                for (int f = 0; f < 4; f++) {
+                    if (GET(a, ATTEMPT, fields[f]))
+                        __builtin_prefetch(GET(a, ATTEMPT, fields[f]));
+                }
+            }
+        }
+        int rc = 0;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (rc == 0)
+                rc = merge_record(r, &places[start + j], olds[j], into);
+            Py_XDECREF(olds[j]);
+        }
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "load_tasks_into(into, blob)");
+        return NULL;
+    }
+    if (!fr_configured())
+        return NULL;
+    PyObject *into = args[0];
+    if (!PyDict_CheckExact(into)) {
+        PyErr_SetString(PyExc_TypeError, "into: a dict");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Loader r;
+    memset(&r, 0, sizeof r);
+    r.p = (const unsigned char *)view.buf;
+    r.end = r.p + view.len;
+    Place *places = NULL;
+    Py_ssize_t n = 0;
+    int rc = fr_load_tables(&r);
+    if (rc == 0)
+        rc = check_records(&r, &places, &n);
+    if (rc == 0)
+        rc = merge_records(&r, places, n, into);
+    PyMem_Free(places);
+    fr_loader_free(&r);
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}

@@ -177,6 +177,11 @@ static PyMethodDef METHODS[] = {
      "load_tasks(blob, /) -> dict[str, Task]\n\n"
      "The table of a dump_tasks blob, values shared as the merge shares them. ValueError\n"
      "for bytes that are not such a blob."},
+    {"load_tasks_into", (PyCFunction)(void (*)(void))fr_load_tasks_into, METH_FASTCALL,
+     "load_tasks_into(into, blob, /) -> None\n\n"
+     "merge_task_tables(into, load_tasks(blob)), the blob's records merged into `into`\n"
+     "straight from the blob. The blob is checked whole first: ValueError (as load_tasks)\n"
+     "for bytes that are not such a blob, and then `into` is left as it was."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -5,7 +5,7 @@
      checks.c         what the fast paths take on
      attempts.c       Attempt.add_state and Attempt.add_span, for a run of them
      merge_updates.c  merge_updates: merge_tasks for TaskUpdate events
-     merge_tables.c   merge_task_tables
+     merge_tables.c   merge_task_tables, and load_tasks_into's merge (a record read in place)
      blob_write.c     dump_tasks
      blob_tables.c    load_tasks: the blob's tables (strings, functions, keys, names)
      blob_read.c      load_tasks: the records
@@ -24,6 +24,8 @@
    make_attempt(*fields)              Attempt(*fields), likewise
    dump_tasks(tasks) -> bytes         a table of records as a compact blob (see "Blobs" below)
    load_tasks(blob) -> tasks          the table again
+   load_tasks_into(into, blob)        merge_task_tables(into, load_tasks(blob)), the blob's
+                                      records merged straight from it (see merge_tables.c)
 
    tasks.py is the reference: these do what its Python code does, field for field, and hand
    whatever they are not sure of back to it. A TaskUpdate is checked whole before anything is
@@ -449,8 +451,55 @@ static inline PyObject *rd_strref(Loader *r)
     return rd_index(r, r->n_strs, &i) < 0 ? NULL : r->strs[i];
 }
 
+/* The smallest record and attempt, in bytes: what a count of them is checked against. */
+#define MIN_TASK 11
+#define MIN_ATTEMPT 11
+
 int fr_load_tables(Loader *r);
 void fr_loader_free(Loader *r);
+
+/* ------------------------------------------------------------------------------------------ */
+/* A later record as the merge reads it (merge_tables.c): either a Task and its Attempts, or a
+   record of a blob read in place (load_tasks_into), so that the merge rules exist once. Every
+   object is borrowed: from the Task, or from the Loader's tables (alive while it is). */
+
+typedef struct {
+    int64_t number;
+    PyObject *keys;                  /* state_keys (bytes) */
+    const char *ns;                  /* state_ns: its bytes, n_ns of them */
+    Py_ssize_t n_ns;
+    PyObject *ns_obj;                /* state_ns itself; NULL from a blob */
+    PyObject *node, *worker, *etype, *emsg, *component;
+    PyObject *pid;                   /* worker_pid; NULL from a blob: has_pid, pid_value */
+    int has_pid;
+    int64_t pid_value;
+    PyObject *names;                 /* span_names (a tuple of str) */
+    const char *span_ns;             /* span_ns: its bytes, n_span_ns of them */
+    Py_ssize_t n_span_ns;
+    PyObject *span_obj;              /* span_ns itself; NULL from a blob */
+    PyObject *obj;                   /* the Attempt; NULL from a blob: built from `at` */
+    const unsigned char *at;         /* where the attempt starts in the blob */
+} LaterAttempt;
+
+typedef struct {
+    PyObject *task_id, *type, *function, *language, *parent, *actor, *seen_module, *seen_class;
+    PyObject *submit_obj;            /* submit_ms (None or a float); NULL from a blob */
+    int has_submit;
+    double submit;
+    Py_ssize_t n_attempts;
+    PyObject *attempts;              /* the tuple; NULL from a blob: read at attempts_at */
+    Loader *r;
+    const unsigned char *attempts_at;
+} LaterTask;
+
+/* blob_read.c: one record of a blob read into a view (its attempts checked and skipped: read
+   them with fr_read_attempt from attempts_at); one attempt; a record or an attempt built as
+   load_tasks builds it (from where r->p is); a worker pid's object as load_tasks shares it. */
+int fr_read_task(Loader *r, LaterTask *t);
+int fr_read_attempt(Loader *r, LaterAttempt *a);
+PyObject *fr_load_task(Loader *r);
+PyObject *fr_load_attempt(Loader *r);
+PyObject *fr_pid_object(Loader *r, int64_t value);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The module's functions */
@@ -459,6 +508,7 @@ PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t n
 PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks);
 PyObject *fr_load_tasks(PyObject *module, PyObject *blob);
+PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
