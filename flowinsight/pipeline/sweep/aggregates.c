@@ -79,3 +79,21 @@ PyObject *sw_agg_tuple(Agg *agg, int edge)
     return Py_BuildValue("(nnnnNN)", agg->tasks, agg->attempts, agg->failures, agg->retries,
                          execs, queues);
 }
+
+/* The aggregate of node `a` (b NULL) or of the edge (a, b): by the objects' identity through
+   `map`, else by value through `index` (sw_agg_for), the pair then remembered. `keep` holds
+   the objects remembered, so that no other object takes their address meanwhile. */
+Agg *sw_agg_of(Aggs *aggs, PyObject *index, PtrMap *map, PyObject *keep, PyObject *a,
+               PyObject *b)
+{
+    Py_ssize_t at = sw_ptrmap_get(map, a, b);
+    if (at >= 0) {
+        return &aggs->items[at];
+    }
+    PyObject *key = b ? PyTuple_Pack(2, a, b) : (Py_INCREF(a), a);
+    Agg *agg = key ? sw_agg_for(aggs, index, key, b != NULL) : NULL;
+    int bad = !agg || PyList_Append(keep, key) < 0
+              || sw_ptrmap_put(map, a, b, agg - aggs->items) < 0;
+    Py_XDECREF(key);
+    return bad ? NULL : agg;
+}

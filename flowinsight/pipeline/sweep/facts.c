@@ -23,7 +23,7 @@ static int has_execute(PyObject *names)
 }
 
 /* is_driver_task: 48 chars, the first 40 of them 'f' */
-static int is_driver_id(PyObject *task_id)
+int sw_is_driver_id(PyObject *task_id)
 {
     if (!PyUnicode_IS_ASCII(task_id) || PyUnicode_GET_LENGTH(task_id) != 48) {
         return 0;
@@ -43,6 +43,13 @@ static int job_matches_id(PyObject *task_id, PyObject *job)
     Py_ssize_t n = PyUnicode_GET_LENGTH(task_id);
     if (n != 48) {
         return PyUnicode_GET_LENGTH(job) == 0;
+    }
+    if (PyUnicode_GET_LENGTH(job) != 8) {
+        return 0;
+    }
+    if (PyUnicode_KIND(task_id) == PyUnicode_1BYTE_KIND
+        && PyUnicode_KIND(job) == PyUnicode_1BYTE_KIND) {
+        return memcmp(PyUnicode_1BYTE_DATA(task_id) + 40, PyUnicode_1BYTE_DATA(job), 8) == 0;
     }
     PyObject *tail = PyUnicode_Substring(task_id, 40, 48);
     if (!tail) {
@@ -68,7 +75,7 @@ static int count_in(PyObject *dict, PyObject *key)
 /* The task's node: the cache, else its shape's node, else node_of(task_id) (Python). */
 static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type,
                           PyObject *cache, PyObject *shapes, PyObject *node_of,
-                          PyObject *no_actor)
+                          PyObject *no_actor, Slots *ts)
 {
     PyObject *nid = PyDict_GetItemWithError(cache, task_id);
     if (nid || PyErr_Occurred()) {
@@ -76,7 +83,7 @@ static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type
         return nid;
     }
     if (task_type != Py_None) {
-        PyObject *actor = PyObject_GetAttr(task, s_actor_id);
+        PyObject *actor = slot(task, ts, T_ACTOR, NULL);
         if (!actor) {
             return NULL;
         }
@@ -89,8 +96,8 @@ static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type
             return NULL;
         }
         if (shaped) {
-            PyObject *function = PyObject_GetAttr(task, s_function);
-            PyObject *job = function ? PyObject_GetAttr(task, s_job_id) : NULL;
+            PyObject *function = slot(task, ts, T_FUNCTION, NULL);
+            PyObject *job = function ? slot(task, ts, T_JOB, NULL) : NULL;
             PyObject *ident = job ? PyLong_FromVoidPtr(function) : NULL;
             PyObject *shape = ident ? PyTuple_Pack(4, ident, task_type, actor, job) : NULL;
             Py_XDECREF(function);
@@ -123,16 +130,21 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *tasks, *cache, *shapes, *node_of, *no_actor, *driver_type;
-    int has_export;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOOp", &PyDict_Type, &tasks, &PyDict_Type, &cache,
+    int has_export, sweeping = 0;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOp|p", &PyDict_Type, &tasks, &PyDict_Type, &cache,
                           &PyDict_Type, &shapes, &node_of, &no_actor, &driver_type,
-                          &has_export)) {
+                          &has_export, &sweeping)) {
         return NULL;
     }
     PyObject *received = PyDict_New(), *defined = PySet_New(NULL), *languages = PyDict_New(),
              *drivers = PySet_New(NULL), *job_counts = PyDict_New(), *jobs_of = PyDict_New();
+    PyObject *swept = NULL;
     Py_ssize_t complete = 0, no_def = 0, no_parent = 0, no_final = 0, no_exec = 0;
-    if (!received || !defined || !languages || !drivers || !job_counts || !jobs_of) {
+    Sweep sw;
+    memset(&sw, 0, sizeof(sw));
+    Slots ts = {NULL, T_FIELDS, sw_task_names, {0}}, as = {NULL, A_FIELDS, sw_attempt_names, {0}};
+    if (!received || !defined || !languages || !drivers || !job_counts || !jobs_of
+        || (sweeping && sw_sweep_init(&sw, PyDict_GET_SIZE(tasks)) < 0)) {
         goto fail;
     }
     PyObject *tid, *task;
@@ -140,33 +152,28 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
     while (PyDict_Next(tasks, &it, &tid, &task)) {
         int ok_task = 0;
         PyObject *parent = NULL, *task_type = NULL, *nid = NULL, *language = NULL, *job = NULL,
-                 *raws = NULL;
+                 *raws = NULL, *caller = NULL;
         Py_INCREF(task);
-        if (!(parent = attr(task, s_parent_task_id, &PyUnicode_Type))
-            || !(task_type = PyObject_GetAttr(task, s_task_type))) {
+        if (!(parent = slot(task, &ts, T_PARENT, &PyUnicode_Type))
+            || !(task_type = slot(task, &ts, T_TYPE, NULL))) {
             goto next;
         }
         if (PyUnicode_GET_LENGTH(parent)) {
-            int cached = PyDict_Contains(cache, parent);
-            if (cached < 0) {
+            caller = PyDict_GetItemWithError(cache, parent);
+            if (caller) {
+                Py_INCREF(caller);
+            } else if (PyErr_Occurred() || !(caller = PyObject_CallOneArg(node_of, parent))) {
                 goto next;
             }
-            if (!cached) {
-                PyObject *caller = PyObject_CallOneArg(node_of, parent);
-                if (!caller) {
-                    goto next;
-                }
-                Py_DECREF(caller);
-            }
         }
-        if (!(nid = node_for(tid, task, task_type, cache, shapes, node_of, no_actor))) {
+        if (!(nid = node_for(tid, task, task_type, cache, shapes, node_of, no_actor, &ts))) {
             goto next;
         }
         int is_defined = task_type != Py_None;
         if (is_defined && PySet_Add(defined, nid) < 0) {
             goto next;
         }
-        if (!(language = attr(task, s_language, &PyUnicode_Type))) {
+        if (!(language = slot(task, &ts, T_LANGUAGE, &PyUnicode_Type))) {
             goto next;
         }
         if (PyUnicode_GET_LENGTH(language)) {
@@ -175,10 +182,10 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
                 goto next;
             }
         }
-        if (!(job = attr(task, s_job_id, &PyUnicode_Type))) {
+        if (!(job = slot(task, &ts, T_JOB, &PyUnicode_Type))) {
             goto next;
         }
-        int driver_id = is_driver_id(tid);
+        int driver_id = sw_is_driver_id(tid);
         if (driver_id) {
             if (PySet_Add(drivers, tid) < 0) {
                 goto next;
@@ -201,7 +208,7 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
                 if (has < 0) {
                     goto next;
                 }
-                lost = !has && !is_driver_id(parent);
+                lost = !has && !sw_is_driver_id(parent);
             }
             if (lost) {
                 no_parent++;
@@ -209,7 +216,7 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             }
         }
         if (has_export) {
-            if (!(raws = attr(task, s_attempts, &PyTuple_Type))) {
+            if (!(raws = slot(task, &ts, T_ATTEMPTS, &PyTuple_Type))) {
                 goto next;
             }
             if (!PyTuple_GET_SIZE(raws)) {
@@ -218,8 +225,8 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             }
             for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(raws); j++) {
                 PyObject *raw = PyTuple_GET_ITEM(raws, j);
-                PyObject *keys = attr(raw, s_state_keys, &PyBytes_Type);
-                PyObject *names = keys ? attr(raw, s_span_names, &PyTuple_Type) : NULL;
+                PyObject *keys = slot(raw, &as, A_STATE_KEYS, &PyBytes_Type);
+                PyObject *names = keys ? slot(raw, &as, A_SPAN_NAMES, &PyTuple_Type) : NULL;
                 if (!names) {
                     Py_XDECREF(keys);
                     goto next;
@@ -237,11 +244,17 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             }
         }
         complete += ok;
+        /* the sweep of the task (attempt_rows.py), its node and its caller's at hand: a
+           driver (its attempts in no node's stats) is a task with a driver's id */
+        if (sweeping && sw_sweep_task(&sw, tid, task, parent, nid, caller, driver_id) < 0) {
+            goto next;
+        }
         ok_task = 1;
     next:
         Py_XDECREF(parent);
         Py_XDECREF(task_type);
         Py_XDECREF(nid);
+        Py_XDECREF(caller);
         Py_XDECREF(language);
         Py_XDECREF(job);
         Py_XDECREF(raws);
@@ -250,10 +263,19 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             goto fail;
         }
     }
-    return Py_BuildValue("(NNNNNN(nnnnnn))", received, defined, languages, drivers, job_counts,
+    if (sweeping) {
+        if (!(swept = sw_sweep_finish(&sw))) {
+            goto fail;
+        }
+        sw_sweep_free(&sw);
+    } else {
+        swept = Py_NewRef(Py_None);
+    }
+    return Py_BuildValue("(NNNNNN(nnnnnn)N)", received, defined, languages, drivers, job_counts,
                          jobs_of, PyDict_GET_SIZE(tasks), complete, no_def, no_parent, no_final,
-                         no_exec);
+                         no_exec, swept);
 fail:
+    sw_sweep_free(&sw);
     Py_XDECREF(received);
     Py_XDECREF(defined);
     Py_XDECREF(languages);
