@@ -111,7 +111,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         failures=failures,
         coverage=cover,
         critical_paths=critical_paths(
-            attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t)),
+            attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
     )
     if options.focus:

@@ -17,8 +17,9 @@ static PyMethodDef methods[] = {
      "(flowinsight/pipeline/facts.py); with sweep, and what sweep() gives for them, swept in "
      "the same pass (None without)."},
     {"critical", sw_critical, METH_VARARGS,
-     "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of): each job's "
-     "critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py)."},
+     "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of, jobs_of=None): "
+     "each job's critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py); "
+     "jobs_of, when given, is what job_of says, read in C: jobs_of.get(t) or job_of_task(t)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -218,5 +218,8 @@ int sw_is_driver_id(PyObject *task_id);
 PyObject *sw_sweep(PyObject *self, PyObject *args);
 PyObject *sw_facts(PyObject *self, PyObject *args);
 PyObject *sw_critical(PyObject *self, PyObject *args);
+int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *starts,
+                     const int64_t *ends, PyObject *parents, PyObject *nodes, PyObject *job_of,
+                     PyObject *jobs_of, PyObject **out);
 
 #endif
