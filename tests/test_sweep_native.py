@@ -189,3 +189,21 @@ def tables(draw: st.DrawFn) -> dict[str, Task]:
 @given(tables(), st.booleans(), st.booleans())
 def test_generated_tables(tasks: dict[str, Task], multi_job: bool, has_export: bool) -> None:
     check(tasks, multi_job, has_export)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 2**40)), min_size=40,
+                max_size=400), st.integers(0, 3))
+def test_large_nodes(times: list[tuple[int, int]], scale: int) -> None:
+    """Hundreds of attempts in one node and one edge (their durations sorted by a radix of
+    their bits in C): zero durations, equal ones, and all orders of magnitude."""
+    job = JOBS[0]
+    caller = "1" * 16 + "f" * 24 + job
+    tasks = {caller: Task(caller, job, TaskType.NORMAL, _FUNCTIONS[1], "PYTHON", "", "")}
+    for i, (start, length) in enumerate(times):
+        tid = f"{i:016x}" + "f" * 24 + job
+        length = length >> (10 * scale)
+        states = struct.pack("<3q", start, start + length // 2, start + length)
+        tasks[tid] = Task(tid, job, TaskType.NORMAL, _FUNCTIONS[0], "PYTHON", caller, "",
+                          attempts=(Attempt(0, bytes((1, 8, 11)), states),))
+    check(tasks)

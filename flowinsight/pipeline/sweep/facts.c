@@ -72,16 +72,39 @@ static int count_in(PyObject *dict, PyObject *key)
     return bad ? -1 : 0;
 }
 
+/* The shape of the task before (function, type, actor, job: the objects themselves) and its
+   node, when the shapes had it: a task of the very same objects has the same shape, whose
+   node never changes once known (consecutive tasks are mostly of one shape). */
+typedef struct {
+    PyObject *function, *task_type, *actor, *job, *nid; /* strong references, or NULL */
+} ShapeMemo;
+
+static void memo_clear(ShapeMemo *m)
+{
+    Py_CLEAR(m->function);
+    Py_CLEAR(m->task_type);
+    Py_CLEAR(m->actor);
+    Py_CLEAR(m->job);
+    Py_CLEAR(m->nid);
+}
+
+static void memo_set(ShapeMemo *m, PyObject *function, PyObject *task_type, PyObject *actor,
+                     PyObject *job, PyObject *nid)
+{
+    memo_clear(m);
+    m->function = Py_NewRef(function);
+    m->task_type = Py_NewRef(task_type);
+    m->actor = Py_NewRef(actor);
+    m->job = Py_NewRef(job);
+    m->nid = Py_NewRef(nid);
+}
+
 /* The task's node: the cache, else its shape's node, else node_of(task_id) (Python). */
 static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type,
                           PyObject *cache, PyObject *shapes, PyObject *node_of,
-                          PyObject *no_actor, Slots *ts)
+                          PyObject *no_actor, Slots *ts, ShapeMemo *memo)
 {
-    PyObject *nid = PyDict_GetItemWithError(cache, task_id);
-    if (nid || PyErr_Occurred()) {
-        Py_XINCREF(nid);
-        return nid;
-    }
+    PyObject *nid;
     if (task_type != Py_None) {
         PyObject *actor = slot(task, ts, T_ACTOR, NULL);
         if (!actor) {
@@ -98,17 +121,40 @@ static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type
         if (shaped) {
             PyObject *function = slot(task, ts, T_FUNCTION, NULL);
             PyObject *job = function ? slot(task, ts, T_JOB, NULL) : NULL;
-            PyObject *ident = job ? PyLong_FromVoidPtr(function) : NULL;
-            PyObject *shape = ident ? PyTuple_Pack(4, ident, task_type, actor, job) : NULL;
-            Py_XDECREF(function);
-            Py_XDECREF(job);
-            Py_XDECREF(ident);
-            Py_DECREF(actor);
-            if (!shape) {
+            if (!job) {
+                Py_XDECREF(function);
+                Py_DECREF(actor);
                 return NULL;
             }
-            nid = PyDict_GetItemWithError(shapes, shape);
-            Py_DECREF(shape);
+            if (memo->nid && function == memo->function && task_type == memo->task_type
+                && actor == memo->actor && job == memo->job) {
+                /* the cache's node if it has one, else the shape's, put in the cache */
+                Py_DECREF(function);
+                Py_DECREF(job);
+                Py_DECREF(actor);
+                nid = PyDict_SetDefault(cache, task_id, memo->nid);
+                Py_XINCREF(nid);
+                return nid;
+            }
+            nid = PyDict_GetItemWithError(cache, task_id);
+            if (nid || PyErr_Occurred()) {
+                Py_DECREF(function);
+                Py_DECREF(job);
+                Py_DECREF(actor);
+                Py_XINCREF(nid);
+                return nid;
+            }
+            PyObject *ident = PyLong_FromVoidPtr(function);
+            PyObject *shape = ident ? PyTuple_Pack(4, ident, task_type, actor, job) : NULL;
+            Py_XDECREF(ident);
+            nid = shape ? PyDict_GetItemWithError(shapes, shape) : NULL;
+            Py_XDECREF(shape);
+            if (nid) {
+                memo_set(memo, function, task_type, actor, job, nid);
+            }
+            Py_DECREF(function);
+            Py_DECREF(job);
+            Py_DECREF(actor);
             if (nid) {
                 if (PyDict_SetItem(cache, task_id, nid) < 0) {
                     return NULL;
@@ -119,11 +165,27 @@ static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type
             if (PyErr_Occurred()) {
                 return NULL;
             }
-        } else {
-            Py_DECREF(actor);
+            return PyObject_CallOneArg(node_of, task_id);
         }
+        Py_DECREF(actor);
+    }
+    nid = PyDict_GetItemWithError(cache, task_id);
+    if (nid || PyErr_Occurred()) {
+        Py_XINCREF(nid);
+        return nid;
     }
     return PyObject_CallOneArg(node_of, task_id);
+}
+
+/* Two str equal (str are canonical: one kind for one value) */
+static int same_str(PyObject *a, PyObject *b)
+{
+    if (a == b) {
+        return 1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    return n == PyUnicode_GET_LENGTH(b) && PyUnicode_KIND(a) == PyUnicode_KIND(b)
+           && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(n * PyUnicode_KIND(a))) == 0;
 }
 
 PyObject *sw_facts(PyObject *self, PyObject *args)
@@ -143,6 +205,11 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
     Sweep sw;
     memset(&sw, 0, sizeof(sw));
     Slots ts = {NULL, T_FIELDS, sw_task_names, {0}}, as = {NULL, A_FIELDS, sw_attempt_names, {0}};
+    ShapeMemo memo = {NULL, NULL, NULL, NULL, NULL};
+    /* the caller of the task before, its node, whether it has a record (-1: not asked yet):
+       consecutive tasks mostly have the same caller */
+    PyObject *last_parent = NULL, *last_caller = NULL;
+    int last_in_table = -1;
     if (!received || !defined || !languages || !drivers || !job_counts || !jobs_of
         || (sweeping && sw_sweep_init(&sw, PyDict_GET_SIZE(tasks)) < 0)) {
         goto fail;
@@ -159,14 +226,23 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             goto next;
         }
         if (PyUnicode_GET_LENGTH(parent)) {
-            caller = PyDict_GetItemWithError(cache, parent);
-            if (caller) {
-                Py_INCREF(caller);
-            } else if (PyErr_Occurred() || !(caller = PyObject_CallOneArg(node_of, parent))) {
-                goto next;
+            if (last_parent && same_str(parent, last_parent)) {
+                caller = Py_NewRef(last_caller);
+            } else {
+                caller = PyDict_GetItemWithError(cache, parent);
+                if (caller) {
+                    Py_INCREF(caller);
+                } else if (PyErr_Occurred()
+                           || !(caller = PyObject_CallOneArg(node_of, parent))) {
+                    goto next;
+                }
+                Py_XSETREF(last_parent, Py_NewRef(parent));
+                Py_XSETREF(last_caller, Py_NewRef(caller));
+                last_in_table = -1;
             }
         }
-        if (!(nid = node_for(tid, task, task_type, cache, shapes, node_of, no_actor, &ts))) {
+        if (!(nid = node_for(tid, task, task_type, cache, shapes, node_of, no_actor, &ts,
+                             &memo))) {
             goto next;
         }
         int is_defined = task_type != Py_None;
@@ -204,11 +280,11 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
         if (is_defined && !driver) {
             int lost = !PyUnicode_GET_LENGTH(parent);
             if (!lost) {
-                int has = PyDict_Contains(tasks, parent);
-                if (has < 0) {
+                /* last_parent is this task's caller */
+                if (last_in_table < 0 && (last_in_table = PyDict_Contains(tasks, parent)) < 0) {
                     goto next;
                 }
-                lost = !has && !sw_is_driver_id(parent);
+                lost = !last_in_table && !sw_is_driver_id(parent);
             }
             if (lost) {
                 no_parent++;
@@ -271,11 +347,17 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
     } else {
         swept = Py_NewRef(Py_None);
     }
+    memo_clear(&memo);
+    Py_XDECREF(last_parent);
+    Py_XDECREF(last_caller);
     return Py_BuildValue("(NNNNNN(nnnnnn)N)", received, defined, languages, drivers, job_counts,
                          jobs_of, PyDict_GET_SIZE(tasks), complete, no_def, no_parent, no_final,
                          no_exec, swept);
 fail:
     sw_sweep_free(&sw);
+    memo_clear(&memo);
+    Py_XDECREF(last_parent);
+    Py_XDECREF(last_caller);
     Py_XDECREF(received);
     Py_XDECREF(defined);
     Py_XDECREF(languages);
