@@ -174,19 +174,25 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
         goto done;
     }
     /* each ran task under its caller when the caller ran; a root of its job otherwise */
+    PyObject *last_parent = NULL; /* borrowed from parents: the caller of the task before */
+    Py_ssize_t last_p = -1;
     for (Py_ssize_t t = 0; t < k; t++) {
         parent_of[t] = -1;
         if (r.last[t] < 0) {
             continue;
         }
         PyObject *parent = PyList_GET_ITEM(parents, r.last[t]);
-        if (!PyUnicode_Check(parent)) {
-            status = 0;
-            goto done;
-        }
-        Py_ssize_t p = idmap_find(&map, &r, parent, -1);
-        if (p == -2) {
-            goto done;
+        Py_ssize_t p = last_p;
+        if (parent != last_parent) {
+            if (!PyUnicode_Check(parent)) {
+                status = 0;
+                goto done;
+            }
+            if ((p = idmap_find(&map, &r, parent, -1)) == -2) {
+                goto done;
+            }
+            last_parent = parent;
+            last_p = p;
         }
         parent_of[t] = p;
         if (p >= 0) {

@@ -80,20 +80,31 @@ static int sort_spans(TaskRows *spans, Py_ssize_t n)
     return 0;
 }
 
-static int buf_in_order(Buf *column, const TaskRows *spans, Py_ssize_t n_spans)
+/* The column's rows in the new order (row k the old row order[k]): a gather per item size. */
+static int buf_in_order(Buf *column, const Py_ssize_t *order)
 {
-    Buf out = {NULL, 0, column->len, column->item};
-    if (column->len && !(out.data = PyMem_Malloc((size_t)(column->len * column->item)))) {
+    Py_ssize_t n = column->len;
+    Buf out = {NULL, n, n, column->item};
+    if (n && !(out.data = PyMem_Malloc((size_t)(n * column->item)))) {
         PyErr_NoMemory();
         return -1;
     }
-    char *at = out.data;
-    for (Py_ssize_t i = 0; i < n_spans; i++) {
-        size_t size = (size_t)(spans[i].count * column->item);
-        memcpy(at, column->data + spans[i].start * column->item, size);
-        at += size;
+    if (column->item == 8) {
+        const uint64_t *from = (const uint64_t *)column->data;
+        uint64_t *to = (uint64_t *)out.data;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            to[k] = from[order[k]];
+        }
+    } else if (column->item == 1) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            out.data[k] = column->data[order[k]];
+        }
+    } else {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            memcpy(out.data + k * column->item, column->data + order[k] * column->item,
+                   (size_t)column->item);
+        }
     }
-    out.len = column->len;
     buf_free(column);
     *column = out;
     return 0;
@@ -133,13 +144,31 @@ int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans)
         return -1;
     }
     Py_ssize_t rows = c->task_ids.len;
+    Py_ssize_t *order = PyMem_Malloc((size_t)(rows ? rows : 1) * sizeof(Py_ssize_t));
+    if (!order) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n_spans; i++) {
+        for (Py_ssize_t r = spans[i].start; r < (Py_ssize_t)spans[i].start + spans[i].count; r++) {
+            order[k++] = r;
+        }
+    }
+    if (k != rows) {
+        PyMem_Free(order);
+        PyErr_SetString(PyExc_RuntimeError, "sweep: rows without a task");
+        return -1;
+    }
     Buf *bufs[] = {&c->task_ids, &c->node_ids, &c->parents, &c->ray_nodes, &c->workers,
                    &c->pids, &c->numbers, &c->statuses, &c->pendings, &c->starts, &c->ends};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-        if (buf_in_order(bufs[i], spans, n_spans) < 0) {
+        if (buf_in_order(bufs[i], order) < 0) {
+            PyMem_Free(order);
             return -1;
         }
     }
+    PyMem_Free(order);
     if (PyDict_GET_SIZE(c->errors)) {
         Py_ssize_t *moved = PyMem_Malloc((size_t)(rows ? rows : 1) * sizeof(Py_ssize_t));
         PyObject *errors = moved ? PyDict_New() : NULL;
@@ -150,9 +179,10 @@ int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans)
             }
             return -1;
         }
-        Py_ssize_t k = 0;
+        k = 0;
         for (Py_ssize_t i = 0; i < n_spans; i++) {
-            for (Py_ssize_t r = spans[i].start; r < spans[i].start + spans[i].count; r++) {
+            for (Py_ssize_t r = spans[i].start; r < (Py_ssize_t)spans[i].start + spans[i].count;
+                 r++) {
                 moved[r] = k++;
             }
         }
