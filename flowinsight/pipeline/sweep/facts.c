@@ -60,16 +60,78 @@ static int job_matches_id(PyObject *task_id, PyObject *job)
     return same;
 }
 
-static int count_in(PyObject *dict, PyObject *key)
+/* Counts per key (a node, a job) kept in C as the pass goes, and handed over as a dict in the
+   order the keys came first: what adding 1 to dict[key] each time would give. Keys are found
+   by identity (keys are mostly the same few objects), else by value. */
+typedef struct {
+    PtrMap map;
+    PyObject *index; /* key -> position, by value */
+    PyObject *keep;  /* the keys the map points to */
+    Py_ssize_t *counts;
+    Py_ssize_t len, cap;
+} Counts;
+
+static int counts_add(Counts *c, PyObject *key)
 {
-    PyObject *old = PyDict_GetItemWithError(dict, key);
-    if (!old && PyErr_Occurred()) {
-        return -1;
+    Py_ssize_t at = sw_ptrmap_get(&c->map, key, NULL);
+    if (at < 0) {
+        PyObject *pos = PyDict_GetItemWithError(c->index, key);
+        if (pos) {
+            at = PyLong_AsSsize_t(pos);
+        } else if (PyErr_Occurred()) {
+            return -1;
+        } else {
+            if (c->len == c->cap) {
+                Py_ssize_t cap = c->cap ? 2 * c->cap : 16;
+                Py_ssize_t *counts = PyMem_Realloc(c->counts, (size_t)cap * sizeof(Py_ssize_t));
+                if (!counts) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                c->counts = counts;
+                c->cap = cap;
+            }
+            at = c->len;
+            pos = PyLong_FromSsize_t(at);
+            if (!pos || PyDict_SetItem(c->index, key, pos) < 0) {
+                Py_XDECREF(pos);
+                return -1;
+            }
+            Py_DECREF(pos);
+            c->counts[c->len++] = 0;
+        }
+        if (PyList_Append(c->keep, key) < 0 || sw_ptrmap_put(&c->map, key, NULL, at) < 0) {
+            return -1;
+        }
     }
-    PyObject *now = PyLong_FromSsize_t(old ? PyLong_AsSsize_t(old) + 1 : 1);
-    int bad = !now || PyDict_SetItem(dict, key, now) < 0;
-    Py_XDECREF(now);
-    return bad ? -1 : 0;
+    c->counts[at]++;
+    return 0;
+}
+
+/* The counts as {key: count}, keys in the order they came first (the index's order). */
+static PyObject *counts_dict(Counts *c)
+{
+    PyObject *out = PyDict_New();
+    PyObject *key, *pos;
+    Py_ssize_t it = 0;
+    while (out && PyDict_Next(c->index, &it, &key, &pos)) {
+        PyObject *n = PyLong_FromSsize_t(c->counts[PyLong_AsSsize_t(pos)]);
+        if (!n || PyDict_SetItem(out, key, n) < 0) {
+            Py_XDECREF(n);
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(n);
+    }
+    return out;
+}
+
+static void counts_free(Counts *c)
+{
+    sw_ptrmap_free(&c->map);
+    Py_CLEAR(c->index);
+    Py_CLEAR(c->keep);
+    PyMem_Free(c->counts);
+    c->counts = NULL;
 }
 
 /* The shape of the task before (function, type, actor, job: the objects themselves) and its
@@ -188,6 +250,81 @@ static int same_str(PyObject *a, PyObject *b)
            && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(n * PyUnicode_KIND(a))) == 0;
 }
 
+/* The table in order, with the records a few tasks ahead prefetched, in stages (the record;
+   its attempts and caller; the attempts' records; their fields), each loaded from memory by
+   the time it is read: the pass is bound by memory latency (records scattered over the heap),
+   and a task's own chain of loads leaves the memory idle. Only read, never written; a record
+   of another class than the one learnt is not looked into. */
+enum { AHEAD = 6, RING = 8 };
+
+typedef struct {
+    PyObject *keys[RING], *values[RING];
+    Py_ssize_t head, len, pos;
+    int done;
+} Ahead;
+
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void)p;
+#endif
+}
+
+static inline PyObject *peek(PyObject *obj, Slots *s, int i)
+{
+    return Py_TYPE(obj) == s->type ? *(PyObject **)((char *)obj + s->offsets[i]) : NULL;
+}
+
+static int ahead_next(Ahead *a, PyObject *dict, PyObject **key, PyObject **value, Slots *ts,
+                      Slots *as)
+{
+    while (a->len <= AHEAD && !a->done) {
+        Py_ssize_t at = (a->head + a->len) % RING;
+        if (PyDict_Next(dict, &a->pos, &a->keys[at], &a->values[at])) {
+            a->len++;
+        } else {
+            a->done = 1;
+        }
+    }
+    if (!a->len) {
+        return 0;
+    }
+    *key = a->keys[a->head];
+    *value = a->values[a->head];
+    a->head = (a->head + 1) % RING;
+    a->len--;
+    for (Py_ssize_t j = 0; j < a->len; j++) {
+        PyObject *task = a->values[(a->head + j) % RING];
+        Py_ssize_t stage = a->len - 1 - j; /* 0 for the farthest */
+        if (stage == 0) {
+            prefetch(task);
+            prefetch((char *)task + 64);
+            prefetch(a->keys[(a->head + j) % RING]);
+            continue;
+        }
+        PyObject *raws = peek(task, ts, T_ATTEMPTS);
+        if (stage == 2) {
+            prefetch(raws);
+            prefetch(peek(task, ts, T_PARENT));
+        } else if (stage == 3 && raws && PyTuple_CheckExact(raws) && PyTuple_GET_SIZE(raws)) {
+            prefetch(PyTuple_GET_ITEM(raws, 0));
+            prefetch((char *)PyTuple_GET_ITEM(raws, 0) + 64);
+        } else if (stage == 4 && raws && PyTuple_CheckExact(raws) && PyTuple_GET_SIZE(raws)) {
+            PyObject *raw = PyTuple_GET_ITEM(raws, 0);
+            if (Py_TYPE(raw) == as->type) {
+                prefetch(peek(raw, as, A_STATE_NS));
+                prefetch(peek(raw, as, A_SPAN_NS));
+                prefetch(peek(raw, as, A_NODE));
+                prefetch(peek(raw, as, A_WORKER));
+                prefetch(peek(raw, as, A_PID));
+            }
+        }
+    }
+    return 1;
+}
+
 PyObject *sw_facts(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -198,8 +335,9 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
                           &has_export, &sweeping)) {
         return NULL;
     }
-    PyObject *received = PyDict_New(), *defined = PySet_New(NULL), *languages = PyDict_New(),
-             *drivers = PySet_New(NULL), *job_counts = PyDict_New(), *jobs_of = PyDict_New();
+    PyObject *received = NULL, *defined = PySet_New(NULL), *languages = PyDict_New(),
+             *drivers = PySet_New(NULL), *job_counts = NULL, *jobs_of = PyDict_New();
+    Counts received_n = {{0}}, job_n = {{0}};
     PyObject *swept = NULL;
     Py_ssize_t complete = 0, no_def = 0, no_parent = 0, no_final = 0, no_exec = 0;
     Sweep sw;
@@ -210,13 +348,16 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
        consecutive tasks mostly have the same caller */
     PyObject *last_parent = NULL, *last_caller = NULL;
     int last_in_table = -1;
-    if (!received || !defined || !languages || !drivers || !job_counts || !jobs_of
+    if (!defined || !languages || !drivers || !jobs_of || !(received_n.index = PyDict_New())
+        || !(received_n.keep = PyList_New(0)) || !(job_n.index = PyDict_New())
+        || !(job_n.keep = PyList_New(0))
         || (sweeping && sw_sweep_init(&sw, PyDict_GET_SIZE(tasks)) < 0)) {
         goto fail;
     }
     PyObject *tid, *task;
-    Py_ssize_t it = 0;
-    while (PyDict_Next(tasks, &it, &tid, &task)) {
+    Ahead ahead = {{0}};
+    Slots *attempt_slots = sweeping ? &sw.attempt_slots : &as;
+    while (ahead_next(&ahead, tasks, &tid, &task, &ts, attempt_slots)) {
         int ok_task = 0;
         PyObject *parent = NULL, *task_type = NULL, *nid = NULL, *language = NULL, *job = NULL,
                  *raws = NULL, *caller = NULL;
@@ -266,7 +407,7 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             if (PySet_Add(drivers, tid) < 0) {
                 goto next;
             }
-        } else if (count_in(received, nid) < 0 || count_in(job_counts, job) < 0) {
+        } else if (counts_add(&received_n, nid) < 0 || counts_add(&job_n, job) < 0) {
             goto next;
         }
         int same_job = job_matches_id(tid, job);
@@ -339,6 +480,11 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             goto fail;
         }
     }
+    if (!(received = counts_dict(&received_n)) || !(job_counts = counts_dict(&job_n))) {
+        goto fail;
+    }
+    counts_free(&received_n);
+    counts_free(&job_n);
     if (sweeping) {
         if (!(swept = sw_sweep_finish(&sw))) {
             goto fail;
@@ -355,6 +501,8 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
                          no_exec, swept);
 fail:
     sw_sweep_free(&sw);
+    counts_free(&received_n);
+    counts_free(&job_n);
     memo_clear(&memo);
     Py_XDECREF(last_parent);
     Py_XDECREF(last_caller);
