@@ -1,6 +1,8 @@
 /* What the nodes, jobs, coverage and critical path need of the task records, in one pass in
    table order (flowinsight/pipeline/facts.py: task_facts_py and coverage.py's coverage() are
-   the reference): every task's node and its caller's, with _Identity's shape shortcut. */
+   the reference): every task's node and its caller's, with _Identity's shape shortcut. With
+   `sweep`, each task is swept (sweep.c: sw_sweep_task) as soon as its node and its caller's
+   are known, so that the records are visited once and nothing is looked up by task id. */
 
 #include "sweep.h"
 

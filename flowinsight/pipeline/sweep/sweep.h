@@ -1,10 +1,13 @@
 /* flowinsight.pipeline._sweep, the analysis's hot loops in C: what its parts share.
 
    module.c: the module and the interned names; sweep.c: the sweep over the task records
-   (attempt columns, stats sums), with aggregates.c (the sums of a node or an edge) and
-   rows.c (the rows put in task id order); facts.c: every task's node facts and the coverage
-   counts; critical.c: each job's critical path. Each has its Python reference next to its
-   caller in flowinsight/pipeline (see pipeline/native.py). */
+   (attempt columns, stats sums), task by task, with aggregates.c (the sums of a node or an
+   edge) and rows.c (the rows put in task id order); facts.c: every task's node facts and the
+   coverage counts, sweeping each task as it names it when asked (the pipeline's one pass);
+   slots.c: the records' fields read from their slots, and a map of pointer pairs;
+   critical.c: each job's critical path, by critical_runs.c over columns in task id order.
+   Each has its Python reference next to its caller in flowinsight/pipeline (see
+   pipeline/native.py). */
 
 #ifndef FLOWINSIGHT_SWEEP_H
 #define FLOWINSIGHT_SWEEP_H
