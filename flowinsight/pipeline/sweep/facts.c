@@ -310,6 +310,7 @@ static int ahead_next(Ahead *a, PyObject *dict, PyObject **key, PyObject **value
         if (stage == 2) {
             prefetch(raws);
             prefetch(peek(task, ts, T_PARENT));
+            prefetch(peek(task, ts, T_SUBMIT));
         } else if (stage == 3 && raws && PyTuple_CheckExact(raws) && PyTuple_GET_SIZE(raws)) {
             prefetch(PyTuple_GET_ITEM(raws, 0));
             prefetch((char *)PyTuple_GET_ITEM(raws, 0) + 64);
