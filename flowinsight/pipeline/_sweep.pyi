@@ -7,18 +7,21 @@ NodeSums = tuple[int, int, int, int, bytes, bytes]
 # (calls, tasks, attempts, failures, retries, exec ms, queue ms, submission times in ms)
 EdgeSums = tuple[int, int, int, int, int, bytes, bytes, list[float]]
 
+# (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
+#  starts, ends, by_node, edges): the attempt columns, and the sums of nodes and call edges
+SweptColumns = tuple[list[str], bytes, list[str], list[str], bytes, dict[int, tuple[str, str]],
+                     list[str], list[str], list[int | None], bytes, bytes, bytes,
+                     dict[str, NodeSums], dict[tuple[str, str], EdgeSums]]
+
 def sweep(tasks: dict[str, Task], nodes: dict[str, str], drivers: set[str], consume: bool,
-          /) -> tuple[list[str], bytes, list[str], list[str], bytes,
-                                     dict[int, tuple[str, str]], list[str], list[str],
-                                     list[int | None], bytes, bytes, bytes,
-                                     dict[str, NodeSums], dict[tuple[str, str], EdgeSums]]: ...
+          /) -> SweptColumns: ...
 
 def critical(task_ids: list[str], numbers: bytes, start_ns: bytes, end_ns: bytes,
              parents: list[str], nodes: list[str], job_of: Callable[[str], str],
-             /) -> list[tuple[str, list[tuple[str, str, float]], float]]: ...
+             jobs_of: dict[str, str] | None = None, /) -> list[tuple[str, list[tuple[str, str, float]], float]]: ...
 
 def facts(tasks: dict[str, Task], cache: dict[str, str], shapes: dict[object, str],
           node_of: Callable[[str], str], no_actor: tuple[object, ...], driver_type: object,
-          has_export: bool, /) -> tuple[dict[str, int], set[str], dict[str, str], set[str],
-                                        dict[str, int], dict[str, str],
-                                        tuple[int, int, int, int, int, int]]: ...
+          has_export: bool, sweep: bool = False, /) -> tuple[
+              dict[str, int], set[str], dict[str, str], set[str], dict[str, int],
+              dict[str, str], tuple[int, int, int, int, int, int], SweptColumns | None]: ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
@@ -13,6 +14,9 @@ from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import FAILED_CODE, times_of
 from flowinsight.result import NO_NS, AttemptTable, CallFlow, Stats
+
+if TYPE_CHECKING:
+    from flowinsight.pipeline._sweep import SweptColumns
 
 
 @dataclass(slots=True)
@@ -30,12 +34,17 @@ class Swept:
 
 
 def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
-          consume: bool) -> Swept:
-    """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
+          consume: bool, swept: SweptColumns | None = None) -> Swept:
+    """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built; `swept`,
+    when given, is what the C sweep gave for these records already (TaskFacts.swept)."""
     if sweep_module is None:
         return sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
+    if swept is None:
+        swept = sweep_module.sweep(tasks, node_of.cache, drivers, consume)
+    elif consume:
+        tasks.clear()  # as the C sweep does once done
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
-     starts, ends, by_node, edges) = sweep_module.sweep(tasks, node_of.cache, drivers, consume)
+     starts, ends, by_node, edges) = swept
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
                          ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
                          _int64s(ends))

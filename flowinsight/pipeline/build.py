@@ -76,13 +76,15 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         ).values()}
     node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes)
     sources = tuple(sorted(reduced.sources))
-    facts = task_facts(tasks, node_of, account, "export_api" in sources)
+    # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
+    facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)
     puts, gets = reduced.puts, reduced.gets
     flows = data_flows(puts, gets, node_of)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, tasks.values(), actor_ids)
-    swept = sweep(tasks, node_of, facts.drivers, consume)
+    swept = sweep(tasks, node_of, facts.drivers, consume, facts.swept)
+    facts.swept = None
     attempts = swept.attempts
     if classes:
         actors = _class_actors(actors, node_of)
@@ -109,7 +111,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         failures=failures,
         coverage=cover,
         critical_paths=critical_paths(
-            attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t)),
+            attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
     )
     if options.focus:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import TaskType
@@ -15,6 +16,9 @@ from flowinsight.pipeline.naming import NO_ACTOR, NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.tasks import Task
 from flowinsight.result import Coverage
+
+if TYPE_CHECKING:
+    from flowinsight.pipeline._sweep import SweptColumns
 
 
 @dataclass(slots=True)
@@ -30,17 +34,24 @@ class TaskFacts:
     job_counts: Counter[str]  # job -> tasks (drivers excluded)
     jobs_of: dict[str, str]  # task -> job, where it is not the job in the task's id
     coverage: Coverage
+    # With the C version asked to sweep too: what the C sweep gives for these records, swept
+    # in the same pass (each task's node and its caller's at hand, no lookup by task id);
+    # attempt_rows.sweep takes it. None otherwise.
+    swept: SweptColumns | None = None
 
 
 def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
-               has_export: bool) -> TaskFacts:
-    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
+               has_export: bool, sweep: bool = False) -> TaskFacts:
+    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built;
+    with `sweep`, the C version also sweeps the records (see TaskFacts.swept): the records
+    must then be swept as they are now (the table left as it is until attempt_rows.sweep)."""
     if sweep_module is None:
         return task_facts_py(tasks, node_of, account, has_export)
-    received, defined, languages, drivers, job_counts, jobs_of, counts = sweep_module.facts(
-        tasks, node_of.cache, node_of.shapes, node_of, NO_ACTOR, TaskType.DRIVER, has_export)
+    (received, defined, languages, drivers, job_counts, jobs_of, counts,
+     swept) = sweep_module.facts(tasks, node_of.cache, node_of.shapes, node_of, NO_ACTOR,
+                                 TaskType.DRIVER, has_export, sweep)
     return TaskFacts(received, defined, languages, drivers, Counter(job_counts), jobs_of,
-                  coverage_from(counts, account.files))
+                     coverage_from(counts, account.files), swept)
 
 
 def task_facts_py(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,

@@ -57,14 +57,78 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorted ascending, as sorted() has them. Durations are differences of int64 times, >= 0
+   (+0.0, never -0.0) and never NaN: their bits, as uint64, are in the same order as they, and
+   an LSD radix sort of the bits (11 at a time, a pass skipped where all share the digit)
+   sorts them. A value of another sign (or a NaN) sends them all to qsort. */
+static int sort_doubles(double *values, Py_ssize_t n)
+{
+    if (n < 2) {
+        return 0;
+    }
+    uint64_t *bits = (uint64_t *)values;
+    if (n < 48) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            double v = values[i];
+            Py_ssize_t j = i;
+            for (; j > 0 && values[j - 1] > v; j--) {
+                values[j] = values[j - 1];
+            }
+            values[j] = v;
+        }
+        return 0;
+    }
+    uint64_t any = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        any |= bits[i];
+        if (values[i] != values[i]) {
+            any |= 1ULL << 63;
+        }
+    }
+    if (any >> 63) {
+        qsort(values, (size_t)n, sizeof(double), compare_doubles);
+        return 0;
+    }
+    uint64_t *tmp = PyMem_Malloc((size_t)n * sizeof(uint64_t));
+    if (!tmp) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    uint64_t *from = bits, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 11) {
+        if (!((any >> shift) & 0x7ff)) {
+            continue; /* every value has 0 there */
+        }
+        Py_ssize_t count[2049] = {0};
+        for (Py_ssize_t i = 0; i < n; i++) {
+            count[((from[i] >> shift) & 0x7ff) + 1]++;
+        }
+        if (count[((from[0] >> shift) & 0x7ff) + 1] == n) {
+            continue;
+        }
+        for (int d = 0; d < 2048; d++) {
+            count[d + 1] += count[d];
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            to[count[(from[i] >> shift) & 0x7ff]++] = from[i];
+        }
+        uint64_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != bits) {
+        memcpy(bits, from, (size_t)n * sizeof(uint64_t));
+    }
+    PyMem_Free(tmp);
+    return 0;
+}
+
 /* The durations go out sorted (no NaN among them: differences of int64 times). */
 PyObject *sw_agg_tuple(Agg *agg, int edge)
 {
-    if (agg->execs.len) {
-        qsort(agg->execs.data, (size_t)agg->execs.len, sizeof(double), compare_doubles);
-    }
-    if (agg->queues.len) {
-        qsort(agg->queues.data, (size_t)agg->queues.len, sizeof(double), compare_doubles);
+    if (sort_doubles((double *)agg->execs.data, agg->execs.len) < 0
+        || sort_doubles((double *)agg->queues.data, agg->queues.len) < 0) {
+        return NULL;
     }
     PyObject *execs = buf_bytes(&agg->execs), *queues = buf_bytes(&agg->queues);
     if (!execs || !queues) {
@@ -78,4 +142,22 @@ PyObject *sw_agg_tuple(Agg *agg, int edge)
     }
     return Py_BuildValue("(nnnnNN)", agg->tasks, agg->attempts, agg->failures, agg->retries,
                          execs, queues);
+}
+
+/* The aggregate of node `a` (b NULL) or of the edge (a, b): by the objects' identity through
+   `map`, else by value through `index` (sw_agg_for), the pair then remembered. `keep` holds
+   the objects remembered, so that no other object takes their address meanwhile. */
+Agg *sw_agg_of(Aggs *aggs, PyObject *index, PtrMap *map, PyObject *keep, PyObject *a,
+               PyObject *b)
+{
+    Py_ssize_t at = sw_ptrmap_get(map, a, b);
+    if (at >= 0) {
+        return &aggs->items[at];
+    }
+    PyObject *key = b ? PyTuple_Pack(2, a, b) : (Py_INCREF(a), a);
+    Agg *agg = key ? sw_agg_for(aggs, index, key, b != NULL) : NULL;
+    int bad = !agg || PyList_Append(keep, key) < 0
+              || sw_ptrmap_put(map, a, b, agg - aggs->items) < 0;
+    Py_XDECREF(key);
+    return bad ? NULL : agg;
 }

@@ -175,9 +175,15 @@ done:
 PyObject *sw_critical(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *task_ids, *numbers_b, *starts_b, *ends_b, *parents, *nodes, *job_of;
-    if (!PyArg_ParseTuple(args, "O!SSSO!O!O", &PyList_Type, &task_ids, &numbers_b, &starts_b,
-                          &ends_b, &PyList_Type, &parents, &PyList_Type, &nodes, &job_of)) {
+    PyObject *task_ids, *numbers_b, *starts_b, *ends_b, *parents, *nodes, *job_of,
+        *jobs_of = Py_None;
+    if (!PyArg_ParseTuple(args, "O!SSSO!O!O|O", &PyList_Type, &task_ids, &numbers_b,
+                          &starts_b, &ends_b, &PyList_Type, &parents, &PyList_Type, &nodes,
+                          &job_of, &jobs_of)) {
+        return NULL;
+    }
+    if (jobs_of != Py_None && !PyDict_Check(jobs_of)) {
+        PyErr_SetString(PyExc_TypeError, "critical: jobs_of is a dict or None");
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(task_ids);
@@ -188,6 +194,13 @@ PyObject *sw_critical(PyObject *self, PyObject *args)
         return NULL;
     }
     const int64_t *numbers = (const int64_t *)PyBytes_AS_STRING(numbers_b);
+    PyObject *found = NULL;
+    int runs = sw_critical_runs(task_ids, numbers, (const int64_t *)PyBytes_AS_STRING(starts_b),
+                                (const int64_t *)PyBytes_AS_STRING(ends_b), parents, nodes,
+                                job_of, jobs_of == Py_None ? NULL : jobs_of, &found);
+    if (runs) {
+        return runs > 0 ? found : NULL; /* else: not in task id order, the general way */
+    }
     Ran ran = {PyDict_New(), (const int64_t *)PyBytes_AS_STRING(starts_b),
                (const int64_t *)PyBytes_AS_STRING(ends_b)};
     PyObject *children = PyDict_New(), *roots = PyDict_New(), *best = PyDict_New();

@@ -12,11 +12,14 @@ static PyMethodDef methods[] = {
      "sweep(tasks, nodes, drivers, consume): the attempt columns and the stats sums of "
      "nodes and call edges (flowinsight/pipeline/attempt_rows.py: sweep)."},
     {"facts", sw_facts, METH_VARARGS,
-     "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export): the nodes' "
-     "facts and the coverage counts of the task records (flowinsight/pipeline/facts.py)."},
+     "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export, sweep=False): "
+     "the nodes' facts and the coverage counts of the task records "
+     "(flowinsight/pipeline/facts.py); with sweep, and what sweep() gives for them, swept in "
+     "the same pass (None without)."},
     {"critical", sw_critical, METH_VARARGS,
-     "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of): each job's "
-     "critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py)."},
+     "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of, jobs_of=None): "
+     "each job's critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py); "
+     "jobs_of, when given, is what job_of says, read in C: jobs_of.get(t) or job_of_task(t)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -45,5 +48,12 @@ PyMODINIT_FUNC PyInit__sweep(void)
             return NULL;
         }
     }
+    PyObject *task_fields[T_FIELDS] = {s_parent_task_id, s_attempts, s_submit_ms, s_task_type,
+                                       s_language, s_job_id, s_actor_id, s_function};
+    PyObject *attempt_fields[A_FIELDS] = {s_number, s_state_keys, s_state_ns, s_node_id,
+                                          s_worker_id, s_worker_pid, s_error_type,
+                                          s_error_message, s_span_names, s_span_ns};
+    memcpy(sw_task_names, task_fields, sizeof(task_fields));
+    memcpy(sw_attempt_names, attempt_fields, sizeof(attempt_fields));
     return PyModule_Create(&module);
 }

@@ -20,23 +20,34 @@
 
 #include "sweep.h"
 
+static inline int push_ref(Buf *b, PyObject *o)
+{
+    if (buf_push(b, &o) < 0) {
+        return -1;
+    }
+    Py_INCREF(o);
+    return 0;
+}
+
 /* One raw attempt: its row, and its share of the node's and the edge's stats. */
-static int sweep_attempt(Columns *c, PyObject *tid, PyObject *node, PyObject *parent,
+static int sweep_attempt(Sweep *s, PyObject *tid, PyObject *node, PyObject *parent,
                          PyObject *raw, Agg *mine, Agg *edge, long long *first_pending)
 {
+    Columns *c = &s->c;
+    Slots *a = &s->attempt_slots;
     int ok = -1;
     PyObject *number_o = NULL, *keys = NULL, *ns = NULL, *names = NULL, *span_ns = NULL,
              *error_type = NULL, *error_message = NULL, *ray_node = NULL, *worker = NULL,
              *pid = NULL;
-    if (!(number_o = attr(raw, s_number, &PyLong_Type))
-        || !(keys = attr(raw, s_state_keys, &PyBytes_Type))
-        || !(ns = attr(raw, s_state_ns, &PyBytes_Type))
-        || !(names = attr(raw, s_span_names, &PyTuple_Type))
-        || !(span_ns = attr(raw, s_span_ns, &PyBytes_Type))
-        || !(error_type = attr(raw, s_error_type, &PyUnicode_Type))
-        || !(error_message = attr(raw, s_error_message, &PyUnicode_Type))
-        || !(ray_node = attr(raw, s_node_id, NULL)) || !(worker = attr(raw, s_worker_id, NULL))
-        || !(pid = attr(raw, s_worker_pid, NULL))) {
+    if (!(number_o = slot(raw, a, A_NUMBER, &PyLong_Type))
+        || !(keys = slot(raw, a, A_STATE_KEYS, &PyBytes_Type))
+        || !(ns = slot(raw, a, A_STATE_NS, &PyBytes_Type))
+        || !(names = slot(raw, a, A_SPAN_NAMES, &PyTuple_Type))
+        || !(span_ns = slot(raw, a, A_SPAN_NS, &PyBytes_Type))
+        || !(error_type = slot(raw, a, A_ERROR_TYPE, &PyUnicode_Type))
+        || !(error_message = slot(raw, a, A_ERROR_MESSAGE, &PyUnicode_Type))
+        || !(ray_node = slot(raw, a, A_NODE, NULL)) || !(worker = slot(raw, a, A_WORKER, NULL))
+        || !(pid = slot(raw, a, A_PID, NULL))) {
         goto done;
     }
     long long number = PyLong_AsLongLong(number_o);
@@ -88,7 +99,7 @@ static int sweep_attempt(Columns *c, PyObject *tid, PyObject *node, PyObject *pa
                : finished != NO_NS                                  ? FINISHED_CODE
                                                                     : UNKNOWN_CODE;
     if (PyUnicode_GET_LENGTH(error_type) || PyUnicode_GET_LENGTH(error_message)) {
-        PyObject *row = PyLong_FromSsize_t(PyList_GET_SIZE(c->task_ids));
+        PyObject *row = PyLong_FromSsize_t(c->task_ids.len);
         PyObject *pair = row ? PyTuple_Pack(2, error_type, error_message) : NULL;
         int bad = !pair || PyDict_SetItem(c->errors, row, pair) < 0;
         Py_XDECREF(row);
@@ -98,10 +109,10 @@ static int sweep_attempt(Columns *c, PyObject *tid, PyObject *node, PyObject *pa
         }
     }
     unsigned char status = (unsigned char)code;
-    if (PyList_Append(c->task_ids, tid) < 0 || buf_push(&c->numbers, &number) < 0
-        || PyList_Append(c->node_ids, node) < 0 || PyList_Append(c->parents, parent) < 0
-        || buf_push(&c->statuses, &status) < 0 || PyList_Append(c->ray_nodes, ray_node) < 0
-        || PyList_Append(c->workers, worker) < 0 || PyList_Append(c->pids, pid) < 0
+    if (push_ref(&c->task_ids, tid) < 0 || buf_push(&c->numbers, &number) < 0
+        || push_ref(&c->node_ids, node) < 0 || push_ref(&c->parents, parent) < 0
+        || buf_push(&c->statuses, &status) < 0 || push_ref(&c->ray_nodes, ray_node) < 0
+        || push_ref(&c->workers, worker) < 0 || push_ref(&c->pids, pid) < 0
         || buf_push(&c->pendings, &pending) < 0 || buf_push(&c->starts, &start) < 0
         || buf_push(&c->ends, &end) < 0) {
         goto done;
@@ -190,28 +201,229 @@ static PyObject *by_number(PyObject *raws)
     return out;
 }
 
+int sw_sweep_init(Sweep *s, Py_ssize_t n_tasks)
+{
+    memset(s, 0, sizeof(Sweep));
+    Columns *c = &s->c;
+    c->task_ids.item = c->node_ids.item = c->parents.item = c->ray_nodes.item =
+        c->workers.item = c->pids.item = sizeof(PyObject *);
+    c->numbers.item = c->pendings.item = c->starts.item = c->ends.item = 8;
+    c->statuses.item = 1;
+    s->task_slots.n = T_FIELDS;
+    s->task_slots.names = sw_task_names;
+    s->attempt_slots.n = A_FIELDS;
+    s->attempt_slots.names = sw_attempt_names;
+    /* most tasks have one attempt: the columns start at about a row per task */
+    Buf *bufs[] = {&c->task_ids, &c->node_ids, &c->parents, &c->ray_nodes, &c->workers,
+                   &c->pids, &c->numbers, &c->statuses, &c->pendings, &c->starts, &c->ends};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+        Buf *b = bufs[i];
+        b->cap = n_tasks + n_tasks / 32 + 16;
+        if (!(b->data = PyMem_Malloc((size_t)(b->cap * b->item)))) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    s->cap_spans = n_tasks + 1;
+    if (!(s->spans = PyMem_Malloc((size_t)s->cap_spans * sizeof(TaskRows)))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (!(s->node_index = PyDict_New()) || !(s->edge_index = PyDict_New())
+        || !(s->keep = PyList_New(0)) || !(c->errors = PyDict_New())) {
+        return -1;
+    }
+    return 0;
+}
+
+static void refs_free(Buf *b)
+{
+    PyObject **items = (PyObject **)b->data;
+    for (Py_ssize_t i = 0; i < b->len; i++) {
+        Py_DECREF(items[i]);
+    }
+    buf_free(b);
+}
+
+void sw_sweep_free(Sweep *s)
+{
+    Columns *c = &s->c;
+    PyMem_Free(s->spans);
+    s->spans = NULL;
+    Py_CLEAR(s->node_index);
+    Py_CLEAR(s->edge_index);
+    Py_CLEAR(s->keep);
+    Py_CLEAR(c->errors);
+    Buf *refs[] = {&c->task_ids, &c->node_ids, &c->parents, &c->ray_nodes, &c->workers,
+                   &c->pids};
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        refs_free(refs[i]);
+    }
+    buf_free(&c->numbers);
+    buf_free(&c->statuses);
+    buf_free(&c->pendings);
+    buf_free(&c->starts);
+    buf_free(&c->ends);
+    sw_aggs_free(&s->node_aggs);
+    sw_aggs_free(&s->edge_aggs);
+    s->node_aggs = s->edge_aggs = (Aggs){0};
+    sw_ptrmap_free(&s->node_map);
+    sw_ptrmap_free(&s->edge_map);
+}
+
+int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyObject *node,
+                  PyObject *caller, int driver)
+{
+    Py_ssize_t first_row = s->c.task_ids.len;
+    int ok = -1;
+    PyObject *raws = NULL, *submit = NULL;
+    Agg *edge = NULL, *mine = NULL;
+    long long first_pending = NO_NS;
+    if (caller) {
+        if (!(edge = sw_agg_of(&s->edge_aggs, s->edge_index, &s->edge_map, s->keep, caller,
+                               node))) {
+            goto done;
+        }
+        edge->count++;
+    }
+    if (!(raws = slot(task, &s->task_slots, T_ATTEMPTS, &PyTuple_Type))) {
+        goto done;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(raws);
+    if (n) {
+        if (!driver) {
+            if (!(mine = sw_agg_of(&s->node_aggs, s->node_index, &s->node_map, s->keep, node,
+                                   NULL))) {
+                goto done;
+            }
+            mine->tasks++;
+        }
+        if (edge) {
+            edge->tasks++;
+        }
+        if (n == 1) {
+            if (sweep_attempt(s, tid, node, parent, PyTuple_GET_ITEM(raws, 0), mine, edge,
+                              &first_pending) < 0) {
+                goto done;
+            }
+        } else {
+            PyObject *sorted = by_number(raws);
+            if (!sorted) {
+                goto done;
+            }
+            for (Py_ssize_t j = 0; j < n; j++) {
+                if (sweep_attempt(s, tid, node, parent, PyList_GET_ITEM(sorted, j), mine, edge,
+                                  &first_pending) < 0) {
+                    Py_DECREF(sorted);
+                    goto done;
+                }
+            }
+            Py_DECREF(sorted);
+        }
+    }
+    if (edge) {
+        if (!(submit = slot(task, &s->task_slots, T_SUBMIT, NULL))) {
+            goto done;
+        }
+        if (submit == Py_None && first_pending != NO_NS) {
+            Py_DECREF(submit);
+            if (!(submit = PyFloat_FromDouble((double)first_pending / 1e6))) {
+                goto done;
+            }
+        }
+        if (submit != Py_None && PyList_Append(edge->submits, submit) < 0) {
+            goto done;
+        }
+    }
+    if (s->c.task_ids.len > first_row) {
+        if (s->n_spans == s->cap_spans) {
+            PyErr_SetString(PyExc_RuntimeError, "sweep: more tasks than the table had");
+            goto done;
+        }
+        if (s->c.task_ids.len > (Py_ssize_t)UINT32_MAX) {
+            PyErr_SetString(PyExc_OverflowError, "sweep: over 2**32 attempts");
+            goto done;
+        }
+        TaskRows *span = &s->spans[s->n_spans++];
+        span->task_id = tid;
+        span->start = (uint32_t)first_row;
+        span->count = (uint32_t)(s->c.task_ids.len - first_row);
+    }
+    ok = 0;
+done:
+    Py_XDECREF(raws);
+    Py_XDECREF(submit);
+    return ok;
+}
+
+static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
+{
+    PyObject *out = PyDict_New();
+    if (!out) {
+        return NULL;
+    }
+    PyObject *key, *pos;
+    Py_ssize_t it = 0;
+    while (PyDict_Next(index, &it, &key, &pos)) {
+        PyObject *value = sw_agg_tuple(&aggs->items[PyLong_AsSsize_t(pos)], edge);
+        if (!value || PyDict_SetItem(out, key, value) < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(value);
+    }
+    return out;
+}
+
+PyObject *sw_sweep_finish(Sweep *s)
+{
+    Columns *c = &s->c;
+    if (sw_rows_in_order(c, s->spans, s->n_spans) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL, *by_node = aggs_dict(s->node_index, &s->node_aggs, 0);
+    PyObject *edges = by_node ? aggs_dict(s->edge_index, &s->edge_aggs, 1) : NULL;
+    PyObject *numbers = sw_rows_bytes(&c->numbers), *statuses = sw_rows_bytes(&c->statuses),
+             *pendings = sw_rows_bytes(&c->pendings), *starts = sw_rows_bytes(&c->starts),
+             *ends = sw_rows_bytes(&c->ends);
+    PyObject *task_ids = sw_rows_list(&c->task_ids), *node_ids = sw_rows_list(&c->node_ids),
+             *parents = sw_rows_list(&c->parents), *ray_nodes = sw_rows_list(&c->ray_nodes),
+             *workers = sw_rows_list(&c->workers), *pids = sw_rows_list(&c->pids);
+    if (by_node && edges && numbers && statuses && pendings && starts && ends && task_ids
+        && node_ids && parents && ray_nodes && workers && pids) {
+        result = Py_BuildValue("(OOOOOOOOOOOOOO)", task_ids, numbers, node_ids, parents,
+                               statuses, c->errors, ray_nodes, workers, pids, pendings,
+                               starts, ends, by_node, edges);
+    }
+    Py_XDECREF(by_node);
+    Py_XDECREF(edges);
+    Py_XDECREF(numbers);
+    Py_XDECREF(statuses);
+    Py_XDECREF(pendings);
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    Py_XDECREF(task_ids);
+    Py_XDECREF(node_ids);
+    Py_XDECREF(parents);
+    Py_XDECREF(ray_nodes);
+    Py_XDECREF(workers);
+    Py_XDECREF(pids);
+    return result;
+}
+
 PyObject *sw_sweep(PyObject *self, PyObject *args)
 {
+    (void)self;
     PyObject *tasks, *nodes, *drivers;
     int consume;
     if (!PyArg_ParseTuple(args, "O!O!O!p", &PyDict_Type, &tasks, &PyDict_Type, &nodes,
                           &PySet_Type, &drivers, &consume)) {
         return NULL;
     }
-    PyObject *result = NULL, *node_index = PyDict_New(), *edge_index = PyDict_New();
-    Aggs node_aggs = {0}, edge_aggs = {0};
-    Columns c = {0};
-    c.numbers.item = c.pendings.item = c.starts.item = c.ends.item = 8;
-    c.statuses.item = 1;
-    TaskRows *spans = PyMem_Malloc((size_t)(PyDict_GET_SIZE(tasks) + 1) * sizeof(TaskRows));
-    Py_ssize_t n_spans = 0;
-    if (!spans || !node_index || !edge_index || !(c.task_ids = PyList_New(0))
-        || !(c.node_ids = PyList_New(0)) || !(c.parents = PyList_New(0))
-        || !(c.ray_nodes = PyList_New(0)) || !(c.workers = PyList_New(0))
-        || !(c.pids = PyList_New(0)) || !(c.errors = PyDict_New())) {
-        if (!spans) {
-            PyErr_NoMemory();
-        }
+    PyObject *result = NULL;
+    Sweep s;
+    if (sw_sweep_init(&s, PyDict_GET_SIZE(tasks)) < 0) {
         goto done;
     }
     /* In table order: the records lie in memory about in that order (task id order would
@@ -220,159 +432,40 @@ PyObject *sw_sweep(PyObject *self, PyObject *args)
     Py_ssize_t at = 0;
     while (PyDict_Next(tasks, &at, &tid, &task)) {
         Py_INCREF(task);
-        Py_ssize_t first_row = PyList_GET_SIZE(c.task_ids);
-        int failed_task = 1;
-        PyObject *parent = NULL, *raws = NULL, *submit = NULL;
-        Agg *edge = NULL, *mine = NULL;
-        long long first_pending = NO_NS;
-        if (!(parent = attr(task, s_parent_task_id, &PyUnicode_Type))) {
-            goto task_done;
-        }
-        if (PyUnicode_GET_LENGTH(parent)) {
-            PyObject *caller = node_of(nodes, parent), *callee = node_of(nodes, tid);
-            if (!caller || !callee) {
-                goto task_done;
+        int ok = -1;
+        PyObject *parent = slot(task, &s.task_slots, T_PARENT, &PyUnicode_Type);
+        if (parent) {
+            PyObject *caller = NULL, *node = NULL;
+            int driver = 0;
+            if (PyUnicode_GET_LENGTH(parent)) {
+                caller = node_of(nodes, parent);
+                node = caller ? node_of(nodes, tid) : NULL;
             }
-            PyObject *key = PyTuple_Pack(2, caller, callee);
-            edge = key ? sw_agg_for(&edge_aggs, edge_index, key, 1) : NULL;
-            Py_XDECREF(key);
-            if (!edge) {
-                goto task_done;
-            }
-            edge->count++;
-        }
-        if (!(raws = attr(task, s_attempts, &PyTuple_Type))) {
-            goto task_done;
-        }
-        Py_ssize_t n = PyTuple_GET_SIZE(raws);
-        if (n) {
-            PyObject *node = node_of(nodes, tid);
-            if (!node) {
-                goto task_done;
-            }
-            int driver = PySet_Contains(drivers, tid);
-            if (driver < 0) {
-                goto task_done;
-            }
-            if (!driver) {
-                if (!(mine = sw_agg_for(&node_aggs, node_index, node, 0))) {
-                    goto task_done;
+            if (!PyErr_Occurred()) {
+                PyObject *raws = slot(task, &s.task_slots, T_ATTEMPTS, &PyTuple_Type);
+                if (raws && PyTuple_GET_SIZE(raws)) {
+                    if (!node) {
+                        node = node_of(nodes, tid);
+                    }
+                    driver = node ? PySet_Contains(drivers, tid) : -1;
                 }
-                mine->tasks++;
-            }
-            if (edge) {
-                edge->tasks++;
-            }
-            PyObject *sorted = n > 1 ? by_number(raws) : PySequence_List(raws);
-            if (!sorted) {
-                goto task_done;
-            }
-            for (Py_ssize_t j = 0; j < n; j++) {
-                if (sweep_attempt(&c, tid, node, parent, PyList_GET_ITEM(sorted, j), mine, edge,
-                                  &first_pending) < 0) {
-                    Py_DECREF(sorted);
-                    goto task_done;
+                if (raws && driver >= 0 && (node || !PyTuple_GET_SIZE(raws))) {
+                    ok = sw_sweep_task(&s, tid, task, parent, node, caller, driver);
                 }
+                Py_XDECREF(raws);
             }
-            Py_DECREF(sorted);
+            Py_DECREF(parent);
         }
-        if (edge) {
-            if (!(submit = PyObject_GetAttr(task, s_submit_ms))) {
-                goto task_done;
-            }
-            if (submit == Py_None && first_pending != NO_NS) {
-                Py_DECREF(submit);
-                if (!(submit = PyFloat_FromDouble((double)first_pending / 1e6))) {
-                    goto task_done;
-                }
-            }
-            if (submit != Py_None && PyList_Append(edge->submits, submit) < 0) {
-                goto task_done;
-            }
-        }
-        if (PyList_GET_SIZE(c.task_ids) > first_row) {
-            spans[n_spans].task_id = tid;
-            spans[n_spans].start = first_row;
-            spans[n_spans].count = PyList_GET_SIZE(c.task_ids) - first_row;
-            n_spans++;
-        }
-        failed_task = 0;
-    task_done:
-        Py_XDECREF(parent);
-        Py_XDECREF(raws);
-        Py_XDECREF(submit);
         Py_DECREF(task);
-        if (failed_task) {
+        if (ok < 0) {
             goto done;
         }
-    }
-    if (sw_rows_in_order(&c, spans, n_spans) < 0) {
-        goto done;
     }
     if (consume) {
         PyDict_Clear(tasks); /* the records go now, in table order */
     }
-    PyObject *by_node = PyDict_New(), *edges = PyDict_New();
-    if (!by_node || !edges) {
-        Py_XDECREF(by_node);
-        Py_XDECREF(edges);
-        goto done;
-    }
-    PyObject *key, *pos;
-    Py_ssize_t it = 0;
-    while (PyDict_Next(node_index, &it, &key, &pos)) {
-        PyObject *value = sw_agg_tuple(&node_aggs.items[PyLong_AsSsize_t(pos)], 0);
-        if (!value || PyDict_SetItem(by_node, key, value) < 0) {
-            Py_XDECREF(value);
-            Py_DECREF(by_node);
-            Py_DECREF(edges);
-            goto done;
-        }
-        Py_DECREF(value);
-    }
-    it = 0;
-    while (PyDict_Next(edge_index, &it, &key, &pos)) {
-        PyObject *value = sw_agg_tuple(&edge_aggs.items[PyLong_AsSsize_t(pos)], 1);
-        if (!value || PyDict_SetItem(edges, key, value) < 0) {
-            Py_XDECREF(value);
-            Py_DECREF(by_node);
-            Py_DECREF(edges);
-            goto done;
-        }
-        Py_DECREF(value);
-    }
-    PyObject *numbers = buf_bytes(&c.numbers), *statuses = buf_bytes(&c.statuses),
-             *pendings = buf_bytes(&c.pendings), *starts = buf_bytes(&c.starts),
-             *ends = buf_bytes(&c.ends);
-    if (numbers && statuses && pendings && starts && ends) {
-        result = Py_BuildValue("(OOOOOOOOOOOOOO)", c.task_ids, numbers, c.node_ids, c.parents,
-                               statuses, c.errors, c.ray_nodes, c.workers, c.pids, pendings,
-                               starts, ends, by_node, edges);
-    }
-    Py_XDECREF(numbers);
-    Py_XDECREF(statuses);
-    Py_XDECREF(pendings);
-    Py_XDECREF(starts);
-    Py_XDECREF(ends);
-    Py_DECREF(by_node);
-    Py_DECREF(edges);
+    result = sw_sweep_finish(&s);
 done:
-    PyMem_Free(spans);
-    Py_XDECREF(node_index);
-    Py_XDECREF(edge_index);
-    Py_XDECREF(c.task_ids);
-    Py_XDECREF(c.node_ids);
-    Py_XDECREF(c.parents);
-    Py_XDECREF(c.ray_nodes);
-    Py_XDECREF(c.workers);
-    Py_XDECREF(c.pids);
-    Py_XDECREF(c.errors);
-    buf_free(&c.numbers);
-    buf_free(&c.statuses);
-    buf_free(&c.pendings);
-    buf_free(&c.starts);
-    buf_free(&c.ends);
-    sw_aggs_free(&node_aggs);
-    sw_aggs_free(&edge_aggs);
+    sw_sweep_free(&s);
     return result;
 }

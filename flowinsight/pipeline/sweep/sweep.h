@@ -1,16 +1,20 @@
 /* flowinsight.pipeline._sweep, the analysis's hot loops in C: what its parts share.
 
    module.c: the module and the interned names; sweep.c: the sweep over the task records
-   (attempt columns, stats sums), with aggregates.c (the sums of a node or an edge) and
-   rows.c (the rows put in task id order); facts.c: every task's node facts and the coverage
-   counts; critical.c: each job's critical path. Each has its Python reference next to its
-   caller in flowinsight/pipeline (see pipeline/native.py). */
+   (attempt columns, stats sums), task by task, with aggregates.c (the sums of a node or an
+   edge) and rows.c (the rows put in task id order); facts.c: every task's node facts and the
+   coverage counts, sweeping each task as it names it when asked (the pipeline's one pass);
+   slots.c: the records' fields read from their slots, and a map of pointer pairs;
+   critical.c: each job's critical path, by critical_runs.c over columns in task id order.
+   Each has its Python reference next to its caller in flowinsight/pipeline (see
+   pipeline/native.py). */
 
 #ifndef FLOWINSIGHT_SWEEP_H
 #define FLOWINSIGHT_SWEEP_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -39,7 +43,7 @@ typedef struct {
 static inline int buf_push(Buf *b, const void *value)
 {
     if (b->len == b->cap) {
-        Py_ssize_t cap = b->cap ? b->cap * 2 : 64;
+        Py_ssize_t cap = b->cap ? b->cap + b->cap / 2 + 64 : 64;
         char *data = PyMem_Realloc(b->data, (size_t)(cap * b->item));
         if (!data) {
             PyErr_NoMemory();
@@ -88,6 +92,18 @@ static inline int64_t read_i64(const char *p)
     return (int64_t)v;
 }
 
+/* Pointer pairs -> small ints (open addressing): which aggregate a node or an edge is, by the
+   node objects' identity; a pair not found is looked up by value (aggregates.c). */
+typedef struct {
+    void **keys; /* 2 per entry */
+    Py_ssize_t *values;
+    Py_ssize_t len, cap;
+} PtrMap;
+
+Py_ssize_t sw_ptrmap_get(PtrMap *m, void *a, void *b); /* -1: absent */
+int sw_ptrmap_put(PtrMap *m, void *a, void *b, Py_ssize_t value);
+void sw_ptrmap_free(PtrMap *m);
+
 /* The stats of the attempts of a node or an edge, summed as the sweep goes. */
 typedef struct {
     Py_ssize_t count, tasks, attempts, failures, retries;
@@ -116,24 +132,97 @@ static inline int agg_add(Agg *agg, long long number, int failed, int has_exec, 
 }
 
 Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits);
+Agg *sw_agg_of(Aggs *aggs, PyObject *index, PtrMap *map, PyObject *keep, PyObject *a,
+               PyObject *b);
 PyObject *sw_agg_tuple(Agg *agg, int edge);
 void sw_aggs_free(Aggs *a);
 
+/* Direct reads of the records' slots (slots.c): the offsets of their member descriptors,
+   found once per call on the exact type of the first record; a record of another type, or a
+   type whose fields are not plain slots, is read with PyObject_GetAttr (same answers). */
+enum { T_PARENT, T_ATTEMPTS, T_SUBMIT, T_TYPE, T_LANGUAGE, T_JOB, T_ACTOR, T_FUNCTION,
+       T_FIELDS };
+enum { A_NUMBER, A_STATE_KEYS, A_STATE_NS, A_NODE, A_WORKER, A_PID, A_ERROR_TYPE,
+       A_ERROR_MESSAGE, A_SPAN_NAMES, A_SPAN_NS, A_FIELDS };
+
+enum { MAX_FIELDS = 10 }; /* T_FIELDS, A_FIELDS at most */
+
 typedef struct {
-    PyObject *task_ids, *node_ids, *parents, *ray_nodes, *workers, *pids, *errors;
+    PyTypeObject *type; /* NULL: not known yet; (PyTypeObject *)1: always generic */
+    int n;
+    PyObject *const *names;
+    Py_ssize_t offsets[MAX_FIELDS];
+} Slots;
+
+extern PyObject *sw_task_names[T_FIELDS], *sw_attempt_names[A_FIELDS];
+
+void sw_slots_learn(Slots *s, PyTypeObject *type);
+
+/* attr(obj, names[i], want) (a new reference), from the slot when obj's type is the one
+   learnt. */
+static inline PyObject *slot(PyObject *obj, Slots *s, int i, PyTypeObject *want)
+{
+    if (Py_TYPE(obj) != s->type) {
+        if (!s->type) {
+            sw_slots_learn(s, Py_TYPE(obj));
+        }
+        if (Py_TYPE(obj) != s->type) {
+            return attr(obj, s->names[i], want);
+        }
+    }
+    PyObject *value = *(PyObject **)((char *)obj + s->offsets[i]);
+    if (!value || (want && !PyObject_TypeCheck(value, want))) {
+        return attr(obj, s->names[i], want); /* its error */
+    }
+    Py_INCREF(value);
+    return value;
+}
+
+/* The attempt columns in table order: C arrays of new references, put in task id order and
+   handed to lists without touching a reference count (rows.c). */
+typedef struct {
+    Buf task_ids, node_ids, parents, ray_nodes, workers, pids; /* PyObject * each */
+    PyObject *errors;
     Buf numbers, statuses, pendings, starts, ends;
 } Columns;
 
 /* A task's rows in the columns as swept (in table order), to put them in task id order. */
 typedef struct {
+    uint64_t key;      /* the id's first 8 chars, big-endian: compared first */
     PyObject *task_id; /* borrowed: its rows' task_ids entries hold it */
-    Py_ssize_t start, count;
+    uint32_t start, count; /* sw_sweep_task checks the rows fit */
 } TaskRows;
 
 int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans);
+PyObject *sw_rows_list(Buf *column); /* steals the column's references */
+PyObject *sw_rows_bytes(Buf *column);
+
+/* The sweep as a task-by-task state, so that facts.c can sweep each task as it names it
+   (one pass over the records) and sweep.c on its own. */
+typedef struct {
+    Columns c;
+    TaskRows *spans;
+    Py_ssize_t n_spans, cap_spans;
+    PyObject *node_index, *edge_index;
+    Aggs node_aggs, edge_aggs;
+    PtrMap node_map, edge_map;
+    PyObject *keep; /* what the maps' pointers point to */
+    Slots task_slots, attempt_slots;
+} Sweep;
+
+int sw_sweep_init(Sweep *s, Py_ssize_t n_tasks);
+/* One task: node and caller (NULL without a caller) are its node and its caller's. */
+int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyObject *node,
+                  PyObject *caller, int driver);
+PyObject *sw_sweep_finish(Sweep *s); /* the result tuple of sweep() */
+void sw_sweep_free(Sweep *s);
+int sw_is_driver_id(PyObject *task_id);
 
 PyObject *sw_sweep(PyObject *self, PyObject *args);
 PyObject *sw_facts(PyObject *self, PyObject *args);
 PyObject *sw_critical(PyObject *self, PyObject *args);
+int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *starts,
+                     const int64_t *ends, PyObject *parents, PyObject *nodes, PyObject *job_of,
+                     PyObject *jobs_of, PyObject **out);
 
 #endif

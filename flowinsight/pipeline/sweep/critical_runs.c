@@ -1,0 +1,403 @@
+/* Each job's critical path over attempt columns in task id order (what the sweep makes), with
+   the tasks as runs of rows and C arrays indexed by task instead of dicts keyed by task id
+   (critical.c: sw_critical tries this first). Same answers as critical_paths_py; columns
+   whose task ids are not in order are left to the general version in critical.c. */
+
+#include "sweep.h"
+
+/* str order, as sorted() has it: <0, 0, >0 */
+static int compare_str(PyObject *x, PyObject *y)
+{
+    if (x == y) {
+        return 0;
+    }
+    if (PyUnicode_KIND(x) == PyUnicode_1BYTE_KIND && PyUnicode_KIND(y) == PyUnicode_1BYTE_KIND) {
+        Py_ssize_t nx = PyUnicode_GET_LENGTH(x), ny = PyUnicode_GET_LENGTH(y);
+        int c = memcmp(PyUnicode_DATA(x), PyUnicode_DATA(y), (size_t)(nx < ny ? nx : ny));
+        return c ? c : (nx > ny) - (nx < ny);
+    }
+    return PyUnicode_Compare(x, y); /* never fails on two str */
+}
+
+/* Task id -> task, for the tasks that ran (open addressing on the ids' str hashes). */
+typedef struct {
+    Py_hash_t *hashes;
+    Py_ssize_t *tasks; /* -1: free */
+    Py_ssize_t cap;
+} IdMap;
+
+static int idmap_init(IdMap *m, Py_ssize_t n)
+{
+    m->cap = 16;
+    while (m->cap < 2 * n + 2) {
+        m->cap *= 2;
+    }
+    m->hashes = PyMem_Malloc((size_t)m->cap * sizeof(Py_hash_t));
+    m->tasks = PyMem_Malloc((size_t)m->cap * sizeof(Py_ssize_t));
+    if (!m->hashes || !m->tasks) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < m->cap; i++) {
+        m->tasks[i] = -1;
+    }
+    return 0;
+}
+
+static void idmap_free(IdMap *m)
+{
+    PyMem_Free(m->hashes);
+    PyMem_Free(m->tasks);
+}
+
+typedef struct {
+    Py_ssize_t n_rows, n_tasks;
+    PyObject **ids;       /* the task ids column's items */
+    Py_ssize_t *first;    /* task -> its first row */
+    Py_ssize_t *last;     /* task -> row of its last attempt that ran, -1: none */
+    const int64_t *starts, *ends;
+} Runs;
+
+static inline PyObject *id_of(Runs *r, Py_ssize_t task)
+{
+    return r->ids[r->first[task]];
+}
+
+static inline double exec_ms(Runs *r, Py_ssize_t task)
+{
+    Py_ssize_t row = r->last[task];
+    return (double)(r->ends[row] - r->starts[row]) / 1e6;
+}
+
+/* -1 absent, -2 error */
+static Py_ssize_t idmap_find(IdMap *m, Runs *r, PyObject *id, Py_ssize_t insert_as)
+{
+    Py_hash_t h = PyObject_Hash(id);
+    if (h == -1) {
+        return -2;
+    }
+    size_t mask = (size_t)m->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        Py_ssize_t t = m->tasks[i];
+        if (t < 0) {
+            if (insert_as >= 0) {
+                m->hashes[i] = h;
+                m->tasks[i] = insert_as;
+            }
+            return -1;
+        }
+        if (m->hashes[i] == h && compare_str(id_of(r, t), id) == 0) {
+            return t;
+        }
+    }
+}
+
+typedef struct {
+    PyObject *job;
+    Py_ssize_t start; /* the root whose chain is longest */
+    double value;
+} JobStart;
+
+/* 1: done (*out set); 0: the columns are not in task id order (nothing set); -1: error. */
+int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *starts,
+                     const int64_t *ends, PyObject *parents, PyObject *nodes, PyObject *job_of,
+                     PyObject *jobs_of, PyObject **out)
+{
+    Py_ssize_t n = PyList_GET_SIZE(task_ids);
+    PyObject **ids = ((PyListObject *)task_ids)->ob_item;
+    int status = -1;
+    Runs r = {n, 0, ids, NULL, NULL, starts, ends};
+    IdMap map = {NULL, NULL, 0};
+    Py_ssize_t *parent_of = NULL, *n_children = NULL, *child_at = NULL, *children = NULL,
+               *best_tail = NULL, *stack = NULL;
+    double *best_value = NULL;
+    char *flags = NULL; /* 1 visiting, 2 has best */
+    JobStart *job_starts = NULL;
+    Py_ssize_t n_jobs = 0;
+    PyObject *job_index = NULL, *paths = NULL, *empty = NULL, *tail_cache = NULL;
+    if (!(r.first = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t)))
+        || !(r.last = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t)))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the tasks: runs of equal ids, each above the one before (else: not in order) */
+    for (Py_ssize_t row = 0; row < n; row++) {
+        if (!row || ids[row] != ids[row - 1]) {
+            if (!PyUnicode_Check(ids[row])) {
+                status = 0;
+                goto done;
+            }
+        }
+        if (row && ids[row] != ids[row - 1]) {
+            int c = compare_str(ids[row - 1], ids[row]);
+            if (c > 0) {
+                status = 0;
+                goto done;
+            }
+            if (c == 0) {
+                goto same_task;
+            }
+        }
+        if (!row || ids[row] != ids[row - 1]) {
+            r.first[r.n_tasks] = row;
+            r.last[r.n_tasks] = -1;
+            r.n_tasks++;
+        }
+    same_task:;
+        Py_ssize_t task = r.n_tasks - 1, other = r.last[task];
+        int64_t began = starts[row], ended = ends[row];
+        if (began != NO_NS && ended != NO_NS && ended >= began
+            && (other < 0 || numbers[row] > numbers[other])) {
+            r.last[task] = row;
+        }
+    }
+    Py_ssize_t k = r.n_tasks;
+    if (idmap_init(&map, k) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t t = 0; t < k; t++) {
+        if (r.last[t] >= 0 && idmap_find(&map, &r, id_of(&r, t), t) == -2) {
+            goto done;
+        }
+    }
+    parent_of = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
+    n_children = PyMem_Calloc((size_t)(k + 1), sizeof(Py_ssize_t));
+    child_at = PyMem_Malloc((size_t)(k + 2) * sizeof(Py_ssize_t));
+    children = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
+    best_tail = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
+    best_value = PyMem_Malloc((size_t)(k + 1) * sizeof(double));
+    flags = PyMem_Calloc((size_t)(k + 1), 1);
+    stack = PyMem_Malloc((size_t)(2 * k + 2) * sizeof(Py_ssize_t));
+    if (!parent_of || !n_children || !child_at || !children || !best_tail || !best_value
+        || !flags || !stack) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* each ran task under its caller when the caller ran; a root of its job otherwise */
+    PyObject *last_parent = NULL; /* borrowed from parents: the caller of the task before */
+    Py_ssize_t last_p = -1;
+    for (Py_ssize_t t = 0; t < k; t++) {
+        parent_of[t] = -1;
+        if (r.last[t] < 0) {
+            continue;
+        }
+        PyObject *parent = PyList_GET_ITEM(parents, r.last[t]);
+        Py_ssize_t p = last_p;
+        if (parent != last_parent) {
+            if (!PyUnicode_Check(parent)) {
+                status = 0;
+                goto done;
+            }
+            if ((p = idmap_find(&map, &r, parent, -1)) == -2) {
+                goto done;
+            }
+            last_parent = parent;
+            last_p = p;
+        }
+        parent_of[t] = p;
+        if (p >= 0) {
+            n_children[p]++;
+        }
+    }
+    child_at[0] = 0;
+    for (Py_ssize_t t = 0; t < k; t++) {
+        child_at[t + 1] = child_at[t] + n_children[t];
+    }
+    for (Py_ssize_t t = 0, *fill = best_tail; t < k; t++) { /* best_tail: fill positions */
+        fill[t] = child_at[t];
+    }
+    for (Py_ssize_t t = 0; t < k; t++) { /* in id order: each caller's callees in id order */
+        if (r.last[t] >= 0 && parent_of[t] >= 0) {
+            children[best_tail[parent_of[t]]++] = t;
+        }
+    }
+    /* _longest_chains: iterative post-order from each caller that ran, in id order */
+    for (Py_ssize_t root = 0; root < k; root++) {
+        if (r.last[root] < 0 || !n_children[root]) {
+            continue;
+        }
+        Py_ssize_t depth = 0;
+        stack[depth++] = root << 1;
+        while (depth) {
+            Py_ssize_t top = stack[--depth], t = top >> 1;
+            if (flags[t] & 2) {
+                continue;
+            }
+            if (!(top & 1)) {
+                if (flags[t] & 1) {
+                    continue;
+                }
+                flags[t] |= 1;
+                stack[depth++] = (t << 1) | 1;
+                for (Py_ssize_t j = child_at[t]; j < child_at[t + 1]; j++) {
+                    Py_ssize_t c = children[j];
+                    if (n_children[c] && !(flags[c] & 2)) {
+                        stack[depth++] = c << 1; /* at most 2 entries per task: room */
+                    }
+                }
+                continue;
+            }
+            double tail_value = 0.0;
+            Py_ssize_t tail = -1;
+            for (Py_ssize_t j = child_at[t]; j < child_at[t + 1]; j++) {
+                Py_ssize_t c = children[j];
+                double v;
+                if (n_children[c]) {
+                    if (!(flags[c] & 2)) {
+                        continue; /* a loop, cut */
+                    }
+                    v = best_value[c];
+                } else {
+                    v = exec_ms(&r, c) + 0.0;
+                }
+                if (tail < 0 || v >= tail_value) { /* ties: the greater id, as max() */
+                    tail_value = v;
+                    tail = c;
+                }
+            }
+            best_value[t] = exec_ms(&r, t) + tail_value;
+            best_tail[t] = tail;
+            flags[t] |= 2;
+        }
+    }
+    /* each job's root with the longest chain (ties: the greater id) */
+    if (!(job_index = PyDict_New()) || !(empty = PyUnicode_FromString(""))
+        || !(job_starts = PyMem_Malloc(sizeof(JobStart) * 8))) {
+        if (!PyErr_Occurred()) {
+            PyErr_NoMemory();
+        }
+        goto done;
+    }
+    Py_ssize_t cap_jobs = 8, last_job = -1;
+    for (Py_ssize_t t = 0; t < k; t++) {
+        if (r.last[t] < 0 || parent_of[t] >= 0) {
+            continue;
+        }
+        PyObject *id = id_of(&r, t), *job = NULL;
+        if (jobs_of) {
+            job = PyDict_GetItemWithError(jobs_of, id);
+            if (job) {
+                Py_INCREF(job);
+            } else if (PyErr_Occurred()) {
+                goto done;
+            } else if (PyUnicode_GET_LENGTH(id) != 48) {
+                job = Py_NewRef(empty);
+            } else if (tail_cache && PyUnicode_Tailmatch(id, tail_cache, 40, 48, 1) == 1) {
+                job = Py_NewRef(tail_cache);
+            } else if ((job = PyUnicode_Substring(id, 40, 48))) {
+                Py_XSETREF(tail_cache, Py_NewRef(job));
+            }
+        } else {
+            job = PyObject_CallOneArg(job_of, id);
+        }
+        if (!job) {
+            goto done;
+        }
+        Py_ssize_t at;
+        if (last_job >= 0 && job_starts[last_job].job == job) {
+            at = last_job;
+        } else {
+            PyObject *pos = PyDict_GetItemWithError(job_index, job);
+            if (pos) {
+                at = PyLong_AsSsize_t(pos);
+            } else if (PyErr_Occurred()) {
+                Py_DECREF(job);
+                goto done;
+            } else {
+                if (n_jobs == cap_jobs) {
+                    JobStart *more = PyMem_Realloc(job_starts, sizeof(JobStart) * (size_t)cap_jobs * 2);
+                    if (!more) {
+                        Py_DECREF(job);
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    job_starts = more;
+                    cap_jobs *= 2;
+                }
+                at = n_jobs;
+                pos = PyLong_FromSsize_t(at);
+                if (!pos || PyDict_SetItem(job_index, job, pos) < 0) {
+                    Py_XDECREF(pos);
+                    Py_DECREF(job);
+                    goto done;
+                }
+                Py_DECREF(pos);
+                job_starts[at].job = job; /* held by job_index */
+                job_starts[at].start = -1;
+                n_jobs++;
+            }
+            last_job = at;
+        }
+        Py_DECREF(job);
+        double v = (flags[t] & 2) ? best_value[t] : exec_ms(&r, t) + 0.0;
+        if (job_starts[at].start < 0 || v >= job_starts[at].value) { /* ids ascending */
+            job_starts[at].start = t;
+            job_starts[at].value = v;
+        }
+    }
+    PyObject *jobs = PyDict_Keys(job_index);
+    if (!jobs || PyList_Sort(jobs) < 0 || !(paths = PyList_New(0))) {
+        Py_XDECREF(jobs);
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(jobs); j++) {
+        PyObject *job = PyList_GET_ITEM(jobs, j);
+        JobStart *js = &job_starts[PyLong_AsSsize_t(PyDict_GetItem(job_index, job))];
+        PyObject *steps = PyList_New(0);
+        if (!steps) {
+            Py_DECREF(jobs);
+            goto done;
+        }
+        int64_t begin = 0, end = 0;
+        int first = 1;
+        for (Py_ssize_t t = js->start; t >= 0 && PyUnicode_GET_LENGTH(id_of(&r, t));
+             t = (flags[t] & 2) ? best_tail[t] : -1) {
+            Py_ssize_t row = r.last[t];
+            PyObject *step = Py_BuildValue("(OOd)", PyList_GET_ITEM(nodes, row), id_of(&r, t),
+                                           exec_ms(&r, t));
+            if (!step || PyList_Append(steps, step) < 0) {
+                Py_XDECREF(step);
+                Py_DECREF(steps);
+                Py_DECREF(jobs);
+                goto done;
+            }
+            Py_DECREF(step);
+            if (first || starts[row] < begin) {
+                begin = starts[row];
+            }
+            if (first || ends[row] > end) {
+                end = ends[row];
+            }
+            first = 0;
+        }
+        PyObject *path = Py_BuildValue("(ONd)", job, steps, (double)(end - begin) / 1e6);
+        if (!path || PyList_Append(paths, path) < 0) {
+            Py_XDECREF(path);
+            Py_DECREF(jobs);
+            goto done;
+        }
+        Py_DECREF(path);
+    }
+    Py_DECREF(jobs);
+    *out = paths;
+    paths = NULL;
+    status = 1;
+done:
+    PyMem_Free(r.first);
+    PyMem_Free(r.last);
+    idmap_free(&map);
+    PyMem_Free(parent_of);
+    PyMem_Free(n_children);
+    PyMem_Free(child_at);
+    PyMem_Free(children);
+    PyMem_Free(best_tail);
+    PyMem_Free(best_value);
+    PyMem_Free(flags);
+    PyMem_Free(stack);
+    PyMem_Free(job_starts);
+    Py_XDECREF(job_index);
+    Py_XDECREF(paths);
+    Py_XDECREF(empty);
+    Py_XDECREF(tail_cache);
+    return status;
+}
