@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Iterator, Protocol
 
 from flowinsight.model.fast_init import fast_init
 
@@ -185,3 +186,25 @@ Event = (
     | JobUpdate
     | NodeUpdate
 )
+
+
+class TaskUpdateBatch(Protocol):
+    """A run of consecutive TaskUpdates in a packed form, without an object per update: what
+    the C decoder gives the parallel reader (flowinsight.read._taskline.TaskBatch, its layout
+    in flowinsight/read/taskline/task_batch.h), folded into the task records as it is
+    (flowinsight.pipeline._records.fold_batch). batch[i] builds the i-th TaskUpdate."""
+
+    @property
+    def first_ns(self) -> int | None:
+        """The earliest state time of any of its updates (partial.first_time_ns)."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> TaskUpdate: ...
+
+    def __iter__(self) -> Iterator[TaskUpdate]: ...
+
+
+# A file's events, in order, with runs of TaskUpdates packed: lists of events and batches.
+EventParts = list[list[Event] | TaskUpdateBatch]

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Sequence
 from flowinsight.model.events import (
     ActorUpdate,
     Event,
+    EventParts,
     FailureNote,
     JobUpdate,
     ObjectGet,
@@ -133,6 +134,15 @@ class Reducer:
     def merge(self, first: Partial, later: Partial) -> Partial:
         return merge_into(first, later)
 
+    @property
+    def folds_batches(self) -> bool:
+        """Whether reduce_parts takes the C reader's batches as they are (the parallel reader
+        then asks for them)."""
+        return records_native.folds_batches()
+
+    def reduce_parts(self, parts: EventParts, into: Partial | None = None) -> Partial:
+        return reduce_parts(parts, self.job, into, self.origin)
+
 
 def reduce_events(events: Sequence[Event], job: str = "",
                   into: Partial | None = None, origin: bool = True) -> Partial:
@@ -171,6 +181,31 @@ def reduce_events(events: Sequence[Event], job: str = "",
             export_api = True
     if ray_event:
         out.sources.add("ray_event")
+    if export_api:
+        out.sources.add("export_api")
+    return out
+
+
+def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
+                 origin: bool = True) -> Partial:
+    """reduce_events of the events of `parts` in order (lists of events, and batches of
+    TaskUpdates folded into the records as they are: records_native.fold_batch)."""
+    out = into if into is not None else Partial()
+    if origin:
+        first: int | None = None
+        for part in parts:
+            ns = first_time_ns(part) if isinstance(part, list) else part.first_ns
+            if ns is not None and (first is None or ns < first):
+                first = ns
+        if first is not None and (out.first_ns is None or first < out.first_ns):
+            out.first_ns = first
+    lowered = job.lower()
+    export_api = False
+    for part in parts:
+        if isinstance(part, list):
+            reduce_events(part, job, out, False)
+        elif records_native.fold_batch(part, out.tasks, lowered):
+            export_api = True  # TaskUpdates were selected
     if export_api:
         out.sources.add("export_api")
     return out

@@ -17,6 +17,11 @@ the records' constructors are what the extension does, field for field, only in 
                                      exactly: the caller pickles that one as before
     load_tasks(blob) -> tasks        the table again, values shared as the merge shares them;
                                      ValueError for bytes that are not such a blob
+    fold_batch(batch, tasks, job)    merge_tasks(select_job(list(batch), job), tasks) for a
+                                     TaskBatch of the C reader (model.events.TaskUpdateBatch):
+                                     its updates folded in without a TaskUpdate each (one the
+                                     C code does not take on is built and goes to the Python
+                                     merge_tasks, in its place); the number selected
     load_tasks_into(into, blob)      merge_task_tables(into, load_tasks(blob)), the blob's
                                      records merged straight from it: a record of a task
                                      already in `into` is merged without being built; the
@@ -45,7 +50,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate
+from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate, TaskUpdateBatch
 
 ENV_VAR = "FLOWINSIGHT_NATIVE"
 
@@ -74,6 +79,7 @@ class Native:
     load_tasks: Callable[[bytes], dict[str, Any]]
     unrepresentable: type[Exception]
     load_tasks_into: Callable[[dict[str, Any], bytes], None]
+    fold_batch: Callable[[Any, dict[str, Any], str], int]
 
 
 # The configured extension, once load() gave one (what dump_tasks and load_tasks below use).
@@ -112,13 +118,32 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
     global _ACTIVE
     _ACTIVE = Native(_records.merge_updates, _records.merge_task_tables, _records.make_task,
                      _records.make_attempt, _records.dump_tasks, _records.load_tasks,
-                     _records.Unrepresentable, _records.load_tasks_into)
+                     _records.Unrepresentable, _records.load_tasks_into, _records.fold_batch)
     return _ACTIVE
 
 
 def active() -> Native | None:
     """The extension in use in this process (once tasks.py is imported), or None."""
     return _ACTIVE
+
+
+def folds_batches() -> bool:
+    """Whether fold_batch can take the C reader's batches in this process."""
+    return _ACTIVE is not None
+
+
+def fold_batch(batch: TaskUpdateBatch, tasks: dict[str, Any], job: str) -> int:
+    """merge_tasks(select_job(list(batch), job), tasks) (`job` lowercased, "" for all): the
+    number of updates selected. In C when the extension is in use, else through the batch's
+    TaskUpdates."""
+    native = _ACTIVE
+    if native is not None and type(tasks) is dict:
+        return native.fold_batch(batch, tasks, job)
+    from flowinsight.pipeline.tasks import merge_tasks
+
+    selected = [u for u in batch if u.job_id in (job, "")] if job else list(batch)
+    merge_tasks(selected, tasks)
+    return len(selected)
 
 
 def dump_tasks(tasks: dict[str, Any]) -> bytes | None:

@@ -1,6 +1,6 @@
 """The native EXPORT_TASK line decoder (flowinsight/read/taskline/); see flowinsight.read.native."""
 
-from typing import Callable, Literal, TypeAlias, overload
+from typing import Callable, Iterator, Literal, TypeAlias, final, overload
 
 from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate
 
@@ -57,3 +57,21 @@ def decode_buffer(buffer: bytearray, start: int, end: int, digests: Literal[Fals
 @overload
 def decode_buffer(buffer: bytearray, start: int, end: int, digests: Literal[True], /
                   ) -> tuple[list[TaskUpdate], bytes, list[tuple[int, int, int]], int]: ...
+
+# Decoded TaskUpdates, packed (taskline/task_batch.h): batch[i] builds the i-th.
+@final
+class TaskBatch:
+    @property
+    def first_ns(self) -> int | None: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> TaskUpdate: ...
+    def __iter__(self) -> Iterator[TaskUpdate]: ...
+
+# decode_buffer with the decoded lines kept in TaskBatch objects: one before each line not
+# decoded (misses[k] follows batches[k]) and one after the last, some empty.
+@overload
+def decode_buffer_batches(buffer: bytearray, start: int, end: int, digests: Literal[False], /
+                          ) -> tuple[list[TaskBatch], list[str | None], list[tuple[int, int, int]], int]: ...
+@overload
+def decode_buffer_batches(buffer: bytearray, start: int, end: int, digests: Literal[True], /
+                          ) -> tuple[list[TaskBatch], bytes, list[tuple[int, int, int]], int]: ...

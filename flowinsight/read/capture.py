@@ -39,11 +39,13 @@ def parse_line(raw: bytes) -> Event | str:
     return parse_object(obj)
 
 
-def read_source(source: Source, digests: bool = False) -> list[FileResult]:
-    """`digests`: a plain file's result may carry its ids' digests instead (see FileResult)."""
+def read_source(source: Source, digests: bool = False, batches: bool = False
+                ) -> list[FileResult]:
+    """`digests`: a plain file's result may carry its ids' digests instead; `batches` (with
+    digests): its events as `parts`, TaskUpdates packed (see FileResult)."""
     if source.problem:
         return [file_problem(source.display, "unreadable_file", source.problem)]
-    return read_archive(source) if source.archive else [read_file(source, digests)]
+    return read_archive(source) if source.archive else [read_file(source, digests, batches)]
 
 
 def merge_results(results: Iterable[FileResult]) -> Capture:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import orjson
 
 from flowinsight.model.capture import FileReport, Skipped
-from flowinsight.model.events import Event
+from flowinsight.model.events import Event, EventParts, TaskUpdateBatch
 from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
@@ -20,6 +20,7 @@ from flowinsight.read.limits import CHUNK_BYTES, MAX_LINE_BYTES, Budget
 from flowinsight.read.native import (
     decode_block,
     decode_buffer,
+    decode_buffer_batches,
     decode_task_line,
     digest_functions,
 )
@@ -49,6 +50,10 @@ class FileResult:
     # parallel.event_id_digest of each non-empty str id, in no particular order. The parallel
     # reader needs only these, and the decoder makes them without a str per id.
     digests: array[int] | None = None
+    # Read with batches=True (and digests, and the C decoder): the events in order as `parts`,
+    # runs of the decoder's TaskUpdates packed (model.events.TaskUpdateBatch), `events` empty;
+    # report.events counts them all. For a reducer that folds batches (parallel.read_group).
+    parts: EventParts | None = None
 
 
 def parse_object(obj: object) -> Event | str:
@@ -60,11 +65,12 @@ def parse_object(obj: object) -> Event | str:
     return parse_ray_event(obj)
 
 
-def read_file(source: Source, digests: bool = False) -> FileResult:
+def read_file(source: Source, digests: bool = False, batches: bool = False) -> FileResult:
     """An event file on disk; one that cannot be opened is reported as `unreadable_file`."""
     try:
         with open_regular(source.path) as raw:
-            return read_stream(raw, source.display, Budget(source.display), digests=digests)
+            return read_stream(raw, source.display, Budget(source.display), digests=digests,
+                               batches=batches)
     except OSError as exc:
         return file_problem(source.display, "unreadable_file", exc.strerror or str(exc))
 
@@ -76,8 +82,8 @@ def file_problem(display: str, reason: str, detail: str) -> FileResult:
 
 
 def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
-                digests: bool = False, in_buffer: bool = True, chunk: int = CHUNK_BYTES,
-                max_line: int = MAX_LINE_BYTES) -> FileResult:
+                digests: bool = False, batches: bool = False, in_buffer: bool = True,
+                chunk: int = CHUNK_BYTES, max_line: int = MAX_LINE_BYTES) -> FileResult:
     """Parse every line of `stream` (decompressed if need be). Hot loop: EXPORT_TASK lines of
     the usual shape go to the C decoder a block at a time (flowinsight.read.native), every
     other line costs one orjson.loads and one parser call; working out why a line failed is
@@ -86,9 +92,13 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
     `digests`: the result carries the ids' digests instead of the ids (see FileResult), when
     the C decoder is there. `in_buffer=False` reads through LineBlocks and decode_block, a list
     of bytes per block: the reference that tests hold the buffer path to, and the path
-    without the extension. `chunk` and `max_line` are there for the tests."""
+    without the extension. `chunk` and `max_line` are there for the tests.
+
+    `batches` (with `digests`): the result carries `parts` (see FileResult), the decoded
+    lines packed in batches rather than TaskUpdate objects, when the C decoder is there."""
     buffered = in_buffer and decode_buffer is not None
-    state = _FileState(display, digests and buffered)
+    state = _FileState(display, digests and buffered,
+                       batches and digests and buffered and decode_buffer_batches is not None)
     try:
         source = decompressed(stream, budget)
         if buffered:
@@ -171,6 +181,23 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
                 state.event_ids.append(one[0])  # digested at the end, with digests
         if end == start:
             continue  # (a block of one line is never turned off: NATIVE_MISSES > 1)
+        if state.parts is not None:
+            assert decode_buffer_batches is not None and digests is not None
+            batches, packed, missed, count = decode_buffer_batches(buffer, start, end, True)
+            assert isinstance(packed, bytes)
+            digests.frombytes(packed)
+            misses += len(missed)
+            if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
+                native = False
+            previous = 0
+            for batch, (index, line_start, line_stop) in zip(batches, missed):
+                state.add_batch(batch)
+                state.lines += index - previous + 1
+                state.python_line(bytes(view[line_start:line_stop]), reader.tail_incomplete)
+                previous = index + 1
+            state.add_batch(batches[-1])
+            state.lines += count - previous
+            continue
         decoded, ids, missed, count = decode(buffer, start, end, digests is not None)
         if digests is not None:
             assert isinstance(ids, bytes)
@@ -206,11 +233,15 @@ class _FileState:
     """What read_stream gathers from one file: every event, and every skipped line counted."""
 
     __slots__ = ("display", "events", "event_ids", "digests", "skipped", "ignored", "examples",
-                 "lines", "truncated")
+                 "lines", "truncated", "parts", "counted")
 
-    def __init__(self, display: str, digests: bool = False) -> None:
+    def __init__(self, display: str, digests: bool = False, batches: bool = False) -> None:
         self.display = display
+        # with batches: the current run of events, since the last batch
         self.events: list[Event] = []
+        # with batches: the runs of events and the batches so far, in order (see FileResult)
+        self.parts: EventParts | None = [] if batches else None
+        self.counted = 0  # the events of `parts`
         # with digests: only the ids of the lines the C decoder did not read, digested at the
         # end; the decoder's own are in `digests` already
         self.event_ids: list[object] = []
@@ -252,6 +283,18 @@ class _FileState:
             self.events.append(parsed)
             self.event_ids.append(obj.get("event_id"))
 
+    def add_batch(self, batch: TaskUpdateBatch) -> None:
+        """The decoder's next run of TaskUpdates, packed (with batches)."""
+        assert self.parts is not None
+        if not len(batch):
+            return
+        if self.events:
+            self.parts.append(self.events)
+            self.counted += len(self.events)
+            self.events = []
+        self.parts.append(batch)
+        self.counted += len(batch)
+
     def skip(self, reason: str, detail: str) -> None:
         self.skipped[reason] += 1
         if len(self.examples) < MAX_EXAMPLES:
@@ -263,10 +306,15 @@ class _FileState:
         self.examples.append(Skipped(self.display, 0, reason, detail[:200]))
 
     def result(self) -> FileResult:
+        parts = self.parts
+        if parts is not None and self.events:
+            parts.append(self.events)
+            self.counted += len(self.events)
+            self.events = []
         report = FileReport(
             path=self.display,
             lines=self.lines,
-            events=len(self.events),
+            events=len(self.events) + self.counted,
             skipped=tuple(sorted(self.skipped.items())),
             ignored=tuple(sorted(self.ignored.items())),
             truncated=self.truncated,
@@ -275,7 +323,7 @@ class _FileState:
             return FileResult(self.events, self.event_ids, report, self.examples)
         assert digest_functions is not None  # the C decoder is there: so are the digests
         self.digests.frombytes(digest_functions[0](self.event_ids))
-        return FileResult(self.events, [], report, self.examples, self.digests)
+        return FileResult(self.events, [], report, self.examples, self.digests, parts)
 
 
 def _json_failure(raw: bytes, exc: orjson.JSONDecodeError, at_tail: bool) -> str:

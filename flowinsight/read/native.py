@@ -22,7 +22,7 @@ import dataclasses
 import os
 from typing import Callable
 
-from flowinsight.model.events import Span, TaskType, TaskUpdate
+from flowinsight.model.events import Span, TaskType, TaskUpdate, TaskUpdateBatch
 from flowinsight.read.descriptor import parse_descriptor_cached
 
 ENV_VAR = "FLOWINSIGHT_NATIVE"
@@ -104,3 +104,21 @@ def _load_buffer() -> DecodeBuffer | None:
 # decode_task_line over the lines of a buffer, the ids as digests on demand (see
 # _taskline.pyi), or None
 decode_buffer = _load_buffer()
+
+
+DecodeBufferBatches = Callable[[bytearray, int, int, bool],
+                               tuple[list[TaskUpdateBatch], list[object] | bytes,
+                                     list[tuple[int, int, int]], int]]
+
+
+def _load_buffer_batches() -> DecodeBufferBatches | None:
+    if decode_task_line is None:  # not built, turned off, or the classes changed
+        return None
+    from flowinsight.read import _taskline
+
+    return _taskline.decode_buffer_batches  # type: ignore[return-value]
+
+
+# decode_buffer with the decoded lines kept packed, in TaskBatch objects (see _taskline.pyi and
+# taskline/task_batch.h): one before each line it did not decode and one after the last
+decode_buffer_batches = _load_buffer_batches()

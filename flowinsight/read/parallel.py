@@ -221,8 +221,12 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
     digests = array("Q")
     events = bytes_read = 0
     merged: R | None = None
+    # a reducer that folds the C decoder's batches of TaskUpdates (partial.Reducer): its events
+    # come packed, without an object per TaskUpdate (FileResult.parts)
+    reduce_parts = getattr(reducer, "reduce_parts", None) \
+        if getattr(reducer, "folds_batches", False) is True else None
     for source in sources:
-        for result in read_source(source, digests=True):
+        for result in read_source(source, digests=True, batches=reduce_parts is not None):
             if result.digests is not None:  # made by the decoder, without the ids' strs
                 digests += result.digests
             elif digest_functions is not None:
@@ -233,8 +237,12 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
                         digests.append(event_id_digest(event_id))
             reports.append(result.report)
             examples += result.examples
-            events += len(result.events)
-            merged = reducer.reduce(result.events, merged)
+            if result.parts is not None and reduce_parts is not None:
+                events += result.report.events
+                merged = reduce_parts(result.parts, merged)
+            else:
+                events += len(result.events)
+                merged = reducer.reduce(result.events, merged)
         bytes_read += _size(source)
     if merged is None:
         merged = reducer.reduce(())

@@ -11,6 +11,9 @@ static inline void state_at(const States *s, Py_ssize_t i, int *status, int64_t 
         as_i64(PyTuple_GET_ITEM(pair, 0), &v);
         *status = (int)v;
         as_i64(PyTuple_GET_ITEM(pair, 1), ns);
+    } else if (s->ns64) {
+        *status = s->keys[i];
+        *ns = s->ns64[i];
     } else {
         *status = s->keys[i];
         *ns = get64(s->ns + 8 * i);
@@ -114,6 +117,8 @@ int fr_add_spans(PyObject *a, const Spans *src)
         if (src->spans) {
             span = PyTuple_GET_ITEM(src->spans, j);
             name = GET(span, SPAN, S_NAME);
+        } else if (src->name_arr) {
+            name = src->name_arr[j];
         } else {
             name = PyTuple_GET_ITEM(src->names, j);
         }
@@ -141,6 +146,9 @@ int fr_add_spans(PyObject *a, const Spans *src)
         if (span) {
             as_i64(GET(span, SPAN, S_START), &pairs[2 * added]);
             as_i64(GET(span, SPAN, S_END), &pairs[2 * added + 1]);
+        } else if (src->ns64) {
+            pairs[2 * added] = src->ns64[2 * j];
+            pairs[2 * added + 1] = src->ns64[2 * j + 1];
         } else {
             pairs[2 * added] = get64(src->ns + 16 * j);
             pairs[2 * added + 1] = get64(src->ns + 16 * j + 8);

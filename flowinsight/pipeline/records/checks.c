@@ -3,7 +3,7 @@
 
 #include "records.h"
 
-static int function_ok(PyObject *f)
+int fr_function_ok(PyObject *f)
 {
     if (f == Py_None)
         return 1;
@@ -21,7 +21,7 @@ int fr_task_ok(PyObject *t, int tables)
     if (Py_TYPE(t) != TASK.cls || !GET(t, TASK, T_TYPE))
         return 0;
     PyObject *f = GET(t, TASK, T_FUNCTION);
-    if (!f || !function_ok(f))
+    if (!f || !fr_function_ok(f))
         return 0;
     static const int strs[] = {T_LANGUAGE, T_PARENT, T_ACTOR, T_SEEN_MODULE, T_SEEN_CLASS};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
@@ -81,7 +81,7 @@ int fr_update_ok(PyObject *u, int64_t *number)
         if (!is_str(GET(u, UPDATE, strs[i])))
             return 0;
     }
-    if (!as_i64(GET(u, UPDATE, U_ATTEMPT), number) || !function_ok(GET(u, UPDATE, U_FUNC)))
+    if (!as_i64(GET(u, UPDATE, U_ATTEMPT), number) || !fr_function_ok(GET(u, UPDATE, U_FUNC)))
         return 0;
     PyObject *pid = GET(u, UPDATE, U_PID);
     if (pid != Py_None && !PyLong_CheckExact(pid))

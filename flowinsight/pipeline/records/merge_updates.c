@@ -3,6 +3,7 @@
    order. */
 
 #include "records.h"
+#include "../../read/taskline/task_batch.h"
 
 static PyObject *new_attempt(PyObject *number)
 {
@@ -86,13 +87,23 @@ int fr_append_attempt(PyObject *task, PyObject *attempt)
     return 0;
 }
 
-/* 0: merged; 1: not taken (nothing changed): the Python path's; -1: an error. */
-static int merge_update(PyObject *u, PyObject *tasks)
-{
+/* An update's values, from a TaskUpdate or a batch record (all borrowed). */
+typedef struct {
+    PyObject *task_id, *job, *type, *function, *language, *parent, *actor, *node, *worker,
+        *etype, *emsg, *component;
+    PyObject *number_obj; /* the attempt's int; NULL: made from `number` when needed */
     int64_t number;
-    if (!fr_update_ok(u, &number))
-        return 1;
-    PyObject *task_id = GET(u, UPDATE, U_TASK_ID);
+    PyObject *pid_obj;    /* worker_pid; NULL: has_pid and pid */
+    int has_pid;
+    int64_t pid;
+    States states;
+    Spans spans;
+} View;
+
+/* 0: merged; 1: not taken (nothing changed): the Python path's; -1: an error. */
+static int merge_view(const View *u, PyObject *tasks)
+{
+    PyObject *task_id = u->task_id;
     PyObject *task = PyDict_GetItemWithError(tasks, task_id);
     if (!task && PyErr_Occurred())
         return -1;
@@ -100,12 +111,12 @@ static int merge_update(PyObject *u, PyObject *tasks)
     if (task && task != Py_None) {
         if (!fr_task_ok(task, 0))
             return 1;
-        attempt = fr_find_attempt(task, number);
+        attempt = fr_find_attempt(task, u->number);
         if (attempt && !fr_attempt_ok(attempt, 0))
             return 1;
         Py_INCREF(task);
     } else {
-        if (!(task = new_task(task_id, GET(u, UPDATE, U_JOB))))
+        if (!(task = new_task(task_id, u->job)))
             return -1;
         if (PyDict_SetItem(tasks, task_id, task) < 0)
             goto error;
@@ -113,52 +124,58 @@ static int merge_update(PyObject *u, PyObject *tasks)
     Py_XINCREF(attempt);
 
     /* _merge_update */
-    PyObject *task_type = GET(u, UPDATE, U_TYPE), *function = GET(u, UPDATE, U_FUNC);
+    PyObject *task_type = u->type, *function = u->function;
     if (task_type != Py_None) {
         if (GET(task, TASK, T_TYPE) == Py_None)
             put(task, &TASK, T_TYPE, task_type);
         if (function != Py_None && add_function(task, function) < 0)
             goto error;
         if (str_empty(GET(task, TASK, T_LANGUAGE))) {
-            PyObject *language = fr_shared(GET(u, UPDATE, U_LANG));
+            PyObject *language = fr_shared(u->language);
             if (!language)
                 goto error;
             put_new(task, &TASK, T_LANGUAGE, language);
         }
-        fill(task, &TASK, T_PARENT, GET(u, UPDATE, U_PARENT));
-        fill(task, &TASK, T_ACTOR, GET(u, UPDATE, U_ACTOR));
+        fill(task, &TASK, T_PARENT, u->parent);
+        fill(task, &TASK, T_ACTOR, u->actor);
     } else if (function != Py_None && add_function(task, function) < 0) {
         goto error;
     }
     if (!attempt) {
-        if (!(attempt = new_attempt(GET(u, UPDATE, U_ATTEMPT))))
+        PyObject *number = u->number_obj ? Py_NewRef(u->number_obj)
+                                         : PyLong_FromLongLong(u->number);
+        if (!number)
+            goto error;
+        attempt = new_attempt(number);
+        Py_DECREF(number);
+        if (!attempt)
             goto error;
         if (fr_append_attempt(task, attempt) < 0)
             goto error;
     }
-    PyObject *states = GET(u, UPDATE, U_STATES);
-    States st = {states, NULL, NULL, PyTuple_GET_SIZE(states)};
-    if (fr_add_states(attempt, &st) < 0)
+    if (fr_add_states(attempt, &u->states) < 0)
         goto error;
-    fill(attempt, &ATTEMPT, A_NODE, GET(u, UPDATE, U_NODE));
-    fill(attempt, &ATTEMPT, A_WORKER, GET(u, UPDATE, U_WORKER));
-    PyObject *pid = GET(u, UPDATE, U_PID);
-    if (GET(attempt, ATTEMPT, A_PID) == Py_None && pid != Py_None) {
-        if (!(pid = fr_shared(pid)))
+    fill(attempt, &ATTEMPT, A_NODE, u->node);
+    fill(attempt, &ATTEMPT, A_WORKER, u->worker);
+    if (GET(attempt, ATTEMPT, A_PID) == Py_None && (u->pid_obj ? u->pid_obj != Py_None
+                                                               : u->has_pid)) {
+        PyObject *pid = u->pid_obj ? Py_NewRef(u->pid_obj) : PyLong_FromLongLong(u->pid);
+        if (!pid)
+            goto error;
+        Py_SETREF(pid, fr_shared(pid));
+        if (!pid)
             goto error;
         put_new(attempt, &ATTEMPT, A_PID, pid);
     }
-    fill(attempt, &ATTEMPT, A_ETYPE, GET(u, UPDATE, U_ETYPE));
-    fill(attempt, &ATTEMPT, A_EMSG, GET(u, UPDATE, U_EMSG));
-    PyObject *component = GET(u, UPDATE, U_COMPONENT);
+    fill(attempt, &ATTEMPT, A_ETYPE, u->etype);
+    fill(attempt, &ATTEMPT, A_EMSG, u->emsg);
+    PyObject *component = u->component;
     if (!str_empty(component) && str_empty(GET(attempt, ATTEMPT, A_COMPONENT))) {
         if (!(component = fr_shared(component)))
             goto error;
         put_new(attempt, &ATTEMPT, A_COMPONENT, component);
     }
-    PyObject *spans = GET(u, UPDATE, U_SPANS);
-    Spans sp = {spans, NULL, NULL, PyTuple_GET_SIZE(spans)};
-    if (fr_add_spans(attempt, &sp) < 0)
+    if (fr_add_spans(attempt, &u->spans) < 0)
         goto error;
     Py_DECREF(attempt);
     Py_DECREF(task);
@@ -167,6 +184,34 @@ error:
     Py_XDECREF(attempt);
     Py_DECREF(task);
     return -1;
+}
+
+/* 0: merged; 1: not taken (nothing changed): the Python path's; -1: an error. */
+static int merge_update(PyObject *u, PyObject *tasks)
+{
+    View v;
+    if (!fr_update_ok(u, &v.number))
+        return 1;
+    v.task_id = GET(u, UPDATE, U_TASK_ID);
+    v.job = GET(u, UPDATE, U_JOB);
+    v.type = GET(u, UPDATE, U_TYPE);
+    v.function = GET(u, UPDATE, U_FUNC);
+    v.language = GET(u, UPDATE, U_LANG);
+    v.parent = GET(u, UPDATE, U_PARENT);
+    v.actor = GET(u, UPDATE, U_ACTOR);
+    v.node = GET(u, UPDATE, U_NODE);
+    v.worker = GET(u, UPDATE, U_WORKER);
+    v.etype = GET(u, UPDATE, U_ETYPE);
+    v.emsg = GET(u, UPDATE, U_EMSG);
+    v.component = GET(u, UPDATE, U_COMPONENT);
+    v.number_obj = GET(u, UPDATE, U_ATTEMPT);
+    v.pid_obj = GET(u, UPDATE, U_PID);
+    v.has_pid = 0;
+    v.pid = 0;
+    PyObject *states = GET(u, UPDATE, U_STATES), *spans = GET(u, UPDATE, U_SPANS);
+    v.states = (States){states, NULL, NULL, PyTuple_GET_SIZE(states), NULL};
+    v.spans = (Spans){spans, NULL, NULL, PyTuple_GET_SIZE(spans), NULL, NULL};
+    return merge_view(&v, tasks);
 }
 
 static int call_python(PyObject *events, PyObject *tasks)
@@ -228,3 +273,89 @@ PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t n
     Py_RETURN_NONE;
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* fold_batch: the reader's packed updates (read/taskline/task_batch.h), reached through its
+   capsule. */
+
+static const TaskBatchAPI *BATCH_API;
+
+static int batch_api(void)
+{
+    if (BATCH_API)
+        return 0;
+    const TaskBatchAPI *api = PyCapsule_Import(TASK_BATCH_CAPSULE, 0);
+    if (!api)
+        return -1;
+    if (api->version != TASK_BATCH_VERSION) {
+        PyErr_SetString(PyExc_RuntimeError, "fold_batch: another version of the batch layout");
+        return -1;
+    }
+    BATCH_API = api;
+    return 0;
+}
+
+/* The record's update, where its task or attempt is not of the shape merge_view takes: the
+   TaskUpdate built, through the Python merge_tasks. */
+static int fold_python(TaskBatch *b, Py_ssize_t i, PyObject *tasks)
+{
+    PyObject *u = BATCH_API->item(b, i);
+    if (!u)
+        return -1;
+    PyObject *one = PyTuple_Pack(1, u);
+    Py_DECREF(u);
+    int r = one ? call_python(one, tasks) : -1;
+    Py_XDECREF(one);
+    return r;
+}
+
+PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "fold_batch(batch, tasks, job)");
+        return NULL;
+    }
+    if (!fr_configured() || batch_api() < 0)
+        return NULL;
+    PyObject *tasks = args[1], *job = args[2];
+    if (Py_TYPE(args[0]) != BATCH_API->type) {
+        PyErr_SetString(PyExc_TypeError, "batch: a TaskBatch");
+        return NULL;
+    }
+    if (!PyDict_CheckExact(tasks)) {
+        PyErr_SetString(PyExc_TypeError, "tasks: a dict");
+        return NULL;
+    }
+    if (!is_str(job)) {
+        PyErr_SetString(PyExc_TypeError, "job: a str");
+        return NULL;
+    }
+    TaskBatch *b = (TaskBatch *)args[0];
+    Py_INCREF(b);
+    Py_ssize_t taken = 0;
+    for (Py_ssize_t i = 0; i < b->n; i++) {
+        const TaskRec *r = &b->recs[i];
+        /* select_job: the updates of that job, or of none */
+        if (!str_empty(job) && !str_empty(r->job) && !str_eq(r->job, job))
+            continue;
+        taken++;
+        View v = {
+            r->task_id, r->job, r->type, r->function, r->language, r->parent, r->actor,
+            r->node, r->worker, r->etype, r->emsg, r->component,
+            NULL, r->attempt, NULL, r->has_pid, r->pid,
+            {NULL, b->keys + r->states_at, NULL, r->n_states, b->state_ns + r->states_at},
+            {NULL, NULL, NULL, r->n_spans, b->span_names + r->spans_at,
+             b->span_ns + 2 * r->spans_at},
+        };
+        int m = fr_function_ok(r->function) ? merge_view(&v, tasks) : 1;
+        if (m == 1)
+            m = fold_python(b, i, tasks);
+        if (m < 0) {
+            Py_DECREF(b);
+            return NULL;
+        }
+    }
+    Py_DECREF(b);
+    return PyLong_FromSsize_t(taken);
+}

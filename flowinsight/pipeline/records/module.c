@@ -161,6 +161,11 @@ static PyMethodDef METHODS[] = {
     {"merge_updates", (PyCFunction)(void (*)(void))fr_merge_updates, METH_FASTCALL,
      "merge_updates(events, tasks, /) -> None\n\n"
      "tasks.merge_tasks(events, tasks): TaskUpdate events merged here, others in Python."},
+    {"fold_batch", (PyCFunction)(void (*)(void))fr_fold_batch, METH_FASTCALL,
+     "fold_batch(batch, tasks, job, /) -> int\n\n"
+     "merge_tasks(select_job(list(batch), job), tasks) for a TaskBatch of the reader\n"
+     "(flowinsight.read._taskline): its updates folded in without being built; the number\n"
+     "of updates selected. `job`: lowercased, or \"\" for all."},
     {"merge_task_tables", (PyCFunction)(void (*)(void))fr_merge_task_tables, METH_FASTCALL,
      "merge_task_tables(into, later, /) -> None\n\n"
      "tasks.merge_task_tables(into, later)."},

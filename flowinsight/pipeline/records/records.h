@@ -4,7 +4,8 @@
      shared.c         values stored once: tasks.shared and the `_GROWN` values
      checks.c         what the fast paths take on
      attempts.c       Attempt.add_state and Attempt.add_span, for a run of them
-     merge_updates.c  merge_updates: merge_tasks for TaskUpdate events
+     merge_updates.c  merge_updates: merge_tasks for TaskUpdate events; fold_batch: the same
+                      for a batch of the reader's packed updates (read/taskline/task_batch.h)
      merge_tables.c   merge_task_tables, and load_tasks_into's merge (a record read in place)
      blob_write.c     dump_tasks
      blob_tables.c    load_tasks: the blob's tables (strings, functions, keys, names)
@@ -226,26 +227,33 @@ void fr_clear_caches(void);
 int fr_task_ok(PyObject *t, int tables);
 /* An attempt's fields (`exact_spans`: span_ns holds just its names' pairs). */
 int fr_attempt_ok(PyObject *a, int exact_spans);
+/* None, or a FunctionRef of str slots. */
+int fr_function_ok(PyObject *f);
 /* A TaskUpdate of the shape the readers make; its attempt number. */
 int fr_update_ok(PyObject *u, int64_t *number);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Attempt.add_state and Attempt.add_span, for a run of them (attempts.c) */
 
-/* Where states come from: an update's ((status, ns), ...) or an attempt's bytes. */
+/* Where states come from: an update's ((status, ns), ...), an attempt's bytes, or a batch's
+   statuses (keys) and int64s (ns64). */
 typedef struct {
     PyObject *pairs;
     const unsigned char *keys;
     const char *ns;
     Py_ssize_t n;
+    const int64_t *ns64;
 } States;
 
-/* Where spans come from: an update's Span objects or an attempt's names and int64 pairs. */
+/* Where spans come from: an update's Span objects, an attempt's names and int64 pairs, or a
+   batch's names (name_arr) and int64 pairs (ns64). */
 typedef struct {
     PyObject *spans;
     PyObject *names;
     const char *ns;
     Py_ssize_t n;
+    PyObject *const *name_arr;
+    const int64_t *ns64;
 } Spans;
 
 int fr_add_states(PyObject *a, const States *src);
@@ -505,6 +513,7 @@ PyObject *fr_pid_object(Loader *r, int64_t value);
 /* The module's functions */
 
 PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks);
 PyObject *fr_load_tasks(PyObject *module, PyObject *blob);

@@ -6,35 +6,54 @@
 
 /* A line's bytes (data[size] is a NUL) read to its fields: 0 with f[] filled, BAIL, or ERR.
    With `digest`, the event id is not made a str: *digest gets its digest (*has_digest = 0
-   for a null, absent or empty id) and f[F_EVENT_ID] is None. */
-static int decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, int objects,
-                         uint64_t *digest, int *has_digest)
+   for a null, absent or empty id) and f[F_EVENT_ID] is None. With `t_out` (a batch's
+   reading: ft_build's `packed`), the parsed line stays in *t_out and its scratch in *scratch
+   for the caller, who frees both with ft_task_done whatever the outcome. */
+int ft_decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, int objects,
+                     uint64_t *digest, int *has_digest, Task *t_out, unsigned char **scratch)
 {
     Ctx c = {data, data, data + size, 0, NULL, 0};
-    Task t;
-    memset(&t, 0, offsetof(Task, state_ns));
-    t.task_type = -1;
-    t.spans = t.spans_local;
-    t.nspans = 0;
-    t.spans_cap = LOCAL_SPANS;
-    int r = ft_parse_line(&c, &t);
+    Task local, *tp = t_out ? t_out : &local;
+    Task *t = tp;
+    memset(t, 0, offsetof(Task, state_ns));
+    t->task_type = -1;
+    t->spans = t->spans_local;
+    t->nspans = 0;
+    t->spans_cap = LOCAL_SPANS;
+    int r = ft_parse_line(&c, t);
     if (r > 0)
         r = BAIL; /* never: a parser that stopped early has not seen the whole line */
     if (!r && digest) {
         /* the decoded bytes are the UTF-8 of the str ft_build would make (surrogates bail) */
-        r = unescape(&c, &t.event_id);
-        *has_digest = !r && t.has_event_id && t.event_id.n > 0;
+        r = unescape(&c, &t->event_id);
+        *has_digest = !r && t->has_event_id && t->event_id.n > 0;
         if (*has_digest)
-            *digest = ft_digest(t.event_id.p, t.event_id.n);
-        t.has_event_id = 0;
+            *digest = ft_digest(t->event_id.p, t->event_id.n);
+        t->has_event_id = 0;
     }
     if (!r)
-        r = ft_build(&c, &t, f, objects);
-    if (t.spans != t.spans_local)
-        PyMem_Free(t.spans);
-    if (c.scratch)
-        PyMem_Free(c.scratch);
+        r = ft_build(&c, t, f, objects, t_out != NULL);
+    if (t_out) {
+        *scratch = c.scratch;
+        return r;
+    }
+    ft_task_done(t, c.scratch);
     return r;
+}
+
+void ft_task_done(Task *t, unsigned char *scratch)
+{
+    if (t->spans != t->spans_local)
+        PyMem_Free(t->spans);
+    t->spans = t->spans_local;
+    if (scratch)
+        PyMem_Free(scratch);
+}
+
+static int decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, int objects,
+                         uint64_t *digest, int *has_digest)
+{
+    return ft_decode_fields(data, size, f, objects, digest, has_digest, NULL, NULL);
 }
 
 PyObject *ft_decode(PyObject *module, PyObject *arg)

@@ -24,6 +24,11 @@ static PyMethodDef METHODS[] = {
      "the decoded lines' events, their event ids (with `digests`, the digests of the non-empty\n"
      "ones as native uint64s instead), (index, start, stop) of each line not decoded, and the\n"
      "number of lines."},
+    {"decode_buffer_batches", ft_decode_buffer_batches, METH_VARARGS,
+     "decode_buffer_batches(buffer, start, end, digests, /) -> tuple[list[TaskBatch],\n"
+     "    list | bytes, list[tuple[int, int, int]], int]\n\n"
+     "Decode_buffer with the decoded lines kept packed: one TaskBatch before each line not\n"
+     "decoded and one after the last (some empty); batch[i] is the TaskUpdate of its line."},
     {"digests", ft_digests, METH_O,
      "digests(ids: list, /) -> bytes\n\n"
      "crc32 << 32 | adler32 of the UTF-8 of each non-empty str id, as native uint64s."},
@@ -50,5 +55,8 @@ PyMODINIT_FUNC PyInit__taskline(void)
     ft_init_lexer();
     if (ft_init_strings() < 0 || ft_init_objects() < 0)
         return NULL;
-    return PyModule_Create(&MODULE);
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module && ft_init_batch(module) < 0)
+        Py_CLEAR(module);
+    return module;
 }

@@ -42,6 +42,15 @@ PyObject *ft_new_instance(PyObject *cls, PyObject **setters, PyObject **values, 
     return obj;
 }
 
+PyObject *ft_make_span(PyObject *name, int64_t start, int64_t end)
+{
+    PyObject *v[3] = {Py_NewRef(name), PyLong_FromLongLong(start), PyLong_FromLongLong(end)};
+    PyObject *span = v[1] && v[2] ? ft_new_instance(SPAN_CLS, SPAN_SET, v, 3) : NULL;
+    for (int j = 0; j < 3; j++)
+        Py_XDECREF(v[j]);
+    return span;
+}
+
 /* Function descriptors: parse_descriptor_cached's answers, keyed by the name's identity (the
    names come from the string table above, so a recurring one is the same object) and the task
    type. parse_descriptor is a pure function: a remembered answer is the answer. */
@@ -86,7 +95,7 @@ static int infer_type(PyObject *task_id)
 
 /* The fields of a parsed line. `objects`: for decode_task, with the type's member, the
    FunctionRef and Span objects in place of the type's name, the function's name and tuples. */
-int ft_build(Ctx *c, Task *t, PyObject **f, int objects)
+int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
 {
     int r;
     Slice *s;
@@ -156,7 +165,7 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects)
     } else {
         f[F_EVENT_ID] = Py_NewRef(Py_None);
     }
-    if (!(f[F_ATTEMPT] = PyLong_FromLongLong(t->attempt)))
+    if (!packed && !(f[F_ATTEMPT] = PyLong_FromLongLong(t->attempt)))
         return ERR;
     if (t->has_info) {
         f[F_TYPE] = Py_NewRef((objects ? TYPE_MEMBERS : TYPE_STRS)[t->task_type]);
@@ -176,7 +185,7 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects)
         f[F_FUNC] = Py_NewRef(Py_None);
     }
     /* states, sorted by status */
-    {
+    if (!packed) {
         Py_ssize_t n = 0, i = 0;
         for (int b = 1; b < 64; b++)
             n += (t->state_mask >> b) & 1;
@@ -199,7 +208,9 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects)
                 return ERR;
         }
     }
-    if (t->has_pid) {
+    if (packed) {
+        /* attempt, states, pid and spans: the batch's (batch.c) */
+    } else if (t->has_pid) {
         if (!(f[F_PID] = PyLong_FromLongLong(t->pid)))
             return ERR;
     } else {
@@ -217,7 +228,7 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects)
     }
     if ((r = opt_out_str(c, &t->component, t->has_component, &f[F_COMPONENT])))
         return r;
-    {
+    if (!packed) {
         PyObject *spans = PyTuple_New(t->nspans);
         if (!(f[F_SPANS] = spans))
             return ERR;

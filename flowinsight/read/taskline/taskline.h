@@ -9,6 +9,7 @@
      objects.c    a parsed line to its field values (tuples, or TaskUpdate objects); configure()
      decode.c     decode, decode_task, decode_block
      buffer.c     decode_buffer: the lines of a buffer, found in C; ids as digests
+     batch.c      decode_buffer_batches: the same, the updates kept packed (task_batch.h)
      digests.c    event id digests for the parallel reader
      module.c     the method table and module init
 
@@ -62,6 +63,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "task_batch.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -434,8 +436,17 @@ enum {
 extern PyObject *TASK_CLS, *TASK_SET[16];
 
 PyObject *ft_new_instance(PyObject *cls, PyObject **setters, PyObject **values, int n);
-/* The fields of a parsed line (objects.c). */
-int ft_build(Ctx *c, Task *t, PyObject **f, int objects);
+/* Span(name, start, end), as decode_task builds it */
+PyObject *ft_make_span(PyObject *name, int64_t start, int64_t end);
+/* The fields of a parsed line (objects.c). `packed`: all but attempt, states, worker_pid
+   and spans (left NULL), which a batch holds packed (batch.c). */
+int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed);
+/* A line's bytes (data[size] a NUL) read to its fields (decode.c): 0 with f[] filled, BAIL,
+   or ERR; with `digest` the event id as its digest (see ft_task_of). With `t_out`, the parsed
+   line is left there for the caller (its spans freed by ft_task_done). */
+int ft_decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, int objects,
+                     uint64_t *digest, int *has_digest, Task *t_out, unsigned char **scratch);
+void ft_task_done(Task *t, unsigned char *scratch);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The module's functions, and what module init sets up */
@@ -444,6 +455,9 @@ PyObject *ft_decode(PyObject *module, PyObject *arg);
 PyObject *ft_decode_task(PyObject *module, PyObject *arg);
 PyObject *ft_decode_block(PyObject *module, PyObject *lines);
 PyObject *ft_decode_buffer(PyObject *module, PyObject *args);
+PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args);
+/* The TaskBatch type and its capsule (batch.c); -1 with an exception set. */
+int ft_init_batch(PyObject *module);
 /* One line (data[size] a NUL, any newline already replaced) to its TaskUpdate: 1 with *task
    and *id (None with `digest`: then *has_digest says whether *digest holds the id's), 0 when
    the Python path must read it, -1 with an exception set. decode_task's reading. */
