@@ -12,6 +12,10 @@ cannot be judged a group at a time. Workers send a 64-bit digest of every event 
 occurs twice anywhere, the whole input is read again the exact way, in this process, holding
 every event (read_capture). Real captures almost never repeat an id; the fallback is there so
 that the answer is the same when they do.
+
+A Reducer that says it `folds_batches` (and has `reduce_parts`) gets each file's events as
+FileResult.parts: the C decoder's TaskUpdates packed in batches, never built one object each,
+between the events of the lines it declined, in order.
 """
 
 from __future__ import annotations
