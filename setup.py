@@ -11,10 +11,13 @@ from setuptools import Extension, setup
 
 
 def native(module: str, folder: str) -> Extension:
-    """One extension: every .c file of `folder`, around its one header (named after it)."""
+    """One extension: every .c file of `folder`. It depends on every header of the package: the
+    records fold the reader's batches through task_batch.h, so one extension's header can
+    change another's build."""
     root = Path(folder)
+    headers = sorted(str(p) for p in Path("flowinsight").glob("*/**/*.h"))
     return Extension(module, sorted(str(p) for p in root.glob("*.c")),
-                     depends=[str(root / f"{root.name}.h")], optional=True,
+                     depends=headers, optional=True,
                      extra_compile_args=["-O2"])
 
 
