@@ -66,7 +66,8 @@ def _analyses(name: str) -> list[tuple[ReadAccount, Partial, Options]]:
     capture = read_capture(discover([str(sample(name))]))
     reduced = reduce_events(capture.events)
     jobs = sorted({t.job_id for t in reduced.tasks.values()} - {""})
-    out: list[tuple[Partial, Options]] = [(reduced, o) for o in (Options(), Options(group_by="class"), *_window(reduced.tasks))]
+    out: list[tuple[Partial, Options]] = [
+        (reduced, o) for o in (Options(), Options(group_by="class"), *_window(reduced.tasks))]
     out += [(reduce_events(capture.events, jobs[0]), Options(job=jobs[0]))] if jobs else []
     out += [(reduced, Options(max_nodes=3))]
     return [(capture.account, r, o) for r, o in out]

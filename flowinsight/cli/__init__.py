@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 
 import click
 
@@ -43,7 +42,8 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-@click.group(cls=LazyGroup, epilog=SESSION_HELP + " Exit codes: 0 ok, 1 a check failed, 2 usage or input "
+@click.group(cls=LazyGroup,
+             epilog=SESSION_HELP + " Exit codes: 0 ok, 1 a check failed, 2 usage or input "
              "error, 3 internal error.")
 @click.version_option(__version__, prog_name="flowinsight")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # a bug: one line, the traceback only on request
         if debug:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"flowinsight: internal error: {type(exc).__name__}: {exc} "
                    "(run with --debug for the traceback)", err=True)
