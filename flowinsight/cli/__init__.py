@@ -18,7 +18,8 @@ from flowinsight.errors import UsageError
 # their renderers. Each module defines its command under the command's name.
 COMMANDS = {name: f"flowinsight.cli.{name}" for name in ("analyze", "check", "diff", "export")}
 
-# SESSION... as every command reads it (also common.SESSION_HELP, for their help texts)
+# SESSION... as every command reads it: the group's epilog (kept here, not in common.py, so
+# that the group imports no command machinery)
 SESSION_HELP = (
     "SESSION: a session_* directory, its logs/, logs/events or logs/export_events directory, "
     "one event file, or a folder of the session directories of several nodes. Default: "
