@@ -5,24 +5,46 @@ Exit codes: 0 success; 1 a check failed; 2 bad usage or input; 3 an internal err
 
 from __future__ import annotations
 
+import importlib
 import sys
-import traceback
 
 import click
 
 from flowinsight import __version__
-from flowinsight.cli.analyze import analyze
-from flowinsight.cli.check import check
-from flowinsight.cli.common import SESSION_HELP
-from flowinsight.cli.diff import diff
-from flowinsight.cli.export import export
 from flowinsight.errors import UsageError
+
+# The commands, each in a module of its own imported only when it runs (or --help lists it):
+# a command needs neither the others' machinery (check and diff: rules, TOML, documents) nor
+# their renderers. Each module defines its command under the command's name.
+COMMANDS = {name: f"flowinsight.cli.{name}" for name in ("analyze", "check", "diff", "export")}
+
+# SESSION... as every command reads it: the group's epilog (kept here, not in common.py, so
+# that the group imports no command machinery)
+SESSION_HELP = (
+    "SESSION: a session_* directory, its logs/, logs/events or logs/export_events directory, "
+    "one event file, or a folder of the session directories of several nodes. Default: "
+    "/tmp/ray/session_latest."
+)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when asked for by name (COMMANDS)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-@click.group(epilog=SESSION_HELP + " Exit codes: 0 ok, 1 a check failed, 2 usage or input "
+@click.group(cls=LazyGroup,
+             epilog=SESSION_HELP + " Exit codes: 0 ok, 1 a check failed, 2 usage or input "
              "error, 3 internal error.")
 @click.version_option(__version__, prog_name="flowinsight")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -36,12 +58,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
       flowinsight export samples/sage_pipeline -o graph.svg
     """
     ctx.obj = {"debug": debug}
-
-
-cli.add_command(analyze)
-cli.add_command(export)
-cli.add_command(check)
-cli.add_command(diff)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # a bug: one line, the traceback only on request
         if debug:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"flowinsight: internal error: {type(exc).__name__}: {exc} "
                    "(run with --debug for the traceback)", err=True)

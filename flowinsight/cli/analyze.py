@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 
 from flowinsight.cli.common import load, session_options
-from flowinsight.render.table import all_tables, print_to
 
 
 @click.command()
@@ -25,6 +23,10 @@ def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None
       flowinsight analyze node1/ node2/ --job 01000000
       flowinsight analyze samples/nested_tasks --group-by class --focus consume
     """
+    from rich.console import Console  # here: imported once the command runs, not before
+
+    from flowinsight.render.table import all_tables, print_to
+
     result = load(sessions, job, strict, since, until, group_by, focus, jobs=jobs,
                   engine=engine)
     print_to(Console(highlight=False), all_tables(result, top))

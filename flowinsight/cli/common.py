@@ -23,12 +23,6 @@ from flowinsight.result import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SESSION_HELP = (
-    "SESSION: a session_* directory, its logs/, logs/events or logs/export_events directory, "
-    "one event file, or a folder of the session directories of several nodes. Default: "
-    "/tmp/ray/session_latest."
-)
-
 
 def session_options(func: F) -> F:
     """SESSION... and the options that choose what is analysed and how it is read."""
@@ -81,7 +75,9 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
     gc.disable()
     fix_mmap_threshold()
     try:
-        with ReadProgress(sum(_size(s.path) for s in sources)) as progress:
+        # the bar's total: only a terminal shows one (no stat of every file otherwise)
+        total = sum(_size(s.path) for s in sources) if sys.stderr.isatty() else 0
+        with ReadProgress(total) as progress:
             account, reduced = _read(sources, Reducer(job, origin=bool(since or until)), jobs,
                                      engine, progress.advance)
         report_skips(account, strict)

@@ -13,16 +13,10 @@ _STATE_ORDER = {"DEPENDENCIES_UNREADY": 0, "PENDING_CREATION": 1, "ALIVE": 2, "R
                 "DEAD": 4}
 
 
-def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
-                   actor_ids: Iterable[str]) -> dict[str, Actor]:
-    latest: dict[str, ActorUpdate] = {}
-    names: dict[str, tuple[str, str]] = {}
-    for up in updates:
-        old = latest.get(up.actor_id)
-        if old is None or _rank(up) >= _rank(old):
-            latest[up.actor_id] = up
-        cls, name = names.get(up.actor_id, ("", ""))
-        names[up.actor_id] = (cls or up.class_name, name or up.name)
+def actor_task_facts(tasks: Iterable[Task]) -> tuple[dict[str, str], dict[str, str]]:
+    """What the tasks say of the actors they name: actor id -> class (the constructor's
+    descriptor is the authority, else the first task naming one), and actor id -> the first
+    language named (build.py's scan of the table gives both, in C when built)."""
     classes: dict[str, str] = {}
     languages: dict[str, str] = {}
     for task in tasks:
@@ -32,6 +26,24 @@ def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
                 classes[task.actor_id] = task.function.class_name
         if task.actor_id and task.language:
             languages.setdefault(task.actor_id, task.language)
+    return classes, languages
+
+
+def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
+                   actor_ids: Iterable[str],
+                   task_facts: tuple[dict[str, str], dict[str, str]] | None = None,
+                   ) -> dict[str, Actor]:
+    """The actors, from their snapshots and from the tasks (or what actor_task_facts said of
+    them, when given: the tasks are not read then)."""
+    latest: dict[str, ActorUpdate] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for up in updates:
+        old = latest.get(up.actor_id)
+        if old is None or _rank(up) >= _rank(old):
+            latest[up.actor_id] = up
+        cls, name = names.get(up.actor_id, ("", ""))
+        names[up.actor_id] = (cls or up.class_name, name or up.name)
+    classes, languages = task_facts if task_facts is not None else actor_task_facts(tasks)
     actors = {}
     for actor_id in sorted(set(actor_ids) | set(latest)):
         snapshot = latest.get(actor_id)

@@ -15,16 +15,17 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from flowinsight.model.capture import Capture, ReadAccount
-from flowinsight.model.events import JobUpdate
+from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, job_of_task
-from flowinsight.pipeline.actors import collect_actors
+from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
 from flowinsight.pipeline.graph import data_flows
-from flowinsight.pipeline.identity import NodeKey
+from flowinsight.pipeline.identity import NodeKey, add_modules, known_modules, single_modules
 from flowinsight.pipeline.naming import NodeNamer
+from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
 from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
@@ -63,18 +64,18 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     as soon as its attempts are worked out (the result's attempts take the place of the records
     instead of adding to them), and it cannot be analysed again."""
     consume = consume and not options.max_nodes  # drawings may analyse it again, by class
-    tasks = _selected_tasks(reduced.tasks, options)
+    scan = scan_table(reduced.tasks, options)
+    tasks = scan.tasks
     if consume and tasks is not reduced.tasks:
         reduced.tasks = {}  # the selection holds every record still needed
     task_count = len(tasks)
-    job_ids = {t.job_id for t in tasks.values()} | reduced.job_ids
+    job_ids = scan.job_ids | reduced.job_ids
     actor_updates = reduced.actor_updates
     classes = {}
     if options.group_by == "class":
         classes = {a.id: a.class_name for a in collect_actors(
-            actor_updates, tasks.values(), {t.actor_id for t in tasks.values() if t.actor_id}
-        ).values()}
-    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes)
+            actor_updates, (), scan.actor_ids, scan.actor_facts).values()}
+    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules)
     sources = tuple(sorted(reduced.sources))
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
     facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)
@@ -82,7 +83,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     flows = data_flows(puts, gets, node_of)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
-    actors = collect_actors(actor_updates, tasks.values(), actor_ids)
+    actors = collect_actors(actor_updates, (), actor_ids, scan.actor_facts)
     swept = sweep(tasks, node_of, facts.drivers, consume, facts.swept)
     facts.swept = None
     attempts = swept.attempts
@@ -124,6 +125,42 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
             result = replace(grouped, warnings=(*grouped.warnings, note))
         result = prune(result, options.max_nodes)
     return result
+
+
+@dataclass(slots=True)
+class TableScan:
+    """What the analysis needs of the whole table before it names any node: one pass over the
+    records (in C when built: pipeline/sweep/scan.c; scan_table_py is the reference)."""
+
+    tasks: dict[str, Task]  # the selection (_selected_tasks)
+    job_ids: set[str]  # the jobs of the selected tasks
+    modules: dict[tuple[str, str], str]  # known_modules(tasks)
+    actor_facts: tuple[dict[str, str], dict[str, str]]  # actor_task_facts(tasks)
+    actor_ids: set[str]  # the actors the selected tasks name
+
+
+def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
+    """scan_table_py's answer, from pipeline/sweep/scan.c when built (a time window is still
+    chosen in Python, before)."""
+    if sweep_module is None:
+        return scan_table_py(tasks, options)
+    if options.since_ns is not None or options.until_ns is not None:
+        tasks = _selected_tasks(tasks, options)
+    dropped, job_ids, found, classes, languages, actor_ids, undefined = sweep_module.scan(
+        tasks, is_driver_thread_record, TaskType.ACTOR_CREATION, TaskType.ACTOR,
+        TaskType.DRIVER)
+    add_modules(found, undefined)  # tasks without a definition: key_of places them
+    if dropped:
+        gone = set(dropped)
+        tasks = {tid: t for tid, t in tasks.items() if tid not in gone}
+    return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids)
+
+
+def scan_table_py(tasks: dict[str, Task], options: Options) -> TableScan:
+    selected = _selected_tasks(tasks, options)
+    return TableScan(selected, {t.job_id for t in selected.values()}, known_modules(selected),
+                     actor_task_facts(selected.values()),
+                     {t.actor_id for t in selected.values() if t.actor_id})
 
 
 def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]:

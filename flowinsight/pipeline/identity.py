@@ -9,6 +9,7 @@ layout (schema 3) and named from its execution span where one survived.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from flowinsight.model.events import TaskType
 from flowinsight.model.fast_init import fast_init
@@ -60,12 +61,23 @@ def known_modules(tasks: dict[str, Task]) -> dict[tuple[str, str], str]:
     the job: a function seen both with and without its module (Export API names carry none)
     is that one function."""
     modules: dict[tuple[str, str], set[str]] = {}
-    for task_id, task in tasks.items():
+    add_modules(modules, tasks.items())
+    return single_modules(modules)
+
+
+def add_modules(modules: dict[tuple[str, str], set[str]],
+                tasks: Iterable[tuple[str, Task]]) -> None:
+    """Each (job, function name) -> the modules named for it, added to `modules`."""
+    for task_id, task in tasks:
         if task.function is None or not task.function.module:
             continue  # its key has no module (Export API names never do)
         key = key_of(task_id, task)
         if key.kind is NodeKind.FUNCTION and key.module:
             modules.setdefault((key.job_id, key.name), set()).add(key.module)
+
+
+def single_modules(modules: dict[tuple[str, str], set[str]]) -> dict[tuple[str, str], str]:
+    """The names for which exactly one module is known."""
     return {where: next(iter(found)) for where, found in modules.items() if len(found) == 1}
 
 

@@ -13,11 +13,13 @@ class NodeNamer:
     is worked out once, the first time it is asked for (every step asks again for the same
     tasks), and each node id is one string shared by all its tasks."""
 
-    def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str]) -> None:
+    def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str],
+                 modules: dict[tuple[str, str], str] | None = None) -> None:
         self.tasks = tasks
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
-        self.modules = known_modules(tasks)
+        # known_modules(tasks), unless the caller worked it out already
+        self.modules = known_modules(tasks) if modules is None else modules
         self.keys: dict[str, NodeKey] = {}
         self.cache: dict[str, str] = {}  # task id -> node id, for every task asked about
         self._ids: dict[str, str] = {}

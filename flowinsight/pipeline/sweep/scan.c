@@ -1,0 +1,228 @@
+/* What the analysis needs of the whole table before it names any node, in one pass in table
+   order (flowinsight/pipeline/build.py: scan_table_py is the reference): the driver-thread
+   records to drop, the jobs, the candidate modules of function names (identity.py:
+   known_modules) and the class, language and ids of the actors the tasks name (actors.py:
+   actor_task_facts). A task without a definition is rare: it is handed back to Python, which
+   asks is_driver_thread_record and key_of of it as the reference does. */
+
+#include "sweep.h"
+
+static PyObject *s_module, *s_class_name, *s_name, *s_unknown;
+
+static int intern_names(void)
+{
+    if (s_module) {
+        return 0;
+    }
+    if (!(s_module = PyUnicode_InternFromString("module"))
+        || !(s_class_name = PyUnicode_InternFromString("class_name"))
+        || !(s_name = PyUnicode_InternFromString("name"))
+        || !(s_unknown = PyUnicode_InternFromString("(unknown)"))) {
+        return -1;
+    }
+    return 0;
+}
+
+static int truthy_str(PyObject *s)
+{
+    return PyUnicode_Check(s) ? PyUnicode_GET_LENGTH(s) > 0 : PyObject_IsTrue(s);
+}
+
+/* modules[(job, name)].add(module) */
+static int add_module(PyObject *modules, PyObject *job, PyObject *function, PyObject *module)
+{
+    PyObject *name = PyObject_GetAttr(function, s_name);
+    if (!name) {
+        return -1;
+    }
+    int named = truthy_str(name);
+    if (named < 0) {
+        Py_DECREF(name);
+        return -1;
+    }
+    if (!named) {
+        Py_SETREF(name, Py_NewRef(s_unknown));
+    }
+    PyObject *key = PyTuple_Pack(2, job, name);
+    Py_DECREF(name);
+    if (!key) {
+        return -1;
+    }
+    PyObject *found = PyDict_GetItemWithError(modules, key); /* borrowed */
+    if (!found) {
+        if (PyErr_Occurred() || !(found = PySet_New(NULL))) {
+            Py_DECREF(key);
+            return -1;
+        }
+        int err = PyDict_SetItem(modules, key, found);
+        Py_DECREF(found); /* the dict holds it */
+        if (err < 0) {
+            Py_DECREF(key);
+            return -1;
+        }
+    }
+    Py_DECREF(key);
+    return PySet_Add(found, module);
+}
+
+/* scan(tasks, is_driver_thread_record, actor_creation, actor, driver):
+   (dropped task ids, job ids, {(job, name): {modules}}, actor classes, actor languages,
+    actor ids, [(task id, task)] of the kept tasks without a definition whose function names
+    a module: their modules are Python's to add). */
+PyObject *sw_scan(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *tasks, *is_driver_record, *creation_type, *actor_type, *driver_type;
+    if (!PyArg_ParseTuple(args, "O!OOOO", &PyDict_Type, &tasks, &is_driver_record,
+                          &creation_type, &actor_type, &driver_type)
+        || intern_names() < 0) {
+        return NULL;
+    }
+    PyObject *dropped = PyList_New(0), *job_ids = PySet_New(NULL), *modules = PyDict_New(),
+             *classes = PyDict_New(), *languages = PyDict_New(), *actor_ids = PySet_New(NULL),
+             *later = PyList_New(0), *out = NULL;
+    PyObject *last_job = NULL, *last_actor = NULL; /* the previous task's, held */
+    PtrMap seen = {0}; /* (function, job) pairs already added to modules, by identity */
+    PyObject *keep = PyList_New(0); /* what the pointers of `seen` point to */
+    Slots ts = {NULL, T_FIELDS, sw_task_names, {0}};
+    if (!dropped || !job_ids || !modules || !classes || !languages || !actor_ids || !later
+        || !keep) {
+        goto done;
+    }
+    PyObject *tid, *task;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(tasks, &pos, &tid, &task)) {
+        int ok = 0;
+        PyObject *task_type = NULL, *job = NULL, *function = NULL, *actor = NULL,
+                 *module = NULL, *cls = NULL, *language = NULL;
+        Py_INCREF(tid);
+        Py_INCREF(task);
+        if (!(task_type = slot(task, &ts, T_TYPE, NULL))) {
+            goto next;
+        }
+        if (task_type == Py_None) {
+            PyObject *r = PyObject_CallOneArg(is_driver_record, task);
+            int drop = r ? PyObject_IsTrue(r) : -1;
+            Py_XDECREF(r);
+            if (drop < 0 || (drop && PyList_Append(dropped, tid) < 0)) {
+                goto next;
+            }
+            if (drop) {
+                ok = 1;
+                goto next;
+            }
+        }
+        if (!(job = slot(task, &ts, T_JOB, NULL))) {
+            goto next;
+        }
+        if (job != last_job) {
+            if (PySet_Add(job_ids, job) < 0) {
+                goto next;
+            }
+            Py_XSETREF(last_job, Py_NewRef(job));
+        }
+        if (!(function = slot(task, &ts, T_FUNCTION, NULL))
+            || !(actor = slot(task, &ts, T_ACTOR, NULL))) {
+            goto next;
+        }
+        if (function != Py_None) {
+            if (task_type == Py_None) {
+                if (!(module = PyObject_GetAttr(function, s_module))) {
+                    goto next;
+                }
+                int has = truthy_str(module);
+                if (has < 0) {
+                    goto next;
+                }
+                if (has) {
+                    PyObject *pair = PyTuple_Pack(2, tid, task);
+                    int err = !pair || PyList_Append(later, pair) < 0;
+                    Py_XDECREF(pair);
+                    if (err) {
+                        goto next;
+                    }
+                }
+            } else if (task_type != driver_type && task_type != creation_type
+                       && task_type != actor_type && sw_ptrmap_get(&seen, function, job) < 0) {
+                if (!(module = PyObject_GetAttr(function, s_module))) {
+                    goto next;
+                }
+                int has = truthy_str(module);
+                if (has < 0 || (has && add_module(modules, job, function, module) < 0)
+                    || PyList_Append(keep, function) < 0 || PyList_Append(keep, job) < 0
+                    || sw_ptrmap_put(&seen, function, job, 1) < 0) {
+                    goto next;
+                }
+            }
+        }
+        int has_actor = truthy_str(actor);
+        if (has_actor < 0) {
+            goto next;
+        }
+        if (has_actor) {
+            if (actor != last_actor) {
+                if (PySet_Add(actor_ids, actor) < 0) {
+                    goto next;
+                }
+                Py_XSETREF(last_actor, Py_NewRef(actor));
+            }
+            if (function != Py_None) {
+                if (!(cls = PyObject_GetAttr(function, s_class_name))) {
+                    goto next;
+                }
+                int has = truthy_str(cls);
+                if (has < 0) {
+                    goto next;
+                }
+                if (has) {
+                    int set = task_type == creation_type;
+                    if (!set) {
+                        int in = PyDict_Contains(classes, actor);
+                        if (in < 0) {
+                            goto next;
+                        }
+                        set = !in;
+                    }
+                    if (set && PyDict_SetItem(classes, actor, cls) < 0) {
+                        goto next;
+                    }
+                }
+            }
+            if (!(language = slot(task, &ts, T_LANGUAGE, NULL))) {
+                goto next;
+            }
+            int has = truthy_str(language);
+            if (has < 0 || (has && !PyDict_SetDefault(languages, actor, language))) {
+                goto next;
+            }
+        }
+        ok = 1;
+    next:
+        Py_XDECREF(task_type);
+        Py_XDECREF(job);
+        Py_XDECREF(function);
+        Py_XDECREF(actor);
+        Py_XDECREF(module);
+        Py_XDECREF(cls);
+        Py_XDECREF(language);
+        Py_DECREF(tid);
+        Py_DECREF(task);
+        if (!ok) {
+            goto done;
+        }
+    }
+    out = PyTuple_Pack(7, dropped, job_ids, modules, classes, languages, actor_ids, later);
+done:
+    sw_ptrmap_free(&seen);
+    Py_XDECREF(keep);
+    Py_XDECREF(last_job);
+    Py_XDECREF(last_actor);
+    Py_XDECREF(dropped);
+    Py_XDECREF(job_ids);
+    Py_XDECREF(modules);
+    Py_XDECREF(classes);
+    Py_XDECREF(languages);
+    Py_XDECREF(actor_ids);
+    Py_XDECREF(later);
+    return out;
+}

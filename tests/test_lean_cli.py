@@ -1,0 +1,63 @@
+"""The command line imports what the invoked command needs, and nothing is lost by it: --help
+lists every command with its help text, --format offers every renderer (the registry's own),
+and a command's module is imported when it runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+
+from conftest import ROOT, cli, sample
+from flowinsight.cli import COMMANDS
+from flowinsight.cli import cli as group
+from flowinsight.cli.export import FORMATS, renderer_of
+from flowinsight.render import renderers
+
+
+def test_help_lists_every_command() -> None:
+    out = cli("--help")
+    assert out.returncode == 0
+    text = out.stdout.decode()
+    ctx = click.Context(group)
+    assert group.list_commands(ctx) == sorted(COMMANDS) == ["analyze", "check", "diff", "export"]
+    commands = text.split("Commands:", 1)[1]
+    for name in COMMANDS:
+        command = group.get_command(ctx, name)
+        assert command is not None
+        line = next(line for line in commands.splitlines() if line.split()[:1] == [name])
+        shown = " ".join(line.split()[1:]).removesuffix("...")
+        assert len(shown) > 10 and command.get_short_help_str(limit=300).startswith(shown)
+        assert cli(name, "--help").returncode == 0
+
+
+def test_formats_are_the_registry() -> None:
+    registry = renderers()
+    assert sorted(FORMATS) == sorted(registry)
+    for name in registry:
+        assert renderer_of(name) is registry[name]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "; print(' '.join(sys.modules))"],
+                         capture_output=True, cwd=ROOT, check=True)
+    return set(out.stdout.decode().split())
+
+
+def test_export_json_imports_only_what_it_needs() -> None:
+    modules = _modules_after(
+        "import sys; from flowinsight.cli import main; "
+        f"code = main(['export', {str(sample('sage_pipeline'))!r}, '--format', 'json', "
+        "'-o', '/dev/null', '-j', '1']); assert code == 0")
+    assert "flowinsight.render.json_out" in modules
+    for unwanted in ("rich", "flowinsight.ci.rules", "flowinsight.ci.document", "tomllib",
+                     "flowinsight.cli.check", "flowinsight.cli.diff", "flowinsight.render.table",
+                     "flowinsight.render.svg"):
+        assert unwanted not in modules, unwanted
+
+
+def test_group_alone_imports_no_command() -> None:
+    modules = _modules_after("import sys; import flowinsight.cli")
+    assert not {f"flowinsight.cli.{name}" for name in COMMANDS} & modules
+    assert "flowinsight.pipeline" not in modules

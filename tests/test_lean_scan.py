@@ -1,0 +1,130 @@
+"""The scan of the table before any node is named (build.py: scan_table, in C by
+pipeline/sweep/scan.c) gives what its Python reference scan_table_py gives: the selection (the
+table itself when nothing is dropped), the jobs, the known modules and what the tasks say of
+their actors. On every sample with and without a window, one job, grouping by class; and on
+generated tables with driver-thread records, tasks without a definition that name a function
+(with and without a module) or an actor, and records of a subclass. The whole analysis with
+the Python scan gives the same bytes as with the C one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import CAPTURES, render, sample
+from flowinsight.model.capture import ReadAccount
+from flowinsight.model.events import FunctionRef
+from flowinsight.pipeline import build
+from flowinsight.pipeline.build import Options, analyze_partial, scan_table, scan_table_py
+from flowinsight.pipeline.native import sweep_module
+from flowinsight.pipeline.partial import Partial, reduce_events
+from flowinsight.pipeline.tasks import Attempt, Task, unpack_int64s
+from flowinsight.read import discover, read_capture
+from flowinsight.result import STATUS_NAMES
+from test_sweep_native import tables
+
+pytestmark = pytest.mark.skipif(sweep_module is None, reason="pipeline/sweep/ is not built")
+
+
+def check(tasks: dict[str, Task], options: Options = Options()) -> None:
+    before = list(tasks.items())
+    got, want = scan_table(tasks, options), scan_table_py(tasks, options)
+    assert list(got.tasks.items()) == list(want.tasks.items())
+    assert (got.tasks is tasks) == (want.tasks is tasks)
+    assert got.job_ids == want.job_ids
+    assert got.modules == want.modules
+    assert got.actor_facts == want.actor_facts
+    assert got.actor_ids == want.actor_ids
+    assert list(tasks.items()) == before  # only read
+
+
+def _window(tasks: dict[str, Task]) -> list[Options]:
+    times = sorted(ns for t in tasks.values() for a in t.attempts
+                   for ns in unpack_int64s(a.state_ns))
+    if not times:
+        return []
+    lo, hi = times[0], times[-1]
+    third = (hi - lo) // 3
+    return [Options(since_ns=lo + third), Options(until_ns=lo + third),
+            Options(since_ns=lo + third, until_ns=hi - third)]
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_samples(name: str) -> None:
+    events = read_capture(discover([str(sample(name))])).events
+    reduced = reduce_events(events)
+    check(reduced.tasks)
+    for options in _window(reduced.tasks):
+        check(reduced.tasks, options)
+    for job in sorted({t.job_id for t in reduced.tasks.values()})[:3]:
+        check(reduce_events(events, job).tasks)
+
+
+def _analyses(name: str) -> list[tuple[ReadAccount, Partial, Options]]:
+    capture = read_capture(discover([str(sample(name))]))
+    reduced = reduce_events(capture.events)
+    jobs = sorted({t.job_id for t in reduced.tasks.values()} - {""})
+    out: list[tuple[Partial, Options]] = [
+        (reduced, o) for o in (Options(), Options(group_by="class"), *_window(reduced.tasks))]
+    out += [(reduce_events(capture.events, jobs[0]), Options(job=jobs[0]))] if jobs else []
+    out += [(reduced, Options(max_nodes=3))]
+    return [(capture.account, r, o) for r, o in out]
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_analysis_same_bytes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for account, reduced, options in _analyses(name):
+        with_c = analyze_partial(reduced, account, options)
+        monkeypatch.setattr(build, "sweep_module", None)
+        with_py = analyze_partial(reduced, account, options)
+        monkeypatch.undo()
+        for fmt in ("json", "trace", "table"):
+            assert render(with_c, fmt) == render(with_py, fmt), (options, fmt)
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_failed_rows(name: str) -> None:
+    """AttemptTable.failed (positions found by bytes.find) gives the failed rows in order."""
+    capture = read_capture(discover([str(sample(name))]))
+    table = analyze_partial(reduce_events(capture.events), capture.account).attempts
+    code = STATUS_NAMES.index("FAILED")
+    want = [table.row(i) for i in range(len(table)) if table.statuses[i] == code]
+    assert list(table.failed()) == want
+
+
+# Generated tables ---------------------------------------------------------------------------
+
+_DRIVER_THREAD = Attempt(0, component_type="driver")  # no states, no spans: not a task
+_UNDEFINED_FUNCTIONS = (None, FunctionRef("m", "", "f"), FunctionRef("", "", "f"),
+                        FunctionRef("n", "C", ""), FunctionRef("m", "C", "method"))
+
+
+@st.composite
+def scan_tables(draw: st.DrawFn) -> dict[str, Task]:
+    """test_sweep_native's tables, with driver-thread records (and records that only look
+    like one) and undefined tasks that name a function or an actor."""
+    tasks: dict[str, Task] = draw(tables())
+    for task in tasks.values():
+        if task.task_type is not None:
+            continue
+        look = draw(st.sampled_from(("as is", "thread", "thread", "almost", "named")))
+        if look == "thread":
+            task.attempts = tuple(_DRIVER_THREAD for _ in range(draw(st.integers(0, 2))))
+        elif look == "almost":  # a driver attempt with a state: a task after all
+            task.attempts = (_DRIVER_THREAD, replace(_DRIVER_THREAD, state_keys=b"\x08",
+                                                     state_ns=b"\0" * 8))
+        if look in ("named", "almost") or draw(st.booleans()):
+            task.function = draw(st.sampled_from(_UNDEFINED_FUNCTIONS))
+            task.actor_id = draw(st.sampled_from(("", "a" * 32)))
+            task.language = draw(st.sampled_from(("", "PYTHON")))
+    return tasks
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scan_tables(), st.integers(0, 7), st.integers(0, 7))
+def test_generated_tables(tasks: dict[str, Task], since: int, until: int) -> None:
+    check(tasks)
+    check(tasks, Options(since_ns=since * 1_000_000))
+    check(tasks, Options(since_ns=since * 1_000_000, until_ns=until * 1_000_000))
