@@ -15,6 +15,7 @@ from array import array
 import subprocess
 import sys
 import tarfile
+from typing import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from flowinsight.read.parallel import (
     plan_groups,
     read_reduced,
     repeated_across,
+    repeated_across_py,
 )
 
 JOB = "01000000"
@@ -134,13 +136,23 @@ def test_duplicates_in_groups_far_apart_are_found(tmp_path: Path) -> None:
     assert (account, doc) == one_process(root)
 
 
-def test_repeats_across_sorted_digest_arrays() -> None:
+@pytest.mark.parametrize("check", [repeated_across, repeated_across_py])
+def test_repeats_across_sorted_digest_arrays(check: Callable[[list[array[int]]], bool]) -> None:
     top = (1 << 64) - 1
-    assert not repeated_across([array("Q", [1, 5, top]), array("Q", [2, 6]), array("Q")])
-    assert repeated_across([array("Q", [1, 5, top]), array("Q", [2, top])])
+    assert not check([array("Q", [1, 5, top]), array("Q", [2, 6]), array("Q")])
+    assert check([array("Q", [1, 5, top]), array("Q", [2, top])])
     many = [array("Q", range(i, 40000, 7)) for i in range(7)]
-    assert not repeated_across(many)
-    assert repeated_across([*many, array("Q", [39999])])
+    assert not check(many)
+    assert check([*many, array("Q", [39999])])
+    assert not check([])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sets(st.integers(0, (1 << 64) - 1) | st.integers(0, 50), max_size=40),
+                max_size=6))
+def test_repeats_across_in_c_as_in_python(sets: list[set[int]]) -> None:
+    arrays = [array("Q", sorted(values)) for values in sets]
+    assert repeated_across(arrays) == repeated_across_py(arrays)
 
 
 @settings(max_examples=25, deadline=None)

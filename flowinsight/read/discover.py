@@ -43,14 +43,26 @@ def is_archive(path: Path) -> bool:
 def discover(args: Sequence[str]) -> list[Source]:
     """All event files under `args` (default: the latest local session), deduplicated, sorted."""
     seen: dict[str, Source] = {}
+    real_dirs: dict[Path, str] = {}
     for arg in args or [DEFAULT_SESSION]:
         for source in _discover_one(arg):
-            # realpath, not Path.resolve(): Python 3.11 raises on a symlink loop
-            key = os.path.realpath(source.path)
+            key = _real_path(source.path, real_dirs)
             # one file reached twice: named after the file itself rather than a link to it
             if key not in seen or (seen[key].path.is_symlink() and not source.path.is_symlink()):
                 seen[key] = source
     return sorted(seen.values(), key=lambda s: s.display)
+
+
+def _real_path(path: Path, real_dirs: dict[Path, str]) -> str:
+    """os.path.realpath(path), its directory resolved once for all the files in it (a large
+    capture has hundreds of files in one directory, and realpath walks every component)."""
+    if path.is_symlink():
+        # realpath, not Path.resolve(): Python 3.11 raises on a symlink loop
+        return os.path.realpath(path)
+    directory = real_dirs.get(path.parent)
+    if directory is None:
+        directory = real_dirs[path.parent] = os.path.realpath(path.parent)
+    return os.path.join(directory, path.name)
 
 
 def _discover_one(arg: str) -> list[Source]:
@@ -73,14 +85,14 @@ def _discover_one(arg: str) -> list[Source]:
             continue
         # A directory (or a link to one) named like an event file is listed too: reading it
         # fails, and the failure is reported rather than the name silently passed over.
-        for name in sorted(filenames + [d for d in dirnames if is_event_file(d)]):
-            if is_event_file(name):
-                path = here / name
-                rel = path.relative_to(root).as_posix()
-                found.append(Source(path, f"{label}/{rel}"))
-                session = _session_of(path, root)
-                if session:
-                    sessions.add(session)
+        event_files = [n for n in sorted(filenames + [d for d in dirnames if is_event_file(d)])
+                       if is_event_file(n)]
+        if event_files and (session := _session_of(here, root)):
+            sessions.add(session)
+        for name in event_files:
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            found.append(Source(path, f"{label}/{rel}"))
     for error in unlisted:
         # a directory that may hold event files but cannot be listed is reported, not passed over
         where = Path(str(error.filename))
@@ -100,8 +112,10 @@ def _discover_one(arg: str) -> list[Source]:
     return found
 
 
-def _session_of(path: Path, root: Path) -> str:
-    for parent in [*path.relative_to(root).parents, Path(".")]:
+def _session_of(directory: Path, root: Path) -> str:
+    """The session directory that holds `directory` (under `root`, or `root` itself), if any."""
+    inner = directory.relative_to(root)
+    for parent in [inner, *inner.parents]:
         name = Path(os.path.realpath(root / parent)).name
         if SESSION_DIR.match(name):
             return name

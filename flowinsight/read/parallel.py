@@ -166,9 +166,16 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
 
 
 def repeated_across(arrays: Sequence[array[int]]) -> bool:
-    """Whether a value occurs in two of these sorted arrays (each free of repeats itself).
-    Taken a slice of the 64-bit range at a time: 8 bytes per event id are kept, not a set of
-    them all."""
+    """Whether a value occurs in two of these sorted arrays (each free of repeats itself): one
+    radix sort of them all in C (8 bytes per event id, twice), else repeated_across_py."""
+    if digest_functions is None:
+        return repeated_across_py(arrays)
+    return digest_functions[1](b"".join(a.tobytes() for a in arrays))[1]
+
+
+def repeated_across_py(arrays: Sequence[array[int]]) -> bool:
+    """repeated_across in Python, taken a slice of the 64-bit range at a time: 8 bytes per
+    event id are kept, not a set of them all."""
     total = sum(len(a) for a in arrays)
     slices = max(1, total // 4096)
     step = (1 << 64) // slices
