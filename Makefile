@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml setup.py $(wildcard flowinsight/*/*.c flowinsight/*/*/*
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# bytecode compiled now, as a wheel install does: an editable install has none, and with
+	@# PYTHONDONTWRITEBYTECODE set every command would compile every module it imports
+	$(BIN)/python -m compileall -q flowinsight
 	@touch $(STAMP)
 
 setup: $(STAMP) dot
