@@ -12,8 +12,8 @@ import click
 from conftest import ROOT, cli, sample
 from flowinsight.cli import COMMANDS
 from flowinsight.cli import cli as group
-from flowinsight.cli.export import FORMATS, renderer_of
-from flowinsight.render import renderers
+from flowinsight.cli.export import export
+from flowinsight.render import FORMATS, renderer, renderers
 
 
 def test_help_lists_every_command() -> None:
@@ -34,9 +34,12 @@ def test_help_lists_every_command() -> None:
 
 def test_formats_are_the_registry() -> None:
     registry = renderers()
-    assert sorted(FORMATS) == sorted(registry)
-    for name in registry:
-        assert renderer_of(name) is registry[name]
+    assert sorted(registry) == sorted(FORMATS) and len(FORMATS) == 8
+    for name, found in registry.items():
+        assert found.name == name and renderer(name) is found
+    option = next(p for p in export.params if p.name == "fmt")
+    assert isinstance(option.type, click.Choice)
+    assert list(option.type.choices) == sorted(FORMATS)
 
 
 def _modules_after(code: str) -> set[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
@@ -10,23 +9,7 @@ import click
 
 from flowinsight.cli.common import load, session_options, stdout_is_terminal
 from flowinsight.errors import UsageError
-from flowinsight.render import RenderOptions, Renderer, guess_format
-
-# --format: each format's renderer, as (module in flowinsight.render, name). The registry
-# (render.renderers()) imports every renderer, rich and the CI documents among them; the
-# command imports the one it uses (tests/test_lean_cli.py holds the two the same).
-FORMATS = {"json": ("json_out", "RENDERER"), "dot": ("dot", "RENDERER"),
-           "svg": ("svg", "RENDERER"), "png": ("svg", "PNG_RENDERER"),
-           "table": ("table", "RENDERER"), "trace": ("trace", "RENDERER"),
-           "mermaid": ("mermaid", "RENDERER"), "markdown": ("markdown", "RENDERER")}
-
-
-def renderer_of(fmt: str) -> Renderer:
-    """renderers()[fmt], importing its module alone."""
-    module, name = FORMATS[fmt]
-    renderer: Renderer = getattr(importlib.import_module(f"flowinsight.render.{module}"), name)
-    return renderer
-
+from flowinsight.render import FORMATS, RenderOptions, guess_format, renderer
 
 @click.command()
 @session_options
@@ -54,13 +37,13 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     """
     if fmt is None:
         fmt = (guess_format(output) if output else None) or "json"
-    renderer = renderer_of(fmt)
-    if output is None and renderer.binary and stdout_is_terminal():
+    chosen = renderer(fmt)
+    if output is None and chosen.binary and stdout_is_terminal():
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
     drawing = fmt in ("dot", "svg", "png")
     result = load(sessions, job, strict, since, until, group_by, focus,
                   max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine)
-    data = renderer.render(result, RenderOptions(top=top, critical=critical_path))
+    data = chosen.render(result, RenderOptions(top=top, critical=critical_path))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -3,6 +3,7 @@ whether its output is binary; the CLI builds `--format` from this registry."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Callable
@@ -26,21 +27,29 @@ class Renderer:
     render: Callable[[Result, RenderOptions], bytes]
 
 
-def _registry() -> dict[str, Renderer]:
-    from flowinsight.render import dot, json_out, markdown, mermaid, svg, table, trace
+# Each format's renderer, as (module of flowinsight.render, name): a command imports the one it
+# uses (the others bring rich, the CI documents, ...); renderers() imports them all.
+FORMATS = {"json": ("json_out", "RENDERER"), "dot": ("dot", "RENDERER"),
+           "svg": ("svg", "RENDERER"), "png": ("svg", "PNG_RENDERER"),
+           "table": ("table", "RENDERER"), "trace": ("trace", "RENDERER"),
+           "mermaid": ("mermaid", "RENDERER"), "markdown": ("markdown", "RENDERER")}
 
-    renderers = [json_out.RENDERER, dot.RENDERER, svg.RENDERER, svg.PNG_RENDERER, table.RENDERER,
-                 trace.RENDERER, mermaid.RENDERER, markdown.RENDERER]
-    return {r.name: r for r in renderers}
+
+def renderer(name: str) -> Renderer:
+    """The renderer of one format, its module imported alone."""
+    module, attribute = FORMATS[name]
+    found: Renderer = getattr(importlib.import_module(f"flowinsight.render.{module}"),
+                              attribute)
+    return found
 
 
 def renderers() -> dict[str, Renderer]:
-    return _registry()
+    return {name: renderer(name) for name in FORMATS}
 
 
 def guess_format(path: str) -> str | None:
     """The format whose extension the output file name ends with."""
     name = PurePath(path).name.lower()
-    matches = [(len(ext), r.name) for r in _registry().values() for ext in r.extensions
+    matches = [(len(ext), r.name) for r in renderers().values() for ext in r.extensions
                if name.endswith(ext)]
     return max(matches)[1] if matches else None  # the longest: x.trace.json is a trace
