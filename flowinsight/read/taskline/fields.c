@@ -141,9 +141,13 @@ static int parse_task_info(Ctx *c, Task *t)
         } else if (KEY(k, "parent_task_id")) {
             ONCE(8);
             r = opt_str(c, &t->parent, &t->has_parent);
+            if (!r && t->has_parent)
+                id_prefetch(&t->parent, &TASK_IDS);
         } else if (KEY(k, "actor_id")) {
             ONCE(16);
             r = opt_str(c, &t->actor, &t->has_actor);
+            if (!r && t->has_actor)
+                id_prefetch(&t->actor, &ACTOR_IDS);
         } else {
             r = ft_skip_value(c);
         }
@@ -226,9 +230,13 @@ static int parse_updates(Ctx *c, Task *t)
         } else if (KEY(k, "node_id")) {
             ONCE(2);
             r = opt_str(c, &t->node, &t->has_node);
+            if (!r && t->has_node)
+                id_prefetch(&t->node, &NODE_IDS);
         } else if (KEY(k, "worker_id")) {
             ONCE(4);
             r = opt_str(c, &t->worker, &t->has_worker);
+            if (!r && t->has_worker)
+                id_prefetch(&t->worker, &NODE_IDS);
         } else if (KEY(k, "worker_pid")) {
             ONCE(8);
             r = opt_int(c, &t->pid, &t->has_pid);
@@ -265,6 +273,8 @@ static int parse_event_data(Ctx *c, Task *t)
                 return BAIL;
             t->has_task_id = 1;
             r = parse_string(c, &t->task_id);
+            if (!r)
+                id_prefetch(&t->task_id, &TASK_IDS);
         } else if (KEY(k, "task_info")) {
             ONCE(2);
             if (*c->p == '{')
