@@ -75,6 +75,29 @@
 #define HOT static inline
 #endif
 
+/* Bits of a 64-bit mask: how many are set, and the lowest set (m != 0). */
+#if defined(__GNUC__)
+#define POPCOUNT64(m) __builtin_popcountll(m)
+#define CTZ64(m) __builtin_ctzll(m)
+#else
+static inline int POPCOUNT64(uint64_t m)
+{
+    int n = 0;
+    for (; m; m &= m - 1)
+        n++;
+    return n;
+}
+static inline int CTZ64(uint64_t m)
+{
+    int n = 0;
+    while (!(m & 1)) {
+        m >>= 1;
+        n++;
+    }
+    return n;
+}
+#endif
+
 #define MAX_DEPTH 64
 #define I63 ((uint64_t)INT64_MAX)
 #define BAIL (-1) /* not sure: the caller takes the Python path */
