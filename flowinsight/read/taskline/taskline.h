@@ -475,7 +475,9 @@ static inline void id_prefetch(const Slice *s, const IdTable *table)
     const unsigned char *key = table->keys + (size_t)at * (size_t)table->keylen;
     PREFETCH(key);
     PREFETCH(key + table->keylen - 1);
-    PREFETCH(&table->vals[at]);
+    /* and the str it holds, which a hit increfs and a miss evicts (a prefetch of NULL is
+       harmless: a prefetch never faults) */
+    PREFETCH_W(table->vals[at]);
 }
 
 PyObject *ft_make_str(const Slice *s);
