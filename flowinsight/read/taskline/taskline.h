@@ -387,7 +387,36 @@ static inline int obj_open(Ctx *c)
 /* ------------------------------------------------------------------------------------------ */
 /* Values the reference reads (fields.c, spans.c) */
 
-#define KEY(k, s) ((k).n == (Py_ssize_t)sizeof(s) - 1 && memcmp((k).p, s, sizeof(s) - 1) == 0)
+/* a[0..n) == b[0..n), a word at a time (the last word overlapping): inlined where memcmp was a
+   call per key compared. Reads no byte outside either range. */
+HOT int bytes_eq(const unsigned char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t x, y, d = 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            d |= x ^ y;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return (d | (x ^ y)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t w, x, y, z;
+        memcpy(&w, a, 4);
+        memcpy(&x, b, 4);
+        memcpy(&y, a + n - 4, 4);
+        memcpy(&z, b + n - 4, 4);
+        return ((w ^ x) | (y ^ z)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != (unsigned char)b[i])
+            return 0;
+    return 1;
+}
+
+#define KEY(k, s) ((k).n == (Py_ssize_t)sizeof(s) - 1 && bytes_eq((k).p, s, sizeof(s) - 1))
 #define ONCE(bit)                                                                              \
     do {                                                                                       \
         if (seen & (bit))                                                                      \
@@ -411,7 +440,7 @@ static inline int opt_str(Ctx *c, Slice *s, unsigned char *present)
 
 static inline int str_is(const Slice *s, const char *word, Py_ssize_t len)
 {
-    return s->n == len && memcmp(s->p, word, (size_t)len) == 0;
+    return s->n == len && bytes_eq(s->p, word, (size_t)len);
 }
 
 extern const char *const TYPE_NAMES[4]; /* the task types, in TaskType's order */
