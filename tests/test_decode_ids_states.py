@@ -34,14 +34,16 @@ _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def line_with(kind: str, text_json: str, states: dict[str, Any] | None = None,
-              task: str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") -> bytes:
+              task: str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+              states_json: str | None = None) -> bytes:
     """A line of the usual shape with one id's JSON text (any text, quoted or not) put in."""
     ids = {k: '"' + base64.b64encode(bytes([i + 1]) * n).decode() + '"'
            for i, (k, n) in enumerate(KINDS.items())}
     ids["task_id"] = '"' + base64.b64encode(bytes.fromhex(task)).decode() + '"'
     ids[kind] = text_json
-    st_json = orjson.dumps(states if states is not None
-                           else {"1": "1700000000000000000", "8": 1700000000000000005}).decode()
+    st_json = states_json or orjson.dumps(
+        states if states is not None
+        else {"1": "1700000000000000000", "8": 1700000000000000005}).decode()
     return (
         '{"event_data":{"attempt_number":0,"job_id":%(job_id)s,'
         '"state_updates":{"node_id":%(node_id)s,"state_ts_ns":%(st)s,'
@@ -173,3 +175,35 @@ def test_mutated_real_lines_read_as_the_python_path_reads_them(data: st.DataObje
     one = bytes(line).replace(b"\n", b" ")
     check(one)
     batch_matches([one, base])
+
+
+def time_texts() -> list[str]:
+    """JSON texts of times around the 19-digit strings the decoder reads in place: every
+    position of a 19-digit string broken (a non-digit, an escape, a control byte, a quote cut
+    short), the lengths beside 19, and the values at 2**63."""
+    base = "1795312159514094579"
+    out = [base, "0" * 19, "9" * 19, str(2 ** 63 - 1), str(2 ** 63), str(2 ** 63 + 1),
+           "1" + "0" * 18, "0" * 18 + "1", base[:18], base + "0", base[:17], "0", ""]
+    texts = ['"%s"' % t for t in out]
+    for at in range(20):
+        for ch in ["a", "/", ":", " ", "-", "+", ".", "\\u0031", "\\/", "\\n", "\x7f", "\x1f",
+                   '"', "\x00"]:
+            texts.append('"' + base[:at] + ch + base[at + 1:] + '"')
+    texts += [base, str(2 ** 63 - 1), str(2 ** 63), '"' + base, "null", "[]", '"%s"' % base * 2]
+    return texts
+
+
+@pytest.mark.parametrize("text", time_texts(), ids=repr)
+def test_times_around_19_digits_read_as_the_python_path_reads_them(text: str) -> None:
+    as_state = line_with("job_id", '"AQAAAA=="', states_json='{"2":%s,"4":"1"}' % text)
+    span = ('{"event_data":{"profile_events":{"component_type":"worker","events":['
+            '{"end_time":%s,"event_name":"task:execute","start_time":"1795312159514094000"},'
+            '{"end_time":"1","event_name":"submit_task","start_time":%s}]},'
+            '"task_id":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},'
+            '"event_id":"ev","source_type":"EXPORT_TASK","timestamp":1}' % (text, text)).encode()
+    lines = [as_state, span]
+    for line in lines:
+        check(line)
+        for cut in range(len(line) - 30, len(line)):  # the line ending inside or after it
+            check(line[:cut])
+    batch_matches(lines)
