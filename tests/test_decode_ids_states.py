@@ -122,8 +122,9 @@ def test_ids_evicted_and_read_again_are_the_same() -> None:
 
 def test_ids_repeated_are_one_str() -> None:
     line = line_with("node_id", '"' + base64.b64encode(b"\x12" * 28).decode() + '"')
-    first = native.decode_task_line(line)
-    again = native.decode_task_line(line)
+    decode = native.decode_task_line
+    assert decode is not None
+    first, again = decode(line), decode(line)
     assert first is not None and again is not None
     assert first[1].node_id is again[1].node_id
 
