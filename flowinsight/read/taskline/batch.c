@@ -79,9 +79,8 @@ static int grow(void **arr, Py_ssize_t *cap, Py_ssize_t used, Py_ssize_t more, s
    the caller as always: what was taken over is NULL there). */
 static int push_record(TaskBatch *b, Task *t, PyObject **f)
 {
-    Py_ssize_t n_states = 0;
-    for (int s = 1; s < 64; s++)
-        n_states += (t->state_mask >> s) & 1;
+    uint64_t mask = t->state_mask & ~(uint64_t)1; /* the states 1..63 */
+    Py_ssize_t n_states = POPCOUNT64(mask);
     Py_ssize_t cap_keys = b->cap_states, cap_sn = b->cap_spans;
     if (grow((void **)&b->recs, &b->cap, b->n, 1, sizeof(TaskRec)) < 0
         || grow((void **)&b->keys, &cap_keys, b->n_states, n_states, 1) < 0
@@ -108,9 +107,8 @@ static int push_record(TaskBatch *b, Task *t, PyObject **f)
     TaskRec *r = &b->recs[b->n++];
     r->states_at = b->n_states;
     r->n_states = n_states;
-    for (int s = 1; s < 64; s++) {
-        if (!((t->state_mask >> s) & 1))
-            continue;
+    for (; mask; mask &= mask - 1) { /* the set bits, lowest first */
+        int s = CTZ64(mask);
         int64_t ns = t->state_ns[s];
         b->keys[b->n_states] = (unsigned char)s;
         b->state_ns[b->n_states++] = ns;

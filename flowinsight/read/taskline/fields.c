@@ -86,6 +86,23 @@ int ft_time_value(Ctx *c, int64_t *out, int *ok)
     int r;
     *ok = 0;
     if (*c->p == '"') {
+#ifdef SWAR_DIGITS
+        /* the usual time, 19 digits (ns since 2001 up to 2286), read where it lies: what
+           parse_string and digits_i63 below make of it, in one pass */
+        const unsigned char *p = c->p + 1;
+        uint64_t hi, lo;
+        if (c->end - p >= 20 && eight_digits(p, &hi) && eight_digits(p + 8, &lo)
+            && IS_DIGIT(p[16]) && IS_DIGIT(p[17]) && IS_DIGIT(p[18]) && p[19] == '"') {
+            uint64_t v = (hi * 100000000u + lo) * 1000u + (uint64_t)(p[16] - '0') * 100u
+                         + (uint64_t)(p[17] - '0') * 10u + (uint64_t)(p[18] - '0');
+            c->p = p + 20;
+            if (v <= I63) {
+                *out = (int64_t)v;
+                *ok = 1;
+            }
+            return 0;
+        }
+#endif
         Slice s;
         if ((r = parse_string(c, &s)))
             return r;
@@ -141,9 +158,13 @@ static int parse_task_info(Ctx *c, Task *t)
         } else if (KEY(k, "parent_task_id")) {
             ONCE(8);
             r = opt_str(c, &t->parent, &t->has_parent);
+            if (!r && t->has_parent)
+                id_prefetch(&t->parent, &TASK_IDS);
         } else if (KEY(k, "actor_id")) {
             ONCE(16);
             r = opt_str(c, &t->actor, &t->has_actor);
+            if (!r && t->has_actor)
+                id_prefetch(&t->actor, &ACTOR_IDS);
         } else {
             r = ft_skip_value(c);
         }
@@ -226,9 +247,13 @@ static int parse_updates(Ctx *c, Task *t)
         } else if (KEY(k, "node_id")) {
             ONCE(2);
             r = opt_str(c, &t->node, &t->has_node);
+            if (!r && t->has_node)
+                id_prefetch(&t->node, &NODE_IDS);
         } else if (KEY(k, "worker_id")) {
             ONCE(4);
             r = opt_str(c, &t->worker, &t->has_worker);
+            if (!r && t->has_worker)
+                id_prefetch(&t->worker, &NODE_IDS);
         } else if (KEY(k, "worker_pid")) {
             ONCE(8);
             r = opt_int(c, &t->pid, &t->has_pid);
@@ -265,6 +290,8 @@ static int parse_event_data(Ctx *c, Task *t)
                 return BAIL;
             t->has_task_id = 1;
             r = parse_string(c, &t->task_id);
+            if (!r)
+                id_prefetch(&t->task_id, &TASK_IDS);
         } else if (KEY(k, "task_info")) {
             ONCE(2);
             if (*c->p == '{')

@@ -186,15 +186,13 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
     }
     /* states, sorted by status */
     if (!packed) {
-        Py_ssize_t n = 0, i = 0;
-        for (int b = 1; b < 64; b++)
-            n += (t->state_mask >> b) & 1;
-        PyObject *states = PyTuple_New(n);
+        uint64_t mask = t->state_mask & ~(uint64_t)1; /* the states 1..63 */
+        Py_ssize_t i = 0;
+        PyObject *states = PyTuple_New(POPCOUNT64(mask));
         if (!(f[F_STATES] = states))
             return ERR;
-        for (int b = 1; b < 64; b++) {
-            if (!((t->state_mask >> b) & 1))
-                continue;
+        for (; mask; mask &= mask - 1) { /* the set bits, lowest first */
+            int b = CTZ64(mask);
             PyObject *pair = PyTuple_New(2);
             if (!pair)
                 return ERR;

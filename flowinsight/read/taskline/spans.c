@@ -65,7 +65,7 @@ static int parse_profile_event(Ctx *c, Task *t)
         return BAIL;
     if ((r = unescape(c, &name)))
         return r;
-    if (name.n >= 6 && memcmp(name.p, "task:", 5) == 0
+    if (name.n >= 6 && bytes_eq(name.p, "task:", 5)
         && (name.p[5] == ':' || str_is(&name, "task:execute", 12)
             || str_is(&name, "task:deserialize_arguments", 26)
             || str_is(&name, "task:store_outputs", 18))) {

@@ -117,6 +117,12 @@ static PyObject *hex_str(const unsigned char *raw, int nbytes)
     return out;
 }
 
+/* The strs last evicted from the id tables, their references dropped N_EVICTED evictions
+   later (see ft_b64_id). */
+#define N_EVICTED 16
+static PyObject *EVICTED[N_EVICTED];
+static unsigned evicted_at;
+
 /* See taskline.h. */
 int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
 {
@@ -129,13 +135,7 @@ int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
     }
     if (s->n != table->keylen)
         return BAIL;
-    uint64_t h = 0;
-    for (int i = 0; i < table->keylen; i += 8) { /* keylen: 8, 24, 32 or 40 */
-        uint64_t w;
-        memcpy(&w, s->p + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-    }
-    uint32_t at = (uint32_t)(h ^ (h >> 32)) & (table->slots - 1);
+    uint32_t at = id_slot(s->p, table);
     unsigned char *key = table->keys + (size_t)at * (size_t)table->keylen;
     uint64_t diff = 0;
     for (int i = 0; i < table->keylen; i += 8) {
@@ -157,7 +157,15 @@ int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
     PyObject *old = table->vals[at];
     table->vals[at] = Py_NewRef(hex);
     memcpy(key, s->p, (size_t)table->keylen);
-    Py_XDECREF(old);
+    if (old) {
+        /* the evicted str is rarely still in the CPU's cache: its reference is dropped a few
+           evictions later, its header fetched meanwhile, rather than waited for now */
+        PREFETCH_W(old);
+        PyObject *prev = EVICTED[evicted_at];
+        EVICTED[evicted_at] = old;
+        evicted_at = (evicted_at + 1) & (N_EVICTED - 1);
+        Py_XDECREF(prev);
+    }
     *out = hex;
     return 0;
 }
