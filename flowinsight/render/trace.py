@@ -33,17 +33,19 @@ _LEAD_NS = 1000
 _FAILED = STATUS_NAMES.index("FAILED")
 _STATUS = tuple(orjson.dumps(s) for s in STATUS_NAMES)
 _NO_ERROR = ("", "")
+_EXACT_US = 2.0**43
 dumps = orjson.dumps
 
 # one template per event kind, keys in sorted order (%s: JSON text, or a string's escaped
-# characters between quotes; %d: an int); a slice is followed by its failure and queue events
+# characters between quotes, or `"pid":..,"tid":..`; %d: an int); a slice is followed by its
+# failure and queue events
 _SLICE = (b'{"args":{%s"attempt":%d,%s"status":%s,"task_id":"%s"},"cat":"task",%s"dur":%s,'
-          b'"name":%s,"ph":"X","pid":%d,"tid":%d,"ts":%s}%s%s')
+          b'"name":%s,"ph":"X",%s,"ts":%s}%s%s')
 _FAILURE = b',{"cat":"failure","name":%s,"ph":"I","pid":%d,"s":"t","tid":%d,"ts":%s}'
-_QUEUE = (b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"b","pid":%d,"tid":%d,"ts":%s}'
-          b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"e","pid":%d,"tid":%d,"ts":%s}')
-_CALL = (b'{"cat":"call","id":%d,"name":"call","ph":"s","pid":%d,"tid":%d,"ts":%s},'
-         b'{"bp":"e","cat":"call","id":%d,"name":"call","ph":"f","pid":%d,"tid":%d,"ts":%s}')
+_QUEUE = (b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"b",%s,"ts":%s}'
+          b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"e",%s,"ts":%s}')
+_CALL = (b'{"cat":"call","id":%d,"name":"call","ph":"s",%s,"ts":%s},'
+         b'{"bp":"e","cat":"call","id":%d,"name":"call","ph":"f",%s,"ts":%s}')
 
 
 def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], node_id: str) -> str:
@@ -78,50 +80,59 @@ def _table(attempts: Sequence[Attempt]) -> AttemptTable:
         ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]))
 
 
-def _json_floats(values: list[float]) -> list[bytes]:
-    """Each value as orjson writes it, from one call."""
-    text = dumps(values)[1:-1]
+def _micros(times: list[int], origin: int = 0) -> list[bytes]:
+    """round((t - origin) / 1000.0, 3) for each time t in ns, as orjson writes it (one orjson
+    call for them all). round is only called where it can change the value: below 2^43 µs the
+    quotient (of an int below 2^53, so exact as a float) is within 2^-11 of the exact quotient,
+    a number with 3 decimals, which round would give back."""
+    text = dumps([v if -_EXACT_US < (v := (t - origin) / 1000.0) < _EXACT_US else round(v, 3)
+                  for t in times])[1:-1]
     return text.split(b",") if text else []
 
 
 def trace_events(result: Result) -> list[bytes]:
-    """The events, each as JSON text, in the order of the trace."""
+    """The events as JSON text, in the order of the trace (an item may hold several events)."""
     t = _table(result.attempts)
     runs = [i for i, (s, e) in enumerate(zip(t.start_ns, t.end_ns))
             if s != NO_NS and e != NO_NS and e >= s]
-    # per run (in table order) from here on: r indexes these lists, runs[r] the table
+    origin = min([t.start_ns[i] for i in runs]
+                 + [p for p in (t.pending_ns[i] for i in runs) if p != NO_NS], default=0)
+    origin -= _LEAD_NS
+    drivers = {i for i in runs if is_driver_task(t.task_ids[i])}
+    # the pid that names a worker's thread: its last one in the table's order
+    worker_pid = {(t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)"):
+                  t.worker_pids[i] for i in runs if t.worker_pids[i] and i not in drivers}
+    # the runs by (start, task, attempt), stably: a sort per key, the last key first (each
+    # compares plain ints or strings; the table comes sorted by task and attempt already)
+    for key in (t.numbers, t.task_ids, t.start_ns):
+        runs.sort(key=key.__getitem__)
+    # per run in that order from here on: k indexes these lists, runs[k] the table
     task = [t.task_ids[i] for i in runs]
-    number = [t.numbers[i] for i in runs]
     start = [t.start_ns[i] for i in runs]
     end = [t.end_ns[i] for i in runs]
     pending = [t.pending_ns[i] for i in runs]
-    driver = [is_driver_task(task_id) for task_id in task]
-    origin = min(start + [p for p in pending if p != NO_NS], default=0) - _LEAD_NS
+    place = [(_DRIVER_NODE, f"driver job {t.task_ids[i][-8:]}") if i in drivers
+             else (t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)")
+             for i in runs]
 
-    def us(times: list[int]) -> list[bytes]:
-        return _json_floats([round((ns - origin) / 1000.0, 3) for ns in times])
-
-    ray_nodes, workers = [t.ray_node_ids[i] for i in runs], [t.worker_ids[i] for i in runs]
-    place = [(_DRIVER_NODE, f"driver job {task_id[-8:]}") if is_driver
-             else (ray_node or "(unknown node)", worker or "(unknown worker)")
-             for task_id, is_driver, ray_node, worker in zip(task, driver, ray_nodes, workers)]
-    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}))}
-    tids = {w: k + 1 for k, w in enumerate(sorted(set(place)))}
-    worker_pid = {p: wp for p, wp in zip(place, (t.worker_pids[i] for i in runs)) if wp}
     events = []
+    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}))}
     for ray_node, pid in pids.items():
         label = "driver" if ray_node == _DRIVER_NODE else f"node {short(ray_node, 8)}"
         events.append(dumps({"args": {"name": label}, "name": "process_name", "ph": "M",
                              "pid": pid, "tid": 0}))
         events.append(dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
                              "ph": "M", "pid": pid, "tid": 0}))
-    for (ray_node, worker), tid in tids.items():
+    slots = {}  # worker -> `"pid":..,"tid":..`, pid, tid
+    for tid, (ray_node, worker) in enumerate(sorted(set(place)), 1):
         label = worker if ray_node == _DRIVER_NODE else (
             f"worker {worker_pid[(ray_node, worker)]}" if (ray_node, worker) in worker_pid
             else f"worker {short(worker, 8)}")
         events.append(dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
                              "pid": pids[ray_node], "tid": tid}))
-    slot = [(pids[p[0]], tids[p]) for p in place]
+        slots[(ray_node, worker)] = (b'"pid":%d,"tid":%d' % (pids[ray_node], tid),
+                                     pids[ray_node], tid)
+    slot = [slots[p][0] for p in place]
 
     nodes = {n.id: n for n in result.nodes}
     actors = {a.id: a for a in result.actors}
@@ -133,41 +144,34 @@ def trace_events(result: Result) -> list[bytes]:
         names[node_id] = (dumps(label), dumps(f"queued: {label}"), b'"actor":%s,' % dumps(
             strip_control(owner.actor_name)) if owner and owner.actor_name else b"")
 
-    # by (start, task, attempt), stably: one sort per key, the last key first (each sort
-    # compares plain ints or strings; the table comes sorted by task and attempt already)
-    order = sorted(range(len(runs)), key=number.__getitem__)
-    order.sort(key=task.__getitem__)
-    order.sort(key=start.__getitem__)
-    ts, dur = us([start[r] for r in order]), _json_floats(
-        [round((end[r] - start[r]) / 1000.0, 3) for r in order])
-    queued_ts = us([pending[r] for r in order])
-    for k, r in enumerate(order):
-        i = runs[r]
-        pid, tid = slot[r]
+    ts, queued_ts = _micros(start, origin), _micros(pending, origin)
+    dur = _micros([e - s for s, e in zip(start, end)])
+    for k, i in enumerate(runs):
         name, queued, actor = names[t.nodes[i]]
-        task_id, n = dumps(task[r])[1:-1], number[r]
-        queue = _QUEUE % (task_id, n, queued, pid, tid, queued_ts[k], task_id, n, queued, pid,
-                          tid, ts[k]) if NO_NS != pending[r] < start[r] else b""
+        task_id, n, where = dumps(task[k])[1:-1], t.numbers[i], slot[k]
+        queue = _QUEUE % (task_id, n, queued, where, queued_ts[k], task_id, n, queued, where,
+                          ts[k]) if NO_NS != pending[k] < start[k] else b""
         if t.statuses[i] == _FAILED:
-            error_type, message = t.errors.get(i, _NO_ERROR)
-            error = strip_control(error_type)
-            events.append(_SLICE % (actor, n, b'"error":%s,"message":%s,' % (
-                dumps(error), dumps(strip_control(message))), _STATUS[_FAILED], task_id,
-                b'"cname":"terrible",', dur[k], name, pid, tid, ts[k], _FAILURE % (
-                    dumps(f"failed: {error}"), pid, tid, us([end[r]])[0]), queue))
+            error = strip_control(t.errors.get(i, _NO_ERROR)[0])
+            failure = b'"error":%s,"message":%s,' % (
+                dumps(error), dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
+            instant = _FAILURE % (dumps(f"failed: {error}"), *slots[place[k]][1:],
+                                  _micros([end[k]], origin)[0])
+            events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], task_id,
+                                    b'"cname":"terrible",', dur[k], name, where, ts[k],
+                                    instant, queue))
         else:
             events.append(_SLICE % (actor, n, b"", _STATUS[t.statuses[i]], task_id, b"",
-                                    dur[k], name, pid, tid, ts[k], b"", queue))
+                                    dur[k], name, where, ts[k], b"", queue))
 
-    where = {task[r]: r for r in order}  # a task's last run, in the order above
-    parents = [t.parents[i] for i in runs]
-    calls = [(k, r, where[parents[r]]) for k, r in enumerate(order)
-             if parents[r] in where and not driver[r]]
+    last = {task_id: k for k, task_id in enumerate(task)}  # a task's last run, in this order
+    calls = [(k, c) for k, i in enumerate(runs)
+             if (c := last.get(t.parents[i])) is not None and i not in drivers]
     # the arrow leaves the caller's slice at submission, clamped into that slice (an unknown
     # submission, NO_NS, or one at 0 leaves at the caller's start)
-    at = us([min(max(pending[r], start[c]), end[c]) for _, r, c in calls])
-    for flow, ((k, r, c), call_ts) in enumerate(zip(calls, at), 1):
-        events.append(_CALL % (flow, *slot[c], call_ts, flow, *slot[r], ts[k]))
+    at = _micros([min(max(pending[k], start[c]), end[c]) for k, c in calls], origin)
+    for flow, ((k, c), call_ts) in enumerate(zip(calls, at), 1):
+        events.append(_CALL % (flow, slot[c], call_ts, flow, slot[k], ts[k]))
     return events
 
 
@@ -175,7 +179,10 @@ def render(result: Result, options: RenderOptions) -> bytes:
     head = dumps({"displayTimeUnit": "ms", "otherData": {
         "generator": "flowinsight", "warnings": list(result.warnings)}},
         option=orjson.OPT_SORT_KEYS)  # the keys sort before "traceEvents"
-    return b"".join((head[:-1], b',"traceEvents":[', b",".join(trace_events(result)), b"]}\n"))
+    events = trace_events(result) or [b""]
+    events[0] = head[:-1] + b',"traceEvents":[' + events[0]  # so that the join copies the
+    events[-1] += b"]}\n"  # events once
+    return b",".join(events)
 
 
 RENDERER = Renderer("trace", (".trace.json", ".trace"), False,
