@@ -17,6 +17,7 @@ tests/test_trace_speed.py holds the event-by-event renderer this replaced and co
 
 from __future__ import annotations
 
+import gc
 from typing import Sequence
 
 import orjson
@@ -44,6 +45,9 @@ _SLICE = (b'{"args":{%s"attempt":%d,%s"status":%s,"task_id":"%s"},"cat":"task",%
 _FAILURE = b',{"cat":"failure","name":%s,"ph":"I","pid":%d,"s":"t","tid":%d,"ts":%s}'
 _QUEUE = (b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"b",%s,"ts":%s}'
           b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"e",%s,"ts":%s}')
+# the usual case in one go: a slice that did not fail, and its queue time
+_QUEUED_SLICE = (b'{"args":{%s"attempt":%d,"status":%s,"task_id":"%s"},"cat":"task","dur":%s,'
+                 b'"name":%s,"ph":"X",%s,"ts":%s}' + _QUEUE)
 _CALL = (b'{"cat":"call","id":%d,"name":"call","ph":"s",%s,"ts":%s},'
          b'{"bp":"e","cat":"call","id":%d,"name":"call","ph":"f",%s,"ts":%s}')
 
@@ -148,10 +152,16 @@ def trace_events(result: Result) -> list[bytes]:
     dur = _micros([e - s for s, e in zip(start, end)])
     for k, i in enumerate(runs):
         name, queued, actor = names[t.nodes[i]]
-        task_id, n, where = dumps(task[k])[1:-1], t.numbers[i], slot[k]
+        task_id, n, where, status = dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
+        queues = NO_NS != pending[k] < start[k]
+        if queues and status != _FAILED:
+            events.append(_QUEUED_SLICE % (actor, n, _STATUS[status], task_id, dur[k], name,
+                                           where, ts[k], task_id, n, queued, where,
+                                           queued_ts[k], task_id, n, queued, where, ts[k]))
+            continue
         queue = _QUEUE % (task_id, n, queued, where, queued_ts[k], task_id, n, queued, where,
-                          ts[k]) if NO_NS != pending[k] < start[k] else b""
-        if t.statuses[i] == _FAILED:
+                          ts[k]) if queues else b""
+        if status == _FAILED:
             error = strip_control(t.errors.get(i, _NO_ERROR)[0])
             failure = b'"error":%s,"message":%s,' % (
                 dumps(error), dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
@@ -161,7 +171,7 @@ def trace_events(result: Result) -> list[bytes]:
                                     b'"cname":"terrible",', dur[k], name, where, ts[k],
                                     instant, queue))
         else:
-            events.append(_SLICE % (actor, n, b"", _STATUS[t.statuses[i]], task_id, b"",
+            events.append(_SLICE % (actor, n, b"", _STATUS[status], task_id, b"",
                                     dur[k], name, where, ts[k], b"", queue))
 
     last = {task_id: k for k, task_id in enumerate(task)}  # a task's last run, in this order
@@ -179,7 +189,15 @@ def render(result: Result, options: RenderOptions) -> bytes:
     head = dumps({"displayTimeUnit": "ms", "otherData": {
         "generator": "flowinsight", "warnings": list(result.warnings)}},
         option=orjson.OPT_SORT_KEYS)  # the keys sort before "traceEvents"
-    events = trace_events(result) or [b""]
+    # the cycle collector would walk the result's objects again and again while the lists of
+    # a big trace grow, and has nothing to free here (as in cli.common.load)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        events = trace_events(result) or [b""]
+    finally:
+        if collecting:
+            gc.enable()
     events[0] = head[:-1] + b',"traceEvents":[' + events[0]  # so that the join copies the
     events[-1] += b"]}\n"  # events once
     return b",".join(events)
