@@ -35,7 +35,7 @@ _FAILED = STATUS_NAMES.index("FAILED")
 _STATUS = tuple(orjson.dumps(s) for s in STATUS_NAMES)
 _NO_ERROR = ("", "")
 _EXACT_US = 2.0**43
-dumps = orjson.dumps
+_dumps = orjson.dumps
 
 # one template per event kind, keys in sorted order (%s: JSON text, or a string's escaped
 # characters between quotes, or `"pid":..,"tid":..`; %d: an int); a slice is followed by its
@@ -89,7 +89,7 @@ def _micros(times: list[int], origin: int = 0) -> list[bytes]:
     call for them all). round is only called where it can change the value: below 2^43 µs the
     quotient (of an int below 2^53, so exact as a float) is within 2^-11 of the exact quotient,
     a number with 3 decimals, which round would give back."""
-    text = dumps([v if -_EXACT_US < (v := (t - origin) / 1000.0) < _EXACT_US else round(v, 3)
+    text = _dumps([v if -_EXACT_US < (v := (t - origin) / 1000.0) < _EXACT_US else round(v, 3)
                   for t in times])[1:-1]
     return text.split(b",") if text else []
 
@@ -123,16 +123,16 @@ def trace_events(result: Result) -> list[bytes]:
     pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}))}
     for ray_node, pid in pids.items():
         label = "driver" if ray_node == _DRIVER_NODE else f"node {short(ray_node, 8)}"
-        events.append(dumps({"args": {"name": label}, "name": "process_name", "ph": "M",
+        events.append(_dumps({"args": {"name": label}, "name": "process_name", "ph": "M",
                              "pid": pid, "tid": 0}))
-        events.append(dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
+        events.append(_dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
                              "ph": "M", "pid": pid, "tid": 0}))
     slots = {}  # worker -> `"pid":..,"tid":..`, pid, tid
     for tid, (ray_node, worker) in enumerate(sorted(set(place)), 1):
         label = worker if ray_node == _DRIVER_NODE else (
             f"worker {worker_pid[(ray_node, worker)]}" if (ray_node, worker) in worker_pid
             else f"worker {short(worker, 8)}")
-        events.append(dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
+        events.append(_dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
                              "pid": pids[ray_node], "tid": tid}))
         slots[(ray_node, worker)] = (b'"pid":%d,"tid":%d' % (pids[ray_node], tid),
                                      pids[ray_node], tid)
@@ -145,14 +145,14 @@ def trace_events(result: Result) -> list[bytes]:
         label = strip_control(_slice_name(nodes, actors, node_id))
         node = nodes.get(node_id)
         owner = actors.get(node.actor_id) if node is not None else None
-        names[node_id] = (dumps(label), dumps(f"queued: {label}"), b'"actor":%s,' % dumps(
+        names[node_id] = (_dumps(label), _dumps(f"queued: {label}"), b'"actor":%s,' % _dumps(
             strip_control(owner.actor_name)) if owner and owner.actor_name else b"")
 
     ts, queued_ts = _micros(start, origin), _micros(pending, origin)
     dur = _micros([e - s for s, e in zip(start, end)])
     for k, i in enumerate(runs):
         name, queued, actor = names[t.nodes[i]]
-        task_id, n, where, status = dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
+        task_id, n, where, status = _dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
         queues = NO_NS != pending[k] < start[k]
         if queues and status != _FAILED:
             events.append(_QUEUED_SLICE % (actor, n, _STATUS[status], task_id, dur[k], name,
@@ -164,8 +164,8 @@ def trace_events(result: Result) -> list[bytes]:
         if status == _FAILED:
             error = strip_control(t.errors.get(i, _NO_ERROR)[0])
             failure = b'"error":%s,"message":%s,' % (
-                dumps(error), dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
-            instant = _FAILURE % (dumps(f"failed: {error}"), *slots[place[k]][1:],
+                _dumps(error), _dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
+            instant = _FAILURE % (_dumps(f"failed: {error}"), *slots[place[k]][1:],
                                   _micros([end[k]], origin)[0])
             events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], task_id,
                                     b'"cname":"terrible",', dur[k], name, where, ts[k],
@@ -186,7 +186,7 @@ def trace_events(result: Result) -> list[bytes]:
 
 
 def render(result: Result, options: RenderOptions) -> bytes:
-    head = dumps({"displayTimeUnit": "ms", "otherData": {
+    head = _dumps({"displayTimeUnit": "ms", "otherData": {
         "generator": "flowinsight", "warnings": list(result.warnings)}},
         option=orjson.OPT_SORT_KEYS)  # the keys sort before "traceEvents"
     # the cycle collector would walk the result's objects again and again while the lists of
