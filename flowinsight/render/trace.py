@@ -100,9 +100,6 @@ def trace_events(result: Result) -> list[bytes]:
     t = _table(result.attempts)
     runs = [i for i, (s, e) in enumerate(zip(t.start_ns, t.end_ns))
             if s != NO_NS and e != NO_NS and e >= s]
-    origin = min([t.start_ns[i] for i in runs]
-                 + [p for p in (t.pending_ns[i] for i in runs) if p != NO_NS], default=0)
-    origin -= _LEAD_NS
     drivers = {i for i in runs if is_driver_task(t.task_ids[i])}
     # the pid that names a worker's thread: its last one in the table's order
     worker_pid = {(t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)"):
@@ -116,6 +113,7 @@ def trace_events(result: Result) -> list[bytes]:
     start = [t.start_ns[i] for i in runs]
     end = [t.end_ns[i] for i in runs]
     pending = [t.pending_ns[i] for i in runs]
+    origin = min(start + [p for p in pending if p != NO_NS], default=0) - _LEAD_NS
     place = [(_DRIVER_NODE, f"driver job {t.task_ids[i][-8:]}") if i in drivers
              else (t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)")
              for i in runs]
