@@ -7,28 +7,54 @@ the first recorded time, so that the same capture gives the same bytes. (No even
 ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves such an event
 out of the trace's bounds, which would cut the driver's slice off its timeline;
 tests/trace loads the trace in that engine.)
+
+A big capture has millions of events, so they are written from the attempt table's columns
+straight to JSON text, one bytes template per event kind, with no dict or Attempt per attempt.
+The text is what `orjson.dumps(..., option=OPT_SORT_KEYS)` makes of the same events (keys
+sorted, each string escaped by orjson, each time formatted by orjson in one call per column):
+tests/test_trace_speed.py holds the event-by-event renderer this replaced and compares bytes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import gc
+from typing import Sequence
 
 import orjson
 
 from flowinsight.model.ids import is_driver_task, short
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.text import strip_control
-from flowinsight.result import Actor, Attempt, Node, NodeKind, Result
+from flowinsight.result import (NO_NS, STATUS_NAMES, Actor, Attempt, AttemptTable, Node,
+                                NodeKind, Result)
 
 _DRIVER_NODE = "(driver)"
 # the first event is at ts 1 (µs), not 0: see the module's docstring
 _LEAD_NS = 1000
+_FAILED = STATUS_NAMES.index("FAILED")
+_STATUS = tuple(orjson.dumps(s) for s in STATUS_NAMES)
+_NO_ERROR = ("", "")
+_dumps = orjson.dumps
+
+# one template per event kind, keys in sorted order (%s: JSON text, or a string's escaped
+# characters between quotes, or `"pid":..,"tid":..`; %d: an int); a slice is followed by its
+# failure and queue events
+_SLICE = (b'{"args":{%s"attempt":%d,%s"status":%s,"task_id":"%s"},"cat":"task",%s"dur":%s,'
+          b'"name":%s,"ph":"X",%s,"ts":%s}%s%s')
+_FAILURE = b',{"cat":"failure","name":%s,"ph":"I","pid":%d,"s":"t","tid":%d,"ts":%s}'
+_QUEUE = (b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"b",%s,"ts":%s}'
+          b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"e",%s,"ts":%s}')
+# the usual case in one go: a slice that did not fail, and its queue time
+_QUEUED_SLICE = (b'{"args":{%s"attempt":%d,"status":%s,"task_id":"%s"},"cat":"task","dur":%s,'
+                 b'"name":%s,"ph":"X",%s,"ts":%s}' + _QUEUE)
+_CALL = (b'{"cat":"call","id":%d,"name":"call","ph":"s",%s,"ts":%s},'
+         b'{"bp":"e","cat":"call","id":%d,"name":"call","ph":"f",%s,"ts":%s}')
 
 
-def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], a: Attempt) -> str:
-    node = result_nodes.get(a.node)
+def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], node_id: str) -> str:
+    node = result_nodes.get(node_id)
     if node is None:
-        return a.node
+        return node_id
     if node.kind is NodeKind.METHOD:
         actor = actors.get(node.actor_id)
         return f"{actor.class_name if actor else '?'}.{node.name}"
@@ -38,94 +64,142 @@ def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], a: Atte
     return node.name
 
 
-def trace_events(result: Result) -> list[dict[str, Any]]:
-    nodes = {n.id: n for n in result.nodes}
-    actors = {a.id: a for a in result.actors}
-    runs = [a for a in result.attempts if a.start_ns is not None and a.end_ns is not None
-            and a.end_ns >= a.start_ns]
-    times = [t for a in runs for t in (a.start_ns, a.pending_ns) if t is not None]
-    origin = min(times, default=0) - _LEAD_NS
+def _table(attempts: Sequence[Attempt]) -> AttemptTable:
+    """The attempts as columns: the pipeline's table itself, or a copy of other rows (a
+    focused result holds a tuple)."""
+    if isinstance(attempts, AttemptTable):
+        return attempts
+    rows = list(attempts)
 
-    def us(ns: int) -> float:
-        return round((ns - origin) / 1000.0, 3)
+    def ns(times: list[int | None]) -> list[int]:
+        return [NO_NS if t is None else t for t in times]
 
-    def place(a: Attempt) -> tuple[str, str]:
-        if is_driver_task(a.task_id):
-            return _DRIVER_NODE, f"driver job {a.task_id[-8:]}"
-        return a.ray_node_id or "(unknown node)", a.worker_id or "(unknown worker)"
+    return AttemptTable(
+        [a.task_id for a in rows], [a.attempt for a in rows], [a.node for a in rows],
+        [a.parent_task_id for a in rows], bytes(STATUS_NAMES.index(a.status) for a in rows),
+        {i: (a.error_type, a.error_message) for i, a in enumerate(rows)},
+        [a.ray_node_id for a in rows], [a.worker_id for a in rows],
+        [a.worker_pid for a in rows], ns([a.pending_ns for a in rows]),
+        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]))
 
-    ray_nodes = sorted({place(a)[0] for a in runs})
-    pids = {n: i + 1 for i, n in enumerate(ray_nodes)}
-    workers = sorted({place(a) for a in runs})
-    tids = {w: i + 1 for i, w in enumerate(workers)}
-    worker_pid = {place(a): a.worker_pid for a in runs if a.worker_pid}
-    events: list[dict[str, Any]] = []
+
+def _micros(times: list[int], origin: int = 0) -> list[bytes]:
+    """round((t - origin) / 1000.0, 3) for each time t in ns, as orjson writes it, from one
+    orjson call. round changes none of these quotients, so it is left out: below 2^43 µs a float
+    is exact to 2^-11 (the int being below 2^53, exact too), so the quotient is the nearest
+    float to (t - origin) / 1000, a number of 3 decimals that round finds and turns back into
+    that float; from 2^43 µs up floats are 2^-9 or more apart, and the 3-decimal number
+    nearest to any float (0.0005 or less away) turns back into that float.
+    tests/test_trace_speed.py checks this against round, edges and int64 times included."""
+    text = _dumps([(t - origin) / 1000.0 for t in times])[1:-1]
+    return text.split(b",") if text else []
+
+
+def trace_events(result: Result) -> list[bytes]:
+    """The events as JSON text, in the order of the trace (an item may hold several events)."""
+    t = _table(result.attempts)
+    runs = [i for i, (s, e) in enumerate(zip(t.start_ns, t.end_ns))
+            if s != NO_NS and e != NO_NS and e >= s]
+    drivers = {i for i in runs if is_driver_task(t.task_ids[i])}
+    # the pid that names a worker's thread: its last one in the table's order
+    worker_pid = {(t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)"):
+                  t.worker_pids[i] for i in runs if t.worker_pids[i] and i not in drivers}
+    # the runs by (start, task, attempt), stably: a sort per key, the last key first (each
+    # compares plain ints or strings; the table comes sorted by task and attempt already)
+    for key in (t.numbers, t.task_ids, t.start_ns):
+        runs.sort(key=key.__getitem__)
+    # per run in that order from here on: k indexes these lists, runs[k] the table
+    task = [t.task_ids[i] for i in runs]
+    start = [t.start_ns[i] for i in runs]
+    end = [t.end_ns[i] for i in runs]
+    pending = [t.pending_ns[i] for i in runs]
+    origin = min(start + [p for p in pending if p != NO_NS], default=0) - _LEAD_NS
+    place = [(_DRIVER_NODE, f"driver job {t.task_ids[i][-8:]}") if i in drivers
+             else (t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)")
+             for i in runs]
+
+    events = []
+    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}))}
     for ray_node, pid in pids.items():
-        name = "driver" if ray_node == _DRIVER_NODE else f"node {short(ray_node, 8)}"
-        events.append({"ph": "M", "name": "process_name", "pid": pid, "tid": 0,
-                       "args": {"name": name}})
-        events.append({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0,
-                       "args": {"sort_index": pid}})
-    for (ray_node, worker), tid in tids.items():
+        label = "driver" if ray_node == _DRIVER_NODE else f"node {short(ray_node, 8)}"
+        events.append(_dumps({"args": {"name": label}, "name": "process_name", "ph": "M",
+                             "pid": pid, "tid": 0}))
+        events.append(_dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
+                             "ph": "M", "pid": pid, "tid": 0}))
+    slots = {}  # worker -> `"pid":..,"tid":..`, pid, tid
+    for tid, (ray_node, worker) in enumerate(sorted(set(place)), 1):
         label = worker if ray_node == _DRIVER_NODE else (
             f"worker {worker_pid[(ray_node, worker)]}" if (ray_node, worker) in worker_pid
             else f"worker {short(worker, 8)}")
-        events.append({"ph": "M", "name": "thread_name", "pid": pids[ray_node], "tid": tid,
-                       "args": {"name": label}})
+        events.append(_dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
+                             "pid": pids[ray_node], "tid": tid}))
+        slots[(ray_node, worker)] = (b'"pid":%d,"tid":%d' % (pids[ray_node], tid),
+                                     pids[ray_node], tid)
+    slot = [slots[p][0] for p in place]
 
-    where: dict[str, tuple[int, int, Attempt]] = {}
-    for a in sorted(runs, key=lambda a: (a.start_ns or 0, a.task_id, a.attempt)):
-        ray_node, worker = place(a)
-        pid, tid = pids[ray_node], tids[(ray_node, worker)]
-        where[a.task_id] = (pid, tid, a)
-        name = strip_control(_slice_name(nodes, actors, a))
-        args: dict[str, Any] = {"task_id": a.task_id, "attempt": a.attempt, "status": a.status}
-        node = nodes.get(a.node)
-        if node is not None and node.actor_id in actors and actors[node.actor_id].actor_name:
-            args["actor"] = strip_control(actors[node.actor_id].actor_name)
-        if a.status == "FAILED":
-            args["error"] = strip_control(a.error_type)
-            args["message"] = strip_control(a.error_message)
-        event: dict[str, Any] = {"ph": "X", "cat": "task", "name": name, "pid": pid, "tid": tid,
-                                 "ts": us(a.start_ns or 0),
-                                 "dur": round(((a.end_ns or 0) - (a.start_ns or 0)) / 1000.0, 3),
-                                 "args": args}
-        if a.status == "FAILED":
-            event["cname"] = "terrible"
-        events.append(event)
-        if a.status == "FAILED":
-            events.append({"ph": "I", "s": "t", "cat": "failure", "name": f"failed: {args['error']}",
-                           "pid": pid, "tid": tid, "ts": us(a.end_ns or 0)})
-        if a.pending_ns is not None and a.start_ns is not None and a.pending_ns < a.start_ns:
-            qid = f"{a.task_id}:{a.attempt}"
-            events.append({"ph": "b", "cat": "queue", "name": f"queued: {name}", "id": qid,
-                           "pid": pid, "tid": tid, "ts": us(a.pending_ns)})
-            events.append({"ph": "e", "cat": "queue", "name": f"queued: {name}", "id": qid,
-                           "pid": pid, "tid": tid, "ts": us(a.start_ns)})
+    nodes = {n.id: n for n in result.nodes}
+    actors = {a.id: a for a in result.actors}
+    names: dict[str, tuple[bytes, bytes, bytes]] = {}  # graph node -> name, queued, actor arg
+    for node_id in {t.nodes[i] for i in runs}:
+        label = strip_control(_slice_name(nodes, actors, node_id))
+        node = nodes.get(node_id)
+        owner = actors.get(node.actor_id) if node is not None else None
+        names[node_id] = (_dumps(label), _dumps(f"queued: {label}"), b'"actor":%s,' % _dumps(
+            strip_control(owner.actor_name)) if owner and owner.actor_name else b"")
 
-    flow = 0
-    for a in sorted(runs, key=lambda a: (a.start_ns or 0, a.task_id, a.attempt)):
-        caller = where.get(a.parent_task_id)
-        if caller is None or is_driver_task(a.task_id):
+    ts, queued_ts = _micros(start, origin), _micros(pending, origin)
+    dur = _micros([e - s for s, e in zip(start, end)])
+    for k, i in enumerate(runs):
+        name, queued, actor = names[t.nodes[i]]
+        task_id, n, where, status = _dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
+        queues = NO_NS != pending[k] < start[k]
+        if queues and status != _FAILED:
+            events.append(_QUEUED_SLICE % (actor, n, _STATUS[status], task_id, dur[k], name,
+                                           where, ts[k], task_id, n, queued, where,
+                                           queued_ts[k], task_id, n, queued, where, ts[k]))
             continue
-        cpid, ctid, parent = caller
-        # the arrow leaves the caller's slice at submission, clamped into that slice
-        at = min(max(a.pending_ns or parent.start_ns or 0, parent.start_ns or 0),
-                 parent.end_ns or 0)
-        flow += 1
-        events.append({"ph": "s", "cat": "call", "name": "call", "id": flow, "pid": cpid,
-                       "tid": ctid, "ts": us(at)})
-        ray_node, worker = place(a)
-        pid, tid = pids[ray_node], tids[(ray_node, worker)]
-        events.append({"ph": "f", "bp": "e", "cat": "call", "name": "call", "id": flow,
-                       "pid": pid, "tid": tid, "ts": us(a.start_ns or 0)})
+        queue = _QUEUE % (task_id, n, queued, where, queued_ts[k], task_id, n, queued, where,
+                          ts[k]) if queues else b""
+        if status == _FAILED:
+            error = strip_control(t.errors.get(i, _NO_ERROR)[0])
+            failure = b'"error":%s,"message":%s,' % (
+                _dumps(error), _dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
+            instant = _FAILURE % (_dumps(f"failed: {error}"), *slots[place[k]][1:],
+                                  _micros([end[k]], origin)[0])
+            events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], task_id,
+                                    b'"cname":"terrible",', dur[k], name, where, ts[k],
+                                    instant, queue))
+        else:
+            events.append(_SLICE % (actor, n, b"", _STATUS[status], task_id, b"",
+                                    dur[k], name, where, ts[k], b"", queue))
+
+    last = {task_id: k for k, task_id in enumerate(task)}  # a task's last run, in this order
+    calls = [(k, c) for k, i in enumerate(runs)
+             if (c := last.get(t.parents[i])) is not None and i not in drivers]
+    # the arrow leaves the caller's slice at submission, clamped into that slice (an unknown
+    # submission, NO_NS, or one at 0 leaves at the caller's start)
+    at = _micros([min(max(pending[k], start[c]), end[c]) for k, c in calls], origin)
+    for flow, ((k, c), call_ts) in enumerate(zip(calls, at), 1):
+        events.append(_CALL % (flow, slot[c], call_ts, flow, slot[k], ts[k]))
     return events
 
 
 def render(result: Result, options: RenderOptions) -> bytes:
-    doc = {"traceEvents": trace_events(result), "displayTimeUnit": "ms",
-           "otherData": {"generator": "flowinsight", "warnings": list(result.warnings)}}
-    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS) + b"\n"
+    head = _dumps({"displayTimeUnit": "ms", "otherData": {
+        "generator": "flowinsight", "warnings": list(result.warnings)}},
+        option=orjson.OPT_SORT_KEYS)  # the keys sort before "traceEvents"
+    # the cycle collector would walk the result's objects again and again while the lists of
+    # a big trace grow, and has nothing to free here (as in cli.common.load)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        events = trace_events(result) or [b""]
+    finally:
+        if collecting:
+            gc.enable()
+    events[0] = head[:-1] + b',"traceEvents":[' + events[0]  # so that the join copies the
+    events[-1] += b"]}\n"  # events once
+    return b",".join(events)
 
 
 RENDERER = Renderer("trace", (".trace.json", ".trace"), False,
