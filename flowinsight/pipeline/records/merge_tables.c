@@ -424,10 +424,13 @@ static int merge_record(Loader *r, const Place *place, PyObject *old, PyObject *
 
 /* Prefetching a batch of lookups into the table. A lookup into a table of half a million
    records misses the cache three times in a row (the hash's slot, its entry, the key there to
-   compare), and one lookup after another the misses hardly overlap. So for a batch of ids,
-   first each one's slot is prefetched, then each slot read and its entry prefetched, then each
-   entry read and its key and record prefetched; the lookups proper (PyDict_GetItemWithError,
-   which alone decide what is found) then find it all in the cache. The dict's table is read
+   compare; and for an id not there yet, half of them, the slots and entries of its probe
+   until an empty slot), and one lookup after another the misses hardly overlap. So a batch
+   of ids goes through their probes in rounds: in each, every id's slot or entry prefetched in
+   the round before is read, and what it leads to prefetched (the entry a slot holds; the next
+   slot of the probe after a dummy or an entry of another hash; at an entry of the id's hash,
+   its key and record). The lookups proper (PyDict_GetItemWithError, which alone decide what
+   is found), and the insertion of a new record, then find their probes in the cache. The dict's table is read
    for that through its layout in CPython 3.11 and 3.12 (Objects/dictobject.c,
    Include/internal/pycore_dict.h): only read, only between the table's changes, and only
    within what its sizes say is there; elsewhere nothing is prefetched. Nothing it reads
@@ -471,24 +474,16 @@ static int dict_view(PyObject *dict, DictView *v)
     return 1;
 }
 
-static inline const char *slot_of(const DictView *v, Py_hash_t hash)
+/* The index a slot holds (-1 empty, -2 a dummy, or an entry's). */
+static inline Py_ssize_t index_at(const DictView *v, size_t i)
 {
-    return v->indices + ((size_t)hash & v->mask) * (size_t)v->index_bytes;
-}
-
-/* The entry a slot holds, or NULL (empty, a dummy, out of range). */
-static inline const char *entry_of(const DictView *v, const char *slot)
-{
-    Py_ssize_t ix;
+    const char *slot = v->indices + i * (size_t)v->index_bytes;
     switch (v->index_bytes) {
-    case 1: ix = *(const int8_t *)slot; break;
-    case 2: ix = *(const int16_t *)slot; break;
-    case 4: ix = *(const int32_t *)slot; break;
-    default: ix = (Py_ssize_t)*(const int64_t *)slot; break;
+    case 1: return *(const int8_t *)slot;
+    case 2: return *(const int16_t *)slot;
+    case 4: return *(const int32_t *)slot;
+    default: return (Py_ssize_t)*(const int64_t *)slot;
     }
-    if (ix < 0 || ix >= v->keys->dk_nentries)
-        return NULL;
-    return v->entries + (size_t)ix * (size_t)v->entry_size;
 }
 
 /* A function that only reads and prefetches is "pure" to GCC, and its calls are dropped as
@@ -503,27 +498,55 @@ KEEP_CALLS static void prefetch_lookups(PyObject *into, const Place *places, Py_
     DictView v;
     if (!dict_view(into, &v))
         return;
-    const char *slots[BATCH_MAX], *entries[BATCH_MAX];
+    /* each id's probe (dictkeys_generic_lookup's: i, perturb), its slot or entry prefetched
+       and read a round later; an entry of another hash (the table's entries hold their hash)
+       is passed over to the next slot of the probe, as the lookup passes over it */
+    size_t at[BATCH_MAX], perturb[BATCH_MAX];
+    const char *entries[BATCH_MAX];
+    Py_ssize_t pending[BATCH_MAX], n_pending = 0;
     for (Py_ssize_t j = 0; j < m; j++) {
-        slots[j] = slot_of(&v, places[j].hash);
-        __builtin_prefetch(slots[j]);
+        at[j] = (size_t)places[j].hash & v.mask;
+        perturb[j] = (size_t)places[j].hash;
+        entries[j] = NULL;
+        __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
+        pending[n_pending++] = j;
     }
-    for (Py_ssize_t j = 0; j < m; j++) {
-        entries[j] = entry_of(&v, slots[j]);
-        if (entries[j])
-            __builtin_prefetch(entries[j]);
-    }
-    for (Py_ssize_t j = 0; j < m; j++) {
-        if (!entries[j])
-            continue;
-        const char *key = *(const char *const *)(entries[j] + v.key_at);
-        const char *value = *(const char *const *)(entries[j] + v.key_at + sizeof(void *));
-        if (key) {
-            __builtin_prefetch(key);
-            __builtin_prefetch(key + 64);
+    for (int round = 0; round < 8 && n_pending; round++) {
+        Py_ssize_t still = 0;
+        for (Py_ssize_t p = 0; p < n_pending; p++) {
+            Py_ssize_t j = pending[p];
+            if (!entries[j]) {
+                Py_ssize_t ix = index_at(&v, at[j]);
+                if (ix == -1 || ix >= v.keys->dk_nentries)
+                    continue; /* an empty slot: not there */
+                if (ix >= 0) {
+                    entries[j] = v.entries + (size_t)ix * (size_t)v.entry_size;
+                    __builtin_prefetch(entries[j]);
+                    pending[still++] = j;
+                    continue;
+                }
+            } else {
+                const char *e = entries[j];
+                entries[j] = NULL;
+                if (v.key_at == 0 || *(const Py_hash_t *)e == places[j].hash) {
+                    const char *key = *(const char *const *)(e + v.key_at);
+                    const char *value = *(const char *const *)(e + v.key_at + sizeof(void *));
+                    if (key) {
+                        __builtin_prefetch(key);
+                        __builtin_prefetch(key + 64);
+                    }
+                    if (value)
+                        __builtin_prefetch(value);
+                    continue;
+                }
+            }
+            /* a dummy, or another hash's entry: the probe's next slot */
+            perturb[j] >>= 5;
+            at[j] = v.mask & (at[j] * 5 + perturb[j] + 1);
+            __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
+            pending[still++] = j;
         }
-        if (value)
-            __builtin_prefetch(value);
+        n_pending = still;
     }
 }
 #endif
