@@ -313,11 +313,49 @@ PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
-/* Where each record of a blob starts, and its task id (borrowed from the Loader). */
+/* Where each record of a blob starts, its task id (borrowed from the Loader) and that id's
+   hash (the str's own, computed once here and cached in it by CPython). */
 typedef struct {
     const unsigned char *at;
     PyObject *task_id;
+    Py_hash_t hash;
 } Place;
+
+/* 1 when a blob's n task ids hold one twice (str equality, as a set of them finds it); 0;
+   -1 no memory. A table of the places' indexes, open addressing on the ids' hashes: what
+   PySet_Add of each id found, without a set object, its resizes or its references. */
+static int repeated_ids(const Place *places, Py_ssize_t n)
+{
+    size_t size = 8;
+    while (size < (size_t)n * 2)
+        size <<= 1;
+    Py_ssize_t *slots = PyMem_Malloc(sizeof(Py_ssize_t) * size);
+    if (!slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(slots, 0xff, sizeof(Py_ssize_t) * size); /* -1: empty */
+    size_t mask = size - 1;
+    int repeated = 0;
+    for (Py_ssize_t k = 0; k < n && !repeated; k++) {
+        size_t i = (size_t)places[k].hash & mask;
+        for (;;) {
+            Py_ssize_t other = slots[i];
+            if (other < 0) {
+                slots[i] = k;
+                break;
+            }
+            if (places[other].hash == places[k].hash
+                && str_eq(places[other].task_id, places[k].task_id)) {
+                repeated = 1;
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    PyMem_Free(slots);
+    return repeated;
+}
 
 /* The records of a blob whose tables are read: checked whole (load_tasks' checks, in its
    order), each one's place noted in `*places` (n of them, PyMem_Free them). 0 or -1. */
@@ -326,27 +364,29 @@ static int check_records(Loader *r, Place **places, Py_ssize_t *count)
     Py_ssize_t n;
     if (rd_count(r, MIN_TASK, &n) < 0)
         return -1;
-    PyObject *ids = PySet_New(NULL);
     Place *out = PyMem_Malloc(sizeof(Place) * (size_t)(n ? n : 1));
-    if (!ids || !out) {
-        Py_XDECREF(ids);
-        PyMem_Free(out);
-        if (!PyErr_Occurred())
-            PyErr_NoMemory();
+    if (!out) {
+        PyErr_NoMemory();
         return -1;
     }
     int rc = 0;
     for (Py_ssize_t k = 0; k < n && rc == 0; k++) {
         LaterTask t;
         out[k].at = r->p;
-        rc = fr_read_task(r, &t) < 0 || PySet_Add(ids, t.task_id) < 0 ? -1 : 0;
-        out[k].task_id = t.task_id;
+        rc = fr_read_task(r, &t);
+        if (rc == 0) {
+            out[k].task_id = t.task_id;
+            /* a str's hash never fails */
+            out[k].hash = PyObject_Hash(t.task_id);
+        }
     }
     if (rc == 0 && r->p != r->end)
         rc = corrupt("bytes after the records");
-    if (rc == 0 && PySet_GET_SIZE(ids) != n)
-        rc = corrupt("a task id twice");
-    Py_DECREF(ids);
+    if (rc == 0) {
+        int repeated = repeated_ids(out, n);
+        if (repeated)
+            rc = repeated < 0 ? -1 : corrupt("a task id twice");
+    }
     if (rc < 0) {
         PyMem_Free(out);
         return -1;
@@ -380,6 +420,137 @@ static int merge_record(Loader *r, const Place *place, PyObject *old, PyObject *
     return rc;
 }
 
+#define BATCH_MAX 64
+
+/* Prefetching a batch of lookups into the table. A lookup into a table of half a million
+   records misses the cache three times in a row (the hash's slot, its entry, the key there to
+   compare; and for an id not there yet, half of them, the slots and entries of its probe
+   until an empty slot), and one lookup after another the misses hardly overlap. So a batch
+   of ids goes through their probes in rounds: in each, every id's slot or entry prefetched in
+   the round before is read, and what it leads to prefetched (the entry a slot holds; the next
+   slot of the probe after a dummy or an entry of another hash; at an entry of the id's hash,
+   its key and record). The lookups proper (PyDict_GetItemWithError, which alone decide what
+   is found), and the insertion of a new record, then find their probes in the cache. The dict's table is read
+   for that through its layout in CPython 3.11 and 3.12 (Objects/dictobject.c,
+   Include/internal/pycore_dict.h): only read, only between the table's changes, and only
+   within what its sizes say is there; elsewhere nothing is prefetched. Nothing it reads
+   decides anything but what is prefetched. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000 && !defined(Py_GIL_DISABLED)
+#define PREFETCH_LOOKUPS 1
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind; /* 0 general (hash, key, value), 1 str keys (key, value), 2 split */
+    uint32_t dk_version;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} DictKeys;
+
+typedef struct {
+    DictKeys *keys;
+    const char *indices, *entries;
+    size_t mask;
+    int index_bytes, entry_size, key_at;
+} DictView;
+
+/* 1 with the view of a combined dict's table; 0 (prefetch nothing). */
+static int dict_view(PyObject *dict, DictView *v)
+{
+    PyDictObject *d = (PyDictObject *)dict;
+    DictKeys *k = (DictKeys *)d->ma_keys;
+    if (d->ma_values || !k || k->dk_kind > 1 || k->dk_log2_size >= 8 * sizeof(size_t)
+        || k->dk_log2_index_bytes < k->dk_log2_size
+        || k->dk_log2_index_bytes - k->dk_log2_size > 3)
+        return 0;
+    v->keys = k;
+    v->indices = k->dk_indices;
+    v->entries = k->dk_indices + ((size_t)1 << k->dk_log2_index_bytes);
+    v->mask = ((size_t)1 << k->dk_log2_size) - 1;
+    v->index_bytes = 1 << (k->dk_log2_index_bytes - k->dk_log2_size);
+    v->entry_size = k->dk_kind == 0 ? 3 * (int)sizeof(void *) : 2 * (int)sizeof(void *);
+    v->key_at = k->dk_kind == 0 ? (int)sizeof(void *) : 0;
+    return 1;
+}
+
+/* The index a slot holds (-1 empty, -2 a dummy, or an entry's). */
+static inline Py_ssize_t index_at(const DictView *v, size_t i)
+{
+    const char *slot = v->indices + i * (size_t)v->index_bytes;
+    switch (v->index_bytes) {
+    case 1: return *(const int8_t *)slot;
+    case 2: return *(const int16_t *)slot;
+    case 4: return *(const int32_t *)slot;
+    default: return (Py_ssize_t)*(const int64_t *)slot;
+    }
+}
+
+/* A function that only reads and prefetches is "pure" to GCC, and its calls are dropped as
+   of no effect: noipa keeps them (clang keeps them as they are). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KEEP_CALLS __attribute__((noipa))
+#else
+#define KEEP_CALLS
+#endif
+KEEP_CALLS static void prefetch_lookups(PyObject *into, const Place *places, Py_ssize_t m)
+{
+    DictView v;
+    if (!dict_view(into, &v))
+        return;
+    /* each id's probe (dictkeys_generic_lookup's: i, perturb), its slot or entry prefetched
+       and read a round later; an entry of another hash (the table's entries hold their hash)
+       is passed over to the next slot of the probe, as the lookup passes over it */
+    size_t at[BATCH_MAX], perturb[BATCH_MAX];
+    const char *entries[BATCH_MAX];
+    Py_ssize_t pending[BATCH_MAX], n_pending = 0;
+    for (Py_ssize_t j = 0; j < m; j++) {
+        at[j] = (size_t)places[j].hash & v.mask;
+        perturb[j] = (size_t)places[j].hash;
+        entries[j] = NULL;
+        __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
+        pending[n_pending++] = j;
+    }
+    for (int round = 0; round < 8 && n_pending; round++) {
+        Py_ssize_t still = 0;
+        for (Py_ssize_t p = 0; p < n_pending; p++) {
+            Py_ssize_t j = pending[p];
+            if (!entries[j]) {
+                Py_ssize_t ix = index_at(&v, at[j]);
+                if (ix == -1 || ix >= v.keys->dk_nentries)
+                    continue; /* an empty slot: not there */
+                if (ix >= 0) {
+                    entries[j] = v.entries + (size_t)ix * (size_t)v.entry_size;
+                    __builtin_prefetch(entries[j]);
+                    pending[still++] = j;
+                    continue;
+                }
+            } else {
+                const char *e = entries[j];
+                entries[j] = NULL;
+                if (v.key_at == 0 || *(const Py_hash_t *)e == places[j].hash) {
+                    const char *key = *(const char *const *)(e + v.key_at);
+                    const char *value = *(const char *const *)(e + v.key_at + sizeof(void *));
+                    if (key) {
+                        __builtin_prefetch(key);
+                        __builtin_prefetch(key + 64);
+                    }
+                    if (value)
+                        __builtin_prefetch(value);
+                    continue;
+                }
+            }
+            /* a dummy, or another hash's entry: the probe's next slot */
+            perturb[j] >>= 5;
+            at[j] = v.mask & (at[j] * 5 + perturb[j] + 1);
+            __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
+            pending[still++] = j;
+        }
+        n_pending = still;
+    }
+}
+#endif
+
 /* The records of a checked blob, merged into `into` in their order. Their old records are
    looked up a batch ahead (a blob's task ids differ, so that a record added in the batch
    changes no other one's lookup): the lookups' cache misses then overlap. */
@@ -390,6 +561,9 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
     PyObject *olds[BATCH];
     for (Py_ssize_t start = 0; start < n; start += BATCH) {
         Py_ssize_t m = n - start < BATCH ? n - start : BATCH;
+#ifdef PREFETCH_LOOKUPS
+        prefetch_lookups(into, places + start, m);
+#endif
         for (Py_ssize_t j = 0; j < m; j++) {
             PyObject *old = PyDict_GetItemWithError(into, places[start + j].task_id);
             if (!old && PyErr_Occurred()) {
