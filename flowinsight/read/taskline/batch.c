@@ -284,27 +284,15 @@ int ft_init_batch(PyObject *module)
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *obj, *batches = NULL, *ids = NULL, *misses = NULL, *out = NULL;
+    PyObject *batches = NULL, *ids = NULL, *misses = NULL, *out = NULL;
     TaskBatch *batch = NULL;
     Py_ssize_t start, end, index = 0;
     int digests;
-    uint64_t *dv = NULL;
-    Py_ssize_t dn = 0, dcap = 0;
-    if (!PyArg_ParseTuple(args, "Onnp:decode_buffer_batches", &obj, &start, &end, &digests))
-        return NULL;
-    if (!TASK_CLS) {
-        PyErr_SetString(PyExc_RuntimeError, "decode_buffer_batches() before configure()");
-        return NULL;
-    }
+    Digests d = {NULL, 0, 0};
     Py_buffer view;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_WRITABLE) < 0)
+    if (ft_lines_arg(args, "decode_buffer_batches", &view, &start, &end, &digests) < 0)
         return NULL;
     unsigned char *buf = view.buf;
-    if (start < 0 || start > end || end > view.len || (end > start && buf[end - 1] != '\n')) {
-        PyErr_SetString(PyExc_ValueError,
-                        "decode_buffer_batches: want whole lines, each with its newline");
-        goto done;
-    }
     if (!(batches = PyList_New(0)) || !(misses = PyList_New(0))
         || (!digests && !(ids = PyList_New(0))) || !(batch = batch_new()))
         goto done;
@@ -321,9 +309,7 @@ PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args)
         if (r < 0)
             goto done;
         if (!r) {
-            PyObject *miss = Py_BuildValue("(nnn)", index, at, stop);
-            r = miss ? PyList_Append(misses, miss) : -1;
-            Py_XDECREF(miss);
+            r = ft_push_miss(misses, index, at, stop);
             if (!r)
                 r = PyList_Append(batches, (PyObject *)batch);
             if (!r) {
@@ -332,13 +318,7 @@ PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args)
                     r = -1;
             }
         } else if (digests) {
-            r = 0;
-            if (has_digest) {
-                if (grow((void **)&dv, &dcap, dn, 1, 8) < 0)
-                    r = -1;
-                else
-                    dv[dn++] = digest;
-            }
+            r = has_digest ? ft_push_digest(&d, digest) : 0;
             Py_XDECREF(id);
         } else {
             r = PyList_Append(ids, id);
@@ -350,12 +330,12 @@ PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args)
     }
     if (PyList_Append(batches, (PyObject *)batch) < 0)
         goto done;
-    if (digests && !(ids = PyBytes_FromStringAndSize((const char *)dv, dn * 8)))
+    if (digests && !(ids = PyBytes_FromStringAndSize((const char *)d.v, d.n * 8)))
         goto done;
     out = Py_BuildValue("(OOOn)", batches, ids, misses, index);
 done:
     PyBuffer_Release(&view);
-    PyMem_Free(dv);
+    PyMem_Free(d.v);
     Py_XDECREF((PyObject *)batch);
     Py_XDECREF(batches);
     Py_XDECREF(ids);

@@ -5,13 +5,7 @@
 
 #include "taskline.h"
 
-/* The digests of the decoded lines, grown as needed. */
-typedef struct {
-    uint64_t *v;
-    Py_ssize_t n, cap;
-} Digests;
-
-static int push_digest(Digests *d, uint64_t value)
+int ft_push_digest(Digests *d, uint64_t value)
 {
     if (d->n == d->cap) {
         Py_ssize_t cap = d->cap ? 2 * d->cap : 1024;
@@ -27,8 +21,7 @@ static int push_digest(Digests *d, uint64_t value)
     return 0;
 }
 
-/* A declined line: its index in the block and its bytes' range, for the Python path. */
-static int push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop)
+int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop)
 {
     PyObject *miss = Py_BuildValue("(nnn)", index, start, stop);
     int r = miss ? PyList_Append(misses, miss) : -1;
@@ -36,28 +29,40 @@ static int push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ss
     return r;
 }
 
+int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *start,
+                 Py_ssize_t *end, int *digests)
+{
+    PyObject *obj;
+    if (!PyArg_ParseTuple(args, "Onnp", &obj, start, end, digests))
+        return -1;
+    if (!TASK_CLS) {
+        PyErr_Format(PyExc_RuntimeError, "%s() before configure()", name);
+        return -1;
+    }
+    /* writable: each line's newline is made the NUL the parser stops at, then put back */
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE) < 0)
+        return -1;
+    const unsigned char *buf = view->buf;
+    if (*start < 0 || *start > *end || *end > view->len
+        || (*end > *start && buf[*end - 1] != '\n')) {
+        PyErr_Format(PyExc_ValueError, "%s: want whole lines, each with its newline", name);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *ft_decode_buffer(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *obj, *events = NULL, *ids = NULL, *misses = NULL, *out = NULL;
+    PyObject *events = NULL, *ids = NULL, *misses = NULL, *out = NULL;
     Py_ssize_t start, end, index = 0;
     int digests;
     Digests d = {NULL, 0, 0};
-    if (!PyArg_ParseTuple(args, "Onnp:decode_buffer", &obj, &start, &end, &digests))
-        return NULL;
-    if (!TASK_CLS) {
-        PyErr_SetString(PyExc_RuntimeError, "decode_buffer() before configure()");
-        return NULL;
-    }
     Py_buffer view;
-    /* writable: each line's newline is made the NUL the parser stops at, then put back */
-    if (PyObject_GetBuffer(obj, &view, PyBUF_WRITABLE) < 0)
+    if (ft_lines_arg(args, "decode_buffer", &view, &start, &end, &digests) < 0)
         return NULL;
     unsigned char *buf = view.buf;
-    if (start < 0 || start > end || end > view.len || (end > start && buf[end - 1] != '\n')) {
-        PyErr_SetString(PyExc_ValueError, "decode_buffer: want whole lines, each with its newline");
-        goto done;
-    }
     if (!(events = PyList_New(0)) || !(misses = PyList_New(0))
         || (!digests && !(ids = PyList_New(0))))
         goto done;
@@ -74,11 +79,11 @@ PyObject *ft_decode_buffer(PyObject *module, PyObject *args)
         if (r < 0)
             goto done;
         if (!r) {
-            r = push_miss(misses, index, at, stop);
+            r = ft_push_miss(misses, index, at, stop);
         } else {
             r = PyList_Append(events, task);
             if (!r)
-                r = digests ? (has_digest ? push_digest(&d, digest) : 0) : PyList_Append(ids, id);
+                r = digests ? (has_digest ? ft_push_digest(&d, digest) : 0) : PyList_Append(ids, id);
             Py_DECREF(task);
             Py_DECREF(id);
         }

@@ -544,6 +544,18 @@ PyObject *ft_decode(PyObject *module, PyObject *arg);
 PyObject *ft_decode_task(PyObject *module, PyObject *arg);
 PyObject *ft_decode_block(PyObject *module, PyObject *lines);
 PyObject *ft_decode_buffer(PyObject *module, PyObject *args);
+/* What decode_buffer and decode_buffer_batches share (buffer.c): their arguments (buffer,
+   start, end, digests: whole lines in buffer[start:end], the buffer held writable: 0, or -1
+   with an exception set and nothing held), the lines they decline ((index, start, stop) for
+   the Python path) and the event ids' digests, grown as needed. */
+typedef struct {
+    uint64_t *v;
+    Py_ssize_t n, cap;
+} Digests;
+int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *start,
+                 Py_ssize_t *end, int *digests);
+int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop);
+int ft_push_digest(Digests *d, uint64_t value);
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args);
 /* The TaskBatch type and its capsule (batch.c); -1 with an exception set. */
 int ft_init_batch(PyObject *module);
