@@ -122,264 +122,239 @@ int ft_time_value(Ctx *c, int64_t *out, int *ok)
     return ft_skip_value(c);
 }
 
+static int task_info_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    Task *t = state;
+    if (KEY(k, "type")) {
+        ONCE(1);
+        Slice s;
+        int r;
+        if (*c->p != '"')
+            return BAIL;
+        if ((r = parse_string(c, &s)) || (r = unescape(c, &s)))
+            return r;
+        for (int i = 0; i < 4; i++)
+            if (str_is(&s, TYPE_NAMES[i], (Py_ssize_t)strlen(TYPE_NAMES[i])))
+                t->task_type = i;
+        return t->task_type < 0 ? BAIL : 0;
+    }
+    if (KEY(k, "func_or_class_name")) {
+        ONCE(2);
+        if (*c->p != '"')
+            return BAIL;
+        t->has_func = 1;
+        return parse_string(c, &t->func);
+    }
+    if (KEY(k, "language")) {
+        ONCE(4);
+        return opt_str(c, &t->lang, &t->has_lang);
+    }
+    if (KEY(k, "parent_task_id")) {
+        ONCE(8);
+        int r = opt_str(c, &t->parent, &t->has_parent);
+        if (!r && t->has_parent)
+            id_prefetch(&t->parent, &TASK_IDS);
+        return r;
+    }
+    if (KEY(k, "actor_id")) {
+        ONCE(16);
+        int r = opt_str(c, &t->actor, &t->has_actor);
+        if (!r && t->has_actor)
+            id_prefetch(&t->actor, &ACTOR_IDS);
+        return r;
+    }
+    return ft_skip_value(c);
+}
+
 static int parse_task_info(Ctx *c, Task *t)
 {
-    int more = 0, r;
-    unsigned seen = 0;
-    Slice k;
     t->has_info = 1;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
-            return BAIL;
-        if (KEY(k, "type")) {
-            ONCE(1);
-            Slice s;
-            if (*c->p != '"')
-                return BAIL;
-            if ((r = parse_string(c, &s)) || (r = unescape(c, &s)))
-                return r;
-            for (int i = 0; i < 4; i++)
-                if (str_is(&s, TYPE_NAMES[i], (Py_ssize_t)strlen(TYPE_NAMES[i])))
-                    t->task_type = i;
-            if (t->task_type < 0)
-                return BAIL;
-        } else if (KEY(k, "func_or_class_name")) {
-            ONCE(2);
-            if (*c->p != '"')
-                return BAIL;
-            t->has_func = 1;
-            r = parse_string(c, &t->func);
-        } else if (KEY(k, "language")) {
-            ONCE(4);
-            r = opt_str(c, &t->lang, &t->has_lang);
-        } else if (KEY(k, "parent_task_id")) {
-            ONCE(8);
-            r = opt_str(c, &t->parent, &t->has_parent);
-            if (!r && t->has_parent)
-                id_prefetch(&t->parent, &TASK_IDS);
-        } else if (KEY(k, "actor_id")) {
-            ONCE(16);
-            r = opt_str(c, &t->actor, &t->has_actor);
-            if (!r && t->has_actor)
-                id_prefetch(&t->actor, &ACTOR_IDS);
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
-    }
+    int r = each_member(c, task_info_member, t);
     if (r < 0)
         return r;
     return (t->task_type >= 0 && t->has_func) ? 0 : BAIL;
 }
 
+/* state_ts_ns: {"<TaskStatus number>": time, ...}; each status once, within 1..63. */
+static int state_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    (void)seen;
+    Task *t = state;
+    unsigned status;
+    int r, ok;
+    if (k.n == 1 && k.p[0] >= '1' && k.p[0] <= '9')
+        status = k.p[0] - '0';
+    else if (k.n == 2 && k.p[0] >= '1' && k.p[0] <= '6' && IS_DIGIT(k.p[1]))
+        status = (unsigned)(k.p[0] - '0') * 10 + (unsigned)(k.p[1] - '0');
+    else
+        return BAIL; /* leading zero, not a number: the reference's table lookup */
+    if (status > 63 || (t->state_mask >> status) & 1)
+        return BAIL;
+    if ((r = ft_time_value(c, &t->state_ns[status], &ok)))
+        return r;
+    if (!ok)
+        return BAIL;
+    t->state_mask |= (uint64_t)1 << status;
+    return 0;
+}
+
 static int parse_states(Ctx *c, Task *t)
 {
-    int more = 0, r, ok;
-    Slice k;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        unsigned status;
-        if (k.n == 1 && k.p[0] >= '1' && k.p[0] <= '9')
-            status = k.p[0] - '0';
-        else if (k.n == 2 && k.p[0] >= '1' && k.p[0] <= '6' && IS_DIGIT(k.p[1]))
-            status = (unsigned)(k.p[0] - '0') * 10 + (unsigned)(k.p[1] - '0');
-        else
-            return BAIL; /* escaped, leading zero, not a number: the reference's table lookup */
-        if (status > 63 || (t->state_mask >> status) & 1)
-            return BAIL;
-        if ((r = ft_time_value(c, &t->state_ns[status], &ok)))
-            return r;
-        if (!ok)
-            return BAIL;
-        t->state_mask |= (uint64_t)1 << status;
+    return each_member(c, state_member, t);
+}
+
+static int error_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    Task *t = state;
+    if (KEY(k, "error_type")) {
+        ONCE(1);
+        return opt_str(c, &t->etype, &t->has_etype);
     }
-    return r;
+    if (KEY(k, "error_message")) {
+        ONCE(2);
+        return opt_str(c, &t->emsg, &t->has_emsg);
+    }
+    return ft_skip_value(c);
 }
 
 static int parse_error(Ctx *c, Task *t)
 {
-    int more = 0, r;
-    unsigned seen = 0;
-    Slice k;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
-            return BAIL;
-        if (KEY(k, "error_type")) {
-            ONCE(1);
-            r = opt_str(c, &t->etype, &t->has_etype);
-        } else if (KEY(k, "error_message")) {
-            ONCE(2);
-            r = opt_str(c, &t->emsg, &t->has_emsg);
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
+    return each_member(c, error_member, t);
+}
+
+static int updates_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    Task *t = state;
+    if (KEY(k, "state_ts_ns")) {
+        ONCE(1);
+        return object_or_null(c, t, parse_states);
     }
-    return r;
+    if (KEY(k, "node_id")) {
+        ONCE(2);
+        int r = opt_str(c, &t->node, &t->has_node);
+        if (!r && t->has_node)
+            id_prefetch(&t->node, &NODE_IDS);
+        return r;
+    }
+    if (KEY(k, "worker_id")) {
+        ONCE(4);
+        int r = opt_str(c, &t->worker, &t->has_worker);
+        if (!r && t->has_worker)
+            id_prefetch(&t->worker, &NODE_IDS);
+        return r;
+    }
+    if (KEY(k, "worker_pid")) {
+        ONCE(8);
+        return opt_int(c, &t->pid, &t->has_pid);
+    }
+    if (KEY(k, "error_info")) {
+        ONCE(16);
+        return object_or_null(c, t, parse_error);
+    }
+    return ft_skip_value(c);
 }
 
 static int parse_updates(Ctx *c, Task *t)
 {
-    int more = 0, r;
-    unsigned seen = 0;
-    Slice k;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
+    return each_member(c, updates_member, t);
+}
+
+static int event_data_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    Task *t = state;
+    if (KEY(k, "task_id")) {
+        ONCE(1);
+        if (*c->p != '"')
             return BAIL;
-        if (KEY(k, "state_ts_ns")) {
-            ONCE(1);
-            if (*c->p == '{')
-                r = parse_states(c, t);
-            else if (!lit(c, "null", 4))
-                return BAIL;
-        } else if (KEY(k, "node_id")) {
-            ONCE(2);
-            r = opt_str(c, &t->node, &t->has_node);
-            if (!r && t->has_node)
-                id_prefetch(&t->node, &NODE_IDS);
-        } else if (KEY(k, "worker_id")) {
-            ONCE(4);
-            r = opt_str(c, &t->worker, &t->has_worker);
-            if (!r && t->has_worker)
-                id_prefetch(&t->worker, &NODE_IDS);
-        } else if (KEY(k, "worker_pid")) {
-            ONCE(8);
-            r = opt_int(c, &t->pid, &t->has_pid);
-        } else if (KEY(k, "error_info")) {
-            ONCE(16);
-            if (*c->p == '{')
-                r = parse_error(c, t);
-            else if (!lit(c, "null", 4))
-                return BAIL;
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
+        t->has_task_id = 1;
+        int r = parse_string(c, &t->task_id);
+        if (!r)
+            id_prefetch(&t->task_id, &TASK_IDS);
+        return r;
     }
-    return r;
+    if (KEY(k, "task_info")) {
+        ONCE(2);
+        return object_or_null(c, t, parse_task_info);
+    }
+    if (KEY(k, "profile_events")) {
+        ONCE(4);
+        return object_or_null(c, t, ft_parse_profile);
+    }
+    if (KEY(k, "state_updates")) {
+        ONCE(8);
+        return object_or_null(c, t, parse_updates);
+    }
+    if (KEY(k, "attempt_number")) {
+        ONCE(16);
+        unsigned char present = 0;
+        int r = opt_int(c, &t->attempt, &present);
+        if (!present)
+            t->attempt = 0;
+        return r;
+    }
+    if (KEY(k, "job_id")) {
+        ONCE(32);
+        return opt_str(c, &t->job, &t->has_job);
+    }
+    return ft_skip_value(c);
 }
 
 static int parse_event_data(Ctx *c, Task *t)
 {
-    int more = 0, r;
-    unsigned seen = 0;
-    Slice k;
-    unsigned char present = 0;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
-            return BAIL;
-        if (KEY(k, "task_id")) {
-            ONCE(1);
-            if (*c->p != '"')
-                return BAIL;
-            t->has_task_id = 1;
-            r = parse_string(c, &t->task_id);
-            if (!r)
-                id_prefetch(&t->task_id, &TASK_IDS);
-        } else if (KEY(k, "task_info")) {
-            ONCE(2);
-            if (*c->p == '{')
-                r = parse_task_info(c, t);
-            else if (!lit(c, "null", 4))
-                return BAIL;
-        } else if (KEY(k, "profile_events")) {
-            ONCE(4);
-            if (*c->p == '{')
-                r = ft_parse_profile(c, t);
-            else if (!lit(c, "null", 4))
-                return BAIL;
-        } else if (KEY(k, "state_updates")) {
-            ONCE(8);
-            if (*c->p == '{')
-                r = parse_updates(c, t);
-            else if (!lit(c, "null", 4))
-                return BAIL;
-        } else if (KEY(k, "attempt_number")) {
-            ONCE(16);
-            r = opt_int(c, &t->attempt, &present);
-            if (!present)
-                t->attempt = 0;
-        } else if (KEY(k, "job_id")) {
-            ONCE(32);
-            r = opt_str(c, &t->job, &t->has_job);
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
-    }
+    int r = each_member(c, event_data_member, t);
     if (r < 0)
         return r;
     return t->has_task_id ? 0 : BAIL;
 }
 
+static int line_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    Task *t = state;
+    int r;
+    if (KEY(k, "event_data")) {
+        ONCE(1);
+        if (*c->p != '{')
+            return BAIL;
+        t->has_event_data = 1;
+        return parse_event_data(c, t);
+    }
+    if (KEY(k, "event_id")) {
+        ONCE(2);
+        return opt_str(c, &t->event_id, &t->has_event_id);
+    }
+    if (KEY(k, "source_type")) {
+        ONCE(4);
+        Slice s;
+        if (*c->p != '"')
+            return BAIL;
+        if ((r = parse_string(c, &s)) || (r = unescape(c, &s)))
+            return r;
+        if (!str_is(&s, "EXPORT_TASK", 11))
+            return BAIL;
+        t->has_source = 1;
+        return 0;
+    }
+    if (KEY(k, "timestamp")) {
+        ONCE(8);
+        if (lit(c, "null", 4))
+            return 0;
+        Num n;
+        if (*c->p != '-' && !IS_DIGIT(*c->p))
+            return BAIL;
+        if ((r = parse_number(c, &n)))
+            return r;
+        /* what orjson reads as an int: the reference wants one */
+        return (!n.is_int || n.ndig > 19 || (n.neg && n.ndig > 18)) ? BAIL : 0;
+    }
+    return ft_skip_value(c);
+}
+
 int ft_parse_line(Ctx *c, Task *t)
 {
-    int more = 0, r;
-    unsigned seen = 0;
-    Slice k;
     WS(c->p);
     if (*c->p != '{')
         return BAIL;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
-            return BAIL;
-        if (KEY(k, "event_data")) {
-            ONCE(1);
-            if (*c->p != '{')
-                return BAIL;
-            t->has_event_data = 1;
-            r = parse_event_data(c, t);
-        } else if (KEY(k, "event_id")) {
-            ONCE(2);
-            r = opt_str(c, &t->event_id, &t->has_event_id);
-        } else if (KEY(k, "source_type")) {
-            ONCE(4);
-            Slice s;
-            if (*c->p != '"')
-                return BAIL;
-            if ((r = parse_string(c, &s)) || (r = unescape(c, &s)))
-                return r;
-            if (!str_is(&s, "EXPORT_TASK", 11))
-                return BAIL;
-            t->has_source = 1;
-        } else if (KEY(k, "timestamp")) {
-            ONCE(8);
-            if (!lit(c, "null", 4)) {
-                Num n;
-                if (*c->p != '-' && !IS_DIGIT(*c->p))
-                    return BAIL;
-                if ((r = parse_number(c, &n)))
-                    return r;
-                /* what orjson reads as an int: the reference wants one */
-                if (!n.is_int || n.ndig > 19 || (n.neg && n.ndig > 18))
-                    return BAIL;
-            }
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
-    }
+    int r = each_member(c, line_member, t);
     if (r < 0)
         return r;
     WS(c->p);

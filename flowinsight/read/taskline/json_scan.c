@@ -91,31 +91,15 @@ static int skip_object(Ctx *c)
     return r;
 }
 
+static int skip_item(Ctx *c, void *state)
+{
+    (void)state;
+    return ft_skip_value(c);
+}
+
 static int skip_array(Ctx *c)
 {
-    int r;
-    if ((r = obj_open(c)))
-        return r;
-    if (*c->p == ']') {
-        c->p++;
-        c->depth--;
-        return 0;
-    }
-    for (;;) {
-        if ((r = ft_skip_value(c)))
-            return r;
-        WS(c->p);
-        if (*c->p == ',') {
-            c->p++;
-            WS(c->p);
-        } else if (*c->p == ']') {
-            c->p++;
-            c->depth--;
-            return 0;
-        } else {
-            return BAIL;
-        }
-    }
+    return each_item(c, skip_item, NULL);
 }
 
 int ft_skip_value(Ctx *c)

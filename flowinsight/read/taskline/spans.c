@@ -30,101 +30,78 @@ static int add_span(Task *t, const Slice *name, int64_t start, int64_t end)
     return 0;
 }
 
-static int parse_profile_event(Ctx *c, Task *t)
+/* One profile event's fields, as its members are read. */
+typedef struct {
+    Slice name;
+    int64_t start, end;
+    int has_name, start_ok, end_ok;
+} ProfileEvent;
+
+static int profile_event_member(Ctx *c, Slice k, unsigned *seen, void *state)
 {
-    int more = 0, r, start_ok = 0, end_ok = 0;
-    unsigned seen = 0;
-    Slice k, name;
-    int64_t start = 0, end = 0;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
+    ProfileEvent *e = state;
+    if (KEY(k, "event_name")) {
+        ONCE(1);
+        if (*c->p != '"')
             return BAIL;
-        if (KEY(k, "event_name")) {
-            ONCE(1);
-            if (*c->p != '"')
-                return BAIL;
-            r = parse_string(c, &name);
-        } else if (KEY(k, "start_time")) {
-            ONCE(2);
-            r = ft_time_value(c, &start, &start_ok);
-        } else if (KEY(k, "end_time")) {
-            ONCE(4);
-            r = ft_time_value(c, &end, &end_ok);
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
+        e->has_name = 1;
+        return parse_string(c, &e->name);
     }
-    if (r < 0)
-        return r;
-    if (!(seen & 1))
+    if (KEY(k, "start_time")) {
+        ONCE(2);
+        return ft_time_value(c, &e->start, &e->start_ok);
+    }
+    if (KEY(k, "end_time")) {
+        ONCE(4);
+        return ft_time_value(c, &e->end, &e->end_ok);
+    }
+    return ft_skip_value(c);
+}
+
+static int parse_profile_event(Ctx *c, void *state)
+{
+    Task *t = state;
+    ProfileEvent e = {{NULL, 0, 0}, 0, 0, 0, 0, 0};
+    int r;
+    if (*c->p != '{')
         return BAIL;
-    if ((r = unescape(c, &name)))
+    if ((r = each_member(c, profile_event_member, &e)))
         return r;
-    if (name.n >= 6 && bytes_eq(name.p, "task:", 5)
-        && (name.p[5] == ':' || str_is(&name, "task:execute", 12)
-            || str_is(&name, "task:deserialize_arguments", 26)
-            || str_is(&name, "task:store_outputs", 18))) {
-        if (!start_ok || !end_ok)
+    if (!e.has_name)
+        return BAIL;
+    Slice *name = &e.name;
+    if ((r = unescape(c, name)))
+        return r;
+    if (name->n >= 6 && bytes_eq(name->p, "task:", 5)
+        && (name->p[5] == ':' || str_is(name, "task:execute", 12)
+            || str_is(name, "task:deserialize_arguments", 26)
+            || str_is(name, "task:store_outputs", 18))) {
+        if (!e.start_ok || !e.end_ok)
             return BAIL;
-        return add_span(t, &name, start, end);
+        return add_span(t, name, e.start, e.end);
     }
     return 0;
 }
 
+static int profile_member(Ctx *c, Slice k, unsigned *seen, void *state)
+{
+    Task *t = state;
+    if (KEY(k, "component_type")) {
+        ONCE(1);
+        return opt_str(c, &t->component, &t->has_component);
+    }
+    if (KEY(k, "events")) {
+        ONCE(2);
+        if (lit(c, "null", 4))
+            return 0;
+        if (*c->p != '[')
+            return BAIL;
+        return each_item(c, parse_profile_event, t);
+    }
+    return ft_skip_value(c);
+}
+
 int ft_parse_profile(Ctx *c, Task *t)
 {
-    int more = 0, r;
-    unsigned seen = 0;
-    Slice k;
-    if ((r = obj_open(c)))
-        return r;
-    while ((r = obj_next(c, &more, &k)) == 1) {
-        r = 0;
-        if (k.esc)
-            return BAIL;
-        if (KEY(k, "component_type")) {
-            ONCE(1);
-            r = opt_str(c, &t->component, &t->has_component);
-        } else if (KEY(k, "events")) {
-            ONCE(2);
-            if (lit(c, "null", 4))
-                continue;
-            if (*c->p != '[')
-                return BAIL;
-            if ((r = obj_open(c)))
-                return r;
-            if (*c->p == ']') {
-                c->p++;
-                c->depth--;
-                continue;
-            }
-            for (;;) {
-                if (*c->p != '{')
-                    return BAIL;
-                if ((r = parse_profile_event(c, t)))
-                    return r;
-                WS(c->p);
-                if (*c->p == ',') {
-                    c->p++;
-                    WS(c->p);
-                } else if (*c->p == ']') {
-                    c->p++;
-                    c->depth--;
-                    break;
-                } else {
-                    return BAIL;
-                }
-            }
-        } else {
-            r = ft_skip_value(c);
-        }
-        if (r)
-            return r;
-    }
-    return r;
+    return each_member(c, profile_member, t);
 }

@@ -384,6 +384,56 @@ static inline int obj_open(Ctx *c)
     return 0;
 }
 
+/* The members of one JSON object, from its '{': `member` gets each key with the parser at its
+   value, reads the value and returns 0, or stops the walk (BAIL, ERR). An escaped key is
+   never compared (its text is not the key's): BAIL. `seen` is ONCE's: a key twice bails.
+   Inlined with a constant `member`, the call is a direct one. */
+typedef int (*Member)(Ctx *c, Slice key, unsigned *seen, void *state);
+HOT int each_member(Ctx *c, Member member, void *state)
+{
+    int more = 0, r;
+    unsigned seen = 0;
+    Slice k;
+    if ((r = obj_open(c)))
+        return r;
+    while ((r = obj_next(c, &more, &k)) == 1) {
+        if (k.esc)
+            return BAIL;
+        if ((r = member(c, k, &seen, state)))
+            return r;
+    }
+    return r;
+}
+
+/* The items of one JSON array, from its '[': each read by `item` (0), or the walk stops. */
+typedef int (*Item)(Ctx *c, void *state);
+HOT int each_item(Ctx *c, Item item, void *state)
+{
+    int r;
+    if ((r = obj_open(c)))
+        return r;
+    if (*c->p == ']') {
+        c->p++;
+        c->depth--;
+        return 0;
+    }
+    for (;;) {
+        if ((r = item(c, state)))
+            return r;
+        WS(c->p);
+        if (*c->p == ',') {
+            c->p++;
+            WS(c->p);
+        } else if (*c->p == ']') {
+            c->p++;
+            c->depth--;
+            return 0;
+        } else {
+            return BAIL;
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Values the reference reads (fields.c, spans.c) */
 
@@ -417,12 +467,21 @@ HOT int bytes_eq(const unsigned char *a, const char *b, size_t n)
 }
 
 #define KEY(k, s) ((k).n == (Py_ssize_t)sizeof(s) - 1 && bytes_eq((k).p, s, sizeof(s) - 1))
+/* A member's key for the first time (each_member's `seen`), or BAIL. */
 #define ONCE(bit)                                                                              \
     do {                                                                                       \
-        if (seen & (bit))                                                                      \
+        if (*seen & (bit))                                                                     \
             return BAIL;                                                                       \
-        seen |= (bit);                                                                         \
+        *seen |= (bit);                                                                        \
     } while (0)
+
+/* An object read by `parse`, or null (nothing to read); anything else bails. */
+HOT int object_or_null(Ctx *c, Task *t, int (*parse)(Ctx *, Task *))
+{
+    if (*c->p == '{')
+        return parse(c, t);
+    return lit(c, "null", 4) ? 0 : BAIL;
+}
 
 /* A string (*present = 1) or null (*present = 0); anything else bails. */
 static inline int opt_str(Ctx *c, Slice *s, unsigned char *present)
