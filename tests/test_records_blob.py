@@ -41,6 +41,7 @@ if os.environ.get(records_native.ENV_VAR, "").strip() == "0":
                 allow_module_level=True)
 
 from flowinsight.pipeline import _records  # noqa: E402  (built: test_records_native checks)
+from test_records_native import snapshot  # noqa: E402
 
 Table = dict[str, Task]
 Load = Callable[[bytes], Table]
@@ -49,38 +50,6 @@ LOADERS: dict[str, Load] = {"C": _records.load_tasks, "Python": records_native.l
 
 # ---------------------------------------------------------------------------------------------
 # Comparing tables
-
-UNSET = object()
-
-
-def typed(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return (tuple, tuple(typed(v) for v in value))
-    if isinstance(value, float):
-        return (type(value), repr(value))  # nan, and 0.0 apart from -0.0
-    return (type(value), value)
-
-
-def snapshot_task(task: Any) -> Any:
-    if type(task) is not Task:
-        return typed(task)
-    out = []
-    for f in dataclasses.fields(Task):
-        value = getattr(task, f.name, UNSET)
-        if f.name == "attempts" and type(value) is tuple:
-            value = tuple(tuple((g.name, typed(getattr(a, g.name, UNSET)))
-                                for g in dataclasses.fields(Attempt)) if type(a) is Attempt
-                          else typed(a) for a in value)
-            out.append((f.name, value))
-        else:
-            out.append((f.name, typed(value)))
-    return tuple(out)
-
-
-def snapshot(table: Table) -> list[Any]:
-    """Every key (and its type), in order, with every field of its record."""
-    return [(typed(key), snapshot_task(task)) for key, task in table.items()]
-
 
 def assert_round_trip(table: Table) -> bytes:
     blob = _records.dump_tasks(table)

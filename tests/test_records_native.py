@@ -79,8 +79,8 @@ def snapshot_task(task: Any) -> Any:
 
 
 def snapshot(table: Table) -> list[Any]:
-    """Every key, in order, with every field of its record."""
-    return [(key, snapshot_task(task)) for key, task in table.items()]
+    """Every key (and its type), in order, with every field of its record."""
+    return [(typed(key), snapshot_task(task)) for key, task in table.items()]
 
 
 def outcome(merge: Merge, events: Sequence[Event], table: Table | None = None) -> Any:
