@@ -156,14 +156,7 @@ static int batch_line(TaskBatch *b, const unsigned char *data, Py_ssize_t size,
         }
     }
     ft_task_done(&t, scratch);
-    if (r == ERR && PyErr_ExceptionMatches(PyExc_Exception)) {
-        /* as ft_task_of: what surprises this path (parse_descriptor) is the Python path's */
-        PyErr_Clear();
-        r = BAIL;
-    }
-    for (int i = 0; i < N_FIELDS; i++)
-        Py_XDECREF(f[i]);
-    return r == BAIL ? 0 : r == ERR ? -1 : 1;
+    return ft_line_result(r, f);
 }
 
 /* Record i as the TaskUpdate decode_task makes of its line. */

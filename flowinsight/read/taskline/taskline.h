@@ -611,6 +611,10 @@ typedef struct {
     uint64_t *v;
     Py_ssize_t n, cap;
 } Digests;
+/* A line decoded to fields f[] (r: 0, BAIL or ERR) as the callers count it: 1 taken, 0 for the
+   Python path (an exception a field's builder raised included, as task_fast does), -1 with an
+   exception set (memory); f[] released. */
+int ft_line_result(int r, PyObject **f);
 int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *start,
                  Py_ssize_t *end, int *digests);
 int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop);
