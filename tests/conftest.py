@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,15 @@ _VALIDATOR = jsonschema.Draft202012Validator(load_schema())
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/golden from the current output (review the diff!)")
+
+
+@pytest.fixture(scope="session")
+def scale_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real scale_15k capture (samples/scale_15k.tar.gz) unpacked once per run; read only."""
+    root = tmp_path_factory.mktemp("scale_15k")
+    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
+        tar.extractall(root, filter="data")
+    return root
 
 
 @pytest.fixture

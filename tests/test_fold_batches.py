@@ -29,7 +29,7 @@ from flowinsight.model.events import Event, EventParts, TaskUpdate
 from flowinsight.pipeline import records_native, tasks
 from flowinsight.pipeline.partial import Partial, Reducer, reduce_events, reduce_parts
 from flowinsight.pipeline.tasks import Attempt, Task
-from flowinsight.read import discover, event_file, native
+from flowinsight.read import discover, native
 from flowinsight.read.event_file import FileResult, read_stream
 from flowinsight.read.limits import Budget
 from flowinsight.read.parallel import read_group

@@ -13,7 +13,6 @@ import os
 import tarfile
 from array import array
 from functools import cache
-from pathlib import Path
 from typing import Sequence
 
 import pytest

@@ -20,7 +20,6 @@ import os
 import pickle
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -81,14 +80,6 @@ def partial_of(path: Path) -> Partial:
     if key not in _PARTIALS:
         _PARTIALS[key] = reduce_events(read_capture(discover([key])).events)
     return _PARTIALS[key]
-
-
-@pytest.fixture(scope="module")
-def scale_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("scale_15k")
-    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
-        tar.extractall(root, filter="data")
-    return root
 
 
 def test_the_blob_is_in_use() -> None:

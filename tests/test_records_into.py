@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, SAMPLES, render
 from flowinsight.model.events import Event
 from flowinsight.pipeline import Reducer, analyze, analyze_partial, records_native, tasks
-from flowinsight.pipeline.partial import Partial, merge_into, merge_partials, reduce_events
+from flowinsight.pipeline.partial import merge_into, merge_partials, reduce_events
 from flowinsight.pipeline.tasks import Task
 from flowinsight.read import discover, read_capture
 from flowinsight.read.discover import Source

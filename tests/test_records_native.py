@@ -21,7 +21,6 @@ import pickle
 import random
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -119,14 +118,6 @@ def capture_dirs() -> list[Path]:
 
 
 CAPTURE_NAMES = [str(p.relative_to(SAMPLES)) for p in capture_dirs()]
-
-
-@pytest.fixture(scope="module")
-def scale_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("scale_15k")
-    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
-        tar.extractall(root, filter="data")
-    return root
 
 
 _EVENTS: dict[str, list[Event]] = {}

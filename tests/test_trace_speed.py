@@ -7,7 +7,6 @@ missing and out-of-order times, times far from the origin)."""
 from __future__ import annotations
 
 import random
-import tarfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -15,7 +14,7 @@ from typing import Any, Sequence
 import orjson
 import pytest
 
-from conftest import SAMPLES, sample
+from conftest import sample
 from flowinsight.model.ids import is_driver_task, short
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
@@ -169,11 +168,8 @@ def test_all_samples_at_once_give_the_same_bytes() -> None:
 
 
 @pytest.fixture(scope="module")
-def scale_15k(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("scale")
-    with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
-        tar.extractall(root, filter="data")
-    return root / "scale_15k"
+def scale_15k(scale_dir: Path) -> Path:
+    return scale_dir / "scale_15k"
 
 
 def test_scale_15k_gives_the_same_bytes(scale_15k: Path) -> None:
