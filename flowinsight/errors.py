@@ -1,4 +1,5 @@
-"""One error type for "the input or the options are wrong": caught once, printed as one line."""
+"""The errors the CLI prints as one line: the input or the options are wrong (UsageError), or a
+worker process died under the read (WorkerDied)."""
 
 
 def printable(text: str) -> str:
@@ -16,3 +17,8 @@ class UsageError(Exception):
 
 class InputTooLarge(UsageError):
     """A compressed file or an archive that decompresses beyond the configured cap."""
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without answering for the files it had (killed, out of memory).
+    The CLI prints the message alone and exits with status 3."""

@@ -10,13 +10,16 @@ consecutive runs merge into the Partial of the whole run, however the run is cut
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
-from array import array
+import signal
 import subprocess
 import sys
 import tarfile
-from typing import Callable
+from array import array
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 from hypothesis import given, settings
@@ -26,8 +29,10 @@ from conftest import CAPTURES, DATA, ROOT, SAMPLES, cli, render, sample
 from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Reducer, analyze, analyze_partial, merge_partials
 from flowinsight.pipeline.partial import reduce_events
-from flowinsight.read import discover, read_capture
+from flowinsight.cli import main
+from flowinsight.read import discover, parallel, read_capture
 from flowinsight.read.parallel import (
+    MIN_BYTES_PER_JOB,
     LocalRunner,
     ReadStats,
     plan_groups,
@@ -241,3 +246,22 @@ def test_the_c_event_id_digests_are_the_python_ones(ids: list[object]) -> None:
     ordered = array("Q")
     ordered.frombytes(packed)
     assert list(ordered) == sorted(want) and repeated == (len(set(want)) != len(want))
+
+
+def test_a_worker_killed_under_the_read_is_one_line_and_status_3(
+        generated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = parallel.read_group
+
+    def killed_on_the_second_group(index: int, *args: Any) -> Any:
+        if index == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(index, *args)
+
+    monkeypatch.setattr(parallel, "read_group", killed_on_the_second_group)
+    assert sum(p.stat().st_size for p in generated.rglob("event_*")) > 2 * MIN_BYTES_PER_JOB
+    assert main(["export", str(generated), "--format", "json", "--jobs", "2"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.fullmatch(
+        r"flowinsight: error: a reading worker \(pid \d+\) ended by SIGKILL \(out of memory\? "
+        r"try --jobs 1\) before it had read its files", err[0]), err

@@ -11,7 +11,7 @@ import sys
 import click
 
 from flowinsight import __version__
-from flowinsight.errors import UsageError
+from flowinsight.errors import UsageError, WorkerDied
 
 # The commands, each in a module of its own imported only when it runs (or --help lists it):
 # a command needs neither the others' machinery (check and diff: rules, TOML, documents) nor
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except WorkerDied as exc:
+        click.echo(f"flowinsight: error: {exc}", err=True)
+        return EXIT_INTERNAL
     except Exception as exc:  # a bug: one line, the traceback only on request
         if debug:
             import traceback

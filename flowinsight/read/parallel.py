@@ -35,6 +35,7 @@ from flowinsight.model.events import Event
 from flowinsight.read.capture import FILE_REASONS, MAX_FILE_PROBLEMS, read_capture, read_source
 from flowinsight.read.discover import Source
 from flowinsight.read.event_file import MAX_EXAMPLES
+from flowinsight.read.forked import fork_available, run_forked
 from flowinsight.read.native import digest_functions
 
 R = TypeVar("R")
@@ -277,7 +278,8 @@ def event_id_digest(event_id: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class LocalRunner:
-    """Groups read in this process (one worker) or in a pool of worker processes."""
+    """Groups read in this process (one worker) or in worker processes: forked (forked.py)
+    where fork is safe, else a spawn Pool."""
 
     workers: int = 1
 
@@ -289,26 +291,23 @@ class LocalRunner:
             for index, group in groups:
                 yield read_group(index, group, reducer)
             return
-        with _context().Pool(min(self.workers, len(groups)), initializer=gc.disable) as pool:
+        workers = min(self.workers, len(groups))
+        if fork_available():
+            yield from run_forked(groups, _Task(reducer), workers)
+            return
+        spawn = multiprocessing.get_context("spawn")  # fork is missing or unsafe (macOS)
+        with spawn.Pool(workers, initializer=gc.disable) as pool:
             yield from pool.imap_unordered(_Task(reducer), groups)
 
 
 @dataclass(frozen=True, slots=True)
 class _Task(Generic[R]):
-    """read_group for Pool.imap_unordered (which passes one argument)."""
+    """read_group of one (index, files) item, as the workers call it."""
 
     reducer: Reducer[R]
 
     def __call__(self, item: Group) -> GroupResult[R]:
         return read_group(item[0], item[1], self.reducer)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    # fork starts a worker in milliseconds with everything imported; where it does not exist
-    # (or is unsafe, on macOS), spawn.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods and os.uname().sysname
-                                       == "Linux" else "spawn")
 
 
 def _exact(sources: Sequence[Source], reducer: Reducer[R], stats: ReadStats,
