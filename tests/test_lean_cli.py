@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -58,6 +59,17 @@ def test_export_json_imports_only_what_it_needs() -> None:
                      "flowinsight.cli.check", "flowinsight.cli.diff", "flowinsight.render.table",
                      "flowinsight.render.svg"):
         assert unwanted not in modules, unwanted
+
+
+def test_export_to_a_file_name_imports_only_the_renderer_it_names(tmp_path: Path) -> None:
+    out = tmp_path / "graph.mmd"
+    modules = _modules_after(
+        "import sys; from flowinsight.cli import main; "
+        f"code = main(['export', {str(sample('sage_pipeline'))!r}, '-o', {str(out)!r}, "
+        "'-j', '1']); assert code == 0")
+    assert out.read_text().splitlines()[1] == "flowchart LR"
+    renderer_modules = {f"flowinsight.render.{f.module}" for f in FORMATS.values()}
+    assert renderer_modules & modules == {"flowinsight.render.mermaid"}
 
 
 def test_group_alone_imports_no_command() -> None:

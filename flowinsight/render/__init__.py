@@ -1,5 +1,6 @@
-"""Renderers: a Result in, one output format out. Each declares its name, file extension and
-whether its output is binary; the CLI builds `--format` from this registry."""
+"""Renderers: a Result in, one output format out. Each declares its name and whether its output
+is binary; FORMATS says where each lives and the file names it is guessed from, and the CLI
+builds `--format` from it."""
 
 from __future__ import annotations
 
@@ -21,25 +22,37 @@ class RenderOptions:
 @dataclass(frozen=True, slots=True)
 class Renderer:
     name: str
-    extensions: tuple[str, ...]
     binary: bool
     description: str
     render: Callable[[Result, RenderOptions], bytes]
 
 
-# Each format's renderer, as (module of flowinsight.render, name): a command imports the one it
-# uses (the others bring rich, the CI documents, ...); renderers() imports them all.
-FORMATS = {"json": ("json_out", "RENDERER"), "dot": ("dot", "RENDERER"),
-           "svg": ("svg", "RENDERER"), "png": ("svg", "PNG_RENDERER"),
-           "table": ("table", "RENDERER"), "trace": ("trace", "RENDERER"),
-           "mermaid": ("mermaid", "RENDERER"), "markdown": ("markdown", "RENDERER")}
+@dataclass(frozen=True, slots=True)
+class Format:
+    module: str  # of flowinsight.render
+    attribute: str  # the Renderer there
+    extensions: tuple[str, ...]  # output file names that choose this format
+
+
+# A command imports the one renderer it uses (the others bring rich, the CI documents, ...);
+# renderers() imports them all.
+FORMATS = {
+    "json": Format("json_out", "RENDERER", (".json",)),
+    "dot": Format("dot", "RENDERER", (".dot", ".gv")),
+    "svg": Format("svg", "RENDERER", (".svg",)),
+    "png": Format("svg", "PNG_RENDERER", (".png",)),
+    "table": Format("table", "RENDERER", (".txt",)),
+    "trace": Format("trace", "RENDERER", (".trace.json", ".trace")),
+    "mermaid": Format("mermaid", "RENDERER", (".mmd", ".mermaid")),
+    "markdown": Format("markdown", "RENDERER", (".md", ".markdown")),
+}
 
 
 def renderer(name: str) -> Renderer:
     """The renderer of one format, its module imported alone."""
-    module, attribute = FORMATS[name]
-    found: Renderer = getattr(importlib.import_module(f"flowinsight.render.{module}"),
-                              attribute)
+    where = FORMATS[name]
+    found: Renderer = getattr(importlib.import_module(f"flowinsight.render.{where.module}"),
+                              where.attribute)
     return found
 
 
@@ -48,8 +61,8 @@ def renderers() -> dict[str, Renderer]:
 
 
 def guess_format(path: str) -> str | None:
-    """The format whose extension the output file name ends with."""
+    """The format whose extension the output file name ends with (no renderer imported)."""
     name = PurePath(path).name.lower()
-    matches = [(len(ext), r.name) for r in renderers().values() for ext in r.extensions
-               if name.endswith(ext)]
+    matches = [(len(ext), fmt) for fmt, where in FORMATS.items()
+               for ext in where.extensions if name.endswith(ext)]
     return max(matches)[1] if matches else None  # the longest: x.trace.json is a trace

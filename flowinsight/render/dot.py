@@ -143,4 +143,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return render_dot(result, options).encode()
 
 
-RENDERER = Renderer("dot", (".dot", ".gv"), False, "Graphviz source", render)
+RENDERER = Renderer("dot", False, "Graphviz source", render)

@@ -156,4 +156,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return orjson.dumps(to_document(result), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-RENDERER = Renderer("json", (".json",), False, "the graph as JSON (schema in the package)", render)
+RENDERER = Renderer("json", False, "the graph as JSON (schema in the package)", render)

@@ -144,5 +144,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return render_markdown(result, options).encode()
 
 
-RENDERER = Renderer("markdown", (".md", ".markdown"), False,
+RENDERER = Renderer("markdown", False,
                     "a Markdown report with a Mermaid graph (CI job summaries, PR comments)", render)

@@ -190,5 +190,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return render_mermaid(result, options).encode()
 
 
-RENDERER = Renderer("mermaid", (".mmd", ".mermaid"), False,
+RENDERER = Renderer("mermaid", False,
                     "Mermaid flowchart (GitHub renders it in Markdown)", render)

@@ -33,7 +33,7 @@ def render_png(result: Result, options: RenderOptions) -> bytes:
     return draw(render_dot(result, options), "png")
 
 
-RENDERER = Renderer("svg", (".svg",), False, "the graph drawn by Graphviz (needs `dot`)",
+RENDERER = Renderer("svg", False, "the graph drawn by Graphviz (needs `dot`)",
                     render_svg)
-PNG_RENDERER = Renderer("png", (".png",), True, "the graph as a PNG picture (needs `dot`)",
+PNG_RENDERER = Renderer("png", True, "the graph as a PNG picture (needs `dot`)",
                         render_png)

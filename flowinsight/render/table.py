@@ -183,4 +183,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return buffer.getvalue().encode()
 
 
-RENDERER = Renderer("table", (".txt",), False, "terminal tables (plain text in a file)", render)
+RENDERER = Renderer("table", False, "terminal tables (plain text in a file)", render)

@@ -202,5 +202,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return b",".join(events)
 
 
-RENDERER = Renderer("trace", (".trace.json", ".trace"), False,
+RENDERER = Renderer("trace", False,
                     "Chrome trace JSON for Perfetto / chrome://tracing", render)
