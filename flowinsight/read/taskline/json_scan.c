@@ -86,7 +86,7 @@ static int skip_object(Ctx *c)
     if ((r = obj_open(c)))
         return r;
     while ((r = obj_next(c, &more, &k)) == 1)
-        if ((r = ft_skip_value(c)))
+        if ((r = skip_value(c)))
             return r;
     return r;
 }
@@ -94,7 +94,7 @@ static int skip_object(Ctx *c)
 static int skip_item(Ctx *c, void *state)
 {
     (void)state;
-    return ft_skip_value(c);
+    return skip_value(c);
 }
 
 static int skip_array(Ctx *c)
