@@ -163,7 +163,7 @@ static int task_info_member(Ctx *c, Slice k, unsigned *seen, void *state)
             id_prefetch(&t->actor, &ACTOR_IDS);
         return r;
     }
-    return skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_task_info(Ctx *c, Task *t)
@@ -214,7 +214,7 @@ static int error_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(2);
         return opt_str(c, &t->emsg, &t->has_emsg);
     }
-    return skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_error(Ctx *c, Task *t)
@@ -251,7 +251,7 @@ static int updates_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(16);
         return object_or_null(c, t, parse_error);
     }
-    return skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_updates(Ctx *c, Task *t)
@@ -296,7 +296,7 @@ static int event_data_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(32);
         return opt_str(c, &t->job, &t->has_job);
     }
-    return skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_event_data(Ctx *c, Task *t)
@@ -346,7 +346,7 @@ static int line_member(Ctx *c, Slice k, unsigned *seen, void *state)
         /* what orjson reads as an int: the reference wants one */
         return (!n.is_int || n.ndig > 19 || (n.neg && n.ndig > 18)) ? BAIL : 0;
     }
-    return skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 int ft_parse_line(Ctx *c, Task *t)

@@ -338,6 +338,11 @@ static inline int lit(Ctx *c, const char *word, int len)
 
 int ft_skip_value(Ctx *c);
 
+/* The value of a member with key `key`, validated and passed over as skip_value would:
+   a long object or array the same as the last one skipped under that key is passed over
+   without parsing it again (json_scan.c). */
+int ft_skip_member(Ctx *c, Slice key);
+
 /* Any value, validated and passed over: a string (most skipped values are) here, inlined,
    c->p kept in a register rather than stored for a call and loaded back; the rest by
    ft_skip_value. */
