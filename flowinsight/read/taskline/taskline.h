@@ -557,16 +557,22 @@ extern IdTable TASK_IDS, NODE_IDS, ACTOR_IDS, JOB_IDS;
 #define PREFETCH_W(a) ((void)(a))
 #endif
 
-/* The slot of an id of the table's length (its base64 text, keylen bytes: 8, 24, 32 or 40). */
-static inline uint32_t id_slot(const unsigned char *p, const IdTable *table)
+/* The slot of an id of a table's length (its base64 text, keylen bytes: 8, 24, 32 or 40) in
+   a table of `slots`. */
+static inline uint32_t id_slot_n(const unsigned char *p, int keylen, uint32_t slots)
 {
     uint64_t h = 0;
-    for (int i = 0; i < table->keylen; i += 8) {
+    for (int i = 0; i < keylen; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
         h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
     }
-    return (uint32_t)(h ^ (h >> 32)) & (table->slots - 1);
+    return (uint32_t)(h ^ (h >> 32)) & (slots - 1);
+}
+
+static inline uint32_t id_slot(const unsigned char *p, const IdTable *table)
+{
+    return id_slot_n(p, table->keylen, table->slots);
 }
 
 /* Called by the parser as soon as it has an id's text: its slot's key and value are brought
