@@ -119,7 +119,7 @@ int ft_time_value(Ctx *c, int64_t *out, int *ok)
             return BAIL;
         return 0;
     }
-    return ft_skip_value(c);
+    return skip_value(c);
 }
 
 static int task_info_member(Ctx *c, Slice k, unsigned *seen, void *state)
@@ -163,7 +163,7 @@ static int task_info_member(Ctx *c, Slice k, unsigned *seen, void *state)
             id_prefetch(&t->actor, &ACTOR_IDS);
         return r;
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_task_info(Ctx *c, Task *t)
@@ -214,7 +214,7 @@ static int error_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(2);
         return opt_str(c, &t->emsg, &t->has_emsg);
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_error(Ctx *c, Task *t)
@@ -251,7 +251,7 @@ static int updates_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(16);
         return object_or_null(c, t, parse_error);
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_updates(Ctx *c, Task *t)
@@ -296,7 +296,7 @@ static int event_data_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(32);
         return opt_str(c, &t->job, &t->has_job);
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_event_data(Ctx *c, Task *t)
@@ -346,7 +346,7 @@ static int line_member(Ctx *c, Slice k, unsigned *seen, void *state)
         /* what orjson reads as an int: the reference wants one */
         return (!n.is_int || n.ndig > 19 || (n.neg && n.ndig > 18)) ? BAIL : 0;
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 int ft_parse_line(Ctx *c, Task *t)

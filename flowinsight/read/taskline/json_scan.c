@@ -86,7 +86,7 @@ static int skip_object(Ctx *c)
     if ((r = obj_open(c)))
         return r;
     while ((r = obj_next(c, &more, &k)) == 1)
-        if ((r = ft_skip_value(c)))
+        if ((r = skip_value(c)))
             return r;
     return r;
 }
@@ -94,7 +94,7 @@ static int skip_object(Ctx *c)
 static int skip_item(Ctx *c, void *state)
 {
     (void)state;
-    return ft_skip_value(c);
+    return skip_value(c);
 }
 
 static int skip_array(Ctx *c)
@@ -127,4 +127,46 @@ int ft_skip_value(Ctx *c)
         return n.risky ? BAIL : 0;
     }
     }
+}
+
+/* Skipped objects and arrays recur byte for byte from line to line (every task's
+   runtime_env_info, say): the last long one skipped under each key (a slot per hash of the
+   key; the key only picks the slot) is kept, and a value of the same bytes is passed over
+   without parsing it again. What skipping a value finds depends only on its bytes and on how
+   deep it starts (MAX_DEPTH): one that passed starting at `depth` passes again at that depth
+   or shallower. An object or array ends at its own closing bracket, so its bytes alone say
+   where it ends (a number's end would depend on the byte after it). */
+#define MEMO_SLOTS 32
+#define MEMO_MIN 32 /* shorter ones parse about as fast as they compare */
+#define MEMO_MAX 512
+typedef struct {
+    Py_ssize_t len; /* 0: empty */
+    int depth;
+    unsigned char bytes[MEMO_MAX];
+} Memo;
+static Memo MEMO[MEMO_SLOTS];
+
+int ft_skip_member(Ctx *c, Slice key)
+{
+    if (*c->p != '{' && *c->p != '[')
+        return skip_value(c);
+    uint32_t h = (uint32_t)key.n * 0x9E3779B1u;
+    if (key.n > 0)
+        h ^= (uint32_t)key.p[0] * 0x85EBCA6Bu ^ (uint32_t)key.p[key.n - 1] * 0xC2B2AE35u;
+    Memo *m = &MEMO[(h ^ (h >> 16)) & (MEMO_SLOTS - 1)];
+    const unsigned char *start = c->p;
+    Py_ssize_t room = c->end - start;
+    if (m->len && m->len <= room && c->depth <= m->depth
+        && memcmp(start, m->bytes, (size_t)m->len) == 0) {
+        c->p = start + m->len;
+        return 0;
+    }
+    int depth = c->depth, r = ft_skip_value(c);
+    Py_ssize_t len = c->p - start;
+    if (!r && len >= MEMO_MIN && len <= MEMO_MAX) {
+        memcpy(m->bytes, start, (size_t)len);
+        m->len = len;
+        m->depth = depth;
+    }
+    return r;
 }

@@ -55,7 +55,7 @@ static int profile_event_member(Ctx *c, Slice k, unsigned *seen, void *state)
         ONCE(4);
         return ft_time_value(c, &e->end, &e->end_ok);
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 static int parse_profile_event(Ctx *c, void *state)
@@ -98,7 +98,7 @@ static int profile_member(Ctx *c, Slice k, unsigned *seen, void *state)
             return BAIL;
         return each_item(c, parse_profile_event, t);
     }
-    return ft_skip_value(c);
+    return ft_skip_member(c, k);
 }
 
 int ft_parse_profile(Ctx *c, Task *t)

@@ -101,17 +101,50 @@ static int b64_decode(const unsigned char *s, Py_ssize_t n, unsigned char *out, 
 
 static uint16_t HEX_PAIRS[256]; /* a byte's two lowercase hex digits, as stored in memory */
 
+#if defined(__SSE2__)
+/* 16 bytes to their 32 lowercase hex digits, at once rather than a pair a byte */
+static inline void hex16(const unsigned char *raw, Py_UCS1 *d)
+{
+    const __m128i low = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9),
+                  zero = _mm_set1_epi8('0'), letters = _mm_set1_epi8('a' - '0' - 10);
+    __m128i v = _mm_loadu_si128((const __m128i *)raw);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low), lo = _mm_and_si128(v, low);
+    __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo); /* high nibble first */
+    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), letters));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), letters));
+    _mm_storeu_si128((__m128i *)d, a);
+    _mm_storeu_si128((__m128i *)(d + 16), b);
+}
+#endif
+
+/* raw[0..n) all 0xff (a nil id), a word at a time (the last word overlapping; n >= 8) */
+static inline int all_ones(const unsigned char *raw, int n)
+{
+    uint64_t all = ~(uint64_t)0, w;
+    for (int i = 0; i + 8 < n; i += 8) {
+        memcpy(&w, raw + i, 8);
+        all &= w;
+    }
+    memcpy(&w, raw + n - 8, 8);
+    return (all & w) == ~(uint64_t)0;
+}
+
 static PyObject *hex_str(const unsigned char *raw, int nbytes)
 {
-    unsigned char all = 0xff;
-    for (int i = 0; i < nbytes; i++)
-        all &= raw[i];
-    if (all == 0xff)
-        return Py_NewRef(EMPTY); /* nil */
+    if (nbytes >= 8 ? all_ones(raw, nbytes) : (raw[0] & raw[1] & raw[2] & raw[3]) == 0xff)
+        return Py_NewRef(EMPTY); /* nil (ids are 4, 16, 24 or 28 bytes) */
     PyObject *out = PyUnicode_New(2 * nbytes, 127);
     if (!out)
         return NULL;
     Py_UCS1 *d = PyUnicode_1BYTE_DATA(out);
+#if defined(__SSE2__)
+    if (nbytes >= 16) {
+        /* the first 16 bytes and the last 16 (overlapping: the same digits written twice) */
+        hex16(raw, d);
+        hex16(raw + nbytes - 16, d + 2 * (nbytes - 16));
+        return out;
+    }
+#endif
     for (int i = 0; i < nbytes; i++)
         memcpy(d + 2 * i, &HEX_PAIRS[raw[i]], 2);
     return out;
@@ -123,22 +156,16 @@ static PyObject *hex_str(const unsigned char *raw, int nbytes)
 static PyObject *EVICTED[N_EVICTED];
 static unsigned evicted_at;
 
-/* See taskline.h. */
-int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
+/* ft_b64_id for one kind of id: `keylen`, the table's, a constant where it is inlined (the
+   loops over the key unrolled) */
+HOT int b64_id(Slice *s, int nbytes, IdTable *table, int keylen, PyObject **out)
 {
-    int r = unescape(c, s);
-    if (r)
-        return r;
-    if (s->n == 0) {
-        *out = Py_NewRef(EMPTY);
-        return 0;
-    }
-    if (s->n != table->keylen)
+    if (s->n != keylen)
         return BAIL;
-    uint32_t at = id_slot(s->p, table);
-    unsigned char *key = table->keys + (size_t)at * (size_t)table->keylen;
+    uint32_t at = id_slot_n(s->p, keylen, table->slots);
+    unsigned char *key = table->keys + (size_t)at * (size_t)keylen;
     uint64_t diff = 0;
-    for (int i = 0; i < table->keylen; i += 8) {
+    for (int i = 0; i < keylen; i += 8) {
         uint64_t a, b;
         memcpy(&a, key + i, 8);
         memcpy(&b, s->p + i, 8);
@@ -156,7 +183,7 @@ int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
         return ERR;
     PyObject *old = table->vals[at];
     table->vals[at] = Py_NewRef(hex);
-    memcpy(key, s->p, (size_t)table->keylen);
+    memcpy(key, s->p, (size_t)keylen);
     if (old) {
         /* the evicted str is rarely still in the CPU's cache: its reference is dropped a few
            evictions later, its header fetched meanwhile, rather than waited for now */
@@ -168,6 +195,28 @@ int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
     }
     *out = hex;
     return 0;
+}
+
+/* See taskline.h. */
+int ft_b64_id(Ctx *c, Slice *s, int nbytes, IdTable *table, PyObject **out)
+{
+    int r = unescape(c, s);
+    if (r)
+        return r;
+    if (s->n == 0) {
+        *out = Py_NewRef(EMPTY);
+        return 0;
+    }
+    switch (table->keylen) {
+    case 8:
+        return b64_id(s, nbytes, table, 8, out);
+    case 24:
+        return b64_id(s, nbytes, table, 24, out);
+    case 32:
+        return b64_id(s, nbytes, table, 32, out);
+    default:
+        return b64_id(s, nbytes, table, 40, out);
+    }
 }
 
 int ft_init_strings(void)

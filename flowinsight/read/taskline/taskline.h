@@ -338,6 +338,23 @@ static inline int lit(Ctx *c, const char *word, int len)
 
 int ft_skip_value(Ctx *c);
 
+/* The value of a member with key `key`, validated and passed over as skip_value would:
+   a long object or array the same as the last one skipped under that key is passed over
+   without parsing it again (json_scan.c). */
+int ft_skip_member(Ctx *c, Slice key);
+
+/* Any value, validated and passed over: a string (most skipped values are) here, inlined,
+   c->p kept in a register rather than stored for a call and loaded back; the rest by
+   ft_skip_value. */
+HOT int skip_value(Ctx *c)
+{
+    if (*c->p == '"') {
+        Slice s;
+        return parse_string(c, &s);
+    }
+    return ft_skip_value(c);
+}
+
 /* An object's keys one by one: call first with *more = 0, c->p just after the '{' and its
    whitespace. Returns 1 with the key in *k and c->p at its value, 0 once the '}' is passed. */
 HOT int obj_next(Ctx *c, int *more, Slice *k)
@@ -484,7 +501,7 @@ HOT int object_or_null(Ctx *c, Task *t, int (*parse)(Ctx *, Task *))
 }
 
 /* A string (*present = 1) or null (*present = 0); anything else bails. */
-static inline int opt_str(Ctx *c, Slice *s, unsigned char *present)
+HOT int opt_str(Ctx *c, Slice *s, unsigned char *present)
 {
     if (*c->p == '"') {
         *present = 1;
@@ -540,16 +557,22 @@ extern IdTable TASK_IDS, NODE_IDS, ACTOR_IDS, JOB_IDS;
 #define PREFETCH_W(a) ((void)(a))
 #endif
 
-/* The slot of an id of the table's length (its base64 text, keylen bytes: 8, 24, 32 or 40). */
-static inline uint32_t id_slot(const unsigned char *p, const IdTable *table)
+/* The slot of an id of a table's length (its base64 text, keylen bytes: 8, 24, 32 or 40) in
+   a table of `slots`. */
+static inline uint32_t id_slot_n(const unsigned char *p, int keylen, uint32_t slots)
 {
     uint64_t h = 0;
-    for (int i = 0; i < table->keylen; i += 8) {
+    for (int i = 0; i < keylen; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
         h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
     }
-    return (uint32_t)(h ^ (h >> 32)) & (table->slots - 1);
+    return (uint32_t)(h ^ (h >> 32)) & (slots - 1);
+}
+
+static inline uint32_t id_slot(const unsigned char *p, const IdTable *table)
+{
+    return id_slot_n(p, table->keylen, table->slots);
 }
 
 /* Called by the parser as soon as it has an id's text: its slot's key and value are brought
