@@ -11,6 +11,7 @@ import sys
 import click
 
 from flowinsight import __version__
+from flowinsight.cli import lifetime
 from flowinsight.errors import UsageError, WorkerDied
 
 # The commands, each in a module of its own imported only when it runs (or --help lists it):
@@ -93,5 +94,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script."""
-    sys.exit(main())
+    """The console script: ends with os._exit once its output is out (cli/lifetime.py)."""
+    lifetime.end_with_exit()
+    lifetime.leave(main())

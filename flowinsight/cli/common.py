@@ -12,6 +12,7 @@ from typing import Any, Callable, ContextManager, TypeVar
 
 import click
 
+from flowinsight.cli import lifetime
 from flowinsight.cli.allocator import fix_mmap_threshold
 from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
@@ -83,10 +84,14 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
         report_skips(account, strict)
         origin = (reduced.first_ns or 0) if (since or until) else 0
         with progress.analysing(len(reduced.tasks)):
-            return analyze_partial(reduced, account, Options(
+            # the records let go as they are swept (a lower peak), unless the process will
+            # end without freeing them (lifetime.py)
+            result = analyze_partial(reduced, account, Options(
                 job=job, since_ns=parse_time(since, origin, "--since"),
                 until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
-                max_nodes=max_nodes), consume=True)
+                max_nodes=max_nodes), consume=not lifetime.keeping())
+        lifetime.keep(reduced, result)
+        return result
     finally:
         gc.enable()
 
