@@ -250,6 +250,8 @@ void sw_sweep_free(Sweep *s)
     Columns *c = &s->c;
     PyMem_Free(s->spans);
     s->spans = NULL;
+    PyMem_Free(c->order);
+    c->order = NULL;
     Py_CLEAR(s->node_index);
     Py_CLEAR(s->edge_index);
     Py_CLEAR(s->keep);
@@ -346,6 +348,7 @@ int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyO
         }
         TaskRows *span = &s->spans[s->n_spans++];
         span->task_id = tid;
+        sw_span_key(span, tid, &s->wide_ids, &s->not_hex_ids);
         span->start = (uint32_t)first_row;
         span->count = (uint32_t)(s->c.task_ids.len - first_row);
     }
@@ -379,17 +382,21 @@ static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
 PyObject *sw_sweep_finish(Sweep *s)
 {
     Columns *c = &s->c;
-    if (sw_rows_in_order(c, s->spans, s->n_spans) < 0) {
+    if (sw_rows_in_order(c, s->spans, s->n_spans, s->wide_ids, s->not_hex_ids) < 0) {
         return NULL;
     }
     PyObject *result = NULL, *by_node = aggs_dict(s->node_index, &s->node_aggs, 0);
     PyObject *edges = by_node ? aggs_dict(s->edge_index, &s->edge_aggs, 1) : NULL;
-    PyObject *numbers = sw_rows_bytes(&c->numbers), *statuses = sw_rows_bytes(&c->statuses),
-             *pendings = sw_rows_bytes(&c->pendings), *starts = sw_rows_bytes(&c->starts),
-             *ends = sw_rows_bytes(&c->ends);
-    PyObject *task_ids = sw_rows_list(&c->task_ids), *node_ids = sw_rows_list(&c->node_ids),
-             *parents = sw_rows_list(&c->parents), *ray_nodes = sw_rows_list(&c->ray_nodes),
-             *workers = sw_rows_list(&c->workers), *pids = sw_rows_list(&c->pids);
+    const Py_ssize_t *o = c->order;
+    PyObject *numbers = sw_rows_bytes(&c->numbers, o),
+             *statuses = sw_rows_bytes(&c->statuses, o),
+             *pendings = sw_rows_bytes(&c->pendings, o), *starts = sw_rows_bytes(&c->starts, o),
+             *ends = sw_rows_bytes(&c->ends, o);
+    PyObject *task_ids = sw_rows_list(&c->task_ids, o),
+             *node_ids = sw_rows_list(&c->node_ids, o),
+             *parents = sw_rows_list(&c->parents, o),
+             *ray_nodes = sw_rows_list(&c->ray_nodes, o),
+             *workers = sw_rows_list(&c->workers, o), *pids = sw_rows_list(&c->pids, o);
     if (by_node && edges && numbers && statuses && pendings && starts && ends && task_ids
         && node_ids && parents && ray_nodes && workers && pids) {
         result = Py_BuildValue("(OOOOOOOOOOOOOO)", task_ids, numbers, node_ids, parents,

@@ -186,18 +186,20 @@ typedef struct {
     Buf task_ids, node_ids, parents, ray_nodes, workers, pids; /* PyObject * each */
     PyObject *errors;
     Buf numbers, statuses, pendings, starts, ends;
+    Py_ssize_t *order; /* sw_rows_in_order's: row k of the output is row order[k] */
 } Columns;
 
 /* A task's rows in the columns as swept (in table order), to put them in task id order. */
 typedef struct {
-    uint64_t key;      /* the id's first 8 chars, big-endian: compared first */
+    uint64_t key;      /* the id's first 8 chars, big-endian (sw_span_key): compared first */
     PyObject *task_id; /* borrowed: its rows' task_ids entries hold it */
     uint32_t start, count; /* sw_sweep_task checks the rows fit */
 } TaskRows;
 
-int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans);
-PyObject *sw_rows_list(Buf *column); /* steals the column's references */
-PyObject *sw_rows_bytes(Buf *column);
+void sw_span_key(TaskRows *span, PyObject *task_id, int *wide, int *not_hex);
+int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans, int wide, int not_hex);
+PyObject *sw_rows_list(Buf *column, const Py_ssize_t *order); /* steals its references */
+PyObject *sw_rows_bytes(Buf *column, const Py_ssize_t *order);
 
 /* The sweep as a task-by-task state, so that facts.c can sweep each task as it names it
    (one pass over the records) and sweep.c on its own. */
@@ -205,6 +207,7 @@ typedef struct {
     Columns c;
     TaskRows *spans;
     Py_ssize_t n_spans, cap_spans;
+    int wide_ids, not_hex_ids; /* sw_span_key's findings over the spans */
     PyObject *node_index, *edge_index;
     Aggs node_aggs, edge_aggs;
     PtrMap node_map, edge_map;
