@@ -22,7 +22,7 @@
 
 static inline int push_ref(Buf *b, PyObject *o)
 {
-    if (buf_push(b, &o) < 0) {
+    if (buf_push8(b, &o) < 0) {
         return -1;
     }
     Py_INCREF(o);
@@ -109,35 +109,35 @@ static int sweep_attempt(Sweep *s, PyObject *tid, PyObject *node, PyObject *pare
         }
     }
     unsigned char status = (unsigned char)code;
-    if (push_ref(&c->task_ids, tid) < 0 || buf_push(&c->numbers, &number) < 0
+    if (push_ref(&c->task_ids, tid) < 0 || buf_push8(&c->numbers, &number) < 0
         || push_ref(&c->node_ids, node) < 0 || push_ref(&c->parents, parent) < 0
-        || buf_push(&c->statuses, &status) < 0 || push_ref(&c->ray_nodes, ray_node) < 0
+        || buf_push1(&c->statuses, status) < 0 || push_ref(&c->ray_nodes, ray_node) < 0
         || push_ref(&c->workers, worker) < 0 || push_ref(&c->pids, pid) < 0
-        || buf_push(&c->pendings, &pending) < 0 || buf_push(&c->starts, &start) < 0
-        || buf_push(&c->ends, &end) < 0) {
+        || buf_push8(&c->pendings, &pending) < 0 || buf_push8(&c->starts, &start) < 0
+        || buf_push8(&c->ends, &end) < 0) {
         goto done;
     }
     if (pending > 0 && (*first_pending == NO_NS || pending < *first_pending)) {
         *first_pending = pending;
     }
     int has_exec = 0, has_queue = 0;
-    double exec_ms = 0.0, queue_ms = 0.0;
+    int64_t exec_ns = 0, queue_ns = 0; /* in ms (/ 1e6) once sorted: sw_agg_tuple */
     if (start != NO_NS) {
         if (end != NO_NS && end >= start) {
             has_exec = 1;
-            exec_ms = (double)(end - start) / 1e6;
+            exec_ns = end - start;
         }
         if (pending != NO_NS && start >= pending) {
             has_queue = 1;
-            queue_ms = (double)(start - pending) / 1e6;
+            queue_ns = start - pending;
         }
     }
-    if (mine && agg_add(mine, number, code == FAILED_CODE, has_exec, exec_ms, has_queue,
-                        queue_ms) < 0) {
+    if (mine && agg_add(mine, number, code == FAILED_CODE, has_exec, exec_ns, has_queue,
+                        queue_ns) < 0) {
         goto done;
     }
-    if (edge && agg_add(edge, number, code == FAILED_CODE, has_exec, exec_ms, has_queue,
-                        queue_ms) < 0) {
+    if (edge && agg_add(edge, number, code == FAILED_CODE, has_exec, exec_ns, has_queue,
+                        queue_ns) < 0) {
         goto done;
     }
     ok = 0;

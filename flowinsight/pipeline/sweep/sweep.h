@@ -59,6 +59,27 @@ static inline int buf_push(Buf *b, const void *value)
     return 0;
 }
 
+/* buf_push for a Buf of 8-byte items, and of 1-byte items: a copy of a fixed size (no call
+   of memcpy for each item, as buf_push's copy of b->item bytes makes). */
+static inline int buf_push8(Buf *b, const void *value)
+{
+    if (b->len == b->cap) {
+        return buf_push(b, value);
+    }
+    memcpy(b->data + 8 * b->len, value, 8);
+    b->len++;
+    return 0;
+}
+
+static inline int buf_push1(Buf *b, unsigned char value)
+{
+    if (b->len == b->cap) {
+        return buf_push(b, &value);
+    }
+    b->data[b->len++] = (char)value;
+    return 0;
+}
+
 static inline PyObject *buf_bytes(Buf *b)
 {
     return PyBytes_FromStringAndSize(b->data ? b->data : "", b->len * b->item);
@@ -109,7 +130,7 @@ void sw_ptrmap_free(PtrMap *m);
 /* The stats of the attempts of a node or an edge, summed as the sweep goes. */
 typedef struct {
     Py_ssize_t count, tasks, attempts, failures, retries;
-    Buf execs, queues;
+    Buf execs, queues; /* durations in ns (int64, >= 0): ms, as doubles, once sorted */
     PyObject *submits; /* edges only: list of floats */
 } Agg;
 
@@ -118,16 +139,16 @@ typedef struct {
     Py_ssize_t len, cap;
 } Aggs;
 
-static inline int agg_add(Agg *agg, long long number, int failed, int has_exec, double exec_ms,
-                   int has_queue, double queue_ms)
+static inline int agg_add(Agg *agg, long long number, int failed, int has_exec,
+                          int64_t exec_ns, int has_queue, int64_t queue_ns)
 {
     agg->attempts++;
     agg->failures += failed;
     agg->retries += number > 0;
-    if (has_exec && buf_push(&agg->execs, &exec_ms) < 0) {
+    if (has_exec && buf_push8(&agg->execs, &exec_ns) < 0) {
         return -1;
     }
-    if (has_queue && buf_push(&agg->queues, &queue_ms) < 0) {
+    if (has_queue && buf_push8(&agg->queues, &queue_ns) < 0) {
         return -1;
     }
     return 0;
