@@ -1,7 +1,8 @@
 """What the analysis's shortcuts for speed keep to: the C facts leave the tasks their shape
 names out of the namer's cache (NodeNamer.by_shape), and the namer still answers every task as
 the Python reference does: its cache completed when read, a driver by name once the records
-are gone (consume). And the rows put in task id order by keys of the ids' first chars."""
+are gone (consume). The rows put in task id order by keys of the ids' first chars; the span of
+submissions worked out in C."""
 
 from __future__ import annotations
 
@@ -79,4 +80,19 @@ def test_ids_of_one_prefix(draws: list[tuple[str, int, int]], prefix: str) -> No
         tasks[tid] = Task(tid, job, TaskType.ACTOR_CREATION if i % 3 else TaskType.NORMAL,
                           _FUNCTIONS[i % 2], "PYTHON", parent,
                           "a" * 32 if i % 3 else "", attempts=runs)
+    check(tasks)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.floats() | st.none(), min_size=1, max_size=12))
+def test_submission_rates(submits: list[float | None]) -> None:
+    """The submissions' span (min(), max()) the C sweep keeps for an edge's rate, whatever the
+    floats (NaN where min() and max() depend on the order, infinities, -0.0)."""
+    job = JOBS[0]
+    caller = "1" * 16 + "f" * 24 + job
+    tasks = {caller: Task(caller, job, TaskType.NORMAL, _FUNCTIONS[1], "PYTHON", "", "")}
+    for i, submit in enumerate(submits):
+        tid = f"{i:016x}" + "f" * 24 + job
+        tasks[tid] = Task(tid, job, TaskType.NORMAL, _FUNCTIONS[0], "PYTHON", caller, "",
+                          submit, (Attempt(0, bytes((1, 8, 11)), struct.pack("<3q", 1, 2, 3)),))
     check(tasks)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
-from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate
+from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate, rate_between
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import FAILED_CODE, times_of
 from flowinsight.result import NO_NS, AttemptTable, CallFlow, Stats
@@ -52,12 +52,14 @@ def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
                               dist_of_sorted(_doubles(execs)), dist_of_sorted(_doubles(queues)))
                   for node, (n_tasks, n_attempts, failures, retries, execs, queues)
                   in by_node.items()}
+    # the submissions' span (min(), max()) worked out in C as they were summed
     calls = tuple(CallFlow(s, t, count, Stats(n_tasks, n_attempts, failures, retries,
                                               dist_of_sorted(_doubles(execs)),
                                               dist_of_sorted(_doubles(queues))),
-                           rate(submits))
+                           rate(submits) if span is None else
+                           rate_between(len(submits), *span))
                   for (s, t), (count, n_tasks, n_attempts, failures, retries, execs, queues,
-                               submits) in sorted(edges.items()))
+                               submits, span) in sorted(edges.items()))
     return Swept(table, node_stats, calls)
 
 

@@ -126,18 +126,47 @@ static PyObject *ms_sorted(Buf *ns)
     return out;
 }
 
+/* A submission time of an edge's task: in its list, and in its min() and max() as Python
+   finds them (the first, then each one below or above: what `<` and `>` say of floats). */
+int sw_agg_submit(Agg *agg, PyObject *submit)
+{
+    if (!PyFloat_CheckExact(submit)) {
+        agg->odd_submits = 1;
+    } else {
+        double v = PyFloat_AS_DOUBLE(submit);
+        if (!PyList_GET_SIZE(agg->submits)) {
+            agg->earliest = agg->latest = v;
+        } else {
+            if (v < agg->earliest) {
+                agg->earliest = v;
+            }
+            if (v > agg->latest) {
+                agg->latest = v;
+            }
+        }
+    }
+    return PyList_Append(agg->submits, submit);
+}
+
 /* The durations go out sorted, in ms. */
 PyObject *sw_agg_tuple(Agg *agg, int edge)
 {
     PyObject *execs = ms_sorted(&agg->execs), *queues = execs ? ms_sorted(&agg->queues) : NULL;
     if (!execs || !queues) {
         Py_XDECREF(execs);
-        Py_XDECREF(queues);
         return NULL;
     }
     if (edge) {
-        return Py_BuildValue("(nnnnnNNO)", agg->count, agg->tasks, agg->attempts,
-                             agg->failures, agg->retries, execs, queues, agg->submits);
+        PyObject *span = PyList_GET_SIZE(agg->submits) >= 2 && !agg->odd_submits
+                             ? Py_BuildValue("(dd)", agg->earliest, agg->latest)
+                             : Py_NewRef(Py_None);
+        if (!span) {
+            Py_DECREF(execs);
+            Py_DECREF(queues);
+            return NULL;
+        }
+        return Py_BuildValue("(nnnnnNNON)", agg->count, agg->tasks, agg->attempts,
+                             agg->failures, agg->retries, execs, queues, agg->submits, span);
     }
     return Py_BuildValue("(nnnnNN)", agg->tasks, agg->attempts, agg->failures, agg->retries,
                          execs, queues);

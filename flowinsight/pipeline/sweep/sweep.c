@@ -16,7 +16,8 @@
    recorded), statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
    by_node: {node: (tasks, attempts, failures, retries, execs, queues)} with execs and queues
    bytes of doubles (ms), sorted; edges: {(caller node, callee node): (count, tasks, attempts,
-   failures, retries, execs, queues, submits)} with submits a list of floats (ms). */
+   failures, retries, execs, queues, submits, span)} with submits a list of floats (ms) and
+   span their (min(), max()) (None below two, or with a submit not a float). */
 
 #include "sweep.h"
 
@@ -333,7 +334,7 @@ int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyO
                 goto done;
             }
         }
-        if (submit != Py_None && PyList_Append(edge->submits, submit) < 0) {
+        if (submit != Py_None && sw_agg_submit(edge, submit) < 0) {
             goto done;
         }
     }

@@ -132,6 +132,8 @@ typedef struct {
     Py_ssize_t count, tasks, attempts, failures, retries;
     Buf execs, queues; /* durations in ns (int64, >= 0): ms, as doubles, once sorted */
     PyObject *submits; /* edges only: list of floats */
+    double earliest, latest; /* min() and max() of the submits, while all are floats */
+    int odd_submits;         /* a submit not a float: min() and max() left to Python */
 } Agg;
 
 typedef struct {
@@ -158,6 +160,7 @@ Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits);
 Agg *sw_agg_of(Aggs *aggs, PyObject *index, PtrMap *map, PyObject *keep, PyObject *a,
                PyObject *b);
 PyObject *sw_agg_tuple(Agg *agg, int edge);
+int sw_agg_submit(Agg *agg, PyObject *submit);
 void sw_aggs_free(Aggs *a);
 
 /* Direct reads of the records' slots (slots.c): the offsets of their member descriptors,
