@@ -148,9 +148,10 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
     Runs r = {n, 0, ids, NULL, NULL, starts, ends};
     Callers callers = {NULL, NULL, NULL, 0, NULL, 0, 0};
     Py_ssize_t *row_caller = NULL; /* row -> its caller's number */
+    PtrMap by_address = {NULL, NULL, 0, 0}; /* a caller object -> its number (the list holds it) */
     Py_ssize_t *parent_of = NULL, *n_children = NULL, *child_at = NULL, *children = NULL,
                *best_tail = NULL, *stack = NULL;
-    double *best_value = NULL;
+    double *best_value = NULL, *child_exec = NULL;
     char *flags = NULL; /* 1 visiting, 2 has best */
     JobStart *job_starts = NULL;
     Py_ssize_t n_jobs = 0;
@@ -161,25 +162,37 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
         PyErr_NoMemory();
         goto done;
     }
-    /* every row's caller numbered (the same few objects, mostly) */
+    /* every row's caller numbered: the same few objects, mostly, known by their address
+       (by_address) without reading them again, out of cache, for their type and hash */
     PyObject *last_parent = NULL; /* borrowed from parents: the caller of the row before */
     Py_ssize_t last_number = -1;
     for (Py_ssize_t row = 0; row < n; row++) {
         PyObject *parent = PyList_GET_ITEM(parents, row);
         if (parent != last_parent) {
-            if (!PyUnicode_Check(parent)) {
-                status = 0;
-                goto done;
-            }
-            if ((last_number = callers_number(&callers, parent, 1)) == -2) {
-                goto done;
+            last_number = sw_ptrmap_get(&by_address, parent, NULL);
+            if (last_number < 0) {
+                if (!PyUnicode_Check(parent)) {
+                    status = 0;
+                    goto done;
+                }
+                if ((last_number = callers_number(&callers, parent, 1)) == -2
+                    || sw_ptrmap_put(&by_address, parent, NULL, last_number) < 0) {
+                    goto done;
+                }
             }
             last_parent = parent;
         }
         row_caller[row] = last_number;
     }
-    /* the tasks: runs of equal ids, each above the one before (else: not in order) */
+    /* the tasks: runs of equal ids, each above the one before (else: not in order). The ids
+       lie all over the heap: each is asked from memory a few rows ahead, so that the loads
+       overlap instead of one wait each. */
     for (Py_ssize_t row = 0; row < n; row++) {
+#if defined(__GNUC__)
+        if (row + 16 < n) {
+            __builtin_prefetch(ids[row + 16], 0, 3);
+        }
+#endif
         if (!row || ids[row] != ids[row - 1]) {
             if (!PyUnicode_Check(ids[row])) {
                 status = 0;
@@ -224,10 +237,11 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
     children = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
     best_tail = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
     best_value = PyMem_Malloc((size_t)(k + 1) * sizeof(double));
+    child_exec = PyMem_Malloc((size_t)(k + 1) * sizeof(double));
     flags = PyMem_Calloc((size_t)(k + 1), 1);
     stack = PyMem_Malloc((size_t)(2 * k + 2) * sizeof(Py_ssize_t));
     if (!parent_of || !n_children || !child_at || !children || !best_tail || !best_value
-        || !flags || !stack) {
+        || !child_exec || !flags || !stack) {
         PyErr_NoMemory();
         goto done;
     }
@@ -253,9 +267,14 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
     for (Py_ssize_t t = 0, *fill = best_tail; t < k; t++) { /* best_tail: fill positions */
         fill[t] = child_at[t];
     }
-    for (Py_ssize_t t = 0; t < k; t++) { /* in id order: each caller's callees in id order */
+    /* in id order: each caller's callees in id order; a callee that called none as ~t, with
+       its execution next to it (child_exec): the chains below read them in order, not from
+       all over the columns */
+    for (Py_ssize_t t = 0; t < k; t++) {
         if (r.last[t] >= 0 && parent_of[t] >= 0) {
-            children[best_tail[parent_of[t]]++] = t;
+            Py_ssize_t at = best_tail[parent_of[t]]++;
+            children[at] = n_children[t] ? t : ~t;
+            child_exec[at] = exec_ms(&r, t) + 0.0;
         }
     }
     /* _longest_chains: iterative post-order from each caller that ran, in id order */
@@ -278,7 +297,7 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
                 stack[depth++] = (t << 1) | 1;
                 for (Py_ssize_t j = child_at[t]; j < child_at[t + 1]; j++) {
                     Py_ssize_t c = children[j];
-                    if (n_children[c] && !(flags[c] & 2)) {
+                    if (c >= 0 && !(flags[c] & 2)) {
                         stack[depth++] = c << 1; /* at most 2 entries per task: room */
                     }
                 }
@@ -289,13 +308,14 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
             for (Py_ssize_t j = child_at[t]; j < child_at[t + 1]; j++) {
                 Py_ssize_t c = children[j];
                 double v;
-                if (n_children[c]) {
+                if (c >= 0) {
                     if (!(flags[c] & 2)) {
                         continue; /* a loop, cut */
                     }
                     v = best_value[c];
                 } else {
-                    v = exec_ms(&r, c) + 0.0;
+                    v = child_exec[j];
+                    c = ~c;
                 }
                 if (tail < 0 || v >= tail_value) { /* ties: the greater id, as max() */
                     tail_value = v;
@@ -433,6 +453,7 @@ done:
     PyMem_Free(r.first);
     PyMem_Free(r.last);
     callers_free(&callers);
+    sw_ptrmap_free(&by_address);
     PyMem_Free(row_caller);
     PyMem_Free(parent_of);
     PyMem_Free(n_children);
@@ -440,6 +461,7 @@ done:
     PyMem_Free(children);
     PyMem_Free(best_tail);
     PyMem_Free(best_value);
+    PyMem_Free(child_exec);
     PyMem_Free(flags);
     PyMem_Free(stack);
     PyMem_Free(job_starts);
