@@ -379,6 +379,10 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
        consecutive tasks mostly have the same caller */
     PyObject *last_parent = NULL, *last_caller = NULL;
     int last_in_table = -1;
+    /* the last node added to `defined`, and to `languages` (or found there): the task before
+       is mostly of the same node, and nothing is ever taken out of either (borrowed: they
+       hold them) */
+    PyObject *last_defined = NULL, *last_language = NULL;
     if (!defined || !languages || !drivers || !jobs_of || !(received_n.index = PyDict_New())
         || !(received_n.keep = PyList_New(0)) || !(job_n.index = PyDict_New())
         || !(job_n.keep = PyList_New(0))
@@ -441,17 +445,21 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             goto next;
         }
         int is_defined = task_type != Py_None;
-        if (is_defined && PySet_Add(defined, nid) < 0) {
-            goto next;
+        if (is_defined && nid != last_defined) {
+            if (PySet_Add(defined, nid) < 0) {
+                goto next;
+            }
+            last_defined = nid; /* the set holds it */
         }
         if (!(language = slot(task, &ts, T_LANGUAGE, &PyUnicode_Type))) {
             goto next;
         }
-        if (PyUnicode_GET_LENGTH(language)) {
+        if (PyUnicode_GET_LENGTH(language) && nid != last_language) {
             int has = PyDict_Contains(languages, nid);
             if (has < 0 || (!has && PyDict_SetItem(languages, nid, language) < 0)) {
                 goto next;
             }
+            last_language = nid; /* the dict holds it */
         }
         if (!(job = slot(task, &ts, T_JOB, &PyUnicode_Type))) {
             goto next;
