@@ -96,3 +96,23 @@ def test_submission_rates(submits: list[float | None]) -> None:
         tasks[tid] = Task(tid, job, TaskType.NORMAL, _FUNCTIONS[0], "PYTHON", caller, "",
                           submit, (Attempt(0, bytes((1, 8, 11)), struct.pack("<3q", 1, 2, 3)),))
     check(tasks)
+
+
+@pytest.mark.parametrize("with_driver", [False, True])
+@pytest.mark.parametrize("orphan", [False, True])
+def test_node_durations_from_its_edge(with_driver: bool, orphan: bool) -> None:
+    """A node whose attempts all went to one call edge takes that edge's sorted durations
+    (aggregates.c: as_edge), unless the edge has more: a driver's task of the node under the
+    same caller (its attempts in no node's stats), or a task of the node without a caller."""
+    job = JOBS[0]
+    caller = "1" * 16 + "f" * 24 + job
+    tasks = {caller: Task(caller, job, TaskType.NORMAL, _FUNCTIONS[1], "PYTHON", "", "")}
+    ids = [f"{i:016x}" + "f" * 24 + job for i in range(60)]
+    if with_driver:
+        ids.append("f" * 40 + job)
+    for i, tid in enumerate(ids):
+        parent = "" if orphan and i == 7 else caller
+        states = struct.pack("<3q", 1000 * i, 1000 * i + 7 * i, 1000 * i + 7 * i + (i * 37) % 50)
+        tasks[tid] = Task(tid, job, TaskType.NORMAL, _FUNCTIONS[0], "PYTHON", parent, "",
+                          attempts=(Attempt(0, bytes((1, 8, 11)), states),))
+    check(tasks)

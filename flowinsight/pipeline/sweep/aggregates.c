@@ -9,6 +9,8 @@ void sw_aggs_free(Aggs *a)
         buf_free(&a->items[i].execs);
         buf_free(&a->items[i].queues);
         Py_XDECREF(a->items[i].submits);
+        Py_XDECREF(a->items[i].execs_out);
+        Py_XDECREF(a->items[i].queues_out);
     }
     PyMem_Free(a->items);
 }
@@ -36,6 +38,7 @@ Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits)
     Agg *agg = &aggs->items[aggs->len];
     memset(agg, 0, sizeof(Agg));
     agg->execs.item = agg->queues.item = sizeof(int64_t);
+    agg->sole_edge = -1;
     if (with_submits && !(agg->submits = PyList_New(0))) {
         return NULL;
     }
@@ -148,15 +151,38 @@ int sw_agg_submit(Agg *agg, PyObject *submit)
     return PyList_Append(agg->submits, submit);
 }
 
-/* The durations go out sorted, in ms. */
-PyObject *sw_agg_tuple(Agg *agg, int edge)
+/* A node's durations, when all its attempts went to one edge too, and to that edge only
+   theirs (as many durations): the very same, sorted once (the edges go out first). */
+static PyObject *as_edge(Agg *agg, Aggs *edges, int queues)
 {
-    PyObject *execs = ms_sorted(&agg->execs), *queues = execs ? ms_sorted(&agg->queues) : NULL;
+    if (!edges || agg->sole_edge < 0) {
+        return NULL;
+    }
+    Agg *edge = &edges->items[agg->sole_edge];
+    PyObject *out = queues ? edge->queues_out : edge->execs_out;
+    Py_ssize_t mine = queues ? agg->queues.len : agg->execs.len,
+               its = queues ? edge->queues.len : edge->execs.len;
+    return out && mine == its ? Py_NewRef(out) : NULL;
+}
+
+/* The durations go out sorted, in ms (an edge's kept for its node: as_edge). */
+PyObject *sw_agg_tuple(Agg *agg, int edge, Aggs *edges)
+{
+    PyObject *execs = as_edge(agg, edges, 0);
+    if (!execs) {
+        execs = ms_sorted(&agg->execs);
+    }
+    PyObject *queues = execs ? as_edge(agg, edges, 1) : NULL;
+    if (execs && !queues) {
+        queues = ms_sorted(&agg->queues);
+    }
     if (!execs || !queues) {
         Py_XDECREF(execs);
         return NULL;
     }
     if (edge) {
+        Py_XSETREF(agg->execs_out, Py_NewRef(execs));
+        Py_XSETREF(agg->queues_out, Py_NewRef(queues));
         PyObject *span = PyList_GET_SIZE(agg->submits) >= 2 && !agg->odd_submits
                              ? Py_BuildValue("(dd)", agg->earliest, agg->latest)
                              : Py_NewRef(Py_None);

@@ -304,6 +304,10 @@ int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyO
         if (edge) {
             edge->tasks++;
         }
+        if (mine && mine->sole_edge != -2) { /* as_edge (aggregates.c) */
+            Py_ssize_t at = edge ? edge - s->edge_aggs.items : -2;
+            mine->sole_edge = mine->sole_edge == -1 || mine->sole_edge == at ? at : -2;
+        }
         if (n == 1) {
             if (sweep_attempt(s, tid, node, parent, PyTuple_GET_ITEM(raws, 0), mine, edge,
                               &first_pending) < 0) {
@@ -360,7 +364,7 @@ done:
     return ok;
 }
 
-static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
+static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge, Aggs *edges)
 {
     PyObject *out = PyDict_New();
     if (!out) {
@@ -369,7 +373,7 @@ static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
     PyObject *key, *pos;
     Py_ssize_t it = 0;
     while (PyDict_Next(index, &it, &key, &pos)) {
-        PyObject *value = sw_agg_tuple(&aggs->items[PyLong_AsSsize_t(pos)], edge);
+        PyObject *value = sw_agg_tuple(&aggs->items[PyLong_AsSsize_t(pos)], edge, edges);
         if (!value || PyDict_SetItem(out, key, value) < 0) {
             Py_XDECREF(value);
             Py_DECREF(out);
@@ -386,8 +390,10 @@ PyObject *sw_sweep_finish(Sweep *s)
     if (sw_rows_in_order(c, s->spans, s->n_spans, s->wide_ids, s->not_hex_ids) < 0) {
         return NULL;
     }
-    PyObject *result = NULL, *by_node = aggs_dict(s->node_index, &s->node_aggs, 0);
-    PyObject *edges = by_node ? aggs_dict(s->edge_index, &s->edge_aggs, 1) : NULL;
+    /* the edges first: a node whose attempts all went to one edge takes its durations */
+    PyObject *result = NULL, *edges = aggs_dict(s->edge_index, &s->edge_aggs, 1, NULL);
+    PyObject *by_node = edges ? aggs_dict(s->node_index, &s->node_aggs, 0, &s->edge_aggs)
+                              : NULL;
     const Py_ssize_t *o = c->order;
     PyObject *numbers = sw_rows_bytes(&c->numbers, o),
              *statuses = sw_rows_bytes(&c->statuses, o),

@@ -134,6 +134,10 @@ typedef struct {
     PyObject *submits; /* edges only: list of floats */
     double earliest, latest; /* min() and max() of the submits, while all are floats */
     int odd_submits;         /* a submit not a float: min() and max() left to Python */
+    /* nodes: the one edge all the node's attempts went to as well (its position in the
+       edges' Aggs; -1: none yet, -2: none); edges: the durations as they went out */
+    Py_ssize_t sole_edge;
+    PyObject *execs_out, *queues_out;
 } Agg;
 
 typedef struct {
@@ -159,7 +163,7 @@ static inline int agg_add(Agg *agg, long long number, int failed, int has_exec,
 Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits);
 Agg *sw_agg_of(Aggs *aggs, PyObject *index, PtrMap *map, PyObject *keep, PyObject *a,
                PyObject *b);
-PyObject *sw_agg_tuple(Agg *agg, int edge);
+PyObject *sw_agg_tuple(Agg *agg, int edge, Aggs *edges);
 int sw_agg_submit(Agg *agg, PyObject *submit);
 void sw_aggs_free(Aggs *a);
 
