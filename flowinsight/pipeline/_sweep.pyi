@@ -4,8 +4,10 @@ from flowinsight.pipeline.tasks import Task
 
 # (tasks, attempts, failures, retries, exec ms as doubles, queue ms as doubles)
 NodeSums = tuple[int, int, int, int, bytes, bytes]
-# (calls, tasks, attempts, failures, retries, exec ms, queue ms, submission times in ms)
-EdgeSums = tuple[int, int, int, int, int, bytes, bytes, list[float]]
+# (calls, tasks, attempts, failures, retries, exec ms, queue ms, submission times in ms, their
+#  (min(), max()) or None: below two, or not all floats)
+EdgeSums = tuple[int, int, int, int, int, bytes, bytes, list[float],
+                 tuple[float, float] | None]
 
 # (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
 #  starts, ends, by_node, edges): the attempt columns, and the sums of nodes and call edges

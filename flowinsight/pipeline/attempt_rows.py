@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
-from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate
+from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate, rate_between
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import FAILED_CODE, times_of
-from flowinsight.result import NO_NS, AttemptTable, CallFlow, Stats
+from flowinsight.result import NO_NS, AttemptTable, CallFlow, Dist, Stats
 
 if TYPE_CHECKING:
     from flowinsight.pipeline._sweep import SweptColumns
@@ -48,16 +48,27 @@ def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
                          ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
                          _int64s(ends))
-    node_stats = {node: Stats(n_tasks, n_attempts, failures, retries,
-                              dist_of_sorted(_doubles(execs)), dist_of_sorted(_doubles(queues)))
+    # A node whose attempts all went to one edge has that edge's very bytes (sweep.c): its
+    # distribution worked out once, by the object (`edges` keeps them all alive meanwhile).
+    dists: dict[int, Dist | None] = {}
+
+    def dist_of(packed: bytes) -> Dist | None:
+        key = id(packed)
+        if key not in dists:
+            dists[key] = dist_of_sorted(_doubles(packed))
+        return dists[key]
+
+    # the submissions' span (min(), max()) worked out in C as they were summed
+    calls = tuple(CallFlow(s, t, count, Stats(n_tasks, n_attempts, failures, retries,
+                                              dist_of(execs), dist_of(queues)),
+                           rate(submits) if span is None else
+                           rate_between(len(submits), *span))
+                  for (s, t), (count, n_tasks, n_attempts, failures, retries, execs, queues,
+                               submits, span) in sorted(edges.items()))
+    node_stats = {node: Stats(n_tasks, n_attempts, failures, retries, dist_of(execs),
+                              dist_of(queues))
                   for node, (n_tasks, n_attempts, failures, retries, execs, queues)
                   in by_node.items()}
-    calls = tuple(CallFlow(s, t, count, Stats(n_tasks, n_attempts, failures, retries,
-                                              dist_of_sorted(_doubles(execs)),
-                                              dist_of_sorted(_doubles(queues))),
-                           rate(submits))
-                  for (s, t), (count, n_tasks, n_attempts, failures, retries, execs, queues,
-                               submits) in sorted(edges.items()))
     return Swept(table, node_stats, calls)
 
 

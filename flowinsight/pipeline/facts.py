@@ -47,9 +47,12 @@ def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
     must then be swept as they are now (the table left as it is until attempt_rows.sweep)."""
     if sweep_module is None:
         return task_facts_py(tasks, node_of, account, has_export)
+    # with the sweep, the tasks their shape answers are left out of the namer's cache
+    # (NodeNamer.by_shape: completed if it is ever read)
     (received, defined, languages, drivers, job_counts, jobs_of, counts,
      swept) = sweep_module.facts(tasks, node_of.cache, node_of.shapes, node_of, NO_ACTOR,
                                  TaskType.DRIVER, has_export, sweep)
+    node_of.by_shape = node_of.by_shape or sweep
     return TaskFacts(received, defined, languages, drivers, Counter(job_counts), jobs_of,
                      coverage_from(counts, account.files), swept)
 

@@ -3,6 +3,8 @@ worked out once per task, and once per shape of task (function, type, actor, job
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flowinsight.model.events import TaskType
 from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
 from flowinsight.pipeline.tasks import Task
@@ -21,15 +23,37 @@ class NodeNamer:
         # known_modules(tasks), unless the caller worked it out already
         self.modules = known_modules(tasks) if modules is None else modules
         self.keys: dict[str, NodeKey] = {}
-        self.cache: dict[str, str] = {}  # task id -> node id, for every task asked about
+        # task id -> node id, for every task asked about; except, when `by_shape`, the tasks
+        # of the table the C facts answered by their shape (see `cache`)
+        self.asked: dict[str, str] = {}
+        self.by_shape = False
         self._ids: dict[str, str] = {}
         # Tasks of the same shape (function, type, actor, job) are one node: worked out once.
         # The function is keyed by identity (records share them, and keep them alive).
         self.shapes: dict[tuple[int, TaskType, str, str], str] = {}
-        self.known = self.cache.get  # a task's node if asked for before: no call of self
+
+    @property
+    def cache(self) -> dict[str, str]:
+        """Task id -> node id, for every task asked about. The C facts (facts.py, with the
+        sweep) ask about every task of the table but leave out of `asked` those their shape
+        answers (a dict of every task id costs more than the rest of the pass): completed here
+        from the table, the first time it is read, with the same answers (a task's shape is
+        the same, and its shape's node never changes)."""
+        if self.by_shape:
+            self.by_shape = False
+            asked = self.asked
+            for task_id in self.tasks:
+                if task_id not in asked:
+                    self(task_id)
+        return self.asked
+
+    @property
+    def known(self) -> Callable[[str], str | None]:
+        """A task's node if asked for before (cache.get): no call of self."""
+        return self.cache.get
 
     def __call__(self, task_id: str) -> str:
-        nid = self.cache.get(task_id)
+        nid = self.asked.get(task_id)
         if nid is not None:
             return nid
         task = self.tasks.get(task_id)
@@ -40,7 +64,7 @@ class NodeNamer:
             shape = (id(task.function), task.task_type, task.actor_id, task.job_id)
             nid = self.shapes.get(shape)
             if nid is not None:
-                self.cache[task_id] = nid
+                self.asked[task_id] = nid
                 return nid
         key = key_of(task_id, task)
         if task is not None:
@@ -48,7 +72,7 @@ class NodeNamer:
         if self.classes and key.actor_id:
             key = group_by_class(key, self.classes)
         nid = node_id(key, self.multi_job)
-        nid = self.cache[task_id] = self._ids.setdefault(nid, nid)
+        nid = self.asked[task_id] = self._ids.setdefault(nid, nid)
         self.keys.setdefault(nid, key)
         if shape is not None:
             self.shapes[shape] = nid

@@ -32,8 +32,15 @@ def rate(times_ms: Sequence[float]) -> float | None:
     """Events per second over the span from the first to the last; None below two events."""
     if len(times_ms) < 2:
         return None
-    span = (max(times_ms) - min(times_ms)) / 1000.0
-    return len(times_ms) / span if span > 0 else None
+    return rate_between(len(times_ms), min(times_ms), max(times_ms))
+
+
+def rate_between(count: int, first: float, last: float) -> float | None:
+    """rate() of `count` events whose min() is `first` and max() is `last`."""
+    if count < 2:
+        return None
+    span = (last - first) / 1000.0
+    return count / span if span > 0 else None
 
 
 class StatsSum:

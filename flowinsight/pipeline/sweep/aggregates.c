@@ -9,6 +9,8 @@ void sw_aggs_free(Aggs *a)
         buf_free(&a->items[i].execs);
         buf_free(&a->items[i].queues);
         Py_XDECREF(a->items[i].submits);
+        Py_XDECREF(a->items[i].execs_out);
+        Py_XDECREF(a->items[i].queues_out);
     }
     PyMem_Free(a->items);
 }
@@ -35,7 +37,8 @@ Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits)
     }
     Agg *agg = &aggs->items[aggs->len];
     memset(agg, 0, sizeof(Agg));
-    agg->execs.item = agg->queues.item = sizeof(double);
+    agg->execs.item = agg->queues.item = sizeof(int64_t);
+    agg->sole_edge = -1;
     if (with_submits && !(agg->submits = PyList_New(0))) {
         return NULL;
     }
@@ -51,25 +54,17 @@ Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits)
 }
 
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorted ascending, as sorted() has them. Durations are differences of int64 times, >= 0
-   (+0.0, never -0.0) and never NaN: their bits, as uint64, are in the same order as they, and
-   an LSD radix sort of the bits (11 at a time, a pass skipped where all share the digit)
-   sorts them. A value of another sign (or a NaN) sends them all to qsort. */
-static int sort_doubles(double *values, Py_ssize_t n)
+/* Durations in ns, sorted ascending. They are differences of int64 times, >= 0: an LSD radix
+   sort of their bits (11 at a time, a pass skipped where all share the digit; fewer passes
+   than the doubles they become would take, whose mantissas fill every bit). */
+static int sort_ns(uint64_t *values, Py_ssize_t n)
 {
     if (n < 2) {
         return 0;
     }
-    uint64_t *bits = (uint64_t *)values;
     if (n < 48) {
         for (Py_ssize_t i = 1; i < n; i++) {
-            double v = values[i];
+            uint64_t v = values[i];
             Py_ssize_t j = i;
             for (; j > 0 && values[j - 1] > v; j--) {
                 values[j] = values[j - 1];
@@ -80,21 +75,14 @@ static int sort_doubles(double *values, Py_ssize_t n)
     }
     uint64_t any = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        any |= bits[i];
-        if (values[i] != values[i]) {
-            any |= 1ULL << 63;
-        }
-    }
-    if (any >> 63) {
-        qsort(values, (size_t)n, sizeof(double), compare_doubles);
-        return 0;
+        any |= values[i];
     }
     uint64_t *tmp = PyMem_Malloc((size_t)n * sizeof(uint64_t));
     if (!tmp) {
         PyErr_NoMemory();
         return -1;
     }
-    uint64_t *from = bits, *to = tmp;
+    uint64_t *from = values, *to = tmp;
     for (int shift = 0; shift < 64; shift += 11) {
         if (!((any >> shift) & 0x7ff)) {
             continue; /* every value has 0 there */
@@ -116,29 +104,95 @@ static int sort_doubles(double *values, Py_ssize_t n)
         from = to;
         to = t;
     }
-    if (from != bits) {
-        memcpy(bits, from, (size_t)n * sizeof(uint64_t));
+    if (from != values) {
+        memcpy(values, from, (size_t)n * sizeof(uint64_t));
     }
     PyMem_Free(tmp);
     return 0;
 }
 
-/* The durations go out sorted (no NaN among them: differences of int64 times). */
-PyObject *sw_agg_tuple(Agg *agg, int edge)
+/* The durations sorted, as bytes of doubles in ms: (double)ns / 1e6, what the sweep's Python
+   reference computes for each (and in the same order: the division keeps it). */
+static PyObject *ms_sorted(Buf *ns)
 {
-    if (sort_doubles((double *)agg->execs.data, agg->execs.len) < 0
-        || sort_doubles((double *)agg->queues.data, agg->queues.len) < 0) {
+    if (sort_ns((uint64_t *)ns->data, ns->len) < 0) {
         return NULL;
     }
-    PyObject *execs = buf_bytes(&agg->execs), *queues = buf_bytes(&agg->queues);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, ns->len * (Py_ssize_t)sizeof(double));
+    if (out) {
+        const int64_t *from = (const int64_t *)ns->data;
+        double *to = (double *)PyBytes_AS_STRING(out);
+        for (Py_ssize_t i = 0; i < ns->len; i++) {
+            to[i] = (double)from[i] / 1e6;
+        }
+    }
+    return out;
+}
+
+/* A submission time of an edge's task: in its list, and in its min() and max() as Python
+   finds them (the first, then each one below or above: what `<` and `>` say of floats). */
+int sw_agg_submit(Agg *agg, PyObject *submit)
+{
+    if (!PyFloat_CheckExact(submit)) {
+        agg->odd_submits = 1;
+    } else {
+        double v = PyFloat_AS_DOUBLE(submit);
+        if (!PyList_GET_SIZE(agg->submits)) {
+            agg->earliest = agg->latest = v;
+        } else {
+            if (v < agg->earliest) {
+                agg->earliest = v;
+            }
+            if (v > agg->latest) {
+                agg->latest = v;
+            }
+        }
+    }
+    return PyList_Append(agg->submits, submit);
+}
+
+/* A node's durations, when all its attempts went to one edge too, and to that edge only
+   theirs (as many durations): the very same, sorted once (the edges go out first). */
+static PyObject *as_edge(Agg *agg, Aggs *edges, int queues)
+{
+    if (!edges || agg->sole_edge < 0) {
+        return NULL;
+    }
+    Agg *edge = &edges->items[agg->sole_edge];
+    PyObject *out = queues ? edge->queues_out : edge->execs_out;
+    Py_ssize_t mine = queues ? agg->queues.len : agg->execs.len,
+               its = queues ? edge->queues.len : edge->execs.len;
+    return out && mine == its ? Py_NewRef(out) : NULL;
+}
+
+/* The durations go out sorted, in ms (an edge's kept for its node: as_edge). */
+PyObject *sw_agg_tuple(Agg *agg, int edge, Aggs *edges)
+{
+    PyObject *execs = as_edge(agg, edges, 0);
+    if (!execs) {
+        execs = ms_sorted(&agg->execs);
+    }
+    PyObject *queues = execs ? as_edge(agg, edges, 1) : NULL;
+    if (execs && !queues) {
+        queues = ms_sorted(&agg->queues);
+    }
     if (!execs || !queues) {
         Py_XDECREF(execs);
-        Py_XDECREF(queues);
         return NULL;
     }
     if (edge) {
-        return Py_BuildValue("(nnnnnNNO)", agg->count, agg->tasks, agg->attempts,
-                             agg->failures, agg->retries, execs, queues, agg->submits);
+        Py_XSETREF(agg->execs_out, Py_NewRef(execs));
+        Py_XSETREF(agg->queues_out, Py_NewRef(queues));
+        PyObject *span = PyList_GET_SIZE(agg->submits) >= 2 && !agg->odd_submits
+                             ? Py_BuildValue("(dd)", agg->earliest, agg->latest)
+                             : Py_NewRef(Py_None);
+        if (!span) {
+            Py_DECREF(execs);
+            Py_DECREF(queues);
+            return NULL;
+        }
+        return Py_BuildValue("(nnnnnNNON)", agg->count, agg->tasks, agg->attempts,
+                             agg->failures, agg->retries, execs, queues, agg->submits, span);
     }
     return Py_BuildValue("(nnnnNN)", agg->tasks, agg->attempts, agg->failures, agg->retries,
                          execs, queues);

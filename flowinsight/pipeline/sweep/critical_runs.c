@@ -19,35 +19,97 @@ static int compare_str(PyObject *x, PyObject *y)
     return PyUnicode_Compare(x, y); /* never fails on two str */
 }
 
-/* Task id -> task, for the tasks that ran (open addressing on the ids' str hashes). */
+/* The callers: each distinct caller id of the rows (by value) numbered in the order met, and
+   the task of that id (-1: none). A table of the few callers, not of every task: it stays in
+   the cache, and each task is looked up in it while its id is at hand (open addressing on the
+   ids' str hashes). */
 typedef struct {
     Py_hash_t *hashes;
-    Py_ssize_t *tasks; /* -1: free */
+    PyObject **ids;       /* borrowed from the parents column; NULL: free */
+    Py_ssize_t *numbers;  /* the caller's number */
     Py_ssize_t cap;
-} IdMap;
+    Py_ssize_t *task_of;  /* caller number -> its task, -1: none */
+    Py_ssize_t len, cap_tasks;
+} Callers;
 
-static int idmap_init(IdMap *m, Py_ssize_t n)
+static void callers_free(Callers *m)
 {
-    m->cap = 16;
-    while (m->cap < 2 * n + 2) {
-        m->cap *= 2;
+    PyMem_Free(m->hashes);
+    PyMem_Free(m->ids);
+    PyMem_Free(m->numbers);
+    PyMem_Free(m->task_of);
+}
+
+static int callers_grow(Callers *m)
+{
+    Py_ssize_t cap = m->cap ? 2 * m->cap : 1024;
+    Py_hash_t *hashes = PyMem_Malloc((size_t)cap * sizeof(Py_hash_t));
+    PyObject **ids = PyMem_Calloc((size_t)cap, sizeof(PyObject *));
+    Py_ssize_t *numbers = PyMem_Malloc((size_t)cap * sizeof(Py_ssize_t));
+    Py_ssize_t *task_of = PyMem_Realloc(m->task_of, (size_t)cap * sizeof(Py_ssize_t));
+    if (task_of) {
+        m->task_of = task_of;
     }
-    m->hashes = PyMem_Malloc((size_t)m->cap * sizeof(Py_hash_t));
-    m->tasks = PyMem_Malloc((size_t)m->cap * sizeof(Py_ssize_t));
-    if (!m->hashes || !m->tasks) {
+    if (!hashes || !ids || !numbers || !task_of) {
+        PyMem_Free(hashes);
+        PyMem_Free(ids);
+        PyMem_Free(numbers);
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t i = 0; i < m->cap; i++) {
-        m->tasks[i] = -1;
+    size_t mask = (size_t)cap - 1;
+    for (Py_ssize_t j = 0; j < m->cap; j++) {
+        if (!m->ids[j]) {
+            continue;
+        }
+        size_t i = (size_t)m->hashes[j] & mask;
+        while (ids[i]) {
+            i = (i + 1) & mask;
+        }
+        hashes[i] = m->hashes[j];
+        ids[i] = m->ids[j];
+        numbers[i] = m->numbers[j];
     }
+    PyMem_Free(m->hashes);
+    PyMem_Free(m->ids);
+    PyMem_Free(m->numbers);
+    m->hashes = hashes;
+    m->ids = ids;
+    m->numbers = numbers;
+    m->cap = cap;
     return 0;
 }
 
-static void idmap_free(IdMap *m)
+/* The number of caller `id` (a str), added when absent and `add`; -1 absent, -2 error. */
+static Py_ssize_t callers_number(Callers *m, PyObject *id, int add)
 {
-    PyMem_Free(m->hashes);
-    PyMem_Free(m->tasks);
+    if (add && 2 * (m->len + 1) > m->cap && callers_grow(m) < 0) {
+        return -2;
+    }
+    if (!m->cap) {
+        return -1;
+    }
+    Py_hash_t h = PyObject_Hash(id);
+    if (h == -1) {
+        return -2;
+    }
+    size_t mask = (size_t)m->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        PyObject *other = m->ids[i];
+        if (!other) {
+            if (!add) {
+                return -1;
+            }
+            m->hashes[i] = h;
+            m->ids[i] = id;
+            m->numbers[i] = m->len;
+            m->task_of[m->len] = -1;
+            return m->len++;
+        }
+        if (other == id || (m->hashes[i] == h && compare_str(other, id) == 0)) {
+            return m->numbers[i];
+        }
+    }
 }
 
 typedef struct {
@@ -69,29 +131,6 @@ static inline double exec_ms(Runs *r, Py_ssize_t task)
     return (double)(r->ends[row] - r->starts[row]) / 1e6;
 }
 
-/* -1 absent, -2 error */
-static Py_ssize_t idmap_find(IdMap *m, Runs *r, PyObject *id, Py_ssize_t insert_as)
-{
-    Py_hash_t h = PyObject_Hash(id);
-    if (h == -1) {
-        return -2;
-    }
-    size_t mask = (size_t)m->cap - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        Py_ssize_t t = m->tasks[i];
-        if (t < 0) {
-            if (insert_as >= 0) {
-                m->hashes[i] = h;
-                m->tasks[i] = insert_as;
-            }
-            return -1;
-        }
-        if (m->hashes[i] == h && compare_str(id_of(r, t), id) == 0) {
-            return t;
-        }
-    }
-}
-
 typedef struct {
     PyObject *job;
     Py_ssize_t start; /* the root whose chain is longest */
@@ -107,21 +146,53 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
     PyObject **ids = ((PyListObject *)task_ids)->ob_item;
     int status = -1;
     Runs r = {n, 0, ids, NULL, NULL, starts, ends};
-    IdMap map = {NULL, NULL, 0};
+    Callers callers = {NULL, NULL, NULL, 0, NULL, 0, 0};
+    Py_ssize_t *row_caller = NULL; /* row -> its caller's number */
+    PtrMap by_address = {NULL, NULL, 0, 0}; /* a caller object -> its number (the list holds it) */
     Py_ssize_t *parent_of = NULL, *n_children = NULL, *child_at = NULL, *children = NULL,
                *best_tail = NULL, *stack = NULL;
-    double *best_value = NULL;
+    double *best_value = NULL, *child_exec = NULL;
     char *flags = NULL; /* 1 visiting, 2 has best */
     JobStart *job_starts = NULL;
     Py_ssize_t n_jobs = 0;
     PyObject *job_index = NULL, *paths = NULL, *empty = NULL, *tail_cache = NULL;
     if (!(r.first = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t)))
-        || !(r.last = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t)))) {
+        || !(r.last = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t)))
+        || !(row_caller = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t)))) {
         PyErr_NoMemory();
         goto done;
     }
-    /* the tasks: runs of equal ids, each above the one before (else: not in order) */
+    /* every row's caller numbered: the same few objects, mostly, known by their address
+       (by_address) without reading them again, out of cache, for their type and hash */
+    PyObject *last_parent = NULL; /* borrowed from parents: the caller of the row before */
+    Py_ssize_t last_number = -1;
     for (Py_ssize_t row = 0; row < n; row++) {
+        PyObject *parent = PyList_GET_ITEM(parents, row);
+        if (parent != last_parent) {
+            last_number = sw_ptrmap_get(&by_address, parent, NULL);
+            if (last_number < 0) {
+                if (!PyUnicode_Check(parent)) {
+                    status = 0;
+                    goto done;
+                }
+                if ((last_number = callers_number(&callers, parent, 1)) == -2
+                    || sw_ptrmap_put(&by_address, parent, NULL, last_number) < 0) {
+                    goto done;
+                }
+            }
+            last_parent = parent;
+        }
+        row_caller[row] = last_number;
+    }
+    /* the tasks: runs of equal ids, each above the one before (else: not in order). The ids
+       lie all over the heap: each is asked from memory a few rows ahead, so that the loads
+       overlap instead of one wait each. */
+    for (Py_ssize_t row = 0; row < n; row++) {
+#if defined(__GNUC__)
+        if (row + 16 < n) {
+            __builtin_prefetch(ids[row + 16], 0, 3);
+        }
+#endif
         if (!row || ids[row] != ids[row - 1]) {
             if (!PyUnicode_Check(ids[row])) {
                 status = 0;
@@ -139,6 +210,14 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
             }
         }
         if (!row || ids[row] != ids[row - 1]) {
+            /* a caller's task, found while its id is at hand */
+            Py_ssize_t number = callers_number(&callers, ids[row], 0);
+            if (number == -2) {
+                goto done;
+            }
+            if (number >= 0) {
+                callers.task_of[number] = r.n_tasks;
+            }
             r.first[r.n_tasks] = row;
             r.last[r.n_tasks] = -1;
             r.n_tasks++;
@@ -152,47 +231,29 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
         }
     }
     Py_ssize_t k = r.n_tasks;
-    if (idmap_init(&map, k) < 0) {
-        goto done;
-    }
-    for (Py_ssize_t t = 0; t < k; t++) {
-        if (r.last[t] >= 0 && idmap_find(&map, &r, id_of(&r, t), t) == -2) {
-            goto done;
-        }
-    }
     parent_of = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
     n_children = PyMem_Calloc((size_t)(k + 1), sizeof(Py_ssize_t));
     child_at = PyMem_Malloc((size_t)(k + 2) * sizeof(Py_ssize_t));
     children = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
     best_tail = PyMem_Malloc((size_t)(k + 1) * sizeof(Py_ssize_t));
     best_value = PyMem_Malloc((size_t)(k + 1) * sizeof(double));
+    child_exec = PyMem_Malloc((size_t)(k + 1) * sizeof(double));
     flags = PyMem_Calloc((size_t)(k + 1), 1);
     stack = PyMem_Malloc((size_t)(2 * k + 2) * sizeof(Py_ssize_t));
     if (!parent_of || !n_children || !child_at || !children || !best_tail || !best_value
-        || !flags || !stack) {
+        || !child_exec || !flags || !stack) {
         PyErr_NoMemory();
         goto done;
     }
     /* each ran task under its caller when the caller ran; a root of its job otherwise */
-    PyObject *last_parent = NULL; /* borrowed from parents: the caller of the task before */
-    Py_ssize_t last_p = -1;
     for (Py_ssize_t t = 0; t < k; t++) {
         parent_of[t] = -1;
         if (r.last[t] < 0) {
             continue;
         }
-        PyObject *parent = PyList_GET_ITEM(parents, r.last[t]);
-        Py_ssize_t p = last_p;
-        if (parent != last_parent) {
-            if (!PyUnicode_Check(parent)) {
-                status = 0;
-                goto done;
-            }
-            if ((p = idmap_find(&map, &r, parent, -1)) == -2) {
-                goto done;
-            }
-            last_parent = parent;
-            last_p = p;
+        Py_ssize_t p = callers.task_of[row_caller[r.last[t]]];
+        if (p < 0 || r.last[p] < 0) {
+            p = -1; /* no task of that id, or one that never ran */
         }
         parent_of[t] = p;
         if (p >= 0) {
@@ -206,9 +267,14 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
     for (Py_ssize_t t = 0, *fill = best_tail; t < k; t++) { /* best_tail: fill positions */
         fill[t] = child_at[t];
     }
-    for (Py_ssize_t t = 0; t < k; t++) { /* in id order: each caller's callees in id order */
+    /* in id order: each caller's callees in id order; a callee that called none as ~t, with
+       its execution next to it (child_exec): the chains below read them in order, not from
+       all over the columns */
+    for (Py_ssize_t t = 0; t < k; t++) {
         if (r.last[t] >= 0 && parent_of[t] >= 0) {
-            children[best_tail[parent_of[t]]++] = t;
+            Py_ssize_t at = best_tail[parent_of[t]]++;
+            children[at] = n_children[t] ? t : ~t;
+            child_exec[at] = exec_ms(&r, t) + 0.0;
         }
     }
     /* _longest_chains: iterative post-order from each caller that ran, in id order */
@@ -231,7 +297,7 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
                 stack[depth++] = (t << 1) | 1;
                 for (Py_ssize_t j = child_at[t]; j < child_at[t + 1]; j++) {
                     Py_ssize_t c = children[j];
-                    if (n_children[c] && !(flags[c] & 2)) {
+                    if (c >= 0 && !(flags[c] & 2)) {
                         stack[depth++] = c << 1; /* at most 2 entries per task: room */
                     }
                 }
@@ -242,13 +308,14 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
             for (Py_ssize_t j = child_at[t]; j < child_at[t + 1]; j++) {
                 Py_ssize_t c = children[j];
                 double v;
-                if (n_children[c]) {
+                if (c >= 0) {
                     if (!(flags[c] & 2)) {
                         continue; /* a loop, cut */
                     }
                     v = best_value[c];
                 } else {
-                    v = exec_ms(&r, c) + 0.0;
+                    v = child_exec[j];
+                    c = ~c;
                 }
                 if (tail < 0 || v >= tail_value) { /* ties: the greater id, as max() */
                     tail_value = v;
@@ -385,13 +452,16 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
 done:
     PyMem_Free(r.first);
     PyMem_Free(r.last);
-    idmap_free(&map);
+    callers_free(&callers);
+    sw_ptrmap_free(&by_address);
+    PyMem_Free(row_caller);
     PyMem_Free(parent_of);
     PyMem_Free(n_children);
     PyMem_Free(child_at);
     PyMem_Free(children);
     PyMem_Free(best_tail);
     PyMem_Free(best_value);
+    PyMem_Free(child_exec);
     PyMem_Free(flags);
     PyMem_Free(stack);
     PyMem_Free(job_starts);

@@ -2,7 +2,9 @@
    table order (flowinsight/pipeline/facts.py: task_facts_py and coverage.py's coverage() are
    the reference): every task's node and its caller's, with _Identity's shape shortcut. With
    `sweep`, each task is swept (sweep.c: sw_sweep_task) as soon as its node and its caller's
-   are known, so that the records are visited once and nothing is looked up by task id. */
+   are known, so that the records are visited once and nothing is looked up by task id; the
+   tasks their shape names are then neither looked up in the cache nor put in it (node_for:
+   `lean`; a dict of every task id was a fifth of the pass), NodeNamer.by_shape. */
 
 #include "sweep.h"
 
@@ -163,12 +165,35 @@ static void memo_set(ShapeMemo *m, PyObject *function, PyObject *task_type, PyOb
     m->nid = Py_NewRef(nid);
 }
 
-/* The task's node: the cache, else its shape's node, else node_of(task_id) (Python). */
+/* A task its node is kept for in the cache even when `lean`: a driver's (by its type, or an
+   id of driver_task_id's shape: 40 'f' first), asked for by name once the records are gone. */
+static int keep_cached(PyObject *task_id, PyObject *task_type, PyObject *driver_type)
+{
+    if (task_type == driver_type) {
+        return 1;
+    }
+    if (!PyUnicode_IS_ASCII(task_id) || PyUnicode_GET_LENGTH(task_id) < 40) {
+        return 0;
+    }
+    const char *s = (const char *)PyUnicode_DATA(task_id);
+    for (int i = 0; i < 40; i++) {
+        if (s[i] != 'f') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The task's node: the cache, else its shape's node, else node_of(task_id) (Python). With
+   `lean` (the sweep in the same pass: NodeNamer.by_shape), a task its shape answers is not
+   looked up in the cache nor put in it, unless `keep`: the cache only ever holds a task's
+   shape's node (NodeNamer.__call__), and NodeNamer gives that again when asked. */
 static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type,
                           PyObject *cache, PyObject *shapes, PyObject *node_of,
-                          PyObject *no_actor, Slots *ts, ShapeMemo *memo)
+                          PyObject *no_actor, Slots *ts, ShapeMemo *memo, int lean, int keep)
 {
     PyObject *nid;
+    int cached = !lean || keep;
     if (task_type != Py_None) {
         PyObject *actor = slot(task, ts, T_ACTOR, NULL);
         if (!actor) {
@@ -196,11 +221,14 @@ static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type
                 Py_DECREF(function);
                 Py_DECREF(job);
                 Py_DECREF(actor);
+                if (!cached) {
+                    return Py_NewRef(memo->nid);
+                }
                 nid = PyDict_SetDefault(cache, task_id, memo->nid);
                 Py_XINCREF(nid);
                 return nid;
             }
-            nid = PyDict_GetItemWithError(cache, task_id);
+            nid = cached ? PyDict_GetItemWithError(cache, task_id) : NULL;
             if (nid || PyErr_Occurred()) {
                 Py_DECREF(function);
                 Py_DECREF(job);
@@ -220,7 +248,7 @@ static PyObject *node_for(PyObject *task_id, PyObject *task, PyObject *task_type
             Py_DECREF(job);
             Py_DECREF(actor);
             if (nid) {
-                if (PyDict_SetItem(cache, task_id, nid) < 0) {
+                if (cached && PyDict_SetItem(cache, task_id, nid) < 0) {
                     return NULL;
                 }
                 Py_INCREF(nid);
@@ -346,11 +374,15 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
     Sweep sw;
     memset(&sw, 0, sizeof(sw));
     Slots ts = {NULL, T_FIELDS, sw_task_names, {0}}, as = {NULL, A_FIELDS, sw_attempt_names, {0}};
-    ShapeMemo memo = {NULL, NULL, NULL, NULL, NULL};
+    ShapeMemo memo = {NULL, NULL, NULL, NULL, NULL}, parent_memo = memo;
     /* the caller of the task before, its node, whether it has a record (-1: not asked yet):
        consecutive tasks mostly have the same caller */
     PyObject *last_parent = NULL, *last_caller = NULL;
     int last_in_table = -1;
+    /* the last node added to `defined`, and to `languages` (or found there): the task before
+       is mostly of the same node, and nothing is ever taken out of either (borrowed: they
+       hold them) */
+    PyObject *last_defined = NULL, *last_language = NULL;
     if (!defined || !languages || !drivers || !jobs_of || !(received_n.index = PyDict_New())
         || !(received_n.keep = PyList_New(0)) || !(job_n.index = PyDict_New())
         || !(job_n.keep = PyList_New(0))
@@ -373,34 +405,61 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
             if (last_parent && same_str(parent, last_parent)) {
                 caller = Py_NewRef(last_caller);
             } else {
-                caller = PyDict_GetItemWithError(cache, parent);
-                if (caller) {
-                    Py_INCREF(caller);
-                } else if (PyErr_Occurred()
-                           || !(caller = PyObject_CallOneArg(node_of, parent))) {
+                /* lean: a caller with a record is named by it (node_for: its shape, not the
+                   cache), which also says it is in the table */
+                PyObject *record = sweeping ? PyDict_GetItemWithError(tasks, parent) : NULL;
+                int in_table = -1;
+                if (record) {
+                    Py_INCREF(record);
+                    PyObject *ptype = slot(record, &ts, T_TYPE, NULL);
+                    caller = ptype ? node_for(parent, record, ptype, cache, shapes, node_of,
+                                              no_actor, &ts, &parent_memo, 1,
+                                              keep_cached(parent, ptype, driver_type))
+                                   : NULL;
+                    Py_XDECREF(ptype);
+                    Py_DECREF(record);
+                    if (!caller) {
+                        goto next;
+                    }
+                    in_table = 1;
+                } else if (PyErr_Occurred()) {
                     goto next;
+                } else {
+                    in_table = sweeping ? 0 : -1;
+                    caller = PyDict_GetItemWithError(cache, parent);
+                    if (caller) {
+                        Py_INCREF(caller);
+                    } else if (PyErr_Occurred()
+                               || !(caller = PyObject_CallOneArg(node_of, parent))) {
+                        goto next;
+                    }
                 }
                 Py_XSETREF(last_parent, Py_NewRef(parent));
                 Py_XSETREF(last_caller, Py_NewRef(caller));
-                last_in_table = -1;
+                last_in_table = in_table;
             }
         }
         if (!(nid = node_for(tid, task, task_type, cache, shapes, node_of, no_actor, &ts,
-                             &memo))) {
+                             &memo, sweeping, sweeping && keep_cached(tid, task_type,
+                                                                      driver_type)))) {
             goto next;
         }
         int is_defined = task_type != Py_None;
-        if (is_defined && PySet_Add(defined, nid) < 0) {
-            goto next;
+        if (is_defined && nid != last_defined) {
+            if (PySet_Add(defined, nid) < 0) {
+                goto next;
+            }
+            last_defined = nid; /* the set holds it */
         }
         if (!(language = slot(task, &ts, T_LANGUAGE, &PyUnicode_Type))) {
             goto next;
         }
-        if (PyUnicode_GET_LENGTH(language)) {
+        if (PyUnicode_GET_LENGTH(language) && nid != last_language) {
             int has = PyDict_Contains(languages, nid);
             if (has < 0 || (!has && PyDict_SetItem(languages, nid, language) < 0)) {
                 goto next;
             }
+            last_language = nid; /* the dict holds it */
         }
         if (!(job = slot(task, &ts, T_JOB, &PyUnicode_Type))) {
             goto next;
@@ -497,6 +556,7 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
         swept = Py_NewRef(Py_None);
     }
     memo_clear(&memo);
+    memo_clear(&parent_memo);
     Py_XDECREF(last_parent);
     Py_XDECREF(last_caller);
     return Py_BuildValue("(NNNNNN(nnnnnn)N)", received, defined, languages, drivers, job_counts,
@@ -507,6 +567,7 @@ fail:
     counts_free(&received_n);
     counts_free(&job_n);
     memo_clear(&memo);
+    memo_clear(&parent_memo);
     Py_XDECREF(last_parent);
     Py_XDECREF(last_caller);
     Py_XDECREF(received);

@@ -15,7 +15,8 @@ static PyMethodDef methods[] = {
      "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export, sweep=False): "
      "the nodes' facts and the coverage counts of the task records "
      "(flowinsight/pipeline/facts.py); with sweep, and what sweep() gives for them, swept in "
-     "the same pass (None without)."},
+     "the same pass (None without), and the tasks their shape names left out of cache "
+     "(NodeNamer.by_shape)."},
     {"critical", sw_critical, METH_VARARGS,
      "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of, jobs_of=None): "
      "each job's critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py); "

@@ -82,6 +82,9 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
              *classes = PyDict_New(), *languages = PyDict_New(), *actor_ids = PySet_New(NULL),
              *later = PyList_New(0), *out = NULL;
     PyObject *last_job = NULL, *last_actor = NULL; /* the previous task's, held */
+    /* the actor, function, type and language of the last task whose actor's class and
+       language were set (held): a task of the same four sets nothing new */
+    PyObject *memo[4] = {NULL, NULL, NULL, NULL};
     PtrMap seen = {0}; /* (function, job) pairs already added to modules, by identity */
     PyObject *keep = PyList_New(0); /* what the pointers of `seen` point to */
     Slots ts = {NULL, T_FIELDS, sw_task_names, {0}};
@@ -92,15 +95,18 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
     PyObject *tid, *task;
     Py_ssize_t pos = 0;
     while (PyDict_Next(tasks, &pos, &tid, &task)) {
-        int ok = 0;
+        int ok = 0, held = 0;
         PyObject *task_type = NULL, *job = NULL, *function = NULL, *actor = NULL,
                  *module = NULL, *cls = NULL, *language = NULL;
-        Py_INCREF(tid);
-        Py_INCREF(task);
+        /* tid and task are the table's (borrowed: the id is not even read, but where the
+           task has no definition), held only while Python code runs */
         if (!(task_type = slot(task, &ts, T_TYPE, NULL))) {
             goto next;
         }
         if (task_type == Py_None) {
+            held = 1;
+            Py_INCREF(tid);
+            Py_INCREF(task);
             PyObject *r = PyObject_CallOneArg(is_driver_record, task);
             int drop = r ? PyObject_IsTrue(r) : -1;
             Py_XDECREF(r);
@@ -166,6 +172,14 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
                 }
                 Py_XSETREF(last_actor, Py_NewRef(actor));
             }
+            if (!(language = slot(task, &ts, T_LANGUAGE, NULL))) {
+                goto next;
+            }
+            if (actor == memo[0] && function == memo[1] && task_type == memo[2]
+                && language == memo[3]) {
+                ok = 1; /* as the task before: its class and language are set already */
+                goto next;
+            }
             if (function != Py_None) {
                 if (!(cls = PyObject_GetAttr(function, s_class_name))) {
                     goto next;
@@ -188,12 +202,13 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
                     }
                 }
             }
-            if (!(language = slot(task, &ts, T_LANGUAGE, NULL))) {
-                goto next;
-            }
             int has = truthy_str(language);
             if (has < 0 || (has && !PyDict_SetDefault(languages, actor, language))) {
                 goto next;
+            }
+            PyObject *now[4] = {actor, function, task_type, language};
+            for (int i = 0; i < 4; i++) {
+                Py_XSETREF(memo[i], Py_NewRef(now[i]));
             }
         }
         ok = 1;
@@ -205,8 +220,10 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
         Py_XDECREF(module);
         Py_XDECREF(cls);
         Py_XDECREF(language);
-        Py_DECREF(tid);
-        Py_DECREF(task);
+        if (held) {
+            Py_DECREF(tid);
+            Py_DECREF(task);
+        }
         if (!ok) {
             goto done;
         }
@@ -214,6 +231,9 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
     out = PyTuple_Pack(7, dropped, job_ids, modules, classes, languages, actor_ids, later);
 done:
     sw_ptrmap_free(&seen);
+    for (int i = 0; i < 4; i++) {
+        Py_XDECREF(memo[i]);
+    }
     Py_XDECREF(keep);
     Py_XDECREF(last_job);
     Py_XDECREF(last_actor);

@@ -16,13 +16,14 @@
    recorded), statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
    by_node: {node: (tasks, attempts, failures, retries, execs, queues)} with execs and queues
    bytes of doubles (ms), sorted; edges: {(caller node, callee node): (count, tasks, attempts,
-   failures, retries, execs, queues, submits)} with submits a list of floats (ms). */
+   failures, retries, execs, queues, submits, span)} with submits a list of floats (ms) and
+   span their (min(), max()) (None below two, or with a submit not a float). */
 
 #include "sweep.h"
 
 static inline int push_ref(Buf *b, PyObject *o)
 {
-    if (buf_push(b, &o) < 0) {
+    if (buf_push8(b, &o) < 0) {
         return -1;
     }
     Py_INCREF(o);
@@ -109,35 +110,35 @@ static int sweep_attempt(Sweep *s, PyObject *tid, PyObject *node, PyObject *pare
         }
     }
     unsigned char status = (unsigned char)code;
-    if (push_ref(&c->task_ids, tid) < 0 || buf_push(&c->numbers, &number) < 0
+    if (push_ref(&c->task_ids, tid) < 0 || buf_push8(&c->numbers, &number) < 0
         || push_ref(&c->node_ids, node) < 0 || push_ref(&c->parents, parent) < 0
-        || buf_push(&c->statuses, &status) < 0 || push_ref(&c->ray_nodes, ray_node) < 0
+        || buf_push1(&c->statuses, status) < 0 || push_ref(&c->ray_nodes, ray_node) < 0
         || push_ref(&c->workers, worker) < 0 || push_ref(&c->pids, pid) < 0
-        || buf_push(&c->pendings, &pending) < 0 || buf_push(&c->starts, &start) < 0
-        || buf_push(&c->ends, &end) < 0) {
+        || buf_push8(&c->pendings, &pending) < 0 || buf_push8(&c->starts, &start) < 0
+        || buf_push8(&c->ends, &end) < 0) {
         goto done;
     }
     if (pending > 0 && (*first_pending == NO_NS || pending < *first_pending)) {
         *first_pending = pending;
     }
     int has_exec = 0, has_queue = 0;
-    double exec_ms = 0.0, queue_ms = 0.0;
+    int64_t exec_ns = 0, queue_ns = 0; /* in ms (/ 1e6) once sorted: sw_agg_tuple */
     if (start != NO_NS) {
         if (end != NO_NS && end >= start) {
             has_exec = 1;
-            exec_ms = (double)(end - start) / 1e6;
+            exec_ns = end - start;
         }
         if (pending != NO_NS && start >= pending) {
             has_queue = 1;
-            queue_ms = (double)(start - pending) / 1e6;
+            queue_ns = start - pending;
         }
     }
-    if (mine && agg_add(mine, number, code == FAILED_CODE, has_exec, exec_ms, has_queue,
-                        queue_ms) < 0) {
+    if (mine && agg_add(mine, number, code == FAILED_CODE, has_exec, exec_ns, has_queue,
+                        queue_ns) < 0) {
         goto done;
     }
-    if (edge && agg_add(edge, number, code == FAILED_CODE, has_exec, exec_ms, has_queue,
-                        queue_ms) < 0) {
+    if (edge && agg_add(edge, number, code == FAILED_CODE, has_exec, exec_ns, has_queue,
+                        queue_ns) < 0) {
         goto done;
     }
     ok = 0;
@@ -250,6 +251,8 @@ void sw_sweep_free(Sweep *s)
     Columns *c = &s->c;
     PyMem_Free(s->spans);
     s->spans = NULL;
+    PyMem_Free(c->order);
+    c->order = NULL;
     Py_CLEAR(s->node_index);
     Py_CLEAR(s->edge_index);
     Py_CLEAR(s->keep);
@@ -301,6 +304,10 @@ int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyO
         if (edge) {
             edge->tasks++;
         }
+        if (mine && mine->sole_edge != -2) { /* as_edge (aggregates.c) */
+            Py_ssize_t at = edge ? edge - s->edge_aggs.items : -2;
+            mine->sole_edge = mine->sole_edge == -1 || mine->sole_edge == at ? at : -2;
+        }
         if (n == 1) {
             if (sweep_attempt(s, tid, node, parent, PyTuple_GET_ITEM(raws, 0), mine, edge,
                               &first_pending) < 0) {
@@ -331,7 +338,7 @@ int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyO
                 goto done;
             }
         }
-        if (submit != Py_None && PyList_Append(edge->submits, submit) < 0) {
+        if (submit != Py_None && sw_agg_submit(edge, submit) < 0) {
             goto done;
         }
     }
@@ -346,6 +353,7 @@ int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyO
         }
         TaskRows *span = &s->spans[s->n_spans++];
         span->task_id = tid;
+        sw_span_key(span, tid, &s->wide_ids, &s->not_hex_ids);
         span->start = (uint32_t)first_row;
         span->count = (uint32_t)(s->c.task_ids.len - first_row);
     }
@@ -356,7 +364,7 @@ done:
     return ok;
 }
 
-static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
+static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge, Aggs *edges)
 {
     PyObject *out = PyDict_New();
     if (!out) {
@@ -365,7 +373,7 @@ static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
     PyObject *key, *pos;
     Py_ssize_t it = 0;
     while (PyDict_Next(index, &it, &key, &pos)) {
-        PyObject *value = sw_agg_tuple(&aggs->items[PyLong_AsSsize_t(pos)], edge);
+        PyObject *value = sw_agg_tuple(&aggs->items[PyLong_AsSsize_t(pos)], edge, edges);
         if (!value || PyDict_SetItem(out, key, value) < 0) {
             Py_XDECREF(value);
             Py_DECREF(out);
@@ -379,17 +387,23 @@ static PyObject *aggs_dict(PyObject *index, Aggs *aggs, int edge)
 PyObject *sw_sweep_finish(Sweep *s)
 {
     Columns *c = &s->c;
-    if (sw_rows_in_order(c, s->spans, s->n_spans) < 0) {
+    if (sw_rows_in_order(c, s->spans, s->n_spans, s->wide_ids, s->not_hex_ids) < 0) {
         return NULL;
     }
-    PyObject *result = NULL, *by_node = aggs_dict(s->node_index, &s->node_aggs, 0);
-    PyObject *edges = by_node ? aggs_dict(s->edge_index, &s->edge_aggs, 1) : NULL;
-    PyObject *numbers = sw_rows_bytes(&c->numbers), *statuses = sw_rows_bytes(&c->statuses),
-             *pendings = sw_rows_bytes(&c->pendings), *starts = sw_rows_bytes(&c->starts),
-             *ends = sw_rows_bytes(&c->ends);
-    PyObject *task_ids = sw_rows_list(&c->task_ids), *node_ids = sw_rows_list(&c->node_ids),
-             *parents = sw_rows_list(&c->parents), *ray_nodes = sw_rows_list(&c->ray_nodes),
-             *workers = sw_rows_list(&c->workers), *pids = sw_rows_list(&c->pids);
+    /* the edges first: a node whose attempts all went to one edge takes its durations */
+    PyObject *result = NULL, *edges = aggs_dict(s->edge_index, &s->edge_aggs, 1, NULL);
+    PyObject *by_node = edges ? aggs_dict(s->node_index, &s->node_aggs, 0, &s->edge_aggs)
+                              : NULL;
+    const Py_ssize_t *o = c->order;
+    PyObject *numbers = sw_rows_bytes(&c->numbers, o),
+             *statuses = sw_rows_bytes(&c->statuses, o),
+             *pendings = sw_rows_bytes(&c->pendings, o), *starts = sw_rows_bytes(&c->starts, o),
+             *ends = sw_rows_bytes(&c->ends, o);
+    PyObject *task_ids = sw_rows_list(&c->task_ids, o),
+             *node_ids = sw_rows_list(&c->node_ids, o),
+             *parents = sw_rows_list(&c->parents, o),
+             *ray_nodes = sw_rows_list(&c->ray_nodes, o),
+             *workers = sw_rows_list(&c->workers, o), *pids = sw_rows_list(&c->pids, o);
     if (by_node && edges && numbers && statuses && pendings && starts && ends && task_ids
         && node_ids && parents && ray_nodes && workers && pids) {
         result = Py_BuildValue("(OOOOOOOOOOOOOO)", task_ids, numbers, node_ids, parents,

@@ -59,6 +59,27 @@ static inline int buf_push(Buf *b, const void *value)
     return 0;
 }
 
+/* buf_push for a Buf of 8-byte items, and of 1-byte items: a copy of a fixed size (no call
+   of memcpy for each item, as buf_push's copy of b->item bytes makes). */
+static inline int buf_push8(Buf *b, const void *value)
+{
+    if (b->len == b->cap) {
+        return buf_push(b, value);
+    }
+    memcpy(b->data + 8 * b->len, value, 8);
+    b->len++;
+    return 0;
+}
+
+static inline int buf_push1(Buf *b, unsigned char value)
+{
+    if (b->len == b->cap) {
+        return buf_push(b, &value);
+    }
+    b->data[b->len++] = (char)value;
+    return 0;
+}
+
 static inline PyObject *buf_bytes(Buf *b)
 {
     return PyBytes_FromStringAndSize(b->data ? b->data : "", b->len * b->item);
@@ -109,8 +130,14 @@ void sw_ptrmap_free(PtrMap *m);
 /* The stats of the attempts of a node or an edge, summed as the sweep goes. */
 typedef struct {
     Py_ssize_t count, tasks, attempts, failures, retries;
-    Buf execs, queues;
+    Buf execs, queues; /* durations in ns (int64, >= 0): ms, as doubles, once sorted */
     PyObject *submits; /* edges only: list of floats */
+    double earliest, latest; /* min() and max() of the submits, while all are floats */
+    int odd_submits;         /* a submit not a float: min() and max() left to Python */
+    /* nodes: the one edge all the node's attempts went to as well (its position in the
+       edges' Aggs; -1: none yet, -2: none); edges: the durations as they went out */
+    Py_ssize_t sole_edge;
+    PyObject *execs_out, *queues_out;
 } Agg;
 
 typedef struct {
@@ -118,16 +145,16 @@ typedef struct {
     Py_ssize_t len, cap;
 } Aggs;
 
-static inline int agg_add(Agg *agg, long long number, int failed, int has_exec, double exec_ms,
-                   int has_queue, double queue_ms)
+static inline int agg_add(Agg *agg, long long number, int failed, int has_exec,
+                          int64_t exec_ns, int has_queue, int64_t queue_ns)
 {
     agg->attempts++;
     agg->failures += failed;
     agg->retries += number > 0;
-    if (has_exec && buf_push(&agg->execs, &exec_ms) < 0) {
+    if (has_exec && buf_push8(&agg->execs, &exec_ns) < 0) {
         return -1;
     }
-    if (has_queue && buf_push(&agg->queues, &queue_ms) < 0) {
+    if (has_queue && buf_push8(&agg->queues, &queue_ns) < 0) {
         return -1;
     }
     return 0;
@@ -136,7 +163,8 @@ static inline int agg_add(Agg *agg, long long number, int failed, int has_exec, 
 Agg *sw_agg_for(Aggs *aggs, PyObject *index, PyObject *key, int with_submits);
 Agg *sw_agg_of(Aggs *aggs, PyObject *index, PtrMap *map, PyObject *keep, PyObject *a,
                PyObject *b);
-PyObject *sw_agg_tuple(Agg *agg, int edge);
+PyObject *sw_agg_tuple(Agg *agg, int edge, Aggs *edges);
+int sw_agg_submit(Agg *agg, PyObject *submit);
 void sw_aggs_free(Aggs *a);
 
 /* Direct reads of the records' slots (slots.c): the offsets of their member descriptors,
@@ -186,18 +214,20 @@ typedef struct {
     Buf task_ids, node_ids, parents, ray_nodes, workers, pids; /* PyObject * each */
     PyObject *errors;
     Buf numbers, statuses, pendings, starts, ends;
+    Py_ssize_t *order; /* sw_rows_in_order's: row k of the output is row order[k] */
 } Columns;
 
 /* A task's rows in the columns as swept (in table order), to put them in task id order. */
 typedef struct {
-    uint64_t key;      /* the id's first 8 chars, big-endian: compared first */
+    uint64_t key;      /* the id's first 8 chars, big-endian (sw_span_key): compared first */
     PyObject *task_id; /* borrowed: its rows' task_ids entries hold it */
     uint32_t start, count; /* sw_sweep_task checks the rows fit */
 } TaskRows;
 
-int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans);
-PyObject *sw_rows_list(Buf *column); /* steals the column's references */
-PyObject *sw_rows_bytes(Buf *column);
+void sw_span_key(TaskRows *span, PyObject *task_id, int *wide, int *not_hex);
+int sw_rows_in_order(Columns *c, TaskRows *spans, Py_ssize_t n_spans, int wide, int not_hex);
+PyObject *sw_rows_list(Buf *column, const Py_ssize_t *order); /* steals its references */
+PyObject *sw_rows_bytes(Buf *column, const Py_ssize_t *order);
 
 /* The sweep as a task-by-task state, so that facts.c can sweep each task as it names it
    (one pass over the records) and sweep.c on its own. */
@@ -205,6 +235,7 @@ typedef struct {
     Columns c;
     TaskRows *spans;
     Py_ssize_t n_spans, cap_spans;
+    int wide_ids, not_hex_ids; /* sw_span_key's findings over the spans */
     PyObject *node_index, *edge_index;
     Aggs node_aggs, edge_aggs;
     PtrMap node_map, edge_map;
