@@ -265,3 +265,13 @@ def test_a_worker_killed_under_the_read_is_one_line_and_status_3(
     assert len(err) == 1 and re.fullmatch(
         r"flowinsight: error: a reading worker \(pid \d+\) ended by SIGKILL \(out of memory\? "
         r"try --jobs 1\) before it had read its files", err[0]), err
+
+
+def test_where_fork_is_not_used_a_spawn_pool_reads_the_same(
+        generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = in_parallel(generated, jobs=1)
+    monkeypatch.setattr(parallel, "fork_available", lambda: False)
+    stats = ReadStats()
+    assert in_parallel(generated, jobs=2, stats=stats) == expected
+    assert stats.workers == 2 and stats.groups > 2
+    assert os.getpid() not in stats.worker_peak_rss_kb  # read in the spawned workers

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import gc
-import multiprocessing
 import os
 import resource
 import zlib
@@ -295,6 +294,8 @@ class LocalRunner:
         if fork_available():
             yield from run_forked(groups, _Task(reducer), workers)
             return
+        import multiprocessing  # only here: 5 ms of imports the forked path does without
+
         spawn = multiprocessing.get_context("spawn")  # fork is missing or unsafe (macOS)
         with spawn.Pool(workers, initializer=gc.disable) as pool:
             yield from pool.imap_unordered(_Task(reducer), groups)
