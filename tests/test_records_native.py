@@ -491,3 +491,18 @@ def test_c_records_are_no_bigger_than_python_ones(scale_dir: Path) -> None:
     for field in ("state_keys", "span_names", "component_type"):
         values = [getattr(a, field) for t in c.values() for a in t.attempts]
         assert len({id(v) for v in values}) <= len(set(values)) + 8
+
+
+@pytest.mark.parametrize("merge", [tasks.merge_tasks, tasks.merge_tasks_python])
+@pytest.mark.parametrize("first", [False, True, 0.0, 1.0])
+def test_a_shared_value_never_stands_for_an_equal_one_of_another_type(
+        merge: Callable[..., Table], first: object) -> None:
+    """tasks.shared (and its C twin) store one copy of equal values: 0 == False == 0.0 must
+    not come back as one another (a pid of 0 turned False once a False had been seen)."""
+    later = int(first)  # type: ignore[call-overload]
+    other = TASK_ID[:-8] + "02000000"
+    table = merge([dataclasses.replace(BASE, worker_pid=first),  # type: ignore[arg-type]
+                   dataclasses.replace(BASE, task_id=other, worker_pid=later)], {})
+    assert type(table[other].attempts[0].worker_pid) is int
+    assert table[other].attempts[0].worker_pid == later
+    assert tasks.shared(later) is not first and type(tasks.shared(later)) is int

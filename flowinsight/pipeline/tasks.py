@@ -52,7 +52,11 @@ def _grown(key: tuple[Any, Any], value: T) -> T:
 
 
 def shared(value: T) -> T:
-    """The one stored copy of an equal value (immutable values only)."""
+    """The one stored copy of an equal str or int. Only those two exact types: equal values of
+    other types would stand for each other (0 == False == 0.0, one key of a dict)."""
+    kind = type(value)
+    if kind is not str and kind is not int:
+        return value
     found = _SHARED.get(value)
     if found is not None:
         return cast(T, found)

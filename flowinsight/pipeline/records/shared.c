@@ -6,6 +6,9 @@
 /* tasks.shared(value): the one stored copy of an equal value. New reference. */
 PyObject *fr_shared(PyObject *value)
 {
+    /* tasks.shared: str and int only (0 == False == 0.0 would share one key) */
+    if (!PyUnicode_CheckExact(value) && !PyLong_CheckExact(value))
+        return Py_NewRef(value);
     PyObject *found = PyDict_GetItemWithError(SHARED, value);
     if (found)
         return Py_NewRef(found);
