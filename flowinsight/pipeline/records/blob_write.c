@@ -136,13 +136,50 @@ static int table_grow(Table *t)
     return table_resize(t, t->entries ? 2 * (t->mask + 1) : 256);
 }
 
-/* Room for `n` entries before the table grows (its size a power of two, at least 256). */
-static int table_presize(Table *t, size_t n)
+/* What one dump_tasks leaves to the next: the memory of its buffers, its string table and
+   its array of entries (a worker dumps a table of some size after another: fresh memory each
+   time is a page fault every 4 KB of it, and the buffers are some 200 bytes a record). Kept
+   up to SCRATCH_KEEP bytes each; taken by one call at a time (`busy`; a dump runs no Python
+   code, but a call that finds it taken allocates its own). */
+#define SCRATCH_KEEP ((size_t)16 << 20)
+
+static struct {
+    int busy;
+    Buf recs, strs;
+    Entry *entries;
+    size_t size; /* of entries */
+    PyObject **items;
+    size_t n_items;
+} SCRATCH;
+
+/* Room for `n` entries before the table grows (its size a power of two, at least 256):
+   the scratch's entries, cleared, when they are of that size (or up to 4 times it). */
+static int table_presize(Table *t, size_t n, int own)
 {
     size_t size = 256;
     while (size < 2 * n + 2 && size < ((size_t)1 << 40))
         size <<= 1;
+    if (own && SCRATCH.entries && SCRATCH.size >= size && SCRATCH.size / 4 <= size) {
+        t->entries = SCRATCH.entries;
+        t->mask = SCRATCH.size - 1;
+        SCRATCH.entries = NULL;
+        memset(t->entries, 0, sizeof(Entry) * (t->mask + 1));
+        return 0;
+    }
     return table_resize(t, size);
+}
+
+/* A buffer given back to the scratch (emptied), or freed. */
+static void keep_buf(Buf *kept, Buf *b)
+{
+    if (b->cap <= SCRATCH_KEEP && b->cap >= kept->cap) {
+        PyMem_Free(kept->data);
+        *kept = *b;
+        kept->len = 0;
+    } else {
+        PyMem_Free(b->data);
+    }
+    memset(b, 0, sizeof *b);
 }
 
 /* The index of `key` (1, 2, ...): *fresh set when it was just added (its entry to be written
@@ -471,14 +508,27 @@ PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks)
        the benchmark input (a string of 49 bytes and 56 bytes of records a record): the tables
        and buffers then seldom grow, each growth a rehash or a copy of all so far */
     size_t n_tasks = (size_t)PyDict_GET_SIZE(tasks);
-    if (table_presize(&d.strs, n_tasks + 256) < 0 || buf_room(&d.recs, 64 * n_tasks + 64) < 0
+    int own = !SCRATCH.busy;
+    if (own) {
+        SCRATCH.busy = 1;
+        d.recs = SCRATCH.recs;
+        d.strs.out = SCRATCH.strs;
+        memset(&SCRATCH.recs, 0, sizeof SCRATCH.recs);
+        memset(&SCRATCH.strs, 0, sizeof SCRATCH.strs);
+        if (SCRATCH.items && SCRATCH.n_items >= n_tasks) {
+            items = SCRATCH.items;
+            SCRATCH.items = NULL;
+        }
+    }
+    if (table_presize(&d.strs, n_tasks + 256, own) < 0
+        || buf_room(&d.recs, 64 * n_tasks + 64) < 0
         || buf_room(&d.strs.out, 56 * n_tasks + 64) < 0)
         goto done;
     /* the keys and records first (the dict's entries, in order), then each record written
        with those a few places ahead prefetched, stage by stage (record, attempts tuple, first
        attempt, its values): every record is a chain of objects each a cache miss away */
     Py_ssize_t n = PyDict_GET_SIZE(tasks), pos = 0, k = 0;
-    if (!(items = PyMem_Malloc(sizeof(PyObject *) * 2 * (size_t)(n ? n : 1)))) {
+    if (!items && !(items = PyMem_Malloc(sizeof(PyObject *) * 2 * (size_t)(n ? n : 1)))) {
         PyErr_NoMemory();
         goto done;
     }
@@ -511,6 +561,24 @@ PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks)
         p = write_section(p, tables[i]->n, &tables[i]->out);
     write_section(p, PyDict_GET_SIZE(tasks), &d.recs);
 done:
+    if (own) {
+        size_t entries_size = d.strs.entries ? d.strs.mask + 1 : 0;
+        if (entries_size && sizeof(Entry) * entries_size <= SCRATCH_KEEP) {
+            PyMem_Free(SCRATCH.entries);
+            SCRATCH.entries = d.strs.entries;
+            SCRATCH.size = entries_size;
+            d.strs.entries = NULL;
+        }
+        if (items && sizeof(PyObject *) * 2 * n_tasks <= SCRATCH_KEEP) {
+            PyMem_Free(SCRATCH.items);
+            SCRATCH.items = items;
+            SCRATCH.n_items = n_tasks;
+            items = NULL;
+        }
+        keep_buf(&SCRATCH.recs, &d.recs);
+        keep_buf(&SCRATCH.strs, &d.strs.out);
+        SCRATCH.busy = 0;
+    }
     PyMem_Free(items);
     table_free(&d.strs);
     table_free(&d.funcs);
