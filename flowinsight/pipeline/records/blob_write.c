@@ -86,6 +86,11 @@ static inline Py_hash_t table_hash(const Table *t, PyObject *key)
         uintptr_t h = ((uintptr_t)key >> 4) * (uintptr_t)0x9E3779B97F4A7C15ull;
         return (Py_hash_t)(h ^ (h >> 29));
     }
+    if (t->mode == BY_STR) {
+        Py_hash_t h = ((PyASCIIObject *)key)->hash; /* cached by the str, once computed */
+        if (h != -1)
+            return h;
+    }
     return PyObject_Hash(key); /* exact str or bytes: cached, never fails */
 }
 
@@ -102,9 +107,8 @@ static inline int table_eq(const Table *t, PyObject *a, PyObject *b)
     return 0;
 }
 
-static int table_grow(Table *t)
+static int table_resize(Table *t, size_t size)
 {
-    size_t size = t->entries ? 2 * (t->mask + 1) : 256;
     Entry *entries = PyMem_Calloc(size, sizeof(Entry));
     if (!entries) {
         PyErr_NoMemory();
@@ -125,6 +129,57 @@ static int table_grow(Table *t)
     t->entries = entries;
     t->mask = size - 1;
     return 0;
+}
+
+static int table_grow(Table *t)
+{
+    return table_resize(t, t->entries ? 2 * (t->mask + 1) : 256);
+}
+
+/* What one dump_tasks leaves to the next: the memory of its buffers, its string table and
+   its array of entries (a worker dumps a table of some size after another: fresh memory each
+   time is a page fault every 4 KB of it, and the buffers are some 200 bytes a record). Kept
+   up to SCRATCH_KEEP bytes each; taken by one call at a time (`busy`; a dump runs no Python
+   code, but a call that finds it taken allocates its own). */
+#define SCRATCH_KEEP ((size_t)16 << 20)
+
+static struct {
+    int busy;
+    Buf recs, strs;
+    Entry *entries;
+    size_t size; /* of entries */
+    PyObject **items;
+    size_t n_items;
+} SCRATCH;
+
+/* Room for `n` entries before the table grows (its size a power of two, at least 256):
+   the scratch's entries, cleared, when they are of that size (or up to 4 times it). */
+static int table_presize(Table *t, size_t n, int own)
+{
+    size_t size = 256;
+    while (size < 2 * n + 2 && size < ((size_t)1 << 40))
+        size <<= 1;
+    if (own && SCRATCH.entries && SCRATCH.size >= size && SCRATCH.size / 4 <= size) {
+        t->entries = SCRATCH.entries;
+        t->mask = SCRATCH.size - 1;
+        SCRATCH.entries = NULL;
+        memset(t->entries, 0, sizeof(Entry) * (t->mask + 1));
+        return 0;
+    }
+    return table_resize(t, size);
+}
+
+/* A buffer given back to the scratch (emptied), or freed. */
+static void keep_buf(Buf *kept, Buf *b)
+{
+    if (b->cap <= SCRATCH_KEEP && b->cap >= kept->cap) {
+        PyMem_Free(kept->data);
+        *kept = *b;
+        kept->len = 0;
+    } else {
+        PyMem_Free(b->data);
+    }
+    memset(b, 0, sizeof *b);
 }
 
 /* The index of `key` (1, 2, ...): *fresh set when it was just added (its entry to be written
@@ -351,6 +406,64 @@ static int dump_task(Dumper *d, PyObject *key, PyObject *t)
     return 0;
 }
 
+/* The record `i + 12` prefetched; the attempts tuple of `i + 8`; its first attempt at
+   `i + 4`; that attempt's values and the record's ids at `i + 2`. Only reads of objects the
+   table holds (dump_tasks runs no Python code), each behind the checks that make it one. */
+static inline PyObject *first_attempt(PyObject *t)
+{
+    if (Py_TYPE(t) != TASK.cls)
+        return NULL;
+    PyObject *attempts = GET(t, TASK, T_ATTEMPTS);
+    if (!attempts || !PyTuple_CheckExact(attempts) || !PyTuple_GET_SIZE(attempts))
+        return NULL;
+    PyObject *a = PyTuple_GET_ITEM(attempts, 0);
+    return Py_TYPE(a) == ATTEMPT.cls ? a : NULL;
+}
+
+static inline void prefetch_object(PyObject *o)
+{
+    if (o) {
+        __builtin_prefetch(o);
+        __builtin_prefetch((char *)o + 64);
+    }
+}
+
+static void prefetch_ahead(PyObject *const *items, Py_ssize_t i, Py_ssize_t n)
+{
+    if (i + 12 < n)
+        prefetch_object(items[2 * (i + 12) + 1]);
+    if (i + 8 < n) {
+        PyObject *t = items[2 * (i + 8) + 1];
+        if (Py_TYPE(t) == TASK.cls && GET(t, TASK, T_ATTEMPTS))
+            __builtin_prefetch(GET(t, TASK, T_ATTEMPTS));
+    }
+    if (i + 4 < n) {
+        PyObject *a = first_attempt(items[2 * (i + 4) + 1]);
+        prefetch_object(a);
+    }
+    if (i + 2 < n) {
+        PyObject *t = items[2 * (i + 2) + 1];
+        PyObject *a = first_attempt(t);
+        if (Py_TYPE(t) == TASK.cls) {
+            static const int fields[] = {T_TASK_ID, T_JOB_ID, T_PARENT};
+            for (int f = 0; f < 3; f++) {
+                PyObject *v = GET(t, TASK, fields[f]);
+                if (v)
+                    __builtin_prefetch(v);
+            }
+        }
+        if (a) {
+            static const int fields[] = {A_KEYS, A_NS, A_NODE, A_WORKER, A_SPAN_NAMES,
+                                         A_SPAN_NS};
+            for (int f = 0; f < 6; f++) {
+                PyObject *v = GET(a, ATTEMPT, fields[f]);
+                if (v)
+                    __builtin_prefetch(v);
+            }
+        }
+    }
+}
+
 static size_t varint_size(uint64_t v)
 {
     size_t n = 1;
@@ -390,10 +503,45 @@ PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks)
     d.keys.mode = BY_BYTES;
     d.names.mode = BY_ID;
     PyObject *out = NULL;
-    Py_ssize_t pos = 0;
+    PyObject **items = NULL;
+    /* room ahead for what a table of n records takes, as measured on a worker's piece of
+       the benchmark input (a string of 49 bytes and 56 bytes of records a record): the tables
+       and buffers then seldom grow, each growth a rehash or a copy of all so far */
+    size_t n_tasks = (size_t)PyDict_GET_SIZE(tasks);
+    int own = !SCRATCH.busy;
+    if (own) {
+        SCRATCH.busy = 1;
+        d.recs = SCRATCH.recs;
+        d.strs.out = SCRATCH.strs;
+        memset(&SCRATCH.recs, 0, sizeof SCRATCH.recs);
+        memset(&SCRATCH.strs, 0, sizeof SCRATCH.strs);
+        if (SCRATCH.items && SCRATCH.n_items >= n_tasks) {
+            items = SCRATCH.items;
+            SCRATCH.items = NULL;
+        }
+    }
+    if (table_presize(&d.strs, n_tasks + 256, own) < 0
+        || buf_room(&d.recs, 64 * n_tasks + 64) < 0
+        || buf_room(&d.strs.out, 56 * n_tasks + 64) < 0)
+        goto done;
+    /* the keys and records first (the dict's entries, in order), then each record written
+       with those a few places ahead prefetched, stage by stage (record, attempts tuple, first
+       attempt, its values): every record is a chain of objects each a cache miss away */
+    Py_ssize_t n = PyDict_GET_SIZE(tasks), pos = 0, k = 0;
+    if (!items && !(items = PyMem_Malloc(sizeof(PyObject *) * 2 * (size_t)(n ? n : 1)))) {
+        PyErr_NoMemory();
+        goto done;
+    }
     PyObject *key, *value;
-    while (PyDict_Next(tasks, &pos, &key, &value)) {
-        if (dump_task(&d, key, value) < 0)
+    while (k < n && PyDict_Next(tasks, &pos, &key, &value)) {
+        items[2 * k] = key;
+        items[2 * k + 1] = value;
+        k++;
+    }
+    n = k;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        prefetch_ahead(items, i, n);
+        if (dump_task(&d, items[2 * i], items[2 * i + 1]) < 0)
             goto done;
     }
     const Table *tables[4] = {&d.strs, &d.funcs, &d.keys, &d.names};
@@ -413,6 +561,25 @@ PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks)
         p = write_section(p, tables[i]->n, &tables[i]->out);
     write_section(p, PyDict_GET_SIZE(tasks), &d.recs);
 done:
+    if (own) {
+        size_t entries_size = d.strs.entries ? d.strs.mask + 1 : 0;
+        if (entries_size && sizeof(Entry) * entries_size <= SCRATCH_KEEP) {
+            PyMem_Free(SCRATCH.entries);
+            SCRATCH.entries = d.strs.entries;
+            SCRATCH.size = entries_size;
+            d.strs.entries = NULL;
+        }
+        if (items && sizeof(PyObject *) * 2 * n_tasks <= SCRATCH_KEEP) {
+            PyMem_Free(SCRATCH.items);
+            SCRATCH.items = items;
+            SCRATCH.n_items = n_tasks;
+            items = NULL;
+        }
+        keep_buf(&SCRATCH.recs, &d.recs);
+        keep_buf(&SCRATCH.strs, &d.strs.out);
+        SCRATCH.busy = 0;
+    }
+    PyMem_Free(items);
     table_free(&d.strs);
     table_free(&d.funcs);
     table_free(&d.keys);
