@@ -87,18 +87,8 @@ static int sort_ns(uint64_t *values, Py_ssize_t n)
         if (!((any >> shift) & 0x7ff)) {
             continue; /* every value has 0 there */
         }
-        Py_ssize_t count[2049] = {0};
-        for (Py_ssize_t i = 0; i < n; i++) {
-            count[((from[i] >> shift) & 0x7ff) + 1]++;
-        }
-        if (count[((from[0] >> shift) & 0x7ff) + 1] == n) {
-            continue;
-        }
-        for (int d = 0; d < 2048; d++) {
-            count[d + 1] += count[d];
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            to[count[(from[i] >> shift) & 0x7ff]++] = from[i];
+        if (!radix_pass(from, to, n, shift)) {
+            continue; /* one digit for all: nothing moved */
         }
         uint64_t *t = from;
         from = to;

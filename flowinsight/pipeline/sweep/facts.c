@@ -26,10 +26,11 @@ static int has_execute(PyObject *names)
     return 0;
 }
 
-/* is_driver_task: 48 chars, the first 40 of them 'f' */
-int sw_is_driver_id(PyObject *task_id)
+/* An ASCII id of at least 40 chars whose first 40 are 'f' (a driver's task id has the nil
+   task part, then its job). */
+static int forty_fs(PyObject *task_id)
 {
-    if (!PyUnicode_IS_ASCII(task_id) || PyUnicode_GET_LENGTH(task_id) != 48) {
+    if (!PyUnicode_IS_ASCII(task_id) || PyUnicode_GET_LENGTH(task_id) < 40) {
         return 0;
     }
     const char *s = (const char *)PyUnicode_DATA(task_id);
@@ -39,6 +40,12 @@ int sw_is_driver_id(PyObject *task_id)
         }
     }
     return 1;
+}
+
+/* is_driver_task: 48 chars, the first 40 of them 'f' */
+int sw_is_driver_id(PyObject *task_id)
+{
+    return PyUnicode_GET_LENGTH(task_id) == 48 && forty_fs(task_id);
 }
 
 /* job_of_task(task_id) == job: the last 8 chars of a 48-char id, else "" */
@@ -169,19 +176,7 @@ static void memo_set(ShapeMemo *m, PyObject *function, PyObject *task_type, PyOb
    id of driver_task_id's shape: 40 'f' first), asked for by name once the records are gone. */
 static int keep_cached(PyObject *task_id, PyObject *task_type, PyObject *driver_type)
 {
-    if (task_type == driver_type) {
-        return 1;
-    }
-    if (!PyUnicode_IS_ASCII(task_id) || PyUnicode_GET_LENGTH(task_id) < 40) {
-        return 0;
-    }
-    const char *s = (const char *)PyUnicode_DATA(task_id);
-    for (int i = 0; i < 40; i++) {
-        if (s[i] != 'f') {
-            return 0;
-        }
-    }
-    return 1;
+    return task_type == driver_type || forty_fs(task_id);
 }
 
 /* The task's node: the cache, else its shape's node, else node_of(task_id) (Python). With

@@ -82,18 +82,8 @@ static int hex_order(const TaskRows *spans, Py_ssize_t n, Py_ssize_t *by_id)
         from[i] = (hex_key(spans[i].key) << 32) | (uint64_t)i;
     }
     for (int shift = 32; shift < 64; shift += 11) {
-        Py_ssize_t count[2049] = {0};
-        for (Py_ssize_t i = 0; i < n; i++) {
-            count[((from[i] >> shift) & 0x7ff) + 1]++;
-        }
-        if (count[((from[0] >> shift) & 0x7ff) + 1] == n) {
-            continue; /* one digit for all: nothing moves */
-        }
-        for (int d = 0; d < 2048; d++) {
-            count[d + 1] += count[d];
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            to[count[(from[i] >> shift) & 0x7ff]++] = from[i];
+        if (!radix_pass(from, to, n, shift)) {
+            continue; /* one digit for all: nothing moved */
         }
         uint64_t *t = from;
         from = to;

@@ -105,6 +105,26 @@ static inline PyObject *attr(PyObject *obj, PyObject *name, PyTypeObject *want)
 }
 
 /* The records pack their times with struct "<q": little-endian, whatever the machine. */
+/* One stable LSD radix pass over 64-bit items, on the 11 bits at `shift`, `from` into `to`.
+   0 when every item has the same digit there: nothing moved, `to` left as it was. */
+static inline int radix_pass(const uint64_t *from, uint64_t *to, Py_ssize_t n, int shift)
+{
+    Py_ssize_t count[2049] = {0};
+    for (Py_ssize_t i = 0; i < n; i++) {
+        count[((from[i] >> shift) & 0x7ff) + 1]++;
+    }
+    if (count[((from[0] >> shift) & 0x7ff) + 1] == n) {
+        return 0;
+    }
+    for (int d = 0; d < 2048; d++) {
+        count[d + 1] += count[d];
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        to[count[(from[i] >> shift) & 0x7ff]++] = from[i];
+    }
+    return 1;
+}
+
 static inline int64_t read_i64(const char *p)
 {
     const unsigned char *b = (const unsigned char *)p;
