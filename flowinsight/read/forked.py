@@ -123,31 +123,31 @@ def _collect(pool: list[_Worker], count: int) -> Iterator[Any]:
     def feed(worker: _Worker) -> None:
         worker.give(next(following, _STOP))
 
-    selector = selectors.DefaultSelector()
-    for worker in pool:
-        for _ in range(_AHEAD):
-            feed(worker)
-        selector.register(worker.answers, selectors.EVENT_READ, worker)
-    done = 0
-    while done < count:
-        for key, _ in selector.select():
-            worker = key.data
-            chunk = os.read(worker.answers, _PIPE_BYTES)
-            if not chunk:
-                selector.unregister(worker.answers)
-                if worker.answered < worker.given or worker.pending:
-                    raise WorkerDied(f"a reading worker (pid {worker.pid}) ended "
-                                     f"{_how_it_ended(worker)} before it had read its files")
-                continue
-            worker.pending += chunk
-            for kind, payload in _answers(worker):
-                worker.answered += 1
-                done += 1
+    with selectors.DefaultSelector() as selector:
+        for worker in pool:
+            for _ in range(_AHEAD):
                 feed(worker)
-                if kind == _ERROR:
-                    raise payload  # type: ignore[misc]
-                yield payload
-    selector.close()
+            selector.register(worker.answers, selectors.EVENT_READ, worker)
+        done = 0
+        while done < count:
+            for key, _ in selector.select():
+                worker = key.data
+                chunk = os.read(worker.answers, _PIPE_BYTES)
+                if not chunk:
+                    selector.unregister(worker.answers)
+                    if worker.answered < worker.given or worker.pending:
+                        raise WorkerDied(f"a reading worker (pid {worker.pid}) ended "
+                                         f"{_how_it_ended(worker)} before it had read its "
+                                         "files")
+                    continue
+                worker.pending += chunk
+                for kind, payload in _answers(worker):
+                    worker.answered += 1
+                    done += 1
+                    feed(worker)
+                    if kind == _ERROR:
+                        raise payload  # type: ignore[misc]
+                    yield payload
 
 
 def _answers(worker: _Worker) -> Iterator[tuple[int, object]]:
