@@ -7,11 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import ROOT, cli, sample
-from flowinsight.cli import main
+from flowinsight.cli import common, lifetime, main
 
 
 @pytest.mark.parametrize("fmt", ["json", "trace", "table"])
@@ -45,3 +46,41 @@ def test_a_reader_that_stops_early_is_no_error(scale_dir: Path) -> None:
               "| head -c 100 > /dev/null; echo ${PIPESTATUS[0]}")
     done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True)
     assert done.stdout.strip() == b"0" and b"Error" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("args", "consumed"), [
+    (["export", "--format", "json"], [False]),
+    (["export", "--format", "svg"], [False]),
+    (["export", "--format", "trace"], [True]),  # its render needs the records' memory
+    (["analyze"], [False]),
+])
+def test_records_are_kept_to_the_end_only_where_little_comes_after(
+        args: list[str], consumed: list[bool], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    seen = _consume_flags(monkeypatch)
+    out = ["-o", str(tmp_path / "out")] if args[0] == "export" else []
+    assert main([*args, str(sample("sage_pipeline")), *out, "-j", "1"]) == 0
+    assert seen == consumed
+
+
+def test_a_diff_lets_each_captures_records_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _consume_flags(monkeypatch)
+    assert main(["diff", str(sample("sage_pipeline")), str(sample("nested_tasks"))]) in (0, 1)
+    assert seen == [True, True]
+
+
+def _consume_flags(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make this process end as the console script would (lifetime.end_with_exit, without
+    leaving), and record each analysis's `consume`."""
+    monkeypatch.setattr(lifetime, "_ending", True)
+    monkeypatch.setattr(lifetime, "_kept", [])
+    monkeypatch.setattr(lifetime.gc, "freeze", lambda: None)
+    seen: list[bool] = []
+    real = common.analyze_partial
+
+    def spy(*args: Any, consume: bool = False, **kwargs: Any) -> Any:
+        seen.append(consume)
+        return real(*args, consume=consume, **kwargs)
+
+    monkeypatch.setattr(common, "analyze_partial", spy)
+    return seen

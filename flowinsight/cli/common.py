@@ -66,8 +66,12 @@ def warn(message: str) -> None:
 
 def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
          since: str | None = None, until: str | None = None, group_by: str = "instance",
-         focus: str = "", max_nodes: int = 0, jobs: int = 0, engine: str = "local") -> Result:
-    """Read the sessions (in `jobs` processes, or Ray tasks), report what was skipped, analyse."""
+         focus: str = "", max_nodes: int = 0, jobs: int = 0, engine: str = "local",
+         keep_records: bool = True) -> Result:
+    """Read the sessions (in `jobs` processes, or Ray tasks), report what was skipped, analyse.
+    The task records are let go as the analysis sweeps them (a lower peak), unless the process
+    will end without freeing them (lifetime.py) and `keep_records` (what comes after needs
+    little memory: not a render of every attempt, nor a second capture)."""
     for text, option in ((since, "--since"), (until, "--until")):
         parse_time(text, 0, option)  # a mistyped time is an error now, not after the read
     sources = discover(sessions)
@@ -84,12 +88,10 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
         report_skips(account, strict)
         origin = (reduced.first_ns or 0) if (since or until) else 0
         with progress.analysing(len(reduced.tasks)):
-            # the records let go as they are swept (a lower peak), unless the process will
-            # end without freeing them (lifetime.py)
             result = analyze_partial(reduced, account, Options(
                 job=job, since_ns=parse_time(since, origin, "--since"),
                 until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
-                max_nodes=max_nodes), consume=not lifetime.keeping())
+                max_nodes=max_nodes), consume=not (keep_records and lifetime.keeping()))
         lifetime.keep(reduced, result)
         return result
     finally:

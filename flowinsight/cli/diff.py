@@ -29,7 +29,7 @@ def graph_from(sessions: tuple[str, ...], job: str, strict: bool) -> Graph:
         if job:
             raise UsageError(f"{saved[0]}: --job applies to sessions, not to a saved JSON graph")
         return read_saved(saved[0])
-    result = load(sessions, job=job, strict=strict)
+    result = load(sessions, job=job, strict=strict, keep_records=False)  # one of two
     return graph_of(to_document(result), " ".join(sessions) or "/tmp/ray/session_latest")
 
 

@@ -42,7 +42,8 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
     drawing = fmt in ("dot", "svg", "png")
     result = load(sessions, job, strict, since, until, group_by, focus,
-                  max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine)
+                  max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine,
+                  keep_records=not FORMATS[fmt].per_attempt)
     data = chosen.render(result, RenderOptions(top=top, critical=critical_path))
     if output is None:
         sys.stdout.buffer.write(data)

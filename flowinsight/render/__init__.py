@@ -32,6 +32,9 @@ class Format:
     module: str  # of flowinsight.render
     attribute: str  # the Renderer there
     extensions: tuple[str, ...]  # output file names that choose this format
+    # its output grows with the attempts (an event each): the render needs the memory the
+    # task records held, so the analysis lets them go as it sweeps them
+    per_attempt: bool = False
 
 
 # A command imports the one renderer it uses (the others bring rich, the CI documents, ...);
@@ -42,7 +45,7 @@ FORMATS = {
     "svg": Format("svg", "RENDERER", (".svg",)),
     "png": Format("svg", "PNG_RENDERER", (".png",)),
     "table": Format("table", "RENDERER", (".txt",)),
-    "trace": Format("trace", "RENDERER", (".trace.json", ".trace")),
+    "trace": Format("trace", "RENDERER", (".trace.json", ".trace"), per_attempt=True),
     "mermaid": Format("mermaid", "RENDERER", (".mmd", ".mermaid")),
     "markdown": Format("markdown", "RENDERER", (".md", ".markdown")),
 }
