@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Callable
+from typing import Any, Callable
 
 from flowinsight.model.events import Span, TaskType, TaskUpdate, TaskUpdateBatch
 from flowinsight.read.descriptor import parse_descriptor_cached
@@ -73,52 +73,35 @@ def _load_digests() -> tuple[Callable[[list[object]], bytes],
 digest_functions = _load_digests()
 
 
-DecodeBlock = Callable[[list[bytes]], tuple[list[TaskUpdate], list[object], list[int]]]
-
-
-def _load_block() -> DecodeBlock | None:
-    if decode_task_line is None:  # not built, turned off, or the classes changed
+def _entry(name: str) -> Any:
+    """One of the extension's entry points, where decode_task_line is on (not built, turned
+    off, or the classes changed: None)."""
+    if decode_task_line is None:
         return None
     from flowinsight.read import _taskline
 
-    return _taskline.decode_block  # type: ignore[return-value]
+    return getattr(_taskline, name)
 
+
+DecodeBlock = Callable[[list[bytes]], tuple[list[TaskUpdate], list[object], list[int]]]
 
 # decode_task_line over a whole block of lines (see _taskline.pyi), or None
-decode_block = _load_block()
+decode_block: DecodeBlock | None = _entry("decode_block")
 
 
 DecodeBuffer = Callable[[bytearray, int, int, bool],
                         tuple[list[TaskUpdate], list[object] | bytes, list[tuple[int, int, int]],
                               int]]
 
-
-def _load_buffer() -> DecodeBuffer | None:
-    if decode_task_line is None:  # not built, turned off, or the classes changed
-        return None
-    from flowinsight.read import _taskline
-
-    return _taskline.decode_buffer  # type: ignore[return-value]
-
-
 # decode_task_line over the lines of a buffer, the ids as digests on demand (see
 # _taskline.pyi), or None
-decode_buffer = _load_buffer()
+decode_buffer: DecodeBuffer | None = _entry("decode_buffer")
 
 
 DecodeBufferBatches = Callable[[bytearray, int, int, bool],
                                tuple[list[TaskUpdateBatch], list[object] | bytes,
                                      list[tuple[int, int, int]], int]]
 
-
-def _load_buffer_batches() -> DecodeBufferBatches | None:
-    if decode_task_line is None:  # not built, turned off, or the classes changed
-        return None
-    from flowinsight.read import _taskline
-
-    return _taskline.decode_buffer_batches  # type: ignore[return-value]
-
-
 # decode_buffer with the decoded lines kept packed, in TaskBatch objects (see _taskline.pyi and
 # taskline/task_batch.h): one before each line it did not decode and one after the last
-decode_buffer_batches = _load_buffer_batches()
+decode_buffer_batches: DecodeBufferBatches | None = _entry("decode_buffer_batches")
