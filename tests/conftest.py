@@ -19,6 +19,7 @@ from flowinsight.read import discover, read_capture
 from flowinsight.render import RenderOptions, renderers
 from flowinsight.result import Result
 from flowinsight.schema import load_schema
+from flowinsight.switch import NATIVE_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -26,6 +27,14 @@ DATA = ROOT / "tests" / "data"
 GOLDEN = ROOT / "tests" / "golden"
 CAPTURES = ("nested_tasks", "sage_pipeline", "sage_pipeline_lossy", "lattice_workflow")
 _VALIDATOR = jsonschema.Draft202012Validator(load_schema())
+
+
+def with_native(on: bool, code: str, stdin: bytes = b"") -> bytes:
+    """Run `code` in a fresh Python with the C extensions on or off (FLOWINSIGHT_NATIVE): its
+    standard output (a failure raises, with its stderr)."""
+    env = {**os.environ, NATIVE_ENV: "1" if on else "0"}
+    return subprocess.run([sys.executable, "-c", code], input=stdin, env=env, cwd=ROOT,
+                          capture_output=True, check=True).stdout
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,11 +12,8 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import pickle
 import random
-import subprocess
-import sys
 from typing import Any, Sequence
 
 import orjson
@@ -24,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES
+from conftest import SAMPLES, with_native
 from flowinsight.model.events import Event, EventParts, TaskUpdate
 from flowinsight.pipeline import records_native, tasks
 from flowinsight.pipeline.partial import Partial, Reducer, reduce_events, reduce_parts
@@ -279,5 +276,4 @@ def test_native_0_has_no_batches() -> None:
     code = ("from flowinsight.read import native; from flowinsight.pipeline import partial, "
             "records_native; assert native.decode_buffer_batches is None; "
             "assert not partial.Reducer().folds_batches")
-    env = {**os.environ, native.ENV_VAR: "0"}
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    with_native(False, code)

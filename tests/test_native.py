@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import subprocess
 import sys
@@ -28,20 +27,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, with_native
 from json_damage import LIKELY, damage
 from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskUpdate
 from flowinsight.read import native
 from flowinsight.read.export_events import task_fast
+from flowinsight.switch import native_on
 
 try:
     from flowinsight.read import _taskline
 except ImportError:  # test_the_extension_is_built says so; the rest fail on the None
     _taskline = None  # type: ignore[assignment]
 
-if os.environ.get(native.ENV_VAR, "").strip() == "0":
-    pytest.skip(f"{native.ENV_VAR}=0: the native decoder is off", allow_module_level=True)
+if not native_on():
+    pytest.skip("FLOWINSIGHT_NATIVE=0: the native decoder is off", allow_module_level=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,10 +169,8 @@ def test_the_extension_is_built_and_used() -> None:
 
 def test_flowinsight_native_0_turns_it_off() -> None:
     code = "from flowinsight.read import native; print(native.decode_task_line is None)"
-    for value, off in (("0", "True"), ("1", "False")):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env={**os.environ, native.ENV_VAR: value}, cwd=ROOT, check=True)
-        assert out.stdout.strip() == off
+    for on, off in ((False, b"True"), (True, b"False")):
+        assert with_native(on, code).strip() == off
 
 
 _CONFIGURE = """

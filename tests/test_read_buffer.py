@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import tarfile
 from array import array
 from functools import cache
@@ -19,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES
+from conftest import SAMPLES, with_native
 from flowinsight.model.events import Event
 from flowinsight.read import discover, event_file, native
 from flowinsight.read.event_file import NATIVE_MISSES, FileResult, read_stream
@@ -297,13 +296,9 @@ def test_a_groups_digests_and_events_are_the_list_paths(monkeypatch: pytest.Monk
 
 def test_native_0_reads_through_the_list_path() -> None:
     """Without the extension, read_stream takes LineBlocks: nothing here is asked of C."""
-    import subprocess
-    import sys
-
     code = ("from flowinsight.read import event_file, native; "
             "assert native.decode_buffer is None and event_file.decode_buffer is None")
-    env = {**os.environ, native.ENV_VAR: "0"}
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    with_native(False, code)
 
 
 @pytest.mark.parametrize("max_line", [4, 9, 16])

@@ -16,10 +16,7 @@ the parallel reader, whose pieces now travel as blobs, gives what one process gi
 from __future__ import annotations
 
 import dataclasses
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -27,17 +24,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SAMPLES, render
+from conftest import SAMPLES, render, with_native
 from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.pipeline import Reducer, analyze, analyze_partial, records_native, tasks
 from flowinsight.pipeline.partial import Partial, merge_partials, reduce_events
 from flowinsight.pipeline.tasks import Attempt, Task
 from flowinsight.read import discover, read_capture
 from flowinsight.read.parallel import ReadStats, read_group, read_reduced
+from flowinsight.switch import native_on
 
-if os.environ.get(records_native.ENV_VAR, "").strip() == "0":
-    pytest.skip(f"{records_native.ENV_VAR}=0: the native records are off",
-                allow_module_level=True)
+if not native_on():
+    pytest.skip("FLOWINSIGHT_NATIVE=0: the native records are off", allow_module_level=True)
 
 from flowinsight.pipeline import _records  # noqa: E402  (built: test_records_native checks)
 from test_records_native import snapshot  # noqa: E402
@@ -398,10 +395,7 @@ def test_a_process_with_the_extension_off_reads_a_blob() -> None:
             "out = pickle.dumps(partial)\n"
             "assert b'_from_blob' not in out\n"
             "sys.stdout.buffer.write(out)\n")
-    env = {**os.environ, records_native.ENV_VAR: "0"}
-    out = subprocess.run([sys.executable, "-c", code], input=data, env=env, cwd=ROOT,
-                         capture_output=True, check=True).stdout
-    back = pickle.loads(out)
+    back = pickle.loads(with_native(False, code, data))
     assert snapshot(back.tasks) == snapshot(partial.tasks) and back == partial
 
 

@@ -18,11 +18,8 @@ engine's are).
 from __future__ import annotations
 
 import copy
-import os
 import pickle
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -30,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SAMPLES, render
+from conftest import SAMPLES, render, with_native
 from flowinsight.model.events import Event
 from flowinsight.pipeline import Reducer, analyze, analyze_partial, records_native, tasks
 from flowinsight.pipeline.partial import merge_into, merge_partials, reduce_events
@@ -38,10 +35,10 @@ from flowinsight.pipeline.tasks import Task
 from flowinsight.read import discover, read_capture
 from flowinsight.read.discover import Source
 from flowinsight.read.parallel import Group, GroupResult, R, ReadStats, read_group, read_reduced
+from flowinsight.switch import native_on
 
-if os.environ.get(records_native.ENV_VAR, "").strip() == "0":
-    pytest.skip(f"{records_native.ENV_VAR}=0: the native records are off",
-                allow_module_level=True)
+if not native_on():
+    pytest.skip("FLOWINSIGHT_NATIVE=0: the native records are off", allow_module_level=True)
 
 from flowinsight.pipeline import _records  # noqa: E402
 
@@ -366,9 +363,6 @@ def test_a_process_with_the_extension_off_merges_pieces_sent_as_blobs() -> None:
             "parts = [pickle.loads(p) for p in pickle.loads(sys.stdin.buffer.read())]\n"
             "assert all(p._blob is not None for p in parts)\n"
             "sys.stdout.buffer.write(pickle.dumps(merge_partials(parts)))\n")
-    env = {**os.environ, records_native.ENV_VAR: "0"}
-    out = subprocess.run([sys.executable, "-c", code], input=data, env=env, cwd=ROOT,
-                         capture_output=True, check=True).stdout
-    back = pickle.loads(out)
+    back = pickle.loads(with_native(False, code, data))
     whole = reduce_events(events)
     assert snapshot(back.tasks) == snapshot(whole.tasks) and back == whole

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import pickle
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -28,15 +25,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SAMPLES
+from conftest import SAMPLES, with_native
 from flowinsight.model.events import Event, FunctionRef, Span, TaskSubmitted, TaskType, TaskUpdate
 from flowinsight.pipeline import records_native, tasks
 from flowinsight.pipeline.tasks import Attempt, Task
 from flowinsight.read import discover, read_capture
+from flowinsight.switch import native_on
 
-if os.environ.get(records_native.ENV_VAR, "").strip() == "0":
-    pytest.skip(f"{records_native.ENV_VAR}=0: the native records are off",
-                allow_module_level=True)
+if not native_on():
+    pytest.skip("FLOWINSIGHT_NATIVE=0: the native records are off", allow_module_level=True)
 
 Table = dict[str, Task]
 Merge = Callable[[Sequence[Event], Table], object]
@@ -455,10 +452,8 @@ def test_a_process_with_the_extension_off_unpickles_records() -> None:
             "assert tasks._NATIVE is None and tasks._make_task is tasks.Task\n"
             "assert all(type(t) is tasks.Task for t in table.values())\n"
             "sys.stdout.buffer.write(pickle.dumps(table))\n")
-    env = {**os.environ, records_native.ENV_VAR: "0"}
-    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(table), env=env,
-                         cwd=ROOT, capture_output=True, check=True).stdout
-    assert snapshot(pickle.loads(out)) == snapshot(table)
+    assert snapshot(pickle.loads(with_native(False, code, pickle.dumps(table)))) == \
+        snapshot(table)
 
 
 def test_make_task_and_make_attempt_check_their_arguments() -> None:

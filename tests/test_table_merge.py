@@ -10,7 +10,6 @@ the same records, the same order, the same values shared, the same error.
 from __future__ import annotations
 
 import copy
-import os
 import random
 
 import pytest
@@ -19,10 +18,10 @@ from hypothesis import strategies as st
 
 from flowinsight.pipeline import records_native
 from flowinsight.pipeline.tasks import Attempt, FunctionRef, Task, TaskType
+from flowinsight.switch import native_on
 
-if os.environ.get(records_native.ENV_VAR, "").strip() == "0":
-    pytest.skip(f"{records_native.ENV_VAR}=0: the native records are off",
-                allow_module_level=True)
+if not native_on():
+    pytest.skip("FLOWINSIGHT_NATIVE=0: the native records are off", allow_module_level=True)
 
 from flowinsight.pipeline import _records  # noqa: E402
 

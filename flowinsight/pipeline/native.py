@@ -5,12 +5,13 @@ to the same bytes."""
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
+
+from flowinsight.switch import native_on
 
 
 def _load() -> ModuleType | None:
-    if os.environ.get("FLOWINSIGHT_NATIVE", "").strip() == "0":
+    if not native_on():
         return None
     try:
         from flowinsight.pipeline import _sweep

@@ -44,15 +44,13 @@ with FLOWINSIGHT_NATIVE=0 or without the build still unpickles a piece sent by o
 from __future__ import annotations
 
 import dataclasses
-import os
 import struct
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate, TaskUpdateBatch
-
-ENV_VAR = "FLOWINSIGHT_NATIVE"
+from flowinsight.switch import native_on
 
 # The fields the extension knows, in the order of its slots: a field added to a class turns
 # the extension off (and tests/test_records_native.py fails) rather than leaving it unset.
@@ -99,7 +97,7 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
          merge_task: Callable[[Any, Any], object]) -> Native | None:
     """The extension configured with tasks.py's classes, tables and Python fallbacks
     (merge_events: its Python merge_tasks; merge_task: its _merge_task); None when it is off."""
-    if os.environ.get(ENV_VAR, "").strip() == "0":
+    if not native_on():
         return None
     try:
         from flowinsight.pipeline import _records

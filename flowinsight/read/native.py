@@ -19,13 +19,11 @@ the one task_fast would get.
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any, Callable
 
 from flowinsight.model.events import Span, TaskType, TaskUpdate, TaskUpdateBatch
 from flowinsight.read.descriptor import parse_descriptor_cached
-
-ENV_VAR = "FLOWINSIGHT_NATIVE"
+from flowinsight.switch import native_on
 
 DecodeTaskLine = Callable[[bytes], tuple[object | None, TaskUpdate] | None]
 
@@ -38,7 +36,7 @@ _TYPE_ORDER = (TaskType.NORMAL, TaskType.ACTOR, TaskType.ACTOR_CREATION, TaskTyp
 
 
 def _load() -> DecodeTaskLine | None:
-    if os.environ.get(ENV_VAR, "").strip() == "0":
+    if not native_on():
         return None
     try:
         from flowinsight.read import _taskline
@@ -60,7 +58,7 @@ decode_task_line: DecodeTaskLine | None = _load()
 
 def _load_digests() -> tuple[Callable[[list[object]], bytes],
                              Callable[[bytes], tuple[bytes, bool]]] | None:
-    if os.environ.get(ENV_VAR, "").strip() == "0":
+    if not native_on():
         return None
     try:
         from flowinsight.read import _taskline
