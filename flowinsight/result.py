@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Iterator, Sequence, overload
+from typing import TYPE_CHECKING, Iterator, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SCHEMA_VERSION = "1.0"
 
@@ -287,6 +290,20 @@ class Result:
     coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
     critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+
+    def call_graph(self) -> nx.DiGraph:
+        """The call graph as a networkx DiGraph, with the JSON output's node and edge
+        attributes (flowinsight.graphs)."""
+        from flowinsight.graphs import call_graph
+
+        return call_graph(self)
+
+    def data_flow_graph(self) -> nx.DiGraph:
+        """The data-flow graph as a networkx DiGraph, with the JSON output's node and edge
+        attributes (flowinsight.graphs)."""
+        from flowinsight.graphs import data_flow_graph
+
+        return data_flow_graph(self)
 
     def failures_by_node(self) -> dict[str, int]:
         """How many failures hit each node ("" for those no node can be named for)."""

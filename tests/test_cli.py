@@ -138,19 +138,20 @@ def test_a_long_run_on_a_terminal_shows_the_read_then_the_analysis(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The progress bar of bytes read, then a spinner naming the task records analysed: on a
     terminal only, for inputs above ReadProgress.BIG_INPUT (lowered here to take a sample)."""
+    from flowinsight import library
     from flowinsight.cli import common
 
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(common.ReadProgress, "BIG_INPUT", 0)
     shown_before_analysis: list[str] = []
-    analyze = common.analyze_partial
+    analyze = library.analyze_partial
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         shown_before_analysis.append(terminal.getvalue())
         return analyze(*args, **kwargs)
 
-    monkeypatch.setattr(common, "analyze_partial", spy)
+    monkeypatch.setattr(library, "analyze_partial", spy)
     result = common.load((str(sample("sage_pipeline")),), jobs=1)
     assert result.tasks == 216
     assert "reading" in shown_before_analysis[0]

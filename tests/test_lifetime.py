@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, cli, sample
-from flowinsight.cli import common, lifetime, main
+from flowinsight import library
+from flowinsight.cli import lifetime, main
 
 
 @pytest.mark.parametrize("fmt", ["json", "trace", "table"])
@@ -76,11 +77,11 @@ def _consume_flags(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     monkeypatch.setattr(lifetime, "_kept", [])
     monkeypatch.setattr(lifetime.gc, "freeze", lambda: None)
     seen: list[bool] = []
-    real = common.analyze_partial
+    real = library.analyze_partial
 
     def spy(*args: Any, consume: bool = False, **kwargs: Any) -> Any:
         seen.append(consume)
         return real(*args, consume=consume, **kwargs)
 
-    monkeypatch.setattr(common, "analyze_partial", spy)
+    monkeypatch.setattr(library, "analyze_partial", spy)
     return seen

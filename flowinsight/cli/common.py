@@ -6,20 +6,14 @@ import gc
 import os
 import sys
 import time
-from pathlib import Path
 from contextlib import nullcontext
 from typing import Any, Callable, ContextManager, TypeVar
 
 import click
 
+from flowinsight import library
 from flowinsight.cli import lifetime
 from flowinsight.cli.allocator import fix_mmap_threshold
-from flowinsight.model.capture import ReadAccount
-from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
-from flowinsight.read import discover
-from flowinsight.read.discover import Source
-from flowinsight.read.parallel import read_reduced
-from flowinsight.render.text import one_line
 from flowinsight.result import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,43 +62,27 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
          since: str | None = None, until: str | None = None, group_by: str = "instance",
          focus: str = "", max_nodes: int = 0, jobs: int = 0, engine: str = "local",
          keep_records: bool = True) -> Result:
-    """Read the sessions (in `jobs` processes, or Ray tasks), report what was skipped, analyse.
-    The task records are let go as the analysis sweeps them (a lower peak), unless the process
-    will end without freeing them (lifetime.py) and `keep_records` (what comes after needs
-    little memory: not a render of every attempt, nor a second capture)."""
-    for text, option in ((since, "--since"), (until, "--until")):
-        parse_time(text, 0, option)  # a mistyped time is an error now, not after the read
-    sources = discover(sessions)
+    """flowinsight.load with the CLI's progress bar and diagnostics on stderr. The task
+    records are let go as the analysis sweeps them (a lower peak), unless the process will end
+    without freeing them (lifetime.py) and `keep_records` (what comes after needs little
+    memory: not a render of every attempt, nor a second capture)."""
     # The cycle collector has nothing to free here (events and task records hold no cycles)
     # and would walk every object made so far, again and again: a third of the time.
     gc.disable()
     fix_mmap_threshold()
     try:
-        # the bar's total: only a terminal shows one (no stat of every file otherwise)
-        total = sum(_size(s.path) for s in sources) if sys.stderr.isatty() else 0
-        with ReadProgress(total) as progress:
-            account, reduced = _read(sources, Reducer(job, origin=bool(since or until)), jobs,
-                                     engine, progress.advance)
-        report_skips(account, strict)
-        origin = (reduced.first_ns or 0) if (since or until) else 0
-        with progress.analysing(len(reduced.tasks)):
-            result = analyze_partial(reduced, account, Options(
-                job=job, since_ns=parse_time(since, origin, "--since"),
-                until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
-                max_nodes=max_nodes), consume=not (keep_records and lifetime.keeping()))
-        lifetime.keep(reduced, result)
+        with ReadProgress() as progress:
+            reading = library.read_logs(*sessions, job=job, since=since, until=until, jobs=jobs,
+                                   engine=engine, strict=strict, on_warning=warn,
+                                   progress=progress)
+        with progress.analysing(len(reading.reduced.tasks)):
+            result = library.analyse(reading, group_by=group_by, focus=focus,
+                                     max_nodes=max_nodes,
+                                     consume=not (keep_records and lifetime.keeping()))
+        lifetime.keep(reading, result)
         return result
     finally:
         gc.enable()
-
-
-def _read(sources: list[Source], reducer: Reducer, jobs: int, engine: str,
-          progress: Callable[[int], None]) -> tuple[ReadAccount, Partial]:
-    if engine == "ray":
-        from flowinsight.engines.ray_engine import RayRunner
-
-        return read_reduced(sources, reducer, progress=progress, runner=RayRunner(jobs))
-    return read_reduced(sources, reducer, jobs or os.cpu_count() or 1, progress)
 
 
 class ReadProgress:
@@ -115,18 +93,23 @@ class ReadProgress:
     BIG_INPUT = 50 << 20
     SLOW_S = 2.0
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self) -> None:
+        self.total = 0
         self.done = 0
         self._started = time.monotonic()
         self._bar: Any = None
         self._task: Any = None
-        self._enabled = sys.stderr.isatty() and total > 0
+        self._enabled = False
 
     def __enter__(self) -> ReadProgress:
+        return self
+
+    def begin(self, total: int) -> None:
+        """The read starts: `total` bytes to read."""
+        self.total = total
+        self._enabled = sys.stderr.isatty() and total > 0
         if self._enabled and self.total >= self.BIG_INPUT:
             self._show()
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -165,62 +148,6 @@ class ReadProgress:
                              console=Console(stderr=True), transient=True)
         self._task = self._bar.add_task("read", total=self.total, completed=self.done)
         self._bar.start()
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
-    """Seconds after the first event ("2.5"), or an absolute ISO 8601 time (UTC if no zone)."""
-    if text is None:
-        return None
-    try:
-        return origin_ns + int(float(text) * 1e9)
-    except ValueError:
-        pass
-    from datetime import datetime, timezone
-
-    from flowinsight.errors import UsageError
-
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"{option} {text!r}: give seconds from the first event (2.5) or an "
-                         "ISO 8601 time (2026-11-22T01:45:30)") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1e9)
-
-
-def report_skips(capture: ReadAccount, strict: bool) -> None:
-    """One line per problem (every unreadable file, the first few bad lines), one line of
-    totals; never silent. Paths and details come from the input: printed without controls."""
-    from flowinsight.read.capture import FILE_REASONS
-
-    if capture.duplicates:
-        warn(f"{capture.duplicates} event(s) appeared more than once (same event_id and "
-             "content, e.g. a rotated file overlapping the live one): each counted once")
-    total = capture.skipped_total
-    if not total:
-        return
-    for ex in capture.examples:
-        where = one_line(f"{ex.path}:{ex.line}" if ex.line else ex.path, 300)
-        warn(f"{where}: skipped ({ex.reason}{': ' + one_line(ex.detail, 120) if ex.detail else ''})")
-    files = sum(1 for f in capture.files if f.skipped_total)
-    unread = sum(n for f in capture.files for r, n in f.skipped if r in FILE_REASONS)
-    if unread:
-        warn(f"skipped {total - unread} line(s) and {unread} unreadable file(s) or member(s), "
-             f"in {files} file(s); every other event was used")
-    else:
-        warn(f"skipped {total} line(s) in {files} file(s); every valid event was used")
-    if strict:
-        from flowinsight.errors import UsageError
-
-        raise UsageError(f"--strict: {total} line(s) could not be used")
 
 
 def stdout_is_terminal() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import replace
 
+from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.result import Node, NodeKind, Result
@@ -45,12 +46,10 @@ def focus(result: Result, pattern: str) -> Result:
         return any(fnmatch.fnmatchcase(t, glob) for t in texts if t)
 
     hits = {n.id for n in result.nodes if matches(n)}
-    pairs = [(c.source, c.target) for c in result.call_flows]
-    pairs += [(d.source, d.target) for d in result.data_flows]
+    graph = topology(result)
     keep = set(hits)
-    for source, target in pairs:
-        if source in hits or target in hits:
-            keep.update((source, target))
+    for hit in hits:
+        keep.update(graph.predecessors(hit), graph.successors(hit))
     actor_ids = {n.actor_id for n in result.nodes if n.id in keep and n.actor_id}
     keep.update(n.id for n in result.nodes if n.kind is NodeKind.ACTOR and n.id in actor_ids)
     return replace(

@@ -30,6 +30,13 @@ class Source:
     archive: bool = False  # a tar of a session or a logs folder: its members are the files
     problem: str = ""  # why this place could not be read (a directory that cannot be listed)
 
+    def size(self) -> int:
+        """Its bytes on disk (0 when it cannot be told)."""
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
 
 def is_event_file(name: str) -> bool:
     return bool(_EVENT_FILE.match(name))

@@ -119,7 +119,7 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
     Without a runner, `jobs` processes of this machine, fewer for a small input (one per
     `min_bytes_per_job`)."""
     stats = stats if stats is not None else ReadStats()
-    sizes = [_size(s) for s in sources]
+    sizes = [s.size() for s in sources]
     if any(s.archive for s in sources):  # a tar is one stream: read in this process
         return _exact(sources, reducer, stats, progress, sum(sizes))
     if runner is None:
@@ -254,7 +254,7 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
             else:
                 events += len(result.events)
                 merged = reducer.reduce(result.events, merged)
-        bytes_read += _size(source)
+        bytes_read += source.size()
     if merged is None:
         merged = reducer.reduce(())
     if digest_functions is not None:
@@ -320,8 +320,3 @@ def _exact(sources: Sequence[Source], reducer: Reducer[R], stats: ReadStats,
     return capture.account, reducer.reduce(capture.events)
 
 
-def _size(source: Source) -> int:
-    try:
-        return source.path.stat().st_size
-    except OSError:
-        return 0

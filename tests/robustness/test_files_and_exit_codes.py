@@ -203,7 +203,7 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatc
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("flowinsight.cli.common.analyze_partial", broken)
+    monkeypatch.setattr("flowinsight.library.analyze_partial", broken)
     assert main(["analyze", str(sample("nested_tasks"))]) == 3
     assert capsys.readouterr().err.splitlines() == [
         "flowinsight: internal error: RuntimeError: boom (run with --debug for the traceback)"]

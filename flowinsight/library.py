@@ -1,0 +1,181 @@
+"""The library: what the CLI does, callable from a notebook or a script.
+
+    >>> import flowinsight
+    >>> result = flowinsight.load("samples/sage_pipeline")
+    >>> graph = result.call_graph()          # a networkx.DiGraph
+    >>> sorted(graph.successors("main"))[:2]
+
+`load` reads the sessions, reports what it skipped through `on_warning` (nothing is skipped
+silently: the same lines the CLI prints on stderr), analyses them and returns the frozen
+Result every renderer reads. `export(result, "svg")` gives the bytes of any output format.
+The CLI (flowinsight/cli) is a thin layer over these two functions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from flowinsight.errors import UsageError
+from flowinsight.model.capture import ReadAccount
+from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
+from flowinsight.read import discover
+from flowinsight.read.discover import Source
+from flowinsight.read.parallel import read_reduced
+from flowinsight.render.text import one_line
+from flowinsight.result import Result
+
+Warn = Callable[[str], None]
+
+
+class Progress(Protocol):
+    """Told how many bytes a read has to go through, then each piece read."""
+
+    def begin(self, total: int) -> None: ...
+
+    def advance(self, n: int) -> None: ...
+
+
+def _ignore(message: str) -> None:
+    """The default of on_warning: the Result's account and warnings keep every figure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Sessions read and reduced, ready to be analysed (once, or several times with other
+    views unless analysed with consume=True)."""
+
+    account: ReadAccount  # what was read, skipped and counted, file by file
+    reduced: Partial  # the merged task records and the other events the analysis reads
+    job: str  # the job they were reduced for ("" for all)
+    since_ns: int | None  # the window, resolved against the first event
+    until_ns: int | None
+
+
+def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
+         until: str | float | None = None, group_by: str = "instance", focus: str = "",
+         max_nodes: int = 0, jobs: int = 0, engine: str = "local", strict: bool = False,
+         on_warning: Warn = _ignore, progress: Progress | None = None) -> Result:
+    """Read Ray session logs and analyse them: `analyse(read_logs(...))`.
+
+    paths: session directories, their logs/ folders, event files or archives (default:
+        /tmp/ray/session_latest).
+    job: keep one job (hex, e.g. "01000000").
+    since, until: keep tasks active in this window: seconds from the first event (2.5) or an
+        ISO 8601 time.
+    group_by: "instance" (each actor its own node) or "class" (instances collapsed).
+    focus: keep the nodes matching this glob and their neighbours.
+    max_nodes: above this many nodes, collapse and prune for drawing (0: keep all).
+    jobs: reading processes (0: one per core; 1: in this process).
+    engine: "local", or "ray" to parse files as Ray tasks on the nodes holding them.
+    strict: raise UsageError when any line had to be skipped.
+    on_warning: called with each diagnostic line (skipped lines, duplicates).
+    progress: told the bytes to read, then the bytes of each piece read (a progress bar).
+
+    Raises UsageError for input or options that cannot be used (the CLI's exit 2).
+    """
+    reading = read_logs(*paths, job=job, since=since, until=until, jobs=jobs, engine=engine,
+                   strict=strict, on_warning=on_warning, progress=progress)
+    return analyse(reading, group_by=group_by, focus=focus, max_nodes=max_nodes, consume=True)
+
+
+def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
+         until: str | float | None = None, jobs: int = 0, engine: str = "local",
+         strict: bool = False, on_warning: Warn = _ignore,
+         progress: Progress | None = None) -> Reading:
+    """Find, read and reduce the sessions' event files (the arguments as for `load`)."""
+    if engine not in ("local", "ray"):
+        raise UsageError(f"engine {engine!r}: give 'local' or 'ray'")
+    since_text = None if since is None else str(since)
+    until_text = None if until is None else str(until)
+    for text, option in ((since_text, "--since"), (until_text, "--until")):
+        parse_time(text, 0, option)  # a mistyped time is an error now, not after the read
+    sources = discover(tuple(os.fspath(p) for p in paths))
+    windowed = bool(since_text or until_text)
+    if progress is not None:
+        progress.begin(sum(s.size() for s in sources))
+    account, reduced = read_sources(sources, job, windowed, jobs, engine,
+                                    None if progress is None else progress.advance)
+    report_skips(account, strict, on_warning)
+    origin = (reduced.first_ns or 0) if windowed else 0
+    return Reading(account, reduced, job, parse_time(since_text, origin, "--since"),
+                   parse_time(until_text, origin, "--until"))
+
+
+def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
+            max_nodes: int = 0, consume: bool = False) -> Result:
+    """The analysis of what `read_logs` gave, through the views asked for. With `consume`, each
+    task record is let go as soon as its attempts are worked out (a lower peak), and the
+    reading cannot be analysed again."""
+    if group_by not in ("instance", "class"):
+        raise UsageError(f"group_by {group_by!r}: give 'instance' or 'class'")
+    return analyze_partial(reading.reduced, reading.account, Options(
+        job=reading.job, since_ns=reading.since_ns, until_ns=reading.until_ns,
+        group_by=group_by, focus=focus, max_nodes=max_nodes), consume=consume)
+
+
+def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int, engine: str,
+                 progress: Callable[[int], None] | None) -> tuple[ReadAccount, Partial]:
+    """The discovered files read and reduced, in worker processes or Ray tasks."""
+    reducer = Reducer(job, origin=windowed)
+    if engine == "ray":
+        from flowinsight.engines.ray_engine import RayRunner
+
+        return read_reduced(sources, reducer, progress=progress, runner=RayRunner(jobs))
+    return read_reduced(sources, reducer, jobs or os.cpu_count() or 1, progress)
+
+
+def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
+    """Seconds after the first event ("2.5"), or an absolute ISO 8601 time (UTC if no zone)."""
+    if text is None:
+        return None
+    try:
+        return origin_ns + int(float(text) * 1e9)
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{option} {text!r}: give seconds from the first event (2.5) or an "
+                         "ISO 8601 time (2026-11-22T01:45:30)") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1e9)
+
+
+def report_skips(account: ReadAccount, strict: bool, warn: Warn) -> None:
+    """One line per problem (every unreadable file, the first few bad lines), one line of
+    totals; never silent. Paths and details come from the input: given without controls."""
+    from flowinsight.read.capture import FILE_REASONS
+
+    if account.duplicates:
+        warn(f"{account.duplicates} event(s) appeared more than once (same event_id and "
+             "content, e.g. a rotated file overlapping the live one): each counted once")
+    total = account.skipped_total
+    if not total:
+        return
+    for ex in account.examples:
+        where = one_line(f"{ex.path}:{ex.line}" if ex.line else ex.path, 300)
+        warn(f"{where}: skipped ({ex.reason}{': ' + one_line(ex.detail, 120) if ex.detail else ''})")
+    files = sum(1 for f in account.files if f.skipped_total)
+    unread = sum(n for f in account.files for r, n in f.skipped if r in FILE_REASONS)
+    if unread:
+        warn(f"skipped {total - unread} line(s) and {unread} unreadable file(s) or member(s), "
+             f"in {files} file(s); every other event was used")
+    else:
+        warn(f"skipped {total} line(s) in {files} file(s); every valid event was used")
+    if strict:
+        raise UsageError(f"--strict: {total} line(s) could not be used")
+
+
+def export(result: Result, fmt: str, width: int = 120, top: int = 0,
+           critical: bool = False) -> bytes:
+    """The bytes of one output format ("json", "svg", "table", ...: render.FORMATS)."""
+    from flowinsight.render import FORMATS, RenderOptions, renderer
+
+    if fmt not in FORMATS:
+        raise UsageError(f"format {fmt!r}: give one of {', '.join(sorted(FORMATS))}")
+    return renderer(fmt).render(result, RenderOptions(width=width, top=top, critical=critical))
