@@ -291,14 +291,14 @@ class Result:
     critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
 
-    def call_graph(self) -> nx.DiGraph:
+    def call_graph(self) -> nx.DiGraph[str]:
         """The call graph as a networkx DiGraph, with the JSON output's node and edge
         attributes (flowinsight.graphs)."""
         from flowinsight.graphs import call_graph
 
         return call_graph(self)
 
-    def data_flow_graph(self) -> nx.DiGraph:
+    def data_flow_graph(self) -> nx.DiGraph[str]:
         """The data-flow graph as a networkx DiGraph, with the JSON output's node and edge
         attributes (flowinsight.graphs)."""
         from flowinsight.graphs import data_flow_graph
