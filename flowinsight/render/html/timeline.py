@@ -1,0 +1,111 @@
+"""The report's timeline: a lane per worker (grouped by Ray node, the drivers first), a bar per
+task attempt that ran, failures marked; and every failed attempt's full error text (its
+traceback), which the JSON keeps to the first line.
+
+Built from Result.attempts (the JSON has no per-attempt rows). Columns, not objects: times
+are integer microseconds from the first recorded time, so that a big capture stays small and
+the same capture gives the same bytes. Past MAX_BARS the bars are sampled: every failed
+attempt, then the longest; the report says how many it shows of how many.
+
+An attempt whose record names no worker (an actor's creation seen only through its owner, for
+one) is put on the lane of the worker with the same pid when exactly one worker had that pid.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from flowinsight.model.ids import is_driver_task, short
+from flowinsight.render.text import strip_control
+from flowinsight.result import Attempt
+
+MAX_BARS = 30_000
+MAX_ERRORS = 2_000  # failed attempts whose full error text is kept
+MAX_ERROR_CHARS = 8_000
+_UNKNOWN_NODE = "(unknown node)"
+_STATUS = {"FINISHED": 0, "FAILED": 1, "UNKNOWN": 2}
+
+
+def _lane_of(a: Attempt, by_pid: dict[tuple[str, int], tuple[str, str]],
+             only_pid: dict[int, tuple[str, str]]) -> tuple[str, str, str]:
+    """(group, key, label): the lane an attempt ran on."""
+    if is_driver_task(a.task_id):
+        return ("0", f"driver:{a.task_id[-8:]}", f"driver job {a.task_id[-8:]}")
+    node, worker = a.ray_node_id, a.worker_id
+    if not worker and a.worker_pid is not None:
+        found = by_pid.get((node, a.worker_pid)) if node else only_pid.get(a.worker_pid)
+        if found:
+            node, worker = found
+    pid = a.worker_pid
+    label = f"pid {pid}" if pid else (f"worker {short(worker, 8)}" if worker else "unknown")
+    return ("1", f"{node or _UNKNOWN_NODE}:{worker or f'pid {pid}'}", label)
+
+
+def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> dict[str, Any]:
+    rows = list(attempts)
+    # the pids of known workers, to place attempts that name none
+    by_pid: dict[tuple[str, int], tuple[str, str]] = {}
+    pids: dict[int, set[tuple[str, str]]] = {}
+    for a in rows:
+        if a.worker_id and a.worker_pid is not None and not is_driver_task(a.task_id):
+            by_pid[(a.ray_node_id, a.worker_pid)] = (a.ray_node_id, a.worker_id)
+            pids.setdefault(a.worker_pid, set()).add((a.ray_node_id, a.worker_id))
+    only_pid = {pid: next(iter(w)) for pid, w in pids.items() if len(w) == 1}
+
+    ran = [a for a in rows if a.start_ns is not None and a.end_ns is not None
+           and a.end_ns >= a.start_ns]
+    total = len(ran)
+    if total > MAX_BARS:
+        failed = [a for a in ran if a.status == "FAILED"][:MAX_BARS]
+        others = sorted((a for a in ran if a.status != "FAILED"),
+                        key=lambda a: (-(a.end_ns or 0) + (a.start_ns or 0), a.task_id,
+                                       a.attempt))
+        ran = failed + others[: MAX_BARS - len(failed)]
+    ran.sort(key=lambda a: (a.start_ns or 0, a.task_id, a.attempt))
+    origin = min([a.start_ns or 0 for a in ran]
+                 + [a.pending_ns for a in ran if a.pending_ns is not None], default=0)
+
+    places = [_lane_of(a, by_pid, only_pid) for a in ran]
+    lane_keys = sorted({(g, k) for g, k, _ in places})
+    lane_index = {k: i for i, (_, k) in enumerate(lane_keys)}
+    labels = {k: label for _, k, label in places}
+    lanes = [{"group": "driver" if g == "0" else k.split(":", 1)[0], "label": labels[k]}
+             for g, k in lane_keys]
+
+    def us(t: int | None) -> int:
+        return -1 if t is None else (t - origin) // 1000
+
+    bars = {
+        "lane": [lane_index[k] for _, k, _ in places],
+        "node": [node_index.get(a.node, -1) for a in ran],
+        "start": [us(a.start_ns) for a in ran],
+        "dur": [((a.end_ns or 0) - (a.start_ns or 0)) // 1000 for a in ran],
+        "queued": [us(a.pending_ns) if a.pending_ns is not None and a.pending_ns <= (a.start_ns or 0)
+                   else -1 for a in ran],
+        "status": [_STATUS.get(a.status, 2) for a in ran],
+        "task": [a.task_id for a in ran],
+        "attempt": [a.attempt for a in ran],
+    }
+    not_run = len(rows) - total
+    notes = []
+    if total > len(ran):
+        notes.append(f"showing {len(ran):,} of {total:,} task attempts: every failed one, "
+                     "then the longest (the timeline draws at most "
+                     f"{MAX_BARS:,})")
+    if not_run:
+        notes.append(f"{not_run:,} attempts have no recorded execution time and are not drawn")
+    return {"origin_ns": str(origin), "lanes": lanes, "bars": bars, "total": total,
+            "notes": notes, "errors": _errors(rows)}
+
+
+def _errors(rows: list[Attempt]) -> dict[str, list[str]]:
+    """`task_id:attempt` -> [error type, full message], for the failed attempts."""
+    out: dict[str, list[str]] = {}
+    for a in rows:
+        if a.status != "FAILED" or len(out) >= MAX_ERRORS:
+            continue
+        message = strip_control(a.error_message.replace("\r\n", "\n"))
+        if len(message) > MAX_ERROR_CHARS:
+            message = message[:MAX_ERROR_CHARS] + "\n… (cut)"
+        out[f"{a.task_id}:{a.attempt}"] = [strip_control(a.error_type), message]
+    return out
