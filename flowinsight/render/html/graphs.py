@@ -52,6 +52,7 @@ class _Line:
     weight: float  # 0..1, of the view's largest
     flows: list[int]  # doc indices of the flows it stands for
     fold: bool = False
+    ranks: bool = True  # sets the left-to-right order (dot's constraint)
 
 
 def exec_shares(result: Result) -> dict[str, float]:
@@ -78,7 +79,7 @@ def _node_lines(node: Node, labels: Labels) -> list[str]:
     if node.kind is not NodeKind.DRIVER:
         total = node.stats.exec_ms.sum if node.stats.exec_ms else None
         lines.append(f"{node.calls} call{'' if node.calls == 1 else 's'}"
-                     + (f" · {human_ms(total)}" if total is not None else ""))
+                     + (f" · total {human_ms(total)}" if total is not None else ""))
     return lines
 
 
@@ -137,7 +138,7 @@ def data_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
     by_id = {n.id: n for n in result.nodes}
     flows = list(enumerate(result.data_flows))
     largest = max((d.bytes or 0 for d in result.data_flows), default=0)
-    small = [i for i, d in flows if d.bytes is not None and d.bytes < SMALL_FLOW * largest]
+    small = {i for i, d in flows if d.bytes is not None and d.bytes < SMALL_FLOW * largest}
     groups: list[tuple[str, str, list[int]]] = []  # (side, node, members)
     rest = set(small)
     for side in ("source", "target"):
@@ -157,8 +158,12 @@ def data_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
     keep = set(drawn)
     boxes = [_Box(k, _node_lines(by_id[k], labels), by_id[k].kind.value) for k in drawn]
     top = largest or 1
+    # the order follows the data: a small flow, or one back along a call (a return value to
+    # the caller), is drawn but does not pull its source to the left of its target
+    calls = {(c.source, c.target) for c in result.call_flows}
     lines = [_Line(d.source, d.target, _flow_label(d.count, d.bytes), (d.bytes or 0) / top,
-                   [i]) for i, d in shown if d.source in keep and d.target in keep]
+                   [i], ranks=(d.target, d.source) not in calls and i not in small)
+             for i, d in shown if d.source in keep and d.target in keep]
     for side, node_id, members in groups:
         if node_id not in keep:
             continue
@@ -169,7 +174,7 @@ def data_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
                           members))
         label = _flow_label(count, total)
         lines.append(_Line(node_id, key, label, 0.0, members, fold=True) if side == "source"
-                     else _Line(key, node_id, label, 0.0, members, fold=True))
+                     else _Line(key, node_id, label, 0.0, members, fold=True, ranks=False))
     left_out = len(wanted) - len(drawn)
     note = (f"showing the {len(drawn)} nodes with the most execution time of {len(wanted)}; "
             f"{left_out} nodes and their flows are left out (the tables list all)"
@@ -226,7 +231,8 @@ def _dot_layout(boxes: list[_Box], lines: list[_Line], index: dict[str, int]) ->
     for line in lines:
         weight = 1 + int(9 * line.weight)  # heavy flows pull their ends into a straight line
         src.append(f"  n{index[line.source]} -> n{index[line.target]} "
-                   f"[label={quote(line.label)}, weight={weight}];")
+                   f"[label={quote(line.label)}, weight={weight}"
+                   f"{'' if line.ranks else ', constraint=false'}];")
     src.append("}")
     proc = subprocess.run(["dot", "-Tjson0"], input="\n".join(src).encode(),
                           capture_output=True, check=True, timeout=_DOT_TIMEOUT_S)

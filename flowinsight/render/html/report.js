@@ -296,7 +296,7 @@
   }
   function inkOf(fill) { return fill === "#ec6f3c" || fill === "#c23b32" ? "#ffffff" : "#1d2733"; }
   function legend() {
-    return el("div", { class: "legend" }, el("span", { class: "item" }, "share of execution time:"),
+    return el("div", { class: "legend" }, el("span", { class: "item", title: "a node's execution time, all its calls added up, over that of every task (a caller's includes the time it waits on its callees)" }, "share of execution time:"),
       BINS.map((b) => el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + b[1] }), " " + b[2])),
       el("span", { class: "item" }, el("span", { class: "sw", style: "background:#e9eef5" }), " driver / no time"));
   }
@@ -311,7 +311,8 @@
     const toolbar = el("div", { class: "toolbar" });
     const search = el("input", { type: "search", placeholder: "search nodes (name or id)", "aria-label": "search nodes" });
     const found = el("span", { class: "small muted found" });
-    add(toolbar, search, found, el("button", { onclick: () => fit() }, "fit"), el("button", { onclick: () => zoomBy(1.25) }, "+"), el("button", { onclick: () => zoomBy(0.8) }, "−"), legend());
+    add(toolbar, search, found, el("button", { onclick: () => fit() }, "fit"), el("button", { onclick: () => zoomBy(1.25) }, "+"), el("button", { onclick: () => zoomBy(0.8) }, "−"), legend(),
+      el("span", { class: "small muted" }, isData ? "edges: transfers × bytes" : "edges: calls; boxes: calls · total execution time"));
     section.appendChild(toolbar);
     [view.note, view.fold_note ? view.fold_note + " (click a dashed box to see them)" : "", view.error].filter((x) => x).forEach((x) => section.appendChild(el("div", { class: x === view.fold_note + " (click a dashed box to see them)" ? "note info" : "note" }, x)));
     const mainBox = el("div", { class: "graphmain" });
