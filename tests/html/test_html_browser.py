@@ -187,3 +187,20 @@ def test_hostile_names_stay_text(browser: Browser, tmp_path: Path) -> None:
     assert "\u202e" not in text and "\x1b" not in text
     entry = browser.eval("document.querySelector('#jobs td.wrap').textContent")
     assert entry == "python <script>&amp; [red]x[/]"
+
+
+def test_thousands_of_nodes_open_and_say_what_they_leave_out(browser: Browser,
+                                                              tmp_path: Path) -> None:
+    from large_sessions import many_functions
+
+    result = result_of(many_functions(tmp_path / "s", 5000))
+    shown = _open(browser, result, tmp_path)
+    assert shown["call"]["notes"] == ["4950 one-call setup edges folded (click a dashed box to "
+                                      "see them)"]
+    assert len(shown["call"]["nodes"]) == 51 and shown["call"]["folded"] == 4950
+    assert len(shown["nodes"]) == 1000  # the table's first rows ...
+    note = browser.eval("document.querySelector('#tables .tabletools span').textContent")
+    assert note == "showing 1000 of 5,001 rows (sort or filter to see others)"  # ... and why
+    assert shown["data_view"]["empty"] == [
+        "no data flows in this capture: stock Ray records no object ids or sizes (record them "
+        "with flowinsight.recorder)"]

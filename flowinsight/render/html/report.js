@@ -199,7 +199,10 @@
     const calls = doc.callFlows.reduce((a, c) => a + c.count, 0);
     const c = summary.coverage;
     const run = card("The run", true);
+    const starts = jobs.map((j) => j.start_ms).filter((v) => v !== null), ends = jobs.map((j) => j.end_ms).filter((v) => v !== null);
+    const wall = starts.length && ends.length ? Math.max.apply(null, ends) - Math.min.apply(null, starts) : null;
     add(run, el("div", { class: "figures" },
+      figure(wall === null ? "–" : ms(wall), jobs.length > 1 ? "wall time, first start to last end" : "wall time"),
       figure(int(summary.tasks), "task records"),
       figure(int(nodeList.length), "graph nodes"),
       figure(int(calls), "calls on " + int(doc.callFlows.length) + " call edges"),

@@ -42,30 +42,31 @@ def _lane_of(a: Attempt, by_pid: dict[tuple[str, int], tuple[str, str]],
 
 
 def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> dict[str, Any]:
-    rows = list(attempts)
-    # the pids of known workers, to place attempts that name none
+    # one pass over every attempt (made one at a time from the table's columns, never all
+    # kept): the pids of known workers, to place attempts that name none; which ran; errors
     by_pid: dict[tuple[str, int], tuple[str, str]] = {}
     pids: dict[int, set[tuple[str, str]]] = {}
-    for a in rows:
+    ran: list[tuple[int, int, int]] = []  # (-duration, failed first, row)
+    errors: dict[str, list[str]] = {}
+    for i, a in enumerate(attempts):
         if a.worker_id and a.worker_pid is not None and not is_driver_task(a.task_id):
             by_pid[(a.ray_node_id, a.worker_pid)] = (a.ray_node_id, a.worker_id)
             pids.setdefault(a.worker_pid, set()).add((a.ray_node_id, a.worker_id))
+        if a.start_ns is not None and a.end_ns is not None and a.end_ns >= a.start_ns:
+            ran.append((a.status != "FAILED", a.start_ns - a.end_ns, i))
+        if a.status == "FAILED" and len(errors) < MAX_ERRORS:
+            errors[f"{a.task_id}:{a.attempt}"] = _error(a)
     only_pid = {pid: next(iter(w)) for pid, w in pids.items() if len(w) == 1}
-
-    ran = [a for a in rows if a.start_ns is not None and a.end_ns is not None
-           and a.end_ns >= a.start_ns]
     total = len(ran)
-    if total > MAX_BARS:
-        failed = [a for a in ran if a.status == "FAILED"][:MAX_BARS]
-        others = sorted((a for a in ran if a.status != "FAILED"),
-                        key=lambda a: (-(a.end_ns or 0) + (a.start_ns or 0), a.task_id,
-                                       a.attempt))
-        ran = failed + others[: MAX_BARS - len(failed)]
-    ran.sort(key=lambda a: (a.start_ns or 0, a.task_id, a.attempt))
-    origin = min([a.start_ns or 0 for a in ran]
-                 + [a.pending_ns for a in ran if a.pending_ns is not None], default=0)
+    if total > MAX_BARS:  # every failed attempt, then the longest
+        ran.sort()
+        del ran[MAX_BARS:]
+    chosen = [attempts[i] for _, _, i in ran]
+    chosen.sort(key=lambda a: (a.start_ns or 0, a.task_id, a.attempt))
+    origin = min([a.start_ns or 0 for a in chosen]
+                 + [a.pending_ns for a in chosen if a.pending_ns is not None], default=0)
 
-    places = [_lane_of(a, by_pid, only_pid) for a in ran]
+    places = [_lane_of(a, by_pid, only_pid) for a in chosen]
     lane_keys = sorted({(g, k) for g, k, _ in places})
     lane_index = {k: i for i, (_, k) in enumerate(lane_keys)}
     labels = {k: label for _, k, label in places}
@@ -77,35 +78,29 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
 
     bars = {
         "lane": [lane_index[k] for _, k, _ in places],
-        "node": [node_index.get(a.node, -1) for a in ran],
-        "start": [us(a.start_ns) for a in ran],
-        "dur": [((a.end_ns or 0) - (a.start_ns or 0)) // 1000 for a in ran],
-        "queued": [us(a.pending_ns) if a.pending_ns is not None and a.pending_ns <= (a.start_ns or 0)
-                   else -1 for a in ran],
-        "status": [_STATUS.get(a.status, 2) for a in ran],
-        "task": [a.task_id for a in ran],
-        "attempt": [a.attempt for a in ran],
+        "node": [node_index.get(a.node, -1) for a in chosen],
+        "start": [us(a.start_ns) for a in chosen],
+        "dur": [((a.end_ns or 0) - (a.start_ns or 0)) // 1000 for a in chosen],
+        "queued": [us(a.pending_ns) if a.pending_ns is not None
+                   and a.pending_ns <= (a.start_ns or 0) else -1 for a in chosen],
+        "status": [_STATUS.get(a.status, 2) for a in chosen],
+        "task": [a.task_id for a in chosen],
+        "attempt": [a.attempt for a in chosen],
     }
-    not_run = len(rows) - total
+    not_run = len(attempts) - total
     notes = []
-    if total > len(ran):
-        notes.append(f"showing {len(ran):,} of {total:,} task attempts: every failed one, "
-                     "then the longest (the timeline draws at most "
-                     f"{MAX_BARS:,})")
+    if total > len(chosen):
+        notes.append(f"showing {len(chosen):,} of {total:,} task attempts: every failed one, "
+                     f"then the longest (the timeline draws at most {MAX_BARS:,})")
     if not_run:
         notes.append(f"{not_run:,} attempts have no recorded execution time and are not drawn")
     return {"origin_ns": str(origin), "lanes": lanes, "bars": bars, "total": total,
-            "notes": notes, "errors": _errors(rows)}
+            "notes": notes, "errors": errors}
 
 
-def _errors(rows: list[Attempt]) -> dict[str, list[str]]:
-    """`task_id:attempt` -> [error type, full message], for the failed attempts."""
-    out: dict[str, list[str]] = {}
-    for a in rows:
-        if a.status != "FAILED" or len(out) >= MAX_ERRORS:
-            continue
-        message = strip_control(a.error_message.replace("\r\n", "\n"))
-        if len(message) > MAX_ERROR_CHARS:
-            message = message[:MAX_ERROR_CHARS] + "\n… (cut)"
-        out[f"{a.task_id}:{a.attempt}"] = [strip_control(a.error_type), message]
-    return out
+def _error(a: Attempt) -> list[str]:
+    """[error type, full message]: the message with its traceback, controls out, cut."""
+    message = strip_control(a.error_message.replace("\r\n", "\n"))
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[:MAX_ERROR_CHARS] + "\n… (cut)"
+    return [strip_control(a.error_type), message]
