@@ -132,7 +132,7 @@ def test_clicking_a_node_shows_its_details(browser: Browser, tmp_path: Path) -> 
     assert details["title"] == "RayTask 'source'.put_packet"
     assert details["selected"] == [source]
     assert "Callers (1)" in details["text"] and "Callees (2)" in details["text"]
-    assert "execution p50 / p95 / max4.05 ms / 6.72 ms / 20.5 ms" in details["text"]
+    assert "execution per call: p50 · p95 · max4.05 ms · 6.72 ms · 20.5 ms" in details["text"]
     assert "main" in details["callers"]
 
 

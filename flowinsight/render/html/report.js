@@ -112,9 +112,9 @@
     if (s.failures) rows.push(["failed attempts", int(s.failures)]);
     if (s.retries) rows.push(["retries", int(s.retries)]);
     const e = s.exec_ms, q = s.queue_ms;
-    if (e) rows.push(["execution p50 / p95 / max", ms(e.p50) + " / " + ms(e.p95) + " / " + ms(e.max)],
+    if (e) rows.push(["execution per call: p50 · p95 · max", ms(e.p50) + " · " + ms(e.p95) + " · " + ms(e.max)],
       ["execution total (" + int(e.count) + " runs)", ms(e.sum)]);
-    if (q) rows.push(["queue p50 / p95 / max", ms(q.p50) + " / " + ms(q.p95) + " / " + ms(q.max)]);
+    if (q) rows.push(["queue per call: p50 · p95 · max", ms(q.p50) + " · " + ms(q.p95) + " · " + ms(q.max)]);
     return rows;
   }
   function kvTable(rows) {
@@ -290,14 +290,14 @@
   })();
 
   // ---------- colour by share of execution time ----------
-  const BINS = [[0.01, "#fff4de", "< 1%"], [0.05, "#fdd9a0", "1–5%"], [0.2, "#f9a95b", "5–20%"], [0.5, "#ec6f3c", "20–50%"], [Infinity, "#c23b32", "≥ 50%"]];
+  const BINS = [[0.01, "#fff4de", "< 1%"], [0.05, "#fdd9a0", "1–5%"], [0.2, "#f9a95b", "5–20%"], [0.5, "#e8702a", "20–50%"], [Infinity, "#a8431c", "≥ 50%"]];
   function fillOf(share, kind) {
     if (kind === "fold") return "#f6f7f9";
     if (share === null || share === undefined) return "#e9eef5";
     for (const bin of BINS) if (share < bin[0]) return bin[1];
     return BINS[BINS.length - 1][1];
   }
-  function inkOf(fill) { return fill === "#ec6f3c" || fill === "#c23b32" ? "#ffffff" : "#1d2733"; }
+  function inkOf(fill) { return fill === "#e8702a" || fill === "#a8431c" ? "#ffffff" : "#1d2733"; }
   function legend() {
     return el("div", { class: "legend" }, el("span", { class: "item", title: "a node's execution time, all its calls added up, over that of every task (a caller's includes the time it waits on its callees)" }, "share of execution time:"),
       BINS.map((b) => el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + b[1] }), " " + b[2])),
