@@ -92,6 +92,7 @@
     ? jobs.map((j) => "job " + j.id + (j.entrypoint ? " · " + shortEntry(j.entrypoint) : "")).join("  |  ")
     : "no job recorded";
   function shortEntry(e) { const parts = e.split(" ").filter((p) => p.indexOf("/") >= 0 || p.indexOf(".py") >= 0); const last = parts.length ? parts[parts.length - 1] : e; return last.split("/").pop(); }
+  document.title = "flowinsight · " + (jobs.length ? jobs.map((j) => shortEntry(j.entrypoint || j.id)).join(", ") : "report");
   const warnBox = document.getElementById("warnings");
   summary.warnings.forEach((w) => add(warnBox, el("div", null, "⚠ " + w)));
 
@@ -126,8 +127,11 @@
     return el("div", { class: "failure" },
       el("div", null, el("b", { class: "bad" }, f.error_type || f.kind), " ", f.message),
       el("div", { class: "small muted mono wrap" }, f.kind + (f.taskId ? " · task " + f.taskId : "") + (f.attempt !== null && f.attempt !== undefined ? " · attempt " + f.attempt : "") + (f.time_s ? " · " + iso(f.time_s * 1000) : "")),
-      extra.map((k) => el("div", { class: "small mono wrap" }, k + ": " + (typeof f[k] === "string" ? f[k] : JSON.stringify(f[k])))),
-      full && full[1] ? el("pre", { class: "trace" }, full[1]) : null);
+      extra.map((k) => {
+        const v = typeof f[k] === "string" ? f[k] : JSON.stringify(f[k], null, 1);
+        return v.indexOf("\n") >= 0 ? [el("div", { class: "small muted" }, k), el("pre", { class: "trace" }, v)] : el("div", { class: "small mono wrap" }, k + ": " + v);
+      }),
+      full && full[1] && full[1].trim() !== f.message ? el("pre", { class: "trace" }, full[1]) : null);
   }
   function callSites(raw) {
     const sites = raw.call_sites;
@@ -342,7 +346,8 @@
         "data-source": one ? one.source : null, "data-target": one ? one.target : null },
         sv("path", { class: "line", d: e.path, "stroke-width": (1 + 3.5 * e.w).toFixed(2), "marker-end": "url(#" + name + "-arrow" + (e.fold ? "-fold" : "") + ")" }),
         sv("path", { class: "hitarea", d: e.path }),
-        e.lx !== undefined ? sv("text", { x: e.lx, y: e.ly + 3, "text-anchor": "middle", text: e.label }) : null);
+        e.lx !== undefined ? sv("text", { x: e.lx, y: e.ly + 3, "text-anchor": "middle", text: e.label }) : null,
+        sv("title", { text: one ? label(one.source) + " → " + label(one.target) + ": " + e.label : e.label + " (folded)" }));
       g.addEventListener("click", (ev) => { ev.stopPropagation(); selectEdge(k); });
       port.appendChild(g); edgeEls.push(g);
     });

@@ -41,6 +41,13 @@ def _lane_of(a: Attempt, by_pid: dict[tuple[str, int], tuple[str, str]],
     return ("1", f"{node or _UNKNOWN_NODE}:{worker or f'pid {pid}'}", label)
 
 
+def _lane_order(place: tuple[str, str, str]) -> tuple[str, str, int, str]:
+    """Drivers first, then by Ray node, then by pid (workers with none last)."""
+    group, key, label = place
+    pid = int(label[4:]) if label.startswith("pid ") else 1 << 62
+    return group, key.split(":", 1)[0], pid, key
+
+
 def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> dict[str, Any]:
     # one pass over every attempt (made one at a time from the table's columns, never all
     # kept): the pids of known workers, to place attempts that name none; which ran; errors
@@ -67,7 +74,7 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
                  + [a.pending_ns for a in chosen if a.pending_ns is not None], default=0)
 
     places = [_lane_of(a, by_pid, only_pid) for a in chosen]
-    lane_keys = sorted({(g, k) for g, k, _ in places})
+    lane_keys = [(g, k) for g, _, _, k in sorted({_lane_order(p) for p in places})]
     lane_index = {k: i for i, (_, k) in enumerate(lane_keys)}
     labels = {k: label for _, k, label in places}
     lanes = [{"group": "driver" if g == "0" else k.split(":", 1)[0], "label": labels[k]}
