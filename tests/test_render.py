@@ -61,6 +61,19 @@ def test_hostile_names_in_dot_and_svg(tmp_path: Path) -> None:
     assert f"{HOSTILE_CLS} '{HOSTILE_ACTOR}'" in texts
 
 
+def test_hostile_names_in_html(tmp_path: Path) -> None:
+    from test_html import embedded  # the page's JSON data, read as a browser's parser would
+
+    page = render(result_of(_hostile_session(tmp_path)), "html")
+    for name in (HOSTILE_FN, HOSTILE_CLS, HOSTILE_ACTOR):
+        assert name.encode() not in page  # its < > & are escaped in the page's JSON
+    doc = embedded(page)["doc"]
+    assert HOSTILE_FN in {f["name"] for f in doc["functions"]}
+    assert {a["name"] for a in doc["actors"]} == {HOSTILE_CLS}
+    assert HOSTILE_ACTOR in {a["actor_name"] for a in doc["actors"]}
+    assert page.count(b"<script") == 2 and page.count(b"</script") == 2
+
+
 def test_hostile_names_in_table(tmp_path: Path) -> None:
     table = render(result_of(_hostile_session(tmp_path)), "table").decode()
     assert HOSTILE_FN in table

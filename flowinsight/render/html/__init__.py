@@ -1,0 +1,97 @@
+"""`html`: one self-contained, offline report file: an overview (jobs, tasks, coverage,
+failures, the critical path, the slowest nodes), the call graph and the data-flow graph as
+interactive views, a timeline of the task attempts, and sortable tables.
+
+One source of truth: the page shows the document that render.json_out makes (embedded as
+`<script type="application/json">`), plus what the JSON has no room for, built here from the
+same Result: the graph layouts, the timeline's per-attempt bars and the failed attempts' full
+error text. Every string from a log reaches the page as JSON data and is put into the DOM as
+text (textContent, attribute values), never as markup; the embedded JSON has `<`, `>`, `&`
+and U+2028/2029 escaped, so nothing in it can end its script element. A Content Security
+Policy allows only the page's own inline script (by hash) and style, and no request at all.
+
+Layout: the graphs are laid out at export time by Graphviz's `dot` (already needed for SVG
+output) and drawn by the page's own script from the positions, rather than laid out in the
+browser by a vendored library (cytoscape + dagre and the like). `dot`'s layered layout is the
+one the other pictures use and the best there is for call graphs; doing it once at export
+keeps the file small (no ~500 kB of library), opening fast (no layout of hundreds of nodes in
+the browser), and the same bytes for the same input. Pan, zoom, search and selection are a
+few lines of the page's script over an SVG. Without `dot` the report still opens, says the
+graphs could not be laid out, and has everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from importlib import resources
+from typing import Any
+
+import orjson
+
+from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.html.graphs import call_view, data_view, exec_shares
+from flowinsight.render.html.timeline import timeline_data
+from flowinsight.render.json_out import to_document
+from flowinsight.render.labels import Labels
+from flowinsight.render.text import strip_control
+from flowinsight.result import Result
+
+_ASSETS = resources.files(__name__)
+_MARKER = re.compile(r"\{\{(CSP|STYLE|SCRIPT|DATA)\}\}")
+# What the embedded JSON holds escaped: `<`, `>`, `&` (no `</script>`, no `<!--`), the line
+# separators (old JavaScript parsers took them for line ends), and the controls, bidi marks and
+# noncharacters orjson writes raw (C0 controls it escapes itself). JSON.parse gives back the
+# same strings; the page drops the controls and bidi marks when it shows a string.
+_SCRIPT_UNSAFE = re.compile("[<>&\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+
+def payload(result: Result) -> dict[str, Any]:
+    """Everything the page shows: the JSON document and the views built beside it."""
+    labels = Labels(result)
+    shares = exec_shares(result)
+    node_ids = [n.id for n in result.nodes]
+    return {
+        "doc": to_document(result),
+        "names": {n.id: strip_control(labels.node(n.id)) for n in result.nodes},
+        "shares": {k: round(v, 5) for k, v in shares.items()},
+        "nodeIds": node_ids,
+        "kinds": {n.id: n.kind.value for n in result.nodes},
+        "views": {"call": call_view(result, labels, shares),
+                  "data": data_view(result, labels, shares)},
+        "timeline": timeline_data(result.attempts, {k: i for i, k in enumerate(node_ids)}),
+    }
+
+
+def script_json(data: Any) -> bytes:
+    """JSON text that is safe inside a <script> element (see _SCRIPT_UNSAFE)."""
+    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    return _SCRIPT_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
+
+
+def _asset(name: str) -> str:
+    return (_ASSETS / name).read_text(encoding="utf-8")
+
+
+def page(data: Any) -> bytes:
+    script = _asset("report.js")
+    style = _asset("report.css")
+    if "</" in script or "</" in style:
+        raise AssertionError("an asset would end its element early")
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+           "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+    parts = {"CSP": csp, "STYLE": style, "SCRIPT": script,
+             "DATA": script_json(data).decode()}
+    # one pass: nothing put in is read again as a marker
+    out = _MARKER.sub(lambda m: parts[m.group(1)], _asset("report.html"))
+    return out.encode()
+
+
+def render(result: Result, options: RenderOptions) -> bytes:
+    return page(payload(result))
+
+
+RENDERER = Renderer("html", False, "an offline, interactive HTML report (layout needs `dot`)",
+                    render)

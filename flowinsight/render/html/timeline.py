@@ -1,0 +1,113 @@
+"""The report's timeline: a lane per worker (grouped by Ray node, the drivers first), a bar per
+task attempt that ran, failures marked; and every failed attempt's full error text (its
+traceback), which the JSON keeps to the first line.
+
+Built from Result.attempts (the JSON has no per-attempt rows). Columns, not objects: times
+are integer microseconds from the first recorded time, so that a big capture stays small and
+the same capture gives the same bytes. Past MAX_BARS the bars are sampled: every failed
+attempt, then the longest; the report says how many it shows of how many.
+
+An attempt whose record names no worker (an actor's creation seen only through its owner, for
+one) is put on the lane of the worker with the same pid when exactly one worker had that pid.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from flowinsight.model.ids import is_driver_task, short
+from flowinsight.render.text import strip_control
+from flowinsight.result import Attempt
+
+MAX_BARS = 30_000
+MAX_ERRORS = 2_000  # failed attempts whose full error text is kept
+MAX_ERROR_CHARS = 8_000
+_UNKNOWN_NODE = "(unknown node)"
+_STATUS = {"FINISHED": 0, "FAILED": 1, "UNKNOWN": 2}
+
+
+def _lane_of(a: Attempt, by_pid: dict[tuple[str, int], tuple[str, str]],
+             only_pid: dict[int, tuple[str, str]]) -> tuple[str, str, str]:
+    """(group, key, label): the lane an attempt ran on."""
+    if is_driver_task(a.task_id):
+        return ("0", f"driver:{a.task_id[-8:]}", f"driver job {a.task_id[-8:]}")
+    node, worker = a.ray_node_id, a.worker_id
+    if not worker and a.worker_pid is not None:
+        found = by_pid.get((node, a.worker_pid)) if node else only_pid.get(a.worker_pid)
+        if found:
+            node, worker = found
+    pid = a.worker_pid
+    label = f"pid {pid}" if pid else (f"worker {short(worker, 8)}" if worker else "unknown")
+    return ("1", f"{node or _UNKNOWN_NODE}:{worker or f'pid {pid}'}", label)
+
+
+def _lane_order(place: tuple[str, str, str]) -> tuple[str, str, int, str]:
+    """Drivers first, then by Ray node, then by pid (workers with none last)."""
+    group, key, label = place
+    pid = int(label[4:]) if label.startswith("pid ") else 1 << 62
+    return group, key.split(":", 1)[0], pid, key
+
+
+def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> dict[str, Any]:
+    # one pass over every attempt (made one at a time from the table's columns, never all
+    # kept): the pids of known workers, to place attempts that name none; which ran; errors
+    by_pid: dict[tuple[str, int], tuple[str, str]] = {}
+    pids: dict[int, set[tuple[str, str]]] = {}
+    ran: list[tuple[int, int, int]] = []  # (-duration, failed first, row)
+    errors: dict[str, list[str]] = {}
+    for i, a in enumerate(attempts):
+        if a.worker_id and a.worker_pid is not None and not is_driver_task(a.task_id):
+            by_pid[(a.ray_node_id, a.worker_pid)] = (a.ray_node_id, a.worker_id)
+            pids.setdefault(a.worker_pid, set()).add((a.ray_node_id, a.worker_id))
+        if a.start_ns is not None and a.end_ns is not None and a.end_ns >= a.start_ns:
+            ran.append((a.status != "FAILED", a.start_ns - a.end_ns, i))
+        if a.status == "FAILED" and len(errors) < MAX_ERRORS:
+            errors[f"{a.task_id}:{a.attempt}"] = _error(a)
+    only_pid = {pid: next(iter(w)) for pid, w in pids.items() if len(w) == 1}
+    total = len(ran)
+    if total > MAX_BARS:  # every failed attempt, then the longest
+        ran.sort()
+        del ran[MAX_BARS:]
+    chosen = [attempts[i] for _, _, i in ran]
+    chosen.sort(key=lambda a: (a.start_ns or 0, a.task_id, a.attempt))
+    origin = min([a.start_ns or 0 for a in chosen]
+                 + [a.pending_ns for a in chosen if a.pending_ns is not None], default=0)
+
+    places = [_lane_of(a, by_pid, only_pid) for a in chosen]
+    lane_keys = [(g, k) for g, _, _, k in sorted({_lane_order(p) for p in places})]
+    lane_index = {k: i for i, (_, k) in enumerate(lane_keys)}
+    labels = {k: label for _, k, label in places}
+    lanes = [{"group": "driver" if g == "0" else k.split(":", 1)[0], "label": labels[k]}
+             for g, k in lane_keys]
+
+    def us(t: int | None) -> int:
+        return -1 if t is None else (t - origin) // 1000
+
+    bars = {
+        "lane": [lane_index[k] for _, k, _ in places],
+        "node": [node_index.get(a.node, -1) for a in chosen],
+        "start": [us(a.start_ns) for a in chosen],
+        "dur": [((a.end_ns or 0) - (a.start_ns or 0)) // 1000 for a in chosen],
+        "queued": [us(a.pending_ns) if a.pending_ns is not None
+                   and a.pending_ns <= (a.start_ns or 0) else -1 for a in chosen],
+        "status": [_STATUS.get(a.status, 2) for a in chosen],
+        "task": [a.task_id for a in chosen],
+        "attempt": [a.attempt for a in chosen],
+    }
+    not_run = len(attempts) - total
+    notes = []
+    if total > len(chosen):
+        notes.append(f"showing {len(chosen):,} of {total:,} task attempts: every failed one, "
+                     f"then the longest (the timeline draws at most {MAX_BARS:,})")
+    if not_run:
+        notes.append(f"{not_run:,} attempts have no recorded execution time and are not drawn")
+    return {"origin_ns": str(origin), "lanes": lanes, "bars": bars, "total": total,
+            "notes": notes, "errors": errors}
+
+
+def _error(a: Attempt) -> list[str]:
+    """[error type, full message]: the message with its traceback, controls out, cut."""
+    message = strip_control(a.error_message.replace("\r\n", "\n"))
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[:MAX_ERROR_CHARS] + "\n… (cut)"
+    return [strip_control(a.error_type), message]

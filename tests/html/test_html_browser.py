@@ -1,0 +1,206 @@
+"""The HTML report in real headless Chromium: every sample's report (and the 15k-task capture's)
+loads with no console error and no request but its own file; what the page shows (tables, graph
+nodes and edges, folds, failures, jobs) is what the JSON says; clicking a node shows its
+details, searching highlights it; hostile names stay text."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+import pytest
+
+from browser import Browser, chromium
+from conftest import ROOT, SAMPLES, render, result_of, sample
+from flowinsight.result import Result
+
+pytestmark = pytest.mark.skipif(chromium() is None, reason="needs chromium (make node-deps)")
+
+REPORTS = sorted(str(p.relative_to(SAMPLES)) for p in [*SAMPLES.glob("*"),
+                                                         *SAMPLES.glob("recorded/*")]
+                 if p.is_dir() and p.name != "recorded")
+LOAD_S = 10.0  # generous on a shared 2-core machine; about 1 s for the 15k capture here
+
+# What the page shows, read back from its DOM (never from its data).
+SUMMARY_JS = """(() => {
+  const all = (s) => [...document.querySelectorAll(s)];
+  const node = (td) => { const e = td.querySelector('[data-node]'); return e ? e.dataset.node : null; };
+  const rows = (id) => all('#' + id + ' tbody tr');
+  const view = (name) => ({
+    nodes: all('#' + name + ' g.node[data-id]').map((g) => g.dataset.id),
+    edges: all('#' + name + ' g.edge:not(.fold)').map((g) => [g.dataset.source, g.dataset.target]),
+    folded: all('#' + name + ' g.node.fold').reduce((a, g) => a + Number(g.dataset.fold), 0),
+    empty: all('#' + name + ' .empty').map((e) => e.textContent),
+    notes: all('#' + name + ' .note').map((e) => e.textContent),
+  });
+  return {
+    ready: document.body.dataset.ready,
+    nodes: rows('nodes-table').map((tr) => node(tr.children[0])),
+    calls: rows('calls-table').map((tr) => [node(tr.children[0]), node(tr.children[1]), tr.children[2].textContent]),
+    data: rows('data-table').map((tr) => [node(tr.children[0]), node(tr.children[1]), tr.children[2].textContent]),
+    failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent]),
+    jobs: all('#jobs tbody tr').map((tr) => tr.children[0].textContent),
+    warnings: all('#warnings div').map((e) => e.textContent),
+    call: view('call'), data_view: view('data'),
+    lanes: document.querySelector('#tl-canvas') ? 1 : 0,
+  };
+})()"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with Browser() as b:
+        yield b
+
+
+def _open(browser: Browser, result: Result, tmp_path: Path, name: str = "report.html") -> dict[str, Any]:
+    out = tmp_path / name
+    out.write_bytes(render(result, "html"))
+    seconds = browser.open(out)
+    assert browser.eval("document.body.dataset.ready") == "1"
+    assert browser.errors() == []
+    assert browser.requests() == [out.resolve().as_uri()]  # its own file, nothing else
+    assert seconds < LOAD_S
+    summary: dict[str, Any] = browser.eval(SUMMARY_JS)
+    summary["bytes"] = out.stat().st_size
+    return summary
+
+
+def _check_against_json(shown: dict[str, Any], result: Result) -> None:
+    doc = orjson.loads(render(result, "json"))
+    ids = [n["id"] for k in ("actors", "methods", "functions") for n in doc[k]]
+    assert sorted(shown["nodes"]) == sorted(ids)
+    assert sorted(map(tuple, shown["calls"])) == sorted(
+        (c["source"], c["target"], f"{c['count']:,}") for c in doc["callFlows"])
+    assert sorted(map(tuple, shown["data"])) == sorted(
+        (d["source"], d["target"], f"{d['count']:,}") for d in doc["dataFlows"])
+    assert sorted(map(tuple, shown["failures"])) == sorted(
+        (f["node"] or None, f["error_type"]) for f in doc["failures"])
+    assert shown["jobs"] == [j["id"] for j in doc["summary"]["jobs"]]
+    assert [w.removeprefix("⚠ ") for w in shown["warnings"]] == doc["summary"]["warnings"]
+    # every call edge is drawn between its two nodes, or folded into a box that counts it
+    call = shown["call"]
+    pairs = {(c["source"], c["target"]) for c in doc["callFlows"]}
+    assert set(map(tuple, call["edges"])) <= pairs
+    assert len(call["edges"]) + call["folded"] == len(doc["callFlows"])
+    assert set(call["nodes"]) <= set(ids)
+    data = shown["data_view"]
+    if doc["dataFlows"]:
+        assert len(data["edges"]) + data["folded"] == len(doc["dataFlows"])
+        assert set(map(tuple, data["edges"])) <= {(d["source"], d["target"])
+                                                  for d in doc["dataFlows"]}
+    else:
+        assert data["empty"] and data["empty"][0].startswith("no data flows")
+
+
+def click(browser: Browser, selector: str) -> None:
+    """A click on the element, as a pointer would make it (an SVG element has no .click())."""
+    browser.eval(f"document.querySelector({orjson.dumps(selector).decode()})"
+                 ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_sample_report_loads_and_shows_what_the_json_says(
+        browser: Browser, tmp_path: Path, name: str) -> None:
+    result = result_of(sample(name))
+    _check_against_json(_open(browser, result, tmp_path), result)
+
+
+def test_the_15k_task_report_loads_quickly_and_in_full(browser: Browser, tmp_path: Path,
+                                                        scale_dir: Path) -> None:
+    result = result_of(scale_dir)
+    shown = _open(browser, result, tmp_path)
+    _check_against_json(shown, result)
+    assert shown["bytes"] < 10 << 20
+    bars = browser.eval("document.querySelector('#timeline .toolbar').textContent")
+    assert bars.startswith("14,505 attempts on ")  # every attempt drawn, none sampled
+
+
+def test_clicking_a_node_shows_its_details(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    _open(browser, result, tmp_path)
+    source = next(n.id for n in result.nodes if n.name == "put_packet"
+                  and any(a.id == n.actor_id and a.actor_name == "source" for a in result.actors))
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    click(browser, f'#call g.node[data-id="{source}"]')
+    details = browser.eval("""(() => { const d = document.querySelector('#call .details');
+      return {title: d.querySelector('h3').textContent, text: d.textContent,
+              selected: [...document.querySelectorAll('#call g.node.sel')].map((g) => g.dataset.id),
+              callers: [...d.querySelectorAll('[data-node]')].map((e) => e.dataset.node)}; })()""")
+    assert details["title"] == "RayTask 'source'.put_packet"
+    assert details["selected"] == [source]
+    assert "Callers (1)" in details["text"] and "Callees (2)" in details["text"]
+    assert "execution per call: p50 · p95 · max4.05 ms · 6.72 ms · 20.5 ms" in details["text"]
+    assert "main" in details["callers"]
+
+
+def test_search_highlights_the_matching_nodes(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    _open(browser, result, tmp_path)
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    hits = browser.eval("""(() => { const s = document.querySelector('#call input[type=search]');
+      s.value = 'map_1'; s.dispatchEvent(new Event('input'));
+      return {hit: [...document.querySelectorAll('#call g.node.hit')].map((g) => g.dataset.id || 'fold'),
+              dim: document.querySelectorAll('#call g.node.dim').length,
+              found: document.querySelector('#call .found').textContent}; })()""")
+    map_1 = next(a.id for a in result.actors if a.actor_name == "map_1")
+    # the drawn put_packet, and the setup box that holds map_1's creation and setup calls
+    assert hits["hit"] == ["fold", f"{map_1}.put_packet"] or sorted(hits["hit"]) == sorted(
+        ["fold", f"{map_1}.put_packet"])
+    assert hits["found"] == "2 matches" and hits["dim"] == 4
+
+
+def test_a_failure_shows_its_message_and_traceback(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("lattice_workflow"))
+    _open(browser, result, tmp_path)
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    click(browser, '#call g.node[data-id="run_code_task"]')
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Failures (1)" in text and "ValueError: task failed on purpose" in text
+    trace = browser.eval("document.querySelector('#call .details pre.trace').textContent")
+    assert 'raise ValueError("task failed on purpose")' in trace and "\x1b" not in trace
+    badge = browser.eval("document.querySelector('#call g.node.failed .badge text').textContent")
+    assert badge == "1"
+
+
+def test_hostile_names_stay_text(browser: Browser, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests" / "robustness"))
+    try:
+        from test_output_safety import HOSTILE, hostile_capture
+        from robust_support import analyzed, read
+    finally:
+        sys.path.remove(str(ROOT / "tests" / "robustness"))
+    result = analyzed(read(hostile_capture(tmp_path)))
+    shown = _open(browser, result, tmp_path)
+    _check_against_json(shown, result)
+    # nothing from the data became an element: the page's two scripts, and no <b> but its own
+    assert browser.eval("document.scripts.length") == 2
+    assert browser.eval("[...document.querySelectorAll('b')].every((b) => b.className)")
+    text = browser.eval("document.querySelector('#tables').textContent")
+    for name in HOSTILE:
+        if "\n" not in name and len(name) < 100 and "\x1b" not in name:
+            shown_name = "".join(c for c in name if c.isprintable() or c == " ")
+            assert shown_name.replace("\u200f", "") in text.replace("\u200f", ""), name
+    assert "<script>alert(1)</script>" in text
+    assert "\u202e" not in text and "\x1b" not in text
+    entry = browser.eval("document.querySelector('#jobs td.wrap').textContent")
+    assert entry == "python <script>&amp; [red]x[/]"
+
+
+def test_thousands_of_nodes_open_and_say_what_they_leave_out(browser: Browser,
+                                                              tmp_path: Path) -> None:
+    from large_sessions import many_functions
+
+    result = result_of(many_functions(tmp_path / "s", 5000))
+    shown = _open(browser, result, tmp_path)
+    assert shown["call"]["notes"] == ["4950 one-call setup edges folded (click a dashed box to "
+                                      "see them)"]
+    assert len(shown["call"]["nodes"]) == 51 and shown["call"]["folded"] == 4950
+    assert len(shown["nodes"]) == 1000  # the table's first rows ...
+    note = browser.eval("document.querySelector('#tables .tabletools span').textContent")
+    assert note == "showing 1000 of 5,001 rows (sort or filter to see others)"  # ... and why
+    assert shown["data_view"]["empty"] == [
+        "no data flows in this capture: stock Ray records no object ids or sizes (record them "
+        "with flowinsight.recorder)"]
