@@ -156,3 +156,33 @@ def test_worker_failure_alone_and_intended_exits() -> None:
     assert run([], notes=[odd]) == ([], [("worker", "RAY_WORKER_FAILURE", "unknown")])
     older = note("A worker died or was killed while executing a task.")
     assert run([], notes=[older]) == ([("worker", "RAY_WORKER_FAILURE", "crash")], [])
+
+
+def test_killed_actor_task_judged_by_the_death_it_met() -> None:
+    # Phoenix.crash failed ACTOR_UNAVAILABLE two seconds after the actor restarted; the actor
+    # died for good (its owner, the driver, ended) later: the restart is the cause
+    failed = attempt("t1", f"{ACTOR}.crash", "FAILED", "ACTOR_UNAVAILABLE",
+                     "The actor is temporarily unavailable: RpcError: Socket closed",
+                     start=None, end=4_500_000_000)
+    owner_gone = ("The actor is dead because its owner has died. Owner Id: 01000000ff Owner "
+                  "worker exit type: INTENDED_USER_EXIT Worker exit detail: x")
+    failures, ends = run([failed], [actor("RESTARTING", t=2.0),
+                                    actor("DEAD", "actor_died_error_context:OWNER_DIED",
+                                          owner_gone, t=9.0)])
+    assert failures == [("task", "ACTOR_UNAVAILABLE", "crash"),
+                        ("actor", "ACTOR_RESTARTING", "crash")]
+    assert ends == [("actor", "ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED", "intended")]
+
+
+def test_coverage_explained_by_a_recorded_death() -> None:
+    from flowinsight.pipeline.coverage import explain
+    from flowinsight.result import Coverage
+    cover = Coverage(3, 1, 0, 0, 1, 2, 0, 0, 0)
+    attempts = [
+        attempt("ff" * 20 + JOB, "main"),
+        attempt("t1", "f", "FAILED", "WORKER_DIED", worker=WORKER, start=None),
+        attempt("t2", "f", "UNKNOWN", worker="99" * 28, start=None, end=None),
+    ]
+    # t1's worker died: its missing execution is explained; t2's is not
+    assert explain(cover, attempts, frozenset({WORKER}), frozenset(), {"f", "main"}) == \
+        Coverage(3, 2, 0, 0, 1, 1, 0, 0, 0)

@@ -20,6 +20,7 @@ from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, job_of_task
 from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
+from flowinsight.pipeline.coverage import explain
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
@@ -100,7 +101,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
                    lambda job: node_of(driver_task_id(job)),
                    lambda actor: actor in actors or not classes)
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
-    cover = _explained(facts.coverage, judged, attempts)
+    cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
+                    facts.defined)
     result = Result(
         jobs=_jobs(reduced.job_updates, facts.job_counts),
         nodes=_nodes(node_of, actors, facts, node_stats),
@@ -238,23 +240,6 @@ def _without_ends(judged: Judged, attempts: Sequence[Attempt], node_stats: dict[
                                            - by_edge[(c.source, c.target)]))
                   if by_edge[(c.source, c.target)] else c for c in calls)
     return node_stats, calls
-
-
-def _explained(cover: Coverage, judged: Judged, attempts: Sequence[Attempt]) -> Coverage:
-    """Attempts without a final state whose worker's recorded death explains them are not
-    missing from the capture; their task is complete when nothing else of it is missing."""
-    if not judged.explained:
-        return cover
-    n = min(len(judged.explained), cover.without_final_state)
-    tasks = {t for t, _ in judged.explained}
-    whole = {t: True for t in tasks}
-    for a in attempts:
-        if a.task_id in whole and ((a.status == "UNKNOWN" and (a.task_id, a.attempt)
-                                    not in judged.explained) or a.start_ns is None):
-            whole[a.task_id] = False
-    done = min(sum(whole.values()), cover.tasks - cover.complete_tasks)
-    return replace(cover, without_final_state=cover.without_final_state - n,
-                   complete_tasks=cover.complete_tasks + done)
 
 
 def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:

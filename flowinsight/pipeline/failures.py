@@ -144,7 +144,12 @@ class Judged:
     # (task id, attempt) of the failed attempts that are not failures, for the node and edge
     # counts to leave out
     not_failed: frozenset[tuple[str, int]]
-    explained: frozenset[tuple[str, int]]  # attempts without a final state a label explains
+    # Workers whose death a failure records (a failure label, an attempt that says its process
+    # died, an actor that crashed there): Ray loses the last events of a process that dies,
+    # so what their attempts lack is explained (coverage.explain). An intended end is no
+    # such record: events lost to a ray.kill stay a gap of the capture.
+    dead_workers: frozenset[str]
+    restarted: frozenset[str]  # actors that restarted: their creation ran again
 
 
 class JobEnds:
@@ -175,7 +180,9 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     `actor_kept` whether an actor's failures belong to the result (--group-by class)."""
     job_ends = JobEnds(jobs, notes)
     actor_list = actor_deaths(updates, job_ends)
-    actor_ended = {f.node: f.category for f in actor_list}  # the last death of each actor
+    actor_ended: dict[str, list[Failure]] = {}  # each actor's deaths and restarts, in order
+    for f in actor_list:
+        actor_ended.setdefault(f.node, []).append(f)
     counted: list[Failure] = []
     ends: list[Failure] = []
     not_failed: set[tuple[str, int]] = set()
@@ -192,38 +199,64 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         if not actor_kept(f.node):
             continue
         (counted if f.category in COUNTED else ends).append(f)
-    explained: set[tuple[str, int]] = set()
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
     for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
-        if hit is not None:
-            if hit.status == "UNKNOWN":
-                explained.add((hit.task_id, hit.attempt))
-            elif (hit.task_id, hit.attempt) in task_fails:
-                continue  # the attempt's own failure says it: counted once, with it
+        if hit is not None and (hit.task_id, hit.attempt) in task_fails:
+            continue  # the attempt's own failure says it: counted once, with it
         if hit is None and f.kind == "worker" and _actor_death_near(actor_list, f,
                                                                actors_on.get(worker, set())):
             continue  # the actor's death or restart says it
         (counted if f.category in COUNTED else ends).append(f)
-    return Judged(tuple(counted), tuple(ends), frozenset(not_failed), frozenset(explained))
+    dead_actors = {f.node for f in actor_list if f.category in COUNTED}
+    dead_workers = {n.worker_id for n in notes if n.worker_id}
+    dead_workers.update(a.worker_id for a in task_fails_of(attempts, task_fails)
+                        if a.worker_id and a.error_type in _DEATH_TYPES)
+    if dead_actors:
+        dead_workers.update(a.worker_id for a in attempts
+                            if a.worker_id and a.node[:32] in dead_actors)
+    restarted = frozenset(f.node for f in actor_list
+                          if f.error_type == "ACTOR_RESTARTING" and f.category in COUNTED)
+    return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
+                  frozenset(dead_workers), restarted)
+
+
+def task_fails_of(attempts: Sequence[Attempt],
+                  fails: dict[tuple[str, int], Failure]) -> Iterable[Attempt]:
+    """The failed attempts among `attempts` (those in `fails`)."""
+    if not fails:
+        return ()
+    return (a for a in attempts if a.status == "FAILED" and (a.task_id, a.attempt) in fails)
 
 
 def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],
-                     actor_ended: dict[str, str]) -> Failure:
+                     actor_ended: dict[str, list[Failure]]) -> Failure:
     error_type = a.error_type or "FAILED"
     category = ERROR_TYPE_CATEGORY.get(a.error_type, UNKNOWN)
-    if a.error_type in ("ACTOR_DIED", "ACTOR_UNAVAILABLE"):
-        # its actor's death says why: ended on purpose, or a crash
-        actor = a.node.partition(".")[0] if "." in a.node else ""
-        said = _text_category(a.error_message)
-        category = said if said != UNKNOWN else actor_ended.get(actor, CRASH)
-        if category == UNKNOWN:
-            category = CRASH
     time_s = a.end_ns / 1e9 if a.end_ns else None
+    if a.error_type in ("ACTOR_DIED", "ACTOR_UNAVAILABLE"):
+        # its actor's death or restart at that time says why: ended on purpose, or a crash
+        said = _text_category(a.error_message)
+        if said == UNKNOWN:
+            death = _death_at(actor_ended.get(a.node[:32], []), time_s)
+            said = death.category if death is not None else UNKNOWN
+        category = CRASH if said == UNKNOWN else said
     if category == CRASH and a.error_type in _DEATH_TYPES \
             and job_ends.ended(job_of(a.task_id), time_s):
         category = INTENDED  # it went with its job, which had ended
     return Failure("task", a.node, a.task_id, a.attempt, error_type,
                    headline(a.error_message), time_s, category)
+
+
+def _death_at(deaths: list[Failure], time_s: float | None) -> Failure | None:
+    """Of an actor's deaths and restarts (in time order), the one a task that failed at
+    `time_s` met: the last one by then (the actor events carry whole seconds), else the
+    first after."""
+    if not deaths:
+        return None
+    if time_s is None:
+        return deaths[-1]
+    before = [d for d in deaths if d.time_s is not None and d.time_s <= time_s + 1]
+    return before[-1] if before else deaths[0]
 
 
 def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Failure]:
