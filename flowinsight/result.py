@@ -167,7 +167,11 @@ _NO_ERROR = ("", "")
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """Something that failed, on the graph node it hit ("" when the capture cannot tell)."""
+    """Something that failed or ended, on the graph node it hit ("" when the capture cannot
+    tell). Its category (pipeline/failures.py, docs/failures.md) says whether it is a failure:
+    "error" (the program's own) and "crash" are; "intended" (ray.kill, an intended exit, the end
+    of its job, ...) is not, nor is a death of a cause this version does not know ("unknown",
+    except for an attempt Ray marked FAILED)."""
 
     kind: str  # task, actor, worker, driver, node, oom, fatal
     node: str
@@ -176,6 +180,8 @@ class Failure:
     error_type: str
     message: str  # the first line
     time_s: float | None
+    category: str = "crash"  # error, crash, intended, unknown
+    pid: int | None = None  # of the worker that died, where Ray said it
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +292,9 @@ class Result:
     sources: tuple[str, ...]  # which formats the capture held: "export_api", "ray_event"
     has_object_events: bool
     attempts: Sequence[Attempt] = field(default=())  # an AttemptTable from the pipeline
-    failures: tuple[Failure, ...] = field(default=())
+    failures: tuple[Failure, ...] = field(default=())  # errors and crashes only
+    # deaths and failed attempts that are not failures: intended ends, unknown causes
+    ends: tuple[Failure, ...] = field(default=())
     coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
     critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())

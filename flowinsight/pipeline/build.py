@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from flowinsight.model.capture import Capture, ReadAccount
 from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, job_of_task
 from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
+from flowinsight.pipeline.coverage import explain
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
-from flowinsight.pipeline.failures import actor_failures, note_failures, task_failures
+from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
 from flowinsight.pipeline.identity import NodeKey, add_modules, known_modules, single_modules
 from flowinsight.pipeline.naming import NodeNamer
@@ -32,6 +34,9 @@ from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
 from flowinsight.result import (
     NO_STATS,
     Actor,
+    Attempt,
+    AttemptTable,
+    CallFlow,
     Coverage,
     Job,
     Node,
@@ -89,19 +94,20 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     attempts = swept.attempts
     if classes:
         actors = _class_actors(actors, node_of)
-    failures = tuple(
-        task_failures(attempts.failed())
-        + [f for f in actor_failures(actor_updates) if f.node in actors or not classes]
-        + note_failures(reduced.failure_notes, attempts,
-                        lambda job: node_of(driver_task_id(job)))
-    )
-    cover = facts.coverage
     jobs_of = facts.jobs_of
+    judged = judge(attempts, attempts.failed(), actor_updates, reduced.failure_notes,
+                   reduced.job_updates,
+                   lambda t: jobs_of[t] if t in jobs_of else job_of_task(t),
+                   lambda job: node_of(driver_task_id(job)),
+                   lambda actor: actor in actors or not classes)
+    node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
+    cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
+                    facts.defined)
     result = Result(
         jobs=_jobs(reduced.job_updates, facts.job_counts),
-        nodes=_nodes(node_of, actors, facts, swept.node_stats),
+        nodes=_nodes(node_of, actors, facts, node_stats),
         actors=tuple(actors[a] for a in sorted(actors)),
-        call_flows=swept.calls,
+        call_flows=calls,
         data_flows=flows,
         failure_notes=tuple(reduced.failure_notes),
         read=account,
@@ -109,7 +115,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         sources=sources,
         has_object_events=bool(puts or gets),
         attempts=attempts,
-        failures=failures,
+        failures=judged.failures,
+        ends=judged.ends,
         coverage=cover,
         critical_paths=critical_paths(
             attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
@@ -212,6 +219,27 @@ def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Act
                                       (first.actor_name if first else ""), key.job_id,
                                       first.language if first else "", "", False)
     return out
+
+
+def _without_ends(judged: Judged, attempts: Sequence[Attempt], node_stats: dict[str, Stats],
+                  calls: tuple[CallFlow, ...]) -> tuple[dict[str, Stats], tuple[CallFlow, ...]]:
+    """The stats' failure counts without the failed attempts that are not failures (an end
+    someone intended): the sweep counts every FAILED attempt."""
+    if not judged.not_failed:
+        return node_stats, calls
+    node_of_task = {a.task_id: a.node for a in attempts}
+    by_node: Counter[str] = Counter()
+    by_edge: Counter[tuple[str, str]] = Counter()
+    for a in attempts.failed() if isinstance(attempts, AttemptTable) else attempts:
+        if (a.task_id, a.attempt) in judged.not_failed:
+            by_node[a.node] += 1
+            by_edge[(node_of_task.get(a.parent_task_id, ""), a.node)] += 1
+    node_stats = {n: replace(s, failures=s.failures - by_node[n]) if by_node[n] else s
+                  for n, s in node_stats.items()}
+    calls = tuple(replace(c, stats=replace(c.stats, failures=c.stats.failures
+                                           - by_edge[(c.source, c.target)]))
+                  if by_edge[(c.source, c.target)] else c for c in calls)
+    return node_stats, calls
 
 
 def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:

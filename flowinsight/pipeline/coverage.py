@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from flowinsight.model.capture import FileReport
 from flowinsight.model.events import TaskType
-from flowinsight.model.ids import is_driver_task
+from flowinsight.model.ids import is_driver_task, is_actor_creation_task
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import has_execution, has_final_state
-from flowinsight.result import Coverage
+from flowinsight.result import Attempt, Coverage
 
 
 def coverage(tasks: dict[str, Task], files: tuple[FileReport, ...], has_export: bool) -> Coverage:
@@ -55,3 +57,52 @@ def coverage_from(counts: tuple[int, int, int, int, int, int],
         truncated_files=sum(1 for f in files if f.truncated),
         skipped_lines=sum(f.skipped_total for f in files),
     )
+
+
+def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozenset[str],
+            restarted: frozenset[str], defined: set[str]) -> Coverage:
+    """The coverage without what a recorded death explains: Ray loses the last events of a
+    process that dies (schema section 5), so the final state or execution of an attempt on a
+    worker whose death is recorded is not missing from the capture; nor is what the creation
+    attempts of an actor that restarted lack (the first ran in the process that died, Ray
+    records no final state for the ones it runs again)."""
+    if not dead_workers and not restarted:
+        return cover
+    no_final = no_exec = 0
+    rows: dict[str, list[Attempt]] = {}
+    for a in attempts:
+        rows.setdefault(a.task_id, []).append(a)
+    complete = 0
+    for task_id, runs in rows.items():
+        missing = explained = False
+        for a in runs:
+            final = a.status != "UNKNOWN"
+            ran = a.start_ns is not None or is_driver_task(task_id)
+            if final and ran:
+                continue
+            why = a.worker_id in dead_workers or (
+                is_actor_creation_task(task_id) and task_id[-32:] in restarted)
+            if not why:
+                missing = True
+                continue
+            explained = True
+            no_final += not final
+            no_exec += not ran
+        if explained and not missing and runs[0].node in defined and _parent_known(
+                runs[0].parent_task_id, rows):
+            complete += 1
+    return Coverage(
+        tasks=cover.tasks,
+        complete_tasks=min(cover.tasks, cover.complete_tasks + complete),
+        without_definition=cover.without_definition,
+        without_parent=cover.without_parent,
+        without_final_state=max(0, cover.without_final_state - no_final),
+        without_execution=max(0, cover.without_execution - no_exec),
+        empty_files=cover.empty_files,
+        truncated_files=cover.truncated_files,
+        skipped_lines=cover.skipped_lines,
+    )
+
+
+def _parent_known(parent: str, rows: dict[str, list[Attempt]]) -> bool:
+    return bool(parent) and (parent in rows or is_driver_task(parent))

@@ -1,15 +1,86 @@
-"""Failures, each on the graph node it hit: failed attempts, actor deaths and restarts, and
-the stock failure labels (worker, driver and node deaths, OOM, fatal checks)."""
+"""Failures, each on the graph node it hit, told apart by their cause as Ray reports it.
+
+Every failed attempt, actor death or restart and stock failure label (worker, driver and node
+deaths, OOM, fatal checks) gets a category (docs/failures.md):
+
+- "error": the program's own error (TASK_EXECUTION_EXCEPTION, a constructor that raised, a
+  worker exit of type USER_ERROR, an unschedulable task, ...);
+- "crash": something died unexpectedly (WORKER_DIED, NODE_DIED, OUT_OF_MEMORY, an actor whose
+  worker exited with SYSTEM_ERROR, ...);
+- "intended": an end someone asked for or the normal end of a job (`ray.kill`, an actor out of
+  scope, INTENDED_USER_EXIT / INTENDED_SYSTEM_EXIT, TASK_CANCELLED, what died with its job once
+  the job had ended, the tasks of an actor that was ended on purpose);
+- "unknown": a cause this version does not know (another Ray version's enum or text).
+
+Failures are the errors and crashes, and the failed attempts of an unknown error type (Ray
+marked the attempt FAILED: that is no guess). An intended end, or a death or worker exit of an
+unknown cause, is not a failure: it is kept apart ("ends"), with its raw text.
+
+A worker's or node's failure label is the same event as the failed attempt or actor death it
+caused: it is put on the attempt that ran on that worker at that time (the worker id is in both)
+and counted once, with it.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from flowinsight.model.events import ActorUpdate, FailureNote
+from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
 from flowinsight.result import Attempt, Failure
 
-# Deaths someone asked for, or the normal end of a job: not failures.
-_INTENDED = ("RAY_KILL", "OUT_OF_SCOPE", "REF_DELETED", "OWNER_DIED", "INTENDED_USER_EXIT")
+ERROR, CRASH, INTENDED, UNKNOWN = "error", "crash", "intended", "unknown"
+COUNTED = (ERROR, CRASH)
+
+# common.proto ErrorType: the error types of a failed attempt, by what they mean.
+_ERROR_TYPES = {
+    INTENDED: (
+        "TASK_CANCELLED", "END_OF_STREAMING_GENERATOR",
+        "OBJECT_UNRECONSTRUCTABLE_TASK_CANCELLED",
+    ),
+    ERROR: (
+        "TASK_EXECUTION_EXCEPTION", "ACTOR_CREATION_FAILED", "RUNTIME_ENV_SETUP_FAILED",
+        "DEPENDENCY_RESOLUTION_FAILED", "TASK_PLACEMENT_GROUP_REMOVED",
+        "ACTOR_PLACEMENT_GROUP_REMOVED", "TASK_UNSCHEDULABLE_ERROR",
+        "ACTOR_UNSCHEDULABLE_ERROR", "OBJECT_FREED",
+    ),
+    CRASH: (
+        "WORKER_DIED", "ACTOR_DIED", "OBJECT_UNRECONSTRUCTABLE", "OBJECT_LOST", "OWNER_DIED",
+        "OBJECT_DELETED", "OBJECT_UNRECONSTRUCTABLE_MAX_ATTEMPTS_EXCEEDED",
+        "OBJECT_UNRECONSTRUCTABLE_LINEAGE_EVICTED", "OBJECT_FETCH_TIMED_OUT",
+        "LOCAL_RAYLET_DIED", "OUT_OF_DISK_ERROR", "OUT_OF_MEMORY", "NODE_DIED",
+        "ACTOR_UNAVAILABLE", "GENERATOR_TASK_FAILED_FOR_OBJECT_RECONSTRUCTION",
+        "OBJECT_UNRECONSTRUCTABLE_PUT", "OBJECT_UNRECONSTRUCTABLE_RETRIES_DISABLED",
+        "OBJECT_UNRECONSTRUCTABLE_BORROWED", "OBJECT_UNRECONSTRUCTABLE_REF_NOT_FOUND",
+        "OBJECT_UNRECONSTRUCTABLE_LINEAGE_DISABLED", "WORKER_STARTUP_FAILED",
+        "STREAMING_GENERATOR_REPLAY_INCONSISTENT",
+    ),
+}
+ERROR_TYPE_CATEGORY = {name: cat for cat, names in _ERROR_TYPES.items() for name in names}
+# Error types that say "the process that ran it, or its actor, or its node, went away": the
+# failure a worker's failure label stands for, and an end that may come with the job's end.
+_DEATH_TYPES = frozenset(("WORKER_DIED", "ACTOR_DIED", "ACTOR_UNAVAILABLE", "NODE_DIED",
+                          "OWNER_DIED", "LOCAL_RAYLET_DIED", "OUT_OF_MEMORY"))
+
+# common.proto WorkerExitType
+EXIT_TYPE_CATEGORY = {"SYSTEM_ERROR": CRASH, "NODE_OUT_OF_MEMORY": CRASH, "USER_ERROR": ERROR,
+                      "INTENDED_USER_EXIT": INTENDED, "INTENDED_SYSTEM_EXIT": INTENDED}
+# common.proto ActorDiedErrorContext.Reason (WORKER_DIED and OWNER_DIED: by the exit type)
+_DIED_REASON_CATEGORY = {"RAY_KILL": INTENDED, "OUT_OF_SCOPE": INTENDED,
+                         "REF_DELETED": INTENDED, "NODE_DIED": CRASH}
+# common.proto ActorDeathCause contexts other than actor_died_error_context
+_CONTEXT_CATEGORY = {"creation_task_failure_context": ERROR,
+                     "runtime_env_failed_context": ERROR,
+                     "actor_unschedulable_context": ERROR, "oom_context": CRASH}
+# The GCS's texts for the same reasons (gcs_actor_manager.cc), for versions without `reason`.
+_DEATH_TEXTS = (
+    ("killed by `ray.kill`", INTENDED),
+    ("all references to the actor were removed", INTENDED),
+    ("its node has died", CRASH),
+)
+_EXIT_TYPE = re.compile(r"(?<!Owner )[Ww]orker exit type: ([A-Z_]+)")
+_OWNER_EXIT_TYPE = re.compile(r"Owner worker exit type: ([A-Z_]+)")
 _LABEL_KIND = {"RAY_WORKER_FAILURE": "worker", "RAY_DRIVER_FAILURE": "driver",
                "RAY_NODE_REMOVED": "node", "Out of Memory": "oom",
                "RAY_FATAL_CHECK_FAILED": "fatal"}
@@ -25,49 +96,271 @@ def headline(message: str) -> str:
     return lines[0]
 
 
-def task_failures(attempts: Iterable[Attempt]) -> list[Failure]:
-    return [
-        Failure("task", a.node, a.task_id, a.attempt, a.error_type or "FAILED",
-                headline(a.error_message), a.end_ns / 1e9 if a.end_ns else None)
-        for a in attempts if a.status == "FAILED"
-    ]
+def exit_type(message: str) -> str:
+    """The `Worker exit type: X` a raylet or GCS message names, or ""."""
+    found = _EXIT_TYPE.search(message)
+    return found.group(1) if found else ""
 
 
-def actor_failures(updates: Iterable[ActorUpdate]) -> list[Failure]:
+def _by_exit(name: str, otherwise: str) -> str:
+    return EXIT_TYPE_CATEGORY.get(name, UNKNOWN) if name else otherwise
+
+
+def death_category(reason: str, cause: str) -> str:
+    """The category of an actor's death from EXPORT_ACTOR's death_cause: `reason` is
+    "<context>[:<reason>]" (ActorUpdate.death_reason), `cause` its message."""
+    context, _, code = reason.partition(":")
+    if context in _CONTEXT_CATEGORY:
+        return _CONTEXT_CATEGORY[context]
+    if context != "actor_died_error_context":
+        return UNKNOWN
+    if code in _DIED_REASON_CATEGORY:
+        return _DIED_REASON_CATEGORY[code]
+    if code == "WORKER_DIED":
+        return _by_exit(exit_type(cause), CRASH)
+    if code == "OWNER_DIED":
+        owner = _OWNER_EXIT_TYPE.search(cause)
+        return _by_exit(owner.group(1) if owner else "", CRASH)
+    return _text_category(cause)
+
+
+def _text_category(message: str) -> str:
+    """A death's category from the GCS's own words, where no enum says it."""
+    for text, category in _DEATH_TEXTS:
+        if text in message:
+            return category
+    owner = _OWNER_EXIT_TYPE.search(message)
+    if owner:
+        return _by_exit(owner.group(1), UNKNOWN)
+    return _by_exit(exit_type(message), UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """Failures (counted) and ends (not failures: intended, or of an unknown cause)."""
+
+    failures: tuple[Failure, ...]
+    ends: tuple[Failure, ...]
+    # (task id, attempt) of the failed attempts that are not failures, for the node and edge
+    # counts to leave out
+    not_failed: frozenset[tuple[str, int]]
+    # Workers whose death a failure records (a failure label, an attempt that says its process
+    # died, an actor that crashed there): Ray loses the last events of a process that dies,
+    # so what their attempts lack is explained (coverage.explain). An intended end is no
+    # such record: events lost to a ray.kill stay a gap of the capture.
+    dead_workers: frozenset[str]
+    restarted: frozenset[str]  # actors that restarted: their creation ran again
+
+
+class JobEnds:
+    """When each job's driver ended normally (EXPORT_DRIVER_JOB `is_dead` with an end time,
+    and no RAY_DRIVER_FAILURE for it): what dies from then on dies with its job."""
+
+    def __init__(self, jobs: Iterable[JobUpdate], notes: Sequence[FailureNote]) -> None:
+        failed = {n.job_id for n in notes if n.label == "RAY_DRIVER_FAILURE"}
+        self.end_s: dict[str, float] = {}
+        for job in jobs:
+            if job.is_dead and job.end_ms and job.job_id not in failed:
+                old = self.end_s.get(job.job_id)
+                end = job.end_ms / 1000
+                self.end_s[job.job_id] = end if old is None else min(old, end)
+
+    def ended(self, job_id: str, time_s: float | None) -> bool:
+        end = self.end_s.get(job_id)
+        # The actor events' time has whole seconds: the second the job ended counts.
+        return end is not None and time_s is not None and time_s >= int(end)
+
+
+def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
+          updates: Iterable[ActorUpdate], notes: Sequence[FailureNote],
+          jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
+          driver_node: Callable[[str], str], actor_kept: Callable[[str], bool]) -> Judged:
+    """Every failure of the session, judged. `attempts` all of them, `failed` the FAILED ones
+    (AttemptTable.failed), `job_of` a task's job, `driver_node` a job's driver node,
+    `actor_kept` whether an actor's failures belong to the result (--group-by class)."""
+    job_ends = JobEnds(jobs, notes)
+    actor_list = actor_deaths(updates, job_ends)
+    actor_ended: dict[str, list[Failure]] = {}  # each actor's deaths and restarts, in order
+    for f in actor_list:
+        actor_ended.setdefault(f.node, []).append(f)
+    counted: list[Failure] = []
+    ends: list[Failure] = []
+    not_failed: set[tuple[str, int]] = set()
+    task_fails: dict[tuple[str, int], Failure] = {}
+    for a in failed:
+        f = _attempt_failure(a, job_ends, job_of, actor_ended)
+        task_fails[(a.task_id, a.attempt)] = f
+        if f.category in COUNTED or f.category == UNKNOWN:
+            counted.append(f)
+        else:
+            ends.append(f)
+            not_failed.add((a.task_id, a.attempt))
+    for f in actor_list:
+        if not actor_kept(f.node):
+            continue
+        (counted if f.category in COUNTED else ends).append(f)
+    actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
+    for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
+        if hit is not None and (hit.task_id, hit.attempt) in task_fails:
+            continue  # the attempt's own failure says it: counted once, with it
+        if hit is None and f.kind == "worker" and _actor_death_near(actor_list, f,
+                                                               actors_on.get(worker, set())):
+            continue  # the actor's death or restart says it
+        (counted if f.category in COUNTED else ends).append(f)
+    dead_actors = {f.node for f in actor_list if f.category in COUNTED}
+    dead_workers = {n.worker_id for n in notes if n.worker_id}
+    dead_workers.update(a.worker_id for a in task_fails_of(attempts, task_fails)
+                        if a.worker_id and a.error_type in _DEATH_TYPES)
+    if dead_actors:
+        dead_workers.update(a.worker_id for a in attempts
+                            if a.worker_id and a.node[:32] in dead_actors)
+    restarted = frozenset(f.node for f in actor_list
+                          if f.error_type == "ACTOR_RESTARTING" and f.category in COUNTED)
+    return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
+                  frozenset(dead_workers), restarted)
+
+
+def task_fails_of(attempts: Sequence[Attempt],
+                  fails: dict[tuple[str, int], Failure]) -> Iterable[Attempt]:
+    """The failed attempts among `attempts` (those in `fails`)."""
+    if not fails:
+        return ()
+    return (a for a in attempts if a.status == "FAILED" and (a.task_id, a.attempt) in fails)
+
+
+def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],
+                     actor_ended: dict[str, list[Failure]]) -> Failure:
+    error_type = a.error_type or "FAILED"
+    category = ERROR_TYPE_CATEGORY.get(a.error_type, UNKNOWN)
+    time_s = a.end_ns / 1e9 if a.end_ns else None
+    if a.error_type in ("ACTOR_DIED", "ACTOR_UNAVAILABLE"):
+        # its actor's death or restart at that time says why: ended on purpose, or a crash
+        said = _text_category(a.error_message)
+        if said == UNKNOWN:
+            death = _death_at(actor_ended.get(a.node[:32], []), time_s)
+            said = death.category if death is not None else UNKNOWN
+        category = CRASH if said == UNKNOWN else said
+    if category == CRASH and a.error_type in _DEATH_TYPES \
+            and job_ends.ended(job_of(a.task_id), time_s):
+        category = INTENDED  # it went with its job, which had ended
+    return Failure("task", a.node, a.task_id, a.attempt, error_type,
+                   headline(a.error_message), time_s, category)
+
+
+def _death_at(deaths: list[Failure], time_s: float | None) -> Failure | None:
+    """Of an actor's deaths and restarts (in time order), the one a task that failed at
+    `time_s` met: the last one by then (the actor events carry whole seconds), else the
+    first after."""
+    if not deaths:
+        return None
+    if time_s is None:
+        return deaths[-1]
+    before = [d for d in deaths if d.time_s is not None and d.time_s <= time_s + 1]
+    return before[-1] if before else deaths[0]
+
+
+def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Failure]:
+    """Each actor's deaths and restarts, once each, judged by their death cause."""
     out: list[Failure] = []
     seen: set[tuple[str, str, float | None]] = set()
     for up in sorted(updates, key=lambda u: (u.actor_id, u.time_s or 0.0)):
         key = (up.actor_id, up.state, up.time_s)
-        if key in seen:
+        if key in seen or up.state not in ("RESTARTING", "DEAD"):
             continue
         seen.add(key)
-        if up.state == "RESTARTING":
-            out.append(Failure("actor", up.actor_id, "", None, "ACTOR_RESTARTING",
-                               headline(up.death_cause), up.time_s))
-        elif up.state == "DEAD" and up.death_reason and not up.death_reason.endswith(_INTENDED) \
-                and "INTENDED_USER_EXIT" not in up.death_cause:
-            out.append(Failure("actor", up.actor_id, "", None, up.death_reason.upper(),
-                               headline(up.death_cause), up.time_s))
+        if up.death_reason:
+            category = death_category(up.death_reason, up.death_cause)
+        elif up.state == "RESTARTING":
+            category = CRASH  # Ray restarts an actor after its process died
+        else:
+            continue  # dead with no cause given: nothing to judge
+        if category == CRASH and job_ends.ended(up.job_id, up.time_s):
+            category = INTENDED
+        error_type = "ACTOR_RESTARTING" if up.state == "RESTARTING" else (
+            up.death_reason.upper() if up.death_reason else "ACTOR_DIED")
+        out.append(Failure("actor", up.actor_id, "", None, error_type,
+                           headline(up.death_cause), up.time_s, category, up.pid))
     return out
 
 
-def note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
-                  driver_node: Callable[[str], str]) -> list[Failure]:
-    """A worker's death is put on the node of the last attempt that ran on that worker."""
+def _actors_by_worker(attempts: Sequence[Attempt], workers: set[str]) -> dict[str, set[str]]:
+    """The actors whose creation or methods ran on each of these workers."""
+    out: dict[str, set[str]] = {}
+    if workers:
+        for a in attempts:
+            if a.worker_id in workers and _ACTOR_NODE.match(a.node):
+                out.setdefault(a.worker_id, set()).add(a.node[:32])
+    return out
+
+
+_ACTOR_NODE = re.compile(r"[0-9a-f]{32}(\.|$)")
+
+
+def _actor_death_near(deaths: list[Failure], note: Failure, mine: set[str]) -> bool:
+    """A worker's failure label whose worker was an actor's, at that actor's death or
+    restart (the same worker id ran the actor, or Ray's message names the actor's pid)."""
+    if note.time_s is None:
+        return False
+    return any(
+        (d.node in mine or (note.pid is not None and d.pid == note.pid))
+        and d.time_s is not None and abs(d.time_s - note.time_s) <= 2 for d in deaths)
+
+
+_PID = re.compile(r"Worker PID: (\d+)")
+
+
+def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
+                   driver_node: Callable[[str], str],
+                   job_ends: JobEnds) -> list[tuple[Failure, Attempt | None, str]]:
+    """Each failure label, with the attempt it stands for when one is found: the failed
+    attempt on that worker that its death ended, else the one running there at the time."""
     notes = list(notes)
     if not notes:
         return []
-    by_worker: dict[str, Attempt] = {}
-    for a in sorted(attempts, key=lambda a: a.start_ns or 0):
-        if a.worker_id:
-            by_worker[a.worker_id] = a
-    out = []
+    by_worker: dict[str, list[Attempt]] = {}
+    wanted = {n.worker_id for n in notes if n.worker_id}
+    for a in attempts:
+        if a.worker_id in wanted:
+            by_worker.setdefault(a.worker_id, []).append(a)
+    out: list[tuple[Failure, Attempt | None, str]] = []
     for note in notes:
         kind = _LABEL_KIND.get(note.label, "worker")
-        hit = by_worker.get(note.worker_id) if note.worker_id else None
+        exit_name = exit_type(note.message)
+        category = _by_exit(exit_name, CRASH)
+        hit = _attempt_at(by_worker.get(note.worker_id, []), note.time_s)
         node = hit.node if hit else ""
         if kind == "driver" and note.job_id:
             node = driver_node(note.job_id)
-        out.append(Failure(kind, node, hit.task_id if hit else "", hit.attempt if hit else None,
-                           note.label, headline(note.message), note.time_s))
+        if category == CRASH and kind != "driver" and note.job_id \
+                and job_ends.ended(note.job_id, note.time_s):
+            category = INTENDED
+        pid_text = _PID.search(note.message)
+        pid = int(pid_text.group(1)) if pid_text else None
+        out.append((Failure(kind, node, hit.task_id if hit else "", hit.attempt if hit else None,
+                            note.label, headline(note.message), note.time_s, category, pid),
+                    hit, note.worker_id))
     return out
+
+
+def _attempt_at(candidates: list[Attempt], time_s: float | None) -> Attempt | None:
+    """Of a worker's attempts, the one its death ended: a failed attempt that says its process
+    died (the nearest in time), else one without a final state, else one running then."""
+    dead = [a for a in candidates if a.status == "FAILED" and a.error_type in _DEATH_TYPES]
+    if dead:
+        return min(dead, key=lambda a: _distance(a, time_s))
+    lost = [a for a in candidates if a.status == "UNKNOWN"]
+    if lost:
+        return min(lost, key=lambda a: _distance(a, time_s))
+    if time_s is None:
+        return None
+    t_ns = time_s * 1e9
+    running = [a for a in candidates if a.start_ns is not None and a.start_ns <= t_ns + 1e9
+               and (a.end_ns is None or a.end_ns >= t_ns - 1e9) and a.status != "FINISHED"]
+    return min(running, key=lambda a: _distance(a, time_s)) if running else None
+
+
+def _distance(a: Attempt, time_s: float | None) -> float:
+    if time_s is None:
+        return 0.0
+    at = a.end_ns or a.start_ns or a.pending_ns
+    return abs(at / 1e9 - time_s) if at else float("inf")

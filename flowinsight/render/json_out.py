@@ -9,7 +9,7 @@ import orjson
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.units import human_rate
-from flowinsight.result import Dist, NodeKind, Result, SCHEMA_VERSION, Stats
+from flowinsight.result import Dist, Failure, NodeKind, Result, SCHEMA_VERSION, Stats
 
 
 def _ms(value: float | None) -> float | None:
@@ -89,11 +89,8 @@ def to_document(result: Result) -> dict[str, Any]:
              "time_s": f.time_s}
             for f in result.failure_notes
         ],
-        "failures": [
-            {"kind": f.kind, "node": f.node, "taskId": f.task_id, "attempt": f.attempt,
-             "error_type": f.error_type, "message": f.message, "time_s": f.time_s}
-            for f in result.failures
-        ],
+        "failures": [_failure(f) for f in result.failures],
+        "ends": [_failure(f) for f in result.ends],
         "criticalPath": [
             {"jobId": p.job_id, "total_ms": _ms(p.total_ms),
              "steps": [{"node": s.node, "taskId": s.task_id, "exec_ms": _ms(s.exec_ms)}
@@ -103,13 +100,22 @@ def to_document(result: Result) -> dict[str, Any]:
     }
 
 
+def _failure(f: Failure) -> dict[str, Any]:
+    return {"kind": f.kind, "node": f.node, "taskId": f.task_id, "attempt": f.attempt,
+            "error_type": f.error_type, "message": f.message, "time_s": f.time_s,
+            "category": f.category, "pid": f.pid}
+
+
+def _by_type(failures: tuple[Failure, ...]) -> dict[str, Any]:
+    by_type: dict[str, int] = {}
+    for failure in failures:
+        by_type[failure.error_type] = by_type.get(failure.error_type, 0) + 1
+    return {"total": len(failures), "by_type": dict(sorted(by_type.items()))}
+
+
 def _summary(result: Result) -> dict[str, Any]:
     read = result.read
     c = result.coverage
-    by_type: dict[str, int] = {}
-    for failure in result.failures:
-        by_type[failure.error_type] = by_type.get(failure.error_type, 0) + 1
-    by_type = dict(sorted(by_type.items()))
     ignored: dict[str, int] = {}
     for f in read.files:
         for kind, n in f.ignored:
@@ -147,7 +153,8 @@ def _summary(result: Result) -> dict[str, Any]:
             "truncated_files": c.truncated_files,
             "skipped_lines": c.skipped_lines,
         },
-        "failures": {"total": len(result.failures), "by_type": by_type},
+        "failures": _by_type(result.failures),
+        "ends": _by_type(result.ends),
         "warnings": list(result.warnings),
     }
 

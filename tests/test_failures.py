@@ -1,0 +1,188 @@
+"""What counts as a failure: each death and failed attempt judged by its cause as Ray reports
+it (pipeline/failures.py, docs/failures.md), on hand-made events whose texts are Ray's own."""
+
+from __future__ import annotations
+
+from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
+from flowinsight.pipeline.failures import death_category, exit_type, judge
+from flowinsight.result import Attempt
+
+ACTOR = "a1" * 16
+JOB = "01000000"
+WORKER = "77" * 28
+GCS_WORKER_DIED = ("The actor is dead because its worker process has died. Worker exit type: "
+                   "{} Worker exit detail: the detail")
+
+
+def attempt(task: str, node: str, status: str = "FINISHED", error: str = "", message: str = "",
+            worker: str = "", number: int = 0, start: int | None = 1_000_000_000,
+            end: int | None = 2_000_000_000) -> Attempt:
+    return Attempt(task, number, node, "ff" * 20 + JOB, status, error, message, "", worker,
+                   None, start, start, end)
+
+
+def actor(state: str, reason: str = "", cause: str = "", t: float = 1.0,
+          pid: int | None = 42) -> ActorUpdate:
+    return ActorUpdate(ACTOR, JOB, "Counter", "", state, "", pid, False, cause, reason, t)
+
+
+def job(end_ms: int | None) -> JobUpdate:
+    return JobUpdate(JOB, "python x.py", 1, 0, end_ms, end_ms is not None)
+
+
+def note(message: str, t: float = 2.0, worker: str = WORKER,
+         label: str = "RAY_WORKER_FAILURE") -> FailureNote:
+    return FailureNote("e1", label, message, "ERROR", "RAYLET", JOB, "", worker, 7, t)
+
+
+def run(attempts: list[Attempt], updates: list[ActorUpdate] = [],
+        notes: list[FailureNote] = [], jobs: list[JobUpdate] = []) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    judged = judge(attempts, [a for a in attempts if a.status == "FAILED"], updates, notes,
+                   jobs, lambda t: JOB, lambda j: "main", lambda a: True)
+    return ([(f.kind, f.error_type, f.category) for f in judged.failures],
+            [(f.kind, f.error_type, f.category) for f in judged.ends])
+
+
+def test_error_types_of_ray() -> None:
+    failures, ends = run([
+        attempt("t1", "f", "FAILED", "TASK_EXECUTION_EXCEPTION", "ValueError: x"),
+        attempt("t2", "f", "FAILED", "WORKER_DIED"),
+        attempt("t3", "f", "FAILED", "TASK_CANCELLED"),
+        attempt("t4", "f", "FAILED", "SOME_FUTURE_TYPE"),
+    ])
+    assert failures == [("task", "TASK_EXECUTION_EXCEPTION", "error"),
+                        ("task", "WORKER_DIED", "crash"),
+                        ("task", "SOME_FUTURE_TYPE", "unknown")]  # Ray said FAILED
+    assert ends == [("task", "TASK_CANCELLED", "intended")]
+
+
+def test_actor_death_causes() -> None:
+    assert death_category("actor_died_error_context:RAY_KILL", "") == "intended"
+    assert death_category("actor_died_error_context:OUT_OF_SCOPE", "") == "intended"
+    assert death_category("actor_died_error_context:NODE_DIED", "") == "crash"
+    assert death_category("actor_died_error_context:WORKER_DIED",
+                          GCS_WORKER_DIED.format("INTENDED_SYSTEM_EXIT")) == "intended"
+    assert death_category("actor_died_error_context:WORKER_DIED",
+                          GCS_WORKER_DIED.format("INTENDED_USER_EXIT")) == "intended"
+    assert death_category("actor_died_error_context:WORKER_DIED",
+                          GCS_WORKER_DIED.format("SYSTEM_ERROR")) == "crash"
+    assert death_category("actor_died_error_context:WORKER_DIED",
+                          GCS_WORKER_DIED.format("USER_ERROR")) == "error"
+    assert death_category("actor_died_error_context:WORKER_DIED", "") == "crash"
+    assert death_category("creation_task_failure_context", "ValueError") == "error"
+    assert death_category("oom_context", "") == "crash"
+    # an older Ray without `reason`: the GCS's words
+    assert death_category("actor_died_error_context",
+                          "The actor is dead because it was killed by `ray.kill`.") == "intended"
+    # another version's shapes: shown, never a failure on a guess
+    assert death_category("actor_died_error_context:NEW_REASON", "x") == "unknown"
+    assert death_category("some_new_context", "x") == "unknown"
+    assert death_category("actor_died_error_context:WORKER_DIED",
+                          GCS_WORKER_DIED.format("NEW_EXIT")) == "unknown"
+    assert exit_type("The actor is dead because its owner has died. Owner Id: x Owner worker "
+                     "exit type: SYSTEM_ERROR Worker exit detail: y") == ""
+
+
+def test_tune_trial_stopped_and_ray_kill_are_no_failures() -> None:
+    failures, ends = run([], [
+        actor("DEAD", "actor_died_error_context:WORKER_DIED",
+              GCS_WORKER_DIED.format("INTENDED_SYSTEM_EXIT")),
+        actor("DEAD", "actor_died_error_context:RAY_KILL",
+              "The actor is dead because it was killed by `ray.kill`.", t=3.0),
+    ])
+    assert failures == []
+    assert ends == [("actor", "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED", "intended"),
+                    ("actor", "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL", "intended")]
+
+
+def test_tasks_of_a_killed_actor_are_not_failures() -> None:
+    killed = ("The actor died unexpectedly before finishing this task.\n\tclass_name: Counter\n"
+              "The actor is dead because it was killed by `ray.kill`.")
+    failures, ends = run(
+        [attempt("t1", f"{ACTOR}.listen", "FAILED", "ACTOR_DIED", killed),
+         attempt("t2", f"{ACTOR}.listen", "FAILED", "ACTOR_DIED", "The actor died.")],
+        [actor("DEAD", "actor_died_error_context:RAY_KILL", "killed by `ray.kill`")])
+    assert failures == []
+    assert [e[2] for e in ends] == ["intended", "intended", "intended"]
+
+
+def test_what_dies_with_its_job_is_no_failure() -> None:
+    # Ray Data's detached actors, when the session's node stops after the driver ended
+    updates = [actor("RESTARTING", t=10.0),
+               actor("DEAD", "actor_died_error_context:NODE_DIED",
+                     "The actor died because its node has died. Node Id: x", t=10.0)]
+    assert run([], updates, jobs=[job(10_400)]) == (
+        [], [("actor", "ACTOR_RESTARTING", "intended"),
+             ("actor", "ACTOR_DIED_ERROR_CONTEXT:NODE_DIED", "intended")])
+    # the same before the job ended, or with no end recorded: crashes
+    assert [f[2] for f in run([], updates, jobs=[job(12_000)])[0]] == ["crash", "crash"]
+    assert [f[2] for f in run([], updates)[0]] == ["crash", "crash"]
+    # a driver that failed did not end normally
+    driver = note("driver died", label="RAY_DRIVER_FAILURE", t=9.0)
+    assert [f[2] for f in run([], updates, [driver], [job(10_400)])[0]] == [
+        "crash", "crash", "crash"]
+
+
+def test_worker_failure_counted_once_with_the_attempt_it_ended() -> None:
+    raylet = ("A worker died or was killed while executing a task by an unexpected system "
+              "error. To troubleshoot the problem, check the logs for the dead worker. Worker "
+              "ID: x Worker IP address: 127.0.0.1 Worker port: 1 Worker PID: 99 Worker exit "
+              "type: SYSTEM_ERROR Worker exit detail: Worker unexpectedly exits")
+    attempts = [
+        # a map task that finished on that worker before: not the one that died
+        attempt("done", "map", worker=WORKER, start=500_000_000, end=900_000_000),
+        # the attempt that died there: it carries WORKER_DIED (no RUNNING recorded)
+        attempt("dead", "crashy", "FAILED", "WORKER_DIED", worker=WORKER, start=None,
+                end=2_100_000_000),
+        attempt("dead", "crashy", number=1, worker="88" * 28),
+    ]
+    assert run(attempts, notes=[note(raylet)]) == ([("task", "WORKER_DIED", "crash")], [])
+
+
+def test_worker_failure_of_an_actor_is_its_restart() -> None:
+    attempts = [attempt("ff" * 8 + ACTOR, ACTOR, worker=WORKER)]
+    message = "A worker died ... Worker PID: 42 Worker exit type: SYSTEM_ERROR Worker exit detail"
+    failures, _ = run(attempts, [actor("RESTARTING", t=2.0), actor("ALIVE", t=3.0)],
+                      [note(message)])
+    assert failures == [("actor", "ACTOR_RESTARTING", "crash")]
+
+
+def test_worker_failure_alone_and_intended_exits() -> None:
+    alone = note("A worker died ... Worker exit type: SYSTEM_ERROR Worker exit detail: x")
+    assert run([], notes=[alone]) == ([("worker", "RAY_WORKER_FAILURE", "crash")], [])
+    quiet = note("Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor()")
+    assert run([], notes=[quiet]) == ([], [("worker", "RAY_WORKER_FAILURE", "intended")])
+    odd = note("Worker exit type: SOMETHING_NEW Worker exit detail: x")
+    assert run([], notes=[odd]) == ([], [("worker", "RAY_WORKER_FAILURE", "unknown")])
+    older = note("A worker died or was killed while executing a task.")
+    assert run([], notes=[older]) == ([("worker", "RAY_WORKER_FAILURE", "crash")], [])
+
+
+def test_killed_actor_task_judged_by_the_death_it_met() -> None:
+    # Phoenix.crash failed ACTOR_UNAVAILABLE two seconds after the actor restarted; the actor
+    # died for good (its owner, the driver, ended) later: the restart is the cause
+    failed = attempt("t1", f"{ACTOR}.crash", "FAILED", "ACTOR_UNAVAILABLE",
+                     "The actor is temporarily unavailable: RpcError: Socket closed",
+                     start=None, end=4_500_000_000)
+    owner_gone = ("The actor is dead because its owner has died. Owner Id: 01000000ff Owner "
+                  "worker exit type: INTENDED_USER_EXIT Worker exit detail: x")
+    failures, ends = run([failed], [actor("RESTARTING", t=2.0),
+                                    actor("DEAD", "actor_died_error_context:OWNER_DIED",
+                                          owner_gone, t=9.0)])
+    assert failures == [("task", "ACTOR_UNAVAILABLE", "crash"),
+                        ("actor", "ACTOR_RESTARTING", "crash")]
+    assert ends == [("actor", "ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED", "intended")]
+
+
+def test_coverage_explained_by_a_recorded_death() -> None:
+    from flowinsight.pipeline.coverage import explain
+    from flowinsight.result import Coverage
+    cover = Coverage(3, 1, 0, 0, 1, 2, 0, 0, 0)
+    attempts = [
+        attempt("ff" * 20 + JOB, "main"),
+        attempt("t1", "f", "FAILED", "WORKER_DIED", worker=WORKER, start=None),
+        attempt("t2", "f", "UNKNOWN", worker="99" * 28, start=None, end=None),
+    ]
+    # t1's worker died: its missing execution is explained; t2's is not
+    assert explain(cover, attempts, frozenset({WORKER}), frozenset(), {"f", "main"}) == \
+        Coverage(3, 2, 0, 0, 1, 1, 0, 0, 0)
