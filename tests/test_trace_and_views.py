@@ -34,13 +34,48 @@ def test_trace_marks_the_failure_and_names_methods() -> None:
     failed = [e for e in events if e["ph"] == "X" and e["args"]["status"] == "FAILED"]
     assert [(e["name"], e["args"]["error"], e["cname"]) for e in failed] == [
         ("run_code_task", "TASK_EXECUTION_EXCEPTION", "terrible")]
-    assert [e["name"] for e in events if e["ph"] == "I"] == ["failed: TASK_EXECUTION_EXCEPTION"]
+    assert [e["name"] for e in events if e["ph"] == "I" and e["cat"] == "failure"] == [
+        "failed: TASK_EXECUTION_EXCEPTION"]
     sage = orjson.loads(render(result_of(sample("sage_pipeline")), "trace"))["traceEvents"]
     names = {e["name"] for e in sage if e["ph"] == "X"}
-    assert {"RayTask.put_packet", "RayTask.__init__", "RayTask.connect", "main"} <= names
+    # named as the graph names them: the actor's name, not only its class
+    assert {"RayTask 'source'.put_packet", "RayTask 'sink'.__init__", "RayTask 'map_0'.connect",
+            "main"} <= names
     # queue time: one async begin/end pair per attempt that waited
     begins = [e for e in sage if e["ph"] == "b"]
     assert begins and all(e["name"].startswith("queued: ") for e in begins)
+
+
+def test_trace_places_each_worker_under_one_named_node() -> None:
+    """Ray's actor-creation records name the worker's pid but not its node or id: they join
+    the worker with that pid, on its node, instead of a made-up `node (unknown` process."""
+    result = result_of(sample("recorded/sage_pipeline"))
+    events = orjson.loads(render(result, "trace"))["traceEvents"]
+    processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
+    node = "35f869d55da5fcdc4ffbe73fec8b3264401932d230a8e7aca1f93cca"
+    assert processes == {1: "driver", 2: f"Ray node {node}"}
+    threads = {e["tid"]: (e["pid"], e["args"]["name"]) for e in events
+               if e["name"] == "thread_name"}
+    assert sorted(threads.values()) == [
+        (1, "driver job 01000000"), (2, "worker 25527 (4e667672)"),
+        (2, "worker 25528 (bd343f49)"), (2, "worker 25553 (b555d34d)"),
+        (2, "worker 25578 (14c8eda3)")]
+    slices: dict[str, set[str]] = {}
+    for e in events:
+        if e["ph"] == "X":
+            slices.setdefault(threads[e["tid"]][1], set()).add(e["name"])
+    # each actor's creation is on the worker that then runs its methods
+    for actor, worker in (("source", "25528"), ("map_0", "25527"), ("map_1", "25553"),
+                          ("sink", "25578")):
+        thread = next(name for name in slices if name.startswith(f"worker {worker} "))
+        assert {n.split(".")[0] for n in slices[thread]} == {f"RayTask '{actor}'"}
+        assert f"RayTask '{actor}'.__init__" in slices[thread]
+    # one arrow per call, from an instant at submission on the caller's thread
+    calls = [e for e in events if e["ph"] == "s"]
+    assert len(calls) == sum(c.count for c in result.call_flows) == 215
+    instants = {(e["pid"], e["tid"], e["ts"]) for e in events
+                if e["ph"] == "I" and e["cat"] == "task"}
+    assert {(e["pid"], e["tid"], e["ts"]) for e in calls} <= instants
 
 
 def test_group_by_class_collapses_instances() -> None:

@@ -24,24 +24,12 @@ from flowinsight.render.text import strip_control
 from flowinsight.result import (NO_NS, STATUS_NAMES, Actor, Attempt, AttemptTable, Node,
                                 NodeKind, Result)
 
-# ---- the previous renderer, verbatim (render/trace.py before the columnar rewrite) ----
+# ---- the previous renderer (render/trace.py before the columnar rewrite), a dict per event; ----
+# ---- since then calls bind to an instant, and placement and names come from the renderer ----
 
 _DRIVER_NODE = "(driver)"
 # the first event is at ts 1 (µs), not 0: see the module's docstring
 _LEAD_NS = 1000
-
-
-def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], a: Attempt) -> str:
-    node = result_nodes.get(a.node)
-    if node is None:
-        return a.node
-    if node.kind is NodeKind.METHOD:
-        actor = actors.get(node.actor_id)
-        return f"{actor.class_name if actor else '?'}.{node.name}"
-    if node.kind is NodeKind.ACTOR:
-        actor = actors.get(node.actor_id)
-        return f"{actor.class_name if actor else '?'}.__init__"
-    return node.name
 
 
 def trace_events(result: Result) -> list[dict[str, Any]]:
@@ -55,36 +43,43 @@ def trace_events(result: Result) -> list[dict[str, Any]]:
     def us(ns: int) -> float:
         return round((ns - origin) / 1000.0, 3)
 
-    def place(a: Attempt) -> tuple[str, str]:
-        if is_driver_task(a.task_id):
-            return _DRIVER_NODE, f"driver job {a.task_id[-8:]}"
-        return a.ray_node_id or "(unknown node)", a.worker_id or "(unknown worker)"
+    # where and under which names: the renderer's own placement and naming (what this file
+    # checks is the writing of the events)
+    table = new_trace._table(result.attempts)
+    rows = [i for i, a in enumerate(table) if a.start_ns is not None and a.end_ns is not None
+            and a.end_ns >= a.start_ns]
+    located = new_trace.places(table, rows, {i for i in rows if is_driver_task(table.task_ids[i])})
+    placed = {id(a): p for a, p in zip(runs, located.place)}
 
-    ray_nodes = sorted({place(a)[0] for a in runs})
+    def place(a: Attempt) -> tuple[str, str]:
+        return placed[id(a)]
+
+    graph_names = new_trace.slice_names(result)
+
+    def slice_name(a: Attempt) -> str:
+        return graph_names.get(a.node, strip_control(a.node))
+
+    ray_nodes = sorted({place(a)[0] for a in runs}, key=new_trace.process_order)
     pids = {n: i + 1 for i, n in enumerate(ray_nodes)}
-    workers = sorted({place(a) for a in runs})
+    workers = sorted({place(a) for a in runs},
+                     key=lambda p: (new_trace.process_order(p[0]), p[1]))
     tids = {w: i + 1 for i, w in enumerate(workers)}
-    worker_pid = {place(a): a.worker_pid for a in runs if a.worker_pid}
     events: list[dict[str, Any]] = []
     for ray_node, pid in pids.items():
-        name = "driver" if ray_node == _DRIVER_NODE else f"node {short(ray_node, 8)}"
         events.append({"ph": "M", "name": "process_name", "pid": pid, "tid": 0,
-                       "args": {"name": name}})
+                       "args": {"name": located.process_names[ray_node]}})
         events.append({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0,
                        "args": {"sort_index": pid}})
     for (ray_node, worker), tid in tids.items():
-        label = worker if ray_node == _DRIVER_NODE else (
-            f"worker {worker_pid[(ray_node, worker)]}" if (ray_node, worker) in worker_pid
-            else f"worker {short(worker, 8)}")
         events.append({"ph": "M", "name": "thread_name", "pid": pids[ray_node], "tid": tid,
-                       "args": {"name": label}})
+                       "args": {"name": located.thread_names[(ray_node, worker)]}})
 
     where: dict[str, tuple[int, int, Attempt]] = {}
     for a in sorted(runs, key=lambda a: (a.start_ns or 0, a.task_id, a.attempt)):
         ray_node, worker = place(a)
         pid, tid = pids[ray_node], tids[(ray_node, worker)]
         where[a.task_id] = (pid, tid, a)
-        name = strip_control(_slice_name(nodes, actors, a))
+        name = slice_name(a)
         args: dict[str, Any] = {"task_id": a.task_id, "attempt": a.attempt, "status": a.status}
         node = nodes.get(a.node)
         if node is not None and node.actor_id in actors and actors[node.actor_id].actor_name:
@@ -119,11 +114,13 @@ def trace_events(result: Result) -> list[dict[str, Any]]:
         at = min(max(a.pending_ns or parent.start_ns or 0, parent.start_ns or 0),
                  parent.end_ns or 0)
         flow += 1
-        events.append({"ph": "s", "cat": "call", "name": "call", "id": flow, "pid": cpid,
+        events.append({"ph": "I", "s": "t", "cat": "task", "name": f"call → {slice_name(a)}",
+                       "pid": cpid, "tid": ctid, "ts": us(at)})
+        events.append({"ph": "s", "cat": "task", "name": "call", "id": flow, "pid": cpid,
                        "tid": ctid, "ts": us(at)})
         ray_node, worker = place(a)
         pid, tid = pids[ray_node], tids[(ray_node, worker)]
-        events.append({"ph": "f", "bp": "e", "cat": "call", "name": "call", "id": flow,
+        events.append({"ph": "f", "bp": "e", "cat": "task", "name": "call", "id": flow,
                        "pid": pid, "tid": tid, "ts": us(a.start_ns or 0)})
     return events
 

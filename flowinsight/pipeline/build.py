@@ -30,7 +30,8 @@ from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
-from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
+from flowinsight.pipeline.views import (class_groups, focus, group_by_class, in_window,
+                                        prune)
 from flowinsight.result import (
     NO_STATS,
     Actor,
@@ -78,8 +79,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     actor_updates = reduced.actor_updates
     classes = {}
     if options.group_by == "class":
-        classes = {a.id: a.class_name for a in collect_actors(
-            actor_updates, (), scan.actor_ids, scan.actor_facts).values()}
+        classes = class_groups(collect_actors(
+            actor_updates, (), scan.actor_ids, scan.actor_facts).values())
     node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules)
     sources = tuple(sorted(reduced.sources))
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)

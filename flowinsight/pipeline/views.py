@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import replace
+from typing import Iterable
 
 from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
-from flowinsight.result import Node, NodeKind, Result
+from flowinsight.result import Actor, Node, NodeKind, Result
 
 
 def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
@@ -26,8 +27,18 @@ def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
     return (since_ns is None or hi >= since_ns) and (until_ns is None or lo <= until_ns)
 
 
+def class_groups(actors: Iterable[Actor]) -> dict[str, str]:
+    """For --group-by class: actor id -> the group its nodes join. The unnamed instances of a
+    class are one group, the class; an instance the program gave a name (`.options(name=...)`)
+    is a stage of its own, `<Class>/<name>`, so that a pipeline that reuses one class under
+    different names keeps its stages apart instead of collapsing into one self-loop."""
+    return {a.id: f"{a.class_name}/{a.actor_name}" if a.actor_name else a.class_name
+            for a in actors}
+
+
 def group_by_class(key: NodeKey, classes: dict[str, str]) -> NodeKey:
-    """An actor instance's node becomes its class's node: `<Class>` and `<Class>.<method>`."""
+    """An actor instance's node becomes its group's node (see class_groups): `<Class>` and
+    `<Class>.<method>`."""
     cls = classes.get(key.actor_id)
     if not cls:
         return key

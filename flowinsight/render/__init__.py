@@ -44,6 +44,7 @@ FORMATS = {
     "dot": Format("dot", "RENDERER", (".dot", ".gv")),
     "svg": Format("svg", "RENDERER", (".svg",)),
     "png": Format("svg", "PNG_RENDERER", (".png",)),
+    "pdf": Format("svg", "PDF_RENDERER", (".pdf",)),
     "table": Format("table", "RENDERER", (".txt",)),
     "trace": Format("trace", "RENDERER", (".trace.json", ".trace"), per_attempt=True),
     "mermaid": Format("mermaid", "RENDERER", (".mmd", ".mermaid")),

@@ -1,22 +1,31 @@
-"""`dot`: Graphviz source. Calls are solid edges labelled with counts; data flows are dashed
-edges labelled with bytes and speed; each actor is a cluster holding its methods; pen width
-grows with weight. Every string from a log is escaped for DOT."""
+"""`dot`: Graphviz source, laid out left to right along the calls and the data.
+
+Each actor is a box holding its methods; its one-call setup methods are one line in it; a call
+edge carries the data that moved along it (and back); data flows with no call between the two
+ends are dashed; flows too small to matter are counted in the footnote, not drawn. Nodes are
+filled by their share of the execution time, with a legend. DOT names are the nodes' readable
+labels, so that SVG tooltips show names, not ids. Every string from a log is escaped for DOT
+(and for Graphviz's HTML-like labels where one is used).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import textwrap
 
 from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, flow_rank,
+                                     footnote, node_lines, picture, setup_line)
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.render.units import human_bytes, human_ms, human_rate
 from flowinsight.result import Node, NodeKind, Result
 
-_FILL = ("#ffffff", "#fff4e0", "#ffe4b8", "#ffcf8a", "#ffb65c")  # by share of calls
 _CALL = "#404040"
 _DATA = "#1f6fb2"
 _FAILED = "#c0392b"
+_FAILED_TEXT = "#8b0000"  # readable on every fill
 _CRITICAL = "#d35400"
+_TITLE_CHARS = 90  # a longer entrypoint is cut at its start: its end names the script
 
 
 def quote(text: str) -> str:
@@ -42,6 +51,14 @@ def _shortened(escaped: str) -> str:
     return f"{head}… #{digest}"
 
 
+def html(text: str, limit: int = 4000) -> str:
+    """Text for inside a Graphviz HTML-like label: one line, entities for markup."""
+    text = strip_control(text).replace("\n", " ")
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
 def _label(*lines: str) -> str:
     return quote("\n".join(lines))
 
@@ -50,16 +67,24 @@ def _pen(value: float, top: float) -> str:
     return f"{1.0 + 4.0 * (value / top if top > 0 else 0.0):.2f}"
 
 
-def _fill(node: Node, top: int) -> str:
-    if top <= 0 or node.calls <= 0:
-        return _FILL[0]
-    return _FILL[min(len(_FILL) - 1, 1 + int(3.999 * node.calls / top))]
+class _Names:
+    """DOT names: each node's readable label, made unique with its id where two share one."""
+
+    def __init__(self, result: Result, labels: Labels) -> None:
+        wanted = {n.id: labels.node(n.id) for n in result.nodes}
+        taken: dict[str, int] = {}
+        for label in wanted.values():
+            taken[label] = taken.get(label, 0) + 1
+        self.names = {nid: label if taken[label] == 1 else f"{label} [{nid}]"
+                      for nid, label in wanted.items()}
+
+    def __call__(self, node_id: str) -> str:
+        return quote(self.names.get(node_id, node_id))
 
 
 def render_dot(result: Result, options: RenderOptions) -> str:
     labels = Labels(result)
-    top_calls = max((n.calls for n in result.nodes), default=0)
-    failed = result.failures_by_node()
+    names = _Names(result, labels)
     critical_nodes: set[str] = set()
     critical_edges: set[tuple[str, str]] = set()
     if options.critical:
@@ -67,76 +92,130 @@ def render_dot(result: Result, options: RenderOptions) -> str:
             ids = [s.node for s in path.steps]
             critical_nodes.update(ids)
             critical_edges.update(zip(ids, ids[1:]))
+    pic = picture(result, critical_nodes)
+    failed = result.failures_by_node()
     out = [
         "digraph flowinsight {",
-        f"  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, labeljust=l, "
-        f"label={_label(*_title(result))}];",
+        f"  graph [rankdir=LR, newrank=true, nodesep=0.25, ranksep=0.6, fontname=Helvetica, "
+        f"fontsize=11, labelloc=t, labeljust=l, tooltip={quote('flowinsight')}, "
+        f"label=<{_title(result, pic)}>];",
         '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, '
         'fillcolor="#ffffff", color="#606060"];',
         "  edge [fontname=Helvetica, fontsize=9];",
     ]
 
     def node_line(node: Node, indent: str) -> str:
-        text = [labels.short(node)]
-        if node.kind is NodeKind.ACTOR:
-            text = ["<init>" if node.language == "JAVA" else "__init__"]
-        if node.kind is NodeKind.FUNCTION and node.module:
-            text.append(node.module)
-        if node.kind is not NodeKind.DRIVER:
-            text.append(f"{node.calls} call{'s' if node.calls != 1 else ''}")
-        if node.stats.exec_ms is not None and node.kind is not NodeKind.DRIVER:
-            text.append(f"p50 {human_ms(node.stats.exec_ms.p50)}")
-        attrs = [f'fillcolor="{_fill(node, top_calls)}"']
+        share = pic.share.get(node.id)
+        text = node_lines(node, labels, share)
+        attrs = [f'fillcolor="{fill(share)}"',
+                 f"tooltip={quote(_node_tip(node, labels, share))}"]
         if node.kind is NodeKind.DRIVER:
             attrs.append("shape=ellipse")
         if node.inferred:
             attrs.append('style="rounded,filled,dashed"')
         if failed.get(node.id):
             text.append(f"{failed[node.id]} failed")
-            attrs += [f'color="{_FAILED}"', f'fontcolor="{_FAILED}"', "penwidth=2.5"]
+            attrs += [f'color="{_FAILED}"', f'fontcolor="{_FAILED_TEXT}"', "penwidth=2.5"]
         elif node.id in critical_nodes:
             attrs += [f'color="{_CRITICAL}"', "penwidth=2.5"]
-        return f'{indent}{quote(node.id)} [label={_label(*text)}, {", ".join(attrs)}];'
+        return f'{indent}{names(node.id)} [label={_label(*text)}, {", ".join(attrs)}];'
 
     by_actor: dict[str, list[Node]] = {}
-    for node in result.nodes:
+    for node in pic.nodes:
         if node.actor_id:
             by_actor.setdefault(node.actor_id, []).append(node)
         else:
             out.append(node_line(node, "  "))
-    for actor_id in sorted(by_actor):
-        out.append(f"  subgraph {quote('cluster_' + actor_id)} {{")
-        out.append(f"    label={quote(labels.actor(actor_id))};")
+    for folded in pic.setups:
+        by_actor.setdefault(folded.actor_id, [])
+    for actor_id in sorted(by_actor, key=lambda a: (labels.actor(a), a)):
+        actor = labels.actor(actor_id)
+        out.append(f"  subgraph {quote(actor)} {{")
+        out.append(f"    cluster=true; label={quote(actor)}; "
+                   f"tooltip={quote(_actor_tip(result, actor_id, actor))};")
         out.append('    style="rounded,filled"; fillcolor="#f4f7fb"; color="#9fb3c8";')
         out.extend(node_line(n, "    ") for n in by_actor[actor_id])
+        setup = pic.setup_of(actor_id)
+        if setup is not None:
+            line = setup_line(setup, labels)
+            name = quote(f"setup of {actor}")
+            out.append(f"    {name} [label={_label(*textwrap.wrap(line, 34))}, "
+                       f'tooltip={quote(line)}, shape=box, style="rounded,dashed", '
+                       f'fontsize=9, fontcolor="#505050", color="#a0a0a0"];')
+            if by_actor[actor_id]:  # beside the actor's busiest method, not a rank of its own
+                busiest = max(by_actor[actor_id], key=lambda n: (n.calls, n.id))
+                out.append(f"    {{rank=same; cluster=false; {names(busiest.id)}; {name}}}")
         out.append("  }")
 
-    top_count = max((c.count for c in result.call_flows), default=0)
-    for c in result.call_flows:
-        color = _CRITICAL if (c.source, c.target) in critical_edges else _CALL
-        out.append(f"  {quote(c.source)} -> {quote(c.target)} [label={quote(str(c.count))}, "
-                   f"penwidth={_pen(c.count, top_count)}, color=\"{color}\"];")
-    top_bytes = max((d.bytes or 0 for d in result.data_flows), default=0)
-    for d in result.data_flows:
-        size = human_bytes(d.bytes)
-        if d.unsized and d.bytes is not None:
-            size = f"≥ {size}"
-        text = [f"{d.count} × → {size}", human_rate(d.bytes_per_s)]
-        out.append(f"  {quote(d.source)} -> {quote(d.target)} [label={_label(*text)}, "
-                   f"style=dashed, color=\"{_DATA}\", fontcolor=\"{_DATA}\", "
-                   f"penwidth={_pen(d.bytes or 0, top_bytes)}];")
+    ranked = flow_rank(pic.edges)
+    top_calls = max((e.weight for e in pic.edges), default=0)
+    for e in pic.edges:
+        out.append(f"  {names(e.source)} -> {names(e.target)} "
+                   f"[{_edge_attrs(e, pic, labels, top_calls, critical_edges, ranked)}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
 
-def _title(result: Result) -> list[str]:
-    jobs = ", ".join(f"job {j.id}" + (f": {j.entrypoint}" if j.entrypoint else "")
-                     for j in result.jobs)
-    lines = [f"flowinsight — {jobs or 'no job recorded'}",
-             f"{result.tasks} task records, {len(result.call_flows)} call edges, "
-             f"{len(result.data_flows)} data edges"]
-    lines.extend(f"warning: {w}" for w in result.warnings)
-    return lines
+def _edge_attrs(e: Edge, pic: Picture, labels: Labels, top: int,
+                critical: set[tuple[str, str]], ranked: set[tuple[str, str]]) -> str:
+    lines = edge_lines(e, pic.small_limit)
+    tip = f"{labels.node(e.source)} → {labels.node(e.target)}: {'; '.join(lines)}"
+    if e.calls is not None:
+        colour = _CRITICAL if (e.source, e.target) in critical else _CALL
+        head = html(lines[0])
+        rest = "".join(f'<br/><font color="{_DATA}">{html(line)}</font>' for line in lines[1:])
+        attrs = [f"label=<{head}{rest}>", f"penwidth={_pen(e.weight, top)}",
+                 f'color="{colour}"']
+    else:
+        attrs = [f"label={_label(*lines)}", "style=dashed", f'color="{_DATA}"',
+                 f'fontcolor="{_DATA}"', f"penwidth={_pen(e.weight, top)}"]
+    attrs.append(f"tooltip={quote(tip)}")
+    if (e.source, e.target) not in ranked:
+        attrs.append("constraint=false")
+    return ", ".join(attrs)
+
+
+def _node_tip(node: Node, labels: Labels, share: float | None) -> str:
+    text = " · ".join(node_lines(node, labels, share)[1:])
+    return f"{labels.node(node.id)} ({node.kind.value})" + (f": {text}" if text else "")
+
+
+def _actor_tip(result: Result, actor_id: str, label: str) -> str:
+    return f"actor {label}" + ("" if actor_id.startswith("class:") else f", id {actor_id}")
+
+
+def _title(result: Result, pic: Picture) -> str:
+    """The picture's heading as an HTML-like label: what it shows, the colour legend, what was
+    folded and the warnings."""
+    jobs = []
+    for j in result.jobs:
+        entry = _tail(j.entrypoint, _TITLE_CHARS)
+        jobs.append(f"job {j.id}" + (f": {entry}" if entry else ""))
+    rows = [f"<b>flowinsight — {html(', '.join(jobs) or 'no job recorded')}</b>",
+            html(f"{result.tasks} task records, {len(result.call_flows)} call edges, "
+                 f"{len(result.data_flows)} data edges" + (
+                     "; calls solid (data that moved along them in blue), data without a "
+                     "call dashed" if result.data_flows else ""))]
+    note = footnote(pic)
+    if note:
+        rows.append(html(note))
+    rows += [f'<font color="{_FAILED}">{html("warning: " + w)}</font>' for w in result.warnings]
+    cells = "".join(f'<td bgcolor="{colour}" border="1">{html(text)}</td>'
+                    for _, colour, text in SHARES)
+    legend = (f'<table border="0" cellborder="0" cellspacing="2" cellpadding="2"><tr>'
+              f"<td>fill: share of all execution time</td>{cells}</tr></table>")
+    body = "".join(f'<tr><td align="left">{row}</td></tr>' for row in rows)
+    return (f'<table border="0" cellborder="0" cellspacing="1" cellpadding="1">{body}'
+            f'<tr><td align="left">{legend}</td></tr></table>')
+
+
+def _tail(text: str, limit: int) -> str:
+    """The end of a long text (a command line's script is at its end), cut after a separator."""
+    if len(text) <= limit:
+        return text
+    tail = text[-(limit - 1):]
+    cut = min((i for i in (tail.find("/"), tail.find(" ")) if 0 <= i < limit // 2), default=-1)
+    return "…" + tail[cut:] if cut >= 0 else "…" + tail
 
 
 def render(result: Result, options: RenderOptions) -> bytes:

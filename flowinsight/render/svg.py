@@ -1,4 +1,4 @@
-"""`svg` and `png`: the DOT graph drawn by Graphviz's own `dot` program."""
+"""`svg`, `png` and `pdf`: the DOT graph drawn by Graphviz's own `dot` program."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import render_dot
 from flowinsight.result import Result
 
-INSTALL_HINT = ("Graphviz's `dot` program is needed to draw SVG/PNG: install it with "
+INSTALL_HINT = ("Graphviz's `dot` program is needed to draw SVG/PNG/PDF: install it with "
                 "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
                 "or `conda install graphviz`, or write `--format dot` and draw it elsewhere")
 
@@ -35,5 +35,11 @@ def render_png(result: Result, options: RenderOptions) -> bytes:
 
 RENDERER = Renderer("svg", False, "the graph drawn by Graphviz (needs `dot`)",
                     render_svg)
+def render_pdf(result: Result, options: RenderOptions) -> bytes:
+    return draw(render_dot(result, options), "pdf")
+
+
 PNG_RENDERER = Renderer("png", True, "the graph as a PNG picture (needs `dot`)",
                         render_png)
+PDF_RENDERER = Renderer("pdf", True, "the graph as a PDF document (needs `dot`)",
+                        render_pdf)

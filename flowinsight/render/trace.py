@@ -1,8 +1,9 @@
 """`trace`: Chrome trace JSON for Perfetto and chrome://tracing.
 
-A process per Ray node, a thread per worker (integer ids, named by metadata events), a slice
-per task execution named `Class.method` or `function`, queue time as an async slice before it,
-flow arrows from caller to callee, and failures marked. Times are microseconds from 1 µs before
+A process per Ray node (named with the node's id), a thread per worker (integer ids, named by
+metadata events: the worker's pid and id), a slice per task execution named as the graph names
+it (`RayTask 'map_0'.put_packet`, `produce`), queue time as an async slice before it, an arrow
+from the caller (at submission) to each callee, and failures marked. Times are microseconds from 1 µs before
 the first recorded time, so that the same capture gives the same bytes. (No event sits at
 ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves such an event
 out of the trace's bounds, which would cut the driver's slice off its timeline;
@@ -18,17 +19,22 @@ tests/test_trace_speed.py holds the event-by-event renderer this replaced and co
 from __future__ import annotations
 
 import gc
+from collections import Counter
+from dataclasses import dataclass
 from typing import Sequence
 
 import orjson
 
 from flowinsight.model.ids import is_driver_task, short
 from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.fold import init_name
+from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.result import (NO_NS, STATUS_NAMES, Actor, Attempt, AttemptTable, Node,
-                                NodeKind, Result)
+from flowinsight.result import NO_NS, STATUS_NAMES, Attempt, AttemptTable, NodeKind, Result
 
 _DRIVER_NODE = "(driver)"
+_NO_NODE = "~(no node)"  # sorts after every hex id
+_NO_WORKER = "(no worker)"
 # the first event is at ts 1 (µs), not 0: see the module's docstring
 _LEAD_NS = 1000
 _FAILED = STATUS_NAMES.index("FAILED")
@@ -47,21 +53,88 @@ _QUEUE = (b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"b",%s,"ts":%s}'
 # the usual case in one go: a slice that did not fail, and its queue time
 _QUEUED_SLICE = (b'{"args":{%s"attempt":%d,"status":%s,"task_id":"%s"},"cat":"task","dur":%s,'
                  b'"name":%s,"ph":"X",%s,"ts":%s}' + _QUEUE)
-_CALL = (b'{"cat":"call","id":%d,"name":"call","ph":"s",%s,"ts":%s},'
-         b'{"bp":"e","cat":"call","id":%d,"name":"call","ph":"f",%s,"ts":%s}')
+# a call: an instant on the caller's thread at submission, the arrow's start bound to it and
+# its end bound to the callee's slice. The Chrome DevTools trace engine binds a flow event to
+# the event of the same ts, pid, tid and cat (so all three are "task", as the slices);
+# Perfetto binds `s` to the slice enclosing it and `f` with "bp":"e" to the slice enclosing it.
+_CALL = (b'{"cat":"task","name":%s,"ph":"I","pid":%d,"s":"t","tid":%d,"ts":%s},'
+         b'{"cat":"task","id":%d,"name":"call","ph":"s",%s,"ts":%s},'
+         b'{"bp":"e","cat":"task","id":%d,"name":"call","ph":"f",%s,"ts":%s}')
 
 
-def _slice_name(result_nodes: dict[str, Node], actors: dict[str, Actor], node_id: str) -> str:
-    node = result_nodes.get(node_id)
-    if node is None:
-        return node_id
-    if node.kind is NodeKind.METHOD:
-        actor = actors.get(node.actor_id)
-        return f"{actor.class_name if actor else '?'}.{node.name}"
-    if node.kind is NodeKind.ACTOR:
-        actor = actors.get(node.actor_id)
-        return f"{actor.class_name if actor else '?'}.__init__"
-    return node.name
+def slice_names(result: Result) -> dict[str, str]:
+    """Graph node id -> its slices' name, as the graph names it: the actor's name and the
+    method (`RayTask 'map_0'.put_packet`, `RayTask 'map_0'.__init__` for its creation), the
+    function. Control characters removed."""
+    labels = Labels(result)
+    names = {}
+    for node in result.nodes:
+        if node.kind is NodeKind.ACTOR:
+            name = f"{labels.actor(node.actor_id)}.{init_name(node)}"
+        else:
+            name = labels.node(node.id)
+        names[node.id] = strip_control(name)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Where each run is drawn: a process per Ray node (and one for the drivers), a thread per
+    worker. A worker is under one node only: a run that names its worker but not its node
+    (Ray's actor-creation records often do) is put under the node the worker's other runs
+    name, and a run that names only its worker's pid joins the one worker with that pid."""
+
+    place: list[tuple[str, str]]  # per run: (Ray node, worker key)
+    process_names: dict[str, str]  # Ray node -> process name
+    thread_names: dict[tuple[str, str], str]  # (Ray node, worker key) -> thread name
+
+
+def places(t: AttemptTable, runs: list[int], drivers: set[int]) -> Places:
+    nodes_of: dict[str, Counter[str]] = {}
+    workers_of_pid: dict[int, set[str]] = {}
+    for i in runs:
+        worker, node, pid = t.worker_ids[i], t.ray_node_ids[i], t.worker_pids[i]
+        if worker and node and i not in drivers:
+            nodes_of.setdefault(worker, Counter())[node] += 1
+        if worker and pid and i not in drivers:
+            workers_of_pid.setdefault(pid, set()).add(worker)
+    # a worker's node: the one most of its runs name (ties: the first in order)
+    node_of = {w: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+               for w, c in nodes_of.items()}
+    place = []
+    pid_of: dict[tuple[str, str], int] = {}
+    for i in runs:
+        if i in drivers:
+            place.append((_DRIVER_NODE, f"driver job {t.task_ids[i][-8:]}"))
+            continue
+        worker, pid = t.worker_ids[i], t.worker_pids[i]
+        if not worker and pid and len(workers_of_pid.get(pid, ())) == 1:
+            worker = next(iter(workers_of_pid[pid]))
+        key = worker or (f"pid {pid}" if pid else _NO_WORKER)
+        where = (node_of.get(worker) or t.ray_node_ids[i] or _NO_NODE, key)
+        place.append(where)
+        if pid:
+            pid_of[where] = pid  # its last one in the table's order
+    process_names = {n: "driver" if n == _DRIVER_NODE else
+                     "Ray node (not recorded)" if n == _NO_NODE else f"Ray node {n}"
+                     for n, _ in place}
+    thread_names = {}
+    for where in set(place):
+        node, key = where
+        pid = pid_of.get(where)
+        if node == _DRIVER_NODE or key.startswith("pid "):
+            label = key if node == _DRIVER_NODE else f"worker {pid}"
+        elif key == _NO_WORKER:
+            label = f"worker {pid} (id not recorded)" if pid else "worker (not recorded)"
+        else:
+            label = f"worker {pid} ({short(key, 8)})" if pid else f"worker {short(key, 8)}"
+        thread_names[where] = label
+    return Places(place, process_names, thread_names)
+
+
+def process_order(name: str) -> tuple[int, str]:
+    """The drivers first, the nodes by id, the runs whose node is unknown last."""
+    return (0 if name == _DRIVER_NODE else 2 if name == _NO_NODE else 1, name)
 
 
 def _table(attempts: Sequence[Attempt]) -> AttemptTable:
@@ -101,9 +174,8 @@ def trace_events(result: Result) -> list[bytes]:
     runs = [i for i, (s, e) in enumerate(zip(t.start_ns, t.end_ns))
             if s != NO_NS and e != NO_NS and e >= s]
     drivers = {i for i in runs if is_driver_task(t.task_ids[i])}
-    # the pid that names a worker's thread: its last one in the table's order
-    worker_pid = {(t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)"):
-                  t.worker_pids[i] for i in runs if t.worker_pids[i] and i not in drivers}
+    located = places(t, runs, drivers)
+    place_of = dict(zip(runs, located.place))
     # the runs by (start, task, attempt), stably: a sort per key, the last key first (each
     # compares plain ints or strings; the table comes sorted by task and attempt already)
     for key in (t.numbers, t.task_ids, t.start_ns):
@@ -114,23 +186,19 @@ def trace_events(result: Result) -> list[bytes]:
     end = [t.end_ns[i] for i in runs]
     pending = [t.pending_ns[i] for i in runs]
     origin = min(start + [p for p in pending if p != NO_NS], default=0) - _LEAD_NS
-    place = [(_DRIVER_NODE, f"driver job {t.task_ids[i][-8:]}") if i in drivers
-             else (t.ray_node_ids[i] or "(unknown node)", t.worker_ids[i] or "(unknown worker)")
-             for i in runs]
+    place = [place_of[i] for i in runs]
 
     events = []
-    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}))}
+    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}, key=process_order))}
     for ray_node, pid in pids.items():
-        label = "driver" if ray_node == _DRIVER_NODE else f"node {short(ray_node, 8)}"
-        events.append(_dumps({"args": {"name": label}, "name": "process_name", "ph": "M",
-                             "pid": pid, "tid": 0}))
+        events.append(_dumps({"args": {"name": located.process_names[ray_node]},
+                              "name": "process_name", "ph": "M", "pid": pid, "tid": 0}))
         events.append(_dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
                              "ph": "M", "pid": pid, "tid": 0}))
     slots = {}  # worker -> `"pid":..,"tid":..`, pid, tid
-    for tid, (ray_node, worker) in enumerate(sorted(set(place)), 1):
-        label = worker if ray_node == _DRIVER_NODE else (
-            f"worker {worker_pid[(ray_node, worker)]}" if (ray_node, worker) in worker_pid
-            else f"worker {short(worker, 8)}")
+    for tid, (ray_node, worker) in enumerate(sorted(set(place), key=lambda p: (
+            process_order(p[0]), p[1])), 1):
+        label = located.thread_names[(ray_node, worker)]
         events.append(_dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
                              "pid": pids[ray_node], "tid": tid}))
         slots[(ray_node, worker)] = (b'"pid":%d,"tid":%d' % (pids[ray_node], tid),
@@ -139,18 +207,21 @@ def trace_events(result: Result) -> list[bytes]:
 
     nodes = {n.id: n for n in result.nodes}
     actors = {a.id: a for a in result.actors}
-    names: dict[str, tuple[bytes, bytes, bytes]] = {}  # graph node -> name, queued, actor arg
+    graph_names = slice_names(result)
+    # graph node -> name, queued, actor arg, call instant
+    names: dict[str, tuple[bytes, bytes, bytes, bytes]] = {}
     for node_id in {t.nodes[i] for i in runs}:
-        label = strip_control(_slice_name(nodes, actors, node_id))
+        label = graph_names.get(node_id, strip_control(node_id))
         node = nodes.get(node_id)
         owner = actors.get(node.actor_id) if node is not None else None
         names[node_id] = (_dumps(label), _dumps(f"queued: {label}"), b'"actor":%s,' % _dumps(
-            strip_control(owner.actor_name)) if owner and owner.actor_name else b"")
+            strip_control(owner.actor_name)) if owner and owner.actor_name else b"",
+            _dumps(f"call → {label}"))
 
     ts, queued_ts = _micros(start, origin), _micros(pending, origin)
     dur = _micros([e - s for s, e in zip(start, end)])
     for k, i in enumerate(runs):
-        name, queued, actor = names[t.nodes[i]]
+        name, queued, actor, _ = names[t.nodes[i]]
         task_id, n, where, status = _dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
         queues = NO_NS != pending[k] < start[k]
         if queues and status != _FAILED:
@@ -180,7 +251,8 @@ def trace_events(result: Result) -> list[bytes]:
     # submission, NO_NS, or one at 0 leaves at the caller's start)
     at = _micros([min(max(pending[k], start[c]), end[c]) for k, c in calls], origin)
     for flow, ((k, c), call_ts) in enumerate(zip(calls, at), 1):
-        events.append(_CALL % (flow, slot[c], call_ts, flow, slot[k], ts[k]))
+        events.append(_CALL % (names[t.nodes[runs[k]]][3], *slots[place[c]][1:], call_ts,
+                               flow, slot[c], call_ts, flow, slot[k], ts[k]))
     return events
 
 

@@ -60,10 +60,10 @@ def load(node: str, trace: Path) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("name", CAPTURES)
+@pytest.mark.parametrize("name", CAPTURES + ("recorded/sage_pipeline",))
 def test_engine_finds_one_slice_per_executed_attempt(name: str, node: str,
                                                      tmp_path: Path) -> None:
-    trace = tmp_path / f"{name}.trace.json"
+    trace = tmp_path / "sample.trace.json"
     proc = cli("export", str(sample(name)), "--format", "trace", "-o", str(trace))
     assert proc.returncode == 0, proc.stderr
     found = load(node, trace)
@@ -91,11 +91,23 @@ def test_engine_finds_one_slice_per_executed_attempt(name: str, node: str,
         e = written[(s["task_id"], s["attempt"])]
         assert (s["name"], s["ts"], s["dur"], s["pid"], s["tid"], s["status"]) == (
             e["name"], e["ts"], e["dur"], e["pid"], e["tid"], e["args"]["status"])
+    # every call arrow is a flow the engine recognised (it binds a flow event to the event of
+    # the same ts, pid, tid and category)
+    assert found["flows"] == len([e for e in events if e["ph"] == "s"]) == len(
+        [e for e in events if e["ph"] == "f"])
     thread_names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
                     if e["ph"] == "M" and e["name"] == "thread_name"}
     engine_threads = {(t["pid"], t["tid"]): t["name"] for t in found["threads"]}
     assert engine_threads == {(s["pid"], s["tid"]): thread_names[(s["pid"], s["tid"])]
                               for s in slices}
+
+
+def test_engine_finds_every_call_of_the_recorded_pipeline(node: str, tmp_path: Path) -> None:
+    trace = tmp_path / "sage.trace.json"
+    proc = cli("export", str(sample("recorded/sage_pipeline")), "-o", str(trace))
+    assert proc.returncode == 0, proc.stderr
+    calls = sum(c.count for c in result_of(sample("recorded/sage_pipeline")).call_flows)
+    assert load(node, trace)["flows"] == calls == 215
 
 
 def test_engine_sees_the_lattice_failure(node: str, tmp_path: Path) -> None:

@@ -1,0 +1,222 @@
+"""What a picture of the graph draws (DOT/SVG/PNG/PDF and Mermaid share it): nodes coloured by
+their share of the execution time, call and data edges between the same two nodes drawn as one
+edge, and the clutter folded away with a count — an actor's one-call setup methods (`__init__`,
+`connect`, `start_running`, `stats` called once each) as one line in the actor's box, and data
+flows too small to matter next to the biggest as one line in the picture's footnote.
+
+The rules are about the graph, not about any program: a setup method is a method (or an
+actor's creation) called exactly once, calling nothing and failing nowhere; a small flow is one
+under SMALL_SHARE of the biggest flow's bytes. Plain text out: each renderer escapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowinsight.render.labels import Labels
+from flowinsight.render.units import human_bytes, human_ms, human_rate
+from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result
+
+SMALL_SHARE = 0.01  # a data flow under 1% of the biggest one's bytes is folded
+# fill colours by share of the execution time: (lowest share, colour, legend text)
+SHARES = ((0.0, "#ffffff", "< 1%"), (0.01, "#fff1d6", "1–5%"), (0.05, "#ffd89a", "5–20%"),
+          (0.20, "#ffb354", "20–50%"), (0.50, "#f08a24", "≥ 50%"))
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One drawn edge: the calls from source to target, and the data that moved between the
+    two in either direction (`back`: from target to source, e.g. returned values)."""
+
+    source: str
+    target: str
+    calls: CallFlow | None
+    data: DataFlow | None
+    back: DataFlow | None
+
+    @property
+    def weight(self) -> int:
+        return self.calls.count if self.calls else self.data.count if self.data else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """An actor's one-call methods, folded into one line of its box."""
+
+    actor_id: str
+    callers: tuple[str, ...]  # node ids
+    names: tuple[str, ...]  # method names, `__init__` first
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    nodes: tuple[Node, ...]  # drawn, in the result's order
+    edges: tuple[Edge, ...]
+    setups: tuple[Setup, ...]
+    share: dict[str, float]  # node id -> share of all execution time (drivers left out)
+    folded_calls: int  # call edges folded into setup lines
+    small_flows: int  # data flows folded as too small
+    small_bytes: int
+    small_limit: int  # the bytes under which a flow is small
+
+    def setup_of(self, actor_id: str) -> Setup | None:
+        return next((s for s in self.setups if s.actor_id == actor_id), None)
+
+
+def init_name(node: Node) -> str:
+    return "<init>" if node.language == "JAVA" else "__init__"
+
+
+def fill(share: float | None) -> str:
+    """The colour of a share of the execution time (white: no time recorded)."""
+    if share is None:
+        return SHARES[0][1]
+    return [colour for low, colour, _ in SHARES if share >= low][-1]
+
+
+def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Picture:
+    """`keep`: nodes never folded (a highlighted critical path)."""
+    total = sum(n.stats.exec_ms.sum for n in result.nodes
+                if n.stats.exec_ms is not None and n.kind is not NodeKind.DRIVER)
+    share = {n.id: (n.stats.exec_ms.sum / total if total > 0 else 0.0)
+             for n in result.nodes
+             if n.stats.exec_ms is not None and n.kind is not NodeKind.DRIVER}
+    failed = result.failures_by_node()
+    callers: dict[str, list[CallFlow]] = {}
+    calls_out: set[str] = set()
+    for c in result.call_flows:
+        callers.setdefault(c.target, []).append(c)
+        calls_out.add(c.source)
+    setup_nodes = {n.id for n in result.nodes
+                   if n.actor_id and n.kind in (NodeKind.ACTOR, NodeKind.METHOD)
+                   and n.calls <= 1 and n.id not in calls_out and not failed.get(n.id)
+                   and n.id not in keep
+                   and all(c.count <= 1 for c in callers.get(n.id, ()))}
+    setups = []
+    by_actor: dict[str, list[Node]] = {}
+    for n in result.nodes:
+        if n.id in setup_nodes:
+            by_actor.setdefault(n.actor_id, []).append(n)
+    for actor_id in sorted(by_actor):
+        members = sorted(by_actor[actor_id], key=lambda n: (n.kind is not NodeKind.ACTOR, n.name))
+        setups.append(Setup(
+            actor_id,
+            tuple(sorted({c.source for n in members for c in callers.get(n.id, ())})),
+            tuple(init_name(n) if n.kind is NodeKind.ACTOR else n.name for n in members),
+            tuple(n.id for n in members)))
+
+    biggest = max((d.bytes or 0 for d in result.data_flows), default=0)
+    limit = int(biggest * SMALL_SHARE)
+    small = [d for d in result.data_flows
+             if d.source in setup_nodes or d.target in setup_nodes or (d.bytes or 0) < limit]
+    small_ids = {(d.source, d.target) for d in small}
+    data = {(d.source, d.target): d for d in result.data_flows
+            if (d.source, d.target) not in small_ids}
+    edges = []
+    for c in result.call_flows:
+        if c.target in setup_nodes:
+            continue
+        edges.append(Edge(c.source, c.target, c, data.pop((c.source, c.target), None),
+                          data.pop((c.target, c.source), None)))
+    edges += [Edge(d.source, d.target, None, d, None) for d in data.values()]
+    edges.sort(key=lambda e: (e.source, e.target))
+    return Picture(
+        nodes=tuple(n for n in result.nodes if n.id not in setup_nodes),
+        edges=tuple(edges), setups=tuple(setups), share=share,
+        folded_calls=sum(1 for c in result.call_flows if c.target in setup_nodes),
+        small_flows=len(small), small_bytes=sum(d.bytes or 0 for d in small), small_limit=limit)
+
+
+def node_lines(node: Node, labels: Labels, share: float | None) -> list[str]:
+    """A node's label, each figure saying what it is."""
+    if node.kind is NodeKind.DRIVER:
+        lines = [labels.short(node)]
+        if node.stats.exec_ms is not None:
+            lines.append(f"wall {human_ms(node.stats.exec_ms.max)}")
+        return lines
+    name = init_name(node) if node.kind is NodeKind.ACTOR else labels.short(node)
+    lines = [name]
+    if node.kind is NodeKind.FUNCTION and node.module:
+        lines.append(node.module)
+    exec_ms = node.stats.exec_ms
+    calls = f"{node.calls} call{'' if node.calls == 1 else 's'}"
+    if exec_ms is None:
+        lines.append(calls)
+        return lines
+    lines.append(f"{calls} · p50 {human_ms(exec_ms.p50)}")
+    lines.append(f"total {human_ms(exec_ms.sum)} ({percent(share)} of time)"
+                 if share is not None else f"total {human_ms(exec_ms.sum)}")
+    return lines
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage; a share that rounds to 0 but is not 0 is "<1%"."""
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
+
+
+def edge_lines(edge: Edge, small_limit: int) -> list[str]:
+    """An edge's label: its calls, and the data moved each way."""
+    lines = []
+    if edge.calls is not None:
+        lines.append(f"{edge.calls.count} call{'' if edge.calls.count == 1 else 's'}")
+        if edge.data is not None:
+            lines.append(f"→ {size(edge.data)} · {human_rate(edge.data.bytes_per_s)}")
+    elif edge.data is not None:
+        lines.append(f"{edge.data.count} × {size(edge.data)}")
+        lines.append(human_rate(edge.data.bytes_per_s))
+    if edge.back is not None:
+        lines.append(f"← {size(edge.back)} back")
+    return lines
+
+
+def size(d: DataFlow) -> str:
+    text = human_bytes(d.bytes)
+    return f"≥ {text}" if d.unsized and d.bytes is not None else text
+
+
+def setup_line(setup: Setup, labels: Labels) -> str:
+    who = ", ".join(labels.node(c) for c in setup.callers) or "an unrecorded caller"
+    return f"{len(setup.names)} setup call{'' if len(setup.names) == 1 else 's'} from {who}: " \
+           f"{', '.join(setup.names)}"
+
+
+def footnote(p: Picture) -> str:
+    """What was folded, in one line ("" when nothing was)."""
+    parts = []
+    if p.folded_calls:
+        parts.append(f"{p.folded_calls} one-call setup edge{'s' if p.folded_calls != 1 else ''}"
+                     " folded into their actors' boxes")
+    if p.small_flows:
+        parts.append(f"{p.small_flows} small data flow{'s' if p.small_flows != 1 else ''} "
+                     f"(each under {human_bytes(p.small_limit)}, "
+                     f"{human_bytes(p.small_bytes)} in all) not drawn")
+    return "; ".join(parts)
+
+
+def flow_rank(edges: tuple[Edge, ...]) -> set[tuple[str, str]]:
+    """The edges that may decide the layout's ranks: every call edge, and each data-only edge
+    that does not close a cycle with those taken before it (so a pipeline reads left to right
+    along its data and a back flow does not fold the picture)."""
+    after: dict[str, set[str]] = {}
+    taken: set[tuple[str, str]] = set()
+
+    def reaches(a: str, b: str) -> bool:
+        seen, todo = {a}, [a]
+        while todo:
+            here = todo.pop()
+            if here == b:
+                return True
+            for nxt in after.get(here, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    ordered = sorted(edges, key=lambda e: (e.calls is None, -e.weight, e.source, e.target))
+    for e in ordered:
+        if e.calls is None and (e.source == e.target or reaches(e.target, e.source)):
+            continue
+        after.setdefault(e.source, set()).add(e.target)
+        taken.add((e.source, e.target))
+    return taken

@@ -1,0 +1,132 @@
+"""Pictures that explain (DOT/SVG/PNG/PDF): readable by Graphviz's own layout (no label
+overdrawn, at most ~1600 px tall), laid out along the flow, coloured by share of execution
+time with a legend, setup calls and small flows folded with a count, readable tooltips."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, cli, render, result_of, sample
+from flowinsight.pipeline import Options, analyze
+from flowinsight.read import discover, read_capture
+from flowinsight.render.fold import SHARES, picture
+from picture_check import layout
+
+SVG = "{http://www.w3.org/2000/svg}"
+MAX_HEIGHT_PX = 1600
+# every sample folder: the stock captures and the recorded ones (with data flows)
+ALL_SAMPLES = sorted(str(p.relative_to(SAMPLES)) for p in SAMPLES.glob("*/") if p.is_dir()
+                     and p.name != "recorded") + sorted(
+    f"recorded/{p.name}" for p in (SAMPLES / "recorded").glob("*/") if p.is_dir())
+
+
+def assert_readable(dot_source: bytes) -> None:
+    """The check for any capture: Graphviz's layout overdraws no label and fits the height."""
+    drawn = layout(dot_source)
+    assert drawn.problems() == []
+    assert drawn.height_px <= MAX_HEIGHT_PX, f"{drawn.height_px:.0f} px tall"
+
+
+@pytest.mark.parametrize("name", ALL_SAMPLES)
+def test_every_sample_draws_readably(name: str) -> None:
+    assert_readable(render(result_of(sample(name)), "dot"))
+
+
+def test_the_check_finds_overdrawn_labels() -> None:
+    """The check can fail: two labels drawn at one place, and an edge through a label."""
+    crowded = b"""digraph { nodesep=0.02; node [fixedsize=true, width=0.3, shape=box];
+        {rank=same; a [label="a long label here"]; b [label="another long label"]}
+        c -> d [label="x"]; c -> a; }"""
+    problems = layout(crowded).problems()
+    assert "text 'a long label here' (node a) overlaps 'another long label' (node b)" in problems
+    assert any(p.startswith("text 'a long label here' (node a) is under node b")
+               for p in problems)
+
+
+def test_recorded_pipeline_reads_left_to_right() -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    drawn = layout(render(result, "dot"))
+    x = {name: xy[0] for name, xy in drawn.centres.items()}
+    stage = {s: x[f"RayTask '{s}'.put_packet"] for s in ("source", "map_0", "map_1", "sink")}
+    assert x["main"] < stage["source"] < stage["map_0"] == stage["map_1"] < stage["sink"]
+    # every stage visible, the setup calls folded into one line per actor
+    assert sorted(drawn.centres) == sorted(
+        ["main"] + [f"RayTask '{s}'.put_packet" for s in ("source", "map_0", "map_1", "sink")]
+        + [f"setup of RayTask '{s}'" for s in ("source", "map_0", "map_1", "sink")])
+    assert drawn.height_px < 700
+
+
+def test_folding_counts_what_it_folds() -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    pic = picture(result)
+    assert pic.folded_calls == 15  # 4 __init__, 3 connect, 4 start_running, 4 stats
+    assert sorted((s.names, s.callers) for s in pic.setups) == [
+        (("__init__", "connect", "start_running", "stats"), ("main",))] * 3 + [
+        (("__init__", "start_running", "stats"), ("main",))]
+    # the five 40-call edges carry their data; what is left is small
+    assert sorted((e.calls.count if e.calls else 0, e.data.bytes if e.data else 0)
+                  for e in pic.edges) == [(40, 780120)] * 3 + [(40, 820120)] * 2
+    assert (pic.small_flows, pic.small_limit) == (23, 8201)
+    dot = render(result, "dot").decode()
+    assert "15 one-call setup edges folded into their actors&#39; boxes" in dot or \
+        "15 one-call setup edges folded into their actors' boxes" in dot
+    assert "23 small data flows (each under 8.2 kB, 9.93 kB in all) not drawn" in dot
+
+
+def test_fill_is_the_share_of_execution_time_with_a_legend() -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    svg = ET.fromstring(render(result, "svg"))
+    fills = {}
+    for g in svg.iter(f"{SVG}g"):
+        if g.get("class") == "node":
+            title = g.find(f"{SVG}title")
+            shape = next((e for e in g.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon",
+                                                           f"{SVG}ellipse")), None)
+            assert title is not None and shape is not None
+            fills[title.text] = shape.get("fill")
+    colour = {text: c for _, c, text in SHARES}
+    # source.put_packet: 187 ms of 332 ms (56%); sink.put_packet 80 calls but 1.7 ms (<1%)
+    assert fills["RayTask 'source'.put_packet"] == colour["≥ 50%"]
+    assert fills["RayTask 'map_0'.put_packet"] == colour["20–50%"]
+    assert fills["RayTask 'sink'.put_packet"] == colour["< 1%"]
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "fill: share of all execution time" in texts
+    assert [t for t in texts if t in colour] == list(colour)
+    assert "total 187 ms (56% of time)" in texts
+
+
+def test_tooltips_name_things_not_ids() -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    svg = ET.fromstring(render(result, "svg"))
+    titles = [t.text or "" for t in svg.iter(f"{SVG}title")]
+    tips = [a.get("{http://www.w3.org/1999/xlink}title") or "" for a in svg.iter(f"{SVG}a")]
+    assert titles and tips
+    long_hex = re.compile(r"[0-9a-f]{16}")
+    assert [t for t in titles if long_hex.search(t) or t.startswith("cluster")] == []
+    assert "RayTask 'map_0'" in titles
+    assert "main->RayTask 'source'.put_packet" in [t.replace("&#45;&gt;", "->") for t in titles]
+    assert ("main → RayTask 'source'.put_packet: 40 calls; → 780 kB · 3.48 MB/s" in tips)
+
+
+def test_group_by_class_keeps_named_stages_apart() -> None:
+    capture = read_capture(discover([str(sample("recorded/sage_pipeline"))]))
+    result = analyze(capture, Options(group_by="class"))
+    calls = {(c.source, c.target): c.count for c in result.call_flows}
+    assert calls[("class:RayTask/source.put_packet", "class:RayTask/map_0.put_packet")] == 40
+    assert calls[("class:RayTask/map_1.put_packet", "class:RayTask/sink.put_packet")] == 40
+    assert not [pair for pair in calls if pair[0] == pair[1]]  # no self-loop
+    assert [(a.id, a.actor_name) for a in result.actors] == [
+        ("class:RayTask/map_0", "map_0"), ("class:RayTask/map_1", "map_1"),
+        ("class:RayTask/sink", "sink"), ("class:RayTask/source", "source")]
+    assert_readable(render(result, "dot"))
+
+
+def test_pdf_through_graphviz(tmp_path: Path) -> None:
+    out = tmp_path / "graph.pdf"
+    proc = cli("export", str(sample("recorded/sage_pipeline")), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes().startswith(b"%PDF-")
