@@ -60,6 +60,8 @@ def _open(browser: Browser, result: Result, tmp_path: Path, name: str = "report.
     out.write_bytes(render(result, "html"))
     seconds = browser.open(out)
     assert browser.eval("document.body.dataset.ready") == "1"
+    for tab in ("call", "data", "timeline", "tables", "overview"):  # each view drawn
+        browser.eval(f"document.querySelector('nav button[data-tab={tab}]').click()")
     assert browser.errors() == []
     assert browser.requests() == [out.resolve().as_uri()]  # its own file, nothing else
     assert seconds < LOAD_S
@@ -204,3 +206,16 @@ def test_thousands_of_nodes_open_and_say_what_they_leave_out(browser: Browser,
     assert shown["data_view"]["empty"] == [
         "no data flows in this capture: stock Ray records no object ids or sizes (record them "
         "with flowinsight.recorder)"]
+
+
+def test_an_empty_capture_gives_a_report_that_says_so(browser: Browser, tmp_path: Path) -> None:
+    events = tmp_path / "s" / "logs" / "events"
+    events.mkdir(parents=True)
+    (events / "event_CORE_WORKER_1.log").write_bytes(b"")
+    result = result_of(tmp_path / "s")
+    shown = _open(browser, result, tmp_path)
+    _check_against_json(shown, result)
+    texts = browser.eval("[...document.querySelectorAll('.empty')].map((e) => e.textContent)")
+    assert texts == ["no task recorded in this capture: nothing to draw", "no data flows in this capture: stock Ray records no "
+                     "object ids or sizes (record them with flowinsight.recorder)",
+                     "No task attempt with a recorded execution time."]

@@ -92,6 +92,8 @@ def _ranked(result: Result, wanted: set[str], shares: dict[str, float]) -> list[
 
 
 def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[str, Any]:
+    if not result.nodes:
+        return {"empty": "no task recorded in this capture: nothing to draw"}
     by_id = {n.id: n for n in result.nodes}
     callers = {c.source for c in result.call_flows}
     flows = list(enumerate(result.call_flows))

@@ -447,7 +447,6 @@
   function timelineView() {
     const root = document.getElementById("timeline");
     const t = DATA.timeline, b = t.bars, n = b.task.length;
-    tabs.timeline = { shown: () => draw() };
     const head = el("div", { class: "toolbar" });
     root.appendChild(head);
     t.notes.forEach((x) => root.appendChild(el("div", { class: "note" }, x)));
@@ -490,6 +489,7 @@
     const info = el("div", { id: "tl-details", class: "card" }, el("span", { class: "muted" }, "Click a bar to see its task."));
     root.appendChild(info);
     let t0 = 0, t1 = Math.max(1, end) * 1.01, width = 800, selected = -1;
+    tabs.timeline = { shown: () => draw() };
     const height = TOP + rows.length * ROW + 8;
     function x(us) { return LEFT + (us - t0) / (t1 - t0) * (width - LEFT - 10); }
     function draw() {
