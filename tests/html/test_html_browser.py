@@ -219,3 +219,32 @@ def test_an_empty_capture_gives_a_report_that_says_so(browser: Browser, tmp_path
     assert texts == ["no task recorded in this capture: nothing to draw", "no data flows in this capture: stock Ray records no "
                      "object ids or sizes (record them with flowinsight.recorder)",
                      "No task attempt with a recorded execution time."]
+
+
+def test_call_sites_are_shown_where_the_document_has_them(browser: Browser,
+                                                           tmp_path: Path) -> None:
+    """The call-site keys another part of flowinsight adds to the JSON document (callSites,
+    a failure's callSite): shown when there, as text."""
+    from flowinsight.render.html import page, payload
+
+    result = result_of(sample("lattice_workflow"))
+    data = payload(result)
+    frames = [{"file": "/app/lattice.py", "line": 30, "function": "Scheduler.run"},
+              {"file": "/app/lattice.py", "line": 41, "function": "RayExecutor.submit<b>"}]
+    data["doc"]["callSites"] = [{"node": "run_code_task", "caller": "main", "count": 5,
+                                 "source": "recorder", "frames": frames}]
+    data["doc"]["failures"][0]["callSite"] = frames[1:]
+    out = tmp_path / "sites.html"
+    out.write_bytes(page(data))
+    browser.open(out)
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    click(browser, '#call g.node[data-id="run_code_task"]')
+    assert browser.errors() == []
+    lists = browser.eval("[...document.querySelectorAll('#call .details ol.frames')]"
+                         ".map((o) => [...o.children].map((li) => li.textContent))")
+    assert lists == [["RayExecutor.submit<b>  /app/lattice.py:41"],  # the failure's
+                     ["Scheduler.run  /app/lattice.py:30",  # the node's, outermost first
+                      "RayExecutor.submit<b>  /app/lattice.py:41"]]
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Call sites (1)" in text and "from main · 5 tasks · recorder" in text
+    assert "submitted from" in text

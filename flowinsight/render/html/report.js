@@ -123,7 +123,7 @@
   }
   function failureBlock(f) {
     const full = ERRORS[f.taskId + ":" + f.attempt];
-    const extra = Object.keys(f).filter((k) => ["kind", "node", "taskId", "attempt", "error_type", "message", "time_s"].indexOf(k) < 0 && f[k] !== null && f[k] !== "");
+    const extra = Object.keys(f).filter((k) => ["kind", "node", "taskId", "attempt", "error_type", "message", "time_s", "callSite"].indexOf(k) < 0 && f[k] !== null && f[k] !== "");
     return el("div", { class: "failure" },
       el("div", null, el("b", { class: "bad" }, f.error_type || f.kind), " ", f.message),
       el("div", { class: "small muted mono wrap" }, f.kind + (f.taskId ? " · task " + f.taskId : "") + (f.attempt !== null && f.attempt !== undefined ? " · attempt " + f.attempt : "") + (f.time_s ? " · " + iso(f.time_s * 1000) : "")),
@@ -131,19 +131,30 @@
         const v = typeof f[k] === "string" ? f[k] : JSON.stringify(f[k], null, 1);
         return v.indexOf("\n") >= 0 ? [el("div", { class: "small muted" }, k), el("pre", { class: "trace" }, v)] : el("div", { class: "small mono wrap" }, k + ": " + v);
       }),
-      full && full[1] && full[1].trim() !== f.message ? el("pre", { class: "trace" }, full[1]) : null);
+      full && full[1] && full[1].trim() !== f.message ? el("pre", { class: "trace" }, full[1]) : null,
+      Array.isArray(f.callSite) && f.callSite.length ? [el("div", { class: "small muted" }, "submitted from"), frameList(f.callSite)] : null);
   }
-  function callSites(raw) {
-    const sites = raw.call_sites;
-    if (!sites || !sites.length) return null;
-    return [el("h4", null, "Call sites"), el("ul", { class: "plain mono small" }, sites.map((s) => el("li", { class: "wrap" }, siteText(s))))];
+  // Call sites, where the capture has them: the document's callSites ({node, caller, count,
+  // source, frames: [{file, line, function}]}, outermost frame first), or a node's call_sites.
+  function frameList(frames) {
+    return el("ol", { class: "frames mono small" }, frames.map((f, i) => el("li", { class: i === frames.length - 1 ? "last wrap" : "wrap" }, siteText(f))));
+  }
+  function callSites(id, raw) {
+    const sites = (doc.callSites || []).filter((c) => c.node === id);
+    const own = raw.call_sites;
+    if (!sites.length && !(own && own.length)) return null;
+    return [el("h4", null, "Call sites" + (sites.length ? " (" + sites.length + ")" : "")),
+      sites.slice(0, 50).map((c) => el("div", { class: "site" },
+        el("div", { class: "small" }, c.caller ? ["from ", nodeLink(c.caller)] : "from an unknown caller", " · " + int(c.count) + " task" + (c.count === 1 ? "" : "s") + (c.source ? " · " + c.source : "")),
+        c.frames && c.frames.length ? frameList(c.frames) : null)),
+      own && own.length ? el("ul", { class: "plain mono small" }, own.map((s) => el("li", { class: "wrap" }, Array.isArray(s) ? frameList(s) : siteText(s)))) : null];
   }
   function siteText(s) {
     if (typeof s !== "object" || s === null) return String(s);
     const file = s.file || s.filename || s.path || "";
     const line = s.line || s.lineno;
     const fn = s.function || s.func || s.name || "";
-    const known = file || fn ? (file + (line ? ":" + line : "") + (fn ? "  " + fn : "")) : "";
+    const known = file || fn ? ((fn ? fn + "  " : "") + file + (line ? ":" + line : "")) : "";
     const rest = Object.keys(s).filter((k) => ["file", "filename", "path", "line", "lineno", "function", "func", "name"].indexOf(k) < 0)
       .map((k) => k + "=" + (typeof s[k] === "string" ? s[k] : JSON.stringify(s[k])));
     return [known].concat(rest).filter((x) => x).join("  ");
@@ -180,12 +191,17 @@
       flowList("Data in", din, "source", (d) => d.count + "× · " + bytes(d.bytes)),
       flowList("Data out", dout, "target", (d) => d.count + "× · " + bytes(d.bytes)),
       fails.length ? [el("h4", null, "Failures (" + fails.length + ")"), fails.slice(0, 50).map(failureBlock)] : null,
-      callSites(r));
+      callSites(id, r));
   }
   function callDetails(c) {
     const rows = [["calls", int(c.count)], ["rate", c.per_s === null ? "–" : g3(c.per_s) + " /s"]].concat(statRows(c.stats));
     return el("div", null, el("h3", null, "Call"), el("div", null, nodeLink(c.source), " → ", nodeLink(c.target)),
-      el("h4", null, "Along this edge"), kvTable(rows), c.call_sites ? callSites(c) : null);
+      el("h4", null, "Along this edge"), kvTable(rows), edgeSites(c));
+  }
+  function edgeSites(c) {
+    const sites = (doc.callSites || []).filter((s) => s.node === c.target && s.caller === c.source);
+    if (!sites.length) return null;
+    return [el("h4", null, "Call sites"), sites.slice(0, 50).map((s) => el("div", { class: "site" }, el("div", { class: "small" }, int(s.count) + " task" + (s.count === 1 ? "" : "s") + (s.source ? " · " + s.source : "")), frameList(s.frames || [])))];
   }
   function dataDetails(d) {
     const rows = [["transfers", int(d.count)], ["bytes", bytes(d.bytes) + (d.unsized ? " (+" + d.unsized + " of unknown size)" : "")],
