@@ -18,9 +18,10 @@ from flowinsight.result import Result
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="needs chromium (make node-deps)")
 
-REPORTS = sorted(str(p.relative_to(SAMPLES)) for p in [*SAMPLES.glob("*"),
-                                                         *SAMPLES.glob("recorded/*")]
-                 if p.is_dir() and p.name != "recorded")
+# every capture under samples/: a folder holding a session (or a session's logs/) itself
+REPORTS = sorted(str(p.relative_to(SAMPLES)) for p in [*SAMPLES.glob("*"), *SAMPLES.glob("*/*")]
+                 if p.is_dir() and not p.name.startswith("session_")
+                 and (any(p.glob("session_*")) or (p / "logs").is_dir()))
 LOAD_S = 10.0  # generous on a shared 2-core machine; about 1 s for the 15k capture here
 
 # What the page shows, read back from its DOM (never from its data).
