@@ -95,6 +95,10 @@
   document.title = "flowinsight · " + (jobs.length ? jobs.map((j) => shortEntry(j.entrypoint || j.id)).join(", ") : "report");
   const warnBox = document.getElementById("warnings");
   summary.warnings.forEach((w) => add(warnBox, el("div", null, "⚠ " + w)));
+  // the graph views fill the window below the header and the warnings
+  function chrome() { document.documentElement.style.setProperty("--chrome", (document.querySelector("header").offsetHeight + warnBox.offsetHeight) + "px"); }
+  chrome();
+  window.addEventListener("resize", chrome);
 
   const tabs = {};
   function showTab(name) {
@@ -370,7 +374,8 @@
     view.nodes.forEach((n, k) => {
       const fill = fillOf(n.share, n.kind);
       const failed = n.kind !== "fold" && NODES[n.id] ? NODES[n.id].raw.failures : 0;
-      const g = sv("g", { class: "node " + n.kind + (failed ? " failed" : ""), "data-id": n.kind === "fold" ? null : n.id, "data-fold": n.kind === "fold" ? n.members.length : null, transform: "translate(" + (n.x - n.w / 2) + "," + (n.y - n.h / 2) + ")" });
+      const inferred = n.kind !== "fold" && NODES[n.id] && NODES[n.id].raw.inferred;
+      const g = sv("g", { class: "node " + n.kind + (failed ? " failed" : "") + (inferred ? " inferred" : ""), "data-id": n.kind === "fold" ? null : n.id, "data-fold": n.kind === "fold" ? n.members.length : null, transform: "translate(" + (n.x - n.w / 2) + "," + (n.y - n.h / 2) + ")" });
       g.appendChild(sv("rect", { width: n.w, height: n.h, rx: n.kind === "driver" ? n.h / 2 : 6, fill: fill }));
       const lh = 13, top = n.h / 2 - (n.lines.length * lh) / 2 + 10;
       const text = sv("text", { "text-anchor": "middle", fill: inkOf(fill) });
@@ -402,9 +407,13 @@
     window.addEventListener("pointerup", () => { drag = null; });
     self.shown = () => { if (!self.fitted) fit(); };
 
-    function clearSel() { nodeEls.concat(edgeEls).forEach((e) => e.classList.remove("sel")); }
+    function clearSel() { nodeEls.concat(edgeEls).forEach((e) => e.classList.remove("sel", "faded")); }
     function selectNode(k) {
       clearSel(); nodeEls[k].classList.add("sel");
+      // its neighbourhood stands out: the other nodes and edges fade
+      const near = new Set([k]);
+      view.edges.forEach((e, j) => { const on = e.s === k || e.t === k; if (on) { near.add(e.s); near.add(e.t); } edgeEls[j].classList.toggle("faded", !on); });
+      nodeEls.forEach((g, j) => g.classList.toggle("faded", !near.has(j)));
       const n = view.nodes[k];
       if (n.kind === "fold") {
         const members = n.members.map((i) => flows[i]);
@@ -450,7 +459,12 @@
     }
     search.addEventListener("input", () => runSearch(false));
     search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") runSearch(true); });
-    svg.addEventListener("click", () => { if (drag && drag.moved) return; });
+    let pressed = null;
+    svg.addEventListener("pointerdown", (ev) => { pressed = { x: ev.clientX, y: ev.clientY }; });
+    svg.addEventListener("click", (ev) => {  // a click on the background, not a drag, clears
+      if (!pressed || Math.abs(ev.clientX - pressed.x) + Math.abs(ev.clientY - pressed.y) > 3) return;
+      clearSel();
+    });
     views[name] = self;
     return self;
   }
