@@ -249,3 +249,17 @@ def test_call_sites_are_shown_where_the_document_has_them(browser: Browser,
     text = browser.eval("document.querySelector('#call .details').textContent")
     assert "Call sites (1)" in text and "from main · 5 tasks · recorder" in text
     assert "submitted from" in text
+
+
+def test_clicking_a_timeline_bar_shows_its_task(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("lattice_workflow"))
+    _open(browser, result, tmp_path)
+    browser.eval("document.querySelector('nav button[data-tab=timeline]').click()")
+    # the first lane (below the "drivers" heading) holds the driver's one bar, across the axis
+    task = browser.eval("""(() => { const c = document.querySelector('#tl-canvas');
+      const r = c.getBoundingClientRect(), x = r.left + 400, y = r.top + 26 + 20 + 10;
+      for (const type of ['pointerdown', 'pointerup'])
+        c.dispatchEvent(new PointerEvent(type, {bubbles: true, clientX: x, clientY: y}));
+      return document.querySelector('#tl-details').textContent; })()""")
+    assert task.startswith("main") and "taskffffffffffffffffffffffffffffffffffffffff01000000" \
+        in task and "statusFINISHED" in task
