@@ -504,13 +504,30 @@
       if (lane.group !== last) { rows.push({ group: lane.group }); last = lane.group; }
       rows.push({ lane: i, label: lane.label });
     });
-    const rowOf = {};
-    rows.forEach((r, i) => { if (r.lane !== undefined) rowOf[r.lane] = i; });
     const byLane = t.lanes.map(() => []);
     for (let i = 0; i < n; i++) byLane[b.lane[i]].push(i);
+    // attempts that overlap on one worker (a task blocked in ray.get while another runs, an
+    // async actor) stack in sub-rows, so none hides another (past MAX_SUB they share the last)
+    const MAX_SUB = 6, sub = new Int32Array(n), depth = t.lanes.map(() => 1);
+    byLane.forEach((bars, lane) => {
+      const ends = [];
+      for (const i of bars) {  // in order of start
+        let j = ends.findIndex((e) => e <= b.start[i]);
+        if (j < 0) { if (ends.length < MAX_SUB) { j = ends.length; ends.push(0); } else j = MAX_SUB - 1; }
+        sub[i] = j; ends[j] = Math.max(ends[j], b.start[i] + b.dur[i]);
+      }
+      depth[lane] = Math.max(1, ends.length);
+    });
     let end = 0;
     for (let i = 0; i < n; i++) end = Math.max(end, b.start[i] + b.dur[i]);
-    const LEFT = 190, TOP = 26, ROW = 20;
+    const LEFT = 190, TOP = 26, ROW = 20, BAR = 12;
+    const laneY = {};
+    let yAt = TOP;
+    rows.forEach((r) => {
+      r.y = yAt; r.h = r.lane === undefined ? ROW : 8 + depth[r.lane] * BAR;
+      if (r.lane !== undefined) laneY[r.lane] = r.y;
+      yAt += r.h;
+    });
     const wrap = el("div", { class: "tlwrap" });
     const canvas = el("canvas", { id: "tl-canvas" });
     wrap.appendChild(canvas); root.appendChild(wrap);
@@ -520,7 +537,7 @@
     root.appendChild(info);
     let t0 = 0, t1 = Math.max(1, end) * 1.01, width = 800, selected = -1;
     tabs.timeline = { shown: () => draw() };
-    const height = TOP + rows.length * ROW + 8;
+    const height = yAt + 8;
     function x(us) { return LEFT + (us - t0) / (t1 - t0) * (width - LEFT - 10); }
     function draw() {
       width = Math.max(600, wrap.clientWidth || 800);
@@ -533,14 +550,14 @@
       c.font = "11px system-ui, sans-serif"; c.textBaseline = "middle";
       // rows
       rows.forEach((r, i) => {
-        const y = TOP + i * ROW;
+        const y = r.y;
         if (r.group !== undefined) {
-          c.fillStyle = "#eef2f6"; c.fillRect(0, y, width, ROW);
+          c.fillStyle = "#eef2f6"; c.fillRect(0, y, width, r.h);
           c.fillStyle = "#1d2733"; c.font = "600 11px system-ui, sans-serif";
-          c.fillText(r.group === "driver" ? "drivers" : r.group === "(unknown node)" ? r.group : "Ray node " + r.group.slice(0, 12), 8, y + ROW / 2);
+          c.fillText(r.group === "driver" ? "drivers" : r.group === "(unknown node)" ? r.group : "Ray node " + r.group.slice(0, 12), 8, y + r.h / 2);
           c.font = "11px system-ui, sans-serif";
         } else {
-          if (i % 2) { c.fillStyle = "#fafbfc"; c.fillRect(LEFT, y, width - LEFT, ROW); }
+          if (i % 2) { c.fillStyle = "#fafbfc"; c.fillRect(LEFT, y, width - LEFT, r.h); }
           c.fillStyle = "#5f6b7a"; c.fillText(r.label.slice(0, 28), 18, y + ROW / 2);
         }
       });
@@ -560,21 +577,21 @@
       for (let i = 0; i < n; i++) {
         const s0 = b.start[i], e0 = s0 + b.dur[i];
         if (e0 < t0 || s0 > t1) continue;
-        const y = TOP + rowOf[b.lane[i]] * ROW;
+        const y = laneY[b.lane[i]] + 4 + sub[i] * BAR;
         if (b.queued[i] >= 0 && (b.start[i] - b.queued[i]) * pxPerUs > 2) {
-          c.strokeStyle = "#c9d1da"; c.beginPath(); c.moveTo(Math.max(LEFT, x(b.queued[i])), y + ROW / 2); c.lineTo(Math.max(LEFT, x(s0)), y + ROW / 2); c.stroke();
+          c.strokeStyle = "#c9d1da"; c.beginPath(); c.moveTo(Math.max(LEFT, x(b.queued[i])), y + BAR / 2); c.lineTo(Math.max(LEFT, x(s0)), y + BAR / 2); c.stroke();
         }
         const xs = Math.max(LEFT, x(s0)), xe = Math.min(width, x(e0));
         c.fillStyle = b.status[i] === 1 ? "#d62728" : colour[b.node[i]];
-        c.fillRect(xs, y + 4, Math.max(1, xe - xs), ROW - 8);
-        if (i === selected) { c.strokeStyle = "#1d2733"; c.lineWidth = 2; c.strokeRect(xs - 1, y + 3, Math.max(1, xe - xs) + 2, ROW - 6); c.lineWidth = 1; }
+        c.fillRect(xs, y, Math.max(1, xe - xs), BAR - 2);
+        if (i === selected) { c.strokeStyle = "#1d2733"; c.lineWidth = 2; c.strokeRect(xs - 1, y - 1, Math.max(1, xe - xs) + 2, BAR); c.lineWidth = 1; }
       }
       // failure markers on top
       for (let i = 0; i < n; i++) {
         if (b.status[i] !== 1) continue;
         const px = x(b.start[i] + b.dur[i]);
         if (px < LEFT || px > width) continue;
-        const y = TOP + rowOf[b.lane[i]] * ROW;
+        const y = laneY[b.lane[i]] + sub[i] * BAR;
         c.fillStyle = "#d62728"; c.beginPath(); c.moveTo(px - 5, y); c.lineTo(px + 5, y); c.lineTo(px, y + 6); c.fill();
       }
       c.fillStyle = "#fff"; c.fillRect(0, 0, LEFT - 14, TOP);
@@ -582,11 +599,12 @@
     function hit(ev) {
       const r = canvas.getBoundingClientRect();
       const px = ev.clientX - r.left, py = ev.clientY - r.top;
-      const row = rows[Math.floor((py - TOP) / ROW)];
+      const row = rows.find((r) => r.y <= py && py < r.y + r.h);
       if (!row || row.lane === undefined || px < LEFT) return -1;
+      const level = Math.max(0, Math.min(depth[row.lane] - 1, Math.floor((py - row.y - 4) / BAR)));
       const us = t0 + (px - LEFT) / (width - LEFT - 10) * (t1 - t0), slack = 3 * (t1 - t0) / (width - LEFT);
       let best = -1;
-      for (const i of byLane[row.lane]) if (b.start[i] - slack <= us && us <= b.start[i] + b.dur[i] + slack) { if (best < 0 || b.dur[i] < b.dur[best]) best = i; }
+      for (const i of byLane[row.lane]) if (sub[i] === level && b.start[i] - slack <= us && us <= b.start[i] + b.dur[i] + slack) { if (best < 0 || b.dur[i] < b.dur[best]) best = i; }
       return best;
     }
     function barText(i) { return nodeName(b.node[i]) + " · " + ms(b.dur[i] / 1000) + (b.status[i] === 1 ? " · FAILED" : ""); }
