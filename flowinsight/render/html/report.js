@@ -234,7 +234,7 @@
       figure(pct(c.ratio), "coverage", !c.complete),
       figure(int(summary.failures.total), "failures", summary.failures.total > 0)));
     add(run, el("table", { id: "jobs" }, el("thead", null, el("tr", null, ["job", "start", "wall time", "tasks", "entrypoint"].map((h, i) => el("th", { class: i === 2 || i === 3 ? "num" : null }, h)))),
-      el("tbody", null, jobs.map((j) => el("tr", null, el("td", { class: "mono" }, j.id), el("td", { class: "mono nowrap" }, iso(j.start_ms)),
+      el("tbody", null, jobs.map((j) => el("tr", null, el("td", { class: "mono nowrap" }, j.id), el("td", { class: "mono nowrap" }, iso(j.start_ms)),
         el("td", { class: "num" }, j.start_ms !== null && j.end_ms !== null ? ms(j.end_ms - j.start_ms) : "–"), el("td", { class: "num" }, int(j.tasks)),
         el("td", { class: "mono wrap small" }, j.entrypoint || "–"))))));
     add(run, el("div", { class: "small muted", style: "margin-top:8px" }, int(summary.events) + " events from " + int(summary.files) + " files (" + summary.sources.join(", ") + "); object events: " + (summary.object_events ? "yes" : "no, so no data flows")));
