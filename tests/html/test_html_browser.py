@@ -14,6 +14,7 @@ import pytest
 
 from browser import Browser, chromium
 from conftest import ROOT, SAMPLES, render, result_of, sample
+from flowinsight.render.text import strip_control
 from flowinsight.result import Result
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="needs chromium (make node-deps)")
@@ -39,9 +40,11 @@ SUMMARY_JS = """(() => {
   return {
     ready: document.body.dataset.ready,
     nodes: rows('nodes-table').map((tr) => node(tr.children[0])),
+    names: rows('nodes-table').map((tr) => tr.children[0].textContent),
     calls: rows('calls-table').map((tr) => [node(tr.children[0]), node(tr.children[1]), tr.children[2].textContent]),
     data: rows('data-table').map((tr) => [node(tr.children[0]), node(tr.children[1]), tr.children[2].textContent]),
-    failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent]),
+    failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent,
+      tr.children[3].firstChild ? tr.children[3].firstChild.textContent : '']),
     jobs: all('#jobs tbody tr').map((tr) => tr.children[0].textContent),
     warnings: all('#warnings div').map((e) => e.textContent),
     call: view('call'), data_view: view('data'),
@@ -75,12 +78,16 @@ def _check_against_json(shown: dict[str, Any], result: Result) -> None:
     doc = orjson.loads(render(result, "json"))
     ids = [n["id"] for k in ("actors", "methods", "functions") for n in doc[k]]
     assert sorted(shown["nodes"]) == sorted(ids)
+    # each shown with its name (a method after its actor, an actor by its class and name)
+    names = {n["id"]: n["name"] for k in ("actors", "methods", "functions") for n in doc[k]}
+    for node_id, text in zip(shown["nodes"], shown["names"]):
+        assert strip_control(names[node_id]) in text, (node_id, text)
     assert sorted(map(tuple, shown["calls"])) == sorted(
         (c["source"], c["target"], f"{c['count']:,}") for c in doc["callFlows"])
     assert sorted(map(tuple, shown["data"])) == sorted(
         (d["source"], d["target"], f"{d['count']:,}") for d in doc["dataFlows"])
     assert sorted(map(tuple, shown["failures"])) == sorted(
-        (f["node"] or None, f["error_type"]) for f in doc["failures"])
+        (f["node"] or None, f["error_type"], f["message"]) for f in doc["failures"])
     assert shown["jobs"] == [j["id"] for j in doc["summary"]["jobs"]]
     assert [w.removeprefix("⚠ ") for w in shown["warnings"]] == doc["summary"]["warnings"]
     # every call edge is drawn between its two nodes, or folded into a box that counts it
@@ -139,6 +146,10 @@ def test_clicking_a_node_shows_its_details(browser: Browser, tmp_path: Path) -> 
     assert "Callers (1)" in details["text"] and "Callees (2)" in details["text"]
     assert "execution per call: p50 · p95 · max4.05 ms · 6.72 ms · 20.5 ms" in details["text"]
     assert "main" in details["callers"]
+    # an edge: the calls along it
+    click(browser, f'#call g.edge[data-source="main"][data-target="{source}"]')
+    edge = browser.eval("document.querySelector('#call .details').textContent")
+    assert edge.startswith("Callmain → RayTask 'source'.put_packet") and "calls40" in edge
 
 
 def test_search_highlights_the_matching_nodes(browser: Browser, tmp_path: Path) -> None:
