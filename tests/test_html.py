@@ -171,6 +171,10 @@ def test_timeline_is_sampled_past_its_limit(monkeypatch: pytest.MonkeyPatch) -> 
                            "longest (the timeline draws at most 50)"]
     starts = tl["bars"]["start"]
     assert starts == sorted(starts)
+    # the 50 longest (none failed here)
+    ran = sorted(((a.end_ns - a.start_ns) // 1000 for a in result.attempts
+                  if a.start_ns is not None and a.end_ns is not None), reverse=True)
+    assert sorted(tl["bars"]["dur"], reverse=True) == ran[:50]
 
 
 def test_thousands_of_nodes_are_cut_and_the_page_says_so(tmp_path: Path,
@@ -194,3 +198,11 @@ def test_without_dot_the_report_still_renders(monkeypatch: pytest.MonkeyPatch) -
     assert data["views"]["call"]["error"] == ("no layout: Graphviz's dot could not be run "
                                               "(FileNotFoundError)")
     assert "x" not in data["views"]["call"]["nodes"][0]
+
+
+def test_a_sampled_timeline_keeps_every_failed_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = result_of(sample("lattice_workflow"))
+    monkeypatch.setattr("flowinsight.render.html.timeline.MAX_BARS", 2)
+    tl = timeline_data(result.attempts, {})
+    assert tl["bars"]["status"].count(1) == 1 and len(tl["bars"]["task"]) == 2
+    assert tl["notes"][0].startswith("showing 2 of 9 task attempts: every failed one")

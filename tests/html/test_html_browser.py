@@ -14,13 +14,15 @@ import pytest
 
 from browser import Browser, chromium
 from conftest import ROOT, SAMPLES, render, result_of, sample
+from flowinsight.render.text import strip_control
 from flowinsight.result import Result
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="needs chromium (make node-deps)")
 
-REPORTS = sorted(str(p.relative_to(SAMPLES)) for p in [*SAMPLES.glob("*"),
-                                                         *SAMPLES.glob("recorded/*")]
-                 if p.is_dir() and p.name != "recorded")
+# every capture under samples/: a folder holding a session (or a session's logs/) itself
+REPORTS = sorted(str(p.relative_to(SAMPLES)) for p in [*SAMPLES.glob("*"), *SAMPLES.glob("*/*")]
+                 if p.is_dir() and not p.name.startswith("session_")
+                 and (any(p.glob("session_*")) or (p / "logs").is_dir()))
 LOAD_S = 10.0  # generous on a shared 2-core machine; about 1 s for the 15k capture here
 
 # What the page shows, read back from its DOM (never from its data).
@@ -38,9 +40,11 @@ SUMMARY_JS = """(() => {
   return {
     ready: document.body.dataset.ready,
     nodes: rows('nodes-table').map((tr) => node(tr.children[0])),
+    names: rows('nodes-table').map((tr) => tr.children[0].textContent),
     calls: rows('calls-table').map((tr) => [node(tr.children[0]), node(tr.children[1]), tr.children[2].textContent]),
     data: rows('data-table').map((tr) => [node(tr.children[0]), node(tr.children[1]), tr.children[2].textContent]),
-    failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent]),
+    failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent,
+      tr.children[3].firstChild ? tr.children[3].firstChild.textContent : '']),
     jobs: all('#jobs tbody tr').map((tr) => tr.children[0].textContent),
     warnings: all('#warnings div').map((e) => e.textContent),
     call: view('call'), data_view: view('data'),
@@ -60,6 +64,8 @@ def _open(browser: Browser, result: Result, tmp_path: Path, name: str = "report.
     out.write_bytes(render(result, "html"))
     seconds = browser.open(out)
     assert browser.eval("document.body.dataset.ready") == "1"
+    for tab in ("call", "data", "timeline", "tables", "overview"):  # each view drawn
+        browser.eval(f"document.querySelector('nav button[data-tab={tab}]').click()")
     assert browser.errors() == []
     assert browser.requests() == [out.resolve().as_uri()]  # its own file, nothing else
     assert seconds < LOAD_S
@@ -72,23 +78,29 @@ def _check_against_json(shown: dict[str, Any], result: Result) -> None:
     doc = orjson.loads(render(result, "json"))
     ids = [n["id"] for k in ("actors", "methods", "functions") for n in doc[k]]
     assert sorted(shown["nodes"]) == sorted(ids)
+    # each shown with its name (a method after its actor, an actor by its class and name)
+    names = {n["id"]: n["name"] for k in ("actors", "methods", "functions") for n in doc[k]}
+    for node_id, text in zip(shown["nodes"], shown["names"]):
+        assert strip_control(names[node_id]) in text, (node_id, text)
     assert sorted(map(tuple, shown["calls"])) == sorted(
         (c["source"], c["target"], f"{c['count']:,}") for c in doc["callFlows"])
     assert sorted(map(tuple, shown["data"])) == sorted(
         (d["source"], d["target"], f"{d['count']:,}") for d in doc["dataFlows"])
     assert sorted(map(tuple, shown["failures"])) == sorted(
-        (f["node"] or None, f["error_type"]) for f in doc["failures"])
+        (f["node"] or None, f["error_type"], f["message"]) for f in doc["failures"])
     assert shown["jobs"] == [j["id"] for j in doc["summary"]["jobs"]]
     assert [w.removeprefix("⚠ ") for w in shown["warnings"]] == doc["summary"]["warnings"]
     # every call edge is drawn between its two nodes, or folded into a box that counts it
     call = shown["call"]
     pairs = {(c["source"], c["target"]) for c in doc["callFlows"]}
     assert set(map(tuple, call["edges"])) <= pairs
-    assert len(call["edges"]) + call["folded"] == len(doc["callFlows"])
+    cut = any("left out" in note for note in call["notes"])  # past the nodes a view draws
+    assert cut or len(call["edges"]) + call["folded"] == len(doc["callFlows"])
     assert set(call["nodes"]) <= set(ids)
     data = shown["data_view"]
     if doc["dataFlows"]:
-        assert len(data["edges"]) + data["folded"] == len(doc["dataFlows"])
+        cut = any("left out" in note for note in data["notes"])
+        assert cut or len(data["edges"]) + data["folded"] == len(doc["dataFlows"])
         assert set(map(tuple, data["edges"])) <= {(d["source"], d["target"])
                                                   for d in doc["dataFlows"]}
     else:
@@ -134,6 +146,10 @@ def test_clicking_a_node_shows_its_details(browser: Browser, tmp_path: Path) -> 
     assert "Callers (1)" in details["text"] and "Callees (2)" in details["text"]
     assert "execution per call: p50 · p95 · max4.05 ms · 6.72 ms · 20.5 ms" in details["text"]
     assert "main" in details["callers"]
+    # an edge: the calls along it
+    click(browser, f'#call g.edge[data-source="main"][data-target="{source}"]')
+    edge = browser.eval("document.querySelector('#call .details').textContent")
+    assert edge.startswith("Callmain → RayTask 'source'.put_packet") and "calls40" in edge
 
 
 def test_search_highlights_the_matching_nodes(browser: Browser, tmp_path: Path) -> None:
@@ -204,3 +220,75 @@ def test_thousands_of_nodes_open_and_say_what_they_leave_out(browser: Browser,
     assert shown["data_view"]["empty"] == [
         "no data flows in this capture: stock Ray records no object ids or sizes (record them "
         "with flowinsight.recorder)"]
+
+
+def test_an_empty_capture_gives_a_report_that_says_so(browser: Browser, tmp_path: Path) -> None:
+    events = tmp_path / "s" / "logs" / "events"
+    events.mkdir(parents=True)
+    (events / "event_CORE_WORKER_1.log").write_bytes(b"")
+    result = result_of(tmp_path / "s")
+    shown = _open(browser, result, tmp_path)
+    _check_against_json(shown, result)
+    texts = browser.eval("[...document.querySelectorAll('.empty')].map((e) => e.textContent)")
+    assert texts == ["no task recorded in this capture: nothing to draw", "no data flows in this capture: stock Ray records no "
+                     "object ids or sizes (record them with flowinsight.recorder)",
+                     "No task attempt with a recorded execution time."]
+
+
+def test_call_sites_are_shown_where_the_document_has_them(browser: Browser,
+                                                           tmp_path: Path) -> None:
+    """The call-site keys another part of flowinsight adds to the JSON document (callSites,
+    a failure's callSite): shown when there, as text."""
+    from flowinsight.render.html import page, payload
+
+    result = result_of(sample("lattice_workflow"))
+    data = payload(result)
+    frames = [{"file": "/app/lattice.py", "line": 30, "function": "Scheduler.run"},
+              {"file": "/app/lattice.py", "line": 41, "function": "RayExecutor.submit<b>"}]
+    data["doc"]["callSites"] = [{"node": "run_code_task", "caller": "main", "count": 5,
+                                 "source": "recorder", "frames": frames}]
+    data["doc"]["failures"][0]["callSite"] = frames[1:]
+    out = tmp_path / "sites.html"
+    out.write_bytes(page(data))
+    browser.open(out)
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    click(browser, '#call g.node[data-id="run_code_task"]')
+    assert browser.errors() == []
+    lists = browser.eval("[...document.querySelectorAll('#call .details ol.frames')]"
+                         ".map((o) => [...o.children].map((li) => li.textContent))")
+    assert lists == [["RayExecutor.submit<b>  /app/lattice.py:41"],  # the failure's
+                     ["Scheduler.run  /app/lattice.py:30",  # the node's, outermost first
+                      "RayExecutor.submit<b>  /app/lattice.py:41"]]
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Call sites (1)" in text and "from main · 5 tasks · recorder" in text
+    assert "submitted from" in text
+
+
+def test_clicking_a_timeline_bar_shows_its_task(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("lattice_workflow"))
+    _open(browser, result, tmp_path)
+    browser.eval("document.querySelector('nav button[data-tab=timeline]').click()")
+    # the first lane (below the "drivers" heading) holds the driver's one bar, across the axis
+    task = browser.eval("""(() => { const c = document.querySelector('#tl-canvas');
+      const r = c.getBoundingClientRect(), x = r.left + 400, y = r.top + 26 + 20 + 10;
+      for (const type of ['pointerdown', 'pointerup'])
+        c.dispatchEvent(new PointerEvent(type, {bubbles: true, clientX: x, clientY: y}));
+      return document.querySelector('#tl-details').textContent; })()""")
+    assert task.startswith("main") and "taskffffffffffffffffffffffffffffffffffffffff01000000" \
+        in task and "statusFINISHED" in task
+
+
+def test_a_view_past_its_node_limit_says_what_it_left_out(browser: Browser,
+                                                           tmp_path: Path) -> None:
+    from large_sessions import line, session
+
+    # 600 functions, each called twice by main: no setup edge to fold, 601 nodes
+    lines = [line(f"{i + 1:016x}" + "f" * 24 + "01000000", "NORMAL_TASK", f"app.fn{i % 600}")
+             for i in range(1200)]
+    result = result_of(session(tmp_path / "s", lines))
+    shown = _open(browser, result, tmp_path)
+    _check_against_json(shown, result)
+    assert shown["call"]["notes"] == [
+        "showing the 250 nodes with the most execution time of 601; 351 nodes and their edges "
+        "are left out (the tables list all)"]
+    assert len(shown["call"]["nodes"]) == 250 and "main" in shown["call"]["nodes"]

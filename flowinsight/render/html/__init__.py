@@ -6,15 +6,16 @@ One source of truth: the page shows the document that render.json_out makes (emb
 `<script type="application/json">`), plus what the JSON has no room for, built here from the
 same Result: the graph layouts, the timeline's per-attempt bars and the failed attempts' full
 error text. Every string from a log reaches the page as JSON data and is put into the DOM as
-text (textContent, attribute values), never as markup; the embedded JSON has `<`, `>`, `&`
-and U+2028/2029 escaped, so nothing in it can end its script element. A Content Security
+text (textContent, attribute values), never as markup, its controls and bidi marks dropped;
+the embedded JSON has `<`, `>`, `&`, U+2028/2029 and those controls escaped, so nothing in it
+can end its script element or hide in the file. A Content Security
 Policy allows only the page's own inline script (by hash) and style, and no request at all.
 
 Layout: the graphs are laid out at export time by Graphviz's `dot` (already needed for SVG
 output) and drawn by the page's own script from the positions, rather than laid out in the
 browser by a vendored library (cytoscape + dagre and the like). `dot`'s layered layout is the
 one the other pictures use and the best there is for call graphs; doing it once at export
-keeps the file small (no ~500 kB of library), opening fast (no layout of hundreds of nodes in
+keeps the file small (no library of hundreds of kB), opening fast (no layout of hundreds of nodes in
 the browser), and the same bytes for the same input. Pan, zoom, search and selection are a
 few lines of the page's script over an SVG. Without `dot` the report still opens, says the
 graphs could not be laid out, and has everything else.

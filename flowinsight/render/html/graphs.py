@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -36,7 +36,7 @@ _LABEL_CHARS = 36  # longer names are cut in the picture (the details show them 
 _DOT_TIMEOUT_S = 120
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Box:
     key: str  # a graph node id, or "fold:<n>"
     lines: list[str]
@@ -44,7 +44,7 @@ class _Box:
     members: list[int] = field(default_factory=list)  # fold: the flows it holds (doc indices)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Line:
     source: str  # box keys
     target: str
@@ -92,6 +92,8 @@ def _ranked(result: Result, wanted: set[str], shares: dict[str, float]) -> list[
 
 
 def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[str, Any]:
+    if not result.nodes:
+        return {"empty": "no task recorded in this capture: nothing to draw"}
     by_id = {n.id: n for n in result.nodes}
     callers = {c.source for c in result.call_flows}
     flows = list(enumerate(result.call_flows))
@@ -119,8 +121,8 @@ def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
         boxes.append(_Box(key, [f"{len(members)} one-call setup edges",
                                 _cut(", ".join(sorted({by_id[result.call_flows[i].target].name
                                                        for i in members})))], "fold", members))
-        lines.append(_Line(source, key, f"{len(members)} × 1", len(members) / top, members,
-                           fold=True))
+        lines.append(_Line(source, key, f"{len(members)} × 1", min(1.0, len(members) / top),
+                           members, fold=True))
     left_out = len(wanted) - len(drawn)
     note = (f"showing the {len(drawn)} nodes with the most execution time of {len(wanted)}; "
             f"{left_out} nodes and their edges are left out (the tables list all)"
@@ -262,7 +264,7 @@ def _dot_layout(boxes: list[_Box], lines: list[_Line], index: dict[str, int]) ->
     return {"nodes": nodes, "edges": edges, "width": round(x1 - x0, 1), "height": round(height, 1)}
 
 
-def _path(pos: str, point: Any) -> str:
+def _path(pos: str, point: Callable[[str], tuple[float, float]]) -> str:
     """An SVG path from a DOT spline: `e,x,y` (arrow tip), `s,x,y` (tail), then the start
     point and cubic Bézier control triples."""
     tip = None

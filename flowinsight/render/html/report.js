@@ -95,6 +95,10 @@
   document.title = "flowinsight · " + (jobs.length ? jobs.map((j) => shortEntry(j.entrypoint || j.id)).join(", ") : "report");
   const warnBox = document.getElementById("warnings");
   summary.warnings.forEach((w) => add(warnBox, el("div", null, "⚠ " + w)));
+  // the graph views fill the window below the header and the warnings
+  function chrome() { document.documentElement.style.setProperty("--chrome", (document.querySelector("header").offsetHeight + warnBox.offsetHeight) + "px"); }
+  chrome();
+  window.addEventListener("resize", chrome);
 
   const tabs = {};
   function showTab(name) {
@@ -123,7 +127,7 @@
   }
   function failureBlock(f) {
     const full = ERRORS[f.taskId + ":" + f.attempt];
-    const extra = Object.keys(f).filter((k) => ["kind", "node", "taskId", "attempt", "error_type", "message", "time_s"].indexOf(k) < 0 && f[k] !== null && f[k] !== "");
+    const extra = Object.keys(f).filter((k) => ["kind", "node", "taskId", "attempt", "error_type", "message", "time_s", "callSite"].indexOf(k) < 0 && f[k] !== null && f[k] !== "");
     return el("div", { class: "failure" },
       el("div", null, el("b", { class: "bad" }, f.error_type || f.kind), " ", f.message),
       el("div", { class: "small muted mono wrap" }, f.kind + (f.taskId ? " · task " + f.taskId : "") + (f.attempt !== null && f.attempt !== undefined ? " · attempt " + f.attempt : "") + (f.time_s ? " · " + iso(f.time_s * 1000) : "")),
@@ -131,19 +135,30 @@
         const v = typeof f[k] === "string" ? f[k] : JSON.stringify(f[k], null, 1);
         return v.indexOf("\n") >= 0 ? [el("div", { class: "small muted" }, k), el("pre", { class: "trace" }, v)] : el("div", { class: "small mono wrap" }, k + ": " + v);
       }),
-      full && full[1] && full[1].trim() !== f.message ? el("pre", { class: "trace" }, full[1]) : null);
+      full && full[1] && full[1].trim() !== f.message ? el("pre", { class: "trace" }, full[1]) : null,
+      Array.isArray(f.callSite) && f.callSite.length ? [el("div", { class: "small muted" }, "submitted from"), frameList(f.callSite)] : null);
   }
-  function callSites(raw) {
-    const sites = raw.call_sites;
-    if (!sites || !sites.length) return null;
-    return [el("h4", null, "Call sites"), el("ul", { class: "plain mono small" }, sites.map((s) => el("li", { class: "wrap" }, siteText(s))))];
+  // Call sites, where the capture has them: the document's callSites ({node, caller, count,
+  // source, frames: [{file, line, function}]}, outermost frame first), or a node's call_sites.
+  function frameList(frames) {
+    return el("ol", { class: "frames mono small" }, frames.map((f, i) => el("li", { class: i === frames.length - 1 ? "last wrap" : "wrap" }, siteText(f))));
+  }
+  function callSites(id, raw) {
+    const sites = (doc.callSites || []).filter((c) => c.node === id);
+    const own = raw.call_sites;
+    if (!sites.length && !(own && own.length)) return null;
+    return [el("h4", null, "Call sites" + (sites.length ? " (" + sites.length + ")" : "")),
+      sites.slice(0, 50).map((c) => el("div", { class: "site" },
+        el("div", { class: "small" }, c.caller ? ["from ", nodeLink(c.caller)] : "from an unknown caller", " · " + int(c.count) + " task" + (c.count === 1 ? "" : "s") + (c.source ? " · " + c.source : "")),
+        c.frames && c.frames.length ? frameList(c.frames) : null)),
+      own && own.length ? el("ul", { class: "plain mono small" }, own.map((s) => el("li", { class: "wrap" }, Array.isArray(s) ? frameList(s) : siteText(s)))) : null];
   }
   function siteText(s) {
     if (typeof s !== "object" || s === null) return String(s);
     const file = s.file || s.filename || s.path || "";
     const line = s.line || s.lineno;
     const fn = s.function || s.func || s.name || "";
-    const known = file || fn ? (file + (line ? ":" + line : "") + (fn ? "  " + fn : "")) : "";
+    const known = file || fn ? ((fn ? fn + "  " : "") + file + (line ? ":" + line : "")) : "";
     const rest = Object.keys(s).filter((k) => ["file", "filename", "path", "line", "lineno", "function", "func", "name"].indexOf(k) < 0)
       .map((k) => k + "=" + (typeof s[k] === "string" ? s[k] : JSON.stringify(s[k])));
     return [known].concat(rest).filter((x) => x).join("  ");
@@ -180,12 +195,17 @@
       flowList("Data in", din, "source", (d) => d.count + "× · " + bytes(d.bytes)),
       flowList("Data out", dout, "target", (d) => d.count + "× · " + bytes(d.bytes)),
       fails.length ? [el("h4", null, "Failures (" + fails.length + ")"), fails.slice(0, 50).map(failureBlock)] : null,
-      callSites(r));
+      callSites(id, r));
   }
   function callDetails(c) {
     const rows = [["calls", int(c.count)], ["rate", c.per_s === null ? "–" : g3(c.per_s) + " /s"]].concat(statRows(c.stats));
     return el("div", null, el("h3", null, "Call"), el("div", null, nodeLink(c.source), " → ", nodeLink(c.target)),
-      el("h4", null, "Along this edge"), kvTable(rows), c.call_sites ? callSites(c) : null);
+      el("h4", null, "Along this edge"), kvTable(rows), edgeSites(c));
+  }
+  function edgeSites(c) {
+    const sites = (doc.callSites || []).filter((s) => s.node === c.target && s.caller === c.source);
+    if (!sites.length) return null;
+    return [el("h4", null, "Call sites"), sites.slice(0, 50).map((s) => el("div", { class: "site" }, el("div", { class: "small" }, int(s.count) + " task" + (s.count === 1 ? "" : "s") + (s.source ? " · " + s.source : "")), frameList(s.frames || [])))];
   }
   function dataDetails(d) {
     const rows = [["transfers", int(d.count)], ["bytes", bytes(d.bytes) + (d.unsized ? " (+" + d.unsized + " of unknown size)" : "")],
@@ -214,7 +234,7 @@
       figure(pct(c.ratio), "coverage", !c.complete),
       figure(int(summary.failures.total), "failures", summary.failures.total > 0)));
     add(run, el("table", { id: "jobs" }, el("thead", null, el("tr", null, ["job", "start", "wall time", "tasks", "entrypoint"].map((h, i) => el("th", { class: i === 2 || i === 3 ? "num" : null }, h)))),
-      el("tbody", null, jobs.map((j) => el("tr", null, el("td", { class: "mono" }, j.id), el("td", { class: "mono nowrap" }, iso(j.start_ms)),
+      el("tbody", null, jobs.map((j) => el("tr", null, el("td", { class: "mono nowrap" }, j.id), el("td", { class: "mono nowrap" }, iso(j.start_ms)),
         el("td", { class: "num" }, j.start_ms !== null && j.end_ms !== null ? ms(j.end_ms - j.start_ms) : "–"), el("td", { class: "num" }, int(j.tasks)),
         el("td", { class: "mono wrap small" }, j.entrypoint || "–"))))));
     add(run, el("div", { class: "small muted", style: "margin-top:8px" }, int(summary.events) + " events from " + int(summary.files) + " files (" + summary.sources.join(", ") + "); object events: " + (summary.object_events ? "yes" : "no, so no data flows")));
@@ -354,7 +374,8 @@
     view.nodes.forEach((n, k) => {
       const fill = fillOf(n.share, n.kind);
       const failed = n.kind !== "fold" && NODES[n.id] ? NODES[n.id].raw.failures : 0;
-      const g = sv("g", { class: "node " + n.kind + (failed ? " failed" : ""), "data-id": n.kind === "fold" ? null : n.id, "data-fold": n.kind === "fold" ? n.members.length : null, transform: "translate(" + (n.x - n.w / 2) + "," + (n.y - n.h / 2) + ")" });
+      const inferred = n.kind !== "fold" && NODES[n.id] && NODES[n.id].raw.inferred;
+      const g = sv("g", { class: "node " + n.kind + (failed ? " failed" : "") + (inferred ? " inferred" : ""), "data-id": n.kind === "fold" ? null : n.id, "data-fold": n.kind === "fold" ? n.members.length : null, transform: "translate(" + (n.x - n.w / 2) + "," + (n.y - n.h / 2) + ")" });
       g.appendChild(sv("rect", { width: n.w, height: n.h, rx: n.kind === "driver" ? n.h / 2 : 6, fill: fill }));
       const lh = 13, top = n.h / 2 - (n.lines.length * lh) / 2 + 10;
       const text = sv("text", { "text-anchor": "middle", fill: inkOf(fill) });
@@ -386,9 +407,13 @@
     window.addEventListener("pointerup", () => { drag = null; });
     self.shown = () => { if (!self.fitted) fit(); };
 
-    function clearSel() { nodeEls.concat(edgeEls).forEach((e) => e.classList.remove("sel")); }
+    function clearSel() { nodeEls.concat(edgeEls).forEach((e) => e.classList.remove("sel", "faded")); }
     function selectNode(k) {
       clearSel(); nodeEls[k].classList.add("sel");
+      // its neighbourhood stands out: the other nodes and edges fade
+      const near = new Set([k]);
+      view.edges.forEach((e, j) => { const on = e.s === k || e.t === k; if (on) { near.add(e.s); near.add(e.t); } edgeEls[j].classList.toggle("faded", !on); });
+      nodeEls.forEach((g, j) => g.classList.toggle("faded", !near.has(j)));
       const n = view.nodes[k];
       if (n.kind === "fold") {
         const members = n.members.map((i) => flows[i]);
@@ -434,7 +459,12 @@
     }
     search.addEventListener("input", () => runSearch(false));
     search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") runSearch(true); });
-    svg.addEventListener("click", () => { if (drag && drag.moved) return; });
+    let pressed = null;
+    svg.addEventListener("pointerdown", (ev) => { pressed = { x: ev.clientX, y: ev.clientY }; });
+    svg.addEventListener("click", (ev) => {  // a click on the background, not a drag, clears
+      if (!pressed || Math.abs(ev.clientX - pressed.x) + Math.abs(ev.clientY - pressed.y) > 3) return;
+      clearSel();
+    });
     views[name] = self;
     return self;
   }
@@ -447,7 +477,6 @@
   function timelineView() {
     const root = document.getElementById("timeline");
     const t = DATA.timeline, b = t.bars, n = b.task.length;
-    tabs.timeline = { shown: () => draw() };
     const head = el("div", { class: "toolbar" });
     root.appendChild(head);
     t.notes.forEach((x) => root.appendChild(el("div", { class: "note" }, x)));
@@ -475,13 +504,30 @@
       if (lane.group !== last) { rows.push({ group: lane.group }); last = lane.group; }
       rows.push({ lane: i, label: lane.label });
     });
-    const rowOf = {};
-    rows.forEach((r, i) => { if (r.lane !== undefined) rowOf[r.lane] = i; });
     const byLane = t.lanes.map(() => []);
     for (let i = 0; i < n; i++) byLane[b.lane[i]].push(i);
+    // attempts that overlap on one worker (a task blocked in ray.get while another runs, an
+    // async actor) stack in sub-rows, so none hides another (past MAX_SUB they share the last)
+    const MAX_SUB = 6, sub = new Int32Array(n), depth = t.lanes.map(() => 1);
+    byLane.forEach((bars, lane) => {
+      const ends = [];
+      for (const i of bars) {  // in order of start
+        let j = ends.findIndex((e) => e <= b.start[i]);
+        if (j < 0) { if (ends.length < MAX_SUB) { j = ends.length; ends.push(0); } else j = MAX_SUB - 1; }
+        sub[i] = j; ends[j] = Math.max(ends[j], b.start[i] + b.dur[i]);
+      }
+      depth[lane] = Math.max(1, ends.length);
+    });
     let end = 0;
     for (let i = 0; i < n; i++) end = Math.max(end, b.start[i] + b.dur[i]);
-    const LEFT = 190, TOP = 26, ROW = 20;
+    const LEFT = 190, TOP = 26, ROW = 20, BAR = 12;
+    const laneY = {};
+    let yAt = TOP;
+    rows.forEach((r) => {
+      r.y = yAt; r.h = r.lane === undefined ? ROW : 8 + depth[r.lane] * BAR;
+      if (r.lane !== undefined) laneY[r.lane] = r.y;
+      yAt += r.h;
+    });
     const wrap = el("div", { class: "tlwrap" });
     const canvas = el("canvas", { id: "tl-canvas" });
     wrap.appendChild(canvas); root.appendChild(wrap);
@@ -490,7 +536,8 @@
     const info = el("div", { id: "tl-details", class: "card" }, el("span", { class: "muted" }, "Click a bar to see its task."));
     root.appendChild(info);
     let t0 = 0, t1 = Math.max(1, end) * 1.01, width = 800, selected = -1;
-    const height = TOP + rows.length * ROW + 8;
+    tabs.timeline = { shown: () => draw() };
+    const height = yAt + 8;
     function x(us) { return LEFT + (us - t0) / (t1 - t0) * (width - LEFT - 10); }
     function draw() {
       width = Math.max(600, wrap.clientWidth || 800);
@@ -503,14 +550,14 @@
       c.font = "11px system-ui, sans-serif"; c.textBaseline = "middle";
       // rows
       rows.forEach((r, i) => {
-        const y = TOP + i * ROW;
+        const y = r.y;
         if (r.group !== undefined) {
-          c.fillStyle = "#eef2f6"; c.fillRect(0, y, width, ROW);
+          c.fillStyle = "#eef2f6"; c.fillRect(0, y, width, r.h);
           c.fillStyle = "#1d2733"; c.font = "600 11px system-ui, sans-serif";
-          c.fillText(r.group === "driver" ? "drivers" : r.group === "(unknown node)" ? r.group : "Ray node " + r.group.slice(0, 12), 8, y + ROW / 2);
+          c.fillText(r.group === "driver" ? "drivers" : r.group === "(unknown node)" ? r.group : "Ray node " + r.group.slice(0, 12), 8, y + r.h / 2);
           c.font = "11px system-ui, sans-serif";
         } else {
-          if (i % 2) { c.fillStyle = "#fafbfc"; c.fillRect(LEFT, y, width - LEFT, ROW); }
+          if (i % 2) { c.fillStyle = "#fafbfc"; c.fillRect(LEFT, y, width - LEFT, r.h); }
           c.fillStyle = "#5f6b7a"; c.fillText(r.label.slice(0, 28), 18, y + ROW / 2);
         }
       });
@@ -530,21 +577,21 @@
       for (let i = 0; i < n; i++) {
         const s0 = b.start[i], e0 = s0 + b.dur[i];
         if (e0 < t0 || s0 > t1) continue;
-        const y = TOP + rowOf[b.lane[i]] * ROW;
+        const y = laneY[b.lane[i]] + 4 + sub[i] * BAR;
         if (b.queued[i] >= 0 && (b.start[i] - b.queued[i]) * pxPerUs > 2) {
-          c.strokeStyle = "#c9d1da"; c.beginPath(); c.moveTo(Math.max(LEFT, x(b.queued[i])), y + ROW / 2); c.lineTo(Math.max(LEFT, x(s0)), y + ROW / 2); c.stroke();
+          c.strokeStyle = "#c9d1da"; c.beginPath(); c.moveTo(Math.max(LEFT, x(b.queued[i])), y + BAR / 2); c.lineTo(Math.max(LEFT, x(s0)), y + BAR / 2); c.stroke();
         }
         const xs = Math.max(LEFT, x(s0)), xe = Math.min(width, x(e0));
         c.fillStyle = b.status[i] === 1 ? "#d62728" : colour[b.node[i]];
-        c.fillRect(xs, y + 4, Math.max(1, xe - xs), ROW - 8);
-        if (i === selected) { c.strokeStyle = "#1d2733"; c.lineWidth = 2; c.strokeRect(xs - 1, y + 3, Math.max(1, xe - xs) + 2, ROW - 6); c.lineWidth = 1; }
+        c.fillRect(xs, y, Math.max(1, xe - xs), BAR - 2);
+        if (i === selected) { c.strokeStyle = "#1d2733"; c.lineWidth = 2; c.strokeRect(xs - 1, y - 1, Math.max(1, xe - xs) + 2, BAR); c.lineWidth = 1; }
       }
       // failure markers on top
       for (let i = 0; i < n; i++) {
         if (b.status[i] !== 1) continue;
         const px = x(b.start[i] + b.dur[i]);
         if (px < LEFT || px > width) continue;
-        const y = TOP + rowOf[b.lane[i]] * ROW;
+        const y = laneY[b.lane[i]] + sub[i] * BAR;
         c.fillStyle = "#d62728"; c.beginPath(); c.moveTo(px - 5, y); c.lineTo(px + 5, y); c.lineTo(px, y + 6); c.fill();
       }
       c.fillStyle = "#fff"; c.fillRect(0, 0, LEFT - 14, TOP);
@@ -552,11 +599,12 @@
     function hit(ev) {
       const r = canvas.getBoundingClientRect();
       const px = ev.clientX - r.left, py = ev.clientY - r.top;
-      const row = rows[Math.floor((py - TOP) / ROW)];
+      const row = rows.find((r) => r.y <= py && py < r.y + r.h);
       if (!row || row.lane === undefined || px < LEFT) return -1;
+      const level = Math.max(0, Math.min(depth[row.lane] - 1, Math.floor((py - row.y - 4) / BAR)));
       const us = t0 + (px - LEFT) / (width - LEFT - 10) * (t1 - t0), slack = 3 * (t1 - t0) / (width - LEFT);
       let best = -1;
-      for (const i of byLane[row.lane]) if (b.start[i] - slack <= us && us <= b.start[i] + b.dur[i] + slack) { if (best < 0 || b.dur[i] < b.dur[best]) best = i; }
+      for (const i of byLane[row.lane]) if (sub[i] === level && b.start[i] - slack <= us && us <= b.start[i] + b.dur[i] + slack) { if (best < 0 || b.dur[i] < b.dur[best]) best = i; }
       return best;
     }
     function barText(i) { return nodeName(b.node[i]) + " · " + ms(b.dur[i] / 1000) + (b.status[i] === 1 ? " · FAILED" : ""); }

@@ -13,6 +13,7 @@ one) is put on the lane of the worker with the same pid when exactly one worker 
 
 from __future__ import annotations
 
+import heapq
 from typing import Any, Sequence
 
 from flowinsight.model.ids import is_driver_task, short
@@ -50,25 +51,33 @@ def _lane_order(place: tuple[str, str, str]) -> tuple[str, str, int, str]:
 
 def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> dict[str, Any]:
     # one pass over every attempt (made one at a time from the table's columns, never all
-    # kept): the pids of known workers, to place attempts that name none; which ran; errors
+    # kept): the pids of known workers, to place attempts that name none; the errors; the
+    # attempts to draw: every failed one, and the longest others (a bounded heap of
+    # (duration, -row): the shortest, then the latest row, goes first)
     by_pid: dict[tuple[str, int], tuple[str, str]] = {}
     pids: dict[int, set[tuple[str, str]]] = {}
-    ran: list[tuple[int, int, int]] = []  # (-duration, failed first, row)
+    failed: list[int] = []
+    longest: list[tuple[int, int]] = []
     errors: dict[str, list[str]] = {}
+    total = 0
     for i, a in enumerate(attempts):
         if a.worker_id and a.worker_pid is not None and not is_driver_task(a.task_id):
             by_pid[(a.ray_node_id, a.worker_pid)] = (a.ray_node_id, a.worker_id)
             pids.setdefault(a.worker_pid, set()).add((a.ray_node_id, a.worker_id))
-        if a.start_ns is not None and a.end_ns is not None and a.end_ns >= a.start_ns:
-            ran.append((a.status != "FAILED", a.start_ns - a.end_ns, i))
         if a.status == "FAILED" and len(errors) < MAX_ERRORS:
             errors[f"{a.task_id}:{a.attempt}"] = _error(a)
+        if a.start_ns is None or a.end_ns is None or a.end_ns < a.start_ns:
+            continue
+        total += 1
+        if a.status == "FAILED":
+            failed.append(i)
+        elif len(longest) < MAX_BARS:
+            heapq.heappush(longest, (a.end_ns - a.start_ns, -i))
+        else:
+            heapq.heappushpop(longest, (a.end_ns - a.start_ns, -i))
     only_pid = {pid: next(iter(w)) for pid, w in pids.items() if len(w) == 1}
-    total = len(ran)
-    if total > MAX_BARS:  # every failed attempt, then the longest
-        ran.sort()
-        del ran[MAX_BARS:]
-    chosen = [attempts[i] for _, _, i in ran]
+    rows = failed[:MAX_BARS] + [-i for _, i in sorted(longest, reverse=True)]
+    chosen = [attempts[i] for i in rows[:MAX_BARS]]
     chosen.sort(key=lambda a: (a.start_ns or 0, a.task_id, a.attempt))
     origin = min([a.start_ns or 0 for a in chosen]
                  + [a.pending_ns for a in chosen if a.pending_ns is not None], default=0)
