@@ -66,6 +66,26 @@ class DataEdge:
 
 
 @dataclass(frozen=True, slots=True)
+class DocFailure:
+    """One failure as the document lists it (`failures`), its node by label."""
+
+    kind: str
+    node: str  # the node's label, or "" when no node is named
+    task_id: str
+    attempt: int | None
+    error_type: str
+    message: str
+
+    def line(self) -> str:
+        """`<node> task <id>/<attempt>: <TYPE>: <message>`, for a rule's message."""
+        where = " ".join(filter(None, (self.node or f"({self.kind})", f"task {self.task_id}"
+                                       + ("" if self.attempt is None else f"/{self.attempt}")
+                                       if self.task_id else "")))
+        what = f"{self.error_type}: {self.message}" if self.message else self.error_type
+        return f"{where}: {what}"
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     ratio: float
     complete: bool
@@ -82,6 +102,7 @@ class Graph:
     failures_by_type: tuple[tuple[str, int], ...]
     has_stats: bool  # every node carries `stats`
     has_call_rates: bool  # every call flow carries `per_s`
+    failure_list: tuple[DocFailure, ...] = ()  # empty where the document lists none
 
     def by_id(self) -> dict[str, DocNode]:
         return {n.id: n for n in self.nodes}
@@ -199,13 +220,27 @@ def graph_of(raw: object, origin: str) -> Graph:
         by_type = tuple(sorted((str(k), r.integer(types, k, "summary.failures.by_type"))
                                for k in types))
 
+    labels = {n.id: n.label for n in nodes}
+    failure_list = []
+    for i, f in enumerate(doc.get("failures") or []):
+        where = f"failures[{i}]"
+        f = r.obj(f, where)
+        attempt = f.get("attempt")
+        failure_list.append(DocFailure(
+            kind=r.string(f, "kind", where), node=labels.get(str(f.get("node", "")), ""),
+            task_id=r.string(f, "taskId", where),
+            attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool)
+            else None,
+            error_type=r.string(f, "error_type", where), message=r.string(f, "message", where)))
+
     return Graph(
         origin=origin,
         nodes=tuple(sorted(nodes, key=lambda n: n.id)),
         calls=tuple(sorted(calls, key=lambda c: (c.source, c.target))),
         data=tuple(sorted(data, key=lambda d: (d.source, d.target))),
         coverage=coverage, failures=failures, failures_by_type=by_type,
-        has_stats=has_stats and bool(nodes), has_call_rates=has_rates and bool(calls))
+        has_stats=has_stats and bool(nodes), has_call_rates=has_rates and bool(calls),
+        failure_list=tuple(failure_list))
 
 
 class _Reader:

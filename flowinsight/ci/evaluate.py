@@ -15,7 +15,7 @@ from flowinsight.ci.diff import beyond, fmt_num
 from flowinsight.ci.document import DocNode, Graph
 from flowinsight.ci.keyed import KEdge, Keyed, keyed, shared_note
 from flowinsight.ci.rules import Baseline, EdgePattern, P95Limit, Rules
-from flowinsight.render.text import one_line
+from flowinsight.render.text import escaped
 
 _SHOWN = 5  # items listed in one message before "and N more"
 
@@ -27,7 +27,8 @@ class Outcome:
     message: str  # with the numbers; one line
 
     def line(self) -> str:
-        return one_line(f"{'ok  ' if self.ok else 'FAIL'} {self.rule}: {self.message}", 2000)
+        # one line: a name or a message from a log cannot start a line of its own
+        return escaped(f"{'ok  ' if self.ok else 'FAIL'} {self.rule}: {self.message}", 2000)
 
 
 def evaluate(rules: Rules, graph: Graph, baseline: Graph | None = None) -> tuple[Outcome, ...]:
@@ -74,7 +75,9 @@ def _max_failures(graph: Graph, limit: int) -> Outcome:
     by_type = ", ".join(f"{t} {n}" for t, n in graph.failures_by_type)
     detail = f" ({by_type})" if by_type else ""
     if graph.failures > limit:
-        return Outcome(rule, False, f"{graph.failures} failures > {limit}{detail}")
+        named = [f.line() for f in graph.failure_list]
+        return Outcome(rule, False, f"{graph.failures} failures > {limit}{detail}"
+                                    + (f": {_listed(named)}" if named else ""))
     return Outcome(rule, True, f"{graph.failures} failures <= {limit}{detail}")
 
 

@@ -1,10 +1,11 @@
-"""`flowinsight analyze`: the everyday command — a summary and the tables, in the terminal."""
+"""`flowinsight analyze`: the everyday command — a summary that answers first, the tables and
+the failures, fitted to the terminal's width; plain and uncut when piped or redirected."""
 
 from __future__ import annotations
 
 import click
 
-from flowinsight.cli.common import load, session_options
+from flowinsight.cli.common import load, session_options, stdout_is_terminal
 
 
 @click.command()
@@ -23,10 +24,17 @@ def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None
       flowinsight analyze node1/ node2/ --job 01000000
       flowinsight analyze samples/nested_tasks --group-by class --focus consume
     """
+    import sys
+
     from rich.console import Console  # here: imported once the command runs, not before
 
-    from flowinsight.render.table import all_tables, print_to
+    from flowinsight.render.table import UNLIMITED, all_parts, text_of
 
     result = load(sessions, job, strict, since, until, group_by, focus, jobs=jobs,
                   engine=engine)
-    print_to(Console(highlight=False), all_tables(result, top))
+    terminal = stdout_is_terminal()
+    console = Console()  # the terminal's width (or $COLUMNS), NO_COLOR and TERM=dumb respected
+    width = console.width if terminal else UNLIMITED
+    color = terminal and console.color_system is not None
+    sys.stdout.write(text_of(all_parts(result, top, width), width, color))
+    sys.stdout.flush()

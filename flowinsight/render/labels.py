@@ -42,6 +42,17 @@ class Labels:
             return self.actor(node.actor_id)
         return self.short(node)
 
+    def compact(self, node_id: str) -> str:
+        """A shorter full label, for narrow tables: an actor the program named goes by its
+        name alone (`sink.put_packet` for `RayTask 'sink'.put_packet`)."""
+        node = self.nodes.get(node_id)
+        if node is None or node.kind not in (NodeKind.METHOD, NodeKind.ACTOR):
+            return self.node(node_id)
+        actor = self.actors.get(node.actor_id)
+        who = actor.actor_name if actor and actor.actor_name and not actor.id.startswith(
+            "class:") else self.actor(node.actor_id)
+        return f"{who}.{node.name}" if node.kind is NodeKind.METHOD else who
+
     def short(self, node: Node) -> str:
         """The label inside its context: a method within its actor's box, a function alone."""
         if node.kind is NodeKind.METHOD:

@@ -1,5 +1,6 @@
 """`markdown`: a report for a CI job summary (`$GITHUB_STEP_SUMMARY`) or a PR comment — a
-summary, the graph as a ```mermaid block, and tables of nodes, call flows and data flows.
+summary, the graph as a ```mermaid block, tables of nodes, call flows and data flows, and the
+failures with their story (error, task, worker and node, the traceback's last frames).
 
 Every string from a log goes through `cell`: Markdown, HTML and GitHub's `$` math are escaped
 and control characters removed, so a name cannot break a table or inject markup. Timing
@@ -13,8 +14,10 @@ from typing import Any, Sequence
 from flowinsight.ci.document import Graph, graph_of
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.json_out import to_document
+from flowinsight.render.labels import Labels
 from flowinsight.render.mermaid import render_mermaid
-from flowinsight.render.text import one_line
+from flowinsight.render.story import stories
+from flowinsight.render.text import middle_cut, one_line
 from flowinsight.render.units import human_bytes, human_ms, human_rate
 from flowinsight.result import NodeKind, Result
 
@@ -58,7 +61,8 @@ def render_markdown(result: Result, options: RenderOptions) -> str:
     out += ["", "#### Call graph", "", "```mermaid", render_mermaid(result, options).rstrip("\n"),
             "```", ""]
     out += _nodes(graph, options.top) + [""] + _calls(graph, options.top) + [""]
-    out += _data(result, graph, options.top)
+    out += _data(result, graph, options.top) + [""]
+    out += _failures(result, options.top)
     return "\n".join(out) + "\n"
 
 
@@ -138,6 +142,25 @@ def _data(result: Result, graph: Graph, top: int) -> list[str]:
     return (["#### Data flows", ""]
             + table(["producer", "consumer", "transfers", "bytes", "speed"], shown, right=(2, 3, 4))
             + more)
+
+
+def _failures(result: Result, top: int) -> list[str]:
+    """Each failure's story: the error, the task, where it ran, the traceback's last frames."""
+    if not result.failures:
+        return ["#### Failures", "", "_None recorded._"]
+    rows = []
+    for s in stories(result, Labels(result)):
+        where = ", ".join(filter(None, (s.worker, f"Ray node {s.ray_node}"
+                                        if s.ray_node else "")))
+        frames = " ← ".join(f"{middle_cut(f.file, 60)}:{f.line} in {f.function}"
+                            for f in reversed(s.frames))
+        rows.append([cell(s.node), cell(s.failure.kind), cell(s.task or "-"),
+                     "-" if s.at_s is None else f"{s.at_s:.2f} s", cell(where or "-"),
+                     cell(s.error, 300), cell(frames or "-", 400)])
+    shown, more = _limit(rows, top, "failures")
+    return (["#### Failures", ""]
+            + table(["node", "kind", "task / attempt", "at", "worker, node", "error",
+                     "where (last frame first)"], shown) + more)
 
 
 def render(result: Result, options: RenderOptions) -> bytes:

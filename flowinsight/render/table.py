@@ -1,28 +1,166 @@
-"""`table`: rich tables for the terminal — a summary, nodes with call counts, call flows and
-data flows. Strings from logs go in as `Text` (never parsed as markup), stripped of control
-characters."""
+"""`table`: what `analyze` prints — a summary that answers first (every figure says what it
+is), then tables of nodes, call flows and data flows, then the failures with their story.
+
+Tables fit the width they are given: names are shortened in the middle (never a number), and
+when that is not enough the least needed columns are dropped; each table says what it
+shortened or dropped. Width 0 means no limit (output to a file or a pipe): nothing is cut, and
+no line carries padding at its end. Strings from logs go in as `Text` (never parsed as markup)
+and on one line, their control characters written out (text.escaped).
+"""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Iterable, Sequence, TypeVar
 
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.labels import Labels
-from flowinsight.render.text import one_line, strip_control
+from flowinsight.render.story import Story, stories
+from flowinsight.render.text import escaped
 from flowinsight.render.units import human_bytes, human_ms, human_rate
 from flowinsight.result import NodeKind, Result, Stats
 
 _Row = TypeVar("_Row")
+KEY_WIDTH = 15  # the summary's first column
+MIN_NAME = 12  # a name column is not shortened below this, columns are dropped first
+UNLIMITED = 0
 
 
 def t(value: object) -> Text:
-    """Untrusted text: control characters removed, no markup interpretation."""
-    return Text(strip_control(str(value)))
+    """Untrusted text: on one line, control characters written out, no markup interpretation."""
+    return Text(escaped(str(value)))
+
+
+# -- fitting ------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Column:
+    header: str
+    kind: str = "number"  # "name": may be shortened; "number": never cut; "text": never cut
+    keep: bool = False  # never dropped (names, and the figure the table is sorted by)
+    cells: list[Text] = field(default_factory=list)
+    compact: list[Text] = field(default_factory=list)  # names: the shorter forms, if any
+
+    @property
+    def natural(self) -> int:
+        return max([cell_len(self.header)] + [c.cell_len for c in self.cells])
+
+    def use_compact(self) -> None:
+        if self.compact:
+            self.cells, self.compact = self.compact, []
+
+
+@dataclass(slots=True)
+class Grid:
+    """A table before it is fitted to a width: add columns in the order shown (the first to
+    drop last), then rows."""
+
+    title: str
+    columns: list[Column]
+    more: int = 0  # rows left out by --top
+
+    def add_row(self, *cells: Text | str | tuple[Text, Text]) -> None:
+        """A cell: text, or for a name its full and its compact form."""
+        for column, cell in zip(self.columns, cells, strict=True):
+            full, compact = cell if isinstance(cell, tuple) else (cell, None)
+            column.cells.append(full if isinstance(full, Text) else Text(full))
+            if compact is not None:
+                column.compact.append(compact)
+
+
+def _overhead(columns: int) -> int:
+    """Borders and padding of a rich table with a box: `│ a │ b │`."""
+    return 3 * columns + 1
+
+
+def _fit(grid: Grid, width: int) -> tuple[list[Column], dict[int, int], list[str]]:
+    """The columns kept, the width of each shortened name column, and what was done."""
+    columns = list(grid.columns)
+    dropped: list[str] = []
+    if width == UNLIMITED:
+        return columns, {}, []
+
+    def room(cols: list[Column]) -> int:
+        return width - _overhead(len(cols)) - sum(c.natural for c in cols if c.kind != "name")
+
+    while True:
+        names = [c for c in columns if c.kind == "name"]
+        if room(columns) >= sum(min(c.natural, MIN_NAME) for c in names):
+            break
+        droppable = [c for c in columns if not c.keep]
+        if not droppable:
+            break
+        columns.remove(droppable[-1])
+        dropped.insert(0, droppable[-1].header)
+    names = [c for c in columns if c.kind == "name"]
+    space = room(columns)
+    if sum(c.natural for c in names) > space:
+        for c in names:
+            c.use_compact()
+    widths: dict[int, int] = {}
+    if sum(c.natural for c in names) > space:
+        # share the room: a name that needs less than its share keeps its width
+        todo = sorted(names, key=lambda c: c.natural)
+        while todo:
+            share = max(4, space // len(todo))
+            column = todo.pop(0)
+            w = min(column.natural, share)
+            widths[id(column)] = w
+            space -= w
+    did = []
+    if any(widths[id(c)] < c.natural for c in names if id(c) in widths):
+        did.append("names shortened (…)")
+    if dropped:
+        did.append(f"{', '.join(dropped)} left out")
+    return columns, widths, [" and ".join(did) + f" to fit {width} columns"] if did else []
+
+
+def _cut(text: Text, width: int) -> Text:
+    """A name in at most `width` terminal cells: its start and its end kept (more of the end,
+    where a dotted name says the most)."""
+    if text.cell_len <= width:
+        return text
+    plain = text.plain
+    head_cells = (width - 1) // 3
+    tail_cells = width - 1 - head_cells
+    head, used = "", 0
+    for ch in plain:
+        if used + cell_len(ch) > head_cells:
+            break
+        head += ch
+        used += cell_len(ch)
+    tail, used = "", 0
+    for ch in reversed(plain):
+        if used + cell_len(ch) > tail_cells:
+            break
+        tail = ch + tail
+        used += cell_len(ch)
+    return Text(head + "…" + tail, style=text.style)
+
+
+def fitted(grid: Grid, width: int) -> Table:
+    columns, widths, notes = _fit(grid, width)
+    table = Table(title=grid.title, title_justify="left", caption_justify="left")
+    for column in columns:
+        w = widths.get(id(column), column.natural)
+        table.add_column(column.header, justify="left" if column.kind != "number" else "right",
+                         width=w, no_wrap=True)
+    rows = len(columns[0].cells) if columns else 0
+    for i in range(rows):
+        table.add_row(*(_cut(c.cells[i], widths[id(c)]) if id(c) in widths else c.cells[i]
+                        for c in columns))
+    if grid.more:
+        notes.insert(0, f"… and {grid.more} more rows (--top 0 for all)")
+    if notes:
+        table.caption = "\n".join(line for note in notes for line in _wrap([note], width))
+    return table
 
 
 def _limit(rows: Sequence[_Row], top: int) -> tuple[Sequence[_Row], int]:
@@ -31,44 +169,161 @@ def _limit(rows: Sequence[_Row], top: int) -> tuple[Sequence[_Row], int]:
     return rows, 0
 
 
-def summary(result: Result) -> RenderableType:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+# -- the summary --------------------------------------------------------------------------------
+
+def _wrap(items: Sequence[str], width: int, sep: str = ", ") -> list[str]:
+    """Items joined by `sep`, in lines of at most `width` cells, broken between items; an item
+    longer than a line is broken between its words, never between a number and its unit."""
+    last = len(items) - 1
+    pieces = [item + (sep.rstrip() if k < last else "") for k, item in enumerate(items)]
+    glue = " " if sep.endswith(" ") else ""
+    if width == UNLIMITED:
+        return [glue.join(pieces)]
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        joined = f"{line}{glue}{piece}" if line else piece
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+            line = ""
+        if cell_len(piece) <= width:
+            line = piece
+            continue
+        for word in _words(piece):
+            candidate = f"{line} {word}" if line else word
+            if cell_len(candidate) <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+_LEADS = {"p50", "p95", "line", "wall", "at"}  # words that name the number after them
+_UNITS = {"B", "kB", "MB", "GB", "TB", "B/s", "kB/s", "MB/s", "GB/s", "TB/s", "µs", "ms", "s",
+          "calls", "call", "tasks", "%"}
+
+
+def _words(text: str) -> list[str]:
+    """Words, with a number kept together with the unit after it (`68.3 ms`)."""
+    words: list[str] = []
+    for word in text.split(" "):
+        if words and (word.rstrip(",;:)") in _UNITS and words[-1].lstrip("(~≥<").replace(
+                ".", "", 1).replace(",", "").isdigit() or words[-1].lstrip("(") in _LEADS):
+            words[-1] += " " + word
+        else:
+            words.append(word)
+    return [w for w in words if w]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    key: str
+    items: tuple[str, ...]
+    style: str = ""
+    sep: str = ", "
+    lead: str = ""  # said before the items (what they are)
+
+
+def _clock(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def summary_lines(result: Result, labels: Labels) -> list[Line]:
+    out = []
     for job in result.jobs:
-        grid.add_row(f"job {job.id}", t(f"{job.tasks} tasks  {one_line(job.entrypoint)}"))
+        items = []
+        if job.start_ms is not None:
+            items.append(f"started {_clock(job.start_ms)}")
+        if job.start_ms is not None and job.end_ms is not None and job.end_ms >= job.start_ms:
+            items.append(f"wall {human_ms(job.end_ms - job.start_ms)}")
+        elif job.start_ms is not None:
+            items.append("no end recorded")
+        items.append(f"{job.tasks} tasks")
+        if job.entrypoint:
+            items.append(f"entrypoint {escaped(job.entrypoint)}")
+        out.append(Line(f"job {escaped(job.id)}", tuple(items)))
     read = result.read
-    grid.add_row("tasks", t(f"{result.tasks} task records"))
-    grid.add_row("graph", t(f"{len(result.nodes)} nodes, {len(result.call_flows)} call edges, "
-                            f"{len(result.data_flows)} data edges"))
-    grid.add_row("read", t(f"{len(read.files)} files, {read.lines} lines, {read.events} events"
-                           f" ({', '.join(result.sources) or 'none'})"))
+    out.append(Line("read", (f"{len(read.files)} files", f"{read.lines} lines",
+                             f"{read.events} events ({', '.join(result.sources) or 'none'})")))
     if read.skipped_total:
-        by_reason = ", ".join(f"{r} {n}" for r, n in read.skipped_by_reason().items())
-        grid.add_row("skipped", t(f"{read.skipped_total} lines: {by_reason}"))
+        out.append(Line("skipped", (f"{read.skipped_total} lines",) + tuple(
+            f"{r} {n}" for r, n in read.skipped_by_reason().items()), "yellow"))
+    out.append(Line("graph", (f"{result.tasks} task records", f"{len(result.nodes)} nodes",
+                              f"{len(result.call_flows)} call edges",
+                              f"{len(result.data_flows)} data edges")))
     cov = result.coverage
-    grid.add_row("coverage", Text(f"{cov.ratio:.1%} of task records complete"
-                                  + ("" if cov.complete else " (incomplete capture)"),
-                                  style="" if cov.complete else "yellow"))
-    grid.add_row("failures", Text(str(len(result.failures)),
-                                  style="red bold" if result.failures else ""))
-    labels = Labels(result)
-    slow = sorted((n for n in result.nodes if n.stats.exec_ms is not None),
-                  key=lambda n: (-(n.stats.exec_ms.sum if n.stats.exec_ms else 0.0), n.id))[:3]
+    out.append(Line("coverage", (f"{cov.ratio:.1%} of task records complete"
+                                 + ("" if cov.complete else " (incomplete capture)"),),
+                    "" if cov.complete else "yellow"))
+    if result.failures:
+        by_type: dict[str, int] = {}
+        for f in result.failures:
+            by_type[f.error_type] = by_type.get(f.error_type, 0) + 1
+        out.append(Line("failures", (f"{len(result.failures)} (" + ", ".join(
+            f"{escaped(k)} {n}" for k, n in sorted(by_type.items())) + "): see Failures below",),
+                        "red bold"))
+    else:
+        out.append(Line("failures", ("none",)))
+    timed = [n for n in result.nodes if n.stats.exec_ms is not None
+             and n.kind is not NodeKind.DRIVER]
+    total = sum(n.stats.exec_ms.sum for n in timed if n.stats.exec_ms is not None)
+    slow = sorted(timed, key=lambda n: (-(n.stats.exec_ms.sum if n.stats.exec_ms else 0.0),
+                                        n.id))[:3]
     if slow:
-        grid.add_row("slowest", t(", ".join(
-            f"{labels.node(n.id)} {human_ms(n.stats.exec_ms.sum if n.stats.exec_ms else None)}"
-            for n in slow)))
+        items = []
+        for n in slow:
+            d = n.stats.exec_ms
+            assert d is not None
+            share = f", {d.sum / total:.0%} of all" if total > 0 else ""
+            items.append(f"{escaped(labels.node(n.id))} {human_ms(d.sum)} in {d.count} "
+                         f"call{'s' if d.count != 1 else ''}{share} "
+                         f"(p50 {human_ms(d.p50)} per call)")
+        out.append(Line("most time", tuple(items), sep="; ",
+                        lead="total execution time over all calls:"))
     hot = sorted(result.call_flows, key=lambda c: (-c.count, c.source, c.target))[:3]
     if hot:
-        grid.add_row("hottest", t(", ".join(
-            f"{labels.node(c.source)} → {labels.node(c.target)} ×{c.count}" for c in hot)))
+        out.append(Line("most calls", tuple(
+            f"{escaped(labels.node(c.source))} → {escaped(labels.node(c.target))} "
+            f"{c.count} call{'s' if c.count != 1 else ''}" for c in hot), sep="; "))
     for path in result.critical_paths:
-        chain = " → ".join(labels.node(s.node) for s in path.steps)
-        grid.add_row("critical path", t(f"{human_ms(path.total_ms)}: {chain}"))
+        steps = tuple(f"→ {escaped(labels.node(s.node))} {human_ms(s.exec_ms)}"
+                      for s in path.steps)
+        key = "critical path" + (f" {escaped(path.job_id)}" if len(result.jobs) > 1 else "")
+        out.append(Line(key, (steps[0].removeprefix("→ "),) + steps[1:], sep=" ",
+                        lead=f"{human_ms(path.total_ms)} wall (first start to last end); "
+                             "each step's own execution time:"))
     for warning in result.warnings:
-        grid.add_row(Text("warning", style="yellow bold"), t(warning))
-    return grid
+        out.append(Line("warning", (escaped(warning),), "yellow"))
+    return out
+
+
+def summary(result: Result, labels: Labels, width: int) -> RenderableType:
+    """The summary as lines of text, wrapped between items to `width` (0: never)."""
+    text = Text()
+    for line in summary_lines(result, labels):
+        room = UNLIMITED if width == UNLIMITED else max(20, width - KEY_WIDTH)
+        items = line.items
+        if line.lead:
+            items = (f"{line.lead} {items[0]}",) + items[1:] if items else (line.lead,)
+        for k, part in enumerate(_wrap(items, room, line.sep)):
+            key = line.key if k == 0 else ""
+            text.append(f"{key:<{KEY_WIDTH - 1}} ", style="bold")
+            text.append(part, style=line.style)
+            text.append("\n")
+    text.rstrip()
+    return text
+
+
+# -- the tables ---------------------------------------------------------------------------------
+
+def _name(labels: Labels, node_id: str) -> tuple[Text, Text]:
+    return t(labels.node(node_id)), t(labels.compact(node_id))
 
 
 def _p(stats: Stats, which: str) -> str:
@@ -76,111 +331,126 @@ def _p(stats: Stats, which: str) -> str:
     return human_ms(getattr(d, which)) if d is not None else "-"
 
 
-def node_table(result: Result, labels: Labels, top: int = 0) -> Table:
-    table = Table(title="Nodes", title_justify="left")
-    table.add_column("node", min_width=_width(labels.node(n.id) for n in result.nodes))
-    table.add_column("kind")
-    for name in ("calls", "failed", "exec p50", "exec p95", "exec max", "queue p95"):
-        table.add_column(name, justify="right")
+def node_table(result: Result, labels: Labels, top: int = 0) -> Grid:
+    grid = Grid("Nodes (exec: one call's execution time; total: over all calls)", [
+        Column("node", "name", keep=True), Column("calls", keep=True), Column("failed"),
+        Column("exec p50"), Column("exec p95"), Column("total"), Column("kind", "text"),
+        Column("exec max"), Column("queue p95")])
     failed = result.failures_by_node()
     rows = sorted((n for n in result.nodes if n.kind is not NodeKind.DRIVER),
                   key=lambda n: (-n.calls, labels.node(n.id), n.id))
-    shown, rest = _limit(rows, top)
+    shown, grid.more = _limit(rows, top)
     for n in shown:
         q = n.stats.queue_ms
-        table.add_row(t(labels.node(n.id) + (" (inferred)" if n.inferred else "")),
-                      n.kind.value, str(n.calls),
-                      Text(str(failed.get(n.id, 0)), style="red" if failed.get(n.id) else ""),
-                      _p(n.stats, "p50"), _p(n.stats, "p95"), _p(n.stats, "max"),
-                      human_ms(q.p95) if q is not None else "-")
-    _more(table, rest)
-    return table
+        inferred = " (inferred)" if n.inferred else ""
+        grid.add_row((t(labels.node(n.id) + inferred), t(labels.compact(n.id) + inferred)),
+                     str(n.calls),
+                     Text(str(failed.get(n.id, 0)), style="red" if failed.get(n.id) else ""),
+                     _p(n.stats, "p50"), _p(n.stats, "p95"), _p(n.stats, "sum"), n.kind.value,
+                     _p(n.stats, "max"), human_ms(q.p95) if q is not None else "-")
+    return grid
 
 
-def call_table(result: Result, labels: Labels, top: int = 0) -> Table:
-    table = Table(title="Call flows", title_justify="left")
-    width = _width(labels.node(n.id) for n in result.nodes)
-    table.add_column("caller", min_width=width)
-    table.add_column("callee", min_width=width)
-    for name in ("calls", "per s", "exec p50", "exec p95"):
-        table.add_column(name, justify="right")
+def call_table(result: Result, labels: Labels, top: int = 0) -> Grid:
+    grid = Grid("Call flows (exec: the callee's execution time per call)", [
+        Column("caller", "name", keep=True), Column("callee", "name", keep=True),
+        Column("calls", keep=True), Column("exec p50"), Column("exec p95"), Column("calls/s")])
     rows = sorted(result.call_flows, key=lambda c: (-c.count, labels.node(c.source),
                                                     labels.node(c.target)))
-    shown, rest = _limit(rows, top)
+    shown, grid.more = _limit(rows, top)
     for c in shown:
-        table.add_row(t(labels.node(c.source)), t(labels.node(c.target)), str(c.count),
-                      f"{c.per_s:.1f}" if c.per_s is not None else "-",
-                      _p(c.stats, "p50"), _p(c.stats, "p95"))
-    _more(table, rest)
-    return table
+        grid.add_row(_name(labels, c.source), _name(labels, c.target), str(c.count),
+                     _p(c.stats, "p50"), _p(c.stats, "p95"),
+                     f"{c.per_s:.1f}" if c.per_s is not None else "-")
+    return grid
 
 
-def data_table(result: Result, labels: Labels, top: int = 0) -> RenderableType:
+def data_table(result: Result, labels: Labels, top: int = 0) -> Grid | Text:
     if not result.has_object_events:
         return Text("Data flows: none recorded (the capture holds no object events)",
                     style="dim")
-    table = Table(title="Data flows", title_justify="left")
-    for name in ("producer", "consumer"):
-        table.add_column(name)
-    for name in ("transfers", "bytes", "speed"):
-        table.add_column(name, justify="right")
+    grid = Grid("Data flows (bytes: over all transfers; speed: bytes over the flow's span)", [
+        Column("producer", "name", keep=True), Column("consumer", "name", keep=True),
+        Column("bytes", keep=True), Column("transfers"), Column("speed")])
     rows = sorted(result.data_flows, key=lambda d: (-(d.bytes or 0), -d.count,
                                                     labels.node(d.source), labels.node(d.target)))
-    shown, rest = _limit(rows, top)
+    shown, grid.more = _limit(rows, top)
     for d in shown:
         size = human_bytes(d.bytes)
         if d.unsized and d.bytes is not None:
             size = f"≥ {size}"
-        table.add_row(t(labels.node(d.source)), t(labels.node(d.target)), str(d.count), size,
-                      human_rate(d.bytes_per_s))
-    _more(table, rest)
-    return table
+        grid.add_row(_name(labels, d.source), _name(labels, d.target), size, str(d.count),
+                     human_rate(d.bytes_per_s))
+    return grid
 
 
-def failure_table(result: Result, labels: Labels, top: int = 0) -> RenderableType:
+def failure_section(result: Result, labels: Labels, width: int, top: int = 0) -> Text:
+    """Each failure's story: what failed, the error, the task, where it ran, and the
+    traceback's last frames."""
     if not result.failures:
         return Text("Failures: none recorded", style="dim")
-    table = Table(title="Failures", title_justify="left")
-    for name in ("node", "kind", "task", "error", "message"):
-        table.add_column(name)
-    rows = sorted(result.failures, key=lambda f: (f.time_s or 0.0, f.node, f.task_id))
-    shown, rest = _limit(rows, top)
-    for f in shown:
-        task = f"{f.task_id[:16]}…/{f.attempt}" if f.task_id else "-"
-        table.add_row(t(labels.node(f.node) if f.node else "(cluster)"), f.kind, task,
-                      Text(strip_control(f.error_type), style="red"), t(one_line(f.message, 120)))
-    _more(table, rest)
-    return table
+    told = stories(result, labels)
+    shown, more = _limit(told, top)
+    text = Text(f"Failures ({len(told)})", style="bold")
+    for k, story in enumerate(shown, 1):
+        _story(text, k, story, width)
+    if more:
+        text.append(f"\n… and {more} more (--top 0 for all)")
+    return text
 
 
-def _width(names: Iterable[str], cap: int = 28) -> int:
-    """Names stay readable: their column is not squeezed below its longest name (capped)."""
-    return min(cap, max((len(n) for n in names), default=4))
+def _story(text: Text, k: int, s: Story, width: int) -> None:
+    indent = " " * (len(str(k)) + 2)
+    room = UNLIMITED if width == UNLIMITED else max(20, width - len(indent))
+
+    def put(items: Sequence[str], style: str = "", first: str = "", sep: str = " ") -> None:
+        for i, part in enumerate(_wrap(items, room, sep)):
+            text.append("\n" + (first if i == 0 and first else indent))
+            text.append(part, style=style)
+
+    f = s.failure
+    put([f"{escaped(s.node)} ({f.kind}):", escaped(s.error)], "red", first=f"{k}. ")
+    where = [f"task {escaped(s.task)}"] if s.task else []
+    if s.at_s is not None:
+        where.append(f"at {s.at_s:.2f} s")
+    if s.worker:
+        where.append(f"on {s.worker}")
+    if where:
+        put(where, sep=", ")
+    if s.ray_node:
+        put([f"on Ray node {escaped(s.ray_node)}"])
+    for frame in s.frames:
+        put([f'File "{escaped(frame.file)}",', f"line {frame.line}, in "
+                                               f"{escaped(frame.function)}"], "dim")
+        if frame.code:
+            put([f"  {escaped(frame.code)}"], "dim")
 
 
-def _more(table: Table, rest: int) -> None:
-    if rest:
-        table.caption = f"… and {rest} more (use --top 0 for all)"
-
-
-def all_tables(result: Result, top: int = 0) -> list[RenderableType]:
+def all_parts(result: Result, top: int, width: int) -> list[RenderableType]:
     labels = Labels(result)
-    return [summary(result), node_table(result, labels, top), call_table(result, labels, top),
-            data_table(result, labels, top), failure_table(result, labels, top)]
+    parts: list[RenderableType] = [summary(result, labels, width)]
+    for part in (node_table(result, labels, top), call_table(result, labels, top),
+                 data_table(result, labels, top)):
+        parts.append(fitted(part, width) if isinstance(part, Grid) else part)
+    parts.append(failure_section(result, labels, width, top))
+    return parts
 
 
-def print_to(console: Console, parts: Iterable[RenderableType]) -> None:
+def text_of(parts: Iterable[RenderableType], width: int, color: bool) -> str:
+    """The parts as text, a blank line after each, no line padded at its end."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 100_000, color_system="standard" if color
+                      else None, force_terminal=color, legacy_windows=False, emoji=False,
+                      highlight=False, soft_wrap=False)
     for part in parts:
-        console.print(part)
+        console.print(part, overflow="ignore", crop=False)
         console.print()
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
 def render(result: Result, options: RenderOptions) -> bytes:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=options.width, color_system=None, force_terminal=False,
-                      legacy_windows=False, emoji=False, highlight=False)
-    print_to(console, all_tables(result, options.top))
-    return buffer.getvalue().encode()
+    return text_of(all_parts(result, options.top, options.width), options.width,
+                   False).encode()
 
 
 RENDERER = Renderer("table", False, "terminal tables (plain text in a file)", render)

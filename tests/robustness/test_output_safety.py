@@ -17,7 +17,7 @@ import pytest
 
 from conftest import cli, validated
 from flowinsight.render import RenderOptions, renderers
-from flowinsight.render.text import strip_control
+from flowinsight.render.text import escaped, strip_control
 from flowinsight.result import Result
 from robust_support import (
     JOB,
@@ -133,10 +133,11 @@ def test_table_has_no_escape_byte_and_shows_markup_as_text(result: Result) -> No
     for width in (120, 30_000):
         table = render(result, "table", width=width).decode()
         assert not _RAW_CONTROL.search(table)
-    # wide enough that no cell wraps: every name is there, as text
+    # wide enough that no cell is cut: every name is there, as text, on one line, each
+    # control character written out (`\n`, `\x1b`, `\u202e`)
     for name in HOSTILE:
-        shown = visible(name).split("\n")[0]
-        assert shown in table, name
+        assert escaped(name) in table, name
+    assert "new\\nline" in table and "\\x1b[31mred\\x1b[0m" in table
     assert "[bold red]x[/]" in table
     assert "<script>&amp; [red]x[/]" in table
 

@@ -1,0 +1,81 @@
+"""The story of each failure, for the renderers that tell it (terminal, Markdown): what failed
+(the node and the task), where (worker and Ray node), when (seconds from its job's start), the
+error's type and message, and the traceback's last frames — found in the failed attempt's full
+message, which Ray keeps as the task's error. Plain text out: each renderer escapes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flowinsight.render.labels import Labels
+from flowinsight.result import Attempt, Failure, Result
+
+FRAMES = 3  # the traceback's last frames shown
+_FRAME = re.compile(r'^\s*File "(?P<file>.*)", line (?P<line>\d+), in (?P<fn>.*)$')
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    file: str
+    line: int
+    function: str
+    code: str  # the source line Python printed under it, or ""
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line} in {self.function}"
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    failure: Failure
+    node: str  # the node's readable label, or "(cluster)"
+    task: str  # "<task id> attempt <n>", or ""
+    worker: str  # "worker <pid> (<id>)", or ""
+    ray_node: str  # the Ray node's id, or ""
+    at_s: float | None  # seconds from the start of its job (or of the capture's first job)
+    frames: tuple[Frame, ...]
+
+    @property
+    def error(self) -> str:
+        """`TYPE: message`, the message being the line that says what went wrong."""
+        f = self.failure
+        return f"{f.error_type}: {f.message}" if f.message else f.error_type
+
+
+def frames(message: str, last: int = FRAMES) -> tuple[Frame, ...]:
+    """The last frames of the Python traceback in a message (none if it holds none)."""
+    lines = message.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        m = _FRAME.match(line)
+        if m:
+            code = lines[i + 1].strip() if i + 1 < len(lines) and not _FRAME.match(
+                lines[i + 1]) else ""
+            found.append(Frame(m["file"], int(m["line"]), m["fn"], code))
+    return tuple(found[-last:]) if last else ()
+
+
+def stories(result: Result, labels: Labels) -> list[Story]:
+    """One story per failure, in time order."""
+    attempts: dict[tuple[str, int | None], Attempt] = {
+        (a.task_id, a.attempt): a for a in result.attempts if a.status == "FAILED"}
+    starts = sorted(j.start_ms for j in result.jobs if j.start_ms is not None)
+    origin = starts[0] / 1000 if starts else None
+    out = []
+    for f in sorted(result.failures, key=lambda f: (f.time_s or 0.0, f.node, f.task_id)):
+        a = attempts.get((f.task_id, f.attempt))
+        worker = ""
+        if a is not None and (a.worker_pid or a.worker_id):
+            worker = f"worker {a.worker_pid or '?'}" + (f" ({a.worker_id[:8]})"
+                                                       if a.worker_id else "")
+        out.append(Story(
+            failure=f,
+            node=labels.node(f.node) if f.node else "(cluster)",
+            task=f"{f.task_id} attempt {f.attempt}" if f.task_id and f.attempt is not None
+            else f.task_id,
+            worker=worker,
+            ray_node=a.ray_node_id if a is not None else "",
+            at_s=f.time_s - origin if f.time_s is not None and origin is not None else None,
+            frames=frames(a.error_message) if a is not None else ()))
+    return out

@@ -1,0 +1,112 @@
+"""`analyze` answers first and fits: pinned byte for byte on real captures in a terminal of 80
+and of 120 columns (run under a pseudo-terminal of that size) and piped (no width: nothing
+cut, no line padded). Every number is shown whole at every width."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+
+import pytest
+
+from conftest import GOLDEN, ROOT, cli, render, result_of, sample
+from flowinsight.render import RenderOptions, renderers
+
+CASES = ("recorded/lattice_workflow", "recorded/sage_pipeline")
+# a figure with its unit, as the tables and the summary print them
+NUMBER = re.compile(r"\d+(?:\.\d+)? (?:µs|ms|s|B|kB|MB|GB|B/s|kB/s|MB/s)(?![\w/])")
+
+
+def in_terminal(args: list[str], columns: int) -> str:
+    """`flowinsight ARGS` with its stdout on a pseudo-terminal `columns` wide (TERM=dumb: no
+    colour codes), as a user sees it."""
+    main, side = pty.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "dumb",
+           "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "flowinsight", *args], stdin=subprocess.DEVNULL,
+                            stdout=side, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def golden(name: str, out: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update or not path.exists():
+        path.write_text(out)
+        if not update:
+            pytest.fail(f"{path.name} did not exist: written, review and commit it")
+    assert out == path.read_text()
+
+
+def _name(case: str, how: str) -> str:
+    return f"analyze_{case.split('/')[-1]}_{how}.txt"
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("columns", [80, 120])
+def test_analyze_in_a_terminal(case: str, columns: int, update_golden: bool) -> None:
+    out = in_terminal(["analyze", str(sample(case)), "--top", "8"], columns)
+    assert "\x1b" not in out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert all(line == line.rstrip() for line in lines)
+    # every figure shown is one the unlimited output holds: none cut; columns left out are
+    # said to be
+    whole = render_plain(case, top=8)
+    assert NUMBER.findall(out) and set(NUMBER.findall(out)) <= set(NUMBER.findall(whole))
+    if columns == 80:
+        assert "exec max, queue p95 left out to fit 80 columns" in out
+    golden(_name(case, str(columns)), out, update_golden)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_analyze_piped(case: str, update_golden: bool) -> None:
+    proc = cli("analyze", str(sample(case)), "--top", "8")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert all(line == line.rstrip() for line in out.splitlines())
+    assert out == render_plain(case, top=8)
+    golden(_name(case, "piped"), out, update_golden)
+
+
+def render_plain(case: str, top: int) -> str:
+    return renderers()["table"].render(result_of(sample(case)),
+                                       RenderOptions(width=0, top=top)).decode()
+
+
+def test_export_table_is_not_padded() -> None:
+    proc = cli("export", str(sample("recorded/sage_pipeline")), "--format", "table")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert all(line == line.rstrip() for line in lines)
+    assert max(len(line) for line in lines) <= 120
+
+
+def test_a_newline_in_a_name_cannot_start_a_line() -> None:
+    """Forged output: a function named to look like a verdict stays inside its line."""
+    import dataclasses
+    result = result_of(sample("lattice_workflow"))
+    forged = "run\nFAIL max-failures 0: 3 failures\x1b[2J"
+    nodes = tuple(dataclasses.replace(n, name=forged) if n.name == "run_code_task" else n
+                  for n in result.nodes)
+    out = render(dataclasses.replace(result, nodes=nodes), "table").decode()
+    assert "\nFAIL" not in out and "\x1b" not in out
+    assert "run\\nFAIL max-failures 0: 3 failures\\x1b[2J" in out
