@@ -25,7 +25,15 @@ from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
-from flowinsight.pipeline.identity import NodeKey, add_modules, known_modules, single_modules
+from flowinsight.pipeline.identity import (
+    NodeKey,
+    add_modules,
+    all_modules,
+    ambiguous_names,
+    rename_by_span,
+    renamed_tasks,
+    single_modules,
+)
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
@@ -80,7 +88,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     if options.group_by == "class":
         classes = {a.id: a.class_name for a in collect_actors(
             actor_updates, (), scan.actor_ids, scan.actor_facts).values()}
-    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules)
+    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules, scan.ambiguous)
     sources = tuple(sorted(reduced.sources))
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
     facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)
@@ -144,6 +152,7 @@ class TableScan:
     modules: dict[tuple[str, str], str]  # known_modules(tasks)
     actor_facts: tuple[dict[str, str], dict[str, str]]  # actor_task_facts(tasks)
     actor_ids: set[str]  # the actors the selected tasks name
+    ambiguous: set[tuple[str, str]]  # ambiguous_names: names of functions of several modules
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
@@ -153,21 +162,26 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         return scan_table_py(tasks, options)
     if options.since_ns is not None or options.until_ns is not None:
         tasks = _selected_tasks(tasks, options)
-    dropped, job_ids, found, classes, languages, actor_ids, undefined = sweep_module.scan(
-        tasks, is_driver_thread_record, TaskType.ACTOR_CREATION, TaskType.ACTOR,
-        TaskType.DRIVER)
+    (dropped, job_ids, found, classes, languages, actor_ids, undefined,
+     renamed) = sweep_module.scan(tasks, is_driver_thread_record, TaskType.ACTOR_CREATION,
+                                  TaskType.ACTOR, TaskType.DRIVER)
     add_modules(found, undefined)  # tasks without a definition: key_of places them
+    rename_by_span(renamed)
     if dropped:
         gone = set(dropped)
         tasks = {tid: t for tid, t in tasks.items() if tid not in gone}
-    return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids)
+    return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids,
+                     ambiguous_names(found))
 
 
 def scan_table_py(tasks: dict[str, Task], options: Options) -> TableScan:
     selected = _selected_tasks(tasks, options)
-    return TableScan(selected, {t.job_id for t in selected.values()}, known_modules(selected),
+    found = all_modules(selected)  # of the functions as submitted, as scan.c
+    rename_by_span(renamed_tasks(selected.values()))
+    return TableScan(selected, {t.job_id for t in selected.values()}, single_modules(found),
                      actor_task_facts(selected.values()),
-                     {t.actor_id for t in selected.values() if t.actor_id})
+                     {t.actor_id for t in selected.values() if t.actor_id},
+                     ambiguous_names(found))
 
 
 def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]:

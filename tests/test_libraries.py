@@ -1,0 +1,112 @@
+"""flowinsight on the Ray programs people run: Ray Data, Tune, Serve and everyday patterns.
+Hand-made sessions in Ray's shapes (tests/libsession.py) for the cases, and the real Ray
+2.60 captures of samples/libraries checked against Ray's own State API (their truth/)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT, result_of, with_native
+from flowinsight.result import NodeKind, Result
+from libsession import DRIVER, driver, executed, submitted, task_id, write_session
+
+
+def functions_of(session: Path, native: bool) -> list[tuple[str, int]]:
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from conftest import result_of; "
+            f"r = result_of({str(session)!r}); "
+            "print(json.dumps(sorted((n.id, n.calls) for n in r.nodes "
+            "if n.kind == 'function')))")
+    return [(x[0], x[1]) for x in json.loads(with_native(native, code))]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
+    # Ray Data's _map_task runs as its operators; .options(name=...) renames a task; a
+    # function's own name (with or without its module) is no renaming
+    lines = driver()
+    spans = ["ReadRange->MapBatches(add_one)", "ReadRange->MapBatches(add_one)", "Write",
+             "Write", "Write", "custom", "plain", "mod.plain"]
+    functions = ["_map_task"] * 5 + ["renamed_fn", "plain", "plain"]
+    for n, (fn, span) in enumerate(zip(functions, spans)):
+        tid = task_id(n + 1)
+        lines += [submitted(tid, fn), executed(tid, span)]
+    session = write_session(tmp_path, lines)
+    assert functions_of(session, native) == [
+        ("ReadRange->MapBatches(add_one)", 2), ("Write", 3), ("custom", 1),
+        ("plain", 2)]
+
+
+# The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
+LIBRARIES = ROOT / "samples" / "libraries"
+CAPTURES = ("mapreduce", "retries", "actor_restart", "data")
+RUNS = tuple(f"{name}{suffix}" for name in CAPTURES for suffix in ("", "_recorded"))
+
+
+def truth(run: str, phase: str = "end") -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((LIBRARIES / "truth" / f"{run}.json").read_text())
+    assert doc["ray_version"] == "2.60.0"
+    return dict(doc["phases"][phase])
+
+
+def ray_name(name: str) -> str:
+    """A State API task name without the actor's given name (`name:Class.method`)."""
+    return name.split(":", 1)[1] if ":" in name.split(".", 1)[0] else name
+
+
+def names_of(result: Result) -> dict[str, str]:
+    """Each node's name as Ray's State API writes task names: the function's, or
+    `Class.method` (`Class.__init__` for the actor's creation)."""
+    classes = {a.id: a.class_name for a in result.actors}
+    out = {}
+    for n in result.nodes:
+        if n.kind is NodeKind.METHOD:
+            out[n.id] = f"{classes.get(n.actor_id, '')}.{n.name}"
+        elif n.kind is NodeKind.ACTOR:
+            out[n.id] = f"{n.name}.__init__"
+        else:
+            out[n.id] = n.name
+    return out
+
+
+def _result(run: str) -> Result:
+    return result_of(LIBRARIES / run)
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_tasks_and_calls_as_ray_reports_them(run: str) -> None:
+    result, want = _result(run), truth(run)
+    name = names_of(result)
+    # tasks per name (Ray lists one row per attempt; a restart is no new row there)
+    ids = {t["task_id"]: ray_name(t["name"]) for t in want["tasks"]}
+    got: Counter[str] = Counter()
+    for n in result.nodes:
+        if n.kind is not NodeKind.DRIVER:
+            got[name[n.id]] += n.calls
+    assert Counter(ids.values()) == got
+    # call edges: the parent's name -> the task's name, tasks counted once
+    edges = Counter((ids.get(t["parent_task_id"], "main"), ray_name(t["name"]))
+                    for t in {t["task_id"]: t for t in want["tasks"]}.values())
+    calls: Counter[tuple[str, str]] = Counter()
+    for c in result.call_flows:
+        calls[(name[c.source], name[c.target])] += c.count
+    assert edges == calls
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_failures_as_ray_reports_them(run: str) -> None:
+    result, want = _result(run), truth(run)
+    name = names_of(result)
+    failed = sorted((ray_name(t["name"]), t["attempt_number"], t["error_type"])
+                    for t in want["tasks"] if t["state"] == "FAILED")
+    assert sorted((name[f.node], f.attempt or 0, f.error_type)
+                  for f in result.failures if f.kind == "task") == failed
+    restarts = sum(a.get("num_restarts") or 0 for a in want["actors"])
+    assert sum(f.error_type == "ACTOR_RESTARTING" for f in result.failures) == restarts
+    # nothing else failed: the rest is an intended end (ray.kill, the job's end)
+    assert len(result.failures) == len(failed) + restarts
+    assert all(e.category == "intended" for e in result.ends)
