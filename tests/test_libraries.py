@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, result_of, with_native
+from conftest import ROOT, cli, json_of, result_of, with_native
+from flowinsight.pipeline import Options, analyze
+from flowinsight.read import discover, read_capture
 from flowinsight.result import NodeKind, Result
 from libsession import DRIVER, driver, executed, submitted, task_id, write_session
 
@@ -74,7 +76,7 @@ def names_of(result: Result) -> dict[str, str]:
 
 
 def _result(run: str) -> Result:
-    return result_of(LIBRARIES / run)
+    return analyze(read_capture(discover([str(LIBRARIES / run)])), Options(internals=True))
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -110,3 +112,30 @@ def test_failures_as_ray_reports_them(run: str) -> None:
     # nothing else failed: the rest is an intended end (ray.kill, the job's end)
     assert len(result.failures) == len(failed) + restarts
     assert all(e.category == "intended" for e in result.ends)
+
+
+def test_ray_data_internals_hidden_unless_asked() -> None:
+    data = LIBRARIES / "data"
+    shown = _result("data")
+    internal = sorted({a.class_name for a in shown.actors if a.internal})
+    assert internal == ["ActorLocationTracker", "_AutoscalingCoordinatorActor", "_StatsActor"]
+    # the view: the user's operators and actor pool, no bookkeeping
+    view = result_of(data)
+    assert sorted({names_of(view)[n.id] for n in view.nodes}) == [
+        "MapWorker(MapBatches(Multiply)).__init__", "MapWorker(MapBatches(Multiply)).get_location",
+        "MapWorker(MapBatches(Multiply)).submit", "ReadRange->MapBatches(add_one)", "Write",
+        "main"]
+    assert view.warnings[-1] == ("10 nodes of Ray's internals hidden (3 actors; --internals "
+                                 "shows them, the JSON has them marked)")
+    # the JSON has all of them, marked
+    doc = json_of(data)
+    marked = sorted((a["name"], a["internal"]) for a in doc["actors"])
+    assert marked == [("ActorLocationTracker", True), ("MapWorker(MapBatches(Multiply))", False),
+                      ("MapWorker(MapBatches(Multiply))", False),
+                      ("_AutoscalingCoordinatorActor", True), ("_StatsActor", True)]
+    assert sum(m["internal"] for m in doc["methods"]) == 7
+    assert len(doc["callFlows"]) == len(shown.call_flows)
+    # the table: hidden by default, shown with --internals
+    plain = cli("analyze", str(data), "--top", "0").stdout.decode()
+    every = cli("analyze", str(data), "--top", "0", "--internals").stdout.decode()
+    assert "_StatsActor" not in plain and "_StatsActor" in every

@@ -45,7 +45,16 @@ def session_options(func: F) -> F:
     func = click.option("--since", metavar="TIME", default=None,
                         help="Keep tasks active after TIME (seconds from the first event, "
                              "or an ISO 8601 time).")(func)
+    # read by load() from the command's context: no parameter for the commands to pass on
+    func = click.option("--internals", is_flag=True, expose_value=False,
+                        callback=lambda ctx, _, on: ctx.meta.__setitem__(INTERNALS, on),
+                        help="Show Ray's internals (libraries' bookkeeping actors and tasks: "
+                             "Ray Data's stats actor, Serve's controller, ...); the JSON "
+                             "always has them, marked.")(func)
     return input_options(func)
+
+
+INTERNALS = "flowinsight.internals"
 
 
 def input_options(func: F) -> F:
@@ -91,11 +100,18 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
             result = analyze_partial(reduced, account, Options(
                 job=job, since_ns=parse_time(since, origin, "--since"),
                 until_ns=parse_time(until, origin, "--until"), group_by=group_by, focus=focus,
-                max_nodes=max_nodes), consume=not (keep_records and lifetime.keeping()))
+                max_nodes=max_nodes, internals=_internals()),
+                consume=not (keep_records and lifetime.keeping()))
         lifetime.keep(reduced, result)
         return result
     finally:
         gc.enable()
+
+
+def _internals() -> bool:
+    """Whether the command was given --internals."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(INTERNALS))
 
 
 def _read(sources: list[Source], reducer: Reducer, jobs: int, engine: str,

@@ -25,6 +25,7 @@ from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
+from flowinsight.pipeline.internals import internal_function
 from flowinsight.pipeline.identity import (
     NodeKey,
     add_modules,
@@ -38,7 +39,7 @@ from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
-from flowinsight.pipeline.views import focus, group_by_class, in_window, prune
+from flowinsight.pipeline.views import focus, group_by_class, hide_internals, in_window, prune
 from flowinsight.result import (
     NO_STATS,
     Actor,
@@ -62,6 +63,7 @@ class Options:
     group_by: str = "instance"  # or "class": actor instances collapsed into their class
     focus: str = ""  # a node (glob on its name or id) and its neighbours
     max_nodes: int = 0  # for drawing: above this, collapse instances into classes, then prune
+    internals: bool = False  # keep Ray's internals in the view (else views.hide_internals)
 
 
 def analyze(capture: Capture, options: Options = Options()) -> Result:
@@ -130,6 +132,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
             attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
     )
+    if not options.internals:
+        result = hide_internals(result)
     if options.focus:
         result = focus(result, options.focus)
     if options.max_nodes and len(result.nodes) > options.max_nodes:
@@ -215,6 +219,8 @@ def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
             calls=facts.received.get(nid, 0),
             inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
             stats=node_stats.get(nid, NO_STATS),
+            internal=owner.internal if owner else (
+                key.kind is NodeKind.FUNCTION and internal_function(key.name, key.module)),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
 
@@ -231,7 +237,9 @@ def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Act
             out[key.actor_id] = Actor(key.actor_id, first.class_name if first else key.actor_id,
                                       f"{len(members)} instances" if len(members) > 1 else
                                       (first.actor_name if first else ""), key.job_id,
-                                      first.language if first else "", "", False)
+                                      first.language if first else "", "", False,
+                                      first.internal if first else False,
+                                      first.class_of if first else "")
     return out
 
 
