@@ -139,3 +139,56 @@ def test_ray_data_internals_hidden_unless_asked() -> None:
     plain = cli("analyze", str(data), "--top", "0").stdout.decode()
     every = cli("analyze", str(data), "--top", "0", "--internals").stdout.decode()
     assert "_StatsActor" not in plain and "_StatsActor" in every
+
+
+# Data flows through objects Ray inlines (RAY_EVENT object events, schema 2.2)
+P, Q, R = (task_id(i) for i in (1, 2, 3))
+
+
+def _event(label: str, n: int, **fields: object) -> bytes:
+    fields.setdefault("job_id", "01000000")
+    return json.dumps({"custom_fields": fields, "event_id": f"{n:036x}", "label": label,
+                       "pid": "1", "source_type": "CORE_WORKER", "timestamp": 1}).encode() + b"\n"
+
+
+def _flows_of(tmp_path: Path, lines: list[bytes]) -> tuple[list[tuple[str, str, int, int | None,
+                                                                      int]], list[str]]:
+    events = tmp_path / "logs" / "events"
+    events.mkdir(parents=True)
+    (events / "event_CORE_WORKER_1.log").write_bytes(b"".join(lines))
+    doc = json_of(tmp_path)
+    return ([(d["source"], d["target"], d["count"], d["bytes"], d["unsized"])
+             for d in doc["dataFlows"]], doc["summary"]["warnings"])
+
+
+def _map_reduce(forwarded: bool) -> list[bytes]:
+    """P (map) returns an 8,246 B object; the driver passes its ref to R (reduce), and Ray
+    inlines it: R reads its argument 0 by value, under the id the recorder gives it."""
+    small = P + "01000000"
+    inlined = R + "000000f0"  # recorder/ids.py: by_value_arg_id(R, 0)
+    lines = [
+        _event("task_submitted", 1, task_id=P, src_task_id=DRIVER, task_type="NORMAL_TASK",
+               descriptor="map_small", timestamp_ms=1),
+        _event("task_submitted", 2, task_id=R, src_task_id=DRIVER, task_type="NORMAL_TASK",
+               descriptor="reduce_parts", timestamp_ms=2),
+        _event("object_put", 3, object_id=small, task_id=P, size_bytes=8246, kind="return",
+               timestamp_ms=10),
+        _event("object_get", 5, object_id=inlined, task_id=R, kind="arg", arg_index=0,
+               size_bytes=8246, timestamp_ms=30),
+    ]
+    if forwarded:  # the recorder names the ref the driver passed on (recorder/submission.py)
+        lines.append(_event("object_put", 4, object_id=small, task_id=DRIVER, size_bytes=None,
+                            kind="arg", arg_index=0, target_task_id=R, timestamp_ms=2))
+    return lines
+
+
+def test_an_inlined_object_flows_from_its_creator(tmp_path: Path) -> None:
+    flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=True))
+    assert flows == [("map_small", "reduce_parts", 1, 8246, 0)]
+    assert not [w for w in warnings if "left out" in w]
+
+
+def test_an_inlined_object_without_its_ref_is_no_self_loop(tmp_path: Path) -> None:
+    flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=False))
+    assert flows == []
+    assert "1 argument read(s) left out of the data flows" in warnings[-1]

@@ -95,7 +95,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
     facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)
     puts, gets = reduced.puts, reduced.gets
-    flows = data_flows(puts, gets, node_of)
+    orphans = [0]
+    flows = data_flows(puts, gets, node_of, orphans)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, (), actor_ids, scan.actor_facts)
@@ -130,7 +131,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         coverage=cover,
         critical_paths=critical_paths(
             attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
-        warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
+        warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
+        + _orphan_warning(orphans[0]),
     )
     if not options.internals:
         result = hide_internals(result)
@@ -276,6 +278,14 @@ def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
         out.append(Job(job_id, j.entrypoint if j else "", j.driver_pid if j else None,
                        j.start_ms if j else None, j.end_ms if j else None, counts[job_id]))
     return tuple(out)
+
+
+def _orphan_warning(orphans: int) -> tuple[str, ...]:
+    if not orphans:
+        return ()
+    return (f"{orphans} argument read(s) left out of the data flows: an ObjectRef Ray inlined "
+            "into the task (under 100 KiB) whose submission the recorder did not name (a "
+            "recorder older than this one)",)
 
 
 def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
