@@ -55,8 +55,9 @@ class Reading:
 
 def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
          until: str | float | None = None, group_by: str = "instance", focus: str = "",
-         max_nodes: int = 0, jobs: int = 0, engine: str = "local", strict: bool = False,
-         on_warning: Warn = _ignore, progress: Progress | None = None) -> Result:
+         max_nodes: int = 0, internals: bool = False, jobs: int = 0, engine: str = "local",
+         strict: bool = False, on_warning: Warn = _ignore,
+         progress: Progress | None = None) -> Result:
     """Read Ray session logs and analyse them: `analyse(read_logs(...))`.
 
     paths: session directories, their logs/ folders, event files or archives (default:
@@ -67,6 +68,8 @@ def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | Non
     group_by: "instance" (each actor its own node) or "class" (instances collapsed).
     focus: keep the nodes matching this glob and their neighbours.
     max_nodes: above this many nodes, collapse and prune for drawing (0: keep all).
+    internals: keep Ray's internals (libraries' bookkeeping actors and tasks) in the view;
+        hidden by default, and counted in the Result's `hidden`.
     jobs: reading processes (0: one per core; 1: in this process).
     engine: "local", or "ray" to parse files as Ray tasks on the nodes holding them.
     strict: raise UsageError when any line had to be skipped.
@@ -77,7 +80,8 @@ def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | Non
     """
     reading = read_logs(*paths, job=job, since=since, until=until, jobs=jobs, engine=engine,
                    strict=strict, on_warning=on_warning, progress=progress)
-    return analyse(reading, group_by=group_by, focus=focus, max_nodes=max_nodes, consume=True)
+    return analyse(reading, group_by=group_by, focus=focus, max_nodes=max_nodes,
+                   internals=internals, consume=True)
 
 
 def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
@@ -104,7 +108,7 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
 
 
 def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
-            max_nodes: int = 0, consume: bool = False) -> Result:
+            max_nodes: int = 0, internals: bool = False, consume: bool = False) -> Result:
     """The analysis of what `read_logs` gave, through the views asked for. With `consume`, each
     task record is let go as soon as its attempts are worked out (a lower peak), and the
     reading cannot be analysed again."""
@@ -112,7 +116,8 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
         raise UsageError(f"group_by {group_by!r}: give 'instance' or 'class'")
     return analyze_partial(reading.reduced, reading.account, Options(
         job=reading.job, since_ns=reading.since_ns, until_ns=reading.until_ns,
-        group_by=group_by, focus=focus, max_nodes=max_nodes), consume=consume)
+        group_by=group_by, focus=focus, max_nodes=max_nodes, internals=internals),
+        consume=consume)
 
 
 def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int, engine: str,

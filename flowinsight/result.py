@@ -236,6 +236,7 @@ class Node:
     calls: int  # submissions received
     inferred: bool  # no definition was recorded for any of its tasks: named from ids and spans
     stats: Stats = NO_STATS
+    internal: bool = False  # one of Ray's internals (pipeline/internals.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +248,8 @@ class Actor:
     language: str
     state: str  # the last EXPORT_ACTOR state, or ""
     detached: bool
+    internal: bool = False  # one of Ray's internals (pipeline/internals.py)
+    class_of: str = ""  # the class, where class_name shows Ray's repr name instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +283,17 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class Hidden:
+    """What views.hide_internals took out of a Result's view: Ray's internals, and the call
+    and data flows that touch them."""
+
+    nodes: tuple[Node, ...] = ()
+    actors: tuple[Actor, ...] = ()
+    call_flows: tuple[CallFlow, ...] = ()
+    data_flows: tuple[DataFlow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     jobs: tuple[Job, ...]
     nodes: tuple[Node, ...]
@@ -298,6 +312,8 @@ class Result:
     coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
     critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    # Ray's internals taken out of the view (views.hide_internals): kept for the JSON
+    hidden: Hidden = field(default_factory=lambda: Hidden())
 
     def call_graph(self) -> nx.DiGraph[str]:
         """The call graph as a networkx DiGraph, with the JSON output's node and edge

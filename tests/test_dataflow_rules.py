@@ -57,7 +57,7 @@ def test_by_value_argument_joined_by_task_and_position(tmp_path: Path) -> None:
         _event("object_get", 3, object_id=R + "01000000", task_id=R, kind="arg", arg_index=0,
                timestamp_ms=110),
     ]
-    assert _flows(_session(tmp_path, lines)) == {("main", "app.consume"): (1, 1_000_251)}
+    assert _flows(_session(tmp_path, lines)) == {("main", "consume"): (1, 1_000_251)}
 
 
 def test_a_get_that_carries_its_size_is_sized(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_a_get_that_carries_its_size_is_sized(tmp_path: Path) -> None:
     ]
     doc = json_of(_session(tmp_path, lines))
     assert [(d["source"], d["target"], d["count"], d["bytes"], d["unsized"])
-            for d in doc["dataFlows"]] == [("app.produce", "main", 2, 4096, 1)]
+            for d in doc["dataFlows"]] == [("produce", "main", 2, 4096, 1)]
 
 
 def test_recorded_samples_have_no_unknown_producers() -> None:

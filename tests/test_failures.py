@@ -23,7 +23,7 @@ def attempt(task: str, node: str, status: str = "FINISHED", error: str = "", mes
 
 def actor(state: str, reason: str = "", cause: str = "", t: float = 1.0,
           pid: int | None = 42) -> ActorUpdate:
-    return ActorUpdate(ACTOR, JOB, "Counter", "", state, "", pid, False, cause, reason, t)
+    return ActorUpdate(ACTOR, JOB, "Counter", "", state, "", pid, False, cause, reason, t, "")
 
 
 def job(end_ms: int | None) -> JobUpdate:

@@ -30,6 +30,9 @@ def _hostile_session(tmp_path: Path) -> Path:
         text = f.read_text()
         text = text.replace('"func_or_class_name":"produce"',
                             '"func_or_class_name":' + orjson.dumps(HOSTILE_FN).decode())
+        # Ray's task name, in the executor's span, is what names the node
+        text = text.replace('"event_name":"task::produce"',
+                            '"event_name":' + orjson.dumps("task::" + HOSTILE_FN).decode())
         text = text.replace('Stage.put_packet', HOSTILE_CLS.replace("\\", "\\\\").replace('"', '\\"') + ".put_packet")
         text = text.replace('"class_name":"Stage"',
                             '"class_name":' + orjson.dumps(HOSTILE_CLS).decode())

@@ -39,7 +39,16 @@ def session_options(func: F) -> F:
     func = click.option("--since", metavar="TIME", default=None,
                         help="Keep tasks active after TIME (seconds from the first event, "
                              "or an ISO 8601 time).")(func)
+    # read by load() from the command's context: no parameter for the commands to pass on
+    func = click.option("--internals", is_flag=True, expose_value=False,
+                        callback=lambda ctx, _, on: ctx.meta.__setitem__(INTERNALS, on),
+                        help="Show Ray's internals (libraries' bookkeeping actors and tasks: "
+                             "Ray Data's stats actor, Serve's controller, ...); the JSON "
+                             "always has them, marked.")(func)
     return input_options(func)
+
+
+INTERNALS = "flowinsight.internals"
 
 
 def input_options(func: F) -> F:
@@ -77,12 +86,18 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
                                    progress=progress)
         with progress.analysing(len(reading.reduced.tasks)):
             result = library.analyse(reading, group_by=group_by, focus=focus,
-                                     max_nodes=max_nodes,
+                                     max_nodes=max_nodes, internals=_internals(),
                                      consume=not (keep_records and lifetime.keeping()))
         lifetime.keep(reading, result)
         return result
     finally:
         gc.enable()
+
+
+def _internals() -> bool:
+    """Whether the command was given --internals."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(INTERNALS))
 
 
 class ReadProgress:

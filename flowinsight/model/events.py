@@ -147,6 +147,7 @@ class ActorUpdate:
     death_cause: str  # the message of Ray's ActorDeathCause, or ""
     death_reason: str  # its context and reason, e.g. "actor_died_error_context:RAY_KILL"
     time_s: float | None
+    repr_name: str  # the name Ray shows for it (its __repr__, e.g. Tune's trainable), or ""
 
 
 @fast_init

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from flowinsight.model.events import ActorUpdate, TaskType
+from flowinsight.pipeline.internals import internal_class
 from flowinsight.pipeline.tasks import Task
 from flowinsight.result import Actor
 
@@ -36,26 +37,31 @@ def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
     """The actors, from their snapshots and from the tasks (or what actor_task_facts said of
     them, when given: the tasks are not read then)."""
     latest: dict[str, ActorUpdate] = {}
-    names: dict[str, tuple[str, str]] = {}
+    names: dict[str, tuple[str, str, str]] = {}
     for up in updates:
         old = latest.get(up.actor_id)
         if old is None or _rank(up) >= _rank(old):
             latest[up.actor_id] = up
-        cls, name = names.get(up.actor_id, ("", ""))
-        names[up.actor_id] = (cls or up.class_name, name or up.name)
+        cls, name, shown = names.get(up.actor_id, ("", "", ""))
+        names[up.actor_id] = (cls or up.class_name, name or up.name, shown or up.repr_name)
     classes, languages = task_facts if task_facts is not None else actor_task_facts(tasks)
     actors = {}
     for actor_id in sorted(set(actor_ids) | set(latest)):
         snapshot = latest.get(actor_id)
-        cls, name = names.get(actor_id, ("", ""))
+        cls, name, shown = names.get(actor_id, ("", "", ""))
+        cls = cls or classes.get(actor_id, "")
         actors[actor_id] = Actor(
             id=actor_id,
-            class_name=cls or classes.get(actor_id, "") or "(unknown)",
+            # the name Ray shows: the repr a library gives (Tune's trainable: its function's
+            # name, not ImplicitFunc), else the class
+            class_name=shown or cls or "(unknown)",
             actor_name=name,
             job_id=snapshot.job_id if snapshot else actor_id[-8:],
             language=languages.get(actor_id, ""),
             state=snapshot.state if snapshot else "",
             detached=snapshot.is_detached if snapshot else False,
+            internal=internal_class(cls),
+            class_of=cls if shown and shown != cls else "",
         )
     return actors
 

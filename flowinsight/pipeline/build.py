@@ -25,13 +25,22 @@ from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
-from flowinsight.pipeline.identity import NodeKey, add_modules, known_modules, single_modules
+from flowinsight.pipeline.internals import internal_function
+from flowinsight.pipeline.identity import (
+    NodeKey,
+    add_modules,
+    all_modules,
+    ambiguous_names,
+    rename_by_span,
+    renamed_tasks,
+    single_modules,
+)
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
-from flowinsight.pipeline.views import (class_groups, focus, group_by_class, in_window,
-                                        prune)
+from flowinsight.pipeline.views import (class_groups, focus, group_by_class, hide_internals,
+                                        in_window, prune)
 from flowinsight.result import (
     NO_STATS,
     Actor,
@@ -55,6 +64,7 @@ class Options:
     group_by: str = "instance"  # or "class": actor instances collapsed into their class
     focus: str = ""  # a node (glob on its name or id) and its neighbours
     max_nodes: int = 0  # for drawing: above this, collapse instances into classes, then prune
+    internals: bool = False  # keep Ray's internals in the view (else views.hide_internals)
 
 
 def analyze(capture: Capture, options: Options = Options()) -> Result:
@@ -81,12 +91,13 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     if options.group_by == "class":
         classes = class_groups(collect_actors(
             actor_updates, (), scan.actor_ids, scan.actor_facts).values())
-    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules)
+    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules, scan.ambiguous)
     sources = tuple(sorted(reduced.sources))
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
     facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)
     puts, gets = reduced.puts, reduced.gets
-    flows = data_flows(puts, gets, node_of)
+    orphans = [0]
+    flows = data_flows(puts, gets, node_of, orphans)
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, (), actor_ids, scan.actor_facts)
@@ -121,8 +132,11 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         coverage=cover,
         critical_paths=critical_paths(
             attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
-        warnings=_warnings(cover, bool(puts or gets), account, task_count > 0),
+        warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
+        + _orphan_warning(orphans[0]),
     )
+    if not options.internals:
+        result = hide_internals(result)
     if options.focus:
         result = focus(result, options.focus)
     if options.max_nodes and len(result.nodes) > options.max_nodes:
@@ -145,6 +159,7 @@ class TableScan:
     modules: dict[tuple[str, str], str]  # known_modules(tasks)
     actor_facts: tuple[dict[str, str], dict[str, str]]  # actor_task_facts(tasks)
     actor_ids: set[str]  # the actors the selected tasks name
+    ambiguous: set[tuple[str, str]]  # ambiguous_names: names of functions of several modules
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
@@ -154,21 +169,26 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         return scan_table_py(tasks, options)
     if options.since_ns is not None or options.until_ns is not None:
         tasks = _selected_tasks(tasks, options)
-    dropped, job_ids, found, classes, languages, actor_ids, undefined = sweep_module.scan(
-        tasks, is_driver_thread_record, TaskType.ACTOR_CREATION, TaskType.ACTOR,
-        TaskType.DRIVER)
+    (dropped, job_ids, found, classes, languages, actor_ids, undefined,
+     renamed) = sweep_module.scan(tasks, is_driver_thread_record, TaskType.ACTOR_CREATION,
+                                  TaskType.ACTOR, TaskType.DRIVER)
     add_modules(found, undefined)  # tasks without a definition: key_of places them
+    rename_by_span(renamed)
     if dropped:
         gone = set(dropped)
         tasks = {tid: t for tid, t in tasks.items() if tid not in gone}
-    return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids)
+    return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids,
+                     ambiguous_names(found))
 
 
 def scan_table_py(tasks: dict[str, Task], options: Options) -> TableScan:
     selected = _selected_tasks(tasks, options)
-    return TableScan(selected, {t.job_id for t in selected.values()}, known_modules(selected),
+    found = all_modules(selected)  # of the functions as submitted, as scan.c
+    rename_by_span(renamed_tasks(selected.values()))
+    return TableScan(selected, {t.job_id for t in selected.values()}, single_modules(found),
                      actor_task_facts(selected.values()),
-                     {t.actor_id for t in selected.values() if t.actor_id})
+                     {t.actor_id for t in selected.values() if t.actor_id},
+                     ambiguous_names(found))
 
 
 def _selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]:
@@ -202,6 +222,8 @@ def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
             calls=facts.received.get(nid, 0),
             inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
             stats=node_stats.get(nid, NO_STATS),
+            internal=owner.internal if owner else (
+                key.kind is NodeKind.FUNCTION and internal_function(key.name, key.module)),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
 
@@ -218,7 +240,9 @@ def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Act
             out[key.actor_id] = Actor(key.actor_id, first.class_name if first else key.actor_id,
                                       f"{len(members)} instances" if len(members) > 1 else
                                       (first.actor_name if first else ""), key.job_id,
-                                      first.language if first else "", "", False)
+                                      first.language if first else "", "", False,
+                                      first.internal if first else False,
+                                      first.class_of if first else "")
     return out
 
 
@@ -255,6 +279,14 @@ def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
         out.append(Job(job_id, j.entrypoint if j else "", j.driver_pid if j else None,
                        j.start_ms if j else None, j.end_ms if j else None, counts[job_id]))
     return tuple(out)
+
+
+def _orphan_warning(orphans: int) -> tuple[str, ...]:
+    if not orphans:
+        return ()
+    return (f"{orphans} argument read(s) left out of the data flows: an ObjectRef Ray inlined "
+            "into the task (under 100 KiB) whose submission the recorder did not name (a "
+            "recorder older than this one)",)
 
 
 def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,

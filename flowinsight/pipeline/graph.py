@@ -35,15 +35,19 @@ class _Edge:
 
 
 def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
-               node_of: NodeOf) -> tuple[DataFlow, ...]:
+               node_of: NodeOf, orphans: list[int] | None = None) -> tuple[DataFlow, ...]:
     """Every get is a transfer from the object's producer to the reader.
 
     The producer is the put that created the object (a `return` or `put`; a reference passed
     on as an argument is not a new object), else its earliest put. A by-value argument that Ray
     moved to the object store reaches the callee under an id the caller never saw: a get of
     kind `arg` with no put of its id is joined to the caller's `arg` put for the same task and
-    argument position. A get with no put at all still has a known producer (an object id
-    begins with its creator's task id) but an unknown size, which stays unknown, never 0.
+    argument position. That put may name an ObjectRef the caller passed on, which Ray inlined
+    (under 100 KiB): the producer is then that object's creator (its put, else the task its id
+    begins with), never the caller nor the callee. A get with no put at all still has a known
+    producer (an object id begins with its creator's task id) but an unknown size, which stays
+    unknown, never 0; a callee's by-value argument with no put of its caller names no producer
+    and is left out (never a self-loop), counted in `orphans[0]` when given.
     """
     creators: dict[str, ObjectPut] = {}
     by_arg: dict[tuple[str, int], ObjectPut] = {}
@@ -58,8 +62,17 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
         source = creators.get(get.object_id)
         if source is None and get.kind == "arg" and get.arg_index is not None:
             source = by_arg.get((get.task_id, get.arg_index))
-        producer = source.task_id if source else creator_task_of_object(get.object_id)
-        if not producer:
+        if source is not None and _forwarded(source):
+            # an ObjectRef passed on (Ray may have inlined it): the data comes from its creator
+            source = creators.get(source.object_id, source)
+        if source is not None and _forwarded(source):
+            producer = creator_task_of_object(source.object_id)
+            source = None  # no put of its creator: size and time unknown
+        else:
+            producer = source.task_id if source else creator_task_of_object(get.object_id)
+        if not producer or (producer == get.task_id and is_by_value_arg_id(get.object_id)):
+            if orphans is not None and producer:
+                orphans[0] += 1  # a task never produces its own argument
             continue
         edge = edges.setdefault((node_of(producer), node_of(get.task_id)), _Edge())
         edge.count += 1
@@ -76,6 +89,18 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
         if source is not None and source.time_ms is not None and get.time_ms is not None:
             edge.latencies.append(get.time_ms - source.time_ms)
     return tuple(_flow(s, t, e) for (s, t), e in sorted(edges.items()))
+
+
+def _forwarded(put: ObjectPut) -> bool:
+    """A put of kind arg naming an object of Ray's own id (not a by-value argument's): the
+    submitter passed on an ObjectRef, it created nothing."""
+    return put.kind == "arg" and not is_by_value_arg_id(put.object_id)
+
+
+def is_by_value_arg_id(object_id: str) -> bool:
+    """The id the recorder gives an argument passed by value (recorder/ids.py): its task's
+    id and an index from 0xF0000000, which Ray never hands out."""
+    return len(object_id) == 56 and object_id.endswith("f0")
 
 
 def _better(put: ObjectPut, old: ObjectPut) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from flowinsight.model.events import TaskType
+from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.model.fast_init import fast_init
 from flowinsight.model.ids import actor_of_task, infer_task_type, job_of_task
 from flowinsight.pipeline.tasks import Task
@@ -47,12 +47,67 @@ def key_of(task_id: str, task: Task | None) -> NodeKey:
     return NodeKey(NodeKind.FUNCTION, job, "", module, name)
 
 
-def node_id(key: NodeKey, multi_job: bool) -> str:
+def span_name(task: Task) -> str:
+    """Ray's name of the task: its executor's first `task::<name>` span (set by
+    `.options(name=...)` or a library, e.g. Ray Data's `ReadRange->MapBatches(add_one)` for
+    `_map_task`), or ""."""
+    for attempt in task.attempts:
+        for name in attempt.span_names:
+            if name.startswith("task::"):
+                return name[6:]
+    return ""
+
+
+_RENAMED: dict[tuple[FunctionRef, str], FunctionRef] = {}
+
+
+def rename_by_span(tasks: Iterable[Task]) -> None:
+    """A normal task is named as Ray names it: its function ref takes the name of its
+    `task::<name>` span where that differs from the function's (a name that only adds the
+    module or class, `mod.f` for `f`, is the same name). Renamed refs are shared, so that the
+    tasks of one name are one shape (naming.py). The C scan (scan.c) picks the tasks."""
+    for task in tasks:
+        function = task.function
+        if function is None:
+            continue
+        name = span_name(task)
+        if not name or name == function.name or name.endswith("." + function.name):
+            continue
+        key = (function, name)
+        new = _RENAMED.get(key)
+        if new is None:
+            new = FunctionRef(function.module, function.class_name, name)
+            if len(_RENAMED) < 1 << 14:
+                _RENAMED[key] = new
+        task.function = new
+
+
+def renamed_tasks(tasks: Iterable[Task]) -> list[Task]:
+    """The normal tasks whose span names them other than their function: scan.c's pick."""
+    out = []
+    for task in tasks:
+        function = task.function
+        if (function is not None and task.task_type is TaskType.NORMAL
+                and span_name(task) not in ("", function.name)):
+            out.append(task)
+    return out
+
+
+def node_id(key: NodeKey, multi_job: bool,
+            ambiguous: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()) -> str:
+    """A function's id is its name, whichever source described it (the Export API names no
+    module, the recorder does): its module only tells apart functions of one name from
+    several modules in one job (`ambiguous`, from ambiguous_names)."""
     if key.kind is NodeKind.ACTOR:
         return key.actor_id
     if key.kind is NodeKind.METHOD:
         return f"{key.actor_id}.{key.name}"
-    base = "main" if key.kind is NodeKind.DRIVER else ".".join(p for p in (key.module, key.name) if p)
+    if key.kind is NodeKind.DRIVER:
+        base = "main"
+    elif key.module and (key.job_id, key.name) in ambiguous:
+        base = f"{key.module}.{key.name}"
+    else:
+        base = key.name
     return f"{base}@{key.job_id}" if multi_job else base
 
 
@@ -60,9 +115,14 @@ def known_modules(tasks: dict[str, Task]) -> dict[tuple[str, str], str]:
     """(job, function name) -> its module, where exactly one module is known for that name in
     the job: a function seen both with and without its module (Export API names carry none)
     is that one function."""
+    return single_modules(all_modules(tasks))
+
+
+def all_modules(tasks: dict[str, Task]) -> dict[tuple[str, str], set[str]]:
+    """(job, function name) -> the modules named for it."""
     modules: dict[tuple[str, str], set[str]] = {}
     add_modules(modules, tasks.items())
-    return single_modules(modules)
+    return modules
 
 
 def add_modules(modules: dict[tuple[str, str], set[str]],
@@ -79,6 +139,11 @@ def add_modules(modules: dict[tuple[str, str], set[str]],
 def single_modules(modules: dict[tuple[str, str], set[str]]) -> dict[tuple[str, str], str]:
     """The names for which exactly one module is known."""
     return {where: next(iter(found)) for where, found in modules.items() if len(found) == 1}
+
+
+def ambiguous_names(modules: dict[tuple[str, str], set[str]]) -> set[tuple[str, str]]:
+    """The (job, function name) pairs for which several modules are known."""
+    return {where for where, found in modules.items() if len(found) > 1}
 
 
 def with_module(key: NodeKey, modules: dict[tuple[str, str], str]) -> NodeKey:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Callable
 
 from flowinsight.model.events import TaskType
-from flowinsight.pipeline.identity import NodeKey, key_of, known_modules, node_id, with_module
+from flowinsight.pipeline.identity import (
+    NodeKey,
+    all_modules,
+    ambiguous_names,
+    key_of,
+    node_id,
+    single_modules,
+    with_module,
+)
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.views import group_by_class
 
@@ -16,12 +24,18 @@ class NodeNamer:
     tasks), and each node id is one string shared by all its tasks."""
 
     def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str],
-                 modules: dict[tuple[str, str], str] | None = None) -> None:
+                 modules: dict[tuple[str, str], str] | None = None,
+                 ambiguous: set[tuple[str, str]] | None = None) -> None:
         self.tasks = tasks
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
-        # known_modules(tasks), unless the caller worked it out already
-        self.modules = known_modules(tasks) if modules is None else modules
+        # known_modules(tasks) and ambiguous_names, unless the caller worked them out already
+        if modules is None or ambiguous is None:
+            found = all_modules(tasks)
+            modules = single_modules(found) if modules is None else modules
+            ambiguous = ambiguous_names(found) if ambiguous is None else ambiguous
+        self.modules = modules
+        self.ambiguous = ambiguous
         self.keys: dict[str, NodeKey] = {}
         # task id -> node id, for every task asked about; except, when `by_shape`, the tasks
         # of the table the C facts answered by their shape (see `cache`)
@@ -71,7 +85,7 @@ class NodeNamer:
             key = with_module(key, self.modules)
         if self.classes and key.actor_id:
             key = group_by_class(key, self.classes)
-        nid = node_id(key, self.multi_job)
+        nid = node_id(key, self.multi_job, self.ambiguous)
         nid = self.asked[task_id] = self._ids.setdefault(nid, nid)
         self.keys.setdefault(nid, key)
         if shape is not None:

@@ -9,7 +9,7 @@ from typing import Iterable
 from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
-from flowinsight.result import Actor, Node, NodeKind, Result
+from flowinsight.result import Actor, Hidden, Node, NodeKind, Result
 
 
 def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
@@ -107,3 +107,33 @@ def prune(result: Result, max_nodes: int) -> Result:
                    actors=tuple(a for a in result.actors if a.id in actor_ids),
                    call_flows=calls, data_flows=flows,
                    warnings=(*result.warnings, note))
+
+
+def hide_internals(result: Result) -> Result:
+    """Ray's internals (pipeline/internals.py) out of the view, with the call and data flows
+    that touch them, kept aside in `hidden` (the JSON shows them, marked); a warning counts
+    them. Their failures stay: a crash is a failure wherever it happens."""
+    gone = {n.id for n in result.nodes if n.internal}
+    if not gone:
+        return result
+    calls = [c for c in result.call_flows if c.source in gone or c.target in gone]
+    flows = [d for d in result.data_flows if d.source in gone or d.target in gone]
+    hidden = Hidden(
+        nodes=(*result.hidden.nodes, *(n for n in result.nodes if n.id in gone)),
+        actors=(*result.hidden.actors, *(a for a in result.actors if a.internal)),
+        call_flows=(*result.hidden.call_flows, *calls),
+        data_flows=(*result.hidden.data_flows, *flows))
+    actors = sum(1 for a in result.actors if a.internal)
+    note = (f"{len(gone)} nodes of Ray's internals hidden ({actors} actors; --internals shows "
+            "them, the JSON has them marked)")
+    return replace(
+        result,
+        nodes=tuple(n for n in result.nodes if n.id not in gone),
+        actors=tuple(a for a in result.actors if not a.internal),
+        call_flows=tuple(c for c in result.call_flows
+                         if c.source not in gone and c.target not in gone),
+        data_flows=tuple(d for d in result.data_flows
+                         if d.source not in gone and d.target not in gone),
+        hidden=hidden,
+        warnings=(*result.warnings, note),
+    )

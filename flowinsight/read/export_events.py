@@ -306,6 +306,7 @@ def _actor(d: dict[str, Any], time_s: float | None) -> ActorUpdate:
         death_cause=_death_cause(death),
         death_reason=_death_reason(death),
         time_s=time_s,
+        repr_name=as_str(d.get("repr_name")),
     )
 
 

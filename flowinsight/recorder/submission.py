@@ -4,9 +4,10 @@ core worker's submit_task / submit_actor_task / create_actor; argument sizes com
 serialisations Ray performs inside those calls (see capture.py).
 
 An ObjectRef passed as an argument creates no object: the data moves from whoever created the
-object (its `return` or `put` event, which carries the size) to the executor, whose `object_get`
-(kind=arg) names that object. Writing a put for the forwarded reference would make the forwarder
-look like the producer, so none is written."""
+object (its `return` or `put` event, which carries the size) to the executor. Ray inlines a small
+one (under 100 KiB) into the task spec, where the executor sees the value without its id: so an
+`object_put` (kind=arg, no size) names the forwarded object's own id for that task and position,
+and the analysis takes its creator as the producer (pipeline/graph.py), never the forwarder."""
 
 from __future__ import annotations
 
@@ -99,6 +100,9 @@ def record_submission(
         if not isinstance(value, ObjectRef):
             object_id = by_value_arg_id(task_id, position)
             EMITTER.emit(ObjectPut(object_id, caller, size, "arg", started_ms, position, task_id))
+        else:  # Ray may inline it into the task spec, where the executor sees no id
+            EMITTER.emit(ObjectPut(value.hex(), caller, None, "arg", started_ms, position,
+                                   task_id))
 
 
 def _args_kwargs(

@@ -29,12 +29,21 @@ def _stats(s: Stats) -> dict[str, Any]:
 
 
 def to_document(result: Result) -> dict[str, Any]:
-    actors = {a.id: a for a in result.actors}
-    nodes = result.nodes
+    hidden = result.hidden  # Ray's internals, out of the view: always in the JSON, marked
+    actors = {a.id: a for a in (*result.actors, *hidden.actors)}
+    nodes = sorted((*result.nodes, *hidden.nodes), key=lambda n: n.id) if hidden.nodes \
+        else result.nodes
+    call_flows = sorted((*result.call_flows, *hidden.call_flows),
+                        key=lambda c: (c.source, c.target)) if hidden.call_flows \
+        else result.call_flows
+    data_flows = sorted((*result.data_flows, *hidden.data_flows),
+                        key=lambda d: (d.source, d.target)) if hidden.data_flows \
+        else result.data_flows
     failures = result.failures_by_node()
 
     def common(n: Any) -> dict[str, Any]:
-        return {"stats": _stats(n.stats), "failures": failures.get(n.id, 0)}
+        return {"stats": _stats(n.stats), "failures": failures.get(n.id, 0),
+                "internal": n.internal}
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -67,7 +76,7 @@ def to_document(result: Result) -> dict[str, Any]:
         "callFlows": [
             {"source": c.source, "target": c.target, "count": c.count, "stats": _stats(c.stats),
              "per_s": None if c.per_s is None else round(c.per_s, 3)}
-            for c in result.call_flows
+            for c in call_flows
         ],
         "dataFlows": [
             {
@@ -81,7 +90,7 @@ def to_document(result: Result) -> dict[str, Any]:
                 "latency_ms": None if d.latency_ms is None else
                 {"p50": _ms(d.latency_ms.p50), "p95": _ms(d.latency_ms.p95)},
             }
-            for d in result.data_flows
+            for d in data_flows
         ],
         "failureNotes": [
             {"label": f.label, "message": f.message, "severity": f.severity,

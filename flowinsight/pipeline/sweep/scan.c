@@ -7,7 +7,7 @@
 
 #include "sweep.h"
 
-static PyObject *s_module, *s_class_name, *s_name, *s_unknown;
+static PyObject *s_module, *s_class_name, *s_name, *s_unknown, *s_task_prefix;
 
 static int intern_names(void)
 {
@@ -17,7 +17,8 @@ static int intern_names(void)
     if (!(s_module = PyUnicode_InternFromString("module"))
         || !(s_class_name = PyUnicode_InternFromString("class_name"))
         || !(s_name = PyUnicode_InternFromString("name"))
-        || !(s_unknown = PyUnicode_InternFromString("(unknown)"))) {
+        || !(s_unknown = PyUnicode_InternFromString("(unknown)"))
+        || !(s_task_prefix = PyUnicode_InternFromString("task::"))) {
         return -1;
     }
     return 0;
@@ -65,10 +66,71 @@ static int add_module(PyObject *modules, PyObject *job, PyObject *function, PyOb
     return PySet_Add(found, module);
 }
 
+/* Whether the first `task::<name>` span of a task's attempts names it other than its
+   function: 1 yes, 0 no (or no such span), -1 error. Answered once per (span names, function)
+   pair, by identity: records share both (`named` maps them, `keep` holds them). */
+static int renamed_by_span(PyObject *task, PyObject *function, Slots *ts, Slots *as,
+                           PtrMap *named, PyObject *keep)
+{
+    PyObject *attempts = slot(task, ts, T_ATTEMPTS, &PyTuple_Type);
+    if (!attempts) {
+        return -1;
+    }
+    int out = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts); i++) {
+        PyObject *names = slot(PyTuple_GET_ITEM(attempts, i), as, A_SPAN_NAMES, &PyTuple_Type);
+        if (!names) {
+            out = -1;
+            break;
+        }
+        Py_ssize_t known = sw_ptrmap_get(named, names, function);
+        if (known < 0) {
+            known = 0;
+            for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(names); j++) {
+                PyObject *span = PyTuple_GET_ITEM(names, j);
+                if (!PyUnicode_Check(span)) {
+                    continue;
+                }
+                Py_ssize_t n = PyUnicode_GET_LENGTH(span);
+                Py_ssize_t at = PyUnicode_Tailmatch(span, s_task_prefix, 0, n, -1);
+                if (at < 0) {
+                    known = -1;
+                    break;
+                }
+                if (!at) {
+                    continue;
+                }
+                PyObject *name = PyObject_GetAttr(function, s_name);
+                PyObject *rest = name ? PyUnicode_Substring(span, 6, n) : NULL;
+                int same = rest ? PyObject_RichCompareBool(rest, name, Py_EQ) : -1;
+                Py_XDECREF(name);
+                Py_XDECREF(rest);
+                known = same < 0 ? -1 : 2 - same; /* 2: named otherwise, 1: the same */
+                break;
+            }
+            if (known < 0 || PyList_Append(keep, names) < 0 || PyList_Append(keep, function) < 0
+                || sw_ptrmap_put(named, names, function, known) < 0) {
+                Py_DECREF(names);
+                out = -1;
+                break;
+            }
+        }
+        Py_DECREF(names);
+        if (known) {
+            out = known == 2;
+            break; /* the first attempt with a `task::` span says it */
+        }
+    }
+    Py_DECREF(attempts);
+    return out;
+}
+
 /* scan(tasks, is_driver_thread_record, actor_creation, actor, driver):
    (dropped task ids, job ids, {(job, name): {modules}}, actor classes, actor languages,
     actor ids, [(task id, task)] of the kept tasks without a definition whose function names
-    a module: their modules are Python's to add). */
+    a module: their modules are Python's to add, [task] of the kept normal tasks whose
+    `task::<name>` span names them other than their function: Python's to rename,
+    identity.rename_by_span). */
 PyObject *sw_scan(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -80,16 +142,18 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
     }
     PyObject *dropped = PyList_New(0), *job_ids = PySet_New(NULL), *modules = PyDict_New(),
              *classes = PyDict_New(), *languages = PyDict_New(), *actor_ids = PySet_New(NULL),
-             *later = PyList_New(0), *out = NULL;
+             *later = PyList_New(0), *renamed = PyList_New(0), *out = NULL;
     PyObject *last_job = NULL, *last_actor = NULL; /* the previous task's, held */
     /* the actor, function, type and language of the last task whose actor's class and
        language were set (held): a task of the same four sets nothing new */
     PyObject *memo[4] = {NULL, NULL, NULL, NULL};
     PtrMap seen = {0}; /* (function, job) pairs already added to modules, by identity */
+    PtrMap named = {0}; /* (span names, function) -> renamed_by_span's answer + 1 */
     PyObject *keep = PyList_New(0); /* what the pointers of `seen` point to */
     Slots ts = {NULL, T_FIELDS, sw_task_names, {0}};
+    Slots as = {NULL, A_FIELDS, sw_attempt_names, {0}};
     if (!dropped || !job_ids || !modules || !classes || !languages || !actor_ids || !later
-        || !keep) {
+        || !renamed || !keep) {
         goto done;
     }
     PyObject *tid, *task;
@@ -149,7 +213,14 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
                     }
                 }
             } else if (task_type != driver_type && task_type != creation_type
-                       && task_type != actor_type && sw_ptrmap_get(&seen, function, job) < 0) {
+                       && task_type != actor_type) {
+                int r = renamed_by_span(task, function, &ts, &as, &named, keep);
+                if (r < 0 || (r && PyList_Append(renamed, task) < 0)) {
+                    goto next;
+                }
+            }
+            if (task_type != Py_None && task_type != driver_type && task_type != creation_type
+                && task_type != actor_type && sw_ptrmap_get(&seen, function, job) < 0) {
                 if (!(module = PyObject_GetAttr(function, s_module))) {
                     goto next;
                 }
@@ -228,9 +299,11 @@ PyObject *sw_scan(PyObject *self, PyObject *args)
             goto done;
         }
     }
-    out = PyTuple_Pack(7, dropped, job_ids, modules, classes, languages, actor_ids, later);
+    out = PyTuple_Pack(8, dropped, job_ids, modules, classes, languages, actor_ids, later,
+                       renamed);
 done:
     sw_ptrmap_free(&seen);
+    sw_ptrmap_free(&named);
     for (int i = 0; i < 4; i++) {
         Py_XDECREF(memo[i]);
     }
@@ -244,5 +317,6 @@ done:
     Py_XDECREF(languages);
     Py_XDECREF(actor_ids);
     Py_XDECREF(later);
+    Py_XDECREF(renamed);
     return out;
 }

@@ -1,0 +1,194 @@
+"""flowinsight on the Ray programs people run: Ray Data, Tune, Serve and everyday patterns.
+Hand-made sessions in Ray's shapes (tests/libsession.py) for the cases, and the real Ray
+2.60 captures of samples/libraries checked against Ray's own State API (their truth/)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT, cli, json_of, result_of, with_native
+from flowinsight.pipeline import Options, analyze
+from flowinsight.read import discover, read_capture
+from flowinsight.result import NodeKind, Result
+from libsession import DRIVER, driver, executed, submitted, task_id, write_session
+
+
+def functions_of(session: Path, native: bool) -> list[tuple[str, int]]:
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from conftest import result_of; "
+            f"r = result_of({str(session)!r}); "
+            "print(json.dumps(sorted((n.id, n.calls) for n in r.nodes "
+            "if n.kind == 'function')))")
+    return [(x[0], x[1]) for x in json.loads(with_native(native, code))]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
+    # Ray Data's _map_task runs as its operators; .options(name=...) renames a task; a
+    # function's own name (with or without its module) is no renaming
+    lines = driver()
+    spans = ["ReadRange->MapBatches(add_one)", "ReadRange->MapBatches(add_one)", "Write",
+             "Write", "Write", "custom", "plain", "mod.plain"]
+    functions = ["_map_task"] * 5 + ["renamed_fn", "plain", "plain"]
+    for n, (fn, span) in enumerate(zip(functions, spans)):
+        tid = task_id(n + 1)
+        lines += [submitted(tid, fn), executed(tid, span)]
+    session = write_session(tmp_path, lines)
+    assert functions_of(session, native) == [
+        ("ReadRange->MapBatches(add_one)", 2), ("Write", 3), ("custom", 1),
+        ("plain", 2)]
+
+
+# The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
+LIBRARIES = ROOT / "samples" / "libraries"
+CAPTURES = ("mapreduce", "retries", "actor_restart", "data")
+RUNS = tuple(f"{name}{suffix}" for name in CAPTURES for suffix in ("", "_recorded"))
+
+
+def truth(run: str, phase: str = "end") -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((LIBRARIES / "truth" / f"{run}.json").read_text())
+    assert doc["ray_version"] == "2.60.0"
+    return dict(doc["phases"][phase])
+
+
+def ray_name(name: str) -> str:
+    """A State API task name without the actor's given name (`name:Class.method`)."""
+    return name.split(":", 1)[1] if ":" in name.split(".", 1)[0] else name
+
+
+def names_of(result: Result) -> dict[str, str]:
+    """Each node's name as Ray's State API writes task names: the function's, or
+    `Class.method` (`Class.__init__` for the actor's creation)."""
+    classes = {a.id: a.class_name for a in result.actors}
+    out = {}
+    for n in result.nodes:
+        if n.kind is NodeKind.METHOD:
+            out[n.id] = f"{classes.get(n.actor_id, '')}.{n.name}"
+        elif n.kind is NodeKind.ACTOR:
+            out[n.id] = f"{n.name}.__init__"
+        else:
+            out[n.id] = n.name
+    return out
+
+
+def _result(run: str) -> Result:
+    return analyze(read_capture(discover([str(LIBRARIES / run)])), Options(internals=True))
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_tasks_and_calls_as_ray_reports_them(run: str) -> None:
+    result, want = _result(run), truth(run)
+    name = names_of(result)
+    # tasks per name (Ray lists one row per attempt; a restart is no new row there)
+    ids = {t["task_id"]: ray_name(t["name"]) for t in want["tasks"]}
+    got: Counter[str] = Counter()
+    for n in result.nodes:
+        if n.kind is not NodeKind.DRIVER:
+            got[name[n.id]] += n.calls
+    assert Counter(ids.values()) == got
+    # call edges: the parent's name -> the task's name, tasks counted once
+    edges = Counter((ids.get(t["parent_task_id"], "main"), ray_name(t["name"]))
+                    for t in {t["task_id"]: t for t in want["tasks"]}.values())
+    calls: Counter[tuple[str, str]] = Counter()
+    for c in result.call_flows:
+        calls[(name[c.source], name[c.target])] += c.count
+    assert edges == calls
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_failures_as_ray_reports_them(run: str) -> None:
+    result, want = _result(run), truth(run)
+    name = names_of(result)
+    failed = sorted((ray_name(t["name"]), t["attempt_number"], t["error_type"])
+                    for t in want["tasks"] if t["state"] == "FAILED")
+    assert sorted((name[f.node], f.attempt or 0, f.error_type)
+                  for f in result.failures if f.kind == "task") == failed
+    restarts = sum(a.get("num_restarts") or 0 for a in want["actors"])
+    assert sum(f.error_type == "ACTOR_RESTARTING" for f in result.failures) == restarts
+    # nothing else failed: the rest is an intended end (ray.kill, the job's end)
+    assert len(result.failures) == len(failed) + restarts
+    assert all(e.category == "intended" for e in result.ends)
+
+
+def test_ray_data_internals_hidden_unless_asked() -> None:
+    data = LIBRARIES / "data"
+    shown = _result("data")
+    internal = sorted({a.class_name for a in shown.actors if a.internal})
+    assert internal == ["ActorLocationTracker", "_AutoscalingCoordinatorActor", "_StatsActor"]
+    # the view: the user's operators and actor pool, no bookkeeping
+    view = result_of(data)
+    assert sorted({names_of(view)[n.id] for n in view.nodes}) == [
+        "MapWorker(MapBatches(Multiply)).__init__", "MapWorker(MapBatches(Multiply)).get_location",
+        "MapWorker(MapBatches(Multiply)).submit", "ReadRange->MapBatches(add_one)", "Write",
+        "main"]
+    assert view.warnings[-1] == ("10 nodes of Ray's internals hidden (3 actors; --internals "
+                                 "shows them, the JSON has them marked)")
+    # the JSON has all of them, marked
+    doc = json_of(data)
+    marked = sorted((a["name"], a["internal"]) for a in doc["actors"])
+    assert marked == [("ActorLocationTracker", True), ("MapWorker(MapBatches(Multiply))", False),
+                      ("MapWorker(MapBatches(Multiply))", False),
+                      ("_AutoscalingCoordinatorActor", True), ("_StatsActor", True)]
+    assert sum(m["internal"] for m in doc["methods"]) == 7
+    assert len(doc["callFlows"]) == len(shown.call_flows)
+    # the table: hidden by default, shown with --internals
+    plain = cli("analyze", str(data), "--top", "0").stdout.decode()
+    every = cli("analyze", str(data), "--top", "0", "--internals").stdout.decode()
+    assert "_StatsActor" not in plain and "_StatsActor" in every
+
+
+# Data flows through objects Ray inlines (RAY_EVENT object events, schema 2.2)
+P, Q, R = (task_id(i) for i in (1, 2, 3))
+
+
+def _event(label: str, n: int, **fields: object) -> bytes:
+    fields.setdefault("job_id", "01000000")
+    return json.dumps({"custom_fields": fields, "event_id": f"{n:036x}", "label": label,
+                       "pid": "1", "source_type": "CORE_WORKER", "timestamp": 1}).encode() + b"\n"
+
+
+def _flows_of(tmp_path: Path, lines: list[bytes]) -> tuple[list[tuple[str, str, int, int | None,
+                                                                      int]], list[str]]:
+    events = tmp_path / "logs" / "events"
+    events.mkdir(parents=True)
+    (events / "event_CORE_WORKER_1.log").write_bytes(b"".join(lines))
+    doc = json_of(tmp_path)
+    return ([(d["source"], d["target"], d["count"], d["bytes"], d["unsized"])
+             for d in doc["dataFlows"]], doc["summary"]["warnings"])
+
+
+def _map_reduce(forwarded: bool) -> list[bytes]:
+    """P (map) returns an 8,246 B object; the driver passes its ref to R (reduce), and Ray
+    inlines it: R reads its argument 0 by value, under the id the recorder gives it."""
+    small = P + "01000000"
+    inlined = R + "000000f0"  # recorder/ids.py: by_value_arg_id(R, 0)
+    lines = [
+        _event("task_submitted", 1, task_id=P, src_task_id=DRIVER, task_type="NORMAL_TASK",
+               descriptor="map_small", timestamp_ms=1),
+        _event("task_submitted", 2, task_id=R, src_task_id=DRIVER, task_type="NORMAL_TASK",
+               descriptor="reduce_parts", timestamp_ms=2),
+        _event("object_put", 3, object_id=small, task_id=P, size_bytes=8246, kind="return",
+               timestamp_ms=10),
+        _event("object_get", 5, object_id=inlined, task_id=R, kind="arg", arg_index=0,
+               size_bytes=8246, timestamp_ms=30),
+    ]
+    if forwarded:  # the recorder names the ref the driver passed on (recorder/submission.py)
+        lines.append(_event("object_put", 4, object_id=small, task_id=DRIVER, size_bytes=None,
+                            kind="arg", arg_index=0, target_task_id=R, timestamp_ms=2))
+    return lines
+
+
+def test_an_inlined_object_flows_from_its_creator(tmp_path: Path) -> None:
+    flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=True))
+    assert flows == [("map_small", "reduce_parts", 1, 8246, 0)]
+    assert not [w for w in warnings if "left out" in w]
+
+
+def test_an_inlined_object_without_its_ref_is_no_self_loop(tmp_path: Path) -> None:
+    flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=False))
+    assert flows == []
+    assert "1 argument read(s) left out of the data flows" in warnings[-1]
