@@ -1,11 +1,13 @@
 """A Serve application of two deployments on 127.0.0.1 (a free port): `Ingress` (HTTP) calls
 `Doubler` through a DeploymentHandle; the driver sends 5 HTTP requests with urllib (all
 answered), then serve.shutdown() (Serve kills its own controller, proxy and replicas: intended
-ends) and ray.shutdown(). Recorded twice: with RAY_SERVE_ENABLE_TASK_EVENTS=1 and as shipped
+ends) and ray.shutdown(). Every worker imports lib_loopback first, so that the replicas' gRPC
+servers bind to 127.0.0.1. Recorded twice: with RAY_SERVE_ENABLE_TASK_EVENTS=1 and as shipped
 (Serve's actors then report no task events). Truth: lib_state phases `serving` (before
 serve.shutdown) and `after_shutdown`."""
 
 import json
+import os
 import socket
 import sys
 import urllib.request
@@ -14,8 +16,14 @@ from pathlib import Path
 import ray
 from ray import serve
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 import lib_state  # noqa: E402
+
+# Serve's replicas would bind a gRPC server to every interface: lib_loopback, imported in every
+# worker, keeps it on 127.0.0.1 (the workers inherit this environment through the raylet).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+os.environ["RAY_preload_python_modules"] = "lib_loopback"
 
 
 @serve.deployment
