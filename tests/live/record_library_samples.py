@@ -1,8 +1,9 @@
 """(Re)build samples/libraries/: each Ray library workload (tests/live/workloads/lib_*.py) run
 once plainly and once under flowinsight.recorder, on a fresh local Ray bound to 127.0.0.1 with
 the Export API on. Kept per run: the session's logs/events and logs/export_events (event files
-only, empty ones too; files over GZIP_OVER bytes gzip-compressed, which flowinsight reads as
-they are), and Ray's State API dump that the driver wrote (truth/<capture>.json). Machine paths
+only, empty ones too), and Ray's State API dump that the driver wrote (truth/<capture>.json).
+Event files over GZIP_OVER bytes and truth files over TRUTH_GZIP_OVER bytes are stored
+gzip-compressed (name + .gz; flowinsight reads such event files as they are). Machine paths
 are rewritten to /home/user/... as in samples/recorded/.
 
 Needs the `ray-libs` extra (`.venv/bin/pip install -e '.[ray-libs]'`):
@@ -26,7 +27,8 @@ from .record_samples import path_rewrites
 SAMPLES = REPO / "samples" / "libraries"
 TRUTH = SAMPLES / "truth"
 KEPT = ("events", "export_events")
-GZIP_OVER = 200_000
+GZIP_OVER = 100_000  # event files
+TRUTH_GZIP_OVER = 200_000
 TRUTH_FILE = "state_truth.json"  # written by workloads/lib_state.py in the run's working dir
 RUN_TIMEOUT_S = 420
 
@@ -78,15 +80,23 @@ def save(name: str, record: bool) -> Path:
             for source in sorted((run.session_dir / "logs" / kept).iterdir()):
                 if not source.name.startswith("event_"):
                     continue
-                data = rewrite(source.read_text(errors="replace")).encode()
-                if len(data) > GZIP_OVER:
-                    (target / kept / (source.name + ".gz")).write_bytes(
-                        gzip.compress(data, mtime=0))
-                else:
-                    (target / kept / source.name).write_bytes(data)
+                store(target / kept / source.name,
+                      rewrite(source.read_text(errors="replace")).encode())
         TRUTH.mkdir(parents=True, exist_ok=True)
-        (TRUTH / f"{target_name}.json").write_text(rewrite((root / TRUTH_FILE).read_text()))
+        for old in TRUTH.glob(f"{target_name}.json*"):
+            old.unlink()
+        store(TRUTH / f"{target_name}.json", rewrite((root / TRUTH_FILE).read_text()).encode(),
+              TRUTH_GZIP_OVER)
         return SAMPLES / target_name
+
+
+def store(path: Path, data: bytes, over: int = GZIP_OVER) -> Path:
+    """Write `data` to `path`, or gzip-compressed to `path`.gz when it is over `over` bytes."""
+    if len(data) > over:
+        path = path.with_name(path.name + ".gz")
+        data = gzip.compress(data, mtime=0)
+    path.write_bytes(data)
+    return path
 
 
 def runs(args: list[str]) -> list[tuple[str, bool]]:
