@@ -100,10 +100,12 @@ def run_script(
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
-def run_workload(name: str, tmp_root: Path, **extra_env: str) -> Run:
+def run_workload(name: str, tmp_root: Path, record: bool = True,
+                 timeout: float = RUN_TIMEOUT_S, **extra_env: str) -> Run:
+    """Run workloads/<name>.py, under the recorder unless `record` is False."""
     started = time.monotonic()
-    env = base_env(tmp_root, **RECORDER_ENV, **extra_env)
-    done = run_script([str(LAUNCHER), str(WORKLOADS / f"{name}.py")], tmp_root, env)
+    env = base_env(tmp_root, **(RECORDER_ENV if record else {}), **extra_env)
+    done = run_script([str(LAUNCHER), str(WORKLOADS / f"{name}.py")], tmp_root, env, timeout)
     assert done.returncode == 0, f"{name} failed:\n{done.stderr[-6000:]}"
     return Run(name, tmp_root, session_dir(tmp_root), done.stdout, done.stderr,
                time.monotonic() - started)

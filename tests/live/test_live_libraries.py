@@ -1,0 +1,217 @@
+"""Two of the library-pattern workloads (the cheapest) re-run under the recorder, and
+flowinsight's graph held against Ray's own State API dump from the same run
+(tests/live/workloads/lib_state.py): names and call counts per function, attempts, failed
+attempts and their causes, data flows between the tasks that really exchanged objects, actors.
+
+Assertions that today's flowinsight gets wrong are marked xfail(strict=True) with the part of
+issue 14 that fixes them: they start passing (and then must lose the mark) when it lands.
+Needs the `ray-libs` extra: the truth comes from Ray's State API, served by Ray's dashboard.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .harness import REPO, Run, cli_available, graph, run_workload, temp_root
+from .record_library_samples import CALL_SITES, TRUTH_FILE
+
+pytestmark = [
+    pytest.mark.skipif(
+        not all(importlib.util.find_spec(m) for m in ("aiohttp", "pyarrow", "fastapi")),
+        reason="needs the ray-libs extra (.venv/bin/pip install -e '.[ray-libs]'): "
+               "the truth is Ray's State API, which Ray's dashboard serves",
+    ),
+    pytest.mark.skipif(not cli_available(), reason="flowinsight CLI not available"),
+]
+
+
+@dataclass(frozen=True)
+class Checked:
+    run: Run
+    truth: dict[str, Any]  # phase -> lib_state snapshot
+    result: dict[str, Any]  # flowinsight export --format json
+
+    def phase(self, name: str = "end") -> dict[str, Any]:
+        snapshot: dict[str, Any] = self.truth["phases"][name]
+        return snapshot
+
+
+def checked(workload: str) -> Iterator[Checked]:
+    with temp_root() as root:
+        run = run_workload(workload, root, **CALL_SITES)
+        truth = json.loads((root / TRUTH_FILE).read_text())
+        yield Checked(run, truth, graph(run.session_dir))
+
+
+@pytest.fixture(scope="module")
+def mapreduce() -> Iterator[Checked]:
+    yield from checked("lib_mapreduce")
+
+
+@pytest.fixture(scope="module")
+def retries() -> Iterator[Checked]:
+    yield from checked("lib_retries")
+
+
+# --- what the truth says -----------------------------------------------------------------
+
+
+def attempts_by_name(snapshot: dict[str, Any]) -> Counter[str]:
+    return Counter(t["name"] for t in snapshot["tasks"])
+
+
+def calls_by_name(snapshot: dict[str, Any]) -> Counter[str]:
+    return Counter(t["name"] for t in snapshot["tasks"] if t["attempt_number"] == 0)
+
+
+def failed_attempts(snapshot: dict[str, Any]) -> set[tuple[str, int, str]]:
+    return {(t["task_id"], t["attempt_number"], t["error_type"])
+            for t in snapshot["tasks"] if t["state"] == "FAILED"}
+
+
+def object_sizes(snapshot: dict[str, Any], producer_name: str, tasks: dict[str, str]) -> list[int]:
+    """Sizes of the live objects whose creating task (the id's first 48 hex) is `producer_name`."""
+    return sorted(o["object_size"] for o in snapshot["objects"]
+                  if tasks.get(o["object_id"][:48]) == producer_name)
+
+
+# --- what flowinsight says ----------------------------------------------------------------
+
+
+def functions_by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for f in result["functions"]:
+        if f["id"] != "main":
+            assert f["name"] not in found, f"two nodes named {f['name']}"
+            found[f["name"]] = f
+    return found
+
+
+def flows_by_name(result: dict[str, Any], kind: str) -> dict[tuple[str, str], dict[str, Any]]:
+    names = {f["id"]: f["name"] for f in result["functions"]}
+    return {(names.get(f["source"], f["source"]), names.get(f["target"], f["target"])): f
+            for f in result[kind]}
+
+
+def check(session: Path, max_failures: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flowinsight", "check", str(session),
+         "--max-failures", str(max_failures)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )
+
+
+# --- the map-reduce: inlined (8 kB) and stored (400 kB) map outputs ---------------------------
+
+
+def test_mapreduce_truth_is_what_the_program_did(mapreduce: Checked) -> None:
+    end = mapreduce.phase()
+    assert calls_by_name(end) == {"map_small": 4, "map_large": 4, "reduce_parts": 2}
+    assert {t["state"] for t in end["tasks"]} == {"FINISHED"}
+    assert end["actors"] == []
+
+
+def test_mapreduce_names_and_calls(mapreduce: Checked) -> None:
+    end, result = mapreduce.phase(), mapreduce.result
+    functions = functions_by_name(result)
+    assert {n: f["calls"] for n, f in functions.items()} == calls_by_name(end)
+    assert {n: f["stats"]["attempts"] for n, f in functions.items()} == attempts_by_name(end)
+    calls = flows_by_name(result, "callFlows")
+    assert {k: f["count"] for k, f in calls.items()} == {
+        ("main", name): count for name, count in calls_by_name(end).items()}
+
+
+def test_mapreduce_no_failures_no_actors(mapreduce: Checked) -> None:
+    assert mapreduce.result["summary"]["failures"]["total"] == 0
+    assert mapreduce.result["actors"] == mapreduce.phase()["actors"] == []
+    assert check(mapreduce.run.session_dir, 0).returncode == 0
+
+
+def test_mapreduce_large_outputs_flow_to_the_reducers(mapreduce: Checked) -> None:
+    held = mapreduce.phase("refs_held")
+    tasks = {t["task_id"]: t["name"] for t in held["tasks"]}
+    sizes = object_sizes(held, "map_large", tasks)
+    assert len(sizes) == 4 and min(sizes) > 100 * 1024  # in the object store
+    flow = flows_by_name(mapreduce.result, "dataFlows")[("map_large", "reduce_parts")]
+    assert flow["count"] == 4 and flow["bytes"] == sum(sizes)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 (4): an inlined argument's producer is the "
+                   "task whose return it is, not the consumer")
+def test_mapreduce_inlined_outputs_flow_to_the_reducers(mapreduce: Checked) -> None:
+    held = mapreduce.phase("refs_held")
+    tasks = {t["task_id"]: t["name"] for t in held["tasks"]}
+    sizes = object_sizes(held, "map_small", tasks)
+    assert len(sizes) == 4 and max(sizes) < 100 * 1024  # inlined by Ray
+    flow = flows_by_name(mapreduce.result, "dataFlows").get(("map_small", "reduce_parts"))
+    assert flow is not None and flow["count"] == 4 and flow["bytes"] == sum(sizes)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 (4): no self-loops that did not happen")
+def test_mapreduce_no_made_up_self_loops(mapreduce: Checked) -> None:
+    loops = [f for f in mapreduce.result["dataFlows"] if f["source"] == f["target"]]
+    assert loops == []
+
+
+def test_mapreduce_results_flow_to_main(mapreduce: Checked) -> None:
+    held = mapreduce.phase("refs_held")
+    tasks = {t["task_id"]: t["name"] for t in held["tasks"]}
+    flow = flows_by_name(mapreduce.result, "dataFlows")[("reduce_parts", "main")]
+    assert flow["count"] == 2 and flow["bytes"] == sum(object_sizes(held, "reduce_parts", tasks))
+
+
+# --- retries: 2 application errors then success, a worker crash then success, failed for good --
+
+
+def test_retries_truth_is_what_the_program_did(retries: Checked) -> None:
+    end = retries.phase()
+    assert calls_by_name(end) == {"steady": 2, "flaky": 1, "crashy": 1, "doomed": 1}
+    assert attempts_by_name(end) == {"steady": 2, "flaky": 3, "crashy": 2, "doomed": 2}
+    assert Counter(e for _, _, e in failed_attempts(end)) == {
+        "TASK_EXECUTION_EXCEPTION": 4, "WORKER_DIED": 1}
+
+
+def test_retries_names_calls_and_attempts(retries: Checked) -> None:
+    end, functions = retries.phase(), functions_by_name(retries.result)
+    assert {n: f["calls"] for n, f in functions.items()} == calls_by_name(end)
+    assert {n: f["stats"]["attempts"] for n, f in functions.items()} == attempts_by_name(end)
+    assert retries.result["actors"] == end["actors"] == []
+
+
+def test_retries_task_failures_are_the_failed_attempts(retries: Checked) -> None:
+    seen = {(f["taskId"], f["attempt"], f["error_type"])
+            for f in retries.result["failures"] if f["kind"] == "task"}
+    assert seen == failed_attempts(retries.phase())
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 (1): a worker's failure event is the failure "
+                   "of the attempt that ran there, counted once with it, on that attempt's task")
+def test_retries_failures_counted_once_per_failed_attempt(retries: Checked) -> None:
+    end, result = retries.phase(), retries.result
+    assert result["summary"]["failures"]["total"] == len(failed_attempts(end))
+    failed = Counter(t["name"] for t in end["tasks"] if t["state"] == "FAILED")
+    assert {n: f["failures"] for n, f in functions_by_name(result).items()} == {
+        name: failed.get(name, 0) for name in calls_by_name(end)}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 (1): `check --max-failures N` counts each "
+                   "failed attempt once")
+def test_retries_check_counts_the_real_failures(retries: Checked) -> None:
+    real = len(failed_attempts(retries.phase()))
+    assert check(retries.run.session_dir, real).returncode == 0
+
+
+def test_retries_check_fails_below_the_real_failures(retries: Checked) -> None:
+    real = len(failed_attempts(retries.phase()))
+    done = check(retries.run.session_dir, real - 1)
+    assert done.returncode == 1, done.stdout + done.stderr
