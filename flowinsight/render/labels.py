@@ -12,12 +12,15 @@ from flowinsight.result import Node, NodeKind, Result
 
 class Labels:
     def __init__(self, result: Result) -> None:
-        self.nodes = {n.id: n for n in result.nodes}
-        self.actors = {a.id: a for a in result.actors}
-        unnamed = Counter(a.class_name for a in result.actors
+        # Ray's internals taken out of the view are named too: the JSON (and the report's
+        # tables) still list them
+        actors = (*result.actors, *result.hidden.actors)
+        self.nodes = {n.id: n for n in (*result.nodes, *result.hidden.nodes)}
+        self.actors = {a.id: a for a in actors}
+        unnamed = Counter(a.class_name for a in actors
                           if not a.actor_name and not a.id.startswith("class:"))
         self._actor: dict[str, str] = {}
-        for a in result.actors:
+        for a in actors:
             if a.id.startswith("class:"):  # --group-by class: one node per class
                 self._actor[a.id] = a.class_name + (f" ({a.actor_name})" if a.actor_name else "")
             elif a.actor_name:

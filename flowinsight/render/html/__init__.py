@@ -27,7 +27,7 @@ import base64
 import hashlib
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, Sequence
 
 import orjson
 
@@ -37,7 +37,7 @@ from flowinsight.render.html.timeline import timeline_data
 from flowinsight.render.json_out import to_document
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.result import Result
+from flowinsight.result import CallFlow, DataFlow, Result
 
 _ASSETS = resources.files(__name__)
 _MARKER = re.compile(r"\{\{(CSP|STYLE|SCRIPT|DATA)\}\}")
@@ -53,16 +53,34 @@ def payload(result: Result) -> dict[str, Any]:
     labels = Labels(result)
     shares = exec_shares(result)
     node_ids = [n.id for n in result.nodes]
+    doc = to_document(result)
     return {
-        "doc": to_document(result),
-        "names": {n.id: strip_control(labels.node(n.id)) for n in result.nodes},
+        "doc": doc,
+        "names": {n.id: strip_control(labels.node(n.id))
+                  for n in (*result.nodes, *result.hidden.nodes)},
         "shares": {k: round(v, 5) for k, v in shares.items()},
         "nodeIds": node_ids,
         "kinds": {n.id: n.kind.value for n in result.nodes},
-        "views": {"call": call_view(result, labels, shares),
-                  "data": data_view(result, labels, shares)},
+        "views": {"call": _in_doc(call_view(result, labels, shares), result.call_flows,
+                                  doc["callFlows"]),
+                  "data": _in_doc(data_view(result, labels, shares), result.data_flows,
+                                  doc["dataFlows"])},
         "timeline": timeline_data(result.attempts, {k: i for i, k in enumerate(node_ids)}),
     }
+
+
+def _in_doc(view: dict[str, Any], flows: Sequence[CallFlow | DataFlow],
+            listed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The view with its flow numbers (of the Result's flows, in view) turned into those of the
+    document's lists, which the page reads: the document also lists Ray's internals."""
+    at = {(f["source"], f["target"]): i for i, f in enumerate(listed)}
+    number = [at[(f.source, f.target)] for f in flows]
+    for edge in view.get("edges", ()):
+        edge["flows"] = [number[i] for i in edge["flows"]]
+    for box in view.get("nodes", ()):
+        if "members" in box:
+            box["members"] = [number[i] for i in box["members"]]
+    return view
 
 
 def script_json(data: Any) -> bytes:

@@ -41,7 +41,7 @@ class _Box:
     key: str  # a graph node id, or "fold:<n>"
     lines: list[str]
     kind: str  # driver, function, actor, method, fold
-    members: list[int] = field(default_factory=list)  # fold: the flows it holds (doc indices)
+    members: list[int] = field(default_factory=list)  # fold: the flows it holds (Result indices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class _Line:
     target: str
     label: str
     weight: float  # 0..1, of the view's largest
-    flows: list[int]  # doc indices of the flows it stands for
+    flows: list[int]  # Result indices of the flows it stands for (html._in_doc: the doc's)
     fold: bool = False
     ranks: bool = True  # sets the left-to-right order (dot's constraint)
 
