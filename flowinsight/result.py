@@ -7,9 +7,9 @@ from enum import StrEnum
 from typing import Iterator, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.model.events import FailureNote
+from flowinsight.model.events import FailureNote, Frame
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: callSites, and a failure's callSite
 
 
 class NodeKind(StrEnum):
@@ -173,6 +173,7 @@ class Failure:
     error_type: str
     message: str  # the first line
     time_s: float | None
+    call_site: tuple[Frame, ...] = ()  # a task's: where it was submitted from (CallSite)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +262,21 @@ class DataFlow:
 
 
 @dataclass(frozen=True, slots=True)
+class CallSite:
+    """Where tasks of `node` were submitted from by `caller` (a node; "" when unknown): the
+    user's frames, outermost first, the last one making the `.remote()` call; and how many
+    tasks. An actor node's sites are where the actor was created."""
+
+    node: str
+    caller: str
+    frames: tuple[Frame, ...]
+    count: int
+    # "recorder" (flowinsight.recorder: qualified names such as TaskFactory.create_task) or
+    # "ray" (Ray's own, RAY_record_task_actor_creation_sites=1: bare function names)
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     id: str
     entrypoint: str
@@ -287,6 +303,7 @@ class Result:
     coverage: Coverage = Coverage(0, 0, 0, 0, 0, 0, 0, 0, 0)
     critical_paths: tuple[CriticalPath, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    call_sites: tuple[CallSite, ...] = field(default=())  # by node, caller, most tasks first
 
     def failures_by_node(self) -> dict[str, int]:
         """How many failures hit each node ("" for those no node can be named for)."""

@@ -11,9 +11,11 @@ from flowinsight.cli.common import load, session_options
 @session_options
 @click.option("--top", type=int, default=20, show_default=True,
               help="Rows per table (0 for all).")
+@click.option("--call-sites", is_flag=True,
+              help="Add a table of where in the code each node's tasks were submitted.")
 def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
             until: str | None, group_by: str, focus: str, jobs: int, engine: str,
-            top: int) -> None:
+            top: int, call_sites: bool) -> None:
     """Summarise a Ray session: jobs, nodes with call counts, call flows and data flows.
 
     \b
@@ -25,8 +27,12 @@ def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None
     """
     from rich.console import Console  # here: imported once the command runs, not before
 
-    from flowinsight.render.table import all_tables, print_to
+    from flowinsight.render.labels import Labels
+    from flowinsight.render.table import all_tables, call_site_table, print_to
 
     result = load(sessions, job, strict, since, until, group_by, focus, jobs=jobs,
                   engine=engine)
-    print_to(Console(highlight=False), all_tables(result, top))
+    console = Console(highlight=False)
+    print_to(console, all_tables(result, top))
+    if call_sites:
+        print_to(console, [call_site_table(result, Labels(result), top)])

@@ -153,6 +153,25 @@ def failure_table(result: Result, labels: Labels, top: int = 0) -> RenderableTyp
     return table
 
 
+def call_site_table(result: Result, labels: Labels, top: int = 0) -> RenderableType:
+    """`--call-sites`: where in the code each node's tasks were submitted, per caller."""
+    if not result.call_sites:
+        return Text("Call sites: none recorded (flowinsight.recorder records them; so does "
+                    "Ray with RAY_record_task_actor_creation_sites=1 and `flowinsight "
+                    "collect`)", style="dim")
+    table = Table(title="Call sites", title_justify="left")
+    for name in ("node", "caller", "tasks", "submitted from", "at"):
+        table.add_column(name, justify="right" if name == "tasks" else "left")
+    shown, rest = _limit(result.call_sites, top)
+    for c in shown:
+        last = c.frames[-1]
+        where = f"{last.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{last.line}"
+        table.add_row(t(labels.node(c.node)), t(labels.node(c.caller) if c.caller else "-"),
+                      str(c.count), t(" → ".join(f.function for f in c.frames)), t(where))
+    _more(table, rest)
+    return table
+
+
 def _width(names: Iterable[str], cap: int = 28) -> int:
     """Names stay readable: their column is not squeezed below its longest name (capped)."""
     return min(cap, max((len(n) for n in names), default=4))
@@ -180,6 +199,8 @@ def render(result: Result, options: RenderOptions) -> bytes:
     console = Console(file=buffer, width=options.width, color_system=None, force_terminal=False,
                       legacy_windows=False, emoji=False, highlight=False)
     print_to(console, all_tables(result, options.top))
+    if options.call_sites:
+        print_to(console, [call_site_table(result, Labels(result), options.top)])
     return buffer.getvalue().encode()
 
 
