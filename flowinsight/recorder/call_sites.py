@@ -80,10 +80,13 @@ class CallSites:
 
     def here(self, skip: int = 1) -> CallSite | None:
         """The site of the caller's caller's stack (`skip` frames above this call left out),
-        or None when it holds no user frame."""
+        or None when it holds no user frame. A stack is keyed by its user frames' code objects
+        and instruction offsets (f_lasti: cheap, where f_lineno decodes the line table); lines
+        are worked out only for a stack not seen before."""
         frame: FrameType | None = sys._getframe(skip + 1)
         codes = self._codes
         key: list[tuple[int, int]] = []
+        kept: list[FrameType] = []
         while frame is not None:
             code = frame.f_code
             entry = codes.get(id(code))
@@ -91,14 +94,16 @@ class CallSites:
                 with self._lock:
                     entry = self._classify(code)
             if entry[1]:
-                key.append((id(code), frame.f_lineno))
+                key.append((id(code), frame.f_lasti))
+                kept.append(frame)
             frame = frame.f_back
         if not key:
             return None
         stack = tuple(key)
         site = self._stacks.get(stack)
         if site is None:
-            frames = tuple(Frame(codes[c][2], line, codes[c][3]) for c, line in reversed(stack))
+            frames = tuple(Frame(codes[id(f.f_code)][2], f.f_lineno or 0,
+                                 codes[id(f.f_code)][3]) for f in reversed(kept))
             site = CallSite(site_id(frames), frames)
             with self._lock:
                 self._stacks[stack] = site
