@@ -217,7 +217,7 @@ def _definition(d: dict[str, Any], actor_task: bool) -> TaskUpdate:
         job_id=_id(d, "jobId", "job_id", JOB_HEX) or job_of_task(task_id),
         task_type=task_type,
         function=_function(func, task_type),
-        language=_enum(d.get("language"), _LANGUAGES).upper() or "PYTHON",
+        language=_enum(d.get("language"), _LANGUAGES).upper(),
         parent_task_id=_id(d, "parentTaskId", "parent_task_id", TASK_HEX),
         actor_id=actor,
         states=(), node_id="", worker_id="", worker_pid=None, error_type="",
