@@ -248,8 +248,9 @@ def test_fold_batch_checks_its_arguments_and_has_a_python_path() -> None:
 
 
 def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    folders = [p for p in sorted(SAMPLES.iterdir()) if p.is_dir() and p.name != "recorded"]
-    folders += sorted((SAMPLES / "recorded").iterdir())
+    nested = ("recorded", "call_sites")  # folders of captures
+    folders = [p for p in sorted(SAMPLES.iterdir()) if p.is_dir() and p.name not in nested]
+    folders += [p for name in nested for p in sorted((SAMPLES / name).iterdir())]
     sources = [s for f in folders if f.is_dir() for s in discover([str(f)])]
     asked: list[int] = []
     fold = records_native.fold_batch

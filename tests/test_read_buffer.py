@@ -282,8 +282,9 @@ class _Collect:
 
 
 def test_a_groups_digests_and_events_are_the_list_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    folders = [p for p in sorted(SAMPLES.iterdir()) if p.is_dir() and p.name != "recorded"]
-    folders += sorted((SAMPLES / "recorded").iterdir())
+    nested = ("recorded", "call_sites")  # folders of captures
+    folders = [p for p in sorted(SAMPLES.iterdir()) if p.is_dir() and p.name not in nested]
+    folders += [p for name in nested for p in sorted((SAMPLES / name).iterdir())]
     sources = [s for f in folders if f.is_dir() for s in discover([str(f)])]
     got = read_group(0, sources, _Collect())
     monkeypatch.setattr(event_file, "decode_buffer", None)  # the list path, ids digested after
