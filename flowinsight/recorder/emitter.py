@@ -12,6 +12,13 @@ from flowinsight.recorder.safety import note_failure
 from flowinsight.recorder.writer import EventFile
 
 
+CALL_SITES_ENV = "FLOWINSIGHT_CALL_SITES"  # 0, false, no, off: no call sites
+
+
+def call_sites_wanted() -> bool:
+    return os.environ.get(CALL_SITES_ENV, "").strip().lower() not in {"0", "false", "no", "off"}
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -25,6 +32,7 @@ class Emitter:
         self.events_dropped = 0
         self._envelope = Envelope()
         self._file = EventFile(self.context.logs_dir)
+        self.call_sites = call_sites_wanted()  # record where each .remote() was called
         # the call sites (recorder.call_sites) whose `call_site` line the current file holds
         self.sites_written: set[str] = set()
         os.register_at_fork(after_in_child=self.sites_written.clear)

@@ -91,7 +91,7 @@ def record_submission(
     if task_id is None:
         return
     caller = EMITTER.site()
-    site = CALL_SITES.here()
+    site = CALL_SITES.here() if EMITTER.call_sites else None
     site_id = ""
     if site is not None:
         site_id = site.site_id
