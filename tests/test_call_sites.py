@@ -336,3 +336,14 @@ def test_bad_ray_events_are_counted_not_fatal() -> None:
         with pytest.raises(BadLine):
             parse_ray_event_v2(bad)
     assert parse_ray_event_v2({"eventType": "PLATFORM_EVENT"}) == "event_type:PLATFORM_EVENT"
+
+
+@pytest.mark.parametrize(("value", "wanted"), [("", True), ("1", True), ("0", False),
+                                               ("off", False), (" False ", False)])
+def test_call_sites_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, value: str,
+                                        wanted: bool) -> None:
+    pytest.importorskip("ray")  # the emitter's module reads Ray's context
+    from flowinsight.recorder.emitter import CALL_SITES_ENV, call_sites_wanted
+
+    monkeypatch.setenv(CALL_SITES_ENV, value)
+    assert call_sites_wanted() is wanted
