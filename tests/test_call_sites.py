@@ -347,3 +347,17 @@ def test_call_sites_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, value: 
 
     monkeypatch.setenv(CALL_SITES_ENV, value)
     assert call_sites_wanted() is wanted
+
+
+def test_a_deep_recursion_keeps_its_innermost_frames() -> None:
+    from flowinsight.recorder.call_sites import MAX_FRAMES
+
+    sites = CallSites()
+
+    def down(n: int) -> Any:
+        return sites.here(0) if n == 0 else down(n - 1)
+
+    site = down(200)
+    assert len(site.frames) == MAX_FRAMES
+    assert {f.function for f in site.frames} == {
+        "test_a_deep_recursion_keeps_its_innermost_frames.<locals>.down"}

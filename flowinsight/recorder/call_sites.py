@@ -20,6 +20,10 @@ from types import CodeType, FrameType
 from flowinsight.recorder.events import CallSite, Frame
 
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # flowinsight/
+# The innermost user frames kept of a deep stack (a recursion): a call site is for reading
+MAX_FRAMES = 64
+# Stacks remembered per process; past this many, a new stack's site is worked out every time
+MAX_STACKS = 1 << 16
 
 
 def _folder(path: str | None) -> str:
@@ -53,10 +57,8 @@ class CallSites:
         # id(code) -> (the code, kept, file, qualified name); the code is held so that its id
         # is never reused by another code object
         self._codes: dict[int, tuple[CodeType, bool, str, str]] = {}
-        # ((id(code), line), ...) of a stack's user frames -> its site
+        # ((id(code), f_lasti), ...) of a stack's user frames, innermost first -> its site
         self._stacks: dict[tuple[tuple[int, int], ...], CallSite] = {}
-        # site ids already written to the current event file
-        self.written: set[str] = set()
 
     def _classify(self, code: CodeType) -> tuple[CodeType, bool, str, str]:
         if self._dropped is None:
@@ -96,6 +98,8 @@ class CallSites:
             if entry[1]:
                 key.append((id(code), frame.f_lasti))
                 kept.append(frame)
+                if len(kept) == MAX_FRAMES:
+                    break
             frame = frame.f_back
         if not key:
             return None
@@ -105,8 +109,9 @@ class CallSites:
             frames = tuple(Frame(codes[id(f.f_code)][2], f.f_lineno or 0,
                                  codes[id(f.f_code)][3]) for f in reversed(kept))
             site = CallSite(site_id(frames), frames)
-            with self._lock:
-                self._stacks[stack] = site
+            if len(self._stacks) < MAX_STACKS:
+                with self._lock:
+                    self._stacks[stack] = site
         return site
 
 
