@@ -1,6 +1,7 @@
-"""What recording a call site costs a submission: flowinsight.recorder.call_sites.CallSites.here()
-under 3 user frames and 8 frames of Ray's package (a .remote() call's usual depth), best of 5
-rounds of 100,000.
+"""What recording a call site costs one submission: flowinsight.recorder.call_sites.CallSites.here()
+at the bottom of 8 frames of Ray's package made afresh for every call, under 3 user frames (a
+.remote() call's usual shape), against the same calls without it. Best of 3 rounds of
+100,000, three times.
 
     .venv/bin/python bench/call_site_cost.py
 """
@@ -13,18 +14,32 @@ import ray
 from flowinsight.recorder.call_sites import CallSites
 
 sites = CallSites()
-ray_dir = os.path.dirname(ray.__file__)
-ns = {"sites": sites, "time": time}
-src = "def ray_frame_{i}(n):\n    return ray_frame_{j}(n)\n"
-code = "".join(src.format(i=i, j=i + 1) for i in range(7))
-code += ("def ray_frame_7(n):\n    t = time.perf_counter()\n    for _ in range(n):\n"
-         "        sites.here(0)\n    return time.perf_counter() - t\n")
-exec(compile(code, os.path.join(ray_dir, "fake_submit.py"), "exec"), ns)
+namespace = {"sites": sites}
+code = "".join(f"def ray_frame_{i}(on):\n    return ray_frame_{i + 1}(on)\n" for i in range(7))
+code += "def ray_frame_7(on):\n    return sites.here(0) if on else None\n"
+exec(compile(code, os.path.join(os.path.dirname(ray.__file__), "fake_submit.py"), "exec"),
+     namespace)
+submit = namespace["ray_frame_0"]
+N = 100_000
 
-def user_c(n): return ns["ray_frame_0"](n)
-def user_b(n): return user_c(n)
-def user_a(n): return user_b(n)
 
-n = 100_000
-best = min(user_a(n) for _ in range(5))
-print(f"{best / n * 1e6:.2f} us per submission ({len(sites._stacks)} stack interned)")
+def user_c(on: bool) -> float:
+    started = time.perf_counter()
+    for _ in range(N):
+        submit(on)
+    return time.perf_counter() - started
+
+
+def user_b(on: bool) -> float:
+    return user_c(on)
+
+
+def user_a(on: bool) -> float:
+    return user_b(on)
+
+
+for _ in range(3):
+    without = min(user_a(False) for _ in range(3))
+    with_sites = min(user_a(True) for _ in range(3))
+    print(f"{(with_sites - without) / N * 1e6:.2f} us per submission "
+          f"({len(sites._stacks)} stack interned)")
