@@ -33,11 +33,11 @@ def collect(host: str, port: int, out_dir: Path | None, max_request_mb: int,
     """Receive Ray's event export and append it as NDJSON to the session's logs/ray_events.
 
     \b
-    Turn it on for a job (Ray 2.49+), in a second shell:
-      flowinsight collect --port 8787
-      RAY_enable_core_worker_ray_event_to_aggregator=1 \\
+    Examples (Ray 2.49+; Ray's aggregator agent needs ray[default]):
+      flowinsight collect --port 8787 &
+      RAY_enable_core_worker_ray_event_to_aggregator=1 RAY_enable_ray_event=1 \\
       RAY_DASHBOARD_AGGREGATOR_AGENT_EVENTS_EXPORT_ADDR=http://127.0.0.1:8787 python job.py
-    Add RAY_record_task_actor_creation_sites=1 for call sites. Stop with Ctrl-C.
+    Add RAY_record_task_actor_creation_sites=1 for call sites. Stop with Ctrl-C or SIGTERM.
     """
     from flowinsight.collect import Receiver, Sink, is_loopback, ray_temp_dir
 
