@@ -54,10 +54,13 @@ def child(recorded: bool, tasks: int, rounds: int) -> None:
     print(json.dumps({"recorded": recorded, "rates": rates, "event_lines": lines}))
 
 
-def measure(recorded: bool, tasks: int, rounds: int) -> dict[str, object]:
+def measure(recorded: bool, tasks: int, rounds: int, call_sites: bool = True
+            ) -> dict[str, object]:
     tmp = tempfile.mkdtemp(prefix="fib-", dir="/tmp")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAY_", "FLOWINSIGHT_"))}
     env.update(RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled")
+    if not call_sites:
+        env["FLOWINSIGHT_CALL_SITES"] = "0"
     try:
         done = subprocess.run(
             [sys.executable, __file__, "--child", "on" if recorded else "off",
@@ -77,28 +80,37 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compare-call-sites", action="store_true",
+                        help="Also measure the recorder with call sites off "
+                             "(FLOWINSIGHT_CALL_SITES=0), alternating with the other two.")
     parser.add_argument("--child", choices=["on", "off"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child == "on", args.tasks, args.rounds)
         return
-    rates: dict[bool, list[float]] = {False: [], True: []}
+    # (recorded, call sites) per mode, measured in turn
+    modes = [(False, True), (True, True)] + ([(True, False)] if args.compare_call_sites else [])
+    names = {(False, True): "without recorder", (True, True): "with recorder",
+             (True, False): "recorder, no call sites"}
+    rates: dict[tuple[bool, bool], list[float]] = {mode: [] for mode in modes}
     lines = 0
     load_before = os.getloadavg()[0]
     for pair in range(args.pairs):
-        for recorded in (False, True):
-            result = measure(recorded, args.tasks, args.rounds)
-            rates[recorded] += result["rates"]  # type: ignore[arg-type]
-            if recorded:
+        for mode in modes:
+            result = measure(mode[0], args.tasks, args.rounds, mode[1])
+            rates[mode] += result["rates"]  # type: ignore[arg-type]
+            if mode == (True, True):
                 lines = int(result["event_lines"])  # type: ignore[call-overload]
             shown = ", ".join(f"{r:.0f}" for r in result["rates"])  # type: ignore[attr-defined]
-            print(f"pair {pair + 1} {'with   ' if recorded else 'without'} recorder: "
-                  f"{shown} tasks/s", flush=True)
-    off, on = statistics.median(rates[False]), statistics.median(rates[True])
-    print(f"\n{args.tasks} small tasks, median of {len(rates[False])} rounds per mode")
+            print(f"pair {pair + 1} {names[mode]}: {shown} tasks/s", flush=True)
+    off = statistics.median(rates[(False, True)])
+    print(f"\n{args.tasks} small tasks, median of {len(rates[(False, True)])} rounds per mode")
     print(f"without recorder: {off:8.0f} tasks/s")
-    print(f"with recorder:    {on:8.0f} tasks/s   ({lines} event lines in one recorded run)")
-    print(f"slowdown:         {100 * (off - on) / off:8.1f} %")
+    for mode in modes[1:]:
+        on = statistics.median(rates[mode])
+        extra = f"   ({lines} event lines in one recorded run)" if mode == (True, True) else ""
+        print(f"{names[mode] + ':':24s}{on:8.0f} tasks/s, slowdown "
+              f"{100 * (off - on) / off:.1f} %{extra}")
     print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
           f"{os.getloadavg()[0]:.1f} after (other processes skew both modes)")
 

@@ -7,12 +7,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Iterator, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.model.events import FailureNote
+from flowinsight.model.events import FailureNote, Frame
 
 if TYPE_CHECKING:
     import networkx as nx
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: callSites, a failure's callSite, ends, categories, internals
 
 
 class NodeKind(StrEnum):
@@ -182,6 +182,7 @@ class Failure:
     time_s: float | None
     category: str = "crash"  # error, crash, intended, unknown
     pid: int | None = None  # of the worker that died, where Ray said it
+    call_site: tuple[Frame, ...] = ()  # a task's: where it was submitted from (CallSite)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +274,21 @@ class DataFlow:
 
 
 @dataclass(frozen=True, slots=True)
+class CallSite:
+    """Where tasks of `node` were submitted from by `caller` (a node; "" when unknown): the
+    user's frames, outermost first, the last one making the `.remote()` call; and how many
+    tasks. An actor node's sites are where the actor was created."""
+
+    node: str
+    caller: str
+    frames: tuple[Frame, ...]
+    count: int
+    # "recorder" (flowinsight.recorder: qualified names such as TaskFactory.create_task) or
+    # "ray" (Ray's own, RAY_record_task_actor_creation_sites=1: bare function names)
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     id: str
     entrypoint: str
@@ -314,6 +330,7 @@ class Result:
     warnings: tuple[str, ...] = field(default=())
     # Ray's internals taken out of the view (views.hide_internals): kept for the JSON
     hidden: Hidden = field(default_factory=lambda: Hidden())
+    call_sites: tuple[CallSite, ...] = field(default=())  # by node, caller, most tasks first
 
     def call_graph(self) -> nx.DiGraph[str]:
         """The call graph as a networkx DiGraph, with the JSON output's node and edge

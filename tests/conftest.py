@@ -106,5 +106,17 @@ def cli(*args: str, entry: str = "module", input_bytes: bytes | None = None,
                           cwd=ROOT, check=False)
 
 
+# folders that hold captures, each a capture of its own (truth/: Ray's State API dumps)
+CAPTURE_GROUPS = ("recorded", "libraries", "call_sites")
+
+
+def capture_dirs() -> list[Path]:
+    """Every capture under samples/: the folders at the top, and those in each group."""
+    top = [p for p in sorted(SAMPLES.iterdir()) if p.is_dir() and p.name not in CAPTURE_GROUPS]
+    return top + [p for group in CAPTURE_GROUPS if (SAMPLES / group).is_dir()
+                  for p in sorted((SAMPLES / group).iterdir())
+                  if p.is_dir() and p.name != "truth"]
+
+
 def sample(name: str) -> Path:
     return SAMPLES / name

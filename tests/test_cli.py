@@ -122,7 +122,7 @@ def test_every_registered_command_is_in_readme() -> None:
 
     readme = (ROOT / "README.md").read_text()
     names = group.list_commands(click.Context(group))
-    assert names == ["analyze", "check", "diff", "export"]
+    assert names == ["analyze", "check", "collect", "diff", "export"]
     for name in names:
         assert f"flowinsight {name}" in readme, name
 

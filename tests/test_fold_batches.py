@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES, with_native
+from conftest import SAMPLES, capture_dirs, with_native
 from flowinsight.model.events import Event, EventParts, TaskUpdate
 from flowinsight.pipeline import records_native, tasks
 from flowinsight.pipeline.partial import Partial, Reducer, reduce_events, reduce_parts
@@ -191,8 +191,9 @@ def test_records_the_c_code_does_not_take_go_to_python() -> None:
     updates are built and merged by the Python merge_tasks, in their place."""
     data = bytearray(b"\n".join(x for x in real_lines() if b"EXPORT_TASK" in x) + b"\n")
     assert decode_batches is not None
-    (batch,), _, missed, _ = decode_batches(data, 0, len(data), True)
-    assert not missed and len(batch) > 20
+    # the first batch: a line the decoder declines (some samples' shapes) ends a batch
+    batch = decode_batches(data, 0, len(data), True)[0][0]
+    assert len(batch) > 20
     updates = list(batch)
     base = tasks.merge_tasks_python(updates[:5], {})
     odd_tables: list[dict[str, Task]] = []
@@ -248,11 +249,7 @@ def test_fold_batch_checks_its_arguments_and_has_a_python_path() -> None:
 
 
 def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    folders = [p for p in sorted(SAMPLES.iterdir())
-               if p.is_dir() and p.name not in ("recorded", "libraries")]
-    folders += sorted((SAMPLES / "recorded").iterdir())
-    folders += sorted(p for p in (SAMPLES / "libraries").iterdir()  # truth/ holds no session
-                      if p.is_dir() and p.name != "truth")
+    folders = capture_dirs()
     sources = [s for f in folders if f.is_dir() for s in discover([str(f)])]
     asked: list[int] = []
     fold = records_native.fold_batch

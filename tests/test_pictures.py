@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, cli, render, result_of, sample
+from conftest import SAMPLES, capture_dirs, cli, render, result_of, sample
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
 from flowinsight.render.fold import SHARES, picture
@@ -18,13 +18,8 @@ from picture_check import layout
 
 SVG = "{http://www.w3.org/2000/svg}"
 MAX_HEIGHT_PX = 1600
-# every sample folder: the stock captures, the recorded ones (with data flows) and the Ray
-# library runs (samples/libraries, each a session of its own)
-_GROUPS = ("recorded", "libraries", "call_sites")
-ALL_SAMPLES = sorted(str(p.relative_to(SAMPLES)) for p in SAMPLES.glob("*/") if p.is_dir()
-                     and p.name not in _GROUPS) + sorted(
-    f"{group}/{p.name}" for group in _GROUPS for p in (SAMPLES / group).glob("*/")
-    if p.is_dir() and p.name != "truth")
+# every capture: the stock ones, the recorded ones (with data flows), the Ray library runs
+ALL_SAMPLES = [str(p.relative_to(SAMPLES)) for p in capture_dirs()]
 
 
 def assert_readable(dot_source: bytes) -> None:

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES, with_native
+from conftest import SAMPLES, capture_dirs, with_native
 from flowinsight.model.events import Event
 from flowinsight.read import discover, event_file, native
 from flowinsight.read.event_file import NATIVE_MISSES, FileResult, read_stream
@@ -282,11 +282,7 @@ class _Collect:
 
 
 def test_a_groups_digests_and_events_are_the_list_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    folders = [p for p in sorted(SAMPLES.iterdir())
-               if p.is_dir() and p.name not in ("recorded", "libraries")]
-    folders += sorted((SAMPLES / "recorded").iterdir())
-    folders += sorted(p for p in (SAMPLES / "libraries").iterdir()  # truth/ holds no session
-                      if p.is_dir() and p.name != "truth")
+    folders = capture_dirs()
     sources = [s for f in folders if f.is_dir() for s in discover([str(f)])]
     got = read_group(0, sources, _Collect())
     monkeypatch.setattr(event_file, "decode_buffer", None)  # the list path, ids digested after

@@ -17,7 +17,8 @@ from flowinsight.errors import UsageError, WorkerDied
 # The commands, each in a module of its own imported only when it runs (or --help lists it):
 # a command needs neither the others' machinery (check and diff: rules, TOML, documents) nor
 # their renderers. Each module defines its command under the command's name.
-COMMANDS = {name: f"flowinsight.cli.{name}" for name in ("analyze", "check", "diff", "export")}
+COMMANDS = {name: f"flowinsight.cli.{name}" for name in ("analyze", "check", "collect", "diff",
+                                                              "export")}
 
 # SESSION... as every command reads it: the group's epilog (kept here, not in common.py, so
 # that the group imports no command machinery)

@@ -12,9 +12,11 @@ from flowinsight.cli.common import load, session_options, stdout_is_terminal
 @session_options
 @click.option("--top", type=int, default=20, show_default=True,
               help="Rows per table (0 for all).")
+@click.option("--call-sites", is_flag=True,
+              help="Add a table of where in the code each node's tasks were submitted.")
 def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
             until: str | None, group_by: str, focus: str, jobs: int, engine: str,
-            top: int) -> None:
+            top: int, call_sites: bool) -> None:
     """Summarise a Ray session: jobs, nodes with call counts, call flows and data flows.
 
     \b
@@ -36,5 +38,5 @@ def analyze(sessions: tuple[str, ...], job: str, strict: bool, since: str | None
     console = Console()  # the terminal's width (or $COLUMNS), NO_COLOR and TERM=dumb respected
     width = console.width if terminal else UNLIMITED
     color = terminal and console.color_system is not None
-    sys.stdout.write(text_of(all_parts(result, top, width), width, color))
+    sys.stdout.write(text_of(all_parts(result, top, width, call_sites), width, color))
     sys.stdout.flush()

@@ -19,13 +19,15 @@ from flowinsight.render import FORMATS, RenderOptions, guess_format, renderer
               help="Write here instead of stdout.")
 @click.option("--top", type=int, default=0, help="Rows per table for --format table (0: all).")
 @click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
+@click.option("--call-sites", is_flag=True,
+              help="With --format table: add the table of call sites.")
 @click.option("--max-nodes", type=int, default=300, show_default=True,
               help="Drawings (dot, svg, png) of larger graphs collapse actor instances into "
                    "classes, then keep the busiest nodes; 0 keeps all.")
 def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
            until: str | None, group_by: str, focus: str, jobs: int, engine: str,
            fmt: str | None, output: str | None, top: int, critical_path: bool,
-           max_nodes: int) -> None:
+           call_sites: bool, max_nodes: int) -> None:
     """Write the call and data-flow graph as json, dot, svg, png or table.
 
     \b
@@ -40,11 +42,12 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     chosen = renderer(fmt)
     if output is None and chosen.binary and stdout_is_terminal():
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
-    drawing = fmt in ("dot", "svg", "png")
+    drawing = fmt in ("dot", "svg", "png", "code-dot", "code-svg")
     result = load(sessions, job, strict, since, until, group_by, focus,
                   max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine,
                   keep_records=not FORMATS[fmt].per_attempt)
-    data = chosen.render(result, RenderOptions(top=top, critical=critical_path))
+    data = chosen.render(result, RenderOptions(top=top, critical=critical_path,
+                                                call_sites=call_sites))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -177,6 +177,41 @@ class NodeUpdate:
     death_reason: str
 
 
+@fast_init
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One frame of the user's code: file, line, function (qualified where the source gave
+    it: `TaskFactory.create_task`; Ray's own call sites give the bare name)."""
+
+    file: str
+    line: int
+    function: str
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class CallSiteDef:
+    """flowinsight.recorder's `call_site`: the user frames of one stack, outermost first, by
+    an id that TaskCallSite names (written once per process, not once per submission)."""
+
+    site_id: str
+    frames: tuple[Frame, ...]
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class TaskCallSite:
+    """Where a task was submitted (for an actor's creation task: where the actor was created).
+    Either `site_id` names a CallSiteDef (the recorder), or `frames` are given (Ray's
+    `callSite`, parsed: then site_id is "")."""
+
+    task_id: str
+    job_id: str
+    site_id: str
+    frames: tuple[Frame, ...]
+    source: str  # "recorder" or "ray"
+
+
 Event = (
     TaskSubmitted
     | TaskUpdate
@@ -186,6 +221,8 @@ Event = (
     | ActorUpdate
     | JobUpdate
     | NodeUpdate
+    | CallSiteDef
+    | TaskCallSite
 )
 
 

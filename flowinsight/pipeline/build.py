@@ -6,7 +6,8 @@
 3. node identity (`--group-by`; naming.py) and the facts of every task, coverage (facts.py)
 4. data flows with latency (graph.py), actors (actors.py)
 5. the sweep: attempts and timings, call flows and node stats (attempt_rows.py)
-6. nodes, jobs, failures, critical path (critical.py)   7. focus (`--focus`)
+6. nodes, jobs, failures, critical path (critical.py), call sites (call_sites.py)
+7. focus (`--focus`)
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ from flowinsight.model.ids import driver_task_id, job_of_task
 from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
 from flowinsight.pipeline.coverage import explain
+from flowinsight.pipeline.call_sites import (
+    call_sites,
+    place_sites,
+    task_sites,
+    with_failure_sites,
+)
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
@@ -101,6 +108,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
 
     actor_ids = {k.actor_id for k in node_of.keys.values() if k.actor_id}
     actors = collect_actors(actor_updates, (), actor_ids, scan.actor_facts)
+    sites = task_sites(reduced.call_sites) if reduced.call_sites else {}
+    placed = place_sites(sites, tasks, node_of) if sites else {}
     swept = sweep(tasks, node_of, facts.drivers, consume, facts.swept)
     facts.swept = None
     attempts = swept.attempts
@@ -135,6 +144,9 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
         + _orphan_warning(orphans[0]),
     )
+    if sites:
+        result = replace(result, failures=with_failure_sites(result.failures, sites),
+                         call_sites=call_sites(sites, placed, {n.id for n in result.nodes}))
     if not options.internals:
         result = hide_internals(result)
     if options.focus:
@@ -146,6 +158,10 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
                     f"{len(grouped.actors)} classes")
             result = replace(grouped, warnings=(*grouped.warnings, note))
         result = prune(result, options.max_nodes)
+    if result.call_sites and (options.focus or options.max_nodes or result.hidden.nodes):
+        kept = {n.id for n in result.nodes}
+        result = replace(result, call_sites=tuple(s for s in result.call_sites
+                                                  if s.node in kept))
     return result
 
 
@@ -273,6 +289,17 @@ def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
         old = info.get(e.job_id)
         if old is None or (e.is_dead and not old.is_dead) or (e.end_ms and not old.end_ms):
             info[e.job_id] = e
+    # Ray's event export says a job's entrypoint, pid and start in separate events (definition,
+    # lifecycle): what the chosen update lacks is taken from the others, in order
+    for e in updates:
+        chosen = info[e.job_id]
+        if (not chosen.entrypoint and e.entrypoint) or (chosen.driver_pid is None and
+                                                        e.driver_pid) \
+                or (chosen.start_ms is None and e.start_ms):
+            info[e.job_id] = replace(
+                chosen, entrypoint=chosen.entrypoint or e.entrypoint,
+                driver_pid=chosen.driver_pid if chosen.driver_pid is not None else e.driver_pid,
+                start_ms=chosen.start_ms or e.start_ms)
     out = []
     for job_id in sorted(set(counts) | set(info)):
         j = info.get(job_id)

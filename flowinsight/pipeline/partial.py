@@ -21,12 +21,14 @@ from typing import Any, Iterable, Sequence
 
 from flowinsight.model.events import (
     ActorUpdate,
+    CallSiteDef,
     Event,
     EventParts,
     FailureNote,
     JobUpdate,
     ObjectGet,
     ObjectPut,
+    TaskCallSite,
     TaskSubmitted,
     TaskUpdate,
 )
@@ -43,7 +45,7 @@ class Partial:
     that the records of tasks the main process already holds are never built."""
 
     __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
-                 "gets", "job_ids", "sources", "first_ns")
+                 "gets", "job_ids", "sources", "first_ns", "call_sites")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -51,7 +53,8 @@ class Partial:
                  failure_notes: list[FailureNote] | None = None,
                  puts: list[ObjectPut] | None = None, gets: list[ObjectGet] | None = None,
                  job_ids: set[str] | None = None, sources: set[str] | None = None,
-                 first_ns: int | None = None) -> None:
+                 first_ns: int | None = None,
+                 call_sites: list[CallSiteDef | TaskCallSite] | None = None) -> None:
         # in order of first appearance
         self._tasks: dict[str, Task] = {} if tasks is None else tasks
         # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
@@ -67,6 +70,9 @@ class Partial:
         # The earliest recorded time of any event, whatever --job keeps: the origin of relative
         # --since/--until.
         self.first_ns = first_ns
+        # where tasks were submitted from, and the recorder's stacks they name, in order
+        self.call_sites: list[CallSiteDef | TaskCallSite] = [] if call_sites is None \
+            else call_sites
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -84,7 +90,7 @@ class Partial:
 
     def _rest(self) -> tuple[Any, ...]:
         return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
-                self.job_ids, self.sources, self.first_ns)
+                self.job_ids, self.sources, self.first_ns, self.call_sites)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Partial):
@@ -95,7 +101,7 @@ class Partial:
 
     def __repr__(self) -> str:
         fields = ("tasks", "actor_updates", "job_updates", "failure_notes", "puts", "gets",
-                  "job_ids", "sources", "first_ns")
+                  "job_ids", "sources", "first_ns", "call_sites")
         values = (self.tasks, *self._rest())
         return "Partial(" + ", ".join(f"{n}={v!r}" for n, v in zip(fields, values)) + ")"
 
@@ -172,6 +178,8 @@ def reduce_events(events: Sequence[Event], job: str = "",
         elif isinstance(ev, FailureNote):
             out.failure_notes.append(ev)
             ray_event = True
+        elif isinstance(ev, (TaskCallSite, CallSiteDef)):
+            out.call_sites.append(ev)
         else:
             if isinstance(ev, ActorUpdate):
                 out.actor_updates.append(ev)
@@ -234,6 +242,7 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.gets += later.gets
     first.job_ids |= later.job_ids
     first.sources |= later.sources
+    first.call_sites += later.call_sites
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):
         first.first_ns = later.first_ns
     return first

@@ -12,12 +12,15 @@ from flowinsight.errors import UsageError
 from flowinsight.read.opener import is_tar
 
 DEFAULT_SESSION = "/tmp/ray/session_latest"
-EVENT_DIRS = ("events", "export_events")
+# ray_events: Ray's event export as `flowinsight collect` writes it (events_<pid>.ndjson)
+EVENT_DIRS = ("events", "export_events", "ray_events")
 # event_X.log, rotated C++ members event_X.1.log, rotated Python members event_X.log.1; any of
 # them gzip- or zstd-compressed by whoever copied them (.gz, .zst)
-_EVENT_FILE = re.compile(r"^event_.+?(\.log(\.\d+)?|\.\d+\.log)(\.gz|\.zst)?$")
+_EVENT_FILE = re.compile(r"^event_.+?(\.log(\.\d+)?|\.\d+\.log)(\.gz|\.zst)?$"
+                         r"|^events_.+\.ndjson(\.gz|\.zst)?$")
 SESSION_DIR = re.compile(r"^session_\d{4}-\d\d-\d\d_")
-LOOKED_FOR = "logs/events/event_*.log or logs/export_events/event_*.log"
+LOOKED_FOR = ("logs/events/event_*.log, logs/export_events/event_*.log or "
+              "logs/ray_events/events_*.ndjson")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst")
 
 

@@ -26,7 +26,8 @@ from flowinsight.read.native import (
 )
 from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
-from flowinsight.read.ray_events import parse_ray_event
+from flowinsight.read.ray_events import SITE_SUFFIX, parse_ray_event
+from flowinsight.read.ray_events_v2 import parse_ray_event_v2
 
 MAX_EXAMPLES = 5  # skipped lines kept per file, to show the user
 NATIVE_MISSES = 32  # lines of a block the C decoder may decline before a file is read without it
@@ -56,12 +57,15 @@ class FileResult:
     parts: EventParts | None = None
 
 
-def parse_object(obj: object) -> Event | str:
-    """One parsed line to an event, or the name of an ignored kind; raises BadLine."""
+def parse_object(obj: object) -> Event | tuple[Event, Event] | str:
+    """One parsed line to an event (or two: parse_ray_event), or the name of an ignored kind;
+    raises BadLine."""
     if not isinstance(obj, dict):
         raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
     if "event_data" in obj:
         return parse_export_event(obj)
+    if "eventType" in obj or "event_type" in obj:
+        return parse_ray_event_v2(obj)
     return parse_ray_event(obj)
 
 
@@ -267,10 +271,7 @@ class _FileState:
         try:
             if type(obj) is not dict:
                 raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
-            if "event_data" in obj:
-                parsed = parse_export_event(obj)
-            else:
-                parsed = parse_ray_event(obj)
+            parsed = parse_object(obj)
         except BadLine as bad:
             self.skip(bad.reason, bad.detail[:200])
             return
@@ -279,9 +280,15 @@ class _FileState:
             return
         if isinstance(parsed, str):
             self.ignored[_kind(parsed, self.ignored)] += 1
+        elif isinstance(parsed, tuple):
+            event_id = obj.get("event_id", obj.get("eventId"))
+            self.events += parsed
+            self.event_ids.append(event_id)
+            self.event_ids.append(event_id + SITE_SUFFIX if isinstance(event_id, str) and
+                                  event_id else None)
         else:
             self.events.append(parsed)
-            self.event_ids.append(obj.get("event_id"))
+            self.event_ids.append(obj.get("event_id", obj.get("eventId")))
 
     def add_batch(self, batch: TaskUpdateBatch) -> None:
         """The decoder's next run of TaskUpdates, packed (with batches)."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flowinsight.model.events import (
+    CallSiteDef,
     Event,
     FailureNote,
+    Frame,
     FunctionRef,
     ObjectGet,
     ObjectPut,
+    TaskCallSite,
     TaskSubmitted,
     TaskType,
 )
@@ -33,14 +36,28 @@ _TASK_TYPES = {t.value: t for t in TaskType}
 # Larger than any object store: a size beyond it is corrupt, and sums of such sizes would
 # overflow the 64-bit integers of the output.
 MAX_OBJECT_BYTES = 1 << 44
+# A call site deeper than this, or a frame's text longer, is cut: a stack is for reading
+MAX_FRAMES = 200
+MAX_FRAME_TEXT = 1000
+SITE_SUFFIX = "#call_site"  # the event id of the TaskCallSite a task_submitted line carries
 
 
-def parse_ray_event(obj: dict[str, Any]) -> Event | str:
-    """One RAY_EVENT object to an event, or the name of an ignored kind of line."""
+def parse_ray_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
+    """One RAY_EVENT object to an event (two for a `task_submitted` that names its call site:
+    the second's event id is the line's plus SITE_SUFFIX), or the name of an ignored kind of
+    line."""
     label = as_str(obj.get("label"))
     fields = as_dict(obj.get("custom_fields"))
     if label == "task_submitted":
-        return _task_submitted(fields)
+        submitted = _task_submitted(fields)
+        site_id = _site_id(fields.get("call_site_id"), False)
+        if not site_id:
+            return submitted
+        return submitted, TaskCallSite(submitted.task_id, submitted.job_id, site_id, (),
+                                       "recorder")
+    if label == "call_site":
+        return CallSiteDef(_site_id(fields.get("call_site_id"), True),
+                           recorded_frames(fields.get("frames")))
     if label == "object_put":
         return _object_put(as_str(obj.get("event_id")), fields)
     if label == "object_get":
@@ -72,6 +89,34 @@ def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
         function=function,
         language=language,
     )
+
+
+def _site_id(value: Any, required: bool) -> str:
+    text = as_str(value)
+    if not text:
+        if required:
+            raise BadLine("missing_field", "missing call_site_id")
+        return ""
+    if len(text) > 64 or not text.isascii() or not text.isalnum():
+        raise BadLine("bad_value", f"call_site_id {text[:70]!r}")
+    return text
+
+
+def recorded_frames(value: Any) -> tuple[Frame, ...]:
+    """The recorder's frames: [[file, line, function], ...], outermost first."""
+    if not isinstance(value, list):
+        raise BadLine("bad_value" if value is not None else "missing_field",
+                      "frames: expected a list of [file, line, function]")
+    frames = []
+    for item in value[-MAX_FRAMES:]:  # the innermost frames: those nearest the call
+        if not isinstance(item, list) or len(item) != 3:
+            raise BadLine("bad_value", f"frame {str(item)[:80]!r}: not [file, line, function]")
+        line = as_int(item[1])
+        if line is None or line < 0:
+            raise BadLine("bad_value", f"frame line {str(item[1])[:20]!r}")
+        frames.append(Frame(as_str(item[0])[:MAX_FRAME_TEXT], line,
+                            as_str(item[2])[:MAX_FRAME_TEXT]))
+    return tuple(frames)
 
 
 def _size(value: Any) -> int | None:

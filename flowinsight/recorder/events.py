@@ -1,4 +1,5 @@
-"""The three events the recorder writes, as typed values (the schema's sections 2.1 and 2.2)."""
+"""The events the recorder writes, as typed values (the schema's sections 2.1 and 2.2, and
+`call_site`: docs/call-sites.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import ClassVar, Literal
 TaskType = Literal["NORMAL_TASK", "ACTOR_TASK", "ACTOR_CREATION_TASK"]
 PutKind = Literal["arg", "return", "put"]
 GetKind = Literal["arg", "get"]
-FieldValue = str | int | None
+FieldValue = str | int | None | list[list[str | int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,10 @@ class TaskSubmitted:
     descriptor: str
     language: str
     timestamp_ms: int
+    call_site_id: str = ""  # a CallSiteDefined's id: where the .remote() call was made
 
     def custom_fields(self) -> dict[str, FieldValue]:
-        return {
+        fields: dict[str, FieldValue] = {
             "task_id": self.task_id,
             "task_type": self.task_type,
             "src_task_id": self.caller.task_id,
@@ -45,6 +47,9 @@ class TaskSubmitted:
             "descriptor": self.descriptor,
             "language": self.language,
         }
+        if self.call_site_id:
+            fields["call_site_id"] = self.call_site_id
+        return fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,4 +111,39 @@ class ObjectGet:
         return fields
 
 
-Event = TaskSubmitted | ObjectPut | ObjectGet
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One user frame: its file, line, and qualified function (`TaskFactory.create_task`)."""
+
+    file: str
+    line: int
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A stack of user frames, outermost first, and its id (call_sites.site_id)."""
+
+    site_id: str
+    frames: tuple[Frame, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CallSiteDefined:
+    """`call_site`: the frames of a site, written once per process and event file before the
+    first `task_submitted` that names it."""
+
+    label: ClassVar[str] = "call_site"
+
+    site: CallSite
+    timestamp_ms: int
+
+    def custom_fields(self) -> dict[str, FieldValue]:
+        return {
+            "call_site_id": self.site.site_id,
+            "frames": [[f.file, f.line, f.function] for f in self.site.frames],
+            "timestamp_ms": self.timestamp_ms,
+        }
+
+
+Event = TaskSubmitted | ObjectPut | ObjectGet | CallSiteDefined

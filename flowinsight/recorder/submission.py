@@ -17,9 +17,10 @@ from typing import Any
 import ray
 from ray._raylet import TaskID
 
+from flowinsight.recorder.call_sites import CALL_SITES
 from flowinsight.recorder.capture import TLS, SizeList
 from flowinsight.recorder.emitter import EMITTER, now_ms
-from flowinsight.recorder.events import ObjectPut, TaskSubmitted, TaskType
+from flowinsight.recorder.events import CallSiteDefined, ObjectPut, TaskSubmitted, TaskType
 from flowinsight.recorder.ids import by_value_arg_id
 from flowinsight.recorder.safety import note_failure
 
@@ -91,9 +92,15 @@ def record_submission(
     if task_id is None:
         return
     caller = EMITTER.site()
-    EMITTER.emit(
-        TaskSubmitted(task_id, task_type, caller, target_actor_id, descriptor, language, started_ms)
-    )
+    site = CALL_SITES.here() if EMITTER.call_sites else None
+    site_id = ""
+    if site is not None:
+        site_id = site.site_id
+        if site_id not in EMITTER.sites_written and EMITTER.emit(
+                CallSiteDefined(site, started_ms)):
+            EMITTER.sites_written.add(site_id)
+    EMITTER.emit(TaskSubmitted(task_id, task_type, caller, target_actor_id, descriptor,
+                               language, started_ms, site_id))
     if cross_language or not (args or kwargs):
         return
     for position, value, size in argument_sizes(args, kwargs, sizes):

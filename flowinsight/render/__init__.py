@@ -17,6 +17,7 @@ class RenderOptions:
     width: int = 120  # terminal tables
     top: int = 0  # 0: all rows
     critical: bool = False  # highlight the critical path (dot, svg, png)
+    call_sites: bool = False  # the call-site table (table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,9 @@ FORMATS = {
     "mermaid": Format("mermaid", "RENDERER", (".mmd", ".mermaid")),
     "markdown": Format("markdown", "RENDERER", (".md", ".markdown")),
     "html": Format("html", "RENDERER", (".html", ".htm")),
+    # the code view (call sites): chosen by name only, its files look like dot's and svg's
+    "code-dot": Format("code_view", "RENDERER", ()),
+    "code-svg": Format("code_view", "SVG_RENDERER", ()),
 }
 
 

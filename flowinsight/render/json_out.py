@@ -9,6 +9,7 @@ import orjson
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.units import human_rate
+from flowinsight.model.events import Frame
 from flowinsight.result import Dist, Failure, NodeKind, Result, SCHEMA_VERSION, Stats
 
 
@@ -26,6 +27,10 @@ def _dist(d: Dist | None) -> dict[str, Any] | None:
 def _stats(s: Stats) -> dict[str, Any]:
     return {"tasks": s.tasks, "attempts": s.attempts, "failures": s.failures,
             "retries": s.retries, "exec_ms": _dist(s.exec_ms), "queue_ms": _dist(s.queue_ms)}
+
+
+def _frames(frames: tuple[Frame, ...]) -> list[dict[str, Any]]:
+    return [{"file": f.file, "line": f.line, "function": f.function} for f in frames]
 
 
 def to_document(result: Result) -> dict[str, Any]:
@@ -100,6 +105,11 @@ def to_document(result: Result) -> dict[str, Any]:
         ],
         "failures": [_failure(f) for f in result.failures],
         "ends": [_failure(f) for f in result.ends],
+        "callSites": [
+            {"node": c.node, "caller": c.caller, "count": c.count, "source": c.source,
+             "frames": _frames(c.frames)}
+            for c in result.call_sites
+        ],
         "criticalPath": [
             {"jobId": p.job_id, "total_ms": _ms(p.total_ms),
              "steps": [{"node": s.node, "taskId": s.task_id, "exec_ms": _ms(s.exec_ms)}
@@ -112,7 +122,7 @@ def to_document(result: Result) -> dict[str, Any]:
 def _failure(f: Failure) -> dict[str, Any]:
     return {"kind": f.kind, "node": f.node, "taskId": f.task_id, "attempt": f.attempt,
             "error_type": f.error_type, "message": f.message, "time_s": f.time_s,
-            "category": f.category, "pid": f.pid}
+            "category": f.category, "pid": f.pid, "callSite": _frames(f.call_site)}
 
 
 def _by_type(failures: tuple[Failure, ...]) -> dict[str, Any]:

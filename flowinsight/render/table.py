@@ -419,6 +419,10 @@ def _story(text: Text, k: int, s: Story, width: int) -> None:
         put(where, sep=", ")
     if s.ray_node:
         put([f"on Ray node {escaped(s.ray_node)}"])
+    if f.call_site:  # where the failed task was submitted from (call sites)
+        put(["submitted from", *(f"{escaped(c.function)} →" for c in f.call_site[:-1]),
+             f"{escaped(f.call_site[-1].function)} "
+             f"({escaped(f.call_site[-1].file.rsplit('/', 1)[-1])}:{f.call_site[-1].line})"])
     for frame in s.frames:
         put([f'File "{escaped(frame.file)}",', f"line {frame.line}, in "
                                                f"{escaped(frame.function)}"], "dim")
@@ -426,11 +430,37 @@ def _story(text: Text, k: int, s: Story, width: int) -> None:
             put([f"  {escaped(frame.code)}"], "dim")
 
 
-def all_parts(result: Result, top: int, width: int) -> list[RenderableType]:
+def call_site_table(result: Result, labels: Labels, top: int = 0) -> Grid | Text:
+    """`--call-sites`: where in the code each node's tasks were submitted, per caller."""
+    if not result.call_sites:
+        return Text("Call sites: none recorded (flowinsight.recorder records them; so does "
+                    "Ray with RAY_record_task_actor_creation_sites=1 and `flowinsight "
+                    "collect`)", style="dim")
+    grid = Grid("Call sites (the user's frames, outermost first, down to the Ray call)", [
+        Column("node", "name", keep=True), Column("tasks", keep=True),
+        Column("submitted from", "text", keep=True), Column("at", "text"),
+        Column("caller", "name")])
+    shown, grid.more = _limit(result.call_sites, top)
+    for c in shown:
+        last = c.frames[-1]
+        where = f"{last.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{last.line}"
+        caller = _name(labels, c.caller) if c.caller else (t("-"), t("-"))
+        grid.add_row(_name(labels, c.node), str(c.count),
+                     t(" → ".join(f.function for f in c.frames)), t(where), caller)
+    return grid
+
+
+
+
+def all_parts(result: Result, top: int, width: int,
+              call_sites: bool = False) -> list[RenderableType]:
     labels = Labels(result)
     parts: list[RenderableType] = [summary(result, labels, width)]
-    for part in (node_table(result, labels, top), call_table(result, labels, top),
-                 data_table(result, labels, top)):
+    tables = [node_table(result, labels, top), call_table(result, labels, top),
+              data_table(result, labels, top)]
+    if call_sites:
+        tables.append(call_site_table(result, labels, top))
+    for part in tables:
         parts.append(fitted(part, width) if isinstance(part, Grid) else part)
     parts.append(failure_section(result, labels, width, top))
     return parts
@@ -449,8 +479,8 @@ def text_of(parts: Iterable[RenderableType], width: int, color: bool) -> str:
 
 
 def render(result: Result, options: RenderOptions) -> bytes:
-    return text_of(all_parts(result, options.top, options.width), options.width,
-                   False).encode()
+    return text_of(all_parts(result, options.top, options.width, options.call_sites),
+                   options.width, False).encode()
 
 
 RENDERER = Renderer("table", False, "terminal tables (plain text in a file)", render)

@@ -111,6 +111,44 @@ def run_workload(name: str, tmp_root: Path, record: bool = True,
                time.monotonic() - started)
 
 
+# Ray's own call sites and its event export (2.49+), received by `flowinsight collect`
+CALL_SITE_ENV = {
+    "RAY_record_task_actor_creation_sites": "1",
+    "RAY_enable_core_worker_ray_event_to_aggregator": "1",
+    "RAY_enable_ray_event": "1",  # the GCS's: actor, job and node definitions and lifecycles
+    "RAY_DASHBOARD_AGGREGATOR_AGENT_EXPOSABLE_EVENT_TYPES": "ALL",
+}
+
+
+@contextmanager
+def collector(tmp_root: Path) -> Iterator[str]:
+    """`flowinsight collect` on a free loopback port, writing into the sessions under
+    tmp_root; yields its URL, and stops it (SIGTERM: it writes its summary) afterwards."""
+    env = base_env(tmp_root)
+    proc = subprocess.Popen([sys.executable, "-m", "flowinsight", "collect"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in first, first + (proc.stderr.read()
+                                                                   if proc.stderr else "")
+        yield first.split("listening on ")[1].split(",")[0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def run_collected(name: str, tmp_root: Path, url: str) -> Run:
+    """run_workload with Ray's call sites on and its event export sent to `url`."""
+    return run_workload(name, tmp_root, **CALL_SITE_ENV,
+                        RAY_DASHBOARD_AGGREGATOR_AGENT_EVENTS_EXPORT_ADDR=url)
+
+
 def session_dir(tmp_root: Path) -> Path:
     sessions = sorted((tmp_root / "ray").glob("session_2*"))
     assert sessions, f"no Ray session under {tmp_root}"
@@ -291,7 +329,7 @@ def check_envelopes(session: Path) -> list[Line]:
     for line in lines:
         event = line.event
         assert sorted(event) == ENVELOPE_KEYS
-        assert event["label"] in {"task_submitted", "object_put", "object_get"}
+        assert event["label"] in {"task_submitted", "object_put", "object_get", "call_site"}
         assert event["source_type"] == "CORE_WORKER" and event["severity"] == "INFO"
         assert event["pid"] == str(line.file_pid)
         assert isinstance(event["timestamp"], int)

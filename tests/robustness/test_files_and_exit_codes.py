@@ -137,8 +137,8 @@ def test_nothing_to_read_is_a_one_line_error(tmp_path: Path, case: str) -> None:
     err = proc.stderr.decode().splitlines()
     assert (proc.returncode, proc.stdout, len(err)) == (2, b"", 1), err
     want = ("no such file or directory" if case in ("missing", "loop")
-            else "no Ray event files found (looked for logs/events/event_*.log or "
-                 "logs/export_events/event_*.log)")
+            else "no Ray event files found (looked for logs/events/event_*.log, "
+                 "logs/export_events/event_*.log or logs/ray_events/events_*.ndjson)")
     assert err[0] == f"flowinsight: error: {target}: {want}"
 
 
