@@ -280,6 +280,38 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class DatasetOp:
+    """One operator of a Ray Data plan, with the graph nodes that ran it and what they did."""
+
+    id: str  # Ray's operator id, unique in its dataset ("Write_3")
+    name: str  # Ray's name ("ReadRange->MapBatches(add_one)", "Write")
+    state: str
+    inputs: tuple[str, ...]  # operator ids it reads from
+    start_s: float | None
+    end_s: float | None
+    nodes: tuple[str, ...]  # graph nodes of its tasks and actor pool
+    tasks: int
+    attempts: int
+    failures: int  # failed attempts that are failures (pipeline/failures.py)
+    exec_ms: Dist | None  # of its tasks' executions (an actor pool's constructors left out)
+    bytes_out: int | None  # bytes its nodes handed on (recorded object events), None unknown
+    schema: tuple[tuple[str, str], ...]  # output columns (name, type)
+    issues: tuple[str, ...]  # Ray Data's issue detections on it (hanging, high memory)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A Ray Data dataset's plan, from its last EXPORT_DATASET_METADATA snapshot."""
+
+    id: str
+    job_id: str
+    state: str
+    start_s: float | None  # execution
+    end_s: float | None
+    operators: tuple[DatasetOp, ...]  # in Ray's order (sources first)
+
+
+@dataclass(frozen=True, slots=True)
 class Hidden:
     """What views.hide_internals took out of a Result's view: Ray's internals, and the call
     and data flows that touch them."""
@@ -311,6 +343,7 @@ class Result:
     warnings: tuple[str, ...] = field(default=())
     # Ray's internals taken out of the view (views.hide_internals): kept for the JSON
     hidden: Hidden = field(default_factory=lambda: Hidden())
+    datasets: tuple[Dataset, ...] = field(default=())  # Ray Data plans (pipeline/datasets.py)
 
     def failures_by_node(self) -> dict[str, int]:
         """How many failures hit each node ("" for those no node can be named for)."""

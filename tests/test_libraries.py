@@ -5,6 +5,7 @@ Hand-made sessions in Ray's shapes (tests/libsession.py) for the cases, and the 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,49 @@ def test_an_inlined_object_without_its_ref_is_no_self_loop(tmp_path: Path) -> No
     flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=False))
     assert flows == []
     assert "1 argument read(s) left out of the data flows" in warnings[-1]
+
+
+@pytest.mark.parametrize("run", ["data", "data_recorded"])
+def test_ray_data_plan_with_its_tasks(run: str) -> None:
+    result = result_of(LIBRARIES / run)  # internals hidden: the plan still sees every node
+    (plan,) = result.datasets
+    assert (plan.job_id, plan.state) == ("01000000", "FINISHED")
+    ops = [(o.id, o.name, o.inputs, o.state, o.tasks, o.attempts, o.failures) for o in
+           plan.operators]
+    assert ops == [
+        ("Input_0", "Input", (), "FINISHED", 0, 0, 0),
+        ("ReadRange->MapBatches(add_one)_1", "ReadRange->MapBatches(add_one)", ("Input_0",),
+         "FINISHED", 4, 4, 0),
+        # the actor pool: 2 MapWorker actors, 4 submit and 2 get_location calls (truth)
+        ("MapBatches(Multiply)_2", "MapBatches(Multiply)", ("ReadRange->MapBatches(add_one)_1",),
+         "FINISHED", 8, 8, 0),
+        ("Write_3", "Write", ("MapBatches(Multiply)_2",), "FINISHED", 4, 4, 0),
+    ]
+    want = Counter(ray_name(t["name"]) for t in truth(run)["tasks"])
+    assert want["ReadRange->MapBatches(add_one)"] == 4 and want["Write"] == 4
+    assert want["MapWorker(MapBatches(Multiply)).submit"] == 4
+    assert [o.schema for o in plan.operators][1] == (("id", "int64"),)
+    assert plan.operators[1].exec_ms is not None and plan.operators[1].exec_ms.count == 4
+    # the JSON (validated against the schema) and the plan's DOT, which Graphviz parses
+    doc = json_of(LIBRARIES / run)
+    assert [o["name"] for o in doc["datasets"][0]["operators"]] == [
+        "Input", "ReadRange->MapBatches(add_one)", "MapBatches(Multiply)", "Write"]
+    dot = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
+    assert subprocess.run(["dot", "-Tcanon"], input=dot, capture_output=True).returncode == 0
+    assert b'"MapBatches(Multiply)\\n8 tasks' in dot
+
+
+def test_dataset_events_of_another_shape(tmp_path: Path) -> None:
+    # unknown states are shown as they are; a malformed plan is one skipped line, counted
+    plan = {"dataset_id": "ds_1", "job_id": "01000000", "state": "SOME_NEW_STATE",
+            "topology": {"operators": [{"id": "Write_1", "name": "Write", "state": "NEWER",
+                                        "input_dependencies": ["Read_0"]}]}}
+    broken = {"dataset_id": "ds_2", "topology": {"operators": "not a list"}}
+    session = write_session(tmp_path, driver(),
+                            {"EXPORT_DATASET_METADATA": [plan, broken]})
+    result = result_of(session)
+    assert [(d.id, d.state, [(o.id, o.state, o.inputs) for o in d.operators])
+            for d in result.datasets] == [("ds_1", "SOME_NEW_STATE",
+                                            [("Write_1", "NEWER", ("Read_0",))])]
+    assert result.read.skipped_total == 1
+    assert b"Write" in cli("export", str(session), "--format", "plan").stdout

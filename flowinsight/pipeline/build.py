@@ -22,6 +22,7 @@ from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
 from flowinsight.pipeline.coverage import explain
 from flowinsight.pipeline.critical import critical_paths
+from flowinsight.pipeline.datasets import datasets
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
@@ -134,6 +135,10 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
         + _orphan_warning(orphans[0]),
     )
+    if reduced.dataset_events:
+        result = replace(result, datasets=datasets(
+            reduced.dataset_events, result.nodes, result.actors, attempts, flows,
+            result.failures))
     if not options.internals:
         result = hide_internals(result)
     if options.focus:

@@ -21,12 +21,16 @@ from typing import Any, Iterable, Sequence
 
 from flowinsight.model.events import (
     ActorUpdate,
+    DatasetEvent,
+    DatasetUpdate,
     Event,
     EventParts,
     FailureNote,
     JobUpdate,
     ObjectGet,
     ObjectPut,
+    OperatorEvent,
+    OperatorSchema,
     TaskSubmitted,
     TaskUpdate,
 )
@@ -43,7 +47,7 @@ class Partial:
     that the records of tasks the main process already holds are never built."""
 
     __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
-                 "gets", "job_ids", "sources", "first_ns")
+                 "gets", "job_ids", "sources", "first_ns", "dataset_events")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -51,7 +55,8 @@ class Partial:
                  failure_notes: list[FailureNote] | None = None,
                  puts: list[ObjectPut] | None = None, gets: list[ObjectGet] | None = None,
                  job_ids: set[str] | None = None, sources: set[str] | None = None,
-                 first_ns: int | None = None) -> None:
+                 first_ns: int | None = None,
+                 dataset_events: list[DatasetEvent] | None = None) -> None:
         # in order of first appearance
         self._tasks: dict[str, Task] = {} if tasks is None else tasks
         # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
@@ -67,6 +72,9 @@ class Partial:
         # The earliest recorded time of any event, whatever --job keeps: the origin of relative
         # --since/--until.
         self.first_ns = first_ns
+        # Ray Data's plans, schemas and operator events, in order (pipeline/datasets.py)
+        self.dataset_events: list[DatasetEvent] = [] if dataset_events is None \
+            else dataset_events
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -84,7 +92,7 @@ class Partial:
 
     def _rest(self) -> tuple[Any, ...]:
         return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
-                self.job_ids, self.sources, self.first_ns)
+                self.job_ids, self.sources, self.first_ns, self.dataset_events)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Partial):
@@ -95,7 +103,7 @@ class Partial:
 
     def __repr__(self) -> str:
         fields = ("tasks", "actor_updates", "job_updates", "failure_notes", "puts", "gets",
-                  "job_ids", "sources", "first_ns")
+                  "job_ids", "sources", "first_ns", "dataset_events")
         values = (self.tasks, *self._rest())
         return "Partial(" + ", ".join(f"{n}={v!r}" for n, v in zip(fields, values)) + ")"
 
@@ -175,6 +183,8 @@ def reduce_events(events: Sequence[Event], job: str = "",
         else:
             if isinstance(ev, ActorUpdate):
                 out.actor_updates.append(ev)
+            elif isinstance(ev, (DatasetUpdate, OperatorSchema, OperatorEvent)):
+                out.dataset_events.append(ev)
             elif isinstance(ev, JobUpdate):
                 out.job_updates.append(ev)
                 out.job_ids.add(ev.job_id)
@@ -233,6 +243,7 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.puts += later.puts
     first.gets += later.gets
     first.job_ids |= later.job_ids
+    first.dataset_events += later.dataset_events
     first.sources |= later.sources
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):
         first.first_ns = later.first_ns

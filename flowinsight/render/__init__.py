@@ -48,6 +48,7 @@ FORMATS = {
     "trace": Format("trace", "RENDERER", (".trace.json", ".trace"), per_attempt=True),
     "mermaid": Format("mermaid", "RENDERER", (".mmd", ".mermaid")),
     "markdown": Format("markdown", "RENDERER", (".md", ".markdown")),
+    "plan": Format("plan", "RENDERER", (".plan.dot",)),
 }
 
 

@@ -100,6 +100,18 @@ def to_document(result: Result) -> dict[str, Any]:
         ],
         "failures": [_failure(f) for f in result.failures],
         "ends": [_failure(f) for f in result.ends],
+        "datasets": [
+            {"id": d.id, "jobId": d.job_id, "state": d.state, "start_s": d.start_s,
+             "end_s": d.end_s,
+             "operators": [
+                 {"id": o.id, "name": o.name, "state": o.state, "inputs": list(o.inputs),
+                  "start_s": o.start_s, "end_s": o.end_s, "nodes": list(o.nodes),
+                  "tasks": o.tasks, "attempts": o.attempts, "failures": o.failures,
+                  "exec_ms": _dist(o.exec_ms), "bytes_out": o.bytes_out,
+                  "schema": [list(f) for f in o.schema], "issues": list(o.issues)}
+                 for o in d.operators]}
+            for d in result.datasets
+        ],
         "criticalPath": [
             {"jobId": p.job_id, "total_ms": _ms(p.total_ms),
              "steps": [{"node": s.node, "taskId": s.task_id, "exec_ms": _ms(s.exec_ms)}
