@@ -239,3 +239,17 @@ def test_dataset_events_of_another_shape(tmp_path: Path) -> None:
                                             [("Write_1", "NEWER", ("Read_0",))])]
     assert result.read.skipped_total == 1
     assert b"Write" in cli("export", str(session), "--format", "plan").stdout
+
+
+@pytest.mark.parametrize("run,code,says", [
+    ("mapreduce_recorded", 0, "0 failures <= 0"),
+    ("data", 0, "0 failures <= 0"),  # Ray Data's actors end with the job: no failure
+    ("retries", 1, "5 failures > 0 (TASK_EXECUTION_EXCEPTION 4, WORKER_DIED 1) in doomed 2; "
+                   "flaky 2; crashy 1"),
+    ("actor_restart", 1, "2 failures > 0 (ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1) in "
+                         "Phoenix 1; Phoenix.crash 1"),
+])
+def test_check_fails_only_what_failed(run: str, code: int, says: str) -> None:
+    done = cli("check", str(LIBRARIES / run), "--max-failures", "0")
+    assert done.returncode == code
+    assert says in done.stdout.decode()

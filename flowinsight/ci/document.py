@@ -8,6 +8,8 @@ A document that is malformed raises UsageError naming the file and the field.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,8 @@ class Graph:
     failures_by_type: tuple[tuple[str, int], ...]
     has_stats: bool  # every node carries `stats`
     has_call_rates: bool  # every call flow carries `per_s`
+    # (label, count) of the nodes the failures hit, most first ("" where none could be named)
+    failures_by_node: tuple[tuple[str, int], ...] = ()
 
     def by_id(self) -> dict[str, DocNode]:
         return {n.id: n for n in self.nodes}
@@ -199,7 +203,16 @@ def graph_of(raw: object, origin: str) -> Graph:
         by_type = tuple(sorted((str(k), r.integer(types, k, "summary.failures.by_type"))
                                for k in types))
 
+    labels = {n.id: n.label for n in nodes}
+    hit: Counter[str] = Counter()
+    raw_failures = doc.get("failures")
+    if isinstance(raw_failures, list):
+        for f in raw_failures:
+            node = f.get("node") if isinstance(f, dict) else None
+            if isinstance(node, str) and node:
+                hit[labels.get(node, node)] += 1
     return Graph(
+        failures_by_node=tuple(sorted(hit.items(), key=lambda kv: (-kv[1], kv[0]))),
         origin=origin,
         nodes=tuple(sorted(nodes, key=lambda n: n.id)),
         calls=tuple(sorted(calls, key=lambda c: (c.source, c.target))),

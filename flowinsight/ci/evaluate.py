@@ -74,7 +74,9 @@ def _max_failures(graph: Graph, limit: int) -> Outcome:
     by_type = ", ".join(f"{t} {n}" for t, n in graph.failures_by_type)
     detail = f" ({by_type})" if by_type else ""
     if graph.failures > limit:
-        return Outcome(rule, False, f"{graph.failures} failures > {limit}{detail}")
+        where = _listed([f"{label} {n}" for label, n in graph.failures_by_node])
+        return Outcome(rule, False, f"{graph.failures} failures > {limit}{detail}"
+                       + (f" in {where}" if where else ""))
     return Outcome(rule, True, f"{graph.failures} failures <= {limit}{detail}")
 
 
