@@ -4,6 +4,7 @@ Hand-made sessions in Ray's shapes (tests/libsession.py) for the cases, and the 
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 from collections import Counter
@@ -46,31 +47,47 @@ def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
 
 # The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
 LIBRARIES = ROOT / "samples" / "libraries"
-CAPTURES = ("mapreduce", "retries", "actor_restart", "data")
+CAPTURES = ("mapreduce", "retries", "actor_restart", "data", "tune", "serve_events", "serve",
+            "param_server", "async_threaded")
 RUNS = tuple(f"{name}{suffix}" for name in CAPTURES for suffix in ("", "_recorded"))
+EXPECTED = json.loads((LIBRARIES / "expected.json").read_text())["captures"]
 
 
-def truth(run: str, phase: str = "end") -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((LIBRARIES / "truth" / f"{run}.json").read_text())
+def truth(run: str, phase: str = "") -> dict[str, Any]:
+    """A truth phase (the last one by default: the end of the job)."""
+    path = LIBRARIES / "truth" / f"{run}.json"
+    raw = path.read_bytes() if path.exists() else gzip.decompress(
+        path.with_suffix(".json.gz").read_bytes())
+    doc: dict[str, Any] = json.loads(raw)
     assert doc["ray_version"] == "2.60.0"
-    return dict(doc["phases"][phase])
+    phases = doc["phases"]
+    state = dict(phases[phase] if phase else max(phases.values(), key=lambda p: p["order"]))
+    # a task of a named actor is `name:Class.method` in the State API
+    names = {a["actor_id"]: a.get("name") or "" for a in state["actors"]}
+    for t in state["tasks"]:
+        given = names.get(t.get("actor_id") or "", "")
+        if given and t["name"].startswith(given + ":"):
+            t["name"] = t["name"][len(given) + 1:]
+    return state
 
 
 def ray_name(name: str) -> str:
-    """A State API task name without the actor's given name (`name:Class.method`)."""
-    return name.split(":", 1)[1] if ":" in name.split(".", 1)[0] else name
+    return name
 
 
 def names_of(result: Result) -> dict[str, str]:
     """Each node's name as Ray's State API writes task names: the function's, or
     `Class.method` (`Class.__init__` for the actor's creation)."""
     classes = {a.id: a.class_name for a in result.actors}
+    # Ray names an actor's creation after its class, its methods after its repr (Tune's
+    # trainable: ImplicitFunc.__init__, trainable.train)
+    created = {a.id: a.class_of or a.class_name for a in result.actors}
     out = {}
     for n in result.nodes:
         if n.kind is NodeKind.METHOD:
             out[n.id] = f"{classes.get(n.actor_id, '')}.{n.name}"
         elif n.kind is NodeKind.ACTOR:
-            out[n.id] = f"{n.name}.__init__"
+            out[n.id] = f"{created.get(n.id, n.name)}.__init__"
         else:
             out[n.id] = n.name
     return out
@@ -80,16 +97,33 @@ def _result(run: str) -> Result:
     return analyze(read_capture(discover([str(LIBRARIES / run)])), Options(internals=True))
 
 
+def expected(run: str) -> dict[str, Any]:
+    return dict(EXPECTED[run.removesuffix("_recorded")])
+
+
+def _tasks_by_name(result: Result) -> Counter[str]:
+    name = names_of(result)
+    got: Counter[str] = Counter()
+    for n in (*result.nodes, *result.hidden.nodes):
+        if n.kind is not NodeKind.DRIVER:
+            got[name[n.id]] += n.calls
+    return got
+
+
 @pytest.mark.parametrize("run", RUNS)
 def test_tasks_and_calls_as_ray_reports_them(run: str) -> None:
     result, want = _result(run), truth(run)
     name = names_of(result)
+    got = _tasks_by_name(result)
+    # the user's view (expected.json): the tasks they wrote, by Ray's names, all there
+    user = expected(run)["user_view"].get("tasks", {})
+    assert {k: got[k] for k in user} == user
+    if run.startswith("serve"):
+        # Serve: the State API saw calls the logs cannot hold (task events off in Serve's
+        # actors as shipped; the controller ray.kill-ed at shutdown loses its last events)
+        return
     # tasks per name (Ray lists one row per attempt; a restart is no new row there)
     ids = {t["task_id"]: ray_name(t["name"]) for t in want["tasks"]}
-    got: Counter[str] = Counter()
-    for n in result.nodes:
-        if n.kind is not NodeKind.DRIVER:
-            got[name[n.id]] += n.calls
     assert Counter(ids.values()) == got
     # call edges: the parent's name -> the task's name, tasks counted once
     edges = Counter((ids.get(t["parent_task_id"], "main"), ray_name(t["name"]))
@@ -97,22 +131,43 @@ def test_tasks_and_calls_as_ray_reports_them(run: str) -> None:
     calls: Counter[tuple[str, str]] = Counter()
     for c in result.call_flows:
         calls[(name[c.source], name[c.target])] += c.count
+    if run.endswith("_recorded"):
+        # Ray gives a call from an async or threaded actor its actor's creation as parent;
+        # the recorder names the method that made it: the same actor on both sides
+        edges, calls = _by_actor(edges), _by_actor(calls)
     assert edges == calls
+
+
+def _by_actor(edges: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:
+    out: Counter[tuple[str, str]] = Counter()
+    for (source, target), n in edges.items():
+        out[(source.rsplit(".", 1)[0], target)] += n
+    return out
 
 
 @pytest.mark.parametrize("run", RUNS)
 def test_failures_as_ray_reports_them(run: str) -> None:
-    result, want = _result(run), truth(run)
+    result, want, meant = _result(run), truth(run), expected(run)
     name = names_of(result)
-    failed = sorted((ray_name(t["name"]), t["attempt_number"], t["error_type"])
-                    for t in want["tasks"] if t["state"] == "FAILED")
+    real = sorted(tuple(f) for f in meant["real_failures"])
     assert sorted((name[f.node], f.attempt or 0, f.error_type)
-                  for f in result.failures if f.kind == "task") == failed
-    restarts = sum(a.get("num_restarts") or 0 for a in want["actors"])
-    assert sum(f.error_type == "ACTOR_RESTARTING" for f in result.failures) == restarts
-    # nothing else failed: the rest is an intended end (ray.kill, the job's end)
-    assert len(result.failures) == len(failed) + restarts
+                  for f in result.failures if f.kind == "task") == real
+    restarts: Counter[str] = Counter()
+    for f in result.failures:
+        if f.error_type == "ACTOR_RESTARTING":
+            restarts[name[f.node].removesuffix(".__init__")] += 1
+    assert restarts == Counter(meant["actor_restarts"])
+    # nothing else failed: a worker's failure event is the failure it caused, counted once
+    assert len(result.failures) == len(real) + sum(restarts.values())
+    # the rest is an intended end (ray.kill, serve.shutdown, the job's end) ...
     assert all(e.category == "intended" for e in result.ends)
+    # ... and every failed attempt Ray lists that is no real failure is one of them
+    ended = {(name[e.node], e.attempt or 0, e.error_type) for e in result.ends if e.kind == "task"}
+    intended = {(ray_name(t["name"]), t["attempt_number"], t["error_type"])
+                for t in want["tasks"] if t["state"] == "FAILED"} - set(real)
+    assert ended <= intended
+    if not run.startswith("serve"):
+        assert ended == intended
 
 
 def test_ray_data_internals_hidden_unless_asked() -> None:
@@ -192,7 +247,8 @@ def test_an_inlined_object_flows_from_its_creator(tmp_path: Path) -> None:
 def test_an_inlined_object_without_its_ref_is_no_self_loop(tmp_path: Path) -> None:
     flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=False))
     assert flows == []
-    assert "1 argument read(s) left out of the data flows" in warnings[-1]
+    assert any("1 argument read(s) left out of the data flows" in w for w in warnings)
+    assert any(w.startswith("no Export API events: ") for w in warnings)
 
 
 @pytest.mark.parametrize("run", ["data", "data_recorded"])
@@ -253,3 +309,20 @@ def test_check_fails_only_what_failed(run: str, code: int, says: str) -> None:
     done = cli("check", str(LIBRARIES / run), "--max-failures", "0")
     assert done.returncode == code
     assert says in done.stdout.decode()
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_internals_user_view_and_verdict(run: str) -> None:
+    meant = expected(run)
+    everything = _result(run)
+    internal = {a.class_of or a.class_name for a in everything.actors if a.internal}
+    assert internal == set(meant["internals"])
+    # the default view: the user's actors (as the State API names their classes), no internals
+    view = result_of(LIBRARIES / run)
+    actors = Counter(a.class_of or a.class_name for a in view.actors)
+    assert actors == Counter(meant["user_view"].get("actors", {}))
+    # Ray Data: the plan's operators, in order, as the user wrote them
+    if "operators" in meant["user_view"]:
+        (plan,) = view.datasets
+        assert [o.name for o in plan.operators if o.nodes] == meant["user_view"]["operators"]
+    assert ("pass" if not view.failures else "fail") == meant["check"]

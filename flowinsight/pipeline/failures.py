@@ -150,6 +150,9 @@ class Judged:
     # such record: events lost to a ray.kill stay a gap of the capture.
     dead_workers: frozenset[str]
     restarted: frozenset[str]  # actors that restarted: their creation ran again
+    # failed attempts whose failure says why they never ran or ran to no record: their actor,
+    # worker or node was gone, or they were cancelled (coverage.explain)
+    explained: frozenset[tuple[str, int]] = frozenset()
 
 
 class JobEnds:
@@ -216,8 +219,10 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
                             if a.worker_id and a.node[:32] in dead_actors)
     restarted = frozenset(f.node for f in actor_list
                           if f.error_type == "ACTOR_RESTARTING" and f.category in COUNTED)
+    explained = frozenset(key for key, f in task_fails.items()
+                          if f.category == INTENDED or f.error_type in _DEATH_TYPES)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
-                  frozenset(dead_workers), restarted)
+                  frozenset(dead_workers), restarted, explained)
 
 
 def task_fails_of(attempts: Sequence[Attempt],

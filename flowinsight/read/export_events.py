@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flowinsight.model.events import (
@@ -37,6 +38,7 @@ _TASK_SPANS = ("task:execute", "task:deserialize_arguments", "task:store_outputs
 
 
 _INT_MAX = (1 << 63) - 1
+_NIL_TASK_B64 = base64.b64encode(b"\xff" * (TASK_HEX // 2)).decode()  # Ray's nil TaskID
 
 
 def parse_export_event(obj: dict[str, Any]) -> Event | str:
@@ -56,6 +58,10 @@ def parse_export_careful(obj: dict[str, Any]) -> Event | str:
         raise BadLine("missing_field", "missing event_data")
     time_s = as_float(obj.get("timestamp"))
     if source == "EXPORT_TASK":
+        if data.get("task_id") == _NIL_TASK_B64:
+            # Ray's nil task id: an id, not a missing field. Profile spans a worker wrote
+            # outside any task (a library's own thread): no task to put them on.
+            return "task:nil_task_id"
         return _task(data)
     if source == "EXPORT_ACTOR":
         return _actor(data, time_s)
