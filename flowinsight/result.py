@@ -312,6 +312,35 @@ class Dataset:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeDeployment:
+    """A Serve deployment, from its replica actors (Ray names them
+    ServeReplica:<app>:<deployment>)."""
+
+    app: str
+    name: str
+    replicas: tuple[str, ...]  # actor ids
+    states: tuple[str, ...]  # each replica's last state, in the same order
+    calls: int  # calls its replicas received (their methods')
+    requests: int  # of them, requests (handle_request*)
+    request_ms: Dist | None  # the requests' executions
+    failures: int  # failures on its replicas and their methods
+    calls_to: tuple[tuple[str, int], ...] = ()  # (deployment, calls) its replicas made
+
+
+@dataclass(frozen=True, slots=True)
+class TuneTrial:
+    """A Tune trial: one trainable actor (Tune wraps a function trainable in ImplicitFunc,
+    ray.tune.trainable.function_trainable; Ray shows its repr, the function's name)."""
+
+    actor_id: str
+    trainable: str  # the name Ray shows
+    state: str
+    iterations: int  # train calls
+    train_ms: Dist | None
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
 class Hidden:
     """What views.hide_internals took out of a Result's view: Ray's internals, and the call
     and data flows that touch them."""
@@ -344,6 +373,8 @@ class Result:
     # Ray's internals taken out of the view (views.hide_internals): kept for the JSON
     hidden: Hidden = field(default_factory=lambda: Hidden())
     datasets: tuple[Dataset, ...] = field(default=())  # Ray Data plans (pipeline/datasets.py)
+    serve: tuple[ServeDeployment, ...] = field(default=())  # pipeline/library_views.py
+    tune: tuple[TuneTrial, ...] = field(default=())
 
     def failures_by_node(self) -> dict[str, int]:
         """How many failures hit each node ("" for those no node can be named for)."""

@@ -23,6 +23,7 @@ from flowinsight.pipeline.attempt_rows import sweep
 from flowinsight.pipeline.coverage import explain
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.datasets import datasets
+from flowinsight.pipeline.library_views import serve_deployments, tune_trials
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
@@ -136,6 +137,11 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
         + _orphan_warning(orphans[0]) + _events_off(silent, sources, task_count),
     )
+    result = replace(
+        result,
+        serve=serve_deployments(result.actors, result.nodes, attempts, result.failures,
+                                result.call_flows),
+        tune=tune_trials(result.actors, result.nodes, attempts, result.failures))
     if reduced.dataset_events:
         result = replace(result, datasets=datasets(
             reduced.dataset_events, result.nodes, result.actors, attempts, flows,

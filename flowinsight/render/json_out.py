@@ -112,6 +112,17 @@ def to_document(result: Result) -> dict[str, Any]:
                  for o in d.operators]}
             for d in result.datasets
         ],
+        "serve": [
+            {"app": d.app, "name": d.name, "replicas": list(d.replicas), "states": list(d.states),
+             "calls": d.calls, "requests": d.requests, "request_ms": _dist(d.request_ms),
+             "failures": d.failures, "calls_to": [[t, n] for t, n in d.calls_to]}
+            for d in result.serve
+        ],
+        "tune": [
+            {"actorId": t.actor_id, "trainable": t.trainable, "state": t.state,
+             "iterations": t.iterations, "train_ms": _dist(t.train_ms), "failures": t.failures}
+            for t in result.tune
+        ],
         "criticalPath": [
             {"jobId": p.job_id, "total_ms": _ms(p.total_ms),
              "steps": [{"node": s.node, "taskId": s.task_id, "exec_ms": _ms(s.exec_ms)}

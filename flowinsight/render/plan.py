@@ -1,7 +1,7 @@
-"""`plan`: the Ray Data plans of a session as DOT, the picture a Ray Data user knows: each
-dataset's operators in order (Read -> Map -> ... -> Write), each with its tasks, durations,
-failures and the bytes it handed on (pipeline/datasets.py). A session without Ray Data gives
-an empty graph that says so."""
+"""`plan`: what a library user wrote, as DOT: each Ray Data dataset's operators in order
+(Read -> Map -> ... -> Write) with their tasks, durations, failures and the bytes they handed on
+(pipeline/datasets.py); Serve's deployments and the calls between them; Tune's trials
+(pipeline/library_views.py). A session with none of them gives a graph that says so."""
 
 from __future__ import annotations
 
@@ -30,12 +30,57 @@ def _label(op: DatasetOp) -> str:
     return "\n".join(lines)
 
 
+def _serve(result: Result, out: list[str]) -> None:
+    if not result.serve:
+        return
+    out.append("  subgraph cluster_serve {")
+    out.append(f"    label={quote('Serve')}; fontname=\"Helvetica\"; fontsize=10;")
+    for d in result.serve:
+        lines = [f"{d.app}: {d.name}", f"{len(d.replicas)} replica"
+                 f"{'s' if len(d.replicas) != 1 else ''}"]
+        if d.requests:
+            lines.append(f"{d.requests} requests"
+                         + (f" · p50 {human_ms(d.request_ms.p50)}" if d.request_ms else ""))
+        elif not d.calls:
+            lines.append("no calls recorded")
+        if d.failures:
+            lines.append(f"{d.failures} failed")
+        colour = f', color="{_FAILED}", penwidth=2' if d.failures else ""
+        out.append(f"    {quote(f'serve/{d.app}/{d.name}')} [label={quote(chr(10).join(lines))}"
+                   f"{colour}];")
+    for d in result.serve:
+        for target, n in d.calls_to:
+            out.append(f"    {quote(f'serve/{d.app}/{d.name}')} -> "
+                       f"{quote(f'serve/{d.app}/{target}')} [label={quote(str(n))}];")
+    out.append("  }")
+
+
+def _tune(result: Result, out: list[str]) -> None:
+    if not result.tune:
+        return
+    out.append("  subgraph cluster_tune {")
+    out.append(f"    label={quote('Tune trials')}; fontname=\"Helvetica\"; fontsize=10;")
+    for t in result.tune:
+        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.iterations} iterations"]
+        if t.train_ms is not None:
+            lines.append(f"train p50 {human_ms(t.train_ms.p50)}")
+        if t.failures:
+            lines.append(f"{t.failures} failed")
+        colour = f', color="{_FAILED}", penwidth=2' if t.failures else ""
+        out.append(f"    {quote(f'tune/{t.actor_id}')} [label={quote(chr(10).join(lines))}"
+                   f"{colour}];")
+    out.append("  }")
+
+
 def render(result: Result, options: RenderOptions) -> bytes:
     out = ["digraph plan {", "  rankdir=LR;",
            '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
            'fontname="Helvetica", fontsize=10];', '  edge [color="#1f6fb2"];']
-    if not result.datasets:
-        out.append(f"  empty [shape=plaintext, label={quote('no Ray Data plan recorded')}];")
+    if not (result.datasets or result.serve or result.tune):
+        out.append(f"  empty [shape=plaintext, label="
+                   f"{quote('no Ray Data plan, Serve deployment or Tune trial recorded')}];")
+    _serve(result, out)
+    _tune(result, out)
     for i, d in enumerate(result.datasets):
         out.append(f"  subgraph cluster_{i} {{")
         title = f"dataset {d.id} ({d.state})" if d.state else f"dataset {d.id}"
@@ -53,5 +98,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
-RENDERER = Renderer("plan", False, "Ray Data plans as DOT: each dataset's operators in order",
-                    render)
+RENDERER = Renderer("plan", False, "what a library user wrote, as DOT: Ray Data plans, Serve "
+                    "deployments, Tune trials", render)
