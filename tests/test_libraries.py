@@ -363,3 +363,11 @@ def test_tune_trials(run: str) -> None:
     dot = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
     assert subprocess.run(["dot", "-Tcanon"], input=dot, capture_output=True).returncode == 0
     assert dot.count(b"3 iterations") == 3
+
+
+def test_same_answers_with_the_extensions_off() -> None:
+    # the C scan renames tasks by their span (scan.c) as identity.renamed_tasks does
+    code = ("import sys, json; sys.path.insert(0, 'tests'); from conftest import json_of; "
+            f"print(json.dumps([json_of({str(LIBRARIES)!r} + '/' + run) for run in "
+            f"{list(RUNS)!r}], sort_keys=True))")
+    assert with_native(True, code) == with_native(False, code)
