@@ -323,16 +323,23 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
     if not notes:
         return []
     by_worker: dict[str, list[Attempt]] = {}
+    on_node: dict[str, list[Attempt]] = {}  # the attempts a node's death failed
     wanted = {n.worker_id for n in notes if n.worker_id}
+    nodes = {n.node_id for n in notes if n.node_id and _LABEL_KIND.get(n.label) == "node"}
     for a in attempts:
         if a.worker_id in wanted:
             by_worker.setdefault(a.worker_id, []).append(a)
+        if a.ray_node_id in nodes and a.status == "FAILED" and a.error_type in _DEATH_TYPES:
+            on_node.setdefault(a.ray_node_id, []).append(a)
     out: list[tuple[Failure, Attempt | None, str]] = []
     for note in notes:
         kind = _LABEL_KIND.get(note.label, "worker")
         exit_name = exit_type(note.message)
         category = _by_exit(exit_name, CRASH)
         hit = _attempt_at(by_worker.get(note.worker_id, []), note.time_s)
+        if hit is None and kind == "node":
+            # a node's removal is the failure of the attempts it ended there
+            hit = _attempt_at(on_node.get(note.node_id, []), note.time_s)
         node = hit.node if hit else ""
         if kind == "driver" and note.job_id:
             node = driver_node(note.job_id)
