@@ -299,6 +299,67 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class DatasetOp:
+    """One operator of a Ray Data plan, with the graph nodes that ran it and what they did."""
+
+    id: str  # Ray's operator id, unique in its dataset ("Write_3")
+    name: str  # Ray's name ("ReadRange->MapBatches(add_one)", "Write")
+    state: str
+    inputs: tuple[str, ...]  # operator ids it reads from
+    start_s: float | None
+    end_s: float | None
+    nodes: tuple[str, ...]  # graph nodes of its tasks and actor pool
+    tasks: int
+    attempts: int
+    failures: int  # failed attempts that are failures (pipeline/failures.py)
+    exec_ms: Dist | None  # of its tasks' executions (an actor pool's constructors left out)
+    bytes_out: int | None  # bytes its nodes handed on (recorded object events), None unknown
+    schema: tuple[tuple[str, str], ...]  # output columns (name, type)
+    issues: tuple[str, ...]  # Ray Data's issue detections on it (hanging, high memory)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A Ray Data dataset's plan, from its last EXPORT_DATASET_METADATA snapshot."""
+
+    id: str
+    job_id: str
+    state: str
+    start_s: float | None  # execution
+    end_s: float | None
+    operators: tuple[DatasetOp, ...]  # in Ray's order (sources first)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeDeployment:
+    """A Serve deployment, from its replica actors (Ray names them
+    ServeReplica:<app>:<deployment>)."""
+
+    app: str
+    name: str
+    replicas: tuple[str, ...]  # actor ids
+    states: tuple[str, ...]  # each replica's last state, in the same order
+    calls: int  # calls its replicas received (their methods')
+    requests: int  # of them, requests (handle_request*)
+    request_ms: Dist | None  # the requests' executions
+    failures: int  # failures on its replicas and their methods
+    calls_to: tuple[tuple[str, int], ...] = ()  # (deployment, calls) its replicas made
+
+
+@dataclass(frozen=True, slots=True)
+class TuneTrial:
+    """A Tune trial: one trainable actor (Tune wraps a function trainable in ImplicitFunc,
+    ray.tune.trainable.function_trainable; Ray shows its repr, the function's name)."""
+
+    actor_id: str
+    trainable: str  # the name Ray shows
+    state: str
+    iterations: int  # train calls
+    train_ms: Dist | None
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
 class Hidden:
     """What views.hide_internals took out of a Result's view: Ray's internals, and the call
     and data flows that touch them."""
@@ -331,6 +392,9 @@ class Result:
     # Ray's internals taken out of the view (views.hide_internals): kept for the JSON
     hidden: Hidden = field(default_factory=lambda: Hidden())
     call_sites: tuple[CallSite, ...] = field(default=())  # by node, caller, most tasks first
+    datasets: tuple[Dataset, ...] = field(default=())  # Ray Data plans (pipeline/datasets.py)
+    serve: tuple[ServeDeployment, ...] = field(default=())  # pipeline/library_views.py
+    tune: tuple[TuneTrial, ...] = field(default=())
 
     def call_graph(self) -> nx.DiGraph[str]:
         """The call graph as a networkx DiGraph, with the JSON output's node and edge

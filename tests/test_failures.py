@@ -186,3 +186,14 @@ def test_coverage_explained_by_a_recorded_death() -> None:
     # t1's worker died: its missing execution is explained; t2's is not
     assert explain(cover, attempts, frozenset({WORKER}), frozenset(), {"f", "main"}) == \
         Coverage(3, 2, 0, 0, 1, 1, 0, 0, 0)
+
+
+def test_node_removal_counted_once_with_the_attempts_it_ended() -> None:
+    node = "bb" * 28
+    died = Attempt("t1", 0, "f", "ff" * 20 + JOB, "FAILED", "NODE_DIED", "node died", node,
+                   WORKER, None, 1, 1, 2_000_000_000)
+    removed = FailureNote("e2", "RAY_NODE_REMOVED", "Node has been marked dead", "ERROR", "GCS",
+                          "", node, "", None, 2.0)
+    assert run([died], notes=[removed]) == ([("task", "NODE_DIED", "crash")], [])
+    # a removal no recorded attempt stands for is a failure of its own
+    assert run([], notes=[removed]) == ([("node", "RAY_NODE_REMOVED", "crash")], [])

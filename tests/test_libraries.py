@@ -4,7 +4,9 @@ Hand-made sessions in Ray's shapes (tests/libsession.py) for the cases, and the 
 
 from __future__ import annotations
 
+import gzip
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -45,31 +47,47 @@ def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
 
 # The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
 LIBRARIES = ROOT / "samples" / "libraries"
-CAPTURES = ("mapreduce", "retries", "actor_restart", "data")
+CAPTURES = ("mapreduce", "retries", "actor_restart", "data", "tune", "serve_events", "serve",
+            "param_server", "async_threaded")
 RUNS = tuple(f"{name}{suffix}" for name in CAPTURES for suffix in ("", "_recorded"))
+EXPECTED = json.loads((LIBRARIES / "expected.json").read_text())["captures"]
 
 
-def truth(run: str, phase: str = "end") -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((LIBRARIES / "truth" / f"{run}.json").read_text())
+def truth(run: str, phase: str = "") -> dict[str, Any]:
+    """A truth phase (the last one by default: the end of the job)."""
+    path = LIBRARIES / "truth" / f"{run}.json"
+    raw = path.read_bytes() if path.exists() else gzip.decompress(
+        path.with_suffix(".json.gz").read_bytes())
+    doc: dict[str, Any] = json.loads(raw)
     assert doc["ray_version"] == "2.60.0"
-    return dict(doc["phases"][phase])
+    phases = doc["phases"]
+    state = dict(phases[phase] if phase else max(phases.values(), key=lambda p: p["order"]))
+    # a task of a named actor is `name:Class.method` in the State API
+    names = {a["actor_id"]: a.get("name") or "" for a in state["actors"]}
+    for t in state["tasks"]:
+        given = names.get(t.get("actor_id") or "", "")
+        if given and t["name"].startswith(given + ":"):
+            t["name"] = t["name"][len(given) + 1:]
+    return state
 
 
 def ray_name(name: str) -> str:
-    """A State API task name without the actor's given name (`name:Class.method`)."""
-    return name.split(":", 1)[1] if ":" in name.split(".", 1)[0] else name
+    return name
 
 
 def names_of(result: Result) -> dict[str, str]:
     """Each node's name as Ray's State API writes task names: the function's, or
     `Class.method` (`Class.__init__` for the actor's creation)."""
     classes = {a.id: a.class_name for a in result.actors}
+    # Ray names an actor's creation after its class, its methods after its repr (Tune's
+    # trainable: ImplicitFunc.__init__, trainable.train)
+    created = {a.id: a.class_of or a.class_name for a in result.actors}
     out = {}
     for n in result.nodes:
         if n.kind is NodeKind.METHOD:
             out[n.id] = f"{classes.get(n.actor_id, '')}.{n.name}"
         elif n.kind is NodeKind.ACTOR:
-            out[n.id] = f"{n.name}.__init__"
+            out[n.id] = f"{created.get(n.id, n.name)}.__init__"
         else:
             out[n.id] = n.name
     return out
@@ -79,16 +97,33 @@ def _result(run: str) -> Result:
     return analyze(read_capture(discover([str(LIBRARIES / run)])), Options(internals=True))
 
 
+def expected(run: str) -> dict[str, Any]:
+    return dict(EXPECTED[run.removesuffix("_recorded")])
+
+
+def _tasks_by_name(result: Result) -> Counter[str]:
+    name = names_of(result)
+    got: Counter[str] = Counter()
+    for n in (*result.nodes, *result.hidden.nodes):
+        if n.kind is not NodeKind.DRIVER:
+            got[name[n.id]] += n.calls
+    return got
+
+
 @pytest.mark.parametrize("run", RUNS)
 def test_tasks_and_calls_as_ray_reports_them(run: str) -> None:
     result, want = _result(run), truth(run)
     name = names_of(result)
+    got = _tasks_by_name(result)
+    # the user's view (expected.json): the tasks they wrote, by Ray's names, all there
+    user = expected(run)["user_view"].get("tasks", {})
+    assert {k: got[k] for k in user} == user
+    if run.startswith("serve"):
+        # Serve: the State API saw calls the logs cannot hold (task events off in Serve's
+        # actors as shipped; the controller ray.kill-ed at shutdown loses its last events)
+        return
     # tasks per name (Ray lists one row per attempt; a restart is no new row there)
     ids = {t["task_id"]: ray_name(t["name"]) for t in want["tasks"]}
-    got: Counter[str] = Counter()
-    for n in result.nodes:
-        if n.kind is not NodeKind.DRIVER:
-            got[name[n.id]] += n.calls
     assert Counter(ids.values()) == got
     # call edges: the parent's name -> the task's name, tasks counted once
     edges = Counter((ids.get(t["parent_task_id"], "main"), ray_name(t["name"]))
@@ -96,22 +131,43 @@ def test_tasks_and_calls_as_ray_reports_them(run: str) -> None:
     calls: Counter[tuple[str, str]] = Counter()
     for c in result.call_flows:
         calls[(name[c.source], name[c.target])] += c.count
+    if run.endswith("_recorded"):
+        # Ray gives a call from an async or threaded actor its actor's creation as parent;
+        # the recorder names the method that made it: the same actor on both sides
+        edges, calls = _by_actor(edges), _by_actor(calls)
     assert edges == calls
+
+
+def _by_actor(edges: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:
+    out: Counter[tuple[str, str]] = Counter()
+    for (source, target), n in edges.items():
+        out[(source.rsplit(".", 1)[0], target)] += n
+    return out
 
 
 @pytest.mark.parametrize("run", RUNS)
 def test_failures_as_ray_reports_them(run: str) -> None:
-    result, want = _result(run), truth(run)
+    result, want, meant = _result(run), truth(run), expected(run)
     name = names_of(result)
-    failed = sorted((ray_name(t["name"]), t["attempt_number"], t["error_type"])
-                    for t in want["tasks"] if t["state"] == "FAILED")
+    real = sorted(tuple(f) for f in meant["real_failures"])
     assert sorted((name[f.node], f.attempt or 0, f.error_type)
-                  for f in result.failures if f.kind == "task") == failed
-    restarts = sum(a.get("num_restarts") or 0 for a in want["actors"])
-    assert sum(f.error_type == "ACTOR_RESTARTING" for f in result.failures) == restarts
-    # nothing else failed: the rest is an intended end (ray.kill, the job's end)
-    assert len(result.failures) == len(failed) + restarts
+                  for f in result.failures if f.kind == "task") == real
+    restarts: Counter[str] = Counter()
+    for f in result.failures:
+        if f.error_type == "ACTOR_RESTARTING":
+            restarts[name[f.node].removesuffix(".__init__")] += 1
+    assert restarts == Counter(meant["actor_restarts"])
+    # nothing else failed: a worker's failure event is the failure it caused, counted once
+    assert len(result.failures) == len(real) + sum(restarts.values())
+    # the rest is an intended end (ray.kill, serve.shutdown, the job's end) ...
     assert all(e.category == "intended" for e in result.ends)
+    # ... and every failed attempt Ray lists that is no real failure is one of them
+    ended = {(name[e.node], e.attempt or 0, e.error_type) for e in result.ends if e.kind == "task"}
+    intended = {(ray_name(t["name"]), t["attempt_number"], t["error_type"])
+                for t in want["tasks"] if t["state"] == "FAILED"} - set(real)
+    assert ended <= intended
+    if not run.startswith("serve"):
+        assert ended == intended
 
 
 def test_ray_data_internals_hidden_unless_asked() -> None:
@@ -191,4 +247,127 @@ def test_an_inlined_object_flows_from_its_creator(tmp_path: Path) -> None:
 def test_an_inlined_object_without_its_ref_is_no_self_loop(tmp_path: Path) -> None:
     flows, warnings = _flows_of(tmp_path, _map_reduce(forwarded=False))
     assert flows == []
-    assert "1 argument read(s) left out of the data flows" in warnings[-1]
+    assert any("1 argument read(s) left out of the data flows" in w for w in warnings)
+    assert any(w.startswith("no Export API events: ") for w in warnings)
+
+
+@pytest.mark.parametrize("run", ["data", "data_recorded"])
+def test_ray_data_plan_with_its_tasks(run: str) -> None:
+    result = result_of(LIBRARIES / run)  # internals hidden: the plan still sees every node
+    (plan,) = result.datasets
+    assert (plan.job_id, plan.state) == ("01000000", "FINISHED")
+    ops = [(o.id, o.name, o.inputs, o.state, o.tasks, o.attempts, o.failures) for o in
+           plan.operators]
+    assert ops == [
+        ("Input_0", "Input", (), "FINISHED", 0, 0, 0),
+        ("ReadRange->MapBatches(add_one)_1", "ReadRange->MapBatches(add_one)", ("Input_0",),
+         "FINISHED", 4, 4, 0),
+        # the actor pool: 2 MapWorker actors, 4 submit and 2 get_location calls (truth)
+        ("MapBatches(Multiply)_2", "MapBatches(Multiply)", ("ReadRange->MapBatches(add_one)_1",),
+         "FINISHED", 8, 8, 0),
+        ("Write_3", "Write", ("MapBatches(Multiply)_2",), "FINISHED", 4, 4, 0),
+    ]
+    want = Counter(ray_name(t["name"]) for t in truth(run)["tasks"])
+    assert want["ReadRange->MapBatches(add_one)"] == 4 and want["Write"] == 4
+    assert want["MapWorker(MapBatches(Multiply)).submit"] == 4
+    assert [o.schema for o in plan.operators][1] == (("id", "int64"),)
+    assert plan.operators[1].exec_ms is not None and plan.operators[1].exec_ms.count == 4
+    # the JSON (validated against the schema) and the plan's DOT, which Graphviz parses
+    doc = json_of(LIBRARIES / run)
+    assert [o["name"] for o in doc["datasets"][0]["operators"]] == [
+        "Input", "ReadRange->MapBatches(add_one)", "MapBatches(Multiply)", "Write"]
+    dot = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
+    assert subprocess.run(["dot", "-Tcanon"], input=dot, capture_output=True).returncode == 0
+    assert b'"MapBatches(Multiply)\\n8 tasks' in dot
+
+
+def test_dataset_events_of_another_shape(tmp_path: Path) -> None:
+    # unknown states are shown as they are; a malformed plan is one skipped line, counted
+    plan = {"dataset_id": "ds_1", "job_id": "01000000", "state": "SOME_NEW_STATE",
+            "topology": {"operators": [{"id": "Write_1", "name": "Write", "state": "NEWER",
+                                        "input_dependencies": ["Read_0"]}]}}
+    broken = {"dataset_id": "ds_2", "topology": {"operators": "not a list"}}
+    session = write_session(tmp_path, driver(),
+                            {"EXPORT_DATASET_METADATA": [plan, broken]})
+    result = result_of(session)
+    assert [(d.id, d.state, [(o.id, o.state, o.inputs) for o in d.operators])
+            for d in result.datasets] == [("ds_1", "SOME_NEW_STATE",
+                                            [("Write_1", "NEWER", ("Read_0",))])]
+    assert result.read.skipped_total == 1
+    assert b"Write" in cli("export", str(session), "--format", "plan").stdout
+
+
+@pytest.mark.parametrize("run,code,says", [
+    ("mapreduce_recorded", 0, "0 failures <= 0"),
+    ("data", 0, "0 failures <= 0"),  # Ray Data's actors end with the job: no failure
+    ("retries", 1, "5 failures > 0 (TASK_EXECUTION_EXCEPTION 4, WORKER_DIED 1) in doomed 2; "
+                   "flaky 2; crashy 1"),
+    ("actor_restart", 1, "2 failures > 0 (ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1) in "
+                         "Phoenix 1; Phoenix.crash 1"),
+])
+def test_check_fails_only_what_failed(run: str, code: int, says: str) -> None:
+    done = cli("check", str(LIBRARIES / run), "--max-failures", "0")
+    assert done.returncode == code
+    assert says in done.stdout.decode()
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_internals_user_view_and_verdict(run: str) -> None:
+    meant = expected(run)
+    everything = _result(run)
+    internal = {a.class_of or a.class_name for a in everything.actors if a.internal}
+    assert internal == set(meant["internals"])
+    # the default view: the user's actors (as the State API names their classes), no internals
+    view = result_of(LIBRARIES / run)
+    actors = Counter(a.class_of or a.class_name for a in view.actors)
+    assert actors == Counter(meant["user_view"].get("actors", {}))
+    # Ray Data: the plan's operators, in order, as the user wrote them
+    if "operators" in meant["user_view"]:
+        (plan,) = view.datasets
+        assert [o.name for o in plan.operators if o.nodes] == meant["user_view"]["operators"]
+    assert ("pass" if not view.failures else "fail") == meant["check"]
+
+
+@pytest.mark.parametrize("run", ["serve_events", "serve_events_recorded", "serve",
+                                 "serve_recorded"])
+def test_serve_deployments(run: str) -> None:
+    result = result_of(LIBRARIES / run)
+    got = [(d.app, d.name, len(d.replicas), d.requests, d.failures) for d in result.serve]
+    # as shipped, Serve's task events are off: its calls are there only where the recorder
+    # (in every worker) wrote them
+    requests = 0 if run == "serve" else 5
+    assert got == [("doubler_app", "Doubler", 1, requests, 0),
+                   ("doubler_app", "Ingress", 1, requests, 0)]
+    assert [d.name for d in result.serve] == sorted(expected(run)["user_view"]["deployments"])
+    # the truth: 5 requests answered by each deployment's replica
+    want = Counter(t["name"] for t in truth(run, "serving")["tasks"])
+    if run.startswith("serve_events"):
+        assert want["ServeReplica:doubler_app:Ingress.handle_request_with_rejection"] == 5
+        assert dict(result.serve[1].calls_to) == {"Doubler": 7}
+    if not requests:
+        assert any("RAY_SERVE_ENABLE_TASK_EVENTS=1" in w for w in result.warnings)
+    doc = json_of(LIBRARIES / run)
+    assert [d["name"] for d in doc["serve"]] == ["Doubler", "Ingress"]
+
+
+@pytest.mark.parametrize("run", ["tune", "tune_recorded"])
+def test_tune_trials(run: str) -> None:
+    result = result_of(LIBRARIES / run)
+    assert [(t.trainable, t.iterations, t.failures) for t in result.tune] == [
+        ("trainable", 3, 0)] * 3
+    # Ray's own names: 3 ImplicitFunc actors, 9 trainable.train tasks
+    want = truth(run)
+    assert Counter(a["class_name"] for a in want["actors"])["ImplicitFunc"] == 3
+    assert sum(t["name"] == "trainable.train" for t in want["tasks"]) == 9
+    assert [t["trainable"] for t in json_of(LIBRARIES / run)["tune"]] == ["trainable"] * 3
+    dot = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
+    assert subprocess.run(["dot", "-Tcanon"], input=dot, capture_output=True).returncode == 0
+    assert dot.count(b"3 iterations") == 3
+
+
+def test_same_answers_with_the_extensions_off() -> None:
+    # the C scan renames tasks by their span (scan.c) as identity.renamed_tasks does
+    code = ("import sys, json; sys.path.insert(0, 'tests'); from conftest import json_of; "
+            f"print(json.dumps([json_of({str(LIBRARIES)!r} + '/' + run) for run in "
+            f"{list(RUNS)!r}], sort_keys=True))")
+    assert with_native(True, code) == with_native(False, code)

@@ -8,6 +8,8 @@ A document that is malformed raises UsageError naming the file and the field.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -190,6 +190,21 @@ class Frame:
 
 @fast_init
 @dataclass(frozen=True, slots=True)
+class DatasetOperator:
+    """One operator of a Ray Data plan (export_dataset_metadata.proto: Operator)."""
+
+    id: str  # unique in its dataset, e.g. "ReadRange->MapBatches(add_one)_1"
+    name: str  # Ray's name, the name its tasks run under (task::<name>)
+    uuid: str
+    inputs: tuple[str, ...]  # the ids of the operators it reads from
+    state: str  # OperatorState: PENDING, RUNNING, FINISHED, FAILED, UNKNOWN
+    start_s: float | None  # execution start, seconds since the epoch
+    end_s: float | None
+    sub_stages: tuple[str, ...]  # the names of the stages fused into it
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
 class CallSiteDef:
     """flowinsight.recorder's `call_site`: the user frames of one stack, outermost first, by
     an id that TaskCallSite names (written once per process, not once per submission)."""
@@ -212,6 +227,48 @@ class TaskCallSite:
     source: str  # "recorder" or "ray"
 
 
+@fast_init
+@dataclass(frozen=True, slots=True)
+class DatasetUpdate:
+    """One EXPORT_DATASET_METADATA snapshot: a Ray Data dataset's plan and state, written by
+    the driver (ray.data._internal.metadata_exporter) as it registers and runs it."""
+
+    dataset_id: str
+    job_id: str
+    state: str  # DatasetState: PENDING, RUNNING, FINISHED, FAILED, UNKNOWN
+    start_s: float | None  # registered
+    exec_start_s: float | None
+    exec_end_s: float | None
+    operators: tuple[DatasetOperator, ...]
+    time_s: float | None
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class OperatorSchema:
+    """EXPORT_DATASET_OPERATOR_SCHEMA: the columns an operator outputs."""
+
+    operator_uuid: str
+    fields: tuple[tuple[str, str], ...]  # (column, type), in Ray's order
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class OperatorEvent:
+    """EXPORT_DATASET_OPERATOR_EVENT: an issue Ray Data detected on an operator (hanging,
+    high memory)."""
+
+    dataset_id: str
+    operator_id: str
+    operator_name: str
+    time_s: float | None
+    event_type: str
+    message: str
+
+
+DatasetEvent = DatasetUpdate | OperatorSchema | OperatorEvent
+
+
 Event = (
     TaskSubmitted
     | TaskUpdate
@@ -223,6 +280,9 @@ Event = (
     | NodeUpdate
     | CallSiteDef
     | TaskCallSite
+    | DatasetUpdate
+    | OperatorSchema
+    | OperatorEvent
 )
 
 

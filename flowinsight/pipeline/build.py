@@ -29,6 +29,8 @@ from flowinsight.pipeline.call_sites import (
     with_failure_sites,
 )
 from flowinsight.pipeline.critical import critical_paths
+from flowinsight.pipeline.datasets import datasets
+from flowinsight.pipeline.library_views import serve_deployments, tune_trials
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
 from flowinsight.pipeline.graph import data_flows
@@ -110,6 +112,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     actors = collect_actors(actor_updates, (), actor_ids, scan.actor_facts)
     sites = task_sites(reduced.call_sites) if reduced.call_sites else {}
     placed = place_sites(sites, tasks, node_of) if sites else {}
+    silent = _silent_actors(actors, scan.actor_ids)
     swept = sweep(tasks, node_of, facts.drivers, consume, facts.swept)
     facts.swept = None
     attempts = swept.attempts
@@ -123,7 +126,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
                    lambda actor: actor in actors or not classes)
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
-                    facts.defined)
+                    facts.defined, judged.explained)
     result = Result(
         jobs=_jobs(reduced.job_updates, facts.job_counts),
         nodes=_nodes(node_of, actors, facts, node_stats),
@@ -142,11 +145,20 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         critical_paths=critical_paths(
             attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
         warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
-        + _orphan_warning(orphans[0]),
+        + _orphan_warning(orphans[0]) + _events_off(silent, sources, task_count),
     )
     if sites:
         result = replace(result, failures=with_failure_sites(result.failures, sites),
                          call_sites=call_sites(sites, placed, {n.id for n in result.nodes}))
+    result = replace(
+        result,
+        serve=serve_deployments(result.actors, result.nodes, attempts, result.failures,
+                                result.call_flows),
+        tune=tune_trials(result.actors, result.nodes, attempts, result.failures))
+    if reduced.dataset_events:
+        result = replace(result, datasets=datasets(
+            reduced.dataset_events, result.nodes, result.actors, attempts, flows,
+            result.failures))
     if not options.internals:
         result = hide_internals(result)
     if options.focus:
@@ -305,6 +317,36 @@ def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
         j = info.get(job_id)
         out.append(Job(job_id, j.entrypoint if j else "", j.driver_pid if j else None,
                        j.start_ms if j else None, j.end_ms if j else None, counts[job_id]))
+    return tuple(out)
+
+
+# Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
+# ServeReplica:<app>:<deployment>): Serve turns task events off in them unless asked.
+_SERVE_CLASSES = ("ServeController", "ProxyActor", "ServeReplica:")
+
+
+def _silent_actors(actors: dict[str, Actor], named: set[str]) -> list[Actor]:
+    """The actors the Export API says exist but no task record names (not even their
+    creation): their processes wrote no task events."""
+    return [a for a in actors.values() if a.id not in named]
+
+
+def _events_off(silent: list[Actor], sources: tuple[str, ...],
+                tasks: int) -> tuple[str, ...]:
+    """Which setting turned task events off, where the capture shows they were."""
+    out = []
+    serve = [a for a in silent if (a.class_of or a.class_name).startswith(_SERVE_CLASSES)]
+    if serve:
+        out.append(f"{len(serve)} Serve actor(s) without any task record: Serve turns task "
+                   "events off in its actors; set RAY_SERVE_ENABLE_TASK_EVENTS=1 (before "
+                   "serve.run) to see its calls")
+    if len(silent) > len(serve):
+        out.append(f"{len(silent) - len(serve)} actor(s) without any task record: task events "
+                   "were off in their processes (RAY_task_events_report_interval_ms=0, or "
+                   "RAY_enable_export_api_write_config without EXPORT_TASK)")
+    if tasks and "export_api" not in sources:
+        out.append("no Export API events: states, durations and failures are unknown; set "
+                   "RAY_enable_export_api_write=1 before ray start / ray.init")
     return tuple(out)
 
 

@@ -60,13 +60,16 @@ def coverage_from(counts: tuple[int, int, int, int, int, int],
 
 
 def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozenset[str],
-            restarted: frozenset[str], defined: set[str]) -> Coverage:
+            restarted: frozenset[str], defined: set[str],
+            failed: frozenset[tuple[str, int]] = frozenset()) -> Coverage:
     """The coverage without what a recorded death explains: Ray loses the last events of a
     process that dies (schema section 5), so the final state or execution of an attempt on a
     worker whose death is recorded is not missing from the capture; nor is what the creation
     attempts of an actor that restarted lack (the first ran in the process that died, Ray
-    records no final state for the ones it runs again)."""
-    if not dead_workers and not restarted:
+    records no final state for the ones it runs again); nor the execution of an attempt whose
+    failure says it never ran or died running (`failed`: its actor, worker or node gone, or
+    cancelled)."""
+    if not dead_workers and not restarted and not failed:
         return cover
     no_final = no_exec = 0
     rows: dict[str, list[Attempt]] = {}
@@ -80,7 +83,7 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
             ran = a.start_ns is not None or is_driver_task(task_id)
             if final and ran:
                 continue
-            why = a.worker_id in dead_workers or (
+            why = a.worker_id in dead_workers or (a.task_id, a.attempt) in failed or (
                 is_actor_creation_task(task_id) and task_id[-32:] in restarted)
             if not why:
                 missing = True

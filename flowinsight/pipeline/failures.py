@@ -150,6 +150,9 @@ class Judged:
     # such record: events lost to a ray.kill stay a gap of the capture.
     dead_workers: frozenset[str]
     restarted: frozenset[str]  # actors that restarted: their creation ran again
+    # failed attempts whose failure says why they never ran or ran to no record: their actor,
+    # worker or node was gone, or they were cancelled (coverage.explain)
+    explained: frozenset[tuple[str, int]] = frozenset()
 
 
 class JobEnds:
@@ -216,8 +219,10 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
                             if a.worker_id and a.node[:32] in dead_actors)
     restarted = frozenset(f.node for f in actor_list
                           if f.error_type == "ACTOR_RESTARTING" and f.category in COUNTED)
+    explained = frozenset(key for key, f in task_fails.items()
+                          if f.category == INTENDED or f.error_type in _DEATH_TYPES)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
-                  frozenset(dead_workers), restarted)
+                  frozenset(dead_workers), restarted, explained)
 
 
 def task_fails_of(attempts: Sequence[Attempt],
@@ -318,16 +323,23 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
     if not notes:
         return []
     by_worker: dict[str, list[Attempt]] = {}
+    on_node: dict[str, list[Attempt]] = {}  # the attempts a node's death failed
     wanted = {n.worker_id for n in notes if n.worker_id}
+    nodes = {n.node_id for n in notes if n.node_id and _LABEL_KIND.get(n.label) == "node"}
     for a in attempts:
         if a.worker_id in wanted:
             by_worker.setdefault(a.worker_id, []).append(a)
+        if a.ray_node_id in nodes and a.status == "FAILED" and a.error_type in _DEATH_TYPES:
+            on_node.setdefault(a.ray_node_id, []).append(a)
     out: list[tuple[Failure, Attempt | None, str]] = []
     for note in notes:
         kind = _LABEL_KIND.get(note.label, "worker")
         exit_name = exit_type(note.message)
         category = _by_exit(exit_name, CRASH)
         hit = _attempt_at(by_worker.get(note.worker_id, []), note.time_s)
+        if hit is None and kind == "node":
+            # a node's removal is the failure of the attempts it ended there
+            hit = _attempt_at(on_node.get(note.node_id, []), note.time_s)
         node = hit.node if hit else ""
         if kind == "driver" and note.job_id:
             node = driver_node(note.job_id)

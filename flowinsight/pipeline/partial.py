@@ -22,12 +22,16 @@ from typing import Any, Iterable, Sequence
 from flowinsight.model.events import (
     ActorUpdate,
     CallSiteDef,
+    DatasetEvent,
+    DatasetUpdate,
     Event,
     EventParts,
     FailureNote,
     JobUpdate,
     ObjectGet,
     ObjectPut,
+    OperatorEvent,
+    OperatorSchema,
     TaskCallSite,
     TaskSubmitted,
     TaskUpdate,
@@ -45,7 +49,8 @@ class Partial:
     that the records of tasks the main process already holds are never built."""
 
     __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
-                 "gets", "job_ids", "sources", "first_ns", "call_sites")
+                 "gets", "job_ids", "sources", "first_ns", "call_sites",
+                 "dataset_events")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -54,7 +59,8 @@ class Partial:
                  puts: list[ObjectPut] | None = None, gets: list[ObjectGet] | None = None,
                  job_ids: set[str] | None = None, sources: set[str] | None = None,
                  first_ns: int | None = None,
-                 call_sites: list[CallSiteDef | TaskCallSite] | None = None) -> None:
+                 call_sites: list[CallSiteDef | TaskCallSite] | None = None,
+                 dataset_events: list[DatasetEvent] | None = None) -> None:
         # in order of first appearance
         self._tasks: dict[str, Task] = {} if tasks is None else tasks
         # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
@@ -73,6 +79,9 @@ class Partial:
         # where tasks were submitted from, and the recorder's stacks they name, in order
         self.call_sites: list[CallSiteDef | TaskCallSite] = [] if call_sites is None \
             else call_sites
+        # Ray Data's plans, schemas and operator events, in order (pipeline/datasets.py)
+        self.dataset_events: list[DatasetEvent] = [] if dataset_events is None \
+            else dataset_events
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -90,7 +99,8 @@ class Partial:
 
     def _rest(self) -> tuple[Any, ...]:
         return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
-                self.job_ids, self.sources, self.first_ns, self.call_sites)
+                self.job_ids, self.sources, self.first_ns, self.call_sites,
+                self.dataset_events)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Partial):
@@ -101,7 +111,7 @@ class Partial:
 
     def __repr__(self) -> str:
         fields = ("tasks", "actor_updates", "job_updates", "failure_notes", "puts", "gets",
-                  "job_ids", "sources", "first_ns", "call_sites")
+                  "job_ids", "sources", "first_ns", "call_sites", "dataset_events")
         values = (self.tasks, *self._rest())
         return "Partial(" + ", ".join(f"{n}={v!r}" for n, v in zip(fields, values)) + ")"
 
@@ -183,6 +193,8 @@ def reduce_events(events: Sequence[Event], job: str = "",
         else:
             if isinstance(ev, ActorUpdate):
                 out.actor_updates.append(ev)
+            elif isinstance(ev, (DatasetUpdate, OperatorSchema, OperatorEvent)):
+                out.dataset_events.append(ev)
             elif isinstance(ev, JobUpdate):
                 out.job_updates.append(ev)
                 out.job_ids.add(ev.job_id)
@@ -241,6 +253,7 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.puts += later.puts
     first.gets += later.gets
     first.job_ids |= later.job_ids
+    first.dataset_events += later.dataset_events
     first.sources |= later.sources
     first.call_sites += later.call_sites
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):

@@ -233,14 +233,18 @@ def merge_task_tables_python(into: dict[str, Task], later: dict[str, Task]) -> N
 
 
 def is_driver_thread_record(task: Task) -> bool:
-    """Profile events a driver writes for a non-main thread's own context (its submit_task
-    spans) arrive as a 'task' with no definition, states or execution: they are not a task."""
+    """Profile events a driver or worker writes for a non-main thread's own context (its
+    submit_task spans; a library's threads, Serve's, write them in workers too) arrive as a
+    'task' with no definition, states or execution: they are not a task."""
     if task.defined:
         return False
     return all(
-        not a.state_keys and not a.span_names and a.component_type == "driver"
+        not a.state_keys and not a.span_names and a.component_type in _THREAD_COMPONENTS
         for a in task.attempts
     )
+
+
+_THREAD_COMPONENTS = ("driver", "worker")
 
 
 def _add_function(task: Task, new: FunctionRef) -> None:

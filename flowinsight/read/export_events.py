@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flowinsight.model.events import (
     ActorUpdate,
+    DatasetOperator,
+    DatasetUpdate,
     Event,
     JobUpdate,
     NodeUpdate,
+    OperatorEvent,
+    OperatorSchema,
     Span,
     TaskType,
     TaskUpdate,
@@ -33,6 +38,7 @@ _TASK_SPANS = ("task:execute", "task:deserialize_arguments", "task:store_outputs
 
 
 _INT_MAX = (1 << 63) - 1
+_NIL_TASK_B64 = base64.b64encode(b"\xff" * (TASK_HEX // 2)).decode()  # Ray's nil TaskID
 
 
 def parse_export_event(obj: dict[str, Any]) -> Event | str:
@@ -52,6 +58,10 @@ def parse_export_careful(obj: dict[str, Any]) -> Event | str:
         raise BadLine("missing_field", "missing event_data")
     time_s = as_float(obj.get("timestamp"))
     if source == "EXPORT_TASK":
+        if data.get("task_id") == _NIL_TASK_B64:
+            # Ray's nil task id: an id, not a missing field. Profile spans a worker wrote
+            # outside any task (a library's own thread): no task to put them on.
+            return "task:nil_task_id"
         return _task(data)
     if source == "EXPORT_ACTOR":
         return _actor(data, time_s)
@@ -59,6 +69,12 @@ def parse_export_careful(obj: dict[str, Any]) -> Event | str:
         return _job(data)
     if source == "EXPORT_NODE":
         return _node(data)
+    if source == "EXPORT_DATASET_METADATA":
+        return _dataset(data, time_s)
+    if source == "EXPORT_DATASET_OPERATOR_SCHEMA":
+        return _operator_schema(data)
+    if source == "EXPORT_DATASET_OPERATOR_EVENT":
+        return _operator_event(data)
     return f"source:{source or '(none)'}"
 
 
@@ -355,4 +371,75 @@ def _node(d: dict[str, Any]) -> NodeUpdate:
         start_ms=as_int(d.get("start_time_ms")) or None,
         end_ms=as_int(d.get("end_time_ms")) or None,
         death_reason=as_str(death.get("reason")),
+    )
+
+
+# Ray Data's plan (export_dataset_metadata.proto, export_dataset_operator_*.proto; written by
+# ray.data._internal.metadata_exporter): times are seconds as floats, 0 when not yet known.
+
+def _seconds(value: Any) -> float | None:
+    seconds = as_float(value)
+    return seconds if seconds else None
+
+
+def _strings(value: Any, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadLine("bad_value", f"{name} is not a list of strings")
+    return tuple(value)
+
+
+def _dataset(d: dict[str, Any], time_s: float | None) -> DatasetUpdate:
+    dataset_id = as_str(d.get("dataset_id"))
+    if not dataset_id:
+        raise BadLine("missing_field", "missing dataset_id")
+    topology = as_dict(d.get("topology"))
+    raw = topology.get("operators")
+    if raw is not None and not isinstance(raw, list):
+        raise BadLine("bad_value", "topology.operators is not a list")
+    operators = []
+    for op in raw or ():
+        if not isinstance(op, dict):
+            raise BadLine("bad_value", "an operator is not an object")
+        stages = op.get("sub_stages")
+        operators.append(DatasetOperator(
+            id=as_str(op.get("id")),
+            name=as_str(op.get("name")),
+            uuid=as_str(op.get("uuid")),
+            inputs=_strings(op.get("input_dependencies"), "input_dependencies"),
+            state=as_str(op.get("state")),
+            start_s=_seconds(op.get("execution_start_time")),
+            end_s=_seconds(op.get("execution_end_time")),
+            sub_stages=tuple(as_str(as_dict(s).get("name")) for s in stages)
+            if isinstance(stages, list) else (),
+        ))
+    return DatasetUpdate(
+        dataset_id=dataset_id,
+        job_id=as_str(d.get("job_id")).lower(),
+        state=as_str(d.get("state")),
+        start_s=_seconds(d.get("start_time")),
+        exec_start_s=_seconds(d.get("execution_start_time")),
+        exec_end_s=_seconds(d.get("execution_end_time")),
+        operators=tuple(operators),
+        time_s=time_s,
+    )
+
+
+def _operator_schema(d: dict[str, Any]) -> OperatorSchema:
+    fields = as_dict(d.get("schema_fields"))
+    return OperatorSchema(
+        operator_uuid=as_str(d.get("operator_uuid")),
+        fields=tuple((str(k), as_str(v)) for k, v in fields.items()),
+    )
+
+
+def _operator_event(d: dict[str, Any]) -> OperatorEvent:
+    return OperatorEvent(
+        dataset_id=as_str(d.get("dataset_id")),
+        operator_id=as_str(d.get("operator_id")),
+        operator_name=as_str(d.get("operator_name")),
+        time_s=_seconds(d.get("event_time")),
+        event_type=as_str(d.get("event_type")),
+        message=as_str(d.get("message")),
     )

@@ -18,8 +18,8 @@ from typing import Any
 
 from flowinsight.recorder.capture import TLS, ReturnValues
 from flowinsight.recorder.emitter import EMITTER, now_ms
-from flowinsight.recorder.events import ObjectGet
-from flowinsight.recorder.ids import by_value_arg_id, is_actor_creation_task
+from flowinsight.recorder.events import ObjectGet, ObjectPut, Site
+from flowinsight.recorder.ids import by_value_arg_id, is_actor_creation_task, return_object_id
 from flowinsight.recorder.safety import note_failure
 
 _PENDING_LIMIT = 1024
@@ -74,7 +74,7 @@ def _after_deserialize(serialized_objects: Any, object_refs: Any, values: Any) -
             EMITTER.emit(ObjectGet(ref.hex(), site, "get", size, timestamp))
     elif count >= 2 and not count & 1:
         # Task arguments: Ray's flattened [marker-or-key, value, ...] list.
-        if TLS.sink.__class__ is ReturnValues:
+        if TLS.sink.__class__ in (ReturnValues, YieldedValues):
             TLS.sink = None  # the previous task on this thread is over
         ids = [ref.hex() for ref in object_refs[1::2]]
         _pending[id(values)] = ResolvedArgs(
@@ -120,14 +120,34 @@ def wrap_task_log_start(original: Callable[..., Any]) -> Callable[..., Any]:
     return record_task_log_start
 
 
+class YieldedValues:
+    """Open while a task runs: a serialisation no other sink takes (a submission's, a
+    ray.put's) is a streaming generator's yield. Ray stores each yield between
+    record_task_log_start and record_task_log_end, on the task's thread (_raylet.pyx:
+    execute_streaming_generator_sync), as return index 2 + n: index 1 is the generator's own
+    return (ObjectID::FromIndex(task, 1 + num_returns + n)). An async generator reports its
+    yields from another thread: not seen here."""
+
+    __slots__ = ("site", "count")
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.count = 0
+
+    def take(self, serialized: Any) -> None:
+        self.count += 1
+        object_id = return_object_id(self.site.task_id, self.count)  # position n+1: index n+2
+        size = serialized.total_bytes + len(serialized.metadata)
+        EMITTER.emit(ObjectPut(object_id, self.site, size, "return", now_ms()))
+
+
 def _on_task_start(task_id: str) -> None:
     context = EMITTER.context
     context.last_started_task = task_id
     if is_actor_creation_task(task_id):
         context.refresh_actor()
     site = TLS.task_site = context.site_of_task(task_id)
-    if TLS.sink.__class__ is ReturnValues:
-        TLS.sink = None
+    TLS.sink = None if is_actor_creation_task(task_id) else YieldedValues(site)
     resolved: ResolvedArgs | None = TLS.pending_args
     if resolved is None:
         return
@@ -152,7 +172,8 @@ def wrap_task_log_end(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _on_task_end(task_id: str) -> None:
     sink = TLS.sink
-    if sink is not None and sink.__class__ is not ReturnValues:
+    if sink is not None and sink.__class__ is not ReturnValues \
+            and sink.__class__ is not YieldedValues:
         return
     if is_actor_creation_task(task_id):  # a constructor returns nothing the caller reads
         TLS.sink = None

@@ -54,6 +54,7 @@ FORMATS = {
     # the code view (call sites): chosen by name only, its files look like dot's and svg's
     "code-dot": Format("code_view", "RENDERER", ()),
     "code-svg": Format("code_view", "SVG_RENDERER", ()),
+    "plan": Format("plan", "RENDERER", (".plan.dot",)),
 }
 
 

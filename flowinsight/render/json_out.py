@@ -110,6 +110,29 @@ def to_document(result: Result) -> dict[str, Any]:
              "frames": _frames(c.frames)}
             for c in result.call_sites
         ],
+        "datasets": [
+            {"id": d.id, "jobId": d.job_id, "state": d.state, "start_s": d.start_s,
+             "end_s": d.end_s,
+             "operators": [
+                 {"id": o.id, "name": o.name, "state": o.state, "inputs": list(o.inputs),
+                  "start_s": o.start_s, "end_s": o.end_s, "nodes": list(o.nodes),
+                  "tasks": o.tasks, "attempts": o.attempts, "failures": o.failures,
+                  "exec_ms": _dist(o.exec_ms), "bytes_out": o.bytes_out,
+                  "schema": [list(f) for f in o.schema], "issues": list(o.issues)}
+                 for o in d.operators]}
+            for d in result.datasets
+        ],
+        "serve": [
+            {"app": d.app, "name": d.name, "replicas": list(d.replicas), "states": list(d.states),
+             "calls": d.calls, "requests": d.requests, "request_ms": _dist(d.request_ms),
+             "failures": d.failures, "calls_to": [[t, n] for t, n in d.calls_to]}
+            for d in result.serve
+        ],
+        "tune": [
+            {"actorId": t.actor_id, "trainable": t.trainable, "state": t.state,
+             "iterations": t.iterations, "train_ms": _dist(t.train_ms), "failures": t.failures}
+            for t in result.tune
+        ],
         "criticalPath": [
             {"jobId": p.job_id, "total_ms": _ms(p.total_ms),
              "steps": [{"node": s.node, "taskId": s.task_id, "exec_ms": _ms(s.exec_ms)}

@@ -1,0 +1,104 @@
+"""Ray Data's plans as the user wrote them: each dataset's operator DAG (Read -> Map -> ...
+-> Write) from EXPORT_DATASET_METADATA, with the graph nodes that ran each operator and
+their tasks, durations, failures and bytes.
+
+An operator is run by tasks named after it (Ray Data's `_map_task` runs as `task::<operator
+name>`: identity.rename_by_span) or by an actor pool whose actors Ray shows as
+`MapWorker(<operator name>)` (ray.data._internal.execution.operators.actor_pool_map_operator).
+An operator nothing ran (`Input`, a plan not executed) has no node.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from flowinsight.model.events import DatasetEvent, DatasetUpdate, OperatorEvent, OperatorSchema
+from flowinsight.model.ids import is_actor_creation_task
+from flowinsight.pipeline.stats import dist
+from flowinsight.result import (
+    Actor,
+    Attempt,
+    DataFlow,
+    Dataset,
+    DatasetOp,
+    Failure,
+    Node,
+    NodeKind,
+)
+
+# Later states win among snapshots of one second (DatasetState order of progress).
+_STATE_RANK = {"UNKNOWN": 0, "PENDING": 1, "RUNNING": 2, "FINISHED": 3, "FAILED": 3}
+
+
+def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequence[Actor],
+             attempts: Sequence[Attempt], flows: Sequence[DataFlow],
+             failures: Sequence[Failure]) -> tuple[Dataset, ...]:
+    latest: dict[str, DatasetUpdate] = {}
+    schemas: dict[str, tuple[tuple[str, str], ...]] = {}
+    issues: dict[tuple[str, str], list[str]] = {}
+    for ev in events:
+        if isinstance(ev, DatasetUpdate):
+            old = latest.get(ev.dataset_id)
+            if old is None or _rank(ev) >= _rank(old):
+                latest[ev.dataset_id] = ev
+        elif isinstance(ev, OperatorSchema):
+            schemas[ev.operator_uuid] = ev.fields
+        elif isinstance(ev, OperatorEvent):
+            issues.setdefault((ev.dataset_id, ev.operator_id), []).append(
+                f"{ev.event_type}: {ev.message}" if ev.message else ev.event_type)
+    if not latest:
+        return ()
+    pools = {a.id: a.class_name for a in actors}
+    out = []
+    for dataset_id in sorted(latest):
+        plan = latest[dataset_id]
+        ops = []
+        for op in plan.operators:
+            mine = tuple(sorted(n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
+                                and _runs(n, op.name, pools)))
+            ops.append(_op(op.id, op.name, op.state, op.inputs, op.start_s, op.end_s, mine,
+                           attempts, flows, failures, schemas.get(op.uuid, ()),
+                           tuple(issues.get((dataset_id, op.id), ()))))
+        out.append(Dataset(dataset_id, plan.job_id, plan.state, plan.exec_start_s,
+                           plan.exec_end_s, tuple(ops)))
+    return tuple(out)
+
+
+def _rank(ev: DatasetUpdate) -> tuple[float, int]:
+    return (ev.time_s or 0.0, _STATE_RANK.get(ev.state, 0))
+
+
+def _runs(node: Node, name: str, pools: dict[str, str]) -> bool:
+    if not name:
+        return False
+    if node.kind is NodeKind.FUNCTION:
+        return node.name == name
+    if node.kind in (NodeKind.ACTOR, NodeKind.METHOD):
+        return pools.get(node.actor_id) == f"MapWorker({name})"
+    return False
+
+
+def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: float | None,
+        end_s: float | None, mine: tuple[str, ...], attempts: Sequence[Attempt],
+        flows: Sequence[DataFlow], failures: Sequence[Failure],
+        schema: tuple[tuple[str, str], ...], issues: tuple[str, ...]) -> DatasetOp:
+    members = set(mine)
+    tasks: set[str] = set()
+    runs = 0
+    execs: list[float | None] = []
+    if members:
+        for a in attempts:
+            if a.node in members:
+                tasks.add(a.task_id)
+                runs += 1
+                # an actor pool's constructors are its setup, not the operator's work
+                if not is_actor_creation_task(a.task_id):
+                    execs.append(a.exec_ms)
+    out_flows = [f for f in flows if f.source in members and f.target not in members]
+    sized = [f.bytes for f in out_flows if f.bytes is not None]
+    return DatasetOp(
+        id=op_id, name=name, state=state, inputs=inputs, start_s=start_s, end_s=end_s,
+        nodes=mine, tasks=len(tasks), attempts=runs,
+        failures=sum(1 for f in failures if f.node in members and f.kind == "task"),
+        exec_ms=dist(execs), bytes_out=sum(sized) if sized else None, schema=schema,
+        issues=issues)

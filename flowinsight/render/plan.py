@@ -1,0 +1,102 @@
+"""`plan`: what a library user wrote, as DOT: each Ray Data dataset's operators in order
+(Read -> Map -> ... -> Write) with their tasks, durations, failures and the bytes they handed on
+(pipeline/datasets.py); Serve's deployments and the calls between them; Tune's trials
+(pipeline/library_views.py). A session with none of them gives a graph that says so."""
+
+from __future__ import annotations
+
+from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.dot import quote
+from flowinsight.render.units import human_bytes, human_ms
+from flowinsight.result import DatasetOp, Result
+
+_FAILED = "#c0392b"
+
+
+def _label(op: DatasetOp) -> str:
+    lines = [op.name or op.id]
+    if op.tasks:
+        work = f"{op.tasks} task{'s' if op.tasks != 1 else ''}"
+        if op.exec_ms is not None:
+            work += f" · p50 {human_ms(op.exec_ms.p50)} · max {human_ms(op.exec_ms.max)}"
+        lines.append(work)
+    if op.failures:
+        lines.append(f"{op.failures} failed")
+    if op.bytes_out is not None:
+        lines.append(f"{human_bytes(op.bytes_out)} out")
+    if op.state and op.state != "FINISHED":
+        lines.append(op.state)
+    lines += op.issues
+    return "\n".join(lines)
+
+
+def _serve(result: Result, out: list[str]) -> None:
+    if not result.serve:
+        return
+    out.append("  subgraph cluster_serve {")
+    out.append(f"    label={quote('Serve')}; fontname=\"Helvetica\"; fontsize=10;")
+    for d in result.serve:
+        lines = [f"{d.app}: {d.name}", f"{len(d.replicas)} replica"
+                 f"{'s' if len(d.replicas) != 1 else ''}"]
+        if d.requests:
+            lines.append(f"{d.requests} requests"
+                         + (f" · p50 {human_ms(d.request_ms.p50)}" if d.request_ms else ""))
+        elif not d.calls:
+            lines.append("no calls recorded")
+        if d.failures:
+            lines.append(f"{d.failures} failed")
+        colour = f', color="{_FAILED}", penwidth=2' if d.failures else ""
+        out.append(f"    {quote(f'serve/{d.app}/{d.name}')} [label={quote(chr(10).join(lines))}"
+                   f"{colour}];")
+    for d in result.serve:
+        for target, n in d.calls_to:
+            out.append(f"    {quote(f'serve/{d.app}/{d.name}')} -> "
+                       f"{quote(f'serve/{d.app}/{target}')} [label={quote(str(n))}];")
+    out.append("  }")
+
+
+def _tune(result: Result, out: list[str]) -> None:
+    if not result.tune:
+        return
+    out.append("  subgraph cluster_tune {")
+    out.append(f"    label={quote('Tune trials')}; fontname=\"Helvetica\"; fontsize=10;")
+    for t in result.tune:
+        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.iterations} iterations"]
+        if t.train_ms is not None:
+            lines.append(f"train p50 {human_ms(t.train_ms.p50)}")
+        if t.failures:
+            lines.append(f"{t.failures} failed")
+        colour = f', color="{_FAILED}", penwidth=2' if t.failures else ""
+        out.append(f"    {quote(f'tune/{t.actor_id}')} [label={quote(chr(10).join(lines))}"
+                   f"{colour}];")
+    out.append("  }")
+
+
+def render(result: Result, options: RenderOptions) -> bytes:
+    out = ["digraph plan {", "  rankdir=LR;",
+           '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
+           'fontname="Helvetica", fontsize=10];', '  edge [color="#1f6fb2"];']
+    if not (result.datasets or result.serve or result.tune):
+        out.append(f"  empty [shape=plaintext, label="
+                   f"{quote('no Ray Data plan, Serve deployment or Tune trial recorded')}];")
+    _serve(result, out)
+    _tune(result, out)
+    for i, d in enumerate(result.datasets):
+        out.append(f"  subgraph cluster_{i} {{")
+        title = f"dataset {d.id} ({d.state})" if d.state else f"dataset {d.id}"
+        out.append(f"    label={quote(title)}; fontname=\"Helvetica\"; fontsize=10;")
+        for op in d.operators:
+            colour = f', color="{_FAILED}", penwidth=2' if op.failures else ""
+            out.append(f"    {quote(f'{d.id}/{op.id}')} [label={quote(_label(op))}{colour}];")
+        known = {op.id for op in d.operators}
+        for op in d.operators:
+            for source in op.inputs:
+                if source in known:
+                    out.append(f"    {quote(f'{d.id}/{source}')} -> {quote(f'{d.id}/{op.id}')};")
+        out.append("  }")
+    out.append("}")
+    return ("\n".join(out) + "\n").encode()
+
+
+RENDERER = Renderer("plan", False, "what a library user wrote, as DOT: Ray Data plans, Serve "
+                    "deployments, Tune trials", render)
