@@ -48,7 +48,7 @@ def escape(text: str, limit: int = _LABEL_CHARS) -> str:
 
 
 # a figure and its unit: kept on one line where Mermaid wraps a label
-_FIGURE = re.compile(r"(\d) (?=(?:µs|ms|s|B|kB|MB|GB|TB)(?:/s)?\b|calls?\b|total\b)")
+_FIGURE = re.compile(r"(\d) (?=(?:µs|ms|s|B|kB|MB|GB|TB)(?:/s)?\b)")
 
 
 def unbroken(label: str) -> str:

@@ -121,7 +121,8 @@ def test_a_big_graph_is_cut_to_mermaids_limits_and_says_so() -> None:
     assert f"heaviest of {drawn} edges (Mermaid's size limits); left out: " in comment
     assert "  omitted[" in text and "class omitted note" in text
     # the heaviest edges are the ones kept
-    assert '-->|"1000 calls"|' in text and '-.->|"3 × 990 kB · 1 MB/s"|' in text
+    # (a figure and its unit joined by a no-break space, so that Mermaid keeps them together)
+    assert '-->|"1000 calls"|' in text and '-.->|"3 × 990\u00a0kB · 1\u00a0MB/s"|' in text
     top = render_mermaid(result, RenderOptions(top=10))
     assert len(_edges(top)) == 10 and "(--top 10)" in top
 
