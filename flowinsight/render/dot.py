@@ -101,7 +101,7 @@ def render_dot(result: Result, options: RenderOptions) -> str:
         f"label=<{_title(result, pic)}>];",
         '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, '
         'fillcolor="#ffffff", color="#606060"];',
-        "  edge [fontname=Helvetica, fontsize=9];",
+        "  edge [fontname=Helvetica, fontsize=9, tailport=e, headport=w];",
     ]
 
     def node_line(node: Node, indent: str) -> str:
