@@ -137,3 +137,18 @@ def test_the_15k_task_capture_draws_readably(scale_dir: Path) -> None:
     """Drawn as `export` draws it: collapsed and pruned to at most 300 nodes."""
     capture = read_capture(discover([str(scale_dir)]))
     assert_readable(render(analyze(capture, Options(max_nodes=300)), "dot"))
+
+
+def test_actors_of_one_label_stay_two_boxes() -> None:
+    """Two actors shown under one label (the same name in two namespaces) are two boxes."""
+    import dataclasses
+    result = result_of(sample("recorded/sage_pipeline"))
+    actors = tuple(dataclasses.replace(a, actor_name="stage") for a in result.actors)
+    dot = render(dataclasses.replace(result, actors=actors), "dot")
+    import orjson
+    import subprocess
+    drawn = orjson.loads(subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True,
+                                        check=True).stdout)
+    clusters = [o for o in drawn["objects"] if o["name"].startswith("RayTask 'stage' [")]
+    assert len(clusters) == 4
+    assert_readable(dot)
