@@ -114,7 +114,8 @@ def test_tooltips_name_things_not_ids() -> None:
     long_hex = re.compile(r"[0-9a-f]{16}")
     assert [t for t in titles if long_hex.search(t) or t.startswith("cluster")] == []
     assert "RayTask 'map_0'" in titles
-    assert "main->RayTask 'source'.put_packet" in [t.replace("&#45;&gt;", "->") for t in titles]
+    # an edge's title names its ends (and the sides it leaves and enters by: east, west)
+    assert "main:e->RayTask 'source'.put_packet:w" in titles
     assert ("main → RayTask 'source'.put_packet: 40 calls; → 780 kB · 3.48 MB/s" in tips)
 
 
@@ -136,3 +137,24 @@ def test_pdf_through_graphviz(tmp_path: Path) -> None:
     proc = cli("export", str(sample("recorded/sage_pipeline")), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_15k_task_capture_draws_readably(scale_dir: Path) -> None:
+    """Drawn as `export` draws it: collapsed and pruned to at most 300 nodes."""
+    capture = read_capture(discover([str(scale_dir)]))
+    assert_readable(render(analyze(capture, Options(max_nodes=300)), "dot"))
+
+
+def test_actors_of_one_label_stay_two_boxes() -> None:
+    """Two actors shown under one label (the same name in two namespaces) are two boxes."""
+    import dataclasses
+    result = result_of(sample("recorded/sage_pipeline"))
+    actors = tuple(dataclasses.replace(a, actor_name="stage") for a in result.actors)
+    dot = render(dataclasses.replace(result, actors=actors), "dot")
+    import orjson
+    import subprocess
+    drawn = orjson.loads(subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True,
+                                        check=True).stdout)
+    clusters = [o for o in drawn["objects"] if o["name"].startswith("RayTask 'stage' [")]
+    assert len(clusters) == 4
+    assert_readable(dot)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+from collections import Counter
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, flow_rank,
@@ -101,7 +102,7 @@ def render_dot(result: Result, options: RenderOptions) -> str:
         f"label=<{_title(result, pic)}>];",
         '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, '
         'fillcolor="#ffffff", color="#606060"];',
-        "  edge [fontname=Helvetica, fontsize=9];",
+        "  edge [fontname=Helvetica, fontsize=9, tailport=e, headport=w];",
     ]
 
     def node_line(node: Node, indent: str) -> str:
@@ -128,17 +129,21 @@ def render_dot(result: Result, options: RenderOptions) -> str:
             out.append(node_line(node, "  "))
     for folded in pic.setups:
         by_actor.setdefault(folded.actor_id, [])
+    # a subgraph's name is its label, unless two actors share one (two subgraphs of one name
+    # are one cluster to Graphviz)
+    shared = Counter(labels.actor(a) for a in by_actor)
     for actor_id in sorted(by_actor, key=lambda a: (labels.actor(a), a)):
         actor = labels.actor(actor_id)
-        out.append(f"  subgraph {quote(actor)} {{")
+        cluster = actor if shared[actor] == 1 else f"{actor} [{actor_id}]"
+        out.append(f"  subgraph {quote(cluster)} {{")
         out.append(f"    cluster=true; label={quote(actor)}; "
-                   f"tooltip={quote(_actor_tip(result, actor_id, actor))};")
+                   f"tooltip={quote(_actor_tip(actor_id, actor))};")
         out.append('    style="rounded,filled"; fillcolor="#f4f7fb"; color="#9fb3c8";')
         out.extend(node_line(n, "    ") for n in by_actor[actor_id])
         setup = pic.setup_of(actor_id)
         if setup is not None:
             line = setup_line(setup, labels)
-            name = quote(f"setup of {actor}")
+            name = quote(f"setup of {cluster}")
             out.append(f"    {name} [label={_label(*textwrap.wrap(line, 34))}, "
                        f'tooltip={quote(line)}, shape=box, style="rounded,dashed", '
                        f'fontsize=9, fontcolor="#505050", color="#a0a0a0"];')
@@ -151,14 +156,14 @@ def render_dot(result: Result, options: RenderOptions) -> str:
     top_calls = max((e.weight for e in pic.edges), default=0)
     for e in pic.edges:
         out.append(f"  {names(e.source)} -> {names(e.target)} "
-                   f"[{_edge_attrs(e, pic, labels, top_calls, critical_edges, ranked)}];")
+                   f"[{_edge_attrs(e, labels, top_calls, critical_edges, ranked)}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
 
-def _edge_attrs(e: Edge, pic: Picture, labels: Labels, top: int,
+def _edge_attrs(e: Edge, labels: Labels, top: int,
                 critical: set[tuple[str, str]], ranked: set[tuple[str, str]]) -> str:
-    lines = edge_lines(e, pic.small_limit)
+    lines = edge_lines(e)
     tip = f"{labels.node(e.source)} → {labels.node(e.target)}: {'; '.join(lines)}"
     if e.calls is not None:
         colour = _CRITICAL if (e.source, e.target) in critical else _CALL
@@ -180,7 +185,7 @@ def _node_tip(node: Node, labels: Labels, share: float | None) -> str:
     return f"{labels.node(node.id)} ({node.kind.value})" + (f": {text}" if text else "")
 
 
-def _actor_tip(result: Result, actor_id: str, label: str) -> str:
+def _actor_tip(actor_id: str, label: str) -> str:
     return f"actor {label}" + ("" if actor_id.startswith("class:") else f", id {actor_id}")
 
 

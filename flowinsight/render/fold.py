@@ -155,7 +155,7 @@ def percent(share: float) -> str:
     return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
-def edge_lines(edge: Edge, small_limit: int) -> list[str]:
+def edge_lines(edge: Edge) -> list[str]:
     """An edge's label: its calls, and the data moved each way."""
     lines = []
     if edge.calls is not None:

@@ -13,6 +13,7 @@ from ci_support import (HOSTILE_ACTOR, HOSTILE_CLS, hostile_session, mermaid_ava
                         run_mermaid)
 from conftest import CAPTURES, cli, render, result_of, sample
 from flowinsight.render import RenderOptions
+from flowinsight.render.fold import picture
 from flowinsight.render.markdown import cell, render_markdown
 from flowinsight.render.mermaid import (MAX_EDGES, MAX_SUBGRAPHS, MAX_TEXT, escape,
                                         render_mermaid)
@@ -89,9 +90,11 @@ def test_ids_are_sorted_and_actors_are_subgraphs() -> None:
     assert f'  n{ids.index("main")}(["main"])' in lines
     assert sum(1 for line in lines if line.startswith("  subgraph a")) == 4
     assert '  subgraph a0["RayTask \'source\'"]' in lines  # the smallest actor id
-    assert len(_edges(text)) == 20
+    # the five 40-call edges; the 15 one-call setup edges are folded into one line per actor
+    assert len(_edges(text)) == 5
     source_put = ids.index(next(i for i in ids if i.endswith(".put_packet")))
-    assert f"  n{ids.index('main')} -->|40| n{source_put}" in lines
+    assert f'  n{ids.index("main")} -->|"40 calls"| n{source_put}' in lines
+    assert '    s0["4 setup calls from main#58; __init__, connect, start_running, stats"]' in lines
 
 
 def test_labels_are_escaped() -> None:
@@ -113,10 +116,13 @@ def test_a_big_graph_is_cut_to_mermaids_limits_and_says_so() -> None:
     assert len(_edges(text)) <= MAX_EDGES and _js_len(text) <= MAX_TEXT
     comment = text.splitlines()[1]
     assert comment.startswith("%% showing the ")
-    assert "heaviest of 1000 edges (Mermaid's size limits); left out: " in comment
+    drawn = len(picture(result).edges)  # data along a call drawn on the call's edge
+    assert drawn == 987
+    assert f"heaviest of {drawn} edges (Mermaid's size limits); left out: " in comment
     assert "  omitted[" in text and "class omitted note" in text
     # the heaviest edges are the ones kept
-    assert "-->|1000|" in text and '-.->|"≥ 1 MB"|' in text
+    # (a figure and its unit joined by a no-break space, so that Mermaid keeps them together)
+    assert '-->|"1000 calls"|' in text and '-.->|"3 × 990\u00a0kB · 1\u00a0MB/s"|' in text
     top = render_mermaid(result, RenderOptions(top=10))
     assert len(_edges(top)) == 10 and "(--top 10)" in top
 
@@ -205,7 +211,7 @@ def test_real_mermaid_draws_every_output(tmp_path: Path) -> None:
         # labels are cut at 80 characters, after their control characters are removed
         assert one_line(f"{HOSTILE_CLS} '{HOSTILE_ACTOR}'", 80) in labels, labels
         assert reports["sage_pipeline"]["clusters"] == 4
-        assert reports["sage_pipeline"]["edges"] == 20
+        assert reports["sage_pipeline"]["edges"] == 5
         assert reports["six_actors"]["clusters"] == MAX_SUBGRAPHS
         assert reports["seven_actors"]["clusters"] == 0
         big = reports["big"]
