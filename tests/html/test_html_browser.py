@@ -33,6 +33,7 @@ SUMMARY_JS = """(() => {
   const view = (name) => ({
     nodes: all('#' + name + ' g.node[data-id]').map((g) => g.dataset.id),
     edges: all('#' + name + ' g.edge:not(.fold)').map((g) => [g.dataset.source, g.dataset.target]),
+    critical: all('#' + name + ' g.edge.critical').map((g) => [g.dataset.source, g.dataset.target]),
     folded: all('#' + name + ' g.node.fold').reduce((a, g) => a + Number(g.dataset.fold), 0),
     empty: all('#' + name + ' .empty').map((e) => e.textContent),
     notes: all('#' + name + ' .note').map((e) => e.textContent),
@@ -46,6 +47,7 @@ SUMMARY_JS = """(() => {
     failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent,
       tr.children[3].firstChild ? tr.children[3].firstChild.textContent : '']),
     jobs: all('#jobs tbody tr').map((tr) => tr.children[0].textContent),
+    busiest: all('#timebar + .legend [data-node]').map((e) => e.dataset.node),
     warnings: all('#warnings div').map((e) => e.textContent),
     call: view('call'), data_view: view('data'),
     lanes: document.querySelector('#tl-canvas') ? 1 : 0,
@@ -89,6 +91,12 @@ def _check_against_json(shown: dict[str, Any], result: Result) -> None:
     assert sorted(map(tuple, shown["failures"])) == sorted(
         (f["node"] or None, f["error_type"], f["message"]) for f in doc["failures"])
     assert shown["jobs"] == [j["id"] for j in doc["summary"]["jobs"]]
+    # the time bar: the nodes with the most execution time (all calls added up), drivers aside
+    work = sorted(((-n["stats"]["exec_ms"]["sum"], n["id"]) for k in ("actors", "methods",
+                   "functions") for n in doc[k] if n["stats"]["exec_ms"]
+                   and n["stats"]["exec_ms"]["sum"] > 0 and not _is_driver(n)))
+    assert shown["busiest"] == [i for _, i in work][:len(shown["busiest"])]
+    assert len(shown["busiest"]) == min(9, len(work))
     assert [w.removeprefix("⚠ ") for w in shown["warnings"]] == doc["summary"]["warnings"]
     # every call edge is drawn between its two nodes, or folded into a box that counts it
     call = shown["call"]
@@ -97,6 +105,10 @@ def _check_against_json(shown: dict[str, Any], result: Result) -> None:
     cut = any("left out" in note for note in call["notes"])  # past the nodes a view draws
     assert cut or len(call["edges"]) + call["folded"] == len(doc["callFlows"])
     assert set(call["nodes"]) <= set(ids)
+    # the critical path's calls are marked, where drawn
+    steps = {(p["steps"][i - 1]["node"], p["steps"][i]["node"]) for p in doc["criticalPath"]
+             for i in range(1, len(p["steps"]))}
+    assert set(map(tuple, call["critical"])) == steps & set(map(tuple, call["edges"]))
     data = shown["data_view"]
     if doc["dataFlows"]:
         cut = any("left out" in note for note in data["notes"])
@@ -111,6 +123,10 @@ def click(browser: Browser, selector: str) -> None:
     """A click on the element, as a pointer would make it (an SVG element has no .click())."""
     browser.eval(f"document.querySelector({orjson.dumps(selector).decode()})"
                  ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+
+
+def _is_driver(node: dict[str, Any]) -> bool:
+    return node["id"] == "main" or node["id"].startswith("main@")  # pipeline/identity.node_id
 
 
 @pytest.mark.parametrize("name", REPORTS)

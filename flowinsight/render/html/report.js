@@ -81,6 +81,9 @@
   doc.functions.forEach((f) => addNode(f, "function"));
   const nodeList = Object.keys(NODES).sort().map((k) => NODES[k]);
   function label(id) { return NODES[id] ? NODES[id].label : (id || "(no node)"); }
+  // the critical path's steps and calls, marked in the call graph
+  const CRIT_NODES = new Set(), CRIT_EDGES = new Set();
+  doc.criticalPath.forEach((p) => p.steps.forEach((st, i) => { CRIT_NODES.add(st.node); if (i) CRIT_EDGES.add(p.steps[i - 1].node + "\u0000" + st.node); }));
   const failuresOf = {};
   doc.failures.forEach((f) => { (failuresOf[f.node] = failuresOf[f.node] || []).push(f); });
   const ERRORS = DATA.timeline.errors || {};
@@ -213,6 +216,17 @@
     return el("div", null, el("h3", null, "Data flow"), el("div", null, nodeLink(d.source), " → ", nodeLink(d.target)), el("h4", null, "Transfers"), kvTable(rows));
   }
 
+  // ---------- one colour per busy node, shared by the overview's time bar and the timeline ----------
+  const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#86bcb6"];
+  const OTHER = "#bab0ac", DRIVER = "#c5cfdb";
+  const execSum = (n) => (n.raw.stats.exec_ms ? n.raw.stats.exec_ms.sum : 0);
+  const TIME_RANK = nodeList.filter((n) => n.kind !== "driver" && execSum(n) > 0).sort((a, b) => execSum(b) - execSum(a) || (a.id < b.id ? -1 : 1)).slice(0, PALETTE.length).map((n) => n.id);
+  function timeColour(id) {
+    if (DATA.kinds[id] === "driver") return DRIVER;
+    const r = TIME_RANK.indexOf(id);
+    return r >= 0 ? PALETTE[r] : OTHER;
+  }
+
   // ---------- overview ----------
   function card(title, wide) { return el("div", { class: "card" + (wide ? " wide" : "") }, el("h2", null, title)); }
   function figure(v, k, bad) { return el("div", { class: "figure" + (bad ? " bad" : "") }, el("div", { class: "v" }, v), el("div", { class: "k" }, k)); }
@@ -233,6 +247,13 @@
       figure(int(doc.dataFlows.length), "data edges"),
       figure(pct(c.ratio), "coverage", !c.complete),
       figure(int(summary.failures.total), "failures", summary.failures.total > 0)));
+    if (TIME_RANK.length) {
+      const rest = 1 - TIME_RANK.reduce((a, id) => a + NODES[id].share, 0);
+      const parts = TIME_RANK.map((id) => [id, NODES[id].share]).concat(rest > 0.0005 ? [[null, rest]] : []);
+      add(run, el("div", { class: "small muted" }, "where the execution time went: each node's calls added up (a caller's time includes its waits on its callees; drivers aside)"),
+        el("div", { class: "timebar", id: "timebar" }, parts.map((p) => el("span", { style: "width:" + (p[1] * 100).toFixed(2) + "%;background:" + (p[0] ? timeColour(p[0]) : OTHER), title: (p[0] ? label(p[0]) : "other") + ": " + pct(p[1]) }))),
+        el("div", { class: "legend", style: "margin-bottom:8px" }, parts.map((p) => el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + (p[0] ? timeColour(p[0]) : OTHER) }), " ", p[0] ? nodeLink(p[0]) : "other", " " + pct(p[1])))));
+    }
     add(run, el("table", { id: "jobs" }, el("thead", null, el("tr", null, ["job", "start", "wall time", "tasks", "entrypoint"].map((h, i) => el("th", { class: i === 2 || i === 3 ? "num" : null }, h)))),
       el("tbody", null, jobs.map((j) => el("tr", null, el("td", { class: "mono nowrap" }, j.id), el("td", { class: "mono nowrap" }, iso(j.start_ms)),
         el("td", { class: "num" }, j.start_ms !== null && j.end_ms !== null ? ms(j.end_ms - j.start_ms) : "–"), el("td", { class: "num" }, int(j.tasks)),
@@ -296,7 +317,7 @@
     add(slow, el("div", { class: "two" },
       el("div", null, el("div", { class: "small muted" }, "by total execution time (all calls added up)"),
         el("table", { id: "slow-total" }, el("tbody", null, byTotal.map((n) => el("tr", null, el("td", null, nodeLink(n.id)),
-          el("td", { class: "num" }, ms(n.raw.stats.exec_ms.sum)), el("td", { class: "num muted small" }, int(n.raw.stats.exec_ms.count) + " runs"), el("td", { class: "num muted small" }, pct(n.share))))))),
+          el("td", { class: "num" }, ms(n.raw.stats.exec_ms.sum)), el("td", { class: "num muted small" }, int(n.raw.stats.exec_ms.count) + (n.raw.stats.exec_ms.count === 1 ? " run" : " runs")), el("td", { class: "num muted small" }, pct(n.share))))))),
       el("div", null, el("div", { class: "small muted" }, "by p95 execution time per call"),
         el("table", { id: "slow-p95" }, el("tbody", null, byP95.map((n) => el("tr", null, el("td", null, nodeLink(n.id)),
           el("td", { class: "num" }, ms(n.raw.stats.exec_ms.p95)), el("td", { class: "num muted small" }, "max " + ms(n.raw.stats.exec_ms.max)))))))));
@@ -338,7 +359,8 @@
     const toolbar = el("div", { class: "toolbar" });
     const search = el("input", { type: "search", placeholder: "search nodes (name or id)", "aria-label": "search nodes" });
     const found = el("span", { class: "small muted found" });
-    add(toolbar, search, found, el("button", { onclick: () => fit() }, "fit"), el("button", { onclick: () => zoomBy(1.25) }, "+"), el("button", { onclick: () => zoomBy(0.8) }, "−"), legend(),
+    const crit = isData || !CRIT_EDGES.size ? null : el("label", { class: "small crit-toggle" }, el("input", { type: "checkbox", checked: "checked", onchange: (ev) => { const pic = section.querySelector("svg"); if (pic) pic.classList.toggle("showcrit", ev.target.checked); } }), " critical path");
+    add(toolbar, search, found, el("button", { onclick: () => fit() }, "fit"), el("button", { onclick: () => zoomBy(1.25) }, "+"), el("button", { onclick: () => zoomBy(0.8) }, "−"), crit, legend(),
       el("span", { class: "small muted" }, isData ? "edges: transfers × bytes" : "edges: calls; boxes: calls · total execution time"));
     section.appendChild(toolbar);
     [view.note, view.fold_note ? view.fold_note + " (click a dashed box to see them)" : "", view.error].filter((x) => x).forEach((x) => section.appendChild(el("div", { class: x === view.fold_note + " (click a dashed box to see them)" ? "note info" : "note" }, x)));
@@ -353,7 +375,7 @@
       views[name] = self;
       return self;
     }
-    const svg = sv("svg", { role: "img", "aria-label": name === "call" ? "call graph" : "data-flow graph" });
+    const svg = sv("svg", { role: "img", "aria-label": name === "call" ? "call graph" : "data-flow graph", class: "showcrit" });
     const defs = sv("defs", null,
       sv("marker", { id: name + "-arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "9", markerHeight: "9", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, sv("path", { d: "M0,0 L10,5 L0,10 z", fill: isData ? "#2f6fb2" : "#7b8794" })),
       sv("marker", { id: name + "-arrow-fold", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "8", markerHeight: "8", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, sv("path", { d: "M0,0 L10,5 L0,10 z", fill: "#a7b0ba" })));
@@ -362,7 +384,8 @@
     const nodeEls = [], edgeEls = [];
     view.edges.forEach((e, k) => {
       const one = e.fold ? null : flows[e.flows[0]];
-      const g = sv("g", { class: "edge" + (isData ? " data" : "") + (e.fold ? " fold" : ""), "data-edge": k, "data-flows": e.flows.length,
+      const critical = !isData && one && CRIT_EDGES.has(one.source + "\u0000" + one.target);
+      const g = sv("g", { class: "edge" + (isData ? " data" : "") + (e.fold ? " fold" : "") + (critical ? " critical" : ""), "data-edge": k, "data-flows": e.flows.length,
         "data-source": one ? one.source : null, "data-target": one ? one.target : null },
         sv("path", { class: "line", d: e.path, "stroke-width": (1 + 3.5 * e.w).toFixed(2), "marker-end": "url(#" + name + "-arrow" + (e.fold ? "-fold" : "") + ")" }),
         sv("path", { class: "hitarea", d: e.path }),
@@ -375,7 +398,7 @@
       const fill = fillOf(n.share, n.kind);
       const failed = n.kind !== "fold" && NODES[n.id] ? NODES[n.id].raw.failures : 0;
       const inferred = n.kind !== "fold" && NODES[n.id] && NODES[n.id].raw.inferred;
-      const g = sv("g", { class: "node " + n.kind + (failed ? " failed" : "") + (inferred ? " inferred" : ""), "data-id": n.kind === "fold" ? null : n.id, "data-fold": n.kind === "fold" ? n.members.length : null, transform: "translate(" + (n.x - n.w / 2) + "," + (n.y - n.h / 2) + ")" });
+      const g = sv("g", { class: "node " + n.kind + (failed ? " failed" : "") + (inferred ? " inferred" : "") + (!isData && CRIT_NODES.has(n.id) ? " critical" : ""), "data-id": n.kind === "fold" ? null : n.id, "data-fold": n.kind === "fold" ? n.members.length : null, transform: "translate(" + (n.x - n.w / 2) + "," + (n.y - n.h / 2) + ")" });
       g.appendChild(sv("rect", { width: n.w, height: n.h, rx: n.kind === "driver" ? n.h / 2 : 6, fill: fill }));
       const lh = 13, top = n.h / 2 - (n.lines.length * lh) / 2 + 10;
       const text = sv("text", { "text-anchor": "middle", fill: inkOf(fill) });
@@ -481,20 +504,14 @@
     root.appendChild(head);
     t.notes.forEach((x) => root.appendChild(el("div", { class: "note" }, x)));
     if (!n) { root.appendChild(el("div", { class: "card empty" }, "No task attempt with a recorded execution time.")); return; }
-    // colours: the nodes with the most execution time get their own, the rest grey
-    const total = {};
-    const isDriver = (k) => k >= 0 && DATA.kinds[DATA.nodeIds[k]] === "driver";
-    for (let i = 0; i < n; i++) if (!isDriver(b.node[i])) total[b.node[i]] = (total[b.node[i]] || 0) + b.dur[i];
-    const ranked = Object.keys(total).map(Number).sort((x, y) => total[y] - total[x] || x - y);
-    const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#86bcb6"];
-    const colour = {};
-    ranked.forEach((k, i) => { colour[k] = i < PALETTE.length ? PALETTE[i] : "#bab0ac"; });
-    const DRIVER = "#c5cfdb";
-    for (let i = 0; i < n; i++) if (isDriver(b.node[i])) colour[b.node[i]] = DRIVER;
+    // colours: those of the overview's time bar (nodes by share of execution time)
+    const colour = {}, present = new Set();
+    for (let i = 0; i < n; i++) { const k = b.node[i]; if (!(k in colour)) colour[k] = k >= 0 ? timeColour(DATA.nodeIds[k]) : OTHER; present.add(k); }
     const nodeName = (k) => (k >= 0 ? label(DATA.nodeIds[k]) : "(unknown)");
+    const shown = TIME_RANK.filter((id) => present.has(DATA.nodeIds.indexOf(id)));
     add(head, el("span", { class: "small muted" }, int(n) + " attempts on " + t.lanes.length + " lanes · wheel to zoom, drag to pan, double-click to reset"),
-      el("div", { class: "legend" }, ranked.slice(0, PALETTE.length).map((k) => el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + colour[k] }), " " + nodeName(k))),
-        ranked.length > PALETTE.length ? el("span", { class: "item" }, el("span", { class: "sw", style: "background:#bab0ac" }), " other") : null,
+      el("div", { class: "legend" }, shown.map((id) => el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + timeColour(id) }), " " + label(id))),
+        el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + OTHER }), " other"),
         el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + DRIVER }), " driver"),
         el("span", { class: "item" }, el("span", { class: "sw", style: "background:#d62728" }), " failed")));
     // lanes, grouped by Ray node
