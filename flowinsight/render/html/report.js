@@ -698,7 +698,7 @@
         if (onRow) onRow(tr, rows[i]);
         return tr;
       }));
-      note.textContent = (order.length > MAX_ROWS ? "showing " + MAX_ROWS + " of " + int(order.length) + " rows (sort or filter to see others)" : q ? int(order.length) + " rows match" : "");
+      note.textContent = !rows.length ? "none in this capture" : (order.length > MAX_ROWS ? "showing " + MAX_ROWS + " of " + int(order.length) + " rows (sort or filter to see others)" : q ? int(order.length) + " rows match" : "");
     }
     function fmtCell(v) { return v === null || v === undefined ? "–" : typeof v === "number" ? int(v) : String(v); }
     thead.querySelectorAll("th").forEach((th, i) => th.addEventListener("click", () => {
