@@ -360,7 +360,7 @@
     const search = el("input", { type: "search", placeholder: "search nodes (name or id)", "aria-label": "search nodes" });
     const found = el("span", { class: "small muted found" });
     const crit = isData || !CRIT_EDGES.size ? null : el("label", { class: "small crit-toggle" }, el("input", { type: "checkbox", checked: "checked", onchange: (ev) => { const pic = section.querySelector("svg"); if (pic) pic.classList.toggle("showcrit", ev.target.checked); } }), " critical path");
-    add(toolbar, search, found, el("button", { onclick: () => fit() }, "fit"), el("button", { onclick: () => zoomBy(1.25) }, "+"), el("button", { onclick: () => zoomBy(0.8) }, "−"), crit, legend(),
+    add(toolbar, search, found, el("button", { onclick: () => self.fit && self.fit() }, "fit"), el("button", { onclick: () => self.zoomBy && self.zoomBy(1.25) }, "+"), el("button", { onclick: () => self.zoomBy && self.zoomBy(0.8) }, "−"), crit, legend(),
       el("span", { class: "small muted" }, isData ? "edges: transfers × bytes" : "edges: calls; boxes: calls · total execution time"));
     section.appendChild(toolbar);
     [view.note, view.fold_note ? view.fold_note + " (click a dashed box to see them)" : "", view.error].filter((x) => x).forEach((x) => section.appendChild(el("div", { class: x === view.fold_note + " (click a dashed box to see them)" ? "note info" : "note" }, x)));
@@ -429,6 +429,7 @@
     window.addEventListener("pointermove", (ev) => { if (!drag) return; const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y; if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true; tx = drag.tx + dx; ty = drag.ty + dy; apply(); });
     window.addEventListener("pointerup", () => { drag = null; });
     self.shown = () => { if (!self.fitted) fit(); };
+    self.fit = fit; self.zoomBy = zoomBy;
 
     function clearSel() { nodeEls.concat(edgeEls).forEach((e) => e.classList.remove("sel", "faded")); }
     function selectNode(k) {
