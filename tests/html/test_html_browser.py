@@ -308,3 +308,21 @@ def test_a_view_past_its_node_limit_says_what_it_left_out(browser: Browser,
         "showing the 250 nodes with the most execution time of 601; 351 nodes and their edges "
         "are left out (the tables list all)"]
     assert len(shown["call"]["nodes"]) == 250 and "main" in shown["call"]["nodes"]
+
+
+def test_tables_sort_and_filter(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    _open(browser, result, tmp_path)
+    browser.eval("document.querySelector('nav button[data-tab=tables]').click()")
+    first = """(() => [...document.querySelectorAll('#nodes-table tbody tr')]
+      .map((tr) => tr.children[0].querySelector('[data-node]').dataset.node))()"""
+    browser.eval("document.querySelectorAll('#nodes-table th')[2].click()")  # calls: most first
+    order = browser.eval(first)
+    by_calls = sorted(result.nodes, key=lambda n: -n.calls)
+    assert [n.calls for n in result.nodes if n.id == order[0]] == [by_calls[0].calls] == [80]
+    browser.eval("document.querySelectorAll('#nodes-table th')[2].click()")  # and least first
+    assert {n.calls for n in result.nodes if n.id == browser.eval(first)[0]} == {0}
+    rows = browser.eval("""(() => { const f = document.querySelector('#tables input');
+      f.value = 'map_1'; f.dispatchEvent(new Event('input'));
+      return document.querySelectorAll('#nodes-table tbody tr').length; })()""")
+    assert rows == 5  # map_1's actor and its four methods
