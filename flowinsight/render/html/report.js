@@ -134,6 +134,7 @@
     return el("div", { class: "failure" },
       el("div", null, el("b", { class: "bad" }, f.error_type || f.kind), " ", f.message),
       el("div", { class: "small muted mono wrap" }, f.kind + (f.taskId ? " · task " + f.taskId : "") + (f.attempt !== null && f.attempt !== undefined ? " · attempt " + f.attempt : "") + (f.time_s ? " · " + iso(f.time_s * 1000) : "")),
+      f.taskId && TL.where(f.taskId, f.attempt) ? el("div", { class: "small muted" }, "ran on " + TL.where(f.taskId, f.attempt)) : null,
       extra.map((k) => {
         const v = typeof f[k] === "string" ? f[k] : JSON.stringify(f[k], null, 1);
         return v.indexOf("\n") >= 0 ? [el("div", { class: "small muted" }, k), el("pre", { class: "trace" }, v)] : el("div", { class: "small mono wrap" }, k + ": " + v);
@@ -329,9 +330,16 @@
   // ---------- timeline data (also used by the overview) ----------
   const TL = (function () {
     const t = DATA.timeline, b = t.bars, n = b.task.length;
-    const firstStart = {};
-    for (let i = 0; i < n; i++) if (!(b.task[i] in firstStart)) firstStart[b.task[i]] = b.start[i];
-    return { data: t, n: n, startOf: (task) => (task && task in firstStart ? firstStart[task] : null) };
+    const firstStart = {}, bar = {};
+    for (let i = 0; i < n; i++) { if (!(b.task[i] in firstStart)) firstStart[b.task[i]] = b.start[i]; bar[b.task[i] + ":" + b.attempt[i]] = i; }
+    // where an attempt ran: "pid N on Ray node X", from its bar
+    function where(task, attempt) {
+      const i = bar[task + ":" + attempt];
+      if (i === undefined) return "";
+      const lane = t.lanes[b.lane[i]];
+      return lane.group === "driver" ? lane.label : lane.label + " on Ray node " + lane.group.slice(0, 12);
+    }
+    return { data: t, n: n, startOf: (task) => (task && task in firstStart ? firstStart[task] : null), where: where };
   })();
 
   // ---------- colour by share of execution time ----------
@@ -741,6 +749,7 @@
       { title: "kind", value: (r) => r.kind }, nodeCol("node", (r) => r.node), { title: "error", value: (r) => r.error_type, cls: "bad" },
       { title: "message", value: (r) => r.message, cls: "wrap" }, { title: "task", value: (r) => r.taskId, cls: "mono small" },
       { title: "attempt", num: true, value: (r) => r.attempt }, { title: "time", value: (r) => r.time_s, show: (r) => iso(r.time_s === null ? null : r.time_s * 1000) },
+      { title: "ran on", value: (r) => (r.taskId ? TL.where(r.taskId, r.attempt) : "") || null, cls: "small" },
     ], doc.failures, (tr, r) => {
       if (!ERRORS[r.taskId + ":" + r.attempt]) return;
       const cell = tr.children[3];
