@@ -365,7 +365,7 @@
     const self = { name: name, fitted: false };
     tabs[name] = self;
     const toolbar = el("div", { class: "toolbar" });
-    const search = el("input", { type: "search", placeholder: "search nodes (name or id)", "aria-label": "search nodes" });
+    const search = el("input", { type: "search", placeholder: "search nodes (name or id)  /", "aria-label": "search nodes" });
     const found = el("span", { class: "small muted found" });
     const crit = isData || !CRIT_EDGES.size ? null : el("label", { class: "small crit-toggle" }, el("input", { type: "checkbox", checked: "checked", onchange: (ev) => { const pic = section.querySelector("svg"); if (pic) pic.classList.toggle("showcrit", ev.target.checked); } }), " critical path");
     add(toolbar, search, found, el("button", { onclick: () => self.fit && self.fit() }, "fit"), el("button", { onclick: () => self.zoomBy && self.zoomBy(1.25) }, "+"), el("button", { onclick: () => self.zoomBy && self.zoomBy(0.8) }, "−"), crit, legend(),
@@ -756,6 +756,13 @@
       cell.appendChild(el("details", null, el("summary", { class: "small link" }, "traceback"), el("pre", { class: "trace" }, ERRORS[r.taskId + ":" + r.attempt][1])));
     });
   }
+
+  // "/" searches the graph view on show (as in many viewers); Escape leaves the search
+  document.addEventListener("keydown", (ev) => {
+    const open = document.querySelector("section.graphtab.on input[type=search]");
+    if (ev.key === "/" && open && document.activeElement !== open) { ev.preventDefault(); open.focus(); }
+    else if (ev.key === "Escape" && open && document.activeElement === open) open.blur();
+  });
 
   overview();
   GraphView("call", DATA.views.call, doc.callFlows);
