@@ -218,3 +218,16 @@ def test_a_failed_setup_call_is_not_folded_away() -> None:
     view = payload(failed)["views"]["call"]
     assert source in {n["id"] for n in view["nodes"]}  # drawn, its failure badge with it
     assert view["fold_note"] == "14 one-call setup edges folded"
+
+
+def test_every_script_of_the_package_is_in_the_page() -> None:
+    from flowinsight.render import html
+
+    folder = Path(html.__file__).parent
+    assert sorted(html.SCRIPTS) == sorted(p.name for p in folder.glob("*.js"))
+    page = render(result_of(SAGE), "html").decode()
+    for name in html.SCRIPTS:  # each part's first line, in the order of SCRIPTS
+        first = (folder / name).read_text().splitlines()[0]
+        assert first in page
+    positions = [page.index((folder / n).read_text().splitlines()[0]) for n in html.SCRIPTS]
+    assert positions == sorted(positions)
