@@ -5,6 +5,7 @@ the timeline built from known captures (tests/html drives the page in Chromium).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from flowinsight.render import guess_format
 from flowinsight.render.html import payload, script_json
 from flowinsight.render.html import graphs
 from flowinsight.render.html.timeline import timeline_data
+from flowinsight.result import Failure
 from large_sessions import many_functions
 
 SAGE = sample("recorded/sage_pipeline")
@@ -206,3 +208,26 @@ def test_a_sampled_timeline_keeps_every_failed_attempt(monkeypatch: pytest.Monke
     tl = timeline_data(result.attempts, {})
     assert tl["bars"]["status"].count(1) == 1 and len(tl["bars"]["task"]) == 2
     assert tl["notes"][0].startswith("showing 2 of 9 task attempts: every failed one")
+
+
+def test_a_failed_setup_call_is_not_folded_away() -> None:
+    result = result_of(SAGE)
+    source = next(a.id for a in result.actors if a.actor_name == "source")
+    failed = replace(result, failures=(Failure("actor", source, "", None, "ACTOR_DIED",
+                                               "died in __init__", None),))
+    view = payload(failed)["views"]["call"]
+    assert source in {n["id"] for n in view["nodes"]}  # drawn, its failure badge with it
+    assert view["fold_note"] == "14 one-call setup edges folded"
+
+
+def test_every_script_of_the_package_is_in_the_page() -> None:
+    from flowinsight.render import html
+
+    folder = Path(html.__file__).parent
+    assert sorted(html.SCRIPTS) == sorted(p.name for p in folder.glob("*.js"))
+    page = render(result_of(SAGE), "html").decode()
+    for name in html.SCRIPTS:  # each part's first line, in the order of SCRIPTS
+        first = (folder / name).read_text().splitlines()[0]
+        assert first in page
+    positions = [page.index((folder / n).read_text().splitlines()[0]) for n in html.SCRIPTS]
+    assert positions == sorted(positions)

@@ -33,6 +33,7 @@ SUMMARY_JS = """(() => {
   const view = (name) => ({
     nodes: all('#' + name + ' g.node[data-id]').map((g) => g.dataset.id),
     edges: all('#' + name + ' g.edge:not(.fold)').map((g) => [g.dataset.source, g.dataset.target]),
+    critical: all('#' + name + ' g.edge.critical').map((g) => [g.dataset.source, g.dataset.target]),
     folded: all('#' + name + ' g.node.fold').reduce((a, g) => a + Number(g.dataset.fold), 0),
     empty: all('#' + name + ' .empty').map((e) => e.textContent),
     notes: all('#' + name + ' .note').map((e) => e.textContent),
@@ -46,6 +47,7 @@ SUMMARY_JS = """(() => {
     failures: rows('failures-table').map((tr) => [node(tr.children[1]), tr.children[2].textContent,
       tr.children[3].firstChild ? tr.children[3].firstChild.textContent : '']),
     jobs: all('#jobs tbody tr').map((tr) => tr.children[0].textContent),
+    busiest: all('#timebar + .legend [data-node]').map((e) => e.dataset.node),
     warnings: all('#warnings div').map((e) => e.textContent),
     call: view('call'), data_view: view('data'),
     lanes: document.querySelector('#tl-canvas') ? 1 : 0,
@@ -89,11 +91,19 @@ def _check_against_json(shown: dict[str, Any], result: Result) -> None:
     assert sorted(map(tuple, shown["failures"])) == sorted(
         (f["node"] or None, f["error_type"], f["message"]) for f in doc["failures"])
     assert shown["jobs"] == [j["id"] for j in doc["summary"]["jobs"]]
+    internal = {n["id"] for k in ("actors", "methods", "functions") for n in doc[k]
+                if n.get("internal")}
+    # the time bar: the nodes with the most execution time (all calls added up), drivers and
+    # Ray's internals aside
+    work = sorted(((-n["stats"]["exec_ms"]["sum"], n["id"]) for k in ("actors", "methods",
+                   "functions") for n in doc[k] if n["stats"]["exec_ms"]
+                   and n["stats"]["exec_ms"]["sum"] > 0 and not _is_driver(n)
+                   and n["id"] not in internal))
+    assert shown["busiest"] == [i for _, i in work][:len(shown["busiest"])]
+    assert len(shown["busiest"]) == min(9, len(work))
     assert [w.removeprefix("⚠ ") for w in shown["warnings"]] == doc["summary"]["warnings"]
     # every call edge is drawn between its two nodes, or folded into a box that counts it;
     # except Ray's internals (marked in the JSON): listed in the tables, not drawn
-    internal = {n["id"] for k in ("actors", "methods", "functions") for n in doc[k]
-                if n.get("internal")}
     call_flows = [c for c in doc["callFlows"] if not {c["source"], c["target"]} & internal]
     data_flows = [d for d in doc["dataFlows"] if not {d["source"], d["target"]} & internal]
     call = shown["call"]
@@ -102,6 +112,10 @@ def _check_against_json(shown: dict[str, Any], result: Result) -> None:
     cut = any("left out" in note for note in call["notes"])  # past the nodes a view draws
     assert cut or len(call["edges"]) + call["folded"] == len(call_flows)
     assert set(call["nodes"]) <= set(ids) - internal
+    # the critical path's calls are marked, where drawn
+    steps = {(p["steps"][i - 1]["node"], p["steps"][i]["node"]) for p in doc["criticalPath"]
+             for i in range(1, len(p["steps"]))}
+    assert set(map(tuple, call["critical"])) == steps & set(map(tuple, call["edges"]))
     data = shown["data_view"]
     if data_flows:
         cut = any("left out" in note for note in data["notes"])
@@ -116,6 +130,10 @@ def click(browser: Browser, selector: str) -> None:
     """A click on the element, as a pointer would make it (an SVG element has no .click())."""
     browser.eval(f"document.querySelector({orjson.dumps(selector).decode()})"
                  ".dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+
+
+def _is_driver(node: dict[str, Any]) -> bool:
+    return node["id"] == "main" or node["id"].startswith("main@")  # pipeline/identity.node_id
 
 
 @pytest.mark.parametrize("name", REPORTS)
@@ -180,6 +198,7 @@ def test_a_failure_shows_its_message_and_traceback(browser: Browser, tmp_path: P
     click(browser, '#call g.node[data-id="run_code_task"]')
     text = browser.eval("document.querySelector('#call .details').textContent")
     assert "Failures (1)" in text and "ValueError: task failed on purpose" in text
+    assert "ran on pid 7486 on Ray node 511804a43eef" in text  # the worker, from its bar
     trace = browser.eval("document.querySelector('#call .details pre.trace').textContent")
     assert 'raise ValueError("task failed on purpose")' in trace and "\x1b" not in trace
     badge = browser.eval("document.querySelector('#call g.node.failed .badge text').textContent")
@@ -297,3 +316,21 @@ def test_a_view_past_its_node_limit_says_what_it_left_out(browser: Browser,
         "showing the 250 nodes with the most execution time of 601; 351 nodes and their edges "
         "are left out (the tables list all)"]
     assert len(shown["call"]["nodes"]) == 250 and "main" in shown["call"]["nodes"]
+
+
+def test_tables_sort_and_filter(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("recorded/sage_pipeline"))
+    _open(browser, result, tmp_path)
+    browser.eval("document.querySelector('nav button[data-tab=tables]').click()")
+    first = """(() => [...document.querySelectorAll('#nodes-table tbody tr')]
+      .map((tr) => tr.children[0].querySelector('[data-node]').dataset.node))()"""
+    browser.eval("document.querySelectorAll('#nodes-table th')[2].click()")  # calls: most first
+    order = browser.eval(first)
+    by_calls = sorted(result.nodes, key=lambda n: -n.calls)
+    assert [n.calls for n in result.nodes if n.id == order[0]] == [by_calls[0].calls] == [80]
+    browser.eval("document.querySelectorAll('#nodes-table th')[2].click()")  # and least first
+    assert {n.calls for n in result.nodes if n.id == browser.eval(first)[0]} == {0}
+    rows = browser.eval("""(() => { const f = document.querySelector('#tables input');
+      f.value = 'map_1'; f.dispatchEvent(new Event('input'));
+      return document.querySelectorAll('#nodes-table tbody tr').length; })()""")
+    assert rows == 5  # map_1's actor and its four methods

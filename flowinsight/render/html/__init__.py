@@ -40,6 +40,9 @@ from flowinsight.render.text import strip_control
 from flowinsight.result import CallFlow, DataFlow, Result
 
 _ASSETS = resources.files(__name__)
+# The page's script, in parts joined in this order into one function (so they share names):
+# the data and helpers first, the call that draws every view last.
+SCRIPTS = ("page.js", "overview.js", "graph.js", "timeline.js", "tables.js", "main.js")
 _MARKER = re.compile(r"\{\{(CSP|STYLE|SCRIPT|DATA)\}\}")
 # What the embedded JSON holds escaped: `<`, `>`, `&` (no `</script>`, no `<!--`), the line
 # separators (old JavaScript parsers took them for line ends), and the controls, bidi marks and
@@ -94,7 +97,7 @@ def _asset(name: str) -> str:
 
 
 def page(data: Any) -> bytes:
-    script = _asset("report.js")
+    script = '"use strict";\n(function () {\n' + "\n".join(map(_asset, SCRIPTS)) + "})();\n"
     style = _asset("report.css")
     if "</" in script or "</" in style:
         raise AssertionError("an asset would end its element early")

@@ -5,7 +5,7 @@ colour), every call or data edge with its count or bytes. What is folded, so tha
 shows the program's structure and not its bookkeeping:
 - one-call setup edges (a caller's single call to each of several leaves called once, such as
   `main` creating actors and calling their `connect`, `stats`, ...) become one edge per caller
-  to one "N one-call setup edges" box;
+  to one "N one-call setup edges" box (a leaf that failed stays drawn, with its failure);
 - small data flows (under 1% of the largest flow's bytes: return values, small arguments)
   become one edge per source, else per target, to one "N small flows" box.
 A fold needs two or more edges; its box lists what it holds (the report shows them on click).
@@ -96,13 +96,15 @@ def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
         return {"empty": "no task recorded in this capture: nothing to draw"}
     by_id = {n.id: n for n in result.nodes}
     callers = {c.source for c in result.call_flows}
+    failed = result.failures_by_node()
     flows = list(enumerate(result.call_flows))
-    # one-call setup edges, by caller
+    # one-call setup edges, by caller (a leaf that failed is never folded away)
     setup: dict[str, list[int]] = {}
     for i, c in flows:
         target = by_id.get(c.target)
         if (c.count == 1 and target is not None and target.calls <= 1
-                and target.kind is not NodeKind.DRIVER and c.target not in callers):
+                and target.kind is not NodeKind.DRIVER and c.target not in callers
+                and not failed.get(c.target) and not target.stats.failures):
             setup.setdefault(c.source, []).append(i)
     folded = {i for members in setup.values() if len(members) > 1 for i in members}
     hidden = {result.call_flows[i].target for i in folded}

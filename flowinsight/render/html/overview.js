@@ -1,0 +1,103 @@
+// The overview: the run, coverage, failures, data flows, critical path, slowest nodes.
+// One of the report's scripts: flowinsight/render/html joins them, in the order of its SCRIPTS,
+// into one function, so they share its names. Every string from the data goes into the page as
+// text (textContent, setAttribute), never as markup.
+
+// ---------- overview ----------
+function card(title, wide) { return el("div", { class: "card" + (wide ? " wide" : "") }, el("h2", null, title)); }
+function figure(v, k, bad) { return el("div", { class: "figure" + (bad ? " bad" : "") }, el("div", { class: "v" }, v), el("div", { class: "k" }, k)); }
+function overview() {
+  const root = document.getElementById("overview");
+  const grid = el("div", { class: "grid" });
+  root.appendChild(grid);
+  const calls = doc.callFlows.reduce((a, c) => a + c.count, 0);
+  const c = summary.coverage;
+  const run = card("The run", true);
+  const starts = jobs.map((j) => j.start_ms).filter((v) => v !== null), ends = jobs.map((j) => j.end_ms).filter((v) => v !== null);
+  const wall = starts.length && ends.length ? Math.max.apply(null, ends) - Math.min.apply(null, starts) : null;
+  add(run, el("div", { class: "figures" },
+    figure(wall === null ? "–" : ms(wall), jobs.length > 1 ? "wall time, first start to last end" : "wall time"),
+    figure(int(summary.tasks), "task records"),
+    figure(int(nodeList.length), "graph nodes"),
+    figure(int(calls), "calls on " + int(doc.callFlows.length) + " call edges"),
+    figure(int(doc.dataFlows.length), "data edges"),
+    figure(pct(c.ratio), "coverage", !c.complete),
+    figure(int(summary.failures.total), "failures", summary.failures.total > 0)));
+  if (TIME_RANK.length) {
+    const rest = 1 - TIME_RANK.reduce((a, id) => a + NODES[id].share, 0);
+    const parts = TIME_RANK.map((id) => [id, NODES[id].share]).concat(rest > 0.0005 ? [[null, rest]] : []);
+    add(run, el("div", { class: "small muted" }, "where the execution time went: each node's calls added up (a caller's time includes its waits on its callees; drivers aside)"),
+      el("div", { class: "timebar", id: "timebar" }, parts.map((p) => el("span", { style: "width:" + (p[1] * 100).toFixed(2) + "%;background:" + (p[0] ? timeColour(p[0]) : OTHER), title: (p[0] ? label(p[0]) : "other") + ": " + pct(p[1]) }))),
+      el("div", { class: "legend", style: "margin-bottom:8px" }, parts.map((p) => el("span", { class: "item" }, el("span", { class: "sw", style: "background:" + (p[0] ? timeColour(p[0]) : OTHER) }), " ", p[0] ? nodeLink(p[0]) : "other", " " + pct(p[1])))));
+  }
+  add(run, el("table", { id: "jobs" }, el("thead", null, el("tr", null, ["job", "start", "wall time", "tasks", "entrypoint"].map((h, i) => el("th", { class: i === 2 || i === 3 ? "num" : null }, h)))),
+    el("tbody", null, jobs.map((j) => el("tr", null, el("td", { class: "mono nowrap" }, j.id), el("td", { class: "mono nowrap" }, iso(j.start_ms)),
+      el("td", { class: "num" }, j.start_ms !== null && j.end_ms !== null ? ms(j.end_ms - j.start_ms) : "–"), el("td", { class: "num" }, int(j.tasks)),
+      el("td", { class: "mono wrap small" }, j.entrypoint || "–"))))));
+  add(run, el("div", { class: "small muted", style: "margin-top:8px" }, int(summary.events) + " events from " + int(summary.files) + " files (" + summary.sources.join(", ") + "); object events: " + (summary.object_events ? "yes" : "no, so no data flows")));
+  grid.appendChild(run);
+
+  const cov = card("Coverage");
+  add(cov, el("div", { class: c.complete ? "ok" : "bad" }, c.complete ? "Complete: every task record has its definition, caller, final state and execution." : "Incomplete: " + pct(c.ratio) + " of " + int(c.tasks) + " tasks are complete."));
+  const missing = [["without_definition", "tasks without a definition (named from ids)"], ["without_parent", "tasks whose caller was never recorded"],
+    ["without_final_state", "attempts with no final state"], ["without_execution", "attempts with no execution record"],
+    ["truncated_files", "truncated files"], ["skipped_lines", "skipped lines"]].filter((m) => c[m[0]]);
+  if (missing.length) add(cov, el("ul", { class: "plain" }, missing.map((m) => el("li", null, el("b", { class: "count" }, int(c[m[0]])), " " + m[1]))));
+  const reasons = summary.skipped.by_reason;
+  if (Object.keys(reasons).length) add(cov, el("div", { class: "small muted" }, "skipped: " + Object.keys(reasons).map((k) => k + " " + reasons[k]).join(", ")));
+  if (summary.truncated_files.length) add(cov, el("div", { class: "small muted mono wrap" }, "truncated: " + summary.truncated_files.join(", ")));
+  if (c.empty_files) add(cov, el("div", { class: "small muted" }, c.empty_files + " empty files"));
+  grid.appendChild(cov);
+
+  const fail = card("Failures");
+  if (!doc.failures.length) add(fail, el("div", { class: "ok" }, "No failure recorded."));
+  else {
+    const types = summary.failures.by_type;
+    add(fail, el("div", { class: "figures" }, Object.keys(types).map((t) => figure(int(types[t]), t || "(no type)", true))));
+    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", f.message))));
+    if (doc.failures.length > 6) add(fail, el("div", { class: "small muted" }, (doc.failures.length - 6) + " more in the failures table"));
+  }
+  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small" }, n.label + ": " + n.message)));
+  grid.appendChild(fail);
+
+  const data = card("Largest data flows");
+  if (!doc.dataFlows.length) add(data, el("div", { class: "muted" }, summary.object_events ? "No object was read by another task." : "No object events in this capture, so no data flows: stock Ray records no object ids or sizes (record them with flowinsight.recorder)."));
+  else {
+    const big = doc.dataFlows.slice().sort((a, b) => (b.bytes || 0) - (a.bytes || 0) || b.count - a.count).slice(0, 6);
+    add(data, el("table", null, el("tbody", null, big.map((d) => el("tr", null, el("td", null, nodeLink(d.source), " → ", nodeLink(d.target)),
+      el("td", { class: "num" }, bytes(d.bytes)), el("td", { class: "num muted small" }, d.count + "×"))))));
+  }
+  grid.appendChild(data);
+
+  const crit = card("Critical path", true);
+  if (!doc.criticalPath.length) add(crit, el("div", { class: "muted" }, "No chain of executions recorded."));
+  doc.criticalPath.forEach((p) => {
+    add(crit, el("div", { class: "small muted" }, "job " + p.jobId + ": " + p.steps.length + " steps, " + ms(p.total_ms) + " from the first step's start to the last end. Each step's own execution time:"));
+    const t0 = TL.startOf(p.steps[0] && p.steps[0].taskId);
+    add(crit, el("table", { class: "critical" }, el("tbody", null, p.steps.map((s, i) => {
+      const st = TL.startOf(s.taskId);
+      const left = st !== null && t0 !== null && p.total_ms > 0 ? Math.max(0, Math.min(100, (st - t0) / 1000 / p.total_ms * 100)) : 0;
+      const width = p.total_ms > 0 ? Math.max(0.5, Math.min(100 - left, s.exec_ms / p.total_ms * 100)) : 0;
+      return el("tr", null, el("td", { class: "num muted" }, String(i + 1)), el("td", null, nodeLink(s.node)),
+        el("td", { class: "num" }, ms(s.exec_ms)),
+        el("td", { style: "width:45%" }, el("div", { class: "bar" }, el("span", { style: "left:" + left.toFixed(2) + "%;width:" + width.toFixed(2) + "%" }))));
+    }))));
+  });
+  grid.appendChild(crit);
+
+  const work = nodeList.filter((n) => n.kind !== "driver" && n.raw.stats.exec_ms);
+  const byTotal = work.slice().sort((a, b) => b.raw.stats.exec_ms.sum - a.raw.stats.exec_ms.sum || (a.id < b.id ? -1 : 1)).slice(0, 8);
+  const byP95 = work.slice().sort((a, b) => b.raw.stats.exec_ms.p95 - a.raw.stats.exec_ms.p95 || (a.id < b.id ? -1 : 1)).slice(0, 8);
+  const slow = card("Slowest nodes", true);
+  const top = byTotal.length ? byTotal[0].raw.stats.exec_ms.sum : 1;
+  add(slow, el("div", { class: "two" },
+    el("div", null, el("div", { class: "small muted" }, "by total execution time (all calls added up)"),
+      el("table", { id: "slow-total" }, el("tbody", null, byTotal.map((n) => el("tr", null, el("td", null, nodeLink(n.id)),
+        el("td", { class: "num" }, ms(n.raw.stats.exec_ms.sum)), el("td", { class: "num muted small" }, int(n.raw.stats.exec_ms.count) + (n.raw.stats.exec_ms.count === 1 ? " run" : " runs")), el("td", { class: "num muted small" }, pct(n.share))))))),
+    el("div", null, el("div", { class: "small muted" }, "by p95 execution time per call"),
+      el("table", { id: "slow-p95" }, el("tbody", null, byP95.map((n) => el("tr", null, el("td", null, nodeLink(n.id)),
+        el("td", { class: "num" }, ms(n.raw.stats.exec_ms.p95)), el("td", { class: "num muted small" }, "max " + ms(n.raw.stats.exec_ms.max)))))))));
+  if (!work.length) add(slow, el("div", { class: "muted" }, "No execution time recorded."));
+  void top;
+  grid.appendChild(slow);
+}
