@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLES, with_native
+from test_read_buffer import sample_event_paths
 from json_damage import LIKELY, damage
 from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskUpdate
@@ -64,7 +65,7 @@ def task_lines() -> tuple[bytes, ...]:
     """Every EXPORT_TASK line of the samples: the captures (stock and recorded) and the 15k
     session."""
     lines: list[bytes] = []
-    for path in sorted(SAMPLES.rglob("event_EXPORT_TASK*")):
+    for path in sample_event_paths("event_EXPORT_TASK*"):
         lines += path.read_bytes().splitlines()
     lines += _tar_members(lambda name: "EXPORT_TASK" in name)
     return tuple(line for line in lines if line.strip())
@@ -74,8 +75,8 @@ def task_lines() -> tuple[bytes, ...]:
 def other_lines() -> tuple[bytes, ...]:
     """Lines of every other kind: actor, job and node exports, RAY_EVENT and recorder lines."""
     lines: list[bytes] = []
-    for path in sorted(SAMPLES.rglob("event_*")):
-        if path.is_file() and "EXPORT_TASK" not in path.name:
+    for path in sample_event_paths():
+        if "EXPORT_TASK" not in path.name:
             lines += path.read_bytes().splitlines()
     lines += _tar_members(lambda name: "EXPORT_TASK" not in name and "/event_" in name, 200)
     return tuple(line for line in lines if line.strip())

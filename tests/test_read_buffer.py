@@ -12,6 +12,7 @@ import io
 import tarfile
 from array import array
 from functools import cache
+from pathlib import Path
 from typing import Sequence
 
 import pytest
@@ -73,10 +74,17 @@ def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20) -> 
 # The inputs
 
 
+def sample_event_paths(pattern: str = "event_*") -> list[Path]:
+    """The samples' event files, except samples/libraries (Ray library runs, some gzipped,
+    checked against their own truth by tests/live/test_live_libraries.py)."""
+    return sorted(p for p in SAMPLES.rglob(pattern)
+                  if p.is_file() and p.relative_to(SAMPLES).parts[0] != "libraries")
+
+
 @cache
 def sample_files() -> tuple[bytes, ...]:
     """Every event file of the samples, and those of the 15k session's archive."""
-    files = [p.read_bytes() for p in sorted(SAMPLES.rglob("event_*")) if p.is_file()]
+    files = [p.read_bytes() for p in sample_event_paths()]
     with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
         for member in tar.getmembers():
             handle = tar.extractfile(member) if member.isfile() else None
@@ -90,7 +98,7 @@ def real_lines() -> tuple[bytes, ...]:
     """Lines of every kind from the samples: EXPORT_TASK first (most of the pool)."""
     tasks: list[bytes] = []
     others: list[bytes] = []
-    for path in sorted(SAMPLES.rglob("event_*")):
+    for path in sample_event_paths():
         for line in path.read_bytes().splitlines()[:40]:
             if line.strip():
                 (tasks if b"EXPORT_TASK" in line else others).append(line)
