@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(not cli_available(), reason="flowinsight CLI not
 @dataclass(frozen=True)
 class Checked:
     run: Run
-    truth: dict[str, Any]  # phase -> lib_state snapshot
+    truth: dict[str, Any]  # state_truth.json: {"ray_version", "phases": {name: snapshot}}
     result: dict[str, Any]  # flowinsight export --format json
 
     def phase(self, name: str = "end") -> dict[str, Any]:
