@@ -16,16 +16,20 @@ A capture is a key of CAPTURES, alone (both runs) or with `_recorded` / `_plain`
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .harness import REPO, Run, run_workload, temp_root
 from .record_samples import path_rewrites
 
 SAMPLES = REPO / "samples" / "libraries"
 TRUTH = SAMPLES / "truth"
+EXPECTED = SAMPLES / "expected.json"  # what each program meant: real failures, internals, ...
 KEPT = ("events", "export_events")
 GZIP_OVER = 100_000  # event files
 TRUTH_GZIP_OVER = 200_000
@@ -66,6 +70,10 @@ def save(name: str, record: bool) -> Path:
     target_name = f"{name}_recorded" if record else name
     with temp_root() as root:
         run = run_capture(name, record, root)
+        problems = expected_problems(name, json.loads((root / TRUTH_FILE).read_text()))
+        if problems:  # the committed capture stays as it was
+            raise SystemExit(f"{target_name}: the run is not what the program means:\n  "
+                             + "\n  ".join(problems))
         rewrites = path_rewrites(root)
 
         def rewrite(text: str) -> str:
@@ -97,6 +105,61 @@ def store(path: Path, data: bytes, over: int = GZIP_OVER) -> Path:
         data = gzip.compress(data, mtime=0)
     path.write_bytes(data)
     return path
+
+
+def read_truth(capture: str) -> dict[str, Any]:
+    """truth/<capture>.json (or .json.gz) as committed."""
+    plain = TRUTH / f"{capture}.json"
+    raw = plain.read_bytes() if plain.exists() else gzip.decompress(
+        plain.with_name(plain.name + ".gz").read_bytes())
+    truth: dict[str, Any] = json.loads(raw)
+    return truth
+
+
+def last_phase(truth: dict[str, Any]) -> dict[str, Any]:
+    phase: dict[str, Any] = max(truth["phases"].values(), key=lambda p: p["order"])
+    return phase
+
+
+def expected_problems(name: str, truth: dict[str, Any]) -> list[str]:
+    """How a run's State API truth differs from what its program means (expected.json)."""
+    expected = json.loads(EXPECTED.read_text())["captures"][name]
+    final, problems = last_phase(truth), []
+    tasks = final["tasks"]
+    failed = Counter((t["name"], t["attempt_number"], t["error_type"])
+                     for t in tasks if t["state"] == "FAILED")
+    real = Counter(tuple(f) for f in expected["real_failures"])
+    if expected.get("intended_failed_attempts") is None and failed != real:
+        problems.append(f"failed attempts {sorted(failed.items())}, meant {sorted(real.items())}")
+    if real - failed:
+        problems.append(f"real failures missing from the truth: {sorted(real - failed)}")
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    for t in sorted(tasks, key=lambda t: t["attempt_number"]):
+        last[(t["task_id"], t["name"])] = t
+    for_good = sorted({n for (_, n), t in last.items()
+                       if t["state"] == "FAILED" and n in {f[0] for f in real}})
+    if for_good != sorted(expected["failed_for_good"]):
+        problems.append(f"failed for good {for_good}, meant {expected['failed_for_good']}")
+    restarts = Counter()
+    for actor in final["actors"]:
+        restarts[actor["class_name"]] += actor["num_restarts"] or 0
+    if +restarts != Counter(expected["actor_restarts"]):
+        problems.append(f"actor restarts {dict(+restarts)}, meant {expected['actor_restarts']}")
+    classes = Counter(a["class_name"] for a in final["actors"])
+    for internal in expected["internals"]:
+        if internal not in classes:
+            problems.append(f"internal actor {internal} missing")
+    view = expected["user_view"]
+    calls = Counter(t["name"] for t in tasks if t["attempt_number"] == 0)
+    for task_name, count in view.get("tasks", {}).items():
+        if calls[task_name] != count:
+            problems.append(f"{task_name}: {calls[task_name]} calls, meant {count}")
+    if "tasks" in view and not view["tasks"] and tasks:
+        problems.append(f"{len(tasks)} task records where task events are off")
+    for class_name, count in view.get("actors", {}).items():
+        if classes[class_name] != count:
+            problems.append(f"{class_name}: {classes[class_name]} actors, meant {count}")
+    return problems
 
 
 def runs(args: list[str]) -> list[tuple[str, bool]]:

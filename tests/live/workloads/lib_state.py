@@ -4,7 +4,7 @@ by the driver while the cluster is up.
     import lib_state
     lib_state.dump("end")   # waits for Ray to flush its task events, then lists
 
-Every call adds one phase to `state_truth.json` in the working directory (the harness runs each
+Every call adds one phase (numbered by `order`, from 0) to `state_truth.json` in the working directory (the harness runs each
 workload in its own temp dir): tasks, actors, objects, workers, jobs and nodes as
 ray.util.state lists them with detail=True, trimmed to the fields the tests compare. Driver
 only: workers never import this module.
@@ -91,5 +91,6 @@ def dump(phase: str, note: str = "", flush_s: float = FLUSH_S) -> None:
     time.sleep(flush_s)
     truth: dict[str, Any] = json.loads(OUT.read_text()) if OUT.exists() else {
         "ray_version": ray.__version__, "phases": {}}
-    truth["phases"][phase] = {"note": note, **snapshot()}
+    order = len(truth["phases"])  # the file's keys are sorted: this keeps the moments' order
+    truth["phases"][phase] = {"note": note, "order": order, **snapshot()}
     OUT.write_text(json.dumps(truth, indent=1, sort_keys=True, default=str) + "\n")
