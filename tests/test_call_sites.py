@@ -361,3 +361,28 @@ def test_a_deep_recursion_keeps_its_innermost_frames() -> None:
     assert len(site.frames) == MAX_FRAMES
     assert {f.function for f in site.frames} == {
         "test_a_deep_recursion_keeps_its_innermost_frames.<locals>.down"}
+
+
+def test_code_view_bytes() -> None:
+    """The whole code view of the lattice capture: the scheduler thread's two submitting lines,
+    each through RayExecutor.submit, the failed node in red."""
+    assert render_code_dot(result_of(LATTICE), RenderOptions()) == (
+    'digraph flowinsight_code {\n'
+    '  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, labeljust=l, label="flowinsight code view — 2 call sites (recorder)"];\n'
+    '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, fillcolor="#ffffff", color="#606060"];\n'
+    '  edge [fontname=Helvetica, fontsize=9];\n'
+    '  "lattice_workflow._run_batch_task" [label="_run_batch_task"];\n'
+    '  "lattice_workflow.run_code_task" [label="run_code_task", color="#c0392b", fontcolor="#c0392b", penwidth=2.5];\n'
+    '  "main" [label="main", shape=ellipse];\n'
+    '  "code:main:1" [label="Scheduler.run\\nlattice_workflow.py:34", shape=box, style="filled", fillcolor="#eef6ee", color="#2e7d32", tooltip="/home/user/flowinsight/tests/live/workloads/lattice_workflow.py"];\n'
+    '  "main" -> "code:main:1" [color="#2e7d32", label="5"];\n'
+    '  "code:main:2" [label="RayExecutor.submit\\nlattice_workflow.py:21", shape=box, style="filled", fillcolor="#eef6ee", color="#2e7d32", tooltip="/home/user/flowinsight/tests/live/workloads/lattice_workflow.py"];\n'
+    '  "code:main:1" -> "code:main:2" [color="#2e7d32", label="5"];\n'
+    '  "code:main:2" -> "lattice_workflow.run_code_task" [style=bold, color="#404040", arrowhead=normalnormal, label="5"];\n'
+    '  "code:main:3" [label="Scheduler.run\\nlattice_workflow.py:40", shape=box, style="filled", fillcolor="#eef6ee", color="#2e7d32", tooltip="/home/user/flowinsight/tests/live/workloads/lattice_workflow.py"];\n'
+    '  "main" -> "code:main:3" [color="#2e7d32", label="3"];\n'
+    '  "code:main:4" [label="RayExecutor.submit\\nlattice_workflow.py:21", shape=box, style="filled", fillcolor="#eef6ee", color="#2e7d32", tooltip="/home/user/flowinsight/tests/live/workloads/lattice_workflow.py"];\n'
+    '  "code:main:3" -> "code:main:4" [color="#2e7d32", label="3"];\n'
+    '  "code:main:4" -> "lattice_workflow._run_batch_task" [style=bold, color="#404040", arrowhead=normalnormal, label="3"];\n'
+    '}\n'
+    )

@@ -22,7 +22,8 @@ def test_help_lists_every_command() -> None:
     assert out.returncode == 0
     text = out.stdout.decode()
     ctx = click.Context(group)
-    assert group.list_commands(ctx) == sorted(COMMANDS) == ["analyze", "check", "collect", "diff", "export"]
+    assert group.list_commands(ctx) == sorted(COMMANDS) == ["analyze", "check", "collect", "diff",
+                                                            "export"]
     commands = text.split("Commands:", 1)[1]
     for name in COMMANDS:
         command = group.get_command(ctx, name)
@@ -35,7 +36,7 @@ def test_help_lists_every_command() -> None:
 
 def test_formats_are_the_registry() -> None:
     registry = renderers()
-    assert sorted(registry) == sorted(FORMATS) and len(FORMATS) == 13
+    assert sorted(registry) == sorted(FORMATS) and len(FORMATS) == 13  # html, pdf, code-dot, code-svg, plan
     for name, found in registry.items():
         assert found.name == name and renderer(name) is found
     option = next(p for p in export.params if p.name == "fmt")

@@ -13,6 +13,7 @@ a line orjson accepts.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import re
 import subprocess
@@ -28,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLES, with_native
-from test_read_buffer import sample_event_paths
+from test_read_buffer import event_bytes, sample_event_paths
 from json_damage import LIKELY, damage
 from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskUpdate
@@ -66,7 +67,7 @@ def task_lines() -> tuple[bytes, ...]:
     session."""
     lines: list[bytes] = []
     for path in sample_event_paths("event_EXPORT_TASK*"):
-        lines += path.read_bytes().splitlines()
+        lines += event_bytes(path).splitlines()
     lines += _tar_members(lambda name: "EXPORT_TASK" in name)
     return tuple(line for line in lines if line.strip())
 
@@ -77,7 +78,7 @@ def other_lines() -> tuple[bytes, ...]:
     lines: list[bytes] = []
     for path in sample_event_paths():
         if "EXPORT_TASK" not in path.name:
-            lines += path.read_bytes().splitlines()
+            lines += event_bytes(path).splitlines()
     lines += _tar_members(lambda name: "EXPORT_TASK" not in name and "/event_" in name, 200)
     return tuple(line for line in lines if line.strip())
 

@@ -81,10 +81,16 @@ def sample_event_paths(pattern: str = "event_*") -> list[Path]:
                   if p.is_file() and p.relative_to(SAMPLES).parts[0] != "libraries")
 
 
+def event_bytes(path: Path) -> bytes:
+    """An event file's lines as bytes (a gzipped one decompressed)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
 @cache
 def sample_files() -> tuple[bytes, ...]:
     """Every event file of the samples, and those of the 15k session's archive."""
-    files = [p.read_bytes() for p in sample_event_paths()]
+    files = [event_bytes(p) for p in sample_event_paths()]
     with tarfile.open(SAMPLES / "scale_15k.tar.gz") as tar:
         for member in tar.getmembers():
             handle = tar.extractfile(member) if member.isfile() else None
@@ -99,7 +105,7 @@ def real_lines() -> tuple[bytes, ...]:
     tasks: list[bytes] = []
     others: list[bytes] = []
     for path in sample_event_paths():
-        for line in path.read_bytes().splitlines()[:40]:
+        for line in event_bytes(path).splitlines()[:40]:
             if line.strip():
                 (tasks if b"EXPORT_TASK" in line else others).append(line)
     return tuple(tasks + others)
