@@ -300,10 +300,13 @@ def test_dataset_events_of_another_shape(tmp_path: Path) -> None:
 @pytest.mark.parametrize("run,code,says", [
     ("mapreduce_recorded", 0, "0 failures <= 0"),
     ("data", 0, "0 failures <= 0"),  # Ray Data's actors end with the job: no failure
-    ("retries", 1, "5 failures > 0 (TASK_EXECUTION_EXCEPTION 4, WORKER_DIED 1) in doomed 2; "
-                   "flaky 2; crashy 1"),
-    ("actor_restart", 1, "2 failures > 0 (ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1) in "
-                         "Phoenix 1; Phoenix.crash 1"),
+    ("retries", 1, "5 failures > 0 (TASK_EXECUTION_EXCEPTION 4, WORKER_DIED 1): crashy task "
+                   "32d950ec0ccf9d2affffffffffffffffffffffff01000000/0: WORKER_DIED; flaky task "
+                   "c2668a65bda616c1ffffffffffffffffffffffff01000000/0: TASK_EXECUTION_EXCEPTION: "
+                   "ValueError: flaky: attempt 0 fails on purpose; "),
+    ("actor_restart", 1, "2 failures > 0 (ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1): "
+                         "Phoenix.crash task f4402ec78d3a2607d8c9f2931a575114f7a766d601000000/0: "
+                         "ACTOR_UNAVAILABLE: "),
 ])
 def test_check_fails_only_what_failed(run: str, code: int, says: str) -> None:
     done = cli("check", str(LIBRARIES / run), "--max-failures", "0")
