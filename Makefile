@@ -66,11 +66,12 @@ unit: setup node-deps
 
 test: setup typecheck unit
 
-# Live tests: real Ray (from PyPI) on 127.0.0.1, the workloads run under flowinsight.recorder
-# with the Export API on, then flowinsight's graphs checked (tests/live/run_live.sh).
+# Live tests: real Ray (from PyPI, with Ray Data, Tune, Serve and the dashboard agent) on
+# 127.0.0.1, the workloads run under flowinsight.recorder with the Export API on, then
+# flowinsight's graphs checked (tests/live/run_live.sh).
 RAY_STAMP := $(VENV)/.installed-ray
 $(RAY_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[ray,dev]'
+	$(BIN)/python -m pip install -q -e '.[ray,ray-libs,dev]'
 	@touch $(RAY_STAMP)
 
 test-live: $(RAY_STAMP) dot
