@@ -55,12 +55,12 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> Result:
 
 
 STEP = f"{ACTOR}.step"
-EXPECTED = {("main", "m.fact"): 1, ("m.fact", "m.fact"): 2, ("main", ACTOR): 1,
-            ("main", STEP): 1, (STEP, STEP): 3, ("main", "m.ping"): 1, ("m.ping", "m.pong"): 1,
-            ("m.pong", "m.ping"): 1}
+EXPECTED = {("main", "fact"): 1, ("fact", "fact"): 2, ("main", ACTOR): 1,
+            ("main", STEP): 1, (STEP, STEP): 3, ("main", "ping"): 1, ("ping", "pong"): 1,
+            ("pong", "ping"): 1}
 
 
-DRAWN = {"m.fact": "fact", STEP: "Walker.step", "m.ping": "ping", "m.pong": "pong"}
+DRAWN = {"fact": "fact", STEP: "Walker.step", "ping": "ping", "pong": "pong"}
 
 
 def render(result: Result, fmt: str) -> bytes:
@@ -70,7 +70,7 @@ def render(result: Result, fmt: str) -> bytes:
 def test_self_edges_and_the_cycle_are_in_the_graph(result: Result) -> None:
     assert {(c.source, c.target): c.count for c in result.call_flows} == EXPECTED
     assert {n.id: n.calls for n in result.nodes} == {
-        "main": 0, "m.fact": 3, ACTOR: 1, STEP: 4, "m.ping": 2, "m.pong": 1}
+        "main": 0, "fact": 3, ACTOR: 1, STEP: 4, "ping": 2, "pong": 1}
 
 
 def test_json(result: Result) -> None:
