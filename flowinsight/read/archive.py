@@ -17,7 +17,7 @@ from typing import Self, cast
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import FileReport, Skipped
-from flowinsight.read.discover import EVENT_DIRS, LOOKED_FOR, SESSION_DIR, Source, is_event_file
+from flowinsight.read.discover import EVENT_DIRS, LOOKED_FOR, Source, is_event_file, shown
 from flowinsight.read.event_file import FileResult, file_problem, read_stream
 from flowinsight.read.limits import Budget
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
@@ -49,7 +49,6 @@ def is_unsafe_name(name: str) -> bool:
 def read_archive(source: Source) -> list[FileResult]:
     budget = Budget(source.display)
     results: list[FileResult] = []
-    sessions: set[str] = set()
     problems: list[Skipped] = []
     refused = links = 0
     damaged = ""
@@ -64,7 +63,7 @@ def read_archive(source: Source) -> list[FileResult]:
                     if is_unsafe_name(member.name):
                         refused += 1
                         problems.append(Skipped(source.display, 0, "unsafe_member",
-                                                f"member {member.name[:200]!r} refused: "
+                                                f"member {shown(member.name[:200])!r} refused: "
                                                 "absolute path or '..'"))
                         continue
                     if member.issym() or member.islnk():
@@ -73,9 +72,9 @@ def read_archive(source: Source) -> list[FileResult]:
                     path = PurePosixPath(member.name)
                     if not member.isfile() or not _is_event_member(path):
                         continue
-                    sessions.update(p for p in path.parts[:-1] if SESSION_DIR.match(p))
                     content = cast(io.BufferedReader, tar.extractfile(member))
-                    result = read_stream(content, f"{source.display}/{path}", budget)
+                    shown_path = "/".join(shown(part) for part in path.parts)
+                    result = read_stream(content, f"{source.display}/{shown_path}", budget)
                     results.append(result)
                     if any(reason == "bad_archive" for reason, _ in result.report.skipped):
                         break  # the archive itself is cut off or damaged: nothing follows
@@ -85,15 +84,17 @@ def read_archive(source: Source) -> list[FileResult]:
         damaged = str(exc) or type(exc).__name__
     except OSError as exc:
         return [file_problem(source.display, "unreadable_file", exc.strerror or str(exc))]
-    if damaged and not results:
-        raise UsageError(f"{source.display}: not a readable tar archive ({damaged})")
+    # The sessions of the members (in their paths) are checked with those of every other
+    # file, once all are read: discover.archive_sessions.
     if not results and not refused:
+        if source.searched:  # found in a folder: another kind of archive, passed over (counted)
+            report = FileReport(path=source.display, lines=0, events=0, skipped=(),
+                                ignored=(("archive_without_events", 1),), truncated=False)
+            return [FileResult([], [], report, [])]
+        if damaged:
+            raise UsageError(f"{source.display}: not a readable tar archive ({damaged})")
         raise UsageError(f"{source.display}: no Ray event files found in the archive "
                          f"(looked for {LOOKED_FOR})")
-    if len(sessions) > 1:
-        names = ", ".join(sorted(sessions)[:3])
-        raise UsageError(f"{source.display}: holds {len(sessions)} different Ray sessions "
-                         f"({names}...); pass an archive of one session")
     if damaged:
         problems.append(Skipped(source.display, 0, "bad_archive", damaged[:200]))
     if problems or links:

@@ -230,7 +230,7 @@ def test_oversized_extended_header_is_refused_before_it_is_read(tmp_path: Path) 
     assert "an extended header of" in capture.examples[0].detail
 
 
-@pytest.mark.parametrize("case", ["garbage", "empty", "no_events", "two_sessions"])
+@pytest.mark.parametrize("case", ["garbage", "empty", "no_events"])
 def test_archives_that_cannot_be_used_are_a_one_line_error(tmp_path: Path, case: str) -> None:
     archive = tmp_path / "capture.tgz"
     one = submitted(normal_task(1), "NORMAL_TASK", "m.f") + b"\n"
@@ -238,20 +238,34 @@ def test_archives_that_cannot_be_used_are_a_one_line_error(tmp_path: Path, case:
         "garbage": b"\x1f\x8bnot really gzip" * 10,
         "empty": b"",
         "no_events": gzip.compress(tar_bytes([("notes/readme.txt", b"hello")])),
-        "two_sessions": gzip.compress(tar_bytes([
-            (f"session_2026-01-0{i}_00-00-00_000000_1/logs/events/event_GCS.log", one)
-            for i in (1, 2)])),
     }[case]
     archive.write_bytes(content)
     message = {"garbage": "not a readable tar archive", "empty": "not a readable tar archive",
-               "no_events": "no Ray event files found in the archive",
-               "two_sessions": "holds 2 different Ray sessions"}[case]
+               "no_events": "no Ray event files found in the archive"}[case]
     with pytest.raises(UsageError, match=message):
         read(archive)
     proc = cli("analyze", str(archive))
     err = proc.stderr.decode().splitlines()
     assert (proc.returncode, len(err)) == (2, 1), err
     assert err[0].startswith("flowinsight: error: capture.tgz: ") and message in err[0]
+
+
+def test_an_archive_of_two_sessions_is_refused_unless_merged(tmp_path: Path) -> None:
+    """The sessions named inside an archive are checked with those of every other input once
+    read (the reader itself reads them all: the command line refuses)."""
+    archive = tmp_path / "capture.tgz"
+    one = submitted(normal_task(1), "NORMAL_TASK", "m.f") + b"\n"
+    archive.write_bytes(gzip.compress(tar_bytes([
+        (f"session_2026-01-0{i}_00-00-00_000000_1/logs/events/event_GCS.log", one)
+        for i in (1, 2)])))
+    assert len(read(archive).files) == 2
+    proc = cli("analyze", str(archive))
+    err = proc.stderr.decode().splitlines()
+    assert (proc.returncode, len(err)) == (2, 1), err
+    assert err[0].startswith("flowinsight: error: the input holds 2 different Ray sessions: "
+                             "session_2026-01-01_00-00-00_000000_1 (capture.tgz/session_2026-01-"
+                             "01_00-00-00_000000_1/logs/events/event_GCS.log); ")
+    assert cli("analyze", str(archive), "--merge-sessions").returncode == 0
 
 
 # --- decompression bombs ------------------------------------------------------------------
@@ -286,11 +300,14 @@ def test_a_compressed_file_past_the_cap_stops_the_run(tmp_path: Path, kind: str,
     assert err[0] == (f"flowinsight: error: {tmp_path.name}/logs/events/event_GCS.log.{kind}: "
                       "decompresses to more than 2 MiB; refused as a possible decompression "
                       f"bomb (raise the cap with {MAX_DECOMPRESSED_ENV})")
-    # under a cap it fits, the same input is read (and its two lines skipped as not JSON)
+    # under a cap it fits, the same input is read (its two lines skipped as cut off: and
+    # then, not one Ray event in it, an error too)
     proc = cli("analyze", str(tmp_path), env={MAX_DECOMPRESSED_ENV: "4M"})
-    assert proc.returncode == 0
-    assert proc.stderr.decode().splitlines()[-1] == (
-        "flowinsight: skipped 2 line(s) in 2 file(s); every valid event was used")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines()[-2:] == [
+        "flowinsight: skipped 2 line(s) in 2 file(s); every valid event was used",
+        "flowinsight: error: no Ray event in the input: 2 file(s), 2 line(s), 2 truncated "
+        "skipped"]
 
 
 def test_an_archive_counts_all_its_members_against_one_cap(tmp_path: Path) -> None:
@@ -305,5 +322,9 @@ def test_an_archive_counts_all_its_members_against_one_cap(tmp_path: Path) -> No
     err = proc.stderr.decode().splitlines()
     assert (proc.returncode, len(err)) == (2, 1), err
     assert err[0].startswith("flowinsight: error: bomb.tar.gz: decompresses to more than 2 MiB")
-    assert cli("analyze", str(archive), env={MAX_DECOMPRESSED_ENV: "8M"}).returncode == 0
+    # under a cap it fits, read: not one Ray event in it, the one error left is that
+    proc = cli("analyze", str(archive), env={MAX_DECOMPRESSED_ENV: "8M"})
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines()[-1].startswith(
+        "flowinsight: error: no Ray event in the input: 2 file(s)")
 

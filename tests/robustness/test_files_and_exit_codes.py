@@ -24,7 +24,8 @@ from robust_support import (
     skipped,
 )
 
-EXIT_CODES = "Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 internal error."
+EXIT_CODES = ("Exit codes: 0 ok, 1 a check failed, 2 usage or input error (or output that "
+              "cannot be written), 3 internal error, 141 stdout closed by its reader.")
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +139,8 @@ def test_nothing_to_read_is_a_one_line_error(tmp_path: Path, case: str) -> None:
     assert (proc.returncode, proc.stdout, len(err)) == (2, b"", 1), err
     want = ("no such file or directory" if case in ("missing", "loop")
             else "no Ray event files found (looked for logs/events/event_*.log or "
-                 "logs/export_events/event_*.log)")
+                 "logs/export_events/event_*.log, or an archive (.tar, .tar.gz, .tgz, .tar.zst, "
+                 ".tzst) of them)")
     assert err[0] == f"flowinsight: error: {target}: {want}"
 
 
