@@ -107,6 +107,8 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
     if merge_sessions is None:
         merge_sessions = merging_sessions()
     sources = discover(sessions, merge_sessions)
+    if not merge_sessions:  # before the read, as far as the paths tell
+        one_session({s.session: s.display for s in sources if s.session})
     # The cycle collector has nothing to free here (events and task records hold no cycles)
     # and would walk every object made so far, again and again: a third of the time.
     gc.disable()

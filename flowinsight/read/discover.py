@@ -69,19 +69,21 @@ def shown(text: str) -> str:
 
 def discover(args: Sequence[str], merge_sessions: bool = False) -> list[Source]:
     """All event files under `args` (default: the latest local session), deduplicated, sorted.
-    Files of more than one Ray session are refused unless `merge_sessions`."""
+    One argument that holds files of more than one Ray session is refused unless
+    `merge_sessions`; across arguments, the caller decides (one_session: the command line
+    does, with the sessions inside archives too, once read)."""
     seen: dict[str, Source] = {}
     real_dirs: dict[Path, str] = {}
     for arg in args or [DEFAULT_SESSION]:
-        for source in _discover_one(arg):
+        found = _discover_one(arg)
+        if not merge_sessions:
+            one_session({s.session: s.display for s in found if s.session})
+        for source in found:
             key = _real_path(source.path, real_dirs)
             # one file reached twice: named after the file itself rather than a link to it
             if key not in seen or (seen[key].path.is_symlink() and not source.path.is_symlink()):
                 seen[key] = source
-    found = sorted(seen.values(), key=lambda s: s.display)
-    if not merge_sessions:
-        one_session({s.session: s.display for s in found if s.session})
-    return found
+    return sorted(seen.values(), key=lambda s: s.display)
 
 
 def one_session(sessions: dict[str, str]) -> None:
