@@ -9,11 +9,12 @@ compressed members, counts against one Budget.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import tarfile
 from pathlib import PurePosixPath
-from typing import Self, cast
+from typing import Any, Self, cast
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import FileReport, Skipped
@@ -72,12 +73,22 @@ def read_archive(source: Source) -> list[FileResult]:
                     path = PurePosixPath(member.name)
                     if not member.isfile() or not _is_event_member(path):
                         continue
-                    content = cast(io.BufferedReader, tar.extractfile(member))
                     shown_path = "/".join(shown(part) for part in path.parts)
-                    result = read_stream(content, f"{source.display}/{shown_path}", budget)
+                    display = f"{source.display}/{shown_path}"
+                    if member.issparse():  # (tarfile maps its holes)
+                        content = cast(io.BufferedReader, tar.extractfile(member))
+                        result = read_stream(content, display, budget)
+                    else:
+                        data = _Member(tar, member.size)
+                        result = read_stream(io.BufferedReader(data), display, budget)
+                        if data.cut:
+                            result = _cut_off(result, display)
                     results.append(result)
                     if any(reason == "bad_archive" for reason, _ in result.report.skipped):
                         break  # the archive itself is cut off or damaged: nothing follows
+                else:
+                    if (error := getattr(stream, "error", None)) is not None:
+                        raise error  # cut between members: tarfile took it for the end
     except DECOMPRESS_ERRORS as exc:
         damaged = str(exc) or type(exc).__name__
     except tarfile.TarError as exc:
@@ -100,6 +111,45 @@ def read_archive(source: Source) -> list[FileResult]:
     if problems or links:
         results.append(_archive_report(source.display, refused, links, problems, damaged))
     return results
+
+
+class _Member(io.RawIOBase):
+    """The content of the member at the archive's current position, straight from the
+    decompressed stream (tarfile's own reader drops its last read when the archive is cut off
+    in the member: here every byte before the cut comes out, then the end, and `cut` says
+    so)."""
+
+    def __init__(self, tar: tarfile.TarFile, size: int) -> None:
+        super().__init__()
+        self._stream = cast(io.BufferedReader, tar.fileobj)
+        self._left = size
+        self.cut = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._left)
+        if want <= 0 or self.cut:
+            return 0
+        data = self._stream.read(want)
+        if len(data) < want:
+            self.cut = True
+        self._left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _cut_off(result: FileResult, display: str) -> FileResult:
+    """A member's result, with the archive's end inside it counted (bad_archive)."""
+    report = result.report
+    skipped = dict(report.skipped)
+    skipped["bad_archive"] = skipped.get("bad_archive", 0) + 1
+    problem = Skipped(display, 0, "bad_archive",
+                      f"after line {report.lines}: the archive ends inside this member")
+    return dataclasses.replace(result, report=dataclasses.replace(
+        report, skipped=tuple(sorted(skipped.items())), truncated=True),
+        examples=[*result.examples, problem])
 
 
 def _is_event_member(path: PurePosixPath) -> bool:

@@ -105,6 +105,9 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
             _read_buffered(state, BufferBlocks(source, max_line, chunk))
         else:
             _read_blocks(state, LineBlocks(source, max_line, chunk))
+        # a damaged stream ends first (every line before the damage is read), then says why
+        if (error := getattr(source, "error", None)) is not None:
+            raise error
     except DECOMPRESS_ERRORS as exc:
         state.truncated = True
         state.problem("bad_compression", f"after line {state.lines}: {exc}")

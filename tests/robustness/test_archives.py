@@ -6,6 +6,7 @@ and exact counts of what was refused, ignored or lost when something is."""
 from __future__ import annotations
 
 import gzip
+import zlib
 import io
 import tarfile
 from pathlib import Path
@@ -109,14 +110,18 @@ def test_compression_is_told_by_content_not_name(tmp_path: Path) -> None:
 def test_cut_off_gzip_file_is_reported_and_the_rest_used(tmp_path: Path) -> None:
     root, events, _ = clean(tmp_path)
     f = export_dir(root) / "event_EXPORT_TASK_5441.log"
-    lost = len(f.read_bytes().splitlines())
+    lines = len(f.read_bytes().splitlines())
     data = gzip.compress(f.read_bytes())
     f.unlink()
     cut = export_dir(root) / "event_EXPORT_TASK_5441.log.gz"
     cut.write_bytes(data[: len(data) // 2])
+    # what zlib can decode of the half: its complete lines are used, the rest is lost
+    before = zlib.decompressobj(31).decompress(data[: len(data) // 2])
+    used = before.count(b"\n")
+    assert 0 < used < lines and not before.endswith(b"\n")
     capture = read(root)
-    # gzip gives nothing of a block it could not finish: this small file is lost whole
-    assert (len(capture.events), skipped(capture)) == (events - lost, {"bad_compression": 1})
+    assert (len(capture.events), skipped(capture)) == (
+        events - lines + used, {"bad_compression": 1, "truncated": 1})
     assert [f.path for f in capture.files if f.truncated] == [
         f"nested_tasks/{session_of(root).name}/logs/export_events/event_EXPORT_TASK_5441.log.gz"]
 
@@ -213,9 +218,51 @@ def test_cut_off_archive_keeps_the_members_before_the_cut(tmp_path: Path) -> Non
     archive = tmp_path / "capture.tar"
     archive.write_bytes(data[: third + 100])
     capture = read(archive)
-    assert (len(capture.events), skipped(capture)) == (20, {"bad_archive": 1})
+    # the 100 bytes of the third member: part of a line (counted), no whole one
+    assert (len(capture.events), skipped(capture)) == (20, {"bad_archive": 1, "truncated": 1})
     assert [f.path for f in capture.files if f.truncated] == [
         "capture.tar/logs/events/event_CORE_WORKER_2.log"]
+
+
+@pytest.mark.parametrize("kind", ["tar", "tar.gz", "tar.zst"])
+def test_the_complete_lines_before_a_cut_in_a_member_are_used(tmp_path: Path,
+                                                              kind: str) -> None:
+    """A member of 3 MiB cut off at 2.5 MiB: every complete line before the cut is an event
+    (tarfile's own member reader would drop its whole last read, up to a MiB of lines)."""
+    lines = [submitted(normal_task(i), "NORMAL_TASK", f"m.f{i}") for i in range(1, 20001)]
+    body = b"\n".join(lines) + b"\n"
+    assert len(body) > 3 << 20
+    data = tar_bytes([("logs/events/event_CORE_WORKER_1.log", body)])
+    start = data.index(body[:50])
+    cut = start + (5 << 19)  # 2.5 MiB into the member
+    whole = body[:cut - start].count(b"\n")
+    archive = tmp_path / f"capture.{kind}"
+    packed = compress(data, kind)
+    if kind == "tar":
+        packed = packed[:cut]
+    else:  # cut the compressed stream where it holds the first `cut` bytes, or a little more
+        packed = packed[:len(packed) * cut // len(data)]
+    archive.write_bytes(packed)
+    capture = read(archive)
+    kept = len(capture.events)
+    if kind == "tar":
+        assert kept == whole
+    else:
+        assert kept > (2 << 20) // len(lines[0])  # far more than the lines of 2 MiB
+    assert [e.task_id for e in capture.events] == [normal_task(i) for i in range(1, kept + 1)]
+    got = skipped(capture)
+    assert got.pop("bad_archive") == 1 and got in ({}, {"truncated": 1})
+
+
+def test_a_cut_between_members_is_reported(tmp_path: Path) -> None:
+    one = submitted(normal_task(1), "NORMAL_TASK", "m.f") + b"\n"
+    data = tar_bytes([(f"logs/events/event_CORE_WORKER_{i}.log", one * 4000) for i in (1, 2)])
+    packed = gzip.compress(data)
+    archive = tmp_path / "capture.tar.gz"
+    archive.write_bytes(packed[:-5000])  # the end of the archive and of the gzip stream gone
+    capture = read(archive)
+    assert skipped(capture).get("bad_archive") == 1 or \
+        skipped(capture).get("bad_compression") == 1
 
 
 def test_oversized_extended_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
