@@ -158,7 +158,7 @@ def refuse_no_events(account: ReadAccount) -> None:
         return
     skipped = account.skipped_by_reason()
     why = (", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " skipped"
-           if skipped else "all empty")
+           if skipped else "every line blank" if account.lines else "every file empty")
     raise UsageError(f"no Ray event in the input: {len(account.files)} file(s), "
                      f"{account.lines} line(s), {why}")
 

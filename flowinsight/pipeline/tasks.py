@@ -38,6 +38,11 @@ def unpack_int64s(packed: bytes) -> tuple[int, ...]:
 # states in the same order) are stored once: a few hundred bytes per task, over millions.
 _SHARED: dict[Any, Any] = {}
 _MAX_SHARED = 1 << 14
+# An attempt keeps its first MAX_NAMED_SPANS distinct `task::<name>` span names (as
+# records/records.h): an executor writes one, and a line of thousands would make every lookup
+# and every grown tuple of names cost as much (quadratic). Other span names are a fixed few.
+NAMED_SPAN = "task::"
+MAX_NAMED_SPANS = 8
 T = TypeVar("T")
 
 
@@ -112,6 +117,9 @@ class Attempt:
 
     def add_span(self, name: str, start: int, end: int) -> None:
         if name not in self.span_names:
+            if name.startswith(NAMED_SPAN) and sum(
+                    n.startswith(NAMED_SPAN) for n in self.span_names) >= MAX_NAMED_SPANS:
+                return
             key = (self.span_names, name)
             names = _GROWN.get(key)
             self.span_names = names if names is not None else _grown(

@@ -257,6 +257,10 @@ typedef struct {
 } Spans;
 
 int fr_add_states(PyObject *a, const States *src);
+/* An attempt keeps its first MAX_NAMED_SPANS distinct `task::<name>` span names (tasks.py:
+   MAX_NAMED_SPANS): an executor writes one; a line of thousands would make every lookup and
+   every grown tuple cost as much. Other names (task:execute, ...) are a fixed few. */
+#define MAX_NAMED_SPANS 8
 int fr_add_spans(PyObject *a, const Spans *src);
 
 /* The attempt of that number (borrowed), or NULL (merge_updates.c). */
