@@ -13,8 +13,7 @@ import dataclasses
 import io
 import re
 import tarfile
-from pathlib import PurePosixPath
-from typing import Any, Self, cast
+from typing import Any, Iterator, Self, cast
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import FileReport, Skipped
@@ -47,9 +46,11 @@ def is_unsafe_name(name: str) -> bool:
             or ".." in _SEPARATORS.split(name))
 
 
-def read_archive(source: Source) -> list[FileResult]:
+def read_archive(source: Source) -> Iterator[FileResult]:
+    """Each member's result as soon as it is read (an archive of a million members is never
+    held whole), then the archive's own account, if it has one."""
     budget = Budget(source.display)
-    results: list[FileResult] = []
+    results = 0
     problems: list[Skipped] = []
     refused = links = 0
     damaged = ""
@@ -70,11 +71,18 @@ def read_archive(source: Source) -> list[FileResult]:
                     if member.issym() or member.islnk():
                         links += 1
                         continue
-                    path = PurePosixPath(member.name)
-                    if not member.isfile() or not _is_event_member(path):
+                    # (as PurePosixPath(name).parts, without its cost per member: an archive
+                    # may hold a million)
+                    parts = [p for p in member.name.split("/") if p and p != "."]
+                    if not member.isfile() or not _is_event_member(parts):
                         continue
-                    shown_path = "/".join(shown(part) for part in path.parts)
-                    display = f"{source.display}/{shown_path}"
+                    display = f"{source.display}/{'/'.join(shown(part) for part in parts)}"
+                    results += 1
+                    if not member.size:  # nothing to read: what read_stream would say
+                        yield FileResult([], [], FileReport(
+                            path=display, lines=0, events=0, skipped=(), ignored=(),
+                            truncated=False), [])
+                        continue
                     if member.issparse():  # (tarfile maps its holes)
                         content = cast(io.BufferedReader, tar.extractfile(member))
                         result = read_stream(content, display, budget)
@@ -83,7 +91,7 @@ def read_archive(source: Source) -> list[FileResult]:
                         result = read_stream(io.BufferedReader(data), display, budget)
                         if data.cut:
                             result = _cut_off(result, display)
-                    results.append(result)
+                    yield result
                     if any(reason == "bad_archive" for reason, _ in result.report.skipped):
                         break  # the archive itself is cut off or damaged: nothing follows
                 else:
@@ -94,14 +102,16 @@ def read_archive(source: Source) -> list[FileResult]:
     except tarfile.TarError as exc:
         damaged = str(exc) or type(exc).__name__
     except OSError as exc:
-        return [file_problem(source.display, "unreadable_file", exc.strerror or str(exc))]
+        yield file_problem(source.display, "unreadable_file", exc.strerror or str(exc))
+        return
     # The sessions of the members (in their paths) are checked with those of every other
     # file, once all are read: discover.archive_sessions.
     if not results and not refused:
         if source.searched:  # found in a folder: another kind of archive, passed over (counted)
             report = FileReport(path=source.display, lines=0, events=0, skipped=(),
                                 ignored=(("archive_without_events", 1),), truncated=False)
-            return [FileResult([], [], report, [])]
+            yield FileResult([], [], report, [])
+            return
         if damaged:
             raise UsageError(f"{source.display}: not a readable tar archive ({damaged})")
         raise UsageError(f"{source.display}: no Ray event files found in the archive "
@@ -109,8 +119,7 @@ def read_archive(source: Source) -> list[FileResult]:
     if damaged:
         problems.append(Skipped(source.display, 0, "bad_archive", damaged[:200]))
     if problems or links:
-        results.append(_archive_report(source.display, refused, links, problems, damaged))
-    return results
+        yield _archive_report(source.display, refused, links, problems, damaged)
 
 
 class _Member(io.RawIOBase):
@@ -152,8 +161,9 @@ def _cut_off(result: FileResult, display: str) -> FileResult:
         examples=[*result.examples, problem])
 
 
-def _is_event_member(path: PurePosixPath) -> bool:
-    return is_event_file(path.name) and (len(path.parts) == 1 or path.parent.name in EVENT_DIRS)
+def _is_event_member(parts: list[str]) -> bool:
+    return bool(parts) and is_event_file(parts[-1]) and (
+        len(parts) == 1 or parts[-2] in EVENT_DIRS)
 
 
 def _archive_report(display: str, refused: int, links: int, problems: list[Skipped],

@@ -100,14 +100,16 @@ def one_session(sessions: dict[str, str]) -> None:
 def archive_sessions(sources: Sequence[Source], report_paths: Sequence[str]) -> dict[str, str]:
     """The session_* directories named inside the archives among `sources` (their members'
     display paths, `report_paths`), each -> a member of it."""
-    prefixes = [s.display + "/" for s in sources if s.archive]
+    prefixes = tuple(s.display + "/" for s in sources if s.archive)
     found: dict[str, str] = {}
+    if not prefixes:
+        return found
     for path in report_paths:
-        for prefix in prefixes:
-            if path.startswith(prefix):
-                for part in path[len(prefix):].split("/")[:-1]:
-                    if SESSION_DIR.match(part):
-                        found.setdefault(part, path)
+        if "session_" in path and path.startswith(prefixes):
+            prefix = next(p for p in prefixes if path.startswith(p))
+            for part in path[len(prefix):].split("/")[:-1]:
+                if SESSION_DIR.match(part):
+                    found.setdefault(part, path)
     return found
 
 

@@ -152,10 +152,10 @@ def test_exit_codes_are_documented_in_help_and_readme() -> None:
     assert EXIT_CODES in " ".join(proc.stdout.decode().split())
     readme = (ROOT / "README.md").read_text()
     for code, meaning in (("0", "success"), ("1", "a check failed"), ("2", "bad usage or input"),
-                          ("3", "an internal error")):
+                          ("3", "an internal error"), ("141", "stdout closed by its reader")):
         assert f"| {code} | {meaning}" in readme
     docs = (ROOT / "docs" / "robustness.md").read_text()
-    assert all(f"| {code} |" in docs for code in "0123")
+    assert all(f"| {code} |" in docs for code in ("0", "1", "2", "3", "141"))
 
 
 def test_exit_1_is_a_failed_check_and_bad_input_stays_2(tmp_path: Path) -> None:

@@ -267,6 +267,11 @@ int fr_add_spans(PyObject *a, const Spans *src);
 PyObject *fr_find_attempt(PyObject *task, int64_t number);
 /* task.attempts += (attempt,) */
 int fr_append_attempt(PyObject *task, PyObject *attempt);
+/* Let go of the index of a task's attempts (merge_updates.c). */
+void fr_forget_index(void);
+/* Whether `attempts`, the task's, is indexed: its attempts are known good (fr_task_ok need
+   not check them again, a linear walk per update of a task of many attempts). */
+int fr_attempts_checked(PyObject *task, PyObject *attempts);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Blobs: a table of records in a compact binary form, for sending a worker's piece back
