@@ -13,15 +13,16 @@ The CLI (flowinsight/cli) is a thin layer over these two functions.
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
 from flowinsight.read import discover
-from flowinsight.read.discover import Source
+from flowinsight.read.discover import Source, archive_sessions, one_session
 from flowinsight.read.parallel import read_reduced
 from flowinsight.render.text import one_line
 from flowinsight.result import Result
@@ -56,7 +57,7 @@ class Reading:
 def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
          until: str | float | None = None, group_by: str = "instance", focus: str = "",
          max_nodes: int = 0, internals: bool = False, jobs: int = 0, engine: str = "local",
-         strict: bool = False, on_warning: Warn = _ignore,
+         strict: bool = False, merge_sessions: bool = False, on_warning: Warn = _ignore,
          progress: Progress | None = None) -> Result:
     """Read Ray session logs and analyse them: `analyse(read_logs(...))`.
 
@@ -73,35 +74,49 @@ def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | Non
     jobs: reading processes (0: one per core; 1: in this process).
     engine: "local", or "ray" to parse files as Ray tasks on the nodes holding them.
     strict: raise UsageError when any line had to be skipped.
+    merge_sessions: analyse files of different Ray sessions together (refused otherwise).
     on_warning: called with each diagnostic line (skipped lines, duplicates).
     progress: told the bytes to read, then the bytes of each piece read (a progress bar).
 
     Raises UsageError for input or options that cannot be used (the CLI's exit 2).
     """
     reading = read_logs(*paths, job=job, since=since, until=until, jobs=jobs, engine=engine,
-                   strict=strict, on_warning=on_warning, progress=progress)
+                        strict=strict, merge_sessions=merge_sessions, on_warning=on_warning,
+                        progress=progress)
     return analyse(reading, group_by=group_by, focus=focus, max_nodes=max_nodes,
                    internals=internals, consume=True)
 
 
 def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
-         until: str | float | None = None, jobs: int = 0, engine: str = "local",
-         strict: bool = False, on_warning: Warn = _ignore,
-         progress: Progress | None = None) -> Reading:
-    """Find, read and reduce the sessions' event files (the arguments as for `load`)."""
+              until: str | float | None = None, jobs: int = 0, engine: str = "local",
+              strict: bool = False, merge_sessions: bool = False, on_warning: Warn = _ignore,
+              progress: Progress | None = None) -> Reading:
+    """Find, read and reduce the sessions' event files (the arguments as for `load`).
+
+    A UsageError, never an empty answer: input without a single Ray event, files of several
+    Ray sessions (unless `merge_sessions`), a `job` the input does not hold."""
     if engine not in ("local", "ray"):
         raise UsageError(f"engine {engine!r}: give 'local' or 'ray'")
     since_text = None if since is None else str(since)
     until_text = None if until is None else str(until)
     for text, option in ((since_text, "--since"), (until_text, "--until")):
         parse_time(text, 0, option)  # a mistyped time is an error now, not after the read
-    sources = discover(tuple(os.fspath(p) for p in paths))
+    sources = discover(tuple(os.fspath(p) for p in paths), merge_sessions)
+    if not merge_sessions:  # before the read, as far as the paths tell
+        one_session({s.session: s.display for s in sources if s.session})
     windowed = bool(since_text or until_text)
     if progress is not None:
         progress.begin(sum(s.size() for s in sources))
     account, reduced = read_sources(sources, job, windowed, jobs, engine,
                                     None if progress is None else progress.advance)
+    if not merge_sessions:  # and by the sessions inside the archives
+        one_session({**{s.session: s.display for s in sources if s.session},
+                     **archive_sessions(sources, [f.path for f in account.files])})
     report_skips(account, strict, on_warning)
+    refuse_no_events(account)
+    if job and not reduced.tasks and not reduced.job_updates:
+        raise UsageError(f"--job {job}: no such job in the input; "
+                         + _jobs_there(sources, jobs, engine))
     origin = (reduced.first_ns or 0) if windowed else 0
     return Reading(account, reduced, job, parse_time(since_text, origin, "--since"),
                    parse_time(until_text, origin, "--until"))
@@ -114,10 +129,16 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
     reading cannot be analysed again."""
     if group_by not in ("instance", "class"):
         raise UsageError(f"group_by {group_by!r}: give 'instance' or 'class'")
-    return analyze_partial(reading.reduced, reading.account, Options(
-        job=reading.job, since_ns=reading.since_ns, until_ns=reading.until_ns,
-        group_by=group_by, focus=focus, max_nodes=max_nodes, internals=internals),
-        consume=consume)
+    options = Options(job=reading.job, since_ns=reading.since_ns, until_ns=reading.until_ns,
+                      group_by=group_by, focus=focus, max_nodes=max_nodes, internals=internals)
+    # with a focus the records are kept, for the names to suggest if nothing matches
+    result = analyze_partial(reading.reduced, reading.account, options,
+                             consume=consume and not focus)
+    if focus and not result.nodes:
+        unfocused = analyze_partial(reading.reduced, reading.account, replace(options, focus=""))
+        raise UsageError(f"--focus {focus}: matches no node; " + _nodes_like(
+            focus, [n.name for n in unfocused.nodes] + [n.id for n in unfocused.nodes]))
+    return result
 
 
 def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int, engine: str,
@@ -131,24 +152,82 @@ def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int, eng
     return read_reduced(sources, reducer, jobs or os.cpu_count() or 1, progress)
 
 
+# ignored kinds of line that are not Ray events (read/event_file.py, read/archive.py; a JSON
+# object without a label or event_data is no RAY_EVENT: read/ray_events.py)
+_NOT_EVENTS = frozenset({"blank", "link", "archive_without_events", "label:(none)"})
+
+
+def refuse_no_events(account: ReadAccount) -> None:
+    """Input in which not one line is a Ray event (a README, /etc/passwd, empty files) is a
+    mistake, not a run without tasks."""
+    if account.events or any(n for f in account.files for kind, n in f.ignored
+                             if kind not in _NOT_EVENTS):
+        return
+    skipped = account.skipped_by_reason()
+    why = (", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " skipped"
+           if skipped else "every line blank" if account.lines else "every file empty")
+    raise UsageError(f"no Ray event in the input: {len(account.files)} file(s), "
+                     f"{account.lines} line(s), {why}")
+
+
+def _jobs_there(sources: list[Source], jobs: int, engine: str) -> str:
+    """The jobs of the input, with their entrypoints, for a --job that matched none (read
+    again without the filter: a mistake costs a second read, a run without one nothing)."""
+    _, reduced = read_sources(sources, "", False, jobs, engine, None)
+    entrypoints: dict[str, str] = {}
+    for update in reduced.job_updates:
+        if update.entrypoint or update.job_id not in entrypoints:
+            entrypoints[update.job_id] = update.entrypoint
+    for task in reduced.tasks.values():
+        entrypoints.setdefault(task.job_id, "")
+    listed = [f"{job_id} ({one_line(entry, 80)})" if entry else job_id
+              for job_id, entry in sorted(entrypoints.items()) if job_id]
+    if not listed:
+        return "the input holds no job"
+    more = f" and {len(listed) - 10} more" if len(listed) > 10 else ""
+    return f"the input holds {len(listed)} job(s): {', '.join(listed[:10])}{more}"
+
+
+def _nodes_like(pattern: str, names: list[str]) -> str:
+    import difflib
+
+    names = sorted(set(names))
+    if not names:
+        return "the graph has no nodes"
+    near = difflib.get_close_matches(pattern, names, n=5, cutoff=0.5)
+    if not near:
+        near = names[:5]
+        return f"some of the {len(names)} node names: {', '.join(one_line(n, 80) for n in near)}"
+    return f"the nearest node names: {', '.join(one_line(n, 80) for n in near)}"
+
+
 def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
     """Seconds after the first event ("2.5"), or an absolute ISO 8601 time (UTC if no zone)."""
     if text is None:
         return None
+    bad = UsageError(f"{option} {text!r}: give seconds from the first event (2.5) or an ISO "
+                     "8601 time (2026-11-22T01:45:30)")
     try:
-        return origin_ns + int(float(text) * 1e9)
+        seconds = float(text)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        # inf, nan, 1e400 (inf too) and times past the year 2262 fit no 64-bit nanosecond count
+        if not math.isfinite(seconds) or abs(seconds) > _MAX_SECONDS:
+            raise bad
+        return origin_ns + int(seconds * 1e9)
     from datetime import datetime, timezone
 
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise UsageError(f"{option} {text!r}: give seconds from the first event (2.5) or an "
-                         "ISO 8601 time (2026-11-22T01:45:30)") from exc
+        raise bad from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return int(moment.timestamp() * 1e9)
+
+
+_MAX_SECONDS = 2**63 / 1e9 / 2  # half the span of int64 nanoseconds: room for the origin
 
 
 def report_skips(account: ReadAccount, strict: bool, warn: Warn) -> None:

@@ -1,6 +1,7 @@
 """The command line: a thin click layer that wires readers, pipeline and renderers.
 
-Exit codes: 0 success; 1 a check failed; 2 bad usage or input; 3 an internal error.
+Exit codes: 0 success; 1 a check failed; 2 bad usage or input (output that cannot be written
+included); 3 an internal error; 141 stdout was closed by its reader (`| head`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ EXIT_INTERNAL = 3
 
 @click.group(cls=LazyGroup,
              epilog=SESSION_HELP + " Exit codes: 0 ok, 1 a check failed, 2 usage or input "
-             "error, 3 internal error.")
+             "error (or output that cannot be written), 3 internal error, 141 stdout closed "
+             "by its reader.")
 @click.version_option(__version__, prog_name="flowinsight")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
@@ -65,8 +67,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
-        code = cli.main(args=argv, prog_name="flowinsight", standalone_mode=False)
+        with lifetime.guard_stdout():
+            # standalone_mode=False: click returns ctx.exit()'s code instead of exiting
+            code = cli.main(args=argv, prog_name="flowinsight", standalone_mode=False)
     except UsageError as exc:
         click.echo(f"flowinsight: error: {exc}", err=True)
         return EXIT_USAGE
@@ -78,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("flowinsight: aborted", err=True)
         return EXIT_USAGE
-    except BrokenPipeError:
-        return 0
+    except (lifetime.StdoutClosed, BrokenPipeError):
+        return lifetime.EXIT_STDOUT_CLOSED  # the reader went away (`| head`): quietly
     except WorkerDied as exc:
         click.echo(f"flowinsight: error: {exc}", err=True)
         return EXIT_INTERNAL

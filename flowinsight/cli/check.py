@@ -10,7 +10,8 @@ import click
 from flowinsight.ci.rules import (DEFAULT_MIN_MS, Baseline, Rules, check_ratio, parse_edge,
                                   parse_p95, read_rules)
 from flowinsight.cli.common import input_options
-from flowinsight.cli.diff import EXIT_CHECK_FAILED, graph_from
+from flowinsight.cli.diff import EXIT_CHECK_FAILED, graph_from, incomplete
+from flowinsight.cli.output import refuse_overwrite, write_file
 from flowinsight.errors import UsageError
 
 
@@ -115,6 +116,9 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
     if rules.baseline is not None:
         if not Path(rules.baseline.path).exists():
             raise UsageError(f"{rules.baseline.path}: baseline not found")
+    refuse_overwrite(junit, "--junit", (*sessions, *(
+        [rules.baseline.path] if rules.baseline is not None else [])))
+    if rules.baseline is not None:
         base = graph_from((rules.baseline.path,), "", strict)
     graph = graph_from(sessions, job, strict)
 
@@ -123,7 +127,12 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
     for o in outcomes:
         if not (quiet and o.ok):
             click.echo(o.line())
-    for note in notes(graph, base) + ([skipped] if skipped else []):
+    # a comparison with a baseline: either side may lack records (without one, --min-coverage
+    # is the rule for the run's own coverage)
+    incomplete_notes = [] if base is None else [incomplete(base, "the baseline"),
+                                                incomplete(graph, "the run")]
+    for note in notes(graph, base) + [n for n in incomplete_notes if n] + (
+            [skipped] if skipped else []):
         click.echo(f"note: {note}")
     click.echo(f"flowinsight check: {broken} of {len(outcomes)} rule(s) broken"
                if broken else f"flowinsight check: all {len(outcomes)} rule(s) hold")
@@ -131,7 +140,7 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
         properties = {"session": graph.origin}
         if base is not None:
             properties["baseline"] = base.origin
-        Path(junit).write_bytes(junit_xml(outcomes, properties))
+        write_file(junit, "--junit", junit_xml(outcomes, properties))
     if broken:
         # SystemExit, not click's Exit: cli.main() in standalone_mode=False returns Exit's code,
         # and flowinsight.cli.main() does not pass that return value on.

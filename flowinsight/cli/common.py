@@ -41,7 +41,7 @@ def session_options(func: F) -> F:
                              "or an ISO 8601 time).")(func)
     # read by load() from the command's context: no parameter for the commands to pass on
     func = click.option("--internals", is_flag=True, expose_value=False,
-                        callback=lambda ctx, _, on: ctx.meta.__setitem__(INTERNALS, on),
+                        callback=_remember(INTERNALS),
                         help="Show Ray's internals (libraries' bookkeeping actors and tasks: "
                              "Ray Data's stats actor, Serve's controller, ...); the JSON "
                              "always has them, marked.")(func)
@@ -54,6 +54,7 @@ INTERNALS = "flowinsight.internals"
 def input_options(func: F) -> F:
     """SESSION..., --job and --strict: what every command that reads sessions takes (check
     takes these alone; analyze and export, session_options)."""
+    func = merge_sessions_option(func)
     func = click.option("--job", metavar="HEX", default="",
                         help="Keep one job (hex id such as 01000000).")(func)
     func = click.option("--strict", is_flag=True,
@@ -63,6 +64,33 @@ def input_options(func: F) -> F:
     return func
 
 
+MERGE_SESSIONS = "flowinsight.merge_sessions"
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    """A flag's callback that keeps its value in the click context, for `load` to read
+    (expose_value=False: the commands pass such flags on without naming them)."""
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        ctx.meta[key] = value
+        return value
+
+    return callback
+
+
+def _flag(key: str) -> bool:
+    """A flag kept by _remember, in the command that runs (False outside one)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(key))
+
+
+def merge_sessions_option(func: F) -> F:
+    """--merge-sessions, read by `load` from the command's context."""
+    return click.option("--merge-sessions", is_flag=True, expose_value=False,
+                        callback=_remember(MERGE_SESSIONS),
+                        help="Analyse files of different Ray sessions together (refused "
+                             "otherwise: each run of Ray is a session of its own).")(func)
+
+
 def warn(message: str) -> None:
     click.echo(f"flowinsight: {message}", err=True)
 
@@ -70,11 +98,12 @@ def warn(message: str) -> None:
 def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
          since: str | None = None, until: str | None = None, group_by: str = "instance",
          focus: str = "", max_nodes: int = 0, jobs: int = 0, engine: str = "local",
-         keep_records: bool = True) -> Result:
+         keep_records: bool = True, merge_sessions: bool | None = None) -> Result:
     """flowinsight.load with the CLI's progress bar and diagnostics on stderr. The task
     records are let go as the analysis sweeps them (a lower peak), unless the process will end
     without freeing them (lifetime.py) and `keep_records` (what comes after needs little
-    memory: not a render of every attempt, nor a second capture)."""
+    memory: not a render of every attempt, nor a second capture). `merge_sessions` is the
+    command's --merge-sessions unless given."""
     # The cycle collector has nothing to free here (events and task records hold no cycles)
     # and would walk every object made so far, again and again: a third of the time.
     gc.disable()
@@ -82,22 +111,18 @@ def load(sessions: tuple[str, ...], job: str = "", strict: bool = False,
     try:
         with ReadProgress() as progress:
             reading = library.read_logs(*sessions, job=job, since=since, until=until, jobs=jobs,
-                                   engine=engine, strict=strict, on_warning=warn,
-                                   progress=progress)
+                                        engine=engine, strict=strict,
+                                        merge_sessions=_flag(MERGE_SESSIONS) if merge_sessions
+                                        is None else merge_sessions,
+                                        on_warning=warn, progress=progress)
         with progress.analysing(len(reading.reduced.tasks)):
             result = library.analyse(reading, group_by=group_by, focus=focus,
-                                     max_nodes=max_nodes, internals=_internals(),
+                                     max_nodes=max_nodes, internals=_flag(INTERNALS),
                                      consume=not (keep_records and lifetime.keeping()))
         lifetime.keep(reading, result)
         return result
     finally:
         gc.enable()
-
-
-def _internals() -> bool:
-    """Whether the command was given --internals."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx and ctx.meta.get(INTERNALS))
 
 
 class ReadProgress:

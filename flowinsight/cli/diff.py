@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from pathlib import Path
 
 import click
 
@@ -12,7 +11,8 @@ from flowinsight.ci.diff import diff as diff_graphs
 from flowinsight.ci.diff_render import as_json, as_markdown, as_tables
 from flowinsight.ci.document import Graph, graph_of, looks_saved, read_saved
 from flowinsight.ci.rules import DEFAULT_MIN_MS
-from flowinsight.cli.common import load
+from flowinsight.cli.common import load, merge_sessions_option, warn
+from flowinsight.cli.output import emit, refuse_overwrite
 from flowinsight.errors import UsageError
 
 EXIT_CHECK_FAILED = 1
@@ -33,6 +33,16 @@ def graph_from(sessions: tuple[str, ...], job: str, strict: bool) -> Graph:
     return graph_of(to_document(result), " ".join(sessions) or "/tmp/ray/session_latest")
 
 
+def incomplete(graph: Graph, side: str) -> str:
+    """A note for a capture that does not hold the whole run: a comparison with it or a
+    baseline made of it may show changes that are only missing records ("" if complete)."""
+    cover = graph.coverage
+    if cover is None or cover.complete:
+        return ""
+    return (f"{side} {graph.origin} is an incomplete capture ({cover.ratio:.1%} of task "
+            "records complete): what it lacks may show as removed or changed")
+
+
 @click.command()
 @click.argument("a", metavar="A", type=click.Path(exists=True))
 @click.argument("b", metavar="B", type=click.Path(exists=True))
@@ -48,6 +58,7 @@ def graph_from(sessions: tuple[str, ...], job: str, strict: bool) -> Graph:
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when anything changed.")
 @click.option("--job", metavar="HEX", default="", help="Keep one job of each session.")
 @click.option("--strict", is_flag=True, help="Treat skipped lines as an error (exit 2).")
+@merge_sessions_option
 def diff(a: str, b: str, fmt: str, output: str | None, threshold: float, min_ms: float,
          fail_on_change: bool, job: str, strict: bool) -> None:
     """Compare two runs: nodes and edges added and removed, call-count changes, and duration
@@ -65,8 +76,12 @@ def diff(a: str, b: str, fmt: str, output: str | None, threshold: float, min_ms:
       flowinsight diff samples/sage_pipeline samples/sage_pipeline_lossy --fail-on-change
       flowinsight diff main.json run/ --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
-    result = diff_graphs(graph_from((a,), job, strict), graph_from((b,), job, strict),
-                         threshold=threshold, min_ms=min_ms)
+    refuse_overwrite(output, "-o", (a, b))
+    first, second = graph_from((a,), job, strict), graph_from((b,), job, strict)
+    for graph, side in ((first, "A"), (second, "B")):
+        if note := incomplete(graph, side):
+            warn(f"warning: {note}")
+    result = diff_graphs(first, second, threshold=threshold, min_ms=min_ms)
     if fmt == "json":
         data = as_json(result)
     elif fmt == "markdown":
@@ -75,11 +90,7 @@ def diff(a: str, b: str, fmt: str, output: str | None, threshold: float, min_ms:
         terminal = output is None and sys.stdout.isatty()
         width = shutil.get_terminal_size().columns if terminal else 120
         data = as_tables(result, width=width, color=terminal).encode()
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        Path(output).write_bytes(data)
+    emit(data, output)
     if fail_on_change and result.changed:
         # SystemExit, not click's Exit: cli.main() in standalone_mode=False returns Exit's code,
         # and flowinsight.cli.main() does not pass that return value on.

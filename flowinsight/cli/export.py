@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from pathlib import PurePath
 
 import click
 
 from flowinsight.cli.common import load, session_options, stdout_is_terminal
+from flowinsight.cli.output import emit, refuse_overwrite
 from flowinsight.errors import UsageError
-from flowinsight.render import FORMATS, RenderOptions, guess_format, renderer
+from flowinsight.render import FORMATS, RenderOptions, guess_format, known_extensions, renderer
+
 
 @click.command()
 @session_options
@@ -28,7 +29,7 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
            until: str | None, group_by: str, focus: str, jobs: int, engine: str,
            fmt: str | None, output: str | None, top: int, critical_path: bool,
            call_sites: bool, max_nodes: int) -> None:
-    """Write the call and data-flow graph as json, dot, svg, png or table.
+    """Write the analysis in one format: json, html, svg, pdf, dot, trace, table, ... (--format).
 
     \b
     Examples:
@@ -38,18 +39,28 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
       flowinsight export /tmp/ray/session_latest --format dot | dot -Tpdf > graph.pdf
     """
     if fmt is None:
-        fmt = (guess_format(output) if output else None) or "json"
+        fmt = format_of(output)
+    refuse_overwrite(output, "-o", sessions)
     chosen = renderer(fmt)
     if output is None and chosen.binary and stdout_is_terminal():
         raise UsageError(f"--format {fmt} is binary: give -o FILE or redirect stdout")
-    drawing = fmt in ("dot", "svg", "png", "code-dot", "code-svg")
+    drawing = fmt in ("dot", "svg", "png", "pdf", "code-dot", "code-svg")
     result = load(sessions, job, strict, since, until, group_by, focus,
                   max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine,
                   keep_records=not FORMATS[fmt].per_attempt)
     data = chosen.render(result, RenderOptions(top=top, critical=critical_path,
                                                 call_sites=call_sites))
+    emit(data, output)
+
+
+def format_of(output: str | None) -> str:
+    """The format an -o name asks for: json for stdout or a name without an extension; an
+    extension no format declares is an error, never JSON under another name."""
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        Path(output).write_bytes(data)
+        return "json"
+    fmt = guess_format(output)
+    suffix = PurePath(output).suffix
+    if fmt is None and suffix:
+        raise UsageError(f"-o {output}: no format is written to {suffix!r} files; give "
+                         f"--format, or a name ending in {', '.join(known_extensions())}")
+    return fmt or "json"

@@ -38,6 +38,16 @@ def unpack_int64s(packed: bytes) -> tuple[int, ...]:
 # states in the same order) are stored once: a few hundred bytes per task, over millions.
 _SHARED: dict[Any, Any] = {}
 _MAX_SHARED = 1 << 14
+# An attempt keeps its first MAX_NAMED_SPANS distinct `task::<name>` span names (as
+# records/records.h): an executor writes one, and a line of thousands would make every lookup
+# and every grown tuple of names cost as much (quadratic). Other span names are a fixed few.
+NAMED_SPAN = "task::"
+MAX_NAMED_SPANS = 8
+# The attempts of the last task of many looked up, by number (as records/merge_updates.c):
+# [task, its attempts tuple, number -> its first attempt]. Updates of a task come in runs: a
+# task retried 50,000 times would otherwise cost a scan of its attempts per update.
+_INDEXED_FROM = 32
+_ATTEMPT_INDEX: list[Any] = [None, None, {}]
 T = TypeVar("T")
 
 
@@ -112,6 +122,9 @@ class Attempt:
 
     def add_span(self, name: str, start: int, end: int) -> None:
         if name not in self.span_names:
+            if name.startswith(NAMED_SPAN) and sum(
+                    n.startswith(NAMED_SPAN) for n in self.span_names) >= MAX_NAMED_SPANS:
+                return
             key = (self.span_names, name)
             names = _GROWN.get(key)
             self.span_names = names if names is not None else _grown(
@@ -145,10 +158,29 @@ class Task:
     seen_class: str = ""
 
     def attempt(self, number: int) -> Attempt | None:
-        for attempt in self.attempts:
-            if attempt.number == number:
-                return attempt
-        return None
+        attempts = self.attempts
+        if len(attempts) < _INDEXED_FROM:
+            for attempt in attempts:
+                if attempt.number == number:
+                    return attempt
+            return None
+        index = _ATTEMPT_INDEX
+        if index[0] is not self or index[1] is not attempts:
+            by_number: dict[int, Attempt] = {}
+            for attempt in attempts:
+                by_number.setdefault(attempt.number, attempt)
+            index[:] = [self, attempts, by_number]
+        found: Attempt | None = index[2].get(number)
+        return found
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        """self.attempts += (attempt,), the index of a task of many attempts kept."""
+        index = _ATTEMPT_INDEX
+        indexed = index[0] is self and index[1] is self.attempts
+        self.attempts += (attempt,)
+        if indexed:
+            index[1] = self.attempts
+            index[2].setdefault(attempt.number, attempt)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_make_task, (self.task_id, self.job_id, self.task_type, self.function,
@@ -290,7 +322,7 @@ def _merge_update(task: Task, ev: TaskUpdate) -> None:
     attempt = task.attempt(ev.attempt)
     if attempt is None:
         attempt = Attempt(ev.attempt)
-        task.attempts += (attempt,)
+        task.add_attempt(attempt)
     for status, ns in ev.states:
         attempt.add_state(status, ns)
     if not attempt.node_id:
@@ -332,7 +364,7 @@ def _merge_task(old: Task, later: Task) -> None:
     for attempt in later.attempts:
         mine = old.attempt(attempt.number)
         if mine is None:
-            old.attempts += (attempt,)
+            old.add_attempt(attempt)
         else:
             _merge_attempt(mine, attempt)
 

@@ -9,15 +9,15 @@ compressed members, counts against one Budget.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import tarfile
-from pathlib import PurePosixPath
-from typing import Self, cast
+from typing import Any, Iterator, Self, cast
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import FileReport, Skipped
-from flowinsight.read.discover import EVENT_DIRS, LOOKED_FOR, SESSION_DIR, Source, is_event_file
+from flowinsight.read.discover import EVENT_DIRS, LOOKED_FOR, Source, is_event_file, shown
 from flowinsight.read.event_file import FileResult, file_problem, read_stream
 from flowinsight.read.limits import Budget
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
@@ -46,10 +46,11 @@ def is_unsafe_name(name: str) -> bool:
             or ".." in _SEPARATORS.split(name))
 
 
-def read_archive(source: Source) -> list[FileResult]:
+def read_archive(source: Source) -> Iterator[FileResult]:
+    """Each member's result as soon as it is read (an archive of a million members is never
+    held whole), then the archive's own account, if it has one."""
     budget = Budget(source.display)
-    results: list[FileResult] = []
-    sessions: set[str] = set()
+    results = 0
     problems: list[Skipped] = []
     refused = links = 0
     damaged = ""
@@ -64,45 +65,105 @@ def read_archive(source: Source) -> list[FileResult]:
                     if is_unsafe_name(member.name):
                         refused += 1
                         problems.append(Skipped(source.display, 0, "unsafe_member",
-                                                f"member {member.name[:200]!r} refused: "
+                                                f"member {shown(member.name[:200])!r} refused: "
                                                 "absolute path or '..'"))
                         continue
                     if member.issym() or member.islnk():
                         links += 1
                         continue
-                    path = PurePosixPath(member.name)
-                    if not member.isfile() or not _is_event_member(path):
+                    # (as PurePosixPath(name).parts, without its cost per member: an archive
+                    # may hold a million)
+                    parts = [p for p in member.name.split("/") if p and p != "."]
+                    if not member.isfile() or not _is_event_member(parts):
                         continue
-                    sessions.update(p for p in path.parts[:-1] if SESSION_DIR.match(p))
-                    content = cast(io.BufferedReader, tar.extractfile(member))
-                    result = read_stream(content, f"{source.display}/{path}", budget)
-                    results.append(result)
+                    display = f"{source.display}/{'/'.join(shown(part) for part in parts)}"
+                    results += 1
+                    if not member.size:  # nothing to read: what read_stream would say
+                        yield FileResult([], [], FileReport(
+                            path=display, lines=0, events=0, skipped=(), ignored=(),
+                            truncated=False), [])
+                        continue
+                    if member.issparse():  # (tarfile maps its holes)
+                        content = cast(io.BufferedReader, tar.extractfile(member))
+                        result = read_stream(content, display, budget)
+                    else:
+                        data = _Member(tar, member.size)
+                        result = read_stream(io.BufferedReader(data), display, budget)
+                        if data.cut:
+                            result = _cut_off(result, display)
+                    yield result
                     if any(reason == "bad_archive" for reason, _ in result.report.skipped):
                         break  # the archive itself is cut off or damaged: nothing follows
+                else:
+                    if (error := getattr(stream, "error", None)) is not None:
+                        raise error  # cut between members: tarfile took it for the end
     except DECOMPRESS_ERRORS as exc:
         damaged = str(exc) or type(exc).__name__
     except tarfile.TarError as exc:
         damaged = str(exc) or type(exc).__name__
     except OSError as exc:
-        return [file_problem(source.display, "unreadable_file", exc.strerror or str(exc))]
-    if damaged and not results:
-        raise UsageError(f"{source.display}: not a readable tar archive ({damaged})")
+        yield file_problem(source.display, "unreadable_file", exc.strerror or str(exc))
+        return
+    # The sessions of the members (in their paths) are checked with those of every other
+    # file, once all are read: discover.archive_sessions.
     if not results and not refused:
+        if source.searched:  # found in a folder: another kind of archive, passed over (counted)
+            report = FileReport(path=source.display, lines=0, events=0, skipped=(),
+                                ignored=(("archive_without_events", 1),), truncated=False)
+            yield FileResult([], [], report, [])
+            return
+        if damaged:
+            raise UsageError(f"{source.display}: not a readable tar archive ({damaged})")
         raise UsageError(f"{source.display}: no Ray event files found in the archive "
                          f"(looked for {LOOKED_FOR})")
-    if len(sessions) > 1:
-        names = ", ".join(sorted(sessions)[:3])
-        raise UsageError(f"{source.display}: holds {len(sessions)} different Ray sessions "
-                         f"({names}...); pass an archive of one session")
     if damaged:
         problems.append(Skipped(source.display, 0, "bad_archive", damaged[:200]))
     if problems or links:
-        results.append(_archive_report(source.display, refused, links, problems, damaged))
-    return results
+        yield _archive_report(source.display, refused, links, problems, damaged)
 
 
-def _is_event_member(path: PurePosixPath) -> bool:
-    return is_event_file(path.name) and (len(path.parts) == 1 or path.parent.name in EVENT_DIRS)
+class _Member(io.RawIOBase):
+    """The content of the member at the archive's current position, straight from the
+    decompressed stream (tarfile's own reader drops its last read when the archive is cut off
+    in the member: here every byte before the cut comes out, then the end, and `cut` says
+    so)."""
+
+    def __init__(self, tar: tarfile.TarFile, size: int) -> None:
+        super().__init__()
+        self._stream = cast(io.BufferedReader, tar.fileobj)
+        self._left = size
+        self.cut = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._left)
+        if want <= 0 or self.cut:
+            return 0
+        data = self._stream.read(want)
+        if len(data) < want:
+            self.cut = True
+        self._left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _cut_off(result: FileResult, display: str) -> FileResult:
+    """A member's result, with the archive's end inside it counted (bad_archive)."""
+    report = result.report
+    skipped = dict(report.skipped)
+    skipped["bad_archive"] = skipped.get("bad_archive", 0) + 1
+    problem = Skipped(display, 0, "bad_archive",
+                      f"after line {report.lines}: the archive ends inside this member")
+    return dataclasses.replace(result, report=dataclasses.replace(
+        report, skipped=tuple(sorted(skipped.items())), truncated=True),
+        examples=[*result.examples, problem])
+
+
+def _is_event_member(parts: list[str]) -> bool:
+    return bool(parts) and is_event_file(parts[-1]) and (
+        len(parts) == 1 or parts[-2] in EVENT_DIRS)
 
 
 def _archive_report(display: str, refused: int, links: int, problems: list[Skipped],

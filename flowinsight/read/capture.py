@@ -41,7 +41,7 @@ def parse_line(raw: bytes) -> Event | tuple[Event, Event] | str:
 
 
 def read_source(source: Source, digests: bool = False, batches: bool = False
-                ) -> list[FileResult]:
+                ) -> Iterable[FileResult]:
     """`digests`: a plain file's result may carry its ids' digests instead; `batches` (with
     digests): its events as `parts`, TaskUpdates packed (see FileResult)."""
     if source.problem:
@@ -57,7 +57,15 @@ def merge_results(results: Iterable[FileResult]) -> Capture:
     reports: list[FileReport] = []
     line_examples: list[Skipped] = []
     file_problems: list[Skipped] = []
-    for result in sorted(results, key=lambda r: r.report.path):
+    # a result with nothing but its report (an empty file: an archive may hold a million) is
+    # kept as its report alone until its turn
+    held = sorted((r.report if not (r.events or r.examples) else r for r in results),
+                  key=lambda r: r.path if isinstance(r, FileReport) else r.report.path)
+    for one in held:
+        if isinstance(one, FileReport):
+            reports.append(one)
+            continue
+        result = one
         duplicates = 0
         for event, event_id in zip(result.events, result.event_ids):
             if isinstance(event_id, str) and event_id:

@@ -109,6 +109,9 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
             _read_buffered(state, BufferBlocks(source, max_line, chunk))
         else:
             _read_blocks(state, LineBlocks(source, max_line, chunk))
+        # a damaged stream ends first (every line before the damage is read), then says why
+        if (error := getattr(source, "error", None)) is not None:
+            raise error
     except DECOMPRESS_ERRORS as exc:
         state.truncated = True
         state.problem("bad_compression", f"after line {state.lines}: {exc}")
@@ -190,17 +193,18 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
             batches, packed, missed, count = decode_buffer_batches(buffer, start, end, True)
             assert isinstance(packed, bytes)
             digests.frombytes(packed)
-            misses += len(missed)
-            if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
-                native = False
             previous = 0
             for batch, (index, line_start, line_stop) in zip(batches, missed):
                 state.add_batch(batch)
-                state.lines += index - previous + 1
-                state.python_line(bytes(view[line_start:line_stop]), reader.tail_incomplete)
-                previous = index + 1
+                state.lines += index - previous
+                lines, miss = _declined(state, view[line_start:line_stop],
+                                        reader.tail_incomplete)
+                previous = index + lines
+                misses += miss
             state.add_batch(batches[-1])
             state.lines += count - previous
+            if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
+                native = False
             continue
         decoded, ids, missed, count = decode(buffer, start, end, digests is not None)
         if digests is not None:
@@ -212,9 +216,6 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
                 state.event_ids += ids
             state.lines += count
             continue
-        misses += len(missed)
-        if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
-            native = False
         done = 0
         previous = 0
         for index, line_start, line_stop in missed:
@@ -224,13 +225,31 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
                 if digests is None:
                     state.event_ids += ids[done:done + run]
                 done += run
-            state.lines += run + 1
-            state.python_line(bytes(view[line_start:line_stop]), reader.tail_incomplete)
-            previous = index + 1
+            state.lines += run
+            lines, miss = _declined(state, view[line_start:line_stop], reader.tail_incomplete)
+            previous = index + lines
+            misses += miss
         state.events += decoded[done:]
         if digests is None:
             state.event_ids += ids[done:]
         state.lines += count - previous
+        if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
+            native = False
+
+
+def _declined(state: _FileState, line: memoryview, at_tail: bool) -> tuple[int, bool]:
+    """A range the C decoder declined: a line, for the Python path, or a run of blank lines
+    (declined as one range, newlines inside), counted at once. Its lines, and whether it was
+    a line the decoder could not read (a blank one costs it nothing: NATIVE_MISSES)."""
+    raw = bytes(line)
+    if b"\n" in raw:
+        lines = raw.count(b"\n") + 1
+        state.lines += lines
+        state.blank(lines)
+        return lines, False
+    state.lines += 1
+    state.python_line(raw, at_tail)
+    return 1, bool(raw.strip())
 
 
 class _FileState:
@@ -256,8 +275,15 @@ class _FileState:
         self.lines = 0  # lines read so far, the current one included
         self.truncated = False
 
+    def blank(self, lines: int) -> None:
+        """A run of blank lines the C decoder declined whole."""
+        self.ignored["blank"] += lines
+
     def python_line(self, raw: bytes, at_tail: bool) -> None:
         """The line numbered self.lines, the Python way: orjson and the field parsers."""
+        if not raw:  # an empty line, the common blank: without orjson's exception
+            self.ignored["blank"] += 1
+            return
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

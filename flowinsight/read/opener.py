@@ -43,13 +43,19 @@ def open_regular(path: Path) -> io.BufferedReader:
 
 
 def compression_of(stream: io.BufferedReader) -> str:
-    """"gzip", "zstd" or "" (plain), from the first bytes: names can lie, magic numbers don't."""
+    """"gzip", "zstd" or "" (plain), from the first bytes: names can lie, magic numbers don't.
+    A zstd stream may begin with a skippable frame (pzstd writes one first, with the sizes of
+    the frames that follow: magic 0x184D2A50 to 0x184D2A5F)."""
     head = stream.peek(4)[:4]
     if head.startswith(GZIP_MAGIC):
         return "gzip"
-    if head.startswith(ZSTD_MAGIC):
+    if head.startswith(ZSTD_MAGIC) or (len(head) == 4 and head[1:] == _SKIPPABLE_TAIL
+                                       and head[0] & 0xF0 == 0x50):
         return "zstd"
     return ""
+
+
+_SKIPPABLE_TAIL = b"\x2a\x4d\x18"
 
 
 def decompressed(stream: io.BufferedReader, budget: Budget) -> io.BufferedReader | Counted:
@@ -77,6 +83,7 @@ class ZstdFrames:
         self._in_frame = False  # some of the current frame was fed, and it has not ended
         self._out = bytearray()
         self._ended = False
+        self._cut = False  # the source ended inside a frame
 
     def read(self, size: int = -1, /) -> bytes:
         while not self._ended and (size < 0 or len(self._out) < size):
@@ -84,7 +91,8 @@ class ZstdFrames:
             if not piece:
                 self._ended = True
                 if self._in_frame:
-                    raise EOFError("zstd stream ended before the end of its last frame")
+                    self._cut = True
+                break
             while piece:
                 self._out += self._frame.decompress(piece)
                 self._in_frame = not self._frame.eof
@@ -92,6 +100,8 @@ class ZstdFrames:
                 if self._frame.eof:  # the next frame may begin in the same piece
                     piece = self._frame.unused_data
                     self._frame = zstandard.ZstdDecompressor().decompressobj()
+        if self._cut and not self._out:  # what came before the cut is out: now the error
+            raise EOFError("zstd stream ended before the end of its last frame")
         size = len(self._out) if size < 0 else min(size, len(self._out))
         data = bytes(self._out[:size])
         del self._out[:size]
@@ -111,20 +121,50 @@ def is_tar(path: Path) -> bool:
 
 
 class Counted(io.RawIOBase):
-    """A decompressing stream that charges every byte it yields to a Budget."""
+    """A decompressing stream that charges every byte it yields to a Budget.
+
+    A damaged or cut-off stream gives every byte decoded before the damage, then an end (b""),
+    and only then raises: `error` holds it from the end on, for the reader to report. (Raised
+    at once, it would take with it the bytes of the read it happened in: tarfile and
+    io.BufferedReader drop what they gathered when the stream under them raises.)"""
+
+    _STEP = 1 << 20
 
     def __init__(self, inner: ByteSource, budget: Budget) -> None:
         super().__init__()
-        self._inner = inner
+        # read1: at most one step of decompression per call, so that an error loses nothing
+        self._read1 = getattr(inner, "read1", inner.read)
         self._budget = budget
+        self._pending: Exception | None = None
+        self.error: Exception | None = None
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1, /) -> bytes:
-        data = self._inner.read(-1 if size is None else size)
-        self._budget.take(len(data))
-        return data
+        if self.error is not None:
+            raise self.error
+        if self._pending is not None:
+            self.error, self._pending = self._pending, None
+            return b""
+        size = -1 if size is None else size
+        parts: list[bytes] = []
+        got = 0
+        while size < 0 or got < size:
+            try:
+                data = self._read1(self._STEP if size < 0 else size - got)
+            except DECOMPRESS_ERRORS as exc:
+                if not parts:
+                    self.error = exc
+                    return b""
+                self._pending = exc
+                break
+            if not data:
+                break
+            self._budget.take(len(data))
+            parts.append(data)
+            got += len(data)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))

@@ -76,3 +76,8 @@ def guess_format(path: str) -> str | None:
     matches = [(len(ext), fmt) for fmt, where in FORMATS.items()
                for ext in where.extensions if name.endswith(ext)]
     return max(matches)[1] if matches else None  # the longest: x.trace.json is a trace
+
+
+def known_extensions() -> list[str]:
+    """Every output file extension some format is chosen by, sorted."""
+    return sorted({ext for where in FORMATS.values() for ext in where.extensions})

@@ -24,7 +24,8 @@ from robust_support import (
     skipped,
 )
 
-EXIT_CODES = "Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 internal error."
+EXIT_CODES = ("Exit codes: 0 ok, 1 a check failed, 2 usage or input error (or output that "
+              "cannot be written), 3 internal error, 141 stdout closed by its reader.")
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +139,8 @@ def test_nothing_to_read_is_a_one_line_error(tmp_path: Path, case: str) -> None:
     assert (proc.returncode, proc.stdout, len(err)) == (2, b"", 1), err
     want = ("no such file or directory" if case in ("missing", "loop")
             else "no Ray event files found (looked for logs/events/event_*.log, "
-                 "logs/export_events/event_*.log or logs/ray_events/events_*.ndjson)")
+                 "logs/export_events/event_*.log or logs/ray_events/events_*.ndjson, or an "
+                 "archive (.tar, .tar.gz, .tgz, .tar.zst, .tzst) of them)")
     assert err[0] == f"flowinsight: error: {target}: {want}"
 
 
@@ -150,10 +152,10 @@ def test_exit_codes_are_documented_in_help_and_readme() -> None:
     assert EXIT_CODES in " ".join(proc.stdout.decode().split())
     readme = (ROOT / "README.md").read_text()
     for code, meaning in (("0", "success"), ("1", "a check failed"), ("2", "bad usage or input"),
-                          ("3", "an internal error")):
+                          ("3", "an internal error"), ("141", "stdout closed by its reader")):
         assert f"| {code} | {meaning}" in readme
     docs = (ROOT / "docs" / "robustness.md").read_text()
-    assert all(f"| {code} |" in docs for code in "0123")
+    assert all(f"| {code} |" in docs for code in ("0", "1", "2", "3", "141"))
 
 
 def test_exit_1_is_a_failed_check_and_bad_input_stays_2(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from robust_support import (
     new_session,
     normal_task,
     read,
+    submitted,
     write_lines,
 )
 
@@ -151,15 +152,15 @@ def test_every_text_format_holds_no_raw_control_character(result: Result, fmt: s
 
 
 def test_hostile_file_names_do_not_reach_stderr_raw(tmp_path: Path) -> None:
-    """A file name is input too: diagnostics print it without its control characters."""
+    """A file name is input too: diagnostics print it with its control characters escaped."""
     root = new_session(tmp_path)
     bad = root / "logs" / "events" / "event_\x1b[31mRED\x1b]8;;x:y\x1b\\\u202e.log"
-    write_lines(bad, [b"not json"])
+    write_lines(bad, [b"not json", submitted(normal_task(1), "NORMAL_TASK", "m.f")])
     proc = cli("analyze", str(root))
     assert proc.returncode == 0
     err = proc.stderr.decode()
-    assert "\x1b" not in err
-    assert "event_RED.log:1: skipped (not_json" in err
+    assert "\x1b" not in err and "\u202e" not in err
+    assert "event_\\x1b[31mRED\\x1b]8;;x:y\\x1b\\\\u202e.log:1: skipped (not_json" in err
 
 
 def test_job_entrypoint_in_dot_title_is_escaped(result: Result) -> None:

@@ -105,6 +105,27 @@ static inline int has_name(PyObject *names, PyObject *name)
     return 0;
 }
 
+/* Whether a span name is a `task::<name>` one (its first six characters, of any kind). */
+static int is_named_span(PyObject *name)
+{
+    static const char prefix[] = "task::";
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) < 6)
+        return 0;
+    for (Py_ssize_t i = 0; i < 6; i++)
+        if (PyUnicode_READ_CHAR(name, i) != (Py_UCS4)prefix[i])
+            return 0;
+    return 1;
+}
+
+/* The `task::<name>` spans of the names so far. */
+static Py_ssize_t named_spans(PyObject *names)
+{
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++)
+        n += is_named_span(PyTuple_GET_ITEM(names, i));
+    return n;
+}
+
 int fr_add_spans(PyObject *a, const Spans *src)
 {
     if (!src->n)
@@ -112,6 +133,8 @@ int fr_add_spans(PyObject *a, const Spans *src)
     PyObject *cur = Py_NewRef(GET(a, ATTEMPT, A_SPAN_NAMES));
     int64_t local[64], *pairs = local;
     Py_ssize_t added = 0, cap = 32;
+    /* tasks.MAX_NAMED_SPANS, as Attempt.add_span: the names stay few, their lookups cheap */
+    Py_ssize_t named = named_spans(cur);
     for (Py_ssize_t j = 0; j < src->n; j++) {
         PyObject *name, *span = NULL;
         if (src->spans) {
@@ -127,6 +150,11 @@ int fr_add_spans(PyObject *a, const Spans *src)
             goto error;
         if (known)
             continue;
+        if (is_named_span(name)) {
+            if (named >= MAX_NAMED_SPANS)
+                continue;
+            named++;
+        }
         PyObject *next = fr_grown_names(cur, name);
         if (!next)
             goto error;

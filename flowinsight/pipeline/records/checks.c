@@ -36,6 +36,8 @@ int fr_task_ok(PyObject *t, int tables)
     PyObject *attempts = GET(t, TASK, T_ATTEMPTS);
     if (!attempts || !PyTuple_CheckExact(attempts))
         return 0;
+    if (fr_attempts_checked(t, attempts))
+        return 1;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts); i++) {
         PyObject *a = PyTuple_GET_ITEM(attempts, i);
         int64_t number;

@@ -62,9 +62,78 @@ static int add_function(PyObject *task, PyObject *new)
     return 0;
 }
 
+/* The attempts of one task with many of them, indexed by number: the last such task looked
+   up (its record and its attempts tuple held, so that neither address can be reused while
+   indexed). Updates of one task come in runs: a task retried 50,000 times would otherwise
+   cost a scan of its attempts and a copy of their tuple per update (quadratic). */
+#define INDEXED_FROM 32
+static struct {
+    PyObject *task, *attempts, *by_number; /* by_number: int -> the first attempt of it */
+} IDX;
+
+void fr_forget_index(void)
+{
+    Py_CLEAR(IDX.task);
+    Py_CLEAR(IDX.attempts);
+    Py_CLEAR(IDX.by_number);
+}
+
+/* Add an attempt to IDX: 0; 1 when it is not an Attempt with an int number (not indexed:
+   IDX is let go); -1 with an exception set. */
+static int index_add(PyObject *attempt)
+{
+    int64_t value;
+    PyObject *number = GET(attempt, ATTEMPT, A_NUMBER);
+    if (Py_TYPE(attempt) != ATTEMPT.cls || !PyLong_CheckExact(number)
+        || !as_i64(number, &value)) {
+        fr_forget_index();
+        return 1;
+    }
+    return PyDict_SetDefault(IDX.by_number, number, attempt) ? 0 : -1;
+}
+
+/* IDX for `task` (whose attempts tuple is `attempts`): 0; 1 when its attempts cannot be
+   indexed (then scanned); -1 with an exception set. */
+static int index_of(PyObject *task, PyObject *attempts)
+{
+    if (IDX.task == task && IDX.attempts == attempts)
+        return 0;
+    fr_forget_index();
+    if (!(IDX.by_number = PyDict_New()))
+        return -1;
+    IDX.task = Py_NewRef(task);
+    IDX.attempts = Py_NewRef(attempts);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts); i++) {
+        int r = index_add(PyTuple_GET_ITEM(attempts, i));
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int fr_attempts_checked(PyObject *task, PyObject *attempts)
+{
+    /* every attempt of an indexed tuple is an Attempt with an int number (index_add), and
+       the tuple, held, cannot change */
+    return IDX.task == task && IDX.attempts == attempts;
+}
+
 PyObject *fr_find_attempt(PyObject *task, int64_t number)
 {
     PyObject *attempts = GET(task, TASK, T_ATTEMPTS);
+    if (PyTuple_GET_SIZE(attempts) >= INDEXED_FROM) {
+        PyObject *key = PyLong_FromLongLong(number);
+        int r = key ? index_of(task, attempts) : -1;
+        if (r == 0) {
+            PyObject *found = PyDict_GetItemWithError(IDX.by_number, key);
+            Py_DECREF(key);
+            PyErr_Clear(); /* (an int key: no error but memory) */
+            return found; /* (the records' numbers are ints: checks.c) */
+        }
+        Py_XDECREF(key);
+        PyErr_Clear();
+        fr_forget_index(); /* not indexed, or out of memory: the scan below */
+    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(attempts); i++) {
         PyObject *a = PyTuple_GET_ITEM(attempts, i);
         if (number_of(a) == number)
@@ -77,13 +146,39 @@ int fr_append_attempt(PyObject *task, PyObject *attempt)
 {
     PyObject *old = GET(task, TASK, T_ATTEMPTS);
     Py_ssize_t n = PyTuple_GET_SIZE(old);
-    PyObject *out = PyTuple_New(n + 1);
-    if (!out)
-        return -1;
-    for (Py_ssize_t i = 0; i < n; i++)
-        PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(old, i)));
-    PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
-    put_new(task, &TASK, T_ATTEMPTS, out);
+    int indexed = IDX.task == task && IDX.attempts == old;
+    if (indexed)
+        Py_CLEAR(IDX.attempts); /* the record's reference alone, if no other */
+    PyObject *out;
+    if (n >= INDEXED_FROM && PyTuple_CheckExact(old) && Py_REFCNT(old) == 1) {
+        /* held by the record alone: grown where it is (realloc), not copied with a reference
+           taken to every attempt */
+        GET(task, TASK, T_ATTEMPTS) = NULL;
+        out = old;
+        if (_PyTuple_Resize(&out, n + 1) < 0) {
+            GET(task, TASK, T_ATTEMPTS) = Py_NewRef(EMPTY_TUPLE);
+            fr_forget_index();
+            return -1;
+        }
+        PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
+        GET(task, TASK, T_ATTEMPTS) = out;
+    } else {
+        if (!(out = PyTuple_New(n + 1))) {
+            fr_forget_index();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(old, i)));
+        PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
+        put_new(task, &TASK, T_ATTEMPTS, out);
+    }
+    if (indexed) {
+        IDX.attempts = Py_NewRef(out);
+        if (index_add(attempt) < 0) {
+            fr_forget_index();
+            PyErr_Clear();
+        }
+    }
     return 0;
 }
 

@@ -146,6 +146,7 @@ static PyObject *configure(PyObject *module, PyObject *args)
     MAX_SHARED = max_shared;
     Py_XSETREF(TASK_TYPES, Py_XNewRef(task_types));
     fr_clear_caches();
+    fr_forget_index();
     Py_RETURN_NONE;
 }
 

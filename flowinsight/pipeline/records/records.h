@@ -257,12 +257,21 @@ typedef struct {
 } Spans;
 
 int fr_add_states(PyObject *a, const States *src);
+/* An attempt keeps its first MAX_NAMED_SPANS distinct `task::<name>` span names (tasks.py:
+   MAX_NAMED_SPANS): an executor writes one; a line of thousands would make every lookup and
+   every grown tuple cost as much. Other names (task:execute, ...) are a fixed few. */
+#define MAX_NAMED_SPANS 8
 int fr_add_spans(PyObject *a, const Spans *src);
 
 /* The attempt of that number (borrowed), or NULL (merge_updates.c). */
 PyObject *fr_find_attempt(PyObject *task, int64_t number);
 /* task.attempts += (attempt,) */
 int fr_append_attempt(PyObject *task, PyObject *attempt);
+/* Let go of the index of a task's attempts (merge_updates.c). */
+void fr_forget_index(void);
+/* Whether `attempts`, the task's, is indexed: its attempts are known good (fr_task_ok need
+   not check them again, a linear walk per update of a task of many attempts). */
+int fr_attempts_checked(PyObject *task, PyObject *attempts);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Blobs: a table of records in a compact binary form, for sending a worker's piece back

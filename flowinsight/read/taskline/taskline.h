@@ -641,6 +641,34 @@ int ft_line_result(int r, PyObject **f);
 int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *start,
                  Py_ssize_t *end, int *digests);
 int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop);
+
+/* The blank lines (nothing but the ASCII whitespace bytes.strip() strips) from buf[*at] on,
+   within whole lines ending before `end`: how many, *at moved past them. The buffer readers
+   decline a run of them as one range (index of its first line, start, the stop before its
+   last newline): one entry for a million newlines, which the reader counts as that many
+   blank lines (a range of one line is declined as before). A file of newlines is read at the
+   speed of this loop. */
+static inline Py_ssize_t ft_skip_blank(const unsigned char *buf, Py_ssize_t *at, Py_ssize_t end)
+{
+    Py_ssize_t lines = 0, p = *at;
+    for (;;) {
+        Py_ssize_t q = p;
+        while (q < end && buf[q] == '\n') { /* a run of empty lines: the common blank */
+            q++;
+            lines++;
+        }
+        p = q;
+        while (q < end && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r' || buf[q] == '\v'
+                           || buf[q] == '\f'))
+            q++;
+        if (q >= end || buf[q] != '\n')
+            break;
+        lines++;
+        p = q + 1;
+    }
+    *at = p;
+    return lines;
+}
 int ft_push_digest(Digests *d, uint64_t value);
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args);
 /* The TaskBatch type and its capsule (batch.c); -1 with an exception set. */
