@@ -70,7 +70,7 @@ def test_output_over_an_input_file_is_refused(capsys: pytest.CaptureFixture[str]
 
 def test_the_format_comes_from_known_extensions_only(capsys: pytest.CaptureFixture[str],
                                                      tmp_path: Path) -> None:
-    for name in ("graph.pdf", "graph.svgz", "graph.jpeg"):
+    for name in ("graph.eps", "graph.svgz", "graph.jpeg"):
         code, _, err = run(capsys, "export", NESTED, "-o", str(tmp_path / name))
         assert code == 2 and not (tmp_path / name).exists()
         suffix = name.rsplit(".", 1)[1]
@@ -79,6 +79,9 @@ def test_the_format_comes_from_known_extensions_only(capsys: pytest.CaptureFixtu
     # --format decides whatever the name; no extension: json
     assert run(capsys, "export", NESTED, "-f", "svg", "-o", str(tmp_path / "g.pdf"))[0] == 0
     assert (tmp_path / "g.pdf").read_bytes().startswith(b"<?xml")
+    # .pdf is a format of its own (Graphviz draws it), never JSON under that name
+    assert run(capsys, "export", NESTED, "-o", str(tmp_path / "graph.pdf"))[0] == 0
+    assert (tmp_path / "graph.pdf").read_bytes().startswith(b"%PDF-")
     assert run(capsys, "export", NESTED, "-o", str(tmp_path / "plain"))[0] == 0
     assert (tmp_path / "plain").read_bytes().startswith(b"{")
 
