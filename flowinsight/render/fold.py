@@ -91,6 +91,7 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
         calls_out.add(c.source)
     biggest = max((d.bytes or 0 for d in result.data_flows), default=0)
     limit = int(biggest * SMALL_SHARE)
+
     def is_small(d: DataFlow) -> bool:  # a flow of unknown size is not known to be small
         return d.bytes is not None and d.bytes < limit
 
