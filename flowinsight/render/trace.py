@@ -5,9 +5,8 @@ metadata events: the worker's pid and id), a slice per task execution named as t
 it (`RayTask 'map_0'.put_packet`, `produce`), queue time as an async slice before it, an arrow
 from the caller (at submission) to each callee, and failures marked. Times are microseconds
 from 1 µs before the first recorded time, so that the same capture gives the same bytes. (No
-event sits at
-ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves such an event
-out of the trace's bounds, which would cut the driver's slice off its timeline;
+event sits at ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves
+such an event out of the trace's bounds, which would cut the driver's slice off its timeline;
 tests/trace loads the trace in that engine.)
 
 A big capture has millions of events, so they are written from the attempt table's columns
