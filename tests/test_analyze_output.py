@@ -15,12 +15,19 @@ import termios
 
 import pytest
 
-from conftest import GOLDEN, ROOT, cli, render, result_of, sample
+from conftest import CAPTURES, GOLDEN, ROOT, cli, render, result_of, sample
 from flowinsight.render import RenderOptions, renderers
 
 CASES = ("recorded/lattice_workflow", "recorded/sage_pipeline")
+CAPTURES_ALL = CAPTURES + CASES + ("recorded/nested_tasks",)
 # a figure with its unit, as the tables and the summary print them
 NUMBER = re.compile(r"\d+(?:\.\d+)? (?:µs|ms|s|B|kB|MB|GB|B/s|kB/s|MB/s)(?![\w/])")
+# a figure wrapped away from its unit
+SPLIT = re.compile(r"\d\n *(?:µs|ms|s|B|kB|MB|GB|calls?|tasks)\b")
+
+
+def whole_figures(out: str) -> None:
+    assert not SPLIT.search(out), SPLIT.search(out)
 
 
 def in_terminal(args: list[str], columns: int) -> str:
@@ -72,6 +79,7 @@ def test_analyze_in_a_terminal(case: str, columns: int, update_golden: bool) -> 
     # said to be
     whole = render_plain(case, top=8)
     assert NUMBER.findall(out) and set(NUMBER.findall(out)) <= set(NUMBER.findall(whole))
+    whole_figures(out)
     if columns == 80:
         assert "exec max, queue p95 left out to fit 80 columns" in out
     golden(_name(case, str(columns)), out, update_golden)
@@ -90,6 +98,13 @@ def test_analyze_piped(case: str, update_golden: bool) -> None:
 def render_plain(case: str, top: int) -> str:
     return renderers()["table"].render(result_of(sample(case)),
                                        RenderOptions(width=0, top=top)).decode()
+
+
+@pytest.mark.parametrize("name", CAPTURES_ALL)
+def test_figures_stay_with_their_units_at_80_and_120(name: str) -> None:
+    for width in (80, 120):
+        whole_figures(renderers()["table"].render(result_of(sample(name)),
+                                                  RenderOptions(width=width)).decode())
 
 
 def test_export_table_is_not_padded() -> None:

@@ -158,3 +158,20 @@ def test_actors_of_one_label_stay_two_boxes() -> None:
     clusters = [o for o in drawn["objects"] if o["name"].startswith("RayTask 'stage' [")]
     assert len(clusters) == 4
     assert_readable(dot)
+
+
+def test_a_setup_call_that_moves_much_data_is_drawn() -> None:
+    """Folding hides only what is small: an actor created with 5 MB of arguments keeps its
+    creation drawn, with the data on the edge; flows of unknown size are never 'small'."""
+    import dataclasses
+    result = result_of(sample("recorded/sage_pipeline"))
+    map_0 = next(a.id for a in result.actors if a.actor_name == "map_0")
+    flows = tuple(dataclasses.replace(d, bytes=5_000_000) if (d.source, d.target) == (
+        "main", map_0) else d for d in result.data_flows)
+    pic = picture(dataclasses.replace(result, data_flows=flows))
+    assert map_0 in {n.id for n in pic.nodes}
+    edge = next(e for e in pic.edges if (e.source, e.target) == ("main", map_0))
+    assert edge.calls is not None and edge.data is not None and edge.data.bytes == 5_000_000
+    assert pic.folded_calls == 14
+    unsized = tuple(dataclasses.replace(d, bytes=None) for d in result.data_flows)
+    assert picture(dataclasses.replace(result, data_flows=unsized)).small_flows == 0

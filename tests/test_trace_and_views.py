@@ -27,6 +27,12 @@ def test_trace_has_one_slice_per_executed_attempt(name: str) -> None:
     ends = [e["id"] for e in events if e["ph"] == "f"]
     assert sorted(starts) == sorted(ends) and len(set(starts)) == len(starts)
     assert all(isinstance(e["pid"], int) and isinstance(e["tid"], int) for e in events)
+    # processes are the drivers and the Ray nodes, named with their ids; a worker's thread is
+    # under one process only
+    processes = [e["args"]["name"] for e in events if e["name"] == "process_name"]
+    assert all(p == "driver" or p.startswith("Ray node ") for p in processes), processes
+    threads = [(e["pid"], e["args"]["name"]) for e in events if e["name"] == "thread_name"]
+    assert len({name for _, name in threads}) == len(threads), threads
 
 
 def test_trace_marks_the_failure_and_names_methods() -> None:

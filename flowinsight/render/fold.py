@@ -5,8 +5,9 @@ edge, and the clutter folded away with a count — an actor's one-call setup met
 flows too small to matter next to the biggest as one line in the picture's footnote.
 
 The rules are about the graph, not about any program: a setup method is a method (or an
-actor's creation) called exactly once, calling nothing and failing nowhere; a small flow is one
-under SMALL_SHARE of the biggest flow's bytes. Plain text out: each renderer escapes.
+actor's creation) called exactly once, calling nothing, failing nowhere and moving no data
+that is not small; a small flow is one under SMALL_SHARE of the biggest flow's bytes. Plain
+text out: each renderer escapes.
 """
 
 from __future__ import annotations
@@ -88,10 +89,18 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
     for c in result.call_flows:
         callers.setdefault(c.target, []).append(c)
         calls_out.add(c.source)
+    biggest = max((d.bytes or 0 for d in result.data_flows), default=0)
+    limit = int(biggest * SMALL_SHARE)
+
+    def is_small(d: DataFlow) -> bool:  # a flow of unknown size is not known to be small
+        return d.bytes is not None and d.bytes < limit
+
+    big_data = {end for d in result.data_flows if not is_small(d)
+                for end in (d.source, d.target)}
     setup_nodes = {n.id for n in result.nodes
                    if n.actor_id and n.kind in (NodeKind.ACTOR, NodeKind.METHOD)
                    and n.calls <= 1 and n.id not in calls_out and not failed.get(n.id)
-                   and n.id not in keep
+                   and n.id not in keep and n.id not in big_data
                    and all(c.count <= 1 for c in callers.get(n.id, ()))}
     setups = []
     by_actor: dict[str, list[Node]] = {}
@@ -106,10 +115,7 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
             tuple(init_name(n) if n.kind is NodeKind.ACTOR else n.name for n in members),
             tuple(n.id for n in members)))
 
-    biggest = max((d.bytes or 0 for d in result.data_flows), default=0)
-    limit = int(biggest * SMALL_SHARE)
-    small = [d for d in result.data_flows
-             if d.source in setup_nodes or d.target in setup_nodes or (d.bytes or 0) < limit]
+    small = [d for d in result.data_flows if is_small(d)]
     small_ids = {(d.source, d.target) for d in small}
     data = {(d.source, d.target): d for d in result.data_flows
             if (d.source, d.target) not in small_ids}

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render.fold import percent
 from flowinsight.render.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
@@ -213,8 +214,9 @@ def _words(text: str) -> list[str]:
     """Words, with a number kept together with the unit after it (`68.3 ms`)."""
     words: list[str] = []
     for word in text.split(" "):
-        if words and (word.rstrip(",;:)") in _UNITS and words[-1].lstrip("(~≥<").replace(
-                ".", "", 1).replace(",", "").isdigit() or words[-1].lstrip("(") in _LEADS):
+        last = words[-1].rsplit(" ", 1)[-1] if words else ""
+        number = last.lstrip("(~≥<").replace(".", "", 1).replace(",", "").isdigit()
+        if words and (word.rstrip(",;:)") in _UNITS and number or last.lstrip("(") in _LEADS):
             words[-1] += " " + word
         else:
             words.append(word)
@@ -280,7 +282,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
         for n in slow:
             d = n.stats.exec_ms
             assert d is not None
-            share = f", {d.sum / total:.0%} of all" if total > 0 else ""
+            share = f", {percent(d.sum / total)} of all" if total > 0 else ""
             items.append(f"{escaped(labels.node(n.id))} {human_ms(d.sum)} in {d.count} "
                          f"call{'s' if d.count != 1 else ''}{share} "
                          f"(p50 {human_ms(d.p50)} per call)")

@@ -3,10 +3,10 @@
 A process per Ray node (named with the node's id), a thread per worker (integer ids, named by
 metadata events: the worker's pid and id), a slice per task execution named as the graph names
 it (`RayTask 'map_0'.put_packet`, `produce`), queue time as an async slice before it, an arrow
-from the caller (at submission) to each callee, and failures marked. Times are microseconds from 1 µs before
-the first recorded time, so that the same capture gives the same bytes. (No event sits at
-ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves such an event
-out of the trace's bounds, which would cut the driver's slice off its timeline;
+from the caller (at submission) to each callee, and failures marked. Times are microseconds
+from 1 µs before the first recorded time, so that the same capture gives the same bytes. (No
+event sits at ts 0: the Chrome DevTools trace engine takes ts 0 for "no timestamp" and leaves
+such an event out of the trace's bounds, which would cut the driver's slice off its timeline;
 tests/trace loads the trace in that engine.)
 
 A big capture has millions of events, so they are written from the attempt table's columns
