@@ -31,8 +31,7 @@ def assert_readable(dot_source: bytes) -> None:
 
 # Library captures whose picture an edge still draws through a label (Graphviz's layout routes
 # an edge across another edge's label or a cluster's title): the pictures are to be fixed.
-_OVERDRAWN = {"libraries/async_threaded", "libraries/param_server_recorded", "libraries/tune",
-              "libraries/tune_recorded"}
+_OVERDRAWN = {"libraries/async_threaded", "libraries/async_threaded_recorded"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(

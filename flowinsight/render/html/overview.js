@@ -85,7 +85,7 @@ function overview() {
   });
   grid.appendChild(crit);
 
-  const work = nodeList.filter((n) => n.kind !== "driver" && n.raw.stats.exec_ms);
+  const work = nodeList.filter((n) => n.kind !== "driver" && !n.raw.internal && n.raw.stats.exec_ms);  // Ray's internals aside
   const byTotal = work.slice().sort((a, b) => b.raw.stats.exec_ms.sum - a.raw.stats.exec_ms.sum || (a.id < b.id ? -1 : 1)).slice(0, 8);
   const byP95 = work.slice().sort((a, b) => b.raw.stats.exec_ms.p95 - a.raw.stats.exec_ms.p95 || (a.id < b.id ? -1 : 1)).slice(0, 8);
   const slow = card("Slowest nodes", true);

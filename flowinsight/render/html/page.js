@@ -222,7 +222,7 @@ function dataDetails(d) {
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#86bcb6"];
 const OTHER = "#bab0ac", DRIVER = "#c5cfdb";
 const execSum = (n) => (n.raw.stats.exec_ms ? n.raw.stats.exec_ms.sum : 0);
-const TIME_RANK = nodeList.filter((n) => n.kind !== "driver" && execSum(n) > 0).sort((a, b) => execSum(b) - execSum(a) || (a.id < b.id ? -1 : 1)).slice(0, PALETTE.length).map((n) => n.id);
+const TIME_RANK = nodeList.filter((n) => n.kind !== "driver" && !n.raw.internal && execSum(n) > 0).sort((a, b) => execSum(b) - execSum(a) || (a.id < b.id ? -1 : 1)).slice(0, PALETTE.length).map((n) => n.id);
 function timeColour(id) {
   if (DATA.kinds[id] === "driver") return DRIVER;
   const r = TIME_RANK.indexOf(id);
