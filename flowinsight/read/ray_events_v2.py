@@ -237,7 +237,7 @@ def _states(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 def _lifecycle(d: dict[str, Any]) -> TaskUpdate:
-    task_id = _id(d, "taskId", "task_id", TASK_HEX, True)
+    """TASK_LIFECYCLE_EVENT (2.60): state transitions, each {state, timestamp}."""
     pairs = []
     transitions = _get(d, "stateTransitions", "state_transitions") or []
     if not isinstance(transitions, list):
@@ -250,24 +250,11 @@ def _lifecycle(d: dict[str, Any]) -> TaskUpdate:
             raise BadLine("bad_value", f"task state {name[:40]!r}")
         if ns is not None and TASK_STATUS[name]:
             pairs.append((TASK_STATUS[name], ns))
-    error = as_dict(_get(d, "rayErrorInfo", "ray_error_info"))
-    return TaskUpdate(
-        task_id=task_id,
-        attempt=as_int(_get(d, "taskAttempt", "task_attempt")) or 0,
-        job_id=_id(d, "jobId", "job_id", JOB_HEX) or job_of_task(task_id),
-        task_type=None, function=None, language="", parent_task_id="", actor_id="",
-        states=_states(pairs),
-        node_id=_id(d, "nodeId", "node_id", NODE_HEX),
-        worker_id=_id(d, "workerId", "worker_id", WORKER_HEX),
-        worker_pid=as_int(_get(d, "workerPid", "worker_pid")) or None,
-        error_type=_enum(_get(error, "errorType", "error_type"), ()),
-        error_message=as_str(_get(error, "errorMessage", "error_message")),
-        component_type="", spans=(),
-    )
+    return _state_update(d, pairs)
 
 
 def _execution(d: dict[str, Any]) -> TaskUpdate:
-    task_id = _id(d, "taskId", "task_id", TASK_HEX, True)
+    """TASK_EXECUTION_EVENT (2.49-2.5x): taskState, a map of status to timestamp."""
     pairs = []
     for key, value in as_dict(_get(d, "taskState", "task_state")).items():
         status = as_int(key) if str(key).isdigit() else TASK_STATUS.get(str(key))
@@ -276,6 +263,13 @@ def _execution(d: dict[str, Any]) -> TaskUpdate:
             raise BadLine("bad_value", f"task state {str(key)[:40]!r}")
         if ns is not None and status:
             pairs.append((status, ns))
+    return _state_update(d, pairs)
+
+
+def _state_update(d: dict[str, Any], pairs: list[tuple[int, int]]) -> TaskUpdate:
+    """What a task's lifecycle or execution event says of one attempt: its states with their
+    times, where it ran, and its error."""
+    task_id = _id(d, "taskId", "task_id", TASK_HEX, True)
     error = as_dict(_get(d, "rayErrorInfo", "ray_error_info"))
     return TaskUpdate(
         task_id=task_id,
