@@ -334,3 +334,21 @@ def test_tables_sort_and_filter(browser: Browser, tmp_path: Path) -> None:
       f.value = 'map_1'; f.dispatchEvent(new Event('input'));
       return document.querySelectorAll('#nodes-table tbody tr').length; })()""")
     assert rows == 5  # map_1's actor and its four methods
+
+
+def test_a_node_shows_where_in_the_code_its_tasks_were_submitted(browser: Browser,
+                                                                   tmp_path: Path) -> None:
+    """Call sites (samples/call_sites): the sink's put_packet was submitted 80 times from the
+    two map stages' RayTask.put_packet, each site listed with its count and frames."""
+    result = result_of(sample("call_sites/sage_pipeline"))
+    _open(browser, result, tmp_path)
+    sink = next(n.id for n in result.nodes if n.name == "put_packet"
+                and any(a.id == n.actor_id and a.actor_name == "sink" for a in result.actors))
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    click(browser, f'#call g.node[data-id="{sink}"]')
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    sites = [c for c in result.call_sites if c.node == sink]
+    assert len(sites) == 2 and sum(c.count for c in sites) == 80
+    assert f"Call sites ({len(sites)})" in text
+    assert text.count("RayTask.put_packet.<locals>.<listcomp>") == 2
+    assert "40 tasks · recorder" in text
