@@ -3,9 +3,9 @@ flowinsight's graph held against Ray's own State API dump from the same run
 (tests/live/workloads/lib_state.py): names and call counts per function, attempts, failed
 attempts and their causes, data flows between the tasks that really exchanged objects, actors.
 
-Assertions that today's flowinsight gets wrong are marked xfail(strict=True) with the part of
-issue 14 that fixes them: they start passing (and then must lose the mark) when it lands.
-The live runs need the `ray-libs` extra (the truth comes from Ray's State API, served by Ray's
+Among them, what issue 14 fixed: an inlined object's producer is the task whose return it is
+(no made-up self-loops), a worker's failure event is counted once with the attempt it ended, and
+a function is the same node with and without the recorder. The live runs need the `ray-libs` extra (the truth comes from Ray's State API, served by Ray's
 dashboard); the committed truths are checked against samples/libraries/expected.json without it.
 """
 
@@ -155,8 +155,6 @@ def test_mapreduce_large_outputs_flow_to_the_reducers(mapreduce: Checked) -> Non
     assert flow["count"] == 4 and flow["bytes"] == sum(sizes)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (4): an inlined argument's producer is the "
-                   "task whose return it is, not the consumer")
 def test_mapreduce_inlined_outputs_flow_to_the_reducers(mapreduce: Checked) -> None:
     held = mapreduce.phase("refs_held")
     tasks = {t["task_id"]: t["name"] for t in held["tasks"]}
@@ -166,7 +164,6 @@ def test_mapreduce_inlined_outputs_flow_to_the_reducers(mapreduce: Checked) -> N
     assert flow is not None and flow["count"] == 4 and flow["bytes"] == sum(sizes)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (4): no self-loops that did not happen")
 def test_mapreduce_no_made_up_self_loops(mapreduce: Checked) -> None:
     loops = [f for f in mapreduce.result["dataFlows"] if f["source"] == f["target"]]
     assert loops == []
@@ -204,8 +201,6 @@ def test_retries_task_failures_are_the_failed_attempts(retries: Checked) -> None
     assert seen == failed_attempts(retries.phase())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (1): a worker's failure event is the failure "
-                   "of the attempt that ran there, counted once with it, on that attempt's task")
 def test_retries_failures_counted_once_per_failed_attempt(retries: Checked) -> None:
     end, result = retries.phase(), retries.result
     assert result["summary"]["failures"]["total"] == len(failed_attempts(end))
@@ -214,8 +209,6 @@ def test_retries_failures_counted_once_per_failed_attempt(retries: Checked) -> N
         name: failed.get(name, 0) for name in calls_by_name(end)}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (1): `check --max-failures N` counts each "
-                   "failed attempt once")
 def test_retries_check_counts_the_real_failures(retries: Checked) -> None:
     real = len(failed_attempts(retries.phase()))
     assert check(retries.run.session_dir, real).returncode == 0
@@ -232,9 +225,6 @@ def test_retries_check_fails_below_the_real_failures(retries: Checked) -> None:
 SAMPLES = REPO / "samples" / "libraries"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (5): node ids do not depend on which source "
-                   "described the task (today: `map_small` plainly, `lib_mapreduce.map_small` "
-                   "under the recorder)")
 @pytest.mark.parametrize("name", ["mapreduce", "retries"])
 def test_function_ids_are_the_same_with_and_without_the_recorder(name: str) -> None:
     plain, recorded = graph(SAMPLES / name), graph(SAMPLES / f"{name}_recorded")
