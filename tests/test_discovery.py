@@ -107,8 +107,8 @@ def test_both_sources_describe_one_task_once(tmp_path: Path) -> None:
     assert doc["summary"]["sources"] == ["export_api", "ray_event"]
     assert doc["summary"]["tasks"] == 27
     produce_nodes = [f for f in doc["functions"] if f["name"] == "produce"]
-    assert [(f["id"], f["calls"]) for f in produce_nodes] == [("__main__.produce", 3)]
-    assert calls_by_label(doc)[("parent", "__main__.produce")] == 3
+    assert [(f["id"], f["calls"]) for f in produce_nodes] == [("produce", 3)]
+    assert calls_by_label(doc)[("parent", "produce")] == 3
 
 
 def _export_task_ids(result: object, name: str) -> list[tuple[str, str]]:

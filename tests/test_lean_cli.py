@@ -35,7 +35,7 @@ def test_help_lists_every_command() -> None:
 
 def test_formats_are_the_registry() -> None:
     registry = renderers()
-    assert sorted(registry) == sorted(FORMATS) and len(FORMATS) == 8
+    assert sorted(registry) == sorted(FORMATS) and len(FORMATS) == 9
     for name, found in registry.items():
         assert found.name == name and renderer(name) is found
     option = next(p for p in export.params if p.name == "fmt")
