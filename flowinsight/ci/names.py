@@ -6,7 +6,7 @@ A *label* is what `render/labels.py` shows for the same node (`RayTask 'source'.
 A *key* identifies a node across two runs, whose actor ids differ: an actor is its user-given
 name with its class (`RayTask 'source'`), else its class alone (`Stage`); a method is its
 actor's key and the method (`Stage.put_packet`); a function or the driver is its id
-(`module.function`, `main`, with `@<job>` when the capture held several jobs). Unnamed
+(`function`, `main`, with `@<job>` when the capture held several jobs). Unnamed
 instances of one class share a key: check and diff aggregate them and say so.
 """
 

@@ -1,7 +1,10 @@
 """Node identity (schema 2.1): which graph node each task belongs to.
 
-An actor creation is the actor; an actor task is `<actor_id>.<method>`; a normal task is
-`<module>.<function>`; the driver is `main`. With several jobs, function and driver ids carry
+An actor creation is the actor; an actor task is `<actor_id>.<method>`; a normal task is its
+function's name as Ray names the task (`.options(name=...)`, a library's name: rename_by_span),
+whichever source described it, with its module only where one job has functions of that name
+in several modules (`<module>.<function>`); the driver is `main`. With several jobs, function
+and driver ids carry
 `@<job>` so that jobs are kept apart. A task whose definition was lost is placed by its id
 layout (schema 3) and named from its execution span where one survived.
 """
