@@ -62,7 +62,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: setup node-deps
-	$(BIN)/pytest tests --ignore=tests/live -q
+	$(BIN)/pytest tests --ignore=tests/live -q -n auto
 
 test: setup typecheck unit
 
