@@ -174,3 +174,15 @@ def test_a_setup_call_that_moves_much_data_is_drawn() -> None:
     assert pic.folded_calls == 14
     unsized = tuple(dataclasses.replace(d, bytes=None) for d in result.data_flows)
     assert picture(dataclasses.replace(result, data_flows=unsized)).small_flows == 0
+
+
+def test_a_ray_data_job_draws_its_operators_in_order() -> None:
+    """The default picture of a Ray Data job: its plan (Input -> ReadRange->MapBatches(add_one)
+    -> MapBatches(Multiply) -> Write), above the calls that ran it."""
+    source = render(result_of(sample("libraries/data")), "dot").decode()
+    chain = re.findall(r'"dataset_[^/"]+/([^"]+)" -> "dataset_[^/"]+/([^"]+)"', source)
+    assert [a.rsplit("_", 1)[0] for a, _ in chain] + [chain[-1][1].rsplit("_", 1)[0]] == [
+        "Input", "ReadRange->MapBatches(add_one)", "MapBatches(Multiply)", "Write"]
+    assert 'label="dataset dataset_' in source
+    # a job of no library draws no plan
+    assert "dataset_" not in render(result_of(sample("sage_pipeline")), "dot").decode()

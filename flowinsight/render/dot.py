@@ -157,6 +157,12 @@ def render_dot(result: Result, options: RenderOptions) -> str:
     for e in pic.edges:
         out.append(f"  {names(e.source)} -> {names(e.target)} "
                    f"[{_edge_attrs(e, labels, top_calls, critical_edges, ranked)}];")
+    if result.datasets or result.serve or result.tune:
+        # what the program asked of Ray's libraries (its Ray Data plan, Serve deployments, Tune
+        # trials) is the picture a library user knows: drawn with the calls that ran it
+        from flowinsight.render.plan import plan_lines
+
+        out += plan_lines(result)
     out.append("}")
     return "\n".join(out) + "\n"
 

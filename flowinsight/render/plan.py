@@ -11,6 +11,7 @@ from flowinsight.render.units import human_bytes, human_ms
 from flowinsight.result import DatasetOp, Result
 
 _FAILED = "#c0392b"
+_FLOW = "#1f6fb2"
 
 
 def _label(op: DatasetOp) -> str:
@@ -72,17 +73,14 @@ def _tune(result: Result, out: list[str]) -> None:
     out.append("  }")
 
 
-def render(result: Result, options: RenderOptions) -> bytes:
-    out = ["digraph plan {", "  rankdir=LR;",
-           '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
-           'fontname="Helvetica", fontsize=10];', '  edge [color="#1f6fb2"];']
-    if not (result.datasets or result.serve or result.tune):
-        out.append(f"  empty [shape=plaintext, label="
-                   f"{quote('no Ray Data plan, Serve deployment or Tune trial recorded')}];")
+def plan_lines(result: Result) -> list[str]:
+    """The plan's clusters (datasets, Serve, Tune) as DOT lines: what `plan` draws, and what
+    the default picture (`dot`, `svg`, ...) draws above the call graph of a library job."""
+    out: list[str] = []
     _serve(result, out)
     _tune(result, out)
     for i, d in enumerate(result.datasets):
-        out.append(f"  subgraph cluster_{i} {{")
+        out.append(f"  subgraph cluster_dataset_{i} {{")
         title = f"dataset {d.id} ({d.state})" if d.state else f"dataset {d.id}"
         out.append(f"    label={quote(title)}; fontname=\"Helvetica\"; fontsize=10;")
         for op in d.operators:
@@ -92,8 +90,20 @@ def render(result: Result, options: RenderOptions) -> bytes:
         for op in d.operators:
             for source in op.inputs:
                 if source in known:
-                    out.append(f"    {quote(f'{d.id}/{source}')} -> {quote(f'{d.id}/{op.id}')};")
+                    out.append(f"    {quote(f'{d.id}/{source}')} -> {quote(f'{d.id}/{op.id}')} "
+                               f'[color="{_FLOW}"];')
         out.append("  }")
+    return out
+
+
+def render(result: Result, options: RenderOptions) -> bytes:
+    out = ["digraph plan {", "  rankdir=LR;",
+           '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
+           'fontname="Helvetica", fontsize=10];']
+    if not (result.datasets or result.serve or result.tune):
+        out.append(f"  empty [shape=plaintext, label="
+                   f"{quote('no Ray Data plan, Serve deployment or Tune trial recorded')}];")
+    out += plan_lines(result)
     out.append("}")
     return ("\n".join(out) + "\n").encode()
 
