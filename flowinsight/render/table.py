@@ -272,6 +272,15 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
                         "red bold"))
     else:
         out.append(Line("failures", ("none",)))
+    if result.ends:  # deaths and failed attempts that are not failures, said as such
+        kinds: dict[str, dict[str, int]] = {}
+        for f in result.ends:
+            types = kinds.setdefault(f.category, {})
+            types[f.error_type] = types.get(f.error_type, 0) + 1
+        out.append(Line("not failures", (", ".join(
+            f"{escaped(category)} {sum(types.values())} (" + ", ".join(
+                f"{escaped(t)} {n}" for t, n in sorted(types.items())) + ")"
+            for category, types in sorted(kinds.items())) + ": see docs/failures.md",)))
     timed = [n for n in result.nodes if n.stats.exec_ms is not None
              and n.kind is not NodeKind.DRIVER]
     total = sum(n.stats.exec_ms.sum for n in timed if n.stats.exec_ms is not None)
