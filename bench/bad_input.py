@@ -83,9 +83,10 @@ def make_blank(out: Path, mb: int) -> None:
 
 
 # Lines that are not a JSON object, of the kinds a wrong or damaged file holds: text, binary
-# noise (invalid UTF-8), a NUL, a CRLF ending, all 10 bytes with the newline.
+# noise (invalid UTF-8), NULs, a CRLF ending, JSON values that are not objects; all 10 bytes
+# with the newline.
 JUNK = (b"hello wor\n", b"\xff\xfe\x00garbag\n", b"# comment\n", b"\x00" * 9 + b"\n",
-        b"key=value\n", b"ok: 1 23\r\n", b"\xc3(noise!\xa0\n")
+        b"key=value\n", b"ok: 1 23\r\n", b"\xc3(noise!\xa0\n", b"[1, 2, 3]\n", b'"a texts"\n')
 
 
 def make_junk(out: Path, mb: int) -> None:

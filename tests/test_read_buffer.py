@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import random
 import tarfile
 from array import array
@@ -369,8 +370,12 @@ def test_digests_of_ids_of_any_length_are_zlibs(raws: list[bytes]) -> None:
 JUNK = [b"hello", b"\xff\xfe\x00garbage", b"# comment", b"\x00" * 9, b"key=value", b"\x0b[1]",
         b"  \t?", b"\xc3(", b"\xed\xa0\x80 surrogate", b"\xf4\x90\x80\x80 past", b"\xe0\x80\x80",
         b"\xc2\xa9 ok", b"\xef\xbb\xbf BOM", b"NaN", b"Infinity", b"\xf0\x9f\x98\x80 smile"]
-# Not junk, next to it: JSON values that are not objects (orjson judges) and broken objects.
-NEAR_JUNK = [b"[1,2]", b'"a string"', b"-1", b"true", b"null", b'{"a":', b" {", b"[" * 1100]
+# Next to it: JSON values that are not objects (counted in C where its validation of a value
+# is sure, else judged by orjson), broken values and objects (orjson judges).
+NEAR_JUNK = [b"[1,2]", b'"a string"', b"-1", b"true", b"null", b'{"a":', b" {", b"[" * 1100,
+             b' [1, {"a": [true, null, "x\\u00e9"]}]\r', b"-0.5e-3", b"0", b"1e400", b"[1,]",
+             b"nul", b"truex", b'"caf\xc3\xa9"', b'"\\ud800"', b"01", b"[] []", b'"a\x00"',
+             b"[" * 60 + b"]" * 60, b"99999999999999999999", b'["\\x"]']
 
 
 def junk_mix(rng: random.Random, n: int) -> list[bytes]:
@@ -436,17 +441,20 @@ def test_junk_is_sorted_by_reason_as_bytes_decode_does() -> None:
 
     good = sum(valid(line) for line in lines)
     assert 1000 < good < len(lines) - 1000
-    assert count(data, 0, len(data) - 1, 0) == (0, good, len(lines) - good, [])
-    blank, not_json, invalid, firsts = count(data, 0, len(data) - 1, 3)
-    assert (blank, not_json + invalid, len(firsts)) == (0, len(lines) - 3, 3)
+    assert count(data, 0, len(data) - 1, 0) == (0, good, len(lines) - good, 0, [])
+    blank, not_json, invalid, values, firsts = count(data, 0, len(data) - 1, 3)
+    assert (blank, not_json + invalid, values, len(firsts)) == (0, len(lines) - 3, 0, 3)
     assert [(i, bytes(data[s:e])) for i, s, e in firsts] == list(enumerate(lines[:3]))
     events, ids, missed, n = decode_buffer(data, 0, len(data), False)
     assert (events, missed, n) == ([], [(0, 0, len(data) - 1)], len(lines))
     for start, stop in ((0, len(data)), (-1, 4), (1, 0)):
         with pytest.raises(ValueError):
             count(data, start, stop, 0)
-    with pytest.raises(ValueError):  # a line that is not junk
-        count(bytearray(b"x\n[1]\n"), 0, 5, 0)
+    for other in (b"{}", b"[1,]", b"[1] x"):  # a line the Python path must read
+        with pytest.raises(ValueError):
+            count(bytearray(b"x\n" + other + b"\n"), 0, len(other) + 2, 0)
+    values = bytearray(b'x\n\n [1, {"a": null}]\r\n"s"\n-1.5e3\ntrue\n')
+    assert count(values, 0, len(values) - 1, 1) == (1, 0, 0, 4, [(0, 0, 1)])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -460,3 +468,31 @@ def test_random_junk_after_the_examples_reads_the_same(lines: list[bytes], crlf:
     end = b"\r\n" if crlf else b"\n"
     data = end.join([b"junk"] * 6 + lines) + (end if last_newline else b"")
     assert_same(data, chunk=chunk)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner,
+                                                                 max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.tuples(_JSON, st.integers(0, 2), st.integers(0, 10**6),
+                                 st.sampled_from([b"", b" ", b",", b"]", b"\\", b"\x00", b"e"])),
+                       max_size=40))
+def test_json_values_and_their_mutations_read_the_same(
+        values: list[tuple[object, int, int, bytes]]) -> None:
+    """JSON values that are not objects are counted in C only where orjson would take them:
+    random values, spaced or not, one byte of some changed, inserted or deleted."""
+    lines = [b"junk"] * 6
+    for value, mutation, at, byte in values:
+        line = json.dumps(value, indent=None if at % 2 else 1).replace("\n", " ").encode()
+        where = at % (len(line) + 1)
+        if mutation == 1:
+            line = line[:where] + byte + line[where:]
+        elif mutation == 2:
+            line = line[:where] + line[where + 1:]
+        lines.append(line)
+    assert_same(b"\n".join(lines) + b"\n")

@@ -245,8 +245,9 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
 def _declined(state: _FileState, buffer: bytearray, start: int, stop: int,
               at_tail: bool) -> tuple[int, bool]:
     """A range the C decoder declined, buffer[start:stop]: a line, for the Python path, or a
-    run of blank and junk lines (declined as one range, newlines inside), counted at once. Its
-    lines, and whether it was a line the decoder could not read (NATIVE_MISSES)."""
+    run of blank lines and lines it knows to skip (junk: no JSON text starts with their first
+    byte; JSON values that are not objects), declined as one range, newlines inside, counted
+    at once. Its lines, and whether it was a line the decoder could not read (NATIVE_MISSES)."""
     if buffer.find(b"\n", start, stop) >= 0:
         return state.skipped_run(buffer, start, stop), False
     raw = bytes(memoryview(buffer)[start:stop])
@@ -286,19 +287,19 @@ class _FileState:
         self.truncated = False
 
     def skipped_run(self, buffer: bytearray, start: int, stop: int) -> int:
-        """A run of blank and junk lines the C decoder declined whole (buffer[start:stop], a
-        newline at stop): counted as python_line would count each, the first junk lines that
-        become examples taken through python_line itself (their detail is orjson's). Its
-        lines."""
+        """A run of blank and skipped lines the C decoder declined whole (buffer[start:stop],
+        a newline at stop; see _declined): counted as python_line would count each, the first
+        skipped lines that become examples taken through python_line itself (their detail is
+        orjson's or the parser's). Its lines."""
         assert count_skipped is not None  # the decoder that declined the run is there
         want = max(0, MAX_EXAMPLES - len(self.examples))
-        blank, not_json, invalid, firsts = count_skipped(buffer, start, stop, want)
+        blank, not_json, invalid, values, firsts = count_skipped(buffer, start, stop, want)
         base = self.lines
         view = memoryview(buffer)
         for line, first, last in firsts:
             self.lines = base + line + 1
             self.python_line(bytes(view[first:last]), False)
-        lines = blank + not_json + invalid + len(firsts)
+        lines = blank + not_json + invalid + values + len(firsts)
         self.lines = base + lines
         # (only reasons that occur: a Counter's zero would show in the report)
         if blank:
@@ -307,6 +308,8 @@ class _FileState:
             self.skipped["not_json"] += not_json
         if invalid:
             self.skipped["invalid_utf8"] += invalid
+        if values:
+            self.skipped["not_object"] += values
         return lines
 
     def python_line(self, raw: bytes, at_tail: bool) -> None:

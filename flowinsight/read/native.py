@@ -106,8 +106,8 @@ decode_buffer_batches: DecodeBufferBatches | None = _entry("decode_buffer_batche
 
 
 CountSkipped = Callable[[bytearray, int, int, int],
-                        tuple[int, int, int, list[tuple[int, int, int]]]]
+                        tuple[int, int, int, int, list[tuple[int, int, int]]]]
 
-# The lines of a run of blank and junk lines that decode_buffer declined as one range, counted
+# The lines of a run of blank and skipped lines that decode_buffer declined as one range, counted
 # (see _taskline.pyi), or None
 count_skipped: CountSkipped | None = _entry("count_skipped")

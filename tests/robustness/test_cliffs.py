@@ -173,8 +173,10 @@ def test_an_archive_of_many_empty_members_is_not_held_whole(tmp_path: Path) -> N
     assert peak < 18 << 20, peak >> 20
 
 
-# Junk: lines that are not a JSON object and start with a byte no JSON text starts with
-JUNK = [b"hello", b"\xff\xfe\x00garbage", b"# comment\r", b"\x00" * 9, b"key=value", b"\xc3("]
+# Junk: lines that are not a JSON object and start with a byte no JSON text starts with; and
+# JSON values that are not objects
+JUNK = [b"hello", b"\xff\xfe\x00garbage", b"# comment\r", b"\x00" * 9, b"key=value", b"\xc3(",
+        b"[1, 2]", b' "text"\r', b"-17.5"]
 
 
 def junk_mix() -> bytes:
@@ -235,7 +237,7 @@ def test_junk_lines_are_counted_exactly_and_cost_no_python_per_line(
                        end=b"")
     capture = read(root)
     want = expected_skips(data)
-    assert want["not_json"] > 30000 and want["invalid_utf8"] > 20000
+    assert min(want["not_json"], want["invalid_utf8"], want["not_object"]) > 10000
     assert (len(capture.events), skipped(capture)) == (301, want)
     assert ignored(capture) == {"blank": sum(1 for x in data.split(b"\n") if not x.strip())}
     assert capture.files[0].lines == data.count(b"\n") + 1

@@ -1,9 +1,10 @@
-/* count_skipped: the lines of a run of blank and junk lines that decode_buffer declined as one
-   range (ft_skip_run), counted as the reader's Python path would count them one by one:
-   blank, or skipped as "invalid_utf8" when bytes.decode() would fail, else as "not_json"
-   (orjson refuses a line that starts with JUNK_START at once). The first few junk lines are
-   handed back instead, for the reader to take as examples through its Python path, which
-   gives their detail text. */
+/* count_skipped: the lines of a run of blank and skipped lines that decode_buffer declined as
+   one range (ft_skip_run), counted as the reader's Python path would count them one by one:
+   blank; junk (ft_skipped_line) as "invalid_utf8" when bytes.decode() would fail, else as
+   "not_json" (orjson refuses a line that starts with JUNK_START at once); a JSON value that
+   is not an object as "not_object". The first few skipped lines are handed back instead,
+   for the reader to take as examples through its Python path, which gives their detail
+   text. */
 
 #include "taskline.h"
 
@@ -46,6 +47,26 @@ static int utf8_valid(const unsigned char *p, const unsigned char *e)
     return 1;
 }
 
+int ft_skipped_line(unsigned char *line, unsigned char *nl)
+{
+    unsigned char *p = line;
+    while (p < nl && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    if (p == nl || *p == '{')
+        return 0;
+    if (JUNK_START[*p])
+        return SKIP_JUNK;
+    *nl = 0; /* where the lexer stops */
+    Ctx c = {p, line, nl, 0, NULL, 0};
+    int r = ft_skip_value(&c);
+    *nl = '\n';
+    if (r)
+        return 0; /* not sure (BAIL), or memory (ERR: the decoder meets it again) */
+    while (c.p < nl && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
+        c.p++;
+    return c.p == nl ? SKIP_VALUE : 0;
+}
+
 static int is_blank(const unsigned char *p, const unsigned char *e)
 {
     for (; p < e; p++)
@@ -62,27 +83,31 @@ PyObject *ft_count_skipped(PyObject *module, PyObject *args)
     Py_buffer view;
     if (!PyArg_ParseTuple(args, "Onnn", &obj, &start, &stop, &want))
         return NULL;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+    /* writable: a value's newline is made the NUL the lexer stops at, then put back */
+    if (PyObject_GetBuffer(obj, &view, PyBUF_WRITABLE) < 0)
         return NULL;
-    const unsigned char *buf = view.buf;
+    unsigned char *buf = view.buf;
     if (start < 0 || start > stop || stop >= view.len || buf[stop] != '\n') {
         PyErr_SetString(PyExc_ValueError, "count_skipped: want a range followed by a newline");
         goto done;
     }
     if (!(firsts = PyList_New(0)))
         goto done;
-    Py_ssize_t blank = 0, not_json = 0, invalid = 0, line = 0;
+    Py_ssize_t blank = 0, not_json = 0, invalid = 0, not_object = 0, line = 0;
     for (Py_ssize_t at = start; at <= stop; line++) {
-        const unsigned char *nl = memchr(buf + at, '\n', (size_t)(stop + 1 - at));
+        unsigned char *nl = memchr(buf + at, '\n', (size_t)(stop + 1 - at));
         Py_ssize_t e = nl - buf;
+        int kind = 0;
         if (is_blank(buf + at, nl)) {
             blank++;
-        } else if (!ft_is_junk(buf + at, nl)) {
-            PyErr_SetString(PyExc_ValueError, "count_skipped: a line neither blank nor junk");
+        } else if (!(kind = ft_skipped_line(buf + at, nl))) {
+            PyErr_SetString(PyExc_ValueError, "count_skipped: a line the reader must read");
             goto done;
         } else if (PyList_GET_SIZE(firsts) < want) {
             if (ft_push_miss(firsts, line, at, e) < 0)
                 goto done;
+        } else if (kind == SKIP_VALUE) {
+            not_object++;
         } else if (utf8_valid(buf + at, nl)) {
             not_json++;
         } else {
@@ -90,7 +115,7 @@ PyObject *ft_count_skipped(PyObject *module, PyObject *args)
         }
         at = e + 1;
     }
-    out = Py_BuildValue("(nnnO)", blank, not_json, invalid, firsts);
+    out = Py_BuildValue("(nnnnO)", blank, not_json, invalid, not_object, firsts);
 done:
     PyBuffer_Release(&view);
     Py_XDECREF(firsts);

@@ -668,31 +668,35 @@ static inline Py_ssize_t ft_skip_blank(const unsigned char *buf, Py_ssize_t *at,
     return lines;
 }
 
-/* Whether the line at p (not blank) is junk: its first byte after JSON's whitespace is one
-   no JSON text starts with (JUNK_START), so orjson refuses it at once and the reader skips
-   it as "not_json", or "invalid_utf8" when it is not UTF-8 (count_skipped tells which). A
-   line starting with `{`, or with what may begin a JSON value ([ " - digit t f n), needs
-   orjson to judge: not junk. */
-static inline int ft_is_junk(const unsigned char *p, const unsigned char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-        p++;
-    return p < end && JUNK_START[*p];
-}
+/* What a line the reader skips without the Python path is, by its first byte after JSON's
+   whitespace: SKIP_JUNK when that byte is one no JSON text starts with (JUNK_START: orjson
+   refuses the line at once, "not_json", or "invalid_utf8" when it is not UTF-8), SKIP_VALUE
+   when the line is a JSON value that is not an object, as ft_skip_value validates it (orjson
+   would take it: "not_object"), else 0: a line starting with `{`, or one ft_skip_value is
+   not sure of, needs the Python path. `nl` is the line's newline, a NUL while a value is
+   read (the buffer is writable), then put back. Blank lines are ft_skip_blank's. */
+enum { SKIP_JUNK = 1, SKIP_VALUE = 2 };
+int ft_skipped_line(unsigned char *line, unsigned char *nl);
 
-/* The run of blank and junk lines from buf[*at] on, within whole lines ending before `end`:
-   how many, *at moved past them. The buffer readers decline such a run as one range (index
-   of its first line, start, the stop before its last newline): one entry for a million
-   newlines or junk lines, which the reader counts with count_skipped (a range of one line
-   is declined as before). A file of newlines or junk is read at the speed of this loop. */
-static inline Py_ssize_t ft_skip_run(const unsigned char *buf, Py_ssize_t *at, Py_ssize_t end)
+/* The run of blank and skipped lines (ft_skipped_line) from buf[*at] on, within whole lines
+   ending before `end`: how many, *at moved past them. The buffer readers decline such a run
+   as one range (index of its first line, start, the stop before its last newline): one
+   entry for a million newlines or junk lines, which the reader counts with count_skipped (a
+   range of one line is declined as before). A file of newlines or junk is read at the speed
+   of this loop. */
+static inline Py_ssize_t ft_skip_run(unsigned char *buf, Py_ssize_t *at, Py_ssize_t end)
 {
     Py_ssize_t lines = 0;
     for (;;) {
         lines += ft_skip_blank(buf, at, end);
-        if (*at >= end || !ft_is_junk(buf + *at, buf + end))
+        const unsigned char *p = buf + *at, *e = buf + end;
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        if (p >= e || *p == '{') /* (the decoder's, at once: no search for its end) */
             return lines;
-        const unsigned char *nl = memchr(buf + *at, '\n', (size_t)(end - *at));
+        unsigned char *nl = memchr(buf + *at, '\n', (size_t)(end - *at));
+        if (!ft_skipped_line(buf + *at, nl))
+            return lines;
         *at = nl - buf + 1; /* found: whole lines */
         lines++;
     }
