@@ -1,7 +1,7 @@
-"""Inputs that once cost far more than their size: runs of blank lines (each line went through
-the Python path), thousands of distinct `task::<name>` spans in one attempt (every grown tuple
-of names kept: 2.5 GB for a 240 kB line). The answers are exact; memory is checked with
-generous bounds in a subprocess (ru_maxrss); times are measured by bench/bad_input.py, not
+"""Inputs that once cost far more than their size: runs of blank or junk lines (each line went
+through the Python path), thousands of distinct `task::<name>` spans in one attempt (every
+grown tuple of names kept: 2.5 GB for a 240 kB line). The answers are exact; memory is checked
+with generous bounds in a subprocess (ru_maxrss); times are measured by bench/bad_input.py, not
 asserted here."""
 
 from __future__ import annotations
