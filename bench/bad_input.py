@@ -4,6 +4,7 @@ measurement of one command on them: wall time and peak memory (ru_maxrss of the 
     python bench/bad_input.py spans 30000 --out /tmp/spans        # one attempt, 30,000 spans
     python bench/bad_input.py attempts 50000 --out /tmp/attempts  # one task, 50,000 attempts
     python bench/bad_input.py blank 20 --out /tmp/blank            # 20 MB of newlines
+    python bench/bad_input.py junk 20 --out /tmp/junk              # 20 MB of 10-byte junk lines
     python bench/bad_input.py gzblank 2048 --out /tmp/gzblank      # 2 GiB of newlines, gzipped
     python bench/bad_input.py members 1000000 --out /tmp/members   # a tar.gz of 1M empty members
     python bench/bad_input.py measure -- analyze /tmp/spans -j 1   # time, CPU time, peak memory
@@ -81,6 +82,21 @@ def make_blank(out: Path, mb: int) -> None:
     (events_dir(out) / "event_EXPORT_TASK_1.log").write_bytes(data)
 
 
+# Lines that are not a JSON object, of the kinds a wrong or damaged file holds: text, binary
+# noise (invalid UTF-8), NULs, a CRLF ending, JSON values that are not objects; all 10 bytes
+# with the newline.
+JUNK = (b"hello wor\n", b"\xff\xfe\x00garbag\n", b"# comment\n", b"\x00" * 9 + b"\n",
+        b"key=value\n", b"ok: 1 23\r\n", b"\xc3(noise!\xa0\n", b"[1, 2, 3]\n", b'"a texts"\n')
+
+
+def make_junk(out: Path, mb: int) -> None:
+    """`mb` MB of 10-byte junk lines (JUNK, in turn) around one event."""
+    cycle = b"".join(JUNK)
+    body = cycle * ((mb << 20) // len(cycle))
+    data = task_line(1) + b"\n" + body + task_line(2) + b"\n"
+    (events_dir(out) / "event_EXPORT_TASK_1.log").write_bytes(data)
+
+
 def make_gzblank(out: Path, mb: int) -> None:
     """`mb` MiB of newlines, gzipped (written in pieces: never held whole)."""
     path = events_dir(out) / "event_EXPORT_TASK_1.log.gz"
@@ -124,11 +140,12 @@ def main() -> None:
         measure([a for a in sys.argv[2:] if a != "--"])
         return
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["spans", "attempts", "blank", "gzblank", "members"])
+    parser.add_argument("kind", choices=["spans", "attempts", "blank", "junk", "gzblank",
+                                           "members"])
     parser.add_argument("n", type=int)
     parser.add_argument("--out", type=Path, required=True)
     opts = parser.parse_args()
-    {"spans": make_spans, "attempts": make_attempts, "blank": make_blank,
+    {"spans": make_spans, "attempts": make_attempts, "blank": make_blank, "junk": make_junk,
      "gzblank": make_gzblank, "members": make_members}[opts.kind](opts.out, opts.n)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
+import random
 import tarfile
 from array import array
 from functools import cache
@@ -217,7 +219,7 @@ def test_many_declined_lines_turn_the_decoder_off_alike(monkeypatch: pytest.Monk
     tasks = [x for x in real_lines() if b"EXPORT_TASK" in x]
     cases: list[tuple[bytes, int, int]] = []
     for mix in (others * 3 + tasks, tasks[:5] + others[:NATIVE_MISSES + 1] + tasks,
-                [b"junk"] * (NATIVE_MISSES + 1) + tasks[:NATIVE_MISSES] + tasks):
+                [b"{junk"] * (NATIVE_MISSES + 1) + tasks[:NATIVE_MISSES] + tasks):
         data = b"\n".join(mix) + b"\n"
         cases += [(data, chunk, 16 << 20) for chunk in (500, 5000, 40_000, 1 << 20)]
     # Blocks just short of the rule, of lines of one width (a task line padded with spaces):
@@ -225,7 +227,7 @@ def test_many_declined_lines_turn_the_decoder_off_alike(monkeypatch: pytest.Monk
     n = NATIVE_MISSES
     task = next(x for x in tasks if line(x) is not None)
     width = len(task) + 2
-    good, bad = task.ljust(width), b"x" * width
+    good, bad = task.ljust(width), b"{" + b"x" * (width - 1)  # (junk would cost C nothing)
     data = b"\n".join([bad] * n + [good] * (n - 1) + [good] * 100) + b"\n"
     cases.append((data, (2 * n - 1) * (width + 1), 16 << 20))
     # ... and an over-long line ended by a read that holds N declined lines and N + 1 decoded
@@ -240,6 +242,11 @@ def test_many_declined_lines_turn_the_decoder_off_alike(monkeypatch: pytest.Monk
         assert asked["buffer"] == 2 * asked["list"]  # with ids, and with digests
         turned_off += asked["list"] < data.count(b"\n")
     assert turned_off >= 3
+    # junk costs the decoder nothing (the first byte says it is no object): never turned off
+    data = b"\n".join([b"junk"] * 5000 + tasks) + b"\n"
+    asked["list"] = asked["buffer"] = 0
+    assert_same(data)
+    assert asked["list"] == data.count(b"\n")
 
 
 def test_compressed_files_read_the_same() -> None:
@@ -356,3 +363,136 @@ def test_digests_of_ids_of_any_length_are_zlibs(raws: list[bytes]) -> None:
     got = array("Q")
     got.frombytes(native.digest_functions[0](list[object](ids)))
     assert list(got) == [event_id_digest(i) for i in ids if i]
+
+
+# Junk: lines that are not a JSON object and start with a byte no JSON text starts with. The
+# buffer path counts runs of them in C (count_skipped); the reference reads each with orjson.
+JUNK = [b"hello", b"\xff\xfe\x00garbage", b"# comment", b"\x00" * 9, b"key=value", b"\x0b[1]",
+        b"  \t?", b"\xc3(", b"\xed\xa0\x80 surrogate", b"\xf4\x90\x80\x80 past", b"\xe0\x80\x80",
+        b"\xc2\xa9 ok", b"\xef\xbb\xbf BOM", b"NaN", b"Infinity", b"\xf0\x9f\x98\x80 smile"]
+# Next to it: JSON values that are not objects (counted in C where its validation of a value
+# is sure, else judged by orjson), broken values and objects (orjson judges).
+NEAR_JUNK = [b"[1,2]", b'"a string"', b"-1", b"true", b"null", b'{"a":', b" {", b"[" * 1100,
+             b' [1, {"a": [true, null, "x\\u00e9"]}]\r', b"-0.5e-3", b"0", b"1e400", b"[1,]",
+             b"nul", b"truex", b'"caf\xc3\xa9"', b'"\\ud800"', b"01", b"[] []", b'"a\x00"',
+             b"[" * 60 + b"]" * 60, b"99999999999999999999", b'["\\x"]']
+
+
+def junk_mix(rng: random.Random, n: int) -> list[bytes]:
+    """`n` lines: runs of junk among blank lines, task lines, CRLF ends and NEAR_JUNK."""
+    tasks = [x for x in real_lines() if b"EXPORT_TASK" in x]
+    lines: list[bytes] = []
+    while len(lines) < n:
+        pick = rng.random()
+        if pick < 0.1:
+            lines.append(rng.choice(tasks))
+        elif pick < 0.15:
+            lines.append(rng.choice(NEAR_JUNK))
+        elif pick < 0.3:
+            lines.append(rng.choice([b"", b" ", b"\r", b"\t\x0c"]))
+        else:
+            line = rng.choice(JUNK)
+            lines += [line + b"\r" if rng.random() < 0.2 else line] * rng.choice([1, 2, 50])
+    return lines
+
+
+def test_runs_of_junk_read_the_same() -> None:
+    rng = random.Random(15)
+    for case in range(12):
+        lines = junk_mix(rng, 600)
+        data = b"\n".join(lines) + (b"\n" if case % 2 else b"")  # a last line without newline
+        for chunk in (37, 1000, 1 << 20):
+            result = assert_same(data, chunk=chunk)
+            assert {"not_json", "invalid_utf8"} <= set(dict(result.report.skipped))
+    # only junk: the examples are the first five lines, the rest counted in C
+    data = b"\n".join(JUNK * 200) + b"\n"
+    result = assert_same(data)
+    assert [e.line for e in result.examples] == [1, 2, 3, 4, 5]
+
+
+def test_junk_is_sorted_by_reason_as_bytes_decode_does() -> None:
+    """count_skipped's UTF-8 check agrees with bytes.decode() on bytes at every edge of the
+    encoding (overlong forms, surrogates, past U+10FFFF, sequences cut short)."""
+    count = native.count_skipped
+    assert count is not None
+    rng = random.Random(8)
+    edges = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+             0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+    points = [0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF]
+
+    def line() -> bytes:
+        text = bytearray("".join(chr(rng.choice(points)) for _ in range(3)).encode())
+        if rng.random() < 0.6:  # one byte changed, or the end cut off
+            if rng.random() < 0.7:
+                text[rng.randrange(len(text))] = rng.choice(edges)
+            else:
+                del text[-rng.randrange(1, 3):]
+        return b"x" + bytes(text)
+
+    lines = [line() for _ in range(20_000)]
+    data = bytearray(b"\n".join(lines) + b"\n")
+
+    def valid(line: bytes) -> bool:
+        try:
+            line.decode()
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    good = sum(valid(line) for line in lines)
+    assert 1000 < good < len(lines) - 1000
+    assert count(data, 0, len(data) - 1, 0) == (0, good, len(lines) - good, 0, [])
+    blank, not_json, invalid, values, firsts = count(data, 0, len(data) - 1, 3)
+    assert (blank, not_json + invalid, values, len(firsts)) == (0, len(lines) - 3, 0, 3)
+    assert [(i, bytes(data[s:e])) for i, s, e in firsts] == list(enumerate(lines[:3]))
+    events, ids, missed, n = decode_buffer(data, 0, len(data), False)
+    assert (events, missed, n) == ([], [(0, 0, len(data) - 1)], len(lines))
+    for start, stop in ((0, len(data)), (-1, 4), (1, 0)):
+        with pytest.raises(ValueError):
+            count(data, start, stop, 0)
+    for other in (b"{}", b"[1,]", b"[1] x"):  # a line the Python path must read
+        with pytest.raises(ValueError):
+            count(bytearray(b"x\n" + other + b"\n"), 0, len(other) + 2, 0)
+    values = bytearray(b'x\n\n [1, {"a": null}]\r\n"s"\n-1.5e3\ntrue\n')
+    assert count(values, 0, len(values) - 1, 1) == (1, 0, 0, 4, [(0, 0, 1)])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(st.one_of(st.sampled_from(JUNK + NEAR_JUNK + [b"", b" "]),
+                                st.binary(max_size=12).filter(lambda b: b"\n" not in b)),
+                      max_size=80),
+       crlf=st.booleans(), last_newline=st.booleans(), chunk=st.integers(1, 3000))
+def test_random_junk_after_the_examples_reads_the_same(lines: list[bytes], crlf: bool,
+                                                       last_newline: bool, chunk: int) -> None:
+    """Six junk lines first (the examples), so that what follows is counted in C."""
+    end = b"\r\n" if crlf else b"\n"
+    data = end.join([b"junk"] * 6 + lines) + (end if last_newline else b"")
+    assert_same(data, chunk=chunk)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner,
+                                                                 max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.tuples(_JSON, st.integers(0, 2), st.integers(0, 10**6),
+                                 st.sampled_from([b"", b" ", b",", b"]", b"\\", b"\x00", b"e"])),
+                       max_size=40))
+def test_json_values_and_their_mutations_read_the_same(
+        values: list[tuple[object, int, int, bytes]]) -> None:
+    """JSON values that are not objects are counted in C only where orjson would take them:
+    random values, spaced or not, one byte of some changed, inserted or deleted."""
+    lines = [b"junk"] * 6
+    for value, mutation, at, byte in values:
+        line = json.dumps(value, indent=None if at % 2 else 1).replace("\n", " ").encode()
+        where = at % (len(line) + 1)
+        if mutation == 1:
+            line = line[:where] + byte + line[where:]
+        elif mutation == 2:
+            line = line[:where] + line[where + 1:]
+        lines.append(line)
+    assert_same(b"\n".join(lines) + b"\n")

@@ -50,13 +50,23 @@ def decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | No
 # decode_task over the lines of buffer[start:end] (each ends with b"\n"; the buffer is
 # writable: each newline is a NUL while its line is read): the decoded lines' events and event
 # ids in order (with digests=True, the digests of the non-empty ones, as `digests` gives them),
-# (index, start, stop) of each line not decoded, and the number of lines.
+# (index, start, stop) of each line not decoded (a run of blank and skipped lines: one range, its
+# newlines inside; see count_skipped), and the number of lines.
 @overload
 def decode_buffer(buffer: bytearray, start: int, end: int, digests: Literal[False], /
                   ) -> tuple[list[TaskUpdate], list[str | None], list[tuple[int, int, int]], int]: ...
 @overload
 def decode_buffer(buffer: bytearray, start: int, end: int, digests: Literal[True], /
                   ) -> tuple[list[TaskUpdate], bytes, list[tuple[int, int, int]], int]: ...
+
+# The lines of a run that decode_buffer declined as one range (buffer[start:stop], a newline at
+# stop), each blank, junk (the first byte after JSON's whitespace one no JSON text starts
+# with) or a JSON value that is not an object: (blank lines, junk lines that are UTF-8, junk
+# lines that are not, values, and (line within the run, start, stop) of the first `examples`
+# lines that are not blank, which are not counted).
+def count_skipped(
+    buffer: bytearray, start: int, stop: int, examples: int, /
+) -> tuple[int, int, int, int, list[tuple[int, int, int]]]: ...
 
 # Decoded TaskUpdates, packed (taskline/task_batch.h): batch[i] builds the i-th.
 @final

@@ -18,6 +18,7 @@ from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
 from flowinsight.read.limits import CHUNK_BYTES, MAX_LINE_BYTES, Budget
 from flowinsight.read.native import (
+    count_skipped,
     decode_block,
     decode_buffer,
     decode_buffer_batches,
@@ -30,7 +31,8 @@ from flowinsight.read.ray_events import SITE_SUFFIX, parse_ray_event
 from flowinsight.read.ray_events_v2 import parse_ray_event_v2
 
 MAX_EXAMPLES = 5  # skipped lines kept per file, to show the user
-NATIVE_MISSES = 32  # lines of a block the C decoder may decline before a file is read without it
+# lines of a block the C decoder may decline before a file is read without it (_costly)
+NATIVE_MISSES = 32
 MAX_IGNORED_KINDS = 50  # distinct kinds of ignored line per file; the rest are "(other)"
 MAX_KIND_CHARS = 80
 # What a bug in a field parser raises on strange input: the line is skipped, never the run lost.
@@ -140,8 +142,10 @@ def _read_blocks(state: _FileState, reader: LineBlocks) -> None:
         # Lines the decoder stepped aside for take the Python path, in their place among
         # the others. A file where it steps aside for most lines holds other kinds of
         # line: stop asking.
-        if len(missed) > NATIVE_MISSES and 2 * len(missed) > len(block):
-            native = None
+        if len(missed) > NATIVE_MISSES:
+            costly = sum(_costly(block[index]) for index in missed)
+            if costly > NATIVE_MISSES and 2 * costly > len(block):
+                native = None
         done = 0  # decoded events used so far
         previous = 0  # the block's index after the last line handled
         for index in missed:
@@ -181,7 +185,7 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
             state.lines += 1
             one = decode_line(head)
             if one is None:
-                misses = 1
+                misses = _costly(head)
                 state.python_line(head, reader.tail_incomplete)
             else:
                 state.events.append(one[1])
@@ -197,7 +201,7 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
             for batch, (index, line_start, line_stop) in zip(batches, missed):
                 state.add_batch(batch)
                 state.lines += index - previous
-                lines, miss = _declined(state, view[line_start:line_stop],
+                lines, miss = _declined(state, buffer, line_start, line_stop,
                                         reader.tail_incomplete)
                 previous = index + lines
                 misses += miss
@@ -226,7 +230,8 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
                     state.event_ids += ids[done:done + run]
                 done += run
             state.lines += run
-            lines, miss = _declined(state, view[line_start:line_stop], reader.tail_incomplete)
+            lines, miss = _declined(state, buffer, line_start, line_stop,
+                                    reader.tail_incomplete)
             previous = index + lines
             misses += miss
         state.events += decoded[done:]
@@ -237,19 +242,25 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
             native = False
 
 
-def _declined(state: _FileState, line: memoryview, at_tail: bool) -> tuple[int, bool]:
-    """A range the C decoder declined: a line, for the Python path, or a run of blank lines
-    (declined as one range, newlines inside), counted at once. Its lines, and whether it was
-    a line the decoder could not read (a blank one costs it nothing: NATIVE_MISSES)."""
-    raw = bytes(line)
-    if b"\n" in raw:
-        lines = raw.count(b"\n") + 1
-        state.lines += lines
-        state.blank(lines)
-        return lines, False
+def _declined(state: _FileState, buffer: bytearray, start: int, stop: int,
+              at_tail: bool) -> tuple[int, bool]:
+    """A range the C decoder declined, buffer[start:stop]: a line, for the Python path, or a
+    run of blank lines and lines it knows to skip (junk: no JSON text starts with their first
+    byte; JSON values that are not objects), declined as one range, newlines inside, counted
+    at once. Its lines, and whether it was a line the decoder could not read (NATIVE_MISSES)."""
+    if buffer.find(b"\n", start, stop) >= 0:
+        return state.skipped_run(buffer, start, stop), False
+    raw = bytes(memoryview(buffer)[start:stop])
     state.lines += 1
     state.python_line(raw, at_tail)
-    return 1, bool(raw.strip())
+    return 1, _costly(raw)
+
+
+def _costly(raw: bytes) -> bool:
+    """Whether a line the C decoder declined counts against it (NATIVE_MISSES): one that
+    starts as a JSON object does (another kind of event, most likely); a blank line or any
+    other costs it nothing, so that a file of junk is still read at the decoder's speed."""
+    return raw.lstrip(b" \t\r")[:1] == b"{"
 
 
 class _FileState:
@@ -275,9 +286,31 @@ class _FileState:
         self.lines = 0  # lines read so far, the current one included
         self.truncated = False
 
-    def blank(self, lines: int) -> None:
-        """A run of blank lines the C decoder declined whole."""
-        self.ignored["blank"] += lines
+    def skipped_run(self, buffer: bytearray, start: int, stop: int) -> int:
+        """A run of blank and skipped lines the C decoder declined whole (buffer[start:stop],
+        a newline at stop; see _declined): counted as python_line would count each, the first
+        skipped lines that become examples taken through python_line itself (their detail is
+        orjson's or the parser's). Its lines."""
+        assert count_skipped is not None  # the decoder that declined the run is there
+        want = max(0, MAX_EXAMPLES - len(self.examples))
+        blank, not_json, invalid, values, firsts = count_skipped(buffer, start, stop, want)
+        base = self.lines
+        view = memoryview(buffer)
+        for line, first, last in firsts:
+            self.lines = base + line + 1
+            self.python_line(bytes(view[first:last]), False)
+        lines = blank + not_json + invalid + values + len(firsts)
+        self.lines = base + lines
+        # (only reasons that occur: a Counter's zero would show in the report)
+        if blank:
+            self.ignored["blank"] += blank
+        if not_json:
+            self.skipped["not_json"] += not_json
+        if invalid:
+            self.skipped["invalid_utf8"] += invalid
+        if values:
+            self.skipped["not_object"] += values
+        return lines
 
     def python_line(self, raw: bytes, at_tail: bool) -> None:
         """The line numbered self.lines, the Python way: orjson and the field parsers."""

@@ -103,3 +103,11 @@ DecodeBufferBatches = Callable[[bytearray, int, int, bool],
 # decode_buffer with the decoded lines kept packed, in TaskBatch objects (see _taskline.pyi and
 # taskline/task_batch.h): one before each line it did not decode and one after the last
 decode_buffer_batches: DecodeBufferBatches | None = _entry("decode_buffer_batches")
+
+
+CountSkipped = Callable[[bytearray, int, int, int],
+                        tuple[int, int, int, int, list[tuple[int, int, int]]]]
+
+# The lines of a run of blank and skipped lines that decode_buffer declined as one range, counted
+# (see _taskline.pyi), or None
+count_skipped: CountSkipped | None = _entry("count_skipped")

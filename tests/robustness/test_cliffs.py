@@ -1,7 +1,7 @@
-"""Inputs that once cost far more than their size: runs of blank lines (each line went through
-the Python path), thousands of distinct `task::<name>` spans in one attempt (every grown tuple
-of names kept: 2.5 GB for a 240 kB line). The answers are exact; memory is checked with
-generous bounds in a subprocess (ru_maxrss); times are measured by bench/bad_input.py, not
+"""Inputs that once cost far more than their size: runs of blank or junk lines (each line went
+through the Python path), thousands of distinct `task::<name>` spans in one attempt (every
+grown tuple of names kept: 2.5 GB for a 240 kB line). The answers are exact; memory is checked
+with generous bounds in a subprocess (ru_maxrss); times are measured by bench/bad_input.py, not
 asserted here."""
 
 from __future__ import annotations
@@ -171,3 +171,90 @@ def test_an_archive_of_many_empty_members_is_not_held_whole(tmp_path: Path) -> N
         tracemalloc.stop()
     assert (len(capture.files), len(capture.events)) == (50001, 1)
     assert peak < 18 << 20, peak >> 20
+
+
+# Junk: lines that are not a JSON object and start with a byte no JSON text starts with; and
+# JSON values that are not objects
+JUNK = [b"hello", b"\xff\xfe\x00garbage", b"# comment\r", b"\x00" * 9, b"key=value", b"\xc3(",
+        b"[1, 2]", b' "text"\r', b"-17.5"]
+
+
+def junk_mix() -> bytes:
+    """Events between runs of junk and blank lines, a few JSON values that are not objects
+    and broken objects among them, the last line junk without its newline."""
+    parts = [task_line(1), b"hello", b"", b"\xff\xfe not utf-8", b"[1,2]", b'{"a":', b"  #\r"]
+    for i in range(2, 302):
+        parts.append(task_line(i))
+        parts += [JUNK[i % len(JUNK)]] * (1 + i * 37 % 400) + [b""] * (i % 3)
+        parts += [b"\x00junk"] * (i % 2)
+    parts += [b"17", b'"text"', b"", b"tail junk"]
+    return b"\n".join(parts)
+
+
+def expected_skips(data: bytes) -> dict[str, int]:
+    """What each line is, judged alone: JSON (an event, or a value that is not an object), or
+    not (as UTF-8 or not); the last line, without its newline, is truncated."""
+    lines = data.split(b"\n")
+    out: dict[str, int] = {"truncated": 1}
+    for line in lines[:-1]:
+        if not line.strip():
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            try:
+                line.decode()
+                reason = "not_json"
+            except UnicodeDecodeError:
+                reason = "invalid_utf8"
+        else:
+            if isinstance(value, dict):
+                continue
+            reason = "not_object"
+        out[reason] = out.get(reason, 0) + 1
+    return out
+
+
+def test_junk_lines_are_counted_exactly_and_cost_no_python_per_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of junk are counted in C by the reason the Python path gives each line, with the
+    same examples (file, line, reason, orjson's detail): the Python path is taken for the
+    examples and the lines that need orjson's judgement, not for each of 60,000 junk ones."""
+    if native.decode_buffer is None:
+        pytest.skip("the C decoder is not built")
+    calls = 0
+    real = event_file._FileState.python_line
+
+    def counted(self: event_file._FileState, raw: bytes, at_tail: bool) -> None:
+        nonlocal calls
+        calls += 1
+        real(self, raw, at_tail)
+
+    monkeypatch.setattr(event_file._FileState, "python_line", counted)
+    data = junk_mix()
+    root = new_session(tmp_path)
+    path = write_lines(root / "logs" / "export_events" / "event_EXPORT_TASK_1.log", [data],
+                       end=b"")
+    capture = read(root)
+    want = expected_skips(data)
+    assert min(want["not_json"], want["invalid_utf8"], want["not_object"]) > 10000
+    assert (len(capture.events), skipped(capture)) == (301, want)
+    assert ignored(capture) == {"blank": sum(1 for x in data.split(b"\n") if not x.strip())}
+    assert capture.files[0].lines == data.count(b"\n") + 1
+    shown = f"{root.name}/logs/export_events/{path.name}"
+    assert [(e.path.endswith(shown), e.line, e.reason, e.detail) for e in capture.examples] == [
+        (True, 2, "not_json", "unexpected character, expected a JSON value"),
+        (True, 4, "invalid_utf8", "str is not valid UTF-8"),
+        (True, 5, "not_object", "a JSON list, not an object"),
+        (True, 6, "not_json", "unexpected end of data"),
+        (True, 7, "not_json", "unexpected character, expected a JSON value"),
+    ]
+    assert calls < 20  # was one per line: ~60,000
+    # the Python path (no extension) counts the same, with the same examples
+    code = ("import sys; sys.path.insert(0, 'tests'); sys.path.insert(0, 'tests/robustness');"
+            "from robust_support import read, ignored, skipped;"
+            f"c = read({str(root)!r}); print(len(c.events), skipped(c), ignored(c),"
+            "[(e.line, e.reason, e.detail) for e in c.examples])")
+    assert with_native(False, code).decode() == (
+        f"301 {skipped(capture)} {ignored(capture)} "
+        f"{[(e.line, e.reason, e.detail) for e in capture.examples]}\n")

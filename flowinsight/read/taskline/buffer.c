@@ -67,11 +67,11 @@ PyObject *ft_decode_buffer(PyObject *module, PyObject *args)
         || (!digests && !(ids = PyList_New(0))))
         goto done;
     for (Py_ssize_t at = start; at < end; index++) {
-        Py_ssize_t from = at, blank = ft_skip_blank(buf, &at, end);
-        if (blank) { /* declined as one range, whatever its length */
+        Py_ssize_t from = at, run = ft_skip_run(buf, &at, end);
+        if (run) { /* blank and junk lines: declined as one range, whatever its length */
             if (ft_push_miss(misses, index, from, at - 1) < 0)
                 goto done;
-            index += blank - 1; /* (and the loop's ++) */
+            index += run - 1; /* (and the loop's ++) */
             continue;
         }
         unsigned char *nl = memchr(buf + at, '\n', (size_t)(end - at));

@@ -7,6 +7,7 @@
 unsigned char PLAIN[256];
 signed char HEX[256];
 signed char B64[256];
+unsigned char JUNK_START[256];
 
 void ft_init_lexer(void)
 {
@@ -19,6 +20,9 @@ void ft_init_lexer(void)
         HEX['a' + i] = (signed char)(10 + i);
         HEX['A' + i] = (signed char)(10 + i);
     }
+    memset(JUNK_START, 1, sizeof JUNK_START);
+    for (const char *c = "{[\"-0123456789tfn \t\r\n"; *c; c++)
+        JUNK_START[(unsigned char)*c] = 0;
     memset(B64, -1, sizeof B64);
     const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (int i = 0; i < 64; i++)

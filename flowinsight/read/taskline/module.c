@@ -29,6 +29,13 @@ static PyMethodDef METHODS[] = {
      "    list | bytes, list[tuple[int, int, int]], int]\n\n"
      "Decode_buffer with the decoded lines kept packed: one TaskBatch before each line not\n"
      "decoded and one after the last (some empty); batch[i] is the TaskUpdate of its line."},
+    {"count_skipped", ft_count_skipped, METH_VARARGS,
+     "count_skipped(buffer, start, stop, examples, /) -> tuple[int, int, int, int,\n"
+     "    list[tuple[int, int, int]]]\n\n"
+     "The lines of a run of blank and skipped lines declined as one range (buffer[start:stop]\n"
+     "and the newline at stop; writable): (blank lines, not_json, invalid_utf8 and not_object\n"
+     "lines, and (line within the run, start, stop) of the first `examples` skipped lines,\n"
+     "not counted)."},
     {"digests", ft_digests, METH_O,
      "digests(ids: list, /) -> bytes\n\n"
      "crc32 << 32 | adler32 of the UTF-8 of each non-empty str id, as native uint64s."},

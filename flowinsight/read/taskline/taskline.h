@@ -156,6 +156,8 @@ typedef struct {
 extern unsigned char PLAIN[256]; /* a byte that stands for itself inside a string */
 extern signed char HEX[256];
 extern signed char B64[256];
+/* a byte no JSON text starts with (after JSON's whitespace): a line that starts so is junk */
+extern unsigned char JUNK_START[256];
 
 #define WS(q) while (*(q) == ' ' || *(q) == '\n' || *(q) == '\r' || *(q) == '\t') (q)++
 #define IS_DIGIT(ch) ((unsigned char)((ch) - '0') < 10)
@@ -643,11 +645,7 @@ int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *
 int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop);
 
 /* The blank lines (nothing but the ASCII whitespace bytes.strip() strips) from buf[*at] on,
-   within whole lines ending before `end`: how many, *at moved past them. The buffer readers
-   decline a run of them as one range (index of its first line, start, the stop before its
-   last newline): one entry for a million newlines, which the reader counts as that many
-   blank lines (a range of one line is declined as before). A file of newlines is read at the
-   speed of this loop. */
+   within whole lines ending before `end`: how many, *at moved past them. */
 static inline Py_ssize_t ft_skip_blank(const unsigned char *buf, Py_ssize_t *at, Py_ssize_t end)
 {
     Py_ssize_t lines = 0, p = *at;
@@ -669,6 +667,42 @@ static inline Py_ssize_t ft_skip_blank(const unsigned char *buf, Py_ssize_t *at,
     *at = p;
     return lines;
 }
+
+/* What a line the reader skips without the Python path is, by its first byte after JSON's
+   whitespace: SKIP_JUNK when that byte is one no JSON text starts with (JUNK_START: orjson
+   refuses the line at once, "not_json", or "invalid_utf8" when it is not UTF-8), SKIP_VALUE
+   when the line is a JSON value that is not an object, as ft_skip_value validates it (orjson
+   would take it: "not_object"), else 0: a line starting with `{`, or one ft_skip_value is
+   not sure of, needs the Python path. `nl` is the line's newline, a NUL while a value is
+   read (the buffer is writable), then put back. Blank lines are ft_skip_blank's. */
+enum { SKIP_JUNK = 1, SKIP_VALUE = 2 };
+int ft_skipped_line(unsigned char *line, unsigned char *nl);
+
+/* The run of blank and skipped lines (ft_skipped_line) from buf[*at] on, within whole lines
+   ending before `end`: how many, *at moved past them. The buffer readers decline such a run
+   as one range (index of its first line, start, the stop before its last newline): one
+   entry for a million newlines or junk lines, which the reader counts with count_skipped (a
+   range of one line is declined as before). A file of newlines or junk is read at the speed
+   of this loop. */
+static inline Py_ssize_t ft_skip_run(unsigned char *buf, Py_ssize_t *at, Py_ssize_t end)
+{
+    Py_ssize_t lines = 0;
+    for (;;) {
+        lines += ft_skip_blank(buf, at, end);
+        const unsigned char *p = buf + *at, *e = buf + end;
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        if (p >= e || *p == '{') /* (the decoder's, at once: no search for its end) */
+            return lines;
+        unsigned char *nl = memchr(buf + *at, '\n', (size_t)(end - *at));
+        if (!ft_skipped_line(buf + *at, nl))
+            return lines;
+        *at = nl - buf + 1; /* found: whole lines */
+        lines++;
+    }
+}
+/* count_skipped (skipped.c) */
+PyObject *ft_count_skipped(PyObject *module, PyObject *args);
 int ft_push_digest(Digests *d, uint64_t value);
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args);
 /* The TaskBatch type and its capsule (batch.c); -1 with an exception set. */
