@@ -374,3 +374,21 @@ def test_same_answers_with_the_extensions_off() -> None:
             f"print(json.dumps([json_of({str(LIBRARIES)!r} + '/' + run) for run in "
             f"{list(RUNS)!r}], sort_keys=True))")
     assert with_native(True, code) == with_native(False, code)
+
+
+def test_the_trace_and_timeline_leave_internals_out_unless_asked() -> None:
+    """Ray Data's bookkeeping actors (ActorLocationTracker, _StatsActor, ...) run attempts of
+    their own: hidden from the view, they are out of the trace too; --internals brings them
+    back."""
+    import flowinsight
+
+    hidden = flowinsight.load(LIBRARIES / "data", jobs=1)
+    shown = flowinsight.load(LIBRARIES / "data", jobs=1, internals=True)
+    internal = {n.id for n in hidden.hidden.nodes}
+    assert internal and not any(a.node in internal for a in hidden.attempts)
+    assert sum(a.node in internal for a in shown.attempts) > 0
+    assert len(shown.attempts) - len(hidden.attempts) == sum(
+        a.node in internal for a in shown.attempts)
+    trace = flowinsight.export(hidden, "trace").decode()
+    assert "ActorLocationTracker" not in trace and "Write" in trace
+    assert "ActorLocationTracker" in flowinsight.export(shown, "trace").decode()

@@ -112,7 +112,8 @@ def prune(result: Result, max_nodes: int) -> Result:
 def hide_internals(result: Result) -> Result:
     """Ray's internals (pipeline/internals.py) out of the view, with the call and data flows
     that touch them, kept aside in `hidden` (the JSON shows them, marked); a warning counts
-    them. Their failures stay: a crash is a failure wherever it happens."""
+    them. Their failures stay: a crash is a failure wherever it happens. Their attempts go (the
+    timeline and the trace show what the program ran)."""
     gone = {n.id for n in result.nodes if n.internal}
     if not gone:
         return result
@@ -129,6 +130,9 @@ def hide_internals(result: Result) -> Result:
     return replace(
         result,
         nodes=tuple(n for n in result.nodes if n.id not in gone),
+        # their attempts leave the timeline and the trace too (a library job's internals are
+        # a few thousand attempts at most: made into rows here, as --focus does)
+        attempts=tuple(a for a in result.attempts if a.node not in gone),
         actors=tuple(a for a in result.actors if not a.internal),
         call_flows=tuple(c for c in result.call_flows
                          if c.source not in gone and c.target not in gone),
