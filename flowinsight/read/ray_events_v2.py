@@ -236,12 +236,18 @@ def _states(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(earliest.items()))
 
 
-def _lifecycle(d: dict[str, Any]) -> TaskUpdate:
-    """TASK_LIFECYCLE_EVENT (2.60): state transitions, each {state, timestamp}."""
-    pairs = []
+def _transitions(d: dict[str, Any]) -> list[Any]:
+    """A lifecycle event's state transitions (task, actor, node, ...), in order."""
     transitions = _get(d, "stateTransitions", "state_transitions") or []
     if not isinstance(transitions, list):
         raise BadLine("bad_value", "stateTransitions is not a list")
+    return transitions
+
+
+def _lifecycle(d: dict[str, Any]) -> TaskUpdate:
+    """TASK_LIFECYCLE_EVENT (2.60): state transitions, each {state, timestamp}."""
+    pairs = []
+    transitions = _transitions(d)
     for item in transitions:
         t = as_dict(item)
         name = _enum(t.get("state"), TASK_STATUS)
@@ -334,9 +340,7 @@ def _actor_definition(d: dict[str, Any], time_s: float | None) -> ActorUpdate:
 def _actor_lifecycle(d: dict[str, Any], time_s: float | None) -> ActorUpdate | str:
     """The last state transition of the event (the snapshot it leaves the actor in)."""
     actor_id = _id(d, "actorId", "actor_id", ACTOR_HEX, True)
-    transitions = _get(d, "stateTransitions", "state_transitions") or []
-    if not isinstance(transitions, list):
-        raise BadLine("bad_value", "stateTransitions is not a list")
+    transitions = _transitions(d)
     if not transitions:
         return "actor_lifecycle:empty"
     last = as_dict(transitions[-1])
@@ -386,9 +390,7 @@ def _job_lifecycle(d: dict[str, Any]) -> JobUpdate:
     job_id = _id(d, "jobId", "job_id", JOB_HEX, True)
     start = end = None
     dead = False
-    transitions = _get(d, "stateTransitions", "state_transitions") or []
-    if not isinstance(transitions, list):
-        raise BadLine("bad_value", "stateTransitions is not a list")
+    transitions = _transitions(d)
     for item in transitions:
         t = as_dict(item)
         state = _enum(t.get("state"), ("UNSPECIFIED", "CREATED", "FINISHED"))
@@ -403,9 +405,7 @@ def _job_lifecycle(d: dict[str, Any]) -> JobUpdate:
 
 def _node_lifecycle(d: dict[str, Any]) -> NodeUpdate | str:
     node_id = _id(d, "nodeId", "node_id", NODE_HEX, True)
-    transitions = _get(d, "stateTransitions", "state_transitions") or []
-    if not isinstance(transitions, list):
-        raise BadLine("bad_value", "stateTransitions is not a list")
+    transitions = _transitions(d)
     if not transitions:
         return "node_lifecycle:empty"
     last = as_dict(transitions[-1])
