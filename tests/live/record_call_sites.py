@@ -8,13 +8,11 @@ machine-specific absolute paths rewritten to /home/user/... (record_samples.path
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import sys
 from pathlib import Path
 
 from .harness import REPO, collector, run_collected, temp_root
-from .record_samples import path_rewrites
+from .record_samples import keep_logs
 
 WORKLOADS = ("sage_pipeline", "lattice_workflow")
 SAMPLES = REPO / "samples" / "call_sites"
@@ -25,21 +23,8 @@ def save(workload: str) -> Path:
     with temp_root() as root:
         with collector(root) as url:
             run = run_collected(workload, root, url)
-        rewrites = path_rewrites(root)
-        target = SAMPLES / workload / run.session_dir.name / "logs"
-        shutil.rmtree(SAMPLES / workload, ignore_errors=True)
-        for kept in KEPT:
-            (target / kept).mkdir(parents=True)
-            for source in sorted((run.session_dir / "logs" / kept).iterdir()):
-                text = source.read_text(errors="replace")
-                for old, new in rewrites:
-                    text = text.replace(old, new)
-                if not text:
-                    continue  # the Export API's empty task files: the aggregator took them
-                # mtime=0: the same bytes for the same events
-                data = gzip.compress(text.encode(), mtime=0)
-                (target / kept / (source.name + ".gz")).write_bytes(data)
-        return target.parent
+        # the Export API's task files stay empty (the aggregator took the task events): left out
+        return keep_logs(run.session_dir, root, SAMPLES / workload, KEPT, compress=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ rewritten to /home/user/...
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import sys
@@ -33,20 +34,32 @@ def path_rewrites(tmp_root: Path) -> list[tuple[str, str]]:
                   key=lambda kv: -len(kv[0]))
 
 
+def keep_logs(session_dir: Path, tmp_root: Path, dest: Path, kept: tuple[str, ...],
+              compress: bool = False) -> Path:
+    """A run's logs/<kept> folders copied under dest/<session name>/logs (dest emptied first),
+    machine paths rewritten; with `compress`, each non-empty file gzipped (mtime 0: the same
+    bytes for the same events) and empty ones left out. The copied session folder."""
+    rewrites = path_rewrites(tmp_root)
+    target = dest / session_dir.name / "logs"
+    shutil.rmtree(dest, ignore_errors=True)
+    for folder in kept:
+        (target / folder).mkdir(parents=True)
+        for source in sorted((session_dir / "logs" / folder).iterdir()):
+            text = source.read_text(errors="replace")
+            for old, new in rewrites:
+                text = text.replace(old, new)
+            if not compress:
+                (target / folder / source.name).write_text(text)
+            elif text:
+                (target / folder / (source.name + ".gz")).write_bytes(
+                    gzip.compress(text.encode(), mtime=0))
+    return target.parent
+
+
 def save(workload: str) -> Path:
     with temp_root() as root:
         run = run_workload(workload, root)
-        rewrites = path_rewrites(root)
-        target = SAMPLES / workload / run.session_dir.name / "logs"
-        shutil.rmtree(SAMPLES / workload, ignore_errors=True)
-        for kept in KEPT:
-            (target / kept).mkdir(parents=True)
-            for source in sorted((run.session_dir / "logs" / kept).iterdir()):
-                text = source.read_text(errors="replace")
-                for old, new in rewrites:
-                    text = text.replace(old, new)
-                (target / kept / source.name).write_text(text)
-        return target.parent
+        return keep_logs(run.session_dir, root, SAMPLES / workload, KEPT)
 
 
 if __name__ == "__main__":

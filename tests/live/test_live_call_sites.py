@@ -74,24 +74,25 @@ def sites(doc: dict[str, Any], source: str) -> dict[tuple[str, str], list[list[s
     return out
 
 
-@pytest.fixture(scope="module")
-def sage() -> Iterator[tuple[Run, Run]]:
+def _collected_and_plain(workload: str) -> Iterator[tuple[Run, Run]]:
+    """The workload run twice: with Ray's event export sent to `flowinsight collect`, and
+    plainly (its Export API to compare with)."""
     if not _aggregator_available():
         pytest.skip("Ray's aggregator agent needs ray[default] (aiohttp, opentelemetry)")
     with temp_root() as root, temp_root() as plain_root:
         with collector(root) as url:
-            collected = run_collected("sage_pipeline", root, url)
-        yield collected, run_workload("sage_pipeline", plain_root)
+            collected = run_collected(workload, root, url)
+        yield collected, run_workload(workload, plain_root)
+
+
+@pytest.fixture(scope="module")
+def sage() -> Iterator[tuple[Run, Run]]:
+    yield from _collected_and_plain("sage_pipeline")
 
 
 @pytest.fixture(scope="module")
 def lattice() -> Iterator[tuple[Run, Run]]:
-    if not _aggregator_available():
-        pytest.skip("Ray's aggregator agent needs ray[default] (aiohttp, opentelemetry)")
-    with temp_root() as root, temp_root() as plain_root:
-        with collector(root) as url:
-            collected = run_collected("lattice_workflow", root, url)
-        yield collected, run_workload("lattice_workflow", plain_root)
+    yield from _collected_and_plain("lattice_workflow")
 
 
 def test_sage_chains_from_the_recorder_and_from_ray(sage: tuple[Run, Run], tmp_path: Path) -> None:
