@@ -1,5 +1,5 @@
 """Damage to a parsed JSON line, for the tests that hold a fast path to the careful one
-(test_fast_paths.py: task_fast; test_native.py: the C decoder): one value replaced by any JSON
+(test_fast_paths.py: task_line; test_native.py: the C decoder): one value replaced by any JSON
 value, or one key removed."""
 
 from __future__ import annotations

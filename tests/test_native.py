@@ -1,8 +1,8 @@
 """The native EXPORT_TASK decoder (flowinsight/read/taskline/) gives exactly what the Python
 path gives, or steps aside.
 
-The Python path is what the reader does with a line today: orjson.loads, then task_fast for an
-EXPORT_TASK object, and `obj.get("event_id")`. Held here: the extension is built; it accepts
+The Python path is what the reader does with a line today: task_line (msgspec), or where it
+steps aside orjson.loads and the careful parse_export_event, and the line's event id. Held here: the extension is built; it accepts
 every real EXPORT_TASK line of the samples with the very event (same values, same types) of the
 Python path, and no other kind of line; and for real lines damaged in every way we could think
 of (bytes changed, deleted, inserted, cut; values replaced; keys repeated; whitespace, escapes,
@@ -34,7 +34,9 @@ from json_damage import LIKELY, damage
 from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskUpdate
 from flowinsight.read import native
-from flowinsight.read.export_events import task_fast
+from flowinsight.read.export_events import parse_export_event
+from flowinsight.read.fields import BadLine
+from flowinsight.read.task_lines import task_line
 from flowinsight.switch import native_on
 
 try:
@@ -104,8 +106,11 @@ def shapes() -> tuple[bytes, ...]:
 
 
 def python_path(line: bytes) -> tuple[object, TaskUpdate] | None:
-    """What the reader makes of a line today, when the line is an EXPORT_TASK line that
-    task_fast reads; None for every other line."""
+    """What the reader makes of a line today, when the line is an EXPORT_TASK line it reads
+    to a TaskUpdate; None for every other line."""
+    fast = task_line(line)
+    if fast is not None:
+        return fast
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -113,8 +118,12 @@ def python_path(line: bytes) -> tuple[object, TaskUpdate] | None:
     if type(obj) is not dict or "event_data" not in obj \
             or obj.get("source_type") != "EXPORT_TASK":
         return None
-    fast = task_fast(obj)
-    return None if fast is None else (obj.get("event_id"), fast)
+    try:
+        event = parse_export_event(obj)
+    except (BadLine, ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+        return None
+    return (obj.get("event_id", obj.get("eventId")), event) \
+        if isinstance(event, TaskUpdate) else None
 
 
 def fields_of(line: bytes, event_id: object, task: TaskUpdate) -> tuple[Any, ...]:
@@ -207,7 +216,7 @@ for line in lines:
 
 
 def test_a_failing_descriptor_parser_is_left_to_the_python_path() -> None:
-    """An Exception from parse_descriptor gives None (task_fast's except); anything else goes
+    """An Exception from parse_descriptor gives None (the Python path's except); anything else goes
     through."""
     spans, info = shapes()[:2]
     out = subprocess.run([sys.executable, "-c", _CONFIGURE, info.hex(), spans.hex()],

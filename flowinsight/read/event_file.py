@@ -29,6 +29,7 @@ from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
 from flowinsight.read.ray_events import SITE_SUFFIX, parse_ray_event
 from flowinsight.read.ray_events_v2 import parse_ray_event_v2
+from flowinsight.read.task_lines import task_line
 
 MAX_EXAMPLES = 5  # skipped lines kept per file, to show the user
 # lines of a block the C decoder may decline before a file is read without it (_costly)
@@ -313,9 +314,15 @@ class _FileState:
         return lines
 
     def python_line(self, raw: bytes, at_tail: bool) -> None:
-        """The line numbered self.lines, the Python way: orjson and the field parsers."""
+        """The line numbered self.lines, the Python way: msgspec for an EXPORT_TASK line of the
+        usual shape, else orjson and the field parsers."""
         if not raw:  # an empty line, the common blank: without orjson's exception
             self.ignored["blank"] += 1
+            return
+        fast = task_line(raw)  # most lines: an EXPORT_TASK line of the usual shape
+        if fast is not None:
+            self.event_ids.append(fast[0])
+            self.events.append(fast[1])
             return
         try:
             obj = orjson.loads(raw)

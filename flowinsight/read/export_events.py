@@ -24,34 +24,21 @@ from flowinsight.model.ids import (
     NODE_HEX,
     TASK_HEX,
     WORKER_HEX,
-    checked_b64_id,
     infer_task_type,
     job_of_task,
 )
-from flowinsight.read.descriptor import parse_descriptor, parse_descriptor_cached
+from flowinsight.read.descriptor import parse_descriptor
 from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, b64_id, require
+from flowinsight.read.task_lines import TASK_SPANS
 
 _TASK_TYPES = {t.value: t for t in TaskType}
-# Profile spans that describe the task's own execution; the rest (submit_task, ray.get,
-# user spans) say nothing the graph needs.
-_TASK_SPANS = ("task:execute", "task:deserialize_arguments", "task:store_outputs")
-
-
-_INT_MAX = (1 << 63) - 1
 _NIL_TASK_B64 = base64.b64encode(b"\xff" * (TASK_HEX // 2)).decode()  # Ray's nil TaskID
 
 
 def parse_export_event(obj: dict[str, Any]) -> Event | str:
-    """One Export API object to an event, or the name of an ignored kind of line."""
-    if obj.get("source_type") == "EXPORT_TASK":
-        fast = task_fast(obj)
-        if fast is not None:
-            return fast
-    return parse_export_careful(obj)
-
-
-def parse_export_careful(obj: dict[str, Any]) -> Event | str:
-    """The reference reading of a line: every field through the tolerant helpers of `fields`."""
+    """One Export API object to an event, or the name of an ignored kind of line: every field
+    through the tolerant helpers of `fields`. (The reader decodes most EXPORT_TASK lines before
+    they become objects, the quick way: read.task_lines, held to this.)"""
     source = as_str(obj.get("source_type"))
     data = obj.get("event_data")
     if not isinstance(data, dict):
@@ -76,156 +63,6 @@ def parse_export_careful(obj: dict[str, Any]) -> Event | str:
     if source == "EXPORT_DATASET_OPERATOR_EVENT":
         return _operator_event(data)
     return f"source:{source or '(none)'}"
-
-
-def task_fast(obj: dict[str, Any]) -> TaskUpdate | None:
-    """An EXPORT_TASK line of the usual shape, read with plain type checks instead of a helper
-    call per field (most lines of a session are these). None for anything unusual: the careful
-    path below then decides, so that this one only ever returns what that one would
-    (tests/test_fast_paths.py holds them to it)."""
-    try:
-        return _task_fast(obj)
-    except Exception:  # an unexpected value: the careful path judges it
-        return None
-
-
-def _task_fast(obj: dict[str, Any]) -> TaskUpdate | None:
-    d = obj["event_data"]
-    stamp = obj.get("timestamp")
-    if type(d) is not dict or (stamp is not None and type(stamp) is not int):
-        return None
-    value = d["task_id"]
-    task_id = _TASK_IDS.get(value) or _b64_hex(value, TASK_HEX)
-    if not task_id:
-        return None
-    task_type: TaskType | None = None
-    function = None
-    language = parent = actor = ""
-    info = d.get("task_info")
-    if type(info) is dict:
-        task_type = _TASK_TYPES.get(info.get("type"))  # type: ignore[arg-type]
-        name = info.get("func_or_class_name")
-        lang = info.get("language")
-        if task_type is None or type(name) is not str or (lang is not None
-                                                           and type(lang) is not str):
-            return None
-        function = parse_descriptor_cached(name, task_type)
-        language = lang.upper() if lang else ""
-        value = info.get("parent_task_id")
-        if value is not None:
-            parent = _TASK_IDS.get(value) or _b64_hex(value, TASK_HEX)
-        value = info.get("actor_id")
-        if value is not None:
-            actor = _ACTOR_IDS.get(value) or _b64_hex(value, ACTOR_HEX)
-    spans: tuple[Span, ...] = ()
-    component = ""
-    profile = d.get("profile_events")
-    if profile is not None:
-        if type(profile) is not dict:
-            return None
-        kind = profile.get("component_type")
-        component = "" if kind is None else kind
-        events = profile.get("events")
-        if type(component) is not str:
-            return None
-        if events is not None:
-            if type(events) is not list:
-                return None
-            found = []
-            for ev in events:
-                if type(ev) is not dict:
-                    return None
-                span_name = ev.get("event_name")
-                if type(span_name) is not str:
-                    return None
-                if span_name in _TASK_SPANS or span_name.startswith("task::"):
-                    start, end = ev.get("start_time"), ev.get("end_time")
-                    start = int(start) if type(start) is str else start
-                    end = int(end) if type(end) is str else end
-                    if type(start) is not int or type(end) is not int \
-                            or not 0 <= start <= _INT_MAX or not 0 <= end <= _INT_MAX:
-                        return None
-                    found.append(Span(span_name, start, end if end > start else start))
-            spans = tuple(found)
-            if function is None:
-                for span in spans:
-                    if span.name.startswith("task::"):
-                        function = parse_descriptor_cached(span.name[6:],
-                                                           infer_task_type(task_id))
-    updates = d.get("state_updates")
-    states: tuple[tuple[int, int], ...] = ()
-    node = worker = error_type = error_message = ""
-    pid = None
-    if updates is not None:
-        if type(updates) is not dict:
-            return None
-        stamps = updates.get("state_ts_ns")
-        if stamps is not None:
-            if type(stamps) is not dict:
-                return None
-            pairs = []
-            for key, ns in stamps.items():
-                status = _STATUS[key]  # "1".."63" only; any other spelling goes the careful way
-                ns = int(ns) if type(ns) is str else ns
-                if type(ns) is not int or not 0 <= ns <= _INT_MAX:
-                    return None
-                pairs.append((status, ns))
-            pairs.sort()
-            states = tuple(pairs)
-        value = updates.get("node_id")
-        if value is not None:
-            node = _NODE_IDS.get(value) or _b64_hex(value, NODE_HEX)
-        value = updates.get("worker_id")
-        if value is not None:
-            worker = _NODE_IDS.get(value) or _b64_hex(value, WORKER_HEX)
-        pid = updates.get("worker_pid")
-        if pid is not None and (type(pid) is not int or not -_INT_MAX - 1 <= pid <= _INT_MAX):
-            return None
-        error = updates.get("error_info")
-        if error is not None:
-            if type(error) is not dict:
-                return None
-            kind, message = error.get("error_type"), error.get("error_message")
-            error_type = "" if kind is None else kind
-            error_message = "" if message is None else message
-            if type(error_type) is not str or type(error_message) is not str:
-                return None
-    attempt = d.get("attempt_number")
-    if attempt is None:
-        attempt = 0
-    elif type(attempt) is not int or not -_INT_MAX - 1 <= attempt <= _INT_MAX:
-        return None
-    value = d.get("job_id")
-    job = (_JOB_IDS.get(value) or _b64_hex(value, JOB_HEX) if value is not None else "") \
-        or task_id[-JOB_HEX:]
-    return TaskUpdate(task_id, attempt, job, task_type, function, language, parent, actor,
-                      states, node, worker, pid, error_type, error_message, component, spans)
-
-
-# base64 id -> hex for the fast path, one table per length of id: ids recur on many lines (a
-# worker's, a node's, a parent task's). Only valid ids are kept; anything else is looked at
-# again each time and maps to "", as b64_id does for an optional id.
-_TASK_IDS: dict[object, str] = {}
-_ACTOR_IDS: dict[object, str] = {}
-_JOB_IDS: dict[object, str] = {}
-_NODE_IDS: dict[object, str] = {}  # nodes and workers: ids of the same length
-_ID_TABLES = {TASK_HEX: _TASK_IDS, ACTOR_HEX: _ACTOR_IDS, JOB_HEX: _JOB_IDS, NODE_HEX: _NODE_IDS,
-              WORKER_HEX: _NODE_IDS}
-_MAX_IDS = 1 << 16
-_STATUS = {str(n): n for n in range(1, 64)}
-
-
-def _b64_hex(value: object, length: int) -> str:
-    """b64_id(value, length) for an optional id, remembered in its table when valid."""
-    if type(value) is not str:
-        return ""
-    out = checked_b64_id(value, length) or ""
-    if out:
-        table = _ID_TABLES[length]
-        if len(table) >= _MAX_IDS:
-            table.clear()
-        table[value] = out
-    return out
 
 
 def _task(d: dict[str, Any]) -> TaskUpdate:
@@ -298,7 +135,7 @@ def _spans(events: Any) -> tuple[Span, ...]:
     for ev in events:
         ev = as_dict(ev)
         name = as_str(ev.get("event_name"))
-        if name in _TASK_SPANS or name.startswith("task::"):
+        if name in TASK_SPANS or name.startswith("task::"):
             start, end = _ns(ev.get("start_time")), _ns(ev.get("end_time"))
             # One process's clock: an end before the start is corruption, not skew. Keep the
             # span (its name may be all that names a task) with no negative duration.

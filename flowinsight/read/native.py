@@ -1,7 +1,7 @@
 """The native decoder of EXPORT_TASK lines (flowinsight/read/taskline/), when it is built.
 
 `decode_task_line(line)` reads one raw line to (event_id, TaskUpdate): exactly what the Python
-path makes of it (orjson.loads, task_fast, and the reader's `obj.get("event_id")`), in one C
+path makes of it (task_lines.task_line, and the line's event id), in one C
 call instead of a JSON tree and a walk over it. It returns None whenever the C decoder is not
 sure (any unusual shape, or a line that is not EXPORT_TASK): the caller then takes the Python
 path, which decides as it always has. tests/test_native.py holds the two to that.
@@ -13,7 +13,7 @@ The extension's `decode(line)` gives the line's fields as a plain tuple (see _ta
 `decode_task` gives the same with the objects built in C, each slot set through its
 descriptor as flowinsight.model.fast_init does: `configure` hands it the classes, the
 descriptors, the TaskType members and parse_descriptor_cached, so that the FunctionRef is
-the one task_fast would get.
+the one task_line would get.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from flowinsight.model.ids import (
     job_of_task,
 )
 from flowinsight.read.descriptor import parse_descriptor_cached
-from flowinsight.read.export_events import _TASK_SPANS
+from flowinsight.read.task_lines import TASK_SPANS
 from flowinsight.read.fields import BadLine, as_dict, as_int, as_str, b64_id, require
 from flowinsight.read.ray_events import MAX_FRAME_TEXT, MAX_FRAMES
 
@@ -302,7 +302,7 @@ def _profile(d: dict[str, Any]) -> TaskUpdate:
     for item in events:
         ev = as_dict(item)
         name = as_str(_get(ev, "eventName", "event_name"))
-        if name in _TASK_SPANS or name.startswith("task::"):
+        if name in TASK_SPANS or name.startswith("task::"):
             start = as_int(_get(ev, "startTime", "start_time"))
             end = as_int(_get(ev, "endTime", "end_time"))
             if start is None or end is None or start < 0 or end < 0:

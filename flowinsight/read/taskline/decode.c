@@ -100,7 +100,7 @@ int ft_task_of(const unsigned char *data, Py_ssize_t size, PyObject **task, PyOb
 int ft_line_result(int r, PyObject **f)
 {
     if (r == ERR && PyErr_ExceptionMatches(PyExc_Exception)) {
-        /* as task_fast: what surprises this path (parse_descriptor) is the Python path's */
+        /* as task_line: what surprises this path (parse_descriptor) is the Python path's */
         PyErr_Clear();
         r = BAIL;
     }

@@ -251,7 +251,7 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
         }
     }
     if (objects && !t->has_info) {
-        /* as task_fast: the executor's `task::<name>` span names a task whose definition was
+        /* as task_line: the executor's `task::<name>` span names a task whose definition was
            lost; its loop leaves the function of the last such span */
         for (Py_ssize_t i = t->nspans - 1; i >= 0; i--) {
             Slice name = t->spans[i].name;

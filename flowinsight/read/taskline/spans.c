@@ -1,4 +1,4 @@
-/* profile_events: its component type, and the spans of the executor task_fast keeps (the
+/* profile_events: its component type, and the spans of the executor task_line keeps (the
    `task::<name>` span and task:execute, task:deserialize_arguments, task:store_outputs), each
    with its start and end. */
 

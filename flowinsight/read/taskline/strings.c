@@ -1,5 +1,5 @@
 /* The str objects of a line: one shared str per recurring name (function, language, span),
-   and ids decoded from base64 to the lowercase hex task_fast gives them, shared the same way. */
+   and ids decoded from base64 to the lowercase hex task_line gives them, shared the same way. */
 
 #include "taskline.h"
 

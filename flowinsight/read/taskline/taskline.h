@@ -4,7 +4,7 @@
 
      json_scan.c  the lexer's tables, unescaping, skipping the values nobody reads
      fields.c     the line's structure: which keys are read, and their values
-     spans.c      profile_events: the spans task_fast keeps
+     spans.c      profile_events: the spans task_line keeps
      strings.c    the str objects: shared names, ids' hex
      objects.c    a parsed line to its field values (tuples, or TaskUpdate objects); configure()
      decode.c     decode, decode_task, decode_block
@@ -21,9 +21,9 @@
 
    decode(line: bytes) -> tuple | None
 
-   The reference reading is orjson.loads followed by flowinsight.read.export_events.task_fast
-   (and read_stream's `obj.get("event_id")`). This decoder validates the whole line as JSON the
-   way orjson would, builds values only for the fields task_fast reads, and returns None
+   The reference reading is flowinsight.read.task_lines.task_line (msgspec), or where it steps
+   aside orjson.loads and the careful export_events.parse_export_event. This decoder validates the whole line as JSON the
+   way orjson would, builds values only for the fields task_line reads, and returns None
    ("not sure") for anything it does not handle exactly as that path does: the caller then
    takes the Python path. Whenever it returns a tuple, the tuple carries exactly what the
    Python path gives (tests/test_native.py holds it to that):
@@ -36,17 +36,17 @@
    classes, their slots' descriptors, the TaskType members and parse_descriptor_cached come
    from configure(), called by flowinsight.read.native).
 
-   Besides every line the Python path refuses (task_fast None, orjson error, not EXPORT_TASK),
+   Besides every line the Python path refuses (task_line None, orjson error, not EXPORT_TASK),
    deliberate bail-outs (None), all rare in real logs: any byte >= 0x80 (\u escapes are
    decoded, except surrogates); an escaped key, or a key given twice (orjson keeps the last),
    in an object whose keys are read; a read number that is negative, fractional, has an
    exponent or more than 19 digits; a time or state timestamp that is not [0-9]{1,19} (a
-   string) or a JSON integer, both up to 2**63-1, where task_fast reads it (int() would also
+   string) or a JSON integer, both up to 2**63-1, where task_line reads it (int() would also
    take " 1", "+1", "1_0"); a skipped number orjson might refuse or read oddly (more than 18
    integer digits, a value that may pass 1e300); nesting deeper than 64; an id that is not
-   the canonical base64 of its kind's length (task_fast maps some of those to ""); a
+   the canonical base64 of its kind's length (task_line maps some of those to ""); a
    task_info, profile_events, state_updates or error_info that is neither an object nor null
-   (task_fast ignores a task_info of another type); an event_id neither a string nor null; a
+   (task_line ignores a task_info of another type); an event_id neither a string nor null; a
    language with non-ASCII letters.
 
    The line's bytes are read up to their trailing NUL, which every bytes object has (and
@@ -526,7 +526,7 @@ extern const char *const TYPE_NAMES[4]; /* the task types, in TaskType's order *
 /* Any JSON value; *ok when it is a time the reference accepts (a decimal string or an
    integer, 0..2**63-1). */
 int ft_time_value(Ctx *c, int64_t *out, int *ok);
-/* profile_events' object: its component type, and the spans task_fast keeps (spans.c) */
+/* profile_events' object: its component type, and the spans task_line keeps (spans.c) */
 int ft_parse_profile(Ctx *c, Task *t);
 /* The whole line: 0 with *t filled, BAIL or ERR (fields.c). */
 int ft_parse_line(Ctx *c, Task *t);
@@ -537,7 +537,7 @@ int ft_parse_line(Ctx *c, Task *t);
 extern PyObject *EMPTY;        /* "" */
 extern PyObject *TYPE_STRS[4]; /* the task type names */
 
-/* Ids' hex strs, shared as task_fast's tables share them (a TaskUpdate's ids are the same
+/* Ids' hex strs, shared as task_line's tables share them (a TaskUpdate's ids are the same
    objects as its neighbours'): one direct-mapped table per kind, keyed by the base64 text so
    that a hit costs no decoding. Task and parent task ids share one table, nodes and workers
    another. About 1.8 MB in all. */
@@ -637,7 +637,7 @@ typedef struct {
     Py_ssize_t n, cap;
 } Digests;
 /* A line decoded to fields f[] (r: 0, BAIL or ERR) as the callers count it: 1 taken, 0 for the
-   Python path (an exception a field's builder raised included, as task_fast does), -1 with an
+   Python path (an exception a field's builder raised included, as task_line does), -1 with an
    exception set (memory); f[] released. */
 int ft_line_result(int r, PyObject **f);
 int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *start,
