@@ -266,7 +266,18 @@ class OperatorEvent:
     message: str
 
 
-DatasetEvent = DatasetUpdate | OperatorSchema | OperatorEvent
+@fast_init
+@dataclass(frozen=True, slots=True)
+class TaskOperator:
+    """The Ray Data operator a task ran for: the `__data_operator_id` label Ray Data puts on
+    every task and actor of an operator (EXPORT_TASK task_info.labels), the uuid of the
+    operator in its dataset's plan (DatasetOperator.uuid)."""
+
+    task_id: str
+    operator_uuid: str
+
+
+DatasetEvent = DatasetUpdate | OperatorSchema | OperatorEvent | TaskOperator
 
 
 Event = (
@@ -282,6 +293,7 @@ Event = (
     | TaskCallSite
     | DatasetUpdate
     | OperatorSchema
+    | TaskOperator
     | OperatorEvent
 )
 

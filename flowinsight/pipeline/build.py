@@ -29,7 +29,7 @@ from flowinsight.pipeline.call_sites import (
     with_failure_sites,
 )
 from flowinsight.pipeline.critical import critical_paths
-from flowinsight.pipeline.datasets import datasets
+from flowinsight.pipeline.datasets import datasets, name_by_operator
 from flowinsight.pipeline.library_views import serve_deployments, tune_trials
 from flowinsight.pipeline.facts import TaskFacts, task_facts
 from flowinsight.pipeline.failures import Judged, judge
@@ -89,6 +89,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     as soon as its attempts are worked out (the result's attempts take the place of the records
     instead of adding to them), and it cannot be analysed again."""
     consume = consume and not options.max_nodes  # drawings may analyse it again, by class
+    if reduced.dataset_events:
+        name_by_operator(reduced.tasks, reduced.dataset_events)
     scan = scan_table(reduced.tasks, options)
     tasks = scan.tasks
     if consume and tasks is not reduced.tasks:

@@ -2,9 +2,12 @@
 -> Write) from EXPORT_DATASET_METADATA, with the graph nodes that ran each operator and
 their tasks, durations, failures and bytes.
 
-An operator is run by tasks named after it (Ray Data's `_map_task` runs as `task::<operator
-name>`: identity.rename_by_span) or by an actor pool whose actors Ray shows as
+An operator is run by the tasks and actors Ray Data labels with its uuid (`__data_operator_id`:
+model.events.TaskOperator), by tasks named after it (Ray Data's `_map_task` runs as
+`task::<operator name>`: identity.rename_by_span) and by an actor pool whose actors Ray shows as
 `MapWorker(<operator name>)` (ray.data._internal.execution.operators.actor_pool_map_operator).
+A labelled task whose `task::` span the capture lacks (Ray writes a worker's profile events
+last, and loses them when the job ends first) takes its operator's name (name_by_operator).
 An operator nothing ran (`Input`, a plan not executed) has no node.
 """
 
@@ -12,9 +15,18 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from flowinsight.model.events import DatasetEvent, DatasetUpdate, OperatorEvent, OperatorSchema
+from flowinsight.model.events import (
+    DatasetEvent,
+    DatasetUpdate,
+    OperatorEvent,
+    OperatorSchema,
+    TaskOperator,
+    TaskType,
+)
 from flowinsight.model.ids import is_actor_creation_task
+from flowinsight.pipeline.identity import renamed, span_name
 from flowinsight.pipeline.stats import dist
+from flowinsight.pipeline.tasks import Task
 from flowinsight.result import (
     Actor,
     Attempt,
@@ -36,8 +48,11 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
     latest: dict[str, DatasetUpdate] = {}
     schemas: dict[str, tuple[tuple[str, str], ...]] = {}
     issues: dict[tuple[str, str], list[str]] = {}
+    labelled: dict[str, set[str]] = {}  # operator uuid -> its tasks
     for ev in events:
-        if isinstance(ev, DatasetUpdate):
+        if isinstance(ev, TaskOperator):
+            labelled.setdefault(ev.operator_uuid, set()).add(ev.task_id)
+        elif isinstance(ev, DatasetUpdate):
             old = latest.get(ev.dataset_id)
             if old is None or _rank(ev) >= _rank(old):
                 latest[ev.dataset_id] = ev
@@ -49,19 +64,45 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
     if not latest:
         return ()
     pools = {a.id: a.class_name for a in actors}
+    node_of_task = {a.task_id: a.node for a in attempts} if labelled else {}
     out = []
     for dataset_id in sorted(latest):
         plan = latest[dataset_id]
         ops = []
         for op in plan.operators:
+            ran = {node_of_task[t] for t in labelled.get(op.uuid, ()) if t in node_of_task}
             mine = tuple(sorted(n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
-                                and _runs(n, op.name, pools)))
+                                and (n.id in ran or _runs(n, op.name, pools))))
             ops.append(_op(op.id, op.name, op.state, op.inputs, op.start_s, op.end_s, mine,
                            attempts, flows, failures, schemas.get(op.uuid, ()),
                            tuple(issues.get((dataset_id, op.id), ()))))
         out.append(Dataset(dataset_id, plan.job_id, plan.state, plan.exec_start_s,
                            plan.exec_end_s, tuple(ops)))
     return tuple(out)
+
+
+def name_by_operator(tasks: dict[str, Task], events: Sequence[DatasetEvent]) -> None:
+    """Each labelled normal task without a `task::` span takes the name of its operator, the
+    name Ray Data runs it under (`.options(name=<operator name>)`), as rename_by_span would
+    give it had the span been written."""
+    names: dict[str, str] = {}
+    for ev in events:
+        if isinstance(ev, DatasetUpdate):
+            for op in ev.operators:
+                if op.uuid and op.name:
+                    names[op.uuid] = op.name
+    if not names:
+        return
+    for ev in events:
+        if not isinstance(ev, TaskOperator) or ev.operator_uuid not in names:
+            continue
+        task = tasks.get(ev.task_id)
+        if task is None or task.task_type is not TaskType.NORMAL or task.function is None \
+                or span_name(task):
+            continue
+        name = names[ev.operator_uuid]
+        if name != task.function.name:
+            task.function = renamed(task.function, name)
 
 
 def _rank(ev: DatasetUpdate) -> tuple[float, int]:

@@ -76,13 +76,18 @@ def rename_by_span(tasks: Iterable[Task]) -> None:
         name = span_name(task)
         if not name or name == function.name or name.endswith("." + function.name):
             continue
-        key = (function, name)
-        new = _RENAMED.get(key)
-        if new is None:
-            new = FunctionRef(function.module, function.class_name, name)
-            if len(_RENAMED) < 1 << 14:
-                _RENAMED[key] = new
-        task.function = new
+        task.function = renamed(function, name)
+
+
+def renamed(function: FunctionRef, name: str) -> FunctionRef:
+    """`function` under Ray's name for it, one shared ref per pair."""
+    key = (function, name)
+    new = _RENAMED.get(key)
+    if new is None:
+        new = FunctionRef(function.module, function.class_name, name)
+        if len(_RENAMED) < 1 << 14:
+            _RENAMED[key] = new
+    return new
 
 
 def renamed_tasks(tasks: Iterable[Task]) -> list[Task]:

@@ -33,6 +33,7 @@ from flowinsight.model.events import (
     OperatorEvent,
     OperatorSchema,
     TaskCallSite,
+    TaskOperator,
     TaskSubmitted,
     TaskUpdate,
 )
@@ -193,7 +194,7 @@ def reduce_events(events: Sequence[Event], job: str = "",
         else:
             if isinstance(ev, ActorUpdate):
                 out.actor_updates.append(ev)
-            elif isinstance(ev, (DatasetUpdate, OperatorSchema, OperatorEvent)):
+            elif isinstance(ev, (DatasetUpdate, OperatorSchema, OperatorEvent, TaskOperator)):
                 out.dataset_events.append(ev)
             elif isinstance(ev, JobUpdate):
                 out.job_updates.append(ev)

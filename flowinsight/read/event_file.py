@@ -27,7 +27,7 @@ from flowinsight.read.native import (
 )
 from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
-from flowinsight.read.ray_events import SITE_SUFFIX, parse_ray_event
+from flowinsight.read.ray_events import PAIR_SUFFIX, parse_ray_event
 from flowinsight.read.ray_events_v2 import parse_ray_event_v2
 from flowinsight.read.task_lines import task_line
 
@@ -61,7 +61,7 @@ class FileResult:
 
 
 def parse_object(obj: object) -> Event | tuple[Event, Event] | str:
-    """One parsed line to an event (or two: parse_ray_event), or the name of an ignored kind;
+    """One parsed line to an event (or two: see PAIR_SUFFIX), or the name of an ignored kind;
     raises BadLine."""
     if not isinstance(obj, dict):
         raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
@@ -321,8 +321,7 @@ class _FileState:
             return
         fast = task_line(raw)  # most lines: an EXPORT_TASK line of the usual shape
         if fast is not None:
-            self.event_ids.append(fast[0])
-            self.events.append(fast[1])
+            self.add(fast[0], fast[1])
             return
         try:
             obj = orjson.loads(raw)
@@ -346,15 +345,19 @@ class _FileState:
             return
         if isinstance(parsed, str):
             self.ignored[_kind(parsed, self.ignored)] += 1
-        elif isinstance(parsed, tuple):
-            event_id = obj.get("event_id", obj.get("eventId"))
+        else:
+            self.add(obj.get("event_id", obj.get("eventId")), parsed)
+
+    def add(self, event_id: object, parsed: Event | tuple[Event, Event]) -> None:
+        """A line's event, or its two (the second one's id is the line's with PAIR_SUFFIX)."""
+        if isinstance(parsed, tuple):
             self.events += parsed
             self.event_ids.append(event_id)
-            self.event_ids.append(event_id + SITE_SUFFIX if isinstance(event_id, str) and
+            self.event_ids.append(event_id + PAIR_SUFFIX if isinstance(event_id, str) and
                                   event_id else None)
         else:
             self.events.append(parsed)
-            self.event_ids.append(obj.get("event_id", obj.get("eventId")))
+            self.event_ids.append(event_id)
 
     def add_batch(self, batch: TaskUpdateBatch) -> None:
         """The decoder's next run of TaskUpdates, packed (with batches)."""

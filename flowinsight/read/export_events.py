@@ -15,6 +15,7 @@ from flowinsight.model.events import (
     OperatorEvent,
     OperatorSchema,
     Span,
+    TaskOperator,
     TaskType,
     TaskUpdate,
 )
@@ -29,13 +30,13 @@ from flowinsight.model.ids import (
 )
 from flowinsight.read.descriptor import parse_descriptor
 from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, b64_id, require
-from flowinsight.read.task_lines import TASK_SPANS
+from flowinsight.read.task_lines import TASK_SPANS, operator_label
 
 _TASK_TYPES = {t.value: t for t in TaskType}
 _NIL_TASK_B64 = base64.b64encode(b"\xff" * (TASK_HEX // 2)).decode()  # Ray's nil TaskID
 
 
-def parse_export_event(obj: dict[str, Any]) -> Event | str:
+def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
     """One Export API object to an event, or the name of an ignored kind of line: every field
     through the tolerant helpers of `fields`. (The reader decodes most EXPORT_TASK lines before
     they become objects, the quick way: read.task_lines, held to this.)"""
@@ -65,7 +66,7 @@ def parse_export_event(obj: dict[str, Any]) -> Event | str:
     return f"source:{source or '(none)'}"
 
 
-def _task(d: dict[str, Any]) -> TaskUpdate:
+def _task(d: dict[str, Any]) -> TaskUpdate | tuple[TaskUpdate, TaskOperator]:
     task_id = require(b64_id(d.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
     info = d.get("task_info")
     task_type: TaskType | None = None
@@ -92,7 +93,7 @@ def _task(d: dict[str, Any]) -> TaskUpdate:
     )
     error = as_dict(updates.get("error_info"))
     profile = as_dict(d.get("profile_events"))
-    return TaskUpdate(
+    update = TaskUpdate(
         task_id=task_id,
         attempt=as_int(d.get("attempt_number")) or 0,
         job_id=b64_id(d.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
@@ -110,6 +111,9 @@ def _task(d: dict[str, Any]) -> TaskUpdate:
         component_type=as_str(profile.get("component_type")),
         spans=spans,
     )
+    labels = info.get("labels") if isinstance(info, dict) else None
+    operator = operator_label(task_id, labels) if isinstance(labels, dict) else None
+    return update if operator is None else (update, operator)
 
 
 def _status(key: str) -> int:

@@ -39,12 +39,14 @@ MAX_OBJECT_BYTES = 1 << 44
 # A call site deeper than this, or a frame's text longer, is cut: a stack is for reading
 MAX_FRAMES = 200
 MAX_FRAME_TEXT = 1000
-SITE_SUFFIX = "#call_site"  # the event id of the TaskCallSite a task_submitted line carries
+# The event id of a line's second event (a task_submitted's TaskCallSite, an EXPORT_TASK's
+# TaskOperator): the line's own id plus this, so that duplicates are still told by id.
+PAIR_SUFFIX = "#2"
 
 
 def parse_ray_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
     """One RAY_EVENT object to an event (two for a `task_submitted` that names its call site:
-    the second's event id is the line's plus SITE_SUFFIX), or the name of an ignored kind of
+    the second's event id is the line's plus PAIR_SUFFIX), or the name of an ignored kind of
     line."""
     label = as_str(obj.get("label"))
     fields = as_dict(obj.get("custom_fields"))

@@ -70,7 +70,7 @@ _NOT_USER = re.compile(
 
 def parse_ray_event_v2(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
     """One RayEvent to an event (two for a definition with a call site: the second's event
-    id is the line's plus SITE_SUFFIX), or the name of an ignored kind of line."""
+    id is the line's plus PAIR_SUFFIX), or the name of an ignored kind of line."""
     kind = as_str(_get(obj, "eventType", "event_type"))
     if kind in ("TASK_DEFINITION_EVENT", "ACTOR_TASK_DEFINITION_EVENT"):
         actor = kind == "ACTOR_TASK_DEFINITION_EVENT"

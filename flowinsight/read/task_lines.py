@@ -16,7 +16,7 @@ from typing import Any, Union
 
 import msgspec
 
-from flowinsight.model.events import Span, TaskType, TaskUpdate
+from flowinsight.model.events import Span, TaskOperator, TaskType, TaskUpdate
 from flowinsight.model.ids import (
     ACTOR_HEX,
     JOB_HEX,
@@ -69,6 +69,7 @@ class _Info(msgspec.Struct):
     language: Union[str, None] = None
     parent_task_id: Union[str, None] = None
     actor_id: Union[str, None] = None
+    labels: Union[dict[str, Any], None] = None
 
 
 class _Task(msgspec.Struct):
@@ -92,9 +93,10 @@ class _Envelope(msgspec.Struct):
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
 
 
-def task_line(raw: bytes) -> tuple[object, TaskUpdate] | None:
-    """(the line's event id, its TaskUpdate) for an EXPORT_TASK line of the usual shape; None
-    for any other line, and for any line the careful reader has to judge."""
+def task_line(raw: bytes) -> tuple[object, TaskUpdate | tuple[TaskUpdate, TaskOperator]] | None:
+    """(the line's event id, its TaskUpdate) for an EXPORT_TASK line of the usual shape, with
+    the task's TaskOperator when Ray Data labelled it (operator_label); None for any other
+    line, and for any line the careful reader has to judge."""
     if not raw.isascii():
         # msgspec does not check the strings it skips: orjson (the careful path) rejects a
         # line with invalid UTF-8 anywhere, and so must this
@@ -122,7 +124,22 @@ def task_line(raw: bytes) -> tuple[object, TaskUpdate] | None:
     event_id = envelope.event_id
     if event_id is _UNSET:
         event_id = None if envelope.eventId is _UNSET else envelope.eventId
+    info = data.task_info
+    if info is not None and info.labels:
+        operator = operator_label(task.task_id, info.labels)
+        if operator is not None:
+            return event_id, (task, operator)
     return event_id, task
+
+
+def operator_label(task_id: str, labels: dict[str, Any]) -> TaskOperator | None:
+    """The Ray Data operator named by a task's labels (`__data_operator_id`, set by
+    ray.data._internal.execution on the tasks and actors of each operator), if any."""
+    uuid = labels.get(DATA_OPERATOR_LABEL)
+    return TaskOperator(task_id, uuid) if type(uuid) is str and uuid else None
+
+
+DATA_OPERATOR_LABEL = "__data_operator_id"
 
 
 def _update(d: _Task) -> TaskUpdate | None:

@@ -163,6 +163,14 @@ static int task_info_member(Ctx *c, Slice k, unsigned *seen, void *state)
             id_prefetch(&t->actor, &ACTOR_IDS);
         return r;
     }
+    if (KEY(k, "labels") && *c->p == '{') {
+        /* a label (Ray Data's operator of the task) is a second event, made the Python way
+           (read/task_lines.py: operator_label); most tasks have none */
+        const unsigned char *q = c->p + 1;
+        WS(q);
+        if (*q != '}')
+            return BAIL;
+    }
     return ft_skip_member(c, k);
 }
 
