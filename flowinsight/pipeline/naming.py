@@ -3,9 +3,10 @@ worked out once per task, and once per shape of task (function, type, actor, job
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Collection
 
 from flowinsight.model.events import TaskType
+from flowinsight.model.ids import is_driver_task
 from flowinsight.pipeline.identity import (
     NodeKey,
     all_modules,
@@ -25,7 +26,8 @@ class NodeNamer:
 
     def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str],
                  modules: dict[tuple[str, str], str] | None = None,
-                 ambiguous: set[tuple[str, str]] | None = None) -> None:
+                 ambiguous: set[tuple[str, str]] | None = None,
+                 actors: Collection[str] | None = None) -> None:
         self.tasks = tasks
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
@@ -36,6 +38,13 @@ class NodeNamer:
             ambiguous = ambiguous_names(found) if ambiguous is None else ambiguous
         self.modules = modules
         self.ambiguous = ambiguous
+        # the actors known from records (their snapshots, their defined tasks): an undefined
+        # task of one of them is its placeholder, of any other actor its job's (key_of)
+        self.actors = actors if actors is not None else {
+            t.actor_id for t in tasks.values() if t.actor_id}
+        # the ids asked about that have no record (a caller or producer whose every event is
+        # missing), drivers aside: tasks without a definition too (build.py counts them)
+        self.missing: set[str] = set()
         self.keys: dict[str, NodeKey] = {}
         # task id -> node id, for every task asked about; except, when `by_shape`, the tasks
         # of the table the C facts answered by their shape (see `cache`)
@@ -80,7 +89,9 @@ class NodeNamer:
             if nid is not None:
                 self.asked[task_id] = nid
                 return nid
-        key = key_of(task_id, task)
+        key = key_of(task_id, task, self.actors)
+        if task is None and not is_driver_task(task_id):
+            self.missing.add(task_id)
         if task is not None:
             key = with_module(key, self.modules)
         if self.classes and key.actor_id:
