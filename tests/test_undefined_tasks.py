@@ -30,19 +30,22 @@ def _hex(value: str) -> str:
     return base64.b64decode(value).hex()
 
 
-Drop = Callable[[str, dict[str, Any]], bool]  # (source type, event data) -> drop the line
+# (an Export API line's source type and event data, or a recorder line's label and custom
+# fields) -> drop the line
+Drop = Callable[[str, dict[str, Any]], bool]
 
 
-def _cut(tmp_path: Path, drop: Drop) -> Path:
-    """nested_tasks with the Export API lines `drop` picks left out."""
+def _cut(tmp_path: Path, drop: Drop, name: str = "nested_tasks") -> Path:
+    """A sample with the Export API and recorder lines `drop` picks left out."""
     out = tmp_path / "capture"
-    shutil.copytree(sample("nested_tasks"), out)
+    shutil.copytree(sample(name), out)
     dropped = 0
-    for path in sorted(out.rglob("export_events/*.log")):
+    for path in sorted([*out.rglob("export_events/*.log"), *out.rglob("event_FLOWINSIGHT_*")]):
         kept = []
         for line in path.read_bytes().splitlines(keepends=True):
             event = orjson.loads(line)
-            if drop(event["source_type"], event["event_data"]):
+            if drop(*((event["source_type"], event["event_data"]) if "event_data" in event
+                      else (event["label"], event["custom_fields"]))):
                 dropped += 1
             else:
                 kept.append(line)
@@ -106,6 +109,29 @@ def test_a_record_that_names_nothing_is_the_placeholder(tmp_path: Path) -> None:
     cover = doc["summary"]["coverage"]
     assert (cover["tasks"], cover["without_definition"], cover["undefined_tasks"],
             cover["without_parent"]) == (27, 1, 1, 0)
+    _no_made_up_names(doc)
+
+
+def test_a_recorded_producer_without_definition_is_the_placeholder(tmp_path: Path) -> None:
+    """The recorded nested_tasks without `parent`'s Export API lines and its submission: the
+    objects it received and returned flow to and from the one placeholder, with their bytes."""
+    def drop(source: str, data: dict[str, Any]) -> bool:
+        if source == "EXPORT_TASK":
+            return _hex(data["task_id"]) == PARENT
+        return source == "task_submitted" and data["task_id"] == PARENT
+
+    doc = json_of(_cut(tmp_path, drop, "recorded/nested_tasks"))
+    flows = {(d["source"], d["target"]): (d["count"], d["bytes"], d["unsized"])
+             for d in doc["dataFlows"]}
+    assert {k: v for k, v in flows.items() if PLACEHOLDER in k} == {
+        (PLACEHOLDER, "main"): (1, 30, 0), ("main", PLACEHOLDER): (1, 15, 0),
+        (PLACEHOLDER, "produce"): (3, 57, 0), ("consume", PLACEHOLDER): (3, 57, 0)}
+    assert flows[("produce", "consume")] == (3, 3000753, 0)  # untouched
+    calls = _calls(doc)
+    assert calls[(PLACEHOLDER, "produce")] == 3 and calls[(PLACEHOLDER, "consume")] == 3
+    assert "parent" not in _nodes(doc) and _nodes(doc)[PLACEHOLDER]["undefined"] is True
+    cover = doc["summary"]["coverage"]
+    assert (cover["tasks"], cover["without_definition"], cover["undefined_tasks"]) == (27, 1, 1)
     _no_made_up_names(doc)
 
 
