@@ -199,3 +199,18 @@ def test_c_and_python_agree(tmp_path: Path, cut: str) -> None:
     native = with_native(True, code.replace("sys.argv[1]", repr(str(path))))
     python = with_native(False, code.replace("sys.argv[1]", repr(str(path))))
     assert native == python and b'"undefined": true' in native
+
+
+def test_a_caller_left_out_by_a_time_window_keeps_its_name() -> None:
+    """A caller whose record the --since/--until window left out is no task without a definition:
+    its record names it (NodeNamer.outside), and it is not counted as missing."""
+    from flowinsight.pipeline.naming import NodeNamer
+    from flowinsight.pipeline.partial import reduce_events
+    from flowinsight.read import discover, read_capture
+
+    tasks = reduce_events(read_capture(discover([str(sample("nested_tasks"))])).events, "").tasks
+    inside = {tid: t for tid, t in tasks.items() if tid != PARENT}
+    named = NodeNamer(inside, False, {}, outside={PARENT: tasks[PARENT]})
+    assert named(PARENT) == "parent" and not named.missing
+    unnamed = NodeNamer(inside, False, {})
+    assert unnamed(PARENT) == PLACEHOLDER and unnamed.missing == {PARENT}

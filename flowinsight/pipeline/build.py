@@ -92,6 +92,11 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     consume = consume and not options.max_nodes  # drawings may analyse it again, by class
     scan = scan_table(reduced.tasks, options)
     tasks = scan.tasks
+    # the defined tasks the --since/--until window left out: a caller among them is named by
+    # its record (it is no task without a definition)
+    outside = {tid: t for tid, t in reduced.tasks.items() if t.defined and tid not in tasks} \
+        if tasks is not reduced.tasks and (options.since_ns is not None
+                                           or options.until_ns is not None) else {}
     if consume and tasks is not reduced.tasks:
         reduced.tasks = {}  # the selection holds every record still needed
     task_count = len(tasks)
@@ -104,7 +109,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     # the actors known from records: an undefined task of another is its job's placeholder
     known_actors = scan.actor_ids | {u.actor_id for u in actor_updates}
     node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules, scan.ambiguous,
-                        known_actors)
+                        known_actors, outside)
     sources = tuple(sorted(reduced.sources))
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
     facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)

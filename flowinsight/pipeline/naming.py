@@ -27,8 +27,11 @@ class NodeNamer:
     def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str],
                  modules: dict[tuple[str, str], str] | None = None,
                  ambiguous: set[tuple[str, str]] | None = None,
-                 actors: Collection[str] | None = None) -> None:
+                 actors: Collection[str] | None = None,
+                 outside: dict[str, Task] | None = None) -> None:
         self.tasks = tasks
+        # records left out of `tasks` (by a time window) that may still name a caller
+        self.outside = outside or {}
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
         # known_modules(tasks) and ambiguous_names, unless the caller worked them out already
@@ -80,6 +83,8 @@ class NodeNamer:
         if nid is not None:
             return nid
         task = self.tasks.get(task_id)
+        if task is None and self.outside:
+            task = self.outside.get(task_id)
         shape = None
         # without a type or an actor the id itself is read (key_of): no shape then
         if task is not None and task.task_type is not None and (
