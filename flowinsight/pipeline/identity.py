@@ -48,14 +48,14 @@ def key_of(task_id: str, task: Task | None, actors: Container[str] = ()) -> Node
     if task_type is TaskType.DRIVER:
         return NodeKey(NodeKind.DRIVER, job, "", "", "main")
     actor = (task.actor_id if task is not None else "") or actor_of_task(task_id)
-    named = function is not None and bool(function.name)
-    if task_type is TaskType.ACTOR_CREATION and (named or actor in actors):
-        return NodeKey(NodeKind.ACTOR, job, actor, "", "")
-    if not named:
+    if function is None or not function.name:  # nothing names it
+        if task_type is TaskType.ACTOR_CREATION and actor in actors:
+            return NodeKey(NodeKind.ACTOR, job, actor, "", "")  # the actor is known
         if actor and actor in actors:
             return NodeKey(NodeKind.METHOD, job, actor, "", UNDEFINED)
         return NodeKey(NodeKind.FUNCTION, job, "", "", UNDEFINED)
-    assert function is not None
+    if task_type is TaskType.ACTOR_CREATION:
+        return NodeKey(NodeKind.ACTOR, job, actor, "", "")
     if task_type is TaskType.ACTOR:
         return NodeKey(NodeKind.METHOD, job, actor, "", function.name)
     return NodeKey(NodeKind.FUNCTION, job, "", function.module, function.name)
