@@ -198,6 +198,9 @@ class Coverage:
     empty_files: int
     truncated_files: int
     skipped_lines: int
+    # of the tasks, those no event named (their submission, definition and execution events
+    # all missing): drawn as undefined-task placeholders (pipeline/identity.py)
+    undefined_tasks: int = 0
 
     @property
     def ratio(self) -> float:
@@ -238,6 +241,9 @@ class Node:
     inferred: bool  # no definition was recorded for any of its tasks: named from ids and spans
     stats: Stats = NO_STATS
     internal: bool = False  # one of Ray's internals (pipeline/internals.py)
+    # a placeholder for tasks whose definition is missing and that nothing names: no function,
+    # method or actor of that name exists (pipeline/identity.py: UNDEFINED)
+    undefined: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,8 @@ def incomplete(graph: Graph, side: str) -> str:
     cover = graph.coverage
     if cover is None or cover.complete:
         return ""
-    return (f"{side} {graph.origin} is an incomplete capture ({cover.ratio:.1%} of task "
-            "records complete): what it lacks may show as removed or changed")
+    return (f"{side} {graph.origin} is an incomplete capture ({cover.ratio:.1%} of tasks "
+            "complete): what it lacks may show as removed or changed")
 
 
 @click.command()

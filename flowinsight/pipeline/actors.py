@@ -9,6 +9,8 @@ from flowinsight.pipeline.internals import internal_class
 from flowinsight.pipeline.tasks import Task
 from flowinsight.result import Actor
 
+NO_CLASS = "(class not recorded)"
+
 # Later states win when snapshots share a timestamp (the envelope has whole seconds only).
 _STATE_ORDER = {"DEPENDENCIES_UNREADY": 0, "PENDING_CREATION": 1, "ALIVE": 2, "RESTARTING": 3,
                 "DEAD": 4}
@@ -53,8 +55,9 @@ def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
         actors[actor_id] = Actor(
             id=actor_id,
             # the name Ray shows: the repr a library gives (Tune's trainable: its function's
-            # name, not ImplicitFunc), else the class
-            class_name=shown or cls or "(unknown)",
+            # name, not ImplicitFunc), else the class; an actor known from its snapshots and
+            # tasks whose class none of them named is not given one
+            class_name=shown or cls or NO_CLASS,
             actor_name=name,
             job_id=snapshot.job_id if snapshot else actor_id[-8:],
             language=languages.get(actor_id, ""),

@@ -21,7 +21,7 @@ from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, job_of_task
 from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
-from flowinsight.pipeline.coverage import explain
+from flowinsight.pipeline.coverage import explain, with_undefined
 from flowinsight.pipeline.call_sites import (
     call_sites,
     place_sites,
@@ -40,6 +40,7 @@ from flowinsight.pipeline.identity import (
     add_modules,
     all_modules,
     ambiguous_names,
+    is_undefined,
     rename_by_span,
     renamed_tasks,
     single_modules,
@@ -93,6 +94,11 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         name_by_operator(reduced.tasks, reduced.dataset_events)
     scan = scan_table(reduced.tasks, options)
     tasks = scan.tasks
+    # the defined tasks the --since/--until window left out: a caller among them is named by
+    # its record (it is no task without a definition)
+    outside = {tid: t for tid, t in reduced.tasks.items() if t.defined and tid not in tasks} \
+        if tasks is not reduced.tasks and (options.since_ns is not None
+                                           or options.until_ns is not None) else {}
     if consume and tasks is not reduced.tasks:
         reduced.tasks = {}  # the selection holds every record still needed
     task_count = len(tasks)
@@ -102,7 +108,10 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     if options.group_by == "class":
         classes = class_groups(collect_actors(
             actor_updates, (), scan.actor_ids, scan.actor_facts).values())
-    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules, scan.ambiguous)
+    # the actors known from records: an undefined task of another is its job's placeholder
+    known_actors = scan.actor_ids | {u.actor_id for u in actor_updates}
+    node_of = NodeNamer(tasks, len(job_ids - {""}) > 1, classes, scan.modules, scan.ambiguous,
+                        known_actors, outside)
     sources = tuple(sorted(reduced.sources))
     # the C facts sweep the records in the same pass (attempt_rows.sweep takes that over)
     facts = task_facts(tasks, node_of, account, "export_api" in sources, sweep=True)
@@ -129,6 +138,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
                     facts.defined, judged.explained)
+    cover = with_undefined(cover, len(node_of.missing), _undefined_tasks(node_of, facts))
     result = Result(
         jobs=_jobs(reduced.job_updates, facts.job_counts),
         nodes=_nodes(node_of, actors, facts, node_stats),
@@ -254,8 +264,19 @@ def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
             stats=node_stats.get(nid, NO_STATS),
             internal=owner.internal if owner else (
                 key.kind is NodeKind.FUNCTION and internal_function(key.name, key.module)),
+            undefined=is_undefined(key),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
+
+
+def _undefined_tasks(node_of: NodeNamer, facts: TaskFacts) -> int:
+    """The tasks drawn as undefined-task placeholders: their records, and the ids without one."""
+    placeholders = {nid for nid, key in node_of.keys.items() if is_undefined(key)}
+    if not placeholders:
+        return 0
+    asked = node_of.asked
+    return sum(facts.received.get(nid, 0) for nid in placeholders) + sum(
+        1 for task_id in node_of.missing if asked.get(task_id) in placeholders)
 
 
 def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Actor]:
@@ -372,8 +393,19 @@ def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
             (cover.truncated_files, "truncated files"),
             (cover.skipped_lines, "skipped lines"),
         ) if n]
-        out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} task "
-                   f"records ({', '.join(missing)}); the graph may miss calls")
+        out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} tasks "
+                   f"({', '.join(missing)}); the graph may miss calls")
+    if cover.without_definition or cover.undefined_tasks:
+        named = max(0, cover.without_definition - cover.undefined_tasks)
+        how = [f"{n} {what}" for n, what in (
+            (named, "named from their execution span or their actor's records"),
+            (cover.undefined_tasks, 'drawn as "(undefined task)" placeholders'),
+        ) if n]
+        out.append(f"{max(cover.without_definition, cover.undefined_tasks)} task(s) without "
+                   "definition: their submission "
+                   "and definition events are missing (a truncated or partial capture: lines "
+                   "cut, files rotated away, or a process stopped before Ray wrote its "
+                   f"events); {', '.join(how)}")
     if read.skipped_total:
         out.append(f"{read.skipped_total} line(s) skipped: " + ", ".join(
             f"{r} {n}" for r, n in read.skipped_by_reason().items()))

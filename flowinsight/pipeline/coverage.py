@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from flowinsight.model.capture import FileReport
@@ -104,7 +105,19 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
         empty_files=cover.empty_files,
         truncated_files=cover.truncated_files,
         skipped_lines=cover.skipped_lines,
+        undefined_tasks=cover.undefined_tasks,
     )
+
+
+def with_undefined(cover: Coverage, missing: int, undefined: int) -> Coverage:
+    """The coverage with the tasks that have no record at all (`missing`: ids named only as a
+    caller or an object's producer) counted as tasks without a definition, and the number of
+    tasks drawn as undefined-task placeholders (`undefined`, records or not)."""
+    if not missing and not undefined:
+        return cover
+    return replace(cover, tasks=cover.tasks + missing,
+                   without_definition=cover.without_definition + missing,
+                   undefined_tasks=undefined)
 
 
 def _parent_known(parent: str, rows: dict[str, list[Attempt]]) -> bool:

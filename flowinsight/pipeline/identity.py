@@ -6,13 +6,17 @@ whichever source described it, with its module only where one job has functions 
 in several modules (`<module>.<function>`); the driver is `main`. With several jobs, function
 and driver ids carry
 `@<job>` so that jobs are kept apart. A task whose definition was lost is placed by its id
-layout (schema 3) and named from its execution span where one survived.
+layout (schema 3) and named from its execution span where one survived. One that nothing names
+(its submission, definition and execution events all missing: a truncated or partial capture)
+is not given a made-up name: it is an "undefined task" placeholder, one per job, or one per
+actor where its actor is known from other records (`<actor>.(undefined task)`); an actor known
+only from such ids is no node at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Container, Iterable
 
 from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.model.fast_init import fast_init
@@ -20,7 +24,7 @@ from flowinsight.model.ids import actor_of_task, infer_task_type, job_of_task
 from flowinsight.pipeline.tasks import Task
 from flowinsight.result import NodeKind
 
-UNKNOWN = "(unknown)"
+UNDEFINED = "(undefined task)"  # the name of a placeholder node (no Python name has brackets)
 
 
 @fast_init
@@ -33,21 +37,33 @@ class NodeKey:
     name: str  # method or function name; "" for an actor node
 
 
-def key_of(task_id: str, task: Task | None) -> NodeKey:
-    """The node of a task, from its record if there is one, else from its id alone."""
+def key_of(task_id: str, task: Task | None, actors: Container[str] = ()) -> NodeKey:
+    """The node of a task, from its record if there is one, else from its id alone. A task
+    that no record or span names is an undefined-task placeholder: of its actor where the actor
+    is in `actors` (known from other records: its snapshots or defined tasks), else of its
+    job."""
     job = task.job_id if task is not None else job_of_task(task_id)
     task_type = task.task_type if task is not None and task.task_type else infer_task_type(task_id)
     function = task.function if task is not None else None
-    module = function.module if function is not None else ""
-    name = function.name if function is not None and function.name else UNKNOWN
     if task_type is TaskType.DRIVER:
         return NodeKey(NodeKind.DRIVER, job, "", "", "main")
     actor = (task.actor_id if task is not None else "") or actor_of_task(task_id)
+    if function is None or not function.name:  # nothing names it
+        if task_type is TaskType.ACTOR_CREATION and actor in actors:
+            return NodeKey(NodeKind.ACTOR, job, actor, "", "")  # the actor is known
+        if actor and actor in actors:
+            return NodeKey(NodeKind.METHOD, job, actor, "", UNDEFINED)
+        return NodeKey(NodeKind.FUNCTION, job, "", "", UNDEFINED)
     if task_type is TaskType.ACTOR_CREATION:
         return NodeKey(NodeKind.ACTOR, job, actor, "", "")
     if task_type is TaskType.ACTOR:
-        return NodeKey(NodeKind.METHOD, job, actor, "", name)
-    return NodeKey(NodeKind.FUNCTION, job, "", module, name)
+        return NodeKey(NodeKind.METHOD, job, actor, "", function.name)
+    return NodeKey(NodeKind.FUNCTION, job, "", function.module, function.name)
+
+
+def is_undefined(key: NodeKey) -> bool:
+    """Whether a node is an undefined-task placeholder (key_of)."""
+    return key.name == UNDEFINED and key.kind in (NodeKind.FUNCTION, NodeKind.METHOD)
 
 
 def span_name(task: Task) -> str:

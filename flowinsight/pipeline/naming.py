@@ -3,9 +3,10 @@ worked out once per task, and once per shape of task (function, type, actor, job
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Collection
 
 from flowinsight.model.events import TaskType
+from flowinsight.model.ids import is_driver_task
 from flowinsight.pipeline.identity import (
     NodeKey,
     all_modules,
@@ -25,8 +26,12 @@ class NodeNamer:
 
     def __init__(self, tasks: dict[str, Task], multi_job: bool, classes: dict[str, str],
                  modules: dict[tuple[str, str], str] | None = None,
-                 ambiguous: set[tuple[str, str]] | None = None) -> None:
+                 ambiguous: set[tuple[str, str]] | None = None,
+                 actors: Collection[str] | None = None,
+                 outside: dict[str, Task] | None = None) -> None:
         self.tasks = tasks
+        # records left out of `tasks` (by a time window) that may still name a caller
+        self.outside = outside or {}
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
         # known_modules(tasks) and ambiguous_names, unless the caller worked them out already
@@ -36,6 +41,13 @@ class NodeNamer:
             ambiguous = ambiguous_names(found) if ambiguous is None else ambiguous
         self.modules = modules
         self.ambiguous = ambiguous
+        # the actors known from records (their snapshots, their defined tasks): an undefined
+        # task of one of them is its placeholder, of any other actor its job's (key_of)
+        self.actors = actors if actors is not None else {
+            t.actor_id for t in tasks.values() if t.actor_id}
+        # the ids asked about that have no record (a caller or producer whose every event is
+        # missing), drivers aside: tasks without a definition too (build.py counts them)
+        self.missing: set[str] = set()
         self.keys: dict[str, NodeKey] = {}
         # task id -> node id, for every task asked about; except, when `by_shape`, the tasks
         # of the table the C facts answered by their shape (see `cache`)
@@ -71,6 +83,8 @@ class NodeNamer:
         if nid is not None:
             return nid
         task = self.tasks.get(task_id)
+        if task is None and self.outside:
+            task = self.outside.get(task_id)
         shape = None
         # without a type or an actor the id itself is read (key_of): no shape then
         if task is not None and task.task_type is not None and (
@@ -80,7 +94,9 @@ class NodeNamer:
             if nid is not None:
                 self.asked[task_id] = nid
                 return nid
-        key = key_of(task_id, task)
+        key = key_of(task_id, task, self.actors)
+        if task is None and not is_driver_task(task_id):
+            self.missing.add(task_id)
         if task is not None:
             key = with_module(key, self.modules)
         if self.classes and key.actor_id:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flowinsight.recorder import async_yields
 from flowinsight.recorder.capture import TLS, ReturnValues
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectGet, ObjectPut, Site
@@ -125,8 +126,8 @@ class YieldedValues:
     ray.put's) is a streaming generator's yield. Ray stores each yield between
     record_task_log_start and record_task_log_end, on the task's thread (_raylet.pyx:
     execute_streaming_generator_sync), as return index 2 + n: index 1 is the generator's own
-    return (ObjectID::FromIndex(task, 1 + num_returns + n)). An async generator reports its
-    yields from another thread: not seen here."""
+    return (ObjectID::FromIndex(task, 1 + num_returns + n)). An async generator stores its
+    yields on another thread: async_yields.py records those."""
 
     __slots__ = ("site", "count")
 
@@ -147,6 +148,7 @@ def _on_task_start(task_id: str) -> None:
     if is_actor_creation_task(task_id):
         context.refresh_actor()
     site = TLS.task_site = context.site_of_task(task_id)
+    async_yields.install(context.core_worker())
     TLS.sink = None if is_actor_creation_task(task_id) else YieldedValues(site)
     resolved: ResolvedArgs | None = TLS.pending_args
     if resolved is None:

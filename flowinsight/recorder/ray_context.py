@@ -63,6 +63,9 @@ class RayContext:
                 task = self.last_started_task
         return Site(task, self._actor_id, self._job_id)
 
+    def core_worker(self) -> Any:
+        return _ray.global_worker.core_worker
+
     def site_of_task(self, task_id_hex: str) -> Site:
         core_worker = _ray.global_worker.core_worker
         if core_worker is not self._core_worker:

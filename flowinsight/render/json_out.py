@@ -47,8 +47,11 @@ def to_document(result: Result) -> dict[str, Any]:
     failures = result.failures_by_node()
 
     def common(n: Any) -> dict[str, Any]:
-        return {"stats": _stats(n.stats), "failures": failures.get(n.id, 0),
-                "internal": n.internal}
+        out = {"stats": _stats(n.stats), "failures": failures.get(n.id, 0),
+               "internal": n.internal}
+        if n.undefined:  # a placeholder, not a function or method of that name
+            out["undefined"] = True
+        return out
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -194,6 +197,7 @@ def _summary(result: Result) -> dict[str, Any]:
             "empty_files": c.empty_files,
             "truncated_files": c.truncated_files,
             "skipped_lines": c.skipped_lines,
+            "undefined_tasks": c.undefined_tasks,
         },
         "failures": _by_type(result.failures),
         "ends": _by_type(result.ends),

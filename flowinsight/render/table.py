@@ -260,7 +260,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
                               f"{len(result.call_flows)} call edges",
                               f"{len(result.data_flows)} data edges")))
     cov = result.coverage
-    out.append(Line("coverage", (f"{cov.ratio:.1%} of task records complete"
+    out.append(Line("coverage", (f"{cov.ratio:.1%} of tasks complete"
                                  + ("" if cov.complete else " (incomplete capture)"),),
                     "" if cov.complete else "yellow"))
     if result.failures:

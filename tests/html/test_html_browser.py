@@ -352,3 +352,19 @@ def test_a_node_shows_where_in_the_code_its_tasks_were_submitted(browser: Browse
     assert f"Call sites ({len(sites)})" in text
     assert text.count("RayTask.put_packet.<locals>.<listcomp>") == 2
     assert "40 tasks · recorder" in text
+
+
+def test_undefined_tasks_are_placeholders_and_said(browser: Browser, tmp_path: Path) -> None:
+    """nested_tasks cut as a partial capture (every line of `parent` gone): its callees' caller
+    is the "(undefined task)" placeholder, and the warnings and the coverage card say why."""
+    from test_undefined_tasks import PARENT, _cut, _task_is
+
+    result = result_of(_cut(tmp_path, _task_is(PARENT)))
+    shown = _open(browser, result, tmp_path)
+    _check_against_json(shown, result)
+    assert "(undefined task)" in shown["call"]["nodes"]
+    assert any("1 task(s) without definition" in w for w in shown["warnings"])
+    card = browser.eval("[...document.querySelectorAll('.card')].map((e) => e.textContent)"
+                        ".find((t) => t.startsWith('Coverage'))")
+    assert "1 tasks without a definition (their submission and definition events are missing" in card
+    assert '1 of them named by nothing: drawn as "(undefined task)" placeholders' in card

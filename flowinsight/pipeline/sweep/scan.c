@@ -7,7 +7,7 @@
 
 #include "sweep.h"
 
-static PyObject *s_module, *s_class_name, *s_name, *s_unknown, *s_task_prefix;
+static PyObject *s_module, *s_class_name, *s_name, *s_task_prefix;
 
 static int intern_names(void)
 {
@@ -17,7 +17,6 @@ static int intern_names(void)
     if (!(s_module = PyUnicode_InternFromString("module"))
         || !(s_class_name = PyUnicode_InternFromString("class_name"))
         || !(s_name = PyUnicode_InternFromString("name"))
-        || !(s_unknown = PyUnicode_InternFromString("(unknown)"))
         || !(s_task_prefix = PyUnicode_InternFromString("task::"))) {
         return -1;
     }
@@ -29,7 +28,8 @@ static int truthy_str(PyObject *s)
     return PyUnicode_Check(s) ? PyUnicode_GET_LENGTH(s) > 0 : PyObject_IsTrue(s);
 }
 
-/* modules[(job, name)].add(module) */
+/* modules[(job, name)].add(module); nothing for a function without a name: its task is an
+   undefined-task placeholder, which has no module (identity.key_of) */
 static int add_module(PyObject *modules, PyObject *job, PyObject *function, PyObject *module)
 {
     PyObject *name = PyObject_GetAttr(function, s_name);
@@ -37,12 +37,9 @@ static int add_module(PyObject *modules, PyObject *job, PyObject *function, PyOb
         return -1;
     }
     int named = truthy_str(name);
-    if (named < 0) {
+    if (named <= 0) {
         Py_DECREF(name);
-        return -1;
-    }
-    if (!named) {
-        Py_SETREF(name, Py_NewRef(s_unknown));
+        return named;
     }
     PyObject *key = PyTuple_Pack(2, job, name);
     Py_DECREF(name);

@@ -39,7 +39,7 @@ function overview() {
 
   const cov = card("Coverage");
   add(cov, el("div", { class: c.complete ? "ok" : "bad" }, c.complete ? "Complete: every task record has its definition, caller, final state and execution." : "Incomplete: " + pct(c.ratio) + " of " + int(c.tasks) + " tasks are complete."));
-  const missing = [["without_definition", "tasks without a definition (named from ids)"], ["without_parent", "tasks whose caller was never recorded"],
+  const missing = [["without_definition", "tasks without a definition (their submission and definition events are missing: a truncated or partial capture)"], ["undefined_tasks", "of them named by nothing: drawn as \"(undefined task)\" placeholders"], ["without_parent", "tasks whose caller was never recorded"],
     ["without_final_state", "attempts with no final state"], ["without_execution", "attempts with no execution record"],
     ["truncated_files", "truncated files"], ["skipped_lines", "skipped lines"]].filter((m) => c[m[0]]);
   if (missing.length) add(cov, el("ul", { class: "plain" }, missing.map((m) => el("li", null, el("b", { class: "count" }, int(c[m[0]])), " " + m[1]))));
