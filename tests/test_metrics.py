@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import json_of, result_of, sample
+from libsession import driver, executed, submitted, task_id, write_session
 from flowinsight.pipeline.stats import dist, percentile
 
 
@@ -71,3 +74,24 @@ def test_exact_percentiles() -> None:
     d = dist([4.0, None, 1.0, 3.0, 2.0])
     assert d is not None and (d.count, d.p50, d.p95, d.max, d.sum) == (4, 2.5, pytest.approx(3.85), 4.0, 10.0)
     assert dist([]) is None
+
+
+def test_an_attempt_without_its_end_costs_its_duration_not_its_call(tmp_path: Path) -> None:
+    # the executing worker's events lost (a job that ended within Ray's flush interval): the
+    # call is in the graph and the warning says so; a task without its definition may hide
+    # calls, and the warning says that instead
+    lines = driver() + [submitted(task_id(1), "f"), executed(task_id(1), "f"),
+                        submitted(task_id(2), "f")]
+    result = result_of(write_session(tmp_path / "lost_end", lines))
+    assert [(c.source, c.target, c.count) for c in result.call_flows] == [("main", "f", 2)]
+    (warning,) = [w for w in result.warnings if w.startswith("incomplete capture")]
+    assert warning == (
+        "incomplete capture: coverage 66.7% of 3 tasks (1 attempts without a final state, "
+        "1 attempts whose execution was not recorded); those attempts are in the graph with "
+        "their calls, their durations or outcomes unknown (Ray writes a worker's task events "
+        "about once a second and loses the last ones when the job ends or the worker dies "
+        "first)")
+    lines.append(executed(task_id(3), "g"))
+    lossy = result_of(write_session(tmp_path / "no_definition", lines))
+    (warning,) = [w for w in lossy.warnings if w.startswith("incomplete capture")]
+    assert warning.endswith("; the graph may miss calls")

@@ -381,6 +381,21 @@ def _orphan_warning(orphans: int) -> tuple[str, ...]:
             "recorder older than this one)",)
 
 
+def _what_is_missing(cover: Coverage) -> str:
+    """What an incomplete capture costs the user. Calls go missing only with the events that
+    name a caller (a definition, a parent, a skipped line, a cut file); an attempt without its
+    final state or execution is still a call of the graph, only its outcome and duration are
+    unknown. Ray writes a worker's task events about once a second
+    (RAY_task_events_report_interval_ms), and the last of them are lost when the job ends or
+    the worker dies first."""
+    if cover.without_definition or cover.without_parent or cover.truncated_files \
+            or cover.skipped_lines:
+        return "the graph may miss calls"
+    return ("those attempts are in the graph with their calls, their durations or outcomes "
+            "unknown (Ray writes a worker's task events about once a second and loses the last "
+            "ones when the job ends or the worker dies first)")
+
+
 def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
               has_tasks: bool) -> tuple[str, ...]:
     out = []
@@ -394,7 +409,7 @@ def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
             (cover.skipped_lines, "skipped lines"),
         ) if n]
         out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} tasks "
-                   f"({', '.join(missing)}); the graph may miss calls")
+                   f"({', '.join(missing)}); {_what_is_missing(cover)}")
     if cover.without_definition or cover.undefined_tasks:
         named = max(0, cover.without_definition - cover.undefined_tasks)
         how = [f"{n} {what}" for n, what in (
