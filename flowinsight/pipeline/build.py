@@ -2,19 +2,25 @@
 
 1. select (`--job`) and merge tasks: reduce_events (pipeline/partial.py), per file or per group
    of files when readers work in parallel, the pieces merged in order
-2. window (`--since/--until`)
-3. node identity (`--group-by`; naming.py) and the facts of every task, coverage (facts.py)
-4. data flows with latency (graph.py), actors (actors.py)
-5. the sweep: attempts and timings, call flows and node stats (attempt_rows.py)
-6. nodes, jobs, failures, critical path (critical.py), call sites (call_sites.py)
-7. focus (`--focus`)
+2. the core, analyze_partial:
+   - Ray Data tasks named by their operator (datasets.py), the scan of the table and the
+     `--since/--until` window
+   - node identity (`--group-by`; identity.py, naming.py), the facts of every task and
+     coverage (facts.py, coverage.py)
+   - data flows with latency (graph.py), actors (actors.py)
+   - the sweep: attempts and timings, call flows and node stats (attempt_rows.py)
+   - failures judged by cause (failures.py), nodes, jobs, the critical path (critical.py),
+     warnings (warnings.py)
+3. STEPS, each `(Result, Context) -> Result`: call sites (call_sites.py), Serve and Tune
+   (library_views.py), Ray Data's plans (datasets.py), internals hidden, `--focus` and
+   `--max-nodes` (views.py), the call sites left in view
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from flowinsight.model.capture import Capture, ReadAccount
 from flowinsight.model.events import JobUpdate, TaskType
@@ -23,6 +29,7 @@ from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
 from flowinsight.pipeline.coverage import explain, with_undefined
 from flowinsight.pipeline.call_sites import (
+    Frames,
     call_sites,
     place_sites,
     task_sites,
@@ -49,6 +56,12 @@ from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
+from flowinsight.pipeline.warnings import (
+    capture_warnings,
+    events_off,
+    orphan_warning,
+    silent_actors,
+)
 from flowinsight.pipeline.views import (class_groups, focus, group_by_class, hide_internals,
                                         in_window, prune)
 from flowinsight.result import (
@@ -57,7 +70,6 @@ from flowinsight.result import (
     Attempt,
     AttemptTable,
     CallFlow,
-    Coverage,
     Job,
     Node,
     NodeKind,
@@ -123,7 +135,7 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     actors = collect_actors(actor_updates, (), actor_ids, scan.actor_facts)
     sites = task_sites(reduced.call_sites) if reduced.call_sites else {}
     placed = place_sites(sites, tasks, node_of) if sites else {}
-    silent = _silent_actors(actors, scan.actor_ids)
+    silent = silent_actors(actors, scan.actor_ids)
     swept = sweep(tasks, node_of, facts.drivers, consume, facts.swept)
     facts.swept = None
     attempts = swept.attempts
@@ -156,37 +168,95 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
         coverage=cover,
         critical_paths=critical_paths(
             attempts, lambda t: jobs_of[t] if t in jobs_of else job_of_task(t), jobs_of),
-        warnings=_warnings(cover, bool(puts or gets), account, task_count > 0)
-        + _orphan_warning(orphans[0]) + _events_off(silent, sources, task_count),
+        warnings=capture_warnings(cover, bool(puts or gets), account, task_count > 0)
+        + orphan_warning(orphans[0]) + events_off(silent, sources, task_count),
     )
-    if sites:
-        result = replace(result, failures=with_failure_sites(result.failures, sites),
-                         call_sites=call_sites(sites, placed, {n.id for n in result.nodes}))
-    result = replace(
-        result,
-        serve=serve_deployments(result.actors, result.nodes, attempts, result.failures,
-                                result.call_flows),
-        tune=tune_trials(result.actors, result.nodes, attempts, result.failures))
-    if reduced.dataset_events:
-        result = replace(result, datasets=datasets(
-            reduced.dataset_events, result.nodes, result.actors, attempts, flows,
-            result.failures))
-    if not options.internals:
-        result = hide_internals(result)
-    if options.focus:
-        result = focus(result, options.focus)
-    if options.max_nodes and len(result.nodes) > options.max_nodes:
-        if options.group_by == "instance" and any(n.actor_id for n in result.nodes):
-            grouped = analyze_partial(reduced, account, replace(options, group_by="class"))
-            note = (f"collapsed for drawing: {len(result.actors)} actor instances into "
-                    f"{len(grouped.actors)} classes")
-            result = replace(grouped, warnings=(*grouped.warnings, note))
-        result = prune(result, options.max_nodes)
-    if result.call_sites and (options.focus or options.max_nodes or result.hidden.nodes):
-        kept = {n.id for n in result.nodes}
-        result = replace(result, call_sites=tuple(s for s in result.call_sites
-                                                  if s.node in kept))
+    context = Context(reduced, account, options, sites, placed,
+                      lambda changed: analyze_partial(reduced, account, changed))
+    for step in STEPS:
+        result = step(result, context)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the steps after the core read besides the result they are handed."""
+
+    reduced: Partial
+    account: ReadAccount
+    options: Options
+    sites: dict[str, tuple[Frames, str]]  # call sites by task (call_sites.task_sites)
+    placed: dict[str, tuple[str, str]]  # their tasks' and callers' nodes (place_sites)
+    reanalyze: Callable[[Options], Result]  # the same analysis under other options
+
+
+def with_call_sites(result: Result, context: Context) -> Result:
+    """Where in the user's code each node was called from, and each failure's site."""
+    sites = context.sites
+    if not sites:
+        return result
+    return replace(result, failures=with_failure_sites(result.failures, sites),
+                   call_sites=call_sites(sites, context.placed, {n.id for n in result.nodes}))
+
+
+def with_library_views(result: Result, context: Context) -> Result:
+    """Serve's deployments and Tune's trials."""
+    return replace(
+        result,
+        serve=serve_deployments(result.actors, result.nodes, result.attempts, result.failures,
+                                result.call_flows),
+        tune=tune_trials(result.actors, result.nodes, result.attempts, result.failures))
+
+
+def with_datasets(result: Result, context: Context) -> Result:
+    """Ray Data's plans, each operator with what ran it."""
+    events = context.reduced.dataset_events
+    if not events:
+        return result
+    return replace(result, datasets=datasets(events, result.nodes, result.actors,
+                                             result.attempts, result.data_flows,
+                                             result.failures))
+
+
+def without_internals(result: Result, context: Context) -> Result:
+    """Ray's internals out of the view, unless --internals (views.hide_internals)."""
+    return result if context.options.internals else hide_internals(result)
+
+
+def focused(result: Result, context: Context) -> Result:
+    """--focus: a node and its neighbours."""
+    return focus(result, context.options.focus) if context.options.focus else result
+
+
+def within_max_nodes(result: Result, context: Context) -> Result:
+    """--max-nodes, for drawing: actor instances collapsed into their classes (the analysis
+    again, by class), then the busiest nodes kept (views.prune)."""
+    options = context.options
+    if not options.max_nodes or len(result.nodes) <= options.max_nodes:
+        return result
+    if options.group_by == "instance" and any(n.actor_id for n in result.nodes):
+        grouped = context.reanalyze(replace(options, group_by="class"))
+        note = (f"collapsed for drawing: {len(result.actors)} actor instances into "
+                f"{len(grouped.actors)} classes")
+        result = replace(grouped, warnings=(*grouped.warnings, note))
+    return prune(result, options.max_nodes)
+
+
+def call_sites_in_view(result: Result, context: Context) -> Result:
+    """The call sites of the nodes the view kept."""
+    options = context.options
+    if not result.call_sites or not (options.focus or options.max_nodes or result.hidden.nodes):
+        return result
+    kept = {n.id for n in result.nodes}
+    return replace(result, call_sites=tuple(s for s in result.call_sites if s.node in kept))
+
+
+Step = Callable[[Result, Context], Result]
+
+# After the core (analyze_partial: identity, facts and coverage, data flows, actors, the sweep,
+# failures, the critical path), in this order: each takes the result so far and gives the next.
+STEPS: tuple[Step, ...] = (with_call_sites, with_library_views, with_datasets,
+                           without_internals, focused, within_max_nodes, call_sites_in_view)
 
 
 @dataclass(slots=True)
@@ -340,91 +410,4 @@ def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
         j = info.get(job_id)
         out.append(Job(job_id, j.entrypoint if j else "", j.driver_pid if j else None,
                        j.start_ms if j else None, j.end_ms if j else None, counts[job_id]))
-    return tuple(out)
-
-
-# Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
-# ServeReplica:<app>:<deployment>): Serve turns task events off in them unless asked.
-_SERVE_CLASSES = ("ServeController", "ProxyActor", "ServeReplica:")
-
-
-def _silent_actors(actors: dict[str, Actor], named: set[str]) -> list[Actor]:
-    """The actors the Export API says exist but no task record names (not even their
-    creation): their processes wrote no task events."""
-    return [a for a in actors.values() if a.id not in named]
-
-
-def _events_off(silent: list[Actor], sources: tuple[str, ...],
-                tasks: int) -> tuple[str, ...]:
-    """Which setting turned task events off, where the capture shows they were."""
-    out = []
-    serve = [a for a in silent if (a.class_of or a.class_name).startswith(_SERVE_CLASSES)]
-    if serve:
-        out.append(f"{len(serve)} Serve actor(s) without any task record: Serve turns task "
-                   "events off in its actors; set RAY_SERVE_ENABLE_TASK_EVENTS=1 (before "
-                   "serve.run) to see its calls")
-    if len(silent) > len(serve):
-        out.append(f"{len(silent) - len(serve)} actor(s) without any task record: task events "
-                   "were off in their processes (RAY_task_events_report_interval_ms=0, or "
-                   "RAY_enable_export_api_write_config without EXPORT_TASK)")
-    if tasks and "export_api" not in sources:
-        out.append("no Export API events: states, durations and failures are unknown; set "
-                   "RAY_enable_export_api_write=1 before ray start / ray.init")
-    return tuple(out)
-
-
-def _orphan_warning(orphans: int) -> tuple[str, ...]:
-    if not orphans:
-        return ()
-    return (f"{orphans} argument read(s) left out of the data flows: an ObjectRef Ray inlined "
-            "into the task (under 100 KiB) whose submission the recorder did not name (a "
-            "recorder older than this one)",)
-
-
-def _what_is_missing(cover: Coverage) -> str:
-    """What an incomplete capture costs the user. Calls go missing only with the events that
-    name a caller (a definition, a parent, a skipped line, a cut file); an attempt without its
-    final state or execution is still a call of the graph, only its outcome and duration are
-    unknown. Ray writes a worker's task events about once a second
-    (RAY_task_events_report_interval_ms), and the last of them are lost when the job ends or
-    the worker dies first."""
-    if cover.without_definition or cover.without_parent or cover.truncated_files \
-            or cover.skipped_lines:
-        return "the graph may miss calls"
-    return ("those attempts are in the graph with their calls, their durations or outcomes "
-            "unknown (Ray writes a worker's task events about once a second and loses the last "
-            "ones when the job ends or the worker dies first)")
-
-
-def _warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
-              has_tasks: bool) -> tuple[str, ...]:
-    out = []
-    if not cover.complete and cover.tasks:
-        missing = [f"{n} {what}" for n, what in (
-            (cover.without_definition, "without a definition"),
-            (cover.without_parent, "whose caller was never recorded"),
-            (cover.without_final_state, "attempts without a final state"),
-            (cover.without_execution, "attempts whose execution was not recorded"),
-            (cover.truncated_files, "truncated files"),
-            (cover.skipped_lines, "skipped lines"),
-        ) if n]
-        out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} tasks "
-                   f"({', '.join(missing)}); {_what_is_missing(cover)}")
-    if cover.without_definition or cover.undefined_tasks:
-        named = max(0, cover.without_definition - cover.undefined_tasks)
-        how = [f"{n} {what}" for n, what in (
-            (named, "named from their execution span or their actor's records"),
-            (cover.undefined_tasks, 'drawn as "(undefined task)" placeholders'),
-        ) if n]
-        out.append(f"{max(cover.without_definition, cover.undefined_tasks)} task(s) without "
-                   "definition: their submission "
-                   "and definition events are missing (a truncated or partial capture: lines "
-                   "cut, files rotated away, or a process stopped before Ray wrote its "
-                   f"events); {', '.join(how)}")
-    if read.skipped_total:
-        out.append(f"{read.skipped_total} line(s) skipped: " + ", ".join(
-            f"{r} {n}" for r, n in read.skipped_by_reason().items()))
-    if has_tasks and not has_objects:
-        out.append("no object events: data flow is unknown (stock Ray writes none; "
-                   "record them with flowinsight.recorder)")
     return tuple(out)

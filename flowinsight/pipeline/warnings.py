@@ -1,0 +1,96 @@
+"""What a result warns about: what the capture lacks and what that costs, lines skipped, and
+the settings that turned Ray's events off."""
+
+from __future__ import annotations
+
+from flowinsight.model.capture import ReadAccount
+from flowinsight.result import Actor, Coverage
+
+
+# Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
+# ServeReplica:<app>:<deployment>): Serve turns task events off in them unless asked.
+_SERVE_CLASSES = ("ServeController", "ProxyActor", "ServeReplica:")
+
+
+def silent_actors(actors: dict[str, Actor], named: set[str]) -> list[Actor]:
+    """The actors the Export API says exist but no task record names (not even their
+    creation): their processes wrote no task events."""
+    return [a for a in actors.values() if a.id not in named]
+
+
+def events_off(silent: list[Actor], sources: tuple[str, ...],
+                tasks: int) -> tuple[str, ...]:
+    """Which setting turned task events off, where the capture shows they were."""
+    out = []
+    serve = [a for a in silent if (a.class_of or a.class_name).startswith(_SERVE_CLASSES)]
+    if serve:
+        out.append(f"{len(serve)} Serve actor(s) without any task record: Serve turns task "
+                   "events off in its actors; set RAY_SERVE_ENABLE_TASK_EVENTS=1 (before "
+                   "serve.run) to see its calls")
+    if len(silent) > len(serve):
+        out.append(f"{len(silent) - len(serve)} actor(s) without any task record: task events "
+                   "were off in their processes (RAY_task_events_report_interval_ms=0, or "
+                   "RAY_enable_export_api_write_config without EXPORT_TASK)")
+    if tasks and "export_api" not in sources:
+        out.append("no Export API events: states, durations and failures are unknown; set "
+                   "RAY_enable_export_api_write=1 before ray start / ray.init")
+    return tuple(out)
+
+
+def orphan_warning(orphans: int) -> tuple[str, ...]:
+    if not orphans:
+        return ()
+    return (f"{orphans} argument read(s) left out of the data flows: an ObjectRef Ray inlined "
+            "into the task (under 100 KiB) whose submission the recorder did not name (a "
+            "recorder older than this one)",)
+
+
+def _what_is_missing(cover: Coverage) -> str:
+    """What an incomplete capture costs the user. Calls go missing only with the events that
+    name a caller (a definition, a parent, a skipped line, a cut file); an attempt without its
+    final state or execution is still a call of the graph, only its outcome and duration are
+    unknown. Ray writes a worker's task events about once a second
+    (RAY_task_events_report_interval_ms), and the last of them are lost when the job ends or
+    the worker dies first."""
+    if cover.without_definition or cover.without_parent or cover.truncated_files \
+            or cover.skipped_lines:
+        return "the graph may miss calls"
+    return ("those attempts are in the graph with their calls, their durations or outcomes "
+            "unknown (Ray writes a worker's task events about once a second and loses the last "
+            "ones when the job ends or the worker dies first)")
+
+
+def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
+                     has_tasks: bool) -> tuple[str, ...]:
+    """What the capture lacks (coverage, tasks without definition), the lines skipped, and
+    whether data flow can be known at all."""
+    out = []
+    if not cover.complete and cover.tasks:
+        missing = [f"{n} {what}" for n, what in (
+            (cover.without_definition, "without a definition"),
+            (cover.without_parent, "whose caller was never recorded"),
+            (cover.without_final_state, "attempts without a final state"),
+            (cover.without_execution, "attempts whose execution was not recorded"),
+            (cover.truncated_files, "truncated files"),
+            (cover.skipped_lines, "skipped lines"),
+        ) if n]
+        out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} tasks "
+                   f"({', '.join(missing)}); {_what_is_missing(cover)}")
+    if cover.without_definition or cover.undefined_tasks:
+        named = max(0, cover.without_definition - cover.undefined_tasks)
+        how = [f"{n} {what}" for n, what in (
+            (named, "named from their execution span or their actor's records"),
+            (cover.undefined_tasks, 'drawn as "(undefined task)" placeholders'),
+        ) if n]
+        out.append(f"{max(cover.without_definition, cover.undefined_tasks)} task(s) without "
+                   "definition: their submission "
+                   "and definition events are missing (a truncated or partial capture: lines "
+                   "cut, files rotated away, or a process stopped before Ray wrote its "
+                   f"events); {', '.join(how)}")
+    if read.skipped_total:
+        out.append(f"{read.skipped_total} line(s) skipped: " + ", ".join(
+            f"{r} {n}" for r, n in read.skipped_by_reason().items()))
+    if has_tasks and not has_objects:
+        out.append("no object events: data flow is unknown (stock Ray writes none; "
+                   "record them with flowinsight.recorder)")
+    return tuple(out)
