@@ -20,6 +20,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -235,13 +237,67 @@ def test_the_command_line(cluster: Local) -> None:
     assert f"read on {NODES} node(s)" in done.stderr.decode()
 
 
-def test_a_node_that_stops_is_one_line(cluster: Local) -> None:
-    """Last: it stops node 2."""
+def test_an_archive_is_read_whole_on_the_node_that_has_it(cluster: Local) -> None:
+    """An archive needs one exact read (read/parallel.py: _exact): on its node, not here."""
+    home = cluster.homes[1]
+    if not (home / "only_here").exists():
+        shutil.copytree(sample("nested_tasks"), home / "only_here")
+    with tarfile.open(home / "only_here.tar.gz", "w:gz") as tar:
+        tar.add(home / "only_here", arcname="only_here")
+    runner = RayRunner()
+    sources = runner.discover(["only_here.tar.gz"], lambda line: None)
+    node = node_of(ray, cluster.session(1))
+    assert [(s.node, s.archive) for s in sources if isinstance(s, Located)] == [(node, True)]
+    local_sources = discover([str(home / "only_here.tar.gz")])
+    assert as_json(read_reduced(sources, Reducer(), runner=runner)) == as_json(
+        read_reduced(local_sources, Reducer(), 1))
+    assert list(runner.read_on) == [node]
+
+
+@dataclass(frozen=True)
+class SlowOn:
+    """A Reducer that, on one node, says it has begun (a file in `marks`) and then takes its
+    time: the node can be stopped while its files are being read."""
+
+    node: str
+    marks: str
+
+    def reduce(self, events: Any, into: Any = None) -> Any:
+        here = ray.get_runtime_context().get_node_id()
+        if here == self.node:
+            Path(self.marks, here).touch()
+            time.sleep(3)
+        return Reducer().reduce(events, into)
+
+    def merge(self, first: Any, later: Any) -> Any:
+        return Reducer().merge(first, later)
+
+
+def test_a_node_that_stops_mid_read_is_one_line(cluster: Local) -> None:
+    """Last: it stops node 2 while a task of it is reading."""
+    from ray import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # SlowOn, for the workers
     runner = RayRunner()
     sources = runner.discover([], pytest.fail)
-    cluster.cluster.remove_node(cluster.nodes[2], allow_graceful=False)
-    with pytest.raises(WorkerDied) as stopped:
-        read_reduced(sources, Reducer(), runner=runner)
+    node = node_of(ray, cluster.session(2))
+    marks = cluster.root / "marks"
+    marks.mkdir()
+
+    def stop_when_reading() -> None:
+        deadline = time.monotonic() + 120
+        while not (marks / node).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        cluster.cluster.remove_node(cluster.nodes[2], allow_graceful=False)
+
+    stopper = threading.Thread(target=stop_when_reading)
+    stopper.start()
+    try:
+        with pytest.raises(WorkerDied) as stopped:
+            read_reduced(sources, SlowOn(node, str(marks)), runner=runner)
+    finally:
+        stopper.join()
+    assert (marks / node).exists()  # it was stopped mid-read
     message = str(stopped.value)
-    assert re.match(r"--engine ray: node [0-9a-f]{8} \(127\.0\.0\.1\) stopped while reading "
+    assert re.match(rf"--engine ray: node {node[:8]} \(127\.0\.0\.1\) stopped while reading "
                     r"\d+ file\(s\) \(", message) and "\n" not in message, message
