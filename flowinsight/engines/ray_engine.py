@@ -212,7 +212,8 @@ class RayRunner:
             raise UsageError(
                 f"--engine ray: these files must be read together in one process (an archive, "
                 f"or event ids repeated across files), but they are on {len(hosts)} machines "
-                f"({', '.join(hosts[:3])}): copy them to one machine and use --engine local")
+                f"({', '.join(hosts[:3])}; a disk shared by several machines is seen once on "
+                f"each): copy them to one machine and use --engine local")
         counts: dict[str, int] = {}
         for source in located:
             counts[source.node] = counts.get(source.node, 0) + 1
