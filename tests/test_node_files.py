@@ -89,3 +89,18 @@ def test_nodes_that_lack_a_path_are_one_line_and_a_path_no_node_has_is_an_error(
         refuse_unfound([lack], ["/p"])
     with pytest.raises(UsageError, match="no node to look on"):
         refuse_unfound([], ["/p"])
+
+
+def test_files_of_several_machines_are_not_read_at_once() -> None:
+    """The exact one-process read (archives, repeated event ids) cannot gather files of two
+    machines: one line, before anything is asked of Ray."""
+    from flowinsight.engines.node_files import Located
+    from flowinsight.engines.ray_engine import RayRunner
+    from flowinsight.pipeline import Reducer
+
+    files = [Located(Path("/s/e.log"), "s/e.log", node=node, host=host, real="/s/e.log")
+             for node, host in (("a", "hostA"), ("b", "hostB"))]
+    with pytest.raises(UsageError, match=r"^--engine ray: these files must be read together in "
+                                         r"one process .* on 2 machines \(hostA, hostB; a disk "
+                                         r"shared by several machines is seen once on each\)"):
+        RayRunner().read_exact(files, Reducer())
