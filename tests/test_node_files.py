@@ -48,7 +48,8 @@ def test_a_relative_path_is_found_from_the_node_and_kept_absolute(
     monkeypatch.chdir(tmp_path)
     found = find_here("n1", ["ray"], "")
     [(source, real, _)] = found.found
-    assert source.path.is_absolute() and source.display == f"ray/{SESSION}/logs/events/event_GCS.log"
+    assert source.path.is_absolute()
+    assert source.display == f"ray/{SESSION}/logs/events/event_GCS.log"
     assert real == os.path.realpath(tmp_path / "ray" / SESSION / "logs/events/event_GCS.log")
 
 

@@ -160,8 +160,9 @@ class RayRunner:
             except WorkerDied:
                 lost.append(nodes.name(node))
         if lost:
+            more = ", ..." if len(lost) > 3 else ""
             warn(f"--engine ray: {len(lost)} node(s) stopped before their files were listed, "
-                 f"their files are not read: {', '.join(lost[:3])}{', ...' if len(lost) > 3 else ''}")
+                 f"their files are not read: {', '.join(lost[:3])}{more}")
         refuse_unfound(findings, paths)
         line = absent(findings, dict(nodes.names))
         if line:
