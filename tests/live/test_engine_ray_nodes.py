@@ -167,6 +167,10 @@ def test_each_node_finds_and_reads_its_own_session_directory(cluster: Local) -> 
     local = read_reduced(local_sources, Reducer(), 1)
     assert as_json(remote) == as_json(local)
     assert remote[0] == local[0]
+    # the workload's tasks are all there: on each node a branch, its leaf, an actor, its call
+    workload = Counter(t.task_type for t in remote[1].tasks.values() if t.job_id == "01000000")
+    assert workload == {"NORMAL_TASK": 2 * NODES, "ACTOR_CREATION_TASK": NODES,
+                        "ACTOR_TASK": NODES, "DRIVER_TASK": 1}, workload
     assert len(runner.read_on) == NODES and not stats.exact_fallback
     read_once_each(runner, sources)
     assert re.fullmatch(rf"--engine ray: {len(sources)} file\(s\) read on {NODES} node\(s\): "
