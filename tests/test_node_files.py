@@ -105,3 +105,49 @@ def test_files_of_several_machines_are_not_read_at_once() -> None:
                                          r"one process .* on 2 machines \(hostA, hostB; a disk "
                                          r"shared by several machines is seen once on each\)"):
         RayRunner().read_exact(files, Reducer())
+
+
+class _FakeRay:
+    """Just what RayRunner.discover asks of Ray: a task per node, and its answer (a Finding,
+    or a Ray error for a node that stopped)."""
+
+    def __init__(self, answers: dict[str, object]) -> None:
+        import ray
+
+        self.exceptions = ray.exceptions
+        self.answers = answers
+
+    def remote(self, **_: object) -> object:
+        fake = self
+
+        class Task:
+            def options(self, scheduling_strategy: object, **__: object) -> Task:
+                self.node = str(getattr(scheduling_strategy, "node_id"))
+                return self
+
+            def remote(self, *_: object) -> object:
+                return fake.answers[self.node]
+
+        return lambda function: Task()
+
+    def get(self, ref: object) -> object:
+        if isinstance(ref, Exception):
+            raise ref
+        return ref
+
+
+def test_a_node_that_stops_before_listing_its_files_is_one_line() -> None:
+    ray = pytest.importorskip("ray")
+    from flowinsight.engines.ray_engine import NodeDirs, RayRunner
+
+    up, down = "a" * 56, "b" * 56
+    answers = {up: finding(up, "A", "", {"/p/e.log": 3}),
+               down: ray.exceptions.WorkerCrashedError()}
+    nodes = NodeDirs(up, (), 2, ((up, "node aaaaaaaa (10.0.0.1)"),
+                                 (down, "node bbbbbbbb (10.0.0.2)")))
+    runner = RayRunner(_ray=_FakeRay(answers), _nodes=nodes)
+    lines: list[str] = []
+    [source] = runner.discover([], lines.append)
+    assert (source.display, source.node) == ("s/e.log", up)  # type: ignore[attr-defined]
+    assert lines == ["--engine ray: 1 node(s) stopped before their files were listed, their "
+                     "files are not read: node bbbbbbbb (10.0.0.2)"]
