@@ -16,16 +16,19 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, replace
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
 from flowinsight.read import discover
 from flowinsight.read.discover import Source, archive_sessions, one_session
-from flowinsight.read.parallel import read_reduced
+from flowinsight.read.parallel import Runner, read_reduced
 from flowinsight.render.text import one_line
 from flowinsight.result import Result
+
+if TYPE_CHECKING:
+    from flowinsight.engines.ray_engine import RayRunner
 
 Warn = Callable[[str], None]
 
@@ -72,7 +75,9 @@ def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | Non
     internals: keep Ray's internals (libraries' bookkeeping actors and tasks) in the view;
         hidden by default, and counted in the Result's `hidden`.
     jobs: reading processes (0: one per core; 1: in this process).
-    engine: "local", or "ray" to parse files as Ray tasks on the nodes holding them.
+    engine: "local", or "ray": every node of the cluster lists the paths on its own disk (no
+        path: its own session directory of the running cluster) and parses its files as Ray
+        tasks; one line through on_warning says which node read how many files.
     strict: raise UsageError when any line had to be skipped.
     merge_sessions: analyse files of different Ray sessions together (refused otherwise).
     on_warning: called with each diagnostic line (skipped lines, duplicates).
@@ -101,14 +106,20 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
     until_text = None if until is None else str(until)
     for text, option in ((since_text, "--since"), (until_text, "--until")):
         parse_time(text, 0, option)  # a mistyped time is an error now, not after the read
-    sources = discover(tuple(os.fspath(p) for p in paths), merge_sessions)
+    names = tuple(os.fspath(p) for p in paths)
+    runner = _ray_runner(jobs) if engine == "ray" else None
+    # the ray engine looks on every node (with no path: each node's own session directory)
+    sources = runner.discover(names, on_warning) if runner is not None \
+        else discover(names, merge_sessions)
     if not merge_sessions:  # before the read, as far as the paths tell
         one_session({s.session: s.display for s in sources if s.session})
     windowed = bool(since_text or until_text)
     if progress is not None:
         progress.begin(sum(s.size() for s in sources))
-    account, reduced = read_sources(sources, job, windowed, jobs, engine,
+    account, reduced = read_sources(sources, job, windowed, jobs, runner,
                                     None if progress is None else progress.advance)
+    if runner is not None:
+        on_warning(runner.summary())
     if not merge_sessions:  # and by the sessions inside the archives
         one_session({**{s.session: s.display for s in sources if s.session},
                      **archive_sessions(sources, [f.path for f in account.files])})
@@ -116,7 +127,7 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
     refuse_no_events(account)
     if job and not reduced.tasks and not reduced.job_updates:
         raise UsageError(f"--job {job}: no such job in the input; "
-                         + _jobs_there(sources, jobs, engine))
+                         + _jobs_there(sources, jobs, runner))
     origin = (reduced.first_ns or 0) if windowed else 0
     return Reading(account, reduced, job, parse_time(since_text, origin, "--since"),
                    parse_time(until_text, origin, "--until"))
@@ -141,15 +152,20 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
     return result
 
 
-def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int, engine: str,
-                 progress: Callable[[int], None] | None) -> tuple[ReadAccount, Partial]:
-    """The discovered files read and reduced, in worker processes or Ray tasks."""
+def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int,
+                 runner: Runner | None, progress: Callable[[int], None] | None
+                 ) -> tuple[ReadAccount, Partial]:
+    """The discovered files read and reduced, in worker processes or by `runner` (Ray tasks)."""
     reducer = Reducer(job, origin=windowed)
-    if engine == "ray":
-        from flowinsight.engines.ray_engine import RayRunner
-
-        return read_reduced(sources, reducer, progress=progress, runner=RayRunner(jobs))
+    if runner is not None:
+        return read_reduced(sources, reducer, progress=progress, runner=runner)
     return read_reduced(sources, reducer, jobs or os.cpu_count() or 1, progress)
+
+
+def _ray_runner(jobs: int) -> RayRunner:
+    from flowinsight.engines.ray_engine import RayRunner  # Ray only when asked for
+
+    return RayRunner(jobs)
 
 
 # ignored kinds of line that are not Ray events (read/event_file.py, read/archive.py; a JSON
@@ -170,10 +186,10 @@ def refuse_no_events(account: ReadAccount) -> None:
                      f"{account.lines} line(s), {why}")
 
 
-def _jobs_there(sources: list[Source], jobs: int, engine: str) -> str:
+def _jobs_there(sources: list[Source], jobs: int, runner: RayRunner | None) -> str:
     """The jobs of the input, with their entrypoints, for a --job that matched none (read
     again without the filter: a mistake costs a second read, a run without one nothing)."""
-    _, reduced = read_sources(sources, "", False, jobs, engine, None)
+    _, reduced = read_sources(sources, "", False, jobs, runner, None)
     entrypoints: dict[str, str] = {}
     for update in reduced.job_updates:
         if update.entrypoint or update.job_id not in entrypoints:

@@ -23,8 +23,10 @@ def session_options(func: F) -> F:
     """SESSION... and the options that choose what is analysed and how it is read."""
     func = click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
                         show_default=True,
-                        help="Where files are parsed: local processes, or Ray tasks on the "
-                             "nodes that hold them (needs flowinsight[ray]).")(func)
+                        help="Where files are found and parsed: local processes, or Ray "
+                             "tasks on every node of the cluster, each reading its own disk "
+                             "(no SESSION: each node's own session directory; needs "
+                             "flowinsight[ray]).")(func)
     func = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
                         help="Processes that parse files (default 0: one per core; 1 reads "
                              "in this process).")(func)

@@ -121,7 +121,7 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
     stats = stats if stats is not None else ReadStats()
     sizes = [s.size() for s in sources]
     if any(s.archive for s in sources):  # a tar is one stream: read in this process
-        return _exact(sources, reducer, stats, progress, sum(sizes))
+        return _exact(sources, reducer, stats, progress, sum(sizes), runner)
     if runner is None:
         runner = LocalRunner(max(1, min(jobs, sum(sizes) // max(1, min_bytes_per_job))))
     count = max(runner.workers * GROUPS_PER_JOB, sum(sizes) // MAX_GROUP_BYTES) \
@@ -148,7 +148,7 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
                 next_index += 1
                 if ready.repeated:
                     stats.exact_fallback = True
-                    return _exact(sources, reducer, stats, None, 0)
+                    return _exact(sources, reducer, stats, None, 0, runner)
                 digests.append(ready.event_ids)
                 reports += ready.reports
                 examples += ready.examples
@@ -161,7 +161,7 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
     assert not waiting and merged is not None, "a group was never read"
     if repeated_across(digests):
         stats.exact_fallback = True
-        return _exact(sources, reducer, stats, None, 0)
+        return _exact(sources, reducer, stats, None, 0, runner)
     return ReadAccount(tuple(reports), select_examples(examples), events), merged
 
 
@@ -312,11 +312,19 @@ class _Task(Generic[R]):
 
 
 def _exact(sources: Sequence[Source], reducer: Reducer[R], stats: ReadStats,
-           progress: Callable[[int], None] | None, total: int) -> tuple[ReadAccount, R]:
-    capture = read_capture(sources)
+           progress: Callable[[int], None] | None, total: int,
+           runner: Runner | None = None) -> tuple[ReadAccount, R]:
+    # a runner whose files this process may not see (Ray: files on other machines) reads
+    # them at once where they are, if it has a `read_exact`
+    read_exact = getattr(runner, "read_exact", None)
+    if read_exact is not None:
+        exact: tuple[ReadAccount, R] = read_exact(sources, reducer)
+    else:
+        capture = read_capture(sources)
+        exact = capture.account, reducer.reduce(capture.events)
     if progress is not None:
         progress(total)
     stats.worker_peak_rss_kb[os.getpid()] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return capture.account, reducer.reduce(capture.events)
+    return exact
 
 
