@@ -60,21 +60,17 @@ def find_here(node: str, paths: Sequence[str], own_session: str) -> Finding:
     it."""
     usable: list[str] = []
     missing: list[tuple[str, str]] = []
-    sources: list[Source] = []
     for arg in list(paths) or [own_session]:
         try:
-            sources = discover([arg], merge_sessions=True)
+            discover([arg], merge_sessions=True)  # whether it holds event files here
         except UsageError as exc:
             missing.append((arg, str(exc)))
             continue
         # absolute: the task that reads it may run in another working directory
         usable.append(os.path.abspath(arg))
-    if len(usable) == 1:  # the same files, found again by their absolute path
-        sources = discover(usable, merge_sessions=True)
-    if len(usable) > 1:  # one file reached through two paths: discover keeps it once
-        sources = discover(usable, merge_sessions=True)
-    elif not usable:
-        sources = []
+    # found again by their absolute paths, together: one file reached through two of them is
+    # kept once
+    sources = discover(usable, merge_sessions=True) if usable else []
     real_session = os.path.realpath(own_session) if os.path.isdir(own_session) else ""
     return Finding(node, socket.gethostname(), real_session,
                    tuple((s, os.path.realpath(s.path), s.size()) for s in sources),
