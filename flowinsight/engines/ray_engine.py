@@ -108,5 +108,5 @@ class RayRunner:
                 for ref in done:
                     yield ray.get(ref)
         finally:
-            for ref in pending:  # given up (a repeated event id): stop what still runs
+            for ref in pending:  # given up (an error): stop what still runs
                 ray.cancel(ref)

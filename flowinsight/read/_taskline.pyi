@@ -49,7 +49,8 @@ def decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | No
 
 # decode_task over the lines of buffer[start:end] (each ends with b"\n"; the buffer is
 # writable: each newline is a NUL while its line is read): the decoded lines' events and event
-# ids in order (with digests=True, the digests of the non-empty ones, as `digests` gives them),
+# ids in order (with digests=True, the digests of the non-empty ones, as `digests` gives them,
+# each followed by the digest of its line's bytes, the same function),
 # (index, start, stop) of each line not decoded (a run of blank and skipped lines: one range, its
 # newlines inside; see count_skipped), and the number of lines.
 @overload
