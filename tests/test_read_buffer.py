@@ -12,6 +12,7 @@ import io
 import json
 import random
 import tarfile
+import zlib
 from array import array
 from functools import cache
 from pathlib import Path
@@ -68,7 +69,7 @@ def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20) -> 
     assert (hashed.report, hashed.examples, hashed.events) == (want.report, want.examples,
                                                                want.events)
     assert hashed.digests is not None and want.digests is None
-    # the same (id, line) digests: the C decoder's line digest is bytes_digest's
+    # the same (id, line) digests: the C decoder's line digest is line_digest's
     assert key_pairs(hashed) == key_pairs(want)
     return want
 
@@ -380,6 +381,21 @@ def test_digests_of_ids_of_any_length_are_zlibs(raws: list[bytes]) -> None:
     got = array("Q")
     got.frombytes(native.digest_functions[0](list[object](ids)))
     assert list(got) == [event_id_digest(i) for i in ids if i]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=200), st.binary(min_size=200, max_size=20000),
+                          st.integers(0, 12000).map(lambda n: b"\xff" * n)), max_size=8))
+def test_line_digests_are_length_and_zlibs_crc32_at_every_length(raws: list[bytes]) -> None:
+    """The decoder's line digests (crc32 folded 64 bytes a step with carry-less multiplication,
+    the rest a byte at a time) are digests.line_digest's."""
+    from flowinsight.read import _taskline
+    from flowinsight.read.digests import line_digest
+
+    got = array("Q")
+    got.frombytes(_taskline.line_digests(raws))
+    assert list(got) == [line_digest(raw) for raw in raws]
+    assert list(got) == [len(raw) << 32 | zlib.crc32(raw) for raw in raws]
 
 
 # Junk: lines that are not a JSON object and start with a byte no JSON text starts with. The

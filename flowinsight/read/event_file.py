@@ -15,7 +15,7 @@ import orjson
 
 from flowinsight.model.capture import FileReport, Skipped
 from flowinsight.model.events import Event, EventParts, TaskUpdateBatch
-from flowinsight.read.digests import bytes_digest
+from flowinsight.read.digests import line_digest
 from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
@@ -54,14 +54,14 @@ class FileResult:
     examples: list[Skipped]
     # Read with digests=True (and the C decoder): for the events the decoder read, in place of
     # event_ids, the digests.event_id_digest of each non-empty str id, each followed by the
-    # digests.bytes_digest of its line. The parallel reader needs only these, and the decoder
+    # digests.line_digest of its line. The parallel reader needs only these, and the decoder
     # makes them without a str per id.
     digests: array[int] | None = None
     # Read with batches=True (and digests, and the C decoder): the events in order as `parts`,
     # runs of the decoder's TaskUpdates packed (model.events.TaskUpdateBatch), `events` empty;
     # report.events counts them all. For a reducer that folds batches (parallel.read_group).
     parts: EventParts | None = None
-    # The bytes_digest of the line of each id of event_ids, when every one is known (the Python
+    # The line_digest of the line of each id of event_ids, when every one is known (the Python
     # path's lines, and with digests); else None. The parallel reader's repeats.
     contents: array[int] | None = None
 
@@ -298,7 +298,7 @@ class _FileState:
         # with digests: only the ids of the lines the C decoder did not read, digested at the
         # end; the decoder's own are in `digests` already
         self.event_ids: list[object] = []
-        # the bytes_digest of each one's line (FileResult.contents), or None once unknown
+        # the line_digest of each one's line (FileResult.contents), or None once unknown
         self.contents: array[int] | None = array("Q")
         self.digests = array("Q") if digests else None
         self.skipped: Counter[str] = Counter()
@@ -367,14 +367,14 @@ class _FileState:
             self.event_ids.append(event_id + SITE_SUFFIX if isinstance(event_id, str) and
                                   event_id else None)
             if self.contents is not None:
-                content = bytes_digest(raw)
+                content = line_digest(raw)
                 self.contents.append(content)
                 self.contents.append(content)
         else:
             self.events.append(parsed)
             self.event_ids.append(obj.get("event_id", obj.get("eventId")))
             if self.contents is not None:
-                self.contents.append(bytes_digest(raw))
+                self.contents.append(line_digest(raw))
 
     def unkeyed(self, count: int) -> None:
         """`count` events the decoder read, their digests in `digests`: no id here."""
@@ -385,7 +385,7 @@ class _FileState:
     def add_contents(self, lines: Iterable[bytes]) -> None:
         """The line digests of events the C decoder read from these lines (one each)."""
         if self.contents is not None:
-            self.contents.extend(map(bytes_digest, lines))
+            self.contents.extend(map(line_digest, lines))
 
     def add_batch(self, batch: TaskUpdateBatch) -> None:
         """The decoder's next run of TaskUpdates, packed (with batches)."""

@@ -22,13 +22,13 @@ int ft_push_digest(Digests *d, uint64_t value)
     return 0;
 }
 
-/* An event's id digest and its line's (the same function: ft_digest), one after the other:
-   the parallel reader tells a line read twice from another line with the same id by them. */
+/* An event's id digest and its line's (ft_line_digest), one after the other: the parallel
+   reader tells a line read twice from another line with the same id by them. */
 int ft_push_pair(Digests *d, uint64_t digest, const unsigned char *line, Py_ssize_t n)
 {
     if (ft_push_digest(d, digest) < 0)
         return -1;
-    return ft_push_digest(d, ft_digest(line, n));
+    return ft_push_digest(d, ft_line_digest(line, n));
 }
 
 int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop)

@@ -717,6 +717,8 @@ int ft_task_of(const unsigned char *data, Py_ssize_t size, PyObject **task, PyOb
 uint64_t ft_digest(const unsigned char *p, Py_ssize_t n);
 PyObject *ft_configure(PyObject *module, PyObject *args);
 PyObject *ft_digests(PyObject *self, PyObject *ids);
+uint64_t ft_line_digest(const unsigned char *p, Py_ssize_t n);
+PyObject *ft_line_digests(PyObject *self, PyObject *lines);
 PyObject *ft_sort_digests(PyObject *self, PyObject *arg);
 
 void ft_init_lexer(void);    /* PLAIN, HEX, B64 */
