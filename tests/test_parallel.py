@@ -206,7 +206,8 @@ def test_an_id_repeated_with_other_content_is_judged_by_the_exact_read(tmp_path:
 
 def test_a_nameless_function_read_twice_is_judged_by_the_exact_read(tmp_path: Path) -> None:
     """A function ref without a name is replaced by the next one (tasks._add_function): merged
-    again after another, it would come back. The exact read keeps the other."""
+    again after another, it would come back. The exact read keeps the other. (The C decoder
+    declines such a line: the Python path keeps its id among the Partial's `fragile`.)"""
     root = tmp_path / "capture"
     shutil.copytree(sample("nested_tasks"), root)
     export = next(root.rglob("export_events"))

@@ -29,20 +29,6 @@ class FunctionRef:
     name: str
 
 
-# Whether this process has parsed a descriptor that names no function (Ray's always name one):
-# a nameless ref merged twice is not the same as merged once (pipeline.tasks._add_function),
-# which the parallel reader's handling of events read twice must know (pipeline.partial).
-_NAMELESS = [False]
-
-
-def note_nameless() -> None:
-    _NAMELESS[0] = True
-
-
-def made_nameless() -> bool:
-    return _NAMELESS[0]
-
-
 @fast_init
 @dataclass(frozen=True, slots=True)
 class Span:

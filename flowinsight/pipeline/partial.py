@@ -36,7 +36,6 @@ from flowinsight.model.events import (
     TaskCallSite,
     TaskSubmitted,
     TaskUpdate,
-    made_nameless,
 )
 from flowinsight.pipeline import records_native
 from flowinsight.pipeline.tasks import Task, merge_task_tables, merge_tasks
@@ -52,7 +51,7 @@ class Partial:
 
     __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
                  "gets", "job_ids", "sources", "first_ns", "call_sites",
-                 "dataset_events", "keys", "fragile", "nameless")
+                 "dataset_events", "keys", "fragile")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -88,11 +87,9 @@ class Partial:
         # of each event of the lists above (None: unknown, or no id), list by list:
         self.keys: dict[str, list[int | None]] = {name: [None] * len(getattr(self, name))
                                                   for name in HELD}
-        # the id digests of task events whose function ref has no name, and whether a batch
-        # was folded in a process that made one (descriptor.made_nameless): merged twice,
-        # such a ref is not merged once (tasks._add_function)
+        # the id digests of task events whose function ref has no name: merged twice, such a
+        # ref is not merged once (tasks._add_function). (The C decoder declines their lines.)
         self.fragile: set[int] = set()
-        self.nameless = False
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -137,10 +134,10 @@ class Partial:
         return (_from_blob, (blob, *self._rest()), self._repeats())
 
     def _repeats(self) -> tuple[Any, ...]:
-        return (self.keys, self.fragile, self.nameless)
+        return (self.keys, self.fragile)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.keys, self.fragile, self.nameless = state
+        self.keys, self.fragile = state
 
     def drop_repeats(self, repeated: set[int]) -> bool:
         """Leave out of the lists every event but the first of those whose id digest is in
@@ -149,7 +146,7 @@ class Partial:
         event again changes nothing (first non-empty value, earliest time, first span of a
         name, attempts by number), except a function ref without a name. False when one of
         those may be among the repeats: the caller must then read the exact way."""
-        if self.nameless or not self.fragile.isdisjoint(repeated):
+        if not self.fragile.isdisjoint(repeated):
             return False
         for name in HELD:
             keys = self.keys[name]
@@ -236,12 +233,12 @@ def reduce_events(events: Sequence[Event], job: str = "",
     for ev, key in zip(selected, keys if keys is not None else repeat(None)):
         if isinstance(ev, TaskUpdate):
             export_api = True
-            if ev.function is not None and not ev.function.name:
-                _nameless(out, key)
+            if key is not None and ev.function is not None and not ev.function.name:
+                out.fragile.add(key)
         elif isinstance(ev, TaskSubmitted):
             ray_event = True
-            if not ev.function.name:
-                _nameless(out, key)
+            if key is not None and not ev.function.name:
+                out.fragile.add(key)
         elif isinstance(ev, ObjectPut):
             out.puts.append(ev)
             held["puts"].append(key)
@@ -278,15 +275,6 @@ def reduce_events(events: Sequence[Event], job: str = "",
     return out
 
 
-def _nameless(out: Partial, key: int | None) -> None:
-    """A task event with a function ref without a name: merged twice, it is not merged once
-    (tasks._add_function). Without its id (the decoder's own, or none), any repeat may be it."""
-    if key is None:
-        out.nameless = True
-    else:
-        out.fragile.add(key)
-
-
 def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
                  origin: bool = True, keys: Sequence[int | None] | None = None) -> Partial:
     """reduce_events of the events of `parts` in order (lists of events, and batches of
@@ -311,7 +299,6 @@ def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
             done += len(part)
         elif records_native.fold_batch(part, out.tasks, lowered):
             export_api = True  # TaskUpdates were selected
-            out.nameless = out.nameless or made_nameless()
     if export_api:
         out.sources.add("export_api")
     return out
@@ -345,7 +332,6 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     for name in HELD:
         first.keys[name] += later.keys[name]
     first.fragile |= later.fragile
-    first.nameless = first.nameless or later.nameless
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):
         first.first_ns = later.first_ns
     return first

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flowinsight.model.events import FunctionRef, TaskType, note_nameless
+from flowinsight.model.events import FunctionRef, TaskType
 
 _CONSTRUCTORS = ("__init__", "<init>")
 # `key=value` pairs of FunctionDescriptor::ToString(); values may hold commas, keys may not.
@@ -21,12 +21,8 @@ def parse_descriptor(text: str, task_type: TaskType) -> FunctionRef:
     if task_type is TaskType.DRIVER:
         return FunctionRef("", "", "main")
     if text.startswith("{") and text.endswith("}"):
-        ref = _from_tostring(text[1:-1], task_type)
-    else:
-        ref = _from_path(text, task_type)
-    if not ref.name:
-        note_nameless()
-    return ref
+        return _from_tostring(text[1:-1], task_type)
+    return _from_path(text, task_type)
 
 
 # The same few descriptors recur on every line of a session; FunctionRef is immutable, so one
