@@ -3,6 +3,7 @@ measurement of one command on them: wall time and peak memory (ru_maxrss of the 
 
     python bench/bad_input.py spans 30000 --out /tmp/spans        # one attempt, 30,000 spans
     python bench/bad_input.py attempts 50000 --out /tmp/attempts  # one task, 50,000 attempts
+    python bench/bad_input.py attempts2 50000 --out /tmp/attempts2  # the same in two files
     python bench/bad_input.py blank 20 --out /tmp/blank            # 20 MB of newlines
     python bench/bad_input.py junk 20 --out /tmp/junk              # 20 MB of 10-byte junk lines
     python bench/bad_input.py gzblank 2048 --out /tmp/gzblank      # 2 GiB of newlines, gzipped
@@ -76,6 +77,17 @@ def make_attempts(out: Path, n: int) -> None:
     (events_dir(out) / "event_EXPORT_TASK_1.log").write_bytes(b"\n".join(lines) + b"\n")
 
 
+def make_attempts2(out: Path, n: int) -> None:
+    """One task retried `n` times, each attempt in two files (its pending state in one, its
+    end in the other, in the opposite order, other event ids): read with -j 2, each worker's
+    table holds every attempt and the main process merges one into the other."""
+    first = [task_line(1, a, states={"PENDING_ARGS_AVAIL": T0 + 10 * a}) for a in range(n)]
+    second = [task_line(1, a, states={"RUNNING": T0 + 10 * a + 1, "FAILED": T0 + 10 * a + 2})
+              .replace(b'"event_id":"t', b'"event_id":"u') for a in reversed(range(n))]
+    (events_dir(out) / "event_EXPORT_TASK_1.log").write_bytes(b"\n".join(first) + b"\n")
+    (events_dir(out) / "event_EXPORT_TASK_2.log").write_bytes(b"\n".join(second) + b"\n")
+
+
 def make_blank(out: Path, mb: int) -> None:
     """`mb` MB of newlines around one event."""
     data = task_line(1) + b"\n" + b"\n" * (mb << 20) + task_line(2) + b"\n"
@@ -140,12 +152,13 @@ def main() -> None:
         measure([a for a in sys.argv[2:] if a != "--"])
         return
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["spans", "attempts", "blank", "junk", "gzblank",
-                                           "members"])
+    parser.add_argument("kind", choices=["spans", "attempts", "attempts2", "blank", "junk",
+                                           "gzblank", "members"])
     parser.add_argument("n", type=int)
     parser.add_argument("--out", type=Path, required=True)
     opts = parser.parse_args()
-    {"spans": make_spans, "attempts": make_attempts, "blank": make_blank, "junk": make_junk,
+    {"spans": make_spans, "attempts": make_attempts, "attempts2": make_attempts2,
+     "blank": make_blank, "junk": make_junk,
      "gzblank": make_gzblank, "members": make_members}[opts.kind](opts.out, opts.n)
 
 

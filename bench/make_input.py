@@ -5,6 +5,11 @@ embedded in its tasks' ids changes with it), so tasks stay distinct and the grap
 shape. The driver is shared, as one long job would be.
 
     python bench/make_input.py --size-mb 1000 --out bench/data/1000mb
+    python bench/make_input.py --size-mb 250 --repeat-percent 1 --out bench/data/250mb-rep1
+
+`--repeat-percent P`: as an overlapping rotated file would, each task file's last P% of lines
+are written again in a file of their own beside it (`<name>.1`): P% of the lines are events
+read twice, each in two files (which the parallel reader may give to two workers).
 """
 
 from __future__ import annotations
@@ -68,7 +73,7 @@ def seed_files() -> dict[str, bytes]:
     return files
 
 
-def build(out: Path, size_mb: float) -> tuple[int, int]:
+def build(out: Path, size_mb: float, repeat_percent: float = 0) -> tuple[int, int]:
     files = seed_files()
     seed_bytes = sum(len(b) for b in files.values())
     copies = max(1, round(size_mb * 1e6 / seed_bytes))
@@ -92,8 +97,14 @@ def build(out: Path, size_mb: float) -> tuple[int, int]:
             for line in content.splitlines():
                 buf.write(rewrite_line(line, copy) + b"\n")
             data = buf.getvalue()
-            (target_dir / f"{stem}.{copy}.log" if copy else target_dir / name).write_bytes(data)
+            path = target_dir / f"{stem}.{copy}.log" if copy else target_dir / name
+            path.write_bytes(data)
             total += len(data)
+            if repeat_percent:
+                lines = data.splitlines(keepends=True)
+                tail = b"".join(lines[len(lines) - round(len(lines) * repeat_percent / 100):])
+                path.with_name(path.name + ".1").write_bytes(tail)
+                total += len(tail)
     return copies, total
 
 
@@ -101,11 +112,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=1000)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--repeat-percent", type=float, default=0,
+                        help="this percent of the task lines written twice (rotated overlap)")
     args = parser.parse_args()
     if (args.out / "DONE").exists():
         print(f"{args.out}: exists", file=sys.stderr)
         return 0
-    copies, total = build(args.out, args.size_mb)
+    copies, total = build(args.out, args.size_mb, args.repeat_percent)
     (args.out / "DONE").write_text(f"{copies} copies, {total} bytes\n")
     print(f"{args.out}: {copies} copies of scale_15k, {total / 1e6:.0f} MB", file=sys.stderr)
     return 0

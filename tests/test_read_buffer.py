@@ -12,10 +12,11 @@ import io
 import json
 import random
 import tarfile
+import zlib
 from array import array
 from functools import cache
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,7 +27,7 @@ from flowinsight.model.events import Event
 from flowinsight.read import discover, event_file, native
 from flowinsight.read.event_file import NATIVE_MISSES, FileResult, read_stream
 from flowinsight.read.limits import Budget
-from flowinsight.read.parallel import event_id_digest, read_group
+from flowinsight.read.parallel import GroupResult, event_id_digest, read_group
 from robustness.robust_support import (
     actor_id,
     creation_task,
@@ -67,9 +68,21 @@ def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20) -> 
     hashed = read(data, in_buffer=True, digests=True, chunk=chunk, max_line=max_line)
     assert (hashed.report, hashed.examples, hashed.events) == (want.report, want.examples,
                                                                want.events)
-    assert hashed.event_ids == [] and hashed.digests is not None
-    assert sorted(hashed.digests) == id_digests(want.event_ids)
+    assert hashed.digests is not None and want.digests is None
+    # the same (id, line) digests: the C decoder's line digest is line_digest's
+    assert key_pairs(hashed) == key_pairs(want)
     return want
+
+
+def key_pairs(result: FileResult) -> list[tuple[int, int]]:
+    """The (id digest, line digest) of every event with an id: the decoder's, and those of the
+    events the Python path read (as parallel.read_group gathers them)."""
+    flat = list(result.digests or ())
+    got = list(zip(flat[0::2], flat[1::2]))
+    assert result.contents is not None and len(result.contents) == len(result.event_ids)
+    got += [(event_id_digest(i), line) for i, line in zip(result.event_ids, result.contents)
+            if type(i) is str and i]
+    return sorted(got)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +202,7 @@ def test_escaped_and_empty_ids_are_digested_as_their_strs() -> None:
     _, packed, _, _ = decode_buffer(data, 0, len(data), True)
     got = array("Q")
     got.frombytes(packed)  # type: ignore[arg-type]
-    assert sorted(got) == id_digests(ids) and len(got) == 4
+    assert sorted(got[0::2]) == id_digests(ids) and len(got) == 8  # each with its line's
 
 
 def test_many_declined_lines_turn_the_decoder_off_alike(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -292,6 +305,12 @@ def test_random_mixes_in_random_reads_read_the_same(lines: list[bytes], crlf: bo
     assert_same(data, chunk=chunk, max_line=max_line)
 
 
+def sorted_keys(group: GroupResult[Any]) -> list[list[tuple[int, int]]]:
+    """A group's (id digest, line digest) pairs, file by file, sorted (the decoder's come
+    first, the Python path's after them)."""
+    return [sorted(zip(keys[0::2], keys[1::2])) for keys in group.keys]
+
+
 class _Collect:
     """A reducer that keeps the events, to compare a group's events whole."""
 
@@ -308,9 +327,8 @@ def test_a_groups_digests_and_events_are_the_list_paths(monkeypatch: pytest.Monk
     got = read_group(0, sources, _Collect())
     monkeypatch.setattr(event_file, "decode_buffer", None)  # the list path, ids digested after
     want = read_group(0, sources, _Collect())
-    assert (got.reports, got.examples, got.events, got.repeated) == \
-        (want.reports, want.examples, want.events, want.repeated)
-    assert got.event_ids == want.event_ids and len(got.event_ids) > 1000
+    assert (got.reports, got.examples, got.events) == (want.reports, want.examples, want.events)
+    assert sorted_keys(got) == sorted_keys(want) and sum(map(len, got.keys)) > 2000
     assert got.reduced == want.reduced
 
 
@@ -363,6 +381,21 @@ def test_digests_of_ids_of_any_length_are_zlibs(raws: list[bytes]) -> None:
     got = array("Q")
     got.frombytes(native.digest_functions[0](list[object](ids)))
     assert list(got) == [event_id_digest(i) for i in ids if i]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=200), st.binary(min_size=200, max_size=20000),
+                          st.integers(0, 12000).map(lambda n: b"\xff" * n)), max_size=8))
+def test_line_digests_are_length_and_zlibs_crc32_at_every_length(raws: list[bytes]) -> None:
+    """The decoder's line digests (crc32 folded 64 bytes a step with carry-less multiplication,
+    the rest a byte at a time) are digests.line_digest's."""
+    from flowinsight.read import _taskline
+    from flowinsight.read.digests import line_digest
+
+    got = array("Q")
+    got.frombytes(_taskline.line_digests(raws))
+    assert list(got) == [line_digest(raw) for raw in raws]
+    assert list(got) == [len(raw) << 32 | zlib.crc32(raw) for raw in raws]
 
 
 # Junk: lines that are not a JSON object and start with a byte no JSON text starts with. The

@@ -199,7 +199,7 @@ class RayRunner:
                     self.read_on.setdefault(ran_on, []).extend(map(_real, sources))
                     yield result
         finally:
-            for ref in pending:  # given up (a repeated event id, an error): stop what runs
+            for ref in pending:  # given up (an error, or the exact read): stop what still runs
                 ray.cancel(ref)
 
     def read_exact(self, sources: Sequence[Source], reducer: Reducer[R]) -> tuple[ReadAccount, R]:

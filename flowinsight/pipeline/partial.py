@@ -17,6 +17,7 @@ loaded, each later one merged into it straight from its blob (records_native.loa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Iterable, Sequence
 
 from flowinsight.model.events import (
@@ -51,7 +52,7 @@ class Partial:
 
     __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
                  "gets", "job_ids", "sources", "first_ns", "call_sites",
-                 "dataset_events")
+                 "dataset_events", "keys", "fragile")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -83,6 +84,13 @@ class Partial:
         # Ray Data's plans, schemas and operator events, in order (pipeline/datasets.py)
         self.dataset_events: list[DatasetEvent] = [] if dataset_events is None \
             else dataset_events
+        # What drop_repeats needs (not part of the value: __eq__ leaves it out). The id digest
+        # of each event of the lists above (None: unknown, or no id), list by list:
+        self.keys: dict[str, list[int | None]] = {name: [None] * len(getattr(self, name))
+                                                  for name in HELD}
+        # the id digests of task events whose function ref has no name: merged twice, such a
+        # ref is not merged once (tasks._add_function). (The C decoder declines their lines.)
+        self.fragile: set[int] = set()
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -123,8 +131,47 @@ class Partial:
         if blob is None:
             blob = records_native.dump_tasks(self.tasks)
             if blob is None:
-                return (Partial, (self.tasks, *self._rest()))
-        return (_from_blob, (blob, *self._rest()))
+                return (Partial, (self.tasks, *self._rest()), self._repeats())
+        return (_from_blob, (blob, *self._rest()), self._repeats())
+
+    def _repeats(self) -> tuple[Any, ...]:
+        return (self.keys, self.fragile)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.keys, self.fragile = state
+
+    def drop_repeats(self, repeated: set[int]) -> bool:
+        """Leave out of the lists every event but the first of those whose id digest is in
+        `repeated` (the parallel reader found each of those ids on lines that are all equal:
+        the same event, read more than once). The task table needs nothing: merging a task
+        event again changes nothing (first non-empty value, earliest time, first span of a
+        name, attempts by number), except a function ref without a name. False when one of
+        those may be among the repeats: the caller must then read the exact way."""
+        if not self.fragile.isdisjoint(repeated):
+            return False
+        for name in HELD:
+            keys = self.keys[name]
+            if repeated.isdisjoint(keys):
+                continue
+            events: list[Any] = getattr(self, name)
+            seen: set[int] = set()
+            kept_events: list[Any] = []
+            kept_keys: list[int | None] = []
+            for event, key in zip(events, keys):
+                if key is not None and key in repeated:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                kept_events.append(event)
+                kept_keys.append(key)
+            events[:] = kept_events
+            self.keys[name] = kept_keys
+        return True
+
+
+# The lists of events a Partial holds as they are (the task events are merged into records)
+HELD = ("actor_updates", "job_updates", "failure_notes", "puts", "gets", "call_sites",
+        "dataset_events")
 
 
 def _from_blob(blob: bytes, *rest: Any) -> Partial:
@@ -145,8 +192,12 @@ class Reducer:
     # --since/--until: a walk over every state of every event, only when it is needed
     origin: bool = True
 
-    def reduce(self, events: Sequence[Event], into: Partial | None = None) -> Partial:
-        return reduce_events(events, self.job, into, self.origin)
+    def reduce(self, events: Sequence[Event], into: Partial | None = None,
+               keys: Sequence[int | None] | None = None) -> Partial:
+        return reduce_events(events, self.job, into, self.origin, keys)
+
+    def drop_repeats(self, piece: Partial, repeated: set[int]) -> bool:
+        return piece.drop_repeats(repeated)
 
     def merge(self, first: Partial, later: Partial) -> Partial:
         return merge_into(first, later)
@@ -157,47 +208,65 @@ class Reducer:
         then asks for them)."""
         return records_native.folds_batches()
 
-    def reduce_parts(self, parts: EventParts, into: Partial | None = None) -> Partial:
-        return reduce_parts(parts, self.job, into, self.origin)
+    def reduce_parts(self, parts: EventParts, into: Partial | None = None,
+                     keys: Sequence[int | None] | None = None) -> Partial:
+        return reduce_parts(parts, self.job, into, self.origin, keys)
 
 
 def reduce_events(events: Sequence[Event], job: str = "",
-                  into: Partial | None = None, origin: bool = True) -> Partial:
+                  into: Partial | None = None, origin: bool = True,
+                  keys: Sequence[int | None] | None = None) -> Partial:
     """A run of consecutive events, reduced; `job` keeps one job's events (and those of none).
     With `into` (the Partial of the events just before), they are added to it. Without
-    `origin`, first_ns is left unknown."""
+    `origin`, first_ns is left unknown. `keys`: each event's id digest (None: no id), kept
+    beside the events the Partial holds (Partial.drop_repeats)."""
     out = into if into is not None else Partial()
     first = first_time_ns(events) if origin else None
     if first is not None and (out.first_ns is None or first < out.first_ns):
         out.first_ns = first
     selected = select_job(events, job)
+    if keys is not None and selected is not events:
+        kept = job.lower()
+        keys = [k for e, k in zip(events, keys) if getattr(e, "job_id", "") in (kept, "")]
     merge_tasks(selected, out.tasks)
     ray_event = export_api = False
-    for ev in selected:
+    held = out.keys
+    for ev, key in zip(selected, keys if keys is not None else repeat(None)):
         if isinstance(ev, TaskUpdate):
             export_api = True
+            if key is not None and ev.function is not None and not ev.function.name:
+                out.fragile.add(key)
         elif isinstance(ev, TaskSubmitted):
             ray_event = True
+            if key is not None and not ev.function.name:
+                out.fragile.add(key)
         elif isinstance(ev, ObjectPut):
             out.puts.append(ev)
+            held["puts"].append(key)
             out.job_ids.add(ev.job_id)
             ray_event = True
         elif isinstance(ev, ObjectGet):
             out.gets.append(ev)
+            held["gets"].append(key)
             out.job_ids.add(ev.job_id)
             ray_event = True
         elif isinstance(ev, FailureNote):
             out.failure_notes.append(ev)
+            held["failure_notes"].append(key)
             ray_event = True
         elif isinstance(ev, (TaskCallSite, CallSiteDef)):
             out.call_sites.append(ev)
+            held["call_sites"].append(key)
         else:
             if isinstance(ev, ActorUpdate):
                 out.actor_updates.append(ev)
+                held["actor_updates"].append(key)
             elif isinstance(ev, (DatasetUpdate, OperatorSchema, OperatorEvent, TaskOperator)):
                 out.dataset_events.append(ev)
+                held["dataset_events"].append(key)
             elif isinstance(ev, JobUpdate):
                 out.job_updates.append(ev)
+                held["job_updates"].append(key)
                 out.job_ids.add(ev.job_id)
             export_api = True
     if ray_event:
@@ -208,9 +277,10 @@ def reduce_events(events: Sequence[Event], job: str = "",
 
 
 def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
-                 origin: bool = True) -> Partial:
+                 origin: bool = True, keys: Sequence[int | None] | None = None) -> Partial:
     """reduce_events of the events of `parts` in order (lists of events, and batches of
-    TaskUpdates folded into the records as they are: records_native.fold_batch)."""
+    TaskUpdates folded into the records as they are: records_native.fold_batch). `keys`: as
+    reduce_events', of the events of the lists, one after the other."""
     out = into if into is not None else Partial()
     if origin:
         first: int | None = None
@@ -222,9 +292,12 @@ def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
             out.first_ns = first
     lowered = job.lower()
     export_api = False
+    done = 0  # keys used
     for part in parts:
         if isinstance(part, list):
-            reduce_events(part, job, out, False)
+            reduce_events(part, job, out, False,
+                          None if keys is None else keys[done:done + len(part)])
+            done += len(part)
         elif records_native.fold_batch(part, out.tasks, lowered):
             export_api = True  # TaskUpdates were selected
     if export_api:
@@ -257,6 +330,9 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.dataset_events += later.dataset_events
     first.sources |= later.sources
     first.call_sites += later.call_sites
+    for name in HELD:
+        first.keys[name] += later.keys[name]
+    first.fragile |= later.fragile
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):
         first.first_ns = later.first_ns
     return first

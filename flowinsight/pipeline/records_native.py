@@ -8,7 +8,7 @@ the records' constructors are what the extension does, field for field, only in 
                                      a field of another type, an int beyond int64, a status
                                      beyond 0..255) by the Python merge_tasks, in order
     merge_task_tables(into, later)   merge_task_tables(into, later), each pair of records of the
-                                     usual shape in C, any other by the Python _merge_task
+                                     usual shape in C, any other by the Python merge_task
     make_task(*fields)               Task(*fields): Task.__reduce__'s constructor, so that
     make_attempt(*fields)            unpickling a worker's piece sets each slot directly
     dump_tasks(tasks) -> bytes       a table of records as a compact blob (the layout is in
@@ -96,7 +96,7 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
          max_shared: int, merge_events: Callable[[Sequence[Any], dict[str, Any]], object],
          merge_task: Callable[[Any, Any], object]) -> Native | None:
     """The extension configured with tasks.py's classes, tables and Python fallbacks
-    (merge_events: its Python merge_tasks; merge_task: its _merge_task); None when it is off."""
+    (merge_events: its Python merge_tasks; merge_task: its merge_task); None when it is off."""
     if not native_on():
         return None
     try:

@@ -43,11 +43,14 @@ _MAX_SHARED = 1 << 14
 # and every grown tuple of names cost as much (quadratic). Other span names are a fixed few.
 NAMED_SPAN = "task::"
 MAX_NAMED_SPANS = 8
-# The attempts of the last task of many looked up, by number (as records/merge_updates.c):
-# [task, its attempts tuple, number -> its first attempt]. Updates of a task come in runs: a
-# task retried 50,000 times would otherwise cost a scan of its attempts per update.
+# A task with this many attempts or more has them looked up by number, not scanned: a task
+# retried 50,000 times would otherwise cost a scan of its attempts per update. While a merge
+# runs, such a task's attempts grow in a list (_GROWING: id(task) -> the task, its attempts,
+# number -> its first attempt), not as a tuple copied to add one; merge_tasks_python and
+# merge_task_tables_python write them back as the tuple when they end (_settle). (The C twin,
+# records/merge_updates.c, indexes the last such task and grows its tuple in place.)
 _INDEXED_FROM = 32
-_ATTEMPT_INDEX: list[Any] = [None, None, {}]
+_GROWING: dict[int, tuple[Task, list[Attempt], dict[int, Attempt]]] = {}
 T = TypeVar("T")
 
 
@@ -158,29 +161,31 @@ class Task:
     seen_class: str = ""
 
     def attempt(self, number: int) -> Attempt | None:
+        """The first attempt of that number (while a merge runs, of those merged so far)."""
+        growing = _GROWING.get(id(self))
+        if growing is not None:
+            return growing[2].get(number)
         attempts = self.attempts
         if len(attempts) < _INDEXED_FROM:
             for attempt in attempts:
                 if attempt.number == number:
                     return attempt
             return None
-        index = _ATTEMPT_INDEX
-        if index[0] is not self or index[1] is not attempts:
-            by_number: dict[int, Attempt] = {}
-            for attempt in attempts:
-                by_number.setdefault(attempt.number, attempt)
-            index[:] = [self, attempts, by_number]
-        found: Attempt | None = index[2].get(number)
-        return found
+        by_number: dict[int, Attempt] = {}
+        for attempt in attempts:
+            by_number.setdefault(attempt.number, attempt)
+        _GROWING[id(self)] = (self, list(attempts), by_number)
+        return by_number.get(number)
 
     def add_attempt(self, attempt: Attempt) -> None:
-        """self.attempts += (attempt,), the index of a task of many attempts kept."""
-        index = _ATTEMPT_INDEX
-        indexed = index[0] is self and index[1] is self.attempts
-        self.attempts += (attempt,)
-        if indexed:
-            index[1] = self.attempts
-            index[2].setdefault(attempt.number, attempt)
+        """self.attempts += (attempt,): at once for a task of few, at the end of the merge for
+        one of many (_settle)."""
+        growing = _GROWING.get(id(self))
+        if growing is None:
+            self.attempts += (attempt,)
+        else:
+            growing[1].append(attempt)
+            growing[2].setdefault(attempt.number, attempt)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_make_task, (self.task_id, self.job_id, self.task_type, self.function,
@@ -224,6 +229,20 @@ def merge_tasks(events: Iterable[Event], tasks: dict[str, Task] | None = None) -
 def merge_tasks_python(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, Task]:
     """merge_tasks in Python: the reference, and what the C code hands back what it does not
     take on."""
+    try:
+        return _merge_events(events, tasks)
+    finally:
+        _settle()
+
+
+def _settle() -> None:
+    """The attempts of the tasks of many, grown in lists while a merge ran, as their tuples."""
+    for task, attempts, _ in _GROWING.values():
+        task.attempts = tuple(attempts)
+    _GROWING.clear()
+
+
+def _merge_events(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, Task]:
     get = tasks.get
     for ev in events:
         kind = type(ev)
@@ -256,12 +275,24 @@ def merge_task_tables(into: dict[str, Task], later: dict[str, Task]) -> None:
 
 def merge_task_tables_python(into: dict[str, Task], later: dict[str, Task]) -> None:
     """merge_task_tables in Python: the reference."""
-    for task_id, task in later.items():
-        old = into.get(task_id)
-        if old is None:
-            into[task_id] = task
-        else:
-            _merge_task(old, task)
+    try:
+        for task_id, task in later.items():
+            old = into.get(task_id)
+            if old is None:
+                into[task_id] = task
+            else:
+                _merge_task(old, task)
+    finally:
+        _settle()
+
+
+def merge_task(old: Task, later: Task) -> None:
+    """One task's record of a later run merged into its record of the run before (what the C
+    code hands back for a record it does not take on)."""
+    try:
+        _merge_task(old, later)
+    finally:
+        _settle()
 
 
 def is_driver_thread_record(task: Task) -> bool:
@@ -402,7 +433,7 @@ def _merge_attempt(old: Attempt, later: Attempt) -> None:
 
 # The extension, when it is built and not turned off; the Python code above otherwise.
 _NATIVE = records_native.load(Task, Attempt, _SHARED, _GROWN, _MAX_SHARED, merge_tasks_python,
-                              _merge_task)
+                              merge_task)
 # What a pickled record is rebuilt with (see the __reduce__ methods): the C constructors set
 # each slot directly, the dataclasses' __init__ otherwise.
 _make_task: Callable[..., Task] = _NATIVE.make_task if _NATIVE is not None else Task

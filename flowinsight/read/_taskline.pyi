@@ -42,6 +42,8 @@ def configure(
 # native uint64s; and such values sorted, with whether any occurs twice.
 def digests(ids: list[object], /) -> bytes: ...
 def sort_digests(data: bytes, /) -> tuple[bytes, bool]: ...
+# len << 32 | crc32 of each line (digests.line_digest), as native uint64s.
+def line_digests(lines: list[bytes], /) -> bytes: ...
 
 # decode_task over a block: the decoded lines' events and event ids, in order, and the indexes
 # of the lines it did not decode.
@@ -49,7 +51,8 @@ def decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | No
 
 # decode_task over the lines of buffer[start:end] (each ends with b"\n"; the buffer is
 # writable: each newline is a NUL while its line is read): the decoded lines' events and event
-# ids in order (with digests=True, the digests of the non-empty ones, as `digests` gives them),
+# ids in order (with digests=True, the digests of the non-empty ones, as `digests` gives them,
+# each followed by its line's digest, digests.line_digest),
 # (index, start, stop) of each line not decoded (a run of blank and skipped lines: one range, its
 # newlines inside; see count_skipped), and the number of lines.
 @overload

@@ -8,11 +8,14 @@ import tarfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
+from typing import Iterable
 
 import orjson
 
 from flowinsight.model.capture import FileReport, Skipped
 from flowinsight.model.events import Event, EventParts, TaskUpdateBatch
+from flowinsight.read.digests import line_digest
 from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
@@ -23,7 +26,6 @@ from flowinsight.read.native import (
     decode_buffer,
     decode_buffer_batches,
     decode_task_line,
-    digest_functions,
 )
 from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
@@ -46,18 +48,23 @@ class FileResult:
     """What one file gave: a unit that parallel readers can produce independently."""
 
     events: list[Event]
-    # each event's envelope `event_id` as read, to drop duplicates; empty with `digests`
+    # each event's envelope `event_id` as read, to drop duplicates; with `digests`, those of the
+    # events the C decoder read are None (theirs are in `digests`)
     event_ids: list[object]
     report: FileReport
     examples: list[Skipped]
-    # Read with digests=True (and the C decoder): in place of event_ids, the
-    # parallel.event_id_digest of each non-empty str id, in no particular order. The parallel
-    # reader needs only these, and the decoder makes them without a str per id.
+    # Read with digests=True (and the C decoder): for the events the decoder read, in place of
+    # event_ids, the digests.event_id_digest of each non-empty str id, each followed by the
+    # digests.line_digest of its line. The parallel reader needs only these, and the decoder
+    # makes them without a str per id.
     digests: array[int] | None = None
     # Read with batches=True (and digests, and the C decoder): the events in order as `parts`,
     # runs of the decoder's TaskUpdates packed (model.events.TaskUpdateBatch), `events` empty;
     # report.events counts them all. For a reducer that folds batches (parallel.read_group).
     parts: EventParts | None = None
+    # The line_digest of the line of each id of event_ids, when every one is known (the Python
+    # path's lines, and with digests); else None. The parallel reader's repeats.
+    contents: array[int] | None = None
 
 
 def parse_object(obj: object) -> Event | tuple[Event, Event] | str:
@@ -85,7 +92,7 @@ def read_file(source: Source, digests: bool = False, batches: bool = False) -> F
 def file_problem(display: str, reason: str, detail: str) -> FileResult:
     report = FileReport(path=display, lines=0, events=0, skipped=((reason, 1),), ignored=(),
                         truncated=False)
-    return FileResult([], [], report, [Skipped(display, 0, reason, detail)])
+    return FileResult([], [], report, [Skipped(display, 0, reason, detail)], contents=array("Q"))
 
 
 def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
@@ -138,6 +145,7 @@ def _read_blocks(state: _FileState, reader: LineBlocks) -> None:
         if not missed:
             state.events += decoded
             state.event_ids += ids
+            state.add_contents(block)
             state.lines += len(block)
             continue
         # Lines the decoder stepped aside for take the Python path, in their place among
@@ -154,12 +162,14 @@ def _read_blocks(state: _FileState, reader: LineBlocks) -> None:
             if run:
                 state.events += decoded[done:done + run]
                 state.event_ids += ids[done:done + run]
+                state.add_contents(block[previous:index])
                 done += run
             state.lines += run + 1
             state.python_line(block[index], reader.tail_incomplete)
             previous = index + 1
         state.events += decoded[done:]
         state.event_ids += ids[done:]
+        state.add_contents(block[previous:])
         state.lines += len(block) - previous
 
 
@@ -191,6 +201,7 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
             else:
                 state.events.append(one[1])
                 state.event_ids.append(one[0])  # digested at the end, with digests
+                state.add_contents((head,))
         if end == start:
             continue  # (a block of one line is never turned off: NATIVE_MISSES > 1)
         if state.parts is not None:
@@ -212,13 +223,17 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
                 native = False
             continue
         decoded, ids, missed, count = decode(buffer, start, end, digests is not None)
-        if digests is not None:
+        if digests is None:
+            state.contents = None  # (the decoder's lines are not at hand: not needed)
+        else:
             assert isinstance(ids, bytes)
             digests.frombytes(ids)
         if not missed:
             state.events += decoded
             if digests is None:
                 state.event_ids += ids
+            else:
+                state.unkeyed(len(decoded))
             state.lines += count
             continue
         done = 0
@@ -229,6 +244,8 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
                 state.events += decoded[done:done + run]
                 if digests is None:
                     state.event_ids += ids[done:done + run]
+                else:
+                    state.unkeyed(run)
                 done += run
             state.lines += run
             lines, miss = _declined(state, buffer, line_start, line_stop,
@@ -238,6 +255,8 @@ def _read_buffered(state: _FileState, reader: BufferBlocks) -> None:
         state.events += decoded[done:]
         if digests is None:
             state.event_ids += ids[done:]
+        else:
+            state.unkeyed(len(decoded) - done)
         state.lines += count - previous
         if misses > NATIVE_MISSES and 2 * misses > count + (head is not None):
             native = False
@@ -267,8 +286,8 @@ def _costly(raw: bytes) -> bool:
 class _FileState:
     """What read_stream gathers from one file: every event, and every skipped line counted."""
 
-    __slots__ = ("display", "events", "event_ids", "digests", "skipped", "ignored", "examples",
-                 "lines", "truncated", "parts", "counted")
+    __slots__ = ("display", "events", "event_ids", "contents", "digests", "skipped", "ignored",
+                 "examples", "lines", "truncated", "parts", "counted")
 
     def __init__(self, display: str, digests: bool = False, batches: bool = False) -> None:
         self.display = display
@@ -280,6 +299,8 @@ class _FileState:
         # with digests: only the ids of the lines the C decoder did not read, digested at the
         # end; the decoder's own are in `digests` already
         self.event_ids: list[object] = []
+        # the line_digest of each one's line (FileResult.contents), or None once unknown
+        self.contents: array[int] | None = array("Q")
         self.digests = array("Q") if digests else None
         self.skipped: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()
@@ -321,7 +342,7 @@ class _FileState:
             return
         fast = task_line(raw)  # most lines: an EXPORT_TASK line of the usual shape
         if fast is not None:
-            self.add(fast[0], fast[1])
+            self.add(raw, fast[0], fast[1])
             return
         try:
             obj = orjson.loads(raw)
@@ -346,18 +367,36 @@ class _FileState:
         if isinstance(parsed, str):
             self.ignored[_kind(parsed, self.ignored)] += 1
         else:
-            self.add(obj.get("event_id", obj.get("eventId")), parsed)
+            self.add(raw, obj.get("event_id", obj.get("eventId")), parsed)
 
-    def add(self, event_id: object, parsed: Event | tuple[Event, Event]) -> None:
-        """A line's event, or its two (the second one's id is the line's with PAIR_SUFFIX)."""
+    def add(self, raw: bytes, event_id: object, parsed: Event | tuple[Event, Event]) -> None:
+        """The event of line `raw`, or its two (the second one's id is the line's with
+        PAIR_SUFFIX)."""
         if isinstance(parsed, tuple):
             self.events += parsed
             self.event_ids.append(event_id)
             self.event_ids.append(event_id + PAIR_SUFFIX if isinstance(event_id, str) and
                                   event_id else None)
+            if self.contents is not None:
+                content = line_digest(raw)
+                self.contents.append(content)
+                self.contents.append(content)
         else:
             self.events.append(parsed)
             self.event_ids.append(event_id)
+            if self.contents is not None:
+                self.contents.append(line_digest(raw))
+
+    def unkeyed(self, count: int) -> None:
+        """`count` events the decoder read, their digests in `digests`: no id here."""
+        self.event_ids += [None] * count
+        if self.contents is not None:
+            self.contents.extend(repeat(0, count))
+
+    def add_contents(self, lines: Iterable[bytes]) -> None:
+        """The line digests of events the C decoder read from these lines (one each)."""
+        if self.contents is not None:
+            self.contents.extend(map(line_digest, lines))
 
     def add_batch(self, batch: TaskUpdateBatch) -> None:
         """The decoder's next run of TaskUpdates, packed (with batches)."""
@@ -396,10 +435,10 @@ class _FileState:
             truncated=self.truncated,
         )
         if self.digests is None:
-            return FileResult(self.events, self.event_ids, report, self.examples)
-        assert digest_functions is not None  # the C decoder is there: so are the digests
-        self.digests.frombytes(digest_functions[0](self.event_ids))
-        return FileResult(self.events, [], report, self.examples, self.digests, parts)
+            return FileResult(self.events, self.event_ids, report, self.examples,
+                              contents=self.contents)
+        return FileResult(self.events, self.event_ids, report, self.examples, self.digests, parts,
+                          self.contents)
 
 
 def _json_failure(raw: bytes, exc: orjson.JSONDecodeError, at_tail: bool) -> str:

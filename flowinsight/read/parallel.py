@@ -7,11 +7,15 @@ the account of its files. The pieces are merged in file order, so the outcome do
 how many workers there were or which finished first. This module knows files, not graphs: what
 "reduced" means is the Reducer's business.
 
-Duplicates (an event whose event_id and content equal an earlier one's) are the one thing that
-cannot be judged a group at a time. Workers send a 64-bit digest of every event id; if any id
-occurs twice anywhere, the whole input is read again the exact way, in this process, holding
-every event (read_capture). Real captures almost never repeat an id; the fallback is there so
-that the answer is the same when they do.
+Duplicates (an event whose event_id and content equal an earlier one's) cannot be judged a
+group at a time. Workers send, for each file, two 64-bit digests of every event: its id's and
+its line's (flowinsight.read.digests); the reduced piece keeps the id digest of each event it
+holds as it is (a Reducer that can `drop_repeats`). Once every group is in, repeats.find_repeats
+finds the ids read more than once across all files (one sort of the id digests), the files'
+reports count their duplicates, and the Reducer leaves the second copies out of the merged
+piece. Only when the lines of a repeated id differ (another event under the same id), or the
+Reducer cannot make its piece exact, is the whole input read again the exact way, in this
+process, holding every event (read_capture).
 
 A Reducer that says it `folds_batches` (and has `reduce_parts`) gets each file's events as
 FileResult.parts: the C decoder's TaskUpdates packed in batches, never built one object each,
@@ -20,22 +24,21 @@ between the events of the lines it declined, in order.
 
 from __future__ import annotations
 
-import bisect
 import gc
 import os
 import resource
-import zlib
 from array import array
-from dataclasses import dataclass, field
-from typing import Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar, cast
 
 from flowinsight.model.capture import FileReport, ReadAccount, Skipped
 from flowinsight.model.events import Event
 from flowinsight.read.capture import FILE_REASONS, MAX_FILE_PROBLEMS, read_capture, read_source
+from flowinsight.read.digests import event_id_digest
 from flowinsight.read.discover import Source
 from flowinsight.read.event_file import MAX_EXAMPLES
 from flowinsight.read.forked import fork_available, run_forked
-from flowinsight.read.native import digest_functions
+from flowinsight.read.repeats import find_repeats
 
 R = TypeVar("R")
 
@@ -63,6 +66,20 @@ class Reducer(Protocol[R]):
         ...
 
 
+class KeyedReducer(Reducer[R], Protocol[R]):
+    """A Reducer whose pieces can leave out events read more than once: `reduce` (and
+    `reduce_parts`, if it has one) take each event's id digest (None: no id) too."""
+
+    def reduce(self, events: Sequence[Event], into: R | None = None,
+               keys: Sequence[int | None] | None = None) -> R:
+        ...
+
+    def drop_repeats(self, piece: R, repeated: set[int]) -> bool:
+        """Leave out of `piece` every event but the first whose id digest is in `repeated`
+        (each such id's lines are all equal); False when that cannot be made exact."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class GroupResult(Generic[R]):
     """What a worker sends back for one group of consecutive files."""
@@ -71,8 +88,9 @@ class GroupResult(Generic[R]):
     reports: tuple[FileReport, ...]
     examples: tuple[Skipped, ...]  # each file's own examples, in file order
     events: int
-    event_ids: array[int]  # 64-bit digests of the event ids, sorted: for repeats across groups
-    repeated: bool  # an event id occurred twice within the group
+    # each report's (id digest, line digest) of every event with an id, flat (repeats.py)
+    keys: tuple[array[int], ...]
+    keyed: bool  # whether `reduced` kept its events' id digests (KeyedReducer)
     reduced: R
     bytes_read: int
     pid: int
@@ -106,7 +124,8 @@ class ReadStats:
 
     groups: int = 0
     workers: int = 1
-    exact_fallback: bool = False  # event ids repeated: read again the exact way
+    exact_fallback: bool = False  # repeats that only the exact read can judge: read so
+    duplicates: int = 0  # events read more than once, left out
     worker_peak_rss_kb: dict[int, int] = field(default_factory=dict)  # pid -> peak
 
 
@@ -128,7 +147,8 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
         if runner.workers > 1 else 1
     groups = plan_groups(sources, sizes, count, runner.home)
     stats.groups, stats.workers = len(groups), runner.workers
-    digests: list[array[int]] = []
+    keys: list[array[int]] = []
+    keyed = True
     reports: list[FileReport] = []
     examples: list[Skipped] = []
     events = 0
@@ -146,10 +166,8 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
             while next_index in waiting:  # merge in file order, as soon as the order allows
                 ready = waiting.pop(next_index)
                 next_index += 1
-                if ready.repeated:
-                    stats.exact_fallback = True
-                    return _exact(sources, reducer, stats, None, 0, runner)
-                digests.append(ready.event_ids)
+                keys += ready.keys
+                keyed = keyed and ready.keyed
                 reports += ready.reports
                 examples += ready.examples
                 events += ready.events
@@ -159,37 +177,21 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
         if close is not None:
             close()
     assert not waiting and merged is not None, "a group was never read"
-    if repeated_across(digests):
+    repeats = find_repeats(keys)
+    del keys
+    if repeats is not None and repeats.ids:
+        drop = getattr(reducer, "drop_repeats", None)
+        if not keyed or drop is None or not drop(merged, set(repeats.ids)):
+            repeats = None
+    if repeats is None:
         stats.exact_fallback = True
         return _exact(sources, reducer, stats, None, 0, runner)
+    if repeats.ids:
+        reports = [replace(r, events=r.events - n, duplicates=n) if n else r
+                   for r, n in zip(reports, repeats.per_file)]
+        stats.duplicates = sum(repeats.per_file)
+        events -= stats.duplicates
     return ReadAccount(tuple(reports), select_examples(examples), events), merged
-
-
-def repeated_across(arrays: Sequence[array[int]]) -> bool:
-    """Whether a value occurs in two of these sorted arrays (each free of repeats itself): one
-    radix sort of them all in C (8 bytes per event id, twice), else repeated_across_py."""
-    if digest_functions is None:
-        return repeated_across_py(arrays)
-    return digest_functions[1](b"".join(a.tobytes() for a in arrays))[1]
-
-
-def repeated_across_py(arrays: Sequence[array[int]]) -> bool:
-    """repeated_across in Python, taken a slice of the 64-bit range at a time: 8 bytes per
-    event id are kept, not a set of them all."""
-    total = sum(len(a) for a in arrays)
-    slices = max(1, total // 4096)
-    step = (1 << 64) // slices
-    starts = [0] * len(arrays)
-    for n in range(1, slices + 1):
-        upper = n * step if n < slices else 1 << 64
-        values: list[int] = []
-        for i, digests in enumerate(arrays):
-            end = bisect.bisect_left(digests, upper, starts[i])
-            values += digests[starts[i]:end]
-            starts[i] = end
-        if len(set(values)) != len(values):
-            return True
-    return False
 
 
 def select_examples(examples: Iterable[Skipped]) -> tuple[Skipped, ...]:
@@ -229,50 +231,44 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
     events are held at a time). Runs in a worker, or in this process."""
     reports: list[FileReport] = []
     examples: list[Skipped] = []
-    digests = array("Q")
+    keys: list[array[int]] = []
     events = bytes_read = 0
     merged: R | None = None
+    keyed = callable(getattr(reducer, "drop_repeats", None))
     # a reducer that folds the C decoder's batches of TaskUpdates (partial.Reducer): its events
     # come packed, without an object per TaskUpdate (FileResult.parts)
     reduce_parts = getattr(reducer, "reduce_parts", None) \
         if getattr(reducer, "folds_batches", False) is True else None
     for source in sources:
         for result in read_source(source, digests=True, batches=reduce_parts is not None):
-            if result.digests is not None:  # made by the decoder, without the ids' strs
-                digests += result.digests
-            elif digest_functions is not None:
-                digests.frombytes(digest_functions[0](result.event_ids))
-            else:
-                for event_id in result.event_ids:
-                    if type(event_id) is str and event_id:
-                        digests.append(event_id_digest(event_id))
+            # the decoder's pairs, made without the ids' strs (its events' ids are None in
+            # event_ids); then the Python path's
+            pairs = array("Q") if result.digests is None else result.digests
+            ids = [event_id_digest(i) if type(i) is str and i else None
+                   for i in result.event_ids]
+            # (read with digests: every line's digest is known)
+            assert result.contents is not None or not ids
+            for key, line in zip(ids, result.contents or ()):
+                if key is not None:
+                    pairs.append(key)
+                    pairs.append(line)
+            keys.append(pairs)
             reports.append(result.report)
             examples += result.examples
             if result.parts is not None and reduce_parts is not None:
                 events += result.report.events
-                merged = reduce_parts(result.parts, merged)
+                merged = reduce_parts(result.parts, merged, ids) if keyed \
+                    else reduce_parts(result.parts, merged)
             else:
                 events += len(result.events)
-                merged = reducer.reduce(result.events, merged)
+                merged = cast(KeyedReducer[R], reducer).reduce(result.events, merged, ids) \
+                    if keyed else reducer.reduce(result.events, merged)
         bytes_read += source.size()
     if merged is None:
         merged = reducer.reduce(())
-    if digest_functions is not None:
-        ordered = array("Q")
-        packed, repeated = digest_functions[1](digests.tobytes())
-        ordered.frombytes(packed)
-    else:
-        ordered = array("Q", sorted(digests))
-        repeated = len(set(ordered)) != len(ordered)
-    return GroupResult(index, tuple(reports), tuple(examples), events, ordered, repeated, merged,
-                       bytes_read, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
-def event_id_digest(event_id: str) -> int:
-    """64 bits that equal ids share, the same in every process (str hashes are salted per
-    process). Two different ids that happen to share them only cost the exact re-read."""
-    raw = event_id.encode("utf-8", "surrogatepass")
-    return zlib.crc32(raw) << 32 | zlib.adler32(raw)
+    return GroupResult(index, tuple(reports), tuple(examples), events, tuple(keys), keyed,
+                       merged, bytes_read, os.getpid(),
+                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -157,6 +158,52 @@ def test_a_task_of_thousands_of_attempts_merges_as_few_do(tmp_path: Path) -> Non
     proc = subprocess.run([sys.executable, "-m", "flowinsight", "export", str(root), "-j", "2"],
                           capture_output=True, cwd=ROOT, check=True, timeout=300)
     assert orjson.loads(proc.stdout)["summary"]["tasks"] >= 1
+
+
+class _CountingAttempts:
+    """Task.attempts, counting the attempts of every tuple assigned to it: the copying that
+    growing a task's attempts costs (one more each time: quadratic)."""
+
+    def __init__(self, slot: Any) -> None:
+        self.slot, self.copied = slot, 0
+
+    def __get__(self, task: Any, kind: Any = None) -> Any:
+        return self if task is None else self.slot.__get__(task, kind)
+
+    def __set__(self, task: Any, value: tuple[Any, ...]) -> None:
+        self.copied += len(value)
+        self.slot.__set__(task, value)
+
+
+@pytest.mark.parametrize("n", [2000, 8000])
+def test_the_attempts_of_a_task_of_many_are_copied_a_bounded_number_of_times(
+        n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python records (the reference, and all of them under FLOWINSIGHT_NATIVE=0): a task
+    retried n times, its updates merged one by one and then a later table's merged into it,
+    copies each attempt a few times, not n/2 times (50,000 attempts took 10 s). The C twin
+    (records/merge_updates.c) is timed by bench/bad_input.py attempts."""
+    from flowinsight.pipeline import tasks
+
+    capture = read_lines([task_line(1, a, states={"PENDING_ARGS_AVAIL": T0 + a})
+                          for a in range(n)])
+    later = read_lines([task_line(1, a, states={"RUNNING": T0 + a + 1})
+                        for a in reversed(range(n + 50))])
+    counting = _CountingAttempts(tasks.Task.__dict__["attempts"])
+    monkeypatch.setattr(tasks.Task, "attempts", counting)
+    table = tasks.merge_tasks_python(capture, {})
+    later_table = tasks.merge_tasks_python(later, {})
+    assert counting.copied < 3 * (2 * n + 50)  # (was n * n / 2 and more)
+    counting.copied = 0
+    tasks.merge_task_tables_python(table, later_table)
+    assert counting.copied < 3 * (2 * n + 50)
+    attempts = table[normal_task(1)].attempts
+    assert [a.number for a in attempts] == [*range(n), *range(n + 49, n - 1, -1)]
+
+
+def read_lines(lines: list[bytes]) -> list[Any]:
+    from flowinsight.read.capture import parse_line
+
+    return [parse_line(line) for line in lines]
 
 
 def test_an_archive_of_many_empty_members_is_not_held_whole(tmp_path: Path) -> None:

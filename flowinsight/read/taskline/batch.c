@@ -322,7 +322,7 @@ PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args)
                     r = -1;
             }
         } else if (digests) {
-            r = has_digest ? ft_push_digest(&d, digest) : 0;
+            r = has_digest ? ft_push_pair(&d, digest, buf + at, stop - at) : 0;
             Py_XDECREF(id);
         } else {
             r = PyList_Append(ids, id);

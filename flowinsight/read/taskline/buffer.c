@@ -1,7 +1,8 @@
 /* decode_buffer: decode_task over the lines of a buffer, found here (memchr) rather than
    split into one bytes object each by the caller (flowinsight/read/lines.py: BufferBlocks).
    In the parallel reader only the digests of the event ids are used: with `digests` they are
-   made from the id's bytes, and no str is made for them. */
+   made from the id's bytes, and no str is made for them, each followed by its line's digest
+   (ft_push_pair). */
 
 #include "taskline.h"
 
@@ -19,6 +20,15 @@ int ft_push_digest(Digests *d, uint64_t value)
     }
     d->v[d->n++] = value;
     return 0;
+}
+
+/* An event's id digest and its line's (ft_line_digest), one after the other: the parallel
+   reader tells a line read twice from another line with the same id by them. */
+int ft_push_pair(Digests *d, uint64_t digest, const unsigned char *line, Py_ssize_t n)
+{
+    if (ft_push_digest(d, digest) < 0)
+        return -1;
+    return ft_push_digest(d, ft_line_digest(line, n));
 }
 
 int ft_push_miss(PyObject *misses, Py_ssize_t index, Py_ssize_t start, Py_ssize_t stop)
@@ -90,7 +100,8 @@ PyObject *ft_decode_buffer(PyObject *module, PyObject *args)
         } else {
             r = PyList_Append(events, task);
             if (!r)
-                r = digests ? (has_digest ? ft_push_digest(&d, digest) : 0) : PyList_Append(ids, id);
+                r = digests ? (has_digest ? ft_push_pair(&d, digest, buf + at, stop - at) : 0)
+                            : PyList_Append(ids, id);
             Py_DECREF(task);
             Py_DECREF(id);
         }

@@ -39,6 +39,9 @@ static PyMethodDef METHODS[] = {
     {"digests", ft_digests, METH_O,
      "digests(ids: list, /) -> bytes\n\n"
      "crc32 << 32 | adler32 of the UTF-8 of each non-empty str id, as native uint64s."},
+    {"line_digests", ft_line_digests, METH_O,
+     "line_digests(lines: list[bytes], /) -> bytes\n\n"
+     "len << 32 | crc32 of each line, as native uint64s (digests.line_digest)."},
     {"sort_digests", ft_sort_digests, METH_O,
      "sort_digests(data, /) -> tuple[bytes, bool]\n\n"
      "The uint64s of `data`, sorted, and whether any value occurs twice."},

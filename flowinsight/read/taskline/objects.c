@@ -53,27 +53,44 @@ PyObject *ft_make_span(PyObject *name, int64_t start, int64_t end)
 
 /* Function descriptors: parse_descriptor_cached's answers, keyed by the name's identity (the
    names come from the string table above, so a recurring one is the same object) and the task
-   type. parse_descriptor is a pure function: a remembered answer is the answer. */
+   type. parse_descriptor is a pure function: a remembered answer is the answer.
+   A ref without a name (a descriptor that names no function: Ray's always name one) is not
+   merged twice as once (tasks._add_function), which the parallel reader's handling of events
+   read twice must see per event: the line is declined (BAIL), for the Python path. */
 #define FN_SLOTS 256
 typedef struct {
     PyObject *name, *ref;
-    int type;
+    int type, nameless;
 } FnEntry;
 static FnEntry FN_CACHE[FN_SLOTS];
 
-static PyObject *function_of(PyObject *name, int type)
+static PyObject *function_of(PyObject *name, int type, int *nameless)
 {
     FnEntry *e = &FN_CACHE[(((uintptr_t)name >> 4) ^ (uintptr_t)type * 0x9E37u) & (FN_SLOTS - 1)];
-    if (e->name == name && e->type == type)
+    if (e->name == name && e->type == type) {
+        *nameless = e->nameless;
         return Py_NewRef(e->ref);
+    }
     PyObject *args[2] = {name, TYPE_MEMBERS[type]};
     PyObject *ref = PyObject_Vectorcall(PARSE_DESC, args, 2, NULL);
     if (!ref)
         return NULL;
+    PyObject *fname = PyObject_GetAttrString(ref, "name");
+    if (!fname) {
+        Py_DECREF(ref);
+        return NULL;
+    }
+    int empty = PyObject_Not(fname);
+    Py_DECREF(fname);
+    if (empty < 0) {
+        Py_DECREF(ref);
+        return NULL;
+    }
     PyObject *old_name = e->name, *old_ref = e->ref;
     e->name = Py_NewRef(name);
     e->ref = Py_NewRef(ref);
     e->type = type;
+    e->nameless = *nameless = empty;
     Py_XDECREF(old_name);
     Py_XDECREF(old_ref);
     return ref;
@@ -173,13 +190,17 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
             return r;
         if (!(f[F_FUNC] = ft_cached_str(&t->func)))
             return ERR;
-        if (objects) {
-            PyObject *name = f[F_FUNC];
-            f[F_FUNC] = function_of(name, t->task_type);
-            Py_DECREF(name);
-            if (!f[F_FUNC])
-                return ERR;
-        }
+        /* (decode's tuple keeps the name, but declines the lines decode_task declines) */
+        int nameless = 0;
+        PyObject *function = function_of(f[F_FUNC], t->task_type, &nameless);
+        if (!function)
+            return ERR;
+        if (objects)
+            Py_SETREF(f[F_FUNC], function);
+        else
+            Py_DECREF(function);
+        if (nameless)
+            return BAIL;
     } else {
         f[F_TYPE] = Py_NewRef(Py_None);
         f[F_FUNC] = Py_NewRef(Py_None);
@@ -250,7 +271,7 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
             PyTuple_SET_ITEM(spans, i, span);
         }
     }
-    if (objects && !t->has_info) {
+    if (!t->has_info) {
         /* as task_line: the executor's `task::<name>` span names a task whose definition was
            lost; its loop leaves the function of the last such span */
         for (Py_ssize_t i = t->nspans - 1; i >= 0; i--) {
@@ -261,10 +282,17 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
             PyObject *text = ft_cached_str(&rest);
             if (!text)
                 return ERR;
-            PyObject *function = function_of(text, infer_type(f[F_TASK_ID]));
+            int nameless = 0;
+            PyObject *function = function_of(text, infer_type(f[F_TASK_ID]), &nameless);
             Py_DECREF(text);
             if (!function)
                 return ERR;
+            if (nameless || !objects) {
+                Py_DECREF(function);
+                if (nameless)
+                    return BAIL;
+                break;
+            }
             Py_SETREF(f[F_FUNC], function);
             break;
         }

@@ -704,6 +704,7 @@ static inline Py_ssize_t ft_skip_run(unsigned char *buf, Py_ssize_t *at, Py_ssiz
 /* count_skipped (skipped.c) */
 PyObject *ft_count_skipped(PyObject *module, PyObject *args);
 int ft_push_digest(Digests *d, uint64_t value);
+int ft_push_pair(Digests *d, uint64_t digest, const unsigned char *line, Py_ssize_t n);
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args);
 /* The TaskBatch type and its capsule (batch.c); -1 with an exception set. */
 int ft_init_batch(PyObject *module);
@@ -716,6 +717,8 @@ int ft_task_of(const unsigned char *data, Py_ssize_t size, PyObject **task, PyOb
 uint64_t ft_digest(const unsigned char *p, Py_ssize_t n);
 PyObject *ft_configure(PyObject *module, PyObject *args);
 PyObject *ft_digests(PyObject *self, PyObject *ids);
+uint64_t ft_line_digest(const unsigned char *p, Py_ssize_t n);
+PyObject *ft_line_digests(PyObject *self, PyObject *lines);
 PyObject *ft_sort_digests(PyObject *self, PyObject *arg);
 
 void ft_init_lexer(void);    /* PLAIN, HEX, B64 */
