@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := samples/sage_pipeline
 OUT    := out
 
-.PHONY: setup dot run test typecheck unit test-live bench clean node-deps chromium
+.PHONY: setup dot run test typecheck unit test-pythons test-live bench clean node-deps chromium
 
 # setup.py and the C sources (the native decoder, the analysis sweep, ...) are built in place
 $(STAMP): pyproject.toml setup.py $(wildcard flowinsight/*/*.c flowinsight/*/*/*.c flowinsight/*/*/*.h)
@@ -66,6 +66,32 @@ unit: setup node-deps
 
 test: setup typecheck unit
 
+# The same (mypy, then the unit suite) on each Python flowinsight supports, each in its own
+# virtualenv (.venv-3.11, .venv-3.12, .venv-3.13) with what builds there: the C extensions on
+# the Pythons they are written for (flowinsight/switch.py), else none. The interpreter is
+# python3.X on the PATH, or pyenv's 3.X. One or some: `make test-pythons PYTHONS=3.13`.
+PYTHONS ?= 3.11 3.12 3.13
+test-pythons: dot node-deps
+	@for v in $(PYTHONS); do $(MAKE) --no-print-directory test-python-$$v || exit 1; done
+
+# (a stamp, kept: make would delete it as an intermediate file of test-python-%)
+.PRECIOUS: .venv-%/.installed
+.venv-%/.installed: pyproject.toml setup.py $(wildcard flowinsight/*/*.c flowinsight/*/*/*.c flowinsight/*/*/*.h)
+	@test -x .venv-$*/bin/python || { \
+	  exe=$$(python$* -c 'import sys; print(sys.executable)' 2>/dev/null \
+	    || PYENV_VERSION=$* python$* -c 'import sys; print(sys.executable)' 2>/dev/null) \
+	    || { echo "no Python $*: put python$* on the PATH (or pyenv install $*)"; exit 1; }; \
+	  echo "creating .venv-$* with $$exe"; $$exe -m venv .venv-$*; }
+	.venv-$*/bin/python -m pip install -q --upgrade pip
+	.venv-$*/bin/python -m pip install -q -e '.[dev]'
+	.venv-$*/bin/python -m compileall -q flowinsight
+	@touch $@
+
+test-python-%: .venv-%/.installed
+	@echo "== Python $* ($$(.venv-$*/bin/python -c 'import sys; print(sys.version.split()[0])'))"
+	.venv-$*/bin/mypy --python-version $*
+	.venv-$*/bin/pytest tests --ignore=tests/live -q -n auto
+
 # Live tests: real Ray (from PyPI, with Ray Data, Tune, Serve and the dashboard agent) on
 # 127.0.0.1, the workloads run under flowinsight.recorder with the Export API on, then
 # flowinsight's graphs checked (tests/live/run_live.sh).
@@ -84,4 +110,4 @@ bench: $(STAMP)
 	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .mypy_cache .pytest_cache $(NODE_TRACE)/node_modules $(NODE_MERMAID)/node_modules
+	rm -rf $(VENV) .venv-3.* $(OUT) .mypy_cache .pytest_cache $(NODE_TRACE)/node_modules $(NODE_MERMAID)/node_modules

@@ -41,8 +41,11 @@ from flowinsight.read.parallel import (
 )
 from flowinsight.read import repeats
 from flowinsight.read.repeats import Repeats, find_repeats
+from flowinsight.switch import native_on
 
 JOB = "01000000"
+# what holds C to Python cannot run where the C is off or not written for (switch.py)
+NO_NATIVE = "FLOWINSIGHT_NATIVE=0, or a Python the C extensions are not written for"
 
 
 def one_process(*paths: Path, options: Options = Options()) -> tuple[ReadAccount, bytes]:
@@ -323,6 +326,7 @@ def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
         "(No module named ray)"]
 
 
+@pytest.mark.skipif(not native_on(), reason=NO_NATIVE)
 def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
     """With the C parts (the decoder of EXPORT_TASK lines, flowinsight.read.native; the
     analysis's facts, sweep and critical path, pipeline/sweep/) and without them
@@ -342,6 +346,7 @@ def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
             assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path
 
 
+@pytest.mark.skipif(not native_on(), reason=NO_NATIVE)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.text(st.characters(blacklist_categories=())), st.none(),
                           st.integers(), st.just("")), max_size=40))

@@ -55,6 +55,13 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Written for CPython 3.11-3.13 with the GIL (flowinsight/switch.py: NATIVE_PYTHONS, which
+   setup.py builds by): outside them this does not compile rather than misread an object. */
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED) \
+    || defined(PYPY_VERSION)
+#error "flowinsight's C extensions are written for CPython 3.11-3.13 with the GIL"
+#endif
+
 #if defined(__GNUC__)
 #pragma GCC visibility push(hidden)
 #endif

@@ -68,6 +68,13 @@
 #include <emmintrin.h>
 #endif
 
+/* Written for CPython 3.11-3.13 with the GIL (flowinsight/switch.py: NATIVE_PYTHONS, which
+   setup.py builds by): outside them this does not compile rather than misread an object. */
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED) \
+    || defined(PYPY_VERSION)
+#error "flowinsight's C extensions are written for CPython 3.11-3.13 with the GIL"
+#endif
+
 /* the per-token helpers, inlined into every parser (about 10% of the time per line) */
 #if defined(__GNUC__)
 #define HOT static inline __attribute__((always_inline))
