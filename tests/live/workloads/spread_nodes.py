@@ -2,6 +2,8 @@
 calls another and passes it an object, and an actor, so that each node writes event files of
 its own."""
 
+import time
+
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -33,4 +35,7 @@ for i, node in enumerate(nodes):
     results.append(counter.add.remote(i))
 print("results", ray.get(results))
 print("nodes", len(nodes))
+# Ray writes task events about once a second (task_events_report_interval_ms) and loses what
+# is still buffered when the job ends: give the last ones time to reach the files
+time.sleep(2.5)
 ray.shutdown()
