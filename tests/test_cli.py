@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,21 @@ def test_a_long_run_on_a_terminal_shows_the_read_then_the_analysis(
     assert "reading" in shown_before_analysis[0]
     assert "analysing" not in shown_before_analysis[0]
     assert "analysing 216 task records" in terminal.getvalue()
+
+
+def test_the_progress_bar_runs_no_thread_the_read_would_fork_beside(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the read forks its workers only where no other thread runs (read/forked.py): the bar
+    # shown before it is redrawn by the read itself
+    from flowinsight.cli import common
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    before = threading.active_count()
+    with common.ReadProgress() as progress:
+        progress.begin(common.ReadProgress.BIG_INPUT)
+        progress.advance(1 << 20)
+        assert threading.active_count() == before
+    assert "reading" in sys.stderr.getvalue()
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import threading
 from array import array
 from pathlib import Path
 from typing import Any, Callable
@@ -31,7 +32,7 @@ from flowinsight.model.capture import ReadAccount
 from flowinsight.pipeline import Options, Reducer, analyze, analyze_partial, merge_partials
 from flowinsight.pipeline.partial import reduce_events
 from flowinsight.cli import main
-from flowinsight.read import discover, parallel, read_capture
+from flowinsight.read import discover, forked, parallel, read_capture
 from flowinsight.read.parallel import (
     MIN_BYTES_PER_JOB,
     LocalRunner,
@@ -395,3 +396,26 @@ def test_where_fork_is_not_used_a_spawn_pool_reads_the_same(
     assert in_parallel(generated, jobs=2, stats=stats) == expected
     assert stats.workers == 2 and stats.groups > 2
     assert os.getpid() not in stats.worker_peak_rss_kb  # read in the spawned workers
+
+
+def test_with_another_thread_running_the_workers_are_spawned_not_forked(
+        generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a notebook's kernel runs threads of its own: a child forked then could inherit a lock
+    # another thread held (Python 3.12+ warns): the read spawns its workers instead
+    expected = in_parallel(generated, jobs=1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert not forked.fork_available()
+
+        def no_fork() -> int:
+            raise AssertionError("forked with another thread running")
+
+        monkeypatch.setattr(os, "fork", no_fork)
+        stats = ReadStats()
+        assert in_parallel(generated, jobs=2, stats=stats) == expected
+        assert stats.workers == 2 and os.getpid() not in stats.worker_peak_rss_kb
+    finally:
+        stop.set()
+        other.join()

@@ -163,7 +163,7 @@ class ReadProgress:
                 time.monotonic() - self._started >= self.SLOW_S and self.done < self.total:
             self._show()
         if self._bar is not None:
-            self._bar.update(self._task, completed=self.done)
+            self._bar.update(self._task, completed=self.done, refresh=True)
 
     def analysing(self, tasks: int) -> ContextManager[object]:
         """After a read long enough to show the bar, a spinner while the analysis runs (it
@@ -185,11 +185,14 @@ class ReadProgress:
             TransferSpeedColumn,
         )
 
+        # redrawn as groups of files are read (advance), not by a thread of rich's: the read
+        # forks its workers only where no other thread runs (read/forked.py)
         self._bar = Progress(TextColumn("reading"), BarColumn(), DownloadColumn(),
                              TransferSpeedColumn(), TimeRemainingColumn(),
-                             console=Console(stderr=True), transient=True)
+                             console=Console(stderr=True), transient=True, auto_refresh=False)
         self._task = self._bar.add_task("read", total=self.total, completed=self.done)
         self._bar.start()
+        self._bar.refresh()
 
 
 def stdout_is_terminal() -> bool:

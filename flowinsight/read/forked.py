@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import pickle
 import selectors
 import signal
@@ -38,8 +39,13 @@ _PIPE_BYTES = 1 << 20
 
 
 def fork_available() -> bool:
-    """Forking is safe and cheap here (Linux); elsewhere multiprocessing's spawn is used."""
-    return hasattr(os, "fork") and os.uname().sysname == "Linux"
+    """Forking is safe and cheap here: Linux, and no other thread runs in this process (a
+    forked child has only the thread that forked: a lock another thread held then, an import
+    it was in the middle of, stays held in the child for good; Python 3.12+ warns of it). A
+    notebook's kernel runs threads of its own: there, and elsewhere, multiprocessing's spawn is
+    used."""
+    return hasattr(os, "fork") and os.uname().sysname == "Linux" \
+        and threading.active_count() == 1
 
 
 def run_forked(items: Sequence[T], work: Callable[[T], U], workers: int) -> Iterator[U]:
