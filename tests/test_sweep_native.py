@@ -9,8 +9,9 @@ pipeline's) and on their own (sweep())."""
 from __future__ import annotations
 
 import struct
+from array import array
 from dataclasses import fields
-from typing import Any
+from typing import Any, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -74,10 +75,16 @@ def check(tasks: dict[str, Task], multi_job: bool = False, has_export: bool = Tr
         return jobs_of[t] if t in jobs_of else job_of_task(t)
 
     want_paths = critical_paths_py(want.attempts, job_of)
+    # the C answers for the rows of the C sweep (in task id order), itself
+    columns = within_facts.attempts
+    assert sweep_module is not None and sweep_module.critical(
+        list(columns.task_ids), _int64(columns.numbers), _int64(columns.start_ns),
+        _int64(columns.end_ns), list(columns.parents), list(columns.nodes), job_of,
+        jobs_of) is not None
     assert critical_paths(within_facts.attempts, job_of, jobs_of) == want_paths
     assert critical_paths(within_facts.attempts, job_of) == want_paths
     assert critical_paths(want.attempts, job_of) == want_paths  # Python's columns, packed
-    # rows out of task id order: the general version
+    # rows out of task id order: the Python reference answers
     table = want.attempts
     order = sorted(range(len(table)), key=lambda i: (table.task_ids[i][::-1], i))
     shuffled = AttemptTable(*(
@@ -85,6 +92,10 @@ def check(tasks: dict[str, Task], multi_job: bool = False, has_export: bool = Tr
         bytes(table.statuses[i] for i in order) if name == "statuses" else {}
         for name in AttemptTable.__slots__))
     assert critical_paths(shuffled, job_of, jobs_of) == critical_paths_py(shuffled, job_of)
+
+
+def _int64(column: Sequence[int]) -> bytes:
+    return array("q", column).tobytes()
 
 
 @pytest.mark.parametrize("name", CAPTURES)

@@ -20,7 +20,8 @@ def sweep(tasks: dict[str, Task], nodes: dict[str, str], drivers: set[str], cons
 
 def critical(task_ids: list[str], numbers: bytes, start_ns: bytes, end_ns: bytes,
              parents: list[str], nodes: list[str], job_of: Callable[[str], str],
-             jobs_of: dict[str, str] | None = None, /) -> list[tuple[str, list[tuple[str, str, float]], float]]: ...
+             jobs_of: dict[str, str] | None = None,
+             /) -> list[tuple[str, list[tuple[str, str, float]], float]] | None: ...
 
 def facts(tasks: dict[str, Task], cache: dict[str, str], shapes: dict[object, str],
           node_of: Callable[[str], str], no_actor: tuple[object, ...], driver_type: object,

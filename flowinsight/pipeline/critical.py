@@ -13,14 +13,17 @@ from flowinsight.result import NO_NS, AttemptTable, CriticalPath, PathStep
 def critical_paths(attempts: AttemptTable, job_of: Callable[[str], str],
                    jobs_of: dict[str, str] | None = None) -> tuple[CriticalPath, ...]:
     """critical_paths_py's answer, from the C version (pipeline/sweep/critical.c) when it is
-    built. `jobs_of`, when given, says what job_of does, for the C version to read it without
-    calling job_of: job_of(t) is jobs_of[t] if t in jobs_of, else job_of_task(t)."""
+    built and the rows are in task id order, as the C sweep makes them. `jobs_of`, when given,
+    says what job_of does, for the C version to read it without calling job_of: job_of(t) is
+    jobs_of[t] if t in jobs_of, else job_of_task(t)."""
     if sweep_module is None:
         return critical_paths_py(attempts, job_of)
     paths = sweep_module.critical(
         _listed(attempts.task_ids), _packed(attempts.numbers), _packed(attempts.start_ns),
         _packed(attempts.end_ns), _listed(attempts.parents), _listed(attempts.nodes), job_of,
         jobs_of)
+    if paths is None:  # rows in another order (the Python sweep's)
+        return critical_paths_py(attempts, job_of)
     return tuple(CriticalPath(job, tuple(PathStep(*step) for step in steps), total)
                  for job, steps, total in paths)
 

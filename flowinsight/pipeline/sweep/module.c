@@ -19,7 +19,8 @@ static PyMethodDef methods[] = {
      "(NodeNamer.by_shape)."},
     {"critical", sw_critical, METH_VARARGS,
      "critical(task_ids, numbers, start_ns, end_ns, parents, nodes, job_of, jobs_of=None): "
-     "each job's critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py); "
+     "each job's critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py), "
+     "for columns in task id order (None for any other: critical_paths_py's to answer); "
      "jobs_of, when given, is what job_of says, read in C: jobs_of.get(t) or job_of_task(t)."},
     {"scan", sw_scan, METH_VARARGS,
      "scan(tasks, is_driver_thread_record, actor_creation, actor, driver): the driver-thread "
