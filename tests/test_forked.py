@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from flowinsight.errors import WorkerDied
-from flowinsight.read.forked import fork_available, run_forked
+from flowinsight.read.forked import fork_supported, run_forked
 
-pytestmark = pytest.mark.skipif(not fork_available(), reason="fork is used on Linux only")
+pytestmark = pytest.mark.skipif(not fork_supported(), reason="fork is used on Linux only")
 
 
 def _children() -> set[int]:

@@ -380,6 +380,8 @@ def test_a_worker_killed_under_the_read_is_one_line_and_status_3(
         return real(index, *args)
 
     monkeypatch.setattr(parallel, "read_group", killed_on_the_second_group)
+    # the forked workers, which inherit the patch (this process may run other threads: pytest's)
+    monkeypatch.setattr(parallel, "fork_available", lambda: True)
     assert sum(p.stat().st_size for p in generated.rglob("event_*")) > 2 * MIN_BYTES_PER_JOB
     assert main(["export", str(generated), "--format", "json", "--jobs", "2"]) == 3
     err = capsys.readouterr().err.strip().splitlines()

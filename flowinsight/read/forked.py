@@ -38,14 +38,26 @@ _F_SETPIPE_SZ = 1031  # Linux: a 1 MiB pipe takes a group's result in one or two
 _PIPE_BYTES = 1 << 20
 
 
+def fork_supported() -> bool:
+    """Forking is cheap here (Linux); elsewhere multiprocessing's spawn is used."""
+    return hasattr(os, "fork") and os.uname().sysname == "Linux"
+
+
 def fork_available() -> bool:
-    """Forking is safe and cheap here: Linux, and no other thread runs in this process (a
-    forked child has only the thread that forked: a lock another thread held then, an import
-    it was in the middle of, stays held in the child for good; Python 3.12+ warns of it). A
-    notebook's kernel runs threads of its own: there, and elsewhere, multiprocessing's spawn is
-    used."""
-    return hasattr(os, "fork") and os.uname().sysname == "Linux" \
-        and threading.active_count() == 1
+    """Forking is cheap and safe now: Linux, and no other thread runs in this process (a forked
+    child has only the thread that forked: a lock another thread held then, an import it was
+    in the middle of, stays held in the child for good; Python 3.12+ warns of it). A notebook's
+    kernel runs threads of its own: there, and elsewhere, multiprocessing's spawn is used."""
+    return fork_supported() and _threads() == 1
+
+
+def _threads() -> int:
+    """The threads of this process as the kernel counts them: those started without the
+    threading module too (what Python 3.12+ counts when it warns)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def run_forked(items: Sequence[T], work: Callable[[T], U], workers: int) -> Iterator[U]:
