@@ -91,6 +91,12 @@ def check(tasks: dict[str, Task], multi_job: bool = False, has_export: bool = Tr
         [getattr(table, name)[i] for i in order] if name not in ("statuses", "errors") else
         bytes(table.statuses[i] for i in order) if name == "statuses" else {}
         for name in AttemptTable.__slots__))
+    # (the C answers only rows in task id order: None says critical_paths takes the reference)
+    out_of_order = any(a > b for a, b in zip(shuffled.task_ids, shuffled.task_ids[1:]))
+    answer = sweep_module.critical(
+        list(shuffled.task_ids), _int64(shuffled.numbers), _int64(shuffled.start_ns),
+        _int64(shuffled.end_ns), list(shuffled.parents), list(shuffled.nodes), job_of, jobs_of)
+    assert (answer is None) == out_of_order
     assert critical_paths(shuffled, job_of, jobs_of) == critical_paths_py(shuffled, job_of)
 
 

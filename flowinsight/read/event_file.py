@@ -336,11 +336,15 @@ class _FileState:
 
     def python_line(self, raw: bytes, at_tail: bool) -> None:
         """The line numbered self.lines, the Python way: msgspec for an EXPORT_TASK line of the
-        usual shape, else orjson and the field parsers."""
+        usual shape (where the C decoder is not there to read those), else orjson and the field
+        parsers."""
         if not raw:  # an empty line, the common blank: without orjson's exception
             self.ignored["blank"] += 1
             return
-        fast = task_line(raw)  # most lines: an EXPORT_TASK line of the usual shape
+        # Without the C decoder, most lines: an EXPORT_TASK line of the usual shape. With it,
+        # the lines here are those it declined: mostly other kinds, which task_line would
+        # only parse in vain before orjson parses them again.
+        fast = task_line(raw) if decode_block is None else None
         if fast is not None:
             self.add(raw, fast[0], fast[1])
             return

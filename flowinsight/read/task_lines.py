@@ -222,22 +222,7 @@ def _ns(value: int | str | None) -> int:
     return ns
 
 
-# base64 id -> hex, one table per length of id: ids recur on many lines (a worker's, a node's,
-# a parent task's). Only valid ids are kept; anything else is looked at again each time and
-# maps to "", as fields.b64_id does for an optional id.
-_TABLES: dict[int, dict[str, str]] = {TASK_HEX: {}, ACTOR_HEX: {}, JOB_HEX: {}, NODE_HEX: {}}
-_TABLES[WORKER_HEX] = _TABLES[NODE_HEX]  # nodes and workers: ids of the same length
-_MAX_IDS = 1 << 16
-
-
 def _b64_hex(value: str, length: int) -> str:
-    table = _TABLES[length]
-    out = table.get(value)
-    if out is not None:
-        return out
-    out = checked_b64_id(value, length) or ""
-    if out:
-        if len(table) >= _MAX_IDS:
-            table.clear()
-        table[value] = out
-    return out
+    """An optional id's hex ("" for a value that is not one, as fields.b64_id gives it):
+    checked_b64_id, cached, as ids recur on many lines."""
+    return checked_b64_id(value, length) or ""

@@ -153,11 +153,16 @@ def test_the_15k_task_report_loads_quickly_and_in_full(browser: Browser, tmp_pat
     assert bars.startswith("14,505 attempts on ")  # every attempt drawn, none sampled
 
 
+def _put_packet_of(result: Result, actor_name: str) -> str:
+    """The node of the put_packet method of the sage pipeline's actor of that name."""
+    return next(n.id for n in result.nodes if n.name == "put_packet" and any(
+        a.id == n.actor_id and a.actor_name == actor_name for a in result.actors))
+
+
 def test_clicking_a_node_shows_its_details(browser: Browser, tmp_path: Path) -> None:
     result = result_of(sample("recorded/sage_pipeline"))
     _open(browser, result, tmp_path)
-    source = next(n.id for n in result.nodes if n.name == "put_packet"
-                  and any(a.id == n.actor_id and a.actor_name == "source" for a in result.actors))
+    source = _put_packet_of(result, "source")
     browser.eval("document.querySelector('nav button[data-tab=call]').click()")
     click(browser, f'#call g.node[data-id="{source}"]')
     details = browser.eval("""(() => { const d = document.querySelector('#call .details');
@@ -342,8 +347,7 @@ def test_a_node_shows_where_in_the_code_its_tasks_were_submitted(browser: Browse
     two map stages' RayTask.put_packet, each site listed with its count and frames."""
     result = result_of(sample("call_sites/sage_pipeline"))
     _open(browser, result, tmp_path)
-    sink = next(n.id for n in result.nodes if n.name == "put_packet"
-                and any(a.id == n.actor_id and a.actor_name == "sink" for a in result.actors))
+    sink = _put_packet_of(result, "sink")
     browser.eval("document.querySelector('nav button[data-tab=call]').click()")
     click(browser, f'#call g.node[data-id="{sink}"]')
     text = browser.eval("document.querySelector('#call .details').textContent")
