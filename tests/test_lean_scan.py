@@ -1,4 +1,4 @@
-"""The scan of the table before any node is named (build.py: scan_table, in C by
+"""The scan of the table before any node is named (scan.py: scan_table, in C by
 pipeline/sweep/scan.c) gives what its Python reference scan_table_py gives: the selection (the
 table itself when nothing is dropped), the jobs, the known modules and what the tasks say of
 their actors. On every sample with and without a window, one job, grouping by class; and on
@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from conftest import CAPTURES, render, sample
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FunctionRef
-from flowinsight.pipeline import build
-from flowinsight.pipeline.build import Options, analyze_partial, scan_table, scan_table_py
+from flowinsight.pipeline import scan
+from flowinsight.pipeline.build import Options, analyze_partial
+from flowinsight.pipeline.scan import scan_table, scan_table_py
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Attempt, Task, unpack_int64s
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.skipif(sweep_module is None, reason="pipeline/sweep/ is
 
 def check(tasks: dict[str, Task], options: Options = Options()) -> None:
     before = list(tasks.items())
+    functions = [t.function for t in tasks.values()]
     got, want = scan_table(tasks, options), scan_table_py(tasks, options)
     assert list(got.tasks.items()) == list(want.tasks.items())
     assert (got.tasks is tasks) == (want.tasks is tasks)
@@ -37,7 +39,9 @@ def check(tasks: dict[str, Task], options: Options = Options()) -> None:
     assert got.modules == want.modules
     assert got.actor_facts == want.actor_facts
     assert got.actor_ids == want.actor_ids
+    assert got.renames == want.renames
     assert list(tasks.items()) == before  # only read
+    assert [t.function for t in tasks.values()] == functions  # no record renamed
 
 
 def _window(tasks: dict[str, Task]) -> list[Options]:
@@ -77,7 +81,7 @@ def _analyses(name: str) -> list[tuple[ReadAccount, Partial, Options]]:
 def test_analysis_same_bytes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for account, reduced, options in _analyses(name):
         with_c = analyze_partial(reduced, account, options)
-        monkeypatch.setattr(build, "sweep_module", None)
+        monkeypatch.setattr(scan, "sweep_module", None)
         with_py = analyze_partial(reduced, account, options)
         monkeypatch.undo()
         for fmt in ("json", "trace", "table"):

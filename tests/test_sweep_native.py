@@ -23,7 +23,7 @@ from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.model.ids import job_of_task
 from flowinsight.pipeline.attempt_rows import Swept, sweep, sweep_py
 from flowinsight.pipeline.critical import critical_paths, critical_paths_py
-from flowinsight.pipeline.facts import TaskFacts, task_facts, task_facts_py
+from flowinsight.pipeline.facts import TaskFacts, facts_and_sweep, task_facts, task_facts_py
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import reduce_events
@@ -43,7 +43,7 @@ def _columns(table: AttemptTable) -> dict[str, Any]:
 
 
 def _facts_fields(facts: TaskFacts) -> dict[str, Any]:
-    return {f.name: getattr(facts, f.name) for f in fields(facts) if f.name != "swept"}
+    return {f.name: getattr(facts, f.name) for f in fields(facts)}
 
 
 def _same_swept(got: Swept, want: Swept) -> None:
@@ -56,15 +56,15 @@ def check(tasks: dict[str, Task], multi_job: bool = False, has_export: bool = Tr
     """C and Python, each with a namer of its own: the same facts, naming, sweep and paths."""
     before = list(tasks.items())
     namer_c = NodeNamer(tasks, multi_job, {})
-    facts_c = task_facts(tasks, namer_c, ACCOUNT, has_export, sweep=True)
+    facts_c, within_facts = facts_and_sweep(tasks, namer_c, ACCOUNT, has_export)
     namer_p = NodeNamer(tasks, multi_job, {})
     facts_p = task_facts_py(tasks, namer_p, ACCOUNT, has_export)
     assert _facts_fields(facts_c) == _facts_fields(facts_p)
+    assert _facts_fields(task_facts(tasks, NodeNamer(tasks, multi_job, {}), ACCOUNT,
+                                    has_export)) == _facts_fields(facts_p)
     assert namer_c.cache == namer_p.cache and namer_c.keys == namer_p.keys
     assert list(namer_c.keys) == list(namer_p.keys)
     want = sweep_py(tasks, sorted(tasks), namer_p, facts_p.drivers, False)
-    assert facts_c.swept is not None
-    within_facts = sweep(tasks, namer_c, facts_c.drivers, False, facts_c.swept)
     on_its_own = sweep(tasks, namer_c, facts_c.drivers, False)
     _same_swept(within_facts, want)
     _same_swept(on_its_own, want)
@@ -118,8 +118,8 @@ def test_consume_empties_the_table() -> None:
     tasks = reduce_events(capture.events).tasks
     copy = dict(tasks)
     namer = NodeNamer(tasks, False, {})
-    facts = task_facts(tasks, namer, ACCOUNT, True, sweep=True)
-    got = sweep(tasks, namer, facts.drivers, True, facts.swept)
+    facts = task_facts(tasks, namer, ACCOUNT, True)
+    got = sweep(tasks, namer, facts.drivers, True)
     assert tasks == {}
     namer_p = NodeNamer(copy, False, {})
     want = sweep_py(copy, sorted(copy), namer_p,

@@ -34,17 +34,18 @@ class Swept:
 
 
 def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
-          consume: bool, swept: SweptColumns | None = None) -> Swept:
-    """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built; `swept`,
-    when given, is what the C sweep gave for these records already (TaskFacts.swept)."""
+          consume: bool) -> Swept:
+    """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
     if sweep_module is None:
         return sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
-    if swept is None:
-        swept = sweep_module.sweep(tasks, node_of.cache, drivers, consume)
-    elif consume:
-        tasks.clear()  # as the C sweep does once done
+    return swept_of(sweep_module.sweep(tasks, node_of.cache, drivers, consume))
+
+
+def swept_of(columns: SweptColumns) -> Swept:
+    """The Swept of what the C sweep gives (its columns and sums), by sweep.c itself or
+    within the C facts' pass (facts.facts_and_sweep)."""
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
-     starts, ends, by_node, edges) = swept
+     starts, ends, by_node, edges) = columns
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,
                          ray_nodes, workers, pids, _int64s(pendings), _int64s(starts),
                          _int64s(ends))

@@ -4,7 +4,7 @@ their tasks, durations, failures and bytes.
 
 An operator is run by the tasks and actors Ray Data labels with its uuid (`__data_operator_id`:
 model.events.TaskOperator), by tasks named after it (Ray Data's `_map_task` runs as
-`task::<operator name>`: identity.rename_by_span) and by an actor pool whose actors Ray shows as
+`task::<operator name>`: identity.renames_by_span) and by an actor pool whose actors Ray shows as
 `MapWorker(<operator name>)` (ray.data._internal.execution.operators.actor_pool_map_operator).
 A labelled task whose `task::` span the capture lacks (Ray writes a worker's profile events
 last, and loses them when the job ends first) takes its operator's name (name_by_operator).
@@ -17,6 +17,7 @@ from typing import Sequence
 
 from flowinsight.model.events import (
     DatasetEvent,
+    FunctionRef,
     DatasetUpdate,
     OperatorEvent,
     OperatorSchema,
@@ -81,18 +82,21 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
     return tuple(out)
 
 
-def name_by_operator(tasks: dict[str, Task], events: Sequence[DatasetEvent]) -> None:
-    """Each labelled normal task without a `task::` span takes the name of its operator, the
-    name Ray Data runs it under (`.options(name=<operator name>)`), as rename_by_span would
-    give it had the span been written."""
+def name_by_operator(tasks: dict[str, Task],
+                     events: Sequence[DatasetEvent]) -> dict[str, FunctionRef]:
+    """Task id -> its function under its operator's name, for each labelled normal task
+    without a `task::` span: the name Ray Data runs it under (`.options(name=<operator
+    name>)`), as renames_by_span would give it had the span been written. The records are left
+    as they are: the namer (naming.py) names the tasks by this."""
     names: dict[str, str] = {}
     for ev in events:
         if isinstance(ev, DatasetUpdate):
             for op in ev.operators:
                 if op.uuid and op.name:
                     names[op.uuid] = op.name
+    out: dict[str, FunctionRef] = {}
     if not names:
-        return
+        return out
     for ev in events:
         if not isinstance(ev, TaskOperator) or ev.operator_uuid not in names:
             continue
@@ -102,7 +106,8 @@ def name_by_operator(tasks: dict[str, Task], events: Sequence[DatasetEvent]) -> 
             continue
         name = names[ev.operator_uuid]
         if name != task.function.name:
-            task.function = renamed(task.function, name)
+            out[ev.task_id] = renamed(task.function, name)
+    return out
 
 
 def _rank(ev: DatasetUpdate) -> tuple[float, int]:

@@ -1,6 +1,6 @@
 """What the nodes, jobs, coverage and critical path need of the task records, in one pass
-before the sweep lets the records go (pipeline/sweep/facts.c when built; task_facts_py is the
-reference)."""
+before the records are let go (pipeline/sweep/facts.c when built; task_facts_py is the
+reference), with the sweep of the records in the same pass (facts_and_sweep)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import TaskType
 from flowinsight.model.ids import is_driver_task, job_of_task
+from flowinsight.pipeline.attempt_rows import Swept, sweep_py, swept_of
 from flowinsight.pipeline.coverage import coverage, coverage_from
 from flowinsight.pipeline.naming import NO_ACTOR, NodeNamer
 from flowinsight.pipeline.native import sweep_module
@@ -34,19 +35,33 @@ class TaskFacts:
     job_counts: Counter[str]  # job -> tasks (drivers excluded)
     jobs_of: dict[str, str]  # task -> job, where it is not the job in the task's id
     coverage: Coverage
-    # With the C version asked to sweep too: what the C sweep gives for these records, swept
-    # in the same pass (each task's node and its caller's at hand, no lookup by task id);
-    # attempt_rows.sweep takes it. None otherwise.
-    swept: SweptColumns | None = None
 
 
 def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
-               has_export: bool, sweep: bool = False) -> TaskFacts:
-    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built;
-    with `sweep`, the C version also sweeps the records (see TaskFacts.swept): the records
-    must then be swept as they are now (the table left as it is until attempt_rows.sweep)."""
+               has_export: bool) -> TaskFacts:
+    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
     if sweep_module is None:
         return task_facts_py(tasks, node_of, account, has_export)
+    facts, _ = _facts_c(tasks, node_of, account, has_export, False)
+    return facts
+
+
+def facts_and_sweep(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
+                    has_export: bool) -> tuple[TaskFacts, Swept]:
+    """The facts and the sweep (attempt_rows.py) of the records, in one pass over them (C:
+    facts.c sweeps each task as soon as its node and its caller's are known; the reference is
+    task_facts_py then sweep_py). The records are only read: the caller lets them go."""
+    if sweep_module is None:
+        facts = task_facts_py(tasks, node_of, account, has_export)
+        return facts, sweep_py(tasks, sorted(tasks), node_of, facts.drivers, False)
+    facts, columns = _facts_c(tasks, node_of, account, has_export, True)
+    assert columns is not None  # asked for
+    return facts, swept_of(columns)
+
+
+def _facts_c(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
+             has_export: bool, sweep: bool) -> tuple[TaskFacts, SweptColumns | None]:
+    assert sweep_module is not None
     # with the sweep, the tasks their shape answers are left out of the namer's cache
     # (NodeNamer.by_shape: completed if it is ever read)
     (received, defined, languages, drivers, job_counts, jobs_of, counts,
@@ -54,7 +69,7 @@ def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
                                  TaskType.DRIVER, has_export, sweep)
     node_of.by_shape = node_of.by_shape or sweep
     return TaskFacts(received, defined, languages, drivers, Counter(job_counts), jobs_of,
-                     coverage_from(counts, account.files), swept)
+                     coverage_from(counts, account.files)), swept
 
 
 def task_facts_py(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,

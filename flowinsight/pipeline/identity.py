@@ -1,7 +1,7 @@
 """Node identity (schema 2.1): which graph node each task belongs to.
 
 An actor creation is the actor; an actor task is `<actor_id>.<method>`; a normal task is its
-function's name as Ray names the task (`.options(name=...)`, a library's name: rename_by_span),
+function's name as Ray names the task (`.options(name=...)`, a library's name: renames_by_span),
 whichever source described it, with its module only where one job has functions of that name
 in several modules (`<module>.<function>`); the driver is `main`. With several jobs, function
 and driver ids carry
@@ -37,14 +37,16 @@ class NodeKey:
     name: str  # method or function name; "" for an actor node
 
 
-def key_of(task_id: str, task: Task | None, actors: Container[str] = ()) -> NodeKey:
+def key_of(task_id: str, task: Task | None, actors: Container[str] = (),
+           named: FunctionRef | None = None) -> NodeKey:
     """The node of a task, from its record if there is one, else from its id alone. A task
     that no record or span names is an undefined-task placeholder: of its actor where the actor
     is in `actors` (known from other records: its snapshots or defined tasks), else of its
-    job."""
+    job. `named`: the task's function under the name Ray runs it as, where that is not its
+    record's (renames_by_span, datasets.name_by_operator)."""
     job = task.job_id if task is not None else job_of_task(task_id)
     task_type = task.task_type if task is not None and task.task_type else infer_task_type(task_id)
-    function = task.function if task is not None else None
+    function = named if named is not None else task.function if task is not None else None
     if task_type is TaskType.DRIVER:
         return NodeKey(NodeKind.DRIVER, job, "", "", "main")
     actor = (task.actor_id if task is not None else "") or actor_of_task(task_id)
@@ -80,11 +82,13 @@ def span_name(task: Task) -> str:
 _RENAMED: dict[tuple[FunctionRef, str], FunctionRef] = {}
 
 
-def rename_by_span(tasks: Iterable[Task]) -> None:
-    """A normal task is named as Ray names it: its function ref takes the name of its
-    `task::<name>` span where that differs from the function's (a name that only adds the
-    module or class, `mod.f` for `f`, is the same name). Renamed refs are shared, so that the
-    tasks of one name are one shape (naming.py). The C scan (scan.c) picks the tasks."""
+def renames_by_span(tasks: Iterable[Task]) -> dict[str, FunctionRef]:
+    """A normal task is named as Ray names it: task id -> its function ref under the name of
+    its `task::<name>` span, where that differs from the function's (a name that only adds the
+    module or class, `mod.f` for `f`, is the same name). The records are left as they are: the
+    namer (naming.py) names the tasks by this. Renamed refs are shared, so that the tasks of
+    one name are one shape. The C scan (scan.c) picks the tasks (renamed_tasks)."""
+    out: dict[str, FunctionRef] = {}
     for task in tasks:
         function = task.function
         if function is None:
@@ -92,7 +96,8 @@ def rename_by_span(tasks: Iterable[Task]) -> None:
         name = span_name(task)
         if not name or name == function.name or name.endswith("." + function.name):
             continue
-        task.function = renamed(function, name)
+        out[task.task_id] = renamed(function, name)
+    return out
 
 
 def renamed(function: FunctionRef, name: str) -> FunctionRef:

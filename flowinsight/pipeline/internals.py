@@ -7,7 +7,7 @@ views.hide_internals) and always kept in the JSON, marked.
 They are recognised by the names Ray's own sources give them (Ray 2.60; the module where each
 is defined is noted) and, where a descriptor names a module (flowinsight.recorder does), only
 when that module is Ray's. The user's work that a library wraps is not internal: Ray Data's
-operators (`_map_task`, named by its operator: identity.rename_by_span) and its actor pools'
+operators (`_map_task`, named by its operator: identity.renames_by_span) and its actor pools'
 `MapWorker(...)`, Tune's trainables, Serve's replicas.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Collection
 
-from flowinsight.model.events import TaskType
+from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.model.ids import is_driver_task
 from flowinsight.pipeline.identity import (
     NodeKey,
@@ -19,6 +19,7 @@ from flowinsight.pipeline.identity import (
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.views import group_by_class
 
+
 class NodeNamer:
     """Task id -> node id, remembering the key of every node it hands out. Each task's answer
     is worked out once, the first time it is asked for (every step asks again for the same
@@ -28,10 +29,19 @@ class NodeNamer:
                  modules: dict[tuple[str, str], str] | None = None,
                  ambiguous: set[tuple[str, str]] | None = None,
                  actors: Collection[str] | None = None,
-                 outside: dict[str, Task] | None = None) -> None:
+                 outside: dict[str, Task] | None = None,
+                 renames: dict[str, FunctionRef] | None = None) -> None:
         self.tasks = tasks
         # records left out of `tasks` (by a time window) that may still name a caller
         self.outside = outside or {}
+        # task id -> its function under the name Ray runs it as, where that is not its
+        # record's (identity.renames_by_span, datasets.name_by_operator)
+        self.renames = renames or {}
+        # The functions (by identity) of records renamed: no shape of theirs is kept, as the C
+        # facts find a shape by the record's function and would answer a renamed task of it by
+        # the node of one not renamed. A renamed task's shape is its new function's.
+        self._unshaped = {id(t.function) for t in map(self._record, self.renames)
+                          if t is not None}
         self.multi_job = multi_job
         self.classes = classes  # actor id -> class, when grouping by class
         # known_modules(tasks) and ambiguous_names, unless the caller worked them out already
@@ -82,19 +92,20 @@ class NodeNamer:
         nid = self.asked.get(task_id)
         if nid is not None:
             return nid
-        task = self.tasks.get(task_id)
-        if task is None and self.outside:
-            task = self.outside.get(task_id)
+        task = self._record(task_id)
         shape = None
+        named = self.renames.get(task_id) if self.renames else None
         # without a type or an actor the id itself is read (key_of): no shape then
         if task is not None and task.task_type is not None and (
-                task.actor_id or task.task_type in NO_ACTOR):
-            shape = (id(task.function), task.task_type, task.actor_id, task.job_id)
+                task.actor_id or task.task_type in NO_ACTOR) and (
+                    named is not None or id(task.function) not in self._unshaped):
+            function = named if named is not None else task.function
+            shape = (id(function), task.task_type, task.actor_id, task.job_id)
             nid = self.shapes.get(shape)
             if nid is not None:
                 self.asked[task_id] = nid
                 return nid
-        key = key_of(task_id, task, self.actors)
+        key = key_of(task_id, task, self.actors, named)
         if task is None and not is_driver_task(task_id):
             self.missing.add(task_id)
         if task is not None:
@@ -107,6 +118,13 @@ class NodeNamer:
         if shape is not None:
             self.shapes[shape] = nid
         return nid
+
+
+    def _record(self, task_id: str) -> Task | None:
+        task = self.tasks.get(task_id)
+        if task is None and self.outside:
+            task = self.outside.get(task_id)
+        return task
 
 
 NO_ACTOR = (TaskType.NORMAL, TaskType.DRIVER)  # kinds whose node never names an actor

@@ -1,0 +1,43 @@
+"""Step: the actors of the nodes named so far, from their snapshots and their tasks
+(pipeline/actors.py); with `--group-by class`, one per class."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flowinsight.pipeline.actors import collect_actors
+from flowinsight.pipeline.identity import NodeKey
+from flowinsight.pipeline.naming import NodeNamer
+from flowinsight.pipeline.steps.state import Actors, Analysis, need
+from flowinsight.pipeline.views import group_by_class
+from flowinsight.pipeline.warnings import silent_actors
+from flowinsight.result import Actor, NodeKind
+
+
+def actors(analysis: Analysis) -> Analysis:
+    scan = need(analysis.selected, "the selection").scan
+    namer = need(analysis.namer, "the namer")
+    actor_ids = {k.actor_id for k in namer.keys.values() if k.actor_id}
+    found = collect_actors(analysis.reduced.actor_updates, (), actor_ids, scan.actor_facts)
+    silent = silent_actors(found, scan.actor_ids)
+    if namer.classes:
+        found = _class_actors(found, namer)
+    return replace(analysis, actors=Actors(found, silent))
+
+
+def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Actor]:
+    """With --group-by class, one actor entry per class, named after it."""
+    out: dict[str, Actor] = {}
+    for key in node_of.keys.values():
+        if key.actor_id and key.actor_id not in out:
+            members = [a for a in actors.values() if node_of.classes.get(a.id) and
+                       group_by_class(NodeKey(NodeKind.ACTOR, a.job_id, a.id, "", ""),
+                                      node_of.classes).actor_id == key.actor_id]
+            first = members[0] if members else None
+            out[key.actor_id] = Actor(key.actor_id, first.class_name if first else key.actor_id,
+                                      f"{len(members)} instances" if len(members) > 1 else
+                                      (first.actor_name if first else ""), key.job_id,
+                                      first.language if first else "", "", False,
+                                      first.internal if first else False,
+                                      first.class_of if first else "")
+    return out

@@ -1,0 +1,99 @@
+"""Step: the core's Result, from what the steps before worked out: the jobs, the nodes (each
+with its stats), and the warnings (pipeline/warnings.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from flowinsight.model.events import JobUpdate
+from flowinsight.pipeline.facts import TaskFacts
+from flowinsight.pipeline.identity import NodeKey, is_undefined
+from flowinsight.pipeline.internals import internal_function
+from flowinsight.pipeline.naming import NodeNamer
+from flowinsight.pipeline.steps.state import Analysis, need
+from flowinsight.pipeline.warnings import capture_warnings, events_off, orphan_warning
+from flowinsight.result import NO_STATS, Actor, Job, Node, NodeKind, Result, Stats
+
+
+def assemble(analysis: Analysis) -> Analysis:
+    reduced, account = analysis.reduced, analysis.account
+    namer = need(analysis.namer, "the namer")
+    facts = need(analysis.facts, "the facts")
+    found = need(analysis.actors, "the actors")
+    judgement = need(analysis.judgement, "the failures")
+    cover = need(analysis.coverage, "the coverage")
+    task_count = need(analysis.selected, "the selection").count
+    actors = found.actors
+    sources = tuple(sorted(reduced.sources))
+    objects = bool(reduced.puts or reduced.gets)
+    result = Result(
+        jobs=_jobs(reduced.job_updates, facts.job_counts),
+        nodes=_nodes(namer, actors, facts, judgement.node_stats),
+        actors=tuple(actors[a] for a in sorted(actors)),
+        call_flows=judgement.calls,
+        data_flows=need(analysis.flows, "the data flows"),
+        failure_notes=tuple(reduced.failure_notes),
+        read=account,
+        tasks=task_count,
+        sources=sources,
+        has_object_events=objects,
+        attempts=need(analysis.swept, "the sweep").attempts,
+        failures=judgement.judged.failures,
+        ends=judgement.judged.ends,
+        coverage=cover,
+        critical_paths=need(analysis.critical_paths, "the critical paths"),
+        warnings=capture_warnings(cover, objects, account, task_count > 0)
+        + orphan_warning(analysis.orphans) + events_off(found.silent, sources, task_count),
+    )
+    return replace(analysis, result=result)
+
+
+def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
+           node_stats: dict[str, Stats]) -> tuple[Node, ...]:
+    for actor in actors.values():  # an actor whose creation the capture lacks is still a node
+        node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
+    nodes = []
+    for nid, key in node_of.keys.items():
+        owner = actors.get(key.actor_id)
+        nodes.append(Node(
+            id=nid,
+            kind=key.kind,
+            name=(owner.class_name if owner else "") if key.kind is NodeKind.ACTOR else key.name,
+            module=key.module,
+            actor_id=key.actor_id,
+            job_id=key.job_id,
+            language=facts.languages.get(nid, "") or (owner.language if owner else ""),
+            calls=facts.received.get(nid, 0),
+            inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
+            stats=node_stats.get(nid, NO_STATS),
+            internal=owner.internal if owner else (
+                key.kind is NodeKind.FUNCTION and internal_function(key.name, key.module)),
+            undefined=is_undefined(key),
+        ))
+    return tuple(sorted(nodes, key=lambda n: n.id))
+
+
+def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
+    info: dict[str, JobUpdate] = {}
+    for e in updates:
+        old = info.get(e.job_id)
+        if old is None or (e.is_dead and not old.is_dead) or (e.end_ms and not old.end_ms):
+            info[e.job_id] = e
+    # Ray's event export says a job's entrypoint, pid and start in separate events (definition,
+    # lifecycle): what the chosen update lacks is taken from the others, in order
+    for e in updates:
+        chosen = info[e.job_id]
+        if (not chosen.entrypoint and e.entrypoint) or (chosen.driver_pid is None and
+                                                        e.driver_pid) \
+                or (chosen.start_ms is None and e.start_ms):
+            info[e.job_id] = replace(
+                chosen, entrypoint=chosen.entrypoint or e.entrypoint,
+                driver_pid=chosen.driver_pid if chosen.driver_pid is not None else e.driver_pid,
+                start_ms=chosen.start_ms or e.start_ms)
+    out = []
+    for job_id in sorted(set(counts) | set(info)):
+        j = info.get(job_id)
+        out.append(Job(job_id, j.entrypoint if j else "", j.driver_pid if j else None,
+                       j.start_ms if j else None, j.end_ms if j else None, counts[job_id]))
+    return tuple(out)

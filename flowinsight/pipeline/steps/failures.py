@@ -1,0 +1,51 @@
+"""Step: the failed attempts judged by their cause (pipeline/failures.py: error, crash,
+intended, unknown; docs/failures.md), and the stats of nodes and call flows without the ends
+someone intended."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Sequence
+
+from flowinsight.model.ids import driver_task_id, job_of_task
+from flowinsight.pipeline.failures import Judged, judge
+from flowinsight.pipeline.steps.state import Analysis, Judgement, need
+from flowinsight.result import Attempt, AttemptTable, CallFlow, Stats
+
+
+def failures(analysis: Analysis) -> Analysis:
+    namer = need(analysis.namer, "the namer")
+    jobs_of = need(analysis.facts, "the facts").jobs_of
+    swept = need(analysis.swept, "the sweep")
+    actors = need(analysis.actors, "the actors").actors
+    reduced = analysis.reduced
+    attempts = swept.attempts
+    judged = judge(attempts, attempts.failed(), reduced.actor_updates, reduced.failure_notes,
+                   reduced.job_updates,
+                   lambda t: jobs_of[t] if t in jobs_of else job_of_task(t),
+                   lambda job: namer(driver_task_id(job)),
+                   lambda actor: actor in actors or not namer.classes)
+    node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
+    return replace(analysis, judgement=Judgement(judged, node_stats, calls))
+
+
+def _without_ends(judged: Judged, attempts: Sequence[Attempt], node_stats: dict[str, Stats],
+                  calls: tuple[CallFlow, ...]) -> tuple[dict[str, Stats], tuple[CallFlow, ...]]:
+    """The stats' failure counts without the failed attempts that are not failures (an end
+    someone intended): the sweep counts every FAILED attempt."""
+    if not judged.not_failed:
+        return node_stats, calls
+    node_of_task = {a.task_id: a.node for a in attempts}
+    by_node: Counter[str] = Counter()
+    by_edge: Counter[tuple[str, str]] = Counter()
+    for a in attempts.failed() if isinstance(attempts, AttemptTable) else attempts:
+        if (a.task_id, a.attempt) in judged.not_failed:
+            by_node[a.node] += 1
+            by_edge[(node_of_task.get(a.parent_task_id, ""), a.node)] += 1
+    node_stats = {n: replace(s, failures=s.failures - by_node[n]) if by_node[n] else s
+                  for n, s in node_stats.items()}
+    calls = tuple(replace(c, stats=replace(c.stats, failures=c.stats.failures
+                                           - by_edge[(c.source, c.target)]))
+                  if by_edge[(c.source, c.target)] else c for c in calls)
+    return node_stats, calls
