@@ -51,10 +51,11 @@ def assemble(analysis: Analysis) -> Analysis:
 
 def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
            node_stats: dict[str, Stats]) -> tuple[Node, ...]:
+    keys = dict(node_of.keys)  # the namer's own left as it is
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
-        node_of.keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
+        keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
     nodes = []
-    for nid, key in node_of.keys.items():
+    for nid, key in keys.items():
         owner = actors.get(key.actor_id)
         nodes.append(Node(
             id=nid,
