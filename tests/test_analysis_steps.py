@@ -30,7 +30,7 @@ JOB = "01000000"
 
 def test_the_core_in_order() -> None:
     assert [step.__name__ for step in CORE] == [
-        "select", "name", "calls", "flows", "actors", "sites", "release", "failures",
+        "select", "identify", "calls", "flows", "actors", "sites", "release", "failures",
         "coverage", "critical", "assemble"]
     assert [step.__name__ for step in build.STEPS][:3] == [
         "with_call_sites", "with_library_views", "with_datasets"]
@@ -41,7 +41,7 @@ def test_each_step_fills_its_field_and_a_step_out_of_order_says_so(name: str) ->
     # (Serve's run has actors no task record names: nodes of their own, not the namer's)
     reduced = reduce_events(read_capture(discover([str(ROOT / "samples" / name)])).events)
     analysis = Analysis(reduced, ACCOUNT, Options())
-    outputs = {"select": {"selected"}, "name": {"namer"}, "calls": {"facts", "swept"},
+    outputs = {"select": {"selected"}, "identify": {"namer"}, "calls": {"facts", "swept"},
                "flows": {"flows", "orphans"}, "actors": {"actors"}, "sites": {"sites"},
                "release": set(), "failures": {"judgement"}, "coverage": {"coverage"},
                "critical": {"critical_paths"}, "assemble": {"result"}}

@@ -38,7 +38,7 @@ from flowinsight.pipeline.steps.coverage import coverage
 from flowinsight.pipeline.steps.critical import critical
 from flowinsight.pipeline.steps.failures import failures
 from flowinsight.pipeline.steps.flows import flows
-from flowinsight.pipeline.steps.identity import name
+from flowinsight.pipeline.steps.identity import identify
 from flowinsight.pipeline.steps.release import release
 from flowinsight.pipeline.steps.selection import select
 from flowinsight.pipeline.steps.sites import sites
@@ -51,7 +51,7 @@ __all__ = ["CORE", "STEPS", "Context", "Options", "analyze", "analyze_partial"]
 # The core, in this order. The namer's answers depend on the order it is asked in (a node's
 # key is the one its first task gave it: calls asks every task in table order), and flows and
 # sites read the records, which release lets go under `consume`.
-CORE: tuple[CoreStep, ...] = (select, name, calls, flows, actors, sites, release, failures,
+CORE: tuple[CoreStep, ...] = (select, identify, calls, flows, actors, sites, release, failures,
                               coverage, critical, assemble)
 
 

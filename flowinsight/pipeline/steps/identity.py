@@ -12,7 +12,7 @@ from flowinsight.pipeline.steps.state import Analysis, need
 from flowinsight.pipeline.views import class_groups
 
 
-def name(analysis: Analysis) -> Analysis:
+def identify(analysis: Analysis) -> Analysis:
     selected = need(analysis.selected, "the selection")
     scan, reduced = selected.scan, analysis.reduced
     job_ids = scan.job_ids | reduced.job_ids
