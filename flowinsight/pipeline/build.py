@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 from flowinsight.model.capture import Capture, ReadAccount
 from flowinsight.model.events import JobUpdate, TaskType
 from flowinsight.model.ids import driver_task_id, job_of_task
+from flowinsight.pipeline.actor_threads import note_after_creation
 from flowinsight.pipeline.actors import actor_task_facts, collect_actors
 from flowinsight.pipeline.attempt_rows import sweep
 from flowinsight.pipeline.coverage import explain, with_undefined
@@ -223,6 +224,12 @@ def without_internals(result: Result, context: Context) -> Result:
     return result if context.options.internals else hide_internals(result)
 
 
+def with_actor_thread_note(result: Result, context: Context) -> Result:
+    """The calls Ray attributes to an actor's creation that its methods made
+    (actor_threads.py)."""
+    return note_after_creation(result)
+
+
 def focused(result: Result, context: Context) -> Result:
     """--focus: a node and its neighbours."""
     return focus(result, context.options.focus) if context.options.focus else result
@@ -256,7 +263,8 @@ Step = Callable[[Result, Context], Result]
 # After the core (analyze_partial: identity, facts and coverage, data flows, actors, the sweep,
 # failures, the critical path), in this order: each takes the result so far and gives the next.
 STEPS: tuple[Step, ...] = (with_call_sites, with_library_views, with_datasets,
-                           without_internals, focused, within_max_nodes, call_sites_in_view)
+                           without_internals, with_actor_thread_note, focused, within_max_nodes,
+                           call_sites_in_view)
 
 
 @dataclass(slots=True)
