@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from flowinsight.model.capture import Capture, ReadAccount
+from flowinsight.pipeline.actor_threads import note_after_creation
 from flowinsight.pipeline.call_sites import Frames, call_sites, with_failure_sites
 from flowinsight.pipeline.datasets import datasets
 from flowinsight.pipeline.library_views import serve_deployments, tune_trials
@@ -125,6 +126,12 @@ def without_internals(result: Result, context: Context) -> Result:
     return result if context.options.internals else hide_internals(result)
 
 
+def with_actor_thread_note(result: Result, context: Context) -> Result:
+    """The calls Ray attributes to an actor's creation that its methods made
+    (actor_threads.py)."""
+    return note_after_creation(result)
+
+
 def focused(result: Result, context: Context) -> Result:
     """--focus: a node and its neighbours."""
     return focus(result, context.options.focus) if context.options.focus else result
@@ -157,4 +164,5 @@ Step = Callable[[Result, Context], Result]
 
 # After CORE, in this order: each takes the result so far and gives the next.
 STEPS: tuple[Step, ...] = (with_call_sites, with_library_views, with_datasets,
-                           without_internals, focused, within_max_nodes, call_sites_in_view)
+                           without_internals, with_actor_thread_note, focused, within_max_nodes,
+                           call_sites_in_view)

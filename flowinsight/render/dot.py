@@ -210,7 +210,14 @@ def _title(result: Result, pic: Picture) -> str:
     note = footnote(pic)
     if note:
         rows.append(html(note))
-    rows += [f'<font color="{_FAILED}">{html("warning: " + w)}</font>' for w in result.warnings]
+    # a long warning wrapped, so that it does not make the picture as wide as itself
+    # (a <br> aligns the line before it: the last line too needs one)
+    rows += [f'<font color="{_FAILED}">'
+             + "".join(html(line) + '<br align="left"/>'
+                       for line in textwrap.wrap("warning: " + w, _WARNING_CHARS))
+             + "</font>" if len(w) + 9 > _WARNING_CHARS
+             else f'<font color="{_FAILED}">{html("warning: " + w)}</font>'
+             for w in result.warnings]
     cells = "".join(f'<td bgcolor="{colour}" border="1">{html(text)}</td>'
                     for _, colour, text in SHARES)
     legend = (f'<table border="0" cellborder="0" cellspacing="2" cellpadding="2"><tr>'
@@ -218,6 +225,9 @@ def _title(result: Result, pic: Picture) -> str:
     body = "".join(f'<tr><td align="left">{row}</td></tr>' for row in rows)
     return (f'<table border="0" cellborder="0" cellspacing="1" cellpadding="1">{body}'
             f'<tr><td align="left">{legend}</td></tr></table>')
+
+
+_WARNING_CHARS = 120  # a line of a warning in the heading
 
 
 def _tail(text: str, limit: int) -> str:
