@@ -65,6 +65,7 @@ class Attempt:
     pending_ns: int | None  # first pending state (submission)
     start_ns: int | None  # execution start (task:execute span, else RUNNING)
     end_ns: int | None  # execution end (span end, else FINISHED/FAILED)
+    node_ip: str = ""  # its Ray node's IP (pipeline/node_ips.py), "" when unknown
 
     @property
     def exec_ms(self) -> float | None:
@@ -90,13 +91,14 @@ class AttemptTable(Sequence[Attempt]):
 
     __slots__ = ("task_ids", "numbers", "nodes", "parents", "statuses", "errors",
                  "ray_node_ids", "worker_ids", "worker_pids", "pending_ns", "start_ns",
-                 "end_ns")
+                 "end_ns", "node_ips")
 
     def __init__(self, task_ids: Sequence[str], numbers: Sequence[int], nodes: Sequence[str],
                  parents: Sequence[str], statuses: bytes, errors: dict[int, tuple[str, str]],
                  ray_node_ids: Sequence[str], worker_ids: Sequence[str],
                  worker_pids: Sequence[int | None], pending_ns: Sequence[int],
-                 start_ns: Sequence[int], end_ns: Sequence[int]) -> None:
+                 start_ns: Sequence[int], end_ns: Sequence[int],
+                 node_ips: Sequence[str] | None = None) -> None:
         self.task_ids = task_ids
         self.numbers = numbers
         self.nodes = nodes
@@ -109,6 +111,8 @@ class AttemptTable(Sequence[Attempt]):
         self.pending_ns = pending_ns  # NO_NS when not recorded, as start_ns and end_ns
         self.start_ns = start_ns
         self.end_ns = end_ns
+        # each row's Ray node's IP ("" unknown); None: none known (pipeline/node_ips.py)
+        self.node_ips = node_ips
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -141,11 +145,21 @@ class AttemptTable(Sequence[Attempt]):
     def row(self, i: int) -> Attempt:
         error_type, error_message = self.errors.get(i, _NO_ERROR)
         pending, start, end = self.pending_ns[i], self.start_ns[i], self.end_ns[i]
+        ips = self.node_ips
         return Attempt(self.task_ids[i], self.numbers[i], self.nodes[i], self.parents[i],
                        STATUS_NAMES[self.statuses[i]], error_type, error_message,
                        self.ray_node_ids[i], self.worker_ids[i], self.worker_pids[i],
                        None if pending == NO_NS else pending, None if start == NO_NS else start,
-                       None if end == NO_NS else end)
+                       None if end == NO_NS else end, "" if ips is None else ips[i])
+
+    def with_node_ips(self, node_ips: Sequence[str]) -> AttemptTable:
+        """The same rows, with each one's Ray node's IP (one per row, "" when unknown)."""
+        if len(node_ips) != len(self):
+            raise ValueError("one node IP per attempt row")
+        return AttemptTable(self.task_ids, self.numbers, self.nodes, self.parents,
+                            self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
+                            self.worker_pids, self.pending_ns, self.start_ns, self.end_ns,
+                            node_ips)
 
     def failed(self) -> Iterator[Attempt]:
         """The failed attempts, in order, without making the others."""
@@ -183,6 +197,7 @@ class Failure:
     category: str = "crash"  # error, crash, intended, unknown
     pid: int | None = None  # of the worker that died, where Ray said it
     call_site: tuple[Frame, ...] = ()  # a task's: where it was submitted from (CallSite)
+    node_ip: str = ""  # of the attempt it names: its Ray node's IP ("" unknown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,7 @@ from flowinsight.pipeline.identity import (
     single_modules,
 )
 from flowinsight.pipeline.naming import NodeNamer
+from flowinsight.pipeline.node_ips import with_node_ips
 from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.tasks import Task, is_driver_thread_record
@@ -255,7 +256,7 @@ Step = Callable[[Result, Context], Result]
 
 # After the core (analyze_partial: identity, facts and coverage, data flows, actors, the sweep,
 # failures, the critical path), in this order: each takes the result so far and gives the next.
-STEPS: tuple[Step, ...] = (with_call_sites, with_library_views, with_datasets,
+STEPS: tuple[Step, ...] = (with_node_ips, with_call_sites, with_library_views, with_datasets,
                            without_internals, focused, within_max_nodes, call_sites_in_view)
 
 

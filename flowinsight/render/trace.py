@@ -1,6 +1,7 @@
 """`trace`: Chrome trace JSON for Perfetto and chrome://tracing.
 
-A process per Ray node (named with the node's id), a thread per worker (integer ids, named by
+A process per Ray node (named with the node's IP, where the capture has its node events, and
+its id: nodes of a local cluster share an IP), a thread per worker (integer ids, named by
 metadata events: the worker's pid and id), a slice per task execution named as the graph names
 it (`RayTask 'map_0'.put_packet`, `produce`), queue time as an async slice before it, an arrow
 from the caller (at submission) to each callee, and failures marked. Times are microseconds
@@ -115,8 +116,14 @@ def places(t: AttemptTable, runs: list[int], drivers: set[int]) -> Places:
         place.append(where)
         if pid:
             pid_of[where] = pid  # its last one in the table's order
+    ips: dict[str, str] = {}  # Ray node -> its IP, where known (pipeline/node_ips.py)
+    if t.node_ips is not None:
+        for i in runs:
+            if t.node_ips[i] and i not in drivers:
+                ips.setdefault(t.ray_node_ids[i], strip_control(t.node_ips[i]))
     process_names = {n: "driver" if n == _DRIVER_NODE else
-                     "Ray node (not recorded)" if n == _NO_NODE else f"Ray node {n}"
+                     "Ray node (not recorded)" if n == _NO_NODE else
+                     f"Ray node {ips[n]} ({n})" if n in ips else f"Ray node {n}"
                      for n, _ in place}
     thread_names = {}
     for where in set(place):
@@ -153,7 +160,8 @@ def _table(attempts: Sequence[Attempt]) -> AttemptTable:
         {i: (a.error_type, a.error_message) for i, a in enumerate(rows)},
         [a.ray_node_id for a in rows], [a.worker_id for a in rows],
         [a.worker_pid for a in rows], ns([a.pending_ns for a in rows]),
-        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]))
+        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]),
+        [a.node_ip for a in rows])
 
 
 def _micros(times: list[int], origin: int = 0) -> list[bytes]:
