@@ -116,11 +116,11 @@ def places(t: AttemptTable, runs: list[int], drivers: set[int]) -> Places:
         place.append(where)
         if pid:
             pid_of[where] = pid  # its last one in the table's order
-    ips: dict[str, str] = {}  # Ray node -> its IP, where known (pipeline/node_ips.py)
-    if t.node_ips is not None:
-        for i in runs:
-            if t.node_ips[i] and i not in drivers:
-                ips.setdefault(t.ray_node_ids[i], strip_control(t.node_ips[i]))
+    # Ray node -> its IP, where known: a function of the node (pipeline/node_ips.py), so one
+    # pass in C over the two columns finds it
+    ips = {} if t.node_ips is None else {
+        node: strip_control(ip) for node, ip in dict(zip(t.ray_node_ids, t.node_ips)).items()
+        if ip}
     process_names = {n: "driver" if n == _DRIVER_NODE else
                      "Ray node (not recorded)" if n == _NO_NODE else
                      f"Ray node {ips[n]} ({n})" if n in ips else f"Ray node {n}"
