@@ -39,8 +39,9 @@ def test_markdown_has_a_failures_section() -> None:
                           "where (last frame first) |")
     assert section[2] == (
         f"| run\\_code\\_task | task | {TASK} attempt 0 | 0.92 s | worker 25859 (1db9bff0), "
-        f"Ray node {WHERE} | TASK\\_EXECUTION\\_EXCEPTION: ValueError: task failed on purpose | "
-        "/home/user/flowinsight/tests/…/workloads/lattice\\_workflow.py:10 in run\\_code\\_task |")
+        f"Ray node {WHERE} | TASK\\_EXECUTION\\_EXCEPTION: ValueError: task failed on purpose "
+        "| /home/user/flowinsight/tests/…/workloads/lattice\\_workflow.py:10 in "
+        "run\\_code\\_task |")
     none = render(result_of(sample("recorded/sage_pipeline")), "markdown").decode()
     assert none.endswith("#### Failures\n\n_None recorded._\n")
 
