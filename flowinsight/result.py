@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Iterator, Sequence, overload
+from itertools import repeat
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote, Frame
@@ -84,6 +85,35 @@ STATUS_NAMES = ("FINISHED", "FAILED", "UNKNOWN")  # Attempt.status, by AttemptTa
 NO_NS = -1  # in an AttemptTable's time columns: not recorded (times are never negative)
 
 
+class NodeIps(Sequence[str]):
+    """AttemptTable.node_ips as the pipeline makes it: a row's IP is its Ray node's
+    (pipeline/node_ips.py), a function of the ray_node_ids column, looked up when read, so the
+    column costs nothing per row. "" where the node's IP is unknown."""
+
+    __slots__ = ("ray_node_ids", "addresses")
+
+    def __init__(self, ray_node_ids: Sequence[str], addresses: Mapping[str, str]) -> None:
+        self.ray_node_ids = ray_node_ids
+        self.addresses = addresses  # Ray node id -> its IP
+
+    def __len__(self) -> int:
+        return len(self.ray_node_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return list(map(self.addresses.get, self.ray_node_ids[index], repeat("")))
+        return self.addresses.get(self.ray_node_ids[index], "")
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self.addresses.get, self.ray_node_ids, repeat(""))
+
+
 class AttemptTable(Sequence[Attempt]):
     """The attempts of a session as columns, one row per attempt: a big session has millions,
     and an Attempt object with its three times costs ~250 bytes where a row costs ~90. Rows are
@@ -111,8 +141,8 @@ class AttemptTable(Sequence[Attempt]):
         self.pending_ns = pending_ns  # NO_NS when not recorded, as start_ns and end_ns
         self.start_ns = start_ns
         self.end_ns = end_ns
-        # each row's Ray node's IP ("" unknown); None: none known (pipeline/node_ips.py)
-        self.node_ips = node_ips
+        # each row's Ray node's IP, "" where unknown (pipeline/node_ips.py); by default none
+        self.node_ips = NodeIps(ray_node_ids, {}) if node_ips is None else node_ips
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -145,12 +175,11 @@ class AttemptTable(Sequence[Attempt]):
     def row(self, i: int) -> Attempt:
         error_type, error_message = self.errors.get(i, _NO_ERROR)
         pending, start, end = self.pending_ns[i], self.start_ns[i], self.end_ns[i]
-        ips = self.node_ips
         return Attempt(self.task_ids[i], self.numbers[i], self.nodes[i], self.parents[i],
                        STATUS_NAMES[self.statuses[i]], error_type, error_message,
                        self.ray_node_ids[i], self.worker_ids[i], self.worker_pids[i],
                        None if pending == NO_NS else pending, None if start == NO_NS else start,
-                       None if end == NO_NS else end, "" if ips is None else ips[i])
+                       None if end == NO_NS else end, self.node_ips[i])
 
     def with_node_ips(self, node_ips: Sequence[str]) -> AttemptTable:
         """The same rows, with each one's Ray node's IP (one per row, "" when unknown)."""

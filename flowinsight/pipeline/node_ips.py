@@ -16,11 +16,10 @@ merge rule (docs/architecture.md).
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import repeat
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from flowinsight.model.events import NodeUpdate
-from flowinsight.result import Attempt, AttemptTable, Failure, Result
+from flowinsight.result import Attempt, AttemptTable, Failure, NodeIps, Result
 
 if TYPE_CHECKING:
     from flowinsight.pipeline.build import Context
@@ -48,9 +47,8 @@ def with_node_ips(result: Result, context: Context) -> Result:
 
 def _with_ips(attempts: Sequence[Attempt], addresses: dict[str, str]) -> Sequence[Attempt]:
     if isinstance(attempts, AttemptTable):
-        # one dict lookup per row: no Attempt made
-        return attempts.with_node_ips(list(map(addresses.get, attempts.ray_node_ids,
-                                               repeat(""))))
+        # a column worked out from the Ray node column when read: nothing per row
+        return attempts.with_node_ips(NodeIps(attempts.ray_node_ids, addresses))
     return tuple(replace(a, node_ip=addresses.get(a.ray_node_id, "")) for a in attempts)
 
 
@@ -61,7 +59,7 @@ def _failures(failures: tuple[Failure, ...],
         return failures
     rows: Iterable[tuple[str, int, str]] = (
         zip(attempts.task_ids, attempts.numbers, attempts.node_ips)
-        if isinstance(attempts, AttemptTable) and attempts.node_ips is not None
+        if isinstance(attempts, AttemptTable)
         else ((a.task_id, a.attempt, a.node_ip) for a in attempts))
     ips: dict[tuple[str, int | None], str] = {
         (task_id, n): ip for task_id, n, ip in rows if ip and (task_id, n) in wanted}

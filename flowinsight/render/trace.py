@@ -31,7 +31,8 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import init_name
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.result import NO_NS, STATUS_NAMES, Attempt, AttemptTable, NodeKind, Result
+from flowinsight.result import (NO_NS, STATUS_NAMES, Attempt, AttemptTable, NodeIps, NodeKind,
+                                Result)
 
 _DRIVER_NODE = "(driver)"
 _NO_NODE = "~(no node)"  # sorts after every hex id
@@ -116,11 +117,11 @@ def places(t: AttemptTable, runs: list[int], drivers: set[int]) -> Places:
         place.append(where)
         if pid:
             pid_of[where] = pid  # its last one in the table's order
-    # Ray node -> its IP, where known: a function of the node (pipeline/node_ips.py), so one
-    # pass in C over the two columns finds it
-    ips = {} if t.node_ips is None else {
-        node: strip_control(ip) for node, ip in dict(zip(t.ray_node_ids, t.node_ips)).items()
-        if ip}
+    # Ray node -> its IP, where known: a function of the node (pipeline/node_ips.py), as the
+    # pipeline's column says it, or one pass in C over the two columns of other rows
+    pairs = t.node_ips.addresses if isinstance(t.node_ips, NodeIps) else dict(
+        zip(t.ray_node_ids, t.node_ips))
+    ips = {node: strip_control(ip) for node, ip in pairs.items() if ip}
     process_names = {n: "driver" if n == _DRIVER_NODE else
                      "Ray node (not recorded)" if n == _NO_NODE else
                      f"Ray node {ips[n]} ({n})" if n in ips else f"Ray node {n}"
