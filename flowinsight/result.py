@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Iterator, Sequence, overload
+from itertools import repeat
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote, Frame
@@ -65,6 +66,7 @@ class Attempt:
     pending_ns: int | None  # first pending state (submission)
     start_ns: int | None  # execution start (task:execute span, else RUNNING)
     end_ns: int | None  # execution end (span end, else FINISHED/FAILED)
+    node_ip: str = ""  # its Ray node's IP (pipeline/node_ips.py), "" when unknown
 
     @property
     def exec_ms(self) -> float | None:
@@ -83,6 +85,35 @@ STATUS_NAMES = ("FINISHED", "FAILED", "UNKNOWN")  # Attempt.status, by AttemptTa
 NO_NS = -1  # in an AttemptTable's time columns: not recorded (times are never negative)
 
 
+class NodeIps(Sequence[str]):
+    """AttemptTable.node_ips as the pipeline makes it: a row's IP is its Ray node's
+    (pipeline/node_ips.py), a function of the ray_node_ids column, looked up when read, so the
+    column costs nothing per row. "" where the node's IP is unknown."""
+
+    __slots__ = ("ray_node_ids", "addresses")
+
+    def __init__(self, ray_node_ids: Sequence[str], addresses: Mapping[str, str]) -> None:
+        self.ray_node_ids = ray_node_ids
+        self.addresses = addresses  # Ray node id -> its IP
+
+    def __len__(self) -> int:
+        return len(self.ray_node_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return list(map(self.addresses.get, self.ray_node_ids[index], repeat("")))
+        return self.addresses.get(self.ray_node_ids[index], "")
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self.addresses.get, self.ray_node_ids, repeat(""))
+
+
 class AttemptTable(Sequence[Attempt]):
     """The attempts of a session as columns, one row per attempt: a big session has millions,
     and an Attempt object with its three times costs ~250 bytes where a row costs ~90. Rows are
@@ -90,13 +121,14 @@ class AttemptTable(Sequence[Attempt]):
 
     __slots__ = ("task_ids", "numbers", "nodes", "parents", "statuses", "errors",
                  "ray_node_ids", "worker_ids", "worker_pids", "pending_ns", "start_ns",
-                 "end_ns")
+                 "end_ns", "node_ips")
 
     def __init__(self, task_ids: Sequence[str], numbers: Sequence[int], nodes: Sequence[str],
                  parents: Sequence[str], statuses: bytes, errors: dict[int, tuple[str, str]],
                  ray_node_ids: Sequence[str], worker_ids: Sequence[str],
                  worker_pids: Sequence[int | None], pending_ns: Sequence[int],
-                 start_ns: Sequence[int], end_ns: Sequence[int]) -> None:
+                 start_ns: Sequence[int], end_ns: Sequence[int],
+                 node_ips: Sequence[str] | None = None) -> None:
         self.task_ids = task_ids
         self.numbers = numbers
         self.nodes = nodes
@@ -109,6 +141,8 @@ class AttemptTable(Sequence[Attempt]):
         self.pending_ns = pending_ns  # NO_NS when not recorded, as start_ns and end_ns
         self.start_ns = start_ns
         self.end_ns = end_ns
+        # each row's Ray node's IP, "" where unknown (pipeline/node_ips.py); by default none
+        self.node_ips = NodeIps(ray_node_ids, {}) if node_ips is None else node_ips
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -145,7 +179,16 @@ class AttemptTable(Sequence[Attempt]):
                        STATUS_NAMES[self.statuses[i]], error_type, error_message,
                        self.ray_node_ids[i], self.worker_ids[i], self.worker_pids[i],
                        None if pending == NO_NS else pending, None if start == NO_NS else start,
-                       None if end == NO_NS else end)
+                       None if end == NO_NS else end, self.node_ips[i])
+
+    def with_node_ips(self, node_ips: Sequence[str]) -> AttemptTable:
+        """The same rows, with each one's Ray node's IP (one per row, "" when unknown)."""
+        if len(node_ips) != len(self):
+            raise ValueError("one node IP per attempt row")
+        return AttemptTable(self.task_ids, self.numbers, self.nodes, self.parents,
+                            self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
+                            self.worker_pids, self.pending_ns, self.start_ns, self.end_ns,
+                            node_ips)
 
     def failed(self) -> Iterator[Attempt]:
         """The failed attempts, in order, without making the others."""
@@ -183,6 +226,7 @@ class Failure:
     category: str = "crash"  # error, crash, intended, unknown
     pid: int | None = None  # of the worker that died, where Ray said it
     call_site: tuple[Frame, ...] = ()  # a task's: where it was submitted from (CallSite)
+    node_ip: str = ""  # of the attempt it names: its Ray node's IP ("" unknown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from flowinsight.render.story import Frame, frames, stories
 
 TASK = "39b7493f40e51cb7ffffffffffffffffffffffff01000000"
 NODE = "62fd59381df21642e8f45854563836550bb8db9994f60caf20807db1"
+WHERE = f"127.0.0.1 ({NODE})"  # the node's IP (its EXPORT_NODE events) and id
 SCRIPT = "/home/user/flowinsight/tests/live/workloads/lattice_workflow.py"
 
 
@@ -17,7 +18,7 @@ def test_the_story_of_the_recorded_failure() -> None:
     result = result_of(sample("recorded/lattice_workflow"))
     [story] = stories(result, Labels(result))
     assert (story.node, story.task, story.worker, story.ray_node, story.error) == (
-        "run_code_task", f"{TASK} attempt 0", "worker 25859 (1db9bff0)", NODE,
+        "run_code_task", f"{TASK} attempt 0", "worker 25859 (1db9bff0)", WHERE,
         "TASK_EXECUTION_EXCEPTION: ValueError: task failed on purpose")
     assert story.frames == (Frame(SCRIPT, 10, "run_code_task",
                                   'raise ValueError("task failed on purpose")'),)
@@ -38,8 +39,9 @@ def test_markdown_has_a_failures_section() -> None:
                           "where (last frame first) |")
     assert section[2] == (
         f"| run\\_code\\_task | task | {TASK} attempt 0 | 0.92 s | worker 25859 (1db9bff0), "
-        f"Ray node {NODE} | TASK\\_EXECUTION\\_EXCEPTION: ValueError: task failed on purpose | "
-        "/home/user/flowinsight/tests/…/workloads/lattice\\_workflow.py:10 in run\\_code\\_task |")
+        f"Ray node {WHERE} | TASK\\_EXECUTION\\_EXCEPTION: ValueError: task failed on purpose "
+        "| /home/user/flowinsight/tests/…/workloads/lattice\\_workflow.py:10 in "
+        "run\\_code\\_task |")
     none = render(result_of(sample("recorded/sage_pipeline")), "markdown").decode()
     assert none.endswith("#### Failures\n\n_None recorded._\n")
 

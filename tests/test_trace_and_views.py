@@ -27,8 +27,8 @@ def test_trace_has_one_slice_per_executed_attempt(name: str) -> None:
     ends = [e["id"] for e in events if e["ph"] == "f"]
     assert sorted(starts) == sorted(ends) and len(set(starts)) == len(starts)
     assert all(isinstance(e["pid"], int) and isinstance(e["tid"], int) for e in events)
-    # processes are the drivers and the Ray nodes, named with their ids; a worker's thread is
-    # under one process only
+    # processes are the drivers and the Ray nodes, named with their IPs and ids; a worker's
+    # thread is under one process only
     processes = [e["args"]["name"] for e in events if e["name"] == "process_name"]
     assert all(p == "driver" or p.startswith("Ray node ") for p in processes), processes
     threads = [(e["pid"], e["args"]["name"]) for e in events if e["name"] == "thread_name"]
@@ -59,7 +59,8 @@ def test_trace_places_each_worker_under_one_named_node() -> None:
     events = orjson.loads(render(result, "trace"))["traceEvents"]
     processes = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
     node = "35f869d55da5fcdc4ffbe73fec8b3264401932d230a8e7aca1f93cca"
-    assert processes == {1: "driver", 2: f"Ray node {node}"}
+    # the node's IP from its EXPORT_NODE events, then its id (pipeline/node_ips.py)
+    assert processes == {1: "driver", 2: f"Ray node 127.0.0.1 ({node})"}
     threads = {e["tid"]: (e["pid"], e["args"]["name"]) for e in events
                if e["name"] == "thread_name"}
     assert sorted(threads.values()) == [

@@ -29,6 +29,7 @@ from flowinsight.model.events import (
     EventParts,
     FailureNote,
     JobUpdate,
+    NodeUpdate,
     ObjectGet,
     ObjectPut,
     OperatorEvent,
@@ -52,7 +53,7 @@ class Partial:
 
     __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
                  "gets", "job_ids", "sources", "first_ns", "call_sites",
-                 "dataset_events", "keys", "fragile")
+                 "dataset_events", "node_updates", "keys", "fragile")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -62,7 +63,8 @@ class Partial:
                  job_ids: set[str] | None = None, sources: set[str] | None = None,
                  first_ns: int | None = None,
                  call_sites: list[CallSiteDef | TaskCallSite] | None = None,
-                 dataset_events: list[DatasetEvent] | None = None) -> None:
+                 dataset_events: list[DatasetEvent] | None = None,
+                 node_updates: list[NodeUpdate] | None = None) -> None:
         # in order of first appearance
         self._tasks: dict[str, Task] = {} if tasks is None else tasks
         # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
@@ -84,6 +86,8 @@ class Partial:
         # Ray Data's plans, schemas and operator events, in order (pipeline/datasets.py)
         self.dataset_events: list[DatasetEvent] = [] if dataset_events is None \
             else dataset_events
+        # Ray nodes' snapshots (EXPORT_NODE, node events), in order: their IPs (node_ips.py)
+        self.node_updates: list[NodeUpdate] = [] if node_updates is None else node_updates
         # What drop_repeats needs (not part of the value: __eq__ leaves it out). The id digest
         # of each event of the lists above (None: unknown, or no id), list by list:
         self.keys: dict[str, list[int | None]] = {name: [None] * len(getattr(self, name))
@@ -109,7 +113,7 @@ class Partial:
     def _rest(self) -> tuple[Any, ...]:
         return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
                 self.job_ids, self.sources, self.first_ns, self.call_sites,
-                self.dataset_events)
+                self.dataset_events, self.node_updates)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Partial):
@@ -120,7 +124,7 @@ class Partial:
 
     def __repr__(self) -> str:
         fields = ("tasks", "actor_updates", "job_updates", "failure_notes", "puts", "gets",
-                  "job_ids", "sources", "first_ns", "call_sites", "dataset_events")
+                  "job_ids", "sources", "first_ns", "call_sites", "dataset_events", "node_updates")
         values = (self.tasks, *self._rest())
         return "Partial(" + ", ".join(f"{n}={v!r}" for n, v in zip(fields, values)) + ")"
 
@@ -171,7 +175,7 @@ class Partial:
 
 # The lists of events a Partial holds as they are (the task events are merged into records)
 HELD = ("actor_updates", "job_updates", "failure_notes", "puts", "gets", "call_sites",
-        "dataset_events")
+        "dataset_events", "node_updates")
 
 
 def _from_blob(blob: bytes, *rest: Any) -> Partial:
@@ -268,6 +272,9 @@ def reduce_events(events: Sequence[Event], job: str = "",
                 out.job_updates.append(ev)
                 held["job_updates"].append(key)
                 out.job_ids.add(ev.job_id)
+            elif isinstance(ev, NodeUpdate):
+                out.node_updates.append(ev)
+                held["node_updates"].append(key)
             export_api = True
     if ray_event:
         out.sources.add("ray_event")
@@ -328,6 +335,7 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.gets += later.gets
     first.job_ids |= later.job_ids
     first.dataset_events += later.dataset_events
+    first.node_updates += later.node_updates
     first.sources |= later.sources
     first.call_sites += later.call_sites
     for name in HELD:

@@ -148,7 +148,8 @@ def to_document(result: Result) -> dict[str, Any]:
 def _failure(f: Failure) -> dict[str, Any]:
     return {"kind": f.kind, "node": f.node, "taskId": f.task_id, "attempt": f.attempt,
             "error_type": f.error_type, "message": f.message, "time_s": f.time_s,
-            "category": f.category, "pid": f.pid, "callSite": _frames(f.call_site)}
+            "category": f.category, "pid": f.pid, "callSite": _frames(f.call_site),
+            "node_ip": f.node_ip}
 
 
 def _by_type(failures: tuple[Failure, ...]) -> dict[str, Any]:

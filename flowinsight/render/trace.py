@@ -1,6 +1,7 @@
 """`trace`: Chrome trace JSON for Perfetto and chrome://tracing.
 
-A process per Ray node (named with the node's id), a thread per worker (integer ids, named by
+A process per Ray node (named with the node's IP, where the capture has its node events, and
+its id: nodes of a local cluster share an IP), a thread per worker (integer ids, named by
 metadata events: the worker's pid and id), a slice per task execution named as the graph names
 it (`RayTask 'map_0'.put_packet`, `produce`), queue time as an async slice before it, an arrow
 from the caller (at submission) to each callee, and failures marked. Times are microseconds
@@ -30,7 +31,8 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import init_name
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.result import NO_NS, STATUS_NAMES, Attempt, AttemptTable, NodeKind, Result
+from flowinsight.result import (NO_NS, STATUS_NAMES, Attempt, AttemptTable, NodeIps, NodeKind,
+                                Result)
 
 _DRIVER_NODE = "(driver)"
 _NO_NODE = "~(no node)"  # sorts after every hex id
@@ -115,8 +117,14 @@ def places(t: AttemptTable, runs: list[int], drivers: set[int]) -> Places:
         place.append(where)
         if pid:
             pid_of[where] = pid  # its last one in the table's order
+    # Ray node -> its IP, where known: a function of the node (pipeline/node_ips.py), as the
+    # pipeline's column says it, or one pass in C over the two columns of other rows
+    pairs = t.node_ips.addresses if isinstance(t.node_ips, NodeIps) else dict(
+        zip(t.ray_node_ids, t.node_ips))
+    ips = {node: strip_control(ip) for node, ip in pairs.items() if ip}
     process_names = {n: "driver" if n == _DRIVER_NODE else
-                     "Ray node (not recorded)" if n == _NO_NODE else f"Ray node {n}"
+                     "Ray node (not recorded)" if n == _NO_NODE else
+                     f"Ray node {ips[n]} ({n})" if n in ips else f"Ray node {n}"
                      for n, _ in place}
     thread_names = {}
     for where in set(place):
@@ -153,7 +161,8 @@ def _table(attempts: Sequence[Attempt]) -> AttemptTable:
         {i: (a.error_type, a.error_message) for i, a in enumerate(rows)},
         [a.ray_node_id for a in rows], [a.worker_id for a in rows],
         [a.worker_pid for a in rows], ns([a.pending_ns for a in rows]),
-        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]))
+        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]),
+        [a.node_ip for a in rows])
 
 
 def _micros(times: list[int], origin: int = 0) -> list[bytes]:

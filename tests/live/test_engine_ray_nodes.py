@@ -178,6 +178,21 @@ def test_each_node_finds_and_reads_its_own_session_directory(cluster: Local) -> 
                         r"\(127\.0\.0\.1\))*", runner.summary())
 
 
+def test_each_attempt_names_the_ip_of_its_node(cluster: Local) -> None:
+    """pipeline/node_ips.py on a real three-node cluster: the workload ran on every node, and
+    each attempt's IP is the one the GCS holds for its node (ray.nodes()' NodeManagerAddress:
+    the State API needs the dashboard, which this cluster runs without). The head's
+    EXPORT_NODE file names all three nodes; the attempts come from every node's files."""
+    gcs = {n["NodeID"]: n["NodeManagerAddress"] for n in ray.nodes()}
+    assert len(gcs) == NODES and set(gcs.values()) == {"127.0.0.1"}
+    runner = RayRunner()
+    account, reduced = read_reduced(runner.discover([], pytest.fail), Reducer(), runner=runner)
+    assert {u.node_id for u in reduced.node_updates} == set(gcs)
+    ran = {(a.ray_node_id, a.node_ip) for a in analyze_partial(reduced, account).attempts
+           if a.ray_node_id}
+    assert ran == set(gcs.items())
+
+
 def test_paths_seen_by_every_node_are_read_once(cluster: Local) -> None:
     """Three nodes on one host see the same files: each is read once, the work spread."""
     paths = [str(cluster.session(i)) for i in range(NODES)]

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+import flowinsight
+
 from .harness import REPO, Run, cli_available, graph, run_workload, temp_root
 from .record_library_samples import (
     CALL_SITES, CAPTURES, TRUTH_FILE, expected_problems, read_truth,
@@ -199,6 +201,23 @@ def test_retries_task_failures_are_the_failed_attempts(retries: Checked) -> None
     seen = {(f["taskId"], f["attempt"], f["error_type"])
             for f in retries.result["failures"] if f["kind"] == "task"}
     assert seen == failed_attempts(retries.phase())
+
+
+def test_retries_attempts_ran_on_the_nodes_ray_names(retries: Checked) -> None:
+    """Each attempt's Ray node and that node's IP (pipeline/node_ips.py) as Ray's State API
+    says them: list_tasks(detail=True)'s node_id, list_nodes()'s node_ip."""
+    end = retries.phase()
+    ips = {n["node_id"]: n["node_ip"] for n in end["nodes"]}
+    assert set(ips.values()) == {"127.0.0.1"}  # the harness binds Ray to loopback
+    truth = {(t["task_id"], t["attempt_number"]): (t["node_id"], ips[t["node_id"]])
+             for t in end["tasks"] if t["node_id"]}
+    attempts = flowinsight.load(retries.run.session_dir).attempts
+    assert len(truth) == 9 and {(a.task_id, a.attempt): (a.ray_node_id, a.node_ip)
+                                for a in attempts if (a.task_id, a.attempt) in truth} == truth
+    # and each failed attempt's, in the JSON
+    assert {(f["taskId"], f["attempt"]): f["node_ip"] for f in retries.result["failures"]
+            if f["kind"] == "task"} == {(t, n): truth[(t, n)][1]
+                                        for t, n, _ in failed_attempts(end)}
 
 
 def test_retries_failures_counted_once_per_failed_attempt(retries: Checked) -> None:

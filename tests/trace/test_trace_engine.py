@@ -100,6 +100,20 @@ def test_engine_finds_one_slice_per_executed_attempt(name: str, node: str,
     engine_threads = {(t["pid"], t["tid"]): t["name"] for t in found["threads"]}
     assert engine_threads == {(s["pid"], s["tid"]): thread_names[(s["pid"], s["tid"])]
                               for s in slices}
+    # and the processes as the trace names them: the drivers, each Ray node by its IP and id
+    process_names = {e["pid"]: e["args"]["name"] for e in events
+                     if e["ph"] == "M" and e["name"] == "process_name"}
+    assert {p["pid"]: p["name"] for p in found["processes"]} == process_names
+
+
+def test_engine_names_each_ray_node_by_its_ip(node: str, tmp_path: Path) -> None:
+    """The IP of the node each attempt ran on (EXPORT_NODE), in the name of its process."""
+    trace = tmp_path / "lattice_workflow.trace.json"
+    proc = cli("export", str(sample("lattice_workflow")), "--format", "trace", "-o", str(trace))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p["name"] for p in load(node, trace)["processes"]) == [
+        "Ray node 192.0.2.2 (511804a43eef2650face2fd88310783b2bab70f866e2b64465e054da)",
+        "driver"]
 
 
 def test_engine_finds_every_call_of_the_recorded_pipeline(node: str, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ FIELDS = {
     "workers": ("worker_id", "worker_type", "is_alive", "exit_type", "exit_detail", "pid",
                 "node_id"),
     "jobs": ("job_id", "type", "status", "entrypoint"),
-    "nodes": ("node_id", "state", "is_head_node"),
+    "nodes": ("node_id", "node_ip", "state", "is_head_node"),
 }
 SORT = {"tasks": ("task_id", "attempt_number"), "actors": ("actor_id",),
         "objects": ("object_id", "pid"), "workers": ("worker_id",), "jobs": ("job_id",),

@@ -11,7 +11,7 @@
 // silently drops entries that start inside another and end after it).
 //
 // stdout: {"engine": version, "traceIsGeneric": bool, "bounds": {min, max}, "threads": [...],
-//          "slices": [...], "instants": [...], "flows": n}
+//          "processes": [{pid, name}], "slices": [...], "instants": [...], "flows": n}
 // Exit status 1 with a message on stderr if the file cannot be read or the engine throws.
 
 import fs from 'node:fs';
@@ -78,6 +78,8 @@ async function main() {
     traceIsGeneric: data.Meta.traceIsGeneric,
     bounds: {min: data.Meta.traceBounds.min, max: data.Meta.traceBounds.max},
     threads,
+    // the process names the engine read (its Meta handler's process_name events)
+    processes: [...data.Meta.processNames].map(([pid, e]) => ({pid, name: e.args?.name ?? null})),
     slices,
     instants,
     flows: data.Flows.flows.length,
