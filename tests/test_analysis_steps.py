@@ -32,8 +32,10 @@ def test_the_core_in_order() -> None:
     assert [step.__name__ for step in CORE] == [
         "select", "identify", "calls", "flows", "actors", "sites", "release", "failures",
         "coverage", "critical", "assemble"]
-    assert [step.__name__ for step in build.STEPS][:3] == [
-        "with_call_sites", "with_library_views", "with_datasets"]
+    assert [step.__name__ for step in build.STEPS] == [
+        "with_node_ips", "with_call_sites", "with_library_views", "with_datasets",
+        "without_internals", "with_actor_thread_note", "focused", "within_max_nodes",
+        "call_sites_in_view"]
 
 
 @pytest.mark.parametrize("name", ["nested_tasks", "libraries/serve"])
