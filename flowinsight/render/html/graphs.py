@@ -113,7 +113,9 @@ def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
     keep = set(drawn)
     boxes = [_Box(k, _node_lines(by_id[k], labels), by_id[k].kind.value) for k in drawn]
     top = max((c.count for c in result.call_flows), default=1)
-    lines = [_Line(c.source, c.target, f"{c.count}×", c.count / top, [i])
+    lines = [_Line(c.source, c.target,
+                   f"{c.count}× {labels.via(c.via)}" if c.via else f"{c.count}×", c.count / top,
+                   [i])
              for i, c in flows if i not in folded and c.source in keep and c.target in keep]
     for source in sorted(setup):
         members = setup[source]
