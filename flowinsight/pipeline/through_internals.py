@@ -6,10 +6,10 @@ nearest shown caller(s), found by following the hidden call edges upward, and sa
 hidden nodes it went through (`CallFlow.via`).
 
 Every call is counted once. When several shown callers reach a hidden node, its calls are
-shared among them in proportion to the calls each one's path brought into it (largest
-remainder, ties to the smaller id): Ray records who called the hidden node, not on whose
-behalf it then called on. A hidden node that no shown caller reaches gives no edge (none is
-invented); a cycle among hidden nodes is followed once. Flows from one caller to one callee
+shared among them in proportion to the calls each made into the hidden nodes above it
+(largest remainder, ties to the smaller id): Ray records who called the hidden node, not on
+whose behalf it then called on. A hidden node that no shown caller reaches gives no edge (none
+is invented); a cycle among hidden nodes is followed once. Flows from one caller to one callee
 merge into one; their stats are kept only where the flow is one hidden edge taken whole (the
 attempts of several edges, or of part of one, cannot be told apart).
 """
@@ -29,44 +29,40 @@ class Through:
     unreached: int  # calls from hidden nodes that no shown caller reaches: not drawn
 
 
-# a hidden node's shown callers: caller -> (its share of the node's calls, the hidden nodes
-# on its way in, in the order first met from the caller)
-Reach = dict[str, tuple[Fraction, tuple[str, ...]]]
+# a hidden node's shown callers: caller -> (the calls it made into the hidden nodes above the
+# node, the hidden nodes on its way in, nearest the caller first)
+Reach = dict[str, tuple[int, tuple[str, ...]]]
 
 
-def _reach(hidden: set[str], into: dict[str, list[CallFlow]]) -> dict[str, Reach]:
-    found: dict[str, Reach] = {}
-
-    def visit(node: str, stack: set[str]) -> Reach:
-        if node in found:
-            return found[node]
-        stack.add(node)
-        weights: dict[str, Fraction] = {}
-        paths: dict[str, list[str]] = {}
-        for c in into.get(node, ()):
+def _reach(node: str, hidden: set[str], into: dict[str, list[CallFlow]]) -> Reach:
+    """Up the hidden call edges from `node`, breadth first (each hidden node once, so a cycle
+    is followed once): the shown callers met, each weighed by its calls into the hidden nodes
+    found, with the shortest way from where it entered down to `node`."""
+    # hidden node -> the hidden node it was reached from (None for `node`)
+    below: dict[str, str | None] = {node: None}
+    depth = {node: 0}
+    queue = [node]
+    weights: dict[str, int] = {}
+    entries: dict[str, set[str]] = {}
+    for current in queue:
+        for c in into.get(current, ()):
             if c.source not in hidden:
-                parts: Reach = {c.source: (Fraction(1), ())}
-            elif c.source in stack:  # a cycle among hidden nodes: followed once
-                continue
-            else:
-                parts = visit(c.source, stack)
-            for caller, (share, via) in parts.items():
-                weights[caller] = weights.get(caller, Fraction(0)) + share * c.count
-                seen = paths.setdefault(caller, [])
-                seen += [v for v in via if v not in seen]
-        stack.discard(node)
-        total = sum(weights.values(), Fraction(0))
-        reach: Reach = {}
-        if total > 0:
-            for caller in sorted(weights):
-                if weights[caller] > 0:
-                    reach[caller] = (weights[caller] / total, (*paths[caller], node))
-        found[node] = reach
-        return reach
-
-    for node in sorted(hidden):
-        visit(node, set())
-    return found
+                weights[c.source] = weights.get(c.source, 0) + c.count
+                entries.setdefault(c.source, set()).add(current)
+            elif c.source not in below:
+                below[c.source] = current
+                depth[c.source] = depth[current] + 1
+                queue.append(c.source)
+    reach: Reach = {}
+    for caller in sorted(weights):
+        way: set[str] = set()
+        for entry in entries[caller]:
+            step: str | None = entry
+            while step is not None:
+                way.add(step)
+                step = below[step]
+        reach[caller] = (weights[caller], tuple(sorted(way, key=lambda v: (-depth[v], v))))
+    return reach
 
 
 def _apportion(count: int, shares: dict[str, Fraction]) -> dict[str, int]:
@@ -88,17 +84,21 @@ def calls_through(hidden: set[str], call_flows: Iterable[CallFlow]) -> Through:
             into.setdefault(c.target, []).append(c)
     for incoming in into.values():
         incoming.sort(key=lambda c: (c.source, c.target))
-    reach = _reach(hidden, into)
+    reach: dict[str, Reach] = {}
     merged: dict[tuple[str, str], list[tuple[CallFlow, int, tuple[str, ...]]]] = {}
     unreached = 0
     for c in sorted(flows, key=lambda c: (c.source, c.target)):
         if c.source not in hidden or c.target in hidden:
             continue
-        callers = reach.get(c.source, {})
+        if c.source not in reach:
+            reach[c.source] = _reach(c.source, hidden, into)
+        callers = reach[c.source]
         if not callers:
             unreached += c.count
             continue
-        counts = _apportion(c.count, {k: share for k, (share, _) in callers.items()})
+        total = sum(weight for weight, _ in callers.values())
+        counts = _apportion(c.count, {k: Fraction(weight, total)
+                                      for k, (weight, _) in callers.items()})
         for caller, n in counts.items():
             merged.setdefault((caller, c.target), []).append((c, n, callers[caller][1]))
     out = []
