@@ -35,8 +35,12 @@ def flows(*edges: tuple[str, str, int]) -> list[CallFlow]:
     return [CallFlow(s, t, n) for s, t, n in edges]
 
 
-def drawn(hidden: set[str], *edges: tuple[str, str, int]) -> set[tuple[str, str, int, tuple[str, ...]]]:
-    return {(c.source, c.target, c.count, c.via) for c in calls_through(hidden, flows(*edges)).flows}
+Drawn = set[tuple[str, str, int, tuple[str, ...]]]
+
+
+def drawn(hidden: set[str], *edges: tuple[str, str, int]) -> Drawn:
+    return {(c.source, c.target, c.count, c.via)
+            for c in calls_through(hidden, flows(*edges)).flows}
 
 
 def test_a_chain_of_hidden_nodes_and_one_no_shown_caller_reaches() -> None:
@@ -195,7 +199,7 @@ def test_train_calls_through_the_controller_are_the_truths(run: str) -> None:
     assert got == calls
 
 
-def test_train_picture_table_and_json_say_via_trainController() -> None:
+def test_train_picture_table_and_json_say_via_the_controller() -> None:
     view = result_of(LIBRARIES / "train")
     dot = render(view, "dot").decode()
     assert dot.count("<i>via TrainController</i>") == 4  # execute, poll_status of each worker
@@ -213,7 +217,7 @@ def test_train_picture_table_and_json_say_via_trainController() -> None:
     assert "14 call edges drawn through them (24 calls)" in table
 
 
-SERVE = {
+SERVE: dict[tuple[str, str, tuple[str, ...]], int] = {
     ("main", "ServeReplica:doubler_app:Ingress.handle_request_with_rejection",
      ("ServeController", "ProxyActor")): 5,
     ("main", "ServeReplica:doubler_app:Ingress.get_num_ongoing_requests",
