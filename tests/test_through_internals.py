@@ -204,6 +204,10 @@ def test_train_picture_table_and_json_say_via_the_controller() -> None:
     dot = render(view, "dot").decode()
     assert dot.count("<i>via TrainController</i>") == 4  # execute, poll_status of each worker
     assert dot.count("5 setup calls from main (via TrainController)") == 2
+    report = render(view, "html").decode()  # the report's call view
+    assert report.count('"label":"3× via TrainController"') == 2
+    assert report.count('"label":"4× via TrainController"') == 2
+    assert report.count('"label":"10 × 1 via TrainController"') == 1
     doc = validated(render(view, "json"))
     via = [c for c in doc["callFlows"] if "via" in c]
     controller = next(a["id"] for a in doc["actors"] if a["name"] == "TrainController")
