@@ -310,6 +310,9 @@ class CallFlow:
     count: int
     stats: Stats = NO_STATS  # over the callee's attempts along this edge
     per_s: float | None = None  # submissions per second over the edge's submission span
+    # drawn through Ray's hidden internals (pipeline/through_internals.py): the hidden nodes
+    # between the caller and the callee, nearest the caller first; () for a call Ray recorded
+    via: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

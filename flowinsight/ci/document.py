@@ -186,6 +186,8 @@ def graph_of(raw: object, origin: str) -> Graph:
     for i, c in enumerate(r.array(doc, "callFlows", "")):
         where = f"callFlows[{i}]"
         c = r.obj(c, where)
+        if c.get("via"):  # drawn through Ray's hidden internals: the document also lists
+            continue      # those calls as Ray recorded them (from the internal caller)
         has_rates = has_rates and "per_s" in c
         calls.append(CallEdge(r.endpoint(c, "source", where, known),
                               r.endpoint(c, "target", where, known),

@@ -9,6 +9,7 @@ from typing import Iterable
 from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
+from flowinsight.pipeline.through_internals import calls_through
 from flowinsight.result import Actor, Hidden, Node, NodeKind, Result
 
 
@@ -112,7 +113,8 @@ def prune(result: Result, max_nodes: int) -> Result:
 def hide_internals(result: Result) -> Result:
     """Ray's internals (pipeline/internals.py) out of the view, with the call and data flows
     that touch them, kept aside in `hidden` (the JSON shows them, marked); a warning counts
-    them. Their failures stay: a crash is a failure wherever it happens. Their attempts go (the
+    them. The calls the hidden nodes made to shown ones stay in view, drawn from the hidden
+    nodes' shown callers and marked `via` them (pipeline/through_internals.py). Their failures stay: a crash is a failure wherever it happens. Their attempts go (the
     timeline and the trace show what the program ran)."""
     gone = {n.id for n in result.nodes if n.internal}
     if not gone:
@@ -127,6 +129,14 @@ def hide_internals(result: Result) -> Result:
     actors = sum(1 for a in result.actors if a.internal)
     note = (f"{len(gone)} nodes of Ray's internals hidden ({actors} actors; --internals shows "
             "them, the JSON has them marked)")
+    # the user's calls that the internals made, drawn from the internals' shown callers
+    through = calls_through(gone, result.call_flows)
+    if through.flows:
+        note += (f"; {len(through.flows)} call edges drawn through them "
+                 f"({sum(c.count for c in through.flows)} calls)")
+    if through.unreached:
+        note += (f"; {through.unreached} calls they made to shown nodes have no shown caller "
+                 "and are not drawn")
     return replace(
         result,
         nodes=tuple(n for n in result.nodes if n.id not in gone),
@@ -134,8 +144,9 @@ def hide_internals(result: Result) -> Result:
         # a few thousand attempts at most: made into rows here, as --focus does)
         attempts=tuple(a for a in result.attempts if a.node not in gone),
         actors=tuple(a for a in result.actors if not a.internal),
-        call_flows=tuple(c for c in result.call_flows
-                         if c.source not in gone and c.target not in gone),
+        call_flows=tuple(sorted(
+            (*(c for c in result.call_flows if c.source not in gone and c.target not in gone),
+             *through.flows), key=lambda c: (c.source, c.target, c.via))),
         data_flows=tuple(d for d in result.data_flows
                          if d.source not in gone and d.target not in gone),
         hidden=hidden,

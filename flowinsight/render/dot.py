@@ -169,12 +169,16 @@ def render_dot(result: Result, options: RenderOptions) -> str:
 
 def _edge_attrs(e: Edge, labels: Labels, top: int,
                 critical: set[tuple[str, str]], ranked: set[tuple[str, str]]) -> str:
-    lines = edge_lines(e)
+    lines = edge_lines(e, labels)
     tip = f"{labels.node(e.source)} → {labels.node(e.target)}: {'; '.join(lines)}"
     if e.calls is not None:
         colour = _CRITICAL if (e.source, e.target) in critical else _CALL
-        head = html(lines[0])
-        rest = "".join(f'<br/><font color="{_DATA}">{html(line)}</font>' for line in lines[1:])
+        # through Ray's hidden internals: said in the call's colour, the data after it in blue
+        calls = 2 if e.calls.via else 1
+        head = "<br/>".join(f"<i>{html(line)}</i>" if i else html(line)
+                            for i, line in enumerate(lines[:calls]))
+        rest = "".join(f'<br/><font color="{_DATA}">{html(line)}</font>'
+                       for line in lines[calls:])
         attrs = [f"label=<{head}{rest}>", f"penwidth={_pen(e.weight, top)}",
                  f'color="{colour}"']
     else:

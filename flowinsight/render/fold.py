@@ -48,6 +48,7 @@ class Setup:
     callers: tuple[str, ...]  # node ids
     names: tuple[str, ...]  # method names, `__init__` first
     nodes: tuple[str, ...]
+    via: tuple[str, ...] = ()  # the hidden internals the calls went through (CallFlow.via)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,9 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
             actor_id,
             tuple(sorted({c.source for n in members for c in callers.get(n.id, ())})),
             tuple(init_name(n) if n.kind is NodeKind.ACTOR else n.name for n in members),
-            tuple(n.id for n in members)))
+            tuple(n.id for n in members),
+            tuple(dict.fromkeys(v for n in members for c in callers.get(n.id, ())
+                                for v in c.via))))
 
     small = [d for d in result.data_flows if is_small(d)]
     small_ids = {(d.source, d.target) for d in small}
@@ -161,11 +164,14 @@ def percent(share: float) -> str:
     return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
-def edge_lines(edge: Edge) -> list[str]:
-    """An edge's label: its calls, and the data moved each way."""
+def edge_lines(edge: Edge, labels: Labels) -> list[str]:
+    """An edge's label: its calls (and the hidden internals they went through), and the data
+    moved each way."""
     lines = []
     if edge.calls is not None:
         lines.append(f"{edge.calls.count} call{'' if edge.calls.count == 1 else 's'}")
+        if edge.calls.via:
+            lines.append(labels.via(edge.calls.via))
         if edge.data is not None:
             lines.append(f"→ {size(edge.data)} · {human_rate(edge.data.bytes_per_s)}")
     elif edge.data is not None:
@@ -183,6 +189,8 @@ def size(d: DataFlow) -> str:
 
 def setup_line(setup: Setup, labels: Labels) -> str:
     who = ", ".join(labels.node(c) for c in setup.callers) or "an unrecorded caller"
+    if setup.via:
+        who += f" ({labels.via(setup.via)})"
     return f"{len(setup.names)} setup call{'' if len(setup.names) == 1 else 's'} from {who}: " \
            f"{', '.join(setup.names)}"
 

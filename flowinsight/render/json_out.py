@@ -39,7 +39,7 @@ def to_document(result: Result) -> dict[str, Any]:
     nodes = sorted((*result.nodes, *hidden.nodes), key=lambda n: n.id) if hidden.nodes \
         else result.nodes
     call_flows = sorted((*result.call_flows, *hidden.call_flows),
-                        key=lambda c: (c.source, c.target)) if hidden.call_flows \
+                        key=lambda c: (c.source, c.target, c.via)) if hidden.call_flows \
         else result.call_flows
     data_flows = sorted((*result.data_flows, *hidden.data_flows),
                         key=lambda d: (d.source, d.target)) if hidden.data_flows \
@@ -83,7 +83,9 @@ def to_document(result: Result) -> dict[str, Any]:
         ],
         "callFlows": [
             {"source": c.source, "target": c.target, "count": c.count, "stats": _stats(c.stats),
-             "per_s": None if c.per_s is None else round(c.per_s, 3)}
+             "per_s": None if c.per_s is None else round(c.per_s, 3),
+             # through Ray's hidden internals (the hidden flows are listed too, as they ran)
+             **({"via": list(c.via)} if c.via else {})}
             for c in call_flows
         ],
         "dataFlows": [

@@ -45,6 +45,19 @@ class Labels:
             return self.actor(node.actor_id)
         return self.short(node)
 
+    def via(self, node_ids: tuple[str, ...]) -> str:
+        """"via TrainController" for a call flow drawn through Ray's hidden internals (the
+        classes of the hidden actors, the hidden functions' names; "" for a recorded call)."""
+        names: list[str] = []
+        for node_id in node_ids:
+            node = self.nodes.get(node_id)
+            actor = self.actors.get(node.actor_id) if node is not None else None
+            name = (actor.class_of or actor.class_name) if actor is not None else \
+                node.name if node is not None else node_id
+            if name not in names:
+                names.append(name)
+        return f"via {', '.join(names)}" if names else ""
+
     def compact(self, node_id: str) -> str:
         """A shorter full label, for narrow tables: an actor the program named goes by its
         name alone (`sink.put_packet` for `RayTask 'sink'.put_packet`)."""

@@ -126,7 +126,7 @@ class _Chart:
         return cost
 
     def edge(self, e: Edge) -> _Edge:
-        label = unbroken(escape(" · ".join(edge_lines(e)),
+        label = unbroken(escape(" · ".join(edge_lines(e, self.labels)),
                                 2 * _LABEL_CHARS))
         arrow = "-->" if e.calls is not None else "-.->"
         return _Edge(e.calls is None, e.source, e.target,

@@ -370,7 +370,12 @@ def call_table(result: Result, labels: Labels, top: int = 0) -> Grid:
                                                     labels.node(c.target)))
     shown, grid.more = _limit(rows, top)
     for c in shown:
-        grid.add_row(_name(labels, c.source), _name(labels, c.target), str(c.count),
+        caller = _name(labels, c.source)
+        if c.via:  # drawn through Ray's hidden internals: said with the caller
+            via = labels.via(c.via)
+            caller = (t(f"{labels.node(c.source)} {via}"),
+                      t(f"{labels.compact(c.source)} {via}"))
+        grid.add_row(caller, _name(labels, c.target), str(c.count),
                      _p(c.stats, "p50"), _p(c.stats, "p95"),
                      f"{c.per_s:.1f}" if c.per_s is not None else "-")
     return grid

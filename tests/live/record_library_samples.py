@@ -57,6 +57,7 @@ CAPTURES = {
     "serve": Capture("lib_serve"),  # as shipped: Serve turns its actors' task events off
     "param_server": Capture("lib_param_server"),
     "async_threaded": Capture("lib_async_threaded"),
+    "train": Capture("lib_train"),
 }
 
 

@@ -249,3 +249,43 @@ def test_function_ids_are_the_same_with_and_without_the_recorder(name: str) -> N
     plain, recorded = graph(SAMPLES / name), graph(SAMPLES / f"{name}_recorded")
     assert {f["name"] for f in plain["functions"]} == {f["name"] for f in recorded["functions"]}
     assert {f["id"] for f in plain["functions"]} == {f["id"] for f in recorded["functions"]}
+
+
+# --- Ray Train v2: the workers reached only through Train's (hidden) controller -------------
+
+
+@pytest.fixture(scope="module")
+def train() -> Iterator[Checked]:
+    yield from checked("lib_train")
+
+
+def test_train_truth_is_what_the_program_did(train: Checked) -> None:
+    end = train.phase()
+    assert expected_problems("train", train.truth) == []
+    assert Counter(a["class_name"] for a in end["actors"])["RayTrainWorker"] == 2
+    # Ray records Train's controller (an async actor: its creation task) as every worker
+    # task's caller, and main as the controller's
+    by_id = {t["task_id"]: t for t in end["tasks"]}
+    workers = [t for t in end["tasks"] if t["func_or_class_name"].startswith("RayTrainWorker.")]
+    assert {by_id[t["parent_task_id"]]["name"] for t in workers} == {"TrainController.__init__"}
+
+
+def test_train_default_view_draws_the_workers_calls_from_main(train: Checked) -> None:
+    """The default view hides TrainController and draws its calls to the workers from main,
+    `via` it: one call per worker task of the truth (flowinsight names an actor method called
+    under a name of its own, `execute.<fn>`, by the method)."""
+    end, result = train.phase(), train.result
+    controller = {a["id"] for a in result["actors"] if a["name"] == "TrainController"}
+    assert len(controller) == 1
+    workers = {a["id"] for a in result["actors"] if a["name"] == "RayTrainWorker"}
+    names = {m["id"]: f"RayTrainWorker.{m['name']}" for m in result["methods"]
+             if m["actorId"] in workers}
+    names.update({w: "RayTrainWorker.__init__" for w in workers})
+    via: Counter[str] = Counter()
+    for c in result["callFlows"]:
+        if "via" in c:
+            assert c["source"] == "main" and c["via"][0].split(".")[0] in controller
+            via[names[c["target"]]] += c["count"]
+    assert via == Counter(t["func_or_class_name"] for t in end["tasks"]
+                          if t["func_or_class_name"].startswith("RayTrainWorker."))
+    assert check(train.run.session_dir, 0).returncode == 0

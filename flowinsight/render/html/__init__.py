@@ -76,8 +76,9 @@ def _in_doc(view: dict[str, Any], flows: Sequence[CallFlow | DataFlow],
             listed: list[dict[str, Any]]) -> dict[str, Any]:
     """The view with its flow numbers (of the Result's flows, in view) turned into those of the
     document's lists, which the page reads: the document also lists Ray's internals."""
-    at = {(f["source"], f["target"]): i for i, f in enumerate(listed)}
-    number = [at[(f.source, f.target)] for f in flows]
+    # a call drawn through Ray's internals may join the same two nodes as a recorded one
+    at = {(f["source"], f["target"], tuple(f.get("via", ()))): i for i, f in enumerate(listed)}
+    number = [at[(f.source, f.target, getattr(f, "via", ()))] for f in flows]
     for edge in view.get("edges", ()):
         edge["flows"] = [number[i] for i in edge["flows"]]
     for box in view.get("nodes", ()):

@@ -113,7 +113,9 @@ def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
     keep = set(drawn)
     boxes = [_Box(k, _node_lines(by_id[k], labels), by_id[k].kind.value) for k in drawn]
     top = max((c.count for c in result.call_flows), default=1)
-    lines = [_Line(c.source, c.target, f"{c.count}×", c.count / top, [i])
+    lines = [_Line(c.source, c.target,
+                   f"{c.count}× {labels.via(c.via)}" if c.via else f"{c.count}×", c.count / top,
+                   [i])
              for i, c in flows if i not in folded and c.source in keep and c.target in keep]
     for source in sorted(setup):
         members = setup[source]
@@ -123,8 +125,10 @@ def call_view(result: Result, labels: Labels, shares: dict[str, float]) -> dict[
         boxes.append(_Box(key, [f"{len(members)} one-call setup edges",
                                 _cut(", ".join(sorted({by_id[result.call_flows[i].target].name
                                                        for i in members})))], "fold", members))
-        lines.append(_Line(source, key, f"{len(members)} × 1", min(1.0, len(members) / top),
-                           members, fold=True))
+        via = labels.via(tuple(dict.fromkeys(v for i in members
+                                             for v in result.call_flows[i].via)))
+        lines.append(_Line(source, key, f"{len(members)} × 1" + (f" {via}" if via else ""),
+                           min(1.0, len(members) / top), members, fold=True))
     left_out = len(wanted) - len(drawn)
     note = (f"showing the {len(drawn)} nodes with the most execution time of {len(wanted)}; "
             f"{left_out} nodes and their edges are left out (the tables list all)"
