@@ -95,15 +95,17 @@ def calls_by_label(doc: dict[str, Any]) -> dict[tuple[str, str], int]:
 
 
 def cli(*args: str, entry: str = "module", input_bytes: bytes | None = None,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run the real command line, as `python -m flowinsight` or the `flowinsight` script."""
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run the real command line, as `python -m flowinsight` or the `flowinsight` script, in
+    the repository (or `cwd`)."""
     if entry == "module":
         cmd = [sys.executable, "-m", "flowinsight", *args]
     else:
         cmd = [str(Path(sys.executable).parent / "flowinsight"), *args]
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
     return subprocess.run(cmd, capture_output=True, input=input_bytes, env=full_env,
-                          cwd=ROOT, check=False)
+                          cwd=cwd or ROOT, check=False)
 
 
 # folders that hold captures, each a capture of its own (truth/: Ray's State API dumps)

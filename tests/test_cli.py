@@ -47,6 +47,18 @@ def test_format_from_output_name(tmp_path: Path) -> None:
     assert dot.read_text().startswith("digraph flowinsight {")
 
 
+def test_dash_output_is_stdout(tmp_path: Path) -> None:
+    """`-o -` writes to stdout, as without -o, and makes no file named `-`."""
+    sage = str(sample("sage_pipeline"))
+    plain = cli("export", sage, "--format", "dot", cwd=tmp_path)
+    dashed = cli("export", sage, "--format", "dot", "-o", "-", cwd=tmp_path)
+    assert dashed.returncode == 0, dashed.stderr
+    assert dashed.stdout == plain.stdout and dashed.stdout.startswith(b"digraph flowinsight {")
+    table = cli("diff", sage, sage, "-o", "-", cwd=tmp_path)
+    assert table.returncode == 0 and b"no changes" in table.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_default_format_is_json_and_output_is_identical_across_runs() -> None:
     first = cli("export", SAGE)
     second = cli("export", SAGE, "--format", "json")

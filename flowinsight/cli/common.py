@@ -53,6 +53,15 @@ def session_options(func: F) -> F:
 INTERNALS = "flowinsight.internals"
 
 
+def output_option(func: F) -> F:
+    """-o/--output FILE, where `-` is stdout as it is without the option (the usual meaning of
+    `-` on a command line: written to a file named `-` it would surprise)."""
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+        default=None, callback=lambda _ctx, _param, value: None if value == "-" else value,
+        help="Write here instead of stdout (`-`: stdout).")(func)
+
+
 def input_options(func: F) -> F:
     """SESSION..., --job and --strict: what every command that reads sessions takes (check
     takes these alone; analyze and export, session_options)."""

@@ -11,7 +11,7 @@ from flowinsight.ci.diff import diff as diff_graphs
 from flowinsight.ci.diff_render import as_json, as_markdown, as_tables
 from flowinsight.ci.document import Graph, graph_of, looks_saved, read_saved
 from flowinsight.ci.rules import DEFAULT_MIN_MS
-from flowinsight.cli.common import load, merge_sessions_option, warn
+from flowinsight.cli.common import load, merge_sessions_option, output_option, warn
 from flowinsight.cli.output import emit, refuse_overwrite
 from flowinsight.errors import UsageError
 
@@ -48,8 +48,7 @@ def incomplete(graph: Graph, side: str) -> str:
 @click.argument("b", metavar="B", type=click.Path(exists=True))
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
               default="table", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write here instead of stdout.")
+@output_option
 @click.option("--threshold", metavar="PCT", type=click.FloatRange(min=0), default=10.0,
               show_default=True, help="Report durations and throughput that changed by more "
                                       "than PCT percent.")

@@ -6,7 +6,7 @@ from pathlib import PurePath
 
 import click
 
-from flowinsight.cli.common import load, session_options, stdout_is_terminal
+from flowinsight.cli.common import load, output_option, session_options, stdout_is_terminal
 from flowinsight.cli.output import emit, refuse_overwrite
 from flowinsight.errors import UsageError
 from flowinsight.render import FORMATS, RenderOptions, guess_format, known_extensions, renderer
@@ -16,8 +16,7 @@ from flowinsight.render import FORMATS, RenderOptions, guess_format, known_exten
 @session_options
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
               help="Output format (default: from the -o file name, else json).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write here instead of stdout.")
+@output_option
 @click.option("--top", type=int, default=0, help="Rows per table for --format table (0: all).")
 @click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
 @click.option("--call-sites", is_flag=True,
