@@ -13,7 +13,8 @@ import pytest
 from conftest import SAMPLES, capture_dirs, cli, render, result_of, sample
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
-from flowinsight.render.fold import SHARES, picture
+from flowinsight.render.fold import SHARES, picture, setup_line
+from flowinsight.render.labels import Labels
 from picture_check import layout
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,3 +187,19 @@ def test_a_ray_data_job_draws_its_operators_in_order() -> None:
     assert 'label="dataset dataset_' in source
     # a job of no library draws no plan
     assert "dataset_" not in render(result_of(sample("sage_pipeline")), "dot").decode()
+
+
+def test_a_folded_call_that_took_much_of_the_time_says_so() -> None:
+    """One call can be the work itself: Train's run_train_fn (32% and 63% of the execution
+    time) and a parameter server worker's __init__ (81%) fold as setup calls, and their line
+    gives their share; calls under SETUP_NOTED are named alone."""
+    labels = Labels(result_of(sample("libraries/train")))
+    train = picture(result_of(sample("libraries/train")))
+    assert sorted(setup_line(s, labels) for s in train.setups) == [
+        "5 setup calls from main (via TrainController): __init__, get_metadata, "
+        f"init_train_context, run_train_fn ({share} of time), shutdown"
+        for share in ("32%", "63%")]
+    server = result_of(sample("libraries/param_server"))
+    assert sorted(setup_line(s, Labels(server)) for s in picture(server).setups) == [
+        "1 setup call from main: __init__", "1 setup call from main: __init__ (11% of time)",
+        "1 setup call from main: __init__ (81% of time)"]

@@ -19,6 +19,7 @@ from flowinsight.render.units import human_bytes, human_ms, human_rate
 from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result
 
 SMALL_SHARE = 0.01  # a data flow under 1% of the biggest one's bytes is folded
+SETUP_NOTED = 0.05  # a folded setup call with this share of the execution time names it
 # fill colours by share of the execution time: (lowest share, colour, legend text)
 SHARES = ((0.0, "#ffffff", "< 1%"), (0.01, "#fff1d6", "1–5%"), (0.05, "#ffd89a", "5–20%"),
           (0.20, "#ffb354", "20–50%"), (0.50, "#f08a24", "≥ 50%"))
@@ -49,6 +50,7 @@ class Setup:
     names: tuple[str, ...]  # method names, `__init__` first
     nodes: tuple[str, ...]
     via: tuple[str, ...] = ()  # the hidden internals the calls went through (CallFlow.via)
+    shares: tuple[float, ...] = ()  # each method's share of all execution time, as `names`
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,8 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
             tuple(init_name(n) if n.kind is NodeKind.ACTOR else n.name for n in members),
             tuple(n.id for n in members),
             tuple(dict.fromkeys(v for n in members for c in callers.get(n.id, ())
-                                for v in c.via))))
+                                for v in c.via)),
+            tuple(share.get(n.id, 0.0) for n in members)))
 
     small = [d for d in result.data_flows if is_small(d)]
     small_ids = {(d.source, d.target) for d in small}
@@ -191,8 +194,12 @@ def setup_line(setup: Setup, labels: Labels) -> str:
     who = ", ".join(labels.node(c) for c in setup.callers) or "an unrecorded caller"
     if setup.via:
         who += f" ({labels.via(setup.via)})"
+    # a folded call that took much of the time says so: one call can be the work itself (a
+    # Train worker's run_train_fn, a model loaded in __init__)
+    names = [f"{name} ({percent(share)} of time)" if share >= SETUP_NOTED else name
+             for name, share in zip(setup.names, setup.shares or (0.0,) * len(setup.names))]
     return f"{len(setup.names)} setup call{'' if len(setup.names) == 1 else 's'} from {who}: " \
-           f"{', '.join(setup.names)}"
+           f"{', '.join(names)}"
 
 
 def footnote(p: Picture) -> str:
