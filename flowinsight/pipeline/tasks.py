@@ -48,7 +48,8 @@ MAX_NAMED_SPANS = 8
 # runs, such a task's attempts grow in a list (_GROWING: id(task) -> the task, its attempts,
 # number -> its first attempt), not as a tuple copied to add one; merge_tasks_python and
 # merge_task_tables_python write them back as the tuple when they end (_settle). (The C twin,
-# records/merge_updates.c, indexes the last such task and grows its tuple in place.)
+# records/merge_updates.c, indexes the last such task and grows its attempts in a list
+# likewise, written back as the tuple before any Python code runs and when its call ends.)
 _INDEXED_FROM = 32
 _GROWING: dict[int, tuple[Task, list[Attempt], dict[int, Attempt]]] = {}
 T = TypeVar("T")

@@ -15,21 +15,21 @@
 
 #include "records.h"
 
-/* The view of a later Task (checked: fr_task_ok(t, 1)). */
-static void task_view(PyObject *t, LaterTask *v)
+/* The view of a later Task, from its row (checked: fr_task_ok(t, 1, row)). */
+static void task_view(PyObject *const *row, LaterTask *v)
 {
-    v->task_id = GET(t, TASK, T_TASK_ID);
-    v->type = GET(t, TASK, T_TYPE);
-    v->function = GET(t, TASK, T_FUNCTION);
-    v->language = GET(t, TASK, T_LANGUAGE);
-    v->parent = GET(t, TASK, T_PARENT);
-    v->actor = GET(t, TASK, T_ACTOR);
-    v->seen_module = GET(t, TASK, T_SEEN_MODULE);
-    v->seen_class = GET(t, TASK, T_SEEN_CLASS);
-    v->submit_obj = GET(t, TASK, T_SUBMIT);
+    v->task_id = row[T_TASK_ID];
+    v->type = row[T_TYPE];
+    v->function = row[T_FUNCTION];
+    v->language = row[T_LANGUAGE];
+    v->parent = row[T_PARENT];
+    v->actor = row[T_ACTOR];
+    v->seen_module = row[T_SEEN_MODULE];
+    v->seen_class = row[T_SEEN_CLASS];
+    v->submit_obj = row[T_SUBMIT];
     v->has_submit = v->submit_obj != Py_None;
     v->submit = v->has_submit ? PyFloat_AS_DOUBLE(v->submit_obj) : 0.0;
-    v->attempts = GET(t, TASK, T_ATTEMPTS);
+    v->attempts = row[T_ATTEMPTS];
     v->n_attempts = PyTuple_GET_SIZE(v->attempts);
     v->r = NULL;
     v->attempts_at = NULL;
@@ -38,23 +38,26 @@ static void task_view(PyObject *t, LaterTask *v)
 /* The view of a later Attempt (checked: fr_attempt_ok(a, 1)). */
 static void attempt_view(PyObject *a, LaterAttempt *v)
 {
+    PyObject *row[N_ATTEMPT];
+    read_row(a, &ATTEMPT, row);
     v->obj = a;
     v->at = NULL;
-    v->number = number_of(a);
-    v->keys = GET(a, ATTEMPT, A_KEYS);
-    v->ns_obj = GET(a, ATTEMPT, A_NS);
+    v->number = 0;
+    as_i64(row[A_NUMBER], &v->number);
+    v->keys = row[A_KEYS];
+    v->ns_obj = row[A_NS];
     v->ns = PyBytes_AS_STRING(v->ns_obj);
     v->n_ns = PyBytes_GET_SIZE(v->ns_obj);
-    v->node = GET(a, ATTEMPT, A_NODE);
-    v->worker = GET(a, ATTEMPT, A_WORKER);
-    v->etype = GET(a, ATTEMPT, A_ETYPE);
-    v->emsg = GET(a, ATTEMPT, A_EMSG);
-    v->component = GET(a, ATTEMPT, A_COMPONENT);
-    v->pid = GET(a, ATTEMPT, A_PID);
+    v->node = row[A_NODE];
+    v->worker = row[A_WORKER];
+    v->etype = row[A_ETYPE];
+    v->emsg = row[A_EMSG];
+    v->component = row[A_COMPONENT];
+    v->pid = row[A_PID];
     v->has_pid = v->pid != Py_None;
     v->pid_value = 0;
-    v->names = GET(a, ATTEMPT, A_SPAN_NAMES);
-    v->span_obj = GET(a, ATTEMPT, A_SPAN_NS);
+    v->names = row[A_SPAN_NAMES];
+    v->span_obj = row[A_SPAN_NS];
     v->span_ns = PyBytes_AS_STRING(v->span_obj);
     v->n_span_ns = PyBytes_GET_SIZE(v->span_obj);
 }
@@ -90,7 +93,9 @@ static PyObject *built(Loader *r, const unsigned char *at, PyObject *(*load)(Loa
 /* tasks._merge_attempt, both checked. */
 static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
 {
-    PyObject *keys = GET(old, ATTEMPT, A_KEYS);
+    PyObject *ar[N_ATTEMPT];
+    read_row(old, &ATTEMPT, ar);
+    PyObject *keys = ar[A_KEYS];
     PyObject *later_keys = Py_NewRef(a->keys);
     PyObject *later_ns = Py_XNewRef(a->ns_obj);
     PyObject *names = Py_NewRef(a->names);
@@ -100,8 +105,8 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
         PyObject *ns = later_ns ? Py_NewRef(later_ns)
                                 : PyBytes_FromStringAndSize(a->ns, a->n_ns);
         if (ns) {
-            put(old, &ATTEMPT, A_KEYS, later_keys);
-            put_new(old, &ATTEMPT, A_NS, ns);
+            put_row(old, &ATTEMPT, ar, A_KEYS, later_keys);
+            put_new_row(old, &ATTEMPT, ar, A_NS, ns);
         } else {
             rc = -1;
         }
@@ -117,51 +122,51 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
         if (!common) {
             /* no status in common: the later ones follow */
             PyObject *joined = fr_grown_joined(keys, later_keys);
-            PyObject *ns = joined ? fr_concat_bytes(GET(old, ATTEMPT, A_NS), a->ns, a->n_ns)
+            PyObject *ns = joined ? fr_concat_bytes(ar[A_NS], a->ns, a->n_ns)
                                   : NULL;
             if (ns) {
-                put_new(old, &ATTEMPT, A_KEYS, joined);
-                put_new(old, &ATTEMPT, A_NS, ns);
+                put_new_row(old, &ATTEMPT, ar, A_KEYS, joined);
+                put_new_row(old, &ATTEMPT, ar, A_NS, ns);
             } else {
                 Py_XDECREF(joined);
                 rc = -1;
             }
         } else {
             States st = {NULL, lk, a->ns, PyBytes_GET_SIZE(later_keys)};
-            rc = fr_add_states(old, &st);
+            rc = fr_add_states(old, ar, &st);
         }
     }
     if (rc == 0) {
-        fill(old, &ATTEMPT, A_NODE, a->node);
-        fill(old, &ATTEMPT, A_WORKER, a->worker);
-        if (GET(old, ATTEMPT, A_PID) == Py_None) {
+        fill(old, &ATTEMPT, ar, A_NODE, a->node);
+        fill(old, &ATTEMPT, ar, A_WORKER, a->worker);
+        if (ar[A_PID] == Py_None) {
             if (a->pid) {
-                put(old, &ATTEMPT, A_PID, a->pid);
+                put_row(old, &ATTEMPT, ar, A_PID, a->pid);
             } else if (a->has_pid) {
                 PyObject *pid = fr_pid_object(r, a->pid_value);
                 if (pid)
-                    put_new(old, &ATTEMPT, A_PID, pid);
+                    put_new_row(old, &ATTEMPT, ar, A_PID, pid);
                 else
                     rc = -1;
             }
         }
     }
     if (rc == 0) {
-        fill(old, &ATTEMPT, A_ETYPE, a->etype);
-        fill(old, &ATTEMPT, A_EMSG, a->emsg);
-        fill(old, &ATTEMPT, A_COMPONENT, a->component);
-        if (!PyTuple_GET_SIZE(GET(old, ATTEMPT, A_SPAN_NAMES))) {
+        fill(old, &ATTEMPT, ar, A_ETYPE, a->etype);
+        fill(old, &ATTEMPT, ar, A_EMSG, a->emsg);
+        fill(old, &ATTEMPT, ar, A_COMPONENT, a->component);
+        if (!PyTuple_GET_SIZE(ar[A_SPAN_NAMES])) {
             PyObject *ns = span_ns ? Py_NewRef(span_ns)
                                    : PyBytes_FromStringAndSize(a->span_ns, a->n_span_ns);
             if (ns) {
-                put(old, &ATTEMPT, A_SPAN_NAMES, names);
-                put_new(old, &ATTEMPT, A_SPAN_NS, ns);
+                put_row(old, &ATTEMPT, ar, A_SPAN_NAMES, names);
+                put_new_row(old, &ATTEMPT, ar, A_SPAN_NS, ns);
             } else {
                 rc = -1;
             }
         } else {
             Spans sp = {NULL, names, a->span_ns, PyTuple_GET_SIZE(names)};
-            rc = fr_add_spans(old, &sp);
+            rc = fr_add_spans(old, ar, &sp);
         }
     }
     Py_DECREF(later_keys);
@@ -171,20 +176,21 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
     return rc;
 }
 
-/* tasks._merge_task, the later record a view (a Task's: checked, fr_task_ok(later, 1)):
+/* tasks._merge_task, the later record a view (a Task's: checked, fr_task_ok(later, 1, row)):
    0 merged; 1 not taken (nothing changed); -1 an error. */
 static int merge_task(PyObject *old, const LaterTask *t)
 {
-    if (!fr_task_ok(old, 1))
+    PyObject *tr[N_TASK], *scratch[N_ATTEMPT];
+    if (!fr_task_ok(old, 1, tr))
         return 1;
-    PyObject *mine = GET(old, TASK, T_ATTEMPTS);
+    PyObject *mine = tr[T_ATTEMPTS];
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mine); i++) {
-        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0))
+        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0, scratch))
             return 1;
     }
     if (t->attempts) {
         for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
-            if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1))
+            if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1, scratch))
                 return 1;
         }
     } else {
@@ -199,40 +205,40 @@ static int merge_task(PyObject *old, const LaterTask *t)
                 return 1;
         }
     }
-    if (GET(old, TASK, T_TYPE) == Py_None)
-        put(old, &TASK, T_TYPE, t->type);
+    if (tr[T_TYPE] == Py_None)
+        put_row(old, &TASK, tr, T_TYPE, t->type);
     if (t->function != Py_None) {
-        PyObject *function = GET(old, TASK, T_FUNCTION);
-        if (function == Py_None || str_empty(GET(function, FREF, F_NAME))) {
-            put(old, &TASK, T_FUNCTION, t->function);
+        PyObject *function = tr[T_FUNCTION];
+        PyObject *const *f = function == Py_None ? NULL : fr_fref_fields(function); /* checked */
+        if (!f || str_empty(f[F_NAME])) {
+            put_row(old, &TASK, tr, T_FUNCTION, t->function);
         } else {
-            PyObject *module = GET(function, FREF, F_MODULE);
-            PyObject *class_name = GET(function, FREF, F_CLASS);
+            PyObject *module = f[F_MODULE], *class_name = f[F_CLASS], *name = f[F_NAME];
             if ((str_empty(module) && !str_empty(t->seen_module))
                 || (str_empty(class_name) && !str_empty(t->seen_class))) {
                 PyObject *ref = new_function(str_empty(module) ? t->seen_module : module,
                                              str_empty(class_name) ? t->seen_class : class_name,
-                                             GET(function, FREF, F_NAME));
+                                             name);
                 if (!ref)
                     return -1;
-                put_new(old, &TASK, T_FUNCTION, ref);
+                put_new_row(old, &TASK, tr, T_FUNCTION, ref);
             }
         }
-        fill(old, &TASK, T_SEEN_MODULE, t->seen_module);
-        fill(old, &TASK, T_SEEN_CLASS, t->seen_class);
+        fill(old, &TASK, tr, T_SEEN_MODULE, t->seen_module);
+        fill(old, &TASK, tr, T_SEEN_CLASS, t->seen_class);
     }
-    fill(old, &TASK, T_LANGUAGE, t->language);
-    fill(old, &TASK, T_PARENT, t->parent);
-    fill(old, &TASK, T_ACTOR, t->actor);
-    PyObject *submit = GET(old, TASK, T_SUBMIT);
+    fill(old, &TASK, tr, T_LANGUAGE, t->language);
+    fill(old, &TASK, tr, T_PARENT, t->parent);
+    fill(old, &TASK, tr, T_ACTOR, t->actor);
+    PyObject *submit = tr[T_SUBMIT];
     if (t->has_submit && (submit == Py_None || t->submit < PyFloat_AS_DOUBLE(submit))) {
         if (t->submit_obj) {
-            put(old, &TASK, T_SUBMIT, t->submit_obj);
+            put_row(old, &TASK, tr, T_SUBMIT, t->submit_obj);
         } else {
             PyObject *value = PyFloat_FromDouble(t->submit);
             if (!value)
                 return -1;
-            put_new(old, &TASK, T_SUBMIT, value);
+            put_new_row(old, &TASK, tr, T_SUBMIT, value);
         }
     }
     PyObject *attempts = Py_XNewRef(t->attempts);
@@ -247,7 +253,7 @@ static int merge_task(PyObject *old, const LaterTask *t)
         PyObject *match = fr_find_attempt(old, a.number);
         if (!match) {
             PyObject *attempt = a.obj ? Py_NewRef(a.obj) : built(t->r, a.at, fr_load_attempt);
-            rc = attempt ? fr_append_attempt(old, attempt) : -1;
+            rc = attempt ? fr_append_attempt(old, tr, attempt) : -1;
             Py_XDECREF(attempt);
         } else {
             Py_INCREF(match);
@@ -262,15 +268,20 @@ static int merge_task(PyObject *old, const LaterTask *t)
 /* The Python _merge_task(old, later). */
 static int merge_in_python(PyObject *old, PyObject *later)
 {
+    if (fr_flush_attempts() < 0) /* the records as the Python code is to see them */
+        return -1;
     PyObject *pair[2] = {old, later};
     PyObject *out = PyObject_Vectorcall(MERGE_TASK, pair, 2, NULL);
+    fr_fref_forget(); /* what the Python code may have changed */
     Py_XDECREF(out);
     return out ? 0 : -1;
 }
 
-PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *merge_task_tables_call(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs)
 {
     (void)module;
+    fr_fref_forget();
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "merge_task_tables(into, later)");
         return NULL;
@@ -296,9 +307,10 @@ PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize
         } else {
             Py_INCREF(old);
             r = 1;
-            if (fr_task_ok(value, 1)) {
+            PyObject *row[N_TASK];
+            if (fr_task_ok(value, 1, row)) {
                 LaterTask t;
-                task_view(value, &t);
+                task_view(row, &t);
                 r = merge_task(old, &t);
             }
             if (r == 1)
@@ -614,9 +626,11 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
     return 0;
 }
 
-PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *load_tasks_into_call(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs)
 {
     (void)module;
+    fr_fref_forget();
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "load_tasks_into(into, blob)");
         return NULL;
@@ -648,4 +662,14 @@ PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return fr_call_done(merge_task_tables_call(module, args, nargs));
+}
+
+PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return fr_call_done(load_tasks_into_call(module, args, nargs));
 }
