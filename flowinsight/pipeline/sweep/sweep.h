@@ -16,7 +16,6 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -194,9 +193,9 @@ PyObject *sw_agg_tuple(Agg *agg, int edge, Aggs *edges);
 int sw_agg_submit(Agg *agg, PyObject *submit);
 void sw_aggs_free(Aggs *a);
 
-/* Direct reads of the records' slots (slots.c): the offsets of their member descriptors,
-   found once per call on the exact type of the first record; a record of another type, or a
-   type whose fields are not plain slots, is read with PyObject_GetAttr (same answers). */
+/* The records' fields read through their member descriptors (slots.c), found once per call on
+   the exact type of the first record; a record of another type, or a type whose fields are not
+   member descriptors, is read with PyObject_GetAttr (same answers). */
 enum { T_PARENT, T_ATTEMPTS, T_SUBMIT, T_TYPE, T_LANGUAGE, T_JOB, T_ACTOR, T_FUNCTION,
        T_FIELDS };
 enum { A_NUMBER, A_STATE_KEYS, A_STATE_NS, A_NODE, A_WORKER, A_PID, A_ERROR_TYPE,
@@ -208,15 +207,16 @@ typedef struct {
     PyTypeObject *type; /* NULL: not known yet; (PyTypeObject *)1: always generic */
     int n;
     PyObject *const *names;
-    Py_ssize_t offsets[MAX_FIELDS];
+    PyObject *descrs[MAX_FIELDS]; /* borrowed: slots.c keeps them */
+    descrgetfunc get;             /* PyMemberDescr_Type's */
 } Slots;
 
 extern PyObject *sw_task_names[T_FIELDS], *sw_attempt_names[A_FIELDS];
 
 void sw_slots_learn(Slots *s, PyTypeObject *type);
 
-/* attr(obj, names[i], want) (a new reference), from the slot when obj's type is the one
-   learnt. */
+/* attr(obj, names[i], want) (a new reference), through the descriptor when obj's type is the
+   one learnt. */
 static inline PyObject *slot(PyObject *obj, Slots *s, int i, PyTypeObject *want)
 {
     if (Py_TYPE(obj) != s->type) {
@@ -227,11 +227,12 @@ static inline PyObject *slot(PyObject *obj, Slots *s, int i, PyTypeObject *want)
             return attr(obj, s->names[i], want);
         }
     }
-    PyObject *value = *(PyObject **)((char *)obj + s->offsets[i]);
+    PyObject *value = s->get(s->descrs[i], obj, (PyObject *)s->type);
     if (!value || (want && !PyObject_TypeCheck(value, want))) {
+        Py_XDECREF(value);
+        PyErr_Clear();
         return attr(obj, s->names[i], want); /* its error */
     }
-    Py_INCREF(value);
     return value;
 }
 
