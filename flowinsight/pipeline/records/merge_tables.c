@@ -90,11 +90,12 @@ static PyObject *built(Loader *r, const unsigned char *at, PyObject *(*load)(Loa
     return out;
 }
 
-/* tasks._merge_attempt, both checked. */
-static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
+/* tasks._merge_attempt, both checked; `row`: the old attempt's (kept in step), or NULL. */
+static int merge_attempt(PyObject *old, PyObject **row, const LaterAttempt *a, Loader *r)
 {
-    PyObject *ar[N_ATTEMPT];
-    read_row(old, &ATTEMPT, ar);
+    PyObject *own[N_ATTEMPT], **ar = row;
+    if (!ar)
+        read_row(old, &ATTEMPT, ar = own);
     PyObject *keys = ar[A_KEYS];
     PyObject *later_keys = Py_NewRef(a->keys);
     PyObject *later_ns = Py_XNewRef(a->ns_obj);
@@ -180,14 +181,16 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
    0 merged; 1 not taken (nothing changed); -1 an error. */
 static int merge_task(PyObject *old, const LaterTask *t)
 {
-    PyObject *tr[N_TASK], *scratch[N_ATTEMPT];
+    /* the row of the old record's first attempt (most have one) is kept for its merge */
+    PyObject *tr[N_TASK], *scratch[N_ATTEMPT], *first[N_ATTEMPT];
     if (!fr_task_ok(old, 1, tr))
         return 1;
     PyObject *mine = tr[T_ATTEMPTS];
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mine); i++) {
-        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0, scratch))
+        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0, i ? scratch : first))
             return 1;
     }
+    PyObject *first_attempt = PyTuple_GET_SIZE(mine) ? PyTuple_GET_ITEM(mine, 0) : NULL;
     if (t->attempts) {
         for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
             if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1, scratch))
@@ -257,7 +260,7 @@ static int merge_task(PyObject *old, const LaterTask *t)
             Py_XDECREF(attempt);
         } else {
             Py_INCREF(match);
-            rc = merge_attempt(match, &a, t->r);
+            rc = merge_attempt(match, match == first_attempt ? first : NULL, &a, t->r);
             Py_DECREF(match);
         }
     }
@@ -432,150 +435,26 @@ static int merge_record(Loader *r, const Place *place, PyObject *old, PyObject *
     return rc;
 }
 
-#define BATCH_MAX 64
-
-/* Prefetching a batch of lookups into the table. A lookup into a table of half a million
-   records misses the cache three times in a row (the hash's slot, its entry, the key there to
-   compare; and for an id not there yet, half of them, the slots and entries of its probe
-   until an empty slot), and one lookup after another the misses hardly overlap. So a batch
-   of ids goes through their probes in rounds: in each, every id's slot or entry prefetched in
-   the round before is read, and what it leads to prefetched (the entry a slot holds; the next
-   slot of the probe after a dummy or an entry of another hash; at an entry of the id's hash,
-   its key and record). The lookups proper (PyDict_GetItemWithError, which alone decide what
-   is found), and the insertion of a new record, then find their probes in the cache. The dict's table is read
-   for that through its layout in CPython 3.11 and 3.12 (Objects/dictobject.c,
-   Include/internal/pycore_dict.h): only read, only between the table's changes, and only
-   within what its sizes say is there; elsewhere nothing is prefetched. Nothing it reads
-   decides anything but what is prefetched. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000 && !defined(Py_GIL_DISABLED)
-#define PREFETCH_LOOKUPS 1
-typedef struct {
-    Py_ssize_t dk_refcnt;
-    uint8_t dk_log2_size;
-    uint8_t dk_log2_index_bytes;
-    uint8_t dk_kind; /* 0 general (hash, key, value), 1 str keys (key, value), 2 split */
-    uint32_t dk_version;
-    Py_ssize_t dk_usable;
-    Py_ssize_t dk_nentries;
-    char dk_indices[];
-} DictKeys;
-
-typedef struct {
-    DictKeys *keys;
-    const char *indices, *entries;
-    size_t mask;
-    int index_bytes, entry_size, key_at;
-} DictView;
-
-/* 1 with the view of a combined dict's table; 0 (prefetch nothing). */
-static int dict_view(PyObject *dict, DictView *v)
-{
-    PyDictObject *d = (PyDictObject *)dict;
-    DictKeys *k = (DictKeys *)d->ma_keys;
-    if (d->ma_values || !k || k->dk_kind > 1 || k->dk_log2_size >= 8 * sizeof(size_t)
-        || k->dk_log2_index_bytes < k->dk_log2_size
-        || k->dk_log2_index_bytes - k->dk_log2_size > 3)
-        return 0;
-    v->keys = k;
-    v->indices = k->dk_indices;
-    v->entries = k->dk_indices + ((size_t)1 << k->dk_log2_index_bytes);
-    v->mask = ((size_t)1 << k->dk_log2_size) - 1;
-    v->index_bytes = 1 << (k->dk_log2_index_bytes - k->dk_log2_size);
-    v->entry_size = k->dk_kind == 0 ? 3 * (int)sizeof(void *) : 2 * (int)sizeof(void *);
-    v->key_at = k->dk_kind == 0 ? (int)sizeof(void *) : 0;
-    return 1;
-}
-
-/* The index a slot holds (-1 empty, -2 a dummy, or an entry's). */
-static inline Py_ssize_t index_at(const DictView *v, size_t i)
-{
-    const char *slot = v->indices + i * (size_t)v->index_bytes;
-    switch (v->index_bytes) {
-    case 1: return *(const int8_t *)slot;
-    case 2: return *(const int16_t *)slot;
-    case 4: return *(const int32_t *)slot;
-    default: return (Py_ssize_t)*(const int64_t *)slot;
-    }
-}
-
-/* A function that only reads and prefetches is "pure" to GCC, and its calls are dropped as
-   of no effect: noipa keeps them (clang keeps them as they are). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define KEEP_CALLS __attribute__((noipa))
-#else
-#define KEEP_CALLS
-#endif
-KEEP_CALLS static void prefetch_lookups(PyObject *into, const Place *places, Py_ssize_t m)
-{
-    DictView v;
-    if (!dict_view(into, &v))
-        return;
-    /* each id's probe (dictkeys_generic_lookup's: i, perturb), its slot or entry prefetched
-       and read a round later; an entry of another hash (the table's entries hold their hash)
-       is passed over to the next slot of the probe, as the lookup passes over it */
-    size_t at[BATCH_MAX], perturb[BATCH_MAX];
-    const char *entries[BATCH_MAX];
-    Py_ssize_t pending[BATCH_MAX], n_pending = 0;
-    for (Py_ssize_t j = 0; j < m; j++) {
-        at[j] = (size_t)places[j].hash & v.mask;
-        perturb[j] = (size_t)places[j].hash;
-        entries[j] = NULL;
-        __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
-        pending[n_pending++] = j;
-    }
-    for (int round = 0; round < 8 && n_pending; round++) {
-        Py_ssize_t still = 0;
-        for (Py_ssize_t p = 0; p < n_pending; p++) {
-            Py_ssize_t j = pending[p];
-            if (!entries[j]) {
-                Py_ssize_t ix = index_at(&v, at[j]);
-                if (ix == -1 || ix >= v.keys->dk_nentries)
-                    continue; /* an empty slot: not there */
-                if (ix >= 0) {
-                    entries[j] = v.entries + (size_t)ix * (size_t)v.entry_size;
-                    __builtin_prefetch(entries[j]);
-                    pending[still++] = j;
-                    continue;
-                }
-            } else {
-                const char *e = entries[j];
-                entries[j] = NULL;
-                if (v.key_at == 0 || *(const Py_hash_t *)e == places[j].hash) {
-                    const char *key = *(const char *const *)(e + v.key_at);
-                    const char *value = *(const char *const *)(e + v.key_at + sizeof(void *));
-                    if (key) {
-                        __builtin_prefetch(key);
-                        __builtin_prefetch(key + 64);
-                    }
-                    if (value)
-                        __builtin_prefetch(value);
-                    continue;
-                }
-            }
-            /* a dummy, or another hash's entry: the probe's next slot */
-            perturb[j] >>= 5;
-            at[j] = v.mask & (at[j] * 5 + perturb[j] + 1);
-            __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
-            pending[still++] = j;
-        }
-        n_pending = still;
-    }
-}
-#endif
-
 /* The records of a checked blob, merged into `into` in their order. Their old records are
    looked up a batch ahead (a blob's task ids differ, so that a record added in the batch
-   changes no other one's lookup): the lookups' cache misses then overlap. */
+   changes no other one's lookup), and what the merge reads of each is touched a batch ahead
+   too: the cache misses of independent records then overlap instead of coming one by one. */
 #define BATCH 32
+
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
 
 static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject *into)
 {
     PyObject *olds[BATCH];
     for (Py_ssize_t start = 0; start < n; start += BATCH) {
         Py_ssize_t m = n - start < BATCH ? n - start : BATCH;
-#ifdef PREFETCH_LOOKUPS
-        prefetch_lookups(into, places + start, m);
-#endif
         for (Py_ssize_t j = 0; j < m; j++) {
             PyObject *old = PyDict_GetItemWithError(into, places[start + j].task_id);
             if (!old && PyErr_Occurred()) {
@@ -584,11 +463,8 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
                 return -1;
             }
             olds[j] = Py_XNewRef(old);
-        }
-        /* and the first lines of what the merge reads of each old record, a batch ahead too */
-        for (Py_ssize_t j = 0; j < m; j++) {
-            if (olds[j] && Py_TYPE(olds[j]) == TASK.cls && GET(olds[j], TASK, T_ATTEMPTS))
-                __builtin_prefetch(GET(olds[j], TASK, T_ATTEMPTS));
+            if (old)
+                prefetch(old);
         }
         PyObject *firsts[BATCH];
         for (Py_ssize_t j = 0; j < m; j++) {
@@ -597,20 +473,17 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
             firsts[j] = NULL;
             if (attempts && PyTuple_CheckExact(attempts) && PyTuple_GET_SIZE(attempts)) {
                 firsts[j] = PyTuple_GET_ITEM(attempts, 0);
-                __builtin_prefetch(firsts[j]);
+                prefetch(firsts[j]);
             }
-            PyObject *parent = olds[j] && Py_TYPE(olds[j]) == TASK.cls
-                                   ? GET(olds[j], TASK, T_PARENT) : NULL;
-            if (parent)
-                __builtin_prefetch(parent);
         }
         for (Py_ssize_t j = 0; j < m; j++) {
             PyObject *a = firsts[j];
             if (a && Py_TYPE(a) == ATTEMPT.cls) {
                 static const int fields[] = {A_KEYS, A_NS, A_SPAN_NAMES, A_SPAN_NS};
                 for (int f = 0; f < 4; f++) {
-                    if (GET(a, ATTEMPT, fields[f]))
-                        __builtin_prefetch(GET(a, ATTEMPT, fields[f]));
+                    PyObject *v = GET(a, ATTEMPT, fields[f]);
+                    if (v)
+                        prefetch(v);
                 }
             }
         }
