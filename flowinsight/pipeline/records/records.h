@@ -216,18 +216,6 @@ static inline int as_i64(PyObject *o, int64_t *out)
 {
     if (!o || !PyLong_CheckExact(o))
         return 0;
-#if PY_VERSION_HEX < 0x030C0000 && PYLONG_BITS_IN_DIGIT == 30
-    /* up to 3 digits below 2**63 (every ns of this century), read off the digits */
-    Py_ssize_t size = Py_SIZE(o), n = size < 0 ? -size : size;
-    const digit *d = ((PyLongObject *)o)->ob_digit;
-    if (n <= 3 && (n < 3 || d[2] < 8)) {
-        uint64_t v = 0;
-        for (Py_ssize_t i = n - 1; i >= 0; i--)
-            v = (v << 30) | d[i];
-        *out = size < 0 ? -(int64_t)v : (int64_t)v;
-        return 1;
-    }
-#endif
     int overflow;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow || (v == -1 && PyErr_Occurred())) {
