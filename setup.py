@@ -3,7 +3,7 @@
 They are optional: without a C compiler the package installs without them and each one's
 loader (flowinsight/read/native.py, flowinsight/pipeline/records_native.py,
 flowinsight/pipeline/native.py) reports it unavailable, so the Python code runs instead. They
-are built only on the Pythons they are written for (flowinsight/switch.py: native_supported);
+are built only on the Pythons they are tested on (flowinsight/switch.py: native_supported);
 on any other the package installs as pure Python.
 """
 
@@ -38,10 +38,10 @@ EXTENSIONS = [
 
 if not SWITCH["native_supported"]():
     oldest, newest = SWITCH["NATIVE_PYTHONS"]
-    print(f"flowinsight: the C extensions are written for CPython {oldest[0]}.{oldest[1]}-"
-          f"{newest[0]}.{newest[1]} with the GIL, not {sys.implementation.name} "
-          f"{sys.version.split()[0]}{getattr(sys, 'abiflags', '')}: not building them (the Python "
-          "code runs instead)", file=sys.stderr)
+    print(f"flowinsight: the C extensions are built for CPython {oldest[0]}.{oldest[1]}-"
+          f"{newest[0]}.{newest[1]} with the GIL (the versions tested), not "
+          f"{sys.implementation.name} {sys.version.split()[0]}{getattr(sys, 'abiflags', '')}: "
+          "not building them (the Python code runs instead)", file=sys.stderr)
     EXTENSIONS = []
 
 setup(ext_modules=EXTENSIONS)

@@ -19,11 +19,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Written for CPython 3.11-3.13 with the GIL (flowinsight/switch.py: NATIVE_PYTHONS, which
-   setup.py builds by): outside them this does not compile rather than misread an object. */
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED) \
-    || defined(PYPY_VERSION)
-#error "flowinsight's C extensions are written for CPython 3.11-3.13 with the GIL"
+/* CPython's public C API only (no object internals: the records' fields are read and written
+   through their member descriptors). It needs CPython 3.11 or later, the oldest it is built
+   and tested on (flowinsight/switch.py: NATIVE_PYTHONS, the versions setup.py builds it for),
+   with the GIL: the module's state and the borrowed references it holds between calls into
+   the API are guarded by nothing else. */
+#if PY_VERSION_HEX < 0x030B0000 || defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)
+#error "flowinsight's C extensions need CPython 3.11 or later, with the GIL"
 #endif
 
 #define NO_NS (-1LL)
