@@ -14,8 +14,8 @@ from flowinsight.pipeline import tasks
 from flowinsight.read import native as read_native
 from flowinsight.switch import NATIVE_PYTHONS, native_on, native_supported
 
-HEADERS = ("flowinsight/read/taskline/taskline.h", "flowinsight/pipeline/sweep/sweep.h",
-           "flowinsight/pipeline/records/records.h")
+HEADERS = ("flowinsight/native/taskline.h", "flowinsight/native/sweep.h",
+           "flowinsight/native/records.h")
 
 
 @pytest.mark.parametrize(("implementation", "version", "abiflags", "supported"), [

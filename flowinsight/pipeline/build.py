@@ -262,7 +262,7 @@ STEPS: tuple[Step, ...] = (with_call_sites, with_library_views, with_datasets,
 @dataclass(slots=True)
 class TableScan:
     """What the analysis needs of the whole table before it names any node: one pass over the
-    records (in C when built: pipeline/sweep/scan.c; scan_table_py is the reference)."""
+    records (in C when built: native/scan.c; scan_table_py is the reference)."""
 
     tasks: dict[str, Task]  # the selection (_selected_tasks)
     job_ids: set[str]  # the jobs of the selected tasks
@@ -273,7 +273,7 @@ class TableScan:
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
-    """scan_table_py's answer, from pipeline/sweep/scan.c when built (a time window is still
+    """scan_table_py's answer, from native/scan.c when built (a time window is still
     chosen in Python, before)."""
     if sweep_module is None:
         return scan_table_py(tasks, options)

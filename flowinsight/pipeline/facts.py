@@ -1,5 +1,5 @@
 """What the nodes, jobs, coverage and critical path need of the task records, in one pass
-before the sweep lets the records go (pipeline/sweep/facts.c when built; task_facts_py is the
+before the sweep lets the records go (native/facts.c when built; task_facts_py is the
 reference)."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class TaskFacts:
 
 def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
                has_export: bool, sweep: bool = False) -> TaskFacts:
-    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built;
+    """task_facts_py's answer, from the C version (native/facts.c) when it is built;
     with `sweep`, the C version also sweeps the records (see TaskFacts.swept): the records
     must then be swept as they are now (the table left as it is until attempt_rows.sweep)."""
     if sweep_module is None:

@@ -1,6 +1,6 @@
 /* flowinsight.pipeline._sweep, the analysis's hot loops in C: what its parts share.
 
-   module.c: the module and the interned names; sweep.c: the sweep over the task records
+   sweep_module.c: the module and the interned names; sweep.c: the sweep over the task records
    (attempt columns, stats sums), task by task, with aggregates.c (the sums of a node or an
    edge) and rows.c (the rows put in task id order); facts.c: every task's node facts and the
    coverage counts, sweeping each task as it names it when asked (the pipeline's one pass);
@@ -32,7 +32,7 @@
 enum { FINISHED_CODE = 0, FAILED_CODE = 1, UNKNOWN_CODE = 2 };
 enum { RUNNING = 8, FINISHED = 11, FAILED = 12 };
 
-/* Interned attribute names of the records (module.c). */
+/* Interned attribute names of the records (sweep_module.c). */
 extern PyObject *s_parent_task_id, *s_attempts, *s_submit_ms, *s_number, *s_state_keys,
     *s_state_ns, *s_node_id, *s_worker_id, *s_worker_pid, *s_error_type, *s_error_message,
     *s_span_names, *s_span_ns, *s_execute, *s_task_type, *s_language, *s_actor_id, *s_job_id,

@@ -3,7 +3,7 @@
    order. */
 
 #include "records.h"
-#include "../../read/taskline/task_batch.h"
+#include "task_batch.h"
 
 static PyObject *new_attempt(PyObject *number, PyObject **row)
 {
@@ -409,7 +409,7 @@ static PyObject *merge_updates_call(PyObject *module, PyObject *const *args,
 
 
 /* ------------------------------------------------------------------------------------------ */
-/* fold_batch: the reader's packed updates (read/taskline/task_batch.h), reached through its
+/* fold_batch: the reader's packed updates (native/task_batch.h), reached through its
    capsule. */
 
 static const TaskBatchAPI *BATCH_API;

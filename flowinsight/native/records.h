@@ -1,16 +1,16 @@
-/* The internal header of flowinsight.pipeline._records (built from the .c files of this
-   folder; setup.py lists them). The parts:
+/* The internal header of flowinsight.pipeline._records (built from the .c files of
+   flowinsight/native/ that setup.py lists for it). The parts:
 
      shared.c         values stored once: tasks.shared and the `_GROWN` values
      checks.c         what the fast paths take on
      attempts.c       Attempt.add_state and Attempt.add_span, for a run of them
      merge_updates.c  merge_updates: merge_tasks for TaskUpdate events; fold_batch: the same
-                      for a batch of the reader's packed updates (read/taskline/task_batch.h)
+                      for a batch of the reader's packed updates (native/task_batch.h)
      merge_tables.c   merge_task_tables, and load_tasks_into's merge (a record read in place)
      blob_write.c     dump_tasks
      blob_tables.c    load_tasks: the blob's tables (strings, functions, keys, names)
      blob_read.c      load_tasks: the records
-     module.c         the classes and configure(), make_task/make_attempt, module init
+     records_module.c the classes and configure(), make_task/make_attempt, module init
 
    The slot accessors and the small per-field helpers are here, static inline, as are the
    blob's varint writers and readers: the hot loops call them and they must stay inlined.

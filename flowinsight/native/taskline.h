@@ -1,5 +1,5 @@
 /* The internal header of the EXPORT_TASK line decoder (the flowinsight.read._taskline
-   module, built from the .c files of this folder; setup.py lists them). What the module does
+   module, built from the .c files of flowinsight/native/ that setup.py lists for it). What it does
    and why it may refuse a line is said below; the parts are:
 
      json_scan.c  the lexer's tables, unescaping, skipping the values nobody reads
@@ -11,7 +11,7 @@
      buffer.c     decode_buffer: the lines of a buffer, found in C; ids as digests
      batch.c      decode_buffer_batches: the same, the updates kept packed (task_batch.h)
      digests.c    event id digests for the parallel reader
-     module.c     the method table and module init
+     taskline_module.c  the method table and module init
 
    The per-token lexer (parse_string, parse_number, obj_next, ...) is here, static inline: every
    parser calls it, and it must stay inlined into them. Functions shared between the files
