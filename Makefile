@@ -10,8 +10,8 @@ OUT    := out
 
 .PHONY: setup dot run test typecheck unit test-pythons test-live bench clean node-deps chromium
 
-# setup.py and the C sources (the native decoder, the analysis sweep, ...) are built in place
-$(STAMP): pyproject.toml setup.py $(wildcard flowinsight/*/*.c flowinsight/*/*/*.c flowinsight/*/*/*.h)
+# setup.py and the C (flowinsight/native/: the decoder, the records, the sweep), built in place
+$(STAMP): pyproject.toml setup.py $(wildcard flowinsight/native/*.c flowinsight/native/*.h)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -76,7 +76,7 @@ test-pythons: dot node-deps
 
 # (a stamp, kept: make would delete it as an intermediate file of test-python-%)
 .PRECIOUS: .venv-%/.installed
-.venv-%/.installed: pyproject.toml setup.py $(wildcard flowinsight/*/*.c flowinsight/*/*/*.c flowinsight/*/*/*.h)
+.venv-%/.installed: pyproject.toml setup.py $(wildcard flowinsight/native/*.c flowinsight/native/*.h)
 	@test -x .venv-$*/bin/python || { \
 	  exe=$$(python$* -c 'import sys; print(sys.executable)' 2>/dev/null \
 	    || PYENV_VERSION=$* python$* -c 'import sys; print(sys.executable)' 2>/dev/null) \

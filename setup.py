@@ -3,7 +3,7 @@
 They are optional: without a C compiler the package installs without them and each one's
 loader (flowinsight/read/native.py, flowinsight/pipeline/records_native.py,
 flowinsight/pipeline/native.py) reports it unavailable, so the Python code runs instead. They
-are built only on the Pythons they are written for (flowinsight/switch.py: native_supported);
+are built only on the Pythons they are tested on (flowinsight/switch.py: native_supported);
 on any other the package installs as pure Python.
 """
 
@@ -19,29 +19,38 @@ HERE = Path(__file__).resolve().parent
 SWITCH = runpy.run_path(str(HERE / "flowinsight" / "switch.py"))
 
 
-def native(module: str, folder: str) -> Extension:
-    """One extension: every .c file of `folder`. It depends on every header of the package: the
-    records fold the reader's batches through task_batch.h, so one extension's header can
+NATIVE = Path("flowinsight") / "native"
+
+
+def native(module: str, sources: str) -> Extension:
+    """One extension: these .c files of flowinsight/native/. It depends on every header there:
+    the records fold the reader's batches through task_batch.h, so one extension's header can
     change another's build."""
-    root = Path(folder)
-    headers = sorted(str(p) for p in Path("flowinsight").glob("*/**/*.h"))
-    return Extension(module, sorted(str(p) for p in root.glob("*.c")),
+    headers = sorted(str(p) for p in NATIVE.glob("*.h"))
+    return Extension(module, [str(NATIVE / name) for name in sources.split()],
                      depends=headers, optional=True,
                      extra_compile_args=["-O2"])
 
 
+# All the C is in flowinsight/native/, one flat folder; each file belongs to one extension.
 EXTENSIONS = [
-    native("flowinsight.read._taskline", "flowinsight/read/taskline"),
-    native("flowinsight.pipeline._sweep", "flowinsight/pipeline/sweep"),
-    native("flowinsight.pipeline._records", "flowinsight/pipeline/records"),
+    native("flowinsight.read._taskline",
+           "taskline_module.c batch.c buffer.c decode.c digests.c fields.c json_scan.c"
+           " objects.c skipped.c spans.c strings.c"),
+    native("flowinsight.pipeline._sweep",
+           "sweep_module.c aggregates.c critical.c critical_runs.c facts.c rows.c scan.c"
+           " slots.c sweep.c"),
+    native("flowinsight.pipeline._records",
+           "records_module.c attempts.c blob_read.c blob_tables.c blob_write.c checks.c"
+           " merge_tables.c merge_updates.c shared.c"),
 ]
 
 if not SWITCH["native_supported"]():
     oldest, newest = SWITCH["NATIVE_PYTHONS"]
-    print(f"flowinsight: the C extensions are written for CPython {oldest[0]}.{oldest[1]}-"
-          f"{newest[0]}.{newest[1]} with the GIL, not {sys.implementation.name} "
-          f"{sys.version.split()[0]}{getattr(sys, 'abiflags', '')}: not building them (the Python "
-          "code runs instead)", file=sys.stderr)
+    print(f"flowinsight: the C extensions are built for CPython {oldest[0]}.{oldest[1]}-"
+          f"{newest[0]}.{newest[1]} with the GIL (the versions tested), not "
+          f"{sys.implementation.name} {sys.version.split()[0]}{getattr(sys, 'abiflags', '')}: "
+          "not building them (the Python code runs instead)", file=sys.stderr)
     EXTENSIONS = []
 
 setup(ext_modules=EXTENSIONS)

@@ -1,5 +1,5 @@
 """Cost of shipping a worker's task records to the main process: the blob of
-flowinsight/pipeline/records/ (dump_tasks / load_tasks) against pickle, on one
+_records in flowinsight/native/ (dump_tasks / load_tasks) against pickle, on one
 capture's records (bench/data/100mb when it is there, made by `make bench` or
 bench/make_input.py; else samples/scale_15k.tar.gz), best of a few rounds. The events are cut
 into 8 consecutive runs, as the parallel reader cuts files into groups, each run reduced to

@@ -1,4 +1,4 @@
-"""Cost of merging task records: the C code (flowinsight/pipeline/records/) against the Python
+"""Cost of merging task records: the C code (_records in flowinsight/native/) against the Python
 code of flowinsight/pipeline/tasks.py, on one capture's events (bench/data/100mb when it is there,
 made by `make bench` or bench/make_input.py; else samples/scale_15k.tar.gz), best of a few rounds:
 

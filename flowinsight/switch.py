@@ -11,21 +11,20 @@ import sys
 
 NATIVE_ENV = "FLOWINSIGHT_NATIVE"
 
-# The CPython versions (oldest, newest) the extensions are written and tested for. They use
-# CPython's non-limited API: object slots written at their member descriptors' offsets, a
-# tuple grown in place when its reference count says the record alone holds it, private calls
-# (_PyDict_NewPresized, _PyType_Lookup, _PyTuple_Resize) and, guarded by PY_VERSION_HEX in
-# the C, int digits and dict tables read directly. A newer CPython may change any of these;
-# the headers (taskline.h, records.h, sweep.h) refuse to compile outside this range too.
+# The CPython versions (oldest, newest) the extensions are built and tested on. They use only
+# CPython's public C API (records' fields through their member descriptors, no private calls
+# or object layouts), so a newer CPython should build them too, but they are built only where
+# they are tested; the headers (taskline.h, records.h, sweep.h) refuse older ones, and any build
+# without the GIL.
 NATIVE_PYTHONS = ((3, 11), (3, 13))
 
 
 def native_supported(implementation: str = sys.implementation.name,
                      version: tuple[int, int] = (sys.version_info[0], sys.version_info[1]),
                      abiflags: str = getattr(sys, "abiflags", "")) -> bool:
-    """Whether this Python (by default the running one) is one the extensions are written for:
+    """Whether this Python (by default the running one) is one the extensions are built for:
     CPython within NATIVE_PYTHONS, with the GIL (a free-threaded build, abiflags "t", would
-    race on the slots and reference counts the C reads without locks)."""
+    race on the module state and borrowed references the C keeps without locks)."""
     oldest, newest = NATIVE_PYTHONS
     return implementation == "cpython" and oldest <= version <= newest and "t" not in abiflags
 

@@ -24,7 +24,7 @@ from flowinsight.pipeline.tasks import Attempt, Task
 from flowinsight.read import discover, read_capture
 from test_sweep_native import _FUNCTIONS, JOBS, check
 
-pytestmark = pytest.mark.skipif(sweep_module is None, reason="pipeline/sweep/ is not built")
+pytestmark = pytest.mark.skipif(sweep_module is None, reason="_sweep in native/ is not built")
 
 ACCOUNT = ReadAccount((), (), 0)
 

@@ -1,5 +1,5 @@
 """The scan of the table before any node is named (scan.py: scan_table, in C by
-pipeline/sweep/scan.c) gives what its Python reference scan_table_py gives: the selection (the
+native/scan.c) gives what its Python reference scan_table_py gives: the selection (the
 table itself when nothing is dropped), the jobs, the known modules and what the tasks say of
 their actors. On every sample with and without a window, one job, grouping by class; and on
 generated tables with driver-thread records, tasks without a definition that name a function
@@ -26,7 +26,7 @@ from flowinsight.read import discover, read_capture
 from flowinsight.result import STATUS_NAMES
 from test_sweep_native import tables
 
-pytestmark = pytest.mark.skipif(sweep_module is None, reason="pipeline/sweep/ is not built")
+pytestmark = pytest.mark.skipif(sweep_module is None, reason="native/ (the sweep) is not built")
 
 
 def check(tasks: dict[str, Task], options: Options = Options()) -> None:

@@ -1,4 +1,4 @@
-"""The native EXPORT_TASK decoder (flowinsight/read/taskline/) gives exactly what the Python
+"""The native EXPORT_TASK decoder (_taskline in flowinsight/native/) gives exactly what the Python
 path gives, or steps aside.
 
 The Python path is what the reader does with a line today: task_line (msgspec), or where it
@@ -171,7 +171,7 @@ def check(line: bytes) -> bool:
 
 
 def test_the_extension_is_built_and_used() -> None:
-    assert _taskline is not None, "flowinsight/read/taskline/ was not built: `make setup`"
+    assert _taskline is not None, "_taskline in flowinsight/native/ was not built: `make setup`"
     assert native.decode_task_line is not None
     assert _taskline.decode(b"{}") is None
     with pytest.raises(TypeError):

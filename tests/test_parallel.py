@@ -330,7 +330,7 @@ def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
 @pytest.mark.skipif(not native_on(), reason=NO_NATIVE)
 def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
     """With the C parts (the decoder of EXPORT_TASK lines, flowinsight.read.native; the
-    analysis's facts, sweep and critical path, pipeline/sweep/) and without them
+    analysis's facts, sweep and critical path, _sweep in native/) and without them
     (FLOWINSIGHT_NATIVE=0): the same JSON, the same trace (every attempt) and the same
     warnings, on every sample and on the generated input with its junk lines, also with
     --group-by class and a time window. Both are built here, so both paths ran."""

@@ -14,8 +14,8 @@ from flowinsight.pipeline import tasks
 from flowinsight.read import native as read_native
 from flowinsight.switch import NATIVE_PYTHONS, native_on, native_supported
 
-HEADERS = ("flowinsight/read/taskline/taskline.h", "flowinsight/pipeline/sweep/sweep.h",
-           "flowinsight/pipeline/records/records.h")
+HEADERS = ("flowinsight/native/taskline.h", "flowinsight/native/sweep.h",
+           "flowinsight/native/records.h")
 
 
 @pytest.mark.parametrize(("implementation", "version", "abiflags", "supported"), [
@@ -34,15 +34,17 @@ def test_the_extensions_are_written_for_cpython_3_11_to_3_13_with_the_gil(
     assert native_supported(implementation, version, abiflags) is supported
 
 
-def test_the_c_headers_refuse_the_same_pythons() -> None:
-    (oldest, newest) = NATIVE_PYTHONS
+def test_the_c_headers_refuse_older_pythons_and_builds_without_the_gil() -> None:
+    # (newer ones build: the C uses CPython's public API only; setup.py builds it only where
+    # native_supported holds, the versions tested)
+    oldest = NATIVE_PYTHONS[0]
     guard = (f"#if PY_VERSION_HEX < 0x{oldest[0]:02X}{oldest[1]:02X}0000 "
-             f"|| PY_VERSION_HEX >= 0x{newest[0]:02X}{newest[1] + 1:02X}0000 "
-             "|| defined(Py_GIL_DISABLED)")
+             "|| defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)")
     for header in HEADERS:
         text = re.sub(r"\s*\\\n\s*", " ", (ROOT / header).read_text())
         assert guard in text, header
-        assert '#error "flowinsight\'s C extensions are written for CPython 3.11-3.13' in text
+        assert ('#error "flowinsight\'s C extensions need CPython 3.11 or later, with the GIL"'
+                in text)
 
 
 def test_the_extensions_are_loaded_exactly_where_they_may_be() -> None:

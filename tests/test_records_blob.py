@@ -1,4 +1,4 @@
-"""Task records sent from a worker as one blob (flowinsight/pipeline/records/: dump_tasks,
+"""Task records sent from a worker as one blob (_records in flowinsight/native/: dump_tasks,
 load_tasks; flowinsight.pipeline.records_native; Partial's pickling) come back exactly.
 
 Held here, comparing every field of every Task and Attempt (value and type) and the order of the

@@ -1,5 +1,5 @@
 """load_tasks_into(into, blob): a worker's piece merged into the table before it straight from
-its blob (flowinsight/pipeline/records/merge_tables.c), equals merge_task_tables(into,
+its blob (flowinsight/native/merge_tables.c), equals merge_task_tables(into,
 load_tasks(blob)) exactly.
 
 Held here, comparing every field of every Task and Attempt (value and type), the order of the

@@ -1,4 +1,4 @@
-"""The C merging of task records (flowinsight/pipeline/records/) gives exactly what the Python
+"""The C merging of task records (_records in flowinsight/native/) gives exactly what the Python
 code of flowinsight/pipeline/tasks.py gives.
 
 Held here, comparing every field of every Task and Attempt (value and type) and the order of the
@@ -130,7 +130,7 @@ def events_of(path: Path) -> list[Event]:
 def test_the_extension_is_built_and_used() -> None:
     from flowinsight.pipeline import _records
 
-    assert tasks._NATIVE is not None, "flowinsight/pipeline/records/ is not built"
+    assert tasks._NATIVE is not None, "_records in flowinsight/native/ is not built"
     assert tasks._make_task is _records.make_task
     assert tasks._make_attempt is _records.make_attempt
     # the fields the extension fills, in its order: a new field turns it off, and fails here

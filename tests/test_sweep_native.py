@@ -1,4 +1,4 @@
-"""The C facts, sweep and critical path (pipeline/sweep/) give what their Python references
+"""The C facts, sweep and critical path (_sweep in native/) give what their Python references
 give, field by field: task_facts_py, sweep_py, critical_paths_py. On every sample, and on
 generated task tables with what real captures rarely hold together: tasks without attempts,
 drivers, callers without a record of their own, several attempts out of order, equal times,
@@ -31,7 +31,7 @@ from flowinsight.pipeline.tasks import Attempt, Task
 from flowinsight.read import discover, read_capture
 from flowinsight.result import AttemptTable
 
-pytestmark = pytest.mark.skipif(sweep_module is None, reason="pipeline/sweep/ is not built")
+pytestmark = pytest.mark.skipif(sweep_module is None, reason="_sweep in native/ is not built")
 
 ACCOUNT = ReadAccount((), (), 0)
 

@@ -188,7 +188,7 @@ def test_the_document_is_valid(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cut", ["parent", "parent_definition", "mid_calls"])
 def test_c_and_python_agree(tmp_path: Path, cut: str) -> None:
-    """The C scan and facts (pipeline/sweep/) and their Python references give the same bytes."""
+    """The C scan and facts (_sweep in native/) and their Python references give the same bytes."""
     drop = {"parent": _task_is(PARENT), "parent_definition": _task_is(PARENT, definition_only=True),
             "mid_calls": _mid_calls}[cut]
     path = _cut(tmp_path, drop)

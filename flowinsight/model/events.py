@@ -301,7 +301,7 @@ Event = (
 class TaskUpdateBatch(Protocol):
     """A run of consecutive TaskUpdates in a packed form, without an object per update: what
     the C decoder gives the parallel reader (flowinsight.read._taskline.TaskBatch, its layout
-    in flowinsight/read/taskline/task_batch.h), folded into the task records as it is
+    in flowinsight/native/task_batch.h), folded into the task records as it is
     (flowinsight.pipeline._records.fold_batch). batch[i] builds the i-th TaskUpdate."""
 
     @property

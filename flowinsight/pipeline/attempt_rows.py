@@ -1,5 +1,5 @@
 """The sweep over the task records: every attempt as a row of the result's AttemptTable, and
-the stats of every node and call edge summed on the way (pipeline/sweep/sweep.c when built;
+the stats of every node and call edge summed on the way (native/sweep.c when built;
 sweep_py is the reference)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Swept:
 
 def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
           consume: bool) -> Swept:
-    """sweep_py's answer, from the C sweep (pipeline/sweep/sweep.c) when it is built."""
+    """sweep_py's answer, from the C sweep (native/sweep.c) when it is built."""
     if sweep_module is None:
         return sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
     return swept_of(sweep_module.sweep(tasks, node_of.cache, drivers, consume))

@@ -45,7 +45,7 @@ def coverage_from(counts: tuple[int, int, int, int, int, int],
                   files: tuple[FileReport, ...]) -> Coverage:
     """The Coverage of the task counts that `coverage` makes (tasks, complete, without a
     definition, without a parent, attempts without a final state, without an execution) and
-    of the files read: what the C version (pipeline/sweep/facts.c) counts goes in here."""
+    of the files read: what the C version (native/facts.c) counts goes in here."""
     tasks, complete, no_def, no_parent, no_final, no_exec = counts
     return Coverage(
         tasks=tasks,

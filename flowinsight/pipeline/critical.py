@@ -12,7 +12,7 @@ from flowinsight.result import NO_NS, AttemptTable, CriticalPath, PathStep
 
 def critical_paths(attempts: AttemptTable, job_of: Callable[[str], str],
                    jobs_of: dict[str, str] | None = None) -> tuple[CriticalPath, ...]:
-    """critical_paths_py's answer, from the C version (pipeline/sweep/critical.c) when it is
+    """critical_paths_py's answer, from the C version (native/critical.c) when it is
     built and the rows are in task id order, as the C sweep makes them. `jobs_of`, when given,
     says what job_of does, for the C version to read it without calling job_of: job_of(t) is
     jobs_of[t] if t in jobs_of, else job_of_task(t)."""

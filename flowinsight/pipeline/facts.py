@@ -1,5 +1,5 @@
 """What the nodes, jobs, coverage and critical path need of the task records, in one pass
-before the records are let go (pipeline/sweep/facts.c when built; task_facts_py is the
+before the records are let go (native/facts.c when built; task_facts_py is the
 reference), with the sweep of the records in the same pass (facts_and_sweep)."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class TaskFacts:
 
 def task_facts(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccount,
                has_export: bool) -> TaskFacts:
-    """task_facts_py's answer, from the C version (pipeline/sweep/facts.c) when it is built."""
+    """task_facts_py's answer, from the C version (native/facts.c) when it is built."""
     if sweep_module is None:
         return task_facts_py(tasks, node_of, account, has_export)
     facts, _ = _facts_c(tasks, node_of, account, has_export, False)

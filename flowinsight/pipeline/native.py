@@ -1,4 +1,4 @@
-"""The pipeline's C parts (pipeline/sweep/: the sweep over task records and the critical
+"""The pipeline's C parts (_sweep in native/: the sweep over task records and the critical
 path), when they are built (setup.py) and not turned off with FLOWINSIGHT_NATIVE=0. Each has
 its Python reference next to its caller; tests/test_parallel.py holds the outputs of both
 to the same bytes."""

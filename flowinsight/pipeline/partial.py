@@ -6,7 +6,7 @@ consecutive runs, merged in their order, equal the Partial of all the events at 
 what lets readers work file by file and in parallel while the graph stays exactly the same.
 
 A Partial pickles (a worker's piece, on its way to the main process) with its table of records
-as one blob of flowinsight/pipeline/records/ (records_native.dump_tasks): far cheaper to
+as one blob of _records in flowinsight/native/ (records_native.dump_tasks): far cheaper to
 write and to read than pickling each record. Where the extension is not in use, or the table
 holds a value a blob cannot give back exactly, the table is pickled as it is. A blob is read by
 the extension, or in Python where the extension is not in use (records_native.load_tasks).

@@ -1,4 +1,4 @@
-"""Task records merged in C (flowinsight/pipeline/records/), when it is built.
+"""Task records merged in C (_records in flowinsight/native/), when it is built.
 
 flowinsight.pipeline.tasks stays the reference: its Python merge_tasks, merge_task_tables and
 the records' constructors are what the extension does, field for field, only in C:
@@ -10,10 +10,11 @@ the records' constructors are what the extension does, field for field, only in 
     merge_task_tables(into, later)   merge_task_tables(into, later), each pair of records of the
                                      usual shape in C, any other by the Python merge_task
     make_task(*fields)               Task(*fields): Task.__reduce__'s constructor, so that
-    make_attempt(*fields)            unpickling a worker's piece sets each slot directly
+    make_attempt(*fields)            unpickling a worker's piece sets each field directly
     dump_tasks(tasks) -> bytes       a table of records as a compact blob (the layout is in
-                                     pipeline/records/), for a worker's piece (partial.Partial pickles
-                                     its table so); Unrepresentable for a table it cannot write
+                                     flowinsight/native/records.h), for a worker's piece
+                                     (partial.Partial pickles its table so); Unrepresentable
+                                     for a table it cannot write
                                      exactly: the caller pickles that one as before
     load_tasks(blob) -> tasks        the table again, values shared as the merge shares them;
                                      ValueError for bytes that are not such a blob
@@ -183,7 +184,7 @@ def load_then_merge(into: dict[str, Any], blob: bytes) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Blobs read in Python: the layout of pipeline/records/ (see records.h), with the same checks.
+# Blobs read in Python: the layout of _records in native/ (see records.h), with the same checks.
 
 _MAGIC = b"FIRB\x01"
 _MIN_TASK = 11  # the fewest bytes of a record and of an attempt: what counts are checked against

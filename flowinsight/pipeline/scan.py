@@ -1,6 +1,6 @@
 """The scan of the table before any node is named: the selection (`--since/--until`, without
 driver-thread records), its jobs, the modules known for function names, what the tasks say of
-their actors and which tasks Ray names by their span (pipeline/sweep/scan.c when built;
+their actors and which tasks Ray names by their span (native/scan.c when built;
 scan_table_py is the reference)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class TableScan:
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
-    """scan_table_py's answer, from pipeline/sweep/scan.c when built (a time window is still
+    """scan_table_py's answer, from native/scan.c when built (a time window is still
     chosen in Python, before). The records are only read."""
     if sweep_module is None:
         return scan_table_py(tasks, options)

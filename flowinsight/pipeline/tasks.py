@@ -4,7 +4,7 @@
 A session has as many records as tasks, millions of them: they are kept small (state and span
 times packed as int64 in bytes, span names shared) and pickle as plain tuples of them.
 
-The Python code here is the reference. When the extension flowinsight/pipeline/records/ is
+The Python code here is the reference. When the extension _records in flowinsight/native/ is
 built (flowinsight.pipeline.records_native), merge_tasks, merge_task_tables and the records'
 unpickling run in C, with the same outcome; the Python code runs whatever the C code does not
 take on, and everything when FLOWINSIGHT_NATIVE=0.
@@ -39,7 +39,7 @@ def unpack_int64s(packed: bytes) -> tuple[int, ...]:
 _SHARED: dict[Any, Any] = {}
 _MAX_SHARED = 1 << 14
 # An attempt keeps its first MAX_NAMED_SPANS distinct `task::<name>` span names (as
-# records/records.h): an executor writes one, and a line of thousands would make every lookup
+# native/records.h): an executor writes one, and a line of thousands would make every lookup
 # and every grown tuple of names cost as much (quadratic). Other span names are a fixed few.
 NAMED_SPAN = "task::"
 MAX_NAMED_SPANS = 8
@@ -48,7 +48,8 @@ MAX_NAMED_SPANS = 8
 # runs, such a task's attempts grow in a list (_GROWING: id(task) -> the task, its attempts,
 # number -> its first attempt), not as a tuple copied to add one; merge_tasks_python and
 # merge_task_tables_python write them back as the tuple when they end (_settle). (The C twin,
-# records/merge_updates.c, indexes the last such task and grows its tuple in place.)
+# native/merge_updates.c, indexes the last such task and grows its attempts in a list
+# likewise, written back as the tuple before any Python code runs and when its call ends.)
 _INDEXED_FROM = 32
 _GROWING: dict[int, tuple[Task, list[Attempt], dict[int, Attempt]]] = {}
 T = TypeVar("T")

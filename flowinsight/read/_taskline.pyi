@@ -1,4 +1,4 @@
-"""The native EXPORT_TASK line decoder (flowinsight/read/taskline/); see flowinsight.read.native."""
+"""The native EXPORT_TASK line decoder (flowinsight/native/, taskline_module.c); see flowinsight.read.native."""
 
 from typing import Callable, Iterator, Literal, TypeAlias, final, overload
 
@@ -71,7 +71,7 @@ def count_skipped(
     buffer: bytearray, start: int, stop: int, examples: int, /
 ) -> tuple[int, int, int, int, list[tuple[int, int, int]]]: ...
 
-# Decoded TaskUpdates, packed (taskline/task_batch.h): batch[i] builds the i-th.
+# Decoded TaskUpdates, packed (native/task_batch.h): batch[i] builds the i-th.
 @final
 class TaskBatch:
     @property

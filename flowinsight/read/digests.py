@@ -1,5 +1,5 @@
 """64-bit digests of event ids and of lines, the same in every process (str hashes are salted
-per process) and the same as the C decoder's (taskline/digests.c). The parallel reader finds
+per process) and the same as the C decoder's (native/digests.c). The parallel reader finds
 repeated events by them (flowinsight.read.repeats)."""
 
 from __future__ import annotations

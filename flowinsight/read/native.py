@@ -1,4 +1,4 @@
-"""The native decoder of EXPORT_TASK lines (flowinsight/read/taskline/), when it is built.
+"""The native decoder of EXPORT_TASK lines (_taskline in flowinsight/native/), when it is built.
 
 `decode_task_line(line)` reads one raw line to (event_id, TaskUpdate): exactly what the Python
 path makes of it (task_lines.task_line, and the line's event id), in one C
@@ -101,7 +101,7 @@ DecodeBufferBatches = Callable[[bytearray, int, int, bool],
                                      list[tuple[int, int, int]], int]]
 
 # decode_buffer with the decoded lines kept packed, in TaskBatch objects (see _taskline.pyi and
-# taskline/task_batch.h): one before each line it did not decode and one after the last
+# native/task_batch.h): one before each line it did not decode and one after the last
 decode_buffer_batches: DecodeBufferBatches | None = _entry("decode_buffer_batches")
 
 

@@ -181,7 +181,7 @@ def test_the_attempts_of_a_task_of_many_are_copied_a_bounded_number_of_times(
     """The Python records (the reference, and all of them under FLOWINSIGHT_NATIVE=0): a task
     retried n times, its updates merged one by one and then a later table's merged into it,
     copies each attempt a few times, not n/2 times (50,000 attempts took 10 s). The C twin
-    (records/merge_updates.c) is timed by bench/bad_input.py attempts."""
+    (native/merge_updates.c) is timed by bench/bad_input.py attempts."""
     from flowinsight.pipeline import tasks
 
     capture = read_lines([task_line(1, a, states={"PENDING_ARGS_AVAIL": T0 + a})

@@ -3,37 +3,77 @@
 
 #include "records.h"
 
-int fr_function_ok(PyObject *f)
+/* The FunctionRefs read during one call of this module's functions. A FunctionRef (a frozen
+   dataclass) is shared by many records and updates; its three fields are read once, here, and
+   kept with a reference to it (so that its address is not reused while cached). Emptied
+   whenever Python code may have run since (fr_fref_forget). */
+#define FREF_CACHE 32
+static struct {
+    PyObject *f;
+    PyObject *fields[N_FREF]; /* borrowed: f holds them */
+} FREFS[FREF_CACHE];
+
+void fr_fref_forget(void)
 {
-    if (f == Py_None)
-        return 1;
-    if (Py_TYPE(f) != FREF.cls)
-        return 0;
-    for (int i = 0; i < N_FREF; i++) {
-        if (!is_str(GET(f, FREF, i)))
-            return 0;
-    }
-    return 1;
+    for (int i = 0; i < FREF_CACHE; i++)
+        Py_CLEAR(FREFS[i].f);
 }
 
-int fr_task_ok(PyObject *t, int tables)
+PyObject *const *fr_fref_fields(PyObject *f)
 {
-    if (Py_TYPE(t) != TASK.cls || !GET(t, TASK, T_TYPE))
+    size_t at = ((uintptr_t)f >> 4) % FREF_CACHE;
+    if (FREFS[at].f == f)
+        return FREFS[at].fields;
+    if (Py_TYPE(f) != FREF.cls)
+        return NULL;
+    PyObject *fields[N_FREF];
+    read_row(f, &FREF, fields);
+    for (int i = 0; i < N_FREF; i++) {
+        if (!is_str(fields[i]))
+            return NULL;
+    }
+    PyObject *old = FREFS[at].f;
+    FREFS[at].f = Py_NewRef(f);
+    memcpy(FREFS[at].fields, fields, sizeof fields);
+    Py_XDECREF(old);
+    return FREFS[at].fields;
+}
+
+int fr_function_ok(PyObject *f)
+{
+    return f == Py_None || fr_fref_fields(f) != NULL;
+}
+
+int fr_task_ok(PyObject *t, int tables, PyObject **row)
+{
+    if (Py_TYPE(t) != TASK.cls)
         return 0;
-    PyObject *f = GET(t, TASK, T_FUNCTION);
+    if (tables) {
+        read_row(t, &TASK, row);
+    } else {
+        /* what an update reads: not the id, job or submit time */
+        static const int read[] = {T_TYPE, T_FUNCTION, T_LANGUAGE, T_PARENT, T_ACTOR,
+                                   T_ATTEMPTS, T_SEEN_MODULE, T_SEEN_CLASS};
+        row[T_TASK_ID] = row[T_JOB_ID] = row[T_SUBMIT] = NULL;
+        for (size_t i = 0; i < sizeof read / sizeof *read; i++)
+            row[read[i]] = slot_get(t, &TASK, read[i]);
+    }
+    if (!row[T_TYPE])
+        return 0;
+    PyObject *f = row[T_FUNCTION];
     if (!f || !fr_function_ok(f))
         return 0;
     static const int strs[] = {T_LANGUAGE, T_PARENT, T_ACTOR, T_SEEN_MODULE, T_SEEN_CLASS};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
-        if (!is_str(GET(t, TASK, strs[i])))
+        if (!is_str(row[strs[i]]))
             return 0;
     }
     if (tables) {
-        PyObject *submit = GET(t, TASK, T_SUBMIT);
+        PyObject *submit = row[T_SUBMIT];
         if (!submit || (submit != Py_None && !PyFloat_CheckExact(submit)))
             return 0;
     }
-    PyObject *attempts = GET(t, TASK, T_ATTEMPTS);
+    PyObject *attempts = row[T_ATTEMPTS];
     if (!attempts || !PyTuple_CheckExact(attempts))
         return 0;
     if (fr_attempts_checked(t, attempts))
@@ -47,19 +87,24 @@ int fr_task_ok(PyObject *t, int tables)
     return 1;
 }
 
-int fr_attempt_ok(PyObject *a, int exact_spans)
+int fr_attempt_ok(PyObject *a, int exact_spans, PyObject **row)
 {
-    PyObject *keys = GET(a, ATTEMPT, A_KEYS), *ns = GET(a, ATTEMPT, A_NS);
+    if (Py_TYPE(a) != ATTEMPT.cls)
+        return 0;
+    row[A_NUMBER] = NULL; /* known to the caller */
+    for (int i = A_NUMBER + 1; i < N_ATTEMPT; i++)
+        row[i] = slot_get(a, &ATTEMPT, i);
+    PyObject *keys = row[A_KEYS], *ns = row[A_NS];
     if (!is_bytes(keys) || !is_bytes(ns) || PyBytes_GET_SIZE(ns) != 8 * PyBytes_GET_SIZE(keys))
         return 0;
     static const int strs[] = {A_NODE, A_WORKER, A_ETYPE, A_EMSG, A_COMPONENT};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
-        if (!is_str(GET(a, ATTEMPT, strs[i])))
+        if (!is_str(row[strs[i]]))
             return 0;
     }
-    if (!GET(a, ATTEMPT, A_PID))
+    if (!row[A_PID])
         return 0;
-    PyObject *names = GET(a, ATTEMPT, A_SPAN_NAMES), *span_ns = GET(a, ATTEMPT, A_SPAN_NS);
+    PyObject *names = row[A_SPAN_NAMES], *span_ns = row[A_SPAN_NS];
     if (!names || !PyTuple_CheckExact(names) || !is_bytes(span_ns))
         return 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
@@ -71,24 +116,25 @@ int fr_attempt_ok(PyObject *a, int exact_spans)
     return 1;
 }
 
-int fr_update_ok(PyObject *u, int64_t *number)
+int fr_update_ok(PyObject *u, int64_t *number, PyObject **row)
 {
+    read_row(u, &UPDATE, row);
     for (int i = 0; i < N_UPDATE; i++) {
-        if (!GET(u, UPDATE, i))
+        if (!row[i])
             return 0;
     }
     static const int strs[] = {U_TASK_ID, U_JOB, U_LANG, U_PARENT, U_ACTOR, U_NODE, U_WORKER,
                                U_ETYPE, U_EMSG, U_COMPONENT};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
-        if (!is_str(GET(u, UPDATE, strs[i])))
+        if (!is_str(row[strs[i]]))
             return 0;
     }
-    if (!as_i64(GET(u, UPDATE, U_ATTEMPT), number) || !fr_function_ok(GET(u, UPDATE, U_FUNC)))
+    if (!as_i64(row[U_ATTEMPT], number) || !fr_function_ok(row[U_FUNC]))
         return 0;
-    PyObject *pid = GET(u, UPDATE, U_PID);
+    PyObject *pid = row[U_PID];
     if (pid != Py_None && !PyLong_CheckExact(pid))
         return 0;
-    PyObject *states = GET(u, UPDATE, U_STATES);
+    PyObject *states = row[U_STATES];
     if (!PyTuple_CheckExact(states))
         return 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(states); i++) {
@@ -99,7 +145,7 @@ int fr_update_ok(PyObject *u, int64_t *number)
             || !as_i64(PyTuple_GET_ITEM(pair, 1), &ns))
             return 0;
     }
-    PyObject *spans = GET(u, UPDATE, U_SPANS);
+    PyObject *spans = row[U_SPANS];
     if (!PyTuple_CheckExact(spans))
         return 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spans); i++) {

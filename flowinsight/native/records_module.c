@@ -8,6 +8,8 @@
 Klass TASK = {NULL, N_TASK, {0}}, ATTEMPT = {NULL, N_ATTEMPT, {0}},
       FREF = {NULL, N_FREF, {0}}, UPDATE = {NULL, N_UPDATE, {0}},
       SPAN = {NULL, N_SPAN, {0}};
+descrgetfunc SLOT_GET;
+descrsetfunc SLOT_SET;
 PyObject *SHARED, *GROWN, *MERGE_EVENTS, *MERGE_TASK;
 Py_ssize_t MAX_SHARED;
 PyObject *EMPTY_STR, *EMPTY_BYTES, *EMPTY_TUPLE, *SMALL[256];
@@ -70,6 +72,13 @@ static PyObject *make_attempt(PyObject *module, PyObject *const *args, Py_ssize_
 /* ------------------------------------------------------------------------------------------ */
 /* configure */
 
+static void klass_clear(Klass *k)
+{
+    Py_CLEAR(k->cls);
+    for (Py_ssize_t i = 0; i < k->n; i++)
+        Py_CLEAR(k->descr[i]);
+}
+
 static int configure_class(Klass *k, PyObject *cls, PyObject *descrs)
 {
     if (!PyType_Check(cls)) {
@@ -86,24 +95,47 @@ static int configure_class(Klass *k, PyObject *cls, PyObject *descrs)
         PyErr_Format(PyExc_TypeError, "%.80s: want a tuple of %zd descriptors", t->tp_name, k->n);
         return -1;
     }
-    Py_ssize_t off[N_UPDATE];
     for (Py_ssize_t i = 0; i < k->n; i++) {
         PyObject *d = PyTuple_GET_ITEM(descrs, i);
-        if (Py_TYPE(d) != &PyMemberDescr_Type || PyDescr_TYPE(d) != t) {
+        if (!Py_IS_TYPE(d, &PyMemberDescr_Type)) {
             PyErr_Format(PyExc_TypeError, "%.80s: not a slot of the class", t->tp_name);
             return -1;
         }
-        PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
-        if (m->type != T_OBJECT_EX || (m->flags & READONLY)
-            || m->offset < (Py_ssize_t)sizeof(PyObject)
-            || m->offset + (Py_ssize_t)sizeof(PyObject *) > t->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, "%.80s: not a plain object slot", t->tp_name);
+        PyObject *owner = PyObject_GetAttrString(d, "__objclass__");
+        if (!owner)
+            return -1;
+        Py_DECREF(owner);
+        if (owner != cls) {
+            PyErr_Format(PyExc_TypeError, "%.80s: not a slot of the class", t->tp_name);
             return -1;
         }
-        off[i] = m->offset;
     }
-    memcpy(k->off, off, sizeof off);
-    Py_XSETREF(k->cls, (PyTypeObject *)Py_NewRef(cls));
+    /* What slot_get and put rely on, tried on an instance: each slot unset reads as an
+       AttributeError, and hands back the very object stored in it. */
+    descrgetfunc get = PyMemberDescr_Type.tp_descr_get;
+    descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
+    PyObject *probe = t->tp_alloc(t, 0), *value = PyTuple_New(0);
+    int ok = probe && value;
+    for (Py_ssize_t i = 0; ok && i < k->n; i++) {
+        PyObject *d = PyTuple_GET_ITEM(descrs, i), *got = get(d, probe, cls);
+        ok = !got && PyErr_ExceptionMatches(PyExc_AttributeError);
+        PyErr_Clear();
+        Py_XDECREF(got);
+        ok = ok && set(d, probe, value) == 0 && (got = get(d, probe, cls)) == value;
+        Py_XDECREF(got);
+    }
+    Py_XDECREF(probe);
+    Py_XDECREF(value);
+    if (!ok) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "%.80s: not a plain object slot", t->tp_name);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < k->n; i++)
+        k->descr[i] = Py_NewRef(PyTuple_GET_ITEM(descrs, i));
+    SLOT_GET = get;
+    SLOT_SET = set;
+    k->cls = (PyTypeObject *)Py_NewRef(cls);
     return 0;
 }
 
@@ -126,18 +158,17 @@ static PyObject *configure(PyObject *module, PyObject *args)
     Klass *ks[5] = {&TASK, &ATTEMPT, &FREF, &UPDATE, &SPAN};
     Klass trial[5];
     for (int i = 0; i < 5; i++) {
-        trial[i] = *ks[i];
-        trial[i].cls = NULL;
+        trial[i] = (Klass){NULL, ks[i]->n, {NULL}};
         if (configure_class(&trial[i], c[i], d[i]) < 0) {
-            for (int j = 0; j <= i; j++)
-                Py_XDECREF(trial[j].cls);
+            for (int j = 0; j < i; j++)
+                klass_clear(&trial[j]);
             return NULL;
         }
     }
     for (int i = 0; i < 5; i++) {
-        PyTypeObject *old = ks[i]->cls;
+        Klass old = *ks[i];
         *ks[i] = trial[i];
-        Py_XDECREF(old);
+        klass_clear(&old);
     }
     Py_XSETREF(SHARED, Py_NewRef(shared_dict));
     Py_XSETREF(GROWN, Py_NewRef(grown_dict));

@@ -143,7 +143,7 @@ int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *
                      PyObject *jobs_of, PyObject **out)
 {
     Py_ssize_t n = PyList_GET_SIZE(task_ids);
-    PyObject **ids = ((PyListObject *)task_ids)->ob_item;
+    PyObject **ids = PySequence_Fast_ITEMS(task_ids); /* a list: its own items */
     int status = -1;
     Runs r = {n, 0, ids, NULL, NULL, starts, ends};
     Callers callers = {NULL, NULL, NULL, 0, NULL, 0, 0};

@@ -1,30 +1,49 @@
-/* Direct reads of the records' slots, and the pointer-pair map of the aggregates (sweep.h). */
+/* The records' fields read through their member descriptors, and the pointer-pair map of the
+   aggregates (sweep.h). */
 
 #include "sweep.h"
 
 PyObject *sw_task_names[T_FIELDS], *sw_attempt_names[A_FIELDS];
 
-/* The offsets of the fields on `type`, when each is a plain object slot (a member descriptor
-   of type T_OBJECT_EX found on the type) and the type reads attributes the generic way: what
-   PyObject_GetAttr would read. Else every record goes through PyObject_GetAttr. */
+/* Every descriptor learnt, kept alive here (a set: one entry per field of each class seen), so
+   that a Slots may hold them borrowed even if Python code run meanwhile deleted them from their
+   class. */
+static PyObject *kept;
+
+/* The member descriptors of the fields on `type`, when each field is one (found with
+   PyObject_GetAttr on the type, a member descriptor of a class `type` derives from) and the
+   type reads attributes the generic way: then the descriptor's getter answers what
+   PyObject_GetAttr on a record would (a data descriptor comes before the instance's dict).
+   Else every record goes through PyObject_GetAttr. */
 void sw_slots_learn(Slots *s, PyTypeObject *type)
 {
     s->type = (PyTypeObject *)1; /* matches no record */
-    if (type->tp_getattro != PyObject_GenericGetAttr) {
+    if (type->tp_getattro != PyObject_GenericGetAttr || !Py_IS_TYPE(type, &PyType_Type)) {
+        return;
+    }
+    if (!kept && !(kept = PySet_New(NULL))) {
+        PyErr_Clear();
         return;
     }
     for (int i = 0; i < s->n; i++) {
-        PyObject *descr = _PyType_Lookup(type, s->names[i]); /* borrowed */
-        if (!descr || !Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        PyObject *descr = PyObject_GetAttr((PyObject *)type, s->names[i]);
+        if (!descr) {
+            PyErr_Clear();
             return;
         }
-        PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
-        if (member->type != T_OBJECT_EX
-            || !PyType_IsSubtype(type, ((PyMemberDescrObject *)descr)->d_common.d_type)) {
+        PyObject *owner = Py_IS_TYPE(descr, &PyMemberDescr_Type)
+                              ? PyObject_GetAttrString(descr, "__objclass__") : NULL;
+        int ok = owner && PyType_Check(owner)
+                 && PyType_IsSubtype(type, (PyTypeObject *)owner) && PySet_Add(kept, descr) == 0;
+        PyErr_Clear();
+        Py_XDECREF(owner);
+        Py_DECREF(descr); /* held by `kept` */
+        if (!ok) {
             return;
         }
-        s->offsets[i] = member->offset;
+        s->descrs[i] = descr;
     }
+    s->get = PyMemberDescr_Type.tp_descr_get;
     s->type = type;
 }
 

@@ -15,21 +15,21 @@
 
 #include "records.h"
 
-/* The view of a later Task (checked: fr_task_ok(t, 1)). */
-static void task_view(PyObject *t, LaterTask *v)
+/* The view of a later Task, from its row (checked: fr_task_ok(t, 1, row)). */
+static void task_view(PyObject *const *row, LaterTask *v)
 {
-    v->task_id = GET(t, TASK, T_TASK_ID);
-    v->type = GET(t, TASK, T_TYPE);
-    v->function = GET(t, TASK, T_FUNCTION);
-    v->language = GET(t, TASK, T_LANGUAGE);
-    v->parent = GET(t, TASK, T_PARENT);
-    v->actor = GET(t, TASK, T_ACTOR);
-    v->seen_module = GET(t, TASK, T_SEEN_MODULE);
-    v->seen_class = GET(t, TASK, T_SEEN_CLASS);
-    v->submit_obj = GET(t, TASK, T_SUBMIT);
+    v->task_id = row[T_TASK_ID];
+    v->type = row[T_TYPE];
+    v->function = row[T_FUNCTION];
+    v->language = row[T_LANGUAGE];
+    v->parent = row[T_PARENT];
+    v->actor = row[T_ACTOR];
+    v->seen_module = row[T_SEEN_MODULE];
+    v->seen_class = row[T_SEEN_CLASS];
+    v->submit_obj = row[T_SUBMIT];
     v->has_submit = v->submit_obj != Py_None;
     v->submit = v->has_submit ? PyFloat_AS_DOUBLE(v->submit_obj) : 0.0;
-    v->attempts = GET(t, TASK, T_ATTEMPTS);
+    v->attempts = row[T_ATTEMPTS];
     v->n_attempts = PyTuple_GET_SIZE(v->attempts);
     v->r = NULL;
     v->attempts_at = NULL;
@@ -38,23 +38,26 @@ static void task_view(PyObject *t, LaterTask *v)
 /* The view of a later Attempt (checked: fr_attempt_ok(a, 1)). */
 static void attempt_view(PyObject *a, LaterAttempt *v)
 {
+    PyObject *row[N_ATTEMPT];
+    read_row(a, &ATTEMPT, row);
     v->obj = a;
     v->at = NULL;
-    v->number = number_of(a);
-    v->keys = GET(a, ATTEMPT, A_KEYS);
-    v->ns_obj = GET(a, ATTEMPT, A_NS);
+    v->number = 0;
+    as_i64(row[A_NUMBER], &v->number);
+    v->keys = row[A_KEYS];
+    v->ns_obj = row[A_NS];
     v->ns = PyBytes_AS_STRING(v->ns_obj);
     v->n_ns = PyBytes_GET_SIZE(v->ns_obj);
-    v->node = GET(a, ATTEMPT, A_NODE);
-    v->worker = GET(a, ATTEMPT, A_WORKER);
-    v->etype = GET(a, ATTEMPT, A_ETYPE);
-    v->emsg = GET(a, ATTEMPT, A_EMSG);
-    v->component = GET(a, ATTEMPT, A_COMPONENT);
-    v->pid = GET(a, ATTEMPT, A_PID);
+    v->node = row[A_NODE];
+    v->worker = row[A_WORKER];
+    v->etype = row[A_ETYPE];
+    v->emsg = row[A_EMSG];
+    v->component = row[A_COMPONENT];
+    v->pid = row[A_PID];
     v->has_pid = v->pid != Py_None;
     v->pid_value = 0;
-    v->names = GET(a, ATTEMPT, A_SPAN_NAMES);
-    v->span_obj = GET(a, ATTEMPT, A_SPAN_NS);
+    v->names = row[A_SPAN_NAMES];
+    v->span_obj = row[A_SPAN_NS];
     v->span_ns = PyBytes_AS_STRING(v->span_obj);
     v->n_span_ns = PyBytes_GET_SIZE(v->span_obj);
 }
@@ -87,10 +90,13 @@ static PyObject *built(Loader *r, const unsigned char *at, PyObject *(*load)(Loa
     return out;
 }
 
-/* tasks._merge_attempt, both checked. */
-static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
+/* tasks._merge_attempt, both checked; `row`: the old attempt's (kept in step), or NULL. */
+static int merge_attempt(PyObject *old, PyObject **row, const LaterAttempt *a, Loader *r)
 {
-    PyObject *keys = GET(old, ATTEMPT, A_KEYS);
+    PyObject *own[N_ATTEMPT], **ar = row;
+    if (!ar)
+        read_row(old, &ATTEMPT, ar = own);
+    PyObject *keys = ar[A_KEYS];
     PyObject *later_keys = Py_NewRef(a->keys);
     PyObject *later_ns = Py_XNewRef(a->ns_obj);
     PyObject *names = Py_NewRef(a->names);
@@ -100,8 +106,8 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
         PyObject *ns = later_ns ? Py_NewRef(later_ns)
                                 : PyBytes_FromStringAndSize(a->ns, a->n_ns);
         if (ns) {
-            put(old, &ATTEMPT, A_KEYS, later_keys);
-            put_new(old, &ATTEMPT, A_NS, ns);
+            put_row(old, &ATTEMPT, ar, A_KEYS, later_keys);
+            put_new_row(old, &ATTEMPT, ar, A_NS, ns);
         } else {
             rc = -1;
         }
@@ -117,51 +123,51 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
         if (!common) {
             /* no status in common: the later ones follow */
             PyObject *joined = fr_grown_joined(keys, later_keys);
-            PyObject *ns = joined ? fr_concat_bytes(GET(old, ATTEMPT, A_NS), a->ns, a->n_ns)
+            PyObject *ns = joined ? fr_concat_bytes(ar[A_NS], a->ns, a->n_ns)
                                   : NULL;
             if (ns) {
-                put_new(old, &ATTEMPT, A_KEYS, joined);
-                put_new(old, &ATTEMPT, A_NS, ns);
+                put_new_row(old, &ATTEMPT, ar, A_KEYS, joined);
+                put_new_row(old, &ATTEMPT, ar, A_NS, ns);
             } else {
                 Py_XDECREF(joined);
                 rc = -1;
             }
         } else {
             States st = {NULL, lk, a->ns, PyBytes_GET_SIZE(later_keys)};
-            rc = fr_add_states(old, &st);
+            rc = fr_add_states(old, ar, &st);
         }
     }
     if (rc == 0) {
-        fill(old, &ATTEMPT, A_NODE, a->node);
-        fill(old, &ATTEMPT, A_WORKER, a->worker);
-        if (GET(old, ATTEMPT, A_PID) == Py_None) {
+        fill(old, &ATTEMPT, ar, A_NODE, a->node);
+        fill(old, &ATTEMPT, ar, A_WORKER, a->worker);
+        if (ar[A_PID] == Py_None) {
             if (a->pid) {
-                put(old, &ATTEMPT, A_PID, a->pid);
+                put_row(old, &ATTEMPT, ar, A_PID, a->pid);
             } else if (a->has_pid) {
                 PyObject *pid = fr_pid_object(r, a->pid_value);
                 if (pid)
-                    put_new(old, &ATTEMPT, A_PID, pid);
+                    put_new_row(old, &ATTEMPT, ar, A_PID, pid);
                 else
                     rc = -1;
             }
         }
     }
     if (rc == 0) {
-        fill(old, &ATTEMPT, A_ETYPE, a->etype);
-        fill(old, &ATTEMPT, A_EMSG, a->emsg);
-        fill(old, &ATTEMPT, A_COMPONENT, a->component);
-        if (!PyTuple_GET_SIZE(GET(old, ATTEMPT, A_SPAN_NAMES))) {
+        fill(old, &ATTEMPT, ar, A_ETYPE, a->etype);
+        fill(old, &ATTEMPT, ar, A_EMSG, a->emsg);
+        fill(old, &ATTEMPT, ar, A_COMPONENT, a->component);
+        if (!PyTuple_GET_SIZE(ar[A_SPAN_NAMES])) {
             PyObject *ns = span_ns ? Py_NewRef(span_ns)
                                    : PyBytes_FromStringAndSize(a->span_ns, a->n_span_ns);
             if (ns) {
-                put(old, &ATTEMPT, A_SPAN_NAMES, names);
-                put_new(old, &ATTEMPT, A_SPAN_NS, ns);
+                put_row(old, &ATTEMPT, ar, A_SPAN_NAMES, names);
+                put_new_row(old, &ATTEMPT, ar, A_SPAN_NS, ns);
             } else {
                 rc = -1;
             }
         } else {
             Spans sp = {NULL, names, a->span_ns, PyTuple_GET_SIZE(names)};
-            rc = fr_add_spans(old, &sp);
+            rc = fr_add_spans(old, ar, &sp);
         }
     }
     Py_DECREF(later_keys);
@@ -171,20 +177,23 @@ static int merge_attempt(PyObject *old, const LaterAttempt *a, Loader *r)
     return rc;
 }
 
-/* tasks._merge_task, the later record a view (a Task's: checked, fr_task_ok(later, 1)):
+/* tasks._merge_task, the later record a view (a Task's: checked, fr_task_ok(later, 1, row)):
    0 merged; 1 not taken (nothing changed); -1 an error. */
 static int merge_task(PyObject *old, const LaterTask *t)
 {
-    if (!fr_task_ok(old, 1))
+    /* the row of the old record's first attempt (most have one) is kept for its merge */
+    PyObject *tr[N_TASK], *scratch[N_ATTEMPT], *first[N_ATTEMPT];
+    if (!fr_task_ok(old, 1, tr))
         return 1;
-    PyObject *mine = GET(old, TASK, T_ATTEMPTS);
+    PyObject *mine = tr[T_ATTEMPTS];
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mine); i++) {
-        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0))
+        if (!fr_attempt_ok(PyTuple_GET_ITEM(mine, i), 0, i ? scratch : first))
             return 1;
     }
+    PyObject *first_attempt = PyTuple_GET_SIZE(mine) ? PyTuple_GET_ITEM(mine, 0) : NULL;
     if (t->attempts) {
         for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
-            if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1))
+            if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1, scratch))
                 return 1;
         }
     } else {
@@ -199,40 +208,40 @@ static int merge_task(PyObject *old, const LaterTask *t)
                 return 1;
         }
     }
-    if (GET(old, TASK, T_TYPE) == Py_None)
-        put(old, &TASK, T_TYPE, t->type);
+    if (tr[T_TYPE] == Py_None)
+        put_row(old, &TASK, tr, T_TYPE, t->type);
     if (t->function != Py_None) {
-        PyObject *function = GET(old, TASK, T_FUNCTION);
-        if (function == Py_None || str_empty(GET(function, FREF, F_NAME))) {
-            put(old, &TASK, T_FUNCTION, t->function);
+        PyObject *function = tr[T_FUNCTION];
+        PyObject *const *f = function == Py_None ? NULL : fr_fref_fields(function); /* checked */
+        if (!f || str_empty(f[F_NAME])) {
+            put_row(old, &TASK, tr, T_FUNCTION, t->function);
         } else {
-            PyObject *module = GET(function, FREF, F_MODULE);
-            PyObject *class_name = GET(function, FREF, F_CLASS);
+            PyObject *module = f[F_MODULE], *class_name = f[F_CLASS], *name = f[F_NAME];
             if ((str_empty(module) && !str_empty(t->seen_module))
                 || (str_empty(class_name) && !str_empty(t->seen_class))) {
                 PyObject *ref = new_function(str_empty(module) ? t->seen_module : module,
                                              str_empty(class_name) ? t->seen_class : class_name,
-                                             GET(function, FREF, F_NAME));
+                                             name);
                 if (!ref)
                     return -1;
-                put_new(old, &TASK, T_FUNCTION, ref);
+                put_new_row(old, &TASK, tr, T_FUNCTION, ref);
             }
         }
-        fill(old, &TASK, T_SEEN_MODULE, t->seen_module);
-        fill(old, &TASK, T_SEEN_CLASS, t->seen_class);
+        fill(old, &TASK, tr, T_SEEN_MODULE, t->seen_module);
+        fill(old, &TASK, tr, T_SEEN_CLASS, t->seen_class);
     }
-    fill(old, &TASK, T_LANGUAGE, t->language);
-    fill(old, &TASK, T_PARENT, t->parent);
-    fill(old, &TASK, T_ACTOR, t->actor);
-    PyObject *submit = GET(old, TASK, T_SUBMIT);
+    fill(old, &TASK, tr, T_LANGUAGE, t->language);
+    fill(old, &TASK, tr, T_PARENT, t->parent);
+    fill(old, &TASK, tr, T_ACTOR, t->actor);
+    PyObject *submit = tr[T_SUBMIT];
     if (t->has_submit && (submit == Py_None || t->submit < PyFloat_AS_DOUBLE(submit))) {
         if (t->submit_obj) {
-            put(old, &TASK, T_SUBMIT, t->submit_obj);
+            put_row(old, &TASK, tr, T_SUBMIT, t->submit_obj);
         } else {
             PyObject *value = PyFloat_FromDouble(t->submit);
             if (!value)
                 return -1;
-            put_new(old, &TASK, T_SUBMIT, value);
+            put_new_row(old, &TASK, tr, T_SUBMIT, value);
         }
     }
     PyObject *attempts = Py_XNewRef(t->attempts);
@@ -247,11 +256,11 @@ static int merge_task(PyObject *old, const LaterTask *t)
         PyObject *match = fr_find_attempt(old, a.number);
         if (!match) {
             PyObject *attempt = a.obj ? Py_NewRef(a.obj) : built(t->r, a.at, fr_load_attempt);
-            rc = attempt ? fr_append_attempt(old, attempt) : -1;
+            rc = attempt ? fr_append_attempt(old, tr, attempt) : -1;
             Py_XDECREF(attempt);
         } else {
             Py_INCREF(match);
-            rc = merge_attempt(match, &a, t->r);
+            rc = merge_attempt(match, match == first_attempt ? first : NULL, &a, t->r);
             Py_DECREF(match);
         }
     }
@@ -262,15 +271,20 @@ static int merge_task(PyObject *old, const LaterTask *t)
 /* The Python _merge_task(old, later). */
 static int merge_in_python(PyObject *old, PyObject *later)
 {
+    if (fr_flush_attempts() < 0) /* the records as the Python code is to see them */
+        return -1;
     PyObject *pair[2] = {old, later};
     PyObject *out = PyObject_Vectorcall(MERGE_TASK, pair, 2, NULL);
+    fr_fref_forget(); /* what the Python code may have changed */
     Py_XDECREF(out);
     return out ? 0 : -1;
 }
 
-PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *merge_task_tables_call(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs)
 {
     (void)module;
+    fr_fref_forget();
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "merge_task_tables(into, later)");
         return NULL;
@@ -296,9 +310,10 @@ PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize
         } else {
             Py_INCREF(old);
             r = 1;
-            if (fr_task_ok(value, 1)) {
+            PyObject *row[N_TASK];
+            if (fr_task_ok(value, 1, row)) {
                 LaterTask t;
-                task_view(value, &t);
+                task_view(row, &t);
                 r = merge_task(old, &t);
             }
             if (r == 1)
@@ -420,150 +435,26 @@ static int merge_record(Loader *r, const Place *place, PyObject *old, PyObject *
     return rc;
 }
 
-#define BATCH_MAX 64
-
-/* Prefetching a batch of lookups into the table. A lookup into a table of half a million
-   records misses the cache three times in a row (the hash's slot, its entry, the key there to
-   compare; and for an id not there yet, half of them, the slots and entries of its probe
-   until an empty slot), and one lookup after another the misses hardly overlap. So a batch
-   of ids goes through their probes in rounds: in each, every id's slot or entry prefetched in
-   the round before is read, and what it leads to prefetched (the entry a slot holds; the next
-   slot of the probe after a dummy or an entry of another hash; at an entry of the id's hash,
-   its key and record). The lookups proper (PyDict_GetItemWithError, which alone decide what
-   is found), and the insertion of a new record, then find their probes in the cache. The dict's table is read
-   for that through its layout in CPython 3.11 and 3.12 (Objects/dictobject.c,
-   Include/internal/pycore_dict.h): only read, only between the table's changes, and only
-   within what its sizes say is there; elsewhere nothing is prefetched. Nothing it reads
-   decides anything but what is prefetched. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000 && !defined(Py_GIL_DISABLED)
-#define PREFETCH_LOOKUPS 1
-typedef struct {
-    Py_ssize_t dk_refcnt;
-    uint8_t dk_log2_size;
-    uint8_t dk_log2_index_bytes;
-    uint8_t dk_kind; /* 0 general (hash, key, value), 1 str keys (key, value), 2 split */
-    uint32_t dk_version;
-    Py_ssize_t dk_usable;
-    Py_ssize_t dk_nentries;
-    char dk_indices[];
-} DictKeys;
-
-typedef struct {
-    DictKeys *keys;
-    const char *indices, *entries;
-    size_t mask;
-    int index_bytes, entry_size, key_at;
-} DictView;
-
-/* 1 with the view of a combined dict's table; 0 (prefetch nothing). */
-static int dict_view(PyObject *dict, DictView *v)
-{
-    PyDictObject *d = (PyDictObject *)dict;
-    DictKeys *k = (DictKeys *)d->ma_keys;
-    if (d->ma_values || !k || k->dk_kind > 1 || k->dk_log2_size >= 8 * sizeof(size_t)
-        || k->dk_log2_index_bytes < k->dk_log2_size
-        || k->dk_log2_index_bytes - k->dk_log2_size > 3)
-        return 0;
-    v->keys = k;
-    v->indices = k->dk_indices;
-    v->entries = k->dk_indices + ((size_t)1 << k->dk_log2_index_bytes);
-    v->mask = ((size_t)1 << k->dk_log2_size) - 1;
-    v->index_bytes = 1 << (k->dk_log2_index_bytes - k->dk_log2_size);
-    v->entry_size = k->dk_kind == 0 ? 3 * (int)sizeof(void *) : 2 * (int)sizeof(void *);
-    v->key_at = k->dk_kind == 0 ? (int)sizeof(void *) : 0;
-    return 1;
-}
-
-/* The index a slot holds (-1 empty, -2 a dummy, or an entry's). */
-static inline Py_ssize_t index_at(const DictView *v, size_t i)
-{
-    const char *slot = v->indices + i * (size_t)v->index_bytes;
-    switch (v->index_bytes) {
-    case 1: return *(const int8_t *)slot;
-    case 2: return *(const int16_t *)slot;
-    case 4: return *(const int32_t *)slot;
-    default: return (Py_ssize_t)*(const int64_t *)slot;
-    }
-}
-
-/* A function that only reads and prefetches is "pure" to GCC, and its calls are dropped as
-   of no effect: noipa keeps them (clang keeps them as they are). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define KEEP_CALLS __attribute__((noipa))
-#else
-#define KEEP_CALLS
-#endif
-KEEP_CALLS static void prefetch_lookups(PyObject *into, const Place *places, Py_ssize_t m)
-{
-    DictView v;
-    if (!dict_view(into, &v))
-        return;
-    /* each id's probe (dictkeys_generic_lookup's: i, perturb), its slot or entry prefetched
-       and read a round later; an entry of another hash (the table's entries hold their hash)
-       is passed over to the next slot of the probe, as the lookup passes over it */
-    size_t at[BATCH_MAX], perturb[BATCH_MAX];
-    const char *entries[BATCH_MAX];
-    Py_ssize_t pending[BATCH_MAX], n_pending = 0;
-    for (Py_ssize_t j = 0; j < m; j++) {
-        at[j] = (size_t)places[j].hash & v.mask;
-        perturb[j] = (size_t)places[j].hash;
-        entries[j] = NULL;
-        __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
-        pending[n_pending++] = j;
-    }
-    for (int round = 0; round < 8 && n_pending; round++) {
-        Py_ssize_t still = 0;
-        for (Py_ssize_t p = 0; p < n_pending; p++) {
-            Py_ssize_t j = pending[p];
-            if (!entries[j]) {
-                Py_ssize_t ix = index_at(&v, at[j]);
-                if (ix == -1 || ix >= v.keys->dk_nentries)
-                    continue; /* an empty slot: not there */
-                if (ix >= 0) {
-                    entries[j] = v.entries + (size_t)ix * (size_t)v.entry_size;
-                    __builtin_prefetch(entries[j]);
-                    pending[still++] = j;
-                    continue;
-                }
-            } else {
-                const char *e = entries[j];
-                entries[j] = NULL;
-                if (v.key_at == 0 || *(const Py_hash_t *)e == places[j].hash) {
-                    const char *key = *(const char *const *)(e + v.key_at);
-                    const char *value = *(const char *const *)(e + v.key_at + sizeof(void *));
-                    if (key) {
-                        __builtin_prefetch(key);
-                        __builtin_prefetch(key + 64);
-                    }
-                    if (value)
-                        __builtin_prefetch(value);
-                    continue;
-                }
-            }
-            /* a dummy, or another hash's entry: the probe's next slot */
-            perturb[j] >>= 5;
-            at[j] = v.mask & (at[j] * 5 + perturb[j] + 1);
-            __builtin_prefetch(v.indices + at[j] * (size_t)v.index_bytes);
-            pending[still++] = j;
-        }
-        n_pending = still;
-    }
-}
-#endif
-
 /* The records of a checked blob, merged into `into` in their order. Their old records are
    looked up a batch ahead (a blob's task ids differ, so that a record added in the batch
-   changes no other one's lookup): the lookups' cache misses then overlap. */
+   changes no other one's lookup), and what the merge reads of each is touched a batch ahead
+   too: the cache misses of independent records then overlap instead of coming one by one. */
 #define BATCH 32
+
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
 
 static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject *into)
 {
     PyObject *olds[BATCH];
     for (Py_ssize_t start = 0; start < n; start += BATCH) {
         Py_ssize_t m = n - start < BATCH ? n - start : BATCH;
-#ifdef PREFETCH_LOOKUPS
-        prefetch_lookups(into, places + start, m);
-#endif
         for (Py_ssize_t j = 0; j < m; j++) {
             PyObject *old = PyDict_GetItemWithError(into, places[start + j].task_id);
             if (!old && PyErr_Occurred()) {
@@ -572,11 +463,8 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
                 return -1;
             }
             olds[j] = Py_XNewRef(old);
-        }
-        /* and the first lines of what the merge reads of each old record, a batch ahead too */
-        for (Py_ssize_t j = 0; j < m; j++) {
-            if (olds[j] && Py_TYPE(olds[j]) == TASK.cls && GET(olds[j], TASK, T_ATTEMPTS))
-                __builtin_prefetch(GET(olds[j], TASK, T_ATTEMPTS));
+            if (old)
+                prefetch(old);
         }
         PyObject *firsts[BATCH];
         for (Py_ssize_t j = 0; j < m; j++) {
@@ -585,20 +473,17 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
             firsts[j] = NULL;
             if (attempts && PyTuple_CheckExact(attempts) && PyTuple_GET_SIZE(attempts)) {
                 firsts[j] = PyTuple_GET_ITEM(attempts, 0);
-                __builtin_prefetch(firsts[j]);
+                prefetch(firsts[j]);
             }
-            PyObject *parent = olds[j] && Py_TYPE(olds[j]) == TASK.cls
-                                   ? GET(olds[j], TASK, T_PARENT) : NULL;
-            if (parent)
-                __builtin_prefetch(parent);
         }
         for (Py_ssize_t j = 0; j < m; j++) {
             PyObject *a = firsts[j];
             if (a && Py_TYPE(a) == ATTEMPT.cls) {
                 static const int fields[] = {A_KEYS, A_NS, A_SPAN_NAMES, A_SPAN_NS};
                 for (int f = 0; f < 4; f++) {
-                    if (GET(a, ATTEMPT, fields[f]))
-                        __builtin_prefetch(GET(a, ATTEMPT, fields[f]));
+                    PyObject *v = GET(a, ATTEMPT, fields[f]);
+                    if (v)
+                        prefetch(v);
                 }
             }
         }
@@ -614,9 +499,11 @@ static int merge_records(Loader *r, const Place *places, Py_ssize_t n, PyObject 
     return 0;
 }
 
-PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *load_tasks_into_call(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs)
 {
     (void)module;
+    fr_fref_forget();
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "load_tasks_into(into, blob)");
         return NULL;
@@ -648,4 +535,14 @@ PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return fr_call_done(merge_task_tables_call(module, args, nargs));
+}
+
+PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return fr_call_done(load_tasks_into_call(module, args, nargs));
 }

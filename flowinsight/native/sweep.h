@@ -1,6 +1,6 @@
 /* flowinsight.pipeline._sweep, the analysis's hot loops in C: what its parts share.
 
-   module.c: the module and the interned names; sweep.c: the sweep over the task records
+   sweep_module.c: the module and the interned names; sweep.c: the sweep over the task records
    (attempt columns, stats sums), task by task, with aggregates.c (the sums of a node or an
    edge) and rows.c (the rows put in task id order); facts.c: every task's node facts and the
    coverage counts, sweeping each task as it names it when asked (the pipeline's one pass);
@@ -16,22 +16,23 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Written for CPython 3.11-3.13 with the GIL (flowinsight/switch.py: NATIVE_PYTHONS, which
-   setup.py builds by): outside them this does not compile rather than misread an object. */
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED) \
-    || defined(PYPY_VERSION)
-#error "flowinsight's C extensions are written for CPython 3.11-3.13 with the GIL"
+/* CPython's public C API only (no object internals: the records' fields are read and written
+   through their member descriptors). It needs CPython 3.11 or later, the oldest it is built
+   and tested on (flowinsight/switch.py: NATIVE_PYTHONS, the versions setup.py builds it for),
+   with the GIL: the module's state and the borrowed references it holds between calls into
+   the API are guarded by nothing else. */
+#if PY_VERSION_HEX < 0x030B0000 || defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)
+#error "flowinsight's C extensions need CPython 3.11 or later, with the GIL"
 #endif
 
 #define NO_NS (-1LL)
 enum { FINISHED_CODE = 0, FAILED_CODE = 1, UNKNOWN_CODE = 2 };
 enum { RUNNING = 8, FINISHED = 11, FAILED = 12 };
 
-/* Interned attribute names of the records (module.c). */
+/* Interned attribute names of the records (sweep_module.c). */
 extern PyObject *s_parent_task_id, *s_attempts, *s_submit_ms, *s_number, *s_state_keys,
     *s_state_ns, *s_node_id, *s_worker_id, *s_worker_pid, *s_error_type, *s_error_message,
     *s_span_names, *s_span_ns, *s_execute, *s_task_type, *s_language, *s_actor_id, *s_job_id,
@@ -194,9 +195,9 @@ PyObject *sw_agg_tuple(Agg *agg, int edge, Aggs *edges);
 int sw_agg_submit(Agg *agg, PyObject *submit);
 void sw_aggs_free(Aggs *a);
 
-/* Direct reads of the records' slots (slots.c): the offsets of their member descriptors,
-   found once per call on the exact type of the first record; a record of another type, or a
-   type whose fields are not plain slots, is read with PyObject_GetAttr (same answers). */
+/* The records' fields read through their member descriptors (slots.c), found once per call on
+   the exact type of the first record; a record of another type, or a type whose fields are not
+   member descriptors, is read with PyObject_GetAttr (same answers). */
 enum { T_PARENT, T_ATTEMPTS, T_SUBMIT, T_TYPE, T_LANGUAGE, T_JOB, T_ACTOR, T_FUNCTION,
        T_FIELDS };
 enum { A_NUMBER, A_STATE_KEYS, A_STATE_NS, A_NODE, A_WORKER, A_PID, A_ERROR_TYPE,
@@ -208,15 +209,16 @@ typedef struct {
     PyTypeObject *type; /* NULL: not known yet; (PyTypeObject *)1: always generic */
     int n;
     PyObject *const *names;
-    Py_ssize_t offsets[MAX_FIELDS];
+    PyObject *descrs[MAX_FIELDS]; /* borrowed: slots.c keeps them */
+    descrgetfunc get;             /* PyMemberDescr_Type's */
 } Slots;
 
 extern PyObject *sw_task_names[T_FIELDS], *sw_attempt_names[A_FIELDS];
 
 void sw_slots_learn(Slots *s, PyTypeObject *type);
 
-/* attr(obj, names[i], want) (a new reference), from the slot when obj's type is the one
-   learnt. */
+/* attr(obj, names[i], want) (a new reference), through the descriptor when obj's type is the
+   one learnt. */
 static inline PyObject *slot(PyObject *obj, Slots *s, int i, PyTypeObject *want)
 {
     if (Py_TYPE(obj) != s->type) {
@@ -227,11 +229,12 @@ static inline PyObject *slot(PyObject *obj, Slots *s, int i, PyTypeObject *want)
             return attr(obj, s->names[i], want);
         }
     }
-    PyObject *value = *(PyObject **)((char *)obj + s->offsets[i]);
+    PyObject *value = s->get(s->descrs[i], obj, (PyObject *)s->type);
     if (!value || (want && !PyObject_TypeCheck(value, want))) {
+        Py_XDECREF(value);
+        PyErr_Clear();
         return attr(obj, s->names[i], want); /* its error */
     }
-    Py_INCREF(value);
     return value;
 }
 

@@ -3,9 +3,9 @@
    order. */
 
 #include "records.h"
-#include "../../read/taskline/task_batch.h"
+#include "task_batch.h"
 
-static PyObject *new_attempt(PyObject *number)
+static PyObject *new_attempt(PyObject *number, PyObject **row)
 {
     PyObject *v[N_ATTEMPT] = {
         Py_NewRef(number), Py_NewRef(EMPTY_BYTES), Py_NewRef(EMPTY_BYTES),
@@ -13,11 +13,11 @@ static PyObject *new_attempt(PyObject *number)
         Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR),
         Py_NewRef(EMPTY_TUPLE), Py_NewRef(EMPTY_BYTES),
     };
-    return build(&ATTEMPT, v);
+    return build_row(&ATTEMPT, v, row);
 }
 
 /* Task(task_id, job_id or job_of_task(task_id)) */
-static PyObject *new_task(PyObject *task_id, PyObject *job_id)
+static PyObject *new_task(PyObject *task_id, PyObject *job_id, PyObject **row)
 {
     PyObject *job;
     if (!str_empty(job_id))
@@ -33,49 +33,95 @@ static PyObject *new_task(PyObject *task_id, PyObject *job_id)
         Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR), Py_NewRef(Py_None),
         Py_NewRef(EMPTY_TUPLE), Py_NewRef(EMPTY_STR), Py_NewRef(EMPTY_STR),
     };
-    return build(&TASK, v);
+    return build_row(&TASK, v, row);
 }
 
-/* tasks._add_function */
-static int add_function(PyObject *task, PyObject *new)
+/* tasks._add_function (`row`: the task's) */
+static int add_function(PyObject *task, PyObject **row, PyObject *new)
 {
-    PyObject *old = GET(task, TASK, T_FUNCTION);
-    PyObject *new_module = GET(new, FREF, F_MODULE), *new_class = GET(new, FREF, F_CLASS);
-    if (old == Py_None || str_empty(GET(old, FREF, F_NAME))) {
-        put(task, &TASK, T_FUNCTION, new);
+    /* (both checked: fr_function_ok; the fields copied out, as one lookup can evict the
+       other's cache entry) */
+    PyObject *old = row[T_FUNCTION], *const *f = fr_fref_fields(new);
+    PyObject *new_module = f[F_MODULE], *new_class = f[F_CLASS];
+    f = old == Py_None ? NULL : fr_fref_fields(old);
+    if (!f || str_empty(f[F_NAME])) {
+        put_row(task, &TASK, row, T_FUNCTION, new);
     } else {
-        PyObject *module = GET(old, FREF, F_MODULE), *class_name = GET(old, FREF, F_CLASS);
+        PyObject *module = f[F_MODULE], *class_name = f[F_CLASS], *name = f[F_NAME];
         if ((str_empty(module) && !str_empty(new_module))
             || (str_empty(class_name) && !str_empty(new_class))) {
             PyObject *ref = new_function(str_empty(module) ? new_module : module,
-                                         str_empty(class_name) ? new_class : class_name,
-                                         GET(old, FREF, F_NAME));
+                                         str_empty(class_name) ? new_class : class_name, name);
             if (!ref)
                 return -1;
-            put_new(task, &TASK, T_FUNCTION, ref);
+            put_new_row(task, &TASK, row, T_FUNCTION, ref);
         }
     }
-    if (str_empty(GET(task, TASK, T_SEEN_MODULE)))
-        put(task, &TASK, T_SEEN_MODULE, new_module);
-    if (str_empty(GET(task, TASK, T_SEEN_CLASS)))
-        put(task, &TASK, T_SEEN_CLASS, new_class);
+    fill(task, &TASK, row, T_SEEN_MODULE, new_module);
+    fill(task, &TASK, row, T_SEEN_CLASS, new_class);
     return 0;
 }
 
 /* The attempts of one task with many of them, indexed by number: the last such task looked
    up (its record and its attempts tuple held, so that neither address can be reused while
    indexed). Updates of one task come in runs: a task retried 50,000 times would otherwise
-   cost a scan of its attempts and a copy of their tuple per update (quadratic). */
+   cost a scan of its attempts and a copy of their tuple per update (quadratic). So the
+   attempts appended to the indexed task during one call of this module's functions go to a
+   list (`grown`), written to the record as its tuple once (fr_flush_attempts): before any
+   Python code runs, when another task is indexed, and when the call returns (fr_call_done).
+   Until then the record's tuple is the one indexed (`attempts`), which C code of this module
+   reads only through the index (fr_find_attempt, fr_attempts_checked). */
 #define INDEXED_FROM 32
 static struct {
     PyObject *task, *attempts, *by_number; /* by_number: int -> the first attempt of it */
+    PyObject *grown; /* NULL, or `attempts` and those appended since, a list */
+    int lost;        /* a flush found no memory: the call is to fail with MemoryError */
 } IDX;
+
+int fr_flush_attempts(void)
+{
+    if (!IDX.grown)
+        return 0;
+    PyObject *attempts = PyList_AsTuple(IDX.grown);
+    if (!attempts)
+        return -1;
+    Py_CLEAR(IDX.grown);
+    put_new(IDX.task, &TASK, T_ATTEMPTS, Py_NewRef(attempts));
+    Py_SETREF(IDX.attempts, attempts);
+    return 0;
+}
 
 void fr_forget_index(void)
 {
+    if (IDX.grown && fr_flush_attempts() < 0) {
+        PyErr_Clear();
+        IDX.lost = 1; /* reported by fr_call_done */
+    }
+    Py_CLEAR(IDX.grown);
     Py_CLEAR(IDX.task);
     Py_CLEAR(IDX.attempts);
     Py_CLEAR(IDX.by_number);
+}
+
+PyObject *fr_call_done(PyObject *result)
+{
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    if (fr_flush_attempts() < 0) {
+        PyErr_Clear();
+        IDX.lost = 1;
+    }
+    if (IDX.lost) {
+        fr_forget_index();
+        IDX.lost = 0;
+        if (!type) {
+            Py_CLEAR(result);
+            return PyErr_NoMemory();
+        }
+    }
+    fr_fref_forget();
+    PyErr_Restore(type, value, traceback);
+    return result;
 }
 
 /* Add an attempt to IDX: 0; 1 when it is not an Attempt with an int number (not indexed:
@@ -142,43 +188,31 @@ PyObject *fr_find_attempt(PyObject *task, int64_t number)
     return NULL;
 }
 
-int fr_append_attempt(PyObject *task, PyObject *attempt)
+int fr_append_attempt(PyObject *task, PyObject **row, PyObject *attempt)
 {
-    PyObject *old = GET(task, TASK, T_ATTEMPTS);
+    PyObject *old = row[T_ATTEMPTS];
+    if (IDX.task == task && IDX.attempts == old) {
+        /* indexed: appended to the list (the attempt is one with an int number: built here,
+           or of a record checked whole) */
+        if (!IDX.grown && !(IDX.grown = PySequence_List(old)))
+            return -1;
+        int r = index_add(attempt);
+        if (r == 0 && PyList_Append(IDX.grown, attempt) == 0)
+            return 0;
+        if (r == 0)
+            fr_forget_index(); /* the index holds an attempt the list does not */
+        if (r < 0 || PyErr_Occurred())
+            return -1;
+        old = GET(task, TASK, T_ATTEMPTS); /* (not indexable: let go, written) */
+    }
     Py_ssize_t n = PyTuple_GET_SIZE(old);
-    int indexed = IDX.task == task && IDX.attempts == old;
-    if (indexed)
-        Py_CLEAR(IDX.attempts); /* the record's reference alone, if no other */
-    PyObject *out;
-    if (n >= INDEXED_FROM && PyTuple_CheckExact(old) && Py_REFCNT(old) == 1) {
-        /* held by the record alone: grown where it is (realloc), not copied with a reference
-           taken to every attempt */
-        GET(task, TASK, T_ATTEMPTS) = NULL;
-        out = old;
-        if (_PyTuple_Resize(&out, n + 1) < 0) {
-            GET(task, TASK, T_ATTEMPTS) = Py_NewRef(EMPTY_TUPLE);
-            fr_forget_index();
-            return -1;
-        }
-        PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
-        GET(task, TASK, T_ATTEMPTS) = out;
-    } else {
-        if (!(out = PyTuple_New(n + 1))) {
-            fr_forget_index();
-            return -1;
-        }
-        for (Py_ssize_t i = 0; i < n; i++)
-            PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(old, i)));
-        PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
-        put_new(task, &TASK, T_ATTEMPTS, out);
-    }
-    if (indexed) {
-        IDX.attempts = Py_NewRef(out);
-        if (index_add(attempt) < 0) {
-            fr_forget_index();
-            PyErr_Clear();
-        }
-    }
+    PyObject *out = PyTuple_New(n + 1);
+    if (!out)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(old, i)));
+    PyTuple_SET_ITEM(out, n, Py_NewRef(attempt));
+    put_new_row(task, &TASK, row, T_ATTEMPTS, out);
     return 0;
 }
 
@@ -202,16 +236,16 @@ static int merge_view(const View *u, PyObject *tasks)
     PyObject *task = PyDict_GetItemWithError(tasks, task_id);
     if (!task && PyErr_Occurred())
         return -1;
-    PyObject *attempt = NULL;
+    PyObject *attempt = NULL, *tr[N_TASK], *ar[N_ATTEMPT];
     if (task && task != Py_None) {
-        if (!fr_task_ok(task, 0))
+        if (!fr_task_ok(task, 0, tr))
             return 1;
         attempt = fr_find_attempt(task, u->number);
-        if (attempt && !fr_attempt_ok(attempt, 0))
+        if (attempt && !fr_attempt_ok(attempt, 0, ar))
             return 1;
         Py_INCREF(task);
     } else {
-        if (!(task = new_task(task_id, u->job)))
+        if (!(task = new_task(task_id, u->job, tr)))
             return -1;
         if (PyDict_SetItem(tasks, task_id, task) < 0)
             goto error;
@@ -221,19 +255,19 @@ static int merge_view(const View *u, PyObject *tasks)
     /* _merge_update */
     PyObject *task_type = u->type, *function = u->function;
     if (task_type != Py_None) {
-        if (GET(task, TASK, T_TYPE) == Py_None)
-            put(task, &TASK, T_TYPE, task_type);
-        if (function != Py_None && add_function(task, function) < 0)
+        if (tr[T_TYPE] == Py_None)
+            put_row(task, &TASK, tr, T_TYPE, task_type);
+        if (function != Py_None && add_function(task, tr, function) < 0)
             goto error;
-        if (str_empty(GET(task, TASK, T_LANGUAGE))) {
+        if (str_empty(tr[T_LANGUAGE])) {
             PyObject *language = fr_shared(u->language);
             if (!language)
                 goto error;
-            put_new(task, &TASK, T_LANGUAGE, language);
+            put_new_row(task, &TASK, tr, T_LANGUAGE, language);
         }
-        fill(task, &TASK, T_PARENT, u->parent);
-        fill(task, &TASK, T_ACTOR, u->actor);
-    } else if (function != Py_None && add_function(task, function) < 0) {
+        fill(task, &TASK, tr, T_PARENT, u->parent);
+        fill(task, &TASK, tr, T_ACTOR, u->actor);
+    } else if (function != Py_None && add_function(task, tr, function) < 0) {
         goto error;
     }
     if (!attempt) {
@@ -241,36 +275,35 @@ static int merge_view(const View *u, PyObject *tasks)
                                          : PyLong_FromLongLong(u->number);
         if (!number)
             goto error;
-        attempt = new_attempt(number);
+        attempt = new_attempt(number, ar);
         Py_DECREF(number);
         if (!attempt)
             goto error;
-        if (fr_append_attempt(task, attempt) < 0)
+        if (fr_append_attempt(task, tr, attempt) < 0)
             goto error;
     }
-    if (fr_add_states(attempt, &u->states) < 0)
+    if (fr_add_states(attempt, ar, &u->states) < 0)
         goto error;
-    fill(attempt, &ATTEMPT, A_NODE, u->node);
-    fill(attempt, &ATTEMPT, A_WORKER, u->worker);
-    if (GET(attempt, ATTEMPT, A_PID) == Py_None && (u->pid_obj ? u->pid_obj != Py_None
-                                                               : u->has_pid)) {
+    fill(attempt, &ATTEMPT, ar, A_NODE, u->node);
+    fill(attempt, &ATTEMPT, ar, A_WORKER, u->worker);
+    if (ar[A_PID] == Py_None && (u->pid_obj ? u->pid_obj != Py_None : u->has_pid)) {
         PyObject *pid = u->pid_obj ? Py_NewRef(u->pid_obj) : PyLong_FromLongLong(u->pid);
         if (!pid)
             goto error;
         Py_SETREF(pid, fr_shared(pid));
         if (!pid)
             goto error;
-        put_new(attempt, &ATTEMPT, A_PID, pid);
+        put_new_row(attempt, &ATTEMPT, ar, A_PID, pid);
     }
-    fill(attempt, &ATTEMPT, A_ETYPE, u->etype);
-    fill(attempt, &ATTEMPT, A_EMSG, u->emsg);
+    fill(attempt, &ATTEMPT, ar, A_ETYPE, u->etype);
+    fill(attempt, &ATTEMPT, ar, A_EMSG, u->emsg);
     PyObject *component = u->component;
-    if (!str_empty(component) && str_empty(GET(attempt, ATTEMPT, A_COMPONENT))) {
+    if (!str_empty(component) && str_empty(ar[A_COMPONENT])) {
         if (!(component = fr_shared(component)))
             goto error;
-        put_new(attempt, &ATTEMPT, A_COMPONENT, component);
+        put_new_row(attempt, &ATTEMPT, ar, A_COMPONENT, component);
     }
-    if (fr_add_spans(attempt, &u->spans) < 0)
+    if (fr_add_spans(attempt, ar, &u->spans) < 0)
         goto error;
     Py_DECREF(attempt);
     Py_DECREF(task);
@@ -285,25 +318,26 @@ error:
 static int merge_update(PyObject *u, PyObject *tasks)
 {
     View v;
-    if (!fr_update_ok(u, &v.number))
+    PyObject *row[N_UPDATE];
+    if (!fr_update_ok(u, &v.number, row))
         return 1;
-    v.task_id = GET(u, UPDATE, U_TASK_ID);
-    v.job = GET(u, UPDATE, U_JOB);
-    v.type = GET(u, UPDATE, U_TYPE);
-    v.function = GET(u, UPDATE, U_FUNC);
-    v.language = GET(u, UPDATE, U_LANG);
-    v.parent = GET(u, UPDATE, U_PARENT);
-    v.actor = GET(u, UPDATE, U_ACTOR);
-    v.node = GET(u, UPDATE, U_NODE);
-    v.worker = GET(u, UPDATE, U_WORKER);
-    v.etype = GET(u, UPDATE, U_ETYPE);
-    v.emsg = GET(u, UPDATE, U_EMSG);
-    v.component = GET(u, UPDATE, U_COMPONENT);
-    v.number_obj = GET(u, UPDATE, U_ATTEMPT);
-    v.pid_obj = GET(u, UPDATE, U_PID);
+    v.task_id = row[U_TASK_ID];
+    v.job = row[U_JOB];
+    v.type = row[U_TYPE];
+    v.function = row[U_FUNC];
+    v.language = row[U_LANG];
+    v.parent = row[U_PARENT];
+    v.actor = row[U_ACTOR];
+    v.node = row[U_NODE];
+    v.worker = row[U_WORKER];
+    v.etype = row[U_ETYPE];
+    v.emsg = row[U_EMSG];
+    v.component = row[U_COMPONENT];
+    v.number_obj = row[U_ATTEMPT];
+    v.pid_obj = row[U_PID];
     v.has_pid = 0;
     v.pid = 0;
-    PyObject *states = GET(u, UPDATE, U_STATES), *spans = GET(u, UPDATE, U_SPANS);
+    PyObject *states = row[U_STATES], *spans = row[U_SPANS];
     v.states = (States){states, NULL, NULL, PyTuple_GET_SIZE(states), NULL};
     v.spans = (Spans){spans, NULL, NULL, PyTuple_GET_SIZE(spans), NULL, NULL};
     return merge_view(&v, tasks);
@@ -311,15 +345,20 @@ static int merge_update(PyObject *u, PyObject *tasks)
 
 static int call_python(PyObject *events, PyObject *tasks)
 {
+    if (fr_flush_attempts() < 0) /* the records as the Python code is to see them */
+        return -1;
     PyObject *args[2] = {events, tasks};
     PyObject *r = PyObject_Vectorcall(MERGE_EVENTS, args, 2, NULL);
+    fr_fref_forget(); /* what the Python code may have changed */
     Py_XDECREF(r);
     return r ? 0 : -1;
 }
 
-PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *merge_updates_call(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs)
 {
     (void)module;
+    fr_fref_forget();
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "merge_updates(events, tasks)");
         return NULL;
@@ -370,7 +409,7 @@ PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t n
 
 
 /* ------------------------------------------------------------------------------------------ */
-/* fold_batch: the reader's packed updates (read/taskline/task_batch.h), reached through its
+/* fold_batch: the reader's packed updates (native/task_batch.h), reached through its
    capsule. */
 
 static const TaskBatchAPI *BATCH_API;
@@ -404,9 +443,11 @@ static int fold_python(TaskBatch *b, Py_ssize_t i, PyObject *tasks)
     return r;
 }
 
-PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *fold_batch_call(PyObject *module, PyObject *const *args,
+                             Py_ssize_t nargs)
 {
     (void)module;
+    fr_fref_forget();
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "fold_batch(batch, tasks, job)");
         return NULL;
@@ -453,4 +494,14 @@ PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t narg
     }
     Py_DECREF(b);
     return PyLong_FromSsize_t(taken);
+}
+
+PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return fr_call_done(merge_updates_call(module, args, nargs));
+}
+
+PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return fr_call_done(fold_batch_call(module, args, nargs));
 }

@@ -20,11 +20,11 @@ static inline void state_at(const States *s, Py_ssize_t i, int *status, int64_t 
     }
 }
 
-int fr_add_states(PyObject *a, const States *src)
+int fr_add_states(PyObject *a, PyObject **row, const States *src)
 {
     if (!src->n)
         return 0;
-    PyObject *keys = GET(a, ATTEMPT, A_KEYS), *nsb = GET(a, ATTEMPT, A_NS);
+    PyObject *keys = row[A_KEYS], *nsb = row[A_NS];
     Py_ssize_t k = PyBytes_GET_SIZE(keys);
     /* room for the keys so far and 256 more statuses at most */
     unsigned char kb_local[512], *kb = kb_local;
@@ -77,8 +77,8 @@ int fr_add_states(PyObject *a, const States *src)
     }
     for (Py_ssize_t i = 0; i < k; i++)
         put64(PyBytes_AS_STRING(packed) + 8 * i, ns[i]);
-    put_new(a, &ATTEMPT, A_KEYS, cur);
-    put_new(a, &ATTEMPT, A_NS, packed);
+    put_new_row(a, &ATTEMPT, row, A_KEYS, cur);
+    put_new_row(a, &ATTEMPT, row, A_NS, packed);
     r = 0;
 done:
     if (kb != kb_local) {
@@ -126,11 +126,11 @@ static Py_ssize_t named_spans(PyObject *names)
     return n;
 }
 
-int fr_add_spans(PyObject *a, const Spans *src)
+int fr_add_spans(PyObject *a, PyObject **row, const Spans *src)
 {
     if (!src->n)
         return 0;
-    PyObject *cur = Py_NewRef(GET(a, ATTEMPT, A_SPAN_NAMES));
+    PyObject *cur = Py_NewRef(row[A_SPAN_NAMES]);
     int64_t local[64], *pairs = local;
     Py_ssize_t added = 0, cap = 32;
     /* tasks.MAX_NAMED_SPANS, as Attempt.add_span: the names stay few, their lookups cheap */
@@ -184,7 +184,7 @@ int fr_add_spans(PyObject *a, const Spans *src)
         added++;
     }
     if (added) {
-        PyObject *old = GET(a, ATTEMPT, A_SPAN_NS);
+        PyObject *old = row[A_SPAN_NS];
         Py_ssize_t n = PyBytes_GET_SIZE(old);
         PyObject *packed = PyBytes_FromStringAndSize(NULL, n + 16 * added);
         if (!packed)
@@ -192,8 +192,8 @@ int fr_add_spans(PyObject *a, const Spans *src)
         memcpy(PyBytes_AS_STRING(packed), PyBytes_AS_STRING(old), (size_t)n);
         for (Py_ssize_t i = 0; i < 2 * added; i++)
             put64(PyBytes_AS_STRING(packed) + n + 8 * i, pairs[i]);
-        put_new(a, &ATTEMPT, A_SPAN_NAMES, cur);
-        put_new(a, &ATTEMPT, A_SPAN_NS, packed);
+        put_new_row(a, &ATTEMPT, row, A_SPAN_NAMES, cur);
+        put_new_row(a, &ATTEMPT, row, A_SPAN_NS, packed);
     } else {
         Py_DECREF(cur);
     }

@@ -1,16 +1,16 @@
-/* The internal header of flowinsight.pipeline._records (built from the .c files of this
-   folder; setup.py lists them). The parts:
+/* The internal header of flowinsight.pipeline._records (built from the .c files of
+   flowinsight/native/ that setup.py lists for it). The parts:
 
      shared.c         values stored once: tasks.shared and the `_GROWN` values
      checks.c         what the fast paths take on
      attempts.c       Attempt.add_state and Attempt.add_span, for a run of them
      merge_updates.c  merge_updates: merge_tasks for TaskUpdate events; fold_batch: the same
-                      for a batch of the reader's packed updates (read/taskline/task_batch.h)
+                      for a batch of the reader's packed updates (native/task_batch.h)
      merge_tables.c   merge_task_tables, and load_tasks_into's merge (a record read in place)
      blob_write.c     dump_tasks
      blob_tables.c    load_tasks: the blob's tables (strings, functions, keys, names)
      blob_read.c      load_tasks: the records
-     module.c         the classes and configure(), make_task/make_attempt, module init
+     records_module.c the classes and configure(), make_task/make_attempt, module init
 
    The slot accessors and the small per-field helpers are here, static inline, as are the
    blob's varint writers and readers: the hot loops call them and they must stay inlined.
@@ -38,8 +38,8 @@
 
    Records are built as flowinsight.model.fast_init builds objects: the class's tp_alloc (what
    object.__new__(cls) does for these classes), then each slot stored. configure() hands over the
-   classes and the member descriptor of each field; the slots are read and written at the
-   descriptors' offsets, which is what those (T_OBJECT_EX) descriptors do.
+   classes and the member descriptor of each field; the slots are read and written through
+   those descriptors (tp_descr_get, tp_descr_set), CPython's public API only.
 
    Values that recur are stored once, as in tasks.py: its `_SHARED` and `_GROWN` tables (handed
    over by configure) are the very ones used here, with the same bound; in front of `_GROWN`, a
@@ -55,11 +55,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Written for CPython 3.11-3.13 with the GIL (flowinsight/switch.py: NATIVE_PYTHONS, which
-   setup.py builds by): outside them this does not compile rather than misread an object. */
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED) \
-    || defined(PYPY_VERSION)
-#error "flowinsight's C extensions are written for CPython 3.11-3.13 with the GIL"
+/* CPython's public C API only (no object internals: the records' fields are read and written
+   through their member descriptors). It needs CPython 3.11 or later, the oldest it is built
+   and tested on (flowinsight/switch.py: NATIVE_PYTHONS, the versions setup.py builds it for),
+   with the GIL: the module's state and the borrowed references it holds between calls into
+   the API are guarded by nothing else. */
+#if PY_VERSION_HEX < 0x030B0000 || defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)
+#error "flowinsight's C extensions need CPython 3.11 or later, with the GIL"
 #endif
 
 #if defined(__GNUC__)
@@ -78,47 +80,100 @@ enum { U_TASK_ID, U_ATTEMPT, U_JOB, U_TYPE, U_FUNC, U_LANG, U_PARENT, U_ACTOR, U
        U_WORKER, U_PID, U_ETYPE, U_EMSG, U_COMPONENT, U_SPANS, N_UPDATE };
 enum { S_NAME, S_START, S_END, N_SPAN };
 
+/* A class and the member descriptors of its fields, in field order. Slots are read and written
+   through the descriptors (the descriptor protocol, PyMemberDescr_Type's tp_descr_get and
+   tp_descr_set: what `obj.field` and `obj.field = value` do), never at an offset. */
 typedef struct {
     PyTypeObject *cls;
     Py_ssize_t n;
-    Py_ssize_t off[N_UPDATE];
+    PyObject *descr[N_UPDATE];
 } Klass;
 
 extern Klass TASK, ATTEMPT, FREF, UPDATE, SPAN;
+/* PyMemberDescr_Type's getter and setter (every descriptor above is of that exact type) */
+extern descrgetfunc SLOT_GET;
+extern descrsetfunc SLOT_SET;
 /* tasks.py's _SHARED and _GROWN and their bound; its merge_tasks and _merge_task */
 extern PyObject *SHARED, *GROWN, *MERGE_EVENTS, *MERGE_TASK;
 extern Py_ssize_t MAX_SHARED;
 extern PyObject *EMPTY_STR, *EMPTY_BYTES, *EMPTY_TUPLE, *SMALL[256];
 
-/* A slot's value (borrowed; NULL when unset). */
-#define GET(obj, k, i) (*(PyObject **)((char *)(obj) + (k).off[i]))
+/* A slot's value (borrowed; NULL when unset, no exception left). The getter returns a new
+   reference to the object the slot holds (configure() checked that it hands back the very
+   object stored, and raises AttributeError for an unset slot); the slot keeps its own
+   reference, so the value lives as long as the slot holds it, as a borrowed one would. Not
+   called with an exception pending (an unset slot's AttributeError would replace it). */
+static inline PyObject *slot_get(PyObject *obj, const Klass *k, int i)
+{
+    PyObject *value = SLOT_GET(k->descr[i], obj, (PyObject *)k->cls);
+    if (!value) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_DECREF(value);
+    return value;
+}
+#define GET(obj, k, i) slot_get((obj), &(k), (i))
 
-/* Store a slot, taking over the reference to `value`. */
+/* Store a slot, taking over the reference to `value`. The setter cannot fail on an object of
+   the class (configure() checked each slot writable); if it ever did, its exception is left
+   set, and the module's function returning a value with it set is a SystemError: loud. */
 static inline void put_new(PyObject *obj, const Klass *k, int i, PyObject *value)
 {
-    PyObject **slot = (PyObject **)((char *)obj + k->off[i]);
-    PyObject *old = *slot;
-    *slot = value;
-    Py_XDECREF(old);
+    SLOT_SET(k->descr[i], obj, value);
+    Py_DECREF(value);
 }
 
 static inline void put(PyObject *obj, const Klass *k, int i, PyObject *value)
 {
-    put_new(obj, k, i, Py_NewRef(value));
+    SLOT_SET(k->descr[i], obj, value);
 }
 
-/* A new instance with every slot taken over from `values` (new references, all set). */
-static inline PyObject *build(const Klass *k, PyObject **values)
+/* Rows: where a function reads many slots of one record, it reads each once, into a row of
+   borrowed values (NULL for an unset slot), and writes through put_row/put_new_row, which keep
+   the row in step with the record. Only C of this module runs between (no Python code that
+   could change the record). */
+static inline void read_row(PyObject *obj, const Klass *k, PyObject **row)
+{
+    for (Py_ssize_t i = 0; i < k->n; i++)
+        row[i] = slot_get(obj, k, (int)i);
+}
+
+static inline void put_row(PyObject *obj, const Klass *k, PyObject **row, int i,
+                           PyObject *value)
+{
+    put(obj, k, i, value);
+    row[i] = value;
+}
+
+static inline void put_new_row(PyObject *obj, const Klass *k, PyObject **row, int i,
+                               PyObject *value)
+{
+    put_new(obj, k, i, value); /* the slot holds it now */
+    row[i] = value;
+}
+
+/* A new instance with every slot taken over from `values` (new references, all set); `row`
+   (or NULL): its row. */
+static inline PyObject *build_row(const Klass *k, PyObject **values, PyObject **row)
 {
     PyObject *obj = k->cls->tp_alloc(k->cls, 0);
-    if (!obj) {
-        for (Py_ssize_t i = 0; i < k->n; i++)
-            Py_DECREF(values[i]);
-        return NULL;
+    int failed = !obj;
+    for (Py_ssize_t i = 0; i < k->n; i++) {
+        if (!failed && SLOT_SET(k->descr[i], obj, values[i]) < 0)
+            failed = 1;
+        if (row)
+            row[i] = values[i];
+        Py_DECREF(values[i]);
     }
-    for (Py_ssize_t i = 0; i < k->n; i++)
-        *(PyObject **)((char *)obj + k->off[i]) = values[i];
+    if (failed)
+        Py_CLEAR(obj);
     return obj;
+}
+
+static inline PyObject *build(const Klass *k, PyObject **values)
+{
+    return build_row(k, values, NULL);
 }
 
 static inline PyObject *new_function(PyObject *module, PyObject *class_name, PyObject *name)
@@ -163,18 +218,6 @@ static inline int as_i64(PyObject *o, int64_t *out)
 {
     if (!o || !PyLong_CheckExact(o))
         return 0;
-#if PY_VERSION_HEX < 0x030C0000 && PYLONG_BITS_IN_DIGIT == 30
-    /* up to 3 digits below 2**63 (every ns of this century), read off the digits */
-    Py_ssize_t size = Py_SIZE(o), n = size < 0 ? -size : size;
-    const digit *d = ((PyLongObject *)o)->ob_digit;
-    if (n <= 3 && (n < 3 || d[2] < 8)) {
-        uint64_t v = 0;
-        for (Py_ssize_t i = n - 1; i >= 0; i--)
-            v = (v << 30) | d[i];
-        *out = size < 0 ? -(int64_t)v : (int64_t)v;
-        return 1;
-    }
-#endif
     int overflow;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow || (v == -1 && PyErr_Occurred())) {
@@ -204,11 +247,11 @@ static inline int64_t number_of(PyObject *a)
     return number;
 }
 
-/* Set an empty str slot to `value` (`if not x: x = value`). */
-static inline void fill(PyObject *obj, const Klass *k, int i, PyObject *value)
+/* Set an empty str slot to `value` (`if not x: x = value`), its row kept in step. */
+static inline void fill(PyObject *obj, const Klass *k, PyObject **row, int i, PyObject *value)
 {
-    if (str_empty(GET(obj, *k, i)))
-        put(obj, k, i, value);
+    if (str_empty(row[i]))
+        put_row(obj, k, row, i, value);
 }
 
 /* 1 when configure() has run; else 0 with an exception set. */
@@ -230,14 +273,22 @@ void fr_clear_caches(void);
 /* ------------------------------------------------------------------------------------------ */
 /* What the fast paths take on (checks.c) */
 
-/* A record's own fields (`tables`: also what merge_task_tables reads); its attempts' numbers. */
-int fr_task_ok(PyObject *t, int tables);
-/* An attempt's fields (`exact_spans`: span_ns holds just its names' pairs). */
-int fr_attempt_ok(PyObject *a, int exact_spans);
+/* A record's own fields (`tables`: also what merge_task_tables reads); its attempts' numbers.
+   `row`: the record's row (N_TASK), read here (without `tables`: all but the task id, job id
+   and submit time, NULL). */
+int fr_task_ok(PyObject *t, int tables, PyObject **row);
+/* An attempt's fields (`exact_spans`: span_ns holds just its names' pairs). `row`: the
+   attempt's row (N_ATTEMPT), read here, all but its number (NULL). */
+int fr_attempt_ok(PyObject *a, int exact_spans, PyObject **row);
 /* None, or a FunctionRef of str slots. */
 int fr_function_ok(PyObject *f);
+/* A FunctionRef's fields (module, class_name, name: borrowed), when it is one of str slots;
+   else NULL, no exception. Cached until fr_fref_forget(), which every function of the module
+   that reads them calls on entry, on exit and after each call into Python code. */
+PyObject *const *fr_fref_fields(PyObject *f);
+void fr_fref_forget(void);
 /* A TaskUpdate of the shape the readers make; its attempt number. */
-int fr_update_ok(PyObject *u, int64_t *number);
+int fr_update_ok(PyObject *u, int64_t *number, PyObject **row); /* row: N_UPDATE */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Attempt.add_state and Attempt.add_span, for a run of them (attempts.c) */
@@ -263,19 +314,26 @@ typedef struct {
     const int64_t *ns64;
 } Spans;
 
-int fr_add_states(PyObject *a, const States *src);
+/* `row`: the attempt's row, kept in step */
+int fr_add_states(PyObject *a, PyObject **row, const States *src);
 /* An attempt keeps its first MAX_NAMED_SPANS distinct `task::<name>` span names (tasks.py:
    MAX_NAMED_SPANS): an executor writes one; a line of thousands would make every lookup and
    every grown tuple cost as much. Other names (task:execute, ...) are a fixed few. */
 #define MAX_NAMED_SPANS 8
-int fr_add_spans(PyObject *a, const Spans *src);
+int fr_add_spans(PyObject *a, PyObject **row, const Spans *src);
 
 /* The attempt of that number (borrowed), or NULL (merge_updates.c). */
 PyObject *fr_find_attempt(PyObject *task, int64_t number);
 /* task.attempts += (attempt,) */
-int fr_append_attempt(PyObject *task, PyObject *attempt);
-/* Let go of the index of a task's attempts (merge_updates.c). */
+int fr_append_attempt(PyObject *task, PyObject **row, PyObject *attempt); /* row: the task's */
+/* Let go of the index of a task's attempts (merge_updates.c), its attempts written first. */
 void fr_forget_index(void);
+/* Write the attempts appended to the indexed task to its record (0), or -1 no memory. */
+int fr_flush_attempts(void);
+/* What every function of the module that merges returns through: the indexed task's
+   attempts written, the FunctionRefs let go; `result`, or NULL with MemoryError when the
+   attempts could not be written (an exception already set is kept). */
+PyObject *fr_call_done(PyObject *result);
 /* Whether `attempts`, the task's, is indexed: its attempts are known good (fr_task_ok need
    not check them again, a linear walk per update of a task of many attempts). */
 int fr_attempts_checked(PyObject *task, PyObject *attempts);

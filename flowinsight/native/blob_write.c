@@ -86,11 +86,6 @@ static inline Py_hash_t table_hash(const Table *t, PyObject *key)
         uintptr_t h = ((uintptr_t)key >> 4) * (uintptr_t)0x9E3779B97F4A7C15ull;
         return (Py_hash_t)(h ^ (h >> 29));
     }
-    if (t->mode == BY_STR) {
-        Py_hash_t h = ((PyASCIIObject *)key)->hash; /* cached by the str, once computed */
-        if (h != -1)
-            return h;
-    }
     return PyObject_Hash(key); /* exact str or bytes: cached, never fails */
 }
 

@@ -197,8 +197,8 @@ static void gather(const Buf *column, const Py_ssize_t *order, char *to)
     }
 }
 
-/* A column of references as a list that takes them over, in `order` (sw_rows_in_order's),
-   gathered straight into the list; the column is freed. */
+/* A column of references as a list that takes them over, in `order` (sw_rows_in_order's);
+   the column is freed. */
 PyObject *sw_rows_list(Buf *column, const Py_ssize_t *order)
 {
     Py_ssize_t n = column->len;
@@ -206,8 +206,9 @@ PyObject *sw_rows_list(Buf *column, const Py_ssize_t *order)
     if (!out) {
         return NULL;
     }
-    if (n) {
-        gather(column, order, (char *)((PyListObject *)out)->ob_item);
+    PyObject *const *from = (PyObject *const *)column->data;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyList_SET_ITEM(out, k, from[order ? order[k] : k]);
     }
     column->len = 0;
     buf_free(column);

@@ -275,19 +275,6 @@ static int load_records(Loader *r, PyObject *out)
     return 0;
 }
 
-/* The count of records, read ahead (for the size of the dict). */
-static Py_ssize_t peek_count(Loader *r)
-{
-    const unsigned char *at = r->p;
-    Py_ssize_t n = 0;
-    if (rd_count(r, MIN_TASK, &n) < 0) {
-        PyErr_Clear();
-        n = 0;
-    }
-    r->p = at;
-    return n;
-}
-
 PyObject *fr_load_tasks(PyObject *module, PyObject *blob)
 {
     (void)module;
@@ -301,7 +288,7 @@ PyObject *fr_load_tasks(PyObject *module, PyObject *blob)
     r.p = (const unsigned char *)view.buf;
     r.end = r.p + view.len;
     PyObject *out = NULL;
-    if (fr_load_tables(&r) == 0 && (out = _PyDict_NewPresized(peek_count(&r)))
+    if (fr_load_tables(&r) == 0 && (out = PyDict_New())
         && load_records(&r, out) < 0)
         Py_CLEAR(out);
     fr_loader_free(&r);

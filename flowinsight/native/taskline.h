@@ -1,5 +1,5 @@
 /* The internal header of the EXPORT_TASK line decoder (the flowinsight.read._taskline
-   module, built from the .c files of this folder; setup.py lists them). What the module does
+   module, built from the .c files of flowinsight/native/ that setup.py lists for it). What it does
    and why it may refuse a line is said below; the parts are:
 
      json_scan.c  the lexer's tables, unescaping, skipping the values nobody reads
@@ -11,7 +11,7 @@
      buffer.c     decode_buffer: the lines of a buffer, found in C; ids as digests
      batch.c      decode_buffer_batches: the same, the updates kept packed (task_batch.h)
      digests.c    event id digests for the parallel reader
-     module.c     the method table and module init
+     taskline_module.c  the method table and module init
 
    The per-token lexer (parse_string, parse_number, obj_next, ...) is here, static inline: every
    parser calls it, and it must stay inlined into them. Functions shared between the files
@@ -68,11 +68,13 @@
 #include <emmintrin.h>
 #endif
 
-/* Written for CPython 3.11-3.13 with the GIL (flowinsight/switch.py: NATIVE_PYTHONS, which
-   setup.py builds by): outside them this does not compile rather than misread an object. */
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000 || defined(Py_GIL_DISABLED) \
-    || defined(PYPY_VERSION)
-#error "flowinsight's C extensions are written for CPython 3.11-3.13 with the GIL"
+/* CPython's public C API only (no object internals: the records' fields are read and written
+   through their member descriptors). It needs CPython 3.11 or later, the oldest it is built
+   and tested on (flowinsight/switch.py: NATIVE_PYTHONS, the versions setup.py builds it for),
+   with the GIL: the module's state and the borrowed references it holds between calls into
+   the API are guarded by nothing else. */
+#if PY_VERSION_HEX < 0x030B0000 || defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)
+#error "flowinsight's C extensions need CPython 3.11 or later, with the GIL"
 #endif
 
 /* the per-token helpers, inlined into every parser (about 10% of the time per line) */

@@ -275,11 +275,10 @@ static int same_str(PyObject *a, PyObject *b)
            && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(n * PyUnicode_KIND(a))) == 0;
 }
 
-/* The table in order, with the records a few tasks ahead prefetched, in stages (the record;
-   its attempts and caller; the attempts' records; their fields), each loaded from memory by
-   the time it is read: the pass is bound by memory latency (records scattered over the heap),
-   and a task's own chain of loads leaves the memory idle. Only read, never written; a record
-   of another class than the one learnt is not looked into. */
+/* The table in order, with the records a few tasks ahead prefetched: the pass is bound by
+   memory latency (records scattered over the heap), and a task's own chain of loads leaves
+   the memory idle. Only the record and its key are prefetched: what a record points to is
+   read through its descriptors (slots.c), not looked into ahead. */
 enum { AHEAD = 6, RING = 8 };
 
 typedef struct {
@@ -297,17 +296,13 @@ static inline void prefetch(const void *p)
 #endif
 }
 
-static inline PyObject *peek(PyObject *obj, Slots *s, int i)
-{
-    return Py_TYPE(obj) == s->type ? *(PyObject **)((char *)obj + s->offsets[i]) : NULL;
-}
-
-static int ahead_next(Ahead *a, PyObject *dict, PyObject **key, PyObject **value, Slots *ts,
-                      Slots *as)
+static int ahead_next(Ahead *a, PyObject *dict, PyObject **key, PyObject **value)
 {
     while (a->len <= AHEAD && !a->done) {
         Py_ssize_t at = (a->head + a->len) % RING;
         if (PyDict_Next(dict, &a->pos, &a->keys[at], &a->values[at])) {
+            prefetch(a->values[at]);
+            prefetch(a->keys[at]);
             a->len++;
         } else {
             a->done = 1;
@@ -320,34 +315,6 @@ static int ahead_next(Ahead *a, PyObject *dict, PyObject **key, PyObject **value
     *value = a->values[a->head];
     a->head = (a->head + 1) % RING;
     a->len--;
-    for (Py_ssize_t j = 0; j < a->len; j++) {
-        PyObject *task = a->values[(a->head + j) % RING];
-        Py_ssize_t stage = a->len - 1 - j; /* 0 for the farthest */
-        if (stage == 0) {
-            prefetch(task);
-            prefetch((char *)task + 64);
-            prefetch(a->keys[(a->head + j) % RING]);
-            continue;
-        }
-        PyObject *raws = peek(task, ts, T_ATTEMPTS);
-        if (stage == 2) {
-            prefetch(raws);
-            prefetch(peek(task, ts, T_PARENT));
-            prefetch(peek(task, ts, T_SUBMIT));
-        } else if (stage == 3 && raws && PyTuple_CheckExact(raws) && PyTuple_GET_SIZE(raws)) {
-            prefetch(PyTuple_GET_ITEM(raws, 0));
-            prefetch((char *)PyTuple_GET_ITEM(raws, 0) + 64);
-        } else if (stage == 4 && raws && PyTuple_CheckExact(raws) && PyTuple_GET_SIZE(raws)) {
-            PyObject *raw = PyTuple_GET_ITEM(raws, 0);
-            if (Py_TYPE(raw) == as->type) {
-                prefetch(peek(raw, as, A_STATE_NS));
-                prefetch(peek(raw, as, A_SPAN_NS));
-                prefetch(peek(raw, as, A_NODE));
-                prefetch(peek(raw, as, A_WORKER));
-                prefetch(peek(raw, as, A_PID));
-            }
-        }
-    }
     return 1;
 }
 
@@ -386,8 +353,7 @@ PyObject *sw_facts(PyObject *self, PyObject *args)
     }
     PyObject *tid, *task;
     Ahead ahead = {{0}};
-    Slots *attempt_slots = sweeping ? &sw.attempt_slots : &as;
-    while (ahead_next(&ahead, tasks, &tid, &task, &ts, attempt_slots)) {
+    while (ahead_next(&ahead, tasks, &tid, &task)) {
         int ok_task = 0;
         PyObject *parent = NULL, *task_type = NULL, *nid = NULL, *language = NULL, *job = NULL,
                  *raws = NULL, *caller = NULL;
