@@ -14,7 +14,7 @@ NATIVE_ENV = "FLOWINSIGHT_NATIVE"
 # The CPython versions (oldest, newest) the extensions are built and tested on. They use only
 # CPython's public C API (records' fields through their member descriptors, no private calls
 # or object layouts), so a newer CPython should build them too, but they are built only where
-# they are tested; the headers (taskline.h, records.h, sweep.h) refuse older ones, and any build
+# they are tested; native/cpython.h refuses older ones, and any build
 # without the GIL.
 NATIVE_PYTHONS = ((3, 11), (3, 13))
 

@@ -14,8 +14,7 @@ from flowinsight.pipeline import tasks
 from flowinsight.read import native as read_native
 from flowinsight.switch import NATIVE_PYTHONS, native_on, native_supported
 
-HEADERS = ("flowinsight/native/taskline.h", "flowinsight/native/sweep.h",
-           "flowinsight/native/records.h")
+NATIVE = ROOT / "flowinsight" / "native"
 
 
 @pytest.mark.parametrize(("implementation", "version", "abiflags", "supported"), [
@@ -40,11 +39,13 @@ def test_the_c_headers_refuse_older_pythons_and_builds_without_the_gil() -> None
     oldest = NATIVE_PYTHONS[0]
     guard = (f"#if PY_VERSION_HEX < 0x{oldest[0]:02X}{oldest[1]:02X}0000 "
              "|| defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)")
-    for header in HEADERS:
-        text = re.sub(r"\s*\\\n\s*", " ", (ROOT / header).read_text())
-        assert guard in text, header
-        assert ('#error "flowinsight\'s C extensions need CPython 3.11 or later, with the GIL"'
-                in text)
+    text = re.sub(r"\s*\\\n\s*", " ", (NATIVE / "cpython.h").read_text())
+    assert guard in text
+    assert '#error "flowinsight\'s C extensions need CPython 3.11 or later, with the GIL"' in text
+    # and no C file takes CPython's headers but through it
+    for path in sorted(NATIVE.glob("*.[ch]")):
+        if path.name != "cpython.h":
+            assert "<Python.h>" not in path.read_text(), path.name
 
 
 def test_the_extensions_are_loaded_exactly_where_they_may_be() -> None:

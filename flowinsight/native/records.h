@@ -49,20 +49,10 @@
 #ifndef FLOWINSIGHT_RECORDS_H
 #define FLOWINSIGHT_RECORDS_H
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "cpython.h"
 #include <structmember.h>
 #include <stdint.h>
 #include <string.h>
-
-/* CPython's public C API only (no object internals: the records' fields are read and written
-   through their member descriptors). It needs CPython 3.11 or later, the oldest it is built
-   and tested on (flowinsight/switch.py: NATIVE_PYTHONS, the versions setup.py builds it for),
-   with the GIL: the module's state and the borrowed references it holds between calls into
-   the API are guarded by nothing else. */
-#if PY_VERSION_HEX < 0x030B0000 || defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)
-#error "flowinsight's C extensions need CPython 3.11 or later, with the GIL"
-#endif
 
 #if defined(__GNUC__)
 #pragma GCC visibility push(hidden)

@@ -17,7 +17,7 @@
 #ifndef FLOWINSIGHT_TASK_BATCH_H
 #define FLOWINSIGHT_TASK_BATCH_H
 
-#include <Python.h>
+#include "cpython.h"
 #include <stdint.h>
 
 #define TASK_BATCH_CAPSULE "flowinsight.read._taskline._batch_api"

@@ -58,23 +58,13 @@
 #ifndef FLOWINSIGHT_TASKLINE_H
 #define FLOWINSIGHT_TASKLINE_H
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "cpython.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "task_batch.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
-#endif
-
-/* CPython's public C API only (no object internals: the records' fields are read and written
-   through their member descriptors). It needs CPython 3.11 or later, the oldest it is built
-   and tested on (flowinsight/switch.py: NATIVE_PYTHONS, the versions setup.py builds it for),
-   with the GIL: the module's state and the borrowed references it holds between calls into
-   the API are guarded by nothing else. */
-#if PY_VERSION_HEX < 0x030B0000 || defined(Py_GIL_DISABLED) || defined(PYPY_VERSION)
-#error "flowinsight's C extensions need CPython 3.11 or later, with the GIL"
 #endif
 
 /* the per-token helpers, inlined into every parser (about 10% of the time per line) */
