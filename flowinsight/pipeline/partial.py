@@ -204,8 +204,8 @@ class Reducer:
 
     @property
     def folds_batches(self) -> bool:
-        """Whether reduce_parts takes the C reader's batches as they are (the parallel reader
-        then asks for them)."""
+        """Whether reduce_parts takes the readers' batches as they are (the C reader's, the
+        Python reader's rows: the parallel reader then asks for them)."""
         return records_native.folds_batches()
 
     def reduce_parts(self, parts: EventParts, into: Partial | None = None,

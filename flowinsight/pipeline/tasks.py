@@ -18,7 +18,15 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypeVar, cast
 
-from flowinsight.model.events import Event, FunctionRef, TaskSubmitted, TaskType, TaskUpdate
+from flowinsight.model.events import (
+    Event,
+    FunctionRef,
+    TaskRow,
+    TaskSubmitted,
+    TaskType,
+    TaskUpdate,
+    update_row,
+)
 from flowinsight.model.ids import job_of_task
 from flowinsight.pipeline import records_native
 
@@ -125,7 +133,8 @@ class Attempt:
 
     def add_span(self, name: str, start: int, end: int) -> None:
         if name not in self.span_names:
-            if name.startswith(NAMED_SPAN) and sum(
+            # (fewer names than the cap: fewer named ones too, no need to count them)
+            if len(self.span_names) >= MAX_NAMED_SPANS and name.startswith(NAMED_SPAN) and sum(
                     n.startswith(NAMED_SPAN) for n in self.span_names) >= MAX_NAMED_SPANS:
                 return
             key = (self.span_names, name)
@@ -252,7 +261,7 @@ def _merge_events(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, 
             if task is None:
                 task = tasks[update.task_id] = Task(update.task_id,
                                                     update.job_id or job_of_task(update.task_id))
-            _merge_update(task, update)
+            _merge_row(task, update_row(update))
         elif kind is TaskSubmitted:
             submitted = cast(TaskSubmitted, ev)
             task = get(submitted.task_id)
@@ -261,6 +270,27 @@ def _merge_events(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, 
                     submitted.task_id, submitted.job_id or job_of_task(submitted.task_id))
             _merge_submitted(task, submitted)
     return tasks
+
+
+def merge_rows(rows: Iterable[TaskRow], tasks: dict[str, Task], job: str = "") -> int:
+    """merge_tasks of the TaskUpdates of these rows (model.events.TaskRow), of job `job`
+    (lowercase) and of none when `job` is given: how many that kept. The Python reader's
+    batches (model.events.TaskRows) are folded so, without a TaskUpdate per line."""
+    get = tasks.get
+    kept = 0
+    try:
+        for row in rows:
+            task_id, job_id = row[0], row[2]
+            if job and job_id and job_id != job:
+                continue
+            kept += 1
+            task = get(task_id)
+            if task is None:
+                task = tasks[task_id] = Task(task_id, job_id or job_of_task(task_id))
+            _merge_row(task, row)
+    finally:
+        _settle()
+    return kept
 
 
 def merge_task_tables(into: dict[str, Task], later: dict[str, Task]) -> None:
@@ -345,31 +375,53 @@ def _merge_submitted(task: Task, ev: TaskSubmitted) -> None:
         task.submit_ms = ev.time_ms
 
 
-def _merge_update(task: Task, ev: TaskUpdate) -> None:
-    if ev.task_type is not None:
-        _merge_info(task, ev.task_type, ev.function, ev.language, ev.parent_task_id, ev.actor_id)
-    elif ev.function is not None:
-        _add_function(task, ev.function)
-    attempt = task.attempt(ev.attempt)
-    if attempt is None:
-        attempt = Attempt(ev.attempt)
-        task.add_attempt(attempt)
-    for status, ns in ev.states:
-        attempt.add_state(status, ns)
+def _merge_row(task: Task, row: TaskRow) -> None:
+    """One TaskUpdate, as its row, merged into its task's record."""
+    (_, number, _, task_type, function, language, parent, actor, states, node, worker, pid,
+     error_type, error_message, component, spans) = row
+    if task_type is not None:
+        _merge_info(task, task_type, function, language, parent, actor)
+    elif function is not None:
+        _add_function(task, function)
+    attempts = task.attempts
+    if len(attempts) < _INDEXED_FROM:  # (then not in _GROWING: see Task.attempt)
+        for attempt in attempts:
+            if attempt.number == number:
+                break
+        else:
+            attempt = Attempt(number)
+            task.attempts = (*attempts, attempt)
+    else:
+        found = task.attempt(number)
+        if found is None:
+            attempt = Attempt(number)
+            task.add_attempt(attempt)
+        else:
+            attempt = found
+    if states:
+        if attempt.state_keys or len(states) > 1:
+            for status, ns in states:
+                attempt.add_state(status, ns)
+        else:  # add_state into no states, in short: most lines carry one state
+            status, ns = states[0]
+            key = (b"", status)
+            keys = _GROWN.get(key)
+            attempt.state_keys = keys if keys is not None else _grown(key, bytes((status,)))
+            attempt.state_ns = _INT64.pack(ns)
     if not attempt.node_id:
-        attempt.node_id = ev.node_id
+        attempt.node_id = node
     if not attempt.worker_id:
-        attempt.worker_id = ev.worker_id
-    if attempt.worker_pid is None and ev.worker_pid is not None:
-        attempt.worker_pid = shared(ev.worker_pid)
+        attempt.worker_id = worker
+    if attempt.worker_pid is None and pid is not None:
+        attempt.worker_pid = shared(pid)
     if not attempt.error_type:
-        attempt.error_type = ev.error_type
+        attempt.error_type = error_type
     if not attempt.error_message:
-        attempt.error_message = ev.error_message
-    if ev.component_type and not attempt.component_type:
-        attempt.component_type = shared(ev.component_type)
-    for span in ev.spans:
-        attempt.add_span(span.name, span.start_ns, span.end_ns)
+        attempt.error_message = error_message
+    if component and not attempt.component_type:
+        attempt.component_type = shared(component)
+    for name, start, end in spans:
+        attempt.add_span(name, start, end)
 
 
 def _merge_task(old: Task, later: Task) -> None:
