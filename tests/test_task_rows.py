@@ -23,7 +23,7 @@ import pytest
 from conftest import SAMPLES, capture_dirs, with_native
 from flowinsight.model.events import TaskRows, TaskUpdate, row_update, update_row
 from flowinsight.pipeline import records_native, tasks
-from flowinsight.pipeline.partial import Partial, Reducer, reduce_events, reduce_parts
+from flowinsight.pipeline.partial import Partial, Reducer, merge_into, reduce_events, reduce_parts
 from flowinsight.pipeline.tasks import Attempt, Task
 from flowinsight.read import discover, event_file
 from flowinsight.read.event_file import FileResult, read_stream
@@ -184,3 +184,37 @@ def test_native_0_folds_rows() -> None:
             "print(sum(len(p) for p in r.parts if isinstance(p, TaskRows)))")
     data = b"\n".join(x for x in real_lines() if b"EXPORT_TASK" in x) + b"\n"
     assert int(with_native(False, code, data)) > 100
+
+
+def test_a_pieces_records_travel_as_tuples_and_merge_from_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the records extension is not in use, a Partial pickles its records as tuples
+    (tasks.table_tuples), keeps them so until they are read or merged, and merges a later
+    piece straight from them: the same table as the pieces' events reduced at once."""
+    monkeypatch.setattr(records_native, "_ACTIVE", None)
+    data = b"".join(p.read_bytes() for p in sorted((SAMPLES / "sage_pipeline").rglob("event_*"))
+                    if p.is_file() and p.suffix != ".gz")
+    events = read(b"\n".join(x for x in data.splitlines() if x.strip()) + b"\n",
+                  batches=False).events
+    n = len(events)
+    whole = reduce_events(events)
+    parts = [reduce_events(events[a:b]) for a, b in ((0, n // 3), (n // 3, 2 * n // 3),
+                                                     (2 * n // 3, n))]
+    sent = [pickle.loads(pickle.dumps(p)) for p in parts]
+    assert all(p._rows is not None and not p._tasks for p in sent)
+    again = pickle.loads(pickle.dumps(sent[1]))  # sent on as it came
+    assert again._rows == sent[1]._rows
+    assert snapshot(again.tasks) == snapshot(parts[1].tasks) and again._rows is None
+    out = merge_into(sent[0], sent[1])
+    assert out is sent[0] and out._rows is None and sent[1]._rows is not None
+    merge_into(out, sent[2])
+    assert snapshot(out.tasks) == snapshot(whole.tasks) and out == whole
+    # the same merge from records (merge_task_tables), and a table tuples cannot hold
+    fresh = [pickle.loads(pickle.dumps(p)) for p in parts]
+    table = fresh[0].tasks
+    for p in fresh[1:]:
+        tasks.merge_task_tables(table, p.tasks)
+    assert snapshot(table) == snapshot(whole.tasks)
+    odd = Partial({"not its id": next(iter(whole.tasks.values()))})
+    assert b"_from_rows" not in pickle.dumps(odd)
+    assert snapshot(pickle.loads(pickle.dumps(odd)).tasks) == snapshot(odd.tasks)

@@ -311,7 +311,7 @@ def merge_task_tables_python(into: dict[str, Task], later: dict[str, Task]) -> N
             if old is None:
                 into[task_id] = task
             else:
-                _merge_task(old, task)
+                _merge_task(old, record_tuple(task))
     finally:
         _settle()
 
@@ -320,7 +320,65 @@ def merge_task(old: Task, later: Task) -> None:
     """One task's record of a later run merged into its record of the run before (what the C
     code hands back for a record it does not take on)."""
     try:
-        _merge_task(old, later)
+        _merge_task(old, record_tuple(later))
+    finally:
+        _settle()
+
+
+# A record as a plain tuple of its fields, in their order, its attempts as tuples of theirs:
+# how a table travels from a worker where the C records are not in use (partial.Partial
+# pickles it so: a list of them pickles in a third of the time of the records, which call
+# __reduce__ each), and what the Python merge of two records reads of the later one.
+RecordTuple = tuple[Any, ...]
+
+
+def record_tuple(task: Task) -> RecordTuple:
+    t = task
+    return (t.task_id, t.job_id, t.task_type, t.function, t.language, t.parent_task_id,
+            t.actor_id, t.submit_ms,
+            tuple([(a.number, a.state_keys, a.state_ns, a.node_id, a.worker_id, a.worker_pid,
+                    a.error_type, a.error_message, a.component_type, a.span_names, a.span_ns)
+                   for a in t.attempts]),
+            t.seen_module, t.seen_class)
+
+
+def table_tuples(tasks: dict[str, Task]) -> list[RecordTuple] | None:
+    """A table's records as tuples (record_tuple), in its order; None for a table they would
+    not give back exactly (table_of_tuples): one not made by the merge (a record of another
+    type, under another key, attempts not in a tuple of Attempts, a field unset)."""
+    try:
+        if type(tasks) is not dict or not all(
+                type(task) is Task and type(key) is str and key == task.task_id
+                and type(task.attempts) is tuple
+                and all(type(attempt) is Attempt for attempt in task.attempts)
+                for key, task in tasks.items()):
+            return None
+        return [record_tuple(t) for t in tasks.values()]
+    except AttributeError:
+        return None
+
+
+def _record(row: RecordTuple) -> Task:
+    make_attempt = _make_attempt
+    return _make_task(*row[:8], tuple([make_attempt(*a) for a in row[8]]), row[9], row[10])
+
+
+def table_of_tuples(rows: list[RecordTuple]) -> dict[str, Task]:
+    """The table of table_tuples' rows."""
+    return {row[0]: _record(row) for row in rows}
+
+
+def merge_table_tuples(into: dict[str, Task], rows: list[RecordTuple]) -> None:
+    """merge_task_tables(into, table_of_tuples(rows)), without a record built for a task
+    `into` holds already."""
+    get = into.get
+    try:
+        for row in rows:
+            old = get(row[0])
+            if old is None:
+                into[row[0]] = _record(row)
+            else:
+                _merge_task(old, row)
     finally:
         _settle()
 
@@ -424,62 +482,67 @@ def _merge_row(task: Task, row: TaskRow) -> None:
         attempt.add_span(name, start, end)
 
 
-def _merge_task(old: Task, later: Task) -> None:
-    """`later`'s record, built from events after all of `old`'s, merged into `old`."""
+def _merge_task(old: Task, later: RecordTuple) -> None:
+    """`later`'s record (record_tuple), built from events after all of `old`'s, merged into
+    `old`."""
+    (_, _, task_type, function, language, parent, actor, submit_ms, attempts, seen_module,
+     seen_class) = later
     if old.task_type is None:
-        old.task_type = later.task_type
-    if later.function is not None:
-        function = old.function
-        if function is None or not function.name:
+        old.task_type = task_type
+    if function is not None:
+        mine = old.function
+        if mine is None or not mine.name:
             # each ref of `later` would have replaced `old`'s nameless one in turn
-            old.function = later.function
-        elif (not function.module and later.seen_module) or (
-                not function.class_name and later.seen_class):
-            old.function = FunctionRef(function.module or later.seen_module,
-                                       function.class_name or later.seen_class, function.name)
-        old.seen_module = old.seen_module or later.seen_module
-        old.seen_class = old.seen_class or later.seen_class
-    old.language = old.language or later.language
-    old.parent_task_id = old.parent_task_id or later.parent_task_id
-    old.actor_id = old.actor_id or later.actor_id
-    if later.submit_ms is not None and (old.submit_ms is None or later.submit_ms < old.submit_ms):
-        old.submit_ms = later.submit_ms
-    for attempt in later.attempts:
-        mine = old.attempt(attempt.number)
-        if mine is None:
-            old.add_attempt(attempt)
+            old.function = function
+        elif (not mine.module and seen_module) or (not mine.class_name and seen_class):
+            old.function = FunctionRef(mine.module or seen_module,
+                                       mine.class_name or seen_class, mine.name)
+        old.seen_module = old.seen_module or seen_module
+        old.seen_class = old.seen_class or seen_class
+    old.language = old.language or language
+    old.parent_task_id = old.parent_task_id or parent
+    old.actor_id = old.actor_id or actor
+    if submit_ms is not None and (old.submit_ms is None or submit_ms < old.submit_ms):
+        old.submit_ms = submit_ms
+    for attempt in attempts:
+        found = old.attempt(attempt[0])
+        if found is None:
+            old.add_attempt(_make_attempt(*attempt))
         else:
-            _merge_attempt(mine, attempt)
+            _merge_attempt(found, attempt)
 
 
-def _merge_attempt(old: Attempt, later: Attempt) -> None:
+def _merge_attempt(old: Attempt, later: tuple[Any, ...]) -> None:
+    """An attempt's fields (in Attempt's order) of a later record merged into `old`."""
+    (_, later_keys, later_ns, node, worker, pid, error_type, error_message, component,
+     span_names, span_ns) = later
     # A task's updates come from several processes' files (the submitter's, the executor's):
     # most merges join a side that has states to a side that has only spans, or the reverse.
     keys = old.state_keys
     if not keys:
-        old.state_keys, old.state_ns = later.state_keys, later.state_ns
-    elif later.state_keys.translate(None, keys) == later.state_keys:
+        old.state_keys, old.state_ns = later_keys, later_ns
+    elif later_keys.translate(None, keys) == later_keys:
         # no status in common (the submitter's pending states, the executor's running ones):
         # the later ones follow, as add_state would append them one by one
-        key = (keys, later.state_keys)
+        key = (keys, later_keys)
         joined = _GROWN.get(key)
-        old.state_keys = joined if joined is not None else _grown(key, keys + later.state_keys)
-        old.state_ns += later.state_ns
+        old.state_keys = joined if joined is not None else _grown(key, keys + later_keys)
+        old.state_ns += later_ns
     else:
-        for status, ns in zip(later.state_keys, unpack_int64s(later.state_ns)):
+        for status, ns in zip(later_keys, unpack_int64s(later_ns)):
             old.add_state(status, ns)
-    old.node_id = old.node_id or later.node_id
-    old.worker_id = old.worker_id or later.worker_id
+    old.node_id = old.node_id or node
+    old.worker_id = old.worker_id or worker
     if old.worker_pid is None:
-        old.worker_pid = later.worker_pid
-    old.error_type = old.error_type or later.error_type
-    old.error_message = old.error_message or later.error_message
-    old.component_type = old.component_type or later.component_type
+        old.worker_pid = pid
+    old.error_type = old.error_type or error_type
+    old.error_message = old.error_message or error_message
+    old.component_type = old.component_type or component
     if not old.span_names:
-        old.span_names, old.span_ns = later.span_names, later.span_ns
+        old.span_names, old.span_ns = span_names, span_ns
     else:
-        times = unpack_int64s(later.span_ns)
-        for i, name in enumerate(later.span_names):
+        times = unpack_int64s(span_ns)
+        for i, name in enumerate(span_names):
             old.add_span(name, times[2 * i], times[2 * i + 1])
 
 
