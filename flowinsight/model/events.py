@@ -316,13 +316,13 @@ class TaskUpdateBatch(Protocol):
     def __iter__(self) -> Iterator[TaskUpdate]: ...
 
 
-# A TaskUpdate as a plain tuple of its fields, in their order, its spans as (name, start_ns,
-# end_ns): what the Python reader makes of an EXPORT_TASK line, far cheaper to build than the
-# object (a tuple against 16 slots set), and what the Python merge of task records reads
-# (pipeline/tasks.py: a TaskUpdate is merged as its row).
+# A TaskUpdate as a plain tuple of its fields, in their order, its spans as two tuples (their
+# names; their start and end ns, flat): what the Python reader makes of an EXPORT_TASK line,
+# far cheaper to build than the object (a tuple against 16 slots set), and what the Python
+# merge of task records reads (pipeline/tasks.py: a TaskUpdate is merged as its row).
 TaskRow = tuple[str, int, str, "TaskType | None", "FunctionRef | None", str, str, str,
                 tuple[tuple[int, int], ...], str, str, "int | None", str, str, str,
-                tuple[tuple[str, int, int], ...]]
+                tuple[tuple[str, ...], tuple[int, ...]]]
 
 
 def update_row(update: TaskUpdate) -> TaskRow:
@@ -331,12 +331,15 @@ def update_row(update: TaskUpdate) -> TaskRow:
     return (u.task_id, u.attempt, u.job_id, u.task_type, u.function, u.language,
             u.parent_task_id, u.actor_id, u.states, u.node_id, u.worker_id, u.worker_pid,
             u.error_type, u.error_message, u.component_type,
-            tuple((s.name, s.start_ns, s.end_ns) for s in u.spans))
+            (tuple([s.name for s in u.spans]),
+             tuple([ns for s in u.spans for ns in (s.start_ns, s.end_ns)])))
 
 
 def row_update(row: TaskRow) -> TaskUpdate:
     """The TaskUpdate of a row."""
-    return TaskUpdate(*row[:15], tuple(Span(*span) for span in row[15]))
+    names, times = row[15]
+    return TaskUpdate(*row[:15], tuple([Span(name, times[2 * i], times[2 * i + 1])
+                                        for i, name in enumerate(names)]))
 
 
 class TaskRows:

@@ -35,11 +35,17 @@ _PAIR = struct.Struct("<qq")
 
 
 _UNPACKERS = [struct.Struct(f"<{n}q").unpack for n in range(32)]
+_PACKERS = [struct.Struct(f"<{n}q").pack for n in range(32)]
 
 
 def unpack_int64s(packed: bytes) -> tuple[int, ...]:
     n = len(packed) >> 3
     return _UNPACKERS[n](packed) if n < 32 else struct.unpack(f"<{n}q", packed)
+
+
+def _pack_int64s(values: tuple[int, ...]) -> bytes:
+    n = len(values)
+    return _PACKERS[n](*values) if n < 32 else struct.pack(f"<{n}q", *values)
 
 
 # Values that recur across records (a language, a component, a pid, the same span names or
@@ -448,7 +454,7 @@ def _merge_row(task: Task, row: TaskRow) -> None:
                 break
         else:
             attempt = Attempt(number)
-            task.attempts = (*attempts, attempt)
+            task.attempts += (attempt,)  # (add_attempt, for a task not in _GROWING)
     else:
         found = task.attempt(number)
         if found is None:
@@ -456,16 +462,8 @@ def _merge_row(task: Task, row: TaskRow) -> None:
             task.add_attempt(attempt)
         else:
             attempt = found
-    if states:
-        if attempt.state_keys or len(states) > 1:
-            for status, ns in states:
-                attempt.add_state(status, ns)
-        else:  # add_state into no states, in short: most lines carry one state
-            status, ns = states[0]
-            key = (b"", status)
-            keys = _GROWN.get(key)
-            attempt.state_keys = keys if keys is not None else _grown(key, bytes((status,)))
-            attempt.state_ns = _INT64.pack(ns)
+    for status, ns in states:
+        attempt.add_state(status, ns)
     if not attempt.node_id:
         attempt.node_id = node
     if not attempt.worker_id:
@@ -478,8 +476,45 @@ def _merge_row(task: Task, row: TaskRow) -> None:
         attempt.error_message = error_message
     if component and not attempt.component_type:
         attempt.component_type = shared(component)
-    for name, start, end in spans:
-        attempt.add_span(name, start, end)
+    names, times = spans
+    if names:
+        kept = None
+        had, had_ns = attempt.span_names, attempt.span_ns
+        # add_span of each into no spans, in short where it can be
+        if type(had) is tuple and not had and type(had_ns) is bytes and not had_ns:
+            try:
+                kept = _span_run(names)
+                packed = _pack_int64s(times) if kept is not None else b""
+            except (TypeError, struct.error):  # a value of another type: add_span decides
+                kept = None
+        if kept is not None:
+            attempt.span_names, attempt.span_ns = kept, packed
+        else:
+            for i, name in enumerate(names):
+                attempt.add_span(name, times[2 * i], times[2 * i + 1])
+
+
+# names of an update's spans -> what add_span keeps of them, one by one into an attempt of no
+# spans, when that is each of them (names all distinct, at most MAX_NAMED_SPANS named): the
+# names as add_span stores and shares them; None when it is not (add_span then, one by one)
+_SPAN_RUNS: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+_UNKNOWN: Any = object()
+
+
+def _span_run(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    kept = _SPAN_RUNS.get(names, _UNKNOWN)
+    if kept is _UNKNOWN:
+        kept = None
+        if all(type(n) is str for n in names) and len(set(names)) == len(names) \
+                and sum(n.startswith(NAMED_SPAN) for n in names) <= MAX_NAMED_SPANS:
+            kept = ()
+            for name in names:  # the very tuples add_span makes and shares (_GROWN)
+                key = (kept, name)
+                grown = _GROWN.get(key)
+                kept = grown if grown is not None else _grown(key, (*kept, sys.intern(name)))
+        if len(_SPAN_RUNS) < _MAX_SHARED:
+            _SPAN_RUNS[names] = kept
+    return cast("tuple[str, ...] | None", kept)
 
 
 def _merge_task(old: Task, later: RecordTuple) -> None:

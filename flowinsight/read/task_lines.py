@@ -176,13 +176,14 @@ def _row(d: _Task) -> TaskRow | None:
                 or _hex(_TASK_IDS, info.parent_task_id, TASK_HEX)
         if info.actor_id is not None:
             actor = _hex(_ACTOR_IDS, info.actor_id, ACTOR_HEX)
-    spans: tuple[tuple[str, int, int], ...] = ()
+    spans = _NO_SPANS
     component = ""
     profile = d.profile_events
     if profile is not None:
         component = profile.component_type or ""
         if profile.events is not None:
-            found: list[tuple[str, int, int]] = []
+            names: list[str] = []
+            times: list[int] = []
             for ev in profile.events:
                 name = ev.event_name
                 if name in TASK_SPANS or name.startswith("task::"):
@@ -192,13 +193,15 @@ def _row(d: _Task) -> TaskRow | None:
                     end = int(ev.end_time)  # type: ignore[arg-type]
                     if not (0 <= start <= _INT_MAX and 0 <= end <= _INT_MAX):
                         raise ValueError(f"times {start!r}, {end!r}")
-                    found.append((name, start, end if end > start else start))
-            spans = tuple(found)
+                    names.append(name)
+                    times.append(start)
+                    times.append(end if end > start else start)
+            if names:
+                spans = (tuple(names), tuple(times))
             if function is None:
-                for span in spans:
-                    if span[0].startswith("task::"):
-                        function = parse_descriptor_cached(span[0][6:],
-                                                           infer_task_type(task_id))
+                for name in names:
+                    if name.startswith("task::"):
+                        function = parse_descriptor_cached(name[6:], infer_task_type(task_id))
     states: tuple[tuple[int, int], ...] = ()
     node = worker = error_type = error_message = ""
     pid = None
@@ -233,6 +236,9 @@ def _row(d: _Task) -> TaskRow | None:
         or task_id[-JOB_HEX:]
     return (task_id, attempt, job, task_type, function, language, parent, actor, states, node,
             worker, pid, error_type, error_message, component, spans)
+
+
+_NO_SPANS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
 # Each kind of id's hex by its base64 ("" for a value that is not one, as fields.b64_id gives
