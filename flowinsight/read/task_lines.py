@@ -157,7 +157,8 @@ DATA_OPERATOR_LABEL = "__data_operator_id"
 
 
 def _row(d: _Task) -> TaskRow | None:
-    task_id = _TASK_IDS.get(d.task_id) or _hex(_TASK_IDS, d.task_id, TASK_HEX)
+    # (a task's own id recurs on a few lines only: checked_b64_id's cache is enough)
+    task_id = checked_b64_id(d.task_id, TASK_HEX) or ""
     if not task_id:
         return None
     task_type: TaskType | None = None
@@ -172,8 +173,8 @@ def _row(d: _Task) -> TaskRow | None:
         function = parse_descriptor_cached(name, task_type)
         language = info.language.upper() if info.language else ""
         if info.parent_task_id is not None:
-            parent = _TASK_IDS.get(info.parent_task_id) \
-                or _hex(_TASK_IDS, info.parent_task_id, TASK_HEX)
+            parent = _PARENT_IDS.get(info.parent_task_id) \
+                or _hex(_PARENT_IDS, info.parent_task_id, TASK_HEX)
         if info.actor_id is not None:
             actor = _hex(_ACTOR_IDS, info.actor_id, ACTOR_HEX)
     spans = _NO_SPANS
@@ -242,13 +243,14 @@ _NO_SPANS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
 # Each kind of id's hex by its base64 ("" for a value that is not one, as fields.b64_id gives
-# it): ids recur on many lines; a table stops growing at _MAX_IDS (then checked_b64_id's cache)
-_TASK_IDS: dict[str, str] = {}
+# it), for the ids that recur on many lines (a few nodes, workers, jobs, parents, actors): a
+# dict lookup against a call of checked_b64_id's cache; a table stops growing at _MAX_IDS
+_PARENT_IDS: dict[str, str] = {}
 _ACTOR_IDS: dict[str, str] = {}
 _NODE_IDS: dict[str, str] = {}
 _WORKER_IDS: dict[str, str] = {}
 _JOB_IDS: dict[str, str] = {}
-_MAX_IDS = 1 << 16
+_MAX_IDS = 1 << 12
 
 
 def _hex(table: dict[str, str], value: str, length: int) -> str:
