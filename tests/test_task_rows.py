@@ -3,7 +3,7 @@ built for): EXPORT_TASK lines of the usual shape kept as rows (task_lines.task_r
 model.events.TaskRows) and folded into the records row by row (tasks.merge_rows), without a
 TaskUpdate per line, give exactly what the object path gives: the same events (rows[i] is the
 TaskUpdate the line makes), the same report, examples and digests, and Partials whose records
-are equal field by field, in the same dict order, pickled to the same bytes; for every sample,
+are equal field by field, in the same dict order, and after pickling; for every sample,
 shuffled with damaged and odd lines, with --job selections. Here the C decoder is turned off in
 this process; where the records extension is on, the object path merges in C, so the rows'
 merge is held to it too."""
@@ -144,7 +144,9 @@ def test_a_file_read_as_rows_is_the_file_read_as_events(seed: int) -> None:
             want_p = reduce_events(want.events, job, None, origin)
             got_p = reduce_parts(got.parts, job, None, origin, keys)
             assert state(got_p)[:2] == state(want_p)[:2]
-            assert pickle.dumps(got_p.tasks) == pickle.dumps(want_p.tasks)
+            # (equal values; which of them are one shared object depends on how full the
+            # process's tables of shared values are, tasks._GROWN: not compared)
+            assert snapshot(pickle.loads(pickle.dumps(got_p.tasks))) == snapshot(want_p.tasks)
     assert updates
 
 
@@ -168,7 +170,7 @@ def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) ->
             (want.reports, want.examples, want.events, want.keyed)
         assert [sorted(k) for k in got.keys] == [sorted(k) for k in want.keys]
         assert state(got.reduced) == state(want.reduced)
-        assert pickle.dumps(got.reduced) == pickle.dumps(want.reduced)
+        assert state(pickle.loads(pickle.dumps(got.reduced))) == state(want.reduced)
     assert sum(folded) > 1000
 
 
