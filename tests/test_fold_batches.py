@@ -273,8 +273,9 @@ def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) ->
     assert sum(asked) > 1000
 
 
-def test_native_0_has_no_batches() -> None:
+def test_native_0_has_no_c_batches() -> None:
+    # (the Python reader's own batches, rows: tests/test_task_rows.py)
     code = ("from flowinsight.read import native; from flowinsight.pipeline import partial, "
             "records_native; assert native.decode_buffer_batches is None; "
-            "assert not partial.Reducer().folds_batches")
+            "assert records_native.active() is None")
     with_native(False, code)

@@ -8,10 +8,12 @@ what lets readers work file by file and in parallel while the graph stays exactl
 A Partial pickles (a worker's piece, on its way to the main process) with its table of records
 as one blob of _records in flowinsight/native/ (records_native.dump_tasks): far cheaper to
 write and to read than pickling each record. Where the extension is not in use, or the table
-holds a value a blob cannot give back exactly, the table is pickled as it is. A blob is read by
-the extension, or in Python where the extension is not in use (records_native.load_tasks).
-In the main process a piece stays in its blob until it is merged: the first piece's table is
-loaded, each later one merged into it straight from its blob (records_native.load_tasks_into).
+holds a value a blob cannot give back exactly, the records are pickled as plain tuples of their
+fields (tasks.table_tuples). A blob is read by the extension, or in Python where the extension
+is not in use (records_native.load_tasks). In the main process a piece stays in its blob (or
+its tuples) until it is merged: the first piece's table is loaded, each later one merged into
+it straight from its blob (records_native.load_tasks_into) or tuples
+(tasks.merge_table_tuples).
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ from flowinsight.model.events import (
     TaskUpdate,
 )
 from flowinsight.pipeline import records_native
-from flowinsight.pipeline.tasks import Task, merge_task_tables, merge_tasks
+from flowinsight.pipeline.tasks import (
+    RecordTuple,
+    Task,
+    merge_table_tuples,
+    merge_task_tables,
+    merge_tasks,
+    table_of_tuples,
+    table_tuples,
+)
 
 
 class Partial:
@@ -51,8 +61,8 @@ class Partial:
     straight into the table of the Partial before it (records_native.load_tasks_into), so
     that the records of tasks the main process already holds are never built."""
 
-    __slots__ = ("_tasks", "_blob", "actor_updates", "job_updates", "failure_notes", "puts",
-                 "gets", "job_ids", "sources", "first_ns", "call_sites",
+    __slots__ = ("_tasks", "_blob", "_rows", "actor_updates", "job_updates", "failure_notes",
+                 "puts", "gets", "job_ids", "sources", "first_ns", "call_sites",
                  "dataset_events", "node_updates", "keys", "fragile")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
@@ -69,6 +79,8 @@ class Partial:
         self._tasks: dict[str, Task] = {} if tasks is None else tasks
         # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
         self._blob: bytes | None = None
+        # or the records as tuples (tasks.table_tuples), where the blob is not written
+        self._rows: list[RecordTuple] | None = None
         self.actor_updates: list[ActorUpdate] = [] if actor_updates is None else actor_updates
         self.job_updates: list[JobUpdate] = [] if job_updates is None else job_updates
         self.failure_notes: list[FailureNote] = [] if failure_notes is None else failure_notes
@@ -103,12 +115,15 @@ class Partial:
         if blob is not None:
             self._tasks = records_native.load_tasks(blob)
             self._blob = None
+        elif self._rows is not None:
+            self._tasks = table_of_tuples(self._rows)
+            self._rows = None
         return self._tasks
 
     @tasks.setter
     def tasks(self, tasks: dict[str, Task]) -> None:
         self._tasks = tasks
-        self._blob = None
+        self._blob = self._rows = None
 
     def _rest(self) -> tuple[Any, ...]:
         return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
@@ -130,13 +145,16 @@ class Partial:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # a blob not loaded yet goes on as it came (blobs are written only where the extension
-        # is in use: elsewhere the table is loaded and pickled)
-        blob = self._blob if records_native.active() is not None else None
-        if blob is None:
-            blob = records_native.dump_tasks(self.tasks)
-            if blob is None:
-                return (Partial, (self.tasks, *self._rest()), self._repeats())
-        return (_from_blob, (blob, *self._rest()), self._repeats())
+        # is in use: elsewhere the records go as tuples, or as they are where tuples would not
+        # give them back exactly)
+        if records_native.active() is not None:
+            blob = self._blob if self._blob is not None else records_native.dump_tasks(self.tasks)
+            if blob is not None:
+                return (_from_blob, (blob, *self._rest()), self._repeats())
+        rows = self._rows if self._rows is not None else table_tuples(self.tasks)
+        if rows is None:
+            return (Partial, (self.tasks, *self._rest()), self._repeats())
+        return (_from_rows, (rows, *self._rest()), self._repeats())
 
     def _repeats(self) -> tuple[Any, ...]:
         return (self.keys, self.fragile)
@@ -186,6 +204,13 @@ def _from_blob(blob: bytes, *rest: Any) -> Partial:
     return out
 
 
+def _from_rows(rows: list[RecordTuple], *rest: Any) -> Partial:
+    """The same, where Partial.__reduce__ wrote the records as tuples."""
+    out = Partial(None, *rest)
+    out._rows = rows
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Reducer:
     """reduce_events and merge_into for one `--job` choice, as one picklable value that a
@@ -208,8 +233,8 @@ class Reducer:
 
     @property
     def folds_batches(self) -> bool:
-        """Whether reduce_parts takes the C reader's batches as they are (the parallel reader
-        then asks for them)."""
+        """Whether reduce_parts takes the readers' batches as they are (the C reader's, the
+        Python reader's rows: the parallel reader then asks for them)."""
         return records_native.folds_batches()
 
     def reduce_parts(self, parts: EventParts, into: Partial | None = None,
@@ -326,6 +351,8 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     blob = later._blob
     if blob is not None:
         records_native.load_tasks_into(first.tasks, blob)
+    elif later._rows is not None:
+        merge_table_tuples(first.tasks, later._rows)
     else:
         merge_task_tables(first.tasks, later.tasks)
     first.actor_updates += later.actor_updates

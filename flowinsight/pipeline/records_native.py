@@ -50,7 +50,14 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from flowinsight.model.events import FunctionRef, Span, TaskType, TaskUpdate, TaskUpdateBatch
+from flowinsight.model.events import (
+    FunctionRef,
+    Span,
+    TaskRows,
+    TaskType,
+    TaskUpdate,
+    TaskUpdateBatch,
+)
 from flowinsight.switch import native_on
 
 # The fields the extension knows, in the order of its slots: a field added to a class turns
@@ -127,14 +134,20 @@ def active() -> Native | None:
 
 
 def folds_batches() -> bool:
-    """Whether fold_batch can take the C reader's batches in this process."""
-    return _ACTIVE is not None
+    """Whether fold_batch takes batches in this process: always (the C reader's in C where the
+    extension is in use, and through their TaskUpdates elsewhere; the Python reader's rows
+    row by row)."""
+    return True
 
 
 def fold_batch(batch: TaskUpdateBatch, tasks: dict[str, Any], job: str) -> int:
     """merge_tasks(select_job(list(batch), job), tasks) (`job` lowercased, "" for all): the
-    number of updates selected. In C when the extension is in use, else through the batch's
-    TaskUpdates."""
+    number of updates selected. The Python reader's TaskRows by tasks.merge_rows; the C
+    reader's batches in C when the extension is in use, else through their TaskUpdates."""
+    if isinstance(batch, TaskRows):
+        from flowinsight.pipeline.tasks import merge_rows
+
+        return merge_rows(batch.rows, tasks, job)
     native = _ACTIVE
     if native is not None and type(tasks) is dict:
         return native.fold_batch(batch, tasks, job)

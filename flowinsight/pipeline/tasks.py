@@ -18,7 +18,15 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypeVar, cast
 
-from flowinsight.model.events import Event, FunctionRef, TaskSubmitted, TaskType, TaskUpdate
+from flowinsight.model.events import (
+    Event,
+    FunctionRef,
+    TaskRow,
+    TaskSubmitted,
+    TaskType,
+    TaskUpdate,
+    update_row,
+)
 from flowinsight.model.ids import job_of_task
 from flowinsight.pipeline import records_native
 
@@ -27,11 +35,17 @@ _PAIR = struct.Struct("<qq")
 
 
 _UNPACKERS = [struct.Struct(f"<{n}q").unpack for n in range(32)]
+_PACKERS = [struct.Struct(f"<{n}q").pack for n in range(32)]
 
 
 def unpack_int64s(packed: bytes) -> tuple[int, ...]:
     n = len(packed) >> 3
     return _UNPACKERS[n](packed) if n < 32 else struct.unpack(f"<{n}q", packed)
+
+
+def _pack_int64s(values: tuple[int, ...]) -> bytes:
+    n = len(values)
+    return _PACKERS[n](*values) if n < 32 else struct.pack(f"<{n}q", *values)
 
 
 # Values that recur across records (a language, a component, a pid, the same span names or
@@ -126,7 +140,8 @@ class Attempt:
 
     def add_span(self, name: str, start: int, end: int) -> None:
         if name not in self.span_names:
-            if name.startswith(NAMED_SPAN) and sum(
+            # (fewer names than the cap: fewer named ones too, no need to count them)
+            if len(self.span_names) >= MAX_NAMED_SPANS and name.startswith(NAMED_SPAN) and sum(
                     n.startswith(NAMED_SPAN) for n in self.span_names) >= MAX_NAMED_SPANS:
                 return
             key = (self.span_names, name)
@@ -253,7 +268,7 @@ def _merge_events(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, 
             if task is None:
                 task = tasks[update.task_id] = Task(update.task_id,
                                                     update.job_id or job_of_task(update.task_id))
-            _merge_update(task, update)
+            _merge_row(task, update_row(update))
         elif kind is TaskSubmitted:
             submitted = cast(TaskSubmitted, ev)
             task = get(submitted.task_id)
@@ -262,6 +277,27 @@ def _merge_events(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, 
                     submitted.task_id, submitted.job_id or job_of_task(submitted.task_id))
             _merge_submitted(task, submitted)
     return tasks
+
+
+def merge_rows(rows: Iterable[TaskRow], tasks: dict[str, Task], job: str = "") -> int:
+    """merge_tasks of the TaskUpdates of these rows (model.events.TaskRow), of job `job`
+    (lowercase) and of none when `job` is given: how many that kept. The Python reader's
+    batches (model.events.TaskRows) are folded so, without a TaskUpdate per line."""
+    get = tasks.get
+    kept = 0
+    try:
+        for row in rows:
+            task_id, job_id = row[0], row[2]
+            if job and job_id and job_id != job:
+                continue
+            kept += 1
+            task = get(task_id)
+            if task is None:
+                task = tasks[task_id] = Task(task_id, job_id or job_of_task(task_id))
+            _merge_row(task, row)
+    finally:
+        _settle()
+    return kept
 
 
 def merge_task_tables(into: dict[str, Task], later: dict[str, Task]) -> None:
@@ -282,7 +318,7 @@ def merge_task_tables_python(into: dict[str, Task], later: dict[str, Task]) -> N
             if old is None:
                 into[task_id] = task
             else:
-                _merge_task(old, task)
+                _merge_task(old, record_tuple(task))
     finally:
         _settle()
 
@@ -291,7 +327,65 @@ def merge_task(old: Task, later: Task) -> None:
     """One task's record of a later run merged into its record of the run before (what the C
     code hands back for a record it does not take on)."""
     try:
-        _merge_task(old, later)
+        _merge_task(old, record_tuple(later))
+    finally:
+        _settle()
+
+
+# A record as a plain tuple of its fields, in their order, its attempts as tuples of theirs:
+# how a table travels from a worker where the C records are not in use (partial.Partial
+# pickles it so: a list of them pickles in a third of the time of the records, which call
+# __reduce__ each), and what the Python merge of two records reads of the later one.
+RecordTuple = tuple[Any, ...]
+
+
+def record_tuple(task: Task) -> RecordTuple:
+    t = task
+    return (t.task_id, t.job_id, t.task_type, t.function, t.language, t.parent_task_id,
+            t.actor_id, t.submit_ms,
+            tuple([(a.number, a.state_keys, a.state_ns, a.node_id, a.worker_id, a.worker_pid,
+                    a.error_type, a.error_message, a.component_type, a.span_names, a.span_ns)
+                   for a in t.attempts]),
+            t.seen_module, t.seen_class)
+
+
+def table_tuples(tasks: dict[str, Task]) -> list[RecordTuple] | None:
+    """A table's records as tuples (record_tuple), in its order; None for a table they would
+    not give back exactly (table_of_tuples): one not made by the merge (a record of another
+    type, under another key, attempts not in a tuple of Attempts, a field unset)."""
+    try:
+        if type(tasks) is not dict or not all(
+                type(task) is Task and type(key) is str and key == task.task_id
+                and type(task.attempts) is tuple
+                and all(type(attempt) is Attempt for attempt in task.attempts)
+                for key, task in tasks.items()):
+            return None
+        return [record_tuple(t) for t in tasks.values()]
+    except AttributeError:
+        return None
+
+
+def _record(row: RecordTuple) -> Task:
+    make_attempt = _make_attempt
+    return _make_task(*row[:8], tuple([make_attempt(*a) for a in row[8]]), row[9], row[10])
+
+
+def table_of_tuples(rows: list[RecordTuple]) -> dict[str, Task]:
+    """The table of table_tuples' rows."""
+    return {row[0]: _record(row) for row in rows}
+
+
+def merge_table_tuples(into: dict[str, Task], rows: list[RecordTuple]) -> None:
+    """merge_task_tables(into, table_of_tuples(rows)), without a record built for a task
+    `into` holds already."""
+    get = into.get
+    try:
+        for row in rows:
+            old = get(row[0])
+            if old is None:
+                into[row[0]] = _record(row)
+            else:
+                _merge_task(old, row)
     finally:
         _settle()
 
@@ -346,89 +440,145 @@ def _merge_submitted(task: Task, ev: TaskSubmitted) -> None:
         task.submit_ms = ev.time_ms
 
 
-def _merge_update(task: Task, ev: TaskUpdate) -> None:
-    if ev.task_type is not None:
-        _merge_info(task, ev.task_type, ev.function, ev.language, ev.parent_task_id, ev.actor_id)
-    elif ev.function is not None:
-        _add_function(task, ev.function)
-    attempt = task.attempt(ev.attempt)
-    if attempt is None:
-        attempt = Attempt(ev.attempt)
-        task.add_attempt(attempt)
-    for status, ns in ev.states:
+def _merge_row(task: Task, row: TaskRow) -> None:
+    """One TaskUpdate, as its row, merged into its task's record."""
+    (_, number, _, task_type, function, language, parent, actor, states, node, worker, pid,
+     error_type, error_message, component, spans) = row
+    if task_type is not None:
+        _merge_info(task, task_type, function, language, parent, actor)
+    elif function is not None:
+        _add_function(task, function)
+    attempts = task.attempts
+    if len(attempts) < _INDEXED_FROM:  # (then not in _GROWING: see Task.attempt)
+        for attempt in attempts:
+            if attempt.number == number:
+                break
+        else:
+            attempt = Attempt(number)
+            task.attempts += (attempt,)  # (add_attempt, for a task not in _GROWING)
+    else:
+        found = task.attempt(number)
+        if found is None:
+            attempt = Attempt(number)
+            task.add_attempt(attempt)
+        else:
+            attempt = found
+    for status, ns in states:
         attempt.add_state(status, ns)
     if not attempt.node_id:
-        attempt.node_id = ev.node_id
+        attempt.node_id = node
     if not attempt.worker_id:
-        attempt.worker_id = ev.worker_id
-    if attempt.worker_pid is None and ev.worker_pid is not None:
-        attempt.worker_pid = shared(ev.worker_pid)
+        attempt.worker_id = worker
+    if attempt.worker_pid is None and pid is not None:
+        attempt.worker_pid = shared(pid)
     if not attempt.error_type:
-        attempt.error_type = ev.error_type
+        attempt.error_type = error_type
     if not attempt.error_message:
-        attempt.error_message = ev.error_message
-    if ev.component_type and not attempt.component_type:
-        attempt.component_type = shared(ev.component_type)
-    for span in ev.spans:
-        attempt.add_span(span.name, span.start_ns, span.end_ns)
-
-
-def _merge_task(old: Task, later: Task) -> None:
-    """`later`'s record, built from events after all of `old`'s, merged into `old`."""
-    if old.task_type is None:
-        old.task_type = later.task_type
-    if later.function is not None:
-        function = old.function
-        if function is None or not function.name:
-            # each ref of `later` would have replaced `old`'s nameless one in turn
-            old.function = later.function
-        elif (not function.module and later.seen_module) or (
-                not function.class_name and later.seen_class):
-            old.function = FunctionRef(function.module or later.seen_module,
-                                       function.class_name or later.seen_class, function.name)
-        old.seen_module = old.seen_module or later.seen_module
-        old.seen_class = old.seen_class or later.seen_class
-    old.language = old.language or later.language
-    old.parent_task_id = old.parent_task_id or later.parent_task_id
-    old.actor_id = old.actor_id or later.actor_id
-    if later.submit_ms is not None and (old.submit_ms is None or later.submit_ms < old.submit_ms):
-        old.submit_ms = later.submit_ms
-    for attempt in later.attempts:
-        mine = old.attempt(attempt.number)
-        if mine is None:
-            old.add_attempt(attempt)
+        attempt.error_message = error_message
+    if component and not attempt.component_type:
+        attempt.component_type = shared(component)
+    names, times = spans
+    if names:
+        kept = None
+        had, had_ns = attempt.span_names, attempt.span_ns
+        # add_span of each into no spans, in short where it can be
+        if type(had) is tuple and not had and type(had_ns) is bytes and not had_ns:
+            try:
+                kept = _span_run(names)
+                packed = _pack_int64s(times) if kept is not None else b""
+            except (TypeError, struct.error):  # a value of another type: add_span decides
+                kept = None
+        if kept is not None:
+            attempt.span_names, attempt.span_ns = kept, packed
         else:
-            _merge_attempt(mine, attempt)
+            for i, name in enumerate(names):
+                attempt.add_span(name, times[2 * i], times[2 * i + 1])
 
 
-def _merge_attempt(old: Attempt, later: Attempt) -> None:
+# names of an update's spans -> what add_span keeps of them, one by one into an attempt of no
+# spans, when that is each of them (names all distinct, at most MAX_NAMED_SPANS named): the
+# names as add_span stores and shares them; None when it is not (add_span then, one by one)
+_SPAN_RUNS: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+_UNKNOWN: Any = object()
+
+
+def _span_run(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    kept = _SPAN_RUNS.get(names, _UNKNOWN)
+    if kept is _UNKNOWN:
+        kept = None
+        if all(type(n) is str for n in names) and len(set(names)) == len(names) \
+                and sum(n.startswith(NAMED_SPAN) for n in names) <= MAX_NAMED_SPANS:
+            kept = ()
+            for name in names:  # the very tuples add_span makes and shares (_GROWN)
+                key = (kept, name)
+                grown = _GROWN.get(key)
+                kept = grown if grown is not None else _grown(key, (*kept, sys.intern(name)))
+        if len(_SPAN_RUNS) < _MAX_SHARED:
+            _SPAN_RUNS[names] = kept
+    return cast("tuple[str, ...] | None", kept)
+
+
+def _merge_task(old: Task, later: RecordTuple) -> None:
+    """`later`'s record (record_tuple), built from events after all of `old`'s, merged into
+    `old`."""
+    (_, _, task_type, function, language, parent, actor, submit_ms, attempts, seen_module,
+     seen_class) = later
+    if old.task_type is None:
+        old.task_type = task_type
+    if function is not None:
+        mine = old.function
+        if mine is None or not mine.name:
+            # each ref of `later` would have replaced `old`'s nameless one in turn
+            old.function = function
+        elif (not mine.module and seen_module) or (not mine.class_name and seen_class):
+            old.function = FunctionRef(mine.module or seen_module,
+                                       mine.class_name or seen_class, mine.name)
+        old.seen_module = old.seen_module or seen_module
+        old.seen_class = old.seen_class or seen_class
+    old.language = old.language or language
+    old.parent_task_id = old.parent_task_id or parent
+    old.actor_id = old.actor_id or actor
+    if submit_ms is not None and (old.submit_ms is None or submit_ms < old.submit_ms):
+        old.submit_ms = submit_ms
+    for attempt in attempts:
+        found = old.attempt(attempt[0])
+        if found is None:
+            old.add_attempt(_make_attempt(*attempt))
+        else:
+            _merge_attempt(found, attempt)
+
+
+def _merge_attempt(old: Attempt, later: tuple[Any, ...]) -> None:
+    """An attempt's fields (in Attempt's order) of a later record merged into `old`."""
+    (_, later_keys, later_ns, node, worker, pid, error_type, error_message, component,
+     span_names, span_ns) = later
     # A task's updates come from several processes' files (the submitter's, the executor's):
     # most merges join a side that has states to a side that has only spans, or the reverse.
     keys = old.state_keys
     if not keys:
-        old.state_keys, old.state_ns = later.state_keys, later.state_ns
-    elif later.state_keys.translate(None, keys) == later.state_keys:
+        old.state_keys, old.state_ns = later_keys, later_ns
+    elif later_keys.translate(None, keys) == later_keys:
         # no status in common (the submitter's pending states, the executor's running ones):
         # the later ones follow, as add_state would append them one by one
-        key = (keys, later.state_keys)
+        key = (keys, later_keys)
         joined = _GROWN.get(key)
-        old.state_keys = joined if joined is not None else _grown(key, keys + later.state_keys)
-        old.state_ns += later.state_ns
+        old.state_keys = joined if joined is not None else _grown(key, keys + later_keys)
+        old.state_ns += later_ns
     else:
-        for status, ns in zip(later.state_keys, unpack_int64s(later.state_ns)):
+        for status, ns in zip(later_keys, unpack_int64s(later_ns)):
             old.add_state(status, ns)
-    old.node_id = old.node_id or later.node_id
-    old.worker_id = old.worker_id or later.worker_id
+    old.node_id = old.node_id or node
+    old.worker_id = old.worker_id or worker
     if old.worker_pid is None:
-        old.worker_pid = later.worker_pid
-    old.error_type = old.error_type or later.error_type
-    old.error_message = old.error_message or later.error_message
-    old.component_type = old.component_type or later.component_type
+        old.worker_pid = pid
+    old.error_type = old.error_type or error_type
+    old.error_message = old.error_message or error_message
+    old.component_type = old.component_type or component
     if not old.span_names:
-        old.span_names, old.span_ns = later.span_names, later.span_ns
+        old.span_names, old.span_ns = span_names, span_ns
     else:
-        times = unpack_int64s(later.span_ns)
-        for i, name in enumerate(later.span_names):
+        times = unpack_int64s(span_ns)
+        for i, name in enumerate(span_names):
             old.add_span(name, times[2 * i], times[2 * i + 1])
 
 

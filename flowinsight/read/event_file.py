@@ -14,8 +14,15 @@ from typing import Iterable
 import orjson
 
 from flowinsight.model.capture import FileReport, Skipped
-from flowinsight.model.events import Event, EventParts, TaskUpdateBatch
-from flowinsight.read.digests import line_digest
+from flowinsight.model.events import (
+    Event,
+    EventParts,
+    TaskRow,
+    TaskRows,
+    TaskUpdateBatch,
+    row_update,
+)
+from flowinsight.read.digests import event_id_digest, line_digest
 from flowinsight.read.discover import Source
 from flowinsight.read.export_events import parse_export_event
 from flowinsight.read.fields import BadLine
@@ -31,7 +38,7 @@ from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
 from flowinsight.read.ray_events import PAIR_SUFFIX, parse_ray_event
 from flowinsight.read.ray_events_v2 import parse_ray_event_v2
-from flowinsight.read.task_lines import task_line
+from flowinsight.read.task_lines import task_row
 
 MAX_EXAMPLES = 5  # skipped lines kept per file, to show the user
 # lines of a block the C decoder may decline before a file is read without it (_costly)
@@ -53,14 +60,15 @@ class FileResult:
     event_ids: list[object]
     report: FileReport
     examples: list[Skipped]
-    # Read with digests=True (and the C decoder): for the events the decoder read, in place of
-    # event_ids, the digests.event_id_digest of each non-empty str id, each followed by the
-    # digests.line_digest of its line. The parallel reader needs only these, and the decoder
-    # makes them without a str per id.
+    # Read with digests=True (and the C decoder, or batches): for the events the decoder read
+    # (the events in batches), in place of event_ids, the digests.event_id_digest of each
+    # non-empty str id, each followed by the digests.line_digest of its line. The parallel
+    # reader needs only these, and the decoder makes them without a str per id.
     digests: array[int] | None = None
-    # Read with batches=True (and digests, and the C decoder): the events in order as `parts`,
-    # runs of the decoder's TaskUpdates packed (model.events.TaskUpdateBatch), `events` empty;
-    # report.events counts them all. For a reducer that folds batches (parallel.read_group).
+    # Read with batches=True (and digests): the events in order as `parts`, runs of TaskUpdates
+    # packed (model.events.TaskUpdateBatch: the C decoder's, or without it task_row's rows in
+    # TaskRows), `events` empty; report.events counts them all. For a reducer that folds
+    # batches (parallel.read_group).
     parts: EventParts | None = None
     # The line_digest of the line of each id of event_ids, when every one is known (the Python
     # path's lines, and with digests); else None. The parallel reader's repeats.
@@ -112,7 +120,9 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
     lines packed in batches rather than TaskUpdate objects, when the C decoder is there."""
     buffered = in_buffer and decode_buffer is not None
     state = _FileState(display, digests and buffered,
-                       batches and digests and buffered and decode_buffer_batches is not None)
+                       batches and digests and buffered and decode_buffer_batches is not None,
+                       # without the C decoder: task_row's rows, in TaskRows batches
+                       batches and digests and decode_block is None)
     try:
         source = decompressed(stream, budget)
         if buffered:
@@ -287,21 +297,25 @@ class _FileState:
     """What read_stream gathers from one file: every event, and every skipped line counted."""
 
     __slots__ = ("display", "events", "event_ids", "contents", "digests", "skipped", "ignored",
-                 "examples", "lines", "truncated", "parts", "counted")
+                 "examples", "lines", "truncated", "parts", "counted", "rows")
 
-    def __init__(self, display: str, digests: bool = False, batches: bool = False) -> None:
+    def __init__(self, display: str, digests: bool = False, batches: bool = False,
+                 rows: bool = False) -> None:
         self.display = display
         # with batches: the current run of events, since the last batch
         self.events: list[Event] = []
         # with batches: the runs of events and the batches so far, in order (see FileResult)
-        self.parts: EventParts | None = [] if batches else None
+        self.parts: EventParts | None = [] if batches or rows else None
         self.counted = 0  # the events of `parts`
+        # with rows (the Python path's batches): the current run of task_row's rows; their
+        # digests are in `digests`, as the C decoder's are
+        self.rows: list[TaskRow] | None = [] if rows else None
         # with digests: only the ids of the lines the C decoder did not read, digested at the
         # end; the decoder's own are in `digests` already
         self.event_ids: list[object] = []
         # the line_digest of each one's line (FileResult.contents), or None once unknown
         self.contents: array[int] | None = array("Q")
-        self.digests = array("Q") if digests else None
+        self.digests = array("Q") if digests or rows else None
         self.skipped: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()
         self.examples: list[Skipped] = []
@@ -342,11 +356,26 @@ class _FileState:
             self.ignored["blank"] += 1
             return
         # Without the C decoder, most lines: an EXPORT_TASK line of the usual shape. With it,
-        # the lines here are those it declined: mostly other kinds, which task_line would
+        # the lines here are those it declined: mostly other kinds, which task_row would
         # only parse in vain before orjson parses them again.
-        fast = task_line(raw) if decode_block is None else None
+        fast = task_row(raw) if decode_block is None else None
         if fast is not None:
-            self.add(raw, fast[0], fast[1])
+            event_id, row, operator = fast
+            rows = self.rows
+            function = row[4]
+            # kept as a row unless it has a second event, or a function ref without a name
+            # (what a repeat would merge twice: Partial.fragile needs the event)
+            if rows is not None and operator is None and (function is None or function.name):
+                if self.events:
+                    self._close_events()
+                rows.append(row)
+                assert self.digests is not None
+                if type(event_id) is str and event_id:
+                    self.digests.append(event_id_digest(event_id))
+                    self.digests.append(line_digest(raw))
+                return
+            update = row_update(row)
+            self.add(raw, event_id, update if operator is None else (update, operator))
             return
         try:
             obj = orjson.loads(raw)
@@ -376,6 +405,8 @@ class _FileState:
     def add(self, raw: bytes, event_id: object, parsed: Event | tuple[Event, Event]) -> None:
         """The event of line `raw`, or its two (the second one's id is the line's with
         PAIR_SUFFIX)."""
+        if self.rows:
+            self._close_rows()
         if isinstance(parsed, tuple):
             self.events += parsed
             self.event_ids.append(event_id)
@@ -402,6 +433,20 @@ class _FileState:
         if self.contents is not None:
             self.contents.extend(map(line_digest, lines))
 
+    def _close_events(self) -> None:
+        """The current run of events, as one of `parts` (with batches)."""
+        assert self.parts is not None
+        self.parts.append(self.events)
+        self.counted += len(self.events)
+        self.events = []
+
+    def _close_rows(self) -> None:
+        """The current run of rows, as a TaskRows batch of `parts`."""
+        assert self.parts is not None and self.rows is not None
+        self.parts.append(TaskRows(self.rows))
+        self.counted += len(self.rows)
+        self.rows = []
+
     def add_batch(self, batch: TaskUpdateBatch) -> None:
         """The decoder's next run of TaskUpdates, packed (with batches)."""
         assert self.parts is not None
@@ -427,9 +472,9 @@ class _FileState:
     def result(self) -> FileResult:
         parts = self.parts
         if parts is not None and self.events:
-            parts.append(self.events)
-            self.counted += len(self.events)
-            self.events = []
+            self._close_events()
+        if self.rows:
+            self._close_rows()
         report = FileReport(
             path=self.display,
             lines=self.lines,

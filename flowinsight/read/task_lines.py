@@ -12,11 +12,12 @@ tests/test_fast_paths.py holds the two to the same answers.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Union
 
 import msgspec
 
-from flowinsight.model.events import Span, TaskOperator, TaskType, TaskUpdate
+from flowinsight.model.events import TaskOperator, TaskRow, TaskType, TaskUpdate, row_update
 from flowinsight.model.ids import (
     ACTOR_HEX,
     JOB_HEX,
@@ -91,12 +92,27 @@ class _Envelope(msgspec.Struct):
 
 
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
+# (a regular expression: `b"\\ud" in raw or b"\\uD" in raw` costs five times as much on a line
+# whose profile spans hold escaped quotes)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD]")
 
 
 def task_line(raw: bytes) -> tuple[object, TaskUpdate | tuple[TaskUpdate, TaskOperator]] | None:
     """(the line's event id, its TaskUpdate) for an EXPORT_TASK line of the usual shape, with
     the task's TaskOperator when Ray Data labelled it (operator_label); None for any other
     line, and for any line the careful reader has to judge."""
+    found = task_row(raw)
+    if found is None:
+        return None
+    event_id, row, operator = found
+    task = row_update(row)
+    return event_id, task if operator is None else (task, operator)
+
+
+def task_row(raw: bytes) -> tuple[object, TaskRow, TaskOperator | None] | None:
+    """task_line's answer with the TaskUpdate as its row (model.events.TaskRow), as the
+    Python reader keeps it: (the event id, the row, the TaskOperator or None); None as
+    task_line gives it."""
     if not raw.isascii():
         # msgspec does not check the strings it skips: orjson (the careful path) rejects a
         # line with invalid UTF-8 anywhere, and so must this
@@ -104,7 +120,7 @@ def task_line(raw: bytes) -> tuple[object, TaskUpdate | tuple[TaskUpdate, TaskOp
             raw.decode()
         except UnicodeDecodeError:
             return None
-    if b"\\" in raw and (b"\\ud" in raw or b"\\uD" in raw):
+    if b"\\" in raw and _SURROGATE_ESCAPE.search(raw):
         return None  # a surrogate escape, maybe a lone one in a skipped string: orjson's call
     try:
         # one pass, the task's fields typed: another kind of line most likely fails to fit
@@ -116,20 +132,18 @@ def task_line(raw: bytes) -> tuple[object, TaskUpdate | tuple[TaskUpdate, TaskOp
         stamp = envelope.timestamp
         if stamp is not None and not _INT_MIN <= stamp < _UINT_END:
             return None
-        task = _update(data)
+        row = _row(data)
     except Exception:  # noqa: BLE001 (msgspec's errors, or an unexpected value: careful path)
         return None
-    if task is None:
+    if row is None:
         return None
     event_id = envelope.event_id
     if event_id is _UNSET:
         event_id = None if envelope.eventId is _UNSET else envelope.eventId
     info = data.task_info
-    if info is not None and info.labels:
-        operator = operator_label(task.task_id, info.labels)
-        if operator is not None:
-            return event_id, (task, operator)
-    return event_id, task
+    operator = operator_label(row[0], info.labels) if info is not None and info.labels \
+        else None
+    return event_id, row, operator
 
 
 def operator_label(task_id: str, labels: dict[str, Any]) -> TaskOperator | None:
@@ -142,8 +156,9 @@ def operator_label(task_id: str, labels: dict[str, Any]) -> TaskOperator | None:
 DATA_OPERATOR_LABEL = "__data_operator_id"
 
 
-def _update(d: _Task) -> TaskUpdate | None:
-    task_id = _b64_hex(d.task_id, TASK_HEX)
+def _row(d: _Task) -> TaskRow | None:
+    # (a task's own id recurs on a few lines only: checked_b64_id's cache is enough)
+    task_id = checked_b64_id(d.task_id, TASK_HEX) or ""
     if not task_id:
         return None
     task_type: TaskType | None = None
@@ -158,37 +173,55 @@ def _update(d: _Task) -> TaskUpdate | None:
         function = parse_descriptor_cached(name, task_type)
         language = info.language.upper() if info.language else ""
         if info.parent_task_id is not None:
-            parent = _b64_hex(info.parent_task_id, TASK_HEX)
+            parent = _PARENT_IDS.get(info.parent_task_id) \
+                or _hex(_PARENT_IDS, info.parent_task_id, TASK_HEX)
         if info.actor_id is not None:
-            actor = _b64_hex(info.actor_id, ACTOR_HEX)
-    spans: tuple[Span, ...] = ()
+            actor = _hex(_ACTOR_IDS, info.actor_id, ACTOR_HEX)
+    spans = _NO_SPANS
     component = ""
     profile = d.profile_events
     if profile is not None:
         component = profile.component_type or ""
         if profile.events is not None:
-            spans = _spans(profile.events)
+            names: list[str] = []
+            times: list[int] = []
+            for ev in profile.events:
+                name = ev.event_name
+                if name in TASK_SPANS or name.startswith("task::"):
+                    # a time in ns: an int or its decimal string (int() of an int is itself;
+                    # of None a TypeError: the careful path), within int64
+                    start = int(ev.start_time)  # type: ignore[arg-type]
+                    end = int(ev.end_time)  # type: ignore[arg-type]
+                    if not (0 <= start <= _INT_MAX and 0 <= end <= _INT_MAX):
+                        raise ValueError(f"times {start!r}, {end!r}")
+                    names.append(name)
+                    times.append(start)
+                    times.append(end if end > start else start)
+            if names:
+                spans = (tuple(names), tuple(times))
             if function is None:
-                for span in spans:
-                    if span.name.startswith("task::"):
-                        function = parse_descriptor_cached(span.name[6:],
-                                                           infer_task_type(task_id))
+                for name in names:
+                    if name.startswith("task::"):
+                        function = parse_descriptor_cached(name[6:], infer_task_type(task_id))
     states: tuple[tuple[int, int], ...] = ()
     node = worker = error_type = error_message = ""
     pid = None
     updates = d.state_updates
     if updates is not None:
         if updates.state_ts_ns is not None:
-            pairs = []
-            for key, ns in updates.state_ts_ns.items():
-                # "1".."63" only; any other spelling goes the careful way
-                pairs.append((_STATUS[key], _ns(ns)))
-            pairs.sort()
+            # "1".."63" only (KeyError for any other spelling: the careful way)
+            pairs = [(_STATUS[key], int(ns)) for key, ns in updates.state_ts_ns.items()]
+            for pair in pairs:
+                if not 0 <= pair[1] <= _INT_MAX:
+                    raise ValueError(f"time {pair[1]!r}")
+            if len(pairs) > 1:
+                pairs.sort()
             states = tuple(pairs)
         if updates.node_id is not None:
-            node = _b64_hex(updates.node_id, NODE_HEX)
+            node = _NODE_IDS.get(updates.node_id) or _hex(_NODE_IDS, updates.node_id, NODE_HEX)
         if updates.worker_id is not None:
-            worker = _b64_hex(updates.worker_id, WORKER_HEX)
+            worker = _WORKER_IDS.get(updates.worker_id) \
+                or _hex(_WORKER_IDS, updates.worker_id, WORKER_HEX)
         pid = updates.worker_pid
         if pid is not None and not _INT_MIN <= pid <= _INT_MAX:
             return None
@@ -199,30 +232,31 @@ def _update(d: _Task) -> TaskUpdate | None:
     attempt = d.attempt_number or 0
     if not _INT_MIN <= attempt <= _INT_MAX:
         return None
-    job = (_b64_hex(d.job_id, JOB_HEX) if d.job_id is not None else "") or task_id[-JOB_HEX:]
-    return TaskUpdate(task_id, attempt, job, task_type, function, language, parent, actor,
-                      states, node, worker, pid, error_type, error_message, component, spans)
+    job = d.job_id
+    job = (_JOB_IDS.get(job) or _hex(_JOB_IDS, job, JOB_HEX) if job is not None else "") \
+        or task_id[-JOB_HEX:]
+    return (task_id, attempt, job, task_type, function, language, parent, actor, states, node,
+            worker, pid, error_type, error_message, component, spans)
 
 
-def _spans(events: list[_Span]) -> tuple[Span, ...]:
-    found = []
-    for ev in events:
-        name = ev.event_name
-        if name in TASK_SPANS or name.startswith("task::"):
-            start, end = _ns(ev.start_time), _ns(ev.end_time)
-            found.append(Span(name, start, end if end > start else start))
-    return tuple(found)
+_NO_SPANS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
-def _ns(value: int | str | None) -> int:
-    """A time in ns, as an int or its decimal string, within int64; ValueError otherwise."""
-    ns = int(value) if type(value) is str else value
-    if type(ns) is not int or not 0 <= ns <= _INT_MAX:
-        raise ValueError(f"time {value!r}")
-    return ns
+# Each kind of id's hex by its base64 ("" for a value that is not one, as fields.b64_id gives
+# it), for the ids that recur on many lines (a few nodes, workers, jobs, parents, actors): a
+# dict lookup against a call of checked_b64_id's cache; a table stops growing at _MAX_IDS
+_PARENT_IDS: dict[str, str] = {}
+_ACTOR_IDS: dict[str, str] = {}
+_NODE_IDS: dict[str, str] = {}
+_WORKER_IDS: dict[str, str] = {}
+_JOB_IDS: dict[str, str] = {}
+_MAX_IDS = 1 << 12
 
 
-def _b64_hex(value: str, length: int) -> str:
-    """An optional id's hex ("" for a value that is not one, as fields.b64_id gives it):
-    checked_b64_id, cached, as ids recur on many lines."""
-    return checked_b64_id(value, length) or ""
+def _hex(table: dict[str, str], value: str, length: int) -> str:
+    found = table.get(value)
+    if found is None:
+        found = checked_b64_id(value, length) or ""
+        if len(table) < _MAX_IDS:
+            table[value] = found
+    return found
