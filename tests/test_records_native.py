@@ -47,30 +47,36 @@ UNSET = object()  # a slot never set
 
 
 def typed(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most values: decided at once
+        return (kind, value)
     if isinstance(value, tuple):
-        return (tuple, tuple(typed(v) for v in value))
+        return (tuple, tuple(map(typed, value)))
     if isinstance(value, float):
-        return (type(value), repr(value))  # nan too, and 0.0 apart from -0.0
-    return (type(value), value)
+        return (kind, repr(value))  # nan too, and 0.0 apart from -0.0
+    return (kind, value)
+
+
+_ATTEMPT_FIELDS = tuple(f.name for f in dataclasses.fields(Attempt))
+_TASK_FIELDS = tuple(f.name for f in dataclasses.fields(Task))
 
 
 def snapshot_attempt(attempt: Any) -> Any:
     if type(attempt) is not Attempt:
         return typed(attempt)
-    return tuple((f.name, typed(getattr(attempt, f.name, UNSET)))
-                 for f in dataclasses.fields(Attempt))
+    return tuple((name, typed(getattr(attempt, name, UNSET))) for name in _ATTEMPT_FIELDS)
 
 
 def snapshot_task(task: Any) -> Any:
     if type(task) is not Task:
         return typed(task)
     out = []
-    for f in dataclasses.fields(Task):
-        value = getattr(task, f.name, UNSET)
-        if f.name == "attempts" and type(value) is tuple:
-            out.append((f.name, tuple(snapshot_attempt(a) for a in value)))
+    for name in _TASK_FIELDS:
+        value = getattr(task, name, UNSET)
+        if name == "attempts" and type(value) is tuple:
+            out.append((name, tuple(map(snapshot_attempt, value))))
         else:
-            out.append((f.name, typed(value)))
+            out.append((name, typed(value)))
     return tuple(out)
 
 
