@@ -22,18 +22,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES, capture_dirs, with_native
+from conftest import SAMPLES, with_native
 from flowinsight.model.events import Event, EventParts, TaskUpdate
 from flowinsight.pipeline import records_native, tasks
-from flowinsight.pipeline.partial import Partial, Reducer, reduce_events, reduce_parts
+from flowinsight.pipeline.partial import Partial, reduce_events, reduce_parts
 from flowinsight.pipeline.tasks import Attempt, Task
-from flowinsight.read import discover, native
+from flowinsight.read import native
 from flowinsight.read.event_file import FileResult, read_stream
 from flowinsight.read.limits import Budget
-from flowinsight.read.parallel import read_group
 from json_damage import LIKELY, damage, json_values
-from test_read_buffer import BOM, _LINE, escaped_id_lines, real_lines, robust_lines, sample_files
-from test_records_native import snapshot
+from parity_support import groups_with_and_without_batches, robust_lines, snapshot
+from test_read_buffer import BOM, _LINE, escaped_id_lines, real_lines, sample_files
 
 if native.decode_buffer_batches is None or records_native.active() is None:
     pytest.skip("the native decoder or the records extension is off or not built",
@@ -271,8 +270,6 @@ def test_fold_batch_checks_its_arguments_and_has_a_python_path() -> None:
 
 
 def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    folders = capture_dirs()
-    sources = [s for f in folders if f.is_dir() for s in discover([str(f)])]
     asked: list[int] = []
     fold = records_native.fold_batch
 
@@ -282,14 +279,7 @@ def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(records_native, "fold_batch", counting)
     for job in ("", "01000000"):
-        reducer = Reducer(job)
-        got = read_group(0, sources, reducer)
-        with monkeypatch.context() as m:
-            m.setattr(records_native, "folds_batches", lambda: False)
-            want = read_group(0, sources, reducer)
-        assert (got.reports, got.examples, got.events, got.keyed) == \
-            (want.reports, want.examples, want.events, want.keyed)
-        assert [sorted(k) for k in got.keys] == [sorted(k) for k in want.keys]
+        got, want = groups_with_and_without_batches(monkeypatch, job)
         assert_same_partials(want.reduced, got.reduced)
         assert pickle.dumps(got.reduced) == pickle.dumps(want.reduced)
     assert sum(asked) > 1000

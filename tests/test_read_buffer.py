@@ -28,15 +28,7 @@ from flowinsight.read import discover, event_file, native
 from flowinsight.read.event_file import NATIVE_MISSES, FileResult, read_stream
 from flowinsight.read.limits import Budget
 from flowinsight.read.parallel import GroupResult, event_id_digest, read_group
-from robustness.robust_support import (
-    actor_id,
-    creation_task,
-    export_actor,
-    export_task,
-    normal_task,
-    ray_line,
-    submitted,
-)
+from parity_support import robust_lines
 
 if native.decode_buffer is None:
     pytest.skip("the native decoder is off or not built", allow_module_level=True)
@@ -124,30 +116,6 @@ def real_lines() -> tuple[bytes, ...]:
             if line.strip():
                 (tasks if b"EXPORT_TASK" in line else others).append(line)
     return tuple(tasks + others)
-
-
-def robust_lines() -> list[bytes]:
-    """Lines as the robustness suite builds them: odd but valid events, and refused ones."""
-    actor = actor_id(1)
-    task = normal_task(7)
-    return [
-        export_task(task, "NORMAL_TASK", "mod.f"),
-        export_task(task, "NORMAL_TASK", "mod.f", event_id=""),
-        export_task(creation_task(actor), "ACTOR_CREATION_TASK", "mod.C.__init__"),
-        export_actor(actor, "C"),
-        submitted(normal_task(8), "NORMAL_TASK", "mod.g"),
-        ray_line("TASK_DEFINITION_EVENT", {"x": 1}, "e1"),
-        ray_line(None, None, "e2"),
-        b'{"event_id": "a\\u0041\\u00e9\\n", "source_type": "EXPORT_TASK", "event_data": {}}',
-        b"[1, 2]",
-        b'"a string"',
-        b"{" * 2000 + b"}" * 2000,
-        b"\xff\xfe not utf-8",
-        b'{"event_id": 1, "source_type": "EXPORT_TASK"}',
-        b"   ",
-        b"\r",
-        b"\x00",
-    ]
 
 
 def escaped_id_lines() -> list[bytes]:

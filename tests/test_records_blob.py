@@ -37,7 +37,7 @@ if not native_on():
     pytest.skip("FLOWINSIGHT_NATIVE=0: the native records are off", allow_module_level=True)
 
 from flowinsight.pipeline import _records  # noqa: E402  (built: test_records_native checks)
-from test_records_native import snapshot  # noqa: E402
+from parity_support import snapshot  # noqa: E402
 
 Table = dict[str, Task]
 Load = Callable[[bytes], Table]

@@ -31,6 +31,7 @@ from flowinsight.pipeline import records_native, tasks
 from flowinsight.pipeline.tasks import Attempt, Task
 from flowinsight.read import discover, read_capture
 from flowinsight.switch import native_on
+from parity_support import snapshot, snapshot_attempt
 
 if not native_on():
     pytest.skip("FLOWINSIGHT_NATIVE=0: the native records are off", allow_module_level=True)
@@ -41,48 +42,6 @@ Merge = Callable[[Sequence[Event], Table], object]
 
 # ---------------------------------------------------------------------------------------------
 # Comparing tables
-
-
-UNSET = object()  # a slot never set
-
-
-def typed(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or kind is int or value is None:  # most values: decided at once
-        return (kind, value)
-    if isinstance(value, tuple):
-        return (tuple, tuple(map(typed, value)))
-    if isinstance(value, float):
-        return (kind, repr(value))  # nan too, and 0.0 apart from -0.0
-    return (kind, value)
-
-
-_ATTEMPT_FIELDS = tuple(f.name for f in dataclasses.fields(Attempt))
-_TASK_FIELDS = tuple(f.name for f in dataclasses.fields(Task))
-
-
-def snapshot_attempt(attempt: Any) -> Any:
-    if type(attempt) is not Attempt:
-        return typed(attempt)
-    return tuple((name, typed(getattr(attempt, name, UNSET))) for name in _ATTEMPT_FIELDS)
-
-
-def snapshot_task(task: Any) -> Any:
-    if type(task) is not Task:
-        return typed(task)
-    out = []
-    for name in _TASK_FIELDS:
-        value = getattr(task, name, UNSET)
-        if name == "attempts" and type(value) is tuple:
-            out.append((name, tuple(map(snapshot_attempt, value))))
-        else:
-            out.append((name, typed(value)))
-    return tuple(out)
-
-
-def snapshot(table: Table) -> list[Any]:
-    """Every key (and its type), in order, with every field of its record."""
-    return [(typed(key), snapshot_task(task)) for key, task in table.items()]
 
 
 def outcome(merge: Merge, events: Sequence[Event], table: Table | None = None) -> Any:

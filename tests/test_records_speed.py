@@ -18,7 +18,7 @@ from flowinsight.pipeline.tasks import Attempt, Task
 pytest.importorskip("flowinsight.pipeline._records")
 from flowinsight.pipeline import _records  # noqa: E402
 from test_records_blob import assert_round_trip, tables  # noqa: E402
-from test_records_native import snapshot  # noqa: E402
+from parity_support import snapshot  # noqa: E402
 
 Table = dict[str, Task]
 

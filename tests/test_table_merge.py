@@ -26,7 +26,7 @@ if not native_on():
 from flowinsight.pipeline import _records  # noqa: E402
 
 from test_records_into import assert_same_each_way, refused_alike  # noqa: E402
-from test_records_blob import snapshot  # noqa: E402
+from parity_support import snapshot  # noqa: E402
 
 Table = dict[str, Task]
 
