@@ -6,6 +6,8 @@ with and without folding batches."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import pickle
 from typing import Any
 
 import pytest
@@ -66,9 +68,61 @@ def snapshot_task(task: Any) -> Any:
     return tuple(out)
 
 
-def snapshot(table: Table) -> list[Any]:
+def typed_snapshot(table: Table) -> list[Any]:
     """Every key (and its type), in order, with every field of its record."""
     return [(typed(key), snapshot_task(task)) for key, task in table.items()]
+
+
+def flat_pickle(value: Any) -> bytes | None:
+    """The value pickled without its memo (each shared object written out again), so that
+    equal bytes mean equal values of equal types, whatever is shared; None where a value
+    does not pickle (a record with a slot never set)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except (AttributeError, TypeError, ValueError, pickle.PicklingError):
+        return None
+    return out.getvalue()
+
+
+class Snapshot:
+    """A table as it was when taken: equal to another when their flat pickles are equal (a
+    record pickles as all its fields, in order: test_fold_batches'
+    test_a_record_pickles_every_field), else when their typed snapshots are (floats by
+    their repr, so that two NaNs of other bits are equal); those are worked out, from the
+    pickle, only then. Comparing pickles is about four times faster than building the
+    typed snapshot of every field, which the parity tests did for every table."""
+
+    __slots__ = ("flat", "_typed")
+
+    def __init__(self, table: Table) -> None:
+        self.flat = flat_pickle(table)
+        self._typed = typed_snapshot(table) if self.flat is None else None
+
+    def typed(self) -> list[Any]:
+        if self._typed is None:
+            assert self.flat is not None
+            self._typed = typed_snapshot(pickle.loads(self.flat))
+        return self._typed
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        if self.flat is not None and self.flat == other.flat:
+            return True
+        return self.typed() == other.typed()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.typed())
+
+
+def snapshot(table: Table) -> Snapshot:
+    """The table as it is now, to compare with another (Snapshot)."""
+    return Snapshot(table)
 
 
 def robust_lines() -> list[bytes]:
