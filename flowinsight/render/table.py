@@ -302,8 +302,12 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
         out.append(Line("most calls", tuple(
             f"{escaped(labels.node(c.source))} → {escaped(labels.node(c.target))} "
             f"{c.count} call{'s' if c.count != 1 else ''}" for c in hot), sep="; "))
+    # a step in Ray's internals taken out of the view still took its time: named, and marked
+    # as a node the pictures do not draw
+    hidden = {n.id for n in result.hidden.nodes}
     for path in result.critical_paths:
         steps = tuple(f"→ {escaped(labels.node(s.node))} {human_ms(s.exec_ms)}"
+                      + (" (Ray's internals, hidden)" if s.node in hidden else "")
                       for s in path.steps)
         key = "critical path" + (f" {escaped(path.job_id)}" if len(result.jobs) > 1 else "")
         out.append(Line(key, (steps[0].removeprefix("→ "),) + steps[1:], sep=" ",
