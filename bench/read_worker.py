@@ -15,7 +15,7 @@ import time
 
 from flowinsight.pipeline import Reducer
 from flowinsight.read import discover
-from flowinsight.read.parallel import _size, plan_groups, read_group
+from flowinsight.read.parallel import plan_groups, read_group
 
 
 def main() -> None:
@@ -27,8 +27,8 @@ def main() -> None:
     args = parser.parse_args()
     gc.disable()  # as the workers run
     sources = discover([args.session])
-    groups = plan_groups(sources, [_size(s) for s in sources], args.count)[:args.groups]
-    size = sum(_size(s) for g in groups for s in g)
+    groups = plan_groups(sources, [s.size() for s in sources], args.count)[:args.groups]
+    size = sum(s.size() for g in groups for s in g)
     times = []
     for _ in range(args.repeat):
         start = time.process_time()

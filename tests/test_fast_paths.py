@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from conftest import CAPTURES, SAMPLES, sample
 from json_damage import LIKELY, damage
+from json_damage import paths as damage_paths
 from json_damage import json_values as damage_values
 from flowinsight.model.events import TaskType
 from flowinsight.model.ids import (
@@ -106,3 +107,34 @@ def test_infer_task_type_agrees_with_the_id_layout_helpers(task_id: str) -> None
     else:
         expected = TaskType.NORMAL
     assert infer_task_type(task_id) is expected
+
+
+# Spellings of numbers and ids the lax decoder meets: the careful reader's as_int reads some
+# ("12", "1e3", "1.0"), refuses others ("null", " 7", "0x10", "1_0"); task_line must read each
+# as it does, or step aside
+SPELLINGS = ["12", "1e3", "1.0", "1.5", "-0", "-0.0", "1E3", "null", "", " 7", "7 ", "+7",
+             "0x10", "1_0", "\u0661", "9" * 19, "9" * 25, "1e18", "NaN", "true", 12, 1.0, 1.5,
+             -1, 2**63, 2**64, None, True, [], {}, "AQAAAA==", "//////////////////////////////8=",
+             "QG93x71PkDORmRvBC60oGE0tBUUBAAAA==", "QG93x71PkDORmRvBC60oGE0tBUUBAAA="]
+
+
+def test_numbers_and_ids_in_every_spelling_are_read_alike_or_left_to_the_careful_path() -> None:
+    objects = [obj for obj in task_objects()
+               if "profile_events" in obj["event_data"] or "task_info" in obj["event_data"]]
+    shapes: dict[tuple[str, ...], dict[str, Any]] = {}
+    for obj in sorted(objects, key=lambda o: -len(json.dumps(o))):  # the shortest of each shape
+        shapes[tuple(sorted(obj["event_data"]))] = obj
+    for base in shapes.values():
+        for path in [p for p in damage_paths(base) if p[-1] in NUMERIC_OR_ID]:
+            for value in SPELLINGS:
+                obj = copy.deepcopy(base)
+                holder = obj
+                for step in path[:-1]:
+                    holder = holder[step]
+                holder[path[-1]] = value
+                read = fast(obj)
+                assert read is None or read == careful(obj), (path, value)
+
+
+NUMERIC_OR_ID = {"start_time", "end_time", "worker_pid", "attempt_number", "timestamp",
+                 "task_id", "parent_task_id", "job_id", "8", "7", "1"}

@@ -353,16 +353,22 @@ def table_tuples(tasks: dict[str, Task]) -> list[RecordTuple] | None:
     """A table's records as tuples (record_tuple), in its order; None for a table they would
     not give back exactly (table_of_tuples): one not made by the merge (a record of another
     type, under another key, attempts not in a tuple of Attempts, a field unset)."""
+    if type(tasks) is not dict:
+        return None
+    rows = []
     try:
-        if type(tasks) is not dict or not all(
-                type(task) is Task and type(key) is str and key == task.task_id
-                and type(task.attempts) is tuple
-                and all(type(attempt) is Attempt for attempt in task.attempts)
-                for key, task in tasks.items()):
-            return None
-        return [record_tuple(t) for t in tasks.values()]
+        # (a plain loop: a worker sends every record it holds, once; generators cost more)
+        for key, task in tasks.items():
+            if type(task) is not Task or type(key) is not str or key != task.task_id \
+                    or type(task.attempts) is not tuple:
+                return None
+            for attempt in task.attempts:
+                if type(attempt) is not Attempt:
+                    return None
+            rows.append(record_tuple(task))
     except AttributeError:
         return None
+    return rows
 
 
 def _record(row: RecordTuple) -> Task:

@@ -2,7 +2,9 @@
 
 Most lines of a session are EXPORT_TASK lines (schema section 4.1). msgspec decodes one
 straight from its bytes into the few fields the analysis reads, skipping the rest of the
-line without building it, and checks each field's JSON type on the way. `task_line` turns that
+line without building it, and checks each field's JSON type on the way, and more: ns times
+spelled as strings become ints within bounds, a task's id becomes its bytes (see _Ns, _TaskId:
+work done in msgspec's C, not per value in Python). `task_line` turns that
 into the TaskUpdate the careful reader (export_events.parse_export_event) would make of the
 same line, or steps aside (None) for anything unusual: an unexpected type, an id that is not
 valid base64 of its length, a status key outside 1..63, an integer beyond int64, a line that
@@ -13,9 +15,10 @@ tests/test_fast_paths.py holds the two to the same answers.
 from __future__ import annotations
 
 import re
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from flowinsight.model.events import TaskOperator, TaskRow, TaskType, TaskUpdate, row_update
 from flowinsight.model.ids import (
@@ -34,64 +37,80 @@ from flowinsight.read.descriptor import parse_descriptor_cached
 TASK_SPANS = ("task:execute", "task:deserialize_arguments", "task:store_outputs")
 
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
-_UINT_END = 1 << 64  # orjson reads integers in [-2**63, 2**64) as int, larger ones as float
-_TASK_TYPES = {t.value: t for t in TaskType}
 _STATUS = {str(n): n for n in range(1, 64)}
-_UNSET: Any = msgspec.UNSET
+
+# The decoder is lax (strict=False): a number spelled as a string ("1795312161202513851", as
+# Ray's protobuf JSON writes int64) decodes as the int, and the bounds below are checked as it
+# decodes, in msgspec's C, not in a Python loop. Lax mode takes only what the careful reader's
+# fields.as_int reads as the same number (decimal integers, and integral floats msgspec can hold
+# exactly: "1.0", "1e3"); it also reads the string "null" as None wherever None is allowed,
+# which the careful reader refuses for numbers and objects: so those fields allow no None
+# (UnsetType: absent, or the careful path for a null), and only strings and a task_info the
+# careful reader ignores when it is not an object take None.
+_Ns = Annotated[int, msgspec.Meta(ge=0, le=_INT_MAX)]  # a time in ns, within int64
+_Int64 = Annotated[int, msgspec.Meta(ge=_INT_MIN, le=_INT_MAX)]
+# A task id: msgspec decodes base64 into bytes as checked_b64_id does (the standard alphabet;
+# 24 bytes are 32 characters, no padding), any other spelling fails to fit
+_TaskId = Annotated[bytes, msgspec.Meta(min_length=TASK_HEX // 2, max_length=TASK_HEX // 2)]
+_NIL_TASK = b"\xff" * (TASK_HEX // 2)  # Ray's nil task id: the careful reader's to count
 
 
-class _Span(msgspec.Struct):
+class _Span(msgspec.Struct, gc=False):
     event_name: str
-    start_time: Union[int, str, None] = None
-    end_time: Union[int, str, None] = None
+    # (typed for every span, though only TASK_SPANS' are read: odd times on another span
+    # send the line to the careful path, which reads it alike, only slower)
+    start_time: _Ns
+    end_time: _Ns
 
 
-class _Profile(msgspec.Struct):
+class _Profile(msgspec.Struct, gc=False):
     component_type: Union[str, None] = None
-    events: Union[list[_Span], None] = None
+    events: Union[list[_Span], UnsetType] = UNSET
 
 
-class _Error(msgspec.Struct):
+class _Error(msgspec.Struct, gc=False):
     error_type: Union[str, None] = None
     error_message: Union[str, None] = None
 
 
-class _Updates(msgspec.Struct):
-    state_ts_ns: Union[dict[str, Union[int, str]], None] = None
+class _Updates(msgspec.Struct, gc=False):
+    state_ts_ns: Union[dict[str, _Ns], UnsetType] = UNSET
     node_id: Union[str, None] = None
     worker_id: Union[str, None] = None
-    worker_pid: Union[int, None] = None
-    error_info: Union[_Error, None] = None
+    worker_pid: Union[_Int64, UnsetType] = UNSET
+    error_info: Union[_Error, UnsetType] = UNSET
 
 
-class _Info(msgspec.Struct):
-    type: Union[str, None] = None
+class _Info(msgspec.Struct, gc=False):
+    type: Union[TaskType, None] = None
     func_or_class_name: Union[str, None] = None
     language: Union[str, None] = None
-    parent_task_id: Union[str, None] = None
+    parent_task_id: Union[_TaskId, None] = None
     actor_id: Union[str, None] = None
     labels: Union[dict[str, Any], None] = None
 
 
-class _Task(msgspec.Struct):
-    task_id: str
-    attempt_number: Union[int, None] = None
+class _Task(msgspec.Struct, gc=False):
+    task_id: _TaskId
+    attempt_number: _Int64 = 0
     job_id: Union[str, None] = None
     task_info: Union[_Info, None] = None
-    profile_events: Union[_Profile, None] = None
-    state_updates: Union[_Updates, None] = None
+    profile_events: Union[_Profile, UnsetType] = UNSET
+    state_updates: Union[_Updates, UnsetType] = UNSET
 
 
-class _Envelope(msgspec.Struct):
+class _Envelope(msgspec.Struct, gc=False):
     # Any: what the reader keeps of the event id is whatever the line holds (parallel.py)
-    event_id: Any = _UNSET
-    eventId: Any = _UNSET  # noqa: N815 (Ray's spelling)
+    event_id: Any = UNSET
+    eventId: Any = UNSET  # noqa: N815 (Ray's spelling)
     source_type: Any = None
-    timestamp: Union[int, None] = None
+    # (read as a float by the careful reader, for other kinds of line: an integer of int64
+    # here, or the careful path; orjson reads up to 2**64 as an int, msgspec's bounds int64)
+    timestamp: Union[_Int64, UnsetType] = UNSET
     event_data: Union[_Task, None] = None
 
 
-_ENVELOPE = msgspec.json.Decoder(_Envelope)
+_ENVELOPE = msgspec.json.Decoder(_Envelope, strict=False)
 # (a regular expression: `b"\\ud" in raw or b"\\uD" in raw` costs five times as much on a line
 # whose profile spans hold escaped quotes)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD]")
@@ -129,17 +148,14 @@ def task_row(raw: bytes) -> tuple[object, TaskRow, TaskOperator | None] | None:
         data = envelope.event_data
         if envelope.source_type != "EXPORT_TASK" or data is None:
             return None
-        stamp = envelope.timestamp
-        if stamp is not None and not _INT_MIN <= stamp < _UINT_END:
-            return None
         row = _row(data)
     except Exception:  # noqa: BLE001 (msgspec's errors, or an unexpected value: careful path)
         return None
     if row is None:
         return None
     event_id = envelope.event_id
-    if event_id is _UNSET:
-        event_id = None if envelope.eventId is _UNSET else envelope.eventId
+    if event_id is UNSET:
+        event_id = None if envelope.eventId is UNSET else envelope.eventId
     info = data.task_info
     operator = operator_label(row[0], info.labels) if info is not None and info.labels \
         else None
@@ -157,44 +173,38 @@ DATA_OPERATOR_LABEL = "__data_operator_id"
 
 
 def _row(d: _Task) -> TaskRow | None:
-    # (a task's own id recurs on a few lines only: checked_b64_id's cache is enough)
-    task_id = checked_b64_id(d.task_id, TASK_HEX) or ""
-    if not task_id:
+    if d.task_id == _NIL_TASK:
         return None
+    task_id = d.task_id.hex()
     task_type: TaskType | None = None
     function = None
     language = parent = actor = ""
     info = d.task_info
     if info is not None:
-        task_type = _TASK_TYPES.get(info.type)  # type: ignore[arg-type]
+        task_type = info.type
         name = info.func_or_class_name
         if task_type is None or name is None:
             return None
         function = parse_descriptor_cached(name, task_type)
         language = info.language.upper() if info.language else ""
-        if info.parent_task_id is not None:
-            parent = _PARENT_IDS.get(info.parent_task_id) \
-                or _hex(_PARENT_IDS, info.parent_task_id, TASK_HEX)
+        if info.parent_task_id is not None and info.parent_task_id != _NIL_TASK:
+            parent = info.parent_task_id.hex()
         if info.actor_id is not None:
             actor = _hex(_ACTOR_IDS, info.actor_id, ACTOR_HEX)
     spans = _NO_SPANS
     component = ""
     profile = d.profile_events
-    if profile is not None:
+    if profile is not UNSET:
         component = profile.component_type or ""
-        if profile.events is not None:
+        if profile.events is not UNSET:
             names: list[str] = []
             times: list[int] = []
             for ev in profile.events:
                 name = ev.event_name
                 if name in TASK_SPANS or name.startswith("task::"):
-                    # a time in ns: an int or its decimal string (int() of an int is itself;
-                    # of None a TypeError: the careful path), within int64
-                    start = int(ev.start_time)  # type: ignore[arg-type]
-                    end = int(ev.end_time)  # type: ignore[arg-type]
-                    if not (0 <= start <= _INT_MAX and 0 <= end <= _INT_MAX):
-                        raise ValueError(f"times {start!r}, {end!r}")
                     names.append(name)
+                    start = ev.start_time
+                    end = ev.end_time
                     times.append(start)
                     times.append(end if end > start else start)
             if names:
@@ -207,13 +217,10 @@ def _row(d: _Task) -> TaskRow | None:
     node = worker = error_type = error_message = ""
     pid = None
     updates = d.state_updates
-    if updates is not None:
-        if updates.state_ts_ns is not None:
+    if updates is not UNSET:
+        if updates.state_ts_ns is not UNSET:
             # "1".."63" only (KeyError for any other spelling: the careful way)
-            pairs = [(_STATUS[key], int(ns)) for key, ns in updates.state_ts_ns.items()]
-            for pair in pairs:
-                if not 0 <= pair[1] <= _INT_MAX:
-                    raise ValueError(f"time {pair[1]!r}")
+            pairs = [(_STATUS[key], ns) for key, ns in updates.state_ts_ns.items()]
             if len(pairs) > 1:
                 pairs.sort()
             states = tuple(pairs)
@@ -222,30 +229,25 @@ def _row(d: _Task) -> TaskRow | None:
         if updates.worker_id is not None:
             worker = _WORKER_IDS.get(updates.worker_id) \
                 or _hex(_WORKER_IDS, updates.worker_id, WORKER_HEX)
-        pid = updates.worker_pid
-        if pid is not None and not _INT_MIN <= pid <= _INT_MAX:
-            return None
+        if updates.worker_pid is not UNSET:
+            pid = updates.worker_pid
         error = updates.error_info
-        if error is not None:
+        if error is not UNSET:
             error_type = error.error_type or ""
             error_message = error.error_message or ""
-    attempt = d.attempt_number or 0
-    if not _INT_MIN <= attempt <= _INT_MAX:
-        return None
     job = d.job_id
     job = (_JOB_IDS.get(job) or _hex(_JOB_IDS, job, JOB_HEX) if job is not None else "") \
         or task_id[-JOB_HEX:]
-    return (task_id, attempt, job, task_type, function, language, parent, actor, states, node,
-            worker, pid, error_type, error_message, component, spans)
+    return (task_id, d.attempt_number, job, task_type, function, language, parent, actor,
+            states, node, worker, pid, error_type, error_message, component, spans)
 
 
 _NO_SPANS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
 # Each kind of id's hex by its base64 ("" for a value that is not one, as fields.b64_id gives
-# it), for the ids that recur on many lines (a few nodes, workers, jobs, parents, actors): a
+# it), for the ids that recur on many lines (a few nodes, workers, jobs, actors): a
 # dict lookup against a call of checked_b64_id's cache; a table stops growing at _MAX_IDS
-_PARENT_IDS: dict[str, str] = {}
 _ACTOR_IDS: dict[str, str] = {}
 _NODE_IDS: dict[str, str] = {}
 _WORKER_IDS: dict[str, str] = {}
