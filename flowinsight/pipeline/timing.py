@@ -92,11 +92,3 @@ def _execute_at(names: tuple[str, ...]) -> int:
     if len(_EXECUTE_AT) < _MAX_KNOWN:
         _EXECUTE_AT[names] = at
     return at
-
-
-def has_execution(raw: RawAttempt) -> bool:
-    return RUNNING in raw.state_keys or EXECUTE in raw.span_names
-
-
-def has_final_state(raw: RawAttempt) -> bool:
-    return FINISHED in raw.state_keys or FAILED in raw.state_keys
