@@ -60,11 +60,14 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
     last_job: object = None
     last_function: FunctionRef | None = None
     name, module = "", ""  # last_function's (module: only where it has a name)
-    last_module: tuple[object, object] = (None, None)  # the (function, job) last added
+    module_function: object = None  # and module_job: the function and job last added
+    module_job: object = None
     last_names: object = None
     rename: bool | None = None  # whether last_names rename last_function (None: they name none)
-    last_actor: object = None
-    last_facts: tuple[object, object, object, object] = (None, None, None, None)
+    last_actor: object = None  # and the function, type and language of its record before
+    fact_function: object = None
+    fact_kind: object = None
+    fact_language: object = None
     for task in tasks.values():
         kind = task.task_type
         if kind is None:  # no definition: rare
@@ -90,8 +93,8 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
                 if named is None:
                     named = _first_named(names, span_named)
                 rename = named != name if named else None  # None: no `task::` span there
-            if module and (function is not last_module[0] or job is not last_module[1]):
-                last_module = (function, job)
+            if module and (function is not module_function or job is not module_job):
+                module_function, module_job = function, job
                 found.setdefault((job, name), set()).add(module)
             if rename:
                 renamed.append(task)
@@ -100,14 +103,13 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         actor = task.actor_id
         if not actor:
             continue
+        language = task.language
         if actor is not last_actor:
             last_actor = actor
             actor_ids.add(actor)
-        language = task.language
-        if (actor is last_facts[0] and function is last_facts[1] and kind is last_facts[2]
-                and language is last_facts[3]):
+        elif function is fact_function and kind is fact_kind and language is fact_language:
             continue  # as the record before: its class and language are set already
-        last_facts = (actor, function, kind, language)
+        fact_function, fact_kind, fact_language = function, kind, language
         if function is not None and function.class_name:
             # the constructor's descriptor is the authority on the class
             if kind is creation or actor not in classes:
