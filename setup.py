@@ -38,8 +38,8 @@ EXTENSIONS = [
            "taskline_module.c batch.c buffer.c decode.c digests.c fields.c json_scan.c"
            " objects.c skipped.c spans.c strings.c"),
     native("flowinsight.pipeline._sweep",
-           "sweep_module.c aggregates.c critical.c critical_runs.c facts.c rows.c scan.c"
-           " slots.c sweep.c"),
+           "sweep_module.c aggregates.c critical.c critical_runs.c facts.c rows.c slots.c"
+           " sweep.c"),
     native("flowinsight.pipeline._records",
            "records_module.c attempts.c blob_read.c blob_tables.c blob_write.c checks.c"
            " merge_tables.c merge_updates.c shared.c"),

@@ -1,10 +1,11 @@
-"""The scan of the table before any node is named (scan.py: scan_table, in C by
-native/scan.c) gives what its Python reference scan_table_py gives: the selection (the
-table itself when nothing is dropped), the jobs, the known modules and what the tasks say of
-their actors. On every sample with and without a window, one job, grouping by class; and on
-generated tables with driver-thread records, tasks without a definition that name a function
-(with and without a module) or an actor, and records of a subclass. The whole analysis with
-the Python scan gives the same bytes as with the C one."""
+"""The scan of the table before any node is named (scan.py: scan_table, one pass) gives what
+the rules it stands for give, each asked of the whole selection on its own (reference_scan:
+identity.known_modules, ambiguous_names, renames_by_span, actors.actor_task_facts): the
+selection (the table itself when nothing is dropped), the jobs, the known modules, the renamed
+tasks and what the tasks say of their actors. On every sample with and without a window, one
+job, grouping by class; and on generated tables with driver-thread records, tasks without a
+definition that name a function (with and without a module) or an actor, and records of a
+subclass. The whole analysis with the scan gives the same bytes as with reference_scan."""
 
 from __future__ import annotations
 
@@ -15,24 +16,41 @@ from hypothesis import strategies as st
 
 from conftest import CAPTURES, render, sample
 from flowinsight.model.capture import ReadAccount
-from flowinsight.model.events import FunctionRef
-from flowinsight.pipeline import scan
+from flowinsight.model.events import FunctionRef, TaskType
+from flowinsight.pipeline.actors import actor_task_facts
 from flowinsight.pipeline.build import Options, analyze_partial
-from flowinsight.pipeline.scan import scan_table, scan_table_py
-from flowinsight.pipeline.native import sweep_module
+from flowinsight.pipeline.identity import (
+    all_modules,
+    ambiguous_names,
+    renames_by_span,
+    single_modules,
+    span_name,
+)
 from flowinsight.pipeline.partial import Partial, reduce_events
+from flowinsight.pipeline.scan import TableScan, scan_table, selected_tasks
+from flowinsight.pipeline.steps import selection
 from flowinsight.pipeline.tasks import Attempt, Task, unpack_int64s
 from flowinsight.read import discover, read_capture
 from flowinsight.result import STATUS_NAMES
 from test_sweep_native import tables
 
-pytestmark = pytest.mark.skipif(sweep_module is None, reason="native/ (the sweep) is not built")
+
+def reference_scan(tasks: dict[str, Task], options: Options) -> TableScan:
+    """What scan_table stands for: each rule asked of the whole selection on its own."""
+    selected = selected_tasks(tasks, options)
+    found = all_modules(selected)
+    renamed = [t for t in selected.values() if t.function is not None
+               and t.task_type is TaskType.NORMAL and span_name(t) not in ("", t.function.name)]
+    return TableScan(selected, {t.job_id for t in selected.values()}, single_modules(found),
+                     actor_task_facts(selected.values()),
+                     {t.actor_id for t in selected.values() if t.actor_id},
+                     ambiguous_names(found), renames_by_span(renamed))
 
 
 def check(tasks: dict[str, Task], options: Options = Options()) -> None:
     before = list(tasks.items())
     functions = [t.function for t in tasks.values()]
-    got, want = scan_table(tasks, options), scan_table_py(tasks, options)
+    got, want = scan_table(tasks, options), reference_scan(tasks, options)
     assert list(got.tasks.items()) == list(want.tasks.items())
     assert (got.tasks is tasks) == (want.tasks is tasks)
     assert got.job_ids == want.job_ids
@@ -80,12 +98,12 @@ def _analyses(name: str) -> list[tuple[ReadAccount, Partial, Options]]:
 @pytest.mark.parametrize("name", CAPTURES)
 def test_analysis_same_bytes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for account, reduced, options in _analyses(name):
-        with_c = analyze_partial(reduced, account, options)
-        monkeypatch.setattr(scan, "sweep_module", None)
-        with_py = analyze_partial(reduced, account, options)
+        scanned = analyze_partial(reduced, account, options)
+        monkeypatch.setattr(selection, "scan_table", reference_scan)
+        by_rules = analyze_partial(reduced, account, options)
         monkeypatch.undo()
         for fmt in ("json", "trace", "table"):
-            assert render(with_c, fmt) == render(with_py, fmt), (options, fmt)
+            assert render(scanned, fmt) == render(by_rules, fmt), (options, fmt)
 
 
 @pytest.mark.parametrize("name", CAPTURES)

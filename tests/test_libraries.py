@@ -405,7 +405,7 @@ def test_tune_trials(run: str) -> None:
 
 
 def test_same_answers_with_the_extensions_off() -> None:
-    # the C scan renames tasks by their span (scan.c) as identity.renamed_tasks does
+    # the scan renames tasks by their span (scan.py), with the extensions on and off
     code = ("import sys, json; sys.path.insert(0, 'tests'); from conftest import json_of; "
             f"print(json.dumps([json_of({str(LIBRARIES)!r} + '/' + run) for run in "
             f"{list(RUNS)!r}], sort_keys=True))")

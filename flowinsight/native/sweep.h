@@ -5,9 +5,7 @@
    edge) and rows.c (the rows put in task id order); facts.c: every task's node facts and the
    coverage counts, sweeping each task as it names it when asked (the pipeline's one pass);
    slots.c: the records' fields read from their slots, and a map of pointer pairs;
-   critical.c: each job's critical path, by critical_runs.c over columns in task id order;
-   scan.c: what the analysis needs of the table before naming nodes (drops, jobs, modules,
-   actors).
+   critical.c: each job's critical path, by critical_runs.c over columns in task id order.
    Each has its Python reference next to its caller in flowinsight/pipeline (see
    pipeline/native.py). */
 
@@ -274,7 +272,6 @@ int sw_is_driver_id(PyObject *task_id);
 PyObject *sw_sweep(PyObject *self, PyObject *args);
 PyObject *sw_facts(PyObject *self, PyObject *args);
 PyObject *sw_critical(PyObject *self, PyObject *args);
-PyObject *sw_scan(PyObject *self, PyObject *args);
 int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *starts,
                      const int64_t *ends, PyObject *parents, PyObject *nodes, PyObject *job_of,
                      PyObject *jobs_of, PyObject **out);

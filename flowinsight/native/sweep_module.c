@@ -22,11 +22,6 @@ static PyMethodDef methods[] = {
      "each job's critical path as (job, [(node, task, exec_ms)], total_ms) (critical.py), "
      "for columns in task id order (None for any other: critical_paths_py's to answer); "
      "jobs_of, when given, is what job_of says, read in C: jobs_of.get(t) or job_of_task(t)."},
-    {"scan", sw_scan, METH_VARARGS,
-     "scan(tasks, is_driver_thread_record, actor_creation, actor, driver): the driver-thread "
-     "records to drop, the jobs, the modules of function names, the actors' classes, "
-     "languages and ids, and the undefined tasks naming a module "
-     "(flowinsight/pipeline/build.py: scan_table_py)."},
     {NULL, NULL, 0, NULL},
 };
 

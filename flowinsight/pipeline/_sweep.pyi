@@ -28,8 +28,3 @@ def facts(tasks: dict[str, Task], cache: dict[str, str], shapes: dict[object, st
           has_export: bool, sweep: bool = False, /) -> tuple[
               dict[str, int], set[str], dict[str, str], set[str], dict[str, int],
               dict[str, str], tuple[int, int, int, int, int, int], SweptColumns | None]: ...
-
-def scan(tasks: dict[str, Task], is_driver_thread_record: Callable[[Task], bool],
-         actor_creation: object, actor: object, driver: object, /) -> tuple[
-             list[str], set[str], dict[tuple[str, str], set[str]], dict[str, str],
-             dict[str, str], set[str], list[tuple[str, Task]], list[Task]]: ...

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from itertools import chain, compress, repeat
+from typing import TYPE_CHECKING, Iterable
 
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.native import sweep_module
@@ -81,31 +82,83 @@ def _doubles(packed: bytes) -> memoryview[float]:
     return memoryview(packed).cast("d")
 
 
+# One attempt's row: (task id, number, node, caller task, status code, Ray node, worker, pid,
+# pending ns, start ns, end ns, (error type, error message) or None)
+_Row = tuple[str, int, str, str, int, str, str, "int | None", int, int, int,
+             "tuple[str, str] | None"]
+
+
+class _NotNamed(Exception):
+    """A task or caller the namer has not named yet (sweep_py)."""
+
+
 def sweep_py(tasks: dict[str, Task], order: list[str], node_of: NodeNamer,
              drivers: set[str], consume: bool) -> Swept:
-    """Each task's attempts, in task id order, and the call flows with their stats: one call
-    per submitted task (a retry is an attempt, not a new call), with the stats of the callees'
-    attempts and the rate of submissions along each edge. With `consume`, each record is
-    dropped from `tasks` once done (no later step reads it)."""
-    task_ids: list[str] = []
-    numbers = array("q")
-    nodes: list[str] = []
-    parents: list[str] = []
-    statuses = bytearray()
-    errors: dict[int, tuple[str, str]] = {}
-    ray_nodes: list[str] = []
-    workers: list[str] = []
-    pids: list[int | None] = []
-    pendings, starts, ends = array("q"), array("q"), array("q")
+    """Each task's attempts, in the order of `order` (every task id of `tasks`: task id order,
+    sorted(tasks)), and the call flows with their stats: one call per submitted task (a retry
+    is an attempt, not a new call), with the stats of the callees' attempts and the rate of
+    submissions along each edge. With `consume`, the records are dropped from `tasks` once
+    done (no later step reads them).
+
+    The records are read in table order, the order they lie in memory (in id order each is a
+    wait on memory: that doubled the pass), and their rows put in id order after. The sums
+    (durations sorted at the end, counts, submission times' span) do not depend on the order;
+    the namer's answers would, for a task it is asked about for the first time: where the
+    namer has not named every task already (facts did, before), the table is read in `order`."""
+    table = tasks.items() if len(order) == len(tasks) else ((t, tasks[t]) for t in order)
+    try:
+        rows_of, by_node, edges = _sweep_records(table, node_of, drivers, True)
+    except _NotNamed:
+        rows_of, by_node, edges = _sweep_records(((t, tasks[t]) for t in order), node_of,
+                                                 drivers, False)
+    if consume:
+        for tid in order:
+            del tasks[tid]
+    rows = list(chain.from_iterable(map(rows_of.get, order, repeat(()))))
+    del rows_of
+    if rows:
+        (task_ids, numbers, nodes, parents, statuses, ray_nodes, workers, pids, pendings,
+         starts, ends, errors) = zip(*rows)
+    else:
+        task_ids = numbers = nodes = parents = statuses = ray_nodes = workers = pids = \
+            pendings = starts = ends = errors = ()
+    del rows
+    attempts = AttemptTable(
+        list(task_ids), _frozen(array("q", numbers)), list(nodes), list(parents),
+        bytes(statuses), dict(compress(enumerate(errors), errors)), list(ray_nodes),
+        list(workers), list(pids), _frozen(array("q", pendings)), _frozen(array("q", starts)),
+        _frozen(array("q", ends)))
+    calls = tuple(CallFlow(s, t, e.count, e.stats.stats(), rate(e.submits))
+                  for (s, t), e in sorted(edges.items()))
+    return Swept(attempts, {node: sums.stats() for node, sums in by_node.items()}, calls)
+
+
+def _sweep_records(table: Iterable[tuple[str, Task]], node_of: NodeNamer, drivers: set[str],
+                   named: bool) -> tuple[dict[str, tuple[_Row, ...]], dict[str, StatsSum],
+                                         dict[tuple[str, str], _Edge]]:
+    """Each task's rows, and the sums of each node and call edge, in the order of `table`.
+    `named`: the namer must have named every task and caller (else _NotNamed, before it is
+    asked anything)."""
+    rows_of: dict[str, tuple[_Row, ...]] = {}
     by_node: dict[str, StatsSum] = {}
     edges: dict[tuple[str, str], _Edge] = {}
     known = node_of.known
-    for tid in order:
-        task = tasks[tid]
+    for tid, task in table:
         parent = task.parent_task_id
         edge = None
+        node = None
         if parent:
-            key = (known(parent) or node_of(parent), known(tid) or node_of(tid))
+            caller = known(parent)
+            if caller is None:
+                if named:
+                    raise _NotNamed(parent)
+                caller = node_of(parent)
+            node = known(tid)
+            if node is None:
+                if named:
+                    raise _NotNamed(tid)
+                node = node_of(tid)
+            key = (caller, node)
             edge = edges.get(key)
             if edge is None:
                 edge = edges[key] = _Edge(1, StatsSum(), [])
@@ -116,30 +169,30 @@ def sweep_py(tasks: dict[str, Task], order: list[str], node_of: NodeNamer,
         if raws:
             if len(raws) > 1:
                 raws = tuple(sorted(raws, key=lambda a: a.number))
-            node = known(tid) or node_of(tid)
+            if node is None:
+                node = known(tid)
+                if node is None:
+                    if named:
+                        raise _NotNamed(tid)
+                    node = node_of(tid)
             mine = None
             if tid not in drivers:
                 mine = by_node.get(node)
                 if mine is None:
                     mine = by_node[node] = StatsSum()
                 mine.tasks += 1
+            sums = (mine, edge.stats) if mine is not None and edge is not None else \
+                (mine,) if mine is not None else (edge.stats,) if edge is not None else ()
             if edge is not None:
                 edge.stats.tasks += 1
+            rows = []
             for raw in raws:
                 pending, start, end, code = times_of(raw)
-                if raw.error_type or raw.error_message:
-                    errors[len(task_ids)] = (raw.error_type, raw.error_message)
-                task_ids.append(tid)
-                numbers.append(raw.number)
-                nodes.append(node)
-                parents.append(parent)
-                statuses.append(code)
-                ray_nodes.append(raw.node_id)
-                workers.append(raw.worker_id)
-                pids.append(raw.worker_pid)
-                pendings.append(pending)
-                starts.append(start)
-                ends.append(end)
+                number = raw.number
+                rows.append((tid, number, node, parent, code, raw.node_id, raw.worker_id,
+                             raw.worker_pid, pending, start, end,
+                             (raw.error_type, raw.error_message)
+                             if raw.error_type or raw.error_message else None))
                 if pending > 0 and (first_pending is None or pending < first_pending):
                     first_pending = pending
                 exec_ms = queue_ms = None
@@ -149,25 +202,23 @@ def sweep_py(tasks: dict[str, Task], order: list[str], node_of: NodeNamer,
                     if pending != NO_NS and start >= pending:
                         queue_ms = (start - pending) / 1e6
                 failed = code == FAILED_CODE
-                if mine is not None:
-                    mine.add(raw.number, failed, exec_ms, queue_ms)
-                if edge is not None:
-                    edge.stats.add(raw.number, failed, exec_ms, queue_ms)
+                retry = number > 0
+                for summed in sums:  # StatsSum.add, inline
+                    summed.attempts += 1
+                    summed.failures += failed
+                    summed.retries += retry
+                    if exec_ms is not None:
+                        summed.execs.append(exec_ms)
+                    if queue_ms is not None:
+                        summed.queues.append(queue_ms)
+            rows_of[tid] = tuple(rows)
         if edge is not None:
             submitted = task.submit_ms
             if submitted is None and first_pending is not None:
                 submitted = first_pending / 1e6
             if submitted is not None:
                 edge.submits.append(submitted)
-        if consume:
-            del tasks[tid]
-    # the lists are handed over, not copied: nothing else holds them
-    table = AttemptTable(task_ids, _frozen(numbers), nodes, parents, bytes(statuses), errors,
-                         ray_nodes, workers, pids, _frozen(pendings), _frozen(starts),
-                         _frozen(ends))
-    calls = tuple(CallFlow(s, t, e.count, e.stats.stats(), rate(e.submits))
-                  for (s, t), e in sorted(edges.items()))
-    return Swept(table, {node: sums.stats() for node, sums in by_node.items()}, calls)
+    return rows_of, by_node, edges
 
 
 def _frozen(column: array[int]) -> memoryview:

@@ -9,7 +9,7 @@ from flowinsight.model.capture import FileReport
 from flowinsight.model.events import TaskType
 from flowinsight.model.ids import is_driver_task, is_actor_creation_task
 from flowinsight.pipeline.tasks import Task
-from flowinsight.pipeline.timing import has_execution, has_final_state
+from flowinsight.pipeline.timing import EXECUTE, FAILED, FINISHED, RUNNING
 from flowinsight.result import Attempt, Coverage
 
 
@@ -17,25 +17,29 @@ def coverage(tasks: dict[str, Task], files: tuple[FileReport, ...], has_export: 
     """A task is complete when its definition, its caller and (where the capture has Export
     API events, which carry them) every attempt's final state and execution were recorded."""
     complete = no_def = no_parent = no_final = no_exec = 0
+    driver_type = TaskType.DRIVER
     for task in tasks.values():
-        driver = task.task_type is TaskType.DRIVER or is_driver_task(task.task_id)
-        ok = task.defined
-        no_def += not task.defined
-        if task.defined and not driver and (
-                not task.parent_task_id or (task.parent_task_id not in tasks
-                                            and not is_driver_task(task.parent_task_id))):
-            no_parent += 1
-            ok = False
+        task_type = task.task_type
+        driver = task_type is driver_type or is_driver_task(task.task_id)
+        ok = task_type is not None  # defined
+        if not ok:
+            no_def += 1
+        elif not driver:
+            parent = task.parent_task_id
+            if not parent or (parent not in tasks and not is_driver_task(parent)):
+                no_parent += 1
+                ok = False
         if has_export:
             if not task.attempts:
                 no_final += 1
                 ok = False
             for attempt in task.attempts:
-                if not has_final_state(attempt):
+                keys = attempt.state_keys
+                if FINISHED not in keys and FAILED not in keys:  # no final state
                     no_final += 1
                     ok = False
-                if not driver and not has_execution(attempt):
-                    no_exec += 1
+                if not driver and RUNNING not in keys and EXECUTE not in attempt.span_names:
+                    no_exec += 1  # no execution: neither RUNNING nor its span
                     ok = False
         complete += ok
     return coverage_from((len(tasks), complete, no_def, no_parent, no_final, no_exec), files)

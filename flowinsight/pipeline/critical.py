@@ -4,6 +4,8 @@ add up to the most time (a caller waits on its callee, so each step depends on t
 from __future__ import annotations
 
 from array import array
+from itertools import compress
+from operator import sub
 from typing import Callable, Sequence
 
 from flowinsight.pipeline.native import sweep_module
@@ -42,46 +44,134 @@ def _listed(column: Sequence[str]) -> list[str]:
 
 def critical_paths_py(attempts: AttemptTable,
                       job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
-    task_ids, numbers = attempts.task_ids, attempts.numbers
-    starts, ends, parents, nodes = (attempts.start_ns, attempts.end_ns, attempts.parents,
-                                    attempts.nodes)
-    last: dict[str, int] = {}  # task -> row of its last attempt that ran: the one that counted
-    for row, task_id in enumerate(task_ids):
-        began, ended = starts[row], ends[row]  # the attempt's exec_ms is not None
-        if began != NO_NS and ended != NO_NS and ended >= began:
-            other = last.get(task_id)
-            if other is None or numbers[row] > numbers[other]:
-                last[task_id] = row
-
-    def exec_ms(task_id: str) -> float:
-        row = last[task_id]
-        return (ends[row] - starts[row]) / 1e6
-
-    children: dict[str, list[str]] = {}
-    roots: dict[str, list[str]] = {}  # job -> the tasks whose caller ran no recorded attempt
-    for task_id, row in last.items():
-        parent = parents[row]
-        children.setdefault(parent, []).append(task_id)
+    """Each job's path, from the rows in any order: whole-column operations, one pass in row
+    order to gather each caller's callees, then a post-order over the callers only (most tasks
+    call none: each caller's max() covers them at once). tests/test_critical_path.py states the
+    rule it keeps, ties and loops included."""
+    starts, ends = attempts.start_ns, attempts.end_ns
+    durations = list(map(sub, ends, starts))  # each row's, in ns
+    last = _last_ran(attempts, durations)  # task -> row of its last attempt that ran
+    if not last:
+        return ()
+    # a task that called none is compared by its duration in ns, which orders as its ms do
+    # below 2**52 ns (52 days: ns apart, different doubles); else by its ms
+    ranks: list[int] | list[float] = durations
+    scale = 1e6
+    if max(durations) >= 1 << 52:
+        ranks, scale = [d / 1e6 for d in durations], 1.0
+    rows = list(last.values())
+    # caller -> (rank, task) of its callees that ran: gathered in one pass in row order, the
+    # ranks at hand for each caller's max() (not looked up per task all over memory)
+    children: dict[str, list[tuple[float, str]]] = {}
+    for pair, parent in zip(zip(map(ranks.__getitem__, rows), last),
+                            map(attempts.parents.__getitem__, rows)):
+        below = children.get(parent)
+        if below is None:
+            children[parent] = [pair]
+        else:
+            below.append(pair)
+    # the callers that called callers (whose callees are looked at one by one)
+    nested = {attempts.parents[last[t]] for t in children if t in last}
+    best = _chains(last, durations, children, nested, scale)
+    if best is None:  # the parent links loop (a corrupt capture): cut where the rule cuts
+        best = _longest_chains(lambda t: durations[last[t]] / 1e6, last,
+                               {p: [t for _, t in below] for p, below in children.items()})
+    roots: dict[str, list[tuple[float, str]]] = {}  # job -> the tasks whose caller ran none
+    mixed: set[str] = set()  # the jobs with a caller among them
+    for parent, below in children.items():
         if parent not in last:
-            roots.setdefault(job_of(task_id), []).append(task_id)
-    best = _longest_chains(exec_ms, last, children)
-
-    def chain(task_id: str) -> tuple[float, str]:
-        found = best.get(task_id)
-        return found if found is not None else _leaf(exec_ms, task_id)
-
+            for pair in below:
+                job = job_of(pair[1])
+                roots.setdefault(job, []).append(pair)
+                if parent in nested:
+                    mixed.add(job)
     paths = []
     for job in sorted(roots):
-        start = max(roots[job], key=lambda t: (chain(t)[0], t))
+        node = _longest(roots[job], best, scale, job in mixed)[1]
         steps = []
-        node = start
         while node:
-            steps.append(PathStep(nodes[last[node]], node, exec_ms(node)))
-            node = chain(node)[1]
-        begin = min(starts[last[s.task_id]] for s in steps)
-        end = max(ends[last[s.task_id]] for s in steps)
+            row = last[node]
+            steps.append(PathStep(attempts.nodes[row], node, durations[row] / 1e6))
+            found = best.get(node)
+            node = found[1] if found is not None else ""
+        on_path = [last[s.task_id] for s in steps]
+        begin = min(map(starts.__getitem__, on_path))
+        end = max(map(ends.__getitem__, on_path))
         paths.append(CriticalPath(job, tuple(steps), (end - begin) / 1e6))
     return tuple(paths)
+
+
+def _last_ran(attempts: AttemptTable, durations: list[int]) -> dict[str, int]:
+    """Task -> the row of its last attempt that ran (a start and an end, in order): of the
+    highest number, the first such row. Whole-column operations where every row ran, as most
+    do; row by row only where some did not."""
+    task_ids, numbers, starts, ends = (attempts.task_ids, attempts.numbers, attempts.start_ns,
+                                       attempts.end_ns)
+    rows: Sequence[int] = range(len(task_ids))
+    ids: Sequence[str] = task_ids
+    if NO_NS in starts or NO_NS in ends or (durations and min(durations) < 0):
+        ran = [began != NO_NS and ended != NO_NS and ended >= began
+               for began, ended in zip(starts, ends)]
+        rows, ids = list(compress(rows, ran)), list(compress(task_ids, ran))
+    last = dict(zip(reversed(ids), reversed(rows)))  # each task's first row that ran
+    if len(last) < len(rows) and any(numbers):  # some ran more than once, numbered
+        if min(numbers) < 0:  # (never from Ray): the rule row by row
+            last = {}
+            for row in rows:
+                other = last.get(task_ids[row])
+                if other is None or numbers[row] > numbers[other]:
+                    last[task_ids[row]] = row
+        else:  # a later row takes over by a higher number only: rows numbered 0 never do
+            for row in compress(rows, map(numbers.__getitem__, rows)):
+                task_id = task_ids[row]
+                if numbers[row] > numbers[last[task_id]]:
+                    last[task_id] = row
+    return last
+
+
+def _chains(last: dict[str, int], durations: list[int],
+            children: dict[str, list[tuple[float, str]]], nested: set[str],
+            scale: float) -> dict[str, tuple[float, str]] | None:
+    """_longest_chains' answer where the parent links do not loop (None where they do): a
+    post-order over the callers only, each one's callees compared at once (_longest)."""
+    best: dict[str, tuple[float, str]] = {}
+    callers = [t for t in children if t in last]
+    working: set[str] = set()  # callers whose callees are being worked out
+    for root in callers:
+        if root in best:
+            continue
+        stack = [root]
+        while stack:
+            task_id = stack[-1]
+            if task_id in best:  # (a callee of two callers, done from the other)
+                stack.pop()
+                continue
+            if task_id not in working and task_id in nested:
+                working.add(task_id)
+                pending = [c for _, c in children[task_id] if c in children and c not in best]
+                if pending:
+                    if not working.isdisjoint(pending):
+                        return None  # a loop
+                    stack += pending
+                    continue
+            stack.pop()
+            working.discard(task_id)
+            tail = _longest(children[task_id], best, scale, task_id in nested)
+            best[task_id] = (durations[last[task_id]] / 1e6 + tail[0], tail[1])
+    return best
+
+
+def _longest(tasks: list[tuple[float, str]], best: dict[str, tuple[float, str]],
+             scale: float, mixed: bool) -> tuple[float, str]:
+    """max((the longest chain from t down, t)) over the (rank, t) of `tasks`: one that called
+    others has its chain in `best`; one that did not is its own execution (_leaf), its rank
+    its duration in ns / `scale` ms. Ties go to the greater id, as max() has it. `mixed`: some
+    of `tasks` may have called others."""
+    if mixed:
+        return max((best[t][0], t) if t in best else (rank / scale + 0.0, t)
+                   for rank, t in tasks)
+    rank, task = max(tasks)
+    return rank / scale + 0.0, task
 
 
 def _leaf(exec_ms: Callable[[str], float], task_id: str) -> tuple[float, str]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import TaskType
-from flowinsight.model.ids import is_driver_task, job_of_task
+from flowinsight.model.ids import JOB_HEX, TASK_HEX, is_driver_task
 from flowinsight.pipeline.attempt_rows import Swept, sweep_py, swept_of
 from flowinsight.pipeline.coverage import coverage, coverage_from
 from flowinsight.pipeline.naming import NO_ACTOR, NodeNamer
@@ -88,15 +88,20 @@ def task_facts_py(tasks: dict[str, Task], node_of: NodeNamer, account: ReadAccou
         nid = known(tid) or node_of(tid)
         if task.task_type is not None:
             defined.add(nid)
-        if task.language and nid not in languages:
-            languages[nid] = task.language
+        language = task.language
+        if language and nid not in languages:
+            languages[nid] = language
         job = task.job_id
         if is_driver_task(tid):
             drivers.add(tid)
         else:
             received[nid] = received.get(nid, 0) + 1
             job_counts[job] += 1
-        if job != job_of_task(tid):
+        # job != job_of_task(tid), without the slice: a 48-char id ends with its job's 8
+        if len(tid) == TASK_HEX:
+            if len(job) != JOB_HEX or not tid.endswith(job):
+                jobs_of[tid] = job
+        elif job:
             jobs_of[tid] = job
     return TaskFacts(received, defined, languages, drivers, job_counts, jobs_of,
                   coverage(tasks, account.files, has_export))

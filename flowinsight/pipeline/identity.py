@@ -87,7 +87,7 @@ def renames_by_span(tasks: Iterable[Task]) -> dict[str, FunctionRef]:
     its `task::<name>` span, where that differs from the function's (a name that only adds the
     module or class, `mod.f` for `f`, is the same name). The records are left as they are: the
     namer (naming.py) names the tasks by this. Renamed refs are shared, so that the tasks of
-    one name are one shape. The C scan (scan.c) picks the tasks (renamed_tasks)."""
+    one name are one shape. The scan of the table (scan.py) picks the tasks."""
     out: dict[str, FunctionRef] = {}
     for task in tasks:
         function = task.function
@@ -109,17 +109,6 @@ def renamed(function: FunctionRef, name: str) -> FunctionRef:
         if len(_RENAMED) < 1 << 14:
             _RENAMED[key] = new
     return new
-
-
-def renamed_tasks(tasks: Iterable[Task]) -> list[Task]:
-    """The normal tasks whose span names them other than their function: scan.c's pick."""
-    out = []
-    for task in tasks:
-        function = task.function
-        if (function is not None and task.task_type is TaskType.NORMAL
-                and span_name(task) not in ("", function.name)):
-            out.append(task)
-    return out
 
 
 def node_id(key: NodeKey, multi_job: bool,

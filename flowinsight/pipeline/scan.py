@@ -1,25 +1,22 @@
 """The scan of the table before any node is named: the selection (`--since/--until`, without
 driver-thread records), its jobs, the modules known for function names, what the tasks say of
-their actors and which tasks Ray names by their span (native/scan.c when built;
-scan_table_py is the reference)."""
+their actors and which tasks Ray names by their span. One pass over the records, in table
+order; they are only read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flowinsight.model.events import FunctionRef, TaskType
-from flowinsight.pipeline.actors import actor_task_facts
 from flowinsight.pipeline.identity import (
     add_modules,
-    all_modules,
     ambiguous_names,
-    renamed_tasks,
     renames_by_span,
+    span_name,
     single_modules,
 )
-from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.options import Options
-from flowinsight.pipeline.tasks import Task, is_driver_thread_record
+from flowinsight.pipeline.tasks import NAMED_SPAN, Task, is_driver_thread_record
 from flowinsight.pipeline.views import in_window
 
 
@@ -30,38 +27,113 @@ class TableScan:
 
     tasks: dict[str, Task]  # the selection (selected_tasks)
     job_ids: set[str]  # the jobs of the selected tasks
-    modules: dict[tuple[str, str], str]  # known_modules(tasks), of the functions as submitted
-    actor_facts: tuple[dict[str, str], dict[str, str]]  # actor_task_facts(tasks)
+    modules: dict[tuple[str, str], str]  # identity.known_modules of the selection
+    actor_facts: tuple[dict[str, str], dict[str, str]]  # actors.actor_task_facts of it
     actor_ids: set[str]  # the actors the selected tasks name
     ambiguous: set[tuple[str, str]]  # ambiguous_names: names of functions of several modules
     renames: dict[str, FunctionRef]  # identity.renames_by_span of the selected tasks
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
-    """scan_table_py's answer, from native/scan.c when built (a time window is still
-    chosen in Python, before). The records are only read."""
-    if sweep_module is None:
-        return scan_table_py(tasks, options)
+    """The selection and what it says, as identity.known_modules, ambiguous_names,
+    renames_by_span and actors.actor_task_facts would say of it, in one pass.
+
+    The pass is the cost (a million records on a large capture), so it does per record only
+    what a record of the shape before it did not: records share their job, function, actor,
+    language and span names objects (tasks.shared, the reader's tables), and a record whose
+    objects are the ones the record before had adds nothing new to the jobs, the modules or
+    the actors' facts. Those checks are by identity, so they only save work: equal objects
+    that are not the same one are added again, with the same outcome."""
     if options.since_ns is not None or options.until_ns is not None:
         tasks = selected_tasks(tasks, options)
-    (dropped, job_ids, found, classes, languages, actor_ids, undefined,
-     renamed) = sweep_module.scan(tasks, is_driver_thread_record, TaskType.ACTOR_CREATION,
-                                  TaskType.ACTOR, TaskType.DRIVER)
-    add_modules(found, undefined)  # tasks without a definition: key_of places them
-    if dropped:
-        gone = set(dropped)
-        tasks = {tid: t for tid, t in tasks.items() if tid not in gone}
+    normal, creation = TaskType.NORMAL, TaskType.ACTOR_CREATION
+    dropped: list[Task] = []  # driver-thread records
+    undefined: list[Task] = []  # the other tasks without a definition
+    job_ids: set[str] = set()
+    found: dict[tuple[str, str], set[str]] = {}  # (job, function name) -> its modules
+    classes: dict[str, str] = {}
+    languages: dict[str, str] = {}
+    actor_ids: set[str] = set()
+    renamed: list[Task] = []  # normal tasks whose `task::` span names them otherwise
+    span_named: dict[int, str] = {}  # id(span names) -> its first `task::` name, or ""
+    # what the record before had, and what was worked out of it
+    last_job: object = None
+    last_function: FunctionRef | None = None
+    name, module = "", ""  # last_function's (module: only where it has a name)
+    module_function: object = None  # and module_job: the function and job last added
+    module_job: object = None
+    last_names: object = None
+    rename: bool | None = None  # whether last_names rename last_function (None: they name none)
+    last_actor: object = None  # and the function, type and language of its record before
+    fact_function: object = None
+    fact_kind: object = None
+    fact_language: object = None
+    for task in tasks.values():
+        kind = task.task_type
+        if kind is None:  # no definition: rare
+            if is_driver_thread_record(task):
+                dropped.append(task)
+                continue
+            undefined.append(task)
+        job = task.job_id
+        if job is not last_job:
+            last_job = job
+            job_ids.add(job)
+        function = task.function
+        if kind is normal and function is not None:
+            attempts = task.attempts  # the first with a `task::` span names the task
+            names = attempts[0].span_names if attempts else ()
+            if function is not last_function or names is not last_names:
+                if function is not last_function:
+                    last_function = function
+                    name = function.name
+                    module = function.module if name else ""
+                last_names = names
+                named = span_named.get(id(names))
+                if named is None:
+                    named = _first_named(names, span_named)
+                rename = named != name if named else None  # None: no `task::` span there
+            if module and (function is not module_function or job is not module_job):
+                module_function, module_job = function, job
+                found.setdefault((job, name), set()).add(module)
+            if rename:
+                renamed.append(task)
+            elif rename is None and len(attempts) > 1 and span_name(task) not in ("", name):
+                renamed.append(task)
+        actor = task.actor_id
+        if not actor:
+            continue
+        language = task.language
+        if actor is not last_actor:
+            last_actor = actor
+            actor_ids.add(actor)
+        elif function is fact_function and kind is fact_kind and language is fact_language:
+            continue  # as the record before: its class and language are set already
+        fact_function, fact_kind, fact_language = function, kind, language
+        if function is not None and function.class_name:
+            # the constructor's descriptor is the authority on the class
+            if kind is creation or actor not in classes:
+                classes[actor] = function.class_name
+        if language:
+            languages.setdefault(actor, language)
+    if dropped or any(t.function is not None and t.function.module for t in undefined):
+        # rare: this needs the tasks' ids, the table's keys (identity.key_of places an
+        # undefined task by its id). Their modules come after the others' in `found`, which
+        # is only looked up and made into sets: its order is not seen.
+        gone, placed = {id(t) for t in dropped}, {id(t) for t in undefined}
+        add_modules(found, ((tid, t) for tid, t in tasks.items() if id(t) in placed))
+        if gone:
+            tasks = {tid: t for tid, t in tasks.items() if id(t) not in gone}
     return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids,
                      ambiguous_names(found), renames_by_span(renamed))
 
 
-def scan_table_py(tasks: dict[str, Task], options: Options) -> TableScan:
-    selected = selected_tasks(tasks, options)
-    found = all_modules(selected)  # of the functions as submitted, as scan.c
-    return TableScan(selected, {t.job_id for t in selected.values()}, single_modules(found),
-                     actor_task_facts(selected.values()),
-                     {t.actor_id for t in selected.values() if t.actor_id},
-                     ambiguous_names(found), renames_by_span(renamed_tasks(selected.values())))
+def _first_named(names: tuple[str, ...], span_named: dict[int, str]) -> str:
+    """The name in the first `task::<name>` of `names`, or "", remembered in span_named by the
+    tuple's id: the records hold the tuples, so an id stands for one while the scan runs."""
+    name = next((n[len(NAMED_SPAN):] for n in names if n.startswith(NAMED_SPAN)), "")
+    span_named[id(names)] = name
+    return name
 
 
 def selected_tasks(tasks: dict[str, Task], options: Options) -> dict[str, Task]:

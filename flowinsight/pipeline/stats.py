@@ -66,5 +66,6 @@ class StatsSum:
             self.queues.append(queue_ms)
 
     def stats(self) -> Stats:
-        return Stats(self.tasks, self.attempts, self.failures, self.retries, dist(self.execs),
-                     dist(self.queues))
+        # dist() of arrays of doubles, which hold no None: sorted as they are
+        return Stats(self.tasks, self.attempts, self.failures, self.retries,
+                     dist_of_sorted(sorted(self.execs)), dist_of_sorted(sorted(self.queues)))
