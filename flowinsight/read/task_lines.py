@@ -187,8 +187,9 @@ def _row(d: _Task) -> TaskRow | None:
             return None
         function = parse_descriptor_cached(name, task_type)
         language = info.language.upper() if info.language else ""
-        if info.parent_task_id is not None and info.parent_task_id != _NIL_TASK:
-            parent = info.parent_task_id.hex()
+        if info.parent_task_id is not None:
+            parent = _PARENT_IDS.get(info.parent_task_id) \
+                or _task_hex(_PARENT_IDS, info.parent_task_id)
         if info.actor_id is not None:
             actor = _hex(_ACTOR_IDS, info.actor_id, ACTOR_HEX)
     spans = _NO_SPANS
@@ -246,8 +247,10 @@ _NO_SPANS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
 # Each kind of id's hex by its base64 ("" for a value that is not one, as fields.b64_id gives
-# it), for the ids that recur on many lines (a few nodes, workers, jobs, actors): a
+# it), for the ids that recur on many lines (a few nodes, workers, jobs, parents, actors): a
 # dict lookup against a call of checked_b64_id's cache; a table stops growing at _MAX_IDS
+# (parents by their bytes: one str for each, shared by the rows and the records of its tasks)
+_PARENT_IDS: dict[bytes, str] = {}
 _ACTOR_IDS: dict[str, str] = {}
 _NODE_IDS: dict[str, str] = {}
 _WORKER_IDS: dict[str, str] = {}
@@ -261,4 +264,13 @@ def _hex(table: dict[str, str], value: str, length: int) -> str:
         found = checked_b64_id(value, length) or ""
         if len(table) < _MAX_IDS:
             table[value] = found
+    return found
+
+
+def _task_hex(table: dict[bytes, str], value: bytes) -> str:
+    """A task id's hex from its bytes ("" for Ray's nil id), kept in `table` as _hex keeps
+    ids."""
+    found = "" if value == _NIL_TASK else value.hex()
+    if len(table) < _MAX_IDS:
+        table[value] = found
     return found
