@@ -45,8 +45,9 @@ _STATUS = {str(n): n for n in range(1, 64)}
 # fields.as_int reads as the same number (decimal integers, and integral floats msgspec can hold
 # exactly: "1.0", "1e3"); it also reads the string "null" as None wherever None is allowed,
 # which the careful reader refuses for numbers and objects: so those fields allow no None
-# (UnsetType: absent, or the careful path for a null), and only strings and a task_info the
-# careful reader ignores when it is not an object take None.
+# (UnsetType: absent, or the careful path for a null). None is left only where it reads as the
+# careful reader reads the string: the strings (a string stays one), task_info and labels
+# (ignored unless objects), the task type (None: the careful path), the parent (dropped).
 _Ns = Annotated[int, msgspec.Meta(ge=0, le=_INT_MAX)]  # a time in ns, within int64
 _Int64 = Annotated[int, msgspec.Meta(ge=_INT_MIN, le=_INT_MAX)]
 # A task id: msgspec decodes base64 into bytes as checked_b64_id does (the standard alphabet;
