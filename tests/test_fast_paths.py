@@ -115,6 +115,7 @@ def test_infer_task_type_agrees_with_the_id_layout_helpers(task_id: str) -> None
 SPELLINGS = ["12", "1e3", "1.0", "1.5", "-0", "-0.0", "1E3", "null", "", " 7", "7 ", "+7",
              "0x10", "1_0", "\u0661", "9" * 19, "9" * 25, "1e18", "NaN", "true", 12, 1.0, 1.5,
              -1, 2**63, 2**64, None, True, [], {}, "AQAAAA==", "//////////////////////////////8=",
+             "/" * 32, "A" * 32, "A" * 31 + "=", "A" * 32 + "==",
              "QG93x71PkDORmRvBC60oGE0tBUUBAAAA==", "QG93x71PkDORmRvBC60oGE0tBUUBAAA="]
 
 

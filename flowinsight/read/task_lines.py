@@ -45,8 +45,9 @@ _STATUS = {str(n): n for n in range(1, 64)}
 # fields.as_int reads as the same number (decimal integers, and integral floats msgspec can hold
 # exactly: "1.0", "1e3"); it also reads the string "null" as None wherever None is allowed,
 # which the careful reader refuses for numbers and objects: so those fields allow no None
-# (UnsetType: absent, or the careful path for a null), and only strings and a task_info the
-# careful reader ignores when it is not an object take None.
+# (UnsetType: absent, or the careful path for a null). None is left only where it reads as the
+# careful reader reads the string: the strings (a string stays one), task_info and labels
+# (ignored unless objects), the task type (None: the careful path), the parent (dropped).
 _Ns = Annotated[int, msgspec.Meta(ge=0, le=_INT_MAX)]  # a time in ns, within int64
 _Int64 = Annotated[int, msgspec.Meta(ge=_INT_MIN, le=_INT_MAX)]
 # A task id: msgspec decodes base64 into bytes as checked_b64_id does (the standard alphabet;
@@ -187,8 +188,9 @@ def _row(d: _Task) -> TaskRow | None:
             return None
         function = parse_descriptor_cached(name, task_type)
         language = info.language.upper() if info.language else ""
-        if info.parent_task_id is not None and info.parent_task_id != _NIL_TASK:
-            parent = info.parent_task_id.hex()
+        if info.parent_task_id is not None:
+            parent = _PARENT_IDS.get(info.parent_task_id) \
+                or _task_hex(_PARENT_IDS, info.parent_task_id)
         if info.actor_id is not None:
             actor = _hex(_ACTOR_IDS, info.actor_id, ACTOR_HEX)
     spans = _NO_SPANS
@@ -246,8 +248,10 @@ _NO_SPANS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
 # Each kind of id's hex by its base64 ("" for a value that is not one, as fields.b64_id gives
-# it), for the ids that recur on many lines (a few nodes, workers, jobs, actors): a
+# it), for the ids that recur on many lines (a few nodes, workers, jobs, parents, actors): a
 # dict lookup against a call of checked_b64_id's cache; a table stops growing at _MAX_IDS
+# (parents by their bytes: one str for each, shared by the rows and the records of its tasks)
+_PARENT_IDS: dict[bytes, str] = {}
 _ACTOR_IDS: dict[str, str] = {}
 _NODE_IDS: dict[str, str] = {}
 _WORKER_IDS: dict[str, str] = {}
@@ -261,4 +265,13 @@ def _hex(table: dict[str, str], value: str, length: int) -> str:
         found = checked_b64_id(value, length) or ""
         if len(table) < _MAX_IDS:
             table[value] = found
+    return found
+
+
+def _task_hex(table: dict[bytes, str], value: bytes) -> str:
+    """A task id's hex from its bytes ("" for Ray's nil id), kept in `table` as _hex keeps
+    ids."""
+    found = "" if value == _NIL_TASK else value.hex()
+    if len(table) < _MAX_IDS:
+        table[value] = found
     return found
