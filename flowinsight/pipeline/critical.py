@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from itertools import compress
-from operator import sub
+from operator import itemgetter, not_, sub
 from typing import Callable, Sequence
 
 from flowinsight.pipeline.native import sweep_module
@@ -148,7 +148,9 @@ def _chains(last: dict[str, int], durations: list[int],
                 continue
             if task_id not in working and task_id in nested:
                 working.add(task_id)
-                pending = [c for _, c in children[task_id] if c in children and c not in best]
+                below = list(map(_task, children[task_id]))
+                pending = [c for c in compress(below, map(children.__contains__, below))
+                           if c not in best]
                 if pending:
                     if not working.isdisjoint(pending):
                         return None  # a loop
@@ -167,11 +169,20 @@ def _longest(tasks: list[tuple[float, str]], best: dict[str, tuple[float, str]],
     others has its chain in `best`; one that did not is its own execution (_leaf), its rank
     its duration in ns / `scale` ms. Ties go to the greater id, as max() has it. `mixed`: some
     of `tasks` may have called others."""
-    if mixed:
-        return max((best[t][0], t) if t in best else (rank / scale + 0.0, t)
-                   for rank, t in tasks)
+    if mixed:  # (a driver's callees: often most of the tasks) sorted out by whole lists
+        ids = list(map(_task, tasks))
+        called = list(map(best.__contains__, ids))
+        found = [(best[t][0], t) for t in compress(ids, called)]
+        leaves = list(compress(tasks, map(not_, called)))
+        if leaves:
+            rank, task = max(leaves)
+            found.append((rank / scale + 0.0, task))
+        return max(found)
     rank, task = max(tasks)
     return rank / scale + 0.0, task
+
+
+_task = itemgetter(1)  # of a (rank, task) pair
 
 
 def _leaf(exec_ms: Callable[[str], float], task_id: str) -> tuple[float, str]:
