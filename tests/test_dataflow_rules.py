@@ -160,3 +160,31 @@ def test_placement_group_ready_is_no_invented_task() -> None:
         ("Counter.incr", "main", 8), ("Store.compute", "main", 2), ("Store.read", "main", 3),
         ("doomed", "main", 1), ("flaky", "main", 1), ("main", "Counter.incr", 8),
         ("main", "Store.compute", 2), ("main", "Store.read", 3), ("main", "flaky", 3)]
+
+
+def test_a_retried_tasks_return_is_the_put_the_reader_read(tmp_path: Path) -> None:
+    # attempts 0 and 1 fail and put their error (800 B) under the return's id, attempt 2 puts
+    # its value (15 B); the driver reads once, after the last put (Ray 2.60's retries capture)
+    obj = P + "01000000"
+    lines = [
+        _event("task_submitted", 1, task_id=P, task_type="NORMAL_TASK", src_task_id=DRIVER,
+               descriptor="app.flaky", timestamp_ms=90),
+        _event("object_put", 2, object_id=obj, task_id=P, size_bytes=800, kind="return",
+               timestamp_ms=100),
+        _event("object_put", 3, object_id=obj, task_id=P, size_bytes=800, kind="return",
+               timestamp_ms=1000),
+        _event("object_put", 4, object_id=obj, task_id=P, size_bytes=15, kind="return",
+               timestamp_ms=2000),
+        _event("object_get", 5, object_id=obj, task_id=DRIVER, kind="get", size_bytes=15,
+               timestamp_ms=2001),
+    ]
+    flows = json_of(_session(tmp_path, lines))["dataFlows"]
+    assert [(d["source"], d["target"], d["count"], d["bytes"], d["latency_ms"])
+            for d in flows] == [("flaky", "main", 1, 15, {"p50": 1.0, "p95": 1.0})]
+
+
+def test_the_retries_capture_flows_carry_what_was_read() -> None:
+    flows = {(d["source"], d["target"]): d["bytes"]
+             for d in json_of(sample("libraries") / "retries_recorded")["dataFlows"]}
+    assert flows[("flaky", "main")] == 15  # not 863, the error its failed attempts put
+    assert flows[("doomed", "main")] == 857

@@ -64,7 +64,9 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
     """Every get is a transfer from the object's producer to the reader.
 
     The producer is the put that created the object (a `return` or `put`; a reference passed
-    on as an argument is not a new object), else its earliest put. A by-value argument that Ray
+    on as an argument is not a new object), else its earliest put. A retried task puts its
+    returns again under the same ids: the reader read the one put last before its get (its
+    size and time; an error's put by a failed attempt is not what a later get read). A by-value argument that Ray
     moved to the object store reaches the callee under an id the caller never saw: a get of
     kind `arg` with no put of its id is joined to the caller's `arg` put for the same task and
     argument position. That put may name an ObjectRef the caller passed on, which Ray inlined
@@ -77,16 +79,21 @@ def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
     (a driver's ray.get of its placement group's ready()) moved nothing: no flow.
     """
     creators: dict[str, ObjectPut] = {}
+    remade: dict[str, list[ObjectPut]] = {}  # objects put more than once by their creator
     by_arg: dict[tuple[str, int], ObjectPut] = {}
     for put in _unique(puts):
         old = creators.get(put.object_id)
         if old is None or _better(put, old):
             creators[put.object_id] = put
+        if old is not None and put.kind != "arg" and old.kind != "arg":
+            remade.setdefault(put.object_id, [old]).append(put)
         if put.kind == "arg" and put.target_task_id and put.arg_index is not None:
             by_arg.setdefault((put.target_task_id, put.arg_index), put)
     edges: dict[tuple[str, str], _Edge] = {}
     for get in _unique(gets):
         source = creators.get(get.object_id)
+        if source is not None and get.object_id in remade:
+            source = _read(remade[get.object_id], get.time_ms) or source
         if source is None and get.kind == "arg" and get.arg_index is not None:
             source = by_arg.get((get.task_id, get.arg_index))
         if source is not None and _forwarded(source):
@@ -149,6 +156,15 @@ def _flow(source: str, target: str, e: _Edge) -> DataFlow:
         if span_s > 0:
             rate = total / span_s
     return DataFlow(source, target, e.count, total, e.count - e.sized, rate, dist(e.latencies))
+
+
+def _read(made: list[ObjectPut], at_ms: float | None) -> ObjectPut | None:
+    """Of an object's creating puts, the last one at or before a get at `at_ms` (None: no time
+    tells)."""
+    if at_ms is None:
+        return None
+    before = [p for p in made if p.time_ms is not None and p.time_ms <= at_ms]
+    return max(before, key=lambda p: p.time_ms or 0.0) if before else None
 
 
 def _earlier(a: float | None, b: float | None) -> bool:
