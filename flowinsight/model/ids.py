@@ -88,8 +88,31 @@ def is_actor_creation_task(task_id: str) -> bool:
 
 
 def creator_task_of_object(object_id: str) -> str:
-    """The first 24 bytes of an ObjectID are the TaskID that created it."""
+    """The first 24 bytes of an ObjectID: the TaskID it was made under. A task's return is made
+    under the task's own id; a put (ray.put, or an object the core worker makes for the caller,
+    as a placement group's ready()) under the id of the putting task's execution attempt
+    (TaskID::ForExecutionAttempt, src/ray/common/id.cc), which is not a task's: see
+    attempt_key and putter_by_layout."""
     return object_id[:TASK_HEX] if len(object_id) == OBJECT_HEX else ""
+
+
+def attempt_key(task_id: str) -> str:
+    """What a TaskID shares with the ids of its execution attempts: all but its first byte.
+    TaskID::ForExecutionAttempt clears the low byte of the id's first 8 bytes (little-endian:
+    the first byte) and adds the attempt number; the put objects of a task are made under that
+    id (CoreWorker::Put: ObjectID::FromIndex(GetCurrentInternalTaskId(), put index))."""
+    return task_id[2:]
+
+
+def putter_by_layout(prefix: str) -> str:
+    """The task whose execution-attempt id `prefix` is, where its layout tells: a driver's and
+    an actor creation task's unique bytes are all ff (TaskID::ForDriverTask,
+    ForActorCreationTask), so `NN ff*7 <actor or nil actor> <job>` with NN not ff is one of
+    their attempts (NN: the attempt number). "" otherwise (a normal or actor task's unique
+    bytes are a hash: only the known tasks can tell, by attempt_key)."""
+    if len(prefix) != TASK_HEX or prefix.startswith("ff") or prefix[2:16].strip("f"):
+        return ""
+    return "ff" + prefix[2:]
 
 
 def short(hex_id: str, n: int = 6) -> str:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Collection, Iterable, TypeVar
 
 from flowinsight.model.events import ObjectGet, ObjectPut
-from flowinsight.model.ids import creator_task_of_object
+from flowinsight.model.ids import attempt_key, creator_task_of_object, putter_by_layout
 from flowinsight.pipeline.stats import dist
 from flowinsight.result import CallFlow, DataFlow
 
 NodeOf = Callable[[str], str]  # task id -> node id
+CreatorOf = Callable[[str], str]  # object id -> the task that made it ("" unknown)
 _Obj = TypeVar("_Obj", ObjectPut, ObjectGet)
 
 
@@ -34,44 +35,77 @@ class _Edge:
     latencies: list[float] = field(default_factory=list)
 
 
+def object_creators(*known: Collection[str]) -> CreatorOf:
+    """Object id -> the task that made it, among the `known` task ids: the task whose id the
+    object's begins with (a return), else the task whose execution attempt that is (a put:
+    model.ids.attempt_key, putter_by_layout), else that id as it is (a task without a record).
+    The index by attempt_key is built the first time a put's id asks for it."""
+    by_attempt: dict[str, str] = {}
+
+    def creator(object_id: str) -> str:
+        prefix = creator_task_of_object(object_id)
+        if not prefix or any(prefix in ids for ids in known):
+            return prefix
+        putter = putter_by_layout(prefix)
+        if putter:
+            return putter
+        if not by_attempt:
+            for ids in known:
+                for task_id in ids:
+                    by_attempt.setdefault(attempt_key(task_id), task_id)
+        return by_attempt.get(attempt_key(prefix), prefix)
+
+    return creator
+
+
 def data_flows(puts: Iterable[ObjectPut], gets: Iterable[ObjectGet],
-               node_of: NodeOf, orphans: list[int] | None = None) -> tuple[DataFlow, ...]:
+               node_of: NodeOf, orphans: list[int] | None = None,
+               creator_of: CreatorOf = creator_task_of_object) -> tuple[DataFlow, ...]:
     """Every get is a transfer from the object's producer to the reader.
 
     The producer is the put that created the object (a `return` or `put`; a reference passed
-    on as an argument is not a new object), else its earliest put. A by-value argument that Ray
+    on as an argument is not a new object), else its earliest put. A retried task puts its
+    returns again under the same ids: the reader read the one put last before its get (its
+    size and time; an error's put by a failed attempt is not what a later get read). A by-value argument that Ray
     moved to the object store reaches the callee under an id the caller never saw: a get of
     kind `arg` with no put of its id is joined to the caller's `arg` put for the same task and
     argument position. That put may name an ObjectRef the caller passed on, which Ray inlined
-    (under 100 KiB): the producer is then that object's creator (its put, else the task its id
-    begins with), never the caller nor the callee. A get with no put at all still has a known
-    producer (an object id begins with its creator's task id) but an unknown size, which stays
-    unknown, never 0; a callee's by-value argument with no put of its caller names no producer
-    and is left out (never a self-loop), counted in `orphans[0]` when given.
+    (under 100 KiB): the producer is then that object's creator (its put, else `creator_of`
+    its id), never the caller nor the callee. A get with no put at all still has a known
+    producer (an object id begins with its creator's task id, or a put's with that of the
+    putting task's attempt: object_creators) but an unknown size, which stays unknown, never 0;
+    a callee's by-value argument with no put of its caller names no producer and is left out
+    (never a self-loop), counted in `orphans[0]` when given. A task reading what it made itself
+    (a driver's ray.get of its placement group's ready()) moved nothing: no flow.
     """
     creators: dict[str, ObjectPut] = {}
+    remade: dict[str, list[ObjectPut]] = {}  # objects put more than once by their creator
     by_arg: dict[tuple[str, int], ObjectPut] = {}
     for put in _unique(puts):
         old = creators.get(put.object_id)
         if old is None or _better(put, old):
             creators[put.object_id] = put
+        if old is not None and put.kind != "arg" and old.kind != "arg":
+            remade.setdefault(put.object_id, [old]).append(put)
         if put.kind == "arg" and put.target_task_id and put.arg_index is not None:
             by_arg.setdefault((put.target_task_id, put.arg_index), put)
     edges: dict[tuple[str, str], _Edge] = {}
     for get in _unique(gets):
         source = creators.get(get.object_id)
+        if source is not None and get.object_id in remade:
+            source = _read(remade[get.object_id], get.time_ms) or source
         if source is None and get.kind == "arg" and get.arg_index is not None:
             source = by_arg.get((get.task_id, get.arg_index))
         if source is not None and _forwarded(source):
             # an ObjectRef passed on (Ray may have inlined it): the data comes from its creator
             source = creators.get(source.object_id, source)
         if source is not None and _forwarded(source):
-            producer = creator_task_of_object(source.object_id)
+            producer = creator_of(source.object_id)
             source = None  # no put of its creator: size and time unknown
         else:
-            producer = source.task_id if source else creator_task_of_object(get.object_id)
-        if not producer or (producer == get.task_id and is_by_value_arg_id(get.object_id)):
-            if orphans is not None and producer:
+            producer = source.task_id if source else creator_of(get.object_id)
+        if not producer or producer == get.task_id:
+            if orphans is not None and producer and is_by_value_arg_id(get.object_id):
                 orphans[0] += 1  # a task never produces its own argument
             continue
         edge = edges.setdefault((node_of(producer), node_of(get.task_id)), _Edge())
@@ -122,6 +156,15 @@ def _flow(source: str, target: str, e: _Edge) -> DataFlow:
         if span_s > 0:
             rate = total / span_s
     return DataFlow(source, target, e.count, total, e.count - e.sized, rate, dist(e.latencies))
+
+
+def _read(made: list[ObjectPut], at_ms: float | None) -> ObjectPut | None:
+    """Of an object's creating puts, the last one at or before a get at `at_ms` (None: no time
+    tells)."""
+    if at_ms is None:
+        return None
+    before = [p for p in made if p.time_ms is not None and p.time_ms <= at_ms]
+    return max(before, key=lambda p: p.time_ms or 0.0) if before else None
 
 
 def _earlier(a: float | None, b: float | None) -> bool:

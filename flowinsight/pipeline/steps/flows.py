@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flowinsight.pipeline.graph import data_flows
+from flowinsight.pipeline.graph import data_flows, object_creators
 from flowinsight.pipeline.steps.state import Analysis, need
 
 
 def flows(analysis: Analysis) -> Analysis:
     reduced = analysis.reduced
     orphans = [0]
-    found = data_flows(reduced.puts, reduced.gets, need(analysis.namer, "the namer"), orphans)
+    namer = need(analysis.namer, "the namer")
+    found = data_flows(reduced.puts, reduced.gets, namer, orphans,
+                       object_creators(namer.tasks, namer.outside))
     return replace(analysis, flows=found, orphans=orphans[0])
