@@ -1,4 +1,4 @@
-"""Three programs flowinsight was not built on (workloads/explore_*.py), each run under the
+"""Four programs flowinsight was not built on (workloads/explore_*.py), each run under the
 recorder and held against Ray's State API dump of the same run (workloads/lib_state.py): the
 calls of every function, method and constructor, the failed attempts that are failures, and no
 node that names no task Ray ran. Needs the `ray-libs` extra (the State API is served by Ray's
@@ -26,9 +26,12 @@ pytestmark = [
 
 
 def truth_calls(end: dict[str, Any]) -> Counter[str]:
-    """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry)."""
-    return Counter(t["name"].split(":")[-1].removesuffix(".__init__")
-                   for t in end["tasks"] if t["attempt_number"] == 0)
+    """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry).
+    An actor method is its node under its class whatever name the call was given
+    (`.options(name="acc-add")`): by func_or_class_name; a function's node is Ray's name."""
+    return Counter(
+        (t["func_or_class_name"] if t["type"] == "ACTOR_TASK" else t["name"]).split(":")[-1]
+        .removesuffix(".__init__") for t in end["tasks"] if t["attempt_number"] == 0)
 
 
 def graph_calls(doc: dict[str, Any]) -> Counter[str]:
@@ -49,6 +52,7 @@ def graph_calls(doc: dict[str, Any]) -> Counter[str]:
     ("explore_pool", 0),  # apply_async's error is caught in the pool's actor: no failed task
     ("explore_placement", 3),  # flaky's 2 failed attempts, doomed's one
     ("explore_data", 0),
+    ("explore_names", 0),  # .options(name=...): State API names are flowinsight's nodes
 ])
 def test_explore_program_against_the_state_api(workload: str, failures: int) -> None:
     with temp_root() as root:
