@@ -1,0 +1,74 @@
+"""Four programs flowinsight was not built on (workloads/explore_*.py), each run under the
+recorder and held against Ray's State API dump of the same run (workloads/lib_state.py): the
+calls of every function, method and constructor, the failed attempts that are failures, and no
+node that names no task Ray ran. Needs the `ray-libs` extra (the State API is served by Ray's
+dashboard); about 20 s per program."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from .harness import REPO, cli_available, graph, run_workload, temp_root
+from .record_library_samples import CALL_SITES, TRUTH_FILE
+
+LIBS = all(importlib.util.find_spec(m) for m in ("aiohttp", "pyarrow", "fastapi"))
+pytestmark = [
+    pytest.mark.skipif(not cli_available(), reason="flowinsight CLI not available"),
+    pytest.mark.skipif(not LIBS, reason="needs the ray-libs extra (Ray's State API)"),
+]
+
+
+def truth_calls(end: dict[str, Any]) -> Counter[str]:
+    """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry).
+    An actor method is its node under its class whatever name the call was given
+    (`.options(name="acc-add")`): by func_or_class_name; a function's node is Ray's name."""
+    return Counter(
+        (t["func_or_class_name"] if t["type"] == "ACTOR_TASK" else t["name"]).split(":")[-1]
+        .removesuffix(".__init__") for t in end["tasks"] if t["attempt_number"] == 0)
+
+
+def graph_calls(doc: dict[str, Any]) -> Counter[str]:
+    """flowinsight's calls by the same names, summed over the instances of a class."""
+    actors = {a["id"]: a["name"] for a in doc["actors"]}
+    calls: Counter[str] = Counter()
+    for f in doc["functions"]:
+        if f["id"] != "main":
+            calls[f["name"]] += f["calls"]
+    for a in doc["actors"]:
+        calls[a["name"]] += a["calls"]
+    for m in doc["methods"]:
+        calls[f"{actors[m['actorId']]}.{m['name']}"] += m["calls"]
+    return calls
+
+
+@pytest.mark.parametrize("workload,failures", [
+    ("explore_pool", 0),  # apply_async's error is caught in the pool's actor: no failed task
+    ("explore_placement", 3),  # flaky's 2 failed attempts, doomed's one
+    ("explore_data", 0),
+    ("explore_names", 0),  # .options(name=...): State API names are flowinsight's nodes
+])
+def test_explore_program_against_the_state_api(workload: str, failures: int) -> None:
+    with temp_root() as root:
+        run = run_workload(workload, root, **CALL_SITES)
+        end = json.loads((root / TRUTH_FILE).read_text())["phases"]["end"]
+        doc = graph(run.session_dir)
+        verdict = subprocess.run(
+            [sys.executable, "-m", "flowinsight", "check", str(run.session_dir),
+             "--max-failures", "0"], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert graph_calls(doc) == truth_calls(end)
+    failed = [t for t in end["tasks"] if t["state"] == "FAILED"
+              and t["error_type"] == "TASK_EXECUTION_EXCEPTION"]
+    assert len(failed) == failures
+    assert doc["summary"]["failures"]["total"] == failures
+    assert verdict.returncode == (1 if failures else 0), verdict.stdout
+    # no node for a task Ray never ran (an object's id read as a task: ray.get(pg.ready()))
+    assert doc["summary"]["coverage"]["undefined_tasks"] == 0
+    assert not [f for f in doc["functions"] if f["inferred"]]
+    assert not [f for f in doc["dataFlows"] if f["source"] == f["target"]]
