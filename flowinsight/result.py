@@ -362,10 +362,10 @@ class DatasetOp:
     start_s: float | None
     end_s: float | None
     nodes: tuple[str, ...]  # graph nodes of its tasks and actor pool
-    tasks: int
-    attempts: int
+    tasks: int  # that did its work (an actor pool's setup calls left out: datasets.py)
+    attempts: int  # of those tasks
     failures: int  # failed attempts that are failures (pipeline/failures.py)
-    exec_ms: Dist | None  # of its tasks' executions (an actor pool's constructors left out)
+    exec_ms: Dist | None  # of those attempts' executions
     bytes_out: int | None  # bytes its nodes handed on (recorded object events), None unknown
     schema: tuple[tuple[str, str], ...]  # output columns (name, type)
     issues: tuple[str, ...]  # Ray Data's issue detections on it (hanging, high memory)

@@ -24,7 +24,6 @@ from flowinsight.model.events import (
     TaskOperator,
     TaskType,
 )
-from flowinsight.model.ids import is_actor_creation_task
 from flowinsight.pipeline.identity import renamed, span_name
 from flowinsight.pipeline.stats import dist
 from flowinsight.pipeline.tasks import Task
@@ -75,7 +74,8 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
             mine = tuple(sorted(n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
                                 and (n.id in ran or _runs(n, op.name, pools))))
             ops.append(_op(op.id, op.name, op.state, op.inputs, op.start_s, op.end_s, mine,
-                           attempts, flows, failures, schemas.get(op.uuid, ()),
+                           _pool_setup(mine, nodes, pools), attempts, flows, failures,
+                           schemas.get(op.uuid, ()),
                            tuple(issues.get((dataset_id, op.id), ()))))
         out.append(Dataset(dataset_id, plan.job_id, plan.state, plan.exec_start_s,
                            plan.exec_end_s, tuple(ops)))
@@ -124,9 +124,26 @@ def _runs(node: Node, name: str, pools: dict[str, str]) -> bool:
     return False
 
 
+def _pool_setup(mine: tuple[str, ...], nodes: Sequence[Node],
+                pools: dict[str, str]) -> set[str]:
+    """The nodes of an operator that are its actor pool's setup, not its work: the actors'
+    constructors and every method of a `MapWorker(...)` actor but `submit`. Ray Data's
+    ActorPoolMapOperator starts each actor (`_MapWorker.__init__`), asks where it runs
+    (`get_location`), and gives it the operator's blocks through `submit` only
+    (ray.data._internal.execution.operators.actor_pool_map_operator), and counts those as the
+    operator's tasks."""
+    members = set(mine)
+    return {n.id for n in nodes if n.id in members and (
+        n.kind is NodeKind.ACTOR or (n.kind is NodeKind.METHOD and n.name != _POOL_WORK
+                                     and pools.get(n.actor_id, "").startswith("MapWorker(")))}
+
+
+_POOL_WORK = "submit"  # the one method of Ray Data's _MapWorker that runs the operator's work
+
+
 def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: float | None,
-        end_s: float | None, mine: tuple[str, ...], attempts: Sequence[Attempt],
-        flows: Sequence[DataFlow], failures: Sequence[Failure],
+        end_s: float | None, mine: tuple[str, ...], setup: set[str],
+        attempts: Sequence[Attempt], flows: Sequence[DataFlow], failures: Sequence[Failure],
         schema: tuple[tuple[str, str], ...], issues: tuple[str, ...]) -> DatasetOp:
     members = set(mine)
     tasks: set[str] = set()
@@ -134,12 +151,12 @@ def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: flo
     execs: list[float | None] = []
     if members:
         for a in attempts:
-            if a.node in members:
+            # an actor pool's setup calls are not the operator's work: its nodes, its
+            # failures and its bytes still are
+            if a.node in members and a.node not in setup:
                 tasks.add(a.task_id)
                 runs += 1
-                # an actor pool's constructors are its setup, not the operator's work
-                if not is_actor_creation_task(a.task_id):
-                    execs.append(a.exec_ms)
+                execs.append(a.exec_ms)
     out_flows = [f for f in flows if f.source in members and f.target not in members]
     sized = [f.bytes for f in out_flows if f.bytes is not None]
     return DatasetOp(
