@@ -226,7 +226,7 @@ class Failure:
     category: str = "crash"  # error, crash, intended, unknown
     pid: int | None = None  # of the worker that died, where Ray said it
     call_site: tuple[Frame, ...] = ()  # a task's: where it was submitted from (CallSite)
-    node_ip: str = ""  # of the attempt it names: its Ray node's IP ("" unknown)
+    node_ip: str = ""  # its Ray node's IP: of the attempt it names, or where the actor died
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,3 +171,40 @@ def test_a_nodes_ip_is_its_first_address_in_file_order() -> None:
                            update("a", "10.0.0.3"), update("c", "")]) == {
         "b": "10.0.0.2", "a": "10.0.0.1"}
     assert node_addresses([]) == {}
+
+
+ACTOR_RESTART = sample("libraries/actor_restart")
+
+
+def actor_deaths(result: Result) -> list[tuple[str, str, str]]:
+    return [(f.node[:8], f.error_type, f.node_ip) for f in (*result.failures, *result.ends)
+            if f.kind == "actor"]
+
+
+def test_an_actors_death_names_the_ip_of_the_node_it_died_on(tmp_path: Path) -> None:
+    """An actor's death or restart names no attempt: its EXPORT_ACTOR snapshot (RESTARTING,
+    DEAD) names the Ray node the actor was on, whose IP it takes."""
+    result = result_of(ACTOR_RESTART)
+    assert actor_deaths(result) == [
+        ("d8c9f293", "ACTOR_RESTARTING", "127.0.0.1"),
+        ("ababf5a5", "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL", "127.0.0.1"),
+        ("d8c9f293", "ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED", "127.0.0.1")]
+    # the node Ray's State API has the actors on (samples/libraries/truth), the one node there
+    truth = json.loads((sample("libraries/truth") / "actor_restart.json").read_text())
+    end = truth["phases"]["end"]
+    assert {a["node_id"] for a in end["actors"]} == {n["node_id"] for n in end["nodes"]}
+    story = render(result, "table").decode()
+    assert "Phoenix (actor): ACTOR_RESTARTING\n   at -0.46 s\n   on Ray node 127.0.0.1\n" in story
+    # a death whose snapshot names no node: its IP is unknown, the others' are kept
+    root = tmp_path / "actor_restart"
+    shutil.copytree(ACTOR_RESTART, root)
+    [actor_log] = root.glob("session_*/logs/export_events/event_EXPORT_ACTOR.log")
+
+    def no_node_on_kill(line: dict[str, Any]) -> dict[str, Any]:
+        data = line["event_data"]
+        if data["class_name"] == "Bystander" and data["state"] == "DEAD":
+            data["node_id"] = ""
+        return line
+
+    _rewrite(actor_log, no_node_on_kill)
+    assert [ip for _, _, ip in actor_deaths(result_of(root))] == ["127.0.0.1", "", "127.0.0.1"]

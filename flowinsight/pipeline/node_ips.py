@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from flowinsight.model.events import NodeUpdate
+from flowinsight.model.events import ActorUpdate, NodeUpdate
 from flowinsight.result import Attempt, AttemptTable, Failure, NodeIps, Result
 
 if TYPE_CHECKING:
@@ -36,13 +36,40 @@ def node_addresses(updates: Iterable[NodeUpdate]) -> dict[str, str]:
 
 def with_node_ips(result: Result, context: Context) -> Result:
     """Each attempt's Ray node's IP (Attempt.node_ip, AttemptTable.node_ips), and so each
-    failure's and end's that names an attempt."""
+    failure's and end's that names an attempt; an actor's death or restart takes the IP of the
+    node its EXPORT_ACTOR snapshot of that death names."""
     addresses = node_addresses(context.reduced.node_updates)
     if not addresses:
         return result
     attempts = _with_ips(result.attempts, addresses)
-    return replace(result, attempts=attempts, failures=_failures(result.failures, attempts),
-                   ends=_failures(result.ends, attempts))
+    deaths = _death_nodes(context.reduced.actor_updates)
+    return replace(result, attempts=attempts,
+                   failures=_failures(result.failures, attempts, deaths, addresses),
+                   ends=_failures(result.ends, attempts, deaths, addresses))
+
+
+# An actor's death or restart (failures.actor_deaths): its error type's state
+_DEATH_STATES = {"ACTOR_RESTARTING": "RESTARTING"}
+
+
+def _death_nodes(updates: Iterable[ActorUpdate]) -> dict[tuple[str, str, float | None], str]:
+    """(actor id, state, time) -> the Ray node its RESTARTING or DEAD snapshot names: where the
+    actor was when it died (the first such snapshot with a node, in order)."""
+    out: dict[tuple[str, str, float | None], str] = {}
+    for up in updates:
+        if up.state in ("RESTARTING", "DEAD") and up.node_id:
+            out.setdefault((up.actor_id, up.state, up.time_s), up.node_id)
+    return out
+
+
+def _failures(failures: tuple[Failure, ...], attempts: Sequence[Attempt],
+              deaths: dict[tuple[str, str, float | None], str],
+              addresses: dict[str, str]) -> tuple[Failure, ...]:
+    failures = tuple(
+        replace(f, node_ip=addresses.get(deaths.get(
+            (f.node, _DEATH_STATES.get(f.error_type, "DEAD"), f.time_s), ""), ""))
+        if f.kind == "actor" and f.attempt is None else f for f in failures)
+    return _attempt_failures(failures, attempts)
 
 
 def _with_ips(attempts: Sequence[Attempt], addresses: dict[str, str]) -> Sequence[Attempt]:
@@ -52,8 +79,8 @@ def _with_ips(attempts: Sequence[Attempt], addresses: dict[str, str]) -> Sequenc
     return tuple(replace(a, node_ip=addresses.get(a.ray_node_id, "")) for a in attempts)
 
 
-def _failures(failures: tuple[Failure, ...],
-              attempts: Sequence[Attempt]) -> tuple[Failure, ...]:
+def _attempt_failures(failures: tuple[Failure, ...],
+                      attempts: Sequence[Attempt]) -> tuple[Failure, ...]:
     wanted = {(f.task_id, f.attempt) for f in failures if f.task_id and f.attempt is not None}
     if not wanted:
         return failures
@@ -63,4 +90,5 @@ def _failures(failures: tuple[Failure, ...],
         else ((a.task_id, a.attempt, a.node_ip) for a in attempts))
     ips: dict[tuple[str, int | None], str] = {
         (task_id, n): ip for task_id, n, ip in rows if ip and (task_id, n) in wanted}
-    return tuple(replace(f, node_ip=ips.get((f.task_id, f.attempt), "")) for f in failures)
+    return tuple(replace(f, node_ip=ips.get((f.task_id, f.attempt), ""))
+                 if (f.task_id, f.attempt) in wanted else f for f in failures)

@@ -32,7 +32,7 @@ class Story:
     node: str  # the node's readable label, or "(cluster)"
     task: str  # "<task id> attempt <n>", or ""
     worker: str  # "worker <pid> (<id>)", or ""
-    ray_node: str  # the Ray node: its IP and id ("10.0.0.2 (<id>)"), its id, or ""
+    ray_node: str  # the Ray node: its IP and id ("10.0.0.2 (<id>)"), its id, its IP, or ""
     at_s: float | None  # seconds from the start of its job (or of the capture's first job)
     frames: tuple[Frame, ...]
 
@@ -75,7 +75,8 @@ def stories(result: Result, labels: Labels) -> list[Story]:
             task=f"{f.task_id} attempt {f.attempt}" if f.task_id and f.attempt is not None
             else f.task_id,
             worker=worker,
-            ray_node="" if a is None else f"{a.node_ip} ({a.ray_node_id})" if a.node_ip
+            # an actor's death names no attempt: the IP of the node it died on, where known
+            ray_node=f.node_ip if a is None else f"{a.node_ip} ({a.ray_node_id})" if a.node_ip
             and a.ray_node_id else a.ray_node_id,
             at_s=f.time_s - origin if f.time_s is not None and origin is not None else None,
             frames=frames(a.error_message) if a is not None else ()))
