@@ -434,3 +434,17 @@ def test_the_trace_and_timeline_leave_internals_out_unless_asked() -> None:
     trace = flowinsight.export(hidden, "trace").decode()
     assert "ActorLocationTracker" not in trace and "Write" in trace
     assert "ActorLocationTracker" in flowinsight.export(shown, "trace").decode()
+
+
+def test_tune_trials_of_a_trainable_class_defined_in_a_function() -> None:
+    # Ray 2.60 names an actor's class by its __qualname__ (PythonFunctionDescriptor.from_class):
+    # Tune's ImplicitFunc, made inside wrap_function, can come as
+    # "wrap_function.<locals>.ImplicitFunc" (workloads/explore2_tune.py: 3 trials, 3 iterations
+    # each, trial x=2 raising after its first report)
+    capture = ROOT / "tests" / "data" / "tune_local_class"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert {a["class_name"] for a in end["actors"]} == {"wrap_function.<locals>.ImplicitFunc"}
+    assert sum(t["name"] == "trainable.train" for t in end["tasks"]) == 10
+    result = result_of(capture)
+    assert sorted((t.trainable, t.iterations, t.failures) for t in result.tune) == [
+        ("trainable", 2, 1), ("trainable", 4, 0), ("trainable", 4, 0)]

@@ -30,6 +30,13 @@ _REPLICA = "ServeReplica:"
 _TRAINABLES = ("ImplicitFunc",)  # ray.tune.trainable.function_trainable
 
 
+def _class_name(actor: Actor) -> str:
+    """The class's own name: Ray names an actor's class by its __qualname__
+    (PythonFunctionDescriptor.from_class), so a class made inside a function, as Tune's
+    ImplicitFunc is inside wrap_function, can come as "wrap_function.<locals>.ImplicitFunc"."""
+    return (actor.class_of or actor.class_name).rsplit(".", 1)[-1]
+
+
 def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
                       attempts: Sequence[Attempt], failures: Sequence[Failure],
                       calls: Sequence[CallFlow] = ()) -> tuple[ServeDeployment, ...]:
@@ -67,7 +74,7 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
 
 def tune_trials(actors: Sequence[Actor], nodes: Sequence[Node], attempts: Sequence[Attempt],
                 failures: Sequence[Failure]) -> tuple[TuneTrial, ...]:
-    trials = [a for a in actors if (a.class_of or a.class_name) in _TRAINABLES]
+    trials = [a for a in actors if _class_name(a) in _TRAINABLES]
     if not trials:
         return ()
     out = []
