@@ -53,6 +53,7 @@ def graph_calls(doc: dict[str, Any]) -> Counter[str]:
     ("explore_placement", 3),  # flaky's 2 failed attempts, doomed's one
     ("explore_data", 0),
     ("explore_names", 0),  # .options(name=...): State API names are flowinsight's nodes
+    ("explore2_dispatch", 0),  # actors made by plain objects and by an actor, Queue, ActorPool
 ])
 def test_explore_program_against_the_state_api(workload: str, failures: int) -> None:
     with temp_root() as root:
