@@ -9,17 +9,19 @@ import os
 import sys
 from pathlib import Path
 
-import ray
-from ray import serve
-
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import lib_state  # noqa: E402
-
 # as in lib_serve.py: every worker imports lib_loopback, which keeps gRPC on 127.0.0.1
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
 os.environ["RAY_preload_python_modules"] = "lib_loopback"
+# before ray.serve is imported: Serve reads it once, at import (serve/_private/constants.py),
+# and the driver is what starts the controller and the proxy
 os.environ["RAY_SERVE_ENABLE_TASK_EVENTS"] = "1"
+
+import ray  # noqa: E402
+from ray import serve  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+import lib_state  # noqa: E402
 
 
 @serve.deployment
