@@ -30,6 +30,9 @@ from typing import Callable, Iterable, Sequence
 from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
 from flowinsight.result import Attempt, Failure
 
+# The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
+ACTOR_RESTARTING = "ACTOR_RESTARTING"
+
 ERROR, CRASH, INTENDED, UNKNOWN = "error", "crash", "intended", "unknown"
 COUNTED = (ERROR, CRASH)
 
@@ -218,7 +221,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         dead_workers.update(a.worker_id for a in attempts
                             if a.worker_id and a.node[:32] in dead_actors)
     restarted = frozenset(f.node for f in actor_list
-                          if f.error_type == "ACTOR_RESTARTING" and f.category in COUNTED)
+                          if f.error_type == ACTOR_RESTARTING and f.category in COUNTED)
     explained = frozenset(key for key, f in task_fails.items()
                           if f.category == INTENDED or f.error_type in _DEATH_TYPES)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
@@ -281,7 +284,7 @@ def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Fail
             continue  # dead with no cause given: nothing to judge
         if category == CRASH and job_ends.ended(up.job_id, up.time_s):
             category = INTENDED
-        error_type = "ACTOR_RESTARTING" if up.state == "RESTARTING" else (
+        error_type = ACTOR_RESTARTING if up.state == "RESTARTING" else (
             up.death_reason.upper() if up.death_reason else "ACTOR_DIED")
         out.append(Failure("actor", up.actor_id, "", None, error_type,
                            headline(up.death_cause), up.time_s, category, up.pid))

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from flowinsight.model.events import ActorUpdate, NodeUpdate
+from flowinsight.pipeline.failures import ACTOR_RESTARTING
 from flowinsight.result import Attempt, AttemptTable, Failure, NodeIps, Result
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ def with_node_ips(result: Result, context: Context) -> Result:
                    ends=_failures(result.ends, attempts, deaths, addresses))
 
 
-# An actor's death or restart (failures.actor_deaths): its error type's state
-_DEATH_STATES = {"ACTOR_RESTARTING": "RESTARTING"}
 
 
 def _death_nodes(updates: Iterable[ActorUpdate]) -> dict[tuple[str, str, float | None], str]:
@@ -67,7 +66,8 @@ def _failures(failures: tuple[Failure, ...], attempts: Sequence[Attempt],
               addresses: dict[str, str]) -> tuple[Failure, ...]:
     failures = tuple(
         replace(f, node_ip=addresses.get(deaths.get(
-            (f.node, _DEATH_STATES.get(f.error_type, "DEAD"), f.time_s), ""), ""))
+            (f.node, "RESTARTING" if f.error_type == ACTOR_RESTARTING else "DEAD", f.time_s),
+            ""), ""))
         if f.kind == "actor" and f.attempt is None else f for f in failures)
     return _attempt_failures(failures, attempts)
 

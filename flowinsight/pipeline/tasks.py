@@ -132,7 +132,11 @@ class Attempt:
         """(start, end) of the first span of that name."""
         if name not in self.span_names:
             return None
-        start, end = _PAIR.unpack_from(self.span_ns, 16 * self.span_names.index(name))
+        return self.span_at(self.span_names.index(name))
+
+    def span_at(self, index: int) -> tuple[int, int]:
+        """(start, end) of the span at that place of span_names."""
+        start, end = _PAIR.unpack_from(self.span_ns, 16 * index)
         return start, end
 
     def span_starts(self) -> tuple[int, ...]:

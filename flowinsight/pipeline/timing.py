@@ -6,7 +6,7 @@ span when present, otherwise RUNNING to FINISHED/FAILED.
 
 from __future__ import annotations
 
-import struct
+from functools import lru_cache
 
 from flowinsight.pipeline.tasks import Attempt as RawAttempt
 from flowinsight.pipeline.tasks import unpack_int64s
@@ -35,10 +35,7 @@ def times_of(raw: RawAttempt) -> tuple[int, int, int, int]:
     if len(times) != len(keys):  # (never from the merge): the pairs there are
         keys = keys[:len(times)]
         times = times[:len(keys)]
-    at = _STATES_AT.get(keys)
-    if at is None:
-        at = _states_at(keys)
-    running_at, finished_at, failed_at, pending_at = at
+    running_at, finished_at, failed_at, pending_at = _states_at(keys)
     running = times[running_at] if running_at >= 0 else NO_NS
     finished = times[finished_at] if finished_at >= 0 else NO_NS
     failed = times[failed_at] if failed_at >= 0 else NO_NS
@@ -51,12 +48,9 @@ def times_of(raw: RawAttempt) -> tuple[int, int, int, int]:
         for i in pending_at:  # the earliest (a time of NO_NS, never recorded, starts over)
             if pending == NO_NS or times[i] < pending:
                 pending = times[i]
-    names = raw.span_names
-    execute = _EXECUTE_AT.get(names)
-    if execute is None:
-        execute = _execute_at(names)
+    execute = _execute_at(raw.span_names)
     if execute >= 0:
-        start, end = _SPAN.unpack_from(raw.span_ns, 16 * execute)
+        start, end = raw.span_at(execute)
     else:
         start, end = running, finished if finished != NO_NS else failed
     if failed != NO_NS or raw.error_type:
@@ -68,27 +62,18 @@ def times_of(raw: RawAttempt) -> tuple[int, int, int, int]:
     return pending, start, end, code
 
 
-# state keys -> (where RUNNING, FINISHED and FAILED are, -1 where absent; where the pending
-# states are); span names -> where `task:execute` is, -1 where absent. Bounded: the keys and
-# names of real captures are a few dozen.
-_STATES_AT: dict[bytes, tuple[int, int, int, tuple[int, ...]]] = {}
-_EXECUTE_AT: dict[tuple[str, ...], int] = {}
-_MAX_KNOWN = 1 << 12
-_SPAN = struct.Struct("<qq")
-
-
+# Where the states and the execute span sit, per distinct state keys and span names (records
+# share those: a real capture has a few dozen of each; the bound only guards odd input).
+@lru_cache(maxsize=4096)
 def _states_at(keys: bytes) -> tuple[int, int, int, tuple[int, ...]]:
-    # each status once in the keys (Attempt.add_state); were one there twice, the last would
-    # count, as a loop over them setting each would have it
-    at = (keys.rfind(RUNNING), keys.rfind(FINISHED), keys.rfind(FAILED),
-          tuple(i for i, status in enumerate(keys) if status in PENDING))
-    if len(_STATES_AT) < _MAX_KNOWN:
-        _STATES_AT[keys] = at
-    return at
+    """Where RUNNING, FINISHED and FAILED are in the keys (-1 where absent), and where the
+    pending states are. Each status is there once (Attempt.add_state); were one there twice,
+    the last would count, as a loop over them setting each would have it."""
+    return (keys.rfind(RUNNING), keys.rfind(FINISHED), keys.rfind(FAILED),
+            tuple(i for i, status in enumerate(keys) if status in PENDING))
 
 
+@lru_cache(maxsize=4096)
 def _execute_at(names: tuple[str, ...]) -> int:
-    at = names.index(EXECUTE) if EXECUTE in names else -1
-    if len(_EXECUTE_AT) < _MAX_KNOWN:
-        _EXECUTE_AT[names] = at
-    return at
+    """Where `task:execute` is among the span names, -1 where absent."""
+    return names.index(EXECUTE) if EXECUTE in names else -1
