@@ -272,10 +272,14 @@ def report_skips(account: ReadAccount, strict: bool, warn: Warn) -> None:
 
 
 def export(result: Result, fmt: str, width: int = 120, top: int = 0,
-           critical: bool = False) -> bytes:
-    """The bytes of one output format ("json", "svg", "table", ...: render.FORMATS)."""
+           critical: bool = False, attempts: bool = False) -> bytes:
+    """The bytes of one output format ("json", "svg", "table", ...: render.FORMATS);
+    `attempts` adds the JSON's row per task attempt."""
     from flowinsight.render import FORMATS, RenderOptions, renderer
 
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r}: give one of {', '.join(sorted(FORMATS))}")
-    return renderer(fmt).render(result, RenderOptions(width=width, top=top, critical=critical))
+    if attempts and fmt != "json":
+        raise UsageError(f"attempts: rows of the JSON document, not of {fmt!r}")
+    return renderer(fmt).render(result, RenderOptions(width=width, top=top, critical=critical,
+                                                      attempts=attempts))

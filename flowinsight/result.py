@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from itertools import repeat
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, overload
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote, Frame
@@ -66,6 +66,9 @@ class Attempt:
     pending_ns: int | None  # first pending state (submission)
     start_ns: int | None  # execution start (task:execute span, else RUNNING)
     end_ns: int | None  # execution end (span end, else FINISHED/FAILED)
+    # Fields an analysis step adds as a column of the table (AttemptTable.with_column), each
+    # with its default for a row no step filled. The JSON's attempt rows (`--attempts`) carry
+    # every field, so a new one is this line, its step, and the step's place in build.STEPS.
     node_ip: str = ""  # its Ray node's IP (pipeline/node_ips.py), "" when unknown
 
     @property
@@ -81,8 +84,38 @@ class Attempt:
         return (self.start_ns - self.pending_ns) / 1e6
 
 
+# the Attempt fields steps add as columns, and each one's default
+EXTRA_FIELDS: Mapping[str, Any] = {f.name: f.default for f in fields(Attempt)
+                                   if f.default is not MISSING}
+
 STATUS_NAMES = ("FINISHED", "FAILED", "UNKNOWN")  # Attempt.status, by AttemptTable code
 NO_NS = -1  # in an AttemptTable's time columns: not recorded (times are never negative)
+
+
+class _Repeat(Sequence[Any]):
+    """One value, `length` times: the column of a field no step added."""
+
+    __slots__ = ("value", "length")
+
+    def __init__(self, value: Any, length: int) -> None:
+        self.value = value
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.value] * len(range(self.length)[index])
+        if not -self.length <= index < self.length:
+            raise IndexError("attempt row out of range")
+        return self.value
 
 
 class NodeIps(Sequence[str]):
@@ -121,14 +154,14 @@ class AttemptTable(Sequence[Attempt]):
 
     __slots__ = ("task_ids", "numbers", "nodes", "parents", "statuses", "errors",
                  "ray_node_ids", "worker_ids", "worker_pids", "pending_ns", "start_ns",
-                 "end_ns", "node_ips")
+                 "end_ns", "extra")
 
     def __init__(self, task_ids: Sequence[str], numbers: Sequence[int], nodes: Sequence[str],
                  parents: Sequence[str], statuses: bytes, errors: dict[int, tuple[str, str]],
                  ray_node_ids: Sequence[str], worker_ids: Sequence[str],
                  worker_pids: Sequence[int | None], pending_ns: Sequence[int],
                  start_ns: Sequence[int], end_ns: Sequence[int],
-                 node_ips: Sequence[str] | None = None) -> None:
+                 extra: Mapping[str, Sequence[Any]] | None = None) -> None:
         self.task_ids = task_ids
         self.numbers = numbers
         self.nodes = nodes
@@ -141,8 +174,35 @@ class AttemptTable(Sequence[Attempt]):
         self.pending_ns = pending_ns  # NO_NS when not recorded, as start_ns and end_ns
         self.start_ns = start_ns
         self.end_ns = end_ns
-        # each row's Ray node's IP, "" where unknown (pipeline/node_ips.py); by default none
-        self.node_ips = NodeIps(ray_node_ids, {}) if node_ips is None else node_ips
+        # the columns later analysis steps add (with_column): an Attempt field each, by name
+        self.extra: Mapping[str, Sequence[Any]] = dict(extra or {})
+        for name, values in self.extra.items():
+            if name not in EXTRA_FIELDS:
+                raise ValueError(f"{name!r} is not an Attempt field with a default")
+            if len(values) != len(task_ids):
+                raise ValueError(f"column {name!r}: one value per attempt row")
+
+    def column(self, name: str) -> Sequence[Any]:
+        """An added column (an Attempt field after the pipeline's own), or its field's default
+        for every row where no step added it."""
+        if name in self.extra:
+            return self.extra[name]
+        if name not in EXTRA_FIELDS:
+            raise KeyError(name)
+        return _Repeat(EXTRA_FIELDS[name], len(self))
+
+    def with_column(self, name: str, values: Sequence[Any]) -> AttemptTable:
+        """The same rows with one more column, or a column replaced: `name` is an Attempt
+        field (after the pipeline's own, with a default), one value per row."""
+        return AttemptTable(self.task_ids, self.numbers, self.nodes, self.parents,
+                            self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
+                            self.worker_pids, self.pending_ns, self.start_ns, self.end_ns,
+                            {**self.extra, name: values})
+
+    @property
+    def node_ips(self) -> Sequence[str]:
+        """Each row's Ray node's IP, "" where unknown (pipeline/node_ips.py)."""
+        return self.column("node_ip")
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -179,16 +239,8 @@ class AttemptTable(Sequence[Attempt]):
                        STATUS_NAMES[self.statuses[i]], error_type, error_message,
                        self.ray_node_ids[i], self.worker_ids[i], self.worker_pids[i],
                        None if pending == NO_NS else pending, None if start == NO_NS else start,
-                       None if end == NO_NS else end, self.node_ips[i])
-
-    def with_node_ips(self, node_ips: Sequence[str]) -> AttemptTable:
-        """The same rows, with each one's Ray node's IP (one per row, "" when unknown)."""
-        if len(node_ips) != len(self):
-            raise ValueError("one node IP per attempt row")
-        return AttemptTable(self.task_ids, self.numbers, self.nodes, self.parents,
-                            self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
-                            self.worker_pids, self.pending_ns, self.start_ns, self.end_ns,
-                            node_ips)
+                       None if end == NO_NS else end,
+                       **{name: values[i] for name, values in self.extra.items()})
 
     def failed(self) -> Iterator[Attempt]:
         """The failed attempts, in order, without making the others."""

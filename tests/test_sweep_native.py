@@ -88,8 +88,8 @@ def check(tasks: dict[str, Task], multi_job: bool = False, has_export: bool = Tr
     table = want.attempts
     order = sorted(range(len(table)), key=lambda i: (table.task_ids[i][::-1], i))
     shuffled = AttemptTable(*(
-        [getattr(table, name)[i] for i in order] if name not in ("statuses", "errors") else
-        bytes(table.statuses[i] for i in order) if name == "statuses" else {}
+        [getattr(table, name)[i] for i in order] if name not in ("statuses", "errors", "extra")
+        else bytes(table.statuses[i] for i in order) if name == "statuses" else {}
         for name in AttemptTable.__slots__))
     # (the C answers only rows in task id order: None says critical_paths takes the reference)
     out_of_order = any(a > b for a, b in zip(shuffled.task_ids, shuffled.task_ids[1:]))

@@ -21,7 +21,7 @@ ACCOUNT = ReadAccount((), (), 0)
 
 def _rows(table: AttemptTable) -> list[tuple[object, ...]]:
     return [tuple(getattr(table, name)[i] for name in AttemptTable.__slots__
-                  if name not in ("statuses", "errors", "node_ips"))
+                  if name not in ("statuses", "errors", "extra"))
             + (table.statuses[i], table.errors.get(i)) for i in range(len(table))]
 
 

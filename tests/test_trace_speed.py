@@ -7,6 +7,7 @@ missing and out-of-order times, times far from the origin)."""
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,7 +22,7 @@ from flowinsight.read import discover, read_capture
 from flowinsight.render import RenderOptions
 from flowinsight.render import trace as new_trace
 from flowinsight.render.text import strip_control
-from flowinsight.result import (NO_NS, STATUS_NAMES, Actor, Attempt, AttemptTable, Node,
+from flowinsight.result import (EXTRA_FIELDS, NO_NS, STATUS_NAMES, Actor, Attempt, AttemptTable, Node,
                                 NodeKind, Result)
 
 # ---- the previous renderer (render/trace.py before the columnar rewrite), a dict per event; ----
@@ -87,6 +88,9 @@ def trace_events(result: Result) -> list[dict[str, Any]]:
         if a.status == "FAILED":
             args["error"] = strip_control(a.error_type)
             args["message"] = strip_control(a.error_message)
+        for key, default in EXTRA_FIELDS.items():  # the columns steps added, where not default
+            if (value := getattr(a, key)) != default:
+                args[key] = strip_control(value) if isinstance(value, str) else value
         event: dict[str, Any] = {"ph": "X", "cat": "task", "name": name, "pid": pid, "tid": tid,
                                  "ts": us(a.start_ns or 0),
                                  "dur": round(((a.end_ns or 0) - (a.start_ns or 0)) / 1000.0, 3),
@@ -212,7 +216,8 @@ def generated(rng: random.Random, n: int, far: bool) -> Result:
                             rng.choice(("", "ab" * 28, "cd" * 28, "(unknown node)")),
                             rng.choice(("", "w1" * 14, "w2" * 14, "(unknown worker)")),
                             rng.choice((None, 0, 1234, 5678)), maybe(max(pending, 0)),
-                            maybe(start), maybe(end) if rng.random() < 0.9 else start - 1))
+                            maybe(start), maybe(end) if rng.random() < 0.9 else start - 1,
+                            rng.choice(("", "", "10.0.0.1", "fe80::1") + ODD_TEXT)))
     actors = [replace(a, actor_name=rng.choice(ODD_TEXT), class_name=rng.choice(ODD_TEXT))
               for a in result.actors]
     named = [replace(n, name=rng.choice(ODD_TEXT + (n.name,))) for n in result.nodes]
@@ -230,7 +235,8 @@ def as_table(rows: Sequence[Attempt]) -> AttemptTable:
          if a.error_type or a.error_message},
         [a.ray_node_id for a in rows], [a.worker_id for a in rows],
         [a.worker_pid for a in rows], ns([a.pending_ns for a in rows]),
-        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]))
+        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]),
+        {key: [getattr(a, key) for a in rows] for key in EXTRA_FIELDS})
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -245,6 +251,38 @@ def test_generated_attempts_give_the_same_bytes(seed: int, far: bool) -> None:
 def test_a_large_generated_table_gives_the_same_bytes() -> None:
     result = generated(random.Random(7), 20_000, False)
     same_bytes(replace(result, attempts=as_table(result.attempts)))
+
+
+def test_added_columns_go_where_their_keys_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column a step adds lands in the slice's args by its sorted key, wherever that is
+    among the slice's own keys, and is left out where it is its field's default. Made-up
+    fields, one for each place, stand in for those a later step may add."""
+    result = generated(random.Random(3), 600, False)
+    places = {"a": 0, "ad": "", "b": "", "f": "", "node_ip": "", "t": "", "z": None}
+    monkeypatch.setattr(new_trace, "EXTRA_FIELDS", places)
+    table = as_table(result.attempts)
+
+    def value(key: str, i: int) -> object:  # the same for rows of the same task and attempt
+        pick = zlib.crc32(f"{key} {table.task_ids[i]} {table.numbers[i]}".encode()) % 4
+        return (places[key], 7, "x\u0007y", "é")[pick]
+
+    table.extra = {key: [value(key, i) for i in range(len(table))] for key in places}
+    events = orjson.loads(new_trace.render(replace(result, attempts=table), RenderOptions()))
+    slices = [e for e in events["traceEvents"] if e.get("ph") == "X"]
+    assert slices
+    for event in slices:
+        keys = list(event["args"])
+        assert keys == sorted(keys)
+    row = {(t, n): i for i, (t, n) in enumerate(zip(table.task_ids, table.numbers))}
+    seen = 0
+    for event in slices:
+        i = row[(event["args"]["task_id"], event["args"]["attempt"])]
+        for key, default in places.items():
+            value = table.extra[key][i]
+            want = strip_control(value) if isinstance(value, str) else value
+            assert event["args"].get(key, default) == (default if value == default else want)
+            seen += value != default
+    assert seen > len(slices)
 
 
 def test_no_attempts() -> None:

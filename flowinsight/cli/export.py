@@ -21,24 +21,30 @@ from flowinsight.render import FORMATS, RenderOptions, guess_format, known_exten
 @click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
 @click.option("--call-sites", is_flag=True,
               help="With --format table: add the table of call sites.")
+@click.option("--attempts", is_flag=True,
+              help="With --format json: add a row per task attempt (its node, status, "
+                   "times, Ray node and IP, worker, error).")
 @click.option("--max-nodes", type=int, default=300, show_default=True,
               help="Drawings (dot, svg, png) of larger graphs collapse actor instances into "
                    "classes, then keep the busiest nodes; 0 keeps all.")
 def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
            until: str | None, group_by: str, focus: str, jobs: int, engine: str,
            fmt: str | None, output: str | None, top: int, critical_path: bool,
-           call_sites: bool, max_nodes: int) -> None:
+           call_sites: bool, attempts: bool, max_nodes: int) -> None:
     """Write the analysis in one format: json, html, svg, pdf, dot, trace, table, ... (--format).
 
     \b
     Examples:
       flowinsight export samples/sage_pipeline --format json > graph.json
+      flowinsight export samples/nested_tasks --format json --attempts -o attempts.json
       flowinsight export samples/nested_tasks -o graph.svg --critical-path
       flowinsight export samples/lattice_workflow --format trace -o trace.json
       flowinsight export /tmp/ray/session_latest --format dot | dot -Tpdf > graph.pdf
     """
     if fmt is None:
         fmt = format_of(output)
+    if attempts and fmt != "json":
+        raise UsageError(f"--attempts adds rows to the JSON document; --format {fmt} has none")
     refuse_overwrite(output, "-o", sessions)
     chosen = renderer(fmt)
     if output is None and chosen.binary and stdout_is_terminal():
@@ -46,9 +52,9 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     drawing = fmt in ("dot", "svg", "png", "pdf", "code-dot", "code-svg")
     result = load(sessions, job, strict, since, until, group_by, focus,
                   max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine,
-                  keep_records=not FORMATS[fmt].per_attempt)
+                  keep_records=not (FORMATS[fmt].per_attempt or attempts))
     data = chosen.render(result, RenderOptions(top=top, critical=critical_path,
-                                                call_sites=call_sites))
+                                                call_sites=call_sites, attempts=attempts))
     emit(data, output)
 
 

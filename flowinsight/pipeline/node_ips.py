@@ -36,7 +36,7 @@ def node_addresses(updates: Iterable[NodeUpdate]) -> dict[str, str]:
 
 
 def with_node_ips(result: Result, context: Context) -> Result:
-    """Each attempt's Ray node's IP (Attempt.node_ip, AttemptTable.node_ips), and so each
+    """Each attempt's Ray node's IP (Attempt.node_ip, the table's "node_ip" column), and so each
     failure's and end's that names an attempt; an actor's death or restart takes the IP of the
     node its EXPORT_ACTOR snapshot of that death names."""
     addresses = node_addresses(context.reduced.node_updates)
@@ -47,8 +47,6 @@ def with_node_ips(result: Result, context: Context) -> Result:
     return replace(result, attempts=attempts,
                    failures=_failures(result.failures, attempts, deaths, addresses),
                    ends=_failures(result.ends, attempts, deaths, addresses))
-
-
 
 
 def _death_nodes(updates: Iterable[ActorUpdate]) -> dict[tuple[str, str, float | None], str]:
@@ -75,7 +73,7 @@ def _failures(failures: tuple[Failure, ...], attempts: Sequence[Attempt],
 def _with_ips(attempts: Sequence[Attempt], addresses: dict[str, str]) -> Sequence[Attempt]:
     if isinstance(attempts, AttemptTable):
         # a column worked out from the Ray node column when read: nothing per row
-        return attempts.with_node_ips(NodeIps(attempts.ray_node_ids, addresses))
+        return attempts.with_column("node_ip", NodeIps(attempts.ray_node_ids, addresses))
     return tuple(replace(a, node_ip=addresses.get(a.ray_node_id, "")) for a in attempts)
 
 

@@ -18,6 +18,7 @@ class RenderOptions:
     top: int = 0  # 0: all rows
     critical: bool = False  # highlight the critical path (dot, svg, png)
     call_sites: bool = False  # the call-site table (table)
+    attempts: bool = False  # a row per task attempt (json)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,19 @@ dataFlows) plus `schema_version` and a `summary`. Validated by `schema/flowinsig
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import Any, Sequence
 
 import orjson
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.units import human_rate
 from flowinsight.model.events import Frame
-from flowinsight.result import Dist, Failure, NodeKind, Result, SCHEMA_VERSION, Stats
+from flowinsight.result import (Attempt, Dist, Failure, NodeKind, Result, SCHEMA_VERSION,
+                                Stats)
+
+# an attempt row's keys: every field of Attempt, those later steps add included
+ATTEMPT_KEYS = tuple(f.name for f in fields(Attempt))
 
 
 def _ms(value: float | None) -> float | None:
@@ -208,8 +213,18 @@ def _summary(result: Result) -> dict[str, Any]:
     }
 
 
+def attempt_rows(attempts: Sequence[Attempt]) -> list[dict[str, Any]]:
+    """One object per task attempt, in the table's order (by task, then attempt), with every
+    field of Attempt: times in ns since the epoch (null when not recorded), `node` the graph
+    node, `status` FINISHED, FAILED or UNKNOWN."""
+    return [{key: getattr(a, key) for key in ATTEMPT_KEYS} for a in attempts]
+
+
 def render(result: Result, options: RenderOptions) -> bytes:
-    return orjson.dumps(to_document(result), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    document = to_document(result)
+    if options.attempts:
+        document["attempts"] = attempt_rows(result.attempts)
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
 RENDERER = Renderer("json", False, "the graph as JSON (schema in the package)", render)

@@ -20,6 +20,7 @@ tests/test_trace_speed.py holds the event-by-event renderer this replaced and co
 from __future__ import annotations
 
 import gc
+from bisect import bisect
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -31,8 +32,8 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import init_name
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.result import (NO_NS, STATUS_NAMES, Attempt, AttemptTable, NodeIps, NodeKind,
-                                Result)
+from flowinsight.result import (EXTRA_FIELDS, NO_NS, STATUS_NAMES, Attempt, AttemptTable,
+                                NodeIps, NodeKind, Result)
 
 _DRIVER_NODE = "(driver)"
 _NO_NODE = "~(no node)"  # sorts after every hex id
@@ -46,15 +47,19 @@ _dumps = orjson.dumps
 
 # one template per event kind, keys in sorted order (%s: JSON text, or a string's escaped
 # characters between quotes, or `"pid":..,"tid":..`; %d: an int); a slice is followed by its
-# failure and queue events
-_SLICE = (b'{"args":{%s"attempt":%d,%s"status":%s,"task_id":"%s"},"cat":"task",%s"dur":%s,'
+# failure and queue events. A slice's args hold the columns steps added (AttemptTable.extra)
+# in their sorted places: before "attempt" (with the actor), before "status" (with the
+# failure), before "task_id", and after it.
+_SLICE = (b'{"args":{%s"attempt":%d,%s"status":%s,%s"task_id":"%s"%s},"cat":"task",%s"dur":%s,'
           b'"name":%s,"ph":"X",%s,"ts":%s}%s%s')
 _FAILURE = b',{"cat":"failure","name":%s,"ph":"I","pid":%d,"s":"t","tid":%d,"ts":%s}'
 _QUEUE = (b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"b",%s,"ts":%s}'
           b',{"cat":"queue","id":"%s:%d","name":%s,"ph":"e",%s,"ts":%s}')
 # the usual case in one go: a slice that did not fail, and its queue time
-_QUEUED_SLICE = (b'{"args":{%s"attempt":%d,"status":%s,"task_id":"%s"},"cat":"task","dur":%s,'
-                 b'"name":%s,"ph":"X",%s,"ts":%s}' + _QUEUE)
+_QUEUED_SLICE = (b'{"args":{%s"attempt":%d,%s"status":%s,%s"task_id":"%s"%s},"cat":"task",'
+                 b'"dur":%s,"name":%s,"ph":"X",%s,"ts":%s}' + _QUEUE)
+# the keys around which an added column's arg goes, in order (see _SLICE)
+_ARG_KEYS = ("actor", "attempt", "error", "message", "status", "task_id")
 # a call: an instant on the caller's thread at submission, the arrow's start bound to it and
 # its end bound to the callee's slice. The Chrome DevTools trace engine binds a flow event to
 # the event of the same ts, pid, tid and cat (so all three are "task", as the slices);
@@ -162,7 +167,7 @@ def _table(attempts: Sequence[Attempt]) -> AttemptTable:
         [a.ray_node_id for a in rows], [a.worker_id for a in rows],
         [a.worker_pid for a in rows], ns([a.pending_ns for a in rows]),
         ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]),
-        [a.node_ip for a in rows])
+        {name: [getattr(a, name) for a in rows] for name in EXTRA_FIELDS})
 
 
 def _micros(times: list[int], origin: int = 0) -> list[bytes]:
@@ -175,6 +180,32 @@ def _micros(times: list[int], origin: int = 0) -> list[bytes]:
     tests/test_trace_speed.py checks this against round, edges and int64 times included."""
     text = _dumps([(t - origin) / 1000.0 for t in times])[1:-1]
     return text.split(b",") if text else []
+
+
+def _added_args(t: AttemptTable, runs: list[int]) -> list[list[bytes]] | None:
+    """The args of the columns steps added (AttemptTable.extra), per place among the slice's
+    own keys (_ARG_KEYS: before the first, between two, after the last) and per run: each
+    `"key":value,` (after the last key: `,"key":value`), a value left out where it is its
+    field's default (no node IP: no "node_ip"). None when no run has one."""
+    places: list[list[bytes]] = [[b""] * len(runs) for _ in range(len(_ARG_KEYS) + 1)]
+    found = False
+    for key in sorted(t.extra):
+        column, default = t.extra[key], EXTRA_FIELDS[key]
+        place = bisect(_ARG_KEYS, key)
+        texts: dict[object, bytes] = {}  # value -> its text: values repeat (a node's IP)
+        pattern = b',"%s":%s' if place == len(_ARG_KEYS) else b'"%s":%s,'
+        into = places[place]
+        for k, i in enumerate(runs):
+            value = column[i]
+            if value == default:
+                continue
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = pattern % (key.encode(), _dumps(
+                    strip_control(value) if isinstance(value, str) else value))
+            into[k] += text
+            found = True
+    return places if found else None
 
 
 def trace_events(result: Result) -> list[bytes]:
@@ -229,28 +260,39 @@ def trace_events(result: Result) -> list[bytes]:
 
     ts, queued_ts = _micros(start, origin), _micros(pending, origin)
     dur = _micros([e - s for s, e in zip(start, end)])
+    added = _added_args(t, runs)
+    lead = mid = pre = post = b""  # a run's added args (none in most traces)
     for k, i in enumerate(runs):
         name, queued, actor, _ = names[t.nodes[i]]
         task_id, n, where, status = _dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
+        if added is not None:
+            before_actor, after_actor, after_attempt, after_error, before_status, pre, post = (
+                args[k] for args in added)
+            actor = before_actor + actor + after_actor
+            mid = after_attempt + after_error + before_status  # a run that did not fail
         queues = NO_NS != pending[k] < start[k]
         if queues and status != _FAILED:
-            events.append(_QUEUED_SLICE % (actor, n, _STATUS[status], task_id, dur[k], name,
-                                           where, ts[k], task_id, n, queued, where,
-                                           queued_ts[k], task_id, n, queued, where, ts[k]))
+            events.append(_QUEUED_SLICE % (actor, n, mid, _STATUS[status], pre, task_id, post,
+                                           dur[k], name, where, ts[k], task_id, n, queued,
+                                           where, queued_ts[k], task_id, n, queued, where,
+                                           ts[k]))
             continue
         queue = _QUEUE % (task_id, n, queued, where, queued_ts[k], task_id, n, queued, where,
                           ts[k]) if queues else b""
         if status == _FAILED:
             error = strip_control(t.errors.get(i, _NO_ERROR)[0])
-            failure = b'"error":%s,"message":%s,' % (
-                _dumps(error), _dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
+            failure = b'"error":%s,%s"message":%s,' % (
+                _dumps(error), b"" if added is None else after_error,
+                _dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
+            if added is not None:
+                failure = after_attempt + failure + before_status
             instant = _FAILURE % (_dumps(f"failed: {error}"), *slots[place[k]][1:],
                                   _micros([end[k]], origin)[0])
-            events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], task_id,
+            events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], pre, task_id, post,
                                     b'"cname":"terrible",', dur[k], name, where, ts[k],
                                     instant, queue))
         else:
-            events.append(_SLICE % (actor, n, b"", _STATUS[status], task_id, b"",
+            events.append(_SLICE % (actor, n, mid, _STATUS[status], pre, task_id, post, b"",
                                     dur[k], name, where, ts[k], b"", queue))
 
     last = {task_id: k for k, task_id in enumerate(task)}  # a task's last run, in this order
