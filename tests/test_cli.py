@@ -80,6 +80,12 @@ def test_bad_option_is_exit_2() -> None:
     proc = cli("export", SAGE, "--format", "nope")
     assert proc.returncode == 2
     assert "Invalid value for '-f' / '--format'" in proc.stderr.decode()
+    for args in (("export", "--top", "-3"), ("analyze", "--top", "-1"),
+                 ("export", "--max-nodes", "-1", "--format", "dot")):
+        proc = cli(args[0], SAGE, *args[1:])
+        assert proc.returncode == 2 and proc.stdout == b""
+        assert f"Invalid value for '{args[1]}': {args[2]} is not in the range x>=0." \
+            in proc.stderr.decode()
 
 
 def test_skipped_lines_are_reported_and_strict_fails() -> None:

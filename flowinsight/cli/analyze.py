@@ -10,7 +10,7 @@ from flowinsight.cli.common import load, session_options, stdout_is_terminal
 
 @click.command()
 @session_options
-@click.option("--top", type=int, default=20, show_default=True,
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True,
               help="Rows per table (0 for all).")
 @click.option("--call-sites", is_flag=True,
               help="Add a table of where in the code each node's tasks were submitted.")

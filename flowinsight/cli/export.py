@@ -17,14 +17,14 @@ from flowinsight.render import FORMATS, RenderOptions, guess_format, known_exten
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
               help="Output format (default: from the -o file name, else json).")
 @output_option
-@click.option("--top", type=int, default=0, help="Rows per table for --format table (0: all).")
+@click.option("--top", type=click.IntRange(min=0), default=0, help="Rows per table for --format table (0: all).")
 @click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
 @click.option("--call-sites", is_flag=True,
               help="With --format table: add the table of call sites.")
 @click.option("--attempts", is_flag=True,
               help="With --format json: add a row per task attempt (its node, status, "
                    "times, Ray node and IP, worker, error).")
-@click.option("--max-nodes", type=int, default=300, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(min=0), default=300, show_default=True,
               help="Drawings (dot, svg, png) of larger graphs collapse actor instances into "
                    "classes, then keep the busiest nodes; 0 keeps all.")
 def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
