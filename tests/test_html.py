@@ -155,6 +155,9 @@ def test_timeline_has_a_bar_per_attempt_and_the_failures_full_text() -> None:
     tl = timeline_data(result.attempts, {n.id: i for i, n in enumerate(result.nodes)})
     assert tl["total"] == len(tl["bars"]["task"]) == 9 and tl["notes"] == []
     assert [lane["label"] for lane in tl["lanes"]][0] == "driver job 01000000"
+    # the worker lanes are headed by their Ray node's IP (its EXPORT_NODE event)
+    assert {(lane["group"][:12], lane["ip"]) for lane in tl["lanes"]} == {
+        ("driver", ""), ("511804a43eef", "192.0.2.2")}
     assert tl["bars"]["status"].count(1) == 1
     ((key, (kind, text)),) = tl["errors"].items()
     assert key == "000f9678149bd9dcffffffffffffffffffffffff01000000:0"

@@ -203,7 +203,8 @@ def test_a_failure_shows_its_message_and_traceback(browser: Browser, tmp_path: P
     click(browser, '#call g.node[data-id="run_code_task"]')
     text = browser.eval("document.querySelector('#call .details').textContent")
     assert "Failures (1)" in text and "ValueError: task failed on purpose" in text
-    assert "ran on pid 7486 on Ray node 511804a43eef" in text  # the worker, from its bar
+    # the worker, from its bar; its Ray node's IP (EXPORT_NODE) and id
+    assert "ran on pid 7486 on Ray node 192.0.2.2 (511804a43eef)" in text
     trace = browser.eval("document.querySelector('#call .details pre.trace').textContent")
     assert 'raise ValueError("task failed on purpose")' in trace and "\x1b" not in trace
     badge = browser.eval("document.querySelector('#call g.node.failed .badge text').textContent")

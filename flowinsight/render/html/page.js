@@ -229,6 +229,12 @@ function timeColour(id) {
   return r >= 0 ? PALETTE[r] : OTHER;
 }
 // ---------- timeline data (also used by the overview) ----------
+// a worker lane's Ray node: its IP where the capture has the node's events, and its id's start
+function rayNode(lane) {
+  const id = lane.group === "(unknown node)" ? lane.group : lane.group.slice(0, 12);
+  return lane.ip ? "Ray node " + lane.ip + " (" + id + ")" : "Ray node " + id;
+}
+
 const TL = (function () {
   const t = DATA.timeline, b = t.bars, n = b.task.length;
   const firstStart = {}, bar = {};
@@ -238,7 +244,7 @@ const TL = (function () {
     const i = bar[task + ":" + attempt];
     if (i === undefined) return "";
     const lane = t.lanes[b.lane[i]];
-    return lane.group === "driver" ? lane.label : lane.label + " on Ray node " + lane.group.slice(0, 12);
+    return lane.group === "driver" ? lane.label : lane.label + " on " + rayNode(lane);
   }
   return { data: t, n: n, startOf: (task) => (task && task in firstStart ? firstStart[task] : null), where: where };
 })();

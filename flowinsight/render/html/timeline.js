@@ -25,7 +25,7 @@ function timelineView() {
   const rows = []; // {lane} or {group}
   let last = null;
   t.lanes.forEach((lane, i) => {
-    if (lane.group !== last) { rows.push({ group: lane.group }); last = lane.group; }
+    if (lane.group !== last) { rows.push({ group: lane.group, ip: lane.ip }); last = lane.group; }
     rows.push({ lane: i, label: lane.label });
   });
   const byLane = t.lanes.map(() => []);
@@ -78,7 +78,7 @@ function timelineView() {
       if (r.group !== undefined) {
         c.fillStyle = "#eef2f6"; c.fillRect(0, y, width, r.h);
         c.fillStyle = "#1d2733"; c.font = "600 11px system-ui, sans-serif";
-        c.fillText(r.group === "driver" ? "drivers" : r.group === "(unknown node)" ? r.group : "Ray node " + r.group.slice(0, 12), 8, y + r.h / 2);
+        c.fillText(r.group === "driver" ? "drivers" : r.group === "(unknown node)" ? r.group : rayNode(r), 8, y + r.h / 2);
         c.font = "11px system-ui, sans-serif";
       } else {
         if (i % 2) { c.fillStyle = "#fafbfc"; c.fillRect(LEFT, y, width - LEFT, r.h); }
@@ -165,7 +165,7 @@ function timelineView() {
     const lane = t.lanes[b.lane[i]];
     info.replaceChildren(el("h3", null, b.node[i] >= 0 ? nodeLink(DATA.nodeIds[b.node[i]]) : "(unknown node)"),
       kvTable([["task", b.task[i]], ["attempt", String(b.attempt[i])], ["status", ["FINISHED", "FAILED", "UNKNOWN"][b.status[i]]],
-        ["where", (lane.group === "driver" ? "" : "Ray node " + lane.group.slice(0, 12) + " · ") + lane.label],
+        ["where", (lane.group === "driver" ? "" : rayNode(lane) + " · ") + lane.label],
         ["started", "+" + ms(b.start[i] / 1000)], ["execution", ms(b.dur[i] / 1000)],
         ["queued before", b.queued[i] >= 0 ? ms((b.start[i] - b.queued[i]) / 1000) : "–"]]),
       err ? [el("div", { class: "bad", style: "margin-top:6px" }, err[0]), el("pre", { class: "trace" }, err[1])] : null);

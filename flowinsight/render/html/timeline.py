@@ -2,7 +2,8 @@
 task attempt that ran, failures marked; and every failed attempt's full error text (its
 traceback), which the JSON keeps to the first line.
 
-Built from Result.attempts (the JSON has no per-attempt rows). Columns, not objects: times
+Built from Result.attempts (the report's JSON document has no per-attempt rows). A Ray node's
+lanes are headed by its IP where the capture has its node events. Columns, not objects: times
 are integer microseconds from the first recorded time, so that a big capture stays small and
 the same capture gives the same bytes. Past MAX_BARS the bars are sampled: every failed
 attempt, then the longest; the report says how many it shows of how many.
@@ -59,8 +60,11 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
     failed: list[int] = []
     longest: list[tuple[int, int]] = []
     errors: dict[str, list[str]] = {}
+    ips: dict[str, str] = {}  # Ray node -> its IP (one per node: pipeline/node_ips.py)
     total = 0
     for i, a in enumerate(attempts):
+        if a.node_ip:
+            ips[a.ray_node_id] = a.node_ip
         if a.worker_id and a.worker_pid is not None and not is_driver_task(a.task_id):
             by_pid[(a.ray_node_id, a.worker_pid)] = (a.ray_node_id, a.worker_id)
             pids.setdefault(a.worker_pid, set()).add((a.ray_node_id, a.worker_id))
@@ -86,7 +90,8 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
     lane_keys = [(g, k) for g, _, _, k in sorted({_lane_order(p) for p in places})]
     lane_index = {k: i for i, (_, k) in enumerate(lane_keys)}
     labels = {k: label for _, k, label in places}
-    lanes = [{"group": "driver" if g == "0" else k.split(":", 1)[0], "label": labels[k]}
+    lanes = [{"group": "driver" if g == "0" else k.split(":", 1)[0], "label": labels[k],
+              "ip": "" if g == "0" else strip_control(ips.get(k.split(":", 1)[0], ""))}
              for g, k in lane_keys]
 
     def us(t: int | None) -> int:
