@@ -46,8 +46,33 @@ def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
         ("plain", 2)]
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_an_actor_method_called_under_a_name_of_its_own_is_that_name(native: bool) -> None:
+    # Ray 2.60 (workloads/explore_names.py, under the recorder): `acc.add.options(
+    # name="acc-add")` runs as `task::acc-add`, and the State API lists it as `acc-add`
+    # (func_or_class_name Acc.add): its node is that name under its actor, as a function task
+    # renamed is its new name (load, clean)
+    capture = DATA / "renamed_method"
+    end = unprefixed(json.loads((capture / "state_truth.json").read_text())["phases"]["end"])
+    assert [(t["name"], t["func_or_class_name"]) for t in end["tasks"]
+            if t["type"] == "ACTOR_TASK"] == [("acc-add", "Acc.add")]
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from conftest import result_of; "
+            f"r = result_of({str(capture)!r}); "
+            "print(json.dumps(sorted((n.id.split('.', 1)[-1] if n.actor_id else n.id, "
+            "n.kind.value, n.calls) for n in r.nodes)))")
+    assert [tuple(x) for x in json.loads(with_native(native, code))] == sorted([
+        ("acc-add", "method", 1), ("clean", "function", 2), ("load", "function", 3),
+        ("main", "driver", 0), ("split", "function", 1),
+        (end["actors"][0]["actor_id"], "actor", 1)])
+    result = result_of(capture)
+    assert Counter(method_name(t) for t in end["tasks"] if t["attempt_number"] == 0) \
+        == _tasks_by_name(result)
+    assert b"Acc 'acc'.acc-add" in cli("analyze", str(capture)).stdout
+
+
 # The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
 LIBRARIES = ROOT / "samples" / "libraries"
+DATA = ROOT / "tests" / "data"
 CAPTURES = ("mapreduce", "retries", "actor_restart", "data", "tune", "serve_events", "serve",
             "param_server", "async_threaded", "train")
 RUNS = tuple(f"{name}{suffix}" for name in CAPTURES for suffix in ("", "_recorded"))
@@ -62,8 +87,13 @@ def truth(run: str, phase: str = "") -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(raw)
     assert doc["ray_version"] == "2.60.0"
     phases = doc["phases"]
-    state = dict(phases[phase] if phase else max(phases.values(), key=lambda p: p["order"]))
-    # a task of a named actor is `name:Class.method` in the State API
+    return unprefixed(dict(phases[phase] if phase else max(phases.values(),
+                                                            key=lambda p: p["order"])))
+
+
+def unprefixed(state: dict[str, Any]) -> dict[str, Any]:
+    """A truth phase whose tasks of named actors lose the actor's name: a task of a named
+    actor is `name:Class.method` in the State API."""
     names = {a["actor_id"]: a.get("name") or "" for a in state["actors"]}
     for t in state["tasks"]:
         given = names.get(t.get("actor_id") or "", "")
@@ -78,12 +108,14 @@ def ray_name(name: str) -> str:
 
 def method_name(task: dict[str, Any]) -> str:
     """A truth task's name as flowinsight names its node: an actor method called under a name
-    of its own (Train's `worker.execute.options(name="execute.<fn>")`) is still the method
-    `Class.method` (pipeline/identity.py: an actor method is `<actor>.<method>`)."""
+    of its own (Train's `worker.execute.options(name="execute.<fn>")`) is that name under its
+    class, `Class.<name>` (pipeline/identity.py: renames_by_span), as Ray lists it; under
+    Ray's own name (`Class.method`) it is the method."""
     name, function = task["name"], task["func_or_class_name"] or ""
-    if task["type"] == "ACTOR_TASK" and "." in function and name != function \
-            and name.split(".")[0] == function.rsplit(".", 1)[1]:
-        return function
+    if task["type"] == "ACTOR_TASK" and "." in function:
+        cls, method = function.rsplit(".", 1)
+        if name != method and not name.endswith("." + method):
+            return f"{cls}.{name}"
     return ray_name(name)
 
 

@@ -27,11 +27,20 @@ pytestmark = [
 
 def truth_calls(end: dict[str, Any]) -> Counter[str]:
     """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry).
-    An actor method is its node under its class whatever name the call was given
-    (`.options(name="acc-add")`): by func_or_class_name; a function's node is Ray's name."""
+    A function's node is Ray's name; an actor method's is Ray's name under its class: the
+    method, or the name the call was given (`.options(name="acc-add")`: `Acc.acc-add`)."""
     return Counter(
-        (t["func_or_class_name"] if t["type"] == "ACTOR_TASK" else t["name"]).split(":")[-1]
+        (_method_name(t) if t["type"] == "ACTOR_TASK" else t["name"]).split(":")[-1]
         .removesuffix(".__init__") for t in end["tasks"] if t["attempt_number"] == 0)
+
+
+def _method_name(task: dict[str, Any]) -> str:
+    """`Class.method`, or `Class.<name>` for a call under a name of its own (Ray's name of an
+    actor task is `Class.method`, `actor name:Class.method` for a named actor)."""
+    cls, method = task["func_or_class_name"].rsplit(".", 1)
+    name = task["name"]
+    return task["func_or_class_name"] if name == method or name.endswith("." + method) \
+        else f"{cls}.{name}"
 
 
 def graph_calls(doc: dict[str, Any]) -> Counter[str]:
