@@ -33,6 +33,12 @@ class TableScan:
     actor_ids: set[str]  # the actors the selected tasks name
     ambiguous: set[tuple[str, str]]  # ambiguous_names: names of functions of several modules
     renames: dict[str, FunctionRef]  # identity.renames_by_span of the selected tasks
+    # The actors some record of Ray's task events (an attempt: its owner's or its executor's)
+    # names. Ray writes none for an actor whose task events are off (the actor's
+    # enable_task_events=False, Serve's actors as shipped): the recorder's submissions alone
+    # name such an actor's tasks (warnings.silent_actors).
+    spoken: set[str]
+    bare: dict[str, int]  # actor -> its task records with no attempt (submissions only)
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
@@ -55,6 +61,9 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
     classes: dict[str, str] = {}
     languages: dict[str, str] = {}
     actor_ids: set[str] = set()
+    spoken: set[str] = set()  # actors a task record with Ray's task events names
+    last_spoken: object = None
+    bare: dict[str, int] = {}  # actor -> its task records without any of Ray's task events
     renamed: list[Task] = []  # normal and actor tasks whose `task::` span names them otherwise
     span_named: dict[int, str] = {}  # id(span names) -> its first `task::` name, or ""
     # what the record before had, and what was worked out of it
@@ -108,6 +117,11 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         actor = task.actor_id
         if not actor:
             continue
+        if not task.attempts:  # known from a submission only (the recorder's)
+            bare[actor] = bare.get(actor, 0) + 1
+        elif actor is not last_spoken:
+            last_spoken = actor
+            spoken.add(actor)
         language = task.language
         if actor is not last_actor:
             last_actor = actor
@@ -130,7 +144,7 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         if gone:
             tasks = {tid: t for tid, t in tasks.items() if id(t) not in gone}
     return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids,
-                     ambiguous_names(found), renames_by_span(renamed))
+                     ambiguous_names(found), renames_by_span(renamed), spoken, bare)
 
 
 def _first_named(names: tuple[str, ...], span_named: dict[int, str]) -> str:

@@ -82,3 +82,19 @@ def test_explore_program_against_the_state_api(workload: str, failures: int) -> 
     assert doc["summary"]["coverage"]["undefined_tasks"] == 0
     assert not [f for f in doc["functions"] if f["inferred"]]
     assert not [f for f in doc["dataFlows"] if f["source"] == f["target"]]
+
+
+def test_an_actor_with_task_events_off_against_the_state_api() -> None:
+    """workloads/explore_silent_actor.py: the State API lists no task of Quiet (created with
+    enable_task_events=False); flowinsight has its 4 calls from the recorder's submissions,
+    says its task events were off, and holds the rest to the State API."""
+    with temp_root() as root:
+        run = run_workload("explore_silent_actor", root, **CALL_SITES)
+        end = json.loads((root / TRUTH_FILE).read_text())["phases"]["end"]
+        doc = graph(run.session_dir)
+    calls = graph_calls(doc)
+    assert (calls.pop("Quiet"), calls.pop("Quiet.ping")) == (1, 3)
+    assert calls == truth_calls(end)
+    warnings = doc["summary"]["warnings"]
+    assert [w.split(":")[0] for w in warnings if "task events were off" in w] == [
+        "incomplete capture", "1 actor(s) without any task event from Ray (Quiet)"]
