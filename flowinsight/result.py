@@ -396,7 +396,11 @@ class ServeDeployment:
     requests: int  # of them, requests (handle_request*)
     request_ms: Dist | None  # the requests' executions
     failures: int  # failures on its replicas and their methods
-    calls_to: tuple[tuple[str, int], ...] = ()  # (deployment, calls) its replicas made
+    # (deployment, requests) its replicas sent another deployment's (handle_request*)
+    calls_to: tuple[tuple[str, int], ...] = ()
+    # (deployment, calls) its replicas' routers made to the other's replicas to pick one
+    # (get_num_ongoing_requests, reserve_slot, release_slot): Serve's own, not requests
+    load_checks_to: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -446,7 +446,23 @@ def test_serve_deployments(run: str) -> None:
     want = Counter(t["name"] for t in truth(run, "serving")["tasks"])
     if run.startswith("serve_events"):
         assert want["ServeReplica:doubler_app:Ingress.handle_request_with_rejection"] == 5
-        assert dict(result.serve[1].calls_to) == {"Doubler": 7}
+        # Ingress's DeploymentHandle sent Doubler 5 requests, and its router checked the
+        # Doubler replica's load twice before sending (get_num_ongoing_requests): Serve's own
+        # calls, not requests
+        serving = truth(run, "serving")
+        by_id = {t["task_id"]: t for t in serving["tasks"]}
+        ingress = {a["actor_id"] for a in serving["actors"]
+                   if a["class_name"] == "ServeReplica:doubler_app:Ingress"}
+        to_doubler = Counter(t["name"].rsplit(".", 1)[1] for t in serving["tasks"]
+                             if t["name"].startswith("ServeReplica:doubler_app:Doubler.")
+                             and by_id[t["parent_task_id"]]["actor_id"] in ingress)
+        assert to_doubler == {"handle_request_with_rejection": 5, "get_num_ongoing_requests": 2}
+    if requests:  # the recorder saw the same calls with Serve's task events off
+        assert [(dict(d.calls_to), dict(d.load_checks_to)) for d in result.serve] == [
+            ({}, {}), ({"Doubler": 5}, {"Doubler": 2})]
+        plan = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
+        assert b'"serve/doubler_app/Ingress" -> "serve/doubler_app/Doubler" ' \
+            b'[label="5 requests\\n2 load checks"];' in plan
     # as shipped, whether the recorder named their calls or not, the 4 Serve actors are said
     # to have had their task events off, with the setting that turns them on
     hint = [w for w in result.warnings if "RAY_SERVE_ENABLE_TASK_EVENTS=1" in w]

@@ -50,9 +50,13 @@ def _serve(result: Result, out: list[str]) -> None:
         out.append(f"    {quote(f'serve/{d.app}/{d.name}')} [label={quote(chr(10).join(lines))}"
                    f"{colour}];")
     for d in result.serve:
-        for target, n in d.calls_to:
+        requests, checks = dict(d.calls_to), dict(d.load_checks_to)
+        for target in sorted(requests.keys() | checks.keys()):
+            label = "\n".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in (
+                (requests.get(target, 0), "request"), (checks.get(target, 0), "load check"))
+                if n)
             out.append(f"    {quote(f'serve/{d.app}/{d.name}')} -> "
-                       f"{quote(f'serve/{d.app}/{target}')} [label={quote(str(n))}];")
+                       f"{quote(f'serve/{d.app}/{target}')} [label={quote(label)}];")
     out.append("  }")
 
 
