@@ -411,7 +411,7 @@ class TuneTrial:
     actor_id: str
     trainable: str  # the name Ray shows
     state: str
-    iterations: int  # train calls
+    train_calls: int  # calls of its `train` (not Tune's iterations: library_views.py)
     train_ms: Dist | None
     failures: int
 

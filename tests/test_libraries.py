@@ -475,13 +475,15 @@ def test_serve_deployments(run: str) -> None:
 @pytest.mark.parametrize("run", ["tune", "tune_recorded"])
 def test_tune_trials(run: str) -> None:
     result = result_of(LIBRARIES / run)
-    assert [(t.trainable, t.iterations, t.failures) for t in result.tune] == [
+    assert [(t.trainable, t.train_calls, t.failures) for t in result.tune] == [
         ("trainable", 3, 0)] * 3
     # Ray's own names: 3 ImplicitFunc actors, 9 trainable.train tasks
     want = truth(run)
     assert Counter(a["class_name"] for a in want["actors"])["ImplicitFunc"] == 3
     assert sum(t["name"] == "trainable.train" for t in want["tasks"]) == 9
-    assert [t["trainable"] for t in json_of(LIBRARIES / run)["tune"]] == ["trainable"] * 3
+    # the JSON says what is counted: train calls (Tune's iterations are not in the logs)
+    assert [(t["trainable"], t["train_calls"]) for t in json_of(LIBRARIES / run)["tune"]] \
+        == [("trainable", 3)] * 3
     dot = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
     assert subprocess.run(["dot", "-Tcanon"], input=dot, capture_output=True).returncode == 0
     assert dot.count(b"3 train calls") == 3
@@ -523,8 +525,11 @@ def test_tune_trials_of_a_trainable_class_defined_in_a_function() -> None:
     assert {a["class_name"] for a in end["actors"]} == {"wrap_function.<locals>.ImplicitFunc"}
     assert sum(t["name"] == "trainable.train" for t in end["tasks"]) == 10
     result = result_of(capture)
-    assert sorted((t.trainable, t.iterations, t.failures) for t in result.tune) == [
+    assert sorted((t.trainable, t.train_calls, t.failures) for t in result.tune) == [
         ("trainable", 2, 1), ("trainable", 4, 0), ("trainable", 4, 0)]
+    doc = json_of(capture)
+    assert sorted(t["train_calls"] for t in doc["tune"]) == [2, 4, 4]
+    assert not [t for t in doc["tune"] if "iterations" in t]
     # Tune's trials ran 3, 3 and 1 iterations: the plan says train calls, which is what is known
     dot = cli("export", str(capture), "--format", "plan").stdout
     assert (dot.count(b"4 train calls"), dot.count(b"2 train calls")) == (2, 1)

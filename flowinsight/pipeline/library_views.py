@@ -12,7 +12,12 @@ Ray names them, and those actors' calls.
   replicas are there but their calls are not (warnings.events_off says so).
 - Tune runs each trial as one trainable actor; a function trainable is wrapped in
   `ImplicitFunc` (ray.tune.trainable.function_trainable), whose repr Ray shows (the function's
-  name); an iteration is a `train` call.
+  name). Tune calls its `train` once per result it waits for: a function trainable's call
+  returns its next reported result, or, once the function returned by itself, one more call
+  says it is done, and a function that raised makes its last call fail. So train calls are
+  not Tune's iterations (results reported); the logs carry no count of those (Tune keeps its
+  results in the trial's own files, result.json and progress.csv under the run's storage
+  path, not in Ray's session), and none is made up.
 """
 
 from __future__ import annotations
@@ -94,7 +99,7 @@ def tune_trials(actors: Sequence[Actor], nodes: Sequence[Node], attempts: Sequen
                  and n.name == "train"}
         out.append(TuneTrial(
             actor_id=a.id, trainable=a.class_name, state=a.state,
-            iterations=sum(n.calls for n in nodes if n.id in train),
+            train_calls=sum(n.calls for n in nodes if n.id in train),
             train_ms=dist(x.exec_ms for x in attempts if x.node in train) if train else None,
             failures=sum(1 for f in failures if f.node[:32] == a.id)))
     return tuple(out)

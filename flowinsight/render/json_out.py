@@ -136,7 +136,8 @@ def to_document(result: Result) -> dict[str, Any]:
         ],
         "tune": [
             {"actorId": t.actor_id, "trainable": t.trainable, "state": t.state,
-             "iterations": t.iterations, "train_ms": _dist(t.train_ms), "failures": t.failures}
+             "train_calls": t.train_calls, "train_ms": _dist(t.train_ms),
+             "failures": t.failures}
             for t in result.tune
         ],
         "criticalPath": [
