@@ -18,7 +18,15 @@ from conftest import ROOT, cli, json_of, result_of, with_native
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
 from flowinsight.result import NodeKind, Result
-from libsession import DRIVER, driver, executed, submitted, task_id, write_session
+from libsession import (
+    DRIVER,
+    actor_id,
+    driver,
+    executed,
+    submitted,
+    task_id,
+    write_session,
+)
 
 
 def functions_of(session: Path, native: bool) -> list[tuple[str, int]]:
@@ -44,6 +52,27 @@ def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
     assert functions_of(session, native) == [
         ("ReadRange->MapBatches(add_one)", 2), ("Write", 3), ("custom", 1),
         ("plain", 2)]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_renamed_and_plain_calls_of_one_method(tmp_path: Path, native: bool) -> None:
+    # one method called plainly (Ray's names: `Acc.add`, `acc:Acc.add` for a named actor),
+    # under a name of its own, and again plainly, on two actors: the renamed calls are one
+    # node per actor and name, the plain ones stay the method's, interleaved in the table
+    first, second = actor_id(1), actor_id(2)
+    lines = driver()
+    for n, (actor, span) in enumerate([(first, "Acc.add"), (first, "acc-add"),
+                                       (first, "acc:Acc.add"), (second, "acc-add"),
+                                       (second, "Acc.add"), (first, "acc-add")]):
+        tid = task_id(n + 1, actor)
+        lines += [submitted(tid, "Acc.add", "ACTOR_TASK", actor=actor), executed(tid, span)]
+    session = write_session(tmp_path, lines)
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from conftest import result_of; "
+            f"r = result_of({str(session)!r}); "
+            "print(json.dumps(sorted((n.id, n.calls) for n in r.nodes if n.kind == 'method')))")
+    assert [tuple(x) for x in json.loads(with_native(native, code))] == [
+        (f"{first}.acc-add", 2), (f"{first}.add", 2), (f"{second}.acc-add", 1),
+        (f"{second}.add", 1)]
 
 
 @pytest.mark.parametrize("native", [True, False])
