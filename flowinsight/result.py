@@ -448,7 +448,11 @@ class ServeDeployment:
     requests: int  # of them, requests (handle_request*)
     request_ms: Dist | None  # the requests' executions
     failures: int  # failures on its replicas and their methods
-    calls_to: tuple[tuple[str, int], ...] = ()  # (deployment, calls) its replicas made
+    # (deployment, requests) its replicas sent another deployment's (handle_request*)
+    calls_to: tuple[tuple[str, int], ...] = ()
+    # (deployment, calls) its replicas' routers made to the other's replicas to pick one
+    # (get_num_ongoing_requests, reserve_slot, release_slot): Serve's own, not requests
+    load_checks_to: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,7 +463,7 @@ class TuneTrial:
     actor_id: str
     trainable: str  # the name Ray shows
     state: str
-    iterations: int  # train calls
+    train_calls: int  # calls of its `train` (not Tune's iterations: library_views.py)
     train_ms: Dist | None
     failures: int
 

@@ -9,7 +9,9 @@ subclass. The whole analysis with the scan gives the same bytes as with referenc
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,11 +42,16 @@ def reference_scan(tasks: dict[str, Task], options: Options) -> TableScan:
     selected = selected_tasks(tasks, options)
     found = all_modules(selected)
     renamed = [t for t in selected.values() if t.function is not None
-               and t.task_type is TaskType.NORMAL and span_name(t) not in ("", t.function.name)]
+               and t.task_type in (TaskType.NORMAL, TaskType.ACTOR)
+               and span_name(t) not in ("", t.function.name)]
+    bare: Counter[str] = Counter(t.actor_id for t in selected.values()
+                                 if t.actor_id and not t.attempts)
     return TableScan(selected, {t.job_id for t in selected.values()}, single_modules(found),
                      actor_task_facts(selected.values()),
                      {t.actor_id for t in selected.values() if t.actor_id},
-                     ambiguous_names(found), renames_by_span(renamed))
+                     ambiguous_names(found), renames_by_span(renamed),
+                     {t.actor_id for t in selected.values() if t.actor_id and t.attempts},
+                     dict(bare))
 
 
 def check(tasks: dict[str, Task], options: Options = Options()) -> None:
@@ -58,6 +65,8 @@ def check(tasks: dict[str, Task], options: Options = Options()) -> None:
     assert got.actor_facts == want.actor_facts
     assert got.actor_ids == want.actor_ids
     assert got.renames == want.renames
+    assert got.spoken == want.spoken
+    assert got.bare == want.bare
     assert list(tasks.items()) == before  # only read
     assert [t.function for t in tasks.values()] == functions  # no record renamed
 

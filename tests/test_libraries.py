@@ -18,7 +18,15 @@ from conftest import ROOT, cli, json_of, result_of, with_native
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
 from flowinsight.result import NodeKind, Result
-from libsession import DRIVER, driver, executed, submitted, task_id, write_session
+from libsession import (
+    DRIVER,
+    actor_id,
+    driver,
+    executed,
+    submitted,
+    task_id,
+    write_session,
+)
 
 
 def functions_of(session: Path, native: bool) -> list[tuple[str, int]]:
@@ -46,8 +54,80 @@ def test_tasks_named_as_ray_names_them(tmp_path: Path, native: bool) -> None:
         ("plain", 2)]
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_renamed_and_plain_calls_of_one_method(tmp_path: Path, native: bool) -> None:
+    # one method called plainly (Ray's names: `Acc.add`, `acc:Acc.add` for a named actor),
+    # under a name of its own, and again plainly, on two actors: the renamed calls are one
+    # node per actor and name, the plain ones stay the method's, interleaved in the table
+    first, second = actor_id(1), actor_id(2)
+    lines = driver()
+    for n, (actor, span) in enumerate([(first, "Acc.add"), (first, "acc-add"),
+                                       (first, "acc:Acc.add"), (second, "acc-add"),
+                                       (second, "Acc.add"), (first, "acc-add")]):
+        tid = task_id(n + 1, actor)
+        lines += [submitted(tid, "Acc.add", "ACTOR_TASK", actor=actor), executed(tid, span)]
+    session = write_session(tmp_path, lines)
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from conftest import result_of; "
+            f"r = result_of({str(session)!r}); "
+            "print(json.dumps(sorted((n.id, n.calls) for n in r.nodes if n.kind == 'method')))")
+    assert [tuple(x) for x in json.loads(with_native(native, code))] == [
+        (f"{first}.acc-add", 2), (f"{first}.add", 2), (f"{second}.acc-add", 1),
+        (f"{second}.add", 1)]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_an_actor_method_called_under_a_name_of_its_own_is_that_name(native: bool) -> None:
+    # Ray 2.60 (workloads/explore_names.py, under the recorder): `acc.add.options(
+    # name="acc-add")` runs as `task::acc-add`, and the State API lists it as `acc-add`
+    # (func_or_class_name Acc.add): its node is that name under its actor, as a function task
+    # renamed is its new name (load, clean)
+    capture = DATA / "renamed_method"
+    end = unprefixed(json.loads((capture / "state_truth.json").read_text())["phases"]["end"])
+    assert [(t["name"], t["func_or_class_name"]) for t in end["tasks"]
+            if t["type"] == "ACTOR_TASK"] == [("acc-add", "Acc.add")]
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from conftest import result_of; "
+            f"r = result_of({str(capture)!r}); "
+            "print(json.dumps(sorted((n.id.split('.', 1)[-1] if n.actor_id else n.id, "
+            "n.kind.value, n.calls) for n in r.nodes)))")
+    assert [tuple(x) for x in json.loads(with_native(native, code))] == sorted([
+        ("acc-add", "method", 1), ("clean", "function", 2), ("load", "function", 3),
+        ("main", "driver", 0), ("split", "function", 1),
+        (end["actors"][0]["actor_id"], "actor", 1)])
+    result = result_of(capture)
+    assert Counter(method_name(t) for t in end["tasks"] if t["attempt_number"] == 0) \
+        == _tasks_by_name(result)
+    assert b"Acc 'acc'.acc-add" in cli("analyze", str(capture)).stdout
+
+
+def test_an_actor_with_task_events_off_is_said_to_be_so() -> None:
+    # Ray 2.60 (workloads/explore_silent_actor.py, under the recorder): Quiet, created with
+    # enable_task_events=False, gets 3 pings; Loud 2. The State API lists no task of Quiet;
+    # the recorder saw its creation and pings submitted. Those 4 records are attempts without
+    # a final state because Ray recorded nothing of them, not because events were lost
+    capture = DATA / "silent_actor"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    quiet = next(a["actor_id"] for a in end["actors"] if a["class_name"] == "Quiet")
+    assert not [t for t in end["tasks"] if t["actor_id"] == quiet]
+    assert Counter(t["name"] for t in end["tasks"]) == {"Loud.ping": 2, "Loud.__init__": 1}
+    result = result_of(capture)
+    assert Counter({n.id: n.calls for n in result.nodes if n.actor_id == quiet}) == {
+        quiet: 1, f"{quiet}.ping": 3}
+    assert (result.coverage.tasks, result.coverage.without_final_state) == (8, 4)
+    incomplete, off = [w for w in result.warnings if "task events were off" in w]
+    assert incomplete.endswith("(4 of them are calls to actors whose task events were off, "
+                               "as said below: the recorder saw them submitted, Ray recorded "
+                               "nothing of them)")
+    assert "loses the last" not in incomplete
+    assert off.startswith("1 actor(s) without any task event from Ray (Quiet): their task "
+                          "events were off (the actor created with enable_task_events=False")
+    # without Ray's events at all (recorder only), no actor is said to have had them off
+    recorder_only = result_of(*sorted((capture).glob("*/logs/events")))
+    assert not [w for w in recorder_only.warnings if "task events were off" in w]
+
+
 # The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
 LIBRARIES = ROOT / "samples" / "libraries"
+DATA = ROOT / "tests" / "data"
 CAPTURES = ("mapreduce", "retries", "actor_restart", "data", "tune", "serve_events", "serve",
             "param_server", "async_threaded", "train")
 RUNS = tuple(f"{name}{suffix}" for name in CAPTURES for suffix in ("", "_recorded"))
@@ -62,8 +142,13 @@ def truth(run: str, phase: str = "") -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(raw)
     assert doc["ray_version"] == "2.60.0"
     phases = doc["phases"]
-    state = dict(phases[phase] if phase else max(phases.values(), key=lambda p: p["order"]))
-    # a task of a named actor is `name:Class.method` in the State API
+    return unprefixed(dict(phases[phase] if phase else max(phases.values(),
+                                                            key=lambda p: p["order"])))
+
+
+def unprefixed(state: dict[str, Any]) -> dict[str, Any]:
+    """A truth phase whose tasks of named actors lose the actor's name: a task of a named
+    actor is `name:Class.method` in the State API."""
     names = {a["actor_id"]: a.get("name") or "" for a in state["actors"]}
     for t in state["tasks"]:
         given = names.get(t.get("actor_id") or "", "")
@@ -78,12 +163,14 @@ def ray_name(name: str) -> str:
 
 def method_name(task: dict[str, Any]) -> str:
     """A truth task's name as flowinsight names its node: an actor method called under a name
-    of its own (Train's `worker.execute.options(name="execute.<fn>")`) is still the method
-    `Class.method` (pipeline/identity.py: an actor method is `<actor>.<method>`)."""
+    of its own (Train's `worker.execute.options(name="execute.<fn>")`) is that name under its
+    class, `Class.<name>` (pipeline/identity.py: renames_by_span), as Ray lists it; under
+    Ray's own name (`Class.method`) it is the method."""
     name, function = task["name"], task["func_or_class_name"] or ""
-    if task["type"] == "ACTOR_TASK" and "." in function and name != function \
-            and name.split(".")[0] == function.rsplit(".", 1)[1]:
-        return function
+    if task["type"] == "ACTOR_TASK" and "." in function:
+        cls, method = function.rsplit(".", 1)
+        if name != method and not name.endswith("." + method):
+            return f"{cls}.{name}"
     return ray_name(name)
 
 
@@ -388,9 +475,28 @@ def test_serve_deployments(run: str) -> None:
     want = Counter(t["name"] for t in truth(run, "serving")["tasks"])
     if run.startswith("serve_events"):
         assert want["ServeReplica:doubler_app:Ingress.handle_request_with_rejection"] == 5
-        assert dict(result.serve[1].calls_to) == {"Doubler": 7}
-    if not requests:
-        assert any("RAY_SERVE_ENABLE_TASK_EVENTS=1" in w for w in result.warnings)
+        # Ingress's DeploymentHandle sent Doubler 5 requests, and its router checked the
+        # Doubler replica's load twice before sending (get_num_ongoing_requests): Serve's own
+        # calls, not requests
+        serving = truth(run, "serving")
+        by_id = {t["task_id"]: t for t in serving["tasks"]}
+        ingress = {a["actor_id"] for a in serving["actors"]
+                   if a["class_name"] == "ServeReplica:doubler_app:Ingress"}
+        to_doubler = Counter(t["name"].rsplit(".", 1)[1] for t in serving["tasks"]
+                             if t["name"].startswith("ServeReplica:doubler_app:Doubler.")
+                             and by_id[t["parent_task_id"]]["actor_id"] in ingress)
+        assert to_doubler == {"handle_request_with_rejection": 5, "get_num_ongoing_requests": 2}
+    if requests:  # the recorder saw the same calls with Serve's task events off
+        assert [(dict(d.calls_to), dict(d.load_checks_to)) for d in result.serve] == [
+            ({}, {}), ({"Doubler": 5}, {"Doubler": 2})]
+        plan = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
+        assert b'"serve/doubler_app/Ingress" -> "serve/doubler_app/Doubler" ' \
+            b'[label="5 requests\\n2 load checks"];' in plan
+    # as shipped, whether the recorder named their calls or not, the 4 Serve actors are said
+    # to have had their task events off, with the setting that turns them on
+    hint = [w for w in result.warnings if "RAY_SERVE_ENABLE_TASK_EVENTS=1" in w]
+    assert len(hint) == (1 if run in ("serve", "serve_recorded") else 0)
+    assert not hint or hint[0].startswith("4 Serve actor(s) without any task event from Ray")
     doc = json_of(LIBRARIES / run)
     assert [d["name"] for d in doc["serve"]] == ["Doubler", "Ingress"]
 
@@ -398,13 +504,15 @@ def test_serve_deployments(run: str) -> None:
 @pytest.mark.parametrize("run", ["tune", "tune_recorded"])
 def test_tune_trials(run: str) -> None:
     result = result_of(LIBRARIES / run)
-    assert [(t.trainable, t.iterations, t.failures) for t in result.tune] == [
+    assert [(t.trainable, t.train_calls, t.failures) for t in result.tune] == [
         ("trainable", 3, 0)] * 3
     # Ray's own names: 3 ImplicitFunc actors, 9 trainable.train tasks
     want = truth(run)
     assert Counter(a["class_name"] for a in want["actors"])["ImplicitFunc"] == 3
     assert sum(t["name"] == "trainable.train" for t in want["tasks"]) == 9
-    assert [t["trainable"] for t in json_of(LIBRARIES / run)["tune"]] == ["trainable"] * 3
+    # the JSON says what is counted: train calls (Tune's iterations are not in the logs)
+    assert [(t["trainable"], t["train_calls"]) for t in json_of(LIBRARIES / run)["tune"]] \
+        == [("trainable", 3)] * 3
     dot = cli("export", str(LIBRARIES / run), "--format", "plan").stdout
     assert subprocess.run(["dot", "-Tcanon"], input=dot, capture_output=True).returncode == 0
     assert dot.count(b"3 train calls") == 3
@@ -446,8 +554,11 @@ def test_tune_trials_of_a_trainable_class_defined_in_a_function() -> None:
     assert {a["class_name"] for a in end["actors"]} == {"wrap_function.<locals>.ImplicitFunc"}
     assert sum(t["name"] == "trainable.train" for t in end["tasks"]) == 10
     result = result_of(capture)
-    assert sorted((t.trainable, t.iterations, t.failures) for t in result.tune) == [
+    assert sorted((t.trainable, t.train_calls, t.failures) for t in result.tune) == [
         ("trainable", 2, 1), ("trainable", 4, 0), ("trainable", 4, 0)]
+    doc = json_of(capture)
+    assert sorted(t["train_calls"] for t in doc["tune"]) == [2, 4, 4]
+    assert not [t for t in doc["tune"] if "iterations" in t]
     # Tune's trials ran 3, 3 and 1 iterations: the plan says train calls, which is what is known
     dot = cli("export", str(capture), "--format", "plan").stdout
     assert (dot.count(b"4 train calls"), dot.count(b"2 train calls")) == (2, 1)

@@ -196,7 +196,9 @@ def test_a_folded_call_that_took_much_of_the_time_says_so() -> None:
     labels = Labels(result_of(sample("libraries/train")))
     train = picture(result_of(sample("libraries/train")))
     assert sorted(setup_line(s, labels) for s in train.setups) == [
-        "5 setup calls from main (via TrainController): __init__, get_metadata, "
+        "8 setup calls from main (via TrainController): __init__, "
+        "execute._propagate_data_context, execute.chdir_to_working_dir, "
+        "execute.get_train_application_worker_log_path, get_metadata, "
         f"init_train_context, run_train_fn ({share} of time), shutdown"
         for share in ("32%", "63%")]
     server = result_of(sample("libraries/param_server"))

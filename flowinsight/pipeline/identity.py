@@ -1,7 +1,8 @@
 """Node identity (schema 2.1): which graph node each task belongs to.
 
-An actor creation is the actor; an actor task is `<actor_id>.<method>`; a normal task is its
-function's name as Ray names the task (`.options(name=...)`, a library's name: renames_by_span),
+An actor creation is the actor; an actor task is `<actor_id>.<method>`, or `<actor_id>.<name>`
+when called under a name of its own (`.options(name=...)`: renames_by_span); a normal task is
+its function's name as Ray names the task (`.options(name=...)`, a library's name),
 whichever source described it, with its module only where one job has functions of that name
 in several modules (`<module>.<function>`); the driver is `main`. With several jobs, function
 and driver ids carry
@@ -82,21 +83,30 @@ def span_name(task: Task) -> str:
 _RENAMED: dict[tuple[FunctionRef, str], FunctionRef] = {}
 
 
+def renames(span: str, function_name: str) -> bool:
+    """Whether Ray's name of a task (its `task::<name>` span) is another name than its
+    function's. A name that only adds the module or class is the same name: `mod.f` for `f`,
+    and Ray's own name of an actor task, `Class.method` (`actor name:Class.method` for a named
+    actor; Tune's `trainable.train` for `ImplicitFunc.train`)."""
+    return bool(span) and span != function_name and not span.endswith("." + function_name)
+
+
 def renames_by_span(tasks: Iterable[Task]) -> dict[str, FunctionRef]:
-    """A normal task is named as Ray names it: task id -> its function ref under the name of
-    its `task::<name>` span, where that differs from the function's (a name that only adds the
-    module or class, `mod.f` for `f`, is the same name). The records are left as they are: the
-    namer (naming.py) names the tasks by this. Renamed refs are shared, so that the tasks of
-    one name are one shape. The scan of the table (scan.py) picks the tasks."""
+    """A task is named as Ray names it: task id -> its function ref under the name of its
+    `task::<name>` span, where that is another name (renames). So is an actor method called
+    under a name of its own (`actor.method.options(name=...)`, Train's `execute.<fn>`): Ray
+    runs it, and its State API lists it, under that name; its node stays under its actor
+    (key_of: `<actor>.<name>`). The records are left as they are: the namer (naming.py) names
+    the tasks by this. Renamed refs are shared, so that the tasks of one name are one shape.
+    The scan of the table (scan.py) picks the tasks."""
     out: dict[str, FunctionRef] = {}
     for task in tasks:
         function = task.function
         if function is None:
             continue
         name = span_name(task)
-        if not name or name == function.name or name.endswith("." + function.name):
-            continue
-        out[task.task_id] = renamed(function, name)
+        if renames(name, function.name):
+            out[task.task_id] = renamed(function, name)
     return out
 
 

@@ -3,11 +3,21 @@ Ray names them, and those actors' calls.
 
 - Serve names each replica actor `ServeReplica:<app>:<deployment>`
   (ray.serve._private.common: DeploymentID.to_replica_actor_class_name); requests run as its
-  `handle_request*` methods. With Serve's task events off (its default) the replicas are
-  there but their calls are not (build.py says so).
+  `handle_request*` methods (ray.serve._private.replica: ReplicaActor.handle_request,
+  handle_request_streaming, handle_request_with_rejection, handle_request_from_java: what the
+  router sends, request_router/replica_wrapper.py). Its other methods are Serve's own: the
+  router in a deployment's handle checks a replica's load before it sends a request
+  (get_num_ongoing_requests, reserve_slot, release_slot), the controller and the proxies call
+  the rest (check_health, reconfigure, ...). With Serve's task events off (its default) the
+  replicas are there but their calls are not (warnings.events_off says so).
 - Tune runs each trial as one trainable actor; a function trainable is wrapped in
   `ImplicitFunc` (ray.tune.trainable.function_trainable), whose repr Ray shows (the function's
-  name); an iteration is a `train` call.
+  name). Tune calls its `train` once per result it waits for: a function trainable's call
+  returns its next reported result, or, once the function returned by itself, one more call
+  says it is done, and a function that raised makes its last call fail. So train calls are
+  not Tune's iterations (results reported); the logs carry no count of those (Tune keeps its
+  results in the trial's own files, result.json and progress.csv under the run's storage
+  path, not in Ray's session), and none is made up.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from flowinsight.result import (
 )
 
 _REPLICA = "ServeReplica:"
+_REQUEST = "handle_request"  # a replica's request methods: handle_request, ..._streaming, ...
 _TRAINABLES = ("ImplicitFunc",)  # ray.tune.trainable.function_trainable
 
 
@@ -49,17 +60,21 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
     if not groups:
         return ()
     owner = {a.id: name for (_, name), members in groups.items() for a in members}
-    made: dict[str, dict[str, int]] = {}
+    requested = {n.id for n in nodes if n.kind is NodeKind.METHOD and n.actor_id in owner
+                 and n.name.startswith(_REQUEST)}
+    made: dict[str, dict[str, int]] = {}  # requests one deployment sent another
+    checked: dict[str, dict[str, int]] = {}  # its router's load checks of the other's replicas
     for c in calls:
         source, target = owner.get(c.source[:32]), owner.get(c.target[:32])
         if source and target and source != target:
-            made.setdefault(source, {})
-            made[source][target] = made[source].get(target, 0) + c.count
+            into = made if c.target in requested else checked
+            into.setdefault(source, {})
+            into[source][target] = into[source].get(target, 0) + c.count
     out = []
     for (app, name), replicas in sorted(groups.items()):
         ids = {a.id for a in replicas}
         methods = [n for n in nodes if n.kind is NodeKind.METHOD and n.actor_id in ids]
-        requests = {n.id for n in methods if n.name.startswith("handle_request")}
+        requests = {n.id for n in methods if n.id in requested}
         out.append(ServeDeployment(
             app=app, name=name, replicas=tuple(a.id for a in replicas),
             states=tuple(a.state for a in replicas),
@@ -68,7 +83,8 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
             request_ms=dist(a.exec_ms for a in attempts if a.node in requests)
             if requests else None,
             failures=sum(1 for f in failures if f.node[:32] in ids),
-            calls_to=tuple(sorted(made.get(name, {}).items()))))
+            calls_to=tuple(sorted(made.get(name, {}).items())),
+            load_checks_to=tuple(sorted(checked.get(name, {}).items()))))
     return tuple(out)
 
 
@@ -83,7 +99,7 @@ def tune_trials(actors: Sequence[Actor], nodes: Sequence[Node], attempts: Sequen
                  and n.name == "train"}
         out.append(TuneTrial(
             actor_id=a.id, trainable=a.class_name, state=a.state,
-            iterations=sum(n.calls for n in nodes if n.id in train),
+            train_calls=sum(n.calls for n in nodes if n.id in train),
             train_ms=dist(x.exec_ms for x in attempts if x.node in train) if train else None,
             failures=sum(1 for f in failures if f.node[:32] == a.id)))
     return tuple(out)

@@ -11,6 +11,7 @@ from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.pipeline.identity import (
     add_modules,
     ambiguous_names,
+    renames,
     renames_by_span,
     span_name,
     single_modules,
@@ -32,6 +33,12 @@ class TableScan:
     actor_ids: set[str]  # the actors the selected tasks name
     ambiguous: set[tuple[str, str]]  # ambiguous_names: names of functions of several modules
     renames: dict[str, FunctionRef]  # identity.renames_by_span of the selected tasks
+    # The actors some record of Ray's task events (an attempt: its owner's or its executor's)
+    # names. Ray writes none for an actor whose task events are off (the actor's
+    # enable_task_events=False, Serve's actors as shipped): the recorder's submissions alone
+    # name such an actor's tasks (warnings.silent_actors).
+    spoken: set[str]
+    bare: dict[str, int]  # actor -> its task records with no attempt (submissions only)
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
@@ -46,7 +53,7 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
     that are not the same one are added again, with the same outcome."""
     if options.since_ns is not None or options.until_ns is not None:
         tasks = selected_tasks(tasks, options)
-    normal, creation = TaskType.NORMAL, TaskType.ACTOR_CREATION
+    normal, method, creation = TaskType.NORMAL, TaskType.ACTOR, TaskType.ACTOR_CREATION
     dropped: list[Task] = []  # driver-thread records
     undefined: list[Task] = []  # the other tasks without a definition
     job_ids: set[str] = set()
@@ -54,7 +61,10 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
     classes: dict[str, str] = {}
     languages: dict[str, str] = {}
     actor_ids: set[str] = set()
-    renamed: list[Task] = []  # normal tasks whose `task::` span names them otherwise
+    spoken: set[str] = set()  # actors a task record with Ray's task events names
+    last_spoken: object = None
+    bare: dict[str, int] = {}  # actor -> its task records without any of Ray's task events
+    renamed: list[Task] = []  # normal and actor tasks whose `task::` span names them otherwise
     span_named: dict[int, str] = {}  # id(span names) -> its first `task::` name, or ""
     # what the record before had, and what was worked out of it
     last_job: object = None
@@ -80,8 +90,10 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
             last_job = job
             job_ids.add(job)
         function = task.function
-        if kind is normal and function is not None:
-            attempts = task.attempts  # the first with a `task::` span names the task
+        if (kind is normal or kind is method) and function is not None:
+            # a function or an actor method called under a name of its own; the first
+            # attempt with a `task::` span names the task
+            attempts = task.attempts
             names = attempts[0].span_names if attempts else ()
             if function is not last_function or names is not last_names:
                 if function is not last_function:
@@ -92,17 +104,24 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
                 named = span_named.get(id(names))
                 if named is None:
                     named = _first_named(names, span_named)
-                rename = named != name if named else None  # None: no `task::` span there
-            if module and (function is not module_function or job is not module_job):
+                # None: no `task::` span there
+                rename = renames(named, name) if named else None
+            if module and kind is normal and (
+                    function is not module_function or job is not module_job):
                 module_function, module_job = function, job
                 found.setdefault((job, name), set()).add(module)
             if rename:
                 renamed.append(task)
-            elif rename is None and len(attempts) > 1 and span_name(task) not in ("", name):
+            elif rename is None and len(attempts) > 1 and renames(span_name(task), name):
                 renamed.append(task)
         actor = task.actor_id
         if not actor:
             continue
+        if not task.attempts:  # known from a submission only (the recorder's)
+            bare[actor] = bare.get(actor, 0) + 1
+        elif actor is not last_spoken:
+            last_spoken = actor
+            spoken.add(actor)
         language = task.language
         if actor is not last_actor:
             last_actor = actor
@@ -125,7 +144,7 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         if gone:
             tasks = {tid: t for tid, t in tasks.items() if id(t) not in gone}
     return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids,
-                     ambiguous_names(found), renames_by_span(renamed))
+                     ambiguous_names(found), renames_by_span(renamed), spoken, bare)
 
 
 def _first_named(names: tuple[str, ...], span_named: dict[int, str]) -> str:

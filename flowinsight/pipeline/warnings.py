@@ -12,25 +12,49 @@ from flowinsight.result import Actor, Coverage
 _SERVE_CLASSES = ("ServeController", "ProxyActor", "ServeReplica:")
 
 
-def silent_actors(actors: dict[str, Actor], named: set[str]) -> list[Actor]:
-    """The actors the Export API says exist but no task record names (not even their
-    creation): their processes wrote no task events."""
-    return [a for a in actors.values() if a.id not in named]
+def silent_actors(actors: dict[str, Actor], spoken: set[str],
+                  sources: set[str] | frozenset[str]) -> list[Actor]:
+    """The actors no record of Ray's task events speaks for (scan.TableScan.spoken: not even
+    their creation), where the capture has Ray's events: their task events were off. Ray
+    records an actor task's events only if its spec enables them, on its owner's side and
+    on its executor's alike (`enable_task_events`, an option of the actor or of a method), so
+    such an actor's calls are known at most from the recorder's submissions. Without Ray's
+    events at all nothing speaks for any actor: events_off says so instead."""
+    if "export_api" not in sources:
+        return []
+    return [a for a in actors.values() if a.id not in spoken]
+
+
+def _classes(actors: list[Actor]) -> str:
+    names = sorted({a.class_of or a.class_name or a.id for a in actors})
+    shown = ", ".join(names[:_NAMED])
+    return shown + (f", ... ({len(names) - _NAMED} more)" if len(names) > _NAMED else "")
+
+
+_NAMED = 4  # classes named in a warning
 
 
 def events_off(silent: list[Actor], sources: tuple[str, ...],
-                tasks: int) -> tuple[str, ...]:
+               tasks: int) -> tuple[str, ...]:
     """Which setting turned task events off, where the capture shows they were."""
     out = []
     serve = [a for a in silent if (a.class_of or a.class_name).startswith(_SERVE_CLASSES)]
+    other = [a for a in silent if a not in serve]
     if serve:
-        out.append(f"{len(serve)} Serve actor(s) without any task record: Serve turns task "
-                   "events off in its actors; set RAY_SERVE_ENABLE_TASK_EVENTS=1 (before "
-                   "serve.run) to see its calls")
-    if len(silent) > len(serve):
-        out.append(f"{len(silent) - len(serve)} actor(s) without any task record: task events "
-                   "were off in their processes (RAY_task_events_report_interval_ms=0, or "
-                   "RAY_enable_export_api_write_config without EXPORT_TASK)")
+        # ray.serve._private.constants reads it at import, in the driver (which starts the
+        # controller) and in the controller (which starts the proxies and replicas)
+        out.append(f"{len(serve)} Serve actor(s) without any task event from Ray "
+                   f"({_classes(serve)}): Serve creates its actors with task events off "
+                   "unless RAY_SERVE_ENABLE_TASK_EVENTS=1 is in the environment before "
+                   "ray.serve is imported and Ray starts (Serve reads it at import); set it so "
+                   "to see their calls' states and durations")
+    if other:
+        out.append(f"{len(other)} actor(s) without any task event from Ray "
+                   f"({_classes(other)}): their task events were off (the actor created with "
+                   "enable_task_events=False, in @ray.remote or .options(); or, for every "
+                   "process, RAY_task_events_report_interval_ms=0 or "
+                   "RAY_enable_export_api_write_config without EXPORT_TASK); create them with "
+                   "task events on to see their calls' states and durations")
     if tasks and "export_api" not in sources:
         out.append("no Export API events: states, durations and failures are unknown; set "
                    "RAY_enable_export_api_write=1 before ray start / ray.init")
@@ -45,25 +69,36 @@ def orphan_warning(orphans: int) -> tuple[str, ...]:
             "recorder older than this one)",)
 
 
-def _what_is_missing(cover: Coverage) -> str:
+def _what_is_missing(cover: Coverage, silent_calls: int) -> str:
     """What an incomplete capture costs the user. Calls go missing only with the events that
     name a caller (a definition, a parent, a skipped line, a cut file); an attempt without its
     final state or execution is still a call of the graph, only its outcome and duration are
     unknown. Ray writes a worker's task events about once a second
     (RAY_task_events_report_interval_ms), and the last of them are lost when the job ends or
-    the worker dies first."""
+    the worker dies first; it writes none for a call to an actor whose task events are off
+    (`silent_calls` of the attempts without a final state: the recorder saw them submitted)."""
     if cover.without_definition or cover.without_parent or cover.truncated_files \
             or cover.skipped_lines:
         return "the graph may miss calls"
+    silent = min(silent_calls, cover.without_final_state)
+    why = []
+    if silent:
+        why.append(f"{silent} of them {'is a call' if silent == 1 else 'are calls'} to "
+                   "actors whose task events were off, as said below: the recorder saw "
+                   f"{'it' if silent == 1 else 'them'} submitted, Ray recorded nothing of "
+                   f"{'it' if silent == 1 else 'them'}")
+    if cover.without_final_state > silent or cover.without_execution:
+        why.append("Ray writes a worker's task events about once a second and loses the last "
+                   "ones when the job ends or the worker dies first")
     return ("those attempts are in the graph with their calls, their durations or outcomes "
-            "unknown (Ray writes a worker's task events about once a second and loses the last "
-            "ones when the job ends or the worker dies first)")
+            f"unknown ({'; '.join(why)})")
 
 
 def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
-                     has_tasks: bool) -> tuple[str, ...]:
+                     has_tasks: bool, silent_calls: int = 0) -> tuple[str, ...]:
     """What the capture lacks (coverage, tasks without definition), the lines skipped, and
-    whether data flow can be known at all."""
+    whether data flow can be known at all. `silent_calls`: the task records of actors whose
+    task events were off (warnings.silent_actors), each an attempt without a final state."""
     out = []
     if not cover.complete and cover.tasks:
         missing = [f"{n} {what}" for n, what in (
@@ -75,7 +110,7 @@ def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
             (cover.skipped_lines, "skipped lines"),
         ) if n]
         out.append(f"incomplete capture: coverage {cover.ratio:.1%} of {cover.tasks} tasks "
-                   f"({', '.join(missing)}); {_what_is_missing(cover)}")
+                   f"({', '.join(missing)}); {_what_is_missing(cover, silent_calls)}")
     if cover.without_definition or cover.undefined_tasks:
         named = max(0, cover.without_definition - cover.undefined_tasks)
         how = [f"{n} {what}" for n, what in (

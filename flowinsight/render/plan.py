@@ -50,9 +50,13 @@ def _serve(result: Result, out: list[str]) -> None:
         out.append(f"    {quote(f'serve/{d.app}/{d.name}')} [label={quote(chr(10).join(lines))}"
                    f"{colour}];")
     for d in result.serve:
-        for target, n in d.calls_to:
+        requests, checks = dict(d.calls_to), dict(d.load_checks_to)
+        for target in sorted(requests.keys() | checks.keys()):
+            label = "\n".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in (
+                (requests.get(target, 0), "request"), (checks.get(target, 0), "load check"))
+                if n)
             out.append(f"    {quote(f'serve/{d.app}/{d.name}')} -> "
-                       f"{quote(f'serve/{d.app}/{target}')} [label={quote(str(n))}];")
+                       f"{quote(f'serve/{d.app}/{target}')} [label={quote(label)}];")
     out.append("  }")
 
 
@@ -64,7 +68,7 @@ def _tune(result: Result, out: list[str]) -> None:
     for t in result.tune:
         # train calls, not Tune's iterations: a function trainable that returns by itself
         # takes one more train() call (no new result), and a failing one's last call raised
-        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.iterations} train calls"]
+        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.train_calls} train calls"]
         if t.train_ms is not None:
             lines.append(f"train p50 {human_ms(t.train_ms.p50)}")
         if t.failures:

@@ -27,11 +27,20 @@ pytestmark = [
 
 def truth_calls(end: dict[str, Any]) -> Counter[str]:
     """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry).
-    An actor method is its node under its class whatever name the call was given
-    (`.options(name="acc-add")`): by func_or_class_name; a function's node is Ray's name."""
+    A function's node is Ray's name; an actor method's is Ray's name under its class: the
+    method, or the name the call was given (`.options(name="acc-add")`: `Acc.acc-add`)."""
     return Counter(
-        (t["func_or_class_name"] if t["type"] == "ACTOR_TASK" else t["name"]).split(":")[-1]
+        (_method_name(t) if t["type"] == "ACTOR_TASK" else t["name"]).split(":")[-1]
         .removesuffix(".__init__") for t in end["tasks"] if t["attempt_number"] == 0)
+
+
+def _method_name(task: dict[str, Any]) -> str:
+    """`Class.method`, or `Class.<name>` for a call under a name of its own (Ray's name of an
+    actor task is `Class.method`, `actor name:Class.method` for a named actor)."""
+    cls, method = task["func_or_class_name"].rsplit(".", 1)
+    name = task["name"]
+    return task["func_or_class_name"] if name == method or name.endswith("." + method) \
+        else f"{cls}.{name}"
 
 
 def graph_calls(doc: dict[str, Any]) -> Counter[str]:
@@ -73,3 +82,19 @@ def test_explore_program_against_the_state_api(workload: str, failures: int) -> 
     assert doc["summary"]["coverage"]["undefined_tasks"] == 0
     assert not [f for f in doc["functions"] if f["inferred"]]
     assert not [f for f in doc["dataFlows"] if f["source"] == f["target"]]
+
+
+def test_an_actor_with_task_events_off_against_the_state_api() -> None:
+    """workloads/explore_silent_actor.py: the State API lists no task of Quiet (created with
+    enable_task_events=False); flowinsight has its 4 calls from the recorder's submissions,
+    says its task events were off, and holds the rest to the State API."""
+    with temp_root() as root:
+        run = run_workload("explore_silent_actor", root, **CALL_SITES)
+        end = json.loads((root / TRUTH_FILE).read_text())["phases"]["end"]
+        doc = graph(run.session_dir)
+    calls = graph_calls(doc)
+    assert (calls.pop("Quiet"), calls.pop("Quiet.ping")) == (1, 3)
+    assert calls == truth_calls(end)
+    warnings = doc["summary"]["warnings"]
+    assert [w.split(":")[0] for w in warnings if "task events were off" in w] == [
+        "incomplete capture", "1 actor(s) without any task event from Ray (Quiet)"]

@@ -19,10 +19,11 @@ def actors(analysis: Analysis) -> Analysis:
     namer = need(analysis.namer, "the namer")
     actor_ids = {k.actor_id for k in namer.keys.values() if k.actor_id}
     found = collect_actors(analysis.reduced.actor_updates, (), actor_ids, scan.actor_facts)
-    silent = silent_actors(found, scan.actor_ids)
+    silent = silent_actors(found, scan.spoken, analysis.reduced.sources)
     if namer.classes:
         found = _class_actors(found, namer)
-    return replace(analysis, actors=Actors(found, silent))
+    return replace(analysis, actors=Actors(found, silent,
+                                           sum(scan.bare.get(a.id, 0) for a in silent)))
 
 
 def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Actor]:

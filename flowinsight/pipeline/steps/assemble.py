@@ -43,7 +43,7 @@ def assemble(analysis: Analysis) -> Analysis:
         ends=judgement.judged.ends,
         coverage=cover,
         critical_paths=need(analysis.critical_paths, "the critical paths"),
-        warnings=capture_warnings(cover, objects, account, task_count > 0)
+        warnings=capture_warnings(cover, objects, account, task_count > 0, found.silent_calls)
         + orphan_warning(analysis.orphans) + events_off(found.silent, sources, task_count),
     )
     return replace(analysis, result=result)

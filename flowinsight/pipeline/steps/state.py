@@ -50,7 +50,8 @@ class Actors:
     """actors.py: the actors, as drawn (by class with --group-by class)."""
 
     actors: dict[str, Actor]
-    silent: list[Actor]  # known from snapshots, named by no task record: events were off
+    silent: list[Actor]  # no record of Ray's task events names them: events were off
+    silent_calls: int  # their task records (the recorder's submissions), all without attempts
 
 
 @dataclass(frozen=True, slots=True)
