@@ -13,7 +13,9 @@ from flowinsight.model.events import FailureNote, Frame
 if TYPE_CHECKING:
     import networkx as nx
 
-SCHEMA_VERSION = "1.1"  # 1.1: callSites, a failure's callSite, ends, categories, internals
+# 1.1: callSites, a failure's callSite, ends, categories, internals; 1.2: attempts (with
+# --attempts), serve[].load_checks_to, tune[].train_calls (was iterations)
+SCHEMA_VERSION = "1.2"
 
 
 class NodeKind(StrEnum):

@@ -10,6 +10,7 @@ from flowinsight.result import Actor, Coverage
 # Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
 # ServeReplica:<app>:<deployment>): Serve turns task events off in them unless asked.
 _SERVE_CLASSES = ("ServeController", "ProxyActor", "ServeReplica:")
+_NAMED = 4  # classes named in a warning
 
 
 def silent_actors(actors: dict[str, Actor], spoken: set[str],
@@ -29,9 +30,6 @@ def _classes(actors: list[Actor]) -> str:
     names = sorted({a.class_of or a.class_name or a.id for a in actors})
     shown = ", ".join(names[:_NAMED])
     return shown + (f", ... ({len(names) - _NAMED} more)" if len(names) > _NAMED else "")
-
-
-_NAMED = 4  # classes named in a warning
 
 
 def events_off(silent: list[Actor], sources: tuple[str, ...],
