@@ -300,7 +300,7 @@ class Actor:
     state: str  # the last EXPORT_ACTOR state, or ""
     detached: bool
     internal: bool = False  # one of Ray's internals (pipeline/internals.py)
-    class_of: str = ""  # the class, where class_name shows Ray's repr name instead
+    class_of: str = ""  # the class, where class_name shows Ray's repr name or its own name instead
 
 
 @dataclass(frozen=True, slots=True)

@@ -452,3 +452,27 @@ def test_tune_trials_of_a_trainable_class_defined_in_a_function() -> None:
     dot = cli("export", str(capture), "--format", "plan").stdout
     assert (dot.count(b"4 train calls"), dot.count(b"2 train calls")) == (2, 1)
     assert b"iterations" not in dot
+
+
+def test_tune_trials_of_a_class_trainable_stopped_early_by_asha() -> None:
+    # workloads/explore3_tune.py: a tune.Trainable subclass given resources with
+    # tune.with_resources (Tune subclasses it inside that function: Ray names the class
+    # "with_resources.<locals>.ResourceTrainable", its tasks "ResourceTrainable.train"); 5
+    # trials under ASHAScheduler (grace_period=1, max_t=5), 3 stopped after 1 iteration
+    capture = ROOT / "tests" / "data" / "tune_asha_class"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert {a["class_name"] for a in end["actors"]} == {"with_resources.<locals>.ResourceTrainable"}
+    train = Counter(t["actor_id"] for t in end["tasks"] if t["name"] == "ResourceTrainable.train")
+    assert sorted(train.values()) == [1, 1, 1, 5, 5]
+    result = result_of(capture)
+    # every trial actor is one (Tune called get_auto_filled_metrics on it), named as Ray's
+    # task names name its class, with a train call per iteration; stopped by ASHA or at
+    # max_t, no trial failed
+    assert sorted((t.actor_id, t.trainable, t.train_ms.count if t.train_ms else 0, t.failures)
+                  for t in result.tune) == sorted(
+        (actor, "ResourceTrainable", n, 0) for actor, n in train.items())
+    assert {a.class_name for a in result.actors} == {"ResourceTrainable"}
+    assert {a.class_of for a in result.actors} == {"with_resources.<locals>.ResourceTrainable"}
+    assert result.failures == () and {e.category for e in result.ends} == {"intended"}
+    table = cli("analyze", str(capture)).stdout
+    assert b"ResourceTrainable #" in table and b"<locals>" not in table
