@@ -216,7 +216,7 @@ class Failure:
     of its job, ...) is not, nor is a death of a cause this version does not know ("unknown",
     except for an attempt Ray marked FAILED)."""
 
-    kind: str  # task, actor, worker, driver, node, oom, fatal
+    kind: str  # task, actor, worker, driver, node, oom, fatal, train (a Train run attempt)
     node: str
     task_id: str
     attempt: int | None
