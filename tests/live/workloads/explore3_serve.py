@@ -1,10 +1,9 @@
-"""Serve through its HTTP proxy on 127.0.0.1: app "batcher" (an `Ingress` with num_replicas=2
-that awaits a `Summer` deployment whose method is a @serve.batch (max_batch_size=4); the
-Ingress streams its answer back (StreamingResponse over an async generator)) and app "echo"
-(one `Echo` replica). 6 HTTP requests to /batch (sent from 3 threads at once so batches form),
-2 to /echo, all answered. Then serve.delete("echo") and serve.shutdown(): replicas, proxy and
-controller stopped on purpose, not failures. Truth: lib_state phases `serving` (after the
-requests) and `end` (after serve.delete, before serve.shutdown)."""
+"""Serve through its HTTP proxy on 127.0.0.1: app "batcher" (`Ingress`, num_replicas=2, awaits
+`Summer`'s @serve.batch method and streams its answer back: StreamingResponse) and app "echo".
+6 HTTP requests to /batch (from 3 threads, so batches form), 2 to /echo, all answered; then
+serve.delete("echo") and serve.shutdown(): replicas, proxy and controller stopped on purpose,
+not failures. Truth: lib_state phases `serving` (after the requests) and `end` (after
+serve.delete, before serve.shutdown)."""
 
 import os
 import socket
@@ -40,8 +39,7 @@ class Ingress:
         self.summer = summer
 
     async def __call__(self, request):
-        x = int(request.query_params["x"])
-        total = await self.summer.add_ten.remote(x)
+        total = await self.summer.add_ten.remote(int(request.query_params["x"]))
 
         async def digits():
             for ch in str(total):
