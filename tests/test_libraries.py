@@ -503,6 +503,7 @@ def test_a_train_run_attempt_that_errored_is_the_failure() -> None:
     # rank 1's worker, by the attempt's worker list: the one that ran pid 15756
     assert result.failures[0].pid == 15756 and result.failures[0].node.startswith("e19a23")
     assert {e.category for e in result.ends} == {"intended"}
+    assert b"events (export_api)\n" in cli("analyze", str(capture)).stdout  # Train's: Export API
     for native in ("1", "0"):
         verdict = cli("check", str(capture), "--max-failures", "0",
                       env={**os.environ, "FLOWINSIGHT_NATIVE": native})
@@ -531,6 +532,7 @@ def test_train_run_attempt_lines() -> None:
         "TRAIN_RUN_ATTEMPT_ERRORED", "00" * 16, 10, 7.0)
     note = line("ERRORED", "[Rank 1 Error Snippet]:\nValueError: x\n", workers)
     assert isinstance(note, FailureNote) and note.actor_id == "01" * 16 and note.pid == 11
+    assert note.job_id == "01" * 4  # the actor id's last 4 bytes: its job
     # a detail that names no rank (another Train version): the failure, on no actor
     note = line("ERRORED", "the controller failed", workers)
     assert isinstance(note, FailureNote) and (note.actor_id, note.pid) == ("", None)

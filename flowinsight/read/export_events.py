@@ -144,18 +144,21 @@ def _train_attempt(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
                    or (rank == 0 and "world_rank" not in as_dict(w))), {}) \
         if rank is not None and isinstance(workers, list) else {}
     end_ns = as_int(d.get("end_time_ns"))
+    actor = b64_id(worker.get("actor_id"), ACTOR_HEX, "actor_id")
     return FailureNote(
         event_id=as_str(obj.get("event_id")),
         label=TRAIN_ERRORED,
         message=detail,
         severity="ERROR",
         source_type="EXPORT_TRAIN_RUN_ATTEMPT",
-        job_id="",  # the run's (EXPORT_TRAIN_RUN); the attempt does not say
+        # the attempt names no job (its run does, EXPORT_TRAIN_RUN); an actor id ends with its
+        # job's (ActorID: unique bytes, then the JobID)
+        job_id=actor[-JOB_HEX:] if actor else "",
         node_id=b64_id(worker.get("node_id"), NODE_HEX, "node_id"),
         worker_id="",  # Train names its workers by actor
         pid=as_int(worker.get("pid")) or None,
         time_s=end_ns / 1e9 if end_ns else as_float(obj.get("timestamp")),
-        actor_id=b64_id(worker.get("actor_id"), ACTOR_HEX, "actor_id"),
+        actor_id=actor,
     )
 
 
