@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 from flowinsight.model.events import (
+    TRAIN_ERRORED,
     ActorUpdate,
     DatasetOperator,
     DatasetUpdate,
     Event,
-    TRAIN_ERRORED,
     FailureNote,
     JobUpdate,
     NodeUpdate,
