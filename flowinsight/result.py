@@ -270,7 +270,7 @@ class Failure:
     of its job, ...) is not, nor is a death of a cause this version does not know ("unknown",
     except for an attempt Ray marked FAILED)."""
 
-    kind: str  # task, actor, worker, driver, node, oom, fatal
+    kind: str  # task, actor, worker, driver, node, oom, fatal, train (a Train run attempt)
     node: str
     task_id: str
     attempt: int | None
@@ -354,7 +354,7 @@ class Actor:
     state: str  # the last EXPORT_ACTOR state, or ""
     detached: bool
     internal: bool = False  # one of Ray's internals (pipeline/internals.py)
-    class_of: str = ""  # the class, where class_name shows Ray's repr name instead
+    class_of: str = ""  # the class, where class_name shows Ray's repr name or its own name instead
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ def job(end_ms: int | None) -> JobUpdate:
 
 def note(message: str, t: float = 2.0, worker: str = WORKER,
          label: str = "RAY_WORKER_FAILURE") -> FailureNote:
-    return FailureNote("e1", label, message, "ERROR", "RAYLET", JOB, "", worker, 7, t)
+    return FailureNote("e1", label, message, "ERROR", "RAYLET", JOB, "", worker, 7, t, "")
 
 
 def run(attempts: list[Attempt], updates: list[ActorUpdate] = [],
@@ -104,6 +104,26 @@ def test_tasks_of_a_killed_actor_are_not_failures() -> None:
         [actor("DEAD", "actor_died_error_context:RAY_KILL", "killed by `ray.kill`")])
     assert failures == []
     assert [e[2] for e in ends] == ["intended", "intended", "intended"]
+
+    # a call that was running when its actor was killed can fail WORKER_DIED, no message (Ray
+    # Train's SynchronizationActor, ray.kill'ed while a rank waited in broadcast_from_rank_zero):
+    # an actor's call runs in the actor's own worker, so the actor's death says why
+    failures, ends = run(
+        [attempt("t3", f"{ACTOR}.broadcast", "FAILED", "WORKER_DIED", "")],
+        [actor("DEAD", "actor_died_error_context:RAY_KILL", "killed by `ray.kill`")])
+    assert failures == [] and ends[0] == ("task", "WORKER_DIED", "intended")
+    # the same call on an actor whose worker crashed, or with no death recorded: a crash; and
+    # a plain task's WORKER_DIED is its own worker's crash, whatever an actor did
+    crashed = actor("DEAD", "actor_died_error_context:WORKER_DIED",
+                    GCS_WORKER_DIED.format("SYSTEM_ERROR"))
+    assert run([attempt("t3", f"{ACTOR}.broadcast", "FAILED", "WORKER_DIED")], [crashed])[0] == [
+        ("task", "WORKER_DIED", "crash"),
+        ("actor", "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED", "crash")]
+    assert run([attempt("t3", f"{ACTOR}.broadcast", "FAILED", "WORKER_DIED")])[0] == [
+        ("task", "WORKER_DIED", "crash")]
+    assert run([attempt("t4", "f", "FAILED", "WORKER_DIED")],
+               [actor("DEAD", "actor_died_error_context:RAY_KILL", "killed")])[0] == [
+        ("task", "WORKER_DIED", "crash")]
 
 
 def test_what_dies_with_its_job_is_no_failure() -> None:
@@ -193,7 +213,7 @@ def test_node_removal_counted_once_with_the_attempts_it_ended() -> None:
     died = Attempt("t1", 0, "f", "ff" * 20 + JOB, "FAILED", "NODE_DIED", "node died", node,
                    WORKER, None, 1, 1, 2_000_000_000)
     removed = FailureNote("e2", "RAY_NODE_REMOVED", "Node has been marked dead", "ERROR", "GCS",
-                          "", node, "", None, 2.0)
+                          "", node, "", None, 2.0, "")
     assert run([died], notes=[removed]) == ([("task", "NODE_DIED", "crash")], [])
     # a removal no recorded attempt stands for is a failure of its own
     assert run([], notes=[removed]) == ([("node", "RAY_NODE_REMOVED", "crash")], [])

@@ -4,8 +4,10 @@ Hand-made sessions in Ray's shapes (tests/libsession.py) for the cases, and the 
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
+import os
 import shutil
 import subprocess
 from collections import Counter
@@ -15,9 +17,11 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, cli, json_of, result_of, with_native
+from flowinsight.model.events import FailureNote
 from flowinsight.pipeline import Options, analyze
+from flowinsight.pipeline.failures import judge
 from flowinsight.read import discover, read_capture
-from flowinsight.result import NodeKind, Result
+from flowinsight.result import Failure, NodeKind, Result
 from libsession import (
     DRIVER,
     actor_id,
@@ -563,3 +567,91 @@ def test_tune_trials_of_a_trainable_class_defined_in_a_function() -> None:
     dot = cli("export", str(capture), "--format", "plan").stdout
     assert (dot.count(b"4 train calls"), dot.count(b"2 train calls")) == (2, 1)
     assert b"iterations" not in dot
+
+
+def test_tune_trials_of_a_class_trainable_stopped_early_by_asha() -> None:
+    # workloads/explore3_tune.py: a tune.Trainable subclass given resources with
+    # tune.with_resources (Tune subclasses it inside that function: Ray names the class
+    # "with_resources.<locals>.ResourceTrainable", its tasks "ResourceTrainable.train"); 5
+    # trials under ASHAScheduler (grace_period=1, max_t=5), 3 stopped after 1 iteration
+    capture = ROOT / "tests" / "data" / "tune_asha_class"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert {a["class_name"] for a in end["actors"]} == {
+        "with_resources.<locals>.ResourceTrainable"}
+    train = Counter(t["actor_id"] for t in end["tasks"] if t["name"] == "ResourceTrainable.train")
+    assert sorted(train.values()) == [1, 1, 1, 5, 5]
+    result = result_of(capture)
+    # every trial actor is one (Tune called get_auto_filled_metrics on it), named as Ray's
+    # task names name its class, with a train call per iteration; stopped by ASHA or at
+    # max_t, no trial failed
+    assert sorted((t.actor_id, t.trainable, t.train_ms.count if t.train_ms else 0, t.failures)
+                  for t in result.tune) == sorted(
+        (actor, "ResourceTrainable", n, 0) for actor, n in train.items())
+    assert {a.class_name for a in result.actors} == {"ResourceTrainable"}
+    assert {a.class_of for a in result.actors} == {"with_resources.<locals>.ResourceTrainable"}
+    assert result.failures == () and {e.category for e in result.ends} == {"intended"}
+    table = cli("analyze", str(capture)).stdout
+    assert b"ResourceTrainable #" in table and b"<locals>" not in table
+
+
+def test_a_train_run_attempt_that_errored_is_the_failure() -> None:
+    # workloads/explore3_train.py with RAY_TRAIN_ENABLE_STATE_TRACKING=1: two Train v2 runs of
+    # 2 workers; in the second, rank 1 raises. Train catches it in the worker (the loop runs in
+    # a thread, poll_status reports it): no task of Ray's fails with it, and the only FAILED
+    # task (the other rank's wait on the SynchronizationActor, cut when Train killed the group)
+    # is an intended end. Train's state export records the attempt ERRORED, naming the rank.
+    capture = ROOT / "tests" / "data" / "train_errored"
+    end = json.loads(gzip.decompress((capture / "state_truth.json.gz").read_bytes()))[
+        "phases"]["end"]
+    assert [(t["error_type"]) for t in end["tasks"] if t["state"] == "FAILED"] == ["WORKER_DIED"]
+    result = result_of(capture)
+    workers = {a.id for a in result.actors if a.class_name == "RayTrainWorker"}
+    assert len(workers) == 4
+    assert [(f.kind, f.category, f.error_type, f.message, f.node in workers, f.node_ip)
+            for f in result.failures] == [
+        ("train", "error", "TRAIN_RUN_ATTEMPT_ERRORED", "RuntimeError: rank 1 fails on purpose",
+         True, "127.0.0.1")]
+    # rank 1's worker, by the attempt's worker list: the one that ran pid 15756
+    assert result.failures[0].pid == 15756 and result.failures[0].node.startswith("e19a23")
+    assert {e.category for e in result.ends} == {"intended"}
+    assert b"events (export_api)\n" in cli("analyze", str(capture)).stdout  # Train's: Export API
+    for native in ("1", "0"):
+        verdict = cli("check", str(capture), "--max-failures", "0",
+                      env={**os.environ, "FLOWINSIGHT_NATIVE": native})
+        assert verdict.returncode == 1 and b"rank 1 fails on purpose" in verdict.stdout
+
+
+def test_train_run_attempt_lines() -> None:
+    from flowinsight.read.export_events import parse_export_event
+
+    def line(status: str, detail: str, workers: list[dict[str, Any]]) -> object:
+        return parse_export_event({
+            "event_id": "e1", "timestamp": 5, "source_type": "EXPORT_TRAIN_RUN_ATTEMPT",
+            "event_data": {"run_id": "r", "attempt_id": "a", "status": status,
+                           "status_detail": detail, "end_time_ns": "7000000000",
+                           "workers": workers}})
+
+    actor = [base64.b64encode(bytes([i]) * 16).decode() for i in range(3)]
+    # proto3's JSON leaves out a zero: rank 0 has no world_rank
+    workers = [{"actor_id": actor[0], "pid": 10}, {"actor_id": actor[1], "world_rank": 1,
+                                                   "pid": 11}]
+    assert line("RUNNING", "", workers) == "train_attempt:RUNNING"
+    assert line("FINISHED", "", workers) == "train_attempt:FINISHED"
+    note = line("ERRORED", "[Rank 0,1 Error Snippet]:\nTraceback ...\nValueError: x\n", workers)
+    assert isinstance(note, FailureNote)
+    assert (note.label, note.actor_id, note.pid, note.time_s) == (
+        "TRAIN_RUN_ATTEMPT_ERRORED", "00" * 16, 10, 7.0)
+    note = line("ERRORED", "[Rank 1 Error Snippet]:\nValueError: x\n", workers)
+    assert isinstance(note, FailureNote) and note.actor_id == "01" * 16 and note.pid == 11
+    assert note.job_id == "01" * 4  # the actor id's last 4 bytes: its job
+    # a detail that names no rank (another Train version): the failure, on no actor
+    note = line("ERRORED", "the controller failed", workers)
+    assert isinstance(note, FailureNote) and (note.actor_id, note.pid) == ("", None)
+    failures, _ = judge_notes([note])
+    assert [(f.kind, f.node, f.category, f.message) for f in failures] == [
+        ("train", "", "error", "the controller failed")]
+
+
+def judge_notes(notes: list[FailureNote]) -> tuple[tuple[Failure, ...], tuple[Failure, ...]]:
+    judged = judge([], [], [], notes, [], lambda t: "", lambda j: "main", lambda a: True)
+    return judged.failures, judged.ends

@@ -114,10 +114,16 @@ class ObjectGet:
     arg_index: int | None  # for kind = arg: the argument position
 
 
+# FailureNote.label of an errored Ray Train run attempt (read/export_events.py)
+TRAIN_ERRORED = "TRAIN_RUN_ATTEMPT_ERRORED"
+
+
 @fast_init
 @dataclass(frozen=True, slots=True)
 class FailureNote:
-    """A stock RAY_EVENT failure label (worker, driver, node death, OOM, fatal check)."""
+    """A stock RAY_EVENT failure label (worker, driver, node death, OOM, fatal check), or a
+    library's record of a failure that no task of Ray's carries (Ray Train's errored run
+    attempt: EXPORT_TRAIN_RUN_ATTEMPT)."""
 
     event_id: str
     label: str
@@ -129,6 +135,7 @@ class FailureNote:
     worker_id: str
     pid: int | None
     time_s: float | None
+    actor_id: str  # the actor it names (the Train worker that raised), or ""
 
 
 @fast_init

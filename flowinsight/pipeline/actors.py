@@ -52,11 +52,12 @@ def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
         snapshot = latest.get(actor_id)
         cls, name, shown = names.get(actor_id, ("", "", ""))
         cls = cls or classes.get(actor_id, "")
+        shown = shown or own_name(cls)
         actors[actor_id] = Actor(
             id=actor_id,
             # the name Ray shows: the repr a library gives (Tune's trainable: its function's
-            # name, not ImplicitFunc), else the class; an actor known from its snapshots and
-            # tasks whose class none of them named is not given one
+            # name, not ImplicitFunc), else the class by its own name; an actor known from its
+            # snapshots and tasks whose class none of them named is not given one
             class_name=shown or cls or NO_CLASS,
             actor_name=name,
             job_id=snapshot.job_id if snapshot else actor_id[-8:],
@@ -67,6 +68,15 @@ def collect_actors(updates: Iterable[ActorUpdate], tasks: Iterable[Task],
             class_of=cls if shown and shown != cls else "",
         )
     return actors
+
+
+def own_name(cls: str) -> str:
+    """A class by the name it was given where it was made: Ray names an actor's class by its
+    __qualname__ (PythonFunctionDescriptor.from_class), which for a class made inside a
+    function starts with that function's path ("with_resources.<locals>.ResourceTrainable",
+    Tune's subclass of a trainable given resources); Ray's own task names drop it
+    ("ResourceTrainable.train"). A nested class keeps its outer class ("Outer.Inner")."""
+    return cls.rpartition("<locals>.")[2]
 
 
 def _rank(up: ActorUpdate) -> tuple[float, int]:

@@ -24,10 +24,10 @@ and counted once, with it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
-from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
+from flowinsight.model.events import TRAIN_ERRORED, ActorUpdate, FailureNote, JobUpdate
 from flowinsight.result import Attempt, Failure
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
@@ -86,7 +86,7 @@ _EXIT_TYPE = re.compile(r"(?<!Owner )[Ww]orker exit type: ([A-Z_]+)")
 _OWNER_EXIT_TYPE = re.compile(r"Owner worker exit type: ([A-Z_]+)")
 _LABEL_KIND = {"RAY_WORKER_FAILURE": "worker", "RAY_DRIVER_FAILURE": "driver",
                "RAY_NODE_REMOVED": "node", "Out of Memory": "oom",
-               "RAY_FATAL_CHECK_FAILED": "fatal"}
+               "RAY_FATAL_CHECK_FAILED": "fatal", TRAIN_ERRORED: "train"}
 
 
 def headline(message: str) -> str:
@@ -207,6 +207,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
     for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
+        if f.kind == "train" and f.node and not actor_kept(f.node):
+            f = replace(f, node="")  # its worker's actor is not a node of this view
         if hit is not None and (hit.task_id, hit.attempt) in task_fails:
             continue  # the attempt's own failure says it: counted once, with it
         if hit is None and f.kind == "worker" and _actor_death_near(actor_list, f,
@@ -241,8 +243,10 @@ def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str]
     error_type = a.error_type or "FAILED"
     category = ERROR_TYPE_CATEGORY.get(a.error_type, UNKNOWN)
     time_s = a.end_ns / 1e9 if a.end_ns else None
-    if a.error_type in ("ACTOR_DIED", "ACTOR_UNAVAILABLE"):
+    if a.error_type in ("ACTOR_DIED", "ACTOR_UNAVAILABLE") or (
+            a.error_type == "WORKER_DIED" and a.node[:32] in actor_ended):
         # its actor's death or restart at that time says why: ended on purpose, or a crash
+        # (an actor's call runs in the actor's own worker: WORKER_DIED is its process ending)
         said = _text_category(a.error_message)
         if said == UNKNOWN:
             death = _death_at(actor_ended.get(a.node[:32], []), time_s)
@@ -351,6 +355,9 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
             category = INTENDED
         pid_text = _PID.search(note.message)
         pid = int(pid_text.group(1)) if pid_text else None
+        if kind == "train":
+            # the program's own error, raised in a Train worker: on that worker's actor
+            category, node, pid = ERROR, note.actor_id, note.pid
         out.append((Failure(kind, node, hit.task_id if hit else "", hit.attempt if hit else None,
                             note.label, headline(note.message), note.time_s, category, pid),
                     hit, note.worker_id))

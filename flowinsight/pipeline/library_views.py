@@ -17,7 +17,11 @@ Ray names them, and those actors' calls.
   says it is done, and a function that raised makes its last call fail. So train calls are
   not Tune's iterations (results reported); the logs carry no count of those (Tune keeps its
   results in the trial's own files, result.json and progress.csv under the run's storage
-  path, not in Ray's session), and none is made up.
+  path, not in Ray's session), and none is made up. A class trainable (a subclass of
+  tune.Trainable, as the user named it, or Tune's `ResourceTrainable` subclass of it made by
+  tune.with_resources) has no name Tune gives it: its actor is a trial because Tune asked it
+  for `get_auto_filled_metrics`, the call Tune's Trial makes on every trial actor it starts
+  (ray.tune.experiment.trial: Trial.set_ray_actor), a method of Trainable only.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from flowinsight.result import (
 _REPLICA = "ServeReplica:"
 _REQUEST = "handle_request"  # a replica's request methods: handle_request, ..._streaming, ...
 _TRAINABLES = ("ImplicitFunc",)  # ray.tune.trainable.function_trainable
+_TRIAL_START = "get_auto_filled_metrics"  # ray.tune.experiment.trial: Trial.set_ray_actor
 
 
 def _class_name(actor: Actor) -> str:
@@ -90,7 +95,8 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
 
 def tune_trials(actors: Sequence[Actor], nodes: Sequence[Node], attempts: Sequence[Attempt],
                 failures: Sequence[Failure]) -> tuple[TuneTrial, ...]:
-    trials = [a for a in actors if _class_name(a) in _TRAINABLES]
+    started = {n.actor_id for n in nodes if n.kind is NodeKind.METHOD and n.name == _TRIAL_START}
+    trials = [a for a in actors if _class_name(a) in _TRAINABLES or a.id in started]
     if not trials:
         return ()
     out = []

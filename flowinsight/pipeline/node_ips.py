@@ -44,9 +44,21 @@ def with_node_ips(result: Result, context: Context) -> Result:
         return result
     attempts = _with_ips(result.attempts, addresses)
     deaths = _death_nodes(context.reduced.actor_updates)
+    actors = _actor_nodes(context.reduced.actor_updates) if any(
+        f.kind == "train" for f in result.failures + result.ends) else {}
     return replace(result, attempts=attempts,
-                   failures=_failures(result.failures, attempts, deaths, addresses),
-                   ends=_failures(result.ends, attempts, deaths, addresses))
+                   failures=_failures(result.failures, attempts, deaths, actors, addresses),
+                   ends=_failures(result.ends, attempts, deaths, actors, addresses))
+
+
+def _actor_nodes(updates: Iterable[ActorUpdate]) -> dict[str, str]:
+    """Actor id -> the first Ray node its snapshots name: where a Train worker ran (a Train
+    run attempt's failure names the worker's actor)."""
+    out: dict[str, str] = {}
+    for up in updates:
+        if up.node_id:
+            out.setdefault(up.actor_id, up.node_id)
+    return out
 
 
 def _death_nodes(updates: Iterable[ActorUpdate]) -> dict[tuple[str, str, float | None], str]:
@@ -60,13 +72,15 @@ def _death_nodes(updates: Iterable[ActorUpdate]) -> dict[tuple[str, str, float |
 
 
 def _failures(failures: tuple[Failure, ...], attempts: Sequence[Attempt],
-              deaths: dict[tuple[str, str, float | None], str],
+              deaths: dict[tuple[str, str, float | None], str], actors: dict[str, str],
               addresses: dict[str, str]) -> tuple[Failure, ...]:
     failures = tuple(
         replace(f, node_ip=addresses.get(deaths.get(
             (f.node, "RESTARTING" if f.error_type == ACTOR_RESTARTING else "DEAD", f.time_s),
             ""), ""))
-        if f.kind == "actor" and f.attempt is None else f for f in failures)
+        if f.kind == "actor" and f.attempt is None else
+        replace(f, node_ip=addresses.get(actors.get(f.node, ""), ""))
+        if f.kind == "train" and f.node else f for f in failures)
     return _attempt_failures(failures, attempts)
 
 

@@ -282,7 +282,10 @@ def reduce_events(events: Sequence[Event], job: str = "",
         elif isinstance(ev, FailureNote):
             out.failure_notes.append(ev)
             held["failure_notes"].append(key)
-            ray_event = True
+            if ev.source_type.startswith("EXPORT_"):  # a library's export (Ray Train's)
+                export_api = True
+            else:
+                ray_event = True
         elif isinstance(ev, (TaskCallSite, CallSiteDef)):
             out.call_sites.append(ev)
             held["call_sites"].append(key)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from flowinsight.model.events import (
+    TRAIN_ERRORED,
     ActorUpdate,
     DatasetOperator,
     DatasetUpdate,
     Event,
+    FailureNote,
     JobUpdate,
     NodeUpdate,
     OperatorEvent,
@@ -63,6 +66,8 @@ def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str
         return _operator_schema(data)
     if source == "EXPORT_DATASET_OPERATOR_EVENT":
         return _operator_event(data)
+    if source == "EXPORT_TRAIN_RUN_ATTEMPT":
+        return _train_attempt(obj, data)
     return f"source:{source or '(none)'}"
 
 
@@ -114,6 +119,47 @@ def _task(d: dict[str, Any]) -> TaskUpdate | tuple[TaskUpdate, TaskOperator]:
     labels = info.get("labels") if isinstance(info, dict) else None
     operator = operator_label(task_id, labels) if isinstance(labels, dict) else None
     return update if operator is None else (update, operator)
+
+
+# Ray Train v2 (export_train_state.proto: TrainRunAttempt, written with
+# RAY_TRAIN_ENABLE_STATE_TRACKING=1): an attempt's error is its worker group's, which Train
+# catches in the worker (the training loop runs in a thread of it, poll_status reports the
+# error): no task of Ray's fails with it. Train names the ranks that raised in the detail
+# (train/v2/_internal/execution/worker_group/poll.py: "[Rank 1 Error Snippet]:", "[Rank 0,1 ...").
+_TRAIN_RANKS = re.compile(r"\[Rank ([0-9,]+) Error Snippet\]")
+
+
+def _train_attempt(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
+    """An ERRORED attempt of a Train run, as a failure on the worker of the first rank that
+    raised; any other state of an attempt is not a failure (Train's runs, EXPORT_TRAIN_RUN,
+    repeat their last attempt's error: not read)."""
+    status = as_str(d.get("status"))
+    if status != "ERRORED":
+        return f"train_attempt:{status or '(none)'}"
+    detail = as_str(d.get("status_detail"))
+    ranks = _TRAIN_RANKS.search(detail)
+    rank = int(ranks.group(1).split(",")[0]) if ranks else None
+    workers = d.get("workers")
+    worker = next((as_dict(w) for w in workers if as_int(as_dict(w).get("world_rank")) == rank
+                   or (rank == 0 and "world_rank" not in as_dict(w))), {}) \
+        if rank is not None and isinstance(workers, list) else {}
+    end_ns = as_int(d.get("end_time_ns"))
+    actor = b64_id(worker.get("actor_id"), ACTOR_HEX, "actor_id")
+    return FailureNote(
+        event_id=as_str(obj.get("event_id")),
+        label=TRAIN_ERRORED,
+        message=detail,
+        severity="ERROR",
+        source_type="EXPORT_TRAIN_RUN_ATTEMPT",
+        # the attempt names no job (its run does, EXPORT_TRAIN_RUN); an actor id ends with its
+        # job's (ActorID: unique bytes, then the JobID)
+        job_id=actor[-JOB_HEX:] if actor else "",
+        node_id=b64_id(worker.get("node_id"), NODE_HEX, "node_id"),
+        worker_id="",  # Train names its workers by actor
+        pid=as_int(worker.get("pid")) or None,
+        time_s=end_ns / 1e9 if end_ns else as_float(obj.get("timestamp")),
+        actor_id=actor,
+    )
 
 
 def _status(key: str) -> int:

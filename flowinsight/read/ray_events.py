@@ -177,4 +177,5 @@ def _failure(label: str, obj: dict[str, Any], f: dict[str, Any]) -> FailureNote:
         worker_id=hex_id(f.get("worker_id"), WORKER_HEX, "worker_id"),
         pid=as_int(pid),
         time_s=as_float(obj.get("timestamp")),
+        actor_id="",
     )
