@@ -592,6 +592,8 @@ def test_tune_trials_of_a_class_trainable_stopped_early_by_asha() -> None:
     assert result.failures == () and {e.category for e in result.ends} == {"intended"}
     table = cli("analyze", str(capture)).stdout
     assert b"ResourceTrainable #" in table and b"<locals>" not in table
+    plan = cli("export", str(capture), "--format", "plan").stdout
+    assert (plan.count(b"\\n1 train call\\n"), plan.count(b"\\n5 train calls\\n")) == (3, 2)
 
 
 def test_a_train_run_attempt_that_errored_is_the_failure() -> None:

@@ -68,7 +68,7 @@ def _tune(result: Result, out: list[str]) -> None:
     for t in result.tune:
         # train calls, not Tune's iterations: a function trainable that returns by itself
         # takes one more train() call (no new result), and a failing one's last call raised
-        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.train_calls} train calls"]
+        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.train_calls} train call{'' if t.train_calls == 1 else 's'}"]
         if t.train_ms is not None:
             lines.append(f"train p50 {human_ms(t.train_ms.p50)}")
         if t.failures:
