@@ -4,7 +4,7 @@ it (pipeline/failures.py, docs/failures.md), on hand-made events whose texts are
 from __future__ import annotations
 
 from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
-from flowinsight.pipeline.failures import death_category, exit_type, judge
+from flowinsight.pipeline.failures import death_category, exit_type, headline, judge
 from flowinsight.result import Attempt
 
 ACTOR = "a1" * 16
@@ -197,3 +197,23 @@ def test_node_removal_counted_once_with_the_attempts_it_ended() -> None:
     assert run([died], notes=[removed]) == ([("task", "NODE_DIED", "crash")], [])
     # a removal no recorded attempt stands for is a failure of its own
     assert run([], notes=[removed]) == ([("node", "RAY_NODE_REMOVED", "crash")], [])
+
+
+def test_the_headline_is_the_exception_even_when_ray_kept_only_the_tail() -> None:
+    # tests/live/workloads/explore3_data_errors.py, Ray 2.60: Ray keeps the tail of a task's
+    # error text, which for a Ray Data UDF loses the frames; the message's first line is Ray's
+    # prefix "User exception:" and its last lines say how to configure retries
+    from pathlib import Path
+
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "data_udf_errors"
+    doc = json_of(capture)
+    messages = {f["message"] for f in doc["failures"] + doc["ends"] if f["kind"] == "task"}
+    assert messages == {"ray.exceptions.UserCodeException: UDF failed to process a data block."}
+    plain = ("User exception:\nray::flaky() (pid=1, ip=127.0.0.1)\n  File \"x.py\", line 3, "
+             "in flaky\n    raise ValueError(\"no\")\nValueError: no")
+    assert headline(plain) == "ValueError: no"
+    assert headline("RayTaskError(KeyError): 'k'\nmore") == "RayTaskError(KeyError): 'k'"
+    assert headline("The actor died. Worker exit type: SYSTEM_ERROR") == (
+        "The actor died. Worker exit type: SYSTEM_ERROR")

@@ -89,11 +89,27 @@ _LABEL_KIND = {"RAY_WORKER_FAILURE": "worker", "RAY_DRIVER_FAILURE": "driver",
                "RAY_FATAL_CHECK_FAILED": "fatal"}
 
 
+# A Python exception as a traceback ends with it: `[module.]Name: message` (or the bare name),
+# the name spelled as Python's own and PEP 8's are (ValueError, ray.exceptions.RayTaskError,
+# KeyboardInterrupt, SystemExit, UserWarning).
+_EXCEPTION_LINE = re.compile(
+    r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)(?:\(.*\))?(?::\s|$)")
+
+
 def headline(message: str) -> str:
-    """The line that says what went wrong: a traceback's last line, else the first line."""
+    """The line that says what went wrong: the last exception line of a traceback, else a
+    traceback's last line, else the first line. Ray keeps only the tail of a long message
+    (a task's error text in its task events), so the frames may be gone and the text after
+    the exception may go on (Ray Data's UserCodeException says how to configure retries):
+    "User exception:\n...ove exception was the direct cause...\nray.exceptions.
+    UserCodeException: UDF failed to process a data block.\nFailed to apply UDF ..." says
+    `ray.exceptions.UserCodeException: UDF failed to process a data block.`."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     if not lines:
         return ""
+    raised = [line for line in lines if _EXCEPTION_LINE.match(line)]
+    if raised:
+        return raised[-1]
     if any(line.startswith("Traceback") or line.startswith('File "') for line in lines):
         return lines[-1]
     return lines[0]
