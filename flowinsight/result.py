@@ -197,6 +197,11 @@ class AttemptTable(Sequence[Attempt]):
         return (self.row(i) for i in _positions(statuses, code))
 
 
+    def unfinished(self) -> Iterator[Attempt]:
+        """The attempts without a final state, in order, without making the others."""
+        statuses = bytes(self.statuses)
+        return (self.row(i) for i in _positions(statuses, STATUS_NAMES.index("UNKNOWN")))
+
     def retried(self) -> frozenset[tuple[str, int]]:
         """(task id, attempt) of each failed attempt after which an attempt of the same task
         finished: Ray retried it to success. A task's rows lie together (the sweep writes

@@ -3,6 +3,10 @@ it (pipeline/failures.py, docs/failures.md), on hand-made events whose texts are
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
 from flowinsight.pipeline.failures import death_category, exit_type, headline, judge, retried
 from flowinsight.result import STATUS_NAMES, Attempt, AttemptTable
@@ -226,8 +230,6 @@ def test_the_headline_is_the_exception_even_when_ray_kept_only_the_tail() -> Non
     # tests/live/workloads/explore3_data_errors.py, Ray 2.60: Ray keeps the tail of a task's
     # error text, which for a Ray Data UDF loses the frames; the message's first line is Ray's
     # prefix "User exception:" and its last lines say how to configure retries
-    from pathlib import Path
-
     from conftest import json_of
 
     capture = Path(__file__).parent / "data" / "data_udf_errors"
@@ -240,3 +242,28 @@ def test_the_headline_is_the_exception_even_when_ray_kept_only_the_tail() -> Non
     assert headline("RayTaskError(KeyError): 'k'\nmore") == "RayTaskError(KeyError): 'k'"
     assert headline("The actor died. Worker exit type: SYSTEM_ERROR") == (
         "The actor died. Worker exit type: SYSTEM_ERROR")
+
+
+def test_an_attempt_still_running_when_its_job_ended_is_no_gap_of_the_capture(
+        tmp_path: Path) -> None:
+    # tests/live/workloads/explore3_data_limit.py, Ray 2.60 (export events): once limit(1) is
+    # reached, Ray Data cancels a pending task (TASK_CANCELLED: intended) and leaves one sleeping
+    # until the job ends; Ray records no final state for it (its GCS marks it FAILED at the
+    # job's end, in its own store only). The driver ended normally: nothing is missing.
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "data_limit_job_end"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert sorted(t["state"] for t in end["tasks"] if t["type"] == "NORMAL_TASK") == [
+        "FAILED", "FINISHED", "RUNNING"]
+    doc = json_of(capture)
+    cover = doc["summary"]["coverage"]
+    assert (cover["ratio"], cover["without_final_state"], cover["complete"]) == (1.0, 0, True)
+    assert doc["failures"] == []
+    assert [e["error_type"] for e in doc["ends"] if e["kind"] == "task"] == ["TASK_CANCELLED"]
+    # without the job's end (no EXPORT_DRIVER_JOB) the same attempt is a gap of the capture
+    copy = tmp_path / "capture"
+    shutil.copytree(capture, copy)
+    for job_file in copy.rglob("event_EXPORT_DRIVER_JOB.log"):
+        job_file.unlink()
+    assert json_of(copy)["summary"]["coverage"]["without_final_state"] == 1

@@ -192,6 +192,10 @@ class JobEnds:
                 end = job.end_ms / 1000
                 self.end_s[job.job_id] = end if old is None else min(old, end)
 
+    def over(self, job_id: str) -> bool:
+        """Whether the job's driver ended normally."""
+        return job_id in self.end_s
+
     def ended(self, job_id: str, time_s: float | None) -> bool:
         end = self.end_s.get(job_id)
         # The actor events' time has whole seconds: the second the job ended counts.
