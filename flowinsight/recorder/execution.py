@@ -167,6 +167,7 @@ def caller_frame(depth: int) -> FrameType | None:
 def _on_task_start(task_id: str, base: FrameType | None) -> None:
     context = EMITTER.context
     context.last_started_task = task_id
+    context.running.add(task_id)
     if is_actor_creation_task(task_id):
         context.refresh_actor()
     site = TLS.task_site = context.site_of_task(task_id)
@@ -195,6 +196,7 @@ def wrap_task_log_end(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _on_task_end(task_id: str) -> None:
+    EMITTER.context.running.discard(task_id)
     sink = TLS.sink
     if sink is not None and sink.__class__ is not ReturnValues \
             and sink.__class__ is not YieldedValues:

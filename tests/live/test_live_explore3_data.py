@@ -82,3 +82,14 @@ def test_ray_data_program_against_the_state_api(workload: str, failures: int) ->
         # tables of 25 rows x 2 int64 columns (400 B of values each), plus their metadata
         flows = {(f["source"], f["target"]): f for f in doc["dataFlows"]}
         assert flows[("ReadRange->Map(tag)", "main")]["bytes"] > 8 * 400
+        # each Consumer.consume reads its half of the 8 blocks on iter_batches' prefetch
+        # thread: the method that started the thread reads them, not the actor's constructor
+        actors = {a["id"]: a["name"] for a in doc["actors"]}
+        nodes = {a: f"{name}.__init__" for a, name in actors.items()} | {
+            m["id"]: f"{actors[m['actorId']]}.{m['name']}" for m in doc["methods"]}
+        readers: Counter[str] = Counter()
+        for f in doc["dataFlows"]:
+            if f["source"] == "ReadRange->MapBatches(scale)" and f["target"] in nodes:
+                readers[nodes[f["target"]]] += f["count"]
+        assert {n: c for n, c in readers.items() if n.startswith("Consumer")} == {
+            "Consumer.consume": 8}
