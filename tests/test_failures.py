@@ -3,9 +3,13 @@ it (pipeline/failures.py, docs/failures.md), on hand-made events whose texts are
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
-from flowinsight.pipeline.failures import death_category, exit_type, judge
-from flowinsight.result import Attempt
+from flowinsight.pipeline.failures import death_category, exit_type, headline, judge, retried
+from flowinsight.result import STATUS_NAMES, Attempt, AttemptTable
 
 ACTOR = "a1" * 16
 JOB = "01000000"
@@ -154,9 +158,32 @@ def test_worker_failure_counted_once_with_the_attempt_it_ended() -> None:
         # the attempt that died there: it carries WORKER_DIED (no RUNNING recorded)
         attempt("dead", "crashy", "FAILED", "WORKER_DIED", worker=WORKER, start=None,
                 end=2_100_000_000),
-        attempt("dead", "crashy", number=1, worker="88" * 28),
     ]
     assert run(attempts, notes=[note(raylet)]) == ([("task", "WORKER_DIED", "crash")], [])
+    # Ray retried it on another worker and the retry finished: the crash did no harm to the
+    # task, and the worker's failure event is still that attempt's, not one of its own
+    retry = attempt("dead", "crashy", number=1, worker="88" * 28)
+    assert run(attempts + [retry], notes=[note(raylet)]) == (
+        [], [("task", "WORKER_DIED", "retried")])
+
+
+def test_an_attempt_retried_to_success_is_no_failure() -> None:
+    flaky = [attempt("t1", "flaky", "FAILED", "TASK_EXECUTION_EXCEPTION", number=n)
+             for n in (0, 1)] + [attempt("t1", "flaky", number=2)]
+    doomed = [attempt("t2", "doomed", "FAILED", "TASK_EXECUTION_EXCEPTION", number=n)
+              for n in (0, 1)]
+    failures, ends = run(flaky + doomed)
+    assert failures == [("task", "TASK_EXECUTION_EXCEPTION", "error")] * 2  # doomed's two
+    assert ends == [("task", "TASK_EXECUTION_EXCEPTION", "retried")] * 2  # flaky's two
+    # the same answer from the attempts as the pipeline holds them (a table, read by row)
+    table = AttemptTable(
+        [a.task_id for a in flaky + doomed], [a.attempt for a in flaky + doomed],
+        [a.node for a in flaky + doomed], [a.parent_task_id for a in flaky + doomed],
+        bytes(STATUS_NAMES.index(a.status) for a in flaky + doomed),
+        {i: (a.error_type, a.error_message) for i, a in enumerate(flaky + doomed)
+         if a.error_type}, [""] * 5, [""] * 5, [None] * 5, [1] * 5, [1] * 5, [2] * 5)
+    assert table.retried() == {("t1", 0), ("t1", 1)}
+    assert retried(table, list(table.failed())) == retried(flaky + doomed, flaky[:2] + doomed)
 
 
 def test_worker_failure_of_an_actor_is_its_restart() -> None:
@@ -217,3 +244,46 @@ def test_node_removal_counted_once_with_the_attempts_it_ended() -> None:
     assert run([died], notes=[removed]) == ([("task", "NODE_DIED", "crash")], [])
     # a removal no recorded attempt stands for is a failure of its own
     assert run([], notes=[removed]) == ([("node", "RAY_NODE_REMOVED", "crash")], [])
+
+
+def test_the_headline_is_the_exception_even_when_ray_kept_only_the_tail() -> None:
+    # tests/live/workloads/explore3_data_errors.py, Ray 2.60: Ray keeps the tail of a task's
+    # error text, which for a Ray Data UDF loses the frames; the message's first line is Ray's
+    # prefix "User exception:" and its last lines say how to configure retries
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "data_udf_errors"
+    doc = json_of(capture)
+    messages = {f["message"] for f in doc["failures"] + doc["ends"] if f["kind"] == "task"}
+    assert messages == {"ray.exceptions.UserCodeException: UDF failed to process a data block."}
+    plain = ("User exception:\nray::flaky() (pid=1, ip=127.0.0.1)\n  File \"x.py\", line 3, "
+             "in flaky\n    raise ValueError(\"no\")\nValueError: no")
+    assert headline(plain) == "ValueError: no"
+    assert headline("RayTaskError(KeyError): 'k'\nmore") == "RayTaskError(KeyError): 'k'"
+    assert headline("The actor died. Worker exit type: SYSTEM_ERROR") == (
+        "The actor died. Worker exit type: SYSTEM_ERROR")
+
+
+def test_an_attempt_still_running_when_its_job_ended_is_no_gap_of_the_capture(
+        tmp_path: Path) -> None:
+    # tests/live/workloads/explore3_data_limit.py, Ray 2.60 (export events): once limit(1) is
+    # reached, Ray Data cancels a pending task (TASK_CANCELLED: intended) and leaves one sleeping
+    # until the job ends; Ray records no final state for it (its GCS marks it FAILED at the
+    # job's end, in its own store only). The driver ended normally: nothing is missing.
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "data_limit_job_end"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert sorted(t["state"] for t in end["tasks"] if t["type"] == "NORMAL_TASK") == [
+        "FAILED", "FINISHED", "RUNNING"]
+    doc = json_of(capture)
+    cover = doc["summary"]["coverage"]
+    assert (cover["ratio"], cover["without_final_state"], cover["complete"]) == (1.0, 0, True)
+    assert doc["failures"] == []
+    assert [e["error_type"] for e in doc["ends"] if e["kind"] == "task"] == ["TASK_CANCELLED"]
+    # without the job's end (no EXPORT_DRIVER_JOB) the same attempt is a gap of the capture
+    copy = tmp_path / "capture"
+    shutil.copytree(capture, copy)
+    for job_file in copy.rglob("event_EXPORT_DRIVER_JOB.log"):
+        job_file.unlink()
+    assert json_of(copy)["summary"]["coverage"]["without_final_state"] == 1

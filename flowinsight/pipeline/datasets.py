@@ -3,7 +3,8 @@
 their tasks, durations, failures and bytes.
 
 An operator is run by the tasks and actors Ray Data labels with its uuid (`__data_operator_id`:
-model.events.TaskOperator), by tasks named after it (Ray Data's `_map_task` runs as
+model.events.TaskOperator; Ray Data's map operators label every task and actor they start), or,
+where none is labelled, by tasks named after it (Ray Data's `_map_task` runs as
 `task::<operator name>`: identity.renames_by_span) and by an actor pool whose actors Ray shows as
 `MapWorker(<operator name>)` (ray.data._internal.execution.operators.actor_pool_map_operator).
 A labelled task whose `task::` span the capture lacks (Ray writes a worker's profile events
@@ -70,11 +71,12 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
         plan = latest[dataset_id]
         ops = []
         for op in plan.operators:
-            ran = {node_of_task[t] for t in labelled.get(op.uuid, ()) if t in node_of_task}
+            own = labelled.get(op.uuid)
+            ran = {node_of_task[t] for t in own or () if t in node_of_task}
             mine = tuple(sorted(n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
-                                and (n.id in ran or _runs(n, op.name, pools))))
+                                and (n.id in ran or (not own and _runs(n, op.name, pools)))))
             ops.append(_op(op.id, op.name, op.state, op.inputs, op.start_s, op.end_s, mine,
-                           _pool_setup(mine, nodes, pools), attempts, flows, failures,
+                           own, _pool_setup(mine, nodes, pools), attempts, flows, failures,
                            schemas.get(op.uuid, ()),
                            tuple(issues.get((dataset_id, op.id), ()))))
         out.append(Dataset(dataset_id, plan.job_id, plan.state, plan.exec_start_s,
@@ -142,18 +144,29 @@ _POOL_WORK = "submit"  # the one method of Ray Data's _MapWorker that runs the o
 
 
 def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: float | None,
-        end_s: float | None, mine: tuple[str, ...], setup: set[str],
+        end_s: float | None, mine: tuple[str, ...], own: set[str] | None, setup: set[str],
         attempts: Sequence[Attempt], flows: Sequence[DataFlow], failures: Sequence[Failure],
         schema: tuple[tuple[str, str], ...], issues: tuple[str, ...]) -> DatasetOp:
+    """`own`: the tasks labelled with the operator's uuid, None where Ray Data labelled none
+    (its nodes' tasks are then all the operator's). A node is a name: the operators of the
+    same name in several datasets (a plan run once per epoch, a file read twice) share it, and
+    only the labels tell their tasks apart. The bytes are counted per node (data flows), so an
+    operator whose nodes ran another operator's tasks too has them unknown."""
     members = set(mine)
     tasks: set[str] = set()
     runs = 0
+    shared = False
     execs: list[float | None] = []
     if members:
         for a in attempts:
+            if a.node not in members:
+                continue
+            if own is not None and a.task_id not in own:
+                shared = True
+                continue
             # an actor pool's setup calls are not the operator's work: its nodes, its
             # failures and its bytes still are
-            if a.node in members and a.node not in setup:
+            if a.node not in setup:
                 tasks.add(a.task_id)
                 runs += 1
                 execs.append(a.exec_ms)
@@ -162,6 +175,7 @@ def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: flo
     return DatasetOp(
         id=op_id, name=name, state=state, inputs=inputs, start_s=start_s, end_s=end_s,
         nodes=mine, tasks=len(tasks), attempts=runs,
-        failures=sum(1 for f in failures if f.node in members and f.kind == "task"),
-        exec_ms=dist(execs), bytes_out=sum(sized) if sized else None, schema=schema,
-        issues=issues)
+        failures=sum(1 for f in failures if f.node in members and f.kind == "task"
+                     and (own is None or f.task_id in own)),
+        exec_ms=dist(execs), bytes_out=sum(sized) if sized and not shared else None,
+        schema=schema, issues=issues)

@@ -11,9 +11,11 @@ recover_args, which sees the very list deserialize_objects returned.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 from flowinsight.recorder import async_yields
@@ -113,7 +115,7 @@ def wrap_task_log_start(original: Callable[..., Any]) -> Callable[..., Any]:
     def record_task_log_start(self: Any, task_id: Any, *rest: Any, **keywords: Any) -> Any:
         if EMITTER.active:
             try:
-                _on_task_start(task_id.hex())
+                _on_task_start(task_id.hex(), caller_frame(1))
             except Exception as error:  # noqa: BLE001
                 note_failure("record_task_log_start", error)
         return original(self, task_id, *rest, **keywords)
@@ -123,33 +125,54 @@ def wrap_task_log_start(original: Callable[..., Any]) -> Callable[..., Any]:
 
 class YieldedValues:
     """Open while a task runs: a serialisation no other sink takes (a submission's, a
-    ray.put's) is a streaming generator's yield. Ray stores each yield between
-    record_task_log_start and record_task_log_end, on the task's thread (_raylet.pyx:
+    ray.put's) that Ray itself makes is a streaming generator's yield. Ray stores each yield
+    between record_task_log_start and record_task_log_end, on the task's thread (_raylet.pyx:
     execute_streaming_generator_sync), as return index 2 + n: index 1 is the generator's own
     return (ObjectID::FromIndex(task, 1 + num_returns + n)). An async generator stores its
-    yields on another thread: async_yields.py records those."""
+    yields on another thread: async_yields.py records those.
 
-    __slots__ = ("site", "count")
+    The task's own code may serialise too while it runs (Ray Data's SizeEstimator calls
+    SerializationContext.serialize on sampled rows): that is no yield, and counting it would
+    shift every later yield's id. Ray's Cython calls both record_task_log_start and the
+    yield's serialisation from execute_task, with no Python frame of its own, so the Python
+    frame under either call is the same one (`base`, None on a thread with no Python frame);
+    the task's code is always a Python frame above it."""
 
-    def __init__(self, site: Site) -> None:
+    __slots__ = ("site", "count", "base")
+
+    def __init__(self, site: Site, base: FrameType | None) -> None:
         self.site = site
         self.count = 0
+        self.base = base
 
     def take(self, serialized: Any) -> None:
+        # frames: 0 this, 1 capture.wrap_serialize's wrapper, 2 whoever called serialize
+        if caller_frame(2) is not self.base:
+            return
         self.count += 1
         object_id = return_object_id(self.site.task_id, self.count)  # position n+1: index n+2
         size = serialized.total_bytes + len(serialized.metadata)
         EMITTER.emit(ObjectPut(object_id, self.site, size, "return", now_ms()))
 
 
-def _on_task_start(task_id: str) -> None:
+def caller_frame(depth: int) -> FrameType | None:
+    """The Python frame `depth` calls below the one asking, None where there is none (the
+    bottom of a thread that Ray's C++ started)."""
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None
+
+
+def _on_task_start(task_id: str, base: FrameType | None) -> None:
     context = EMITTER.context
     context.last_started_task = task_id
+    context.running.add(task_id)
     if is_actor_creation_task(task_id):
         context.refresh_actor()
     site = TLS.task_site = context.site_of_task(task_id)
     async_yields.install(context.core_worker())
-    TLS.sink = None if is_actor_creation_task(task_id) else YieldedValues(site)
+    TLS.sink = None if is_actor_creation_task(task_id) else YieldedValues(site, base)
     resolved: ResolvedArgs | None = TLS.pending_args
     if resolved is None:
         return
@@ -173,6 +196,7 @@ def wrap_task_log_end(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _on_task_end(task_id: str) -> None:
+    EMITTER.context.running.discard(task_id)
     sink = TLS.sink
     if sink is not None and sink.__class__ is not ReturnValues \
             and sink.__class__ is not YieldedValues:

@@ -14,6 +14,7 @@ from typing import Any
 from flowinsight.recorder.capture import TLS, SingleSize
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectGet, ObjectPut, Site
+from flowinsight.recorder.ray_context import STARTED_BY
 from flowinsight.recorder.safety import note_failure
 
 
@@ -50,6 +51,21 @@ def wrap_get_objects(original: Callable[..., Any]) -> Callable[..., Any]:
             TLS.in_get = previous
 
     return get_objects
+
+
+def wrap_thread_start(original: Callable[..., Any]) -> Callable[..., Any]:
+    """threading.Thread.start: a thread a running task starts remembers that task's site, so
+    what it reads or submits is the task's while the task runs (ray_context.site)."""
+
+    def start(self: Any, *positional: Any, **keywords: Any) -> Any:
+        if EMITTER.active and EMITTER.context.running:
+            try:
+                setattr(self, STARTED_BY, EMITTER.site())
+            except Exception as error:  # noqa: BLE001
+                note_failure("Thread.start", error)
+        return original(self, *positional, **keywords)
+
+    return start
 
 
 def wrap_disconnect(original: Callable[..., Any]) -> Callable[..., Any]:

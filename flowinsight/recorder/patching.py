@@ -38,6 +38,7 @@ PATCHES: tuple[Patch, ...] = (
     Patch("ray._private.worker", "Worker", "record_task_log_start", execution.wrap_task_log_start),
     Patch("ray._private.worker", "Worker", "record_task_log_end", execution.wrap_task_log_end),
     Patch("ray._private.worker", None, "disconnect", objects.wrap_disconnect),
+    Patch("threading", "Thread", "start", objects.wrap_thread_start),
     Patch("ray._common.signature", None, "recover_args", execution.wrap_recover_args, True),
     Patch("ray._private.signature", None, "recover_args", execution.wrap_recover_args, True),
 )

@@ -3,6 +3,7 @@ session's logs directory. Imported only once the recorder is enabled."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from ray._private import worker as _ray_worker
@@ -12,6 +13,8 @@ from flowinsight.recorder.ids import is_nil
 
 _ray: Any = _ray_worker  # typed loosely: the recorder reads attributes Ray sets at run time
 _NORMAL_TASK_MIDDLE = "f" * 24  # bytes 8..20 of a normal task id
+# the attribute a thread started by a running task holds that task's site in (objects.py)
+STARTED_BY = "_flowinsight_started_by"
 
 
 def driver_task_id(job_id_hex: str) -> str:
@@ -28,6 +31,8 @@ class RayContext:
         self._actor_id = ""
         self._job_id = ""
         self.last_started_task = ""  # the task a normal worker runs (see execution.py)
+        # the tasks between their record_task_log_start and _end in this process
+        self.running: set[str] = set()
 
     def _reset(self, core_worker: Any) -> None:
         job = core_worker.get_current_job_id().hex()
@@ -48,8 +53,10 @@ class RayContext:
     def site(self) -> Site:
         """The current task, as Ray would name the caller. The core worker's answer is right on
         a task's own thread and inside async actor methods (a contextvar); on any other thread
-        it is a random placeholder, which stands for the driver in a driver and, like Ray's
-        parent_task_id, for the running task or the actor's creation task in a worker."""
+        it is a random placeholder, which stands for the driver in a driver; in a worker, for
+        the task that started the thread while that task still runs (an actor method's
+        iter_batches reads its blocks on a prefetch thread: objects.wrap_thread_start), else,
+        like Ray's parent_task_id, for the running task or the actor's creation task."""
         core_worker = _ray.global_worker.core_worker
         if core_worker is not self._core_worker:
             self._reset(core_worker)
@@ -57,6 +64,9 @@ class RayContext:
             return self._driver_site
         task = core_worker.get_current_task_id().hex()
         if task[16:40] != _NORMAL_TASK_MIDDLE and task[16:] != self._actor_id:
+            starter: Site | None = getattr(threading.current_thread(), STARTED_BY, None)
+            if starter is not None and starter.task_id in self.running:
+                return starter
             if self._actor_id:
                 task = "f" * 16 + self._actor_id
             elif self.last_started_task:

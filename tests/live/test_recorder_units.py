@@ -19,6 +19,7 @@ from flowinsight.recorder.writer import EventFile
 
 TASK = "c8ef45ccd0112571" + "f" * 24 + "01000000"
 DRIVER = Site("f" * 40 + "01000000", "", "01000000")
+IN_TASK = Site(TASK, "", "01000000")
 
 
 def test_ids() -> None:
@@ -147,6 +148,45 @@ def test_argument_sizes_follow_rays_flattening() -> None:
         (0, b"a", 100), (1, ref, None), (2, "v", 200)]
     assert argument_sizes([1], None, [13]) == [(0, 1, None)]  # misaligned: size unknown
     assert argument_sizes(None, None, []) == []
+
+
+def test_a_yield_is_what_ray_serialises_not_what_the_task_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray Data's SizeEstimator serialises sampled rows inside a streaming generator task:
+    those are no yields, and the block yielded after them is still return index 2."""
+    pytest.importorskip("ray")
+    from flowinsight.recorder import capture, execution
+    from flowinsight.recorder.emitter import EMITTER
+
+    emitted: list[ObjectPut] = []
+    monkeypatch.setattr(EMITTER, "emit", emitted.append)
+
+    class Serialized:
+        def __init__(self, size: int) -> None:
+            self.total_bytes, self.metadata = size, b""
+
+    serialize = capture.wrap_serialize(lambda context, value: Serialized(len(value)))
+
+    def task_code() -> None:  # the generator's body, estimating a row's size
+        serialize(None, "a row")
+
+    bases: list[object] = []
+    monkeypatch.setattr(EMITTER, "active", True)
+    monkeypatch.setattr(execution, "_on_task_start", lambda task_id, base: bases.append(base))
+    task_log_start = execution.wrap_task_log_start(lambda worker, task_id, attempt: None)
+
+    def execute_task() -> None:  # Ray's Cython: the task's start, then each yield's store
+        task_log_start(None, bytes.fromhex(TASK), 0)
+        assert bases == [sys._getframe()]  # the frame that called record_task_log_start
+        monkeypatch.setattr(capture.TLS, "sink", execution.YieldedValues(IN_TASK, bases[0]))
+        task_code()
+        serialize(None, "block" * 100)
+        task_code()
+        serialize(None, "metadata")
+
+    execute_task()
+    assert [(e.object_id, e.size_bytes) for e in emitted] == [
+        (ids.return_object_id(TASK, 1), 500), (ids.return_object_id(TASK, 2), 8)]
 
 
 def test_importing_flowinsight_imports_no_ray() -> None:

@@ -1,25 +1,59 @@
 """Step: how much of the session the capture holds (pipeline/coverage.py), less what a
-recorded death explains, with the tasks that have no record at all."""
+recorded death or the end of a job explains, with the tasks that have no record at all."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from flowinsight.model.ids import actor_of_task, job_of_task
 from flowinsight.pipeline.coverage import explain, with_undefined
+from flowinsight.pipeline.failures import JobEnds
 from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.identity import is_undefined
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
+from flowinsight.result import AttemptTable
 
 
 def coverage(analysis: Analysis) -> Analysis:
     namer = need(analysis.namer, "the namer")
     facts = need(analysis.facts, "the facts")
     judged = need(analysis.judgement, "the failures").judged
-    cover = explain(facts.coverage, need(analysis.swept, "the sweep").attempts,
-                    judged.dead_workers, judged.restarted, facts.defined, judged.explained)
+    attempts = need(analysis.swept, "the sweep").attempts
+    cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
+                    facts.defined, judged.explained | _cut_by_job_end(analysis, attempts))
     cover = with_undefined(cover, len(namer.missing), _undefined_tasks(namer, facts))
     return replace(analysis, coverage=cover)
+
+
+def _cut_by_job_end(analysis: Analysis,
+                    attempts: AttemptTable) -> frozenset[tuple[str, int]]:
+    """The attempts without a final state that were still pending or running when their job's
+    driver ended normally: Ray ends them with it (the GCS marks every non-terminal attempt of a
+    finished job FAILED, WORKER_DIED "Job finishes ... as driver exits":
+    gcs_task_manager.cc MarkTasksFailedOnJobEnds, in its own store only, never in an event
+    file), so nothing is missing from the capture there. An actor's task whose actor died
+    before the job ended did not last until then: what its end lacks stays a gap (events lost
+    to a `ray.kill`, docs/failures.md)."""
+    reduced = analysis.reduced
+    if not reduced.job_updates:
+        return frozenset()
+    ends = JobEnds(reduced.job_updates, reduced.failure_notes)
+    jobs_of = need(analysis.facts, "the facts").jobs_of
+    died: dict[str, float] = {}  # actor id -> when it first died
+    for up in reduced.actor_updates:
+        if up.state == "DEAD" and up.time_s is not None:
+            died[up.actor_id] = min(up.time_s, died.get(up.actor_id, up.time_s))
+    cut = []
+    for a in attempts.unfinished():
+        job = jobs_of[a.task_id] if a.task_id in jobs_of else job_of_task(a.task_id)
+        if not ends.over(job):
+            continue
+        actor = actor_of_task(a.task_id)
+        if actor and actor in died and not ends.ended(job, died[actor]):
+            continue  # its actor was gone before the job ended
+        cut.append((a.task_id, a.attempt))
+    return frozenset(cut)
 
 
 def _undefined_tasks(node_of: NodeNamer, facts: TaskFacts) -> int:

@@ -1,0 +1,95 @@
+"""Ray Data programs flowinsight was not built on (workloads/explore3_data_*.py), each run
+under the recorder and held against Ray's State API dump of the same run (workloads/lib_state.py):
+the calls of every task and method by Ray's names, the failures (a failed attempt whose task a
+later attempt finished is no failure; docs/failures.md), each dataset operator's own tasks, the
+capture complete, and no node that names no task Ray ran. Needs the `ray-libs` extra; 20-60 s
+per program."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from .harness import REPO, cli_available, graph, run_workload, temp_root
+from .record_library_samples import CALL_SITES, TRUTH_FILE
+from .test_live_explore import LIBS, graph_calls, truth_calls
+
+pytestmark = [
+    pytest.mark.skipif(not cli_available(), reason="flowinsight CLI not available"),
+    pytest.mark.skipif(not LIBS, reason="needs the ray-libs extra (Ray's State API)"),
+]
+
+
+def real_failures(end: dict[str, Any]) -> set[tuple[str, int]]:
+    """Failed attempts that are failures: of a task no later attempt finished, for a cause
+    other than a cancellation (Ray Data cancels what a reached limit no longer needs)."""
+    done = {t["task_id"] for t in end["tasks"] if t["state"] == "FINISHED"}
+    return {(t["task_id"], t["attempt_number"]) for t in end["tasks"] if t["state"] == "FAILED"
+            and t["task_id"] not in done and t["error_type"] != "TASK_CANCELLED"}
+
+
+def operator_tasks(doc: dict[str, Any]) -> Counter[str]:
+    """Tasks of each labelled operator, summed over the datasets by operator name."""
+    out: Counter[str] = Counter()
+    for plan in doc["datasets"]:
+        for op in plan["operators"]:
+            out[op["name"]] += op["tasks"]
+    return out
+
+
+@pytest.mark.parametrize("workload,failures", [
+    ("explore3_data_ops", 0),  # a limit's cancelled tasks are intended ends
+    ("explore3_data_split", 0),
+    ("explore3_data_errors", 3),  # bad_block's 2 attempts (dropped block), always_bad's 1
+    ("explore3_data_limit", 0),  # cancelled, or left running to the job's end: no failure
+])
+def test_ray_data_program_against_the_state_api(workload: str, failures: int) -> None:
+    with temp_root() as root:
+        run = run_workload(workload, root, **CALL_SITES)
+        end = json.loads((root / TRUTH_FILE).read_text())["phases"]["end"]
+        doc = graph(run.session_dir)
+        verdict = subprocess.run(
+            [sys.executable, "-m", "flowinsight", "check", str(run.session_dir),
+             "--max-failures", "0"], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert graph_calls(doc) == truth_calls(end)
+    real = real_failures(end)
+    assert len(real) == failures
+    assert {(f["taskId"], f["attempt"]) for f in doc["failures"]} == real
+    assert verdict.returncode == (1 if failures else 0), verdict.stdout
+    # every other failed attempt Ray lists is an end: retried to success, or cancelled
+    ends = {(e["taskId"], e["attempt"]): e["category"] for e in doc["ends"] if e["kind"] == "task"}
+    for t in end["tasks"]:
+        if t["state"] == "FAILED" and (t["task_id"], t["attempt_number"]) not in real:
+            assert ends[(t["task_id"], t["attempt_number"])] == (
+                "intended" if t["error_type"] == "TASK_CANCELLED" else "retried")
+    # each operator Ray Data labelled counts its own tasks: over all datasets, Ray's count
+    names = Counter(t["name"] for t in end["tasks"] if t["attempt_number"] == 0)
+    for name, tasks in operator_tasks(doc).items():
+        if tasks:
+            assert tasks == names[name], name
+    # complete, an attempt left running when the job ended included (docs/failures.md)
+    assert doc["summary"]["coverage"]["ratio"] == 1.0
+    assert doc["summary"]["coverage"]["undefined_tasks"] == 0
+    assert not [f for f in doc["functions"] if f["inferred"]]
+    assert not [f for f in doc["dataFlows"] if f["source"] == f["target"]]
+    if workload == "explore3_data_split":
+        # the driver reads the 4 materialized blocks twice (take_all, iter_rows): 8 Arrow
+        # tables of 25 rows x 2 int64 columns (400 B of values each), plus their metadata
+        flows = {(f["source"], f["target"]): f for f in doc["dataFlows"]}
+        assert flows[("ReadRange->Map(tag)", "main")]["bytes"] > 8 * 400
+        # each Consumer.consume reads its half of the 8 blocks on iter_batches' prefetch
+        # thread: the method that started the thread reads them, not the actor's constructor
+        actors = {a["id"]: a["name"] for a in doc["actors"]}
+        nodes = {a: f"{name}.__init__" for a, name in actors.items()} | {
+            m["id"]: f"{actors[m['actorId']]}.{m['name']}" for m in doc["methods"]}
+        readers: Counter[str] = Counter()
+        for f in doc["dataFlows"]:
+            if f["source"] == "ReadRange->MapBatches(scale)" and f["target"] in nodes:
+                readers[nodes[f["target"]]] += f["count"]
+        assert {n: c for n, c in readers.items() if n.startswith("Consumer")} == {
+            "Consumer.consume": 8}
