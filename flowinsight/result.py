@@ -250,29 +250,10 @@ class AttemptTable(Sequence[Attempt]):
         statuses = bytes(self.statuses)  # found by bytes.find, not row by row in Python
         return (self.row(i) for i in _positions(statuses, code))
 
-
     def unfinished(self) -> Iterator[Attempt]:
         """The attempts without a final state, in order, without making the others."""
         statuses = bytes(self.statuses)
         return (self.row(i) for i in _positions(statuses, STATUS_NAMES.index("UNKNOWN")))
-
-    def retried(self) -> frozenset[tuple[str, int]]:
-        """(task id, attempt) of each failed attempt after which an attempt of the same task
-        finished: Ray retried it to success. A task's rows lie together (the sweep writes
-        each task's attempts one after the other), so only a failed row's neighbours are
-        read."""
-        failed, finished = STATUS_NAMES.index("FAILED"), STATUS_NAMES.index("FINISHED")
-        statuses = bytes(self.statuses)
-        out: set[tuple[str, int]] = set()
-        for i in _positions(statuses, failed):
-            task, number = self.task_ids[i], self.numbers[i]
-            for step in (1, -1):
-                j = i + step
-                while 0 <= j < len(statuses) and self.task_ids[j] == task:
-                    if statuses[j] == finished and self.numbers[j] > number:
-                        out.add((task, number))
-                    j += step
-        return frozenset(out)
 
 
 def _positions(data: bytes, byte: int) -> Iterator[int]:

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
-from flowinsight.pipeline.failures import death_category, exit_type, headline, judge, retried
-from flowinsight.result import STATUS_NAMES, Attempt, AttemptTable
+from flowinsight.pipeline.failures import death_category, exit_type, headline, judge
+from flowinsight.result import Attempt
 
 ACTOR = "a1" * 16
 JOB = "01000000"
@@ -158,32 +158,9 @@ def test_worker_failure_counted_once_with_the_attempt_it_ended() -> None:
         # the attempt that died there: it carries WORKER_DIED (no RUNNING recorded)
         attempt("dead", "crashy", "FAILED", "WORKER_DIED", worker=WORKER, start=None,
                 end=2_100_000_000),
+        attempt("dead", "crashy", number=1, worker="88" * 28),
     ]
     assert run(attempts, notes=[note(raylet)]) == ([("task", "WORKER_DIED", "crash")], [])
-    # Ray retried it on another worker and the retry finished: the crash did no harm to the
-    # task, and the worker's failure event is still that attempt's, not one of its own
-    retry = attempt("dead", "crashy", number=1, worker="88" * 28)
-    assert run(attempts + [retry], notes=[note(raylet)]) == (
-        [], [("task", "WORKER_DIED", "retried")])
-
-
-def test_an_attempt_retried_to_success_is_no_failure() -> None:
-    flaky = [attempt("t1", "flaky", "FAILED", "TASK_EXECUTION_EXCEPTION", number=n)
-             for n in (0, 1)] + [attempt("t1", "flaky", number=2)]
-    doomed = [attempt("t2", "doomed", "FAILED", "TASK_EXECUTION_EXCEPTION", number=n)
-              for n in (0, 1)]
-    failures, ends = run(flaky + doomed)
-    assert failures == [("task", "TASK_EXECUTION_EXCEPTION", "error")] * 2  # doomed's two
-    assert ends == [("task", "TASK_EXECUTION_EXCEPTION", "retried")] * 2  # flaky's two
-    # the same answer from the attempts as the pipeline holds them (a table, read by row)
-    table = AttemptTable(
-        [a.task_id for a in flaky + doomed], [a.attempt for a in flaky + doomed],
-        [a.node for a in flaky + doomed], [a.parent_task_id for a in flaky + doomed],
-        bytes(STATUS_NAMES.index(a.status) for a in flaky + doomed),
-        {i: (a.error_type, a.error_message) for i, a in enumerate(flaky + doomed)
-         if a.error_type}, [""] * 5, [""] * 5, [None] * 5, [1] * 5, [1] * 5, [2] * 5)
-    assert table.retried() == {("t1", 0), ("t1", 1)}
-    assert retried(table, list(table.failed())) == retried(flaky + doomed, flaky[:2] + doomed)
 
 
 def test_worker_failure_of_an_actor_is_its_restart() -> None:

@@ -51,12 +51,11 @@ def test_real_samples_name_the_ip_of_each_attempts_node() -> None:
     assert [n["node_id"] for n in truth["nodes"]] == [RETRIES_NODE]
     assert {(t["task_id"], t["attempt_number"]): t["node_id"] for t in truth["tasks"]} == {
         (a.task_id, a.attempt): a.ray_node_id for a in result.attempts if a.ray_node_id}
-    # each failure of an attempt, and each attempt retried to success (an end), in the JSON
+    # each failure of an attempt, in the JSON
     doc = validated(render(result, "json"))
-    told = doc["failures"] + [e for e in doc["ends"] if e["category"] == "retried"]
-    assert sorted((f["taskId"][:8], f["attempt"], f["node_ip"]) for f in told) == [
-        ("32d950ec", 0, "127.0.0.1"), ("c2668a65", 0, "127.0.0.1"), ("c2668a65", 1, "127.0.0.1"),
-        ("e0dc174c", 0, "127.0.0.1"), ("e0dc174c", 1, "127.0.0.1")]
+    assert [(f["kind"], f["attempt"], f["node_ip"]) for f in doc["failures"]] == [
+        ("task", 0, "127.0.0.1"), ("task", 0, "127.0.0.1"), ("task", 1, "127.0.0.1"),
+        ("task", 0, "127.0.0.1"), ("task", 1, "127.0.0.1")]
     assert processes(result) == ["Ray node 127.0.0.1 (" + RETRIES_NODE + ")", "driver"]
 
     lattice = result_of(sample("lattice_workflow"))
@@ -126,9 +125,8 @@ def test_two_nodes_two_ips_and_a_node_without_events(multi_node: dict[str, Any])
     # events of its own (a crash) stay on the head node, as the driver's record says
     assert sorted((node, ip) for node, ip in rows.values() if node) == sorted(
         [(NODE_B, "10.0.0.2")] * 3 + [(NODE_C, "")] * 4 + [(RETRIES_NODE, "127.0.0.1")] * 2)
-    # a failure (or an attempt retried to success) names the IP of the attempt it names
-    told = (*result.failures, *(e for e in result.ends if e.category == "retried"))
-    assert sorted((f.task_id[:8], f.attempt, f.node_ip) for f in told) == [
+    # a failure names the IP of the attempt it names
+    assert [(f.task_id[:8], f.attempt, f.node_ip) for f in result.failures] == [
         ("32d950ec", 0, "127.0.0.1"), ("c2668a65", 0, "10.0.0.2"), ("c2668a65", 1, "10.0.0.2"),
         ("e0dc174c", 0, ""), ("e0dc174c", 1, "")]
     # (the two attempts left on the head node have no execution times: no slice)
@@ -159,8 +157,7 @@ def test_without_node_events_every_ip_is_unknown(tmp_path: Path) -> None:
     result = result_of(root)
     assert len(result.attempts) == 10 and {a.node_ip for a in result.attempts} == {""}
     doc = validated(render(result, "json"))
-    told = doc["failures"] + [e for e in doc["ends"] if e["category"] == "retried"]
-    assert [f["node_ip"] for f in told] == [""] * 5
+    assert [f["node_ip"] for f in doc["failures"]] == [""] * 5
     assert processes(result) == [f"Ray node {RETRIES_NODE}", "driver"]
 
 

@@ -45,8 +45,7 @@ _PCT = click.FloatRange(min=0)
 @click.option("--rules", "rules_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Rules file: TOML (or YAML when PyYAML is installed). Options add to it.")
 @click.option("--max-failures", metavar="N", type=click.IntRange(min=0),
-              help="At most N failures: failed task attempts not retried to success, "
-                   "crashes (docs/failures.md).")
+              help="At most N failed task attempts.")
 @click.option("--max-p95", metavar="PATTERN=MS", multiple=True,
               help="Every node matching PATTERN has p95 execution time <= MS. Repeatable.")
 @click.option("--require-edge", metavar="'A->B'", multiple=True,

@@ -10,13 +10,11 @@ deaths, OOM, fatal checks) gets a category (docs/failures.md):
 - "intended": an end someone asked for or the normal end of a job (`ray.kill`, an actor out of
   scope, INTENDED_USER_EXIT / INTENDED_SYSTEM_EXIT, TASK_CANCELLED, what died with its job once
   the job had ended, the tasks of an actor that was ended on purpose);
-- "unknown": a cause this version does not know (another Ray version's enum or text);
-- "retried": a failed attempt that Ray retried, and a later attempt of its task finished.
+- "unknown": a cause this version does not know (another Ray version's enum or text).
 
 Failures are the errors and crashes, and the failed attempts of an unknown error type (Ray
-marked the attempt FAILED: that is no guess), unless their task was retried to success. An
-intended end, a retried attempt, or a death or worker exit of an unknown cause, is not a
-failure: it is kept apart ("ends"), with its raw text and its cause's error type.
+marked the attempt FAILED: that is no guess). An intended end, or a death or worker exit of an
+unknown cause, is not a failure: it is kept apart ("ends"), with its raw text.
 
 A worker's or node's failure label is the same event as the failed attempt or actor death it
 caused: it is put on the attempt that ran on that worker at that time (the worker id is in both)
@@ -30,15 +28,12 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 from flowinsight.model.events import TRAIN_ERRORED, ActorUpdate, FailureNote, JobUpdate
-from flowinsight.result import Attempt, AttemptTable, Failure
+from flowinsight.result import Attempt, Failure
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
 ACTOR_RESTARTING = "ACTOR_RESTARTING"
 
 ERROR, CRASH, INTENDED, UNKNOWN = "error", "crash", "intended", "unknown"
-# A failed attempt that Ray retried and a later attempt of its task finished: the task did its
-# work (Ray's own state of the task is the last attempt's), so the attempt is no failure.
-RETRIED = "retried"
 COUNTED = (ERROR, CRASH)
 
 # common.proto ErrorType: the error types of a failed attempt, by what they mean.
@@ -218,12 +213,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     ends: list[Failure] = []
     not_failed: set[tuple[str, int]] = set()
     task_fails: dict[tuple[str, int], Failure] = {}
-    failed = list(failed)
-    recovered = retried(attempts, failed)
     for a in failed:
         f = _attempt_failure(a, job_ends, job_of, actor_ended)
-        if (a.task_id, a.attempt) in recovered:
-            f = replace(f, category=RETRIED)
         task_fails[(a.task_id, a.attempt)] = f
         if f.category in COUNTED or f.category == UNKNOWN:
             counted.append(f)
@@ -257,21 +248,6 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
                           if f.category == INTENDED or f.error_type in _DEATH_TYPES)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
                   frozenset(dead_workers), restarted, explained)
-
-
-def retried(attempts: Sequence[Attempt],
-            failed: Sequence[Attempt]) -> frozenset[tuple[str, int]]:
-    """(task id, attempt) of the failed attempts after which their task finished."""
-    if not failed:
-        return frozenset()
-    if isinstance(attempts, AttemptTable):
-        return attempts.retried()
-    done: dict[str, int] = {}
-    for a in attempts:
-        if a.status == "FINISHED":
-            done[a.task_id] = max(a.attempt, done.get(a.task_id, -1))
-    return frozenset((a.task_id, a.attempt) for a in failed
-                     if done.get(a.task_id, -1) > a.attempt)
 
 
 def task_fails_of(attempts: Sequence[Attempt],

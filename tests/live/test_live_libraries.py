@@ -82,13 +82,6 @@ def failed_attempts(snapshot: dict[str, Any]) -> set[tuple[str, int, str]]:
             for t in snapshot["tasks"] if t["state"] == "FAILED"}
 
 
-def real_failed_attempts(snapshot: dict[str, Any]) -> set[tuple[str, int, str]]:
-    """The failed attempts of tasks that no later attempt finished (docs/failures.md: an
-    attempt retried to success is no failure)."""
-    done = {t["task_id"] for t in snapshot["tasks"] if t["state"] == "FINISHED"}
-    return {f for f in failed_attempts(snapshot) if f[0] not in done}
-
-
 def object_sizes(snapshot: dict[str, Any], producer_name: str, tasks: dict[str, str]) -> list[int]:
     """Sizes of the live objects whose creating task (the id's first 48 hex) is `producer_name`."""
     return sorted(o["object_size"] for o in snapshot["objects"]
@@ -207,11 +200,7 @@ def test_retries_names_calls_and_attempts(retries: Checked) -> None:
 def test_retries_task_failures_are_the_failed_attempts(retries: Checked) -> None:
     seen = {(f["taskId"], f["attempt"], f["error_type"])
             for f in retries.result["failures"] if f["kind"] == "task"}
-    real = real_failed_attempts(retries.phase())
-    assert seen == real and len(real) == 2  # doomed's: flaky and crashy were retried to success
-    retried = {(f["taskId"], f["attempt"], f["error_type"])
-               for f in retries.result["ends"] if f["category"] == "retried"}
-    assert retried == failed_attempts(retries.phase()) - real
+    assert seen == failed_attempts(retries.phase())
 
 
 def test_retries_attempts_ran_on_the_nodes_ray_names(retries: Checked) -> None:
@@ -225,30 +214,27 @@ def test_retries_attempts_ran_on_the_nodes_ray_names(retries: Checked) -> None:
     attempts = flowinsight.load(retries.run.session_dir).attempts
     assert len(truth) == 9 and {(a.task_id, a.attempt): (a.ray_node_id, a.node_ip)
                                 for a in attempts if (a.task_id, a.attempt) in truth} == truth
-    # and each failed attempt's, in the JSON (a failure, or an end when retried to success)
-    told = retries.result["failures"] + retries.result["ends"]
-    assert {(f["taskId"], f["attempt"]): f["node_ip"] for f in told
+    # and each failed attempt's, in the JSON
+    assert {(f["taskId"], f["attempt"]): f["node_ip"] for f in retries.result["failures"]
             if f["kind"] == "task"} == {(t, n): truth[(t, n)][1]
                                         for t, n, _ in failed_attempts(end)}
 
 
 def test_retries_failures_counted_once_per_failed_attempt(retries: Checked) -> None:
     end, result = retries.phase(), retries.result
-    real = real_failed_attempts(end)
-    assert result["summary"]["failures"]["total"] == len(real)
-    failed = Counter(t["name"] for t in end["tasks"] if t["state"] == "FAILED"
-                     and (t["task_id"], t["attempt_number"], t["error_type"]) in real)
+    assert result["summary"]["failures"]["total"] == len(failed_attempts(end))
+    failed = Counter(t["name"] for t in end["tasks"] if t["state"] == "FAILED")
     assert {n: f["failures"] for n, f in functions_by_name(result).items()} == {
         name: failed.get(name, 0) for name in calls_by_name(end)}
 
 
 def test_retries_check_counts_the_real_failures(retries: Checked) -> None:
-    real = len(real_failed_attempts(retries.phase()))
+    real = len(failed_attempts(retries.phase()))
     assert check(retries.run.session_dir, real).returncode == 0
 
 
 def test_retries_check_fails_below_the_real_failures(retries: Checked) -> None:
-    real = len(real_failed_attempts(retries.phase()))
+    real = len(failed_attempts(retries.phase()))
     done = check(retries.run.session_dir, real - 1)
     assert done.returncode == 1, done.stdout + done.stderr
 
