@@ -6,32 +6,14 @@ real ones), no node for a task Ray never ran, and the `tune` and `serve` section
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from .harness import REPO, graph, run_workload, temp_root
-from .record_library_samples import CALL_SITES, TRUTH_FILE
-from .test_live_explore import graph_calls, pytestmark, truth_calls  # noqa: F401
+from .test_live_explore import explored, graph_calls, pytestmark, truth_calls  # noqa: F401
 
 __all__ = ["pytestmark"]
-
-
-def _run(workload: str, phase: str = "end", **env: str) -> tuple[dict[str, Any], dict[str, Any],
-                                                                  int]:
-    """(the truth's phase, flowinsight's JSON, `check --max-failures 0`'s exit code)."""
-    with temp_root() as root:
-        run = run_workload(workload, root, **CALL_SITES, **env)
-        truth = json.loads((root / TRUTH_FILE).read_text())["phases"][phase]
-        doc = graph(run.session_dir)
-        verdict = subprocess.run(
-            [sys.executable, "-m", "flowinsight", "check", str(run.session_dir),
-             "--max-failures", "0"], capture_output=True, text=True, timeout=120, cwd=REPO)
-    return truth, doc, verdict.returncode
 
 
 def _no_invented_nodes(doc: dict[str, Any]) -> None:
@@ -41,7 +23,7 @@ def _no_invented_nodes(doc: dict[str, Any]) -> None:
 
 
 def test_tune_class_trainable_under_asha() -> None:
-    end, doc, verdict = _run("explore3_tune")
+    end, doc, verdict = explored("explore3_tune")
     # a class made in tune.with_resources: its qualname has "<locals>", Ray's task names not
     assert graph_calls(doc) == truth_calls(end)
     assert not [a for a in doc["actors"] if "<locals>" in a["name"]]
@@ -56,7 +38,7 @@ def test_tune_class_trainable_under_asha() -> None:
 
 
 def test_serve_http_batch_two_replicas_delete_and_shutdown() -> None:
-    serving, doc, verdict = _run("explore3_serve", phase="serving")
+    serving, doc, verdict = explored("explore3_serve", phase="serving")
     replicas = Counter(a["class_name"] for a in serving["actors"]
                        if a["class_name"].startswith("ServeReplica:"))
     assert replicas == {"ServeReplica:batcher:Ingress": 2, "ServeReplica:batcher:Summer": 1,
@@ -79,7 +61,7 @@ def test_serve_http_batch_two_replicas_delete_and_shutdown() -> None:
 
 def test_train_v2_two_runs_one_worker_raising() -> None:
     # Train's state export (EXPORT_TRAIN_RUN_ATTEMPT) is written only when asked for
-    end, doc, verdict = _run("explore3_train", RAY_TRAIN_ENABLE_STATE_TRACKING="1")
+    end, doc, verdict = explored("explore3_train", RAY_TRAIN_ENABLE_STATE_TRACKING="1")
     assert graph_calls(doc) == truth_calls(end)
     # rank 1's error is caught by Train inside its worker (run_train_fn runs the loop in a
     # thread, poll_status reports it): no task of Ray's failed with it, in the truth as in the
