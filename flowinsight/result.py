@@ -248,15 +248,15 @@ class AttemptTable(Sequence[Attempt]):
         """The failed attempts, in order, without making the others."""
         code = STATUS_NAMES.index("FAILED")
         statuses = bytes(self.statuses)  # found by bytes.find, not row by row in Python
-        return (self.row(i) for i in _positions(statuses, code))
+        return (self.row(i) for i in byte_positions(statuses, code))
 
     def unfinished(self) -> Iterator[Attempt]:
         """The attempts without a final state, in order, without making the others."""
         statuses = bytes(self.statuses)
-        return (self.row(i) for i in _positions(statuses, STATUS_NAMES.index("UNKNOWN")))
+        return (self.row(i) for i in byte_positions(statuses, STATUS_NAMES.index("UNKNOWN")))
 
 
-def _positions(data: bytes, byte: int) -> Iterator[int]:
+def byte_positions(data: bytes, byte: int) -> Iterator[int]:
     """The positions of `byte` in `data`, in order."""
     i = data.find(byte)
     while i >= 0:
@@ -487,6 +487,17 @@ class Hidden:
 
 
 @dataclass(frozen=True, slots=True)
+class RayNode:
+    """A Ray node the attempts ran on (pipeline/ray_nodes.py): where the work went."""
+
+    id: str  # Ray's node id (hex)
+    ip: str  # its IP, "" when the capture has no event of the node (pipeline/node_ips.py)
+    attempts: int  # task attempts that ran on it
+    failed_attempts: int  # of those, the ones Ray marked FAILED
+    workers: int  # distinct workers those attempts named
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     jobs: tuple[Job, ...]
     nodes: tuple[Node, ...]
@@ -511,6 +522,7 @@ class Result:
     datasets: tuple[Dataset, ...] = field(default=())  # Ray Data plans (pipeline/datasets.py)
     serve: tuple[ServeDeployment, ...] = field(default=())  # pipeline/library_views.py
     tune: tuple[TuneTrial, ...] = field(default=())
+    ray_nodes: tuple[RayNode, ...] = field(default=())  # by id (pipeline/ray_nodes.py)
 
     def call_graph(self) -> nx.DiGraph[str]:
         """The call graph as a networkx DiGraph, with the JSON output's node and edge

@@ -33,7 +33,7 @@ def test_the_core_in_order() -> None:
         "select", "identify", "calls", "flows", "actors", "sites", "release", "failures",
         "coverage", "critical", "assemble"]
     assert [step.__name__ for step in build.STEPS] == [
-        "with_node_ips", "with_call_sites", "with_library_views", "with_datasets",
+        "with_node_ips", "with_ray_nodes", "with_call_sites", "with_library_views", "with_datasets",
         "without_internals", "with_actor_thread_note", "focused", "within_max_nodes",
         "call_sites_in_view"]
 

@@ -134,6 +134,40 @@ def test_two_nodes_two_ips_and_a_node_without_events(multi_node: dict[str, Any])
                                  "driver"]
 
 
+def test_each_ray_node_says_where_the_work_ran(multi_node: dict[str, Any]) -> None:
+    """Result.ray_nodes (pipeline/ray_nodes.py): per Ray node its IP, the attempts that ran
+    on it, how many failed and on how many workers; in the JSON's summary and, for more than
+    one node, in the terminal's."""
+    result = result_of(multi_node["root"])
+    rows = [(a.ray_node_id, a.status, a.worker_id) for a in result.attempts if a.ray_node_id]
+    want = [(node, ip, sum(1 for n, _, _ in rows if n == node),
+             sum(1 for n, s, _ in rows if n == node and s == "FAILED"),
+             len({w for n, _, w in rows if n == node and w}))
+            for node, ip in sorted({NODE_B: "10.0.0.2", NODE_C: "",
+                                    RETRIES_NODE: "127.0.0.1"}.items())]
+    assert [(n.id, n.ip, n.attempts, n.failed_attempts, n.workers)
+            for n in result.ray_nodes] == want
+    # the moved attempts: worker 19508's 3 on node B (2 failed), 19507's 4 on node C (2
+    # failed), and the two the copy left on the head node (the crash and its retry)
+    assert [(n.ip, n.attempts, n.failed_attempts, n.workers) for n in result.ray_nodes] == [
+        ("10.0.0.2", 3, 2, 1), ("", 4, 2, 1), ("127.0.0.1", 2, 1, 1)]
+    doc = validated(render(result, "json"))
+    assert doc["summary"]["ray_nodes"] == [
+        {"id": node, "ip": ip, "attempts": n, "failed_attempts": f, "workers": w}
+        for node, ip, n, f, w in want]
+    lines = render(result, "table").decode().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("ray nodes"))
+    assert lines[at:at + 3] == [
+        "ray nodes      3: 10.0.0.2 (0b0b0b0b) 3 attempts on 1 worker, 2 failed;",
+        "               0c0c0c0c (IP unknown) 4 attempts on 1 worker, 2 failed;",
+        "               127.0.0.1 (bbfb078d) 2 attempts on 1 worker, 1 failed"]
+    # one node: the JSON says it, the terminal's summary does not spend a line on it
+    one = result_of(RETRIES)
+    assert [(n.ip, n.attempts, n.failed_attempts, n.workers) for n in one.ray_nodes] == [
+        ("127.0.0.1", 9, 5, 2)]
+    assert "ray nodes" not in render(one, "table").decode()
+
+
 def test_the_parallel_read_and_repeated_files_give_the_same_ips(
         multi_node: dict[str, Any]) -> None:
     """The node events travel in the worker's pickled pieces, merge in file order and are

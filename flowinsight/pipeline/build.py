@@ -33,6 +33,7 @@ from flowinsight.pipeline.library_views import serve_deployments, tune_trials
 from flowinsight.pipeline.node_ips import with_node_ips
 from flowinsight.pipeline.options import Options
 from flowinsight.pipeline.partial import Partial, reduce_events
+from flowinsight.pipeline.ray_nodes import with_ray_nodes
 from flowinsight.pipeline.steps.actors import actors
 from flowinsight.pipeline.steps.assemble import assemble
 from flowinsight.pipeline.steps.calls import calls
@@ -164,6 +165,6 @@ def call_sites_in_view(result: Result, context: Context) -> Result:
 Step = Callable[[Result, Context], Result]
 
 # After CORE, in this order: each takes the result so far and gives the next.
-STEPS: tuple[Step, ...] = (with_node_ips, with_call_sites, with_library_views, with_datasets,
-                           without_internals, with_actor_thread_note, focused, within_max_nodes,
-                           call_sites_in_view)
+STEPS: tuple[Step, ...] = (with_node_ips, with_ray_nodes, with_call_sites, with_library_views,
+                           with_datasets, without_internals, with_actor_thread_note, focused,
+                           within_max_nodes, call_sites_in_view)

@@ -212,6 +212,9 @@ def _summary(result: Result) -> dict[str, Any]:
         "failures": _by_type(result.failures),
         "ends": _by_type(result.ends),
         "warnings": list(result.warnings),
+        "ray_nodes": [{"id": n.id, "ip": n.ip, "attempts": n.attempts,
+                       "failed_attempts": n.failed_attempts, "workers": n.workers}
+                      for n in result.ray_nodes],
     }
 
 

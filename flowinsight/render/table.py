@@ -259,6 +259,14 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
     out.append(Line("graph", (f"{result.tasks} task records", f"{len(result.nodes)} nodes",
                               f"{len(result.call_flows)} call edges",
                               f"{len(result.data_flows)} data edges")))
+    if len(result.ray_nodes) > 1:  # where a multi-node run's work went
+        out.append(Line("ray nodes", tuple(
+            (f"{escaped(n.ip)} ({escaped(n.id[:8])})" if n.ip
+             else f"{escaped(n.id[:8])} (IP unknown)") + f" {n.attempts} attempt"
+            f"{'s' if n.attempts != 1 else ''} on {n.workers} worker"
+            f"{'s' if n.workers != 1 else ''}"
+            + (f", {n.failed_attempts} failed" if n.failed_attempts else "")
+            for n in result.ray_nodes), sep="; ", lead=f"{len(result.ray_nodes)}:"))
     cov = result.coverage
     out.append(Line("coverage", (f"{cov.ratio:.1%} of tasks complete"
                                  + ("" if cov.complete else " (incomplete capture)"),),

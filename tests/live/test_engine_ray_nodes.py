@@ -188,9 +188,14 @@ def test_each_attempt_names_the_ip_of_its_node(cluster: Local) -> None:
     runner = RayRunner()
     account, reduced = read_reduced(runner.discover([], pytest.fail), Reducer(), runner=runner)
     assert {u.node_id for u in reduced.node_updates} == set(gcs)
-    ran = {(a.ray_node_id, a.node_ip) for a in analyze_partial(reduced, account).attempts
-           if a.ray_node_id}
+    result = analyze_partial(reduced, account)
+    ran = {(a.ray_node_id, a.node_ip) for a in result.attempts if a.ray_node_id}
     assert ran == set(gcs.items())
+    # where the work ran (pipeline/ray_nodes.py): each of the three nodes, with its attempts
+    attempts = Counter(a.ray_node_id for a in result.attempts if a.ray_node_id)
+    assert [(n.id, n.ip, n.attempts) for n in result.ray_nodes] == sorted(
+        (node, gcs[node], count) for node, count in attempts.items())
+    assert len(result.ray_nodes) == NODES
 
 
 def test_paths_seen_by_every_node_are_read_once(cluster: Local) -> None:
