@@ -31,17 +31,17 @@ def with_ray_nodes(result: Result, context: Context) -> Result:
         statuses = bytes(STATUS_NAMES.index(a.status) for a in t)
         workers = [a.worker_id for a in t]
         ips = [a.node_ip for a in t]
-    attempts = Counter(nodes)  # counted in C; the rest only over the rows that need it
+    # each made in C over the columns: a big session has millions of attempts, few workers
+    attempts = Counter(nodes)
     attempts.pop("", None)
     if not attempts:
         return result
+    per_node = Counter(node for node, worker in set(zip(nodes, workers)) if worker and node)
     failed = Counter(nodes[i] for i in byte_positions(statuses, _FAILED))
-    seen = {(node, worker) for node, worker in zip(nodes, workers) if worker}
-    per_node = Counter(node for node, _ in seen)
     ip_of: dict[str, str] = {}
     if isinstance(ips, NodeIps):
         ip_of = dict(ips.addresses)  # the step before's map itself
-    else:
+    elif not isinstance(t, AttemptTable) or "node_ip" in t.extra:
         for node, ip in zip(nodes, ips):
             if ip:
                 ip_of.setdefault(node, ip)
