@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 from flowinsight.model.events import TRAIN_ERRORED, ActorUpdate, FailureNote, JobUpdate
+from flowinsight.model.ids import is_actor_creation_task
 from flowinsight.result import Attempt, Failure
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
@@ -65,6 +66,14 @@ ERROR_TYPE_CATEGORY = {name: cat for cat, names in _ERROR_TYPES.items() for name
 # failure a worker's failure label stands for, and an end that may come with the job's end.
 _DEATH_TYPES = frozenset(("WORKER_DIED", "ACTOR_DIED", "ACTOR_UNAVAILABLE", "NODE_DIED",
                           "OWNER_DIED", "LOCAL_RAYLET_DIED", "OUT_OF_MEMORY"))
+# Error types Ray gives an attempt it failed before any worker ran it (its runtime_env, its
+# arguments, its placement or its actor could not be had): no execution to record.
+_NEVER_RAN_TYPES = frozenset(("RUNTIME_ENV_SETUP_FAILED", "DEPENDENCY_RESOLUTION_FAILED",
+                              "TASK_UNSCHEDULABLE_ERROR", "ACTOR_UNSCHEDULABLE_ERROR",
+                              "TASK_PLACEMENT_GROUP_REMOVED", "ACTOR_PLACEMENT_GROUP_REMOVED",
+                              "ACTOR_CREATION_FAILED"))
+# The ActorDeathCause of an actor whose constructor raised: its failed creation attempt says it
+_CREATION_FAILED = "CREATION_TASK_FAILURE_CONTEXT"
 
 # common.proto WorkerExitType
 EXIT_TYPE_CATEGORY = {"SYSTEM_ERROR": CRASH, "NODE_OUT_OF_MEMORY": CRASH, "USER_ERROR": ERROR,
@@ -221,9 +230,13 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         else:
             ends.append(f)
             not_failed.add((a.task_id, a.attempt))
+    creation_failed = {a.task_id[-32:] for a in task_fails_of(attempts, task_fails)
+                       if is_actor_creation_task(a.task_id)}
     for f in actor_list:
         if not actor_kept(f.node):
             continue
+        if f.error_type == _CREATION_FAILED and f.node in creation_failed:
+            continue  # its constructor's failed attempt is this failure: counted once, there
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
     for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
@@ -245,7 +258,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     restarted = frozenset(f.node for f in actor_list
                           if f.error_type == ACTOR_RESTARTING and f.category in COUNTED)
     explained = frozenset(key for key, f in task_fails.items()
-                          if f.category == INTENDED or f.error_type in _DEATH_TYPES)
+                          if f.category == INTENDED or f.error_type in _DEATH_TYPES
+                          or f.error_type in _NEVER_RAN_TYPES)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
                   frozenset(dead_workers), restarted, explained)
 
@@ -292,12 +306,15 @@ def _death_at(deaths: list[Failure], time_s: float | None) -> Failure | None:
 
 
 def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Failure]:
-    """Each actor's deaths and restarts, once each, judged by their death cause."""
+    """Each actor's deaths and restarts, once each, judged by their death cause. DEAD is
+    final (an actor never leaves it), yet the GCS exports a dead actor again (when its job
+    ends, when it is cleaned up): only its first DEAD with a cause is its death."""
     out: list[Failure] = []
     seen: set[tuple[str, str, float | None]] = set()
+    dead: set[str] = set()
     for up in sorted(updates, key=lambda u: (u.actor_id, u.time_s or 0.0)):
         key = (up.actor_id, up.state, up.time_s)
-        if key in seen or up.state not in ("RESTARTING", "DEAD"):
+        if key in seen or up.state not in ("RESTARTING", "DEAD") or up.actor_id in dead:
             continue
         seen.add(key)
         if up.death_reason:
@@ -306,6 +323,8 @@ def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Fail
             category = CRASH  # Ray restarts an actor after its process died
         else:
             continue  # dead with no cause given: nothing to judge
+        if up.state == "DEAD":
+            dead.add(up.actor_id)
         if category == CRASH and job_ends.ended(up.job_id, up.time_s):
             category = INTENDED
         error_type = ACTOR_RESTARTING if up.state == "RESTARTING" else (
