@@ -291,7 +291,8 @@ def test_constructor_error_dependent_task_runtime_env_and_cancels_of_ray_core(
     assert sorted((name[f["node"]], f["error_type"], f["category"])
                   for f in doc["failures"]) == [
         ("Broken", "TASK_EXECUTION_EXCEPTION", "error"), ("Broken.ping", "ACTOR_DIED", "error"),
-        ("Broken.ping", "ACTOR_DIED", "error"), ("after_boom", "TASK_EXECUTION_EXCEPTION", "error"),
+        ("Broken.ping", "ACTOR_DIED", "error"),
+        ("after_boom", "TASK_EXECUTION_EXCEPTION", "error"),
         ("boom", "TASK_EXECUTION_EXCEPTION", "error"),
         ("plain", "RUNTIME_ENV_SETUP_FAILED", "error")]
     assert sorted((name[e["node"]], e["error_type"], e["category"]) for e in doc["ends"]) == [
@@ -331,8 +332,9 @@ def test_an_actor_dies_once() -> None:
     # DEAD is final (gcs.proto ActorTableData: "permanently dead"); a later DEAD export of the
     # same actor is the same death
     failures, ends = run([], [
-        actor("DEAD", "actor_died_error_context:WORKER_DIED", GCS_WORKER_DIED.format("SYSTEM_ERROR")),
-        actor("DEAD", "actor_died_error_context:WORKER_DIED", GCS_WORKER_DIED.format("SYSTEM_ERROR"),
-              t=9.0),
+        actor("DEAD", "actor_died_error_context:WORKER_DIED",
+              GCS_WORKER_DIED.format("SYSTEM_ERROR")),
+        actor("DEAD", "actor_died_error_context:WORKER_DIED",
+              GCS_WORKER_DIED.format("SYSTEM_ERROR"), t=9.0),
     ])
     assert failures == [("actor", "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED", "crash")] and ends == []
