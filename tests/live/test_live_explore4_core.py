@@ -1,9 +1,11 @@
-"""Two Ray core programs flowinsight was not built on (workloads/explore4_*.py), run under the
+"""Three Ray core programs flowinsight was not built on (workloads/explore4_*.py), run under the
 recorder and held against Ray's State API dump of the same run (workloads/lib_state.py):
 failure causes (a constructor that raises, a failed dependency, force-cancel, a runtime_env
 that cannot be set up, an unplaceable task cancelled) and object forms (num_returns=2, refs
 in a list, a nested ref, inlined and plasma values, ray.wait(fetch_local=True), ray.dag of
-functions and of an actor method). Needs the `ray-libs` extra; about 20-40 s per program."""
+functions and of an actor method, a large by-value array, a put ref shared by tasks and an
+actor, refs in a dict, an actor's two returns to another actor). Needs the `ray-libs`
+extra; about 20-40 s per program."""
 
 from __future__ import annotations
 
@@ -86,4 +88,30 @@ def test_core_object_forms_against_the_state_api() -> None:
     assert returns[1] > 2 * 1024 * 1024 > 100 * 1024 > returns[0]  # plasma, inlined
     assert flows[("split", "count")][1] == flows[("split", "gather")][1] == sum(returns)
     assert flows[("make_nested", "main")][1] > 2 * 1024 * 1024
+    _no_invented_nodes(doc)
+
+
+def test_core_object_forms_by_value_shared_and_actor_to_actor() -> None:
+    end, doc, verdict = _run("explore4_objects2")
+    assert graph_calls(doc) == truth_calls(end)
+    assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
+    assert doc["summary"]["coverage"]["ratio"] == 1.0
+    name = _names(doc)
+    flows = {(name.get(f["source"], f["source"]), name.get(f["target"], f["target"])):
+             (f["count"], f["bytes"]) for f in doc["dataFlows"]}
+    big = 2 * 1024 * 1024
+    assert {pair: count for pair, (count, _) in flows.items()} == {
+        # a 2 MB array by value, the put ref twice (once as a keyword), scale=2, an 8-byte array
+        ("main", "size_of"): 5,
+        ("size_of", "main"): 5,  # one ray.get of 1, one of 2, one naming one ref twice
+        ("main", "unpack"): 3,  # the dict by value, then the two refs it held, read inside
+        ("unpack", "main"): 1,
+        ("main", "Maker.pair"): 1,
+        ("Maker.pair", "Taker.take"): 2,  # both returns of num_returns=2, one as a keyword
+        ("main", "Taker.take"): 1, ("Taker.take", "main"): 2}
+    assert all(f["unsized"] == 0 for f in doc["dataFlows"])
+    assert 3 * big < flows[("main", "size_of")][1] < 3 * big + 4096
+    assert big < flows[("main", "unpack")][1] < big + 4096
+    assert big < flows[("Maker.pair", "Taker.take")][1] < big + 4096
+    assert big < flows[("main", "Taker.take")][1] < big + 4096
     _no_invented_nodes(doc)
