@@ -338,3 +338,34 @@ def test_an_actor_dies_once() -> None:
               GCS_WORKER_DIED.format("SYSTEM_ERROR"), t=9.0),
     ])
     assert failures == [("actor", "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED", "crash")] and ends == []
+
+
+def test_an_actor_never_made_is_one_failure_its_creation_attempt() -> None:
+    # tests/live/workloads/explore4_failures2.py, Ray 2.60 (export events, no recorder): Lost's
+    # runtime_env cannot be set up (its creation attempt FAILED WORKER_DIED with no text, its
+    # death runtime_env_failed_context), a call to it; another Lost no node can place, killed
+    # with a call pending (intended); a task whose worker exits (a crash).
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "actor_never_made"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert sorted((t["name"], t["error_type"], t["error_message"][:24]) for t in end["tasks"]
+                  if t["state"] == "FAILED") == [
+        ("Lost.__init__", "WORKER_DIED", ""), ("Lost.__init__", "WORKER_DIED", ""),
+        ("Lost.ping", "ACTOR_DIED", "The actor is dead becaus"),
+        ("Lost.ping", "RUNTIME_ENV_SETUP_FAILED", "Could not create the act"),
+        ("dies", "WORKER_DIED", "RpcError: RPC error: Soc")]
+    doc = json_of(capture)
+    name = {k: v.split(" #")[0] for k, v in _names(doc).items()}
+    # the creation attempt is the one failure of the actor never made, with its death's text
+    no_zip = ("FileNotFoundError: [Errno 2] No such file or directory: "
+              "'/home/user/ray-tmp/no_such.zip'")
+    assert sorted((name[f["node"]], f["kind"], f["error_type"], f["category"], f["message"])
+                  for f in doc["failures"]) == [
+        ("Lost", "task", "WORKER_DIED", "error", no_zip),
+        ("Lost.ping", "task", "RUNTIME_ENV_SETUP_FAILED", "error", no_zip),
+        ("dies", "task", "WORKER_DIED", "crash",
+         "RpcError: RPC error: Socket closed rpc_code: 14")]
+    assert sorted((e["kind"], e["error_type"], e["category"]) for e in doc["ends"]) == [
+        ("actor", "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL", "intended"),
+        ("task", "ACTOR_DIED", "intended"), ("task", "WORKER_DIED", "intended")]

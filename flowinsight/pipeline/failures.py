@@ -72,8 +72,10 @@ _NEVER_RAN_TYPES = frozenset(("RUNTIME_ENV_SETUP_FAILED", "DEPENDENCY_RESOLUTION
                               "TASK_UNSCHEDULABLE_ERROR", "ACTOR_UNSCHEDULABLE_ERROR",
                               "TASK_PLACEMENT_GROUP_REMOVED", "ACTOR_PLACEMENT_GROUP_REMOVED",
                               "ACTOR_CREATION_FAILED"))
-# The ActorDeathCause of an actor whose constructor raised: its failed creation attempt says it
-_CREATION_FAILED = "CREATION_TASK_FAILURE_CONTEXT"
+# The ActorDeathCauses of an actor that was never made (its constructor raised, its runtime_env
+# could not be set up, no node could place it): its failed creation attempt says it
+_CREATION_CONTEXTS = frozenset(("CREATION_TASK_FAILURE_CONTEXT", "RUNTIME_ENV_FAILED_CONTEXT",
+                                "ACTOR_UNSCHEDULABLE_CONTEXT"))
 
 # common.proto WorkerExitType
 EXIT_TYPE_CATEGORY = {"SYSTEM_ERROR": CRASH, "NODE_OUT_OF_MEMORY": CRASH, "USER_ERROR": ERROR,
@@ -231,12 +233,13 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
             ends.append(f)
             not_failed.add((a.task_id, a.attempt))
     creation_failed = {a.task_id[-32:] for a in task_fails_of(attempts, task_fails)
-                       if is_actor_creation_task(a.task_id)}
+                       if is_actor_creation_task(a.task_id)
+                       and (a.task_id, a.attempt) not in not_failed}
     for f in actor_list:
         if not actor_kept(f.node):
             continue
-        if f.error_type == _CREATION_FAILED and f.node in creation_failed:
-            continue  # its constructor's failed attempt is this failure: counted once, there
+        if f.error_type in _CREATION_CONTEXTS and f.node in creation_failed:
+            continue  # its creation's failed attempt is this failure: counted once, there
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
     for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
@@ -282,15 +285,26 @@ def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str]
         # its actor's death or restart at that time says why: ended on purpose, or a crash
         # (an actor's call runs in the actor's own worker: WORKER_DIED is its process ending)
         said = _text_category(a.error_message)
+        death = _death_at(actor_ended.get(a.node[:32], []), time_s)
         if said == UNKNOWN:
-            death = _death_at(actor_ended.get(a.node[:32], []), time_s)
             said = death.category if death is not None else UNKNOWN
         category = CRASH if said == UNKNOWN else said
+        if not a.error_message.strip() and death is not None:
+            # Ray left the attempt no text (an actor's creation whose runtime_env failed):
+            # its actor's death says what happened
+            return Failure("task", a.node, a.task_id, a.attempt, error_type, death.message,
+                           time_s, _with_job_end(category, a, job_ends, job_of, time_s))
+    return Failure("task", a.node, a.task_id, a.attempt, error_type,
+                   headline(a.error_message), time_s,
+                   _with_job_end(category, a, job_ends, job_of, time_s))
+
+
+def _with_job_end(category: str, a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],
+                  time_s: float | None) -> str:
     if category == CRASH and a.error_type in _DEATH_TYPES \
             and job_ends.ended(job_of(a.task_id), time_s):
-        category = INTENDED  # it went with its job, which had ended
-    return Failure("task", a.node, a.task_id, a.attempt, error_type,
-                   headline(a.error_message), time_s, category)
+        return INTENDED  # it went with its job, which had ended
+    return category
 
 
 def _death_at(deaths: list[Failure], time_s: float | None) -> Failure | None:

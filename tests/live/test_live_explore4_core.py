@@ -1,7 +1,8 @@
-"""Three Ray core programs flowinsight was not built on (workloads/explore4_*.py), run under the
+"""Four Ray core programs flowinsight was not built on (workloads/explore4_*.py), run under the
 recorder and held against Ray's State API dump of the same run (workloads/lib_state.py):
 failure causes (a constructor that raises, a failed dependency, force-cancel, a runtime_env
-that cannot be set up, an unplaceable task cancelled) and object forms (num_returns=2, refs
+that cannot be set up, an unplaceable task cancelled, an actor never made, an actor killed with
+a call pending, a worker that exits) and object forms (num_returns=2, refs
 in a list, a nested ref, inlined and plasma values, ray.wait(fetch_local=True), ray.dag of
 functions and of an actor method, a large by-value array, a put ref shared by tasks and an
 actor, refs in a dict, an actor's two returns to another actor). Needs the `ray-libs`
@@ -114,4 +115,24 @@ def test_core_object_forms_by_value_shared_and_actor_to_actor() -> None:
     assert big < flows[("main", "unpack")][1] < big + 4096
     assert big < flows[("Maker.pair", "Taker.take")][1] < big + 4096
     assert big < flows[("main", "Taker.take")][1] < big + 4096
+    _no_invented_nodes(doc)
+
+
+def test_actor_never_made_killed_while_pending_and_a_worker_exit() -> None:
+    end, doc, verdict = _run("explore4_failures2")
+    assert graph_calls(doc) == truth_calls(end)
+    name = {k: v.split(" #")[0] for k, v in _names(doc).items()}  # two Lost instances
+    failed = [t for t in end["tasks"] if t["state"] == "FAILED"]
+    killed = [t for t in failed if "killed by `ray.kill`" in (t["error_message"] or "")]
+    assert len(killed) == 1  # the pending call; the killed actor's creation has no text
+    # every failed attempt but those ray.kill ended (the call, the creation) is a failure, once
+    assert sorted((name[f["node"]], f["error_type"]) for f in doc["failures"]) == [
+        ("Lost", "WORKER_DIED"), ("Lost.ping", "RUNTIME_ENV_SETUP_FAILED"),
+        ("dies", "WORKER_DIED")]
+    assert sorted(t["name"].removesuffix(".__init__") for t in failed) == [
+        "Lost", "Lost", "Lost.ping", "Lost.ping", "dies"]
+    assert sorted((e["kind"], e["category"]) for e in doc["ends"]) == [
+        ("actor", "intended"), ("task", "intended"), ("task", "intended")]
+    assert doc["summary"]["failures"]["total"] == 3 and verdict == 1
+    assert doc["summary"]["coverage"]["ratio"] == 1.0
     _no_invented_nodes(doc)
