@@ -297,6 +297,9 @@ def test_constructor_error_dependent_task_runtime_env_and_cancels_of_ray_core(
         ("plain", "RUNTIME_ENV_SETUP_FAILED", "error")]
     assert sorted((name[e["node"]], e["error_type"], e["category"]) for e in doc["ends"]) == [
         ("plain", "TASK_CANCELLED", "intended"), ("sleeper", "TASK_CANCELLED", "intended")]
+    # after_boom raised nothing itself: its input, boom's return, was boom's error
+    assert [f["message"] for f in doc["failures"] if name[f["node"]] == "after_boom"] == [
+        "input from boom failed: RuntimeError: boom fails on purpose"]
     # the runtime_env that could not be set up: the attempt never reached a worker, nothing
     # of its execution is missing from the capture
     cover = doc["summary"]["coverage"]
@@ -369,3 +372,15 @@ def test_an_actor_never_made_is_one_failure_its_creation_attempt() -> None:
     assert sorted((e["kind"], e["error_type"], e["category"]) for e in doc["ends"]) == [
         ("actor", "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL", "intended"),
         ("task", "ACTOR_DIED", "intended"), ("task", "WORKER_DIED", "intended")]
+
+
+def test_headline_of_a_failed_input() -> None:
+    # Ray's text (ray/exceptions.py) for a task whose argument was a failed task's return
+    message = ("User exception:\nray::c() (pid=1, ip=127.0.0.1)\n  At least one of the input "
+               "arguments for this task could not be computed:\nray.exceptions.RayTaskError: "
+               "ray::b() (pid=1, ip=127.0.0.1)\n  At least one of the input arguments for this "
+               "task could not be computed:\nray.exceptions.RayTaskError: ray::a() (pid=1)\n"
+               '  File "x.py", line 3, in a\n    raise KeyError("k")\nKeyError: \'k\'')
+    assert headline(message) == "input from b failed: KeyError: 'k'"
+    # the note cut off by Ray's tail of a long message: the exception alone
+    assert headline(message[message.index("ray::a()"):]) == "KeyError: 'k'"

@@ -107,6 +107,11 @@ _EXCEPTION_LINE = re.compile(
     r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)(?:\(.*\))?(?::\s|$)")
 
 
+# ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame
+_INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
+_RAY_TASK = re.compile(r"ray::([^\s(]+)\(")
+
+
 def headline(message: str) -> str:
     """The line that says what went wrong: the last exception line of a traceback, else a
     traceback's last line, else the first line. Ray keeps only the tail of a long message
@@ -120,10 +125,24 @@ def headline(message: str) -> str:
         return ""
     raised = [line for line in lines if _EXCEPTION_LINE.match(line)]
     if raised:
-        return raised[-1]
+        return _input_failed(lines) + raised[-1]
     if any(line.startswith("Traceback") or line.startswith('File "') for line in lines):
         return lines[-1]
     return lines[0]
+
+
+def _input_failed(lines: list[str]) -> str:
+    """"input from <task> failed: " where Ray says the exception is an argument's, not the
+    task's own (RayTaskError's note in place of raise_if_dependency_failed's frame, with the
+    failed task's `ray::name()` line after it), else ""."""
+    for i, line in enumerate(lines):
+        if line.startswith(_INPUT_NOTE):
+            for after in lines[i + 1:]:
+                found = _RAY_TASK.search(after)
+                if found:
+                    return f"input from {found.group(1)} failed: "
+            return "an input failed: "
+    return ""
 
 
 def exit_type(message: str) -> str:
