@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from flowinsight.model.events import ActorUpdate, FailureNote, JobUpdate
 from flowinsight.pipeline.failures import death_category, exit_type, headline, judge
@@ -26,8 +27,8 @@ def attempt(task: str, node: str, status: str = "FINISHED", error: str = "", mes
 
 
 def actor(state: str, reason: str = "", cause: str = "", t: float = 1.0,
-          pid: int | None = 42) -> ActorUpdate:
-    return ActorUpdate(ACTOR, JOB, "Counter", "", state, "", pid, False, cause, reason, t, "")
+          pid: int | None = 42, actor_id: str = ACTOR) -> ActorUpdate:
+    return ActorUpdate(actor_id, JOB, "Counter", "", state, "", pid, False, cause, reason, t, "")
 
 
 def job(end_ms: int | None) -> JobUpdate:
@@ -92,7 +93,8 @@ def test_tune_trial_stopped_and_ray_kill_are_no_failures() -> None:
         actor("DEAD", "actor_died_error_context:WORKER_DIED",
               GCS_WORKER_DIED.format("INTENDED_SYSTEM_EXIT")),
         actor("DEAD", "actor_died_error_context:RAY_KILL",
-              "The actor is dead because it was killed by `ray.kill`.", t=3.0),
+              "The actor is dead because it was killed by `ray.kill`.", t=3.0,
+              actor_id="a2" * 16),  # another actor: each dies once
     ])
     assert failures == []
     assert ends == [("actor", "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED", "intended"),
@@ -264,3 +266,121 @@ def test_an_attempt_still_running_when_its_job_ended_is_no_gap_of_the_capture(
     for job_file in copy.rglob("event_EXPORT_DRIVER_JOB.log"):
         job_file.unlink()
     assert json_of(copy)["summary"]["coverage"]["without_final_state"] == 1
+
+
+def test_constructor_error_dependent_task_runtime_env_and_cancels_of_ray_core(
+        tmp_path: Path) -> None:
+    # tests/live/workloads/explore4_failures.py, Ray 2.60 (export events, no recorder): an
+    # actor whose __init__ raises and 2 calls to it, a task given a failed task's ref, a
+    # running task cancelled with force=True, a working_dir that does not exist, a task no node
+    # can place, cancelled. Ray's State API lists 8 FAILED attempts, 2 of them TASK_CANCELLED.
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "core_failure_causes"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    failed = sorted((t["name"], t["error_type"]) for t in end["tasks"] if t["state"] == "FAILED")
+    assert failed == [
+        ("Broken.__init__", "TASK_EXECUTION_EXCEPTION"), ("Broken.ping", "ACTOR_DIED"),
+        ("Broken.ping", "ACTOR_DIED"), ("after_boom", "TASK_EXECUTION_EXCEPTION"),
+        ("boom", "TASK_EXECUTION_EXCEPTION"), ("plain", "RUNTIME_ENV_SETUP_FAILED"),
+        ("plain", "TASK_CANCELLED"), ("sleeper", "TASK_CANCELLED")]
+    doc = json_of(capture)
+    name = _names(doc)
+    # the GCS exports the dead Broken twice (at its death and at the job's end): one death,
+    # and that death is its constructor's failed attempt, counted once there
+    assert sorted((name[f["node"]], f["error_type"], f["category"])
+                  for f in doc["failures"]) == [
+        ("Broken", "TASK_EXECUTION_EXCEPTION", "error"), ("Broken.ping", "ACTOR_DIED", "error"),
+        ("Broken.ping", "ACTOR_DIED", "error"),
+        ("after_boom", "TASK_EXECUTION_EXCEPTION", "error"),
+        ("boom", "TASK_EXECUTION_EXCEPTION", "error"),
+        ("plain", "RUNTIME_ENV_SETUP_FAILED", "error")]
+    assert sorted((name[e["node"]], e["error_type"], e["category"]) for e in doc["ends"]) == [
+        ("plain", "TASK_CANCELLED", "intended"), ("sleeper", "TASK_CANCELLED", "intended")]
+    # after_boom raised nothing itself: its input, boom's return, was boom's error
+    assert [f["message"] for f in doc["failures"] if name[f["node"]] == "after_boom"] == [
+        "input from boom failed: RuntimeError: boom fails on purpose"]
+    # the runtime_env that could not be set up: the attempt never reached a worker, nothing
+    # of its execution is missing from the capture
+    cover = doc["summary"]["coverage"]
+    assert (cover["ratio"], cover["without_execution"], cover["complete"]) == (1.0, 0, True)
+    # without its creation attempt's events the actor's death is the failure, once, saying why
+    copy = tmp_path / "capture"
+    shutil.copytree(capture, copy)
+    creation = [t["task_id"] for t in end["tasks"] if t["name"] == "Broken.__init__"][0]
+    for task_file in copy.rglob("event_EXPORT_TASK_*.log"):
+        lines = task_file.read_text().splitlines(keepends=True)
+        task_file.write_text("".join(
+            line for line in lines
+            if json.loads(line)["event_data"]["task_id"] != _b64(creation)))
+    broken = [(f["kind"], f["error_type"], f["message"]) for f in json_of(copy)["failures"]
+              if name.get(f["node"]) == "Broken"]
+    assert broken == [("actor", "CREATION_TASK_FAILURE_CONTEXT",
+                       "ValueError: Broken.__init__ fails on purpose")]
+
+
+def _names(doc: dict[str, Any]) -> dict[str, str]:
+    """Node id -> name (a method as Class.method)."""
+    names = {n["id"]: n["name"] for kind in ("functions", "actors") for n in doc[kind]}
+    names.update({m["id"]: f"{names[m['actorId']]}.{m['name']}" for m in doc["methods"]})
+    return names
+
+
+def _b64(hex_id: str) -> str:
+    import base64
+    return base64.b64encode(bytes.fromhex(hex_id)).decode()
+
+
+def test_an_actor_dies_once() -> None:
+    # DEAD is final (gcs.proto ActorTableData: "permanently dead"); a later DEAD export of the
+    # same actor is the same death
+    failures, ends = run([], [
+        actor("DEAD", "actor_died_error_context:WORKER_DIED",
+              GCS_WORKER_DIED.format("SYSTEM_ERROR")),
+        actor("DEAD", "actor_died_error_context:WORKER_DIED",
+              GCS_WORKER_DIED.format("SYSTEM_ERROR"), t=9.0),
+    ])
+    assert failures == [("actor", "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED", "crash")] and ends == []
+
+
+def test_an_actor_never_made_is_one_failure_its_creation_attempt() -> None:
+    # tests/live/workloads/explore4_failures2.py, Ray 2.60 (export events, no recorder): Lost's
+    # runtime_env cannot be set up (its creation attempt FAILED WORKER_DIED with no text, its
+    # death runtime_env_failed_context), a call to it; another Lost no node can place, killed
+    # with a call pending (intended); a task whose worker exits (a crash).
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "actor_never_made"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert sorted((t["name"], t["error_type"], t["error_message"][:24]) for t in end["tasks"]
+                  if t["state"] == "FAILED") == [
+        ("Lost.__init__", "WORKER_DIED", ""), ("Lost.__init__", "WORKER_DIED", ""),
+        ("Lost.ping", "ACTOR_DIED", "The actor is dead becaus"),
+        ("Lost.ping", "RUNTIME_ENV_SETUP_FAILED", "Could not create the act"),
+        ("dies", "WORKER_DIED", "RpcError: RPC error: Soc")]
+    doc = json_of(capture)
+    name = {k: v.split(" #")[0] for k, v in _names(doc).items()}
+    # the creation attempt is the one failure of the actor never made, with its death's text
+    no_zip = ("FileNotFoundError: [Errno 2] No such file or directory: "
+              "'/home/user/ray-tmp/no_such.zip'")
+    assert sorted((name[f["node"]], f["kind"], f["error_type"], f["category"], f["message"])
+                  for f in doc["failures"]) == [
+        ("Lost", "task", "WORKER_DIED", "error", no_zip),
+        ("Lost.ping", "task", "RUNTIME_ENV_SETUP_FAILED", "error", no_zip),
+        ("dies", "task", "WORKER_DIED", "crash",
+         "RpcError: RPC error: Socket closed rpc_code: 14")]
+    assert sorted((e["kind"], e["error_type"], e["category"]) for e in doc["ends"]) == [
+        ("actor", "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL", "intended"),
+        ("task", "ACTOR_DIED", "intended"), ("task", "WORKER_DIED", "intended")]
+
+
+def test_headline_of_a_failed_input() -> None:
+    # Ray's text (ray/exceptions.py) for a task whose argument was a failed task's return
+    message = ("User exception:\nray::c() (pid=1, ip=127.0.0.1)\n  At least one of the input "
+               "arguments for this task could not be computed:\nray.exceptions.RayTaskError: "
+               "ray::b() (pid=1, ip=127.0.0.1)\n  At least one of the input arguments for this "
+               "task could not be computed:\nray.exceptions.RayTaskError: ray::a() (pid=1)\n"
+               '  File "x.py", line 3, in a\n    raise KeyError("k")\nKeyError: \'k\'')
+    assert headline(message) == "input from b failed: KeyError: 'k'"
+    # the note cut off by Ray's tail of a long message: the exception alone
+    assert headline(message[message.index("ray::a()"):]) == "KeyError: 'k'"

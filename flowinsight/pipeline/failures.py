@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 from flowinsight.model.events import TRAIN_ERRORED, ActorUpdate, FailureNote, JobUpdate
+from flowinsight.model.ids import is_actor_creation_task
 from flowinsight.result import Attempt, Failure
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
@@ -65,6 +66,16 @@ ERROR_TYPE_CATEGORY = {name: cat for cat, names in _ERROR_TYPES.items() for name
 # failure a worker's failure label stands for, and an end that may come with the job's end.
 _DEATH_TYPES = frozenset(("WORKER_DIED", "ACTOR_DIED", "ACTOR_UNAVAILABLE", "NODE_DIED",
                           "OWNER_DIED", "LOCAL_RAYLET_DIED", "OUT_OF_MEMORY"))
+# Error types Ray gives an attempt it failed before any worker ran it (its runtime_env, its
+# arguments, its placement or its actor could not be had): no execution to record.
+_NEVER_RAN_TYPES = frozenset(("RUNTIME_ENV_SETUP_FAILED", "DEPENDENCY_RESOLUTION_FAILED",
+                              "TASK_UNSCHEDULABLE_ERROR", "ACTOR_UNSCHEDULABLE_ERROR",
+                              "TASK_PLACEMENT_GROUP_REMOVED", "ACTOR_PLACEMENT_GROUP_REMOVED",
+                              "ACTOR_CREATION_FAILED"))
+# The ActorDeathCauses of an actor that was never made (its constructor raised, its runtime_env
+# could not be set up, no node could place it): its failed creation attempt says it
+_CREATION_CONTEXTS = frozenset(("CREATION_TASK_FAILURE_CONTEXT", "RUNTIME_ENV_FAILED_CONTEXT",
+                                "ACTOR_UNSCHEDULABLE_CONTEXT"))
 
 # common.proto WorkerExitType
 EXIT_TYPE_CATEGORY = {"SYSTEM_ERROR": CRASH, "NODE_OUT_OF_MEMORY": CRASH, "USER_ERROR": ERROR,
@@ -96,6 +107,11 @@ _EXCEPTION_LINE = re.compile(
     r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)(?:\(.*\))?(?::\s|$)")
 
 
+# ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame
+_INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
+_RAY_TASK = re.compile(r"ray::([^\s(]+)\(")
+
+
 def headline(message: str) -> str:
     """The line that says what went wrong: the last exception line of a traceback, else a
     traceback's last line, else the first line. Ray keeps only the tail of a long message
@@ -109,10 +125,24 @@ def headline(message: str) -> str:
         return ""
     raised = [line for line in lines if _EXCEPTION_LINE.match(line)]
     if raised:
-        return raised[-1]
+        return _input_failed(lines) + raised[-1]
     if any(line.startswith("Traceback") or line.startswith('File "') for line in lines):
         return lines[-1]
     return lines[0]
+
+
+def _input_failed(lines: list[str]) -> str:
+    """"input from <task> failed: " where Ray says the exception is an argument's, not the
+    task's own (RayTaskError's note in place of raise_if_dependency_failed's frame, with the
+    failed task's `ray::name()` line after it), else ""."""
+    for i, line in enumerate(lines):
+        if line.startswith(_INPUT_NOTE):
+            for after in lines[i + 1:]:
+                found = _RAY_TASK.search(after)
+                if found:
+                    return f"input from {found.group(1)} failed: "
+            return "an input failed: "
+    return ""
 
 
 def exit_type(message: str) -> str:
@@ -221,9 +251,14 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         else:
             ends.append(f)
             not_failed.add((a.task_id, a.attempt))
+    creation_failed = {a.task_id[-32:] for a in task_fails_of(attempts, task_fails)
+                       if is_actor_creation_task(a.task_id)
+                       and (a.task_id, a.attempt) not in not_failed}
     for f in actor_list:
         if not actor_kept(f.node):
             continue
+        if f.error_type in _CREATION_CONTEXTS and f.node in creation_failed:
+            continue  # its creation's failed attempt is this failure: counted once, there
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
     for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
@@ -245,7 +280,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     restarted = frozenset(f.node for f in actor_list
                           if f.error_type == ACTOR_RESTARTING and f.category in COUNTED)
     explained = frozenset(key for key, f in task_fails.items()
-                          if f.category == INTENDED or f.error_type in _DEATH_TYPES)
+                          if f.category == INTENDED or f.error_type in _DEATH_TYPES
+                          or f.error_type in _NEVER_RAN_TYPES)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
                   frozenset(dead_workers), restarted, explained)
 
@@ -268,15 +304,26 @@ def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str]
         # its actor's death or restart at that time says why: ended on purpose, or a crash
         # (an actor's call runs in the actor's own worker: WORKER_DIED is its process ending)
         said = _text_category(a.error_message)
+        death = _death_at(actor_ended.get(a.node[:32], []), time_s)
         if said == UNKNOWN:
-            death = _death_at(actor_ended.get(a.node[:32], []), time_s)
             said = death.category if death is not None else UNKNOWN
         category = CRASH if said == UNKNOWN else said
+        if not a.error_message.strip() and death is not None:
+            # Ray left the attempt no text (an actor's creation whose runtime_env failed):
+            # its actor's death says what happened
+            return Failure("task", a.node, a.task_id, a.attempt, error_type, death.message,
+                           time_s, _with_job_end(category, a, job_ends, job_of, time_s))
+    return Failure("task", a.node, a.task_id, a.attempt, error_type,
+                   headline(a.error_message), time_s,
+                   _with_job_end(category, a, job_ends, job_of, time_s))
+
+
+def _with_job_end(category: str, a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],
+                  time_s: float | None) -> str:
     if category == CRASH and a.error_type in _DEATH_TYPES \
             and job_ends.ended(job_of(a.task_id), time_s):
-        category = INTENDED  # it went with its job, which had ended
-    return Failure("task", a.node, a.task_id, a.attempt, error_type,
-                   headline(a.error_message), time_s, category)
+        return INTENDED  # it went with its job, which had ended
+    return category
 
 
 def _death_at(deaths: list[Failure], time_s: float | None) -> Failure | None:
@@ -292,12 +339,15 @@ def _death_at(deaths: list[Failure], time_s: float | None) -> Failure | None:
 
 
 def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Failure]:
-    """Each actor's deaths and restarts, once each, judged by their death cause."""
+    """Each actor's deaths and restarts, once each, judged by their death cause. DEAD is
+    final (an actor never leaves it), yet the GCS exports a dead actor again (when its job
+    ends, when it is cleaned up): only its first DEAD with a cause is its death."""
     out: list[Failure] = []
     seen: set[tuple[str, str, float | None]] = set()
+    dead: set[str] = set()
     for up in sorted(updates, key=lambda u: (u.actor_id, u.time_s or 0.0)):
         key = (up.actor_id, up.state, up.time_s)
-        if key in seen or up.state not in ("RESTARTING", "DEAD"):
+        if key in seen or up.state not in ("RESTARTING", "DEAD") or up.actor_id in dead:
             continue
         seen.add(key)
         if up.death_reason:
@@ -306,6 +356,8 @@ def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Fail
             category = CRASH  # Ray restarts an actor after its process died
         else:
             continue  # dead with no cause given: nothing to judge
+        if up.state == "DEAD":
+            dead.add(up.actor_id)
         if category == CRASH and job_ends.ended(up.job_id, up.time_s):
             category = INTENDED
         error_type = ACTOR_RESTARTING if up.state == "RESTARTING" else (

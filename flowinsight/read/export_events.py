@@ -219,7 +219,10 @@ def _death_cause(death: Any) -> str:
         return ""
     for context_name, context in sorted(death.items()):
         if isinstance(context, dict):
-            for key in ("error_message", "reason_message", "reason"):
+            # ActorDeathCause's contexts: error_message (runtime_env, unschedulable, died),
+            # reason_message (OOM), a RayException's formatted_exception_string (creation)
+            for key in ("error_message", "reason_message", "formatted_exception_string",
+                        "reason"):
                 text = context.get(key)
                 if isinstance(text, str) and text:
                     return text

@@ -369,7 +369,7 @@ def _death_text(death: dict[str, Any]) -> str:
     for context_name, context in sorted(death.items()):
         if isinstance(context, dict):
             for key in ("errorMessage", "error_message", "reasonMessage", "reason_message",
-                        "reason"):
+                        "formattedExceptionString", "formatted_exception_string", "reason"):
                 text = context.get(key)
                 if isinstance(text, str) and text:
                     return text
