@@ -37,7 +37,9 @@ def events_off(silent: list[Actor], sources: tuple[str, ...],
     """Which setting turned task events off, where the capture shows they were."""
     out = []
     serve = [a for a in silent if (a.class_of or a.class_name).startswith(_SERVE_CLASSES)]
-    other = [a for a in silent if a not in serve]
+    # Ray's other internals are made with task events off by Ray itself (the JobSupervisor of
+    # a submitted job: job_manager.py), which no setting of the user's changes
+    other = [a for a in silent if a not in serve and not a.internal]
     if serve:
         # ray.serve._private.constants reads it at import, in the driver (which starts the
         # controller) and in the controller (which starts the proxies and replicas)
