@@ -128,10 +128,11 @@ def test_the_detached_actor_is_one_node_called_from_each_job(
     result = export(str(folder))
     keeper = [a for a in result["actors"] if a["actor_name"] == "keeper"]
     assert len(keeper) == 1
-    adds = {}
-    for task in truth["tasks"]:
-        if task["name"] == "Keeper.add":
-            adds[task["job_id"]] = adds.get(task["job_id"], 0) + 1
+    adds: dict[str, int] = {}
+    for task in truth["tasks"]:  # Ray lists them under the actor's job: the caller is the
+        if task["name"] == "Keeper.add":  # parent, a driver (its task id ends with its job)
+            caller = task["parent_task_id"][-8:]
+            adds[caller] = adds.get(caller, 0) + 1
     drawn = {f["source"].split("@")[1]: f["count"] for f in result["callFlows"]
              if f["target"] == f"{keeper[0]['id']}.add"}
     assert drawn == adds and len(adds) == 3  # make's 3, the submitted use's 1, the plain one's
@@ -180,13 +181,17 @@ def test_the_failed_job_is_a_failure(session: tuple[Path, dict[str, str], Any]) 
     assert [f for f in result["failures"] if fail in str(f.get("node"))]
 
 
-@pytest.mark.xfail(strict=True, reason="the dashboard's own driver (job 01000000, which creates "
-                   "the JobSupervisors) dies when the cluster is stopped: RAY_DRIVER_FAILURE, "
-                   "counted as a crash")
-def test_no_failure_of_rays_own_driver(session: tuple[Path, dict[str, str], Any]) -> None:
-    folder, _, _ = session
-    result = export(str(folder))
-    assert all(f["kind"] != "driver" or f["node"] != "main@01000000" for f in result["failures"])
+def test_check_fails_only_on_rays_own_driver(session: tuple[Path, dict[str, str], Any]) -> None:
+    # The dashboard's own driver (job 01000000, which runs the JobSupervisors; Ray lists no
+    # such job) sometimes dies before the raylet when the cluster is stopped, and Ray records
+    # a RAY_DRIVER_FAILURE for it: still counted as a crash (see the report of exjobs)
+    folder, _, truth = session
+    listed = {j["job_id"] for j in truth["jobs"]}
+    failures = export(str(folder))["failures"]
+    assert all(f["kind"] == "driver" and f["node"].split("@")[1] not in listed
+               for f in failures), failures
+    done = flowinsight("check", str(folder), "--max-failures", "0")
+    assert done.returncode == (1 if failures else 0), done.stdout + done.stderr
 
 
 if __name__ == "__main__":
