@@ -64,9 +64,13 @@ def events_off(silent: list[Actor], sources: tuple[str, ...],
 def orphan_warning(orphans: int) -> tuple[str, ...]:
     if not orphans:
         return ()
+    # the caller's submission unrecorded: a driver without the recorder (the recorder in the
+    # workers only: `ray start` without RAY_RUNTIME_ENV_HOOK), Ray's own processes (the
+    # dashboard calling the JobSupervisors it creates), or an older recorder
     return (f"{orphans} argument read(s) left out of the data flows: an ObjectRef Ray inlined "
-            "into the task (under 100 KiB) whose submission the recorder did not name (a "
-            "recorder older than this one)",)
+            "into the task (under 100 KiB) whose caller the recorder did not record submitting "
+            "(a driver run without the recorder, Ray's own processes, or a recorder older "
+            "than this one)",)
 
 
 def _what_is_missing(cover: Coverage, silent_calls: int) -> str:
