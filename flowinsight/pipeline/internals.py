@@ -1,6 +1,6 @@
 """Ray's internals: the actors and tasks that Ray's libraries start for their own bookkeeping
 (Ray Data's stats, location and autoscaling actors, Serve's controller and proxies, Tune's and
-Train's controllers), not the user's work. They are marked `internal` on their nodes and
+Train's controllers, the supervisor of a submitted job), not the user's work. They are marked `internal` on their nodes and
 actors, hidden from the pictures and summaries unless asked for (`--internals`;
 views.hide_internals) and always kept in the JSON, marked.
 
@@ -42,6 +42,9 @@ INTERNAL_CLASSES = {
     "PlacementGroupCleaner":
         "ray.train.v2._internal.execution.controller.placement_group_cleaner",
     "DatasetManager": "ray.train.v2._internal.data_integration.dataset_manager",
+    # Jobs: the actor that runs each `ray job submit` entrypoint as a subprocess (its driver
+    # is the job's own); the dashboard creates it, with task events off
+    "JobSupervisor": "ray.dashboard.modules.job.job_supervisor",
 }
 
 # remote function name -> the module of Ray that defines it

@@ -37,7 +37,9 @@ def events_off(silent: list[Actor], sources: tuple[str, ...],
     """Which setting turned task events off, where the capture shows they were."""
     out = []
     serve = [a for a in silent if (a.class_of or a.class_name).startswith(_SERVE_CLASSES)]
-    other = [a for a in silent if a not in serve]
+    # Ray's other internals are made with task events off by Ray itself (the JobSupervisor of
+    # a submitted job: job_manager.py), which no setting of the user's changes
+    other = [a for a in silent if a not in serve and not a.internal]
     if serve:
         # ray.serve._private.constants reads it at import, in the driver (which starts the
         # controller) and in the controller (which starts the proxies and replicas)
@@ -62,9 +64,13 @@ def events_off(silent: list[Actor], sources: tuple[str, ...],
 def orphan_warning(orphans: int) -> tuple[str, ...]:
     if not orphans:
         return ()
+    # the caller's submission unrecorded: a driver without the recorder (the recorder in the
+    # workers only: `ray start` without RAY_RUNTIME_ENV_HOOK), Ray's own processes (the
+    # dashboard calling the JobSupervisors it creates), or an older recorder
     return (f"{orphans} argument read(s) left out of the data flows: an ObjectRef Ray inlined "
-            "into the task (under 100 KiB) whose submission the recorder did not name (a "
-            "recorder older than this one)",)
+            "into the task (under 100 KiB) whose caller the recorder did not record submitting "
+            "(a driver run without the recorder, Ray's own processes, or a recorder older "
+            "than this one)",)
 
 
 def _what_is_missing(cover: Coverage, silent_calls: int) -> str:

@@ -4,11 +4,14 @@ as their class, function ids with `@<job>` where several jobs are read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
+from flowinsight.model.ids import JOB_HEX, is_driver_task
 from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
+from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.views import class_groups
 
 
@@ -16,6 +19,8 @@ def identify(analysis: Analysis) -> Analysis:
     selected = need(analysis.selected, "the selection")
     scan, reduced = selected.scan, analysis.reduced
     job_ids = scan.job_ids | reduced.job_ids
+    if analysis.options.job:
+        job_ids |= callers_jobs(scan.tasks.values())
     updates = reduced.actor_updates
     classes = {}
     if analysis.options.group_by == "class":
@@ -26,3 +31,12 @@ def identify(analysis: Analysis) -> Analysis:
     namer = NodeNamer(scan.tasks, len(job_ids - {""}) > 1, classes, scan.modules, scan.ambiguous,
                       known_actors, selected.outside, selected.renames)
     return replace(analysis, namer=namer)
+
+
+def callers_jobs(tasks: Iterable[Task]) -> set[str]:
+    """The jobs of the drivers that called these tasks. Ray puts an actor's tasks in the
+    actor's job whoever calls them (a detached actor called from another job's driver), so
+    one job's tasks may have other jobs' drivers as callers: each keeps its `@<job>` then,
+    not drawn as the selected job's own `main`. A driver's task id ends with its job id."""
+    return {t.parent_task_id[-JOB_HEX:] for t in tasks
+            if t.parent_task_id and is_driver_task(t.parent_task_id)}
