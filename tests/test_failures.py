@@ -32,12 +32,12 @@ def actor(state: str, reason: str = "", cause: str = "", t: float = 1.0,
 
 
 def job(end_ms: int | None) -> JobUpdate:
-    return JobUpdate(JOB, "python x.py", 1, 0, end_ms, end_ms is not None)
+    return JobUpdate(JOB, "python x.py", 1, 0, end_ms, end_ms is not None, "")
 
 
 def note(message: str, t: float = 2.0, worker: str = WORKER,
          label: str = "RAY_WORKER_FAILURE") -> FailureNote:
-    return FailureNote("e1", label, message, "ERROR", "RAYLET", JOB, "", worker, 7, t, "")
+    return FailureNote("e1", label, message, "ERROR", "RAYLET", JOB, "", worker, 7, t, "", "")
 
 
 def run(attempts: list[Attempt], updates: list[ActorUpdate] = [],
@@ -219,7 +219,7 @@ def test_node_removal_counted_once_with_the_attempts_it_ended() -> None:
     died = Attempt("t1", 0, "f", "ff" * 20 + JOB, "FAILED", "NODE_DIED", "node died", node,
                    WORKER, None, 1, 1, 2_000_000_000)
     removed = FailureNote("e2", "RAY_NODE_REMOVED", "Node has been marked dead", "ERROR", "GCS",
-                          "", node, "", None, 2.0, "")
+                          "", node, "", None, 2.0, "", "")
     assert run([died], notes=[removed]) == ([("task", "NODE_DIED", "crash")], [])
     # a removal no recorded attempt stands for is a failure of its own
     assert run([], notes=[removed]) == ([("node", "RAY_NODE_REMOVED", "crash")], [])

@@ -92,3 +92,25 @@ def test_the_killed_detached_actor_is_an_intended_end() -> None:
     ends = [e for e in doc["ends"] if e["error_type"].endswith("RAY_KILL")]
     assert [(e["category"], e["node"]) for e in ends] == [
         ("intended", next(a["id"] for a in doc["actors"] if a["actor_name"] == "keeper"))]
+
+
+def test_the_submitted_jobs_verdicts_are_their_drivers_ends() -> None:
+    # EXPORT_SUBMISSION_JOB: "fail"'s entrypoint raised (FAILED, JOB_ENTRYPOINT_COMMAND_ERROR),
+    # "sleep" was stopped with stop_job (STOPPED); the other two SUCCEEDED. Their drivers'
+    # EXPORT_DRIVER_JOB end alike: only the Job API's event tells them apart.
+    doc = json_of(CAPTURE)
+    fail, sleep = job_of("fail"), job_of("sleep")
+    submitted = [(f["node"], f["error_type"], f["category"], f["message"])
+                 for f in doc["failures"] + doc["ends"] if f["kind"] == "driver"
+                 and f["node"] != "main@01000000"]  # the dashboard's own driver (docs)
+    assert submitted == [
+        (f"main@{fail}", "JOB_ENTRYPOINT_COMMAND_ERROR", "error",
+         "RuntimeError: explore4: the driver gives up"),
+        (f"main@{sleep}", "JOB_STOPPED", "intended", "Job was intentionally stopped.")]
+    # as Ray's State API (list_jobs) has the submitted jobs
+    assert {j["job_id"]: j["status"] for j in TRUTH["jobs"] if j["type"] == "SUBMISSION"} == {
+        job_of("make"): "SUCCEEDED", job_of("use"): "SUCCEEDED", fail: "FAILED",
+        sleep: "STOPPED"}
+    verdict = cli("check", str(CAPTURE), "--job", fail, "--max-failures", "0")
+    assert verdict.returncode == 1 and b"JOB_ENTRYPOINT_COMMAND_ERROR" in verdict.stdout
+    assert cli("check", str(CAPTURE), "--job", sleep, "--max-failures", "0").returncode == 0

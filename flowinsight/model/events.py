@@ -116,6 +116,10 @@ class ObjectGet:
 
 # FailureNote.label of an errored Ray Train run attempt (read/export_events.py)
 TRAIN_ERRORED = "TRAIN_RUN_ATTEMPT_ERRORED"
+# FailureNote.source_type of a submitted job's end (read/export_events.py); its label is the
+# job's error type (JOB_ENTRYPOINT_COMMAND_ERROR, ...), JOB_FAILED without one, or JOB_STOPPED
+SUBMISSION_JOB = "EXPORT_SUBMISSION_JOB"
+JOB_STOPPED = "JOB_STOPPED"
 
 
 @fast_init
@@ -136,6 +140,9 @@ class FailureNote:
     pid: int | None
     time_s: float | None
     actor_id: str  # the actor it names (the Train worker that raised), or ""
+    # the submitted job it is the end of (EXPORT_SUBMISSION_JOB), "" for any other note: its
+    # Ray job is the driver whose JobUpdate.submission_id is this
+    submission_id: str
 
 
 @fast_init
@@ -168,6 +175,9 @@ class JobUpdate:
     start_ms: int | None
     end_ms: int | None
     is_dead: bool
+    # the Job Submission API's id of the job whose entrypoint this driver is ("" for a driver
+    # not submitted): EXPORT_DRIVER_JOB config.metadata.job_submission_id
+    submission_id: str
 
 
 @fast_init

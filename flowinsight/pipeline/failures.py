@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
-from flowinsight.model.events import TRAIN_ERRORED, ActorUpdate, FailureNote, JobUpdate
+from flowinsight.model.events import (JOB_STOPPED, SUBMISSION_JOB, TRAIN_ERRORED, ActorUpdate,
+                                       FailureNote, JobUpdate)
 from flowinsight.model.ids import is_actor_creation_task
 from flowinsight.result import Attempt, Failure
 
@@ -76,6 +77,12 @@ _NEVER_RAN_TYPES = frozenset(("RUNTIME_ENV_SETUP_FAILED", "DEPENDENCY_RESOLUTION
 # could not be set up, no node could place it): its failed creation attempt says it
 _CREATION_CONTEXTS = frozenset(("CREATION_TASK_FAILURE_CONTEXT", "RUNTIME_ENV_FAILED_CONTEXT",
                                 "ACTOR_UNSCHEDULABLE_CONTEXT"))
+
+# A submitted job's JobErrorType (ray.dashboard.modules.job.common) that is the program's own:
+# its entrypoint failed or could not start, or its runtime_env could not be set up. The others
+# (the JobSupervisor actor's start, scheduling or death, the driver's node) are crashes.
+_JOB_ERRORS = frozenset(("JOB_ENTRYPOINT_COMMAND_ERROR", "JOB_ENTRYPOINT_COMMAND_START_ERROR",
+                         "RUNTIME_ENV_SETUP_FAILURE", "JOB_FAILED"))
 
 # common.proto WorkerExitType
 EXIT_TYPE_CATEGORY = {"SYSTEM_ERROR": CRASH, "NODE_OUT_OF_MEMORY": CRASH, "USER_ERROR": ERROR,
@@ -430,9 +437,39 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
         if kind == "train":
             # the program's own error, raised in a Train worker: on that worker's actor
             category, node, pid = ERROR, note.actor_id, note.pid
+        if note.source_type == SUBMISSION_JOB:
+            # a submitted job's end: its driver's, on its job's `main` (the job its driver's
+            # JobUpdate names the submission of: submitted_jobs), "" when no driver started
+            kind, node = "driver", driver_node(note.job_id) if note.job_id else ""
+            category = INTENDED if note.label == JOB_STOPPED else \
+                ERROR if note.label in _JOB_ERRORS else CRASH
         out.append((Failure(kind, node, hit.task_id if hit else "", hit.attempt if hit else None,
                             note.label, headline(note.message), note.time_s, category, pid),
                     hit, note.worker_id))
+    return out
+
+
+def submitted_jobs(notes: Iterable[FailureNote], jobs: Iterable[JobUpdate],
+                   selected: str = "") -> list[FailureNote]:
+    """The notes, each submitted job's end (EXPORT_SUBMISSION_JOB) once, with the Ray job of
+    the driver that ran it: the driver's EXPORT_DRIVER_JOB names its submission
+    (config.metadata.job_submission_id). A job that ended before its driver started (its
+    runtime_env failed) has none: its end keeps no job. With a `selected` job (--job), only
+    that job's end: the read kept every submission's (they name no job)."""
+    job_of: dict[str, str] = {}
+    for job in jobs:
+        if job.submission_id:
+            job_of.setdefault(job.submission_id, job.job_id)
+    out, ended = [], set()
+    for note in notes:
+        if note.source_type == SUBMISSION_JOB:
+            if note.submission_id in ended:
+                continue  # the same end written again (a status put twice)
+            ended.add(note.submission_id)
+            note = replace(note, job_id=job_of.get(note.submission_id, ""))
+            if selected and note.job_id != selected:
+                continue
+        out.append(note)
     return out
 
 

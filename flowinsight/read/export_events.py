@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from flowinsight.model.events import (
+    JOB_STOPPED,
+    SUBMISSION_JOB,
     TRAIN_ERRORED,
     ActorUpdate,
     DatasetOperator,
@@ -32,7 +34,8 @@ from flowinsight.model.ids import (
     job_of_task,
 )
 from flowinsight.read.descriptor import parse_descriptor
-from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, b64_id, require
+from flowinsight.read.fields import (BadLine, as_dict, as_float, as_int, as_str, b64_id, hex_id,
+                                     require)
 from flowinsight.read.task_lines import TASK_SPANS, operator_label
 
 _TASK_TYPES = {t.value: t for t in TaskType}
@@ -68,6 +71,8 @@ def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str
         return _operator_event(data)
     if source == "EXPORT_TRAIN_RUN_ATTEMPT":
         return _train_attempt(obj, data)
+    if source == SUBMISSION_JOB:
+        return _submission(obj, data)
     return f"source:{source or '(none)'}"
 
 
@@ -159,6 +164,33 @@ def _train_attempt(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
         pid=as_int(worker.get("pid")) or None,
         time_s=end_ns / 1e9 if end_ns else as_float(obj.get("timestamp")),
         actor_id=actor,
+        submission_id="",
+    )
+
+
+def _submission(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
+    """The end of a job submitted through the Job Submission API (ray job submit), when it
+    FAILED or was STOPPED (`ray job stop`): the only record of a submitted driver that raised
+    (its EXPORT_DRIVER_JOB ends as a stopped one's does). Ray's JobInfo (ray.dashboard.modules.
+    job.common): `error_type` a JobErrorType, `message` with the entrypoint's last logs.
+    PENDING, RUNNING and SUCCEEDED are no failure."""
+    status = as_str(d.get("status"))
+    if status not in ("FAILED", "STOPPED"):
+        return f"submission_job:{status or '(none)'}"
+    end_ms = as_int(d.get("end_time"))
+    return FailureNote(
+        event_id=as_str(obj.get("event_id")),
+        label=JOB_STOPPED if status == "STOPPED" else as_str(d.get("error_type")) or "JOB_FAILED",
+        message=as_str(d.get("message")),
+        severity="ERROR" if status == "FAILED" else "INFO",
+        source_type=SUBMISSION_JOB,
+        job_id="",  # the driver's JobUpdate names its submission: joined in the analysis
+        node_id=hex_id(d.get("driver_node_id"), NODE_HEX, "driver_node_id"),
+        worker_id="",
+        pid=None,
+        time_s=end_ms / 1000 if end_ms else as_float(obj.get("timestamp")),
+        actor_id="",
+        submission_id=as_str(d.get("submission_job_id")),
     )
 
 
@@ -248,6 +280,8 @@ def _job(d: dict[str, Any]) -> JobUpdate:
         start_ms=as_int(d.get("start_time")) or None,
         end_ms=as_int(d.get("end_time")) or None,
         is_dead=d.get("is_dead") is True,
+        submission_id=as_str(as_dict(as_dict(d.get("config")).get("metadata")).get(
+            "job_submission_id")),
     )
 
 

@@ -178,4 +178,5 @@ def _failure(label: str, obj: dict[str, Any], f: dict[str, Any]) -> FailureNote:
         pid=as_int(pid),
         time_s=as_float(obj.get("timestamp")),
         actor_id="",
+        submission_id="",
     )

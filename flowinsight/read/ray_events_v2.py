@@ -102,8 +102,10 @@ def parse_ray_event_v2(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str
                                              "actor_lifecycle_event")), time_s)
     if kind == "DRIVER_JOB_DEFINITION_EVENT":
         data = as_dict(_get(obj, "driverJobDefinitionEvent", "driver_job_definition_event"))
+        metadata = as_dict(as_dict(data.get("config")).get("metadata"))
         return JobUpdate(_id(data, "jobId", "job_id", JOB_HEX, True), as_str(data.get(
-            "entrypoint")), as_int(_get(data, "driverPid", "driver_pid")), None, None, False)
+            "entrypoint")), as_int(_get(data, "driverPid", "driver_pid")), None, None, False,
+            as_str(_get(metadata, "jobSubmissionId", "job_submission_id")))
     if kind == "DRIVER_JOB_LIFECYCLE_EVENT":
         return _job_lifecycle(as_dict(_get(obj, "driverJobLifecycleEvent",
                                            "driver_job_lifecycle_event")))
@@ -400,7 +402,7 @@ def _job_lifecycle(d: dict[str, Any]) -> JobUpdate:
         elif state == "FINISHED":
             dead = True
             end = ns // 1_000_000 if ns is not None else None
-    return JobUpdate(job_id, "", None, start, end, dead)
+    return JobUpdate(job_id, "", None, start, end, dead, "")
 
 
 def _node_lifecycle(d: dict[str, Any]) -> NodeUpdate | str:

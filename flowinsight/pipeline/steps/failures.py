@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from flowinsight.model.ids import driver_task_id, job_of_task
-from flowinsight.pipeline.failures import Judged, judge
+from flowinsight.pipeline.failures import Judged, judge, submitted_jobs
 from flowinsight.pipeline.steps.state import Analysis, Judgement, need
 from flowinsight.result import Attempt, AttemptTable, CallFlow, Stats
 
@@ -21,8 +21,9 @@ def failures(analysis: Analysis) -> Analysis:
     actors = need(analysis.actors, "the actors").actors
     reduced = analysis.reduced
     attempts = swept.attempts
-    judged = judge(attempts, attempts.failed(), reduced.actor_updates, reduced.failure_notes,
-                   reduced.job_updates,
+    judged = judge(attempts, attempts.failed(), reduced.actor_updates,
+                   submitted_jobs(reduced.failure_notes, reduced.job_updates,
+                                  analysis.options.job), reduced.job_updates,
                    lambda t: jobs_of[t] if t in jobs_of else job_of_task(t),
                    lambda job: namer(driver_task_id(job)),
                    lambda actor: actor in actors or not namer.classes)
