@@ -121,7 +121,7 @@ class _Repeat(Sequence[Any]):
 
 
 class NodeIps(Sequence[str]):
-    """AttemptTable.node_ips as the pipeline makes it: a row's IP is its Ray node's
+    """The attempts' "node_ip" column as the pipeline makes it: a row's IP is its Ray node's
     (pipeline/node_ips.py), a function of the ray_node_ids column, looked up when read, so the
     column costs nothing per row. "" where the node's IP is unknown."""
 
@@ -200,11 +200,6 @@ class AttemptTable(Sequence[Attempt]):
                             self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
                             self.worker_pids, self.pending_ns, self.start_ns, self.end_ns,
                             {**self.extra, name: values})
-
-    @property
-    def node_ips(self) -> Sequence[str]:
-        """Each row's Ray node's IP, "" where unknown (pipeline/node_ips.py)."""
-        return self.column("node_ip")
 
     def __len__(self) -> int:
         return len(self.task_ids)

@@ -97,7 +97,7 @@ def _attempt_failures(failures: tuple[Failure, ...],
     if not wanted:
         return failures
     rows: Iterable[tuple[str, int, str]] = (
-        zip(attempts.task_ids, attempts.numbers, attempts.node_ips)
+        zip(attempts.task_ids, attempts.numbers, attempts.column("node_ip"))
         if isinstance(attempts, AttemptTable)
         else ((a.task_id, a.attempt, a.node_ip) for a in attempts))
     ips: dict[tuple[str, int | None], str] = {

@@ -25,7 +25,7 @@ def with_ray_nodes(result: Result, context: Context) -> Result:
     t = result.attempts
     if isinstance(t, AttemptTable):
         nodes, statuses, workers = t.ray_node_ids, bytes(t.statuses), t.worker_ids
-        ips = t.node_ips
+        ips = t.column("node_ip")
     else:  # rows (a result made by hand)
         nodes = [a.ray_node_id for a in t]
         statuses = bytes(STATUS_NAMES.index(a.status) for a in t)

@@ -124,8 +124,9 @@ def places(t: AttemptTable, runs: list[int], drivers: set[int]) -> Places:
             pid_of[where] = pid  # its last one in the table's order
     # Ray node -> its IP, where known: a function of the node (pipeline/node_ips.py), as the
     # pipeline's column says it, or one pass in C over the two columns of other rows
-    pairs = t.node_ips.addresses if isinstance(t.node_ips, NodeIps) else dict(
-        zip(t.ray_node_ids, t.node_ips))
+    column = t.column("node_ip")
+    pairs = column.addresses if isinstance(column, NodeIps) else dict(
+        zip(t.ray_node_ids, column))
     ips = {node: strip_control(ip) for node, ip in pairs.items() if ip}
     process_names = {n: "driver" if n == _DRIVER_NODE else
                      "Ray node (not recorded)" if n == _NO_NODE else

@@ -39,6 +39,13 @@ def explored(workload: str, phase: str = "end", **env: str) -> tuple[dict[str, A
     return truth, doc, verdict.returncode
 
 
+def no_invented_nodes(doc: dict[str, Any]) -> None:
+    """No node for a task Ray never ran: no undefined-task placeholder, nothing inferred."""
+    assert doc["summary"]["coverage"]["undefined_tasks"] == 0
+    assert not [n for kind in ("functions", "actors", "methods") for n in doc[kind]
+                if n["inferred"]]
+
+
 def truth_calls(end: dict[str, Any]) -> Counter[str]:
     """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry).
     A function's node is Ray's name; an actor method's is Ray's name under its class: the

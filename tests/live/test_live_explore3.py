@@ -11,15 +11,10 @@ from typing import Any
 
 import pytest
 
-from .test_live_explore import explored, graph_calls, pytestmark, truth_calls  # noqa: F401
+from .test_live_explore import (  # noqa: F401
+    explored, graph_calls, no_invented_nodes, pytestmark, truth_calls)
 
 __all__ = ["pytestmark"]
-
-
-def _no_invented_nodes(doc: dict[str, Any]) -> None:
-    assert doc["summary"]["coverage"]["undefined_tasks"] == 0
-    assert not [n for kind in ("functions", "actors", "methods") for n in doc[kind]
-                if n["inferred"]]
 
 
 def test_tune_class_trainable_under_asha() -> None:
@@ -34,7 +29,7 @@ def test_tune_class_trainable_under_asha() -> None:
         sorted((actor, n, 0) for actor, n in train.items())
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert {e["category"] for e in doc["ends"]} <= {"intended"}
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)
 
 
 def test_serve_http_batch_two_replicas_delete_and_shutdown() -> None:
@@ -56,7 +51,7 @@ def test_serve_http_batch_two_replicas_delete_and_shutdown() -> None:
     # serve.delete and serve.shutdown end every Serve actor on purpose: no failure
     assert not [t for t in serving["tasks"] if t["state"] == "FAILED"]
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)
 
 
 def test_train_v2_two_runs_one_worker_raising() -> None:
@@ -75,4 +70,4 @@ def test_train_v2_two_runs_one_worker_raising() -> None:
             for f in doc["failures"]] == [
         ("train", "error", "RuntimeError: rank 1 fails on purpose", True)]
     assert doc["summary"]["failures"]["total"] == 1 and verdict == 1
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)

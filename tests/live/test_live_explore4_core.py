@@ -10,28 +10,12 @@ extra; about 20-40 s per program."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
-from .harness import REPO, graph, run_workload, temp_root
-from .record_library_samples import CALL_SITES, TRUTH_FILE
-from .test_live_explore import graph_calls, pytestmark, truth_calls  # noqa: F401
+from .test_live_explore import (  # noqa: F401
+    explored, graph_calls, no_invented_nodes, pytestmark, truth_calls)
 
 __all__ = ["pytestmark"]
-
-
-def _run(workload: str) -> tuple[dict[str, Any], dict[str, Any], int]:
-    """(the truth's `end`, flowinsight's JSON, `check --max-failures 0`'s exit code)."""
-    with temp_root() as root:
-        run = run_workload(workload, root, **CALL_SITES)
-        truth = json.loads((root / TRUTH_FILE).read_text())["phases"]["end"]
-        doc = graph(run.session_dir)
-        verdict = subprocess.run(
-            [sys.executable, "-m", "flowinsight", "check", str(run.session_dir),
-             "--max-failures", "0"], capture_output=True, text=True, timeout=120, cwd=REPO)
-    return truth, doc, verdict.returncode
 
 
 def _names(doc: dict[str, Any]) -> dict[str, str]:
@@ -41,14 +25,15 @@ def _names(doc: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def _no_invented_nodes(doc: dict[str, Any]) -> None:
-    assert doc["summary"]["coverage"]["undefined_tasks"] == 0
-    assert not [n for kind in ("functions", "actors", "methods") for n in doc[kind]
-                if n["inferred"]]
+def _flows(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(source, target) by name -> (transfers, bytes) of each data flow."""
+    name = _names(doc)
+    return {(name.get(f["source"], f["source"]), name.get(f["target"], f["target"])):
+            (f["count"], f["bytes"]) for f in doc["dataFlows"]}
 
 
 def test_core_failure_causes_against_the_state_api() -> None:
-    end, doc, verdict = _run("explore4_failures")
+    end, doc, verdict = explored("explore4_failures")
     assert graph_calls(doc) == truth_calls(end)
     name = _names(doc)
     failed = [t for t in end["tasks"] if t["state"] == "FAILED"]
@@ -64,17 +49,15 @@ def test_core_failure_causes_against_the_state_api() -> None:
         if t["error_type"] == "TASK_CANCELLED")
     assert doc["summary"]["failures"]["total"] == 6 and verdict == 1
     assert doc["summary"]["coverage"]["ratio"] == 1.0  # nothing of the capture is missing
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)
 
 
 def test_core_object_forms_against_the_state_api() -> None:
-    end, doc, verdict = _run("explore4_objects")
+    end, doc, verdict = explored("explore4_objects")
     assert graph_calls(doc) == truth_calls(end)
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert doc["summary"]["coverage"]["ratio"] == 1.0
-    name = _names(doc)
-    flows = {(name.get(f["source"], f["source"]), name.get(f["target"], f["target"])):
-             (f["count"], f["bytes"]) for f in doc["dataFlows"]}
+    flows = _flows(doc)
     assert {pair: count for pair, (count, _) in flows.items()} == {
         ("main", "split"): 1, ("split", "count"): 2, ("split", "gather"): 2,  # borrowed refs
         ("main", "gather"): 1, ("count", "main"): 2, ("gather", "main"): 1,
@@ -89,17 +72,15 @@ def test_core_object_forms_against_the_state_api() -> None:
     assert returns[1] > 2 * 1024 * 1024 > 100 * 1024 > returns[0]  # plasma, inlined
     assert flows[("split", "count")][1] == flows[("split", "gather")][1] == sum(returns)
     assert flows[("make_nested", "main")][1] > 2 * 1024 * 1024
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)
 
 
 def test_core_object_forms_by_value_shared_and_actor_to_actor() -> None:
-    end, doc, verdict = _run("explore4_objects2")
+    end, doc, verdict = explored("explore4_objects2")
     assert graph_calls(doc) == truth_calls(end)
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert doc["summary"]["coverage"]["ratio"] == 1.0
-    name = _names(doc)
-    flows = {(name.get(f["source"], f["source"]), name.get(f["target"], f["target"])):
-             (f["count"], f["bytes"]) for f in doc["dataFlows"]}
+    flows = _flows(doc)
     big = 2 * 1024 * 1024
     assert {pair: count for pair, (count, _) in flows.items()} == {
         # a 2 MB array by value, the put ref twice (once as a keyword), scale=2, an 8-byte array
@@ -115,11 +96,11 @@ def test_core_object_forms_by_value_shared_and_actor_to_actor() -> None:
     assert big < flows[("main", "unpack")][1] < big + 4096
     assert big < flows[("Maker.pair", "Taker.take")][1] < big + 4096
     assert big < flows[("main", "Taker.take")][1] < big + 4096
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)
 
 
 def test_actor_never_made_killed_while_pending_and_a_worker_exit() -> None:
-    end, doc, verdict = _run("explore4_failures2")
+    end, doc, verdict = explored("explore4_failures2")
     assert graph_calls(doc) == truth_calls(end)
     name = {k: v.split(" #")[0] for k, v in _names(doc).items()}  # two Lost instances
     failed = [t for t in end["tasks"] if t["state"] == "FAILED"]
@@ -135,4 +116,4 @@ def test_actor_never_made_killed_while_pending_and_a_worker_exit() -> None:
         ("actor", "intended"), ("task", "intended"), ("task", "intended")]
     assert doc["summary"]["failures"]["total"] == 3 and verdict == 1
     assert doc["summary"]["coverage"]["ratio"] == 1.0
-    _no_invented_nodes(doc)
+    no_invented_nodes(doc)
