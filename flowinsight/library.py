@@ -52,7 +52,7 @@ class Reading:
 
     account: ReadAccount  # what was read, skipped and counted, file by file
     reduced: Partial  # the merged task records and the other events the analysis reads
-    job: str  # the job they were reduced for ("" for all)
+    job: str  # the job whose view the analysis takes ("" for all)
     since_ns: int | None  # the window, resolved against the first event
     until_ns: int | None
 
@@ -116,7 +116,8 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
     windowed = bool(since_text or until_text)
     if progress is not None:
         progress.begin(sum(s.size() for s in sources))
-    account, reduced = read_sources(sources, job, windowed, jobs, runner,
+    # every job's events: a job's view needs the others' (pipeline/job_view.py)
+    account, reduced = read_sources(sources, windowed, jobs, runner,
                                     None if progress is None else progress.advance)
     if runner is not None:
         on_warning(runner.summary())
@@ -125,9 +126,8 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
                      **archive_sessions(sources, [f.path for f in account.files])})
     report_skips(account, strict, on_warning)
     refuse_no_events(account)
-    if job and not reduced.tasks and not reduced.job_updates:
-        raise UsageError(f"--job {job}: no such job in the input; "
-                         + _jobs_there(sources, jobs, runner))
+    if job and not holds_job(reduced, job.lower()):
+        raise UsageError(f"--job {job}: no such job in the input; " + _jobs_there(reduced))
     origin = (reduced.first_ns or 0) if windowed else 0
     return Reading(account, reduced, job, parse_time(since_text, origin, "--since"),
                    parse_time(until_text, origin, "--until"))
@@ -152,11 +152,11 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
     return result
 
 
-def read_sources(sources: list[Source], job: str, windowed: bool, jobs: int,
+def read_sources(sources: list[Source], windowed: bool, jobs: int,
                  runner: Runner | None, progress: Callable[[int], None] | None
                  ) -> tuple[ReadAccount, Partial]:
     """The discovered files read and reduced, in worker processes or by `runner` (Ray tasks)."""
-    reducer = Reducer(job, origin=windowed)
+    reducer = Reducer(origin=windowed)
     if runner is not None:
         return read_reduced(sources, reducer, progress=progress, runner=runner)
     return read_reduced(sources, reducer, jobs or os.cpu_count() or 1, progress)
@@ -186,10 +186,15 @@ def refuse_no_events(account: ReadAccount) -> None:
                      f"{account.lines} line(s), {why}")
 
 
-def _jobs_there(sources: list[Source], jobs: int, runner: RayRunner | None) -> str:
-    """The jobs of the input, with their entrypoints, for a --job that matched none (read
-    again without the filter: a mistake costs a second read, a run without one nothing)."""
-    _, reduced = read_sources(sources, "", False, jobs, runner, None)
+def holds_job(reduced: Partial, job: str) -> bool:
+    """Whether a task or a driver of `job` was read (or a task of no job, which every view
+    keeps)."""
+    return any(u.job_id in (job, "") for u in reduced.job_updates) or any(
+        t.job_id in (job, "") for t in reduced.tasks.values())
+
+
+def _jobs_there(reduced: Partial) -> str:
+    """The jobs of the input, with their entrypoints, for a --job that matched none."""
     entrypoints: dict[str, str] = {}
     for update in reduced.job_updates:
         if update.entrypoint or update.job_id not in entrypoints:

@@ -1,11 +1,11 @@
 """From a Capture to a Result: the steps, in order.
 
-1. select (`--job`) and merge tasks: reduce_events (pipeline/partial.py), per file or per group
-   of files when readers work in parallel, the pieces merged in order
+1. merge tasks: reduce_events (pipeline/partial.py), per file or per group of files when
+   readers work in parallel, the pieces merged in order
 2. CORE, each `(Analysis) -> Analysis` (steps/state.py: the inputs, and a field for what each
    step works out), one module each in steps/:
-   selection (scan.py: the `--since/--until` window; the names Ray runs tasks under),
-   identity (the namer: naming.py, identity.py), calls (the facts of every task and the sweep:
+   job (`--job`: the job's view, its tasks and what they called: job_view.py), selection
+   (scan.py: the `--since/--until` window; the names Ray runs tasks under), identity (the namer: naming.py, identity.py), calls (the facts of every task and the sweep:
    attempts with their durations, call flows, node stats, in one pass: facts.py,
    attempt_rows.py), flows (data flows: graph.py), actors (actors.py), sites (call sites
    placed: call_sites.py), release (`consume`: the records let go), failures (judged by cause:
@@ -42,6 +42,7 @@ from flowinsight.pipeline.steps.critical import critical
 from flowinsight.pipeline.steps.failures import failures
 from flowinsight.pipeline.steps.flows import flows
 from flowinsight.pipeline.steps.identity import identify
+from flowinsight.pipeline.steps.job import job
 from flowinsight.pipeline.steps.release import release
 from flowinsight.pipeline.steps.selection import select
 from flowinsight.pipeline.steps.sites import sites
@@ -54,29 +55,29 @@ __all__ = ["CORE", "STEPS", "Context", "Options", "analyze", "analyze_partial"]
 # The core, in this order. The namer's answers depend on the order it is asked in (a node's
 # key is the one its first task gave it: calls asks every task in table order), and flows and
 # sites read the records, which release lets go under `consume`.
-CORE: tuple[CoreStep, ...] = (select, identify, calls, flows, actors, sites, release, failures,
-                              coverage, critical, assemble)
+CORE: tuple[CoreStep, ...] = (job, select, identify, calls, flows, actors, sites, release,
+                              failures, coverage, critical, assemble)
 
 
 def analyze(capture: Capture, options: Options = Options()) -> Result:
     """The whole analysis of a capture held in memory."""
-    return analyze_partial(reduce_events(capture.events, options.job), capture.account, options)
+    return analyze_partial(reduce_events(capture.events), capture.account, options)
 
 
 def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = Options(),
                     consume: bool = False) -> Result:
     """The analysis of events already reduced (by reduce_events, or by readers that reduce file
-    by file and merge), with the account of what was read. `options.job` must be the job they
-    were reduced for. `reduced` is only read, unless `consume`: then the task records are let
-    go once the attempts are worked out (the result's attempts take the place of the records
-    instead of adding to them), and it cannot be analysed again."""
+    by file and merge), with the account of what was read: of every job (`options.job` chooses
+    its view here: steps/job.py). `reduced` is only read, unless `consume`: then the task
+    records are let go once the attempts are worked out (the result's attempts take the place
+    of the records instead of adding to them), and it cannot be analysed again."""
     consume = consume and not options.max_nodes  # drawings may analyse it again, by class
     analysis = Analysis(reduced, account, options, consume)
     for core in CORE:
         analysis = core(analysis)
     result = need(analysis.result, "the result")
     placed = need(analysis.sites, "the call sites")
-    context = Context(reduced, account, options, placed.sites, placed.placed,
+    context = Context(analysis.reduced, account, options, placed.sites, placed.placed,
                       lambda changed: analyze_partial(reduced, account, changed))
     for step in STEPS:
         result = step(result, context)

@@ -29,7 +29,10 @@ class Labels:
                 self._actor[a.id] = f"{a.class_name} #{short(a.id)}"
             else:
                 self._actor[a.id] = a.class_name
-        self.multi_job = len({n.job_id for n in result.nodes}) > 1
+        # the suffix tells drivers and functions of several jobs apart; an actor is named by
+        # itself (another job's actor called from a `--job` view is no second job of the view)
+        self.multi_job = len({n.job_id for n in result.nodes
+                              if n.kind in (NodeKind.DRIVER, NodeKind.FUNCTION)}) > 1
 
     def actor(self, actor_id: str) -> str:
         return self._actor.get(actor_id, f"actor #{short(actor_id)}")

@@ -28,7 +28,7 @@ def assemble(analysis: Analysis) -> Analysis:
     sources = tuple(sorted(reduced.sources))
     objects = bool(reduced.puts or reduced.gets)
     result = Result(
-        jobs=_jobs(reduced.job_updates, facts.job_counts),
+        jobs=_jobs(reduced.job_updates, _view_counts(facts.job_counts, analysis.options.job)),
         nodes=_nodes(namer, actors, facts, judgement.node_stats),
         actors=tuple(actors[a] for a in sorted(actors)),
         call_flows=judgement.calls,
@@ -73,6 +73,17 @@ def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
             undefined=is_undefined(key),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))
+
+
+def _view_counts(counts: Counter[str], job: str) -> Counter[str]:
+    """The tasks of each job; with `--job`, the view's are the job's: its own and those it
+    called that Ray put in another job (an actor's), whose job is not in the view
+    (job_view.py)."""
+    if not job:
+        return counts
+    job = job.lower()
+    return Counter({j: n for j, n in counts.items() if not j}) + Counter(
+        {job: sum(n for j, n in counts.items() if j)})
 
 
 def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:

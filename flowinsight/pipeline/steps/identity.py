@@ -19,8 +19,9 @@ def identify(analysis: Analysis) -> Analysis:
     selected = need(analysis.selected, "the selection")
     scan, reduced = selected.scan, analysis.reduced
     job_ids = scan.job_ids | reduced.job_ids
-    if analysis.options.job:
-        job_ids |= callers_jobs(scan.tasks.values())
+    if analysis.options.job:  # the view's tasks may be other jobs' (job_view.py): its drivers
+        job_ids = {analysis.options.job.lower()} | reduced.job_ids \
+            | callers_jobs(scan.tasks.values())
     updates = reduced.actor_updates
     classes = {}
     if analysis.options.group_by == "class":
