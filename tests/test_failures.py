@@ -4,6 +4,7 @@ it (pipeline/failures.py, docs/failures.md), on hand-made events whose texts are
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import shutil
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,24 @@ def test_what_dies_with_its_job_is_no_failure() -> None:
     driver = note("driver died", label="RAY_DRIVER_FAILURE", t=9.0)
     assert [f[2] for f in run([], updates, [driver], [job(10_400)])[0]] == [
         "crash", "crash", "crash"]
+
+
+def test_rays_own_driver_at_the_clusters_stop() -> None:
+    # a driver whose job has no EXPORT_DRIVER_JOB where the others have theirs: Ray's own
+    # (the GCS exports none of a _ray_internal_ namespace), dead once they had all ended
+    other = replace(job(10_400), job_id="02000000")
+    driver = note("Driver x died.", label="RAY_DRIVER_FAILURE", t=12.0, worker="")
+    assert run([], notes=[driver], jobs=[other]) == ([], [("driver", "RAY_DRIVER_FAILURE",
+                                                            "intended")])
+    # while another job still ran (no end, or an end after it): a crash
+    for jobs in ([other, replace(other, job_id="03000000", is_dead=False, end_ms=None)],
+                 [replace(other, end_ms=13_000)]):
+        assert run([], notes=[driver], jobs=jobs)[0] == [("driver", "RAY_DRIVER_FAILURE",
+                                                          "crash")]
+    # a driver with its own driver job is the user's; without any driver job nothing tells
+    assert run([], notes=[driver], jobs=[job(10_400)])[0] == [
+        ("driver", "RAY_DRIVER_FAILURE", "crash")]
+    assert run([], notes=[driver])[0] == [("driver", "RAY_DRIVER_FAILURE", "crash")]
 
 
 def test_worker_failure_counted_once_with_the_attempt_it_ended() -> None:

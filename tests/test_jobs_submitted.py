@@ -8,7 +8,9 @@ one node, called from three jobs."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,7 +112,7 @@ def test_the_submitted_jobs_verdicts_are_their_drivers_ends() -> None:
     fail, sleep = job_of("fail"), job_of("sleep")
     submitted = [(f["node"], f["error_type"], f["category"], f["message"])
                  for f in doc["failures"] + doc["ends"] if f["kind"] == "driver"
-                 and f["node"] != "main@01000000"]  # the dashboard's own driver (docs)
+                 and f["error_type"] != "RAY_DRIVER_FAILURE"]  # the dashboard's (below)
     assert submitted == [
         (f"main@{fail}", "JOB_ENTRYPOINT_COMMAND_ERROR", "error",
          "RuntimeError: explore4: the driver gives up"),
@@ -122,3 +124,56 @@ def test_the_submitted_jobs_verdicts_are_their_drivers_ends() -> None:
     verdict = cli("check", str(CAPTURE), "--job", fail, "--max-failures", "0")
     assert verdict.returncode == 1 and b"JOB_ENTRYPOINT_COMMAND_ERROR" in verdict.stdout
     assert cli("check", str(CAPTURE), "--job", sleep, "--max-failures", "0").returncode == 0
+
+
+RAYLET_EVENTS = "logs/events/event_RAYLET.log"
+
+
+def test_the_dashboards_own_driver_ended_with_the_cluster() -> None:
+    # `ray stop` ended the dashboard, whose own driver (namespace _ray_internal_dashboard, the
+    # JobSupervisors' owner) the raylet then saw die (RAY_DRIVER_FAILURE) three seconds after
+    # the last job's end. The GCS exports no driver job of Ray's internal namespaces, and
+    # Ray's State API lists none: the driver is Ray's own, its death the cluster's stop
+    doc = json_of(CAPTURE)
+    assert "01000000" not in {j["job_id"] for j in TRUTH["jobs"]}
+    assert [(f["node"], f["category"], f["message"]) for f in doc["ends"]
+            if f["error_type"] == "RAY_DRIVER_FAILURE"] == [
+        ("main@01000000", "intended", "Driver 01000000" + "f" * 48 + " died. Address: "
+         "127.0.0.1:15600, Pid: 1671, JobId: 01000000: Ray's own driver (no driver job of its "
+         "own), after every job had ended: the cluster stopped")]
+    assert not [f for f in doc["failures"] if f["error_type"] == "RAY_DRIVER_FAILURE"]
+    assert cli("check", str(CAPTURE), "--job", "01000000", "--max-failures", "0"
+               ).returncode == 0
+
+
+def _with_driver_failure_at(tmp_path: Path, seconds: int) -> Path:
+    """The capture, its raylet's RAY_DRIVER_FAILURE moved to `seconds` (epoch)."""
+    copy = tmp_path / "capture"
+    shutil.copytree(CAPTURE, copy)
+    raylet = next(copy.glob("session_*")) / RAYLET_EVENTS
+    lines = []
+    for line in raylet.read_text().splitlines():
+        event = json.loads(line)
+        if event["label"] == "RAY_DRIVER_FAILURE":
+            event["timestamp"] = seconds
+        lines.append(json.dumps(event))
+    raylet.write_text("\n".join(lines) + "\n")
+    return copy
+
+
+def test_the_dashboards_own_driver_dying_while_jobs_run_is_a_crash(tmp_path: Path) -> None:
+    # the same death while the plain drivers still ran (06000000 ended at 1796607545.190)
+    ends = {j["id"]: j["end_ms"] for j in json_of(CAPTURE)["summary"]["jobs"]}
+    assert len(ends) == 7 and all(ends.values())  # EXPORT_DRIVER_JOB: every job's end
+    early = ends["06000000"] // 1000 - 2
+    doc = json_of(_with_driver_failure_at(tmp_path, early))
+    assert [(f["node"], f["category"], f["message"]) for f in doc["failures"]
+            if f["error_type"] == "RAY_DRIVER_FAILURE"] == [
+        ("main@01000000", "crash", "Driver 01000000" + "f" * 48 + " died. Address: "
+         "127.0.0.1:15600, Pid: 1671, JobId: 01000000")]
+    # the second the last job ended counts as ended; the one before does not
+    last = max(ends.values()) // 1000
+    assert [f["category"] for f in json_of(_with_driver_failure_at(tmp_path / "a", last))[
+        "ends"] if f["error_type"] == "RAY_DRIVER_FAILURE"] == ["intended"]
+    assert [f["category"] for f in json_of(_with_driver_failure_at(tmp_path / "b", last - 1))[
+        "failures"] if f["error_type"] == "RAY_DRIVER_FAILURE"] == ["crash"]

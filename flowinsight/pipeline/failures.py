@@ -234,14 +234,55 @@ class JobEnds:
         return end is not None and time_s is not None and time_s >= int(end)
 
 
+# Why a death of Ray's own driver is no failure (ClusterStop), said after Ray's text
+CLUSTER_STOPPED = "Ray's own driver (no driver job of its own), after every job had ended: " \
+    "the cluster stopped"
+
+
+class ClusterStop:
+    """Whether a driver's death is the end of Ray's own driver with the cluster.
+
+    The raylet writes RAY_DRIVER_FAILURE when a driver's connection closes without the
+    driver's disconnect (NodeManager::DisconnectClient, exit type SYSTEM_ERROR): the driver
+    process is gone. The dashboard runs a driver of its own (`ray.init(namespace=
+    "_ray_internal_dashboard")`: the JobManager's, which starts the JobSupervisor of each
+    submitted job), and `ray stop` ends the dashboard with the raylet, so that death is
+    recorded or not as the two go down. The GCS exports no driver job of a job in a
+    `_ray_internal_` namespace (GcsJobManager::WriteDriverJobExportEvent): a driver without an
+    EXPORT_DRIVER_JOB where the other jobs have theirs is Ray's own. Its death once every one
+    of those jobs had ended (`is_dead`, their end by the second of the death) is the cluster's
+    stop: intended. Before that (a job still running), or without any driver job to tell, it
+    is the crash it says."""
+
+    def __init__(self, jobs: Sequence[JobUpdate]) -> None:
+        self.known: set[str] = set()
+        self.end_s: dict[str, float] = {}
+        for job in jobs:
+            self.known.add(job.job_id)
+            if job.is_dead and job.end_ms:
+                self.end_s[job.job_id] = max(self.end_s.get(job.job_id, 0), job.end_ms / 1000)
+
+    def ended_with_cluster(self, note: FailureNote) -> bool:
+        if not note.job_id or note.job_id in self.known or note.time_s is None \
+                or not self.known:
+            return False
+        # the driver events carry whole seconds: the second a job ended counts
+        return all(job in self.end_s and int(self.end_s[job]) <= note.time_s
+                   for job in self.known)
+
+
 def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
           updates: Iterable[ActorUpdate], notes: Sequence[FailureNote],
           jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
-          driver_node: Callable[[str], str], actor_kept: Callable[[str], bool]) -> Judged:
+          driver_node: Callable[[str], str], actor_kept: Callable[[str], bool],
+          every_job: Sequence[JobUpdate] | None = None) -> Judged:
     """Every failure of the session, judged. `attempts` all of them, `failed` the FAILED ones
     (AttemptTable.failed), `job_of` a task's job, `driver_node` a job's driver node,
-    `actor_kept` whether an actor's failures belong to the result (--group-by class)."""
+    `actor_kept` whether an actor's failures belong to the result (--group-by class),
+    `every_job` the driver jobs of every job read (by default `jobs`: --job's view holds its
+    own only)."""
     job_ends = JobEnds(jobs, notes)
+    stop = ClusterStop(list(jobs) if every_job is None else every_job)
     actor_list = actor_deaths(updates, job_ends)
     actor_ended: dict[str, list[Failure]] = {}  # each actor's deaths and restarts, in order
     for f in actor_list:
@@ -268,7 +309,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
             continue  # its creation's failed attempt is this failure: counted once, there
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
-    for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends):
+    for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends, stop):
         if f.kind == "train" and f.node and not actor_kept(f.node):
             f = replace(f, node="")  # its worker's actor is not a node of this view
         if hit is not None and (hit.task_id, hit.attempt) in task_fails:
@@ -401,8 +442,8 @@ _PID = re.compile(r"Worker PID: (\d+)")
 
 
 def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
-                   driver_node: Callable[[str], str],
-                   job_ends: JobEnds) -> list[tuple[Failure, Attempt | None, str]]:
+                   driver_node: Callable[[str], str], job_ends: JobEnds,
+                   stop: ClusterStop) -> list[tuple[Failure, Attempt | None, str]]:
     """Each failure label, with the attempt it stands for when one is found: the failed
     attempt on that worker that its death ended, else the one running there at the time."""
     notes = list(notes)
@@ -432,6 +473,9 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
         if category == CRASH and kind != "driver" and note.job_id \
                 and job_ends.ended(note.job_id, note.time_s):
             category = INTENDED
+        message = headline(note.message)
+        if kind == "driver" and category == CRASH and stop.ended_with_cluster(note):
+            category, message = INTENDED, f"{message}: {CLUSTER_STOPPED}"
         pid_text = _PID.search(note.message)
         pid = int(pid_text.group(1)) if pid_text else None
         if kind == "train":
@@ -444,7 +488,7 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
             category = INTENDED if note.label == JOB_STOPPED else \
                 ERROR if note.label in _JOB_ERRORS else CRASH
         out.append((Failure(kind, node, hit.task_id if hit else "", hit.attempt if hit else None,
-                            note.label, headline(note.message), note.time_s, category, pid),
+                            note.label, message, note.time_s, category, pid),
                     hit, note.worker_id))
     return out
 

@@ -21,12 +21,13 @@ def failures(analysis: Analysis) -> Analysis:
     actors = need(analysis.actors, "the actors").actors
     reduced = analysis.reduced
     attempts = swept.attempts
+    every_job = reduced.job_updates if analysis.every_job is None else analysis.every_job
     judged = judge(attempts, attempts.failed(), reduced.actor_updates,
-                   submitted_jobs(reduced.failure_notes, reduced.job_updates,
-                                  analysis.options.job), reduced.job_updates,
+                   submitted_jobs(reduced.failure_notes, every_job, analysis.options.job),
+                   reduced.job_updates,
                    lambda t: jobs_of[t] if t in jobs_of else job_of_task(t),
                    lambda job: namer(driver_task_id(job)),
-                   lambda actor: actor in actors or not namer.classes)
+                   lambda actor: actor in actors or not namer.classes, every_job)
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     return replace(analysis, judgement=Judgement(judged, node_stats, calls))
 

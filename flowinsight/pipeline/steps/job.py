@@ -18,4 +18,4 @@ def job(analysis: Analysis) -> Analysis:
     view = view_of_job(reduced, chosen)
     if analysis.consume and view.tasks is not reduced.tasks:
         reduced.tasks = {}
-    return replace(analysis, reduced=view)
+    return replace(analysis, reduced=view, every_job=reduced.job_updates)

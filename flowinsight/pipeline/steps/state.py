@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.model.events import FunctionRef
+from flowinsight.model.events import FunctionRef, JobUpdate
 from flowinsight.pipeline.attempt_rows import Swept
 from flowinsight.pipeline.call_sites import Frames
 from flowinsight.pipeline.facts import TaskFacts
@@ -81,6 +81,8 @@ class Analysis:
     options: Options
     # let each record go once the steps that read records are done (release.py)
     consume: bool = False
+    # job.py: with --job, the driver jobs of every job read (`reduced` holds the view's)
+    every_job: list[JobUpdate] | None = None
     selected: Selected | None = None
     namer: NodeNamer | None = None  # naming.py's, shared: a cache of every answer it gave
     facts: TaskFacts | None = None
