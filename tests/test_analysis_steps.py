@@ -30,7 +30,7 @@ JOB = "01000000"
 
 def test_the_core_in_order() -> None:
     assert [step.__name__ for step in CORE] == [
-        "select", "identify", "calls", "flows", "actors", "sites", "release", "failures",
+        "job", "select", "identify", "calls", "flows", "actors", "sites", "release", "failures",
         "coverage", "critical", "assemble"]
     assert [step.__name__ for step in build.STEPS] == [
         "with_node_ips", "with_ray_nodes", "with_call_sites", "with_library_views", "with_datasets",
@@ -43,7 +43,7 @@ def test_each_step_fills_its_field_and_a_step_out_of_order_says_so(name: str) ->
     # (Serve's run has actors no task record names: nodes of their own, not the namer's)
     reduced = reduce_events(read_capture(discover([str(ROOT / "samples" / name)])).events)
     analysis = Analysis(reduced, ACCOUNT, Options())
-    outputs = {"select": {"selected"}, "identify": {"namer"}, "calls": {"facts", "swept"},
+    outputs = {"job": set(), "select": {"selected"}, "identify": {"namer"}, "calls": {"facts", "swept"},
                "flows": {"flows", "orphans"}, "actors": {"actors"}, "sites": {"sites"},
                "release": set(), "failures": {"judgement"}, "coverage": {"coverage"},
                "critical": {"critical_paths"}, "assemble": {"result"}}
@@ -58,7 +58,12 @@ def test_each_step_fills_its_field_and_a_step_out_of_order_says_so(name: str) ->
         assert all(getattr(after, name) is not None for name in outputs[step.__name__])
         analysis = after
     with pytest.raises(RuntimeError, match="out of order: the namer"):
-        CORE[2](Analysis(reduced, ACCOUNT, Options(), selected=analysis.selected))
+        CORE[3](Analysis(reduced, ACCOUNT, Options(), selected=analysis.selected))
+    # with --job, the job step gives the view and keeps every job's driver jobs
+    viewed = CORE[0](Analysis(reduced, ACCOUNT, Options(job=JOB.upper())))
+    assert viewed.reduced is not reduced and viewed.every_job is reduced.job_updates
+    assert viewed.reduced.tasks == {t: r for t, r in reduced.tasks.items()
+                                    if r.job_id in (JOB, "")}
 
 
 def _without_write_spans(tmp_path: Path) -> Path:

@@ -213,8 +213,10 @@ def _from_rows(rows: list[RecordTuple], *rest: Any) -> Partial:
 
 @dataclass(frozen=True, slots=True)
 class Reducer:
-    """reduce_events and merge_into for one `--job` choice, as one picklable value that a
-    reader can run in worker processes (flowinsight.read.parallel.Reducer)."""
+    """reduce_events and merge_into, as one picklable value that a reader can run in worker
+    processes (flowinsight.read.parallel.Reducer). `job` keeps one job's events as they are
+    read (select_job); `--job` does not use it: a job's view needs every job's records and is
+    chosen by the analysis (pipeline/job_view.py)."""
 
     job: str = ""
     # whether to find the earliest event time (Partial.first_ns), the origin of relative
@@ -377,7 +379,9 @@ def merge_into(first: Partial, later: Partial) -> Partial:
 
 
 def select_job(events: Sequence[Event], job: str) -> Sequence[Event]:
-    """`--job`: keep the events of one job (events that belong to no job are kept)."""
+    """Keep the events whose job id is `job` (events that belong to no job are kept). Not
+    `--job`'s view, which also holds the calls its tasks made into other jobs' actors
+    (pipeline/job_view.py)."""
     if not job:
         return events
     job = job.lower()
