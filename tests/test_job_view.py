@@ -71,3 +71,11 @@ def test_the_callee_actors_snapshots_and_the_views_objects() -> None:
     assert [u.job_id for u in view.job_updates] == [B]
     assert [g.event_id for g in view.gets] == ["e1"]
     assert view.job_ids == {B}
+
+
+def test_a_record_with_the_submitters_job_is_still_its_actors_jobs() -> None:
+    # the recorder writes the submitter's job on task_submitted (B), Ray's events the actor's
+    # creation job (A), which the task's id ends with: merged, the record may say B
+    called = task("b1", B, driver_task_id(B), ACTOR)
+    assert list(tasks_of_view(table(called), A)) == [called.task_id]
+    assert list(tasks_of_view(table(called), B)) == [called.task_id]

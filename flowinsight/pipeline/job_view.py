@@ -21,14 +21,18 @@ from flowinsight.pipeline.tasks import Task
 
 
 def tasks_of_view(tasks: dict[str, Task], job: str) -> dict[str, Task]:
-    """The records of `job`'s view, in table order: its tasks, those of no job (as every event
-    of no job is kept), and those a task of the view submitted. A caller with no record is in
+    """The records of `job`'s view, in table order: its tasks (by their record's job or by
+    their id's), those of no job (as every event of no job is kept), and those a task of the
+    view submitted. A caller with no record is in
     the view where its id says it is the job's (a TaskID ends with its JobID: its driver, a
     task of the job whose events are missing)."""
     kept: set[str] = set()
     callees: dict[str, list[str]] = {}
     for task_id, task in tasks.items():
-        if task.job_id in (job, ""):
+        # Ray's job of a task is the one its id ends with (TaskID::ForActorTask ends with the
+        # ActorID, which ends with the actor's creation job); a record's job may be the
+        # submitter's where the recorder's task_submitted was merged first
+        if task.job_id in (job, "") or job_of_task(task_id) == job:
             kept.add(task_id)
         else:
             callees.setdefault(task.parent_task_id, []).append(task_id)
