@@ -6,8 +6,9 @@ spec with `actor_handle->CreationJobID()` as its job and the caller's current ta
 `parent_task_id`). So the calls one job's driver makes to another job's (detached) actor carry
 that other job's id. A job's view holds the tasks of the job, and the tasks its tasks called,
 whatever their job (transitively: what such a call submitted in turn too): a task is in it if
-its job is the job, or its parent (the task that submitted it) is in it. The actor itself (its
-creation task) stays its own job's: the view shows it as the callee its methods' node names.
+its job is the job (its record's, or the one its id ends with), or its parent (the task that
+submitted it) is in it. The actor itself (its creation task) stays its own job's: the view
+shows it as the callee its methods' node names.
 
 The relation needs every record (a caller may be read after its callees), so the read keeps
 every job and the view is chosen here, before the analysis: the records not in it are let go.
@@ -23,9 +24,8 @@ from flowinsight.pipeline.tasks import Task
 def tasks_of_view(tasks: dict[str, Task], job: str) -> dict[str, Task]:
     """The records of `job`'s view, in table order: its tasks (by their record's job or by
     their id's), those of no job (as every event of no job is kept), and those a task of the
-    view submitted. A caller with no record is in
-    the view where its id says it is the job's (a TaskID ends with its JobID: its driver, a
-    task of the job whose events are missing)."""
+    view submitted. A caller with no record is in the view where its id says it is the job's
+    (a TaskID ends with its JobID: its driver, a task of the job whose events are missing)."""
     kept: set[str] = set()
     callees: dict[str, list[str]] = {}
     for task_id, task in tasks.items():
