@@ -68,6 +68,8 @@ def judge(sources: Sequence[Source], keys: Sequence[array[int]], conflicts: froz
     duplicates each file holds."""
     wanted: dict[int, set[int]] = {}
     for index, pairs in enumerate(keys):
+        if conflicts.isdisjoint(pairs[0::2]):
+            continue
         for digest, line in zip(pairs[0::2], pairs[1::2]):
             if digest in conflicts:
                 wanted.setdefault(index, set()).add(line)
