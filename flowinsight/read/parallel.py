@@ -49,7 +49,7 @@ from flowinsight.read.digests import event_id_digest
 from flowinsight.read.discover import Source
 from flowinsight.read.event_file import MAX_EXAMPLES
 from flowinsight.read.forked import fork_available, run_forked
-from flowinsight.read.repeat_lines import Picked, Picker, judge, pick_here, pick_lines
+from flowinsight.read.repeat_lines import Picker, judge, pick_here
 from flowinsight.read.repeats import find_repeats
 
 R = TypeVar("R")
@@ -339,24 +339,6 @@ class LocalRunner:
         spawn = multiprocessing.get_context("spawn")  # fork is missing or unsafe (macOS)
         with spawn.Pool(workers, initializer=gc.disable) as pool:
             yield from pool.imap_unordered(_Task(reducer), groups)
-
-    def pick_lines(self, requests: Sequence[tuple[Source, frozenset[int]]]
-                   ) -> list[list[Picked]]:
-        """repeat_lines.pick_here, the files shared among the worker processes where fork is
-        safe (the lines of ids repeated with other content: every file of a rotated copy and
-        of its original may hold some)."""
-        if self.workers <= 1 or len(requests) <= 1 or not fork_available():
-            return pick_here(requests)
-        out: list[list[Picked]] = [[] for _ in requests]
-        for index, picked in run_forked(list(enumerate(requests)), _pick_one,
-                                        min(self.workers, len(requests))):
-            out[index] = picked
-        return out
-
-
-def _pick_one(item: tuple[int, tuple[Source, frozenset[int]]]) -> tuple[int, list[Picked]]:
-    index, (source, wanted) = item
-    return index, pick_lines(source, wanted)
 
 
 @dataclass(frozen=True, slots=True)
