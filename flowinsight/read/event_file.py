@@ -374,7 +374,7 @@ class _FileState:
             rows = self.rows
             function = row[4]
             # kept as a row unless it has a second event, or a function ref without a name
-            # (what a repeat would merge twice: Partial.fragile needs the event)
+            # (what a repeat would merge twice: Partial.fragile keeps its ref aside)
             if rows is not None and operator is None and (function is None or function.name):
                 if self.events:
                     self._close_events()
