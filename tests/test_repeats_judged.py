@@ -18,7 +18,9 @@ import os
 import random
 import subprocess
 import sys
+import types
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -190,3 +192,49 @@ def test_any_mix_of_repeats_reads_as_the_exact_read(tmp_path: Path) -> None:
             assert not stats.exact_fallback
             judged += stats.judged_files
     assert judged > 40  # most mixes hold ids whose lines differ
+
+
+class _FakeTask:
+    """ray.remote(...)(fn), run here at once; remembers the node it was pinned to."""
+
+    def __init__(self, fn: Any, ran: list[str]) -> None:
+        self.fn, self.ran, self.node = fn, ran, ""
+
+    def options(self, scheduling_strategy: Any) -> _FakeTask:
+        self.node = scheduling_strategy.node_id
+        return self
+
+    def remote(self, *args: Any) -> Any:
+        self.ran.append(self.node)
+        return self.fn(*args)
+
+
+def test_the_ray_engine_picks_the_lines_on_the_files_nodes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RayRunner.pick_lines: one task per node, pinned to it, each file's lines as
+    repeat_lines.pick_here gives them (a stand-in for Ray runs the tasks here)."""
+    from flowinsight.engines.node_files import Located
+    from flowinsight.engines.ray_engine import NodeDirs, RayRunner
+    from flowinsight.read.digests import line_digest
+    from flowinsight.read.repeat_lines import pick_here
+
+    root = capture(tmp_path)
+    paths = sorted(root.rglob("event_*"))
+    requests = []
+    for n, path in enumerate(paths):
+        lines = path.read_bytes().splitlines()
+        source = Located(path, path.name, node="ab"[n % 2], host="h" + "ab"[n % 2],
+                         real=str(path), bytes=path.stat().st_size)
+        requests.append((source, frozenset(line_digest(x) for x in lines[::2])))
+    ran: list[str] = []
+    strategies = types.ModuleType("ray.util.scheduling_strategies")
+    strategies.NodeAffinitySchedulingStrategy = (  # type: ignore[attr-defined]
+        lambda node, soft: types.SimpleNamespace(node_id=node, soft=soft))
+    monkeypatch.setitem(sys.modules, "ray.util.scheduling_strategies", strategies)
+    runner = RayRunner()
+    runner._nodes = NodeDirs("a", (), 2)
+    runner._ray = types.SimpleNamespace(remote=lambda **_: lambda fn: _FakeTask(fn, ran),
+                                        get=lambda ref: ref)
+    got = runner.pick_lines(requests)
+    assert got == pick_here(requests) and sum(map(len, got)) > 10
+    assert sorted(ran) == ["a", "b"]
