@@ -10,6 +10,8 @@ shape. The driver is shared, as one long job would be.
 `--repeat-percent P`: as an overlapping rotated file would, each task file's last P% of lines
 are written again in a file of their own beside it (`<name>.1`): P% of the lines are events
 read twice, each in two files (which the parallel reader may give to two workers).
+With `--repeat-differ` those copies are the same events written otherwise (JSON with spaces
+after its separators): their lines differ, so which repeat is a duplicate takes their events.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
 import sys
 import tarfile
 from pathlib import Path
@@ -73,7 +76,8 @@ def seed_files() -> dict[str, bytes]:
     return files
 
 
-def build(out: Path, size_mb: float, repeat_percent: float = 0) -> tuple[int, int]:
+def build(out: Path, size_mb: float, repeat_percent: float = 0,
+          differ: bool = False) -> tuple[int, int]:
     files = seed_files()
     seed_bytes = sum(len(b) for b in files.values())
     copies = max(1, round(size_mb * 1e6 / seed_bytes))
@@ -103,6 +107,9 @@ def build(out: Path, size_mb: float, repeat_percent: float = 0) -> tuple[int, in
             if repeat_percent:
                 lines = data.splitlines(keepends=True)
                 tail = b"".join(lines[len(lines) - round(len(lines) * repeat_percent / 100):])
+                if differ:
+                    tail = b"".join(json.dumps(json.loads(ln)).encode() + b"\n"
+                                    for ln in tail.splitlines())
                 path.with_name(path.name + ".1").write_bytes(tail)
                 total += len(tail)
     return copies, total
@@ -114,11 +121,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--repeat-percent", type=float, default=0,
                         help="this percent of the task lines written twice (rotated overlap)")
+    parser.add_argument("--repeat-differ", action="store_true",
+                        help="the repeated lines written otherwise (other separators)")
     args = parser.parse_args()
     if (args.out / "DONE").exists():
         print(f"{args.out}: exists", file=sys.stderr)
         return 0
-    copies, total = build(args.out, args.size_mb, args.repeat_percent)
+    copies, total = build(args.out, args.size_mb, args.repeat_percent,
+                          args.repeat_differ)
     (args.out / "DONE").write_text(f"{copies} copies, {total} bytes\n")
     print(f"{args.out}: {copies} copies of scale_15k, {total / 1e6:.0f} MB", file=sys.stderr)
     return 0

@@ -61,7 +61,8 @@ def main() -> None:
     print(f"{size / 1e6:.0f} MB, {sum(f.lines for f in account.files):,} lines, "
           f"{len(reduced.tasks):,} tasks; {stats.workers} workers, {stats.groups} groups"
           f"{', exact fallback' if stats.exact_fallback else ''}"
-          f"{f', {stats.duplicates:,} duplicates' if stats.duplicates else ''}")
+          f"{f', {stats.duplicates:,} duplicates' if stats.duplicates else ''}"
+          f"{f', {stats.judged_files} files read again' if stats.judged_files else ''}")
     print(f"{'phase':8s} {'wall s':>7s} {'cpu s (this)':>13s} {'cpu s (workers)':>16s}")
     for name, wall, cpu, children in rows:
         print(f"{name:8s} {wall:7.2f} {cpu:13.2f} {children:16.2f}")

@@ -190,8 +190,10 @@ def test_events_read_twice_give_the_same_bytes_without_the_extension(tmp_path: P
     assert b"appeared more than once" in runs[0].stderr
 
 
-def test_an_id_repeated_with_other_content_is_judged_by_the_exact_read(tmp_path: Path) -> None:
-    """Same id, another line: the exact read keeps both (its rule compares contents)."""
+def test_an_id_repeated_with_other_content_is_judged_by_its_events(tmp_path: Path) -> None:
+    """Same id, another line: the exact read keeps both (its rule compares contents); the
+    parallel read judges those ids from their lines' events, reading only the files that hold
+    them again (repeat_lines.judge), never the whole input."""
     root = doubled(tmp_path, "sage_pipeline")
     export = next(root.rglob("export_events"))
     copy = max(export.glob("event_EXPORT_TASK_*.1.log"), key=lambda p: p.stat().st_size)
@@ -204,14 +206,16 @@ def test_an_id_repeated_with_other_content_is_judged_by_the_exact_read(tmp_path:
     account, doc = in_parallel(root, stats=stats)
     want_account, want_doc = one_process(root)
     # every event twice, but one: kept twice; the one written otherwise is a duplicate
-    assert stats.exact_fallback and want_account.duplicates == want_account.events - 2
+    assert not stats.exact_fallback and want_account.duplicates == want_account.events - 2
+    assert stats.judged_files == 2  # the task file and its copy
     assert (account, doc) == (want_account, want_doc)
 
 
-def test_a_nameless_function_read_twice_is_judged_by_the_exact_read(tmp_path: Path) -> None:
+def test_a_nameless_function_read_twice_counts_once(tmp_path: Path) -> None:
     """A function ref without a name is replaced by the next one (tasks._add_function): merged
-    again after another, it would come back. The exact read keeps the other. (The C decoder
-    declines such a line: the Python path keeps its id among the Partial's `fragile`.)"""
+    again after another, it would come back. The exact read keeps the other, and so does the
+    parallel read without it. (The C decoder declines such a line: the Python path keeps the
+    ref aside, in the Partial's `fragile`, until the repeats are known.)"""
     root = tmp_path / "capture"
     shutil.copytree(sample("nested_tasks"), root)
     export = next(root.rglob("export_events"))
@@ -235,7 +239,7 @@ def test_a_nameless_function_read_twice_is_judged_by_the_exact_read(tmp_path: Pa
     (export / "event_EXPORT_TASK_b.log").write_bytes(first + b"\n")
     stats = ReadStats()
     account, doc = in_parallel(root, stats=stats)
-    assert stats.exact_fallback and account.duplicates == 1
+    assert not stats.exact_fallback and account.duplicates == 1
     assert (account, doc) == one_process(root)
 
 
@@ -247,7 +251,7 @@ def pairs(*keys: tuple[int, int]) -> array[int]:
 def test_repeats_are_found_across_and_within_files(native: bool,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Every occurrence of an id but the first is counted in its file; ids repeated with other
-    lines are left to the exact read (None)."""
+    lines are left to be judged by their events (conflicts)."""
     if not native:
         monkeypatch.setattr(repeats, "digest_functions", None)
     top = (1 << 64) - 1
@@ -256,7 +260,10 @@ def test_repeats_are_found_across_and_within_files(native: bool,
     assert find_repeats([pairs((1, 9), (top, 3)), pairs((2, 9), (top, 3), (top, 3)),
                          pairs((1, 9))]) == Repeats(frozenset({1, top}), (0, 2, 1))
     assert find_repeats([pairs((7, 1), (7, 1), (7, 1))]) == Repeats(frozenset({7}), (2,))
-    assert find_repeats([pairs((7, 1)), pairs((8, 1), (7, 2))]) is None
+    assert find_repeats([pairs((7, 1)), pairs((8, 1), (7, 2))]) \
+        == Repeats(frozenset(), (0, 0), frozenset({7}))
+    assert find_repeats([pairs((7, 1), (9, 4)), pairs((9, 4), (7, 2))]) \
+        == Repeats(frozenset({9}), (0, 1), frozenset({7}))
     many = [pairs(*((k, k) for k in range(i, 40000, 7))) for i in range(7)]
     assert find_repeats(many) == Repeats(frozenset(), (0,) * 7)
     assert find_repeats([*many, pairs((39999, 39999))]) == Repeats(frozenset({39999}),

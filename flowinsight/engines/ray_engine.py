@@ -33,6 +33,7 @@ from flowinsight.model.capture import ReadAccount
 from flowinsight.read.capture import read_capture
 from flowinsight.read.discover import Source
 from flowinsight.read.parallel import Group, GroupResult, Reducer, R, read_group
+from flowinsight.read.repeat_lines import Picked, pick_here
 
 INSTALL_HINT = "--engine ray needs Ray: pip install 'flowinsight[ray]'"
 
@@ -203,7 +204,7 @@ class RayRunner:
                 ray.cancel(ref)
 
     def read_exact(self, sources: Sequence[Source], reducer: Reducer[R]) -> tuple[ReadAccount, R]:
-        """The exact one-process read (parallel._exact: archives, repeated event ids), on the
+        """The exact one-process read (parallel._exact: archives), on the
         machine that holds the files; files on several machines cannot be read at once."""
         located = [s for s in sources if isinstance(s, Located)]
         if not located:
@@ -212,7 +213,8 @@ class RayRunner:
         if len(hosts) > 1 or len(located) < len(sources):
             raise UsageError(
                 f"--engine ray: these files must be read together in one process (an archive, "
-                f"or event ids repeated across files), but they are on {len(hosts)} machines "
+                f"or events repeated across files that the reader cannot leave out), but they "
+                f"are on {len(hosts)} machines "
                 f"({', '.join(hosts[:3])}; a disk shared by several machines is seen once on "
                 f"each): copy them to one machine and use --engine local")
         counts: dict[str, int] = {}
@@ -234,6 +236,31 @@ class RayRunner:
                              f"{len(sources)} file(s): {exc}") from None
         self.read_on.setdefault(node, []).extend(map(_real, sources))
         return result
+
+    def pick_lines(self, requests: Sequence[tuple[Source, frozenset[int]]]
+                   ) -> list[list[Picked]]:
+        """repeat_lines.pick_here of these files (the lines of ids repeated with other
+        content), one Ray task per node that holds some of them, on that node."""
+        by_node: dict[str, list[int]] = {}
+        for index, (source, _) in enumerate(requests):
+            by_node.setdefault(self.home(source), []).append(index)
+        ray = self._ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        task = ray.remote(max_retries=2, enable_task_events=False, num_cpus=0)(pick_here)
+        refs = {node: task.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+            node, soft=False)).remote([requests[i] for i in indexes])
+            for node, indexes in by_node.items()}
+        out: list[list[Picked]] = [[] for _ in requests]
+        for node, ref in refs.items():
+            try:
+                found: list[list[Picked]] = self._get(ref)
+            except WorkerDied as exc:
+                raise WorkerDied(f"--engine ray: {self._connect().name(node)} stopped while "
+                                 f"reading the lines of repeated event ids: {exc}") from None
+            for index, picked in zip(by_node[node], found):
+                out[index] = picked
+        return out
 
     def summary(self) -> str:
         """Which node read how many files, in one line."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from flowinsight.model.events import (
     ActorUpdate,
@@ -30,6 +30,7 @@ from flowinsight.model.events import (
     Event,
     EventParts,
     FailureNote,
+    FunctionRef,
     JobUpdate,
     NodeUpdate,
     ObjectGet,
@@ -45,6 +46,7 @@ from flowinsight.pipeline import records_native
 from flowinsight.pipeline.tasks import (
     RecordTuple,
     Task,
+    merge_function,
     merge_table_tuples,
     merge_task_tables,
     merge_tasks,
@@ -100,13 +102,17 @@ class Partial:
             else dataset_events
         # Ray nodes' snapshots (EXPORT_NODE, node events), in order: their IPs (node_ips.py)
         self.node_updates: list[NodeUpdate] = [] if node_updates is None else node_updates
-        # What drop_repeats needs (not part of the value: __eq__ leaves it out). The id digest
-        # of each event of the lists above (None: unknown, or no id), list by list:
+        # What drop_repeats needs (not part of the value: __eq__ leaves it out). The key of
+        # each event of the lists above (its id's digest << 64 | its line's; None: unknown, or
+        # no id), list by list:
         self.keys: dict[str, list[int | None]] = {name: [None] * len(getattr(self, name))
                                                   for name in HELD}
-        # the id digests of task events whose function ref has no name: merged twice, such a
-        # ref is not merged once (tasks._add_function). (The C decoder declines their lines.)
-        self.fragile: set[int] = set()
+        # Read with keys: the function refs of each task that had a ref without a name, as
+        # FunctionRuns in order, the record's own function (and seen_module, seen_class) the
+        # run after them. Merged again, a nameless ref is not merged once (tasks._add_function
+        # replaces it by whatever comes next): a repeat of one is left out of these before
+        # they are merged into the record (settle). (The C decoder declines such lines.)
+        self.fragile: dict[str, list[FunctionRun]] = {}
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -162,33 +168,55 @@ class Partial:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.keys, self.fragile = state
 
-    def drop_repeats(self, repeated: set[int]) -> bool:
-        """Leave out of the lists every event but the first of those whose id digest is in
-        `repeated` (the parallel reader found each of those ids on lines that are all equal:
-        the same event, read more than once). The task table needs nothing: merging a task
-        event again changes nothing (first non-empty value, earliest time, first span of a
-        name, attempts by number), except a function ref without a name. False when one of
-        those may be among the repeats: the caller must then read the exact way."""
-        if not self.fragile.isdisjoint(repeated):
-            return False
-        for name in HELD:
-            keys = self.keys[name]
-            if repeated.isdisjoint(keys):
-                continue
-            events: list[Any] = getattr(self, name)
-            seen: set[int] = set()
-            kept_events: list[Any] = []
-            kept_keys: list[int | None] = []
-            for event, key in zip(events, keys):
-                if key is not None and key in repeated:
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                kept_events.append(event)
-                kept_keys.append(key)
-            events[:] = kept_events
-            self.keys[name] = kept_keys
-        return True
+    def drop_repeats(self, same: Callable[[int], Hashable | None] | None) -> None:
+        """Leave out the events read more than once, then settle the task table (a piece read
+        with keys must pass here before its `tasks` are used). `same(key)`: for an event the
+        reader judged a repeat (an event equal to the first one of its id), a mark shared with
+        that first one; else None. Of the events of one mark, the first is kept. `same` None:
+        nothing was read twice.
+
+        The task table needs nothing but `fragile`: merging a task event again changes
+        nothing (first non-empty value, earliest time, first span of a name, attempts by
+        number), except a function ref without a name."""
+        if same is not None:
+            for name in HELD:
+                keys = self.keys[name]
+                events: list[Any] = getattr(self, name)
+                kept = _first_of_each(keys, same)
+                if len(kept) < len(keys):
+                    events[:] = [events[i] for i in kept]
+                    self.keys[name] = [keys[i] for i in kept]
+        tasks = self.tasks if self.fragile else {}
+        for task_id, runs in self.fragile.items():
+            task = tasks[task_id]
+            last: FunctionRun = (None, task.function, task.seen_module, task.seen_class)
+            task.function, task.seen_module, task.seen_class = None, "", ""
+            kept_runs = runs if same is None else [runs[i] for i in _first_of_each(
+                [r[0] for r in runs], same)]
+            for _, function, module, class_name in (*kept_runs, last):
+                merge_function(task, function, module, class_name)
+        self.fragile = {}
+
+
+# A run of function refs of one task: (the key of its event when it is one nameless ref,
+# else None; then the function, seen_module and seen_class its refs merge as: merge_function)
+FunctionRun = tuple["int | None", "FunctionRef | None", str, str]
+
+
+def _first_of_each(keys: Sequence[int | None],
+                   same: Callable[[int], Hashable | None]) -> list[int]:
+    """The places of the keys to keep: all but the second and later of each mark (`same`)."""
+    seen: set[Hashable] = set()
+    kept: list[int] = []
+    for index, key in enumerate(keys):
+        if key is not None:
+            mark = same(key)
+            if mark is not None:
+                if mark in seen:
+                    continue
+                seen.add(mark)
+        kept.append(index)
+    return kept
 
 
 # The lists of events a Partial holds as they are (the task events are merged into records)
@@ -227,8 +255,9 @@ class Reducer:
                keys: Sequence[int | None] | None = None) -> Partial:
         return reduce_events(events, self.job, into, self.origin, keys)
 
-    def drop_repeats(self, piece: Partial, repeated: set[int]) -> bool:
-        return piece.drop_repeats(repeated)
+    def drop_repeats(self, piece: Partial, same: Callable[[int], Hashable | None] | None
+                     ) -> None:
+        piece.drop_repeats(same)
 
     def merge(self, first: Partial, later: Partial) -> Partial:
         return merge_into(first, later)
@@ -259,18 +288,17 @@ def reduce_events(events: Sequence[Event], job: str = "",
     if keys is not None and selected is not events:
         kept = job.lower()
         keys = [k for e, k in zip(events, keys) if getattr(e, "job_id", "") in (kept, "")]
-    merge_tasks(selected, out.tasks)
+    if keys is None:
+        merge_tasks(selected, out.tasks)
+    else:
+        _merge_keyed(selected, keys, out)
     ray_event = export_api = False
     held = out.keys
     for ev, key in zip(selected, keys if keys is not None else repeat(None)):
         if isinstance(ev, TaskUpdate):
             export_api = True
-            if key is not None and ev.function is not None and not ev.function.name:
-                out.fragile.add(key)
         elif isinstance(ev, TaskSubmitted):
             ray_event = True
-            if key is not None and not ev.function.name:
-                out.fragile.add(key)
         elif isinstance(ev, ObjectPut):
             out.puts.append(ev)
             held["puts"].append(key)
@@ -313,6 +341,31 @@ def reduce_events(events: Sequence[Event], job: str = "",
     return out
 
 
+def _merge_keyed(events: Sequence[Event], keys: Sequence[int | None], out: Partial) -> None:
+    """merge_tasks of the events into out.tasks, but a task event with a key and a function
+    ref without a name: its ref goes to out.fragile, after the run of its task's refs before
+    it, and its record's function begins again after it (Partial.drop_repeats merges them)."""
+    tasks = out.tasks
+    start = 0
+    for index, (ev, key) in enumerate(zip(events, keys)):
+        if key is None or not isinstance(ev, (TaskUpdate, TaskSubmitted)):
+            continue
+        function = ev.function
+        if function is None or function.name:
+            continue
+        merge_tasks(events[start:index], tasks)
+        start = index + 1
+        task = tasks.get(ev.task_id)
+        before = (None, None, "", "") if task is None \
+            else (None, task.function, task.seen_module, task.seen_class)
+        merge_tasks((ev,), tasks)  # its other fields
+        task = tasks[ev.task_id]
+        task.function, task.seen_module, task.seen_class = None, "", ""
+        out.fragile.setdefault(ev.task_id, []).extend(
+            (before, (key, function, function.module, function.class_name)))
+    merge_tasks(events[start:], tasks)
+
+
 def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
                  origin: bool = True, keys: Sequence[int | None] | None = None) -> Partial:
     """reduce_events of the events of `parts` in order (lists of events, and batches of
@@ -353,6 +406,8 @@ def merge_partials(parts: Iterable[Partial]) -> Partial:
 def merge_into(first: Partial, later: Partial) -> Partial:
     """`first` extended by the Partial of the run that follows it; returns `first`. A later
     Partial still in its blob is merged straight from it (records_native.load_tasks_into)."""
+    if later.fragile:
+        _merge_fragile(first, later.fragile)
     blob = later._blob
     if blob is not None:
         records_native.load_tasks_into(first.tasks, blob)
@@ -372,10 +427,26 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.call_sites += later.call_sites
     for name in HELD:
         first.keys[name] += later.keys[name]
-    first.fragile |= later.fragile
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):
         first.first_ns = later.first_ns
     return first
+
+
+def _merge_fragile(first: Partial, later: dict[str, list[FunctionRun]]) -> None:
+    """The refs kept aside of the Partial after `first` (Partial.fragile), before its table is
+    merged: the run of refs of its first records (before their first nameless ref) follows the
+    run `first`'s record ends with, and that record begins again (the later one's function
+    is the run after its nameless refs)."""
+    tasks = first.tasks
+    for task_id, runs in later.items():
+        task = tasks.get(task_id)
+        (_, function, module, class_name), *rest = runs
+        if task is not None:
+            merge_function(task, function, module, class_name)
+            function, module, class_name = task.function, task.seen_module, task.seen_class
+            task.function, task.seen_module, task.seen_class = None, "", ""
+        first.fragile.setdefault(task_id, []).extend(
+            ((None, function, module, class_name), *rest))
 
 
 def select_job(events: Sequence[Event], job: str) -> Sequence[Event]:

@@ -528,13 +528,11 @@ def _span_run(names: tuple[str, ...]) -> tuple[str, ...] | None:
     return cast("tuple[str, ...] | None", kept)
 
 
-def _merge_task(old: Task, later: RecordTuple) -> None:
-    """`later`'s record (record_tuple), built from events after all of `old`'s, merged into
-    `old`."""
-    (_, _, task_type, function, language, parent, actor, submit_ms, attempts, seen_module,
-     seen_class) = later
-    if old.task_type is None:
-        old.task_type = task_type
+def merge_function(old: Task, function: FunctionRef | None, seen_module: str,
+                   seen_class: str) -> None:
+    """The function of a later record (its `function`, `seen_module`, `seen_class`) merged
+    into `old`'s: as each of the later record's refs would have been, in turn. (One ref `f`
+    merges as merge_function(old, f, f.module, f.class_name): _add_function.)"""
     if function is not None:
         mine = old.function
         if mine is None or not mine.name:
@@ -545,6 +543,16 @@ def _merge_task(old: Task, later: RecordTuple) -> None:
                                        mine.class_name or seen_class, mine.name)
         old.seen_module = old.seen_module or seen_module
         old.seen_class = old.seen_class or seen_class
+
+
+def _merge_task(old: Task, later: RecordTuple) -> None:
+    """`later`'s record (record_tuple), built from events after all of `old`'s, merged into
+    `old`."""
+    (_, _, task_type, function, language, parent, actor, submit_ms, attempts, seen_module,
+     seen_class) = later
+    if old.task_type is None:
+        old.task_type = task_type
+    merge_function(old, function, seen_module, seen_class)
     old.language = old.language or language
     old.parent_task_id = old.parent_task_id or parent
     old.actor_id = old.actor_id or actor

@@ -15,7 +15,7 @@ def line_digest(raw: bytes) -> int:
 
 def event_id_digest(event_id: str) -> int:
     """An id's: crc32 and adler32 of its UTF-8 (ft_digest). Equal ids share it; two different
-    ids that happen to share it are told apart by their lines' digests, or read the exact way
-    (repeats.find_repeats)."""
+    ids that happen to share it are told apart by their lines' digests, or by the ids read
+    again from their lines (repeat_lines.judge)."""
     raw = event_id.encode("utf-8", "surrogatepass")
     return zlib.crc32(raw) << 32 | zlib.adler32(raw)

@@ -143,6 +143,16 @@ def read_stream(stream: io.BufferedReader, display: str, budget: Budget, *,
     return state.result()
 
 
+def events_of_lines(lines: Iterable[bytes], display: str) -> tuple[list[Event], list[object]]:
+    """The events of these lines of one file, read the Python way (as read_stream reads a
+    line the C decoder declines), and each one's envelope `event_id` as read."""
+    state = _FileState(display)
+    for raw in lines:
+        state.lines += 1
+        state.python_line(raw, False)
+    return state.events, state.event_ids
+
+
 def _read_blocks(state: _FileState, reader: LineBlocks) -> None:
     native = decode_block
     for block in reader:
@@ -364,7 +374,7 @@ class _FileState:
             rows = self.rows
             function = row[4]
             # kept as a row unless it has a second event, or a function ref without a name
-            # (what a repeat would merge twice: Partial.fragile needs the event)
+            # (what a repeat would merge twice: Partial.fragile keeps its ref aside)
             if rows is not None and operator is None and (function is None or function.name):
                 if self.events:
                     self._close_events()

@@ -9,13 +9,14 @@ how many workers there were or which finished first. This module knows files, no
 
 Duplicates (an event whose event_id and content equal an earlier one's) cannot be judged a
 group at a time. Workers send, for each file, two 64-bit digests of every event: its id's and
-its line's (flowinsight.read.digests); the reduced piece keeps the id digest of each event it
-holds as it is (a Reducer that can `drop_repeats`). Once every group is in, repeats.find_repeats
-finds the ids read more than once across all files (one sort of the id digests), the files'
-reports count their duplicates, and the Reducer leaves the second copies out of the merged
-piece. Only when the lines of a repeated id differ (another event under the same id), or the
-Reducer cannot make its piece exact, is the whole input read again the exact way, in this
-process, holding every event (read_capture).
+its line's (flowinsight.read.digests); the reduced piece keeps the key (both digests) of each
+event it holds as it is (a Reducer that can `drop_repeats`). Once every group is in,
+repeats.find_repeats finds the ids read more than once across all files (one sort of the id
+digests); an id whose lines differ is judged from the events of those lines alone, read again
+from the files that hold them (repeat_lines.judge). The files' reports count their
+duplicates, and the Reducer leaves the second copies out of the merged piece. Only a Reducer
+that cannot leave them out has the whole input read again the exact way, in this process,
+holding every event (read_capture), when something was read twice.
 
 A Reducer that says it `folds_batches` (and has `reduce_parts`) gets each file's events as
 FileResult.parts: the C decoder's TaskUpdates packed in batches, never built one object each,
@@ -29,7 +30,17 @@ import os
 import resource
 from array import array
 from dataclasses import dataclass, field, replace
-from typing import Callable, Generic, Iterable, Iterator, Protocol, Sequence, TypeVar, cast
+from typing import (
+    Callable,
+    Generic,
+    Hashable,
+    Iterable,
+    Iterator,
+    Protocol,
+    Sequence,
+    TypeVar,
+    cast,
+)
 
 from flowinsight.model.capture import FileReport, ReadAccount, Skipped
 from flowinsight.model.events import Event
@@ -38,6 +49,7 @@ from flowinsight.read.digests import event_id_digest
 from flowinsight.read.discover import Source
 from flowinsight.read.event_file import MAX_EXAMPLES
 from flowinsight.read.forked import fork_available, run_forked
+from flowinsight.read.repeat_lines import Picker, judge, pick_here
 from flowinsight.read.repeats import find_repeats
 
 R = TypeVar("R")
@@ -72,11 +84,14 @@ class KeyedReducer(Reducer[R], Protocol[R]):
 
     def reduce(self, events: Sequence[Event], into: R | None = None,
                keys: Sequence[int | None] | None = None) -> R:
+        """Reducer.reduce, with each event's key (id digest << 64 | line digest; None: no
+        id)."""
         ...
 
-    def drop_repeats(self, piece: R, repeated: set[int]) -> bool:
-        """Leave out of `piece` every event but the first whose id digest is in `repeated`
-        (each such id's lines are all equal); False when that cannot be made exact."""
+    def drop_repeats(self, piece: R, same: Callable[[int], Hashable | None] | None) -> None:
+        """Leave out of `piece` the events read more than once: of the keys (id digest << 64 |
+        line digest) that `same` gives one mark, all but the first event (None: no repeats).
+        Called once the pieces are merged, before the piece is used."""
         ...
 
 
@@ -124,8 +139,9 @@ class ReadStats:
 
     groups: int = 0
     workers: int = 1
-    exact_fallback: bool = False  # repeats that only the exact read can judge: read so
+    exact_fallback: bool = False  # repeats a Reducer cannot leave out: the exact read
     duplicates: int = 0  # events read more than once, left out
+    judged_files: int = 0  # files read again for the lines of ids whose lines differ
     worker_peak_rss_kb: dict[int, int] = field(default_factory=dict)  # pid -> peak
 
 
@@ -178,20 +194,47 @@ def read_reduced(sources: Sequence[Source], reducer: Reducer[R], jobs: int = 1,
             close()
     assert not waiting and merged is not None, "a group was never read"
     repeats = find_repeats(keys)
+    drop = getattr(reducer, "drop_repeats", None) if keyed else None
+    if drop is None:
+        del keys
+        if repeats.ids or repeats.conflicts:
+            stats.exact_fallback = True
+            return _exact(sources, reducer, stats, None, 0, runner)
+        return ReadAccount(tuple(reports), select_examples(examples), events), merged
+    per_file = repeats.per_file
+    marks: dict[int, str] = {}
+    if repeats.conflicts:
+        assert len(keys) == len(sources)  # a file's pairs each (no archive)
+        picker: Picker = getattr(runner, "pick_lines", None) or pick_here
+        marks, judged = judge(sources, keys, repeats.conflicts, picker)
+        per_file = tuple(a + b for a, b in zip(per_file, judged))
+        stats.judged_files = sum(1 for pairs in keys if not repeats.conflicts.isdisjoint(
+            pairs[0::2]))
     del keys
-    if repeats is not None and repeats.ids:
-        drop = getattr(reducer, "drop_repeats", None)
-        if not keyed or drop is None or not drop(merged, set(repeats.ids)):
-            repeats = None
-    if repeats is None:
-        stats.exact_fallback = True
-        return _exact(sources, reducer, stats, None, 0, runner)
-    if repeats.ids:
+    same = _Marks(repeats.ids, marks).mark if repeats.ids or marks else None
+    drop(merged, same)
+    if any(per_file):
         reports = [replace(r, events=r.events - n, duplicates=n) if n else r
-                   for r, n in zip(reports, repeats.per_file)]
-        stats.duplicates = sum(repeats.per_file)
+                   for r, n in zip(reports, per_file)]
+        stats.duplicates = sum(per_file)
         events -= stats.duplicates
     return ReadAccount(tuple(reports), select_examples(examples), events), merged
+
+
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """Which events are one (KeyedReducer.drop_repeats): those of an id read on equal lines
+    (its digest), and those that equal their id's first event where its lines differ
+    (repeat_lines.judge: the id)."""
+
+    same: frozenset[int]  # id digests
+    judged: dict[int, str]  # key -> id
+
+    def mark(self, key: int) -> Hashable | None:
+        digest = key >> 64
+        if digest in self.same:
+            return digest
+        return self.judged.get(key)
 
 
 def select_examples(examples: Iterable[Skipped]) -> tuple[Skipped, ...]:
@@ -248,10 +291,11 @@ def read_group(index: int, sources: Sequence[Source], reducer: Reducer[R]) -> Gr
                    for i in result.event_ids]
             # (read with digests: every line's digest is known)
             assert result.contents is not None or not ids
-            for key, line in zip(ids, result.contents or ()):
+            for n, (key, line) in enumerate(zip(ids, result.contents or ())):
                 if key is not None:
                     pairs.append(key)
                     pairs.append(line)
+                    ids[n] = key << 64 | line  # the event's key, for the reducer
             keys.append(pairs)
             reports.append(result.report)
             examples += result.examples

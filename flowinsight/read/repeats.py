@@ -6,7 +6,8 @@ The rule is read_capture's (capture.merge_results): an event whose event_id and 
 the first one's with that id is a duplicate, left out and counted in its file's report. Here
 an id that occurs more than once is a repeat when all of its lines are the same bytes: every
 occurrence but the first is a duplicate. When the lines of one id differ (another event under
-the same id, or the same event written differently), only the exact read can judge: None.
+the same id, or the same event written otherwise), the digests cannot tell: those ids are
+`conflicts`, judged from their lines' events (flowinsight.read.repeat_lines).
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from flowinsight.read.native import digest_functions
 
 @dataclass(frozen=True, slots=True)
 class Repeats:
-    """The ids read more than once, and how many events each file repeats."""
+    """The ids read more than once on equal lines, how many events each file repeats so, and
+    the ids read more than once on lines that differ."""
 
     ids: frozenset[int]  # id digests
-    per_file: tuple[int, ...]  # duplicates in each file, in file order
+    per_file: tuple[int, ...]  # duplicates in each file, in file order (of `ids`)
+    conflicts: frozenset[int] = frozenset()  # id digests (repeat_lines.judge)
 
 
-def find_repeats(files: Sequence[array[int]]) -> Repeats | None:
+def find_repeats(files: Sequence[array[int]]) -> Repeats:
     """Each file's (id digest, line digest) pairs, flat, in file order (within a file, in any
     order). Time: one sort of the id digests (radix, in C where it is built); the pairs are
     walked again only when some id repeats."""
@@ -39,25 +42,29 @@ def find_repeats(files: Sequence[array[int]]) -> Repeats | None:
     if not repeated:
         return Repeats(frozenset(), (0,) * len(files))
     first_line: dict[int, int] = {}
-    per_file: list[int] = []
+    conflicts: set[int] = set()
+    found: list[list[int]] = []  # each file's occurrences of repeated ids
     for pairs in files:
-        count = 0
+        here: list[int] = []
         for key, line in zip(pairs[0::2], pairs[1::2]):
-            if key not in repeated:
-                continue
-            first = first_line.setdefault(key, line)
-            if first != line:
-                return None
-            count += 1
+            if key in repeated:
+                here.append(key)
+                if first_line.setdefault(key, line) != line:
+                    conflicts.add(key)
+        found.append(here)
+    repeated -= conflicts
+    per_file: list[int] = []
+    seen: set[int] = set()  # each repeated id's first occurrence is not a duplicate
+    for here in found:
+        count = 0
+        for key in here:
+            if key in repeated:
+                if key in seen:
+                    count += 1
+                else:
+                    seen.add(key)
         per_file.append(count)
-    # each repeated id's first occurrence is not a duplicate
-    seen: set[int] = set()
-    for n, pairs in enumerate(files):
-        if per_file[n]:
-            here = repeated.intersection(pairs[0::2]) - seen
-            per_file[n] -= len(here)
-            seen |= here
-    return Repeats(frozenset(repeated), tuple(per_file))
+    return Repeats(frozenset(repeated), tuple(per_file), frozenset(conflicts))
 
 
 def repeated_ids(ids: array[int]) -> set[int]:
