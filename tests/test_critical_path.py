@@ -1,17 +1,20 @@
 """The critical path (pipeline/critical.py) gives what its rule gives, stated plainly below
 (`by_the_rule`: each task's last attempt that ran, each caller's longest chain of callees by
 a post-order from each caller in id order, loops cut where that walk meets them, each job's
-root with the longest chain, ties to the greater id). The module's Python version reads whole
-columns and compares each caller's callees at once; the C one (native/critical.c, when built)
-answers rows in task id order. On generated attempt tables with what real captures rarely hold
-together: retries out of order, attempts that never ran, negative attempt numbers, equal
-durations, durations past 2**52 ns, callers without a row, parent links that loop, ids "" and
-of other lengths, in and out of task id order. Runs with and without the C."""
+root with the longest chain, ties to the greater id). The Python version (critical_columns.py)
+reads whole columns with numpy: each caller's callees compared at once, the callers level by
+level from the deepest up; the C one (native/critical.c, when built) answers rows in task id
+order. On generated attempt tables with what real captures rarely hold together: retries out
+of order, attempts that never ran, negative attempt numbers, equal durations, durations past
+2**52 ns, callers without a row, parent links that loop, ids of other lengths, in and out of
+task id order. Runs with and without the C."""
 
 from __future__ import annotations
 
+import random
 from typing import Callable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +22,7 @@ from flowinsight.pipeline.critical import critical_paths, critical_paths_py
 from flowinsight.result import NO_NS, AttemptTable, CriticalPath, PathStep
 
 JOBS = ("01000000", "02000000")
+BOTH = (critical_paths, critical_paths_py)  # the C's where built and the rows in id order
 
 
 def by_the_rule(attempts: AttemptTable, job_of: Callable[[str], str]) -> tuple[CriticalPath, ...]:
@@ -112,6 +116,13 @@ def test_generated_tables(table: AttemptTable) -> None:
     want = by_the_rule(table, job_of)
     assert critical_paths_py(table, job_of) == want
     assert critical_paths(table, job_of) == want  # the C's, where built and in id order
+    jobs_of = {t: "0a000000" for t in table.task_ids[::3]}  # jobs not in their ids
+
+    def job_or_given(task_id: str) -> str:
+        return jobs_of[task_id] if task_id in jobs_of else job_of(task_id)
+
+    want = by_the_rule(table, job_or_given)
+    assert all(paths(table, job_or_given, jobs_of) == want for paths in BOTH)
 
 
 def test_a_chain_down_from_the_driver() -> None:
@@ -125,4 +136,93 @@ def test_a_chain_down_from_the_driver() -> None:
                          {}, [""] * 4, [""] * 4, [None] * 4, [NO_NS] * 4,
                          [0, 1 * ms, 0, 1 * ms], [5 * ms, 3 * ms, 9 * ms, 4 * ms])
     want = (CriticalPath(JOBS[0], (PathStep("A", a, 5.0), PathStep("C", c, 3.0)), 5.0),)
-    assert critical_paths_py(table, job_of) == want == by_the_rule(table, job_of)
+    assert want == by_the_rule(table, job_of)
+    assert all(paths(table, job_of) == want for paths in BOTH)
+
+
+def _table(ids: list[str], parents: list[str], starts: list[int], ends: list[int],
+           numbers: list[int] | None = None) -> AttemptTable:
+    n = len(ids)
+    return AttemptTable(ids, numbers or [0] * n, [f"node{i}" for i in range(n)], parents,
+                        bytes(n), {}, [""] * n, [""] * n, [None] * n, [NO_NS] * n, starts, ends)
+
+
+def test_a_callee_that_called_none_ties_with_one_that_did() -> None:
+    """driver -> p (5 ms) -> {a leaf (1 ms), a caller (0 ms) -> its leaf (1 ms)}: equal chains,
+    the greater id's taken, whichever of the two it is."""
+    job = JOBS[0]
+    ms = 1_000_000
+    driver, p, low, high, below = (c * 40 + job for c in "f1234")
+    for leaf, caller in ((low, high), (high, low)):
+        table = _table([p, leaf, caller, below], [driver, p, p, caller], [0] * 4,
+                       [5 * ms, 1 * ms, 0, 1 * ms])
+        steps = [PathStep("node0", p, 5.0), PathStep("node2", caller, 0.0),
+                 PathStep("node3", below, 1.0)] if caller == high else [
+                     PathStep("node0", p, 5.0), PathStep("node1", leaf, 1.0)]
+        want = (CriticalPath(job, tuple(steps), 5.0),)
+        assert want == by_the_rule(table, job_of)
+        assert all(paths(table, job_of) == want for paths in BOTH)
+
+
+def test_equal_chains_go_to_the_greater_id_and_a_loop_is_no_path() -> None:
+    """driver -> {a, b}, each 2 ms + a callee of 3 ms (a1, b1): equal chains, b's id is the
+    greater. x <-> y call each other (20 ms each): no caller of theirs ran outside the loop,
+    so they start no path, however long."""
+    job = JOBS[0]
+    driver, a, a1, b, b1, x, y = (c * 40 + job for c in "fa1b2xy")
+    ms = 1_000_000
+    table = _table([a, a1, b, b1, x, y], [driver, a, driver, b, y, x],
+                   [0, 0, 0, 0, 0, 0], [2 * ms, 3 * ms, 2 * ms, 3 * ms, 20 * ms, 20 * ms])
+    want = (CriticalPath(job, (PathStep("node2", b, 2.0), PathStep("node3", b1, 3.0)), 3.0),)
+    assert want == by_the_rule(table, job_of)
+    assert all(paths(table, job_of) == want for paths in BOTH)
+
+
+def test_durations_past_2_53_ns() -> None:
+    """A duration of 2**53 + 1 ns is no double: its ms is Python's int / 1e6 (the nearest
+    double, divided), as the total's is."""
+    task = "a" * 40 + JOBS[0]
+    table = _table([task], ["f" * 48], [0], [(1 << 53) + 1])
+    for paths in BOTH:
+        (path,) = paths(table, job_of)
+        assert path.steps[0].exec_ms == ((1 << 53) + 1) / 1e6 == path.total_ms
+
+
+def test_nothing_ran() -> None:
+    for paths in BOTH:
+        assert paths(_table([], [], [], []), job_of) == ()
+        assert paths(_table(["a"], ["b"], [5], [NO_NS]), job_of) == ()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_large_trees(seed: int) -> None:
+    """Thousands of tasks in trees up to hundreds of calls deep (a level each, bottom up),
+    with many equal durations, retries, attempts that never ran, rows out of task id order
+    and loops of parent links, two jobs: the answer of the rule."""
+    rng = random.Random(seed)
+    n = 3000
+    ids = [f"{rng.getrandbits(64):016x}" + "f" * 24 + JOBS[i % 2] for i in range(n)]
+    deep = rng.choice((2, 50, 400))  # how far back a caller may be: long chains when small
+    parents = ["f" * 40 + JOBS[i % 2] if i == 0 or rng.random() < 0.02
+               else ids[rng.randrange(max(0, i - deep), i)] for i in range(n)]
+    for i in rng.sample(range(n), 5):  # loops: a caller later than its callee
+        parents[i] = ids[rng.randrange(n)]
+    starts = [rng.randrange(4) for _ in range(n)]
+    ends = [s + rng.choice((0, 0, 0, 1, 2)) if rng.random() > 0.01 else NO_NS for s in starts]
+    numbers = [0] * n
+    retried = rng.sample(range(n), 100)
+    ids += [ids[i] for i in retried]
+    parents += [parents[i] for i in retried]
+    starts += [rng.randrange(4) for _ in retried]
+    ends += [s + rng.randrange(5) for s in starts[n:]]
+    numbers += [rng.randrange(-1, 3) for _ in retried]
+    order = list(range(len(ids)))
+    if seed % 2:
+        rng.shuffle(order)
+    else:
+        order.sort(key=ids.__getitem__)
+    table = _table(*([column[i] for i in order] for column in (ids, parents, starts, ends,
+                                                               numbers)))
+    want = by_the_rule(table, job_of)
+    assert all(paths(table, job_of) == want for paths in BOTH)
+    assert max(len(p.steps) for p in want) > 3
