@@ -1,7 +1,8 @@
 """Ray Data's operators whose tasks carry nothing of them (no `__data_operator_id` label, no
 `.options(name=...)`): a random shuffle's and a repartition's map and reduce, a sort's
 sampling, a limit's slice, a zip's (pipeline/data_stages.py). Real input: tests/data/
-data_all_to_all (tests/live/workloads/explore5_data_alltoall.py, Ray 2.60, export events only)
+data_all_to_all (tests/live/workloads/explore5_data_alltoall.py, Ray 2.60, export events only;
+data_all_to_all_pull the same under RAY_DATA_DEFAULT_SHUFFLE_STRATEGY=sort_shuffle_pull_based)
 and data_same_operator_names (explore3_data_ops.py: a random shuffle, a sort and a repartition
 in one dataset); hand-made sessions for what a capture shows only by chance."""
 
@@ -17,6 +18,9 @@ from libsession import driver, executed, submitted, task_id, write_session
 
 ALL_TO_ALL = ROOT / "tests" / "data" / "data_all_to_all"
 SAME_NAMES = ROOT / "tests" / "data" / "data_same_operator_names"
+# the same program under RAY_DATA_DEFAULT_SHUFFLE_STRATEGY=sort_shuffle_pull_based: the sort and
+# the aggregates are all-to-all operators of three sub-stages each
+PULL = ROOT / "tests" / "data" / "data_all_to_all_pull"
 # the functions Ray Data 2.60 runs those operators' tasks as, without a name of their own
 UNNAMED = {"map", "reduce", "_sample_block", "slice_fn", "_zip_one_block",
            "_split_single_block"}
@@ -87,6 +91,28 @@ def test_two_all_to_all_operators_of_one_dataset_told_apart() -> None:
         ("limit=5", 1)]
     assert (calls["RandomShuffle (Shuffle Map)"], calls["RandomShuffle (Shuffle Reduce)"],
             calls["Repartition"]) == (10, 10, 5)
+
+
+def test_the_pull_based_sort_and_aggregate_by_their_sub_stages() -> None:
+    result = result_of(PULL)
+    calls = {n.name: n.calls for n in result.nodes}
+    assert calls == {
+        "main": 0, "ReadRange": 19, "ReadRange->Map(keyed)": 8, "Project": 6,
+        "MapBatches(total)": 3,  # map_groups: a Sort, then its function
+        "ReadRange->RandomShuffle (Shuffle Map)": 4,
+        "ReadRange->RandomShuffle (Shuffle Reduce)": 4,
+        "ReadRange->Repartition (Shuffle Map)": 4, "ReadRange->Repartition (Shuffle Reduce)": 3,
+        "Sort (Sort Sample)": 8, "Sort (Shuffle Map)": 8, "Sort (Shuffle Reduce)": 8,
+        "Aggregate (Sort Sample)": 4, "Aggregate (Shuffle Map)": 4,
+        "Aggregate (Shuffle Reduce)": 4,
+        "limit=3": 1, "limit=5": 1, "ZipOperator(ReadRange, ReadRange)": 7}
+    assert Counter(t["name"] for t in truth(PULL) if t["name"] in UNNAMED) == {
+        "map": 20, "reduce": 19, "_sample_block": 12, "slice_fn": 2, "_zip_one_block": 4,
+        "_split_single_block": 3}
+    # the two sorts (sort(), and map_groups') share their nodes, each counts its own
+    assert [(o.name, o.tasks) for d in sorted(result.datasets, key=lambda d: d.start_s or 0)
+            for o in d.operators if o.name in ("Sort", "Aggregate")] == [
+        ("Sort", 12), ("Aggregate", 12), ("Sort", 12)]
 
 
 def _plan(dataset: str, end: float, *ops: tuple[str, list[str], list[str]]) -> dict[str, Any]:
