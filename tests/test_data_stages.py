@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ROOT, result_of
+from flowinsight.result import NodeKind
 from libsession import driver, executed, submitted, task_id, write_session
 
 ALL_TO_ALL = ROOT / "tests" / "data" / "data_all_to_all"
@@ -21,6 +22,9 @@ SAME_NAMES = ROOT / "tests" / "data" / "data_same_operator_names"
 # the same program under RAY_DATA_DEFAULT_SHUFFLE_STRATEGY=sort_shuffle_pull_based: the sort and
 # the aggregates are all-to-all operators of three sub-stages each
 PULL = ROOT / "tests" / "data" / "data_all_to_all_pull"
+# and under hash_shuffle: the groupby's operators run _shuffle_block tasks and
+# HashShuffleAggregator actors
+HASH = ROOT / "tests" / "data" / "data_all_to_all_hash"
 # the functions Ray Data 2.60 runs those operators' tasks as, without a name of their own
 UNNAMED = {"map", "reduce", "_sample_block", "slice_fn", "_zip_one_block",
            "_split_single_block"}
@@ -113,6 +117,35 @@ def test_the_pull_based_sort_and_aggregate_by_their_sub_stages() -> None:
     assert [(o.name, o.tasks) for d in sorted(result.datasets, key=lambda d: d.start_s or 0)
             for o in d.operators if o.name in ("Sort", "Aggregate")] == [
         ("Sort", 12), ("Aggregate", 12), ("Sort", 12)]
+
+
+def test_hash_shuffling_operators_with_their_tasks_and_aggregator_actors() -> None:
+    result = result_of(HASH)
+    calls = {n.name: n.calls for n in result.nodes if n.kind is NodeKind.FUNCTION}
+    agg = "HashAggregate(key_columns=('k',), num_partitions=2)"
+    shuffle = "Shuffle(key_columns=('k',), num_partitions=2)"
+    assert (calls[agg], calls[shuffle]) == (4, 4)  # before: _shuffle_block 8
+    assert "_shuffle_block" not in calls
+    want = Counter(t["name"] for t in truth(HASH))
+    assert (want["_shuffle_block"], want["HashShuffleAggregator.__init__"],
+            want["HashShuffleAggregator.submit"], want["HashShuffleAggregator.finalize"]) == (
+        8, 4, 16, 4)
+    # each operator: its 4 _shuffle_block tasks and its 2 aggregators (the class Ray shows),
+    # whose submit and finalize calls are its work, their constructors its setup
+    actors = {a.id: a for a in result.actors}
+    ops = {o.name: o for d in result.datasets for o in d.operators}
+    mine: dict[str, set[str]] = {}
+    for name in (agg, shuffle):
+        op = ops[name]
+        own = {n for n in op.nodes if n in actors}
+        assert {actors[a].class_name for a in own} == {"HashShuffleAggregator"}
+        assert len(own) == 2
+        assert set(op.nodes) == {name} | own | {f"{a}.{m}" for a in own
+                                                for m in ("submit", "finalize")}
+        assert op.tasks == 4 + 2 * (4 + 1)
+        mine[name] = own
+    assert not mine[agg] & mine[shuffle]
+    assert not result.failures
 
 
 def _plan(dataset: str, end: float, *ops: tuple[str, list[str], list[str]]) -> dict[str, Any]:

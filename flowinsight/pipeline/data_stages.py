@@ -15,7 +15,12 @@
 - a zip operator `ZipOperator(...)` (execution/operators/zip_operator.py): `_zip_one_block`,
   `_get_num_rows_and_bytes`, and `_split_single_block` where it splits blocks to align its
   inputs (split.py), as the split repartition (`Split Repartition`) and `streaming_split`'s
-  `split(n, equal=...)` (output_splitter.py) do.
+  `split(n, equal=...)` (output_splitter.py) do;
+- a hash-shuffling operator under the `hash_shuffle` strategy (`Shuffle(key_columns=...)`,
+  `HashAggregate(key_columns=...)`, `Join(num_partitions=...)`: execution/operators/
+  hash_shuffle.py): `_shuffle_block` tasks, and HashShuffleAggregator actors (no label, no
+  name): an actor is its operator's by its creation task, and so are all its calls; the actor
+  keeps its class, the name Ray shows.
 
 Their tie to an operator is therefore the plan itself (EXPORT_DATASET_METADATA): the operators
 of the task's job that run such a function (by the sub-stages Ray lists for the operator, or by
@@ -60,6 +65,10 @@ _STAGES: dict[str, tuple[str, ...]] = {
     "_sample_block": ("Sort Sample",),
     "_split_single_block": ("Split Repartition",),  # ray.data._internal.split
 }
+# the hash-shuffling operators (execution/operators/hash_shuffle.py, hash_aggregate.py,
+# join.py: HashShufflingOperatorBase's name_factory): `_shuffle_block` tasks partition their
+# input into HashShuffleAggregator actors, whose `finalize` gives the output
+_HASH_SHUFFLING = ("Shuffle(key_columns=", "HashAggregate(key_columns=", "Join(num_partitions=")
 # function -> how the names of the operators that run it begin (LimitOperator: f"limit={n}";
 # plan_all_to_all_op: f"SortSample(partitions={n})"; NAryOperator: f"{class}({inputs})")
 _OPERATORS: dict[str, tuple[str, ...]] = {
@@ -70,13 +79,18 @@ _OPERATORS: dict[str, tuple[str, ...]] = {
     # OutputSplitter: f"split({n}, equal={equal})"; the zip aligns its inputs' blocks with
     # ray.data._internal.split._split_at_indices
     "_split_single_block": ("split(", "ZipOperator("),
+    "_shuffle_block": _HASH_SHUFFLING,
 }
+# actor class -> how the names of the operators that start it begin: its creation and its
+# methods are the operator's, the actor keeps the class Ray shows
+_ACTORS: dict[str, tuple[str, ...]] = {"HashShuffleAggregator": _HASH_SHUFFLING}
 _RAY_DATA = "ray.data."  # the package those functions are defined in
 
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """The operator a task ran for, and the name of the node it is."""
+    """The operator a task ran for, and the name of the node it is ("" for an actor's task:
+    its node is its actor's)."""
 
     operator_uuid: str
     name: str
@@ -106,7 +120,14 @@ def operator_stages(tasks: Mapping[str, Task],
     mine: list[tuple[str, Task, list[_Candidate]]] = []
     for task_id, task in tasks.items():
         function = task.function
-        if task.task_type is not TaskType.NORMAL or function is None or task_id in labels:
+        if function is None or task_id in labels:
+            continue
+        if task.task_type is TaskType.ACTOR_CREATION and function.class_name in _ACTORS:
+            candidates = by_function.get(function.class_name)
+            if candidates and (not function.module or function.module.startswith(_RAY_DATA)):
+                mine.append((task_id, task, candidates or []))
+            continue
+        if task.task_type is not TaskType.NORMAL:
             continue
         short = function.name.rsplit(".", 1)[-1]
         candidates = by_function.get(short)
@@ -120,10 +141,20 @@ def operator_stages(tasks: Mapping[str, Task],
         return {}
     between = _Between(plans, _runs(tasks, labels))
     out: dict[str, Stage] = {}
+    actors: dict[str, str] = {}  # actor id -> its operator's uuid
     for task_id, task, candidates in mine:
-        picked = _pick(candidates, task, between)
-        if picked is not None:
+        picked = _pick(candidates, task, between) if candidates else None
+        if picked is None:
+            continue
+        if task.task_type is TaskType.ACTOR_CREATION:
+            if task.actor_id:
+                actors[task.actor_id] = picked.uuid
+        else:
             out[task_id] = Stage(picked.uuid, picked.name)
+    if actors:
+        for task_id, task in tasks.items():
+            if task.actor_id in actors and task_id not in labels:
+                out[task_id] = Stage(actors[task.actor_id], "")
     return out
 
 
@@ -153,7 +184,7 @@ def _candidates(plans: Mapping[str, DatasetUpdate]) -> dict[str, list[_Candidate
                         name = f"{op.name} ({stage})" if len(op.sub_stages) > 1 else op.name
                         out.setdefault(function, []).append(
                             _Candidate(dataset_id, plan.job_id, end, position, op.uuid, name))
-            for function, prefixes in _OPERATORS.items():
+            for function, prefixes in (*_OPERATORS.items(), *_ACTORS.items()):
                 if op.name.startswith(prefixes):
                     out.setdefault(function, []).append(
                         _Candidate(dataset_id, plan.job_id, end, position, op.uuid, op.name))

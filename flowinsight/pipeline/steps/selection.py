@@ -27,7 +27,7 @@ def select(analysis: Analysis) -> Analysis:
         # an unlabelled task of an operator: its `task::` span is its function's own name
         stages = operator_stages(scan.tasks, reduced.dataset_events)
         renames.update((tid, renamed(f, s.name)) for tid, s in stages.items()
-                       if (f := scan.tasks[tid].function) is not None)
+                       if s.name and (f := scan.tasks[tid].function) is not None)
     operators = {tid: s.operator_uuid for tid, s in stages.items()}
     return replace(analysis, selected=Selected(scan, outside, renames, len(scan.tasks),
                                                operators))
