@@ -111,7 +111,8 @@ class _Candidate:
 def operator_stages(tasks: Mapping[str, Task],
                     events: Sequence[DatasetEvent]) -> dict[str, Stage]:
     """Task id -> its operator and node name, for each unlabelled normal task of a Ray Data
-    function above that one operator of the capture's plans can have run."""
+    function above that one operator of the capture's plans can have run, and for every task
+    of an actor above that one such operator can have started."""
     labels = {ev.task_id: ev.operator_uuid for ev in events if isinstance(ev, TaskOperator)}
     plans = _latest(events)
     by_function = _candidates(plans)
@@ -125,7 +126,7 @@ def operator_stages(tasks: Mapping[str, Task],
         if task.task_type is TaskType.ACTOR_CREATION and function.class_name in _ACTORS:
             candidates = by_function.get(function.class_name)
             if candidates and (not function.module or function.module.startswith(_RAY_DATA)):
-                mine.append((task_id, task, candidates or []))
+                mine.append((task_id, task, candidates))
             continue
         if task.task_type is not TaskType.NORMAL:
             continue
@@ -143,7 +144,7 @@ def operator_stages(tasks: Mapping[str, Task],
     out: dict[str, Stage] = {}
     actors: dict[str, str] = {}  # actor id -> its operator's uuid
     for task_id, task, candidates in mine:
-        picked = _pick(candidates, task, between) if candidates else None
+        picked = _pick(candidates, task, between)
         if picked is None:
             continue
         if task.task_type is TaskType.ACTOR_CREATION:
