@@ -2,7 +2,9 @@
 recorder and held against Ray's State API dump of the same run: every task Ray runs under a
 function's name only (a shuffle's map and reduce, a sort's sample, a limit's slice, a zip's)
 on a node of its operator, named as the plan names it; each operator counting its own tasks;
-the rest by Ray's names; no failure, nothing invented. Needs the `ray-libs` extra; ~40 s."""
+the rest by Ray's names; no failure, nothing invented; and the same under the hash_shuffle
+strategy, whose aggregator actors are their operators'. Needs the `ray-libs` extra; ~40-70 s
+each."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -24,16 +27,22 @@ pytestmark = [
 ]
 
 
-def test_all_to_all_operators_against_the_state_api() -> None:
+def explored_rows(**env: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Run the workload under the recorder: its State API truth, flowinsight's JSON and its
+    attempt rows."""
     with temp_root() as root:
-        run = run_workload("explore5_data_alltoall", root, **CALL_SITES)
+        run = run_workload("explore5_data_alltoall", root, **CALL_SITES, **env)
         end = json.loads((root / TRUTH_FILE).read_text())["phases"]["end"]
         doc = graph(run.session_dir)
         done = subprocess.run(
             [sys.executable, "-m", "flowinsight", "export", str(run.session_dir), "--format",
              "json", "--attempts"], capture_output=True, text=True, timeout=120, cwd=REPO)
         assert done.returncode == 0, done.stderr[-4000:]
-        rows = json.loads(done.stdout)["attempts"]
+    return end, doc, json.loads(done.stdout)["attempts"]
+
+
+def test_all_to_all_operators_against_the_state_api() -> None:
+    end, doc, rows = explored_rows()
     graph_rest, truth_rest = calls_by_plan(doc, end)
     assert graph_rest == truth_rest
     # task by task: each one the State API lists under such a function is on a node of the
@@ -74,3 +83,37 @@ def test_all_to_all_operators_against_the_state_api() -> None:
                 and t["error_type"] != "TASK_CANCELLED"]
     no_invented_nodes(doc)
     assert doc["summary"]["coverage"]["ratio"] == 1.0
+
+
+def test_hash_shuffle_operators_against_the_state_api() -> None:
+    """Under the hash_shuffle strategy the groupby's operators run `_shuffle_block` tasks and
+    HashShuffleAggregator actors: the tasks on their operators' nodes, each aggregator (its
+    creation, submit and finalize calls, as the State API lists them by actor) among the nodes
+    of one operator only."""
+    end, doc, rows = explored_rows(RAY_DATA_DEFAULT_SHUFFLE_STRATEGY="hash_shuffle")
+    graph_rest, truth_rest = calls_by_plan(doc, end)
+    assert graph_rest == truth_rest
+    node_of = {(r["task_id"], r["attempt"]): r["node"] for r in rows}
+    ops = {n: op["name"] for plan in doc["datasets"] for op in plan["operators"]
+           for n in op["nodes"]}
+    hashed = ("Shuffle(key_columns=", "HashAggregate(key_columns=")
+    for t in end["tasks"]:
+        if t["name"] == "_shuffle_block":
+            node = node_of[(t["task_id"], t["attempt_number"])]
+            assert node == ops[node] and node.startswith(hashed), node
+    aggregators = {a["actor_id"] for a in end["actors"]
+                   if a["class_name"] == "HashShuffleAggregator"}
+    assert len(aggregators) == 4  # 2 partitions: 2 for the aggregate, 2 for map_groups
+    owner: dict[str, set[str]] = {}
+    for t in end["tasks"]:
+        if t["actor_id"] in aggregators:
+            owner.setdefault(t["actor_id"], set()).add(
+                ops[node_of[(t["task_id"], t["attempt_number"])]])
+    assert all(len(names) == 1 and next(iter(names)).startswith(hashed)
+               for names in owner.values()) and len(owner) == 4
+    tasks = {op["name"]: op["tasks"] for plan in doc["datasets"] for op in plan["operators"]
+             if op["name"].startswith(hashed)}
+    # each: 4 _shuffle_block tasks, and 4 submit + 1 finalize per aggregator
+    assert sorted(tasks.values()) == [14, 14]
+    assert not doc["failures"]
+    no_invented_nodes(doc)
