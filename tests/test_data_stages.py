@@ -148,10 +148,11 @@ def test_hash_shuffling_operators_with_their_tasks_and_aggregator_actors() -> No
     assert not result.failures
 
 
-def _plan(dataset: str, end: float, *ops: tuple[str, list[str], list[str]]) -> dict[str, Any]:
+def _plan(dataset: str, end: float, *ops: tuple[str, list[str], list[str]],
+          start: float = 1.0) -> dict[str, Any]:
     """EXPORT_DATASET_METADATA: ops as (name, sub-stages, inputs), ids `<name>_<i>`."""
     return {"dataset_id": dataset, "job_id": "01000000", "state": "FINISHED",
-            "start_time": 1.0, "execution_start_time": 1.0, "execution_end_time": end,
+            "start_time": start, "execution_start_time": start, "execution_end_time": end,
             "topology": {"operators": [
                 {"id": f"{name}_{i}", "name": name, "uuid": f"{dataset}-{i}", "state": "FINISHED",
                  "input_dependencies": inputs,
@@ -168,8 +169,9 @@ def test_by_the_dataset_running_when_submitted(tmp_path: Path) -> None:
     # two datasets one after the other, a limit each: a slice_fn submitted at 1.5 s is the
     # first's (it ends at 2 s), one at 2.5 s the second's; a dataset still running (no end)
     # takes what comes after every end
-    plans = [_plan("ds_a", 2.0, ("limit=1", [], [])), _plan("ds_b", 3.0, ("limit=2", [], [])),
-             _plan("ds_c", 0.0, ("limit=3", [], []))]
+    plans = [_plan("ds_a", 2.0, ("limit=1", [], [])),
+             _plan("ds_b", 3.0, ("limit=2", [], []), start=2.1),
+             _plan("ds_c", 0.0, ("limit=3", [], []), start=3.5)]
     tasks = driver()
     for n, t in enumerate([1.5e9, 2.5e9, 2.6e9, 4e9]):
         tasks += [submitted(task_id(n), "slice_fn", t=int(t)),
@@ -194,3 +196,17 @@ def test_not_named_where_the_plans_do_not_tell(tmp_path: Path) -> None:
     session = write_session(tmp_path, tasks, {"EXPORT_DATASET_METADATA": plans})
     assert _names(session) == {"map": 1, "reduce": 1, "mine": 1, "shuffle": 1}
     assert all(o.tasks == 0 for d in result_of(session).datasets for o in d.operators)
+
+
+def test_not_named_while_two_datasets_ran_at_once(tmp_path: Path) -> None:
+    # ds_b began (by Ray's word) at 2 s, before ds_a ended at 5 s: a slice_fn submitted at 3 s
+    # may be either's and keeps its name; one at 1.5 s is ds_a's (ds_b had not begun, as far
+    # as Ray wrote), one at 6 s ds_b's
+    plans = [_plan("ds_a", 5.0, ("limit=1", [], [])),
+             _plan("ds_b", 7.0, ("limit=2", [], []), start=2.0)]
+    tasks = driver()
+    for n, t in enumerate([1.5e9, 3e9, 6e9]):
+        tasks += [submitted(task_id(n), "slice_fn", t=int(t)),
+                  executed(task_id(n), "slice_fn", start=int(t) + 10, end=int(t) + 20)]
+    session = write_session(tmp_path, tasks, {"EXPORT_DATASET_METADATA": plans})
+    assert _names(session) == {"limit=1": 1, "slice_fn": 1, "limit=2": 1}

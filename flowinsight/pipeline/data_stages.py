@@ -25,14 +25,15 @@
 Their tie to an operator is therefore the plan itself (EXPORT_DATASET_METADATA): the operators
 of the task's job that run such a function (by the sub-stages Ray lists for the operator, or by
 its kind of name), and among those of several datasets the one whose dataset was still running
-when the task was submitted: the dataset that ends first at or after the submission. Ray
-writes a dataset's start late (its stats actor registers it, and the first one starts with that
-actor), so only the ends order them. In one plan, all-to-all operators are barriers: a task
-submitted once an operator between two of them had begun (by its label, or by its name in the
-dataset's time) is the later one's. Datasets run one after another in a driver are told apart
-exactly; datasets ending at the same time, and two such operators of one plan with nothing run
-between them, are not: their tasks keep their function's name. The State API knows no more
-(it lists them under their functions' names).
+when the task was submitted: the dataset that ends first at or after the submission. Ray writes
+a dataset's start late (its stats actor registers it, and the first one starts with that
+actor), so only the ends order them, and a start only shows datasets run at once (a task
+submitted while another dataset with such an operator had begun is left as it is). In one plan,
+all-to-all operators are barriers: a task submitted once an operator between two of them had
+begun (by its label, or by its name in the dataset's time) is the later one's. Datasets run one
+after another in a driver are told apart exactly; datasets ending at the same time, and two
+such operators of one plan with nothing run between them, are not: their tasks keep their
+function's name. The State API knows no more (it lists them under their functions' names).
 
 A task is named after its operator, and after the sub-stage as well where the operator lists
 several (`ReadRange->RandomShuffle (Shuffle Map)`): Ray Data's own names, put together. The
@@ -102,6 +103,7 @@ class _Candidate:
 
     dataset_id: str
     job_id: str
+    start_s: float  # its dataset's start as Ray wrote it (late, if anything), inf if none
     end_s: float  # its dataset's end, inf while it had none
     position: int  # in its plan's list of operators (Ray lists them upstream first)
     uuid: str
@@ -176,6 +178,7 @@ def _candidates(plans: Mapping[str, DatasetUpdate]) -> dict[str, list[_Candidate
     for dataset_id in sorted(plans):
         plan = plans[dataset_id]
         end = plan.exec_end_s if plan.exec_end_s else float("inf")
+        start = plan.start_s or plan.exec_start_s or float("inf")
         for position, op in enumerate(plan.operators):
             if not op.uuid or not op.name:
                 continue
@@ -184,11 +187,13 @@ def _candidates(plans: Mapping[str, DatasetUpdate]) -> dict[str, list[_Candidate
                     if stage in op.sub_stages:
                         name = f"{op.name} ({stage})" if len(op.sub_stages) > 1 else op.name
                         out.setdefault(function, []).append(
-                            _Candidate(dataset_id, plan.job_id, end, position, op.uuid, name))
+                            _Candidate(dataset_id, plan.job_id, start, end, position, op.uuid,
+                                       name))
             for function, prefixes in (*_OPERATORS.items(), *_ACTORS.items()):
                 if op.name.startswith(prefixes):
                     out.setdefault(function, []).append(
-                        _Candidate(dataset_id, plan.job_id, end, position, op.uuid, op.name))
+                        _Candidate(dataset_id, plan.job_id, start, end, position, op.uuid,
+                                   op.name))
     return out
 
 
@@ -268,7 +273,9 @@ def _reach(ops: Sequence[DatasetOperator], start: int) -> set[int]:
 def _pick(candidates: list[_Candidate], task: Task, between: _Between) -> _Candidate | None:
     """The operator of the task's job whose dataset ends first at or after the task's
     submission, and in that dataset the last one in plan order that a downstream operator of
-    the one before it had begun before the submission; None where that is not one."""
+    the one before it had begun before the submission; None where that is not one, or where
+    another dataset with such an operator was running too (by its start, which Ray writes
+    late, if anything)."""
     submitted = _submitted_s(task)
     if submitted is None:
         return None
@@ -279,6 +286,9 @@ def _pick(candidates: list[_Candidate], task: Task, between: _Between) -> _Candi
     end = min(c.end_s for c in ending)
     ours = sorted((c for c in ending if c.end_s == end), key=lambda c: c.position)
     if len({c.dataset_id for c in ours}) > 1:
+        return None
+    # another dataset with such an operator had surely begun: two ran at once
+    if any(c.start_s <= submitted and c.end_s > end for c in ending):
         return None
     for k in range(len(ours) - 1, 0, -1):
         if ours[k].uuid == ours[k - 1].uuid:  # one operator, two stages: no barrier
