@@ -2,7 +2,8 @@
 `.options(name=...)`): a random shuffle's and a repartition's map and reduce, a sort's
 sampling, a limit's slice, a zip's (pipeline/data_stages.py). Real input: tests/data/
 data_all_to_all (tests/live/workloads/explore5_data_alltoall.py, Ray 2.60, export events only;
-data_all_to_all_pull the same under RAY_DATA_DEFAULT_SHUFFLE_STRATEGY=sort_shuffle_pull_based)
+data_all_to_all_pull, _push, _hash the same under RAY_DATA_DEFAULT_SHUFFLE_STRATEGY=
+sort_shuffle_pull_based, sort_shuffle_push_based, hash_shuffle)
 and data_same_operator_names (explore3_data_ops.py: a random shuffle, a sort and a repartition
 in one dataset); hand-made sessions for what a capture shows only by chance."""
 
@@ -22,6 +23,8 @@ SAME_NAMES = ROOT / "tests" / "data" / "data_same_operator_names"
 # the same program under RAY_DATA_DEFAULT_SHUFFLE_STRATEGY=sort_shuffle_pull_based: the sort and
 # the aggregates are all-to-all operators of three sub-stages each
 PULL = ROOT / "tests" / "data" / "data_all_to_all_pull"
+# under sort_shuffle_push_based: map_partition and merge, both in Ray's `Shuffle Map` sub-stage
+PUSH = ROOT / "tests" / "data" / "data_all_to_all_push"
 # and under hash_shuffle: the groupby's operators run _shuffle_block tasks and
 # HashShuffleAggregator actors
 HASH = ROOT / "tests" / "data" / "data_all_to_all_hash"
@@ -117,6 +120,23 @@ def test_the_pull_based_sort_and_aggregate_by_their_sub_stages() -> None:
     assert [(o.name, o.tasks) for d in sorted(result.datasets, key=lambda d: d.start_s or 0)
             for o in d.operators if o.name in ("Sort", "Aggregate")] == [
         ("Sort", 12), ("Aggregate", 12), ("Sort", 12)]
+
+
+def test_the_push_based_map_merge_stage_under_shuffle_map() -> None:
+    result = result_of(PUSH)
+    calls = {n.name: n.calls for n in result.nodes}
+    assert not {"map_partition", "merge"} & set(calls)  # before: 20 each
+    assert Counter(t["name"] for t in truth(PUSH) if t["name"] in UNNAMED | {
+        "map_partition", "merge"}) == {
+        "map_partition": 20, "merge": 20, "reduce": 19, "_sample_block": 12, "slice_fn": 2,
+        "_zip_one_block": 4, "_split_single_block": 3}
+    # a map_partition and a merge per input block of each shuffle: 4 blocks, 8 for the two sorts
+    assert {n: c for n, c in calls.items() if n.endswith("(Shuffle Map)")} == {
+        "ReadRange->RandomShuffle (Shuffle Map)": 8, "ReadRange->Repartition (Shuffle Map)": 8,
+        "Sort (Shuffle Map)": 16, "Aggregate (Shuffle Map)": 8}
+    assert [(o.name, o.tasks) for d in sorted(result.datasets, key=lambda d: d.start_s or 0)
+            for o in d.operators if o.name in ("Sort", "Aggregate")] == [
+        ("Sort", 16), ("Aggregate", 16), ("Sort", 16)]
 
 
 def test_hash_shuffling_operators_with_their_tasks_and_aggregator_actors() -> None:

@@ -3,8 +3,10 @@
 2.60 submits them so (ray.data._internal):
 
 - an all-to-all operator run by an exchange task scheduler (`RandomShuffle`, `Repartition`,
-  the pull-based `Sort` and `Aggregate`; planner/exchange/pull_based_shuffle_task_scheduler.py,
-  split_repartition_task_scheduler.py): `<TaskSpec>.map` in its sub-stage `Shuffle Map`,
+  the sort-shuffle strategies' `Sort` and `Aggregate`; planner/exchange/
+  pull_based_shuffle_task_scheduler.py, split_repartition_task_scheduler.py,
+  push_based_shuffle_task_scheduler.py): `<TaskSpec>.map` (push-based: `map_partition` and
+  `merge`) in its sub-stage `Shuffle Map`,
   `<TaskSpec>.reduce` in `Shuffle Reduce` or `Split Repartition` (which runs
   split.py's `_split_single_block` too), and the sort's `_sample_block` in `Sort Sample`
   (planner/exchange/sort_task_spec.py);
@@ -36,8 +38,10 @@ such operators of one plan with nothing run between them, are not: their tasks k
 function's name. The State API knows no more (it lists them under their functions' names).
 
 A task is named after its operator, and after the sub-stage as well where the operator lists
-several (`ReadRange->RandomShuffle (Shuffle Map)`): Ray Data's own names, put together. The
-push-based shuffle's tasks (`map_partition`, `merge`) are not matched: they were not seen run.
+several (`ReadRange->RandomShuffle (Shuffle Map)`): Ray Data's own names, put together. Two
+functions of one sub-stage are one node: the push-based shuffle's `map_partition` and `merge`
+(Ray counts both in `Shuffle Map`), the split repartition's `_split_single_block` and
+`reduce`.
 """
 
 from __future__ import annotations
@@ -62,6 +66,10 @@ from flowinsight.pipeline.tasks import Task
 # SortTaskSpec.SORT_SAMPLE_SUB_PROGRESS_BAR_NAME)
 _STAGES: dict[str, tuple[str, ...]] = {
     "map": ("Shuffle Map",),
+    # the push-based shuffle's map-merge stage, under Ray's one `Shuffle Map` sub-stage
+    # (push_based_shuffle_task_scheduler.py: its local `map_partition` and `merge`)
+    "map_partition": ("Shuffle Map",),
+    "merge": ("Shuffle Map",),
     "reduce": ("Shuffle Reduce", "Split Repartition"),
     "_sample_block": ("Sort Sample",),
     "_split_single_block": ("Split Repartition",),  # ray.data._internal.split

@@ -33,7 +33,7 @@ def real_failures(end: dict[str, Any]) -> set[tuple[str, int]]:
 # nor the operator's label (flowinsight/pipeline/data_stages.py): their nodes are their
 # operators', by the plans
 UNNAMED = {"map", "reduce", "_sample_block", "slice_fn", "_zip_one_block",
-           "_split_single_block", "_shuffle_block"}
+           "_split_single_block", "_shuffle_block", "map_partition", "merge"}
 
 
 def by_plan(doc: dict[str, Any], end: dict[str, Any]) -> set[str]:
