@@ -78,7 +78,8 @@ def analyze_partial(reduced: Partial, account: ReadAccount, options: Options = O
     result = need(analysis.result, "the result")
     placed = need(analysis.sites, "the call sites")
     context = Context(analysis.reduced, account, options, placed.sites, placed.placed,
-                      lambda changed: analyze_partial(reduced, account, changed))
+                      lambda changed: analyze_partial(reduced, account, changed),
+                      need(analysis.selected, "the selection").operators)
     for step in STEPS:
         result = step(result, context)
     return result
@@ -94,6 +95,9 @@ class Context:
     sites: dict[str, tuple[Frames, str]]  # call sites by task (call_sites.task_sites)
     placed: dict[str, tuple[str, str]]  # their tasks' and callers' nodes (place_sites)
     reanalyze: Callable[[Options], Result]  # the same analysis under other options
+    # task id -> its Ray Data operator's uuid, where Ray Data did not label the task with it
+    # (data_stages.operator_stages)
+    operators: dict[str, str]
 
 
 def with_call_sites(result: Result, context: Context) -> Result:
@@ -121,7 +125,7 @@ def with_datasets(result: Result, context: Context) -> Result:
         return result
     return replace(result, datasets=datasets(events, result.nodes, result.actors,
                                              result.attempts, result.data_flows,
-                                             result.failures))
+                                             result.failures, context.operators))
 
 
 def without_internals(result: Result, context: Context) -> Result:

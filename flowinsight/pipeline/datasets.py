@@ -5,7 +5,9 @@ their tasks, durations, failures and bytes.
 An operator is run by the tasks and actors Ray Data labels with its uuid (`__data_operator_id`:
 model.events.TaskOperator; Ray Data's map operators label every task and actor they start), or,
 where none is labelled, by tasks named after it (Ray Data's `_map_task` runs as
-`task::<operator name>`: identity.renames_by_span) and by an actor pool whose actors Ray shows as
+`task::<operator name>`: identity.renames_by_span), or by the tasks its plan says it ran
+though Ray Data neither labels nor names them (an all-to-all operator's shuffle, a limit's
+slice: data_stages.py) and by an actor pool whose actors Ray shows as
 `MapWorker(<operator name>)` (ray.data._internal.execution.operators.actor_pool_map_operator).
 A labelled task whose `task::` span the capture lacks (Ray writes a worker's profile events
 last, and loses them when the job ends first) takes its operator's name (name_by_operator).
@@ -14,7 +16,7 @@ An operator nothing ran (`Input`, a plan not executed) has no node.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from flowinsight.model.events import (
     DatasetEvent,
@@ -45,7 +47,10 @@ _STATE_RANK = {"UNKNOWN": 0, "PENDING": 1, "RUNNING": 2, "FINISHED": 3, "FAILED"
 
 def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequence[Actor],
              attempts: Sequence[Attempt], flows: Sequence[DataFlow],
-             failures: Sequence[Failure]) -> tuple[Dataset, ...]:
+             failures: Sequence[Failure],
+             operators: Mapping[str, str] | None = None) -> tuple[Dataset, ...]:
+    """`operators`: task id -> its operator's uuid for the tasks Ray Data does not label
+    (data_stages.operator_stages); they count as labelled."""
     latest: dict[str, DatasetUpdate] = {}
     schemas: dict[str, tuple[tuple[str, str], ...]] = {}
     issues: dict[tuple[str, str], list[str]] = {}
@@ -64,6 +69,8 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
                 f"{ev.event_type}: {ev.message}" if ev.message else ev.event_type)
     if not latest:
         return ()
+    for task_id, uuid in (operators or {}).items():
+        labelled.setdefault(uuid, set()).add(task_id)
     pools = {a.id: a.class_name for a in actors}
     node_of_task = {a.task_id: a.node for a in attempts} if labelled else {}
     out = []

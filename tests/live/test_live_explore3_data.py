@@ -29,6 +29,33 @@ def real_failures(end: dict[str, Any]) -> set[tuple[str, int]]:
             and t["error_type"] != "TASK_CANCELLED"}
 
 
+# the functions Ray Data 2.60 runs some operators' tasks as, with neither a name of their own
+# nor the operator's label (flowinsight/pipeline/data_stages.py): their nodes are their
+# operators', by the plans
+UNNAMED = {"map", "reduce", "_sample_block", "slice_fn", "_zip_one_block",
+           "_split_single_block", "_shuffle_block", "map_partition", "merge"}
+
+
+def by_plan(doc: dict[str, Any], end: dict[str, Any]) -> set[str]:
+    """The nodes of the plans' operators that no State API name names: those of the tasks Ray
+    runs under the functions above."""
+    names = set(truth_calls(end))
+    return {n for plan in doc["datasets"] for op in plan["operators"] for n in op["nodes"]
+            if n not in names}
+
+
+def calls_by_plan(doc: dict[str, Any], end: dict[str, Any]) -> tuple[Counter[str], Counter[str]]:
+    """flowinsight's calls and the State API's, the tasks Ray runs under the functions above
+    set apart: in flowinsight on their operators' nodes (as many as the State API has of those
+    functions), in the truth under those functions."""
+    graph, truth = graph_calls(doc), truth_calls(end)
+    named = by_plan(doc, end)
+    assert sum(graph[n] for n in named) == sum(truth[f] for f in UNNAMED)
+    assert not UNNAMED & set(graph)
+    return (Counter({n: c for n, c in graph.items() if n not in named}),
+            Counter({n: c for n, c in truth.items() if n not in UNNAMED}))
+
+
 def operator_tasks(doc: dict[str, Any]) -> Counter[str]:
     """Tasks of each labelled operator, summed over the datasets by operator name."""
     out: Counter[str] = Counter()
@@ -48,7 +75,8 @@ def operator_tasks(doc: dict[str, Any]) -> Counter[str]:
 ])
 def test_ray_data_program_against_the_state_api(workload: str, failures: int) -> None:
     end, doc, verdict = explored(workload)
-    assert graph_calls(doc) == truth_calls(end)
+    graph, truth = calls_by_plan(doc, end)
+    assert graph == truth
     real = real_failures(end)
     assert len(real) == failures
     assert {(f["taskId"], f["attempt"]) for f in doc["failures"]} == real
@@ -61,13 +89,17 @@ def test_ray_data_program_against_the_state_api(workload: str, failures: int) ->
     # each operator Ray Data labelled counts its own tasks: over all datasets, Ray's count
     names = Counter(t["name"] for t in end["tasks"] if t["attempt_number"] == 0)
     for name, tasks in operator_tasks(doc).items():
-        if tasks:
+        if tasks and name in names:  # the others: by their plans (calls_by_plan)
             assert tasks == names[name], name
     # complete, an attempt left running when the job ended included (docs/failures.md)
     assert doc["summary"]["coverage"]["ratio"] == 1.0
     assert doc["summary"]["coverage"]["undefined_tasks"] == 0
     assert not [f for f in doc["functions"] if f["inferred"]]
-    assert not [f for f in doc["dataFlows"] if f["source"] == f["target"]]
+    # no flow of a node to itself but inside an operator: a split repartition's
+    # _split_single_block gives its reduce tasks their blocks, in one sub-stage of Ray's
+    named = by_plan(doc, end)
+    assert not [f for f in doc["dataFlows"] if f["source"] == f["target"]
+                and f["source"] not in named]
     if workload == "explore3_data_split":
         # the driver reads the 4 materialized blocks twice (take_all, iter_rows): 8 Arrow
         # tables of 25 rows x 2 int64 columns (400 B of values each), plus their metadata

@@ -43,6 +43,9 @@ class Selected:
     # (datasets.name_by_operator)
     renames: dict[str, FunctionRef]
     count: int  # tasks selected (the selection itself is let go under consume: release.py)
+    # task id -> the uuid of the Ray Data operator it ran for, for the tasks Ray Data did not
+    # label with it (data_stages.operator_stages)
+    operators: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
