@@ -1,5 +1,5 @@
-/* flowinsight.pipeline._records: the classes and tasks.py's tables (configure), Task and
-   Attempt made for unpickling, the method table and module init. What the module does is said
+/* flowinsight.pipeline._records: the classes and tasks.py's tables (configure), the method
+   table and module init. What the module does is said
    in records.h. */
 
 #include "records.h"
@@ -22,51 +22,6 @@ int fr_configured(void)
         return 1;
     PyErr_SetString(PyExc_RuntimeError, "flowinsight.pipeline._records: configure() first");
     return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Unpickling */
-
-/* Before configure() (a piece unpickled by a process that has not imported tasks.py yet):
-   import it, which configures this module unless the native path is off; else the class. */
-static PyObject *make_slow(const char *cls_name, PyObject *const *args, Py_ssize_t nargs)
-{
-    PyObject *tasks = PyImport_ImportModule("flowinsight.pipeline.tasks");
-    if (!tasks)
-        return NULL;
-    PyObject *cls = PyObject_GetAttrString(tasks, cls_name);
-    Py_DECREF(tasks);
-    if (!cls)
-        return NULL;
-    PyObject *out = PyObject_Vectorcall(cls, args, (size_t)nargs, NULL);
-    Py_DECREF(cls);
-    return out;
-}
-
-static PyObject *make(const Klass *k, const char *cls_name, PyObject *const *args,
-                      Py_ssize_t nargs)
-{
-    if (!k->cls)
-        return make_slow(cls_name, args, nargs);
-    if (nargs != k->n)
-        return PyErr_Format(PyExc_TypeError, "%s() takes %zd fields, not %zd",
-                            cls_name, k->n, nargs);
-    PyObject *v[N_UPDATE];
-    for (Py_ssize_t i = 0; i < nargs; i++)
-        v[i] = Py_NewRef(args[i]);
-    return build(k, v);
-}
-
-static PyObject *make_task(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)module;
-    return make(&TASK, "Task", args, nargs);
-}
-
-static PyObject *make_attempt(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)module;
-    return make(&ATTEMPT, "Attempt", args, nargs);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -190,21 +145,11 @@ static PyMethodDef METHODS[] = {
      "_SHARED and _GROWN dicts and their bound; the Python merge_tasks(events, tasks) and\n"
      "_merge_task(old, later) that whatever this module does not take goes to; optionally\n"
      "the TaskType members in definition order (the codes of a blob's task types)."},
-    {"merge_updates", (PyCFunction)(void (*)(void))fr_merge_updates, METH_FASTCALL,
-     "merge_updates(events, tasks, /) -> None\n\n"
-     "tasks.merge_tasks(events, tasks): TaskUpdate events merged here, others in Python."},
     {"fold_batch", (PyCFunction)(void (*)(void))fr_fold_batch, METH_FASTCALL,
      "fold_batch(batch, tasks, job, /) -> int\n\n"
      "merge_tasks(select_job(list(batch), job), tasks) for a TaskBatch of the reader\n"
      "(flowinsight.read._taskline): its updates folded in without being built; the number\n"
      "of updates selected. `job`: lowercased, or \"\" for all."},
-    {"merge_task_tables", (PyCFunction)(void (*)(void))fr_merge_task_tables, METH_FASTCALL,
-     "merge_task_tables(into, later, /) -> None\n\n"
-     "tasks.merge_task_tables(into, later)."},
-    {"make_task", (PyCFunction)(void (*)(void))make_task, METH_FASTCALL,
-     "make_task(*fields) -> Task\n\nTask(*fields), its slots set directly."},
-    {"make_attempt", (PyCFunction)(void (*)(void))make_attempt, METH_FASTCALL,
-     "make_attempt(*fields) -> Attempt\n\nAttempt(*fields), its slots set directly."},
     {"dump_tasks", fr_dump_tasks, METH_O,
      "dump_tasks(tasks, /) -> bytes\n\n"
      "A table of records (dict of task id -> Task) as a compact blob: every field of every\n"

@@ -1,16 +1,8 @@
 """Task records merged in C (_records in flowinsight/native/), when it is built.
 
-flowinsight.pipeline.tasks stays the reference: its Python merge_tasks, merge_task_tables and
-the records' constructors are what the extension does, field for field, only in C:
+flowinsight.pipeline.tasks stays the reference: its Python merge_tasks and merge_task_tables
+are what the extension does, field for field, only in C, for the parallel reader's pieces:
 
-    merge_updates(events, tasks)     merge_tasks(events, tasks): every TaskUpdate of the usual
-                                     shape merged in C, any other event (and any TaskUpdate with
-                                     a field of another type, an int beyond int64, a status
-                                     beyond 0..255) by the Python merge_tasks, in order
-    merge_task_tables(into, later)   merge_task_tables(into, later), each pair of records of the
-                                     usual shape in C, any other by the Python merge_task
-    make_task(*fields)               Task(*fields): Task.__reduce__'s constructor, so that
-    make_attempt(*fields)            unpickling a worker's piece sets each field directly
     dump_tasks(tasks) -> bytes       a table of records as a compact blob (the layout is in
                                      flowinsight/native/records.h), for a worker's piece
                                      (partial.Partial pickles its table so); Unrepresentable
@@ -77,10 +69,6 @@ SPAN_FIELDS = ("name", "start_ns", "end_ns")
 class Native:
     """The extension's entry points, once configured."""
 
-    merge_updates: Callable[[Sequence[object], dict[str, Any]], None]
-    merge_task_tables: Callable[[dict[str, Any], dict[str, Any]], None]
-    make_task: Callable[..., Any]
-    make_attempt: Callable[..., Any]
     dump_tasks: Callable[[dict[str, Any]], bytes]
     load_tasks: Callable[[bytes], dict[str, Any]]
     unrepresentable: type[Exception]
@@ -122,8 +110,7 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
                        Span, _slots(Span, SPAN_FIELDS), shared, grown, max_shared,
                        merge_events, merge_task, tuple(TaskType))
     global _ACTIVE
-    _ACTIVE = Native(_records.merge_updates, _records.merge_task_tables, _records.make_task,
-                     _records.make_attempt, _records.dump_tasks, _records.load_tasks,
+    _ACTIVE = Native(_records.dump_tasks, _records.load_tasks,
                      _records.Unrepresentable, _records.load_tasks_into, _records.fold_batch)
     return _ACTIVE
 
