@@ -8,9 +8,6 @@ PyObject *s_parent_task_id, *s_attempts, *s_submit_ms, *s_number, *s_state_keys,
     *s_span_ns, *s_execute, *s_task_type, *s_language, *s_actor_id, *s_job_id, *s_function;
 
 static PyMethodDef methods[] = {
-    {"sweep", sw_sweep, METH_VARARGS,
-     "sweep(tasks, nodes, drivers, consume): the attempt columns and the stats sums of "
-     "nodes and call edges (flowinsight/pipeline/attempt_rows.py: sweep)."},
     {"facts", sw_facts, METH_VARARGS,
      "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export, sweep=False): "
      "the nodes' facts and the coverage counts of the task records "
