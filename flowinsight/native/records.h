@@ -62,9 +62,6 @@ enum { T_TASK_ID, T_JOB_ID, T_TYPE, T_FUNCTION, T_LANGUAGE, T_PARENT, T_ACTOR, T
 enum { A_NUMBER, A_KEYS, A_NS, A_NODE, A_WORKER, A_PID, A_ETYPE, A_EMSG, A_COMPONENT,
        A_SPAN_NAMES, A_SPAN_NS, N_ATTEMPT };
 enum { F_MODULE, F_CLASS, F_NAME, N_FREF };
-enum { U_TASK_ID, U_ATTEMPT, U_JOB, U_TYPE, U_FUNC, U_LANG, U_PARENT, U_ACTOR, U_STATES, U_NODE,
-       U_WORKER, U_PID, U_ETYPE, U_EMSG, U_COMPONENT, U_SPANS, N_UPDATE };
-enum { S_NAME, S_START, S_END, N_SPAN };
 
 /* A class and the member descriptors of its fields, in field order. Slots are read and written
    through the descriptors (the descriptor protocol, PyMemberDescr_Type's tp_descr_get and
@@ -72,10 +69,12 @@ enum { S_NAME, S_START, S_END, N_SPAN };
 typedef struct {
     PyTypeObject *cls;
     Py_ssize_t n;
-    PyObject *descr[N_UPDATE];
+    PyObject *descr[N_TASK];
 } Klass;
+_Static_assert((int)N_ATTEMPT <= (int)N_TASK && (int)N_FREF <= (int)N_TASK,
+               "a Klass holds the descriptors of the class with the most fields");
 
-extern Klass TASK, ATTEMPT, FREF, UPDATE, SPAN;
+extern Klass TASK, ATTEMPT, FREF;
 /* PyMemberDescr_Type's getter and setter (every descriptor above is of that exact type) */
 extern descrgetfunc SLOT_GET;
 extern descrsetfunc SLOT_SET;

@@ -6,8 +6,7 @@
 
 /* The classes: set by configure(). */
 Klass TASK = {NULL, N_TASK, {0}}, ATTEMPT = {NULL, N_ATTEMPT, {0}},
-      FREF = {NULL, N_FREF, {0}}, UPDATE = {NULL, N_UPDATE, {0}},
-      SPAN = {NULL, N_SPAN, {0}};
+      FREF = {NULL, N_FREF, {0}};
 descrgetfunc SLOT_GET;
 descrsetfunc SLOT_SET;
 PyObject *SHARED, *GROWN, *MERGE_EVENTS, *MERGE_TASK;
@@ -97,11 +96,11 @@ static int configure_class(Klass *k, PyObject *cls, PyObject *descrs)
 static PyObject *configure(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *c[5], *d[5], *shared_dict, *grown_dict, *merge_events, *merge_one_task;
+    PyObject *c[3], *d[3], *shared_dict, *grown_dict, *merge_events, *merge_one_task;
     PyObject *task_types = NULL;
     Py_ssize_t max_shared;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO!O!nOO|O!:configure", &c[0], &d[0], &c[1], &d[1],
-                          &c[2], &d[2], &c[3], &d[3], &c[4], &d[4], &PyDict_Type,
+    if (!PyArg_ParseTuple(args, "OOOOOOO!O!nOO|O!:configure", &c[0], &d[0], &c[1], &d[1],
+                          &c[2], &d[2], &PyDict_Type,
                           &shared_dict, &PyDict_Type, &grown_dict, &max_shared, &merge_events,
                           &merge_one_task, &PyTuple_Type, &task_types))
         return NULL;
@@ -110,9 +109,9 @@ static PyObject *configure(PyObject *module, PyObject *args)
         return NULL;
     }
     /* checked on copies first: a failing configure() leaves the module as it was */
-    Klass *ks[5] = {&TASK, &ATTEMPT, &FREF, &UPDATE, &SPAN};
-    Klass trial[5];
-    for (int i = 0; i < 5; i++) {
+    Klass *ks[3] = {&TASK, &ATTEMPT, &FREF};
+    Klass trial[3];
+    for (int i = 0; i < 3; i++) {
         trial[i] = (Klass){NULL, ks[i]->n, {NULL}};
         if (configure_class(&trial[i], c[i], d[i]) < 0) {
             for (int j = 0; j < i; j++)
@@ -120,7 +119,7 @@ static PyObject *configure(PyObject *module, PyObject *args)
             return NULL;
         }
     }
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 3; i++) {
         Klass old = *ks[i];
         *ks[i] = trial[i];
         klass_clear(&old);
@@ -139,8 +138,7 @@ static PyObject *configure(PyObject *module, PyObject *args)
 static PyMethodDef METHODS[] = {
     {"configure", configure, METH_VARARGS,
      "configure(task, task_slots, attempt, attempt_slots, function_ref, function_ref_slots,\n"
-     "          task_update, task_update_slots, span, span_slots, shared, grown, max_shared,\n"
-     "          merge_events, merge_task[, task_types])\n\n"
+     "          shared, grown, max_shared, merge_events, merge_task[, task_types])\n\n"
      "The classes and the member descriptors of their fields, in field order; tasks.py's\n"
      "_SHARED and _GROWN dicts and their bound; the Python merge_tasks(events, tasks) and\n"
      "_merge_task(old, later) that whatever this module does not take goes to; optionally\n"

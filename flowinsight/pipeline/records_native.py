@@ -44,10 +44,8 @@ from typing import Any, Callable, Sequence
 
 from flowinsight.model.events import (
     FunctionRef,
-    Span,
     TaskRows,
     TaskType,
-    TaskUpdate,
     TaskUpdateBatch,
 )
 from flowinsight.switch import native_on
@@ -59,10 +57,6 @@ TASK_FIELDS = ("task_id", "job_id", "task_type", "function", "language", "parent
 ATTEMPT_FIELDS = ("number", "state_keys", "state_ns", "node_id", "worker_id", "worker_pid",
                   "error_type", "error_message", "component_type", "span_names", "span_ns")
 FUNCTION_FIELDS = ("module", "class_name", "name")
-UPDATE_FIELDS = ("task_id", "attempt", "job_id", "task_type", "function", "language",
-                 "parent_task_id", "actor_id", "states", "node_id", "worker_id", "worker_pid",
-                 "error_type", "error_message", "component_type", "spans")
-SPAN_FIELDS = ("name", "start_ns", "end_ns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +94,12 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
     except ImportError:
         return None
     classes: tuple[tuple[Any, tuple[str, ...]], ...] = (
-        (task, TASK_FIELDS), (attempt, ATTEMPT_FIELDS), (FunctionRef, FUNCTION_FIELDS),
-        (TaskUpdate, UPDATE_FIELDS), (Span, SPAN_FIELDS))
+        (task, TASK_FIELDS), (attempt, ATTEMPT_FIELDS), (FunctionRef, FUNCTION_FIELDS))
     if any(_fields(cls) != names for cls, names in classes):
         return None
     _records.configure(task, _slots(task, TASK_FIELDS), attempt, _slots(attempt, ATTEMPT_FIELDS),
-                       FunctionRef, _slots(FunctionRef, FUNCTION_FIELDS),
-                       TaskUpdate, _slots(TaskUpdate, UPDATE_FIELDS),
-                       Span, _slots(Span, SPAN_FIELDS), shared, grown, max_shared,
-                       merge_events, merge_task, tuple(TaskType))
+                       FunctionRef, _slots(FunctionRef, FUNCTION_FIELDS), shared, grown,
+                       max_shared, merge_events, merge_task, tuple(TaskType))
     global _ACTIVE
     _ACTIVE = Native(_records.dump_tasks, _records.load_tasks,
                      _records.Unrepresentable, _records.load_tasks_into, _records.fold_batch)
