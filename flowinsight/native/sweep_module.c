@@ -11,7 +11,7 @@ static PyMethodDef methods[] = {
     {"facts", sw_facts, METH_VARARGS,
      "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export, sweep=False): "
      "the nodes' facts and the coverage counts of the task records "
-     "(flowinsight/pipeline/facts.py); with sweep, and what sweep() gives for them, swept in "
+     "(flowinsight/pipeline/facts.py); with sweep, and the columns of sweep.c for them, swept in "
      "the same pass (None without), and the tasks their shape names left out of cache "
      "(NodeNamer.by_shape)."},
     {"critical", sw_critical, METH_VARARGS,
