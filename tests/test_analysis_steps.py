@@ -17,7 +17,7 @@ from conftest import ROOT, render
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.model.ids import driver_task_id
-from flowinsight.pipeline import attempt_rows, build, critical, facts
+from flowinsight.pipeline import build, critical, facts
 from flowinsight.pipeline.build import CORE, Options, analyze_partial
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.steps.state import Analysis
@@ -96,7 +96,7 @@ def test_the_records_are_only_read(tmp_path: Path, native: bool,
 
 
 def _python_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (attempt_rows, critical, facts):
+    for module in (critical, facts):
         monkeypatch.setattr(module, "sweep_module", None)
 
 

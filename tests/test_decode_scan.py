@@ -20,8 +20,6 @@ from flowinsight.read import native
 if native.decode_task_line is None or native.decode_buffer_batches is None:
     pytest.skip("the native decoder is off", allow_module_level=True)
 
-from flowinsight.read import _taskline  # noqa: E402
-
 ENV = ('{"runtime_env_config":{"eager_install":true,"log_files":[],"setup_timeout_seconds":600},'
        '"serialized_runtime_env":"{}","uris":{"py_modules_uris":[],"working_dir_uri":""}}')
 
@@ -73,7 +71,7 @@ def test_the_value_at_the_end_of_a_cut_line() -> None:
     assert check(line)
     cut = line[:line.index(b'"runtime_env_info":') + len('"runtime_env_info":') + len(ENV)]
     for end in range(len(cut) - len(ENV) - 2, len(cut) + 1):
-        assert _taskline.decode(cut[:end]) is None
+        assert native.decode_task_line(cut[:end]) is None
         assert check(line)
 
 
@@ -88,7 +86,7 @@ def test_the_nesting_limit_counts_from_where_the_value_starts() -> None:
     assert orjson.loads(top) and orjson.loads(inner)
     for _ in range(2):
         assert check(top)
-        assert _taskline.decode(inner) is None
+        assert native.decode_task_line(inner) is None
     # 61 deep: within the limit at both depths
     ok = "[" * 30 + '{"a":' * 31 + "1" + "}" * 31 + "]" * 30
     assert check(line_with("{}", extra_top='"runtime_env_info":%s,' % ok))

@@ -126,17 +126,6 @@ def python_path(line: bytes) -> tuple[object, TaskUpdate] | None:
         if isinstance(event, TaskUpdate) else None
 
 
-def fields_of(line: bytes, event_id: object, task: TaskUpdate) -> tuple[Any, ...]:
-    """The tuple _taskline.decode must give for a line the Python path reads as `task`."""
-    info = orjson.loads(line)["event_data"].get("task_info")
-    return (event_id, task.task_id, task.attempt, task.job_id,
-            None if task.task_type is None else task.task_type.value,
-            info["func_or_class_name"] if type(info) is dict else None, task.language,
-            task.parent_task_id, task.actor_id, task.states, task.node_id, task.worker_id,
-            task.worker_pid, task.error_type, task.error_message, task.component_type,
-            tuple((span.name, span.start_ns, span.end_ns) for span in task.spans))
-
-
 def shape(value: Any) -> Any:
     """A value with the type of every part of it: equality alone lets 1 == True, a StrEnum
     equal its str, and a tuple equal a list-free look-alike."""
@@ -153,16 +142,13 @@ def shape(value: Any) -> Any:
 def check(line: bytes) -> bool:
     """The C decoder steps aside, or gives exactly the Python path's answer; True if it
     accepted the line."""
-    assert native.decode_task_line is not None and _taskline is not None
-    fields = _taskline.decode(line)
+    assert native.decode_task_line is not None
     got = native.decode_task_line(line)
-    assert (fields is None) == (got is None), line
     if got is None:
         return False
     expected = python_path(line)
     assert expected is not None, f"C accepted a line the Python path does not read: {line!r}"
     assert shape(got) == shape(expected), line
-    assert shape(fields) == shape(fields_of(line, *expected)), line
     return True
 
 
@@ -173,9 +159,9 @@ def check(line: bytes) -> bool:
 def test_the_extension_is_built_and_used() -> None:
     assert _taskline is not None, "_taskline in flowinsight/native/ was not built: `make setup`"
     assert native.decode_task_line is not None
-    assert _taskline.decode(b"{}") is None
-    with pytest.raises(TypeError):
-        _taskline.decode("{}")  # type: ignore[arg-type]
+    assert native.decode_task_line(b"{}") is None
+    with pytest.raises(BufferError):  # it writes NULs over the newlines as it reads
+        _taskline.decode_buffer_batches(b"{}\n", 0, 3, False)  # type: ignore[arg-type]
 
 
 def test_flowinsight_native_0_turns_it_off() -> None:
@@ -204,12 +190,12 @@ def failing(kind):
 types = (TaskType.NORMAL, TaskType.ACTOR, TaskType.ACTOR_CREATION, TaskType.DRIVER)
 _taskline.configure(TaskUpdate, setters(TaskUpdate), Span, setters(Span), types,
                     failing(ValueError))
-print([_taskline.decode_task(line) for line in lines])
+print([native.decode_task_line(line) for line in lines])
 _taskline.configure(TaskUpdate, setters(TaskUpdate), Span, setters(Span), types,
                     failing(KeyboardInterrupt))
 for line in lines:
     try:
-        _taskline.decode_task(line)
+        native.decode_task_line(line)
     except KeyboardInterrupt:
         print("interrupted")
 """
@@ -237,13 +223,12 @@ def test_every_real_task_line_is_read_natively_as_the_python_path_reads_it() -> 
 
 
 def test_lines_of_other_kinds_are_left_alone() -> None:
-    assert native.decode_task_line is not None and _taskline is not None
+    assert native.decode_task_line is not None
     lines = other_lines()
     kinds = {orjson.loads(line).get("source_type") for line in lines}
     assert {"EXPORT_ACTOR", "EXPORT_DRIVER_JOB", "EXPORT_NODE"} <= kinds
     assert len(lines) > 1000
     for line in lines:
-        assert _taskline.decode(line) is None, line
         assert native.decode_task_line(line) is None, line
         assert python_path(line) is None
 
@@ -418,8 +403,10 @@ ascii_values = st.recursive(
 @given(value=ascii_values, index=st.integers(0, 4), indent=st.sampled_from([None, 0, 2]))
 def test_a_plain_skipped_value_is_read_through(value: Any, index: int,
                                                indent: int | None) -> None:
-    """ASCII JSON of ordinary numbers, in any spelling json.dumps has: always read."""
-    assert check(_with_skipped(shapes()[index], json.dumps(value, indent=indent).encode()))
+    """ASCII JSON of ordinary numbers, in any spelling json.dumps has: always read (an
+    indent's newlines as carriage returns: a line has no newline inside)."""
+    text = json.dumps(value, indent=indent).encode().replace(b"\n", b"\r")
+    assert check(_with_skipped(shapes()[index], text))
 
 
 # Hand-written: (what, the line made from a real one, True: must be read, False: must be left)
@@ -450,9 +437,10 @@ def _cases() -> list[tuple[str, bytes, bool | None]]:
     spans, info, failed, actor, states = shapes()
     return [
         ("as is", spans, True),
-        ("whitespace everywhere", _respelled(info, indent=2), True),
-        ("whitespace, CRLF", _respelled(failed, indent="\t").replace(b"\n", b"\r\n"), True),
-        ("leading and trailing whitespace", b" \t\r\n" + info + b" \r\n", True),
+        # (JSON's whitespace but the newline, which ends a line)
+        ("whitespace everywhere", _respelled(info, indent=2).replace(b"\n", b" \r "), True),
+        ("whitespace, CR", _respelled(failed, indent="\t").replace(b"\n", b"\r"), True),
+        ("leading and trailing whitespace", b" \t\r" + info + b" \r", True),
         ("keys in reverse order", _reordered(spans), True),
         ("keys in reverse order (task_info)", _reordered(info), True),
         ("all ASCII-escaped", _respelled(failed, ensure_ascii=True), True),

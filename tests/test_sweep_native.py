@@ -3,8 +3,8 @@ give, field by field: task_facts_py, sweep_py, critical_paths_py. On every sampl
 generated task tables with what real captures rarely hold together: tasks without attempts,
 drivers, callers without a record of their own, several attempts out of order, equal times,
 ids that share long prefixes, ids of other lengths and of non-ASCII characters, records of a
-subclass (read the generic way). Both ways to sweep in C are held to it: within facts (the
-pipeline's) and on their own (sweep())."""
+subclass (read the generic way). The C sweep runs within the facts' pass (the pipeline's:
+facts_and_sweep); the C facts alone (task_facts) are held to the reference too."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from conftest import CAPTURES, sample
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FunctionRef, TaskType
 from flowinsight.model.ids import job_of_task
-from flowinsight.pipeline.attempt_rows import Swept, sweep, sweep_py
+from flowinsight.pipeline.attempt_rows import Swept, sweep_py
 from flowinsight.pipeline.critical import critical_paths, critical_paths_py
 from flowinsight.pipeline.facts import TaskFacts, facts_and_sweep, task_facts, task_facts_py
 from flowinsight.pipeline.naming import NodeNamer
@@ -65,9 +65,7 @@ def check(tasks: dict[str, Task], multi_job: bool = False, has_export: bool = Tr
     assert namer_c.cache == namer_p.cache and namer_c.keys == namer_p.keys
     assert list(namer_c.keys) == list(namer_p.keys)
     want = sweep_py(tasks, sorted(tasks), namer_p, facts_p.drivers, False)
-    on_its_own = sweep(tasks, namer_c, facts_c.drivers, False)
     _same_swept(within_facts, want)
-    _same_swept(on_its_own, want)
     assert list(tasks.items()) == before  # only read
     jobs_of = facts_p.jobs_of
 
@@ -111,20 +109,6 @@ def test_samples(name: str) -> None:
     assert reduced.tasks
     check(reduced.tasks, len({t.job_id for t in reduced.tasks.values()} - {""}) > 1)
     check(reduced.tasks, True, has_export=False)
-
-
-def test_consume_empties_the_table() -> None:
-    capture = read_capture(discover([str(sample(CAPTURES[0]))]))
-    tasks = reduce_events(capture.events).tasks
-    copy = dict(tasks)
-    namer = NodeNamer(tasks, False, {})
-    facts = task_facts(tasks, namer, ACCOUNT, True)
-    got = sweep(tasks, namer, facts.drivers, True)
-    assert tasks == {}
-    namer_p = NodeNamer(copy, False, {})
-    want = sweep_py(copy, sorted(copy), namer_p,
-                    task_facts_py(copy, namer_p, ACCOUNT, True).drivers, True)
-    _same_swept(got, want)
 
 
 # Generated tables ---------------------------------------------------------------------------

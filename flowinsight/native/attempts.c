@@ -1,17 +1,11 @@
-/* Attempt.add_state and Attempt.add_span for a run of states or spans at once (an update's,
-   or a later attempt's in merge_task_tables): each grown value stored once. */
+/* Attempt.add_state and Attempt.add_span for a run of states or spans at once (a batch's
+   update, or a later attempt's in load_tasks_into): each grown value stored once. */
 
 #include "records.h"
 
 static inline void state_at(const States *s, Py_ssize_t i, int *status, int64_t *ns)
 {
-    if (s->pairs) {
-        PyObject *pair = PyTuple_GET_ITEM(s->pairs, i);
-        int64_t v = 0;
-        as_i64(PyTuple_GET_ITEM(pair, 0), &v);
-        *status = (int)v;
-        as_i64(PyTuple_GET_ITEM(pair, 1), ns);
-    } else if (s->ns64) {
+    if (s->ns64) {
         *status = s->keys[i];
         *ns = s->ns64[i];
     } else {
@@ -136,11 +130,8 @@ int fr_add_spans(PyObject *a, PyObject **row, const Spans *src)
     /* tasks.MAX_NAMED_SPANS, as Attempt.add_span: the names stay few, their lookups cheap */
     Py_ssize_t named = named_spans(cur);
     for (Py_ssize_t j = 0; j < src->n; j++) {
-        PyObject *name, *span = NULL;
-        if (src->spans) {
-            span = PyTuple_GET_ITEM(src->spans, j);
-            name = GET(span, SPAN, S_NAME);
-        } else if (src->name_arr) {
+        PyObject *name;
+        if (src->name_arr) {
             name = src->name_arr[j];
         } else {
             name = PyTuple_GET_ITEM(src->names, j);
@@ -171,10 +162,7 @@ int fr_add_spans(PyObject *a, PyObject **row, const Spans *src)
             pairs = more;
             cap *= 2;
         }
-        if (span) {
-            as_i64(GET(span, SPAN, S_START), &pairs[2 * added]);
-            as_i64(GET(span, SPAN, S_END), &pairs[2 * added + 1]);
-        } else if (src->ns64) {
+        if (src->ns64) {
             pairs[2 * added] = src->ns64[2 * j];
             pairs[2 * added + 1] = src->ns64[2 * j + 1];
         } else {

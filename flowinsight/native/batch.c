@@ -1,4 +1,4 @@
-/* decode_buffer_batches: decode_buffer's reading, the decoded lines kept as TaskBatch records
+/* decode_buffer_batches: the lines of a buffer decoded, kept as TaskBatch records
    (task_batch.h) rather than TaskUpdate objects: no states or spans tuples, no Span objects, no
    ints, no TaskUpdate per line. The records extension folds a batch into the task table
    (flowinsight.pipeline._records.fold_batch) through the capsule made here. */
@@ -74,7 +74,7 @@ static int grow(void **arr, Py_ssize_t *cap, Py_ssize_t used, Py_ssize_t more, s
     return 0;
 }
 
-/* The record of a line ft_decode_fields read with `packed`: f[]'s references taken over,
+/* The record of a line ft_decode_fields read: f[]'s references taken over,
    the states and spans of *t packed. 0, or -1 with an exception set (f[] then released by
    the caller as always: what was taken over is NULL there). */
 static int push_record(TaskBatch *b, Task *t, PyObject **f)
@@ -146,7 +146,7 @@ static int batch_line(TaskBatch *b, const unsigned char *data, Py_ssize_t size,
     PyObject *f[N_FIELDS] = {NULL};
     Task t;
     unsigned char *scratch = NULL;
-    int r = ft_decode_fields(data, size, f, 1, digest, has_digest, &t, &scratch);
+    int r = ft_decode_fields(data, size, f, digest, has_digest, &t, &scratch);
     if (!r) {
         if (push_record(b, &t, f) < 0)
             r = ERR;
@@ -159,7 +159,7 @@ static int batch_line(TaskBatch *b, const unsigned char *data, Py_ssize_t size,
     return ft_line_result(r, f);
 }
 
-/* Record i as the TaskUpdate decode_task makes of its line. */
+/* Record i as the TaskUpdate of its line (what the Python path makes of it). */
 static PyObject *batch_item(TaskBatch *b, Py_ssize_t i)
 {
     if (i < 0 || i >= b->n) {
@@ -272,7 +272,7 @@ int ft_init_batch(PyObject *module)
     return r;
 }
 
-/* decode_buffer's reading with the decoded lines in batches: one batch before each declined
+/* The lines of buffer[start:end] decoded, in batches: one batch before each declined
    line and one after the last (len(misses) + 1 batches, some empty). */
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args)
 {

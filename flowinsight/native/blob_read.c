@@ -183,7 +183,6 @@ int fr_read_attempt(Loader *r, LaterAttempt *a)
     Py_ssize_t i;
     unsigned char tag;
     a->at = r->p;
-    a->obj = a->ns_obj = a->span_obj = a->pid = NULL;
     if (rd_varint(r, &u) < 0)
         return -1;
     a->number = unzigzag(u);
@@ -219,7 +218,6 @@ int fr_read_task(Loader *r, LaterTask *t)
     unsigned char tag;
     Py_ssize_t i;
     t->r = r;
-    t->attempts = t->submit_obj = NULL;
     if (!(t->task_id = rd_strref(r)) || !rd_strref(r) || rd_byte(r, &tag) < 0)
         return -1;
     if (tag > (TASK_TYPES ? PyTuple_GET_SIZE(TASK_TYPES) : 0))

@@ -1,8 +1,9 @@
-/* decode_buffer: decode_task over the lines of a buffer, found here (memchr) rather than
-   split into one bytes object each by the caller (flowinsight/read/lines.py: BufferBlocks).
-   In the parallel reader only the digests of the event ids are used: with `digests` they are
-   made from the id's bytes, and no str is made for them, each followed by its line's digest
-   (ft_push_pair). */
+/* What decode_buffer_batches (batch.c) reads a buffer with: its arguments, the lines it
+   declines, and the digests of the event ids. The lines are found in the buffer (memchr)
+   rather than split into one bytes object each by the caller (flowinsight/read/lines.py:
+   BufferBlocks). In the parallel reader only the digests of the event ids are used: with
+   `digests` they are made from the id's bytes, and no str is made for them, each followed by
+   its line's digest (ft_push_pair). */
 
 #include "taskline.h"
 
@@ -60,63 +61,4 @@ int ft_lines_arg(PyObject *args, const char *name, Py_buffer *view, Py_ssize_t *
         return -1;
     }
     return 0;
-}
-
-PyObject *ft_decode_buffer(PyObject *module, PyObject *args)
-{
-    (void)module;
-    PyObject *events = NULL, *ids = NULL, *misses = NULL, *out = NULL;
-    Py_ssize_t start, end, index = 0;
-    int digests;
-    Digests d = {NULL, 0, 0};
-    Py_buffer view;
-    if (ft_lines_arg(args, "decode_buffer", &view, &start, &end, &digests) < 0)
-        return NULL;
-    unsigned char *buf = view.buf;
-    if (!(events = PyList_New(0)) || !(misses = PyList_New(0))
-        || (!digests && !(ids = PyList_New(0))))
-        goto done;
-    for (Py_ssize_t at = start; at < end; index++) {
-        Py_ssize_t from = at, run = ft_skip_run(buf, &at, end);
-        if (run) { /* blank and junk lines: declined as one range, whatever its length */
-            if (ft_push_miss(misses, index, from, at - 1) < 0)
-                goto done;
-            index += run - 1; /* (and the loop's ++) */
-            continue;
-        }
-        unsigned char *nl = memchr(buf + at, '\n', (size_t)(end - at));
-        Py_ssize_t stop = nl - buf; /* found: the range ends with one */
-        PyObject *task = NULL, *id = NULL;
-        uint64_t digest = 0;
-        int has_digest = 0;
-        *nl = 0;
-        int r = ft_task_of(buf + at, stop - at, &task, &id, digests ? &digest : NULL,
-                           &has_digest);
-        *nl = '\n';
-        if (r < 0)
-            goto done;
-        if (!r) {
-            r = ft_push_miss(misses, index, at, stop);
-        } else {
-            r = PyList_Append(events, task);
-            if (!r)
-                r = digests ? (has_digest ? ft_push_pair(&d, digest, buf + at, stop - at) : 0)
-                            : PyList_Append(ids, id);
-            Py_DECREF(task);
-            Py_DECREF(id);
-        }
-        if (r < 0)
-            goto done;
-        at = stop + 1;
-    }
-    if (digests && !(ids = PyBytes_FromStringAndSize((const char *)d.v, d.n * 8)))
-        goto done;
-    out = Py_BuildValue("(OOOn)", events, ids, misses, index);
-done:
-    PyBuffer_Release(&view);
-    PyMem_Free(d.v);
-    Py_XDECREF(events);
-    Py_XDECREF(ids);
-    Py_XDECREF(misses);
-    return out;
 }

@@ -1,13 +1,9 @@
-/* merge_task_tables: tasks.merge_task_tables, a later table's records merged into another's
-   (tasks._merge_task and _merge_attempt); a pair it does not take goes to the Python
-   _merge_task.
-
-   load_tasks_into(into, blob): merge_task_tables(into, load_tasks(blob)), with the blob's
+/* load_tasks_into(into, blob): merge_task_tables(into, load_tasks(blob)), with the blob's
    records read in place: a record whose task is already in `into` is merged into it straight
    from the blob (no Task, Attempt, tuple or bytes built for it, only what the old record
    takes over), a new one is built as load_tasks builds it. The merge reads the later record
-   through a view (LaterTask, LaterAttempt in records.h) filled from a Task or from the blob,
-   so that its rules are written once, here. The blob is read whole and checked (every check
+   through a view (LaterTask, LaterAttempt in records.h) filled from the blob (tasks._merge_task
+   and _merge_attempt); a pair it does not take goes to the Python _merge_task. The blob is read whole and checked (every check
    of load_tasks, in the same order, the same ValueError) before `into` is touched: a blob
    refused leaves `into` as it was. Only an error that is not the blob's (no memory, or an
    exception of the Python _merge_task for a record it is handed, as merge_task_tables would
@@ -15,62 +11,10 @@
 
 #include "records.h"
 
-/* The view of a later Task, from its row (checked: fr_task_ok(t, 1, row)). */
-static void task_view(PyObject *const *row, LaterTask *v)
+/* The next attempt of a later record, the attempts taken in turn: read where `*cursor` is,
+   which moves past it. */
+static int next_attempt(const LaterTask *t, const unsigned char **cursor, LaterAttempt *a)
 {
-    v->task_id = row[T_TASK_ID];
-    v->type = row[T_TYPE];
-    v->function = row[T_FUNCTION];
-    v->language = row[T_LANGUAGE];
-    v->parent = row[T_PARENT];
-    v->actor = row[T_ACTOR];
-    v->seen_module = row[T_SEEN_MODULE];
-    v->seen_class = row[T_SEEN_CLASS];
-    v->submit_obj = row[T_SUBMIT];
-    v->has_submit = v->submit_obj != Py_None;
-    v->submit = v->has_submit ? PyFloat_AS_DOUBLE(v->submit_obj) : 0.0;
-    v->attempts = row[T_ATTEMPTS];
-    v->n_attempts = PyTuple_GET_SIZE(v->attempts);
-    v->r = NULL;
-    v->attempts_at = NULL;
-}
-
-/* The view of a later Attempt (checked: fr_attempt_ok(a, 1)). */
-static void attempt_view(PyObject *a, LaterAttempt *v)
-{
-    PyObject *row[N_ATTEMPT];
-    read_row(a, &ATTEMPT, row);
-    v->obj = a;
-    v->at = NULL;
-    v->number = 0;
-    as_i64(row[A_NUMBER], &v->number);
-    v->keys = row[A_KEYS];
-    v->ns_obj = row[A_NS];
-    v->ns = PyBytes_AS_STRING(v->ns_obj);
-    v->n_ns = PyBytes_GET_SIZE(v->ns_obj);
-    v->node = row[A_NODE];
-    v->worker = row[A_WORKER];
-    v->etype = row[A_ETYPE];
-    v->emsg = row[A_EMSG];
-    v->component = row[A_COMPONENT];
-    v->pid = row[A_PID];
-    v->has_pid = v->pid != Py_None;
-    v->pid_value = 0;
-    v->names = row[A_SPAN_NAMES];
-    v->span_obj = row[A_SPAN_NS];
-    v->span_ns = PyBytes_AS_STRING(v->span_obj);
-    v->n_span_ns = PyBytes_GET_SIZE(v->span_obj);
-}
-
-/* The i-th attempt of a later record, the attempts taken in turn (from a blob: read where
-   `*cursor` is, which moves past it). */
-static int next_attempt(const LaterTask *t, Py_ssize_t i, const unsigned char **cursor,
-                        LaterAttempt *a)
-{
-    if (t->attempts) {
-        attempt_view(PyTuple_GET_ITEM(t->attempts, i), a);
-        return 0;
-    }
     Loader *r = t->r;
     const unsigned char *save = r->p;
     r->p = *cursor;
@@ -98,13 +42,10 @@ static int merge_attempt(PyObject *old, PyObject **row, const LaterAttempt *a, L
         read_row(old, &ATTEMPT, ar = own);
     PyObject *keys = ar[A_KEYS];
     PyObject *later_keys = Py_NewRef(a->keys);
-    PyObject *later_ns = Py_XNewRef(a->ns_obj);
     PyObject *names = Py_NewRef(a->names);
-    PyObject *span_ns = Py_XNewRef(a->span_obj);
     int rc = 0;
     if (!PyBytes_GET_SIZE(keys)) {
-        PyObject *ns = later_ns ? Py_NewRef(later_ns)
-                                : PyBytes_FromStringAndSize(a->ns, a->n_ns);
+        PyObject *ns = PyBytes_FromStringAndSize(a->ns, a->n_ns);
         if (ns) {
             put_row(old, &ATTEMPT, ar, A_KEYS, later_keys);
             put_new_row(old, &ATTEMPT, ar, A_NS, ns);
@@ -133,23 +74,19 @@ static int merge_attempt(PyObject *old, PyObject **row, const LaterAttempt *a, L
                 rc = -1;
             }
         } else {
-            States st = {NULL, lk, a->ns, PyBytes_GET_SIZE(later_keys)};
+            States st = {lk, a->ns, PyBytes_GET_SIZE(later_keys), NULL};
             rc = fr_add_states(old, ar, &st);
         }
     }
     if (rc == 0) {
         fill(old, &ATTEMPT, ar, A_NODE, a->node);
         fill(old, &ATTEMPT, ar, A_WORKER, a->worker);
-        if (ar[A_PID] == Py_None) {
-            if (a->pid) {
-                put_row(old, &ATTEMPT, ar, A_PID, a->pid);
-            } else if (a->has_pid) {
-                PyObject *pid = fr_pid_object(r, a->pid_value);
-                if (pid)
-                    put_new_row(old, &ATTEMPT, ar, A_PID, pid);
-                else
-                    rc = -1;
-            }
+        if (ar[A_PID] == Py_None && a->has_pid) {
+            PyObject *pid = fr_pid_object(r, a->pid_value);
+            if (pid)
+                put_new_row(old, &ATTEMPT, ar, A_PID, pid);
+            else
+                rc = -1;
         }
     }
     if (rc == 0) {
@@ -157,8 +94,7 @@ static int merge_attempt(PyObject *old, PyObject **row, const LaterAttempt *a, L
         fill(old, &ATTEMPT, ar, A_EMSG, a->emsg);
         fill(old, &ATTEMPT, ar, A_COMPONENT, a->component);
         if (!PyTuple_GET_SIZE(ar[A_SPAN_NAMES])) {
-            PyObject *ns = span_ns ? Py_NewRef(span_ns)
-                                   : PyBytes_FromStringAndSize(a->span_ns, a->n_span_ns);
+            PyObject *ns = PyBytes_FromStringAndSize(a->span_ns, a->n_span_ns);
             if (ns) {
                 put_row(old, &ATTEMPT, ar, A_SPAN_NAMES, names);
                 put_new_row(old, &ATTEMPT, ar, A_SPAN_NS, ns);
@@ -166,19 +102,17 @@ static int merge_attempt(PyObject *old, PyObject **row, const LaterAttempt *a, L
                 rc = -1;
             }
         } else {
-            Spans sp = {NULL, names, a->span_ns, PyTuple_GET_SIZE(names)};
+            Spans sp = {names, a->span_ns, PyTuple_GET_SIZE(names), NULL, NULL};
             rc = fr_add_spans(old, ar, &sp);
         }
     }
     Py_DECREF(later_keys);
-    Py_XDECREF(later_ns);
     Py_DECREF(names);
-    Py_XDECREF(span_ns);
     return rc;
 }
 
-/* tasks._merge_task, the later record a view (a Task's: checked, fr_task_ok(later, 1, row)):
-   0 merged; 1 not taken (nothing changed); -1 an error. */
+/* tasks._merge_task, the later record a view of a blob's: 0 merged; 1 not taken (nothing
+   changed); -1 an error. */
 static int merge_task(PyObject *old, const LaterTask *t)
 {
     /* the row of the old record's first attempt (most have one) is kept for its merge */
@@ -191,22 +125,15 @@ static int merge_task(PyObject *old, const LaterTask *t)
             return 1;
     }
     PyObject *first_attempt = PyTuple_GET_SIZE(mine) ? PyTuple_GET_ITEM(mine, 0) : NULL;
-    if (t->attempts) {
-        for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
-            if (!fr_attempt_ok(PyTuple_GET_ITEM(t->attempts, i), 1, scratch))
-                return 1;
-        }
-    } else {
-        /* what fr_attempt_ok(attempt, 1) finds otherwise in a record built from a blob */
-        const unsigned char *cursor = t->attempts_at;
-        for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
-            LaterAttempt a;
-            if (next_attempt(t, i, &cursor, &a) < 0)
-                return -1;
-            if (a.n_ns != 8 * PyBytes_GET_SIZE(a.keys)
-                || a.n_span_ns != 16 * PyTuple_GET_SIZE(a.names))
-                return 1;
-        }
+    /* what fr_attempt_ok(attempt, 1) would find in the record built from the blob */
+    const unsigned char *cursor = t->attempts_at;
+    for (Py_ssize_t i = 0; i < t->n_attempts; i++) {
+        LaterAttempt a;
+        if (next_attempt(t, &cursor, &a) < 0)
+            return -1;
+        if (a.n_ns != 8 * PyBytes_GET_SIZE(a.keys)
+            || a.n_span_ns != 16 * PyTuple_GET_SIZE(a.names))
+            return 1;
     }
     if (tr[T_TYPE] == Py_None)
         put_row(old, &TASK, tr, T_TYPE, t->type);
@@ -235,27 +162,22 @@ static int merge_task(PyObject *old, const LaterTask *t)
     fill(old, &TASK, tr, T_ACTOR, t->actor);
     PyObject *submit = tr[T_SUBMIT];
     if (t->has_submit && (submit == Py_None || t->submit < PyFloat_AS_DOUBLE(submit))) {
-        if (t->submit_obj) {
-            put_row(old, &TASK, tr, T_SUBMIT, t->submit_obj);
-        } else {
-            PyObject *value = PyFloat_FromDouble(t->submit);
-            if (!value)
-                return -1;
-            put_new_row(old, &TASK, tr, T_SUBMIT, value);
-        }
+        PyObject *value = PyFloat_FromDouble(t->submit);
+        if (!value)
+            return -1;
+        put_new_row(old, &TASK, tr, T_SUBMIT, value);
     }
-    PyObject *attempts = Py_XNewRef(t->attempts);
-    const unsigned char *cursor = t->attempts_at;
+    cursor = t->attempts_at;
     int rc = 0;
     for (Py_ssize_t i = 0; i < t->n_attempts && rc == 0; i++) {
         LaterAttempt a;
-        if (next_attempt(t, i, &cursor, &a) < 0) {
+        if (next_attempt(t, &cursor, &a) < 0) {
             rc = -1;
             break;
         }
         PyObject *match = fr_find_attempt(old, a.number);
         if (!match) {
-            PyObject *attempt = a.obj ? Py_NewRef(a.obj) : built(t->r, a.at, fr_load_attempt);
+            PyObject *attempt = built(t->r, a.at, fr_load_attempt);
             rc = attempt ? fr_append_attempt(old, tr, attempt) : -1;
             Py_XDECREF(attempt);
         } else {
@@ -264,7 +186,6 @@ static int merge_task(PyObject *old, const LaterTask *t)
             Py_DECREF(match);
         }
     }
-    Py_XDECREF(attempts);
     return rc;
 }
 
@@ -278,54 +199,6 @@ static int merge_in_python(PyObject *old, PyObject *later)
     fr_fref_forget(); /* what the Python code may have changed */
     Py_XDECREF(out);
     return out ? 0 : -1;
-}
-
-static PyObject *merge_task_tables_call(PyObject *module, PyObject *const *args,
-                             Py_ssize_t nargs)
-{
-    (void)module;
-    fr_fref_forget();
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "merge_task_tables(into, later)");
-        return NULL;
-    }
-    if (!fr_configured())
-        return NULL;
-    PyObject *into = args[0], *later = args[1];
-    if (!PyDict_CheckExact(into) || !PyDict_CheckExact(later)) {
-        PyErr_SetString(PyExc_TypeError, "into, later: dicts");
-        return NULL;
-    }
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(later, &pos, &key, &value)) {
-        Py_INCREF(key);
-        Py_INCREF(value);
-        int r = 0;
-        PyObject *old = PyDict_GetItemWithError(into, key);
-        if (!old && PyErr_Occurred()) {
-            r = -1;
-        } else if (!old || old == Py_None) {
-            r = PyDict_SetItem(into, key, value);
-        } else {
-            Py_INCREF(old);
-            r = 1;
-            PyObject *row[N_TASK];
-            if (fr_task_ok(value, 1, row)) {
-                LaterTask t;
-                task_view(row, &t);
-                r = merge_task(old, &t);
-            }
-            if (r == 1)
-                r = merge_in_python(old, value);
-            Py_DECREF(old);
-        }
-        Py_DECREF(key);
-        Py_DECREF(value);
-        if (r < 0)
-            return NULL;
-    }
-    Py_RETURN_NONE;
 }
 
 /* Where each record of a blob starts, its task id (borrowed from the Loader) and that id's
@@ -535,11 +408,6 @@ static PyObject *load_tasks_into_call(PyObject *module, PyObject *const *args,
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
-}
-
-PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    return fr_call_done(merge_task_tables_call(module, args, nargs));
 }
 
 PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

@@ -1,6 +1,7 @@
-/* merge_updates: tasks.merge_tasks for a sequence of events, each TaskUpdate of the readers'
-   shape merged here (tasks._merge_update), every other event handed to the Python code, in
-   order. */
+/* fold_batch: tasks.merge_tasks for the updates of a reader's batch (native/task_batch.h),
+   each merged here (tasks._merge_update) without a TaskUpdate built; one whose task or
+   attempt is not of the shape taken here is built and handed to the Python code, in its
+   place. */
 
 #include "records.h"
 #include "task_batch.h"
@@ -216,13 +217,11 @@ int fr_append_attempt(PyObject *task, PyObject **row, PyObject *attempt)
     return 0;
 }
 
-/* An update's values, from a TaskUpdate or a batch record (all borrowed). */
+/* An update's values, from a batch record (all borrowed). */
 typedef struct {
     PyObject *task_id, *job, *type, *function, *language, *parent, *actor, *node, *worker,
         *etype, *emsg, *component;
-    PyObject *number_obj; /* the attempt's int; NULL: made from `number` when needed */
     int64_t number;
-    PyObject *pid_obj;    /* worker_pid; NULL: has_pid and pid */
     int has_pid;
     int64_t pid;
     States states;
@@ -271,8 +270,7 @@ static int merge_view(const View *u, PyObject *tasks)
         goto error;
     }
     if (!attempt) {
-        PyObject *number = u->number_obj ? Py_NewRef(u->number_obj)
-                                         : PyLong_FromLongLong(u->number);
+        PyObject *number = PyLong_FromLongLong(u->number);
         if (!number)
             goto error;
         attempt = new_attempt(number, ar);
@@ -286,8 +284,8 @@ static int merge_view(const View *u, PyObject *tasks)
         goto error;
     fill(attempt, &ATTEMPT, ar, A_NODE, u->node);
     fill(attempt, &ATTEMPT, ar, A_WORKER, u->worker);
-    if (ar[A_PID] == Py_None && (u->pid_obj ? u->pid_obj != Py_None : u->has_pid)) {
-        PyObject *pid = u->pid_obj ? Py_NewRef(u->pid_obj) : PyLong_FromLongLong(u->pid);
+    if (ar[A_PID] == Py_None && u->has_pid) {
+        PyObject *pid = PyLong_FromLongLong(u->pid);
         if (!pid)
             goto error;
         Py_SETREF(pid, fr_shared(pid));
@@ -314,35 +312,6 @@ error:
     return -1;
 }
 
-/* 0: merged; 1: not taken (nothing changed): the Python path's; -1: an error. */
-static int merge_update(PyObject *u, PyObject *tasks)
-{
-    View v;
-    PyObject *row[N_UPDATE];
-    if (!fr_update_ok(u, &v.number, row))
-        return 1;
-    v.task_id = row[U_TASK_ID];
-    v.job = row[U_JOB];
-    v.type = row[U_TYPE];
-    v.function = row[U_FUNC];
-    v.language = row[U_LANG];
-    v.parent = row[U_PARENT];
-    v.actor = row[U_ACTOR];
-    v.node = row[U_NODE];
-    v.worker = row[U_WORKER];
-    v.etype = row[U_ETYPE];
-    v.emsg = row[U_EMSG];
-    v.component = row[U_COMPONENT];
-    v.number_obj = row[U_ATTEMPT];
-    v.pid_obj = row[U_PID];
-    v.has_pid = 0;
-    v.pid = 0;
-    PyObject *states = row[U_STATES], *spans = row[U_SPANS];
-    v.states = (States){states, NULL, NULL, PyTuple_GET_SIZE(states), NULL};
-    v.spans = (Spans){spans, NULL, NULL, PyTuple_GET_SIZE(spans), NULL, NULL};
-    return merge_view(&v, tasks);
-}
-
 static int call_python(PyObject *events, PyObject *tasks)
 {
     if (fr_flush_attempts() < 0) /* the records as the Python code is to see them */
@@ -352,59 +321,6 @@ static int call_python(PyObject *events, PyObject *tasks)
     fr_fref_forget(); /* what the Python code may have changed */
     Py_XDECREF(r);
     return r ? 0 : -1;
-}
-
-static PyObject *merge_updates_call(PyObject *module, PyObject *const *args,
-                             Py_ssize_t nargs)
-{
-    (void)module;
-    fr_fref_forget();
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "merge_updates(events, tasks)");
-        return NULL;
-    }
-    if (!fr_configured())
-        return NULL;
-    PyObject *tasks = args[1];
-    if (!PyDict_CheckExact(tasks)) {
-        PyErr_SetString(PyExc_TypeError, "tasks: a dict");
-        return NULL;
-    }
-    PyObject *seq = PySequence_Fast(args[0], "events: a sequence");
-    if (!seq)
-        return NULL;
-    Py_ssize_t i = 0;
-    while (i < PySequence_Fast_GET_SIZE(seq)) {
-        PyObject *ev = PySequence_Fast_GET_ITEM(seq, i);
-        int r;
-        if (Py_TYPE(ev) == UPDATE.cls) {
-            Py_INCREF(ev);
-            r = merge_update(ev, tasks);
-            if (r == 1) {
-                PyObject *one = PyTuple_Pack(1, ev);
-                r = one ? call_python(one, tasks) : -1;
-                Py_XDECREF(one);
-            }
-            Py_DECREF(ev);
-            i++;
-        } else {
-            /* a run of other events: the Python path, in order */
-            Py_ssize_t j = i + 1;
-            while (j < PySequence_Fast_GET_SIZE(seq)
-                   && Py_TYPE(PySequence_Fast_GET_ITEM(seq, j)) != UPDATE.cls)
-                j++;
-            PyObject *run = PySequence_GetSlice(seq, i, j);
-            r = run ? call_python(run, tasks) : -1;
-            Py_XDECREF(run);
-            i = j;
-        }
-        if (r < 0) {
-            Py_DECREF(seq);
-            return NULL;
-        }
-    }
-    Py_DECREF(seq);
-    Py_RETURN_NONE;
 }
 
 
@@ -479,10 +395,9 @@ static PyObject *fold_batch_call(PyObject *module, PyObject *const *args,
         View v = {
             r->task_id, r->job, r->type, r->function, r->language, r->parent, r->actor,
             r->node, r->worker, r->etype, r->emsg, r->component,
-            NULL, r->attempt, NULL, r->has_pid, r->pid,
-            {NULL, b->keys + r->states_at, NULL, r->n_states, b->state_ns + r->states_at},
-            {NULL, NULL, NULL, r->n_spans, b->span_names + r->spans_at,
-             b->span_ns + 2 * r->spans_at},
+            r->attempt, r->has_pid, r->pid,
+            {b->keys + r->states_at, NULL, r->n_states, b->state_ns + r->states_at},
+            {NULL, NULL, r->n_spans, b->span_names + r->spans_at, b->span_ns + 2 * r->spans_at},
         };
         int m = fr_function_ok(r->function) ? merge_view(&v, tasks) : 1;
         if (m == 1)
@@ -494,11 +409,6 @@ static PyObject *fold_batch_call(PyObject *module, PyObject *const *args,
     }
     Py_DECREF(b);
     return PyLong_FromSsize_t(taken);
-}
-
-PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    return fr_call_done(merge_updates_call(module, args, nargs));
 }
 
 PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

@@ -1,10 +1,8 @@
-/* A parsed line to its field values: the tuple's (decode) or, with the classes configure()
-   hands over, the objects of a TaskUpdate (decode_task): the TaskType member, the FunctionRef
-   (parse_descriptor_cached's, remembered) and the Span objects. */
+/* A parsed line to the field values of its TaskUpdate, with the classes configure() hands
+   over: the TaskType member, the FunctionRef (parse_descriptor_cached's, remembered); and the
+   TaskUpdate and Span objects a batch's item builds (batch.c). */
 
 #include "taskline.h"
-
-PyObject *TYPE_STRS[4];
 
 static int opt_out_str(Ctx *c, Slice *s, unsigned char present, PyObject **out)
 {
@@ -19,7 +17,7 @@ static int opt_out_str(Ctx *c, Slice *s, unsigned char present, PyObject **out)
     return *out ? 0 : ERR;
 }
 
-/* What decode_task builds its objects with: set by configure(). */
+/* What a batch builds its objects with: set by configure(). */
 PyObject *TASK_CLS, *TASK_SET[16];
 static PyObject *SPAN_CLS, *SPAN_SET[3], *TYPE_MEMBERS[4], *PARSE_DESC;
 
@@ -110,9 +108,9 @@ static int infer_type(PyObject *task_id)
     return unique_nil ? 2 : 1;     /* ACTOR_CREATION_TASK : ACTOR_TASK */
 }
 
-/* The fields of a parsed line. `objects`: for decode_task, with the type's member, the
-   FunctionRef and Span objects in place of the type's name, the function's name and tuples. */
-int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
+/* The fields of a parsed line, all but the attempt, states, worker_pid and spans (left NULL),
+   which a batch holds packed (batch.c). */
+int ft_build(Ctx *c, Task *t, PyObject **f)
 {
     int r;
     Slice *s;
@@ -182,59 +180,24 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
     } else {
         f[F_EVENT_ID] = Py_NewRef(Py_None);
     }
-    if (!packed && !(f[F_ATTEMPT] = PyLong_FromLongLong(t->attempt)))
-        return ERR;
     if (t->has_info) {
-        f[F_TYPE] = Py_NewRef((objects ? TYPE_MEMBERS : TYPE_STRS)[t->task_type]);
+        f[F_TYPE] = Py_NewRef(TYPE_MEMBERS[t->task_type]);
         if ((r = unescape(c, &t->func)))
             return r;
         if (!(f[F_FUNC] = ft_cached_str(&t->func)))
             return ERR;
-        /* (decode's tuple keeps the name, but declines the lines decode_task declines) */
         int nameless = 0;
         PyObject *function = function_of(f[F_FUNC], t->task_type, &nameless);
         if (!function)
             return ERR;
-        if (objects)
-            Py_SETREF(f[F_FUNC], function);
-        else
-            Py_DECREF(function);
+        Py_SETREF(f[F_FUNC], function);
         if (nameless)
             return BAIL;
     } else {
         f[F_TYPE] = Py_NewRef(Py_None);
         f[F_FUNC] = Py_NewRef(Py_None);
     }
-    /* states, sorted by status */
-    if (!packed) {
-        uint64_t mask = t->state_mask & ~(uint64_t)1; /* the states 1..63 */
-        Py_ssize_t i = 0;
-        PyObject *states = PyTuple_New(POPCOUNT64(mask));
-        if (!(f[F_STATES] = states))
-            return ERR;
-        for (; mask; mask &= mask - 1) { /* the set bits, lowest first */
-            int b = CTZ64(mask);
-            PyObject *pair = PyTuple_New(2);
-            if (!pair)
-                return ERR;
-            PyTuple_SET_ITEM(states, i++, pair);
-            PyObject *status = PyLong_FromLong(b), *ns = PyLong_FromLongLong(t->state_ns[b]);
-            if (status)
-                PyTuple_SET_ITEM(pair, 0, status);
-            if (ns)
-                PyTuple_SET_ITEM(pair, 1, ns);
-            if (!status || !ns)
-                return ERR;
-        }
-    }
-    if (packed) {
-        /* attempt, states, pid and spans: the batch's (batch.c) */
-    } else if (t->has_pid) {
-        if (!(f[F_PID] = PyLong_FromLongLong(t->pid)))
-            return ERR;
-    } else {
-        f[F_PID] = Py_NewRef(Py_None);
-    }
+    /* attempt, states, pid and spans: the batch's (batch.c) */
     if ((r = opt_out_str(c, &t->etype, t->has_etype, &f[F_ETYPE])))
         return r;
     if (t->has_emsg) {
@@ -247,30 +210,6 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
     }
     if ((r = opt_out_str(c, &t->component, t->has_component, &f[F_COMPONENT])))
         return r;
-    if (!packed) {
-        PyObject *spans = PyTuple_New(t->nspans);
-        if (!(f[F_SPANS] = spans))
-            return ERR;
-        for (Py_ssize_t i = 0; i < t->nspans; i++) {
-            SpanRec *sp = &t->spans[i];
-            PyObject *v[3] = {ft_cached_str(&sp->name), PyLong_FromLongLong(sp->start),
-                              PyLong_FromLongLong(sp->end)};
-            PyObject *span = NULL;
-            if (v[0] && v[1] && v[2]) {
-                if (objects) {
-                    span = ft_new_instance(SPAN_CLS, SPAN_SET, v, 3);
-                } else if ((span = PyTuple_New(3))) {
-                    for (int j = 0; j < 3; j++)
-                        PyTuple_SET_ITEM(span, j, Py_NewRef(v[j]));
-                }
-            }
-            for (int j = 0; j < 3; j++)
-                Py_XDECREF(v[j]);
-            if (!span)
-                return ERR;
-            PyTuple_SET_ITEM(spans, i, span);
-        }
-    }
     if (!t->has_info) {
         /* as task_line: the executor's `task::<name>` span names a task whose definition was
            lost; its loop leaves the function of the last such span */
@@ -287,11 +226,9 @@ int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed)
             Py_DECREF(text);
             if (!function)
                 return ERR;
-            if (nameless || !objects) {
+            if (nameless) {
                 Py_DECREF(function);
-                if (nameless)
-                    return BAIL;
-                break;
+                return BAIL;
             }
             Py_SETREF(f[F_FUNC], function);
             break;
@@ -341,13 +278,4 @@ PyObject *ft_configure(PyObject *module, PyObject *args)
         Py_CLEAR(FN_CACHE[i].ref);
     }
     Py_RETURN_NONE;
-}
-
-int ft_init_objects(void)
-{
-    for (int i = 0; i < 4; i++) {
-        if (!TYPE_STRS[i] && !(TYPE_STRS[i] = PyUnicode_InternFromString(TYPE_NAMES[i])))
-            return -1;
-    }
-    return 0;
 }

@@ -4,13 +4,13 @@
      shared.c         values stored once: tasks.shared and the `_GROWN` values
      checks.c         what the fast paths take on
      attempts.c       Attempt.add_state and Attempt.add_span, for a run of them
-     merge_updates.c  merge_updates: merge_tasks for TaskUpdate events; fold_batch: the same
-                      for a batch of the reader's packed updates (native/task_batch.h)
-     merge_tables.c   merge_task_tables, and load_tasks_into's merge (a record read in place)
+     merge_updates.c  fold_batch: merge_tasks for a batch of the reader's packed updates
+                      (native/task_batch.h)
+     merge_tables.c   load_tasks_into's merge (a record read in place)
      blob_write.c     dump_tasks
      blob_tables.c    load_tasks: the blob's tables (strings, functions, keys, names)
      blob_read.c      load_tasks: the records
-     records_module.c the classes and configure(), make_task/make_attempt, module init
+     records_module.c the classes and configure(), module init
 
    The slot accessors and the small per-field helpers are here, static inline, as are the
    blob's varint writers and readers: the hot loops call them and they must stay inlined.
@@ -19,22 +19,18 @@
 
    flowinsight.pipeline._records: flowinsight/pipeline/tasks.py's merging, in C.
 
-   merge_updates(events, tasks)       merge_tasks(events, tasks) for a sequence of events
-   merge_task_tables(into, later)     merge_task_tables(into, later)
-   make_task(*fields)                 Task(*fields), for unpickling (Task.__reduce__)
-   make_attempt(*fields)              Attempt(*fields), likewise
+   fold_batch(batch, tasks, job)      merge_tasks of a reader's batch (its job's updates)
    dump_tasks(tasks) -> bytes         a table of records as a compact blob (see "Blobs" below)
    load_tasks(blob) -> tasks          the table again
    load_tasks_into(into, blob)        merge_task_tables(into, load_tasks(blob)), the blob's
                                       records merged straight from it (see merge_tables.c)
 
    tasks.py is the reference: these do what its Python code does, field for field, and hand
-   whatever they are not sure of back to it. A TaskUpdate is checked whole before anything is
-   changed (its fields, and those of the record and attempt it goes into, of the types the readers
-   make them; its ints within int64, its statuses within 0..255): when anything is otherwise, the
-   event goes to the Python merge_tasks, so that what happens, exceptions included, is what
-   happens there. Any other kind of event goes there too, in order. The same for a pair of records
-   in merge_task_tables (the Python _merge_task).
+   whatever they are not sure of back to it. An update's record and attempt are checked whole
+   before anything is changed (their fields of the types the readers make them): when anything is
+   otherwise, the update is built and goes to the Python merge_tasks, so that what happens,
+   exceptions included, is what happens there. The same for a pair of records in
+   load_tasks_into (the Python _merge_task).
 
    Records are built as flowinsight.model.fast_init builds objects: the class's tp_alloc (what
    object.__new__(cls) does for these classes), then each slot stored. configure() hands over the
@@ -66,9 +62,6 @@ enum { T_TASK_ID, T_JOB_ID, T_TYPE, T_FUNCTION, T_LANGUAGE, T_PARENT, T_ACTOR, T
 enum { A_NUMBER, A_KEYS, A_NS, A_NODE, A_WORKER, A_PID, A_ETYPE, A_EMSG, A_COMPONENT,
        A_SPAN_NAMES, A_SPAN_NS, N_ATTEMPT };
 enum { F_MODULE, F_CLASS, F_NAME, N_FREF };
-enum { U_TASK_ID, U_ATTEMPT, U_JOB, U_TYPE, U_FUNC, U_LANG, U_PARENT, U_ACTOR, U_STATES, U_NODE,
-       U_WORKER, U_PID, U_ETYPE, U_EMSG, U_COMPONENT, U_SPANS, N_UPDATE };
-enum { S_NAME, S_START, S_END, N_SPAN };
 
 /* A class and the member descriptors of its fields, in field order. Slots are read and written
    through the descriptors (the descriptor protocol, PyMemberDescr_Type's tp_descr_get and
@@ -76,10 +69,12 @@ enum { S_NAME, S_START, S_END, N_SPAN };
 typedef struct {
     PyTypeObject *cls;
     Py_ssize_t n;
-    PyObject *descr[N_UPDATE];
+    PyObject *descr[N_TASK];
 } Klass;
+_Static_assert((int)N_ATTEMPT <= (int)N_TASK && (int)N_FREF <= (int)N_TASK,
+               "a Klass holds the descriptors of the class with the most fields");
 
-extern Klass TASK, ATTEMPT, FREF, UPDATE, SPAN;
+extern Klass TASK, ATTEMPT, FREF;
 /* PyMemberDescr_Type's getter and setter (every descriptor above is of that exact type) */
 extern descrgetfunc SLOT_GET;
 extern descrsetfunc SLOT_SET;
@@ -278,25 +273,22 @@ int fr_function_ok(PyObject *f);
 PyObject *const *fr_fref_fields(PyObject *f);
 void fr_fref_forget(void);
 /* A TaskUpdate of the shape the readers make; its attempt number. */
-int fr_update_ok(PyObject *u, int64_t *number, PyObject **row); /* row: N_UPDATE */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Attempt.add_state and Attempt.add_span, for a run of them (attempts.c) */
 
-/* Where states come from: an update's ((status, ns), ...), an attempt's bytes, or a batch's
-   statuses (keys) and int64s (ns64). */
+/* Where states come from: an attempt's bytes, or a batch's statuses (keys) and int64s
+   (ns64). */
 typedef struct {
-    PyObject *pairs;
     const unsigned char *keys;
     const char *ns;
     Py_ssize_t n;
     const int64_t *ns64;
 } States;
 
-/* Where spans come from: an update's Span objects, an attempt's names and int64 pairs, or a
-   batch's names (name_arr) and int64 pairs (ns64). */
+/* Where spans come from: an attempt's names and int64 pairs, or a batch's names (name_arr)
+   and int64 pairs (ns64). */
 typedef struct {
-    PyObject *spans;
     PyObject *names;
     const char *ns;
     Py_ssize_t n;
@@ -531,35 +523,28 @@ int fr_load_tables(Loader *r);
 void fr_loader_free(Loader *r);
 
 /* ------------------------------------------------------------------------------------------ */
-/* A later record as the merge reads it (merge_tables.c): either a Task and its Attempts, or a
-   record of a blob read in place (load_tasks_into), so that the merge rules exist once. Every
-   object is borrowed: from the Task, or from the Loader's tables (alive while it is). */
+/* A later record as the merge reads it (merge_tables.c): a record of a blob read in place
+   (load_tasks_into). Every object is borrowed from the Loader's tables (alive while it is). */
 
 typedef struct {
     int64_t number;
     PyObject *keys;                  /* state_keys (bytes) */
     const char *ns;                  /* state_ns: its bytes, n_ns of them */
     Py_ssize_t n_ns;
-    PyObject *ns_obj;                /* state_ns itself; NULL from a blob */
     PyObject *node, *worker, *etype, *emsg, *component;
-    PyObject *pid;                   /* worker_pid; NULL from a blob: has_pid, pid_value */
     int has_pid;
     int64_t pid_value;
     PyObject *names;                 /* span_names (a tuple of str) */
     const char *span_ns;             /* span_ns: its bytes, n_span_ns of them */
     Py_ssize_t n_span_ns;
-    PyObject *span_obj;              /* span_ns itself; NULL from a blob */
-    PyObject *obj;                   /* the Attempt; NULL from a blob: built from `at` */
     const unsigned char *at;         /* where the attempt starts in the blob */
 } LaterAttempt;
 
 typedef struct {
     PyObject *task_id, *type, *function, *language, *parent, *actor, *seen_module, *seen_class;
-    PyObject *submit_obj;            /* submit_ms (None or a float); NULL from a blob */
     int has_submit;
     double submit;
     Py_ssize_t n_attempts;
-    PyObject *attempts;              /* the tuple; NULL from a blob: read at attempts_at */
     Loader *r;
     const unsigned char *attempts_at;
 } LaterTask;
@@ -576,9 +561,7 @@ PyObject *fr_pid_object(Loader *r, int64_t value);
 /* ------------------------------------------------------------------------------------------ */
 /* The module's functions */
 
-PyObject *fr_merge_updates(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *fr_merge_task_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *fr_dump_tasks(PyObject *module, PyObject *tasks);
 PyObject *fr_load_tasks(PyObject *module, PyObject *blob);
 PyObject *fr_load_tasks_into(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -1,13 +1,12 @@
-/* flowinsight.pipeline._records: the classes and tasks.py's tables (configure), Task and
-   Attempt made for unpickling, the method table and module init. What the module does is said
+/* flowinsight.pipeline._records: the classes and tasks.py's tables (configure), the method
+   table and module init. What the module does is said
    in records.h. */
 
 #include "records.h"
 
 /* The classes: set by configure(). */
 Klass TASK = {NULL, N_TASK, {0}}, ATTEMPT = {NULL, N_ATTEMPT, {0}},
-      FREF = {NULL, N_FREF, {0}}, UPDATE = {NULL, N_UPDATE, {0}},
-      SPAN = {NULL, N_SPAN, {0}};
+      FREF = {NULL, N_FREF, {0}};
 descrgetfunc SLOT_GET;
 descrsetfunc SLOT_SET;
 PyObject *SHARED, *GROWN, *MERGE_EVENTS, *MERGE_TASK;
@@ -22,51 +21,6 @@ int fr_configured(void)
         return 1;
     PyErr_SetString(PyExc_RuntimeError, "flowinsight.pipeline._records: configure() first");
     return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Unpickling */
-
-/* Before configure() (a piece unpickled by a process that has not imported tasks.py yet):
-   import it, which configures this module unless the native path is off; else the class. */
-static PyObject *make_slow(const char *cls_name, PyObject *const *args, Py_ssize_t nargs)
-{
-    PyObject *tasks = PyImport_ImportModule("flowinsight.pipeline.tasks");
-    if (!tasks)
-        return NULL;
-    PyObject *cls = PyObject_GetAttrString(tasks, cls_name);
-    Py_DECREF(tasks);
-    if (!cls)
-        return NULL;
-    PyObject *out = PyObject_Vectorcall(cls, args, (size_t)nargs, NULL);
-    Py_DECREF(cls);
-    return out;
-}
-
-static PyObject *make(const Klass *k, const char *cls_name, PyObject *const *args,
-                      Py_ssize_t nargs)
-{
-    if (!k->cls)
-        return make_slow(cls_name, args, nargs);
-    if (nargs != k->n)
-        return PyErr_Format(PyExc_TypeError, "%s() takes %zd fields, not %zd",
-                            cls_name, k->n, nargs);
-    PyObject *v[N_UPDATE];
-    for (Py_ssize_t i = 0; i < nargs; i++)
-        v[i] = Py_NewRef(args[i]);
-    return build(k, v);
-}
-
-static PyObject *make_task(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)module;
-    return make(&TASK, "Task", args, nargs);
-}
-
-static PyObject *make_attempt(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)module;
-    return make(&ATTEMPT, "Attempt", args, nargs);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -142,11 +96,11 @@ static int configure_class(Klass *k, PyObject *cls, PyObject *descrs)
 static PyObject *configure(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *c[5], *d[5], *shared_dict, *grown_dict, *merge_events, *merge_one_task;
+    PyObject *c[3], *d[3], *shared_dict, *grown_dict, *merge_events, *merge_one_task;
     PyObject *task_types = NULL;
     Py_ssize_t max_shared;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO!O!nOO|O!:configure", &c[0], &d[0], &c[1], &d[1],
-                          &c[2], &d[2], &c[3], &d[3], &c[4], &d[4], &PyDict_Type,
+    if (!PyArg_ParseTuple(args, "OOOOOOO!O!nOO|O!:configure", &c[0], &d[0], &c[1], &d[1],
+                          &c[2], &d[2], &PyDict_Type,
                           &shared_dict, &PyDict_Type, &grown_dict, &max_shared, &merge_events,
                           &merge_one_task, &PyTuple_Type, &task_types))
         return NULL;
@@ -155,9 +109,9 @@ static PyObject *configure(PyObject *module, PyObject *args)
         return NULL;
     }
     /* checked on copies first: a failing configure() leaves the module as it was */
-    Klass *ks[5] = {&TASK, &ATTEMPT, &FREF, &UPDATE, &SPAN};
-    Klass trial[5];
-    for (int i = 0; i < 5; i++) {
+    Klass *ks[3] = {&TASK, &ATTEMPT, &FREF};
+    Klass trial[3];
+    for (int i = 0; i < 3; i++) {
         trial[i] = (Klass){NULL, ks[i]->n, {NULL}};
         if (configure_class(&trial[i], c[i], d[i]) < 0) {
             for (int j = 0; j < i; j++)
@@ -165,7 +119,7 @@ static PyObject *configure(PyObject *module, PyObject *args)
             return NULL;
         }
     }
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 3; i++) {
         Klass old = *ks[i];
         *ks[i] = trial[i];
         klass_clear(&old);
@@ -184,27 +138,16 @@ static PyObject *configure(PyObject *module, PyObject *args)
 static PyMethodDef METHODS[] = {
     {"configure", configure, METH_VARARGS,
      "configure(task, task_slots, attempt, attempt_slots, function_ref, function_ref_slots,\n"
-     "          task_update, task_update_slots, span, span_slots, shared, grown, max_shared,\n"
-     "          merge_events, merge_task[, task_types])\n\n"
+     "          shared, grown, max_shared, merge_events, merge_task[, task_types])\n\n"
      "The classes and the member descriptors of their fields, in field order; tasks.py's\n"
      "_SHARED and _GROWN dicts and their bound; the Python merge_tasks(events, tasks) and\n"
      "_merge_task(old, later) that whatever this module does not take goes to; optionally\n"
      "the TaskType members in definition order (the codes of a blob's task types)."},
-    {"merge_updates", (PyCFunction)(void (*)(void))fr_merge_updates, METH_FASTCALL,
-     "merge_updates(events, tasks, /) -> None\n\n"
-     "tasks.merge_tasks(events, tasks): TaskUpdate events merged here, others in Python."},
     {"fold_batch", (PyCFunction)(void (*)(void))fr_fold_batch, METH_FASTCALL,
      "fold_batch(batch, tasks, job, /) -> int\n\n"
      "merge_tasks(select_job(list(batch), job), tasks) for a TaskBatch of the reader\n"
      "(flowinsight.read._taskline): its updates folded in without being built; the number\n"
      "of updates selected. `job`: lowercased, or \"\" for all."},
-    {"merge_task_tables", (PyCFunction)(void (*)(void))fr_merge_task_tables, METH_FASTCALL,
-     "merge_task_tables(into, later, /) -> None\n\n"
-     "tasks.merge_task_tables(into, later)."},
-    {"make_task", (PyCFunction)(void (*)(void))make_task, METH_FASTCALL,
-     "make_task(*fields) -> Task\n\nTask(*fields), its slots set directly."},
-    {"make_attempt", (PyCFunction)(void (*)(void))make_attempt, METH_FASTCALL,
-     "make_attempt(*fields) -> Attempt\n\nAttempt(*fields), its slots set directly."},
     {"dump_tasks", fr_dump_tasks, METH_O,
      "dump_tasks(tasks, /) -> bytes\n\n"
      "A table of records (dict of task id -> Task) as a compact blob: every field of every\n"

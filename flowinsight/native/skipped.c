@@ -1,4 +1,4 @@
-/* count_skipped: the lines of a run of blank and skipped lines that decode_buffer declined as
+/* count_skipped: the lines of a run of blank and skipped lines that decode_buffer_batches declined as
    one range (ft_skip_run), counted as the reader's Python path would count them one by one:
    blank; junk (ft_skipped_line) as "invalid_utf8" when bytes.decode() would fail, else as
    "not_json" (orjson refuses a line that starts with JUNK_START at once); a JSON value that

@@ -1,4 +1,5 @@
-/* The sweep over the task records (flowinsight/pipeline/attempt_rows.py: sweep), in C.
+/* The sweep over the task records (flowinsight/pipeline/attempt_rows.py: sweep_py), in C,
+   within the facts' pass (facts.c: facts(..., sweep=True)).
 
    attempt_rows.py's `sweep_py` is the reference: this gives the same attempt columns, the same
    stats sums per node and per call edge and the same submission times, for the same records,
@@ -6,13 +7,11 @@
    the pipeline's own (tasks.py: Task and Attempt, built by merge_tasks), so their fields have
    the types those classes declare; anything else raises TypeError (a bug, not bad input).
 
-   sweep(tasks, nodes, drivers, consume) ->
+   Its columns (sw_sweep_finish):
        (task_ids, numbers, node_ids, parents, statuses, errors, ray_node_ids, worker_ids,
         worker_pids, pending_ns, start_ns, end_ns, by_node, edges)
-   The rows are in task id order, each task's in attempt order. tasks: task id -> Task;
-   nodes: task id -> node id, for every task and every caller (naming.py's NodeNamer cache);
-   drivers: the driver task ids (their attempts count in no node's stats); consume: empty
-   `tasks` once swept. numbers/pending_ns/start_ns/end_ns are bytes of int64 (-1: not
+   The rows are in task id order, each task's in attempt order; the attempts of the driver
+   tasks count in no node's stats. numbers/pending_ns/start_ns/end_ns are bytes of int64 (-1: not
    recorded), statuses bytes of codes (0 FINISHED, 1 FAILED, 2 UNKNOWN), errors {row: (type, message)}.
    by_node: {node: (tasks, attempts, failures, retries, execs, queues)} with execs and queues
    bytes of doubles (ms), sorted; edges: {(caller node, callee node): (count, tasks, attempts,
@@ -154,15 +153,6 @@ done:
     Py_XDECREF(worker);
     Py_XDECREF(pid);
     return ok;
-}
-
-static PyObject *node_of(PyObject *nodes, PyObject *task_id)
-{
-    PyObject *node = PyDict_GetItemWithError(nodes, task_id);
-    if (!node && !PyErr_Occurred()) {
-        PyErr_SetString(PyExc_KeyError, "a task or caller without a node: sweep needs them all");
-    }
-    return node; /* borrowed */
 }
 
 /* A task's attempts sorted by number (stable), as a new list. */
@@ -423,63 +413,5 @@ PyObject *sw_sweep_finish(Sweep *s)
     Py_XDECREF(ray_nodes);
     Py_XDECREF(workers);
     Py_XDECREF(pids);
-    return result;
-}
-
-PyObject *sw_sweep(PyObject *self, PyObject *args)
-{
-    (void)self;
-    PyObject *tasks, *nodes, *drivers;
-    int consume;
-    if (!PyArg_ParseTuple(args, "O!O!O!p", &PyDict_Type, &tasks, &PyDict_Type, &nodes,
-                          &PySet_Type, &drivers, &consume)) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    Sweep s;
-    if (sw_sweep_init(&s, PyDict_GET_SIZE(tasks)) < 0) {
-        goto done;
-    }
-    /* In table order: the records lie in memory about in that order (task id order would
-       jump around all of it: twice the time on 1 GB); the rows are put in order after. */
-    PyObject *tid, *task;
-    Py_ssize_t at = 0;
-    while (PyDict_Next(tasks, &at, &tid, &task)) {
-        Py_INCREF(task);
-        int ok = -1;
-        PyObject *parent = slot(task, &s.task_slots, T_PARENT, &PyUnicode_Type);
-        if (parent) {
-            PyObject *caller = NULL, *node = NULL;
-            int driver = 0;
-            if (PyUnicode_GET_LENGTH(parent)) {
-                caller = node_of(nodes, parent);
-                node = caller ? node_of(nodes, tid) : NULL;
-            }
-            if (!PyErr_Occurred()) {
-                PyObject *raws = slot(task, &s.task_slots, T_ATTEMPTS, &PyTuple_Type);
-                if (raws && PyTuple_GET_SIZE(raws)) {
-                    if (!node) {
-                        node = node_of(nodes, tid);
-                    }
-                    driver = node ? PySet_Contains(drivers, tid) : -1;
-                }
-                if (raws && driver >= 0 && (node || !PyTuple_GET_SIZE(raws))) {
-                    ok = sw_sweep_task(&s, tid, task, parent, node, caller, driver);
-                }
-                Py_XDECREF(raws);
-            }
-            Py_DECREF(parent);
-        }
-        Py_DECREF(task);
-        if (ok < 0) {
-            goto done;
-        }
-    }
-    if (consume) {
-        PyDict_Clear(tasks); /* the records go now, in table order */
-    }
-    result = sw_sweep_finish(&s);
-done:
-    sw_sweep_free(&s);
     return result;
 }

@@ -265,11 +265,10 @@ int sw_sweep_init(Sweep *s, Py_ssize_t n_tasks);
 /* One task: node and caller (NULL without a caller) are its node and its caller's. */
 int sw_sweep_task(Sweep *s, PyObject *tid, PyObject *task, PyObject *parent, PyObject *node,
                   PyObject *caller, int driver);
-PyObject *sw_sweep_finish(Sweep *s); /* the result tuple of sweep() */
+PyObject *sw_sweep_finish(Sweep *s); /* the columns (sweep.c) */
 void sw_sweep_free(Sweep *s);
 int sw_is_driver_id(PyObject *task_id);
 
-PyObject *sw_sweep(PyObject *self, PyObject *args);
 PyObject *sw_facts(PyObject *self, PyObject *args);
 PyObject *sw_critical(PyObject *self, PyObject *args);
 int sw_critical_runs(PyObject *task_ids, const int64_t *numbers, const int64_t *starts,

@@ -8,13 +8,10 @@ PyObject *s_parent_task_id, *s_attempts, *s_submit_ms, *s_number, *s_state_keys,
     *s_span_ns, *s_execute, *s_task_type, *s_language, *s_actor_id, *s_job_id, *s_function;
 
 static PyMethodDef methods[] = {
-    {"sweep", sw_sweep, METH_VARARGS,
-     "sweep(tasks, nodes, drivers, consume): the attempt columns and the stats sums of "
-     "nodes and call edges (flowinsight/pipeline/attempt_rows.py: sweep)."},
     {"facts", sw_facts, METH_VARARGS,
      "facts(tasks, cache, shapes, node_of, no_actor, driver_type, has_export, sweep=False): "
      "the nodes' facts and the coverage counts of the task records "
-     "(flowinsight/pipeline/facts.py); with sweep, and what sweep() gives for them, swept in "
+     "(flowinsight/pipeline/facts.py); with sweep, and the columns of sweep.c for them, swept in "
      "the same pass (None without), and the tasks their shape names left out of cache "
      "(NodeNamer.by_shape)."},
     {"critical", sw_critical, METH_VARARGS,

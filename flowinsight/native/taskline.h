@@ -6,10 +6,12 @@
      fields.c     the line's structure: which keys are read, and their values
      spans.c      profile_events: the spans task_line keeps
      strings.c    the str objects: shared names, ids' hex
-     objects.c    a parsed line to its field values (tuples, or TaskUpdate objects); configure()
-     decode.c     decode, decode_task, decode_block
-     buffer.c     decode_buffer: the lines of a buffer, found in C; ids as digests
-     batch.c      decode_buffer_batches: the same, the updates kept packed (task_batch.h)
+     objects.c    a parsed line to its field values (TaskUpdate objects); configure()
+     decode.c     a line through the parser and the builder
+     buffer.c     the arguments, declined lines and id digests of the buffer reading
+     batch.c      decode_buffer_batches: the lines of a buffer, found in C, the updates kept
+                  packed (task_batch.h); ids as digests
+     skipped.c    count_skipped: the runs of blank and junk lines the reading declines
      digests.c    event id digests for the parallel reader
      taskline_module.c  the method table and module init
 
@@ -17,27 +19,19 @@
    parser calls it, and it must stay inlined into them. Functions shared between the files
    carry an ft_ prefix; everything declared here is hidden from other shared objects.
 
-   One EXPORT_TASK line of a Ray export event log, decoded in one pass over its bytes.
-
-   decode(line: bytes) -> tuple | None
+   Each EXPORT_TASK line of a Ray export event log, decoded in one pass over its bytes.
 
    The reference reading is flowinsight.read.task_lines.task_line (msgspec), or where it steps
-   aside orjson.loads and the careful export_events.parse_export_event. This decoder validates the whole line as JSON the
-   way orjson would, builds values only for the fields task_line reads, and returns None
-   ("not sure") for anything it does not handle exactly as that path does: the caller then
-   takes the Python path. Whenever it returns a tuple, the tuple carries exactly what the
-   Python path gives (tests/test_native.py holds it to that):
-
-   (event_id, task_id, attempt, job_id, task_type, func_name, language, parent_task_id,
-    actor_id, states, node_id, worker_id, worker_pid, error_type, error_message,
-    component_type, spans)
-
-   decode_task(line) gives the same as (event_id, TaskUpdate), every object built here (the
-   classes, their slots' descriptors, the TaskType members and parse_descriptor_cached come
-   from configure(), called by flowinsight.read.native).
+   aside orjson.loads and the careful export_events.parse_export_event. This decoder validates
+   the whole line as JSON the way orjson would, builds values only for the fields task_line
+   reads, and declines ("not sure") anything it does not handle exactly as that path does: the
+   caller then takes the Python path. Whenever it takes a line, its TaskUpdate carries exactly
+   what the Python path gives (tests/test_native.py holds it to that). The objects are built
+   here (the classes, their slots' descriptors, the TaskType members and
+   parse_descriptor_cached come from configure(), called by flowinsight.read.native).
 
    Besides every line the Python path refuses (task_line None, orjson error, not EXPORT_TASK),
-   deliberate bail-outs (None), all rare in real logs: any byte >= 0x80 (\u escapes are
+   deliberate bail-outs (declined), all rare in real logs: any byte >= 0x80 (\u escapes are
    decoded, except surrogates); an escaped key, or a key given twice (orjson keeps the last),
    in an object whose keys are read; a read number that is negative, fractional, has an
    exponent or more than 19 digits; a time or state timestamp that is not [0-9]{1,19} (a
@@ -49,8 +43,8 @@
    (task_line ignores a task_info of another type); an event_id neither a string nor null; a
    language with non-ASCII letters.
 
-   The line's bytes are read up to their trailing NUL, which every bytes object has (and
-   decode_buffer writes over each line's newline while it reads the line): a NUL
+   The line's bytes are read up to a trailing NUL (decode_buffer_batches writes it over each
+   line's newline while it reads the line): a NUL
    is never valid JSON outside a string and never valid inside one, so every scan stops there
    without a bounds check and the final check that the parse ended at the end of the buffer
    catches a NUL inside the line. */
@@ -534,7 +528,6 @@ int ft_parse_line(Ctx *c, Task *t);
 /* Building the values (strings.c, objects.c) */
 
 extern PyObject *EMPTY;        /* "" */
-extern PyObject *TYPE_STRS[4]; /* the task type names */
 
 /* Ids' hex strs, shared as task_line's tables share them (a TaskUpdate's ids are the same
    objects as its neighbours'): one direct-mapped table per kind, keyed by the base64 text so
@@ -604,30 +597,26 @@ enum {
     F_STATES, F_NODE, F_WORKER, F_PID, F_ETYPE, F_EMSG, F_COMPONENT, F_SPANS, N_FIELDS
 };
 
-/* What decode_task builds its objects with: set by configure() (objects.c). */
+/* What a batch builds its objects with: set by configure() (objects.c). */
 extern PyObject *TASK_CLS, *TASK_SET[16];
 
 PyObject *ft_new_instance(PyObject *cls, PyObject **setters, PyObject **values, int n);
-/* Span(name, start, end), as decode_task builds it */
+/* Span(name, start, end), as a batch's item builds it */
 PyObject *ft_make_span(PyObject *name, int64_t start, int64_t end);
-/* The fields of a parsed line (objects.c). `packed`: all but attempt, states, worker_pid
-   and spans (left NULL), which a batch holds packed (batch.c). */
-int ft_build(Ctx *c, Task *t, PyObject **f, int objects, int packed);
+/* The fields of a parsed line (objects.c): all but attempt, states, worker_pid and spans
+   (left NULL), which a batch holds packed (batch.c). */
+int ft_build(Ctx *c, Task *t, PyObject **f);
 /* A line's bytes (data[size] a NUL) read to its fields (decode.c): 0 with f[] filled, BAIL,
-   or ERR; with `digest` the event id as its digest (see ft_task_of). With `t_out`, the parsed
-   line is left there for the caller (its spans freed by ft_task_done). */
-int ft_decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, int objects,
-                     uint64_t *digest, int *has_digest, Task *t_out, unsigned char **scratch);
+   or ERR; with `digest` the event id as its digest (*has_digest: whether it has one). The
+   parsed line is left in *t for the caller (its spans freed by ft_task_done). */
+int ft_decode_fields(const unsigned char *data, Py_ssize_t size, PyObject **f, uint64_t *digest,
+                     int *has_digest, Task *t, unsigned char **scratch);
 void ft_task_done(Task *t, unsigned char *scratch);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The module's functions, and what module init sets up */
 
-PyObject *ft_decode(PyObject *module, PyObject *arg);
-PyObject *ft_decode_task(PyObject *module, PyObject *arg);
-PyObject *ft_decode_block(PyObject *module, PyObject *lines);
-PyObject *ft_decode_buffer(PyObject *module, PyObject *args);
-/* What decode_buffer and decode_buffer_batches share (buffer.c): their arguments (buffer,
+/* What decode_buffer_batches reads with (buffer.c): its arguments (buffer,
    start, end, digests: whole lines in buffer[start:end], the buffer held writable: 0, or -1
    with an exception set and nothing held), the lines they decline ((index, start, stop) for
    the Python path) and the event ids' digests, grown as needed. */
@@ -707,11 +696,6 @@ int ft_push_pair(Digests *d, uint64_t digest, const unsigned char *line, Py_ssiz
 PyObject *ft_decode_buffer_batches(PyObject *module, PyObject *args);
 /* The TaskBatch type and its capsule (batch.c); -1 with an exception set. */
 int ft_init_batch(PyObject *module);
-/* One line (data[size] a NUL, any newline already replaced) to its TaskUpdate: 1 with *task
-   and *id (None with `digest`: then *has_digest says whether *digest holds the id's), 0 when
-   the Python path must read it, -1 with an exception set. decode_task's reading. */
-int ft_task_of(const unsigned char *data, Py_ssize_t size, PyObject **task, PyObject **id,
-               uint64_t *digest, int *has_digest);
 /* parallel.event_id_digest of a str whose UTF-8 is these bytes (digests.c) */
 uint64_t ft_digest(const unsigned char *p, Py_ssize_t n);
 PyObject *ft_configure(PyObject *module, PyObject *args);
@@ -722,7 +706,6 @@ PyObject *ft_sort_digests(PyObject *self, PyObject *arg);
 
 void ft_init_lexer(void);    /* PLAIN, HEX, B64 */
 int ft_init_strings(void);   /* EMPTY and the hex digit pairs; -1 with an exception set */
-int ft_init_objects(void);   /* TYPE_STRS; -1 with an exception set */
 void ft_crc_init(void);
 
 #if defined(__GNUC__)

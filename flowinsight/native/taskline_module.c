@@ -4,31 +4,15 @@
 #include "taskline.h"
 
 static PyMethodDef METHODS[] = {
-    {"decode", ft_decode, METH_O,
-     "decode(line: bytes, /) -> tuple | None\n\n"
-     "One EXPORT_TASK line to (event_id, task_id, attempt, job_id, task_type, func_name,\n"
-     "language, parent_task_id, actor_id, states, node_id, worker_id, worker_pid,\n"
-     "error_type, error_message, component_type, spans), or None when not sure."},
-    {"decode_task", ft_decode_task, METH_O,
-     "decode_task(line: bytes, /) -> tuple[str | None, TaskUpdate] | None\n\n"
-     "The same line to (event_id, TaskUpdate), the objects built here with the classes given to\n"
-     "configure(); None when not sure."},
-    {"decode_block", ft_decode_block, METH_O,
-     "decode_block(lines: list[bytes], /) -> tuple[list[TaskUpdate], list[str | None], list[int]]"
-     "\n\nDecode_task over a block: the decoded lines' events and event ids, in order, and the\n"
-     "indexes of the lines it did not decode."},
-    {"decode_buffer", ft_decode_buffer, METH_VARARGS,
-     "decode_buffer(buffer, start, end, digests, /) -> tuple[list[TaskUpdate], list | bytes,\n"
-     "    list[tuple[int, int, int]], int]\n\n"
-     "Decode_task over the lines of buffer[start:end] (writable; each line ends with b'\\n'):\n"
-     "the decoded lines' events, their event ids (with `digests`, the digests of the non-empty\n"
-     "ones as native uint64s instead), (index, start, stop) of each line not decoded, and the\n"
-     "number of lines."},
     {"decode_buffer_batches", ft_decode_buffer_batches, METH_VARARGS,
      "decode_buffer_batches(buffer, start, end, digests, /) -> tuple[list[TaskBatch],\n"
      "    list | bytes, list[tuple[int, int, int]], int]\n\n"
-     "Decode_buffer with the decoded lines kept packed: one TaskBatch before each line not\n"
-     "decoded and one after the last (some empty); batch[i] is the TaskUpdate of its line."},
+     "The EXPORT_TASK lines of buffer[start:end] (writable; each line ends with b'\\n'),\n"
+     "decoded and kept packed: one TaskBatch before each line not decoded and one after the\n"
+     "last (some empty; batch[i] is the TaskUpdate of its line); their event ids (with\n"
+     "`digests`, the digests of the non-empty ones as native uint64s instead, each followed by\n"
+     "its line's), (index, start, stop) of each line not decoded (a run of blank and skipped\n"
+     "lines: one range), and the number of lines."},
     {"count_skipped", ft_count_skipped, METH_VARARGS,
      "count_skipped(buffer, start, stop, examples, /) -> tuple[int, int, int, int,\n"
      "    list[tuple[int, int, int]]]\n\n"
@@ -47,8 +31,8 @@ static PyMethodDef METHODS[] = {
      "The uint64s of `data`, sorted, and whether any value occurs twice."},
     {"configure", ft_configure, METH_VARARGS,
      "configure(task_update, task_setters, span, span_setters, task_types, parse_descriptor)\n\n"
-     "The classes decode_task builds: TaskUpdate and the descriptors of its 16 fields in the\n"
-     "order of decode()'s tuple (task_id .. spans, function for func_name), Span and those of\n"
+     "The classes a batch builds: TaskUpdate and the descriptors of its 16 fields in the\n"
+     "order task_id .. spans (function for func_name), Span and those of\n"
      "its 3 fields, the TaskType members in the order NORMAL_TASK, ACTOR_TASK,\n"
      "ACTOR_CREATION_TASK, DRIVER_TASK, and parse_descriptor_cached."},
     {NULL, NULL, 0, NULL},
@@ -63,7 +47,7 @@ PyMODINIT_FUNC PyInit__taskline(void)
 {
     ft_crc_init();
     ft_init_lexer();
-    if (ft_init_strings() < 0 || ft_init_objects() < 0)
+    if (ft_init_strings() < 0)
         return NULL;
     PyObject *module = PyModule_Create(&MODULE);
     if (module && ft_init_batch(module) < 0)

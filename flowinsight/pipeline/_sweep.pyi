@@ -15,9 +15,6 @@ SweptColumns = tuple[list[str], bytes, list[str], list[str], bytes, dict[int, tu
                      list[str], list[str], list[int | None], bytes, bytes, bytes,
                      dict[str, NodeSums], dict[tuple[str, str], EdgeSums]]
 
-def sweep(tasks: dict[str, Task], nodes: dict[str, str], drivers: set[str], consume: bool,
-          /) -> SweptColumns: ...
-
 def critical(task_ids: list[str], numbers: bytes, start_ns: bytes, end_ns: bytes,
              parents: list[str], nodes: list[str], job_of: Callable[[str], str],
              jobs_of: dict[str, str] | None = None,

@@ -1,6 +1,6 @@
 """The sweep over the task records: every attempt as a row of the result's AttemptTable, and
-the stats of every node and call edge summed on the way (native/sweep.c when built;
-sweep_py is the reference)."""
+the stats of every node and call edge summed on the way (sweep_py; in C within the facts' pass
+when built: facts.facts_and_sweep, native/sweep.c)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from itertools import chain, compress, repeat
 from typing import TYPE_CHECKING, Iterable
 
 from flowinsight.pipeline.naming import NodeNamer
-from flowinsight.pipeline.native import sweep_module
 from flowinsight.pipeline.stats import StatsSum, dist_of_sorted, rate, rate_between
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import FAILED_CODE, times_of
@@ -34,17 +33,9 @@ class Swept:
     calls: tuple[CallFlow, ...]
 
 
-def sweep(tasks: dict[str, Task], node_of: NodeNamer, drivers: set[str],
-          consume: bool) -> Swept:
-    """sweep_py's answer, from the C sweep (native/sweep.c) when it is built."""
-    if sweep_module is None:
-        return sweep_py(tasks, sorted(tasks), node_of, drivers, consume)
-    return swept_of(sweep_module.sweep(tasks, node_of.cache, drivers, consume))
-
-
 def swept_of(columns: SweptColumns) -> Swept:
-    """The Swept of what the C sweep gives (its columns and sums), by sweep.c itself or
-    within the C facts' pass (facts.facts_and_sweep)."""
+    """The Swept of what the C sweep gives (its columns and sums) within the C facts' pass
+    (facts.facts_and_sweep)."""
     (task_ids, numbers, nodes, parents, statuses, errors, ray_nodes, workers, pids, pendings,
      starts, ends, by_node, edges) = columns
     table = AttemptTable(task_ids, _int64s(numbers), nodes, parents, statuses, errors,

@@ -1,16 +1,8 @@
 """Task records merged in C (_records in flowinsight/native/), when it is built.
 
-flowinsight.pipeline.tasks stays the reference: its Python merge_tasks, merge_task_tables and
-the records' constructors are what the extension does, field for field, only in C:
+flowinsight.pipeline.tasks stays the reference: its Python merge_tasks and merge_task_tables
+are what the extension does, field for field, only in C, for the parallel reader's pieces:
 
-    merge_updates(events, tasks)     merge_tasks(events, tasks): every TaskUpdate of the usual
-                                     shape merged in C, any other event (and any TaskUpdate with
-                                     a field of another type, an int beyond int64, a status
-                                     beyond 0..255) by the Python merge_tasks, in order
-    merge_task_tables(into, later)   merge_task_tables(into, later), each pair of records of the
-                                     usual shape in C, any other by the Python merge_task
-    make_task(*fields)               Task(*fields): Task.__reduce__'s constructor, so that
-    make_attempt(*fields)            unpickling a worker's piece sets each field directly
     dump_tasks(tasks) -> bytes       a table of records as a compact blob (the layout is in
                                      flowinsight/native/records.h), for a worker's piece
                                      (partial.Partial pickles its table so); Unrepresentable
@@ -52,10 +44,8 @@ from typing import Any, Callable, Sequence
 
 from flowinsight.model.events import (
     FunctionRef,
-    Span,
     TaskRows,
     TaskType,
-    TaskUpdate,
     TaskUpdateBatch,
 )
 from flowinsight.switch import native_on
@@ -67,20 +57,12 @@ TASK_FIELDS = ("task_id", "job_id", "task_type", "function", "language", "parent
 ATTEMPT_FIELDS = ("number", "state_keys", "state_ns", "node_id", "worker_id", "worker_pid",
                   "error_type", "error_message", "component_type", "span_names", "span_ns")
 FUNCTION_FIELDS = ("module", "class_name", "name")
-UPDATE_FIELDS = ("task_id", "attempt", "job_id", "task_type", "function", "language",
-                 "parent_task_id", "actor_id", "states", "node_id", "worker_id", "worker_pid",
-                 "error_type", "error_message", "component_type", "spans")
-SPAN_FIELDS = ("name", "start_ns", "end_ns")
 
 
 @dataclass(frozen=True, slots=True)
 class Native:
     """The extension's entry points, once configured."""
 
-    merge_updates: Callable[[Sequence[object], dict[str, Any]], None]
-    merge_task_tables: Callable[[dict[str, Any], dict[str, Any]], None]
-    make_task: Callable[..., Any]
-    make_attempt: Callable[..., Any]
     dump_tasks: Callable[[dict[str, Any]], bytes]
     load_tasks: Callable[[bytes], dict[str, Any]]
     unrepresentable: type[Exception]
@@ -112,18 +94,14 @@ def load(task: type, attempt: type, shared: dict[Any, Any], grown: dict[Any, Any
     except ImportError:
         return None
     classes: tuple[tuple[Any, tuple[str, ...]], ...] = (
-        (task, TASK_FIELDS), (attempt, ATTEMPT_FIELDS), (FunctionRef, FUNCTION_FIELDS),
-        (TaskUpdate, UPDATE_FIELDS), (Span, SPAN_FIELDS))
+        (task, TASK_FIELDS), (attempt, ATTEMPT_FIELDS), (FunctionRef, FUNCTION_FIELDS))
     if any(_fields(cls) != names for cls, names in classes):
         return None
     _records.configure(task, _slots(task, TASK_FIELDS), attempt, _slots(attempt, ATTEMPT_FIELDS),
-                       FunctionRef, _slots(FunctionRef, FUNCTION_FIELDS),
-                       TaskUpdate, _slots(TaskUpdate, UPDATE_FIELDS),
-                       Span, _slots(Span, SPAN_FIELDS), shared, grown, max_shared,
-                       merge_events, merge_task, tuple(TaskType))
+                       FunctionRef, _slots(FunctionRef, FUNCTION_FIELDS), shared, grown,
+                       max_shared, merge_events, merge_task, tuple(TaskType))
     global _ACTIVE
-    _ACTIVE = Native(_records.merge_updates, _records.merge_task_tables, _records.make_task,
-                     _records.make_attempt, _records.dump_tasks, _records.load_tasks,
+    _ACTIVE = Native(_records.dump_tasks, _records.load_tasks,
                      _records.Unrepresentable, _records.load_tasks_into, _records.fold_batch)
     return _ACTIVE
 

@@ -4,10 +4,11 @@
 A session has as many records as tasks, millions of them: they are kept small (state and span
 times packed as int64 in bytes, span names shared) and pickle as plain tuples of them.
 
-The Python code here is the reference. When the extension _records in flowinsight/native/ is
-built (flowinsight.pipeline.records_native), merge_tasks, merge_task_tables and the records'
-unpickling run in C, with the same outcome; the Python code runs whatever the C code does not
-take on, and everything when FLOWINSIGHT_NATIVE=0.
+The Python code here is the reference, and the one merge of events and of tables. When the
+extension _records in flowinsight/native/ is built (flowinsight.pipeline.records_native), the
+parallel reader's batches are folded in and its pieces' tables sent and merged as blobs in C,
+with the same outcome; the Python code runs whatever the C code does not take on, and
+everything when FLOWINSIGHT_NATIVE=0.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ MAX_NAMED_SPANS = 8
 # retried 50,000 times would otherwise cost a scan of its attempts per update. While a merge
 # runs, such a task's attempts grow in a list (_GROWING: id(task) -> the task, its attempts,
 # number -> its first attempt), not as a tuple copied to add one; merge_tasks_python and
-# merge_task_tables_python write them back as the tuple when they end (_settle). (The C twin,
+# merge_task_tables_python write them back as the tuple when they end (_settle). (The C fold,
 # native/merge_updates.c, indexes the last such task and grows its attempts in a list
 # likewise, written back as the tuple before any Python code runs and when its call ends.)
 _INDEXED_FROM = 32
@@ -156,10 +157,9 @@ class Attempt:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # positional fields: far cheaper to pickle than the state dict of a slots object
-        return (_make_attempt, (self.number, self.state_keys, self.state_ns, self.node_id,
-                                self.worker_id, self.worker_pid, self.error_type,
-                                self.error_message, self.component_type, self.span_names,
-                                self.span_ns))
+        return (Attempt, (self.number, self.state_keys, self.state_ns, self.node_id,
+                          self.worker_id, self.worker_pid, self.error_type, self.error_message,
+                          self.component_type, self.span_names, self.span_ns))
 
 
 @dataclass(slots=True)
@@ -208,9 +208,9 @@ class Task:
             growing[2].setdefault(attempt.number, attempt)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_make_task, (self.task_id, self.job_id, self.task_type, self.function,
-                             self.language, self.parent_task_id, self.actor_id, self.submit_ms,
-                             self.attempts, self.seen_module, self.seen_class))
+        return (Task, (self.task_id, self.job_id, self.task_type, self.function, self.language,
+                       self.parent_task_id, self.actor_id, self.submit_ms, self.attempts,
+                       self.seen_module, self.seen_class))
 
     @property
     def defined(self) -> bool:
@@ -240,9 +240,6 @@ def merge_tasks(events: Iterable[Event], tasks: dict[str, Task] | None = None) -
     merge_task_tables keeps even that exact for tables of consecutive runs."""
     if tasks is None:
         tasks = {}
-    if _NATIVE is not None and type(tasks) is dict and isinstance(events, (list, tuple)):
-        _NATIVE.merge_updates(events, tasks)
-        return tasks
     return merge_tasks_python(events, tasks)
 
 
@@ -308,10 +305,7 @@ def merge_task_tables(into: dict[str, Task], later: dict[str, Task]) -> None:
     """Fold the table of a later run of events into the table of the run before it: the result
     equals merge_tasks over both runs at once, field for field and in the order of the dict.
     `later`'s records are taken over, not copied."""
-    if _NATIVE is not None and type(into) is dict and type(later) is dict:
-        _NATIVE.merge_task_tables(into, later)
-    else:
-        merge_task_tables_python(into, later)
+    merge_task_tables_python(into, later)
 
 
 def merge_task_tables_python(into: dict[str, Task], later: dict[str, Task]) -> None:
@@ -376,8 +370,9 @@ def table_tuples(tasks: dict[str, Task]) -> list[RecordTuple] | None:
 
 
 def _record(row: RecordTuple) -> Task:
-    make_attempt = _make_attempt
-    return _make_task(*row[:8], tuple([make_attempt(*a) for a in row[8]]), row[9], row[10])
+    make_task: Callable[..., Task] = Task  # (row[:8]: the first eight fields)
+    make_attempt = Attempt
+    return make_task(*row[:8], tuple([make_attempt(*a) for a in row[8]]), row[9], row[10])
 
 
 def table_of_tuples(rows: list[RecordTuple]) -> dict[str, Task]:
@@ -561,7 +556,7 @@ def _merge_task(old: Task, later: RecordTuple) -> None:
     for attempt in attempts:
         found = old.attempt(attempt[0])
         if found is None:
-            old.add_attempt(_make_attempt(*attempt))
+            old.add_attempt(Attempt(*attempt))
         else:
             _merge_attempt(found, attempt)
 
@@ -600,10 +595,7 @@ def _merge_attempt(old: Attempt, later: tuple[Any, ...]) -> None:
             old.add_span(name, times[2 * i], times[2 * i + 1])
 
 
-# The extension, when it is built and not turned off; the Python code above otherwise.
+# The extension (the parallel reader's batches folded, its pieces' blobs), when it is built and
+# not turned off; the Python code above otherwise.
 _NATIVE = records_native.load(Task, Attempt, _SHARED, _GROWN, _MAX_SHARED, merge_tasks_python,
                               merge_task)
-# What a pickled record is rebuilt with (see the __reduce__ methods): the C constructors set
-# each slot directly, the dataclasses' __init__ otherwise.
-_make_task: Callable[..., Task] = _NATIVE.make_task if _NATIVE is not None else Task
-_make_attempt: Callable[..., Attempt] = _NATIVE.make_attempt if _NATIVE is not None else Attempt
