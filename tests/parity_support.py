@@ -149,13 +149,13 @@ def robust_lines() -> list[bytes]:
     ]
 
 
-def groups_with_and_without_batches(monkeypatch: pytest.MonkeyPatch,
-                                    job: str) -> tuple[GroupResult, GroupResult]:
-    """Every capture's files read as one group for `job`, folding batches and not
+def groups_with_and_without_batches(monkeypatch: pytest.MonkeyPatch
+                                    ) -> tuple[GroupResult, GroupResult]:
+    """Every capture's files read as one group, folding batches and not
     (records_native.folds_batches off): the same reports, examples, events and keys. Returns
     (with batches, without)."""
     sources = [s for f in capture_dirs() if f.is_dir() for s in discover([str(f)])]
-    reducer = Reducer(job)
+    reducer = Reducer()
     got = read_group(0, sources, reducer)
     with monkeypatch.context() as m:
         m.setattr(records_native, "folds_batches", lambda: False)

@@ -4,7 +4,7 @@
 the same events (batch[i] is the decoded TaskUpdate), the same report, examples and digests,
 and Partials whose records are equal field by field and by type, in the same dict order, with
 the same first_ns, sources and other events, written to the same blob; for every sample, cut
-anywhere, shuffled, with --job selections, with declined lines (junk, damaged task lines) at any
+anywhere, shuffled, with declined lines (junk, damaged task lines) at any
 place among the decoded ones, and with records the C code does not take on."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import io
 import json
 import pickle
 import random
-from typing import Any, Sequence
+from typing import Any
 
 import orjson
 import pytest
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLES, with_native
-from flowinsight.model.events import Event, EventParts, TaskUpdate
+from flowinsight.model.events import Event, EventParts
 from flowinsight.pipeline import records_native, tasks
 from flowinsight.pipeline.partial import Partial, reduce_events, reduce_parts
 from flowinsight.pipeline.tasks import Attempt, Task
@@ -74,7 +74,7 @@ def test_a_record_pickles_every_field() -> None:
     """What assert_same_partials leans on: a Task and an Attempt pickle as all their fields,
     in order."""
     data = next(f for f in sample_files() if b"EXPORT_TASK" in f)
-    tasks = reduce_parts(read(data, batches=True).parts, "", None, True).tasks
+    tasks = reduce_parts(read(data, batches=True).parts, None, True).tasks
     assert tasks
     for task in tasks.values():
         assert task.__reduce__()[1] == tuple(getattr(task, f.name)
@@ -84,16 +84,9 @@ def test_a_record_pickles_every_field() -> None:
                                                     for f in dataclasses.fields(Attempt))
 
 
-def jobs_of(events: Sequence[Event]) -> list[str]:
-    found = sorted({e.job_id for e in events if isinstance(e, TaskUpdate)})
-    return ["", *found[:2], *(j.upper() for j in found[:1]), "ffffffff"]
-
-
-def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20,
-                jobs: Sequence[str] | None = None) -> FileResult:
+def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20) -> FileResult:
     """The file read with and without batches: the same account, the same events in order,
-    and the same Partials (for each `--job`, with and without origin, and after a Partial of
-    other events)."""
+    and the same Partials (with and without origin, and after a Partial of other events)."""
     want = read(data, batches=False, chunk=chunk, max_line=max_line)
     got = read(data, batches=True, chunk=chunk, max_line=max_line)
     assert got.parts is not None and want.parts is None and got.events == []
@@ -104,15 +97,14 @@ def assert_same(data: bytes, chunk: int = 1 << 20, max_line: int = 16 << 20,
     assert [type(e) for e in events] == [type(e) for e in want.events]
     assert not any(isinstance(p, list) and not p for p in got.parts)  # no empty runs
     assert not any(not isinstance(p, list) and not len(p) for p in got.parts)
-    for job in (jobs_of(want.events) if jobs is None else jobs):
-        for origin in (True, False):
-            assert_same_partials(reduce_events(want.events, job, None, origin),
-                                 reduce_parts(got.parts, job, None, origin))
-            # a Partial of events before these (each path's own objects, for the same sharing)
-            n = len(events) // 3
-            assert_same_partials(
-                reduce_events(want.events, job, reduce_events(want.events[:n], job), origin),
-                reduce_parts(got.parts, job, reduce_events(events[:n], job), origin))
+    for origin in (True, False):
+        assert_same_partials(reduce_events(want.events, None, origin),
+                             reduce_parts(got.parts, None, origin))
+        # a Partial of events before these (each path's own objects, for the same sharing)
+        n = len(events) // 3
+        assert_same_partials(
+            reduce_events(want.events, reduce_events(want.events[:n]), origin),
+            reduce_parts(got.parts, reduce_events(events[:n]), origin))
     return want
 
 
@@ -147,7 +139,7 @@ def test_every_sample_file_folds_the_same() -> None:
     files = sample_files()
     total = 0
     for data in files:
-        total += assert_same(data, jobs=[""]).report.events
+        total += assert_same(data).report.events
     assert total > 10_000
     for data in files[:30]:
         assert_same(data)
@@ -156,7 +148,7 @@ def test_every_sample_file_folds_the_same() -> None:
 @pytest.mark.parametrize("chunk", [100, 919, 4096, 65536])
 def test_sample_files_cut_into_reads_fold_the_same(chunk: int) -> None:
     for data in [f for f in sample_files() if b"EXPORT_TASK" in f][:15]:
-        assert_same(data, chunk=chunk, jobs=[""])
+        assert_same(data, chunk=chunk)
 
 
 def test_shuffled_and_cut_streams_fold_the_same() -> None:
@@ -238,7 +230,7 @@ def test_records_the_c_code_does_not_take_go_to_python() -> None:
         except Exception as exc:
             error_want = (type(exc), str(exc))
         try:
-            assert records_native.fold_batch(batch, got, "") == len(batch)
+            assert records_native.fold_batch(batch, got) == len(batch)
         except Exception as exc:
             error_got = (type(exc), str(exc))
         assert (error_got, snapshot(got)) == (error_want, snapshot(want))
@@ -251,37 +243,34 @@ def test_fold_batch_checks_its_arguments_and_has_a_python_path() -> None:
     from flowinsight.pipeline import _records
 
     with pytest.raises(TypeError):
-        _records.fold_batch([], {}, "")
+        _records.fold_batch([], {})
     with pytest.raises(TypeError):
-        _records.fold_batch(batch, [], "")
+        _records.fold_batch(batch, [])
     with pytest.raises(TypeError):
-        _records.fold_batch(batch, {}, None)  # type: ignore[arg-type]
+        _records.fold_batch(batch, {}, "")  # type: ignore[call-arg]
 
     class Table(dict[str, Task]):
         pass
 
-    job = next(u.job_id for u in batch)
-    for j in ("", job):
-        python: dict[str, Task] = Table()
-        c_table: dict[str, Task] = {}
-        assert records_native.fold_batch(batch, python, j) == \
-            records_native.fold_batch(batch, c_table, j)
-        assert snapshot(python) == snapshot(c_table)
+    python: dict[str, Task] = Table()
+    c_table: dict[str, Task] = {}
+    assert records_native.fold_batch(batch, python) == \
+        records_native.fold_batch(batch, c_table) == len(batch)
+    assert snapshot(python) == snapshot(c_table)
 
 
 def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[int] = []
     fold = records_native.fold_batch
 
-    def counting(batch: Any, table: dict[str, Task], job: str) -> int:
+    def counting(batch: Any, table: dict[str, Task]) -> int:
         asked.append(len(batch))
-        return fold(batch, table, job)
+        return fold(batch, table)
 
     monkeypatch.setattr(records_native, "fold_batch", counting)
-    for job in ("", "01000000"):
-        got, want = groups_with_and_without_batches(monkeypatch, job)
-        assert_same_partials(want.reduced, got.reduced)
-        assert pickle.dumps(got.reduced) == pickle.dumps(want.reduced)
+    got, want = groups_with_and_without_batches(monkeypatch)
+    assert_same_partials(want.reduced, got.reduced)
+    assert pickle.dumps(got.reduced) == pickle.dumps(want.reduced)
     assert sum(asked) > 1000
 
 

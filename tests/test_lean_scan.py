@@ -28,6 +28,7 @@ from flowinsight.pipeline.identity import (
     single_modules,
     span_name,
 )
+from flowinsight.pipeline.job_view import view_of_job
 from flowinsight.pipeline.partial import Partial, reduce_events
 from flowinsight.pipeline.scan import TableScan, scan_table, selected_tasks
 from flowinsight.pipeline.steps import selection
@@ -90,7 +91,7 @@ def test_samples(name: str) -> None:
     for options in _window(reduced.tasks):
         check(reduced.tasks, options)
     for job in sorted({t.job_id for t in reduced.tasks.values()})[:3]:
-        check(reduce_events(events, job).tasks)
+        check(view_of_job(reduced, job).tasks)  # the table --job's analysis scans
 
 
 def _analyses(name: str) -> list[tuple[ReadAccount, Partial, Options]]:
@@ -99,7 +100,7 @@ def _analyses(name: str) -> list[tuple[ReadAccount, Partial, Options]]:
     jobs = sorted({t.job_id for t in reduced.tasks.values()} - {""})
     out: list[tuple[Partial, Options]] = [
         (reduced, o) for o in (Options(), Options(group_by="class"), *_window(reduced.tasks))]
-    out += [(reduce_events(capture.events, jobs[0]), Options(job=jobs[0]))] if jobs else []
+    out += [(reduced, Options(job=jobs[0]))] if jobs else []
     out += [(reduced, Options(max_nodes=3))]
     return [(capture.account, r, o) for r, o in out]
 

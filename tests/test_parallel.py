@@ -56,7 +56,7 @@ def one_process(*paths: Path, options: Options = Options()) -> tuple[ReadAccount
 
 def in_parallel(*paths: Path, jobs: int = 2, options: Options = Options(),
                 stats: ReadStats | None = None) -> tuple[ReadAccount, bytes]:
-    account, reduced = read_reduced(discover([str(p) for p in paths]), Reducer(options.job),
+    account, reduced = read_reduced(discover([str(p) for p in paths]), Reducer(),
                                     jobs, min_bytes_per_job=0, stats=stats)
     return account, render(analyze_partial(reduced, account, options), "json")
 

@@ -4,7 +4,7 @@ model.events.TaskRows) and folded into the records row by row (tasks.merge_rows)
 TaskUpdate per line, give exactly what the object path gives: the same events (rows[i] is the
 TaskUpdate the line makes), the same report, examples and digests, and Partials whose records
 are equal field by field, in the same dict order, and after pickling; for every sample,
-shuffled with damaged and odd lines, with --job selections. Here the C decoder is turned off in
+shuffled with damaged and odd lines. Here the C decoder is turned off in
 this process; where the records extension is on, the object path merges in C, so the rows'
 merge is held to it too."""
 
@@ -107,15 +107,14 @@ def test_a_file_read_as_rows_is_the_file_read_as_events(seed: int) -> None:
     listed = [i for p in got.parts if isinstance(p, list) for i in range(len(p))]
     assert len(got.event_ids) == len(listed)
     updates = [e for e in want.events if isinstance(e, TaskUpdate)]
-    for job in ("", "01000000", "02000000", "ffffffff"):
-        keys = [None] * len(listed)
-        for origin in (True, False):
-            want_p = reduce_events(want.events, job, None, origin)
-            got_p = reduce_parts(got.parts, job, None, origin, keys)
-            assert state(got_p)[:2] == state(want_p)[:2]
-            # (equal values; which of them are one shared object depends on how full the
-            # process's tables of shared values are, tasks._GROWN: not compared)
-            assert snapshot(pickle.loads(pickle.dumps(got_p.tasks))) == snapshot(want_p.tasks)
+    keys = [None] * len(listed)
+    for origin in (True, False):
+        want_p = reduce_events(want.events, None, origin)
+        got_p = reduce_parts(got.parts, None, origin, keys)
+        assert state(got_p)[:2] == state(want_p)[:2]
+        # (equal values; which of them are one shared object depends on how full the
+        # process's tables of shared values are, tasks._GROWN: not compared)
+        assert snapshot(pickle.loads(pickle.dumps(got_p.tasks))) == snapshot(want_p.tasks)
     assert updates
 
 
@@ -123,15 +122,14 @@ def test_a_groups_result_is_the_object_paths(monkeypatch: pytest.MonkeyPatch) ->
     folded: list[int] = []
     merge_rows = tasks.merge_rows
 
-    def counting(rows: Any, table: dict[str, Any], job: str = "") -> int:
+    def counting(rows: Any, table: dict[str, Any]) -> int:
         folded.append(len(rows))
-        return merge_rows(rows, table, job)
+        return merge_rows(rows, table)
 
     monkeypatch.setattr(tasks, "merge_rows", counting)
-    for job in ("", "01000000"):
-        got, want = groups_with_and_without_batches(monkeypatch, job)
-        assert state(got.reduced) == state(want.reduced)
-        assert state(pickle.loads(pickle.dumps(got.reduced))) == state(want.reduced)
+    got, want = groups_with_and_without_batches(monkeypatch)
+    assert state(got.reduced) == state(want.reduced)
+    assert state(pickle.loads(pickle.dumps(got.reduced))) == state(want.reduced)
     assert sum(folded) > 1000
 
 

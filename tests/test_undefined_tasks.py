@@ -208,7 +208,7 @@ def test_a_caller_left_out_by_a_time_window_keeps_its_name() -> None:
     from flowinsight.pipeline.partial import reduce_events
     from flowinsight.read import discover, read_capture
 
-    tasks = reduce_events(read_capture(discover([str(sample("nested_tasks"))])).events, "").tasks
+    tasks = reduce_events(read_capture(discover([str(sample("nested_tasks"))])).events).tasks
     inside = {tid: t for tid, t in tasks.items() if tid != PARENT}
     named = NodeNamer(inside, False, {}, outside={PARENT: tasks[PARENT]})
     assert named(PARENT) == "parent" and not named.missing

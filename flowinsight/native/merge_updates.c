@@ -364,13 +364,13 @@ static PyObject *fold_batch_call(PyObject *module, PyObject *const *args,
 {
     (void)module;
     fr_fref_forget();
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "fold_batch(batch, tasks, job)");
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "fold_batch(batch, tasks)");
         return NULL;
     }
     if (!fr_configured() || batch_api() < 0)
         return NULL;
-    PyObject *tasks = args[1], *job = args[2];
+    PyObject *tasks = args[1];
     if (Py_TYPE(args[0]) != BATCH_API->type) {
         PyErr_SetString(PyExc_TypeError, "batch: a TaskBatch");
         return NULL;
@@ -379,19 +379,10 @@ static PyObject *fold_batch_call(PyObject *module, PyObject *const *args,
         PyErr_SetString(PyExc_TypeError, "tasks: a dict");
         return NULL;
     }
-    if (!is_str(job)) {
-        PyErr_SetString(PyExc_TypeError, "job: a str");
-        return NULL;
-    }
     TaskBatch *b = (TaskBatch *)args[0];
     Py_INCREF(b);
-    Py_ssize_t taken = 0;
     for (Py_ssize_t i = 0; i < b->n; i++) {
         const TaskRec *r = &b->recs[i];
-        /* select_job: the updates of that job, or of none */
-        if (!str_empty(job) && !str_empty(r->job) && !str_eq(r->job, job))
-            continue;
-        taken++;
         View v = {
             r->task_id, r->job, r->type, r->function, r->language, r->parent, r->actor,
             r->node, r->worker, r->etype, r->emsg, r->component,
@@ -407,8 +398,9 @@ static PyObject *fold_batch_call(PyObject *module, PyObject *const *args,
             return NULL;
         }
     }
+    Py_ssize_t n = b->n;
     Py_DECREF(b);
-    return PyLong_FromSsize_t(taken);
+    return PyLong_FromSsize_t(n);
 }
 
 PyObject *fr_fold_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

@@ -19,7 +19,7 @@
 
    flowinsight.pipeline._records: flowinsight/pipeline/tasks.py's merging, in C.
 
-   fold_batch(batch, tasks, job)      merge_tasks of a reader's batch (its job's updates)
+   fold_batch(batch, tasks)           merge_tasks of a reader's batch
    dump_tasks(tasks) -> bytes         a table of records as a compact blob (see "Blobs" below)
    load_tasks(blob) -> tasks          the table again
    load_tasks_into(into, blob)        merge_task_tables(into, load_tasks(blob)), the blob's

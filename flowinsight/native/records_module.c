@@ -144,10 +144,10 @@ static PyMethodDef METHODS[] = {
      "_merge_task(old, later) that whatever this module does not take goes to; optionally\n"
      "the TaskType members in definition order (the codes of a blob's task types)."},
     {"fold_batch", (PyCFunction)(void (*)(void))fr_fold_batch, METH_FASTCALL,
-     "fold_batch(batch, tasks, job, /) -> int\n\n"
-     "merge_tasks(select_job(list(batch), job), tasks) for a TaskBatch of the reader\n"
+     "fold_batch(batch, tasks, /) -> int\n\n"
+     "merge_tasks(list(batch), tasks) for a TaskBatch of the reader\n"
      "(flowinsight.read._taskline): its updates folded in without being built; the number\n"
-     "of updates selected. `job`: lowercased, or \"\" for all."},
+     "of updates."},
     {"dump_tasks", fr_dump_tasks, METH_O,
      "dump_tasks(tasks, /) -> bytes\n\n"
      "A table of records (dict of task id -> Task) as a compact blob: every field of every\n"

@@ -242,18 +242,16 @@ def _from_rows(rows: list[RecordTuple], *rest: Any) -> Partial:
 @dataclass(frozen=True, slots=True)
 class Reducer:
     """reduce_events and merge_into, as one picklable value that a reader can run in worker
-    processes (flowinsight.read.parallel.Reducer). `job` keeps one job's events as they are
-    read (select_job); `--job` does not use it: a job's view needs every job's records and is
-    chosen by the analysis (pipeline/job_view.py)."""
+    processes (flowinsight.read.parallel.Reducer). It keeps every job's events: `--job`'s
+    view needs every job's records and is chosen by the analysis (pipeline/job_view.py)."""
 
-    job: str = ""
     # whether to find the earliest event time (Partial.first_ns), the origin of relative
     # --since/--until: a walk over every state of every event, only when it is needed
     origin: bool = True
 
     def reduce(self, events: Sequence[Event], into: Partial | None = None,
                keys: Sequence[int | None] | None = None) -> Partial:
-        return reduce_events(events, self.job, into, self.origin, keys)
+        return reduce_events(events, into, self.origin, keys)
 
     def drop_repeats(self, piece: Partial, same: Callable[[int], Hashable | None] | None
                      ) -> None:
@@ -270,31 +268,25 @@ class Reducer:
 
     def reduce_parts(self, parts: EventParts, into: Partial | None = None,
                      keys: Sequence[int | None] | None = None) -> Partial:
-        return reduce_parts(parts, self.job, into, self.origin, keys)
+        return reduce_parts(parts, into, self.origin, keys)
 
 
-def reduce_events(events: Sequence[Event], job: str = "",
-                  into: Partial | None = None, origin: bool = True,
+def reduce_events(events: Sequence[Event], into: Partial | None = None, origin: bool = True,
                   keys: Sequence[int | None] | None = None) -> Partial:
-    """A run of consecutive events, reduced; `job` keeps one job's events (and those of none).
-    With `into` (the Partial of the events just before), they are added to it. Without
+    """A run of consecutive events, reduced. With `into` (the Partial of the events just before), they are added to it. Without
     `origin`, first_ns is left unknown. `keys`: each event's id digest (None: no id), kept
     beside the events the Partial holds (Partial.drop_repeats)."""
     out = into if into is not None else Partial()
     first = first_time_ns(events) if origin else None
     if first is not None and (out.first_ns is None or first < out.first_ns):
         out.first_ns = first
-    selected = select_job(events, job)
-    if keys is not None and selected is not events:
-        kept = job.lower()
-        keys = [k for e, k in zip(events, keys) if getattr(e, "job_id", "") in (kept, "")]
     if keys is None:
-        merge_tasks(selected, out.tasks)
+        merge_tasks(events, out.tasks)
     else:
-        _merge_keyed(selected, keys, out)
+        _merge_keyed(events, keys, out)
     ray_event = export_api = False
     held = out.keys
-    for ev, key in zip(selected, keys if keys is not None else repeat(None)):
+    for ev, key in zip(events, keys if keys is not None else repeat(None)):
         if isinstance(ev, TaskUpdate):
             export_api = True
         elif isinstance(ev, TaskSubmitted):
@@ -366,8 +358,8 @@ def _merge_keyed(events: Sequence[Event], keys: Sequence[int | None], out: Parti
     merge_tasks(events[start:], tasks)
 
 
-def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
-                 origin: bool = True, keys: Sequence[int | None] | None = None) -> Partial:
+def reduce_parts(parts: EventParts, into: Partial | None = None, origin: bool = True,
+                  keys: Sequence[int | None] | None = None) -> Partial:
     """reduce_events of the events of `parts` in order (lists of events, and batches of
     TaskUpdates folded into the records as they are: records_native.fold_batch). `keys`: as
     reduce_events', of the events of the lists, one after the other."""
@@ -380,16 +372,15 @@ def reduce_parts(parts: EventParts, job: str = "", into: Partial | None = None,
                 first = ns
         if first is not None and (out.first_ns is None or first < out.first_ns):
             out.first_ns = first
-    lowered = job.lower()
     export_api = False
     done = 0  # keys used
     for part in parts:
         if isinstance(part, list):
-            reduce_events(part, job, out, False,
+            reduce_events(part, out, False,
                           None if keys is None else keys[done:done + len(part)])
             done += len(part)
-        elif records_native.fold_batch(part, out.tasks, lowered):
-            export_api = True  # TaskUpdates were selected
+        elif records_native.fold_batch(part, out.tasks):
+            export_api = True  # it held TaskUpdates
     if export_api:
         out.sources.add("export_api")
     return out
@@ -447,16 +438,6 @@ def _merge_fragile(first: Partial, later: dict[str, list[FunctionRun]]) -> None:
             task.function, task.seen_module, task.seen_class = None, "", ""
         first.fragile.setdefault(task_id, []).extend(
             ((None, function, module, class_name), *rest))
-
-
-def select_job(events: Sequence[Event], job: str) -> Sequence[Event]:
-    """Keep the events whose job id is `job` (events that belong to no job are kept). Not
-    `--job`'s view, which also holds the calls its tasks made into other jobs' actors
-    (pipeline/job_view.py)."""
-    if not job:
-        return events
-    job = job.lower()
-    return tuple(e for e in events if getattr(e, "job_id", "") in (job, ""))
 
 
 def first_time_ns(events: Iterable[Event]) -> int | None:

@@ -10,11 +10,11 @@ are what the extension does, field for field, only in C, for the parallel reader
                                      exactly: the caller pickles that one as before
     load_tasks(blob) -> tasks        the table again, values shared as the merge shares them;
                                      ValueError for bytes that are not such a blob
-    fold_batch(batch, tasks, job)    merge_tasks(select_job(list(batch), job), tasks) for a
-                                     TaskBatch of the C reader (model.events.TaskUpdateBatch):
-                                     its updates folded in without a TaskUpdate each (one the
-                                     C code does not take on is built and goes to the Python
-                                     merge_tasks, in its place); the number selected
+    fold_batch(batch, tasks)         merge_tasks(list(batch), tasks) for a TaskBatch of the C
+                                     reader (model.events.TaskUpdateBatch): its updates
+                                     folded in without a TaskUpdate each (one the C code does
+                                     not take on is built and goes to the Python merge_tasks,
+                                     in its place); the number of updates
     load_tasks_into(into, blob)      merge_task_tables(into, load_tasks(blob)), the blob's
                                      records merged straight from it: a record of a task
                                      already in `into` is merged without being built; the
@@ -67,7 +67,7 @@ class Native:
     load_tasks: Callable[[bytes], dict[str, Any]]
     unrepresentable: type[Exception]
     load_tasks_into: Callable[[dict[str, Any], bytes], None]
-    fold_batch: Callable[[Any, dict[str, Any], str], int]
+    fold_batch: Callable[[Any, dict[str, Any]], int]
 
 
 # The configured extension, once load() gave one (what dump_tasks and load_tasks below use).
@@ -118,22 +118,22 @@ def folds_batches() -> bool:
     return True
 
 
-def fold_batch(batch: TaskUpdateBatch, tasks: dict[str, Any], job: str) -> int:
-    """merge_tasks(select_job(list(batch), job), tasks) (`job` lowercased, "" for all): the
-    number of updates selected. The Python reader's TaskRows by tasks.merge_rows; the C
-    reader's batches in C when the extension is in use, else through their TaskUpdates."""
+def fold_batch(batch: TaskUpdateBatch, tasks: dict[str, Any]) -> int:
+    """merge_tasks(list(batch), tasks): the number of updates. The Python reader's TaskRows
+    by tasks.merge_rows; the C reader's batches in C when the extension is in use, else
+    through their TaskUpdates."""
     if isinstance(batch, TaskRows):
         from flowinsight.pipeline.tasks import merge_rows
 
-        return merge_rows(batch.rows, tasks, job)
+        return merge_rows(batch.rows, tasks)
     native = _ACTIVE
     if native is not None and type(tasks) is dict:
-        return native.fold_batch(batch, tasks, job)
+        return native.fold_batch(batch, tasks)
     from flowinsight.pipeline.tasks import merge_tasks
 
-    selected = [u for u in batch if u.job_id in (job, "")] if job else list(batch)
-    merge_tasks(selected, tasks)
-    return len(selected)
+    updates = list(batch)
+    merge_tasks(updates, tasks)
+    return len(updates)
 
 
 def dump_tasks(tasks: dict[str, Any]) -> bytes | None:

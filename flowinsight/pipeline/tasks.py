@@ -280,17 +280,15 @@ def _merge_events(events: Iterable[Event], tasks: dict[str, Task]) -> dict[str, 
     return tasks
 
 
-def merge_rows(rows: Iterable[TaskRow], tasks: dict[str, Task], job: str = "") -> int:
-    """merge_tasks of the TaskUpdates of these rows (model.events.TaskRow), of job `job`
-    (lowercase) and of none when `job` is given: how many that kept. The Python reader's
-    batches (model.events.TaskRows) are folded so, without a TaskUpdate per line."""
+def merge_rows(rows: Iterable[TaskRow], tasks: dict[str, Task]) -> int:
+    """merge_tasks of the TaskUpdates of these rows (model.events.TaskRow): how many rows.
+    The Python reader's batches (model.events.TaskRows) are folded so, without a TaskUpdate
+    per line."""
     get = tasks.get
     kept = 0
     try:
         for row in rows:
             task_id, job_id = row[0], row[2]
-            if job and job_id and job_id != job:
-                continue
             kept += 1
             task = get(task_id)
             if task is None:
