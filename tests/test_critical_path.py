@@ -110,7 +110,7 @@ def tables(draw: st.DrawFn) -> AttemptTable:
                         [None] * n, [NO_NS] * n, starts, ends)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_generated_tables(table: AttemptTable) -> None:
     want = by_the_rule(table, job_of)

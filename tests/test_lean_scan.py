@@ -154,7 +154,7 @@ def scan_tables(draw: st.DrawFn) -> dict[str, Task]:
     return tasks
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scan_tables(), st.integers(0, 7), st.integers(0, 7))
 def test_generated_tables(tasks: dict[str, Task], since: int, until: int) -> None:
     check(tasks)

@@ -187,7 +187,7 @@ def tables(draw: st.DrawFn) -> Table:
     return out
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(table=tables())
 def test_generated_tables_come_back_the_same(table: Table) -> None:
     blob = assert_round_trip(table)

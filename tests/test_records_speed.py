@@ -68,7 +68,7 @@ def test_a_blob_does_not_depend_on_the_dumps_before_it() -> None:
         assert snapshot(_records.load_tasks(blob)) == want
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(first=tables(), size=st.sampled_from([0, 40, 3000]), second=tables())
 def test_generated_tables_come_back_the_same_after_other_dumps(first: Table, size: int,
                                                                second: Table) -> None:

@@ -186,7 +186,7 @@ def tables(draw: st.DrawFn) -> dict[str, Task]:
     return tasks
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(), st.booleans(), st.booleans())
 def test_generated_tables(tasks: dict[str, Task], multi_job: bool, has_export: bool) -> None:
     check(tasks, multi_job, has_export)
