@@ -46,6 +46,26 @@ def no_invented_nodes(doc: dict[str, Any]) -> None:
                 if n["inferred"]]
 
 
+def node_names(doc: dict[str, Any]) -> dict[str, str]:
+    """Node id -> name, a method as `Class.method`, the driver as `main`."""
+    names = {n["id"]: n["name"] for kind in ("functions", "actors") for n in doc[kind]}
+    names.update({m["id"]: f"{names[m['actorId']]}.{m['name']}" for m in doc["methods"]})
+    return names
+
+
+def flows_by_name(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(source, target) by name -> (transfers, bytes), summed over the flows whose ends have
+    the same names (the instances of a class); bytes None where a flow has none."""
+    name = node_names(doc)
+    flows: dict[tuple[str, str], tuple[int, int | None]] = {}
+    for f in doc["dataFlows"]:
+        pair = (name.get(f["source"], f["source"]), name.get(f["target"], f["target"]))
+        count, size = flows.get(pair, (0, 0))
+        flows[pair] = (count + f["count"],
+                       None if size is None or f["bytes"] is None else size + f["bytes"])
+    return flows
+
+
 def truth_calls(end: dict[str, Any]) -> Counter[str]:
     """State API names, a constructor as its class ("registry:Registry.__init__" -> Registry).
     A function's node is Ray's name; an actor method's is Ray's name under its class: the

@@ -10,32 +10,17 @@ extra; about 20-40 s per program."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .test_live_explore import (  # noqa: F401
-    explored, graph_calls, no_invented_nodes, pytestmark, truth_calls)
+    explored, flows_by_name, graph_calls, no_invented_nodes, node_names, pytestmark,
+    truth_calls)
 
 __all__ = ["pytestmark"]
-
-
-def _names(doc: dict[str, Any]) -> dict[str, str]:
-    """Node id -> name, a method as `Class.method`, the driver as `main`."""
-    names = {n["id"]: n["name"] for kind in ("functions", "actors") for n in doc[kind]}
-    names.update({m["id"]: f"{names[m['actorId']]}.{m['name']}" for m in doc["methods"]})
-    return names
-
-
-def _flows(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int | None]]:
-    """(source, target) by name -> (transfers, bytes) of each data flow."""
-    name = _names(doc)
-    return {(name.get(f["source"], f["source"]), name.get(f["target"], f["target"])):
-            (f["count"], f["bytes"]) for f in doc["dataFlows"]}
 
 
 def test_core_failure_causes_against_the_state_api() -> None:
     end, doc, verdict = explored("explore4_failures")
     assert graph_calls(doc) == truth_calls(end)
-    name = _names(doc)
+    name = node_names(doc)
     failed = [t for t in end["tasks"] if t["state"] == "FAILED"]
     # every failed attempt but the two cancellations is a failure, once, with Ray's error type;
     # the constructor's failure is its attempt (Ray's name `Broken.__init__`, the node `Broken`)
@@ -57,7 +42,7 @@ def test_core_object_forms_against_the_state_api() -> None:
     assert graph_calls(doc) == truth_calls(end)
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert doc["summary"]["coverage"]["ratio"] == 1.0
-    flows = _flows(doc)
+    flows = flows_by_name(doc)
     assert {pair: count for pair, (count, _) in flows.items()} == {
         ("main", "split"): 1, ("split", "count"): 2, ("split", "gather"): 2,  # borrowed refs
         ("main", "gather"): 1, ("count", "main"): 2, ("gather", "main"): 1,
@@ -80,7 +65,7 @@ def test_core_object_forms_by_value_shared_and_actor_to_actor() -> None:
     assert graph_calls(doc) == truth_calls(end)
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert doc["summary"]["coverage"]["ratio"] == 1.0
-    flows = _flows(doc)
+    flows = flows_by_name(doc)
     big = 2 * 1024 * 1024
     assert {pair: count for pair, (count, _) in flows.items()} == {
         # a 2 MB array by value, the put ref twice (once as a keyword), scale=2, an 8-byte array
@@ -102,7 +87,7 @@ def test_core_object_forms_by_value_shared_and_actor_to_actor() -> None:
 def test_actor_never_made_killed_while_pending_and_a_worker_exit() -> None:
     end, doc, verdict = explored("explore4_failures2")
     assert graph_calls(doc) == truth_calls(end)
-    name = {k: v.split(" #")[0] for k, v in _names(doc).items()}  # two Lost instances
+    name = {k: v.split(" #")[0] for k, v in node_names(doc).items()}  # two Lost instances
     failed = [t for t in end["tasks"] if t["state"] == "FAILED"]
     killed = [t for t in failed if "killed by `ray.kill`" in (t["error_message"] or "")]
     assert len(killed) == 1  # the pending call; the killed actor's creation has no text

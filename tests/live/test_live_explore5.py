@@ -14,23 +14,13 @@ from typing import Any
 import pytest
 
 from .test_live_explore import (  # noqa: F401
-    explored, graph_calls, no_invented_nodes, pytestmark, truth_calls)
-from .test_live_explore4_core import _names
+    explored, flows_by_name, graph_calls, no_invented_nodes, node_names, pytestmark,
+    truth_calls)
 
 __all__ = ["pytestmark"]
 
 # one run per program, shared by its tests (the known-limit tests read the same run)
 _explored = functools.cache(explored)
-
-
-def _flows(doc: dict[str, Any]) -> Counter[tuple[str, str]]:
-    """(source, target) by name -> transfers, summed over the instances of a class."""
-    name = _names(doc)
-    flows: Counter[tuple[str, str]] = Counter()
-    for f in doc["dataFlows"]:
-        flows[(name.get(f["source"], f["source"]), name.get(f["target"], f["target"]))] += \
-            f["count"]
-    return flows
 
 
 def _truth_by_class(end: dict[str, Any]) -> Counter[str]:
@@ -57,7 +47,7 @@ def test_queue_between_tasks_and_actors_and_joblib_on_ray() -> None:
     cover = doc["summary"]["coverage"]
     assert (cover["without_definition"], cover["without_parent"],
             cover["without_final_state"]) == (0, 0, 0)
-    flows = _flows(doc)
+    flows = {pair: count for pair, (count, _) in flows_by_name(doc).items()}
     assert flows[("produce", "_QueueActor.put")] == 12  # (item, timeout) per put
     assert flows[("_QueueActor.get", "Consumer.drain")] == 6  # 3 items per consumer
     no_invented_nodes(doc)
@@ -70,7 +60,7 @@ def test_compiled_graph_and_dynamic_generator() -> None:
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert doc["summary"]["coverage"]["ratio"] == 1.0
     assert {(e["kind"], e["category"]) for e in doc["ends"]} == {("actor", "intended")}
-    flows = _flows(doc)
+    flows = {pair: count for pair, (count, _) in flows_by_name(doc).items()}
     assert flows[("chunks", "total")] == 4  # one object per yield
     assert flows[("chunks", "main")] == 5  # the generator, then its 4 objects
     no_invented_nodes(doc)
