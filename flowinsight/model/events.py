@@ -294,6 +294,28 @@ class TaskOperator:
     operator_uuid: str
 
 
+@fast_init
+@dataclass(frozen=True, slots=True)
+class TaskName:
+    """The name a task was given (`.options(name=...)`, or a library's), where its definition
+    says it: Ray's event export (`task_name`, `actor_task_name`) or the recorder's
+    `task_submitted` (`name`). Only a name other than its function's (given_otherwise): that is
+    the name Ray runs the task under, also for a task that never ran and so wrote no
+    `task::<name>` span."""
+
+    task_id: str
+    job_id: str
+    name: str
+
+
+def given_otherwise(name: str, function_name: str) -> bool:
+    """Whether Ray's name of a task (given, or its `task::<name>` span) is another name than
+    its function's. A name that only adds the module or class is the same name: `mod.f` for
+    `f`, and Ray's own name of an actor task, `Class.method` (`actor name:Class.method` for a
+    named actor; Tune's `trainable.train` for `ImplicitFunc.train`)."""
+    return bool(name) and name != function_name and not name.endswith("." + function_name)
+
+
 DatasetEvent = DatasetUpdate | OperatorSchema | OperatorEvent | TaskOperator
 
 
@@ -308,6 +330,7 @@ Event = (
     | NodeUpdate
     | CallSiteDef
     | TaskCallSite
+    | TaskName
     | DatasetUpdate
     | OperatorSchema
     | TaskOperator

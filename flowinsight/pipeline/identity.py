@@ -1,7 +1,8 @@
 """Node identity (schema 2.1): which graph node each task belongs to.
 
 An actor creation is the actor; an actor task is `<actor_id>.<method>`, or `<actor_id>.<name>`
-when called under a name of its own (`.options(name=...)`: renames_by_span); a normal task is
+when called under a name of its own (`.options(name=...)`: renames_by_span, or where the task
+never ran, renames_by_given_name); a normal task is
 its function's name as Ray names the task (`.options(name=...)`, a library's name),
 whichever source described it, with its module only where one job has functions of that name
 in several modules (`<module>.<function>`); the driver is `main`. With several jobs, function
@@ -17,9 +18,9 @@ only from such ids is no node at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Container, Iterable
+from typing import Container, Iterable, Mapping
 
-from flowinsight.model.events import FunctionRef, TaskType
+from flowinsight.model.events import FunctionRef, TaskName, TaskType, given_otherwise
 from flowinsight.model.fast_init import fast_init
 from flowinsight.model.ids import actor_of_task, infer_task_type, job_of_task
 from flowinsight.pipeline.tasks import Task
@@ -83,17 +84,9 @@ def span_name(task: Task) -> str:
 _RENAMED: dict[tuple[FunctionRef, str], FunctionRef] = {}
 
 
-def renames(span: str, function_name: str) -> bool:
-    """Whether Ray's name of a task (its `task::<name>` span) is another name than its
-    function's. A name that only adds the module or class is the same name: `mod.f` for `f`,
-    and Ray's own name of an actor task, `Class.method` (`actor name:Class.method` for a named
-    actor; Tune's `trainable.train` for `ImplicitFunc.train`)."""
-    return bool(span) and span != function_name and not span.endswith("." + function_name)
-
-
 def renames_by_span(tasks: Iterable[Task]) -> dict[str, FunctionRef]:
     """A task is named as Ray names it: task id -> its function ref under the name of its
-    `task::<name>` span, where that is another name (renames). So is an actor method called
+    `task::<name>` span, where that is another name (given_otherwise). So is an actor method called
     under a name of its own (`actor.method.options(name=...)`, Train's `execute.<fn>`): Ray
     runs it, and its State API lists it, under that name; its node stays under its actor
     (key_of: `<actor>.<name>`). The records are left as they are: the namer (naming.py) names
@@ -105,8 +98,25 @@ def renames_by_span(tasks: Iterable[Task]) -> dict[str, FunctionRef]:
         if function is None:
             continue
         name = span_name(task)
-        if renames(name, function.name):
+        if given_otherwise(name, function.name):
             out[task.task_id] = renamed(function, name)
+    return out
+
+
+def renames_by_given_name(names: Iterable[TaskName], tasks: Mapping[str, Task]
+                          ) -> dict[str, FunctionRef]:
+    """Task id -> its function ref under the name it was given, where its definition says it
+    (TaskName: Ray's event export, the recorder) and it is another name: the name Ray runs it
+    under, as its `task::<name>` span says when it ran (renames_by_span, which wins where both
+    speak). The first name given to a task holds. Only the tasks of `tasks`."""
+    out: dict[str, FunctionRef] = {}
+    for given in names:
+        task = tasks.get(given.task_id)
+        if task is None or given.task_id in out:
+            continue
+        function = task.function
+        if function is not None and given_otherwise(given.name, function.name):
+            out[given.task_id] = renamed(function, given.name)
     return out
 
 

@@ -71,4 +71,5 @@ def view_of_job(reduced: Partial, job: str) -> Partial:
          if getattr(e, "job_id", "") in ours or getattr(e, "task_id", "") in tasks],
         [e for e in reduced.dataset_events
          if getattr(e, "job_id", "") in ours or getattr(e, "task_id", "") in tasks],
-        list(reduced.node_updates))
+        list(reduced.node_updates),
+        [e for e in reduced.task_names if e.task_id in tasks])

@@ -38,6 +38,7 @@ from flowinsight.model.events import (
     OperatorEvent,
     OperatorSchema,
     TaskCallSite,
+    TaskName,
     TaskOperator,
     TaskSubmitted,
     TaskUpdate,
@@ -65,7 +66,7 @@ class Partial:
 
     __slots__ = ("_tasks", "_blob", "_rows", "actor_updates", "job_updates", "failure_notes",
                  "puts", "gets", "job_ids", "sources", "first_ns", "call_sites",
-                 "dataset_events", "node_updates", "keys", "fragile")
+                 "dataset_events", "node_updates", "task_names", "keys", "fragile")
 
     def __init__(self, tasks: dict[str, Task] | None = None,
                  actor_updates: list[ActorUpdate] | None = None,
@@ -76,7 +77,8 @@ class Partial:
                  first_ns: int | None = None,
                  call_sites: list[CallSiteDef | TaskCallSite] | None = None,
                  dataset_events: list[DatasetEvent] | None = None,
-                 node_updates: list[NodeUpdate] | None = None) -> None:
+                 node_updates: list[NodeUpdate] | None = None,
+                 task_names: list[TaskName] | None = None) -> None:
         # in order of first appearance
         self._tasks: dict[str, Task] = {} if tasks is None else tasks
         # a dump_tasks blob not loaded yet (then _tasks is empty and unused)
@@ -102,6 +104,8 @@ class Partial:
             else dataset_events
         # Ray nodes' snapshots (EXPORT_NODE, node events), in order: their IPs (node_ips.py)
         self.node_updates: list[NodeUpdate] = [] if node_updates is None else node_updates
+        # the names tasks were given, where their definitions say them, in order
+        self.task_names: list[TaskName] = [] if task_names is None else task_names
         # What drop_repeats needs (not part of the value: __eq__ leaves it out). The key of
         # each event of the lists above (its id's digest << 64 | its line's; None: unknown, or
         # no id), list by list:
@@ -134,7 +138,7 @@ class Partial:
     def _rest(self) -> tuple[Any, ...]:
         return (self.actor_updates, self.job_updates, self.failure_notes, self.puts, self.gets,
                 self.job_ids, self.sources, self.first_ns, self.call_sites,
-                self.dataset_events, self.node_updates)
+                self.dataset_events, self.node_updates, self.task_names)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Partial):
@@ -145,7 +149,8 @@ class Partial:
 
     def __repr__(self) -> str:
         fields = ("tasks", "actor_updates", "job_updates", "failure_notes", "puts", "gets",
-                  "job_ids", "sources", "first_ns", "call_sites", "dataset_events", "node_updates")
+                  "job_ids", "sources", "first_ns", "call_sites", "dataset_events", "node_updates",
+                  "task_names")
         values = (self.tasks, *self._rest())
         return "Partial(" + ", ".join(f"{n}={v!r}" for n, v in zip(fields, values)) + ")"
 
@@ -221,7 +226,7 @@ def _first_of_each(keys: Sequence[int | None],
 
 # The lists of events a Partial holds as they are (the task events are merged into records)
 HELD = ("actor_updates", "job_updates", "failure_notes", "puts", "gets", "call_sites",
-        "dataset_events", "node_updates")
+        "dataset_events", "node_updates", "task_names")
 
 
 def _from_blob(blob: bytes, *rest: Any) -> Partial:
@@ -311,6 +316,9 @@ def reduce_events(events: Sequence[Event], into: Partial | None = None, origin: 
         elif isinstance(ev, (TaskCallSite, CallSiteDef)):
             out.call_sites.append(ev)
             held["call_sites"].append(key)
+        elif isinstance(ev, TaskName):
+            out.task_names.append(ev)
+            held["task_names"].append(key)
         else:
             if isinstance(ev, ActorUpdate):
                 out.actor_updates.append(ev)
@@ -416,6 +424,7 @@ def merge_into(first: Partial, later: Partial) -> Partial:
     first.node_updates += later.node_updates
     first.sources |= later.sources
     first.call_sites += later.call_sites
+    first.task_names += later.task_names
     for name in HELD:
         first.keys[name] += later.keys[name]
     if later.first_ns is not None and (first.first_ns is None or later.first_ns < first.first_ns):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowinsight.model.events import FunctionRef, TaskType
+from flowinsight.model.events import FunctionRef, TaskType, given_otherwise
 from flowinsight.pipeline.identity import (
     add_modules,
     ambiguous_names,
-    renames,
     renames_by_span,
     span_name,
     single_modules,
@@ -105,14 +104,14 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
                 if named is None:
                     named = _first_named(names, span_named)
                 # None: no `task::` span there
-                rename = renames(named, name) if named else None
+                rename = given_otherwise(named, name) if named else None
             if module and kind is normal and (
                     function is not module_function or job is not module_job):
                 module_function, module_job = function, job
                 found.setdefault((job, name), set()).add(module)
             if rename:
                 renamed.append(task)
-            elif rename is None and len(attempts) > 1 and renames(span_name(task), name):
+            elif rename is None and len(attempts) > 1 and given_otherwise(span_name(task), name):
                 renamed.append(task)
         actor = task.actor_id
         if not actor:

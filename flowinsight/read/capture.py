@@ -30,8 +30,8 @@ __all__ = ["FileResult", "merge_results", "parse_line", "read_capture", "read_fi
            "read_source"]
 
 
-def parse_line(raw: bytes) -> Event | tuple[Event, Event] | str:
-    """One line to an event (or two: parse_ray_event), or the name of an ignored kind; raises
+def parse_line(raw: bytes) -> Event | tuple[Event, ...] | str:
+    """One line to an event (or more: parse_ray_event), or the name of an ignored kind; raises
     BadLine for a bad line."""
     try:
         obj = orjson.loads(raw)

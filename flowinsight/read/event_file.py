@@ -36,7 +36,7 @@ from flowinsight.read.native import (
 )
 from flowinsight.read.lines import TOO_LONG, BufferBlocks, LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
-from flowinsight.read.ray_events import PAIR_SUFFIX, parse_ray_event
+from flowinsight.read.ray_events import later_event_id, parse_ray_event
 from flowinsight.read.ray_events_v2 import parse_ray_event_v2
 from flowinsight.read.task_lines import task_row
 
@@ -75,8 +75,8 @@ class FileResult:
     contents: array[int] | None = None
 
 
-def parse_object(obj: object) -> Event | tuple[Event, Event] | str:
-    """One parsed line to an event (or two: see PAIR_SUFFIX), or the name of an ignored kind;
+def parse_object(obj: object) -> Event | tuple[Event, ...] | str:
+    """One parsed line to an event (or more: see later_event_id), or the name of an ignored kind;
     raises BadLine."""
     if not isinstance(obj, dict):
         raise BadLine("not_object", f"a JSON {type(obj).__name__}, not an object")
@@ -412,20 +412,20 @@ class _FileState:
         else:
             self.add(raw, obj.get("event_id", obj.get("eventId")), parsed)
 
-    def add(self, raw: bytes, event_id: object, parsed: Event | tuple[Event, Event]) -> None:
-        """The event of line `raw`, or its two (the second one's id is the line's with
-        PAIR_SUFFIX)."""
+    def add(self, raw: bytes, event_id: object, parsed: Event | tuple[Event, ...]) -> None:
+        """The event of line `raw`, or its events (the ids of the second and later are the
+        line's: later_event_id)."""
         if self.rows:
             self._close_rows()
         if isinstance(parsed, tuple):
             self.events += parsed
             self.event_ids.append(event_id)
-            self.event_ids.append(event_id + PAIR_SUFFIX if isinstance(event_id, str) and
-                                  event_id else None)
+            if isinstance(event_id, str) and event_id:
+                self.event_ids += [later_event_id(event_id, k) for k in range(1, len(parsed))]
+            else:
+                self.event_ids += [None] * (len(parsed) - 1)
             if self.contents is not None:
-                content = line_digest(raw)
-                self.contents.append(content)
-                self.contents.append(content)
+                self.contents.extend(repeat(line_digest(raw), len(parsed)))
         else:
             self.events.append(parsed)
             self.event_ids.append(event_id)

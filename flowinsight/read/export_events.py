@@ -42,7 +42,7 @@ _TASK_TYPES = {t.value: t for t in TaskType}
 _NIL_TASK_B64 = base64.b64encode(b"\xff" * (TASK_HEX // 2)).decode()  # Ray's nil TaskID
 
 
-def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
+def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
     """One Export API object to an event, or the name of an ignored kind of line: every field
     through the tolerant helpers of `fields`. (The reader decodes most EXPORT_TASK lines before
     they become objects, the quick way: read.task_lines, held to this.)"""

@@ -13,8 +13,10 @@ from flowinsight.model.events import (
     ObjectGet,
     ObjectPut,
     TaskCallSite,
+    TaskName,
     TaskSubmitted,
     TaskType,
+    given_otherwise,
 )
 from flowinsight.model.ids import (
     ACTOR_HEX,
@@ -39,24 +41,30 @@ MAX_OBJECT_BYTES = 1 << 44
 # A call site deeper than this, or a frame's text longer, is cut: a stack is for reading
 MAX_FRAMES = 200
 MAX_FRAME_TEXT = 1000
-# The event id of a line's second event (a task_submitted's TaskCallSite, an EXPORT_TASK's
-# TaskOperator): the line's own id plus this, so that duplicates are still told by id.
-PAIR_SUFFIX = "#2"
+def later_event_id(event_id: str, place: int) -> str:
+    """The event id of a line's event after its first (a task_submitted's TaskName or
+    TaskCallSite, an EXPORT_TASK's TaskOperator): the line's own id plus `#2` for the second,
+    `#3` for the third, so that duplicates are still told by id."""
+    return f"{event_id}#{place + 1}"
 
 
-def parse_ray_event(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
-    """One RAY_EVENT object to an event (two for a `task_submitted` that names its call site:
-    the second's event id is the line's plus PAIR_SUFFIX), or the name of an ignored kind of
-    line."""
+def parse_ray_event(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
+    """One RAY_EVENT object to an event (more for a `task_submitted` that gives the task a name
+    of its own or names its call site: later_event_id gives their event ids), or the name of
+    an ignored kind of line."""
     label = as_str(obj.get("label"))
     fields = as_dict(obj.get("custom_fields"))
     if label == "task_submitted":
         submitted = _task_submitted(fields)
+        events: list[Event] = [submitted]
+        name = as_str(fields.get("name"))
+        if given_otherwise(name, submitted.function.name):
+            events.append(TaskName(submitted.task_id, submitted.job_id, name))
         site_id = _site_id(fields.get("call_site_id"), False)
-        if not site_id:
-            return submitted
-        return submitted, TaskCallSite(submitted.task_id, submitted.job_id, site_id, (),
-                                       "recorder")
+        if site_id:
+            events.append(TaskCallSite(submitted.task_id, submitted.job_id, site_id, (),
+                                       "recorder"))
+        return submitted if len(events) == 1 else tuple(events)
     if label == "call_site":
         return CallSiteDef(_site_id(fields.get("call_site_id"), True),
                            recorded_frames(fields.get("frames")))

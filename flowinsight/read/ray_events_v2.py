@@ -5,7 +5,8 @@ ids base64, times RFC 3339, enums by name (numbers accepted), int64 as strings.
 
 Each payload becomes the events the Export API's lines become (TaskUpdate, ActorUpdate,
 JobUpdate, NodeUpdate), so that the two merge into the same task records; a definition's
-`callSite` (RAY_record_task_actor_creation_sites=1) becomes a TaskCallSite beside it.
+`callSite` (RAY_record_task_actor_creation_sites=1) becomes a TaskCallSite beside it, and its
+`task_name` (`actor_task_name`), where it is not its function's own, a TaskName.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from flowinsight.model.events import (
     NodeUpdate,
     Span,
     TaskCallSite,
+    TaskName,
     TaskType,
     TaskUpdate,
+    given_otherwise,
 )
 from flowinsight.model.ids import (
     ACTOR_HEX,
@@ -68,19 +71,25 @@ _NOT_USER = re.compile(
     r"|^<frozen ")
 
 
-def parse_ray_event_v2(obj: dict[str, Any]) -> Event | tuple[Event, Event] | str:
-    """One RayEvent to an event (two for a definition with a call site: the second's event
-    id is the line's plus PAIR_SUFFIX), or the name of an ignored kind of line."""
+def parse_ray_event_v2(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
+    """One RayEvent to an event (more for a task definition with a name of its own or a call
+    site: the second's event id is the line's plus PAIR_SUFFIX, and so on), or the name of an
+    ignored kind of line."""
     kind = as_str(_get(obj, "eventType", "event_type"))
     if kind in ("TASK_DEFINITION_EVENT", "ACTOR_TASK_DEFINITION_EVENT"):
         actor = kind == "ACTOR_TASK_DEFINITION_EVENT"
         data = as_dict(_get(obj, "actorTaskDefinitionEvent", "actor_task_definition_event")
                        if actor else _get(obj, "taskDefinitionEvent", "task_definition_event"))
         update = _definition(data, actor)
+        events: list[Event] = [update]
+        name = as_str(_get(data, "actorTaskName", "actor_task_name") if actor
+                      else _get(data, "taskName", "task_name"))
+        if update.function is not None and given_otherwise(name, update.function.name):
+            events.append(TaskName(update.task_id, update.job_id, name))
         frames = ray_frames(_get(data, "callSite", "call_site"))
-        if not frames:
-            return update
-        return update, TaskCallSite(update.task_id, update.job_id, "", frames, "ray")
+        if frames:
+            events.append(TaskCallSite(update.task_id, update.job_id, "", frames, "ray"))
+        return update if len(events) == 1 else tuple(events)
     if kind == "TASK_LIFECYCLE_EVENT":
         return _lifecycle(as_dict(_get(obj, "taskLifecycleEvent", "task_lifecycle_event")))
     if kind == "TASK_EXECUTION_EVENT":  # Ray 2.49-2.5x: taskState {"<TaskStatus>": time}

@@ -26,7 +26,7 @@ from flowinsight.read.lines import LineBlocks
 from flowinsight.read.opener import DECOMPRESS_ERRORS, decompressed, open_regular
 
 # A line picked from a file: its line_digest, its event's id and the event, for each event
-# with a non-empty str id of the line (one line may give two: ray_events.PAIR_SUFFIX)
+# with a non-empty str id of the line (one line may give more: ray_events.later_event_id)
 Picked = tuple[int, str, Event]
 # Reads these files' lines of those digests (pick_lines of each; a runner may read them where
 # the files are: flowinsight.engines.ray_engine)

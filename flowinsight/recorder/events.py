@@ -33,6 +33,8 @@ class TaskSubmitted:
     language: str
     timestamp_ms: int
     call_site_id: str = ""  # a CallSiteDefined's id: where the .remote() call was made
+    name: str = ""  # the name given with .options(name=...), if any
+
 
     def custom_fields(self) -> dict[str, FieldValue]:
         fields: dict[str, FieldValue] = {
@@ -49,6 +51,8 @@ class TaskSubmitted:
         }
         if self.call_site_id:
             fields["call_site_id"] = self.call_site_id
+        if self.name:
+            fields["name"] = self.name
         return fields
 
 

@@ -88,6 +88,7 @@ def record_submission(
     sizes: list[int],
     started_ms: int,
     cross_language: bool = False,
+    name: str = "",
 ) -> None:
     if task_id is None:
         return
@@ -100,7 +101,7 @@ def record_submission(
                 CallSiteDefined(site, started_ms)):
             EMITTER.sites_written.add(site_id)
     EMITTER.emit(TaskSubmitted(task_id, task_type, caller, target_actor_id, descriptor,
-                               language, started_ms, site_id))
+                               language, started_ms, site_id, name))
     if cross_language or not (args or kwargs):
         return
     for position, value, size in argument_sizes(args, kwargs, sizes):
@@ -156,7 +157,7 @@ def _record_function(
     record_submission(
         submitted_task_id(result), "NORMAL_TASK", "", describe(function._function_descriptor),
         describe(function._language), args, kwargs, sizes, started,
-        bool(getattr(function, "_is_cross_language", False)),
+        bool(getattr(function, "_is_cross_language", False)), _given_name(keywords.get("name")),
     )
 
 
@@ -166,13 +167,20 @@ def _record_actor_method(
 ) -> None:
     method_name = positional[0] if positional else keywords.get("method_name", "")
     args, kwargs = _args_kwargs(positional, keywords, 1)
+    # _actor_method_call(method_name, args, kwargs, name, ...)
+    name = positional[3] if len(positional) > 3 else keywords.get("name")
     descriptor = handle._ray_function_descriptor.get(method_name)
     record_submission(
         submitted_task_id(result), "ACTOR_TASK", handle._ray_actor_id.hex(),
         describe(descriptor) if descriptor is not None else str(method_name),
         describe(handle._ray_actor_language), args, kwargs, sizes, started,
-        bool(getattr(handle, "_ray_is_cross_language", False)),
+        bool(getattr(handle, "_ray_is_cross_language", False)), _given_name(name),
     )
+
+
+def _given_name(value: Any) -> str:
+    """The task name given with .options(name=...): a str, else none (Ray refuses others)."""
+    return value if isinstance(value, str) else ""
 
 
 def _record_actor_creation(

@@ -1,6 +1,6 @@
 """Step: the records to analyse (`--since/--until`, without driver-thread records: scan.py)
-and the names Ray runs them under, where those are not their records' (a `task::` span, a Ray
-Data operator, by its label or by its plan: data_stages.py). The records are only read."""
+and the names Ray runs them under, where those are not their records' (a `task::` span, the
+name a definition gives, a Ray Data operator, by its label or by its plan: data_stages.py). The records are only read."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from flowinsight.pipeline.data_stages import Stage, operator_stages
 from flowinsight.pipeline.datasets import name_by_operator
-from flowinsight.pipeline.identity import renamed
+from flowinsight.pipeline.identity import renamed, renames_by_given_name
 from flowinsight.pipeline.scan import scan_table
 from flowinsight.pipeline.steps.state import Analysis, Selected
 
@@ -21,6 +21,8 @@ def select(analysis: Analysis) -> Analysis:
     outside = {tid: t for tid, t in table.items() if t.defined and tid not in scan.tasks} \
         if window and scan.tasks is not table else {}
     renames = scan.renames
+    if reduced.task_names:  # a task's span, where it ran, says what its given name says
+        renames = {**renames_by_given_name(reduced.task_names, scan.tasks), **renames}
     stages: dict[str, Stage] = {}
     if reduced.dataset_events:  # the two never rename one task: by_operator needs no span
         renames = {**name_by_operator(table, reduced.dataset_events), **renames}
