@@ -20,7 +20,10 @@ from flowinsight.recorder.safety import note_failure
 
 def wrap_put_object(original: Callable[..., Any]) -> Callable[..., Any]:
     def put_object(self: Any, *positional: Any, **keywords: Any) -> Any:
-        if not EMITTER.active:
+        # A compiled graph's channel (ray.experimental.channel: _create_channel_ref) is a
+        # mutable buffer its writers overwrite on every execute, put once at its full size:
+        # no value a task produced, so no data flow of those bytes.
+        if not EMITTER.active or keywords.get("_is_experimental_channel"):
             return original(self, *positional, **keywords)
         started = now_ms()
         sink = SingleSize()

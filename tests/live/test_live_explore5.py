@@ -60,7 +60,11 @@ def test_compiled_graph_and_dynamic_generator() -> None:
     assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
     assert doc["summary"]["coverage"]["ratio"] == 1.0
     assert {(e["kind"], e["category"]) for e in doc["ends"]} == {("actor", "intended")}
-    flows = {pair: count for pair, (count, _) in flows_by_name(doc).items()}
+    sized = flows_by_name(doc)
+    flows = {pair: count for pair, (count, _) in sized.items()}
+    # a compiled graph's channels (1 MB buffers put once, overwritten on every execute) are no
+    # data that moved: the flows left are __ray_call__'s own small arguments and returns
+    assert max(size or 0 for _, size in sized.values()) < 100_000, sized
     assert flows[("chunks", "total")] == 4  # one object per yield
     assert flows[("chunks", "main")] == 5  # the generator, then its 4 objects
     no_invented_nodes(doc)
