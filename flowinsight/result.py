@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 # 1.1: callSites, a failure's callSite, ends, categories, internals; 1.2: attempts (with
-# --attempts), serve[].load_checks_to, tune[].train_calls (was iterations)
-SCHEMA_VERSION = "1.2"
+# --attempts), serve[].load_checks_to, tune[].train_calls (was iterations); 1.3:
+# tune[].starts, tune[].restores
+SCHEMA_VERSION = "1.3"
 
 
 class NodeKind(StrEnum):
@@ -459,8 +460,10 @@ class ServeDeployment:
 
 @dataclass(frozen=True, slots=True)
 class TuneTrial:
-    """A Tune trial: one trainable actor (Tune wraps a function trainable in ImplicitFunc,
-    ray.tune.trainable.function_trainable; Ray shows its repr, the function's name)."""
+    """A Tune trial actor: one trainable actor (Tune wraps a function trainable in ImplicitFunc,
+    ray.tune.trainable.function_trainable; Ray shows its repr, the function's name). A trial
+    Tune paused and resumed, or retried, runs on several of them; which trial each ran is not
+    in Ray's logs (library_views.py)."""
 
     actor_id: str
     trainable: str  # the name Ray shows
@@ -468,6 +471,8 @@ class TuneTrial:
     train_calls: int  # calls of its `train` (not Tune's iterations: library_views.py)
     train_ms: Dist | None
     failures: int
+    starts: int = 0  # times Tune started a trial on it (get_auto_filled_metrics calls)
+    restores: int = 0  # of those, the ones it restored from a checkpoint (`restore` calls)
 
 
 @dataclass(frozen=True, slots=True)

@@ -637,6 +637,50 @@ def test_tune_trials_of_a_class_trainable_stopped_early_by_asha() -> None:
     assert (plan.count(b"\\n1 train call\\n"), plan.count(b"\\n5 train calls\\n")) == (3, 2)
 
 
+def test_pbt_trials_run_on_several_actors_each_start_said() -> None:
+    # workloads/explore6_tune_pbt.py: PopulationBasedTraining (perturbation_interval=2) over a
+    # checkpointing function trainable, 4 trials of 6 iterations, at most 2 at once. Tune
+    # pauses the trials at every perturbation and starts each again on a new actor, restored
+    # from its own or (exploit) a better trial's checkpoint: 13 trial actors for 4 trials
+    capture = ROOT / "tests" / "data" / "tune_pbt_function"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert Counter(a["class_name"] for a in end["actors"]) == {"ImplicitFunc": 13}
+    calls = {m: Counter(t["actor_id"] for t in end["tasks"] if t["name"] == f"climb.{m}")
+             for m in ("get_auto_filled_metrics", "restore", "train")}
+    result = result_of(capture)
+    # one entry per trial actor; Tune started a trial on each once, 9 of them from a
+    # checkpoint (`restore`): the other 4 are the 4 trials begun from scratch
+    assert sorted((t.actor_id, t.starts, t.restores, t.train_calls) for t in result.tune) == \
+        sorted((actor, n, calls["restore"][actor], calls["train"][actor])
+               for actor, n in calls["get_auto_filled_metrics"].items())
+    assert sum(t.starts - t.restores for t in result.tune) == 4
+    # paused trials are stopped on purpose: no failure
+    assert result.failures == () and {e.category for e in result.ends} == {"intended"}
+    doc = json_of(capture)
+    assert sorted((t["starts"], t["restores"]) for t in doc["tune"]) == [(1, 0)] * 4 + [(1, 1)] * 9
+
+
+def test_a_retried_tune_trial_is_restored_only_from_a_checkpoint() -> None:
+    # workloads/explore6_tune_retry.py: FailureConfig(max_failures=1), 3 trials; x=2 raises on
+    # its first run before any checkpoint (Tune retries it from scratch on a new actor), x=3
+    # raises after a checkpoint (retried on a new actor that restores it). Both first runs
+    # are real errors; the retries succeed
+    capture = ROOT / "tests" / "data" / "tune_retry_function"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert sorted((t["name"], t["error_type"]) for t in end["tasks"] if t["state"] == "FAILED") \
+        == [("flaky.train", "TASK_EXECUTION_EXCEPTION")] * 2
+    result = result_of(capture)
+    assert sorted((f.category, f.message) for f in result.failures) == [
+        ("error", "RuntimeError: trial x=2 fails on its first run"),
+        ("error", "RuntimeError: trial x=3 fails on its first run")]
+    restored = Counter(t["actor_id"] for t in end["tasks"] if t["name"] == "flaky.restore")
+    assert sorted((t.failures, t.restores, t.train_calls) for t in result.tune) == [
+        (0, 0, 4), (0, 0, 4), (0, 1, 2), (1, 0, 2), (1, 0, 3)]
+    assert {t.actor_id for t in result.tune if t.restores} == set(restored)
+    # 3 trials and x=2's retry from scratch: the logs cannot tell that retry from a new trial
+    assert sum(t.starts - t.restores for t in result.tune) == 4
+
+
 def test_a_train_run_attempt_that_errored_is_the_failure() -> None:
     # workloads/explore3_train.py with RAY_TRAIN_ENABLE_STATE_TRACKING=1: two Train v2 runs of
     # 2 workers; in the second, rank 1 raises. Train catches it in the worker (the loop runs in

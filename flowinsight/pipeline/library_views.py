@@ -22,6 +22,18 @@ Ray names them, and those actors' calls.
   tune.with_resources) has no name Tune gives it: its actor is a trial because Tune asked it
   for `get_auto_filled_metrics`, the call Tune's Trial makes on every trial actor it starts
   (ray.tune.experiment.trial: Trial.set_ray_actor), a method of Trainable only.
+- An entry is one trial actor, not one trial: Tune runs a trial on a new actor each time it
+  starts it again (a trial paused and resumed, as PopulationBasedTraining does at every
+  perturbation; a trial retried after a failure, FailureConfig.max_failures), and with
+  `reuse_actors` one actor runs several trials in turn (it `reset`s it). Which trial an actor
+  ran is in no name or event of Ray's: the trial's id and config go to the actor's
+  constructor and `reset` as values, and so does the checkpoint `restore` gets. What the logs
+  do say is how each start began (ray.tune.execution.tune_controller: _actor_started): Tune
+  calls `get_auto_filled_metrics` once per start (`starts`) and then `restore` if the trial
+  has a checkpoint to go on from (`restores`: a paused trial resumed, a PBT exploit of
+  another trial's checkpoint, a retry after a failure once a checkpoint was reported), else
+  `train` from the beginning. So `starts - restores` summed over the entries is the number
+  of trials begun from scratch: each trial once, plus its retries that had no checkpoint.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ _REPLICA = "ServeReplica:"
 _REQUEST = "handle_request"  # a replica's request methods: handle_request, ..._streaming, ...
 _TRAINABLES = ("ImplicitFunc",)  # ray.tune.trainable.function_trainable
 _TRIAL_START = "get_auto_filled_metrics"  # ray.tune.experiment.trial: Trial.set_ray_actor
+_RESTORE = "restore"  # ray.tune.execution.tune_controller: _schedule_trial_restore
 
 
 def _class_name(actor: Actor) -> str:
@@ -101,11 +114,13 @@ def tune_trials(actors: Sequence[Actor], nodes: Sequence[Node], attempts: Sequen
         return ()
     out = []
     for a in trials:
-        train = {n.id for n in nodes if n.kind is NodeKind.METHOD and n.actor_id == a.id
-                 and n.name == "train"}
+        methods = [n for n in nodes if n.kind is NodeKind.METHOD and n.actor_id == a.id]
+        train = {n.id for n in methods if n.name == "train"}
         out.append(TuneTrial(
             actor_id=a.id, trainable=a.class_name, state=a.state,
-            train_calls=sum(n.calls for n in nodes if n.id in train),
+            train_calls=sum(n.calls for n in methods if n.id in train),
             train_ms=dist(x.exec_ms for x in attempts if x.node in train) if train else None,
-            failures=sum(1 for f in failures if f.node[:32] == a.id)))
+            failures=sum(1 for f in failures if f.node[:32] == a.id),
+            starts=sum(n.calls for n in methods if n.name == _TRIAL_START),
+            restores=sum(n.calls for n in methods if n.name == _RESTORE)))
     return tuple(out)

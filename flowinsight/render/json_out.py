@@ -142,7 +142,7 @@ def to_document(result: Result) -> dict[str, Any]:
         "tune": [
             {"actorId": t.actor_id, "trainable": t.trainable, "state": t.state,
              "train_calls": t.train_calls, "train_ms": _dist(t.train_ms),
-             "failures": t.failures}
+             "failures": t.failures, "starts": t.starts, "restores": t.restores}
             for t in result.tune
         ],
         "criticalPath": [
