@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # 1.1: callSites, a failure's callSite, ends, categories, internals; 1.2: attempts (with
 # --attempts), serve[].load_checks_to, tune[].train_calls (was iterations); 1.3:
-# tune[].starts, tune[].restores
+# tune[].starts, tune[].restores, serve[].cancelled
 SCHEMA_VERSION = "1.3"
 
 
@@ -456,6 +456,10 @@ class ServeDeployment:
     # (deployment, calls) its replicas' routers made to the other's replicas to pick one
     # (get_num_ongoing_requests, reserve_slot, release_slot): Serve's own, not requests
     load_checks_to: tuple[tuple[str, int], ...] = ()
+    # of its requests, those that ended on purpose unanswered: cancelled (Serve's router
+    # cancels a request a full replica rejected and sends it to another; a caller's cancel),
+    # or cut by an intended stop of their replica
+    cancelled: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -505,6 +505,30 @@ def test_internals_user_view_and_verdict(run: str) -> None:
     assert ("pass" if not view.failures else "fail") == meant["check"]
 
 
+def test_serve_requests_a_full_replica_rejected_are_counted_cancelled() -> None:
+    # workloads/explore6_serve.py (autoscaling, max_ongoing_requests=2, a burst of 12 through a
+    # DeploymentHandle): Ray's State API listed 26 handle_request_with_rejection calls on Slow's
+    # 2 replicas for 13 requests, 13 FINISHED and 13 the router cancelled after the replica
+    # rejected them (10 TASK_EXECUTION_EXCEPTION with their own TaskCancelledError, 3
+    # TASK_CANCELLED). Their shape, on one replica: the cancelled calls are intended ends
+    # (failures.py), counted apart from the requests they were tries of
+    from flowinsight.pipeline.library_views import serve_deployments
+    from flowinsight.result import Actor, Node
+
+    actor = "ad1191364e4e1e9e14da06dd01000000"
+    replica = Actor(actor, "ServeReplica:auto:Slow", "", "01000000", "PYTHON", "ALIVE", False)
+    method = Node(f"{actor}:handle_request_with_rejection", NodeKind.METHOD,
+                  "handle_request_with_rejection", "", actor, "01000000", "PYTHON", 26, False)
+    ends = [Failure("task", method.id, f"{i:02x}" * 24, 0, kind, "", None, "intended")
+            for i, kind in enumerate(["TASK_EXECUTION_EXCEPTION"] * 10 + ["TASK_CANCELLED"] * 3)]
+    (slow,) = serve_deployments([replica], [method], [], [], (), ends)
+    assert (slow.name, slow.requests, slow.cancelled, slow.failures) == ("Slow", 26, 13, 0)
+    # an end of another kind or on another node is not one of its requests
+    other = Failure("actor", actor, "", None, "RAY_KILL", "", None, "intended")
+    (slow,) = serve_deployments([replica], [method], [], [], (), [other])
+    assert slow.cancelled == 0
+
+
 @pytest.mark.parametrize("run", ["serve_events", "serve_events_recorded", "serve",
                                  "serve_recorded"])
 def test_serve_deployments(run: str) -> None:

@@ -8,7 +8,13 @@ Ray names them, and those actors' calls.
   router sends, request_router/replica_wrapper.py). Its other methods are Serve's own: the
   router in a deployment's handle checks a replica's load before it sends a request
   (get_num_ongoing_requests, reserve_slot, release_slot), the controller and the proxies call
-  the rest (check_health, reconfigure, ...). With Serve's task events off (its default) the
+  the rest (check_health, reconfigure, ...). A request the replica it was sent to rejects
+  (at max_ongoing_requests, handle_request_with_rejection's first answer) is cancelled by the
+  router (router.py: "Request was rejected: cancel") and sent again, to another replica or
+  later: one request of the caller's, two calls of Ray's. `requests` counts the calls, and
+  `cancelled` those of them that ended on purpose unanswered (failures.py: a running async
+  call's own TaskCancelledError, TASK_CANCELLED), so under load `requests - cancelled` is
+  what the replicas answered or failed. With Serve's task events off (its default) the
   replicas are there but their calls are not (warnings.events_off says so).
 - Tune runs each trial as one trainable actor; a function trainable is wrapped in
   `ImplicitFunc` (ray.tune.trainable.function_trainable), whose repr Ray shows (the function's
@@ -68,7 +74,8 @@ def _class_name(actor: Actor) -> str:
 
 def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
                       attempts: Sequence[Attempt], failures: Sequence[Failure],
-                      calls: Sequence[CallFlow] = ()) -> tuple[ServeDeployment, ...]:
+                      calls: Sequence[CallFlow] = (),
+                      ends: Sequence[Failure] = ()) -> tuple[ServeDeployment, ...]:
     groups: dict[tuple[str, str], list[Actor]] = {}
     for a in actors:
         cls = a.class_of or a.class_name
@@ -102,7 +109,8 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
             if requests else None,
             failures=sum(1 for f in failures if f.node[:32] in ids),
             calls_to=tuple(sorted(made.get(name, {}).items())),
-            load_checks_to=tuple(sorted(checked.get(name, {}).items()))))
+            load_checks_to=tuple(sorted(checked.get(name, {}).items())),
+            cancelled=sum(1 for e in ends if e.kind == "task" and e.node in requests)))
     return tuple(out)
 
 
