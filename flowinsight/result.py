@@ -475,7 +475,8 @@ class TuneTrial:
     train_calls: int  # calls of its `train` (not Tune's iterations: library_views.py)
     train_ms: Dist | None
     failures: int
-    starts: int = 0  # times Tune started a trial on it (get_auto_filled_metrics calls)
+    starts: int = 0  # times Tune started a trial on it (library_views.py: more than one
+    # where Tune reused it, reuse_actors)
     restores: int = 0  # of those, the ones it restored from a checkpoint (`restore` calls)
 
 

@@ -684,6 +684,27 @@ def test_pbt_trials_run_on_several_actors_each_start_said() -> None:
     assert sorted((t["starts"], t["restores"]) for t in doc["tune"]) == [(1, 0)] * 4 + [(1, 1)] * 9
 
 
+def test_pbt_with_reused_actors_counts_each_start_once() -> None:
+    # the same PBT run with TuneConfig(reuse_actors=True): Tune starts a paused trial again on
+    # an idle trial actor, asking it get_auto_filled_metrics twice per start (when it takes
+    # the actor, and once `reset` succeeded: tune_controller._maybe_reuse_cached_actor,
+    # _on_trial_reset); two actors it made for trials were never used (it reused another)
+    capture = ROOT / "tests" / "data" / "tune_pbt_reuse"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    calls = {m: Counter(t["actor_id"] for t in end["tasks"] if t["name"] == f"climb.{m}")
+             for m in ("get_auto_filled_metrics", "reset", "restore", "train")}
+    actors = {a["actor_id"] for a in end["actors"]}
+    assert len(actors) == 3 and len(calls["reset"]) == 1
+    result = result_of(capture)
+    assert sorted((t.actor_id, t.starts, t.restores, t.train_calls) for t in result.tune) == \
+        sorted((a, calls["get_auto_filled_metrics"][a] - calls["reset"][a],
+                calls["restore"][a], calls["train"][a]) for a in actors)
+    assert sorted(t.starts for t in result.tune)[:2] == [0, 0]
+    # the 4 trials begun from scratch, as without reuse
+    assert sum(t.starts - t.restores for t in result.tune) == 4
+    assert result.failures == ()
+
+
 def test_a_retried_tune_trial_is_restored_only_from_a_checkpoint() -> None:
     # workloads/explore6_tune_retry.py: FailureConfig(max_failures=1), 3 trials; x=2 raises on
     # its first run before any checkpoint (Tune retries it from scratch on a new actor), x=3

@@ -35,11 +35,15 @@ Ray names them, and those actors' calls.
   ran is in no name or event of Ray's: the trial's id and config go to the actor's
   constructor and `reset` as values, and so does the checkpoint `restore` gets. What the logs
   do say is how each start began (ray.tune.execution.tune_controller: _actor_started): Tune
-  calls `get_auto_filled_metrics` once per start (`starts`) and then `restore` if the trial
-  has a checkpoint to go on from (`restores`: a paused trial resumed, a PBT exploit of
-  another trial's checkpoint, a retry after a failure once a checkpoint was reported), else
-  `train` from the beginning. So `starts - restores` summed over the entries is the number
-  of trials begun from scratch: each trial once, plus its retries that had no checkpoint.
+  calls `get_auto_filled_metrics` once per start, and then `restore` if the trial has a
+  checkpoint to go on from (`restores`: a paused trial resumed, a PBT exploit of another
+  trial's checkpoint, a retry after a failure once a checkpoint was reported), else `train`
+  from the beginning. A reused actor is asked twice per start (_maybe_reuse_cached_actor
+  sets the trial's actor, then `reset`, and _on_trial_reset starts it), so `starts` is the
+  `get_auto_filled_metrics` calls less the `reset` calls; an actor Tune made for a trial and
+  then did not use (it reused another) has none. `starts - restores` summed over the entries
+  is the number of trials begun from scratch: each trial once, plus its retries that had no
+  checkpoint.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ _REQUEST = "handle_request"  # a replica's request methods: handle_request, ..._
 _TRAINABLES = ("ImplicitFunc",)  # ray.tune.trainable.function_trainable
 _TRIAL_START = "get_auto_filled_metrics"  # ray.tune.experiment.trial: Trial.set_ray_actor
 _RESTORE = "restore"  # ray.tune.execution.tune_controller: _schedule_trial_restore
+_RESET = "reset"  # ray.tune.execution.tune_controller: _schedule_trial_reset (reuse_actors)
 
 
 def _class_name(actor: Actor) -> str:
@@ -129,6 +134,7 @@ def tune_trials(actors: Sequence[Actor], nodes: Sequence[Node], attempts: Sequen
             train_calls=sum(n.calls for n in methods if n.id in train),
             train_ms=dist(x.exec_ms for x in attempts if x.node in train) if train else None,
             failures=sum(1 for f in failures if f.node[:32] == a.id),
-            starts=sum(n.calls for n in methods if n.name == _TRIAL_START),
+            starts=max(0, sum(n.calls for n in methods if n.name == _TRIAL_START)
+                       - sum(n.calls for n in methods if n.name == _RESET)),
             restores=sum(n.calls for n in methods if n.name == _RESTORE)))
     return tuple(out)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from .test_live_explore import (  # noqa: F401
     explored, graph_calls, no_invented_nodes, pytestmark)
 
@@ -25,18 +27,25 @@ def ray_names(end: dict[str, Any]) -> Counter[str]:
 
 
 def trial_actors(end: dict[str, Any], trainable: str) -> list[tuple[str, int, int, int]]:
-    """(actor, Tune's starts, restores, train calls) of every trial actor, from the truth."""
+    """(actor, Tune's starts, restores, train calls) of every trial actor, from the truth:
+    Tune asks get_auto_filled_metrics once per start, twice where it reused the actor (reset)."""
     calls = {m: Counter(t["actor_id"] for t in end["tasks"] if t["name"] == f"{trainable}.{m}")
-             for m in ("get_auto_filled_metrics", "restore", "train")}
-    return sorted((actor, n, calls["restore"][actor], calls["train"][actor])
-                  for actor, n in calls["get_auto_filled_metrics"].items())
+             for m in ("get_auto_filled_metrics", "reset", "restore", "train")}
+    actors = {a["actor_id"] for a in end["actors"] if a["class_name"] == "ImplicitFunc"}
+    return sorted((actor, calls["get_auto_filled_metrics"][actor] - calls["reset"][actor],
+                   calls["restore"][actor], calls["train"][actor]) for actor in actors)
 
 
-def test_pbt_pauses_and_restores_trials_on_new_actors() -> None:
-    end, doc, verdict = explored("explore6_tune_pbt")
+@pytest.mark.parametrize("reuse", ["0", "1"])
+def test_pbt_pauses_and_restores_trials(reuse: str) -> None:
+    # without reuse_actors a paused trial starts again on a new actor, with it on an idle one
+    end, doc, verdict = explored("explore6_tune_pbt", EXPLORE6_REUSE=reuse)
     assert graph_calls(doc) == ray_names(end)
     trials = trial_actors(end, "climb")
-    assert len(trials) > 4  # PBT started trials again on new actors
+    if reuse == "0":
+        assert len(trials) > 4 and {t[1] for t in trials} == {1}  # a new actor per start
+    else:
+        assert max(t[1] for t in trials) > 1  # an actor Tune reset and started again
     assert sorted((t["actorId"], t["starts"], t["restores"], t["train_calls"])
                   for t in doc["tune"]) == trials
     # each of the 4 trials began from scratch once; every later start restored a checkpoint

@@ -3,8 +3,8 @@
 and downscale 2 s delays, metrics every 0.25 s), driven by a burst of 12 concurrent 0.4 s
 requests: the controller starts a second replica, and once idle stops it again (an intended
 end). App "conf": `Greeter` with a user_config, run, asked 2 times, run again with a new
-user_config (reconfigured in place: the same replica) and then with new ray_actor_options (a
-new version: the old replica is stopped on purpose, a new one started), asked 2 times each.
+user_config and then also new ray_actor_options, asked 2 times each: on Ray 2.60 each redeploy
+started a new replica and stopped the old one on purpose (3 replicas in all).
 Truth: lib_state phases `scaled` (2 replicas of Slow), `idle` (1) and `end`."""
 
 import asyncio

@@ -3,9 +3,12 @@
 iteration reports its score with a Checkpoint (a small JSON file); at each perturbation PBT
 pauses the worse trials and restarts them from a better trial's checkpoint with a mutated lr
 (exploit/explore). Paused, restored and finished trials are intended ends; no trial errors.
-Truth: lib_state phase `end` (after tuner.fit(), before ray.shutdown)."""
+With EXPLORE6_REUSE=1, TuneConfig(reuse_actors=True): Tune starts a paused trial again on an
+idle trial actor (`reset`) rather than a new one. Truth: lib_state phase `end` (after
+tuner.fit(), before ray.shutdown)."""
 
 import json
+import os
 import random
 import sys
 import tempfile
@@ -43,7 +46,8 @@ tuner = tune.Tuner(
     climb,
     param_space={"lr": tune.grid_search([0.1, 0.2, 0.3, 0.4])},
     tune_config=tune.TuneConfig(metric="score", mode="max", scheduler=pbt,
-                                max_concurrent_trials=2),
+                                max_concurrent_trials=2,
+                                reuse_actors=os.environ.get("EXPLORE6_REUSE") == "1"),
     run_config=tune.RunConfig(
         name="explore6_tune_pbt", storage_path=str(Path.cwd() / "tune_results"), verbose=0,
         stop={"training_iteration": 6}),
