@@ -449,7 +449,7 @@ class ServeDeployment:
     states: tuple[str, ...]  # each replica's last state, in the same order
     calls: int  # calls its replicas received (their methods')
     requests: int  # of them, requests (handle_request*)
-    request_ms: Dist | None  # the requests' executions
+    request_ms: Dist | None  # the requests' executions (not the cancelled tries')
     failures: int  # failures on its replicas and their methods
     # (deployment, requests) its replicas sent another deployment's (handle_request*)
     calls_to: tuple[tuple[str, int], ...] = ()

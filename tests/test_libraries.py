@@ -513,7 +513,7 @@ def test_serve_requests_a_full_replica_rejected_are_counted_cancelled() -> None:
     # TASK_CANCELLED). Their shape, on one replica: the cancelled calls are intended ends
     # (failures.py), counted apart from the requests they were tries of
     from flowinsight.pipeline.library_views import serve_deployments
-    from flowinsight.result import Actor, Node
+    from flowinsight.result import Actor, Attempt, Node
 
     actor = "ad1191364e4e1e9e14da06dd01000000"
     replica = Actor(actor, "ServeReplica:auto:Slow", "", "01000000", "PYTHON", "ALIVE", False)
@@ -521,8 +521,15 @@ def test_serve_requests_a_full_replica_rejected_are_counted_cancelled() -> None:
                   "handle_request_with_rejection", "", actor, "01000000", "PYTHON", 26, False)
     ends = [Failure("task", method.id, f"{i:02x}" * 24, 0, kind, "", None, "intended")
             for i, kind in enumerate(["TASK_EXECUTION_EXCEPTION"] * 10 + ["TASK_CANCELLED"] * 3)]
-    (slow,) = serve_deployments([replica], [method], [], [], (), ends)
+    # the 13 answered took 400 ms each, the rejected tries 2 ms until the router cancelled them
+    attempts = [Attempt(f"{i:02x}" * 24, 0, method.id, "", "FAILED" if i < 13 else "FINISHED",
+                        "", "", "", "", None, 0, 0, (2 if i < 13 else 400) * 1_000_000)
+                for i in range(26)]
+    (slow,) = serve_deployments([replica], [method], attempts, [], (), ends)
     assert (slow.name, slow.requests, slow.cancelled, slow.failures) == ("Slow", 26, 13, 0)
+    # the requests' executions are the answered ones', not the rejected tries'
+    assert slow.request_ms is not None
+    assert (slow.request_ms.count, slow.request_ms.p50) == (13, 400.0)
     # an end of another kind or on another node is not one of its requests
     other = Failure("actor", actor, "", None, "RAY_KILL", "", None, "intended")
     (slow,) = serve_deployments([replica], [method], [], [], (), [other])

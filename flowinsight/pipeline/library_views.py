@@ -14,7 +14,8 @@ Ray names them, and those actors' calls.
   later: one request of the caller's, two calls of Ray's. `requests` counts the calls, and
   `cancelled` those of them that ended on purpose unanswered (failures.py: a running async
   call's own TaskCancelledError, TASK_CANCELLED), so under load `requests - cancelled` is
-  what the replicas answered or failed. With Serve's task events off (its default) the
+  what the replicas answered or failed; `request_ms` is theirs (a rejected try takes a few
+  ms, a request as long as it takes). With Serve's task events off (its default) the
   replicas are there but their calls are not (warnings.events_off says so).
 - Tune runs each trial as one trainable actor; a function trainable is wrapped in
   `ImplicitFunc` (ray.tune.trainable.function_trainable), whose repr Ray shows (the function's
@@ -100,6 +101,8 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
             into = made if c.target in requested else checked
             into.setdefault(source, {})
             into[source][target] = into[source].get(target, 0) + c.count
+    # the tries that ended on purpose unanswered: their executions are no request's
+    unanswered = {(e.task_id, e.attempt) for e in ends if e.kind == "task"}
     out = []
     for (app, name), replicas in sorted(groups.items()):
         ids = {a.id for a in replicas}
@@ -110,7 +113,8 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
             states=tuple(a.state for a in replicas),
             calls=sum(n.calls for n in methods),
             requests=sum(n.calls for n in methods if n.id in requests),
-            request_ms=dist(a.exec_ms for a in attempts if a.node in requests)
+            request_ms=dist(a.exec_ms for a in attempts if a.node in requests
+                            and (a.task_id, a.attempt) not in unanswered)
             if requests else None,
             failures=sum(1 for f in failures if f.node[:32] in ids),
             calls_to=tuple(sorted(made.get(name, {}).items())),

@@ -95,6 +95,9 @@ def test_serve_autoscaling_and_redeploy() -> None:
         expected[(app, name)] = (n, len(mine), sum(map(_cancelled, mine)), 0)
     assert {(d["app"], d["name"]): (len(d["replicas"]), d["requests"], d["cancelled"],
                                     d["failures"]) for d in doc["serve"]} == expected
+    # the requests' executions are those answered, not the rejected tries'
+    assert [d["request_ms"]["count"] for d in doc["serve"]] == [
+        d["requests"] - d["cancelled"] for d in doc["serve"]]
     # the only FAILED calls are the router's cancels of requests a full replica rejected
     assert all(_cancelled(t) for t in end["tasks"] if t["state"] == "FAILED")
     # the replica scaled down and the redeployed one were stopped on purpose: no failure
