@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 # 1.1: callSites, a failure's callSite, ends, categories, internals; 1.2: attempts (with
-# --attempts), serve[].load_checks_to, tune[].train_calls (was iterations)
-SCHEMA_VERSION = "1.2"
+# --attempts), serve[].load_checks_to, tune[].train_calls (was iterations); 1.3:
+# tune[].starts, tune[].restores, serve[].cancelled
+SCHEMA_VERSION = "1.3"
 
 
 class NodeKind(StrEnum):
@@ -448,19 +449,25 @@ class ServeDeployment:
     states: tuple[str, ...]  # each replica's last state, in the same order
     calls: int  # calls its replicas received (their methods')
     requests: int  # of them, requests (handle_request*)
-    request_ms: Dist | None  # the requests' executions
+    request_ms: Dist | None  # the requests' executions (not the cancelled tries')
     failures: int  # failures on its replicas and their methods
     # (deployment, requests) its replicas sent another deployment's (handle_request*)
     calls_to: tuple[tuple[str, int], ...] = ()
     # (deployment, calls) its replicas' routers made to the other's replicas to pick one
     # (get_num_ongoing_requests, reserve_slot, release_slot): Serve's own, not requests
     load_checks_to: tuple[tuple[str, int], ...] = ()
+    # of its requests, those that ended on purpose unanswered: cancelled (Serve's router
+    # cancels a request a full replica rejected and sends it to another; a caller's cancel),
+    # or cut by an intended stop of their replica
+    cancelled: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class TuneTrial:
-    """A Tune trial: one trainable actor (Tune wraps a function trainable in ImplicitFunc,
-    ray.tune.trainable.function_trainable; Ray shows its repr, the function's name)."""
+    """A Tune trial actor: one trainable actor (Tune wraps a function trainable in ImplicitFunc,
+    ray.tune.trainable.function_trainable; Ray shows its repr, the function's name). A trial
+    Tune paused and resumed, or retried, runs on several of them; which trial each ran is not
+    in Ray's logs (library_views.py)."""
 
     actor_id: str
     trainable: str  # the name Ray shows
@@ -468,6 +475,9 @@ class TuneTrial:
     train_calls: int  # calls of its `train` (not Tune's iterations: library_views.py)
     train_ms: Dist | None
     failures: int
+    starts: int = 0  # times Tune started a trial on it (library_views.py: more than one
+    # where Tune reused it, reuse_actors)
+    restores: int = 0  # of those, the ones it restored from a checkpoint (`restore` calls)
 
 
 @dataclass(frozen=True, slots=True)

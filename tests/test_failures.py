@@ -338,6 +338,35 @@ def test_constructor_error_dependent_task_runtime_env_and_cancels_of_ray_core(
                        "ValueError: Broken.__init__ fails on purpose")]
 
 
+def test_a_running_async_actor_task_cancelled_is_an_intended_end() -> None:
+    # tests/live/workloads/explore6_cancel_async.py, Ray 2.60 (export events, no recorder):
+    # ray.cancel of 2 naps an async actor is running and of 1 waiting behind its
+    # max_concurrency; `waiter` ray.gets a cancelled nap and does not catch it. Ray records the
+    # running ones TASK_EXECUTION_EXCEPTION (their coroutine was cancelled: the
+    # TaskCancelledError of their own id), the waiting one TASK_CANCELLED. Serve's router
+    # cancels a request a full replica rejected the same way (workloads/explore6_serve.py).
+    from conftest import json_of
+
+    capture = Path(__file__).parent / "data" / "cancel_async_actor"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    failed = sorted((t["name"], t["error_type"]) for t in end["tasks"] if t["state"] == "FAILED")
+    assert failed == [("Sleeper.nap", "TASK_CANCELLED"),
+                      ("Sleeper.nap", "TASK_EXECUTION_EXCEPTION"),
+                      ("Sleeper.nap", "TASK_EXECUTION_EXCEPTION"),
+                      ("waiter", "TASK_EXECUTION_EXCEPTION")]
+    doc = json_of(capture)
+    name = _names(doc)
+    # waiter's TaskCancelledError names the nap's id: it raised it, a real error
+    assert [(name[f["node"]], f["error_type"], f["category"]) for f in doc["failures"]] == [
+        ("waiter", "TASK_EXECUTION_EXCEPTION", "error")]
+    assert sorted((name[e["node"]], e["error_type"], e["category"])
+                  for e in doc["ends"] if e["kind"] == "task") == [
+        ("Sleeper.nap", "TASK_CANCELLED", "intended"),
+        ("Sleeper.nap", "TASK_EXECUTION_EXCEPTION", "intended"),
+        ("Sleeper.nap", "TASK_EXECUTION_EXCEPTION", "intended")]
+    assert doc["summary"]["failures"]["total"] == 1
+
+
 def _names(doc: dict[str, Any]) -> dict[str, str]:
     """Node id -> name (a method as Class.method)."""
     names = {n["id"]: n["name"] for kind in ("functions", "actors") for n in doc[kind]}

@@ -505,6 +505,37 @@ def test_internals_user_view_and_verdict(run: str) -> None:
     assert ("pass" if not view.failures else "fail") == meant["check"]
 
 
+def test_serve_requests_a_full_replica_rejected_are_counted_cancelled() -> None:
+    # workloads/explore6_serve.py (autoscaling, max_ongoing_requests=2, a burst of 12 through a
+    # DeploymentHandle): Ray's State API listed 26 handle_request_with_rejection calls on Slow's
+    # 2 replicas for 13 requests, 13 FINISHED and 13 the router cancelled after the replica
+    # rejected them (10 TASK_EXECUTION_EXCEPTION with their own TaskCancelledError, 3
+    # TASK_CANCELLED). Their shape, on one replica: the cancelled calls are intended ends
+    # (failures.py), counted apart from the requests they were tries of
+    from flowinsight.pipeline.library_views import serve_deployments
+    from flowinsight.result import Actor, Attempt, Node
+
+    actor = "ad1191364e4e1e9e14da06dd01000000"
+    replica = Actor(actor, "ServeReplica:auto:Slow", "", "01000000", "PYTHON", "ALIVE", False)
+    method = Node(f"{actor}:handle_request_with_rejection", NodeKind.METHOD,
+                  "handle_request_with_rejection", "", actor, "01000000", "PYTHON", 26, False)
+    ends = [Failure("task", method.id, f"{i:02x}" * 24, 0, kind, "", None, "intended")
+            for i, kind in enumerate(["TASK_EXECUTION_EXCEPTION"] * 10 + ["TASK_CANCELLED"] * 3)]
+    # the 13 answered took 400 ms each, the rejected tries 2 ms until the router cancelled them
+    attempts = [Attempt(f"{i:02x}" * 24, 0, method.id, "", "FAILED" if i < 13 else "FINISHED",
+                        "", "", "", "", None, 0, 0, (2 if i < 13 else 400) * 1_000_000)
+                for i in range(26)]
+    (slow,) = serve_deployments([replica], [method], attempts, [], (), ends)
+    assert (slow.name, slow.requests, slow.cancelled, slow.failures) == ("Slow", 26, 13, 0)
+    # the requests' executions are the answered ones', not the rejected tries'
+    assert slow.request_ms is not None
+    assert (slow.request_ms.count, slow.request_ms.p50) == (13, 400.0)
+    # an end of another kind or on another node is not one of its requests
+    other = Failure("actor", actor, "", None, "RAY_KILL", "", None, "intended")
+    (slow,) = serve_deployments([replica], [method], [], [], (), [other])
+    assert slow.cancelled == 0
+
+
 @pytest.mark.parametrize("run", ["serve_events", "serve_events_recorded", "serve",
                                  "serve_recorded"])
 def test_serve_deployments(run: str) -> None:
@@ -635,6 +666,71 @@ def test_tune_trials_of_a_class_trainable_stopped_early_by_asha() -> None:
     assert b"ResourceTrainable #" in table and b"<locals>" not in table
     plan = cli("export", str(capture), "--format", "plan").stdout
     assert (plan.count(b"\\n1 train call\\n"), plan.count(b"\\n5 train calls\\n")) == (3, 2)
+
+
+def test_pbt_trials_run_on_several_actors_each_start_said() -> None:
+    # workloads/explore6_tune_pbt.py: PopulationBasedTraining (perturbation_interval=2) over a
+    # checkpointing function trainable, 4 trials of 6 iterations, at most 2 at once. Tune
+    # pauses the trials at every perturbation and starts each again on a new actor, restored
+    # from its own or (exploit) a better trial's checkpoint: 13 trial actors for 4 trials
+    capture = ROOT / "tests" / "data" / "tune_pbt_function"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert Counter(a["class_name"] for a in end["actors"]) == {"ImplicitFunc": 13}
+    calls = {m: Counter(t["actor_id"] for t in end["tasks"] if t["name"] == f"climb.{m}")
+             for m in ("get_auto_filled_metrics", "restore", "train")}
+    result = result_of(capture)
+    # one entry per trial actor; Tune started a trial on each once, 9 of them from a
+    # checkpoint (`restore`): the other 4 are the 4 trials begun from scratch
+    assert sorted((t.actor_id, t.starts, t.restores, t.train_calls) for t in result.tune) == \
+        sorted((actor, n, calls["restore"][actor], calls["train"][actor])
+               for actor, n in calls["get_auto_filled_metrics"].items())
+    assert sum(t.starts - t.restores for t in result.tune) == 4
+    # paused trials are stopped on purpose: no failure
+    assert result.failures == () and {e.category for e in result.ends} == {"intended"}
+    doc = json_of(capture)
+    assert sorted((t["starts"], t["restores"]) for t in doc["tune"]) == [(1, 0)] * 4 + [(1, 1)] * 9
+
+
+def test_pbt_with_reused_actors_counts_each_start_once() -> None:
+    # the same PBT run with TuneConfig(reuse_actors=True): Tune starts a paused trial again on
+    # an idle trial actor, asking it get_auto_filled_metrics twice per start (when it takes
+    # the actor, and once `reset` succeeded: tune_controller._maybe_reuse_cached_actor,
+    # _on_trial_reset); two actors it made for trials were never used (it reused another)
+    capture = ROOT / "tests" / "data" / "tune_pbt_reuse"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    calls = {m: Counter(t["actor_id"] for t in end["tasks"] if t["name"] == f"climb.{m}")
+             for m in ("get_auto_filled_metrics", "reset", "restore", "train")}
+    actors = {a["actor_id"] for a in end["actors"]}
+    assert len(actors) == 3 and len(calls["reset"]) == 1
+    result = result_of(capture)
+    assert sorted((t.actor_id, t.starts, t.restores, t.train_calls) for t in result.tune) == \
+        sorted((a, calls["get_auto_filled_metrics"][a] - calls["reset"][a],
+                calls["restore"][a], calls["train"][a]) for a in actors)
+    assert sorted(t.starts for t in result.tune)[:2] == [0, 0]
+    # the 4 trials begun from scratch, as without reuse
+    assert sum(t.starts - t.restores for t in result.tune) == 4
+    assert result.failures == ()
+
+
+def test_a_retried_tune_trial_is_restored_only_from_a_checkpoint() -> None:
+    # workloads/explore6_tune_retry.py: FailureConfig(max_failures=1), 3 trials; x=2 raises on
+    # its first run before any checkpoint (Tune retries it from scratch on a new actor), x=3
+    # raises after a checkpoint (retried on a new actor that restores it). Both first runs
+    # are real errors; the retries succeed
+    capture = ROOT / "tests" / "data" / "tune_retry_function"
+    end = json.loads((capture / "state_truth.json").read_text())["phases"]["end"]
+    assert sorted((t["name"], t["error_type"]) for t in end["tasks"] if t["state"] == "FAILED") \
+        == [("flaky.train", "TASK_EXECUTION_EXCEPTION")] * 2
+    result = result_of(capture)
+    assert sorted((f.category, f.message) for f in result.failures) == [
+        ("error", "RuntimeError: trial x=2 fails on its first run"),
+        ("error", "RuntimeError: trial x=3 fails on its first run")]
+    restored = Counter(t["actor_id"] for t in end["tasks"] if t["name"] == "flaky.restore")
+    assert sorted((t.failures, t.restores, t.train_calls) for t in result.tune) == [
+        (0, 0, 4), (0, 0, 4), (0, 1, 2), (1, 0, 2), (1, 0, 3)]
+    assert {t.actor_id for t in result.tune if t.restores} == set(restored)
+    # 3 trials and x=2's retry from scratch: the logs cannot tell that retry from a new trial
+    assert sum(t.starts - t.restores for t in result.tune) == 4
 
 
 def test_a_train_run_attempt_that_errored_is_the_failure() -> None:

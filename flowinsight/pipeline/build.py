@@ -114,7 +114,7 @@ def with_library_views(result: Result, context: Context) -> Result:
     return replace(
         result,
         serve=serve_deployments(result.actors, result.nodes, result.attempts, result.failures,
-                                result.call_flows),
+                                result.call_flows, result.ends),
         tune=tune_trials(result.actors, result.nodes, result.attempts, result.failures))
 
 

@@ -8,7 +8,8 @@ deaths, OOM, fatal checks) gets a category (docs/failures.md):
 - "crash": something died unexpectedly (WORKER_DIED, NODE_DIED, OUT_OF_MEMORY, an actor whose
   worker exited with SYSTEM_ERROR, ...);
 - "intended": an end someone asked for or the normal end of a job (`ray.kill`, an actor out of
-  scope, INTENDED_USER_EXIT / INTENDED_SYSTEM_EXIT, TASK_CANCELLED, what died with its job once
+  scope, INTENDED_USER_EXIT / INTENDED_SYSTEM_EXIT, TASK_CANCELLED or a running async actor
+  task's own TaskCancelledError (ray.cancel), what died with its job once
   the job had ended, the tasks of an actor that was ended on purpose);
 - "unknown": a cause this version does not know (another Ray version's enum or text).
 
@@ -113,6 +114,15 @@ _LABEL_KIND = {"RAY_WORKER_FAILURE": "worker", "RAY_DRIVER_FAILURE": "driver",
 _EXCEPTION_LINE = re.compile(
     r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)(?:\(.*\))?(?::\s|$)")
 
+
+# ray/exceptions.py TaskCancelledError's text, "Task: TaskID(<hex>) was cancelled.", as the
+# last exception of an attempt's traceback. ray.cancel of a task an async actor is running
+# cancels its coroutine: the CancelledError comes out of the user's code, so Ray records the
+# attempt as TASK_EXECUTION_EXCEPTION, not TASK_CANCELLED (Serve's router cancels a request a
+# full replica rejected, router.py: "Request was rejected: cancel"). Its own id: it was the one
+# cancelled; another task's id: it raised when it waited on a task that was cancelled.
+_CANCELLED = re.compile(
+    r"ray\.exceptions\.TaskCancelledError: Task: (?:TaskID\()?([0-9a-fA-F]+)\)? was cancelled")
 
 # ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame
 _INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
@@ -346,6 +356,8 @@ def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str]
                      actor_ended: dict[str, list[Failure]]) -> Failure:
     error_type = a.error_type or "FAILED"
     category = ERROR_TYPE_CATEGORY.get(a.error_type, UNKNOWN)
+    if a.error_type == "TASK_EXECUTION_EXCEPTION" and _cancelled_itself(a):
+        category = INTENDED  # ray.cancel of a running async actor task: as TASK_CANCELLED
     time_s = a.end_ns / 1e9 if a.end_ns else None
     if a.error_type in ("ACTOR_DIED", "ACTOR_UNAVAILABLE") or (
             a.error_type == "WORKER_DIED" and a.node[:32] in actor_ended):
@@ -364,6 +376,12 @@ def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str]
     return Failure("task", a.node, a.task_id, a.attempt, error_type,
                    headline(a.error_message), time_s,
                    _with_job_end(category, a, job_ends, job_of, time_s))
+
+
+def _cancelled_itself(a: Attempt) -> bool:
+    """The attempt's exception is the TaskCancelledError of its own cancellation."""
+    found = _CANCELLED.search(headline(a.error_message))
+    return found is not None and found.group(1).lower() == a.task_id.lower()
 
 
 def _with_job_end(category: str, a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],

@@ -136,13 +136,14 @@ def to_document(result: Result) -> dict[str, Any]:
             {"app": d.app, "name": d.name, "replicas": list(d.replicas), "states": list(d.states),
              "calls": d.calls, "requests": d.requests, "request_ms": _dist(d.request_ms),
              "failures": d.failures, "calls_to": [[t, n] for t, n in d.calls_to],
-             "load_checks_to": [[t, n] for t, n in d.load_checks_to]}
+             "load_checks_to": [[t, n] for t, n in d.load_checks_to],
+             "cancelled": d.cancelled}
             for d in result.serve
         ],
         "tune": [
             {"actorId": t.actor_id, "trainable": t.trainable, "state": t.state,
              "train_calls": t.train_calls, "train_ms": _dist(t.train_ms),
-             "failures": t.failures}
+             "failures": t.failures, "starts": t.starts, "restores": t.restores}
             for t in result.tune
         ],
         "criticalPath": [
