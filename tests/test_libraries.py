@@ -129,6 +129,18 @@ def test_an_actor_with_task_events_off_is_said_to_be_so() -> None:
     assert not [w for w in recorder_only.warnings if "task events were off" in w]
 
 
+def test_grouped_by_class_the_same_actors_are_said_silent() -> None:
+    """With --group-by class the nodes name classes, not actors: the warning still speaks of
+    the instances whose task events were off (Quiet), and of no other (it took each class's
+    node for an actor that no task event named)."""
+    for path in (DATA / "silent_actor", ROOT / "samples" / "sage_pipeline"):
+        capture = read_capture(discover([str(path)]))
+        said = [[w for w in analyze(capture, Options(group_by=group)).warnings
+                 if "without any task event" in w] for group in ("instance", "class")]
+        assert said[0] == said[1]
+        assert len(said[0]) == (path.name == "silent_actor")
+
+
 # The real captures: Ray 2.60, each plain and under the recorder; truth/ is Ray's State API.
 LIBRARIES = ROOT / "samples" / "libraries"
 DATA = ROOT / "tests" / "data"

@@ -43,7 +43,10 @@ def group_by_class(key: NodeKey, classes: dict[str, str]) -> NodeKey:
     cls = classes.get(key.actor_id)
     if not cls:
         return key
-    return NodeKey(key.kind, key.job_id, f"class:{cls}", key.module, key.name)
+    return NodeKey(key.kind, key.job_id, CLASS_ID + cls, key.module, key.name)
+
+
+CLASS_ID = "class:"  # how the actor id of a class's node begins (no actor id of Ray's does)
 
 
 def focus(result: Result, pattern: str) -> Result:

@@ -9,7 +9,7 @@ from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Actors, Analysis, need
-from flowinsight.pipeline.views import group_by_class
+from flowinsight.pipeline.views import CLASS_ID, group_by_class
 from flowinsight.pipeline.warnings import silent_actors
 from flowinsight.result import Actor, NodeKind
 
@@ -18,6 +18,9 @@ def actors(analysis: Analysis) -> Analysis:
     scan = need(analysis.selected, "the selection").scan
     namer = need(analysis.namer, "the namer")
     actor_ids = {k.actor_id for k in namer.keys.values() if k.actor_id}
+    if namer.classes:  # the keys name classes: their instances are the selection's actors
+        actor_ids = {a for a in actor_ids if not a.startswith(CLASS_ID)} | (
+            scan.actor_ids & namer.classes.keys())
     found = collect_actors(analysis.reduced.actor_updates, (), actor_ids, scan.actor_facts)
     silent = silent_actors(found, scan.spoken, analysis.reduced.sources)
     if namer.classes:
