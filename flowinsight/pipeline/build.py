@@ -22,6 +22,7 @@ passes between steps.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -144,16 +145,28 @@ def focused(result: Result, context: Context) -> Result:
     return focus(result, context.options.focus) if context.options.focus else result
 
 
+# A drawing of more instances of one actor class than this draws classes: a pool of alike
+# actors (Tune's trial actors, Ray Data's and Serve's pools) as one box, not a column of them
+MAX_INSTANCES_DRAWN = 8
+
+
 def within_max_nodes(result: Result, context: Context) -> Result:
     """--max-nodes, for drawing: actor instances collapsed into their classes (the analysis
-    again, by class), then the busiest nodes kept (views.prune)."""
+    again, by class) where the graph has more nodes than that or a class more than
+    MAX_INSTANCES_DRAWN instances, then the busiest nodes kept (views.prune)."""
     options = context.options
-    if not options.max_nodes or len(result.nodes) <= options.max_nodes:
+    if not options.max_nodes:
+        return result
+    crowded = max(Counter(a.class_name for a in result.actors).values(), default=0)
+    if len(result.nodes) <= options.max_nodes and crowded <= MAX_INSTANCES_DRAWN:
         return result
     if options.group_by == "instance" and any(n.actor_id for n in result.nodes):
         grouped = context.reanalyze(replace(options, group_by="class"))
+        classes = len(grouped.actors)
         note = (f"collapsed for drawing: {len(result.actors)} actor instances into "
-                f"{len(grouped.actors)} classes")
+                f"{classes} class{'' if classes == 1 else 'es'}" + (
+                    f" ({crowded} of one class; --max-nodes 0 draws each)"
+                    if crowded > MAX_INSTANCES_DRAWN else ""))
         result = replace(grouped, warnings=(*grouped.warnings, note))
     return prune(result, options.max_nodes)
 

@@ -206,7 +206,12 @@ def _title(result: Result, pic: Picture) -> str:
     for j in result.jobs:
         entry = _tail(j.entrypoint, _TITLE_CHARS)
         jobs.append(f"job {j.id}" + (f": {entry}" if entry else ""))
-    rows = [f"<b>flowinsight — {html(', '.join(jobs) or 'no job recorded')}</b>",
+    # several jobs' command lines wrapped like a long warning: on one line they made the
+    # picture 6000 px wide (eight `ray job submit` jobs)
+    heading = f"flowinsight — {', '.join(jobs) or 'no job recorded'}"
+    rows = [f"<b>{html(heading)}</b>" if len(heading) <= _WARNING_CHARS else
+            "<b>" + "".join(html(line) + '<br align="left"/>'
+                            for line in textwrap.wrap(heading, _WARNING_CHARS)) + "</b>",
             html(f"{result.tasks} task records, {len(result.call_flows)} call edges, "
                  f"{len(result.data_flows)} data edges" + (
                      "; calls solid (data that moved along them in blue), data without a "

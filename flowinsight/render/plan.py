@@ -68,7 +68,12 @@ def _tune(result: Result, out: list[str]) -> None:
     for t in result.tune:
         # train calls, not Tune's iterations: a function trainable that returns by itself
         # takes one more train() call (no new result), and a failing one's last call raised
-        lines = [f"{t.trainable} #{t.actor_id[:6]}", f"{t.train_calls} train call{'' if t.train_calls == 1 else 's'}"]
+        # one entry per trial actor, or per trainable with --group-by class (its id a class's)
+        head = t.trainable if t.actor_id.startswith("class:") else \
+            f"{t.trainable} #{t.actor_id[:6]}"
+        lines = [head, f"{t.train_calls} train call{'' if t.train_calls == 1 else 's'}"]
+        if t.restores:  # a trial resumed from a checkpoint (paused, exploited, retried)
+            lines.append(f"{t.starts} starts, {t.restores} restored")
         if t.train_ms is not None:
             lines.append(f"train p50 {human_ms(t.train_ms.p50)}")
         if t.failures:
