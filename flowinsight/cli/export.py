@@ -25,8 +25,9 @@ from flowinsight.render import FORMATS, RenderOptions, guess_format, known_exten
               help="With --format json: add a row per task attempt (its node, status, "
                    "times, Ray node and IP, worker, error).")
 @click.option("--max-nodes", type=click.IntRange(min=0), default=300, show_default=True,
-              help="Drawings (dot, svg, png) of larger graphs collapse actor instances into "
-                   "classes, then keep the busiest nodes; 0 keeps all.")
+              help="Drawings (dot, svg, png) of larger graphs, or with more than 8 actors of "
+                   "one class, collapse actor instances into classes, then keep the busiest "
+                   "nodes; 0 keeps all.")
 def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
            until: str | None, group_by: str, focus: str, jobs: int, engine: str,
            fmt: str | None, output: str | None, top: int, critical_path: bool,
