@@ -542,6 +542,14 @@ def test_serve_requests_a_full_replica_rejected_are_counted_cancelled() -> None:
     # the requests' executions are the answered ones', not the rejected tries'
     assert slow.request_ms is not None
     assert (slow.request_ms.count, slow.request_ms.p50) == (13, 400.0)
+    # the picture's Serve box says so too: 13 requests (not 26 calls), 13 cancelled
+    from dataclasses import replace
+
+    from flowinsight.render.plan import plan_lines
+
+    shown = replace(result_of(ROOT / "samples" / "sage_pipeline"), serve=(slow,))
+    [box] = [line for line in plan_lines(shown) if "serve/" in line]
+    assert '"auto: Slow\\n1 replica\\n13 requests · p50 400 ms\\n13 cancelled"' in box, box
     # an end of another kind or on another node is not one of its requests
     other = Failure("actor", actor, "", None, "RAY_KILL", "", None, "intended")
     (slow,) = serve_deployments([replica], [method], [], [], (), [other])

@@ -40,8 +40,11 @@ def _serve(result: Result, out: list[str]) -> None:
         lines = [f"{d.app}: {d.name}", f"{len(d.replicas)} replica"
                  f"{'s' if len(d.replicas) != 1 else ''}"]
         if d.requests:
-            lines.append(f"{d.requests} requests"
+            # the tries a full replica rejected are cancelled and sent again: not requests
+            lines.append(f"{d.requests - d.cancelled} requests"
                          + (f" · p50 {human_ms(d.request_ms.p50)}" if d.request_ms else ""))
+            if d.cancelled:
+                lines.append(f"{d.cancelled} cancelled")
         elif not d.calls:
             lines.append("no calls recorded")
         if d.failures:
