@@ -9,6 +9,7 @@ in one dataset); hand-made sessions for what a capture shows only by chance."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -230,3 +231,30 @@ def test_not_named_while_two_datasets_ran_at_once(tmp_path: Path) -> None:
                   executed(task_id(n), "slice_fn", start=int(t) + 10, end=int(t) + 20)]
     session = write_session(tmp_path, tasks, {"EXPORT_DATASET_METADATA": plans})
     assert _names(session) == {"limit=1": 1, "slice_fn": 1, "limit=2": 1}
+
+
+# tests/live/workloads/explore6_data_io.py (Ray 2.60, export events only): read_parquet ->
+# groupby("k", num_partitions=2).count() and, in the next dataset, .aggregate(Sum, Max): the
+# two plans' operators have one name each, HashAggregateMap(...) and HashAggregateReduce(...),
+# whose tasks Ray Data names after them without the `__data_operator_id` label
+# (shuffle_operators/shuffle_map_operator.py, shuffle_reduce_operator.py)
+GROUPBY = ROOT / "tests" / "data" / "data_groupby_same_names"
+
+
+def test_named_unlabelled_operators_of_one_name_in_two_datasets_count_their_own() -> None:
+    end = json.loads(gzip.decompress((GROUPBY / "state_truth.json.gz").read_bytes()))[
+        "phases"]["end"]
+    want = Counter(t["name"] for t in end["tasks"] if t["attempt_number"] == 0)
+    result = result_of(GROUPBY)
+    per_plan = [[(o.name.split("(")[0], o.tasks) for o in d.operators
+                 if o.name.startswith("HashAggregate")]
+                for d in sorted(result.datasets, key=lambda d: d.start_s or 0)]
+    # before: each plan's operator counted every task of its name's node, 2 + 4 in each
+    assert [p for p in per_plan if p] == [
+        [("HashAggregateMap", 1), ("HashAggregateReduce", 2)],
+        [("HashAggregateMap", 1), ("HashAggregateReduce", 2)]]
+    # over the plans, each task once: Ray's count of that name
+    for prefix in ("HashAggregateMap", "HashAggregateReduce"):
+        (name,) = [n for n in want if n.startswith(prefix)]
+        assert sum(tasks for p in per_plan for n, tasks in p if n == prefix) == want[name]
+        assert {n.name: n.calls for n in result.nodes}[name] == want[name]
