@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ROOT, result_of
+from flowinsight.pipeline import Options, analyze
+from flowinsight.read import discover, read_capture
 from flowinsight.result import NodeKind
 from libsession import driver, executed, submitted, task_id, write_session
 
@@ -258,3 +260,19 @@ def test_named_unlabelled_operators_of_one_name_in_two_datasets_count_their_own(
         (name,) = [n for n in want if n.startswith(prefix)]
         assert sum(tasks for p in per_plan for n, tasks in p if n == prefix) == want[name]
         assert {n.name: n.calls for n in result.nodes}[name] == want[name]
+
+
+def test_the_parquet_footer_readers_are_ray_datas_internals() -> None:
+    # each read_parquet's ListFiles task starts 32 FooterReader actors, reads the footers
+    # through some and ray.kills them all: 4 reads, 128 actors, which a user never wrote
+    end = json.loads(gzip.decompress((GROUPBY / "state_truth.json.gz").read_bytes()))[
+        "phases"]["end"]
+    readers = [a for a in end["actors"] if a["class_name"] == "FooterReader"]
+    assert len(readers) == 128
+    view = result_of(GROUPBY)
+    assert not [n for n in view.nodes if n.actor_id and "FooterReader" in n.name]
+    assert "ListFiles" in {n.name for n in view.nodes}
+    shown = analyze(read_capture(discover([str(GROUPBY)])), Options(internals=True))
+    assert sum(1 for a in shown.actors if a.class_name == "FooterReader" and a.internal) == 128
+    # their ends stay what they were: killed (or let go) on purpose, no failure
+    assert not view.failures

@@ -90,6 +90,10 @@ def test_file_io_and_groupbys_against_the_state_api() -> None:
     assert flows[("ReadCSV->SplitBlocks(4)", "Filter(small)->Write")][0] >= 1
     assert flows[("ReadArrowJSON->SplitBlocks(2)", "main")][0] >= 2  # iter_batches' blocks
     assert len(doc["datasets"]) == 7
+    # the footer readers are Ray Data's internals: in the JSON, marked, as many as Ray made
+    readers = [a for a in doc["actors"] if a["name"] == "FooterReader"]
+    assert len(readers) == sum(1 for a in end["actors"] if a["class_name"] == "FooterReader")
+    assert all(a["internal"] for a in readers)
     no_invented_nodes(doc)
     # ListFiles kills each footer reader as soon as its read_footers returns: the worker's
     # events of that call are lost to the kill (a gap of the capture, docs/failures.md), and
