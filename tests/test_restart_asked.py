@@ -75,3 +75,14 @@ def test_a_worker_failure_of_its_pid_keeps_it_a_crash(tmp_path: Path) -> None:
     assert [(f.node[:32], f.category) for f in result.failures
             if f.error_type == "ACTOR_RESTARTING"] == [(PHOENIX, "crash")]
     assert not [e for e in result.ends if e.error_type == "ACTOR_RESTARTING"]
+
+
+def test_a_crashed_actors_restart_with_the_raylets_log_stays_a_crash() -> None:
+    # samples/libraries/actor_restart: the actor's process exits (os._exit) and Ray restarts
+    # it; the raylet's log records that worker's RAY_WORKER_FAILURE
+    capture = ROOT / "samples" / "libraries" / "actor_restart"
+    assert next(capture.glob("session_*/logs/events/event_RAYLET.log")).read_text().count(
+        "RAY_WORKER_FAILURE") >= 1
+    result = result_of(capture)
+    assert [(f.error_type, f.category) for f in result.failures
+            if f.error_type == "ACTOR_RESTARTING"] == [("ACTOR_RESTARTING", "crash")]
