@@ -276,3 +276,23 @@ def test_the_parquet_footer_readers_are_ray_datas_internals() -> None:
     assert sum(1 for a in shown.actors if a.class_name == "FooterReader" and a.internal) == 128
     # their ends stay what they were: killed (or let go) on purpose, no failure
     assert not view.failures
+
+
+def test_named_unlabelled_tasks_by_the_dataset_running_when_submitted(tmp_path: Path) -> None:
+    # a name Ray Data runs tasks under without the label, an operator's in three datasets:
+    # two tasks before ds_a's end, one before ds_b's; ds_c ran none (a count answered from
+    # its metadata) and counts none; a user's function under that name is left alone
+    name = "HashAggregateMap(key_columns=('k',), num_partitions=2)"
+    plans = [_plan("ds_a", 2.0, (name, [], [])), _plan("ds_b", 3.0, (name, [], []), start=2.1),
+             _plan("ds_c", 4.0, (name, [], []), start=3.1)]
+    fn = "ray.data._internal.execution.operators.shuffle_operators.shuffle_tasks." \
+        "_shuffle_map_task"
+    tasks = driver()
+    for n, (f, t) in enumerate([(fn, 1.2e9), (fn, 1.5e9), (fn, 2.5e9), ("mine.work", 3.5e9)]):
+        tasks += [submitted(task_id(n), f, t=int(t)),
+                  executed(task_id(n), name, start=int(t) + 10, end=int(t) + 20)]
+    session = write_session(tmp_path, tasks, {"EXPORT_DATASET_METADATA": plans})
+    result = result_of(session)
+    assert {n.name: n.calls for n in result.nodes if n.name != "main"} == {name: 4}
+    assert [[o.tasks for o in d.operators] for d in sorted(
+        result.datasets, key=lambda d: d.id)] == [[2], [1], [0]]
