@@ -9,12 +9,15 @@ in one dataset); hand-made sessions for what a capture shows only by chance."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from conftest import ROOT, result_of
+from flowinsight.pipeline import Options, analyze
+from flowinsight.read import discover, read_capture
 from flowinsight.result import NodeKind
 from libsession import driver, executed, submitted, task_id, write_session
 
@@ -230,3 +233,66 @@ def test_not_named_while_two_datasets_ran_at_once(tmp_path: Path) -> None:
                   executed(task_id(n), "slice_fn", start=int(t) + 10, end=int(t) + 20)]
     session = write_session(tmp_path, tasks, {"EXPORT_DATASET_METADATA": plans})
     assert _names(session) == {"limit=1": 1, "slice_fn": 1, "limit=2": 1}
+
+
+# tests/live/workloads/explore6_data_io.py (Ray 2.60, export events only): read_parquet ->
+# groupby("k", num_partitions=2).count() and, in the next dataset, .aggregate(Sum, Max): the
+# two plans' operators have one name each, HashAggregateMap(...) and HashAggregateReduce(...),
+# whose tasks Ray Data names after them without the `__data_operator_id` label
+# (shuffle_operators/shuffle_map_operator.py, shuffle_reduce_operator.py)
+GROUPBY = ROOT / "tests" / "data" / "data_groupby_same_names"
+
+
+def test_named_unlabelled_operators_of_one_name_in_two_datasets_count_their_own() -> None:
+    end = json.loads(gzip.decompress((GROUPBY / "state_truth.json.gz").read_bytes()))[
+        "phases"]["end"]
+    want = Counter(t["name"] for t in end["tasks"] if t["attempt_number"] == 0)
+    result = result_of(GROUPBY)
+    per_plan = [[(o.name.split("(")[0], o.tasks) for o in d.operators
+                 if o.name.startswith("HashAggregate")]
+                for d in sorted(result.datasets, key=lambda d: d.start_s or 0)]
+    # before: each plan's operator counted every task of its name's node, 2 + 4 in each
+    assert [p for p in per_plan if p] == [
+        [("HashAggregateMap", 1), ("HashAggregateReduce", 2)],
+        [("HashAggregateMap", 1), ("HashAggregateReduce", 2)]]
+    # over the plans, each task once: Ray's count of that name
+    for prefix in ("HashAggregateMap", "HashAggregateReduce"):
+        (name,) = [n for n in want if n.startswith(prefix)]
+        assert sum(tasks for p in per_plan for n, tasks in p if n == prefix) == want[name]
+        assert {n.name: n.calls for n in result.nodes}[name] == want[name]
+
+
+def test_the_parquet_footer_readers_are_ray_datas_internals() -> None:
+    # each read_parquet's ListFiles task starts 32 FooterReader actors, reads the footers
+    # through some and ray.kills them all: 4 reads, 128 actors, which a user never wrote
+    end = json.loads(gzip.decompress((GROUPBY / "state_truth.json.gz").read_bytes()))[
+        "phases"]["end"]
+    readers = [a for a in end["actors"] if a["class_name"] == "FooterReader"]
+    assert len(readers) == 128
+    view = result_of(GROUPBY)
+    assert not [n for n in view.nodes if n.actor_id and "FooterReader" in n.name]
+    assert "ListFiles" in {n.name for n in view.nodes}
+    shown = analyze(read_capture(discover([str(GROUPBY)])), Options(internals=True))
+    assert sum(1 for a in shown.actors if a.class_name == "FooterReader" and a.internal) == 128
+    # their ends stay what they were: killed (or let go) on purpose, no failure
+    assert not view.failures
+
+
+def test_named_unlabelled_tasks_by_the_dataset_running_when_submitted(tmp_path: Path) -> None:
+    # a name Ray Data runs tasks under without the label, an operator's in three datasets:
+    # two tasks before ds_a's end, one before ds_b's; ds_c ran none (a count answered from
+    # its metadata) and counts none; a user's function under that name is left alone
+    name = "HashAggregateMap(key_columns=('k',), num_partitions=2)"
+    plans = [_plan("ds_a", 2.0, (name, [], [])), _plan("ds_b", 3.0, (name, [], []), start=2.1),
+             _plan("ds_c", 4.0, (name, [], []), start=3.1)]
+    fn = "ray.data._internal.execution.operators.shuffle_operators.shuffle_tasks." \
+        "_shuffle_map_task"
+    tasks = driver()
+    for n, (f, t) in enumerate([(fn, 1.2e9), (fn, 1.5e9), (fn, 2.5e9), ("mine.work", 3.5e9)]):
+        tasks += [submitted(task_id(n), f, t=int(t)),
+                  executed(task_id(n), name, start=int(t) + 10, end=int(t) + 20)]
+    session = write_session(tmp_path, tasks, {"EXPORT_DATASET_METADATA": plans})
+    result = result_of(session)
+    assert {n.name: n.calls for n in result.nodes if n.name != "main"} == {name: 4}
+    assert [[o.tasks for o in d.operators] for d in sorted(
+        result.datasets, key=lambda d: d.id)] == [[2], [1], [0]]

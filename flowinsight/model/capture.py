@@ -62,6 +62,14 @@ class ReadAccount:
         """Events read twice (same event_id and content, e.g. rotated and live file)."""
         return sum(f.duplicates for f in self.files)
 
+    def event_log_folders(self, source: str) -> int:
+        """How many folders hold an event log of this Ray component (`event_RAYLET.log`,
+        rotated or compressed too): one per Ray node whose `logs/events` was read, for a
+        process every node runs. An empty log counts: it says the component wrote none."""
+        name = f"event_{source}.log"
+        return len({f.path.rpartition("/")[0] for f in self.files
+                    if f.path.rpartition("/")[2].startswith(name)})
+
     def skipped_by_reason(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for f in self.files:

@@ -37,6 +37,15 @@ after another in a driver are told apart exactly; datasets ending at the same ti
 such operators of one plan with nothing run between them, are not: their tasks keep their
 function's name. The State API knows no more (it lists them under their functions' names).
 
+The same holds for a task Ray Data names after its operator but does not label (the
+SHUFFLE_V2 operators `HashShuffleMap(...)`, `HashShuffleReduce(...)`, `HashAggregateMap(...)`,
+`HashAggregateReduce(...)`: execution/operators/shuffle_operators/shuffle_map_operator.py and
+shuffle_reduce_operator.py submit their tasks `.options(name=self.name)` without the
+`__data_operator_id` label) where operators of that name are in several plans of its job (a
+groupby's count and its aggregate, a file read twice): its node is the name, and the dataset
+running when it was submitted is the one whose operator ran it. A name in one plan needs no
+plan to tell: all the tasks of its node are that operator's (datasets.py).
+
 A task is named after its operator, and after the sub-stage as well where the operator lists
 several (`ReadRange->RandomShuffle (Shuffle Map)`): Ray Data's own names, put together. Two
 functions of one sub-stage are one node: the push-based shuffle's `map_partition` and `merge`
@@ -126,7 +135,8 @@ def operator_stages(tasks: Mapping[str, Task],
     labels = {ev.task_id: ev.operator_uuid for ev in events if isinstance(ev, TaskOperator)}
     plans = _latest(events)
     by_function = _candidates(plans)
-    if not by_function:
+    by_name = _named_in_several(plans)
+    if not by_function and not by_name:
         return {}
     mine: list[tuple[str, Task, list[_Candidate]]] = []
     for task_id, task in tasks.items():
@@ -138,16 +148,16 @@ def operator_stages(tasks: Mapping[str, Task],
             if candidates and (not function.module or function.module.startswith(_RAY_DATA)):
                 mine.append((task_id, task, candidates))
             continue
-        if task.task_type is not TaskType.NORMAL:
+        if task.task_type is not TaskType.NORMAL or (
+                function.module and not function.module.startswith(_RAY_DATA)):
             continue
         short = function.name.rsplit(".", 1)[-1]
-        candidates = by_function.get(short)
-        if not candidates or (function.module and not function.module.startswith(_RAY_DATA)):
-            continue
         span = span_name(task)
-        if span and span != short:  # run under a name of its own: not Ray Data's doing
-            continue
-        mine.append((task_id, task, candidates))
+        candidates = by_function.get(short)
+        if candidates and (not span or span == short):
+            mine.append((task_id, task, candidates))
+        elif span and (named := by_name.get(span)):  # run under its operator's name
+            mine.append((task_id, task, named))
     if not mine:
         return {}
     between = _Between(plans, _runs(tasks, labels))
@@ -203,6 +213,29 @@ def _candidates(plans: Mapping[str, DatasetUpdate]) -> dict[str, list[_Candidate
                         _Candidate(dataset_id, plan.job_id, start, end, position, op.uuid,
                                    op.name))
     return out
+
+
+def _named_in_several(plans: Mapping[str, DatasetUpdate]) -> dict[str, list[_Candidate]]:
+    """operator name -> its operators, for each name that is an operator's in more than one
+    plan of a job and in none twice: the tasks Ray Data runs under that name belong to one of
+    them, which only the plans tell (a name in one plan is that operator's alone)."""
+    out: dict[str, list[_Candidate]] = {}
+    twice: set[str] = set()
+    for dataset_id in sorted(plans):
+        plan = plans[dataset_id]
+        end = plan.exec_end_s if plan.exec_end_s else float("inf")
+        start = plan.start_s or plan.exec_start_s or float("inf")
+        seen: set[str] = set()
+        for position, op in enumerate(plan.operators):
+            if not op.uuid or not op.name:
+                continue
+            if op.name in seen:
+                twice.add(op.name)
+            seen.add(op.name)
+            out.setdefault(op.name, []).append(
+                _Candidate(dataset_id, plan.job_id, start, end, position, op.uuid, op.name))
+    return {name: ops for name, ops in out.items() if name not in twice
+            and any(sum(1 for c in ops if c.job_id == job) > 1 for job in {c.job_id for c in ops})}
 
 
 def _runs(tasks: Mapping[str, Task],

@@ -11,7 +11,8 @@ slice: data_stages.py) and by an actor pool whose actors Ray shows as
 `MapWorker(<operator name>)` (ray.data._internal.execution.operators.actor_pool_map_operator).
 A labelled task whose `task::` span the capture lacks (Ray writes a worker's profile events
 last, and loses them when the job ends first) takes its operator's name (name_by_operator).
-An operator nothing ran (`Input`, a plan not executed) has no node.
+An operator nothing ran (`Input`, a plan not executed) has no node; nor has one whose name's
+tasks the plans gave to operators of other datasets, none to it.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
         return ()
     for task_id, uuid in (operators or {}).items():
         labelled.setdefault(uuid, set()).add(task_id)
+    # names whose tasks the plans gave to their operators (data_stages.py): an operator of
+    # such a name that got none ran none (a count Ray answered from the plan's metadata), and
+    # the node of its name holds the others' tasks
+    assigned = set((operators or {}).values())
+    by_plan = {op.name for plan in latest.values() for op in plan.operators
+               if op.uuid in assigned}
     pools = {a.id: a.class_name for a in actors}
     node_of_task = {a.task_id: a.node for a in attempts} if labelled else {}
     out = []
@@ -80,8 +87,9 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
         for op in plan.operators:
             own = labelled.get(op.uuid)
             ran = {node_of_task[t] for t in own or () if t in node_of_task}
+            by_name = not own and op.name not in by_plan
             mine = tuple(sorted(n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
-                                and (n.id in ran or (not own and _runs(n, op.name, pools)))))
+                                and (n.id in ran or (by_name and _runs(n, op.name, pools)))))
             ops.append(_op(op.id, op.name, op.state, op.inputs, op.start_s, op.end_s, mine,
                            own, _pool_setup(mine, nodes, pools), attempts, flows, failures,
                            schemas.get(op.uuid, ()),

@@ -285,15 +285,18 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
           updates: Iterable[ActorUpdate], notes: Sequence[FailureNote],
           jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
           driver_node: Callable[[str], str], actor_kept: Callable[[str], bool],
-          every_job: Sequence[JobUpdate] | None = None) -> Judged:
+          every_job: Sequence[JobUpdate] | None = None, raylets_read: bool = False) -> Judged:
     """Every failure of the session, judged. `attempts` all of them, `failed` the FAILED ones
     (AttemptTable.failed), `job_of` a task's job, `driver_node` a job's driver node,
     `actor_kept` whether an actor's failures belong to the result (--group-by class),
     `every_job` the driver jobs of every job read (by default `jobs`: --job's view holds its
-    own only)."""
+    own only), `raylets_read` whether the capture holds the event log of every node's raylet
+    (restarts_asked)."""
     job_ends = JobEnds(jobs, notes)
     stop = ClusterStop(list(jobs) if every_job is None else every_job)
     actor_list = actor_deaths(updates, job_ends)
+    if raylets_read:
+        actor_list = restarts_asked(actor_list, notes)
     actor_ended: dict[str, list[Failure]] = {}  # each actor's deaths and restarts, in order
     for f in actor_list:
         actor_ended.setdefault(f.node, []).append(f)
@@ -335,8 +338,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     if dead_actors:
         dead_workers.update(a.worker_id for a in attempts
                             if a.worker_id and a.node[:32] in dead_actors)
-    restarted = frozenset(f.node for f in actor_list
-                          if f.error_type == ACTOR_RESTARTING and f.category in COUNTED)
+    restarted = frozenset(f.node for f in actor_list if f.error_type == ACTOR_RESTARTING
+                          and (f.category in COUNTED or f.message == RESTART_ASKED))
     explained = frozenset(key for key, f in task_fails.items()
                           if f.category == INTENDED or f.error_type in _DEATH_TYPES
                           or f.error_type in _NEVER_RAN_TYPES)
@@ -431,6 +434,42 @@ def actor_deaths(updates: Iterable[ActorUpdate], job_ends: JobEnds) -> list[Fail
         out.append(Failure("actor", up.actor_id, "", None, error_type,
                            headline(up.death_cause), up.time_s, category, up.pid))
     return out
+
+
+# What a restart without a cause is, where every raylet's event log was read and none of them
+# records its worker's failure (restarts_asked)
+RESTART_ASKED = ("restarted, no worker failure recorded: its worker exited as intended "
+                 "(ray.kill(actor, no_restart=False))")
+_NOTE_NEAR_S = 5.0  # a failure label this near a restart may be its cause, whatever it names
+
+
+def restarts_asked(deaths: list[Failure], notes: Sequence[FailureNote]) -> list[Failure]:
+    """The restarts without a cause (the GCS exports none with RESTARTING) that no failure
+    label accounts for, as intended. Ray restarts an actor when its worker process is gone
+    (GcsActorManager::OnWorkerDead). The raylet writes RAY_WORKER_FAILURE for every worker
+    that exits with SYSTEM_ERROR (NodeManager::DisconnectClient), the GCS RAY_NODE_REMOVED for
+    a node that died, the memory monitor `Out of Memory` for the worker it kills; a worker
+    that exits as intended (INTENDED_SYSTEM_EXIT: `ray.kill(actor, no_restart=False)`, whose
+    actor Ray then restarts) leaves none. So where the capture holds every raylet's event log,
+    a restart that no such label names (the worker's pid in Ray's message) nor comes near in
+    time was asked for. Without those logs nothing tells the two apart: a crash, as before."""
+    out = []
+    for d in deaths:
+        if d.error_type == ACTOR_RESTARTING and d.category == CRASH and not d.message \
+                and d.time_s is not None and not any(_may_explain(n, d) for n in notes):
+            d = replace(d, category=INTENDED, message=RESTART_ASKED)
+        out.append(d)
+    return out
+
+
+def _may_explain(note: FailureNote, restart: Failure) -> bool:
+    if note.label not in _LABEL_KIND or note.label == TRAIN_ERRORED:
+        return False
+    pid = _PID.search(note.message)
+    if pid and restart.pid is not None and int(pid.group(1)) == restart.pid:
+        return True
+    return note.time_s is None or restart.time_s is None \
+        or abs(note.time_s - restart.time_s) <= _NOTE_NEAR_S
 
 
 def _actors_by_worker(attempts: Sequence[Attempt], workers: set[str]) -> dict[str, set[str]]:

@@ -26,6 +26,10 @@ INTERNAL_CLASSES = {
     "_UsageCollectionActor": "ray.data._internal.usage.actor",
     "SplitCoordinator": "ray.data._internal.iterator.stream_split_iterator",
     "_BlockPretcher": "ray.data._internal.block_batching.util",
+    # read_parquet's ListFiles task starts a pool of these per read (32 by default,
+    # RAY_DATA_PARQUET_FOOTER_NUM_ACTORS), reads the files' footers through them and
+    # ray.kills them all when done (footer_file_indexer.py): the operator is ListFiles
+    "FooterReader": "ray.data._internal.datasource_v2.formats.parquet.footer_reader",
     # Serve
     "ServeController": "ray.serve._private.controller",
     "ProxyActor": "ray.serve._private.proxy",

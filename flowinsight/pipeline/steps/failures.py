@@ -27,9 +27,19 @@ def failures(analysis: Analysis) -> Analysis:
                    reduced.job_updates,
                    lambda t: jobs_of[t] if t in jobs_of else job_of_task(t),
                    lambda job: namer(driver_task_id(job)),
-                   lambda actor: actor in actors or not namer.classes, every_job)
+                   lambda actor: actor in actors or not namer.classes, every_job,
+                   _raylets_read(analysis))
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     return replace(analysis, judgement=Judgement(judged, node_stats, calls))
+
+
+def _raylets_read(analysis: Analysis) -> bool:
+    """Whether the capture holds the raylet's event log of every Ray node it knows (one
+    `logs/events` folder each; at least one): what its raylets did not record, did not
+    happen (failures.restarts_asked)."""
+    folders = analysis.account.event_log_folders("RAYLET")
+    nodes = {n.node_id for n in analysis.reduced.node_updates}
+    return folders > 0 and folders >= len(nodes)
 
 
 def _without_ends(judged: Judged, attempts: Sequence[Attempt], node_stats: dict[str, Stats],
