@@ -86,3 +86,31 @@ def test_a_crashed_actors_restart_with_the_raylets_log_stays_a_crash() -> None:
     result = result_of(capture)
     assert [(f.error_type, f.category) for f in result.failures
             if f.error_type == "ACTOR_RESTARTING"] == [("ACTOR_RESTARTING", "crash")]
+
+
+def test_a_raylet_log_missing_for_a_node_the_attempts_ran_on_keeps_it_a_crash(
+        tmp_path: Path) -> None:
+    """One node's logs, where its attempts say another node ran some (a copy of one node of a
+    cluster, without EXPORT_NODE): that node's raylet may have recorded the crash."""
+    copy = _copy(tmp_path)
+    for path in (copy / "logs" / "export_events").glob("event_EXPORT_NODE*"):
+        path.unlink()
+    other = base64.b64encode(bytes(range(28))).decode()
+    for tasks in sorted((copy / "logs" / "export_events").glob("event_EXPORT_TASK*")):
+        lines = tasks.read_text().splitlines()
+        for i, line in enumerate(lines):
+            event = json.loads(line)
+            updates = event["event_data"].get("state_updates") or {}
+            if updates.get("node_id"):
+                updates["node_id"] = other
+                lines[i] = json.dumps(event)
+                tasks.write_text("\n".join(lines) + "\n")
+                break
+        else:
+            continue
+        break
+    else:
+        raise AssertionError("no attempt names its node")
+    result = result_of(copy)
+    assert [(f.node[:32], f.category) for f in result.failures
+            if f.error_type == "ACTOR_RESTARTING"] == [(PHOENIX, "crash")]

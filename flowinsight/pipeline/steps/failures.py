@@ -38,7 +38,11 @@ def _raylets_read(analysis: Analysis) -> bool:
     `logs/events` folder each; at least one): what its raylets did not record, did not
     happen (failures.restarts_asked)."""
     folders = analysis.account.event_log_folders("RAYLET")
+    # the nodes the capture knows: their snapshots, and those its attempts ran on (a copy of
+    # one node's logs from a cluster that wrote no EXPORT_NODE still names the others there)
     nodes = {n.node_id for n in analysis.reduced.node_updates}
+    nodes.update(need(analysis.swept, "the sweep").attempts.ray_node_ids)
+    nodes.discard("")
     return folders > 0 and folders >= len(nodes)
 
 
