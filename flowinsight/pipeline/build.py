@@ -158,15 +158,15 @@ def within_max_nodes(result: Result, context: Context) -> Result:
     if not options.max_nodes:
         return result
     crowded = max(Counter(a.class_name for a in result.actors).values(), default=0)
-    if len(result.nodes) <= options.max_nodes and crowded <= MAX_INSTANCES_DRAWN:
+    large = len(result.nodes) > options.max_nodes
+    if not large and crowded <= MAX_INSTANCES_DRAWN:
         return result
     if options.group_by == "instance" and any(n.actor_id for n in result.nodes):
         grouped = context.reanalyze(replace(options, group_by="class"))
         classes = len(grouped.actors)
         note = (f"collapsed for drawing: {len(result.actors)} actor instances into "
                 f"{classes} class{'' if classes == 1 else 'es'}" + (
-                    f" ({crowded} of one class; --max-nodes 0 draws each)"
-                    if crowded > MAX_INSTANCES_DRAWN else ""))
+                    "" if large else f" ({crowded} of one class; --max-nodes 0 draws each)"))
         result = replace(grouped, warnings=(*grouped.warnings, note))
     return prune(result, options.max_nodes)
 
