@@ -100,7 +100,8 @@ def test_file_io_and_groupbys_against_the_state_api() -> None:
     # the State API has no worker for it either
     lost = [t for t in end["tasks"] if t["state"] == "FINISHED" and t["worker_pid"] is None
             and t["type"] != "DRIVER_TASK"]
-    assert {t["name"] for t in lost} <= {"FooterReader.read_footers"}
+    # (and, on a loaded machine, its creation's too: a CI run lost FooterReader.__init__'s)
+    assert {t["name"] for t in lost} <= {"FooterReader.read_footers", "FooterReader.__init__"}
     assert doc["summary"]["coverage"]["without_execution"] == len(lost)
 
 
