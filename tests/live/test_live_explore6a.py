@@ -31,9 +31,11 @@ def trial_actors(end: dict[str, Any], trainable: str) -> list[tuple[str, int, in
     Tune asks get_auto_filled_metrics once per start, twice where it reused the actor (reset)."""
     calls = {m: Counter(t["actor_id"] for t in end["tasks"] if t["name"] == f"{trainable}.{m}")
              for m in ("get_auto_filled_metrics", "reset", "restore", "train")}
-    # Tune's trial actors: of its function wrapper's class, or asked what every trial actor
-    # is asked once started (once, in a CI run, the State API's dump named no ImplicitFunc)
-    actors = {a["actor_id"] for a in end["actors"] if a["class_name"] == "ImplicitFunc"}
+    # Tune's trial actors: of its function wrapper's class or shown as the trainable (in two CI
+    # runs the State API's dump named no ImplicitFunc class), or asked what every trial actor
+    # is asked once started
+    actors = {a["actor_id"] for a in end["actors"]
+              if a["class_name"] == "ImplicitFunc" or a["repr_name"] == trainable}
     actors |= set(calls["get_auto_filled_metrics"])
     return sorted((actor, calls["get_auto_filled_metrics"][actor] - calls["reset"][actor],
                    calls["restore"][actor], calls["train"][actor]) for actor in actors)
@@ -44,14 +46,16 @@ def test_pbt_pauses_and_restores_trials(reuse: str) -> None:
     # without reuse_actors a paused trial starts again on a new actor, with it on an idle one
     end, doc, verdict = explored("explore6_tune_pbt", EXPLORE6_REUSE=reuse)
     assert graph_calls(doc) == ray_names(end)
-    trials = trial_actors(end, "climb")
+    trials = [t for t in trial_actors(end, "climb") if t[1]]  # those Tune started trials on
+    shown = Counter((a["class_name"], a["repr_name"]) for a in end["actors"])
     if reuse == "0":
-        assert len(trials) > 4 and {t[1] for t in trials} == {1}, (  # a new actor per start
-            trials, Counter(a["class_name"] for a in end["actors"]))
+        assert len(trials) > 4 and {t[1] for t in trials} == {1}, shown  # a new actor per start
     else:
         assert max(t[1] for t in trials) > 1  # an actor Tune reset and started again
+    # the actors Tune started trials on; one it made and left unused (no start) the State API
+    # does not always list as the trainable's (two CI runs), flowinsight does by its class
     assert sorted((t["actorId"], t["starts"], t["restores"], t["train_calls"])
-                  for t in doc["tune"]) == trials
+                  for t in doc["tune"] if t["starts"]) == trials, shown
     # each of the 4 trials began from scratch once; every later start restored a checkpoint
     assert sum(t["starts"] - t["restores"] for t in doc["tune"]) == 4
     # paused trials' actors are stopped on purpose: no failure
