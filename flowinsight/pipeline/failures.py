@@ -342,9 +342,24 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
                           and (f.category in COUNTED or f.message == RESTART_ASKED))
     explained = frozenset(key for key, f in task_fails.items()
                           if f.category == INTENDED or f.error_type in _DEATH_TYPES
-                          or f.error_type in _NEVER_RAN_TYPES)
+                          or f.error_type in _NEVER_RAN_TYPES) | _lost_with_actor(
+                              attempts, dead_actors)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
                   frozenset(dead_workers), restarted, explained)
+
+
+def _lost_with_actor(attempts: Sequence[Attempt],
+                     dead_actors: set[str]) -> frozenset[tuple[str, int]]:
+    """The creation attempts of the actors whose process crashed that have no worker: a
+    constructor runs in its actor's own process, and Ray loses the task events a process had
+    not yet sent when it dies (a worker sends them about once a second), the execution event,
+    which names the worker, with them. The owner's FINISHED still comes, so the attempt is
+    there without its execution (an actor that dies within a second of being made)."""
+    if not dead_actors:
+        return frozenset()
+    return frozenset((a.task_id, a.attempt) for a in attempts
+                     if not a.worker_id and is_actor_creation_task(a.task_id)
+                     and a.task_id[-32:] in dead_actors)
 
 
 def task_fails_of(attempts: Sequence[Attempt],
