@@ -69,3 +69,23 @@ def test_task_retries_against_the_state_api() -> None:
         ("main", "killed"): 2, ("killed", "main"): 1,  # its argument read by both attempts
         ("main", "flaky"): 2, ("flaky", "main"): 1, ("picky", "main"): 1}
     no_invented_nodes(doc)
+
+
+def test_train_fed_by_ray_data_against_the_state_api() -> None:
+    """workloads/explore7_train_data.py: Train v2's 2 workers read a Ray Data dataset's shards
+    through the streaming split (SplitCoordinator) for 2 epochs."""
+    end, doc, verdict = explored("explore7_train_data")
+    assert graph_calls(doc) == truth_calls(end)
+    assert not [t for t in end["tasks"] if t["state"] == "FAILED"]
+    assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
+    # one execution of the dataset per epoch, with the operators Ray Data names
+    assert [[(o["name"], o["tasks"]) for o in d["operators"]] for d in doc["datasets"]] == [[
+        ("Input", 0), ("ReadRange->MapBatches(add_square)", 8), ("split(2, equal=True)", 0)]] * 2
+    flows = flows_by_name(doc)
+    # each of the 8 blocks of each epoch goes to one worker; the split hands them out
+    assert flows[("ReadRange->MapBatches(add_square)", "RayTrainWorker")][0] == 16
+    assert flows[("ReadRange->MapBatches(add_square)", "SplitCoordinator")][0] > 0
+    assert flows[("SplitCoordinator.get", "RayTrainWorker")][0] > 0
+    assert flows[("DatasetManager.get_dataset_shard", "RayTrainWorker")][0] == 2
+    assert not [pair for pair in flows if pair[0] == pair[1]]
+    no_invented_nodes(doc)
