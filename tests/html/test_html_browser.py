@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from browser import Browser, chromium
-from conftest import ROOT, SAMPLES, render, result_of, sample
+from conftest import DATA, ROOT, SAMPLES, render, result_of, sample
 from flowinsight.render.text import strip_control
 from flowinsight.result import Result
 
@@ -373,3 +373,14 @@ def test_undefined_tasks_are_placeholders_and_said(browser: Browser, tmp_path: P
                         ".find((t) => t.startsWith('Coverage'))")
     assert "1 tasks without a definition (their submission and definition events are missing" in card
     assert '1 of them named by nothing: drawn as "(undefined task)" placeholders' in card
+
+
+def test_intended_ends_are_said_apart_from_the_failures(browser: Browser,
+                                                          tmp_path: Path) -> None:
+    # a ray.kill, owners gone, a restart asked for: 7 ends that are not failures, beside the
+    # one real failure (tests/data/actor_restart_asked)
+    _open(browser, result_of(DATA / "actor_restart_asked"), tmp_path)
+    text = browser.eval("document.querySelector('#ends').textContent")
+    assert text == ("Not failures (7): ended as asked or as Ray does"
+                    "7 intended: ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED 4, "
+                    "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL 1, ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1")

@@ -58,6 +58,16 @@ function overview() {
     if (doc.failures.length > 6) add(fail, el("div", { class: "small muted" }, (doc.failures.length - 6) + " more in the failures table"));
   }
   doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small" }, n.label + ": " + n.message)));
+  // ends that are not failures (a ray.kill, an actor out of scope, a restart asked for), said
+  // apart from the failures and by category, as the terminal summary does (docs/failures.md)
+  const notFailures = doc.ends || [];
+  if (notFailures.length) {
+    const cats = {};
+    notFailures.forEach((f) => { const t = (cats[f.category] = cats[f.category] || {}); t[f.error_type] = (t[f.error_type] || 0) + 1; });
+    add(fail, el("div", { id: "ends", class: "ends" }, el("div", { class: "small muted" }, "Not failures (" + int(notFailures.length) + "): ended as asked or as Ray does"),
+      el("ul", { class: "plain small" }, Object.keys(cats).sort().map((c) => el("li", null, el("b", { class: "count" }, int(Object.values(cats[c]).reduce((a, b) => a + b, 0))), " " + c + ": ",
+        Object.keys(cats[c]).sort().map((t) => t + " " + cats[c][t]).join(", "))))));
+  }
   grid.appendChild(fail);
 
   const data = card("Largest data flows");
