@@ -6,6 +6,7 @@ details, searching highlights it; hostile names stay text."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -384,3 +385,49 @@ def test_intended_ends_are_said_apart_from_the_failures(browser: Browser,
     assert text == ("Not failures (7): ended as asked or as Ray does"
                     "7 intended: ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED 4, "
                     "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL 1, ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1")
+
+
+ROWS_JS = """((s) => [...document.querySelectorAll(s + ' tbody tr')].map(
+  (tr) => [...tr.children].map((td) => td.textContent)))"""
+
+
+def test_tune_trials_show_their_starts_and_restores(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/tune_retry_function: FailureConfig retries; two trial actors failed, one trial
+    # began again from its checkpoint (restores 1)
+    _open(browser, result_of(DATA / "tune_retry_function"), tmp_path)
+    rows = browser.eval(ROWS_JS + "('#tune-trials')")
+    assert [r[2:5] + [r[7]] for r in rows] == [
+        ["1", "0", "4", "0"], ["1", "0", "4", "0"], ["1", "0", "3", "1"], ["1", "1", "2", "0"],
+        ["1", "0", "2", "1"]]
+    assert all(r[1] == "flaky" and r[0].startswith("flaky #") for r in rows)
+    assert browser.eval("document.querySelector('#tune .small').textContent").startswith(
+        "5 trial actors; Tune started trials on them 5 times, 1 of them from a checkpoint, "
+        "so 4 began from scratch.")
+
+
+def test_serve_deployments_show_their_cancelled_tries(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("libraries/serve_events"))
+    # the capture's router cancelled none; give Doubler the shape of a rejected burst
+    # (tests/test_libraries.py: 26 tries, 13 cancelled) to see the column is its own
+    serve = tuple(replace(d, requests=26, cancelled=13) if d.name == "Doubler" else d
+                  for d in result.serve)
+    _open(browser, replace(result, serve=serve), tmp_path)
+    rows = browser.eval(ROWS_JS + "('#serve-deployments')")
+    assert [[r[0], r[2], r[3], r[6], r[7]] for r in rows] == [
+        ["doubler_app / Doubler", "26", "13", "0", "–"],
+        ["doubler_app / Ingress", "5", "0", "0", "Doubler 5×"]]
+
+
+def test_ray_data_plans_list_each_dataset_s_operators(browser: Browser, tmp_path: Path) -> None:
+    _open(browser, result_of(DATA / "data_groupby_same_names"), tmp_path)
+    heads = browser.eval("[...document.querySelectorAll('#datasets h4')].map((h) => h.textContent)")
+    assert len(heads) == 7 and heads[0].startswith("dataset_035APQ2FoWtYNZxHhAl36U_0 · FINISHED")
+    ops = browser.eval("[...document.querySelectorAll('#datasets table')][1].querySelectorAll('tbody tr').length")
+    assert ops == 5
+    first = browser.eval(ROWS_JS + "('#datasets table')")[:2]
+    assert first == [["Input", "0", "0", "–", "–", "0", "FINISHED"],
+                     ["ReadRange->Map(keyed)->Write", "4", "4", "63.5 ms", "–", "0", "FINISHED"]]
+    # no library used, no library card
+    _open(browser, result_of(sample("libraries/tune")), tmp_path, "t.html")
+    assert browser.eval("[!!document.querySelector('#tune'), !!document.querySelector('#serve'),"
+                        " !!document.querySelector('#datasets')]") == [True, False, False]

@@ -95,6 +95,8 @@ function overview() {
   });
   grid.appendChild(crit);
 
+  libraries(grid);
+
   const work = nodeList.filter((n) => n.kind !== "driver" && !n.raw.internal && n.raw.stats.exec_ms);  // Ray's internals aside
   const byTotal = work.slice().sort((a, b) => b.raw.stats.exec_ms.sum - a.raw.stats.exec_ms.sum || (a.id < b.id ? -1 : 1)).slice(0, 8);
   const byP95 = work.slice().sort((a, b) => b.raw.stats.exec_ms.p95 - a.raw.stats.exec_ms.p95 || (a.id < b.id ? -1 : 1)).slice(0, 8);
@@ -110,4 +112,50 @@ function overview() {
   if (!work.length) add(slow, el("div", { class: "muted" }, "No execution time recorded."));
   void top;
   grid.appendChild(slow);
+}
+
+// ---------- Ray libraries: Tune trial actors, Serve deployments, Ray Data plans ----------
+// What the JSON's `tune`, `serve` and `datasets` say, one table each, shown only where the run
+// used the library. A `tune` row is one trial actor, not one trial (README: starts, restores).
+const LIB_ROWS = 50;
+function actorRef(id) { return NODES[id] ? nodeLink(id) : el("span", { class: "mono" }, id.slice(0, 12)); }
+function numTable(id, cls, heads, rows, numeric) {
+  return el("table", { id: id, class: cls }, el("thead", null, el("tr", null, heads.map((h, i) => el("th", { class: numeric.indexOf(i) >= 0 ? "num" : null }, h)))),
+    el("tbody", null, rows.map((r) => el("tr", null, r.map((c, i) => el("td", { class: numeric.indexOf(i) >= 0 ? "num" : "wrap" }, c))))));
+}
+function more(n, what) { return n > LIB_ROWS ? el("div", { class: "small muted" }, int(n - LIB_ROWS) + " more " + what + " in the JSON") : null; }
+function libraries(grid) {
+  const tune = doc.tune || [], serve = doc.serve || [], sets = doc.datasets || [];
+  if (tune.length) {
+    const card = el("div", { class: "card wide", id: "tune" }, el("h2", null, "Tune trial actors"));
+    const starts = tune.reduce((a, t) => a + t.starts, 0), restores = tune.reduce((a, t) => a + t.restores, 0);
+    add(card, el("div", { class: "small muted" }, int(tune.length) + " trial actors; Tune started trials on them " + int(starts) + " times, " + int(restores) + " of them from a checkpoint, so " + int(starts - restores) + " began from scratch. A row is one actor, not one trial: Tune starts a paused (PBT) or retried trial again, on a new actor or a reused one."));
+    add(card, numTable("tune-trials", null, ["actor", "trainable", "starts", "restores", "train calls", "train total", "train p95", "failed", "state"],
+      tune.slice(0, LIB_ROWS).map((t) => [actorRef(t.actorId), t.trainable, t.starts ? int(t.starts) : "0 (unused)", int(t.restores), int(t.train_calls),
+        ms(sum(t.train_ms)), ms(t.train_ms && t.train_ms.p95), t.failures ? el("span", { class: "bad" }, int(t.failures)) : "0", t.state]), [2, 3, 4, 5, 6, 7]),
+      more(tune.length, "trial actors"));
+    grid.appendChild(card);
+  }
+  if (serve.length) {
+    const card = el("div", { class: "card wide", id: "serve" }, el("h2", null, "Serve deployments"));
+    add(card, el("div", { class: "small muted" }, "requests: its replicas' handle_request calls, with the tries a full replica rejected; cancelled: those tries, which Serve's router sends again (not failures), left out of the request times."));
+    add(card, numTable("serve-deployments", null, ["deployment", "replicas", "requests", "cancelled", "request p50", "request p95", "failed", "calls to"],
+      serve.slice(0, LIB_ROWS).map((d) => [d.app + " / " + d.name, int(d.replicas.length) + (d.states.length ? " (" + d.states.join(", ") + ")" : ""), int(d.requests), int(d.cancelled),
+        ms(d.request_ms && d.request_ms.p50), ms(d.request_ms && d.request_ms.p95), d.failures ? el("span", { class: "bad" }, int(d.failures)) : "0",
+        d.calls_to.length ? d.calls_to.map((c) => c[0] + " " + int(c[1]) + "×").join(", ") : "–"]), [1, 2, 3, 4, 5, 6]),
+      more(serve.length, "deployments"));
+    grid.appendChild(card);
+  }
+  if (sets.length) {
+    const card = el("div", { class: "card wide", id: "datasets" }, el("h2", null, "Ray Data plans"));
+    add(card, el("div", { class: "small muted" }, int(sets.length) + " dataset" + (sets.length === 1 ? "" : "s") + ": each operator in order, with its tasks, their execution time added up and the bytes it put out."));
+    sets.slice(0, LIB_ROWS).forEach((d) => {
+      add(card, el("h4", { class: "wrap" }, d.id + " · " + d.state + (d.start_s !== null && d.end_s !== null ? " · " + ms((d.end_s - d.start_s) * 1000) : "")));
+      add(card, numTable(null, "ops", ["operator", "tasks", "attempts", "execution total", "bytes out", "failed", "state"],
+        d.operators.map((o) => [o.name + (o.issues.length ? " ⚠ " + o.issues.join("; ") : ""), int(o.tasks), int(o.attempts), ms(sum(o.exec_ms)),
+          o.bytes_out === null ? "–" : bytes(o.bytes_out), o.failures ? el("span", { class: "bad" }, int(o.failures)) : "0", o.state]), [1, 2, 3, 4, 5]));
+    });
+    add(card, more(sets.length, "datasets"));
+    grid.appendChild(card);
+  }
 }
