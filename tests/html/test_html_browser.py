@@ -431,3 +431,15 @@ def test_ray_data_plans_list_each_dataset_s_operators(browser: Browser, tmp_path
     _open(browser, result_of(sample("libraries/tune")), tmp_path, "t.html")
     assert browser.eval("[!!document.querySelector('#tune'), !!document.querySelector('#serve'),"
                         " !!document.querySelector('#datasets')]") == [True, False, False]
+
+
+def test_many_jobs_keep_the_header_on_one_line(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: seven `ray job submit` runs of one script; the headline said
+    # every job and pushed the tabs onto a second line, out of the 48 px header
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    assert browser.eval("document.getElementById('headline').textContent") == \
+        "7 jobs · explore4_job.py"
+    tops = browser.eval("[...document.querySelectorAll('nav button')].map((b) => b.getBoundingClientRect().bottom)")
+    assert len(set(tops)) == 1 and tops[0] <= browser.eval(
+        "document.querySelector('header').getBoundingClientRect().bottom")
+    assert browser.eval("document.getElementById('headline').title").count("\n") == 6

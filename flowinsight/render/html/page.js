@@ -92,9 +92,13 @@ const ERRORS = DATA.timeline.errors || {};
 // ---------- the header, warnings and tabs ----------
 const jobs = summary.jobs;
 const headline = document.getElementById("headline");
-headline.textContent = jobs.length
-  ? jobs.map((j) => "job " + j.id + (j.entrypoint ? " · " + shortEntry(j.entrypoint) : "")).join("  |  ")
-  : "no job recorded";
+// one job by its id and script; several by their number and their scripts, each once (the
+// jobs table lists them all): a line per job would push the tabs out of the header
+const scripts = jobs.map((j) => shortEntry(j.entrypoint || "")).filter((e, i, all) => e && all.indexOf(e) === i);
+headline.textContent = jobs.length === 1
+  ? "job " + jobs[0].id + (jobs[0].entrypoint ? " · " + shortEntry(jobs[0].entrypoint) : "")
+  : jobs.length ? int(jobs.length) + " jobs" + (scripts.length ? " · " + scripts.join(", ") : "") : "no job recorded";
+headline.title = clean(jobs.map((j) => "job " + j.id + (j.entrypoint ? " · " + j.entrypoint : "")).join("\n"));
 function shortEntry(e) { const parts = e.split(" ").filter((p) => p.indexOf("/") >= 0 || p.indexOf(".py") >= 0); const last = parts.length ? parts[parts.length - 1] : e; return last.split("/").pop(); }
 document.title = "flowinsight · " + (jobs.length ? jobs.map((j) => shortEntry(j.entrypoint || j.id)).join(", ") : "report");
 const warnBox = document.getElementById("warnings");
