@@ -443,3 +443,18 @@ def test_many_jobs_keep_the_header_on_one_line(browser: Browser, tmp_path: Path)
     assert len(set(tops)) == 1 and tops[0] <= browser.eval(
         "document.querySelector('header').getBoundingClientRect().bottom")
     assert browser.eval("document.getElementById('headline').title").count("\n") == 6
+
+
+def test_the_overview_clips_a_long_failure_note(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: the failed job's note carries its driver log's tail (about
+    # 900 characters), which filled the Failures card
+    result = result_of(DATA / "jobs_submitted")
+    long = [n for n in result.failure_notes if len(n.message) > 800]
+    assert len(long) == 1
+    _open(browser, result, tmp_path)
+    shown = browser.eval("[...document.querySelectorAll('#overview .note-line span.wrap')]"
+                         ".map((s) => [s.textContent, s.title])")
+    clipped = [s for s in shown if s[1] == strip_control(long[0].message)]
+    assert len(clipped) == 1 and clipped[0][0] == (
+        "Job entrypoint command failed with exit code 1, last available logs (truncated to "
+        "20,000 chars): … RuntimeError: explore4: the driver gives up")

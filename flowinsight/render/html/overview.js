@@ -6,6 +6,14 @@
 // ---------- overview ----------
 function card(title, wide) { return el("div", { class: "card" + (wide ? " wide" : "") }, el("h2", null, title)); }
 function figure(v, k, bad) { return el("div", { class: "figure" + (bad ? " bad" : "") }, el("div", { class: "v" }, v), el("div", { class: "k" }, k)); }
+// a failure's message in the overview, at most n characters: a driver's failure carries its
+// log's tail (hundreds of lines), of which the first line says what it is and the last the
+// exception; the whole is in the tooltip and the tables
+function clip(text, n) {
+  const lines = String(text || "").split("\n").map((l) => l.trim()).filter((l) => l);
+  const short = lines.length > 1 ? lines[0] + " … " + lines[lines.length - 1] : lines.join("");
+  return short.length > n ? short.slice(0, n - 1) + "…" : short;
+}
 function overview() {
   const root = document.getElementById("overview");
   const grid = el("div", { class: "grid" });
@@ -54,10 +62,10 @@ function overview() {
   else {
     const types = summary.failures.by_type;
     add(fail, el("div", { class: "figures" }, Object.keys(types).map((t) => figure(int(types[t]), t || "(no type)", true))));
-    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", f.message))));
+    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "wrap", title: f.message }, clip(f.message, 200))))));
     if (doc.failures.length > 6) add(fail, el("div", { class: "small muted" }, (doc.failures.length - 6) + " more in the failures table"));
   }
-  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small" }, n.label + ": " + n.message)));
+  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small note-line" }, n.label + ": ", el("span", { class: "wrap", title: n.message }, clip(n.message, 200)))));
   // ends that are not failures (a ray.kill, an actor out of scope, a restart asked for), said
   // apart from the failures and by category, as the terminal summary does (docs/failures.md)
   const notFailures = doc.ends || [];
