@@ -289,6 +289,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             f"{escaped(category)} {sum(types.values())} (" + ", ".join(
                 f"{escaped(t)} {n}" for t, n in sorted(types.items())) + ")"
             for category, types in sorted(kinds.items())) + ": see docs/failures.md",)))
+    out.extend(_library_lines(result))
     timed = [n for n in result.nodes if n.stats.exec_ms is not None
              and n.kind is not NodeKind.DRIVER]
     total = sum(n.stats.exec_ms.sum for n in timed if n.stats.exec_ms is not None)
@@ -323,6 +324,40 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
                              "each step's own execution time:"))
     for warning in result.warnings:
         out.append(Line("warning", (escaped(warning),), "yellow"))
+    return out
+
+
+def _library_lines(result: Result) -> list[Line]:
+    """What the run did with Tune, Serve and Ray Data, in a line each (the JSON's `tune`,
+    `serve`, `datasets`; `--format plan` draws them). A Tune entry is a trial actor, not a
+    trial: the trials begun are its starts, those from scratch its starts less its restores."""
+    out = []
+    if result.tune:
+        starts = sum(t.starts for t in result.tune)
+        restores = sum(t.restores for t in result.tune)
+        unused = sum(1 for t in result.tune if not t.starts)
+        failed = sum(t.failures for t in result.tune)
+        out.append(Line("tune", (
+            f"{len(result.tune)} trial actors" + (f" ({unused} unused)" if unused else ""),
+            f"trials started on them {starts} times, {restores} from a checkpoint, "
+            f"{starts - restores} from scratch",
+            f"{sum(t.train_calls for t in result.tune)} train calls"
+            + (f", {failed} failed" if failed else "")), "red" if failed else ""))
+    if result.serve:
+        out.append(Line("serve", tuple(
+            f"{escaped(d.app)}/{escaped(d.name)} {d.requests} request"
+            f"{'s' if d.requests != 1 else ''}"
+            + (f" ({d.cancelled} cancelled tries)" if d.cancelled else "")
+            + (f", p95 {human_ms(d.request_ms.p95)}" if d.request_ms else "")
+            + (f", {d.failures} failed" if d.failures else "")
+            for d in result.serve), sep="; ", lead=f"{len(result.serve)} deployments:"))
+    if result.datasets:
+        ops = [o for d in result.datasets for o in d.operators]
+        failed_ops = sum(1 for o in ops if o.failures)
+        out.append(Line("ray data", (
+            f"{len(result.datasets)} dataset{'s' if len(result.datasets) != 1 else ''}",
+            f"{len(ops)} operators" + (f", {failed_ops} with failed tasks" if failed_ops else ""),
+            f"{sum(o.tasks for o in ops)} operator tasks"), "red" if failed_ops else ""))
     return out
 
 
