@@ -458,3 +458,28 @@ def test_the_overview_clips_a_long_failure_note(browser: Browser, tmp_path: Path
     assert len(clipped) == 1 and clipped[0][0] == (
         "Job entrypoint command failed with exit code 1, last available logs (truncated to "
         "20,000 chars): … RuntimeError: explore4: the driver gives up")
+
+
+def test_a_trial_actor_s_details_say_its_starts_and_restores(browser: Browser,
+                                                               tmp_path: Path) -> None:
+    # tests/data/tune_pbt_reuse: reuse_actors, so one actor ran all 12 starts (8 restored)
+    _open(browser, result_of(DATA / "tune_pbt_reuse"), tmp_path)
+    browser.eval("document.querySelector('#tune-trials tbody tr:nth-child(3) [data-node]').click()")
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Tune trial actor of climbstarts 12 · restores 8 · train calls 24" in text
+    browser.eval("document.querySelector('#tune-trials tbody tr:nth-child(1) [data-node]').click()")
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "starts 0 (unused) · restores 0 · train calls 0" in text
+
+
+def test_a_serve_replica_s_details_name_its_deployment(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("libraries/serve_events"))
+    _open(browser, result, tmp_path)
+    (doubler,) = [d for d in result.serve if d.name == "Doubler"]
+    method = next(n.id for n in result.nodes if n.actor_id == doubler.replicas[0]
+                  and n.name == "handle_request_with_rejection")
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    browser.eval(f"document.querySelector('#nodes-table [data-node=\"{method}\"]').click()")
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Serve replica of doubler_app / Doublerrequests 5 · cancelled 0 (the deployment's)" \
+        in text

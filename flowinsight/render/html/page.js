@@ -187,6 +187,11 @@ function nodeDetails(id) {
     const actor = NODES[r.actorId || id];
     if (actor) rows.push(["actor", actor.raw.name + (actor.raw.actor_name ? " '" + actor.raw.actor_name + "'" : "") + (actor.raw.state ? " · " + actor.raw.state : "")]);
   }
+  // what a Tune trial actor or a Serve replica did for its library (the JSON's tune, serve)
+  const trial = (doc.tune || []).find((t) => t.actorId === id);
+  if (trial) rows.push(["Tune trial actor of " + trial.trainable, "starts " + int(trial.starts) + (trial.starts ? "" : " (unused)") + " · restores " + int(trial.restores) + " · train calls " + int(trial.train_calls)]);
+  const deployment = (doc.serve || []).find((d) => d.replicas.indexOf(r.actorId || id) >= 0);
+  if (deployment) rows.push(["Serve replica of " + deployment.app + " / " + deployment.name, "requests " + int(deployment.requests) + " · cancelled " + int(deployment.cancelled) + " (the deployment's)"]);
   if (r.jobId) rows.push(["job", r.jobId]);
   rows.push(["share of execution time", n.kind === "driver" ? "– (a driver waits on the others)" : pct(n.share)]);
   const callers = doc.callFlows.filter((c) => c.target === id);
