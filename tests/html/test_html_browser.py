@@ -452,7 +452,7 @@ def test_the_overview_clips_a_long_failure_note(browser: Browser, tmp_path: Path
     long = [n for n in result.failure_notes if len(n.message) > 800]
     assert len(long) == 1
     _open(browser, result, tmp_path)
-    shown = browser.eval("[...document.querySelectorAll('#overview .note-line span.wrap')]"
+    shown = browser.eval("[...document.querySelectorAll('#overview .note-line span.clipped')]"
                          ".map((s) => [s.textContent, s.title])")
     clipped = [s for s in shown if s[1] == strip_control(long[0].message)]
     assert len(clipped) == 1 and clipped[0][0] == (
@@ -483,3 +483,11 @@ def test_a_serve_replica_s_details_name_its_deployment(browser: Browser, tmp_pat
     text = browser.eval("document.querySelector('#call .details').textContent")
     assert "Serve replica of doubler_app / Doublerrequests 5 · cancelled 0 (the deployment's)" \
         in text
+
+
+def test_a_clipped_failure_message_breaks_between_words(browser: Browser,
+                                                        tmp_path: Path) -> None:
+    # the overview's messages wrapped mid-word ('explor|e4'): word-break break-all
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    assert browser.eval("[...document.querySelectorAll('#overview .card li span[title]')]"
+                        ".map((s) => getComputedStyle(s).wordBreak)") == ["normal"]

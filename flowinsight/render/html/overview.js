@@ -62,10 +62,10 @@ function overview() {
   else {
     const types = summary.failures.by_type;
     add(fail, el("div", { class: "figures" }, Object.keys(types).map((t) => figure(int(types[t]), t || "(no type)", true))));
-    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "wrap", title: f.message }, clip(f.message, 200))))));
+    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "clipped", title: f.message }, clip(f.message, 200))))));
     if (doc.failures.length > 6) add(fail, el("div", { class: "small muted" }, (doc.failures.length - 6) + " more in the failures table"));
   }
-  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small note-line" }, n.label + ": ", el("span", { class: "wrap", title: n.message }, clip(n.message, 200)))));
+  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small note-line" }, n.label + ": ", el("span", { class: "clipped", title: n.message }, clip(n.message, 200)))));
   // ends that are not failures (a ray.kill, an actor out of scope, a restart asked for), said
   // apart from the failures and by category, as the terminal summary does (docs/failures.md)
   const notFailures = doc.ends || [];
