@@ -491,3 +491,11 @@ def test_a_clipped_failure_message_breaks_between_words(browser: Browser,
     _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
     assert browser.eval("[...document.querySelectorAll('#overview .card li span[title]')]"
                         ".map((s) => getComputedStyle(s).wordBreak)") == ["normal"]
+
+
+def test_coverage_counts_of_one_are_singular(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: one attempt with no final state, one with no execution
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    assert browser.eval("[...document.querySelectorAll('#overview ul.plain li')]"
+                        ".map((li) => li.textContent).filter((t) => t.includes('attempt'))") == [
+        "1 attempt with no final state", "1 attempt with no execution record"]

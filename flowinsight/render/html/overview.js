@@ -50,7 +50,7 @@ function overview() {
   const missing = [["without_definition", "tasks without a definition (their submission and definition events are missing: a truncated or partial capture)"], ["undefined_tasks", "of them named by nothing: drawn as \"(undefined task)\" placeholders"], ["without_parent", "tasks whose caller was never recorded"],
     ["without_final_state", "attempts with no final state"], ["without_execution", "attempts with no execution record"],
     ["truncated_files", "truncated files"], ["skipped_lines", "skipped lines"]].filter((m) => c[m[0]]);
-  if (missing.length) add(cov, el("ul", { class: "plain" }, missing.map((m) => el("li", null, el("b", { class: "count" }, int(c[m[0]])), " " + m[1]))));
+  if (missing.length) add(cov, el("ul", { class: "plain" }, missing.map((m) => el("li", null, el("b", { class: "count" }, int(c[m[0]])), " " + (c[m[0]] === 1 ? m[1].replace(/\b(tasks|attempts|files|lines)\b/, (w) => w.slice(0, -1)) : m[1])))));
   const reasons = summary.skipped.by_reason;
   if (Object.keys(reasons).length) add(cov, el("div", { class: "small muted" }, "skipped: " + Object.keys(reasons).map((k) => k + " " + reasons[k]).join(", ")));
   if (summary.truncated_files.length) add(cov, el("div", { class: "small muted mono wrap" }, "truncated: " + summary.truncated_files.join(", ")));
