@@ -372,7 +372,7 @@ def test_undefined_tasks_are_placeholders_and_said(browser: Browser, tmp_path: P
     assert any("1 task(s) without definition" in w for w in shown["warnings"])
     card = browser.eval("[...document.querySelectorAll('.card')].map((e) => e.textContent)"
                         ".find((t) => t.startsWith('Coverage'))")
-    assert "1 tasks without a definition (their submission and definition events are missing" in card
+    assert "1 task without a definition (their submission and definition events are missing" in card
     assert '1 of them named by nothing: drawn as "(undefined task)" placeholders' in card
 
 
