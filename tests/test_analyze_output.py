@@ -152,3 +152,15 @@ def test_the_summary_says_what_the_run_did_with_tune_serve_and_ray_data() -> Non
     assert lines(DATA / "data_groupby_same_names")["ray data"] == (
         "7 datasets, 25 operators, 28 operator tasks")
     assert not {"tune", "serve", "ray data"} & set(lines(sample("recorded/sage_pipeline")))
+
+
+def test_a_summary_key_wider_than_its_column_keeps_the_lines_in_the_terminal() -> None:
+    # tests/data/jobs_submitted: several jobs, so each critical path's key names its job
+    # ("critical path 02000000", 22 cells) and pushed its line 3 cells past 100 columns
+    from conftest import DATA
+    out = re.sub(r"\x1b\[[0-9;]*m", "", in_terminal(["analyze", str(DATA / "jobs_submitted")],
+                                                     100))
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 100
+    k = lines.index("critical path 02000000")
+    assert lines[k + 1].startswith(" " * 15 + "3.74 s wall (first start to last end)")

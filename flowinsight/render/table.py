@@ -369,8 +369,12 @@ def summary(result: Result, labels: Labels, width: int) -> RenderableType:
         items = line.items
         if line.lead:
             items = (f"{line.lead} {items[0]}",) + items[1:] if items else (line.lead,)
+        key_alone = cell_len(line.key) > KEY_WIDTH - 1 and width != UNLIMITED
+        if key_alone:  # a key wider than its column ("critical path 02000000") on its own
+            text.append(line.key, style="bold")
+            text.append("\n")
         for k, part in enumerate(_wrap(items, room, line.sep)):
-            key = line.key if k == 0 else ""
+            key = line.key if k == 0 and not key_alone else ""
             text.append(f"{key:<{KEY_WIDTH - 1}} ", style="bold")
             text.append(part, style=line.style)
             text.append("\n")
