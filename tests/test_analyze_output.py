@@ -164,3 +164,15 @@ def test_a_summary_key_wider_than_its_column_keeps_the_lines_in_the_terminal() -
     assert max(map(len, lines)) <= 100
     k = lines.index("critical path 02000000")
     assert lines[k + 1].startswith(" " * 15 + "3.74 s wall (first start to last end)")
+
+
+def test_a_job_of_one_task_reads_singular() -> None:
+    from conftest import DATA
+    from flowinsight.render.labels import Labels
+    from flowinsight.render.table import summary_lines
+
+    result = result_of(DATA / "jobs_submitted")
+    jobs = {line.key: line.items[2] for line in summary_lines(result, Labels(result))
+            if line.key.startswith("job ")}
+    assert (jobs["job 02000000"], jobs["job 03000000"], jobs["job 07000000"]) == (
+        "11 tasks", "1 task", "0 tasks")

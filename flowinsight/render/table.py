@@ -207,7 +207,7 @@ def _wrap(items: Sequence[str], width: int, sep: str = ", ") -> list[str]:
 
 _LEADS = {"p50", "p95", "line", "wall", "at"}  # words that name the number after them
 _UNITS = {"B", "kB", "MB", "GB", "TB", "B/s", "kB/s", "MB/s", "GB/s", "TB/s", "µs", "ms", "s",
-          "calls", "call", "tasks", "%"}
+          "calls", "call", "tasks", "task", "%"}
 
 
 def _words(text: str) -> list[str]:
@@ -246,7 +246,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             items.append(f"wall {human_ms(job.end_ms - job.start_ms)}")
         elif job.start_ms is not None:
             items.append("no end recorded")
-        items.append(f"{job.tasks} tasks")
+        items.append(f"{job.tasks} task{'s' if job.tasks != 1 else ''}")
         if job.entrypoint:
             items.append(f"entrypoint {escaped(job.entrypoint)}")
         out.append(Line(f"job {escaped(job.id)}", tuple(items)))
