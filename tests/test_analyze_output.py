@@ -140,11 +140,11 @@ def test_the_summary_says_what_the_run_did_with_tune_serve_and_ray_data() -> Non
 
     # FailureConfig retries: 5 trial actors, one trial restored from its checkpoint
     assert lines(DATA / "tune_retry_function")["tune"] == (
-        "5 trial actors, trials started on them 5 times, 1 from a checkpoint, 4 from scratch, "
+        "5 trial actors: trials started on them 5 times, 1 from a checkpoint, 4 from scratch, "
         "15 train calls, 2 failed")
     # PBT with reuse_actors: one actor ran every start, two Tune made and left unused
     assert lines(DATA / "tune_pbt_reuse")["tune"] == (
-        "3 trial actors (2 unused), trials started on them 12 times, 8 from a checkpoint, "
+        "3 trial actors (2 unused): trials started on them 12 times, 8 from a checkpoint, "
         "4 from scratch, 24 train calls")
     assert lines(sample("libraries/serve_events"))["serve"] == (
         "2 deployments: doubler_app/Doubler 5 requests, p95 5.51 ms; "

@@ -338,11 +338,12 @@ def _library_lines(result: Result) -> list[Line]:
         unused = sum(1 for t in result.tune if not t.starts)
         failed = sum(t.failures for t in result.tune)
         out.append(Line("tune", (
-            f"{len(result.tune)} trial actors" + (f" ({unused} unused)" if unused else ""),
-            f"trials started on them {starts} times, {restores} from a checkpoint, "
+            f"trials started on them {starts} times", f"{restores} from a checkpoint",
             f"{starts - restores} from scratch",
-            f"{sum(t.train_calls for t in result.tune)} train calls"
-            + (f", {failed} failed" if failed else "")), "red" if failed else ""))
+            f"{sum(t.train_calls for t in result.tune)} train calls")
+            + ((f"{failed} failed",) if failed else ()), "red" if failed else "",
+            lead=f"{len(result.tune)} trial actors" + (f" ({unused} unused)" if unused else "")
+            + ":"))
     if result.serve:
         out.append(Line("serve", tuple(
             f"{escaped(d.app)}/{escaped(d.name)} {d.requests} request"
