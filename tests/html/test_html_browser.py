@@ -499,3 +499,13 @@ def test_coverage_counts_of_one_are_singular(browser: Browser, tmp_path: Path) -
     assert browser.eval("[...document.querySelectorAll('#overview ul.plain li')]"
                         ".map((li) => li.textContent).filter((t) => t.includes('attempt'))") == [
         "1 attempt with no final state", "1 attempt with no execution record"]
+
+
+def test_a_critical_step_in_ray_s_internals_is_said_so(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/data_udf_errors: the path runs through Ray Data's autoscaling coordinator,
+    # which the call graph hides; the step named it with nothing to say why it was not there
+    _open(browser, result_of(DATA / "data_udf_errors"), tmp_path)
+    steps = browser.eval("[...document.querySelectorAll('table.critical tr td:nth-child(2)')]"
+                         ".map((td) => td.textContent)")
+    assert steps == ["main", "_AutoscalingCoordinatorActor 'AutoscalingCoordinator'"
+                     ".request_resources (Ray's internals, not drawn)"]

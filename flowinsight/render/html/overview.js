@@ -96,7 +96,7 @@ function overview() {
       const st = TL.startOf(s.taskId);
       const left = st !== null && t0 !== null && p.total_ms > 0 ? Math.max(0, Math.min(100, (st - t0) / 1000 / p.total_ms * 100)) : 0;
       const width = p.total_ms > 0 ? Math.max(0.5, Math.min(100 - left, s.exec_ms / p.total_ms * 100)) : 0;
-      return el("tr", null, el("td", { class: "num muted" }, String(i + 1)), el("td", null, nodeLink(s.node)),
+      return el("tr", null, el("td", { class: "num muted" }, String(i + 1)), el("td", null, nodeLink(s.node), NODES[s.node] && NODES[s.node].raw.internal ? el("span", { class: "small muted" }, " (Ray's internals, not drawn)") : null),
         el("td", { class: "num" }, ms(s.exec_ms)),
         el("td", { style: "width:45%" }, el("div", { class: "bar" }, el("span", { style: "left:" + left.toFixed(2) + "%;width:" + width.toFixed(2) + "%" }))));
     }))));
