@@ -509,3 +509,13 @@ def test_a_critical_step_in_ray_s_internals_is_said_so(browser: Browser, tmp_pat
                          ".map((td) => td.textContent)")
     assert steps == ["main", "_AutoscalingCoordinatorActor 'AutoscalingCoordinator'"
                      ".request_resources (Ray's internals, not drawn)"]
+
+
+def test_every_job_s_critical_path_has_the_same_columns(browser: Browser,
+                                                        tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: seven paths, one table each, sized each by its own names
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    lefts = browser.eval("[...document.querySelectorAll('table.critical')].map((t) => "
+                         "[...t.querySelector('tr').children].map((td) => "
+                         "Math.round(td.getBoundingClientRect().left)).join(','))")
+    assert len(lefts) == 7 and len(set(lefts)) == 1
