@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import termios
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,53 @@ def test_a_newline_in_a_name_cannot_start_a_line() -> None:
     out = render(dataclasses.replace(result, nodes=nodes), "table").decode()
     assert "\nFAIL" not in out and "\x1b" not in out
     assert "run\\nFAIL max-failures 0: 3 failures\\x1b[2J" in out
+
+
+def test_the_summary_says_what_the_run_did_with_tune_serve_and_ray_data() -> None:
+    from conftest import DATA
+    from flowinsight.render.labels import Labels
+    from flowinsight.render.table import summary_lines
+
+    def lines(path: Path) -> dict[str, str]:
+        result = result_of(path)
+        return {line.key: (line.lead + " " if line.lead else "") + line.sep.join(line.items)
+                for line in summary_lines(result, Labels(result))}
+
+    # FailureConfig retries: 5 trial actors, one trial restored from its checkpoint
+    assert lines(DATA / "tune_retry_function")["tune"] == (
+        "5 trial actors: trials started on them 5 times, 1 from a checkpoint, 4 from scratch, "
+        "15 train calls, 2 failed")
+    # PBT with reuse_actors: one actor ran every start, two Tune made and left unused
+    assert lines(DATA / "tune_pbt_reuse")["tune"] == (
+        "3 trial actors (2 unused): trials started on them 12 times, 8 from a checkpoint, "
+        "4 from scratch, 24 train calls")
+    assert lines(sample("libraries/serve_events"))["serve"] == (
+        "2 deployments: doubler_app/Doubler 5 requests, p95 5.51 ms; "
+        "doubler_app/Ingress 5 requests, p95 37.1 ms")
+    assert lines(DATA / "data_groupby_same_names")["ray data"] == (
+        "7 datasets, 25 operators, 28 operator tasks")
+    assert not {"tune", "serve", "ray data"} & set(lines(sample("recorded/sage_pipeline")))
+
+
+def test_a_summary_key_wider_than_its_column_keeps_the_lines_in_the_terminal() -> None:
+    # tests/data/jobs_submitted: several jobs, so each critical path's key names its job
+    # ("critical path 02000000", 22 cells) and pushed its line 3 cells past 100 columns
+    from conftest import DATA
+    out = re.sub(r"\x1b\[[0-9;]*m", "", in_terminal(["analyze", str(DATA / "jobs_submitted")],
+                                                     100))
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 100
+    k = lines.index("critical path 02000000")
+    assert lines[k + 1].startswith(" " * 15 + "3.74 s wall (first start to last end)")
+
+
+def test_a_job_of_one_task_reads_singular() -> None:
+    from conftest import DATA
+    from flowinsight.render.labels import Labels
+    from flowinsight.render.table import summary_lines
+
+    result = result_of(DATA / "jobs_submitted")
+    jobs = {line.key: line.items[2] for line in summary_lines(result, Labels(result))
+            if line.key.startswith("job ")}
+    assert (jobs["job 02000000"], jobs["job 03000000"], jobs["job 07000000"]) == (
+        "11 tasks", "1 task", "0 tasks")

@@ -207,7 +207,7 @@ def _wrap(items: Sequence[str], width: int, sep: str = ", ") -> list[str]:
 
 _LEADS = {"p50", "p95", "line", "wall", "at"}  # words that name the number after them
 _UNITS = {"B", "kB", "MB", "GB", "TB", "B/s", "kB/s", "MB/s", "GB/s", "TB/s", "µs", "ms", "s",
-          "calls", "call", "tasks", "%"}
+          "calls", "call", "tasks", "task", "%"}
 
 
 def _words(text: str) -> list[str]:
@@ -246,7 +246,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             items.append(f"wall {human_ms(job.end_ms - job.start_ms)}")
         elif job.start_ms is not None:
             items.append("no end recorded")
-        items.append(f"{job.tasks} tasks")
+        items.append(f"{job.tasks} task{'s' if job.tasks != 1 else ''}")
         if job.entrypoint:
             items.append(f"entrypoint {escaped(job.entrypoint)}")
         out.append(Line(f"job {escaped(job.id)}", tuple(items)))
@@ -289,6 +289,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             f"{escaped(category)} {sum(types.values())} (" + ", ".join(
                 f"{escaped(t)} {n}" for t, n in sorted(types.items())) + ")"
             for category, types in sorted(kinds.items())) + ": see docs/failures.md",)))
+    out.extend(_library_lines(result))
     timed = [n for n in result.nodes if n.stats.exec_ms is not None
              and n.kind is not NodeKind.DRIVER]
     total = sum(n.stats.exec_ms.sum for n in timed if n.stats.exec_ms is not None)
@@ -326,6 +327,41 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
     return out
 
 
+def _library_lines(result: Result) -> list[Line]:
+    """What the run did with Tune, Serve and Ray Data, in a line each (the JSON's `tune`,
+    `serve`, `datasets`; `--format plan` draws them). A Tune entry is a trial actor, not a
+    trial: the trials begun are its starts, those from scratch its starts less its restores."""
+    out = []
+    if result.tune:
+        starts = sum(t.starts for t in result.tune)
+        restores = sum(t.restores for t in result.tune)
+        unused = sum(1 for t in result.tune if not t.starts)
+        failed = sum(t.failures for t in result.tune)
+        out.append(Line("tune", (
+            f"trials started on them {starts} times", f"{restores} from a checkpoint",
+            f"{starts - restores} from scratch",
+            f"{sum(t.train_calls for t in result.tune)} train calls")
+            + ((f"{failed} failed",) if failed else ()), "red" if failed else "",
+            lead=f"{len(result.tune)} trial actors" + (f" ({unused} unused)" if unused else "")
+            + ":"))
+    if result.serve:
+        out.append(Line("serve", tuple(
+            f"{escaped(d.app)}/{escaped(d.name)} {d.requests} request"
+            f"{'s' if d.requests != 1 else ''}"
+            + (f" ({d.cancelled} cancelled tries)" if d.cancelled else "")
+            + (f", p95 {human_ms(d.request_ms.p95)}" if d.request_ms else "")
+            + (f", {d.failures} failed" if d.failures else "")
+            for d in result.serve), sep="; ", lead=f"{len(result.serve)} deployments:"))
+    if result.datasets:
+        ops = [o for d in result.datasets for o in d.operators]
+        failed_ops = sum(1 for o in ops if o.failures)
+        out.append(Line("ray data", (
+            f"{len(result.datasets)} dataset{'s' if len(result.datasets) != 1 else ''}",
+            f"{len(ops)} operators" + (f", {failed_ops} with failed tasks" if failed_ops else ""),
+            f"{sum(o.tasks for o in ops)} operator tasks"), "red" if failed_ops else ""))
+    return out
+
+
 def summary(result: Result, labels: Labels, width: int) -> RenderableType:
     """The summary as lines of text, wrapped between items to `width` (0: never)."""
     text = Text()
@@ -334,8 +370,12 @@ def summary(result: Result, labels: Labels, width: int) -> RenderableType:
         items = line.items
         if line.lead:
             items = (f"{line.lead} {items[0]}",) + items[1:] if items else (line.lead,)
+        key_alone = cell_len(line.key) > KEY_WIDTH - 1 and width != UNLIMITED
+        if key_alone:  # a key wider than its column ("critical path 02000000") on its own
+            text.append(line.key, style="bold")
+            text.append("\n")
         for k, part in enumerate(_wrap(items, room, line.sep)):
-            key = line.key if k == 0 else ""
+            key = line.key if k == 0 and not key_alone else ""
             text.append(f"{key:<{KEY_WIDTH - 1}} ", style="bold")
             text.append(part, style=line.style)
             text.append("\n")

@@ -6,6 +6,7 @@ details, searching highlights it; hostile names stay text."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,7 +14,7 @@ import orjson
 import pytest
 
 from browser import Browser, chromium
-from conftest import ROOT, SAMPLES, render, result_of, sample
+from conftest import DATA, ROOT, SAMPLES, render, result_of, sample
 from flowinsight.render.text import strip_control
 from flowinsight.result import Result
 
@@ -371,5 +372,150 @@ def test_undefined_tasks_are_placeholders_and_said(browser: Browser, tmp_path: P
     assert any("1 task(s) without definition" in w for w in shown["warnings"])
     card = browser.eval("[...document.querySelectorAll('.card')].map((e) => e.textContent)"
                         ".find((t) => t.startsWith('Coverage'))")
-    assert "1 tasks without a definition (their submission and definition events are missing" in card
+    assert "1 task without a definition (their submission and definition events are missing" in card
     assert '1 of them named by nothing: drawn as "(undefined task)" placeholders' in card
+
+
+def test_intended_ends_are_said_apart_from_the_failures(browser: Browser,
+                                                          tmp_path: Path) -> None:
+    # a ray.kill, owners gone, a restart asked for: 7 ends that are not failures, beside the
+    # one real failure (tests/data/actor_restart_asked)
+    _open(browser, result_of(DATA / "actor_restart_asked"), tmp_path)
+    text = browser.eval("document.querySelector('#ends').textContent")
+    assert text == ("Not failures (7): ended as asked or as Ray does"
+                    "7 intended: ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED 4, "
+                    "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL 1, ACTOR_RESTARTING 1, ACTOR_UNAVAILABLE 1")
+
+
+ROWS_JS = """((s) => [...document.querySelectorAll(s + ' tbody tr')].map(
+  (tr) => [...tr.children].map((td) => td.textContent)))"""
+
+
+def test_tune_trials_show_their_starts_and_restores(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/tune_retry_function: FailureConfig retries; two trial actors failed, one trial
+    # began again from its checkpoint (restores 1)
+    _open(browser, result_of(DATA / "tune_retry_function"), tmp_path)
+    rows = browser.eval(ROWS_JS + "('#tune-trials')")
+    assert [r[2:5] + [r[7]] for r in rows] == [
+        ["1", "0", "4", "0"], ["1", "0", "4", "0"], ["1", "0", "3", "1"], ["1", "1", "2", "0"],
+        ["1", "0", "2", "1"]]
+    assert all(r[1] == "flaky" and r[0].startswith("flaky #") for r in rows)
+    assert browser.eval("document.querySelector('#tune .small').textContent").startswith(
+        "5 trial actors; Tune started trials on them 5 times, 1 of them from a checkpoint, "
+        "so 4 began from scratch.")
+
+
+def test_serve_deployments_show_their_cancelled_tries(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("libraries/serve_events"))
+    # the capture's router cancelled none; give Doubler the shape of a rejected burst
+    # (tests/test_libraries.py: 26 tries, 13 cancelled) to see the column is its own
+    serve = tuple(replace(d, requests=26, cancelled=13) if d.name == "Doubler" else d
+                  for d in result.serve)
+    _open(browser, replace(result, serve=serve), tmp_path)
+    rows = browser.eval(ROWS_JS + "('#serve-deployments')")
+    assert [[r[0], r[2], r[3], r[6], r[7]] for r in rows] == [
+        ["doubler_app / Doubler", "26", "13", "0", "–"],
+        ["doubler_app / Ingress", "5", "0", "0", "Doubler 5×"]]
+
+
+def test_ray_data_plans_list_each_dataset_s_operators(browser: Browser, tmp_path: Path) -> None:
+    _open(browser, result_of(DATA / "data_groupby_same_names"), tmp_path)
+    heads = browser.eval("[...document.querySelectorAll('#datasets h4')].map((h) => h.textContent)")
+    assert len(heads) == 7 and heads[0].startswith("dataset_035APQ2FoWtYNZxHhAl36U_0 · FINISHED")
+    ops = browser.eval("[...document.querySelectorAll('#datasets table')][1].querySelectorAll('tbody tr').length")
+    assert ops == 5
+    first = browser.eval(ROWS_JS + "('#datasets table')")[:2]
+    assert first == [["Input", "0", "0", "–", "–", "0", "FINISHED"],
+                     ["ReadRange->Map(keyed)->Write", "4", "4", "63.5 ms", "–", "0", "FINISHED"]]
+    # no library used, no library card
+    _open(browser, result_of(sample("libraries/tune")), tmp_path, "t.html")
+    assert browser.eval("[!!document.querySelector('#tune'), !!document.querySelector('#serve'),"
+                        " !!document.querySelector('#datasets')]") == [True, False, False]
+
+
+def test_many_jobs_keep_the_header_on_one_line(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: seven `ray job submit` runs of one script; the headline said
+    # every job and pushed the tabs onto a second line, out of the 48 px header
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    assert browser.eval("document.getElementById('headline').textContent") == \
+        "7 jobs · explore4_job.py"
+    tops = browser.eval("[...document.querySelectorAll('nav button')].map((b) => b.getBoundingClientRect().bottom)")
+    assert len(set(tops)) == 1 and tops[0] <= browser.eval(
+        "document.querySelector('header').getBoundingClientRect().bottom")
+    assert browser.eval("document.getElementById('headline').title").count("\n") == 6
+
+
+def test_the_overview_clips_a_long_failure_note(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: the failed job's note carries its driver log's tail (about
+    # 900 characters), which filled the Failures card
+    result = result_of(DATA / "jobs_submitted")
+    long = [n for n in result.failure_notes if len(n.message) > 800]
+    assert len(long) == 1
+    _open(browser, result, tmp_path)
+    shown = browser.eval("[...document.querySelectorAll('#overview .note-line span.clipped')]"
+                         ".map((s) => [s.textContent, s.title])")
+    clipped = [s for s in shown if s[1] == strip_control(long[0].message)]
+    assert len(clipped) == 1 and clipped[0][0] == (
+        "Job entrypoint command failed with exit code 1, last available logs (truncated to "
+        "20,000 chars): … RuntimeError: explore4: the driver gives up")
+
+
+def test_a_trial_actor_s_details_say_its_starts_and_restores(browser: Browser,
+                                                               tmp_path: Path) -> None:
+    # tests/data/tune_pbt_reuse: reuse_actors, so one actor ran all 12 starts (8 restored)
+    _open(browser, result_of(DATA / "tune_pbt_reuse"), tmp_path)
+    browser.eval("document.querySelector('#tune-trials tbody tr:nth-child(3) [data-node]').click()")
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Tune trial actor of climbstarts 12 · restores 8 · train calls 24" in text
+    browser.eval("document.querySelector('#tune-trials tbody tr:nth-child(1) [data-node]').click()")
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "starts 0 (unused) · restores 0 · train calls 0" in text
+
+
+def test_a_serve_replica_s_details_name_its_deployment(browser: Browser, tmp_path: Path) -> None:
+    result = result_of(sample("libraries/serve_events"))
+    _open(browser, result, tmp_path)
+    (doubler,) = [d for d in result.serve if d.name == "Doubler"]
+    method = next(n.id for n in result.nodes if n.actor_id == doubler.replicas[0]
+                  and n.name == "handle_request_with_rejection")
+    browser.eval("document.querySelector('nav button[data-tab=call]').click()")
+    browser.eval(f"document.querySelector('#nodes-table [data-node=\"{method}\"]').click()")
+    text = browser.eval("document.querySelector('#call .details').textContent")
+    assert "Serve replica of doubler_app / Doublerrequests 5 · cancelled 0 (the deployment's)" \
+        in text
+
+
+def test_a_clipped_failure_message_breaks_between_words(browser: Browser,
+                                                        tmp_path: Path) -> None:
+    # the overview's messages wrapped mid-word ('explor|e4'): word-break break-all
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    assert browser.eval("[...document.querySelectorAll('#overview .card li span[title]')]"
+                        ".map((s) => getComputedStyle(s).wordBreak)") == ["normal"]
+
+
+def test_coverage_counts_of_one_are_singular(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: one attempt with no final state, one with no execution
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    assert browser.eval("[...document.querySelectorAll('#overview ul.plain li')]"
+                        ".map((li) => li.textContent).filter((t) => t.includes('attempt'))") == [
+        "1 attempt with no final state", "1 attempt with no execution record"]
+
+
+def test_a_critical_step_in_ray_s_internals_is_said_so(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/data_udf_errors: the path runs through Ray Data's autoscaling coordinator,
+    # which the call graph hides; the step named it with nothing to say why it was not there
+    _open(browser, result_of(DATA / "data_udf_errors"), tmp_path)
+    steps = browser.eval("[...document.querySelectorAll('table.critical tr td:nth-child(2)')]"
+                         ".map((td) => td.textContent)")
+    assert steps == ["main", "_AutoscalingCoordinatorActor 'AutoscalingCoordinator'"
+                     ".request_resources (Ray's internals, not drawn)"]
+
+
+def test_every_job_s_critical_path_has_the_same_columns(browser: Browser,
+                                                        tmp_path: Path) -> None:
+    # tests/data/jobs_submitted: seven paths, one table each, sized each by its own names
+    _open(browser, result_of(DATA / "jobs_submitted"), tmp_path)
+    lefts = browser.eval("[...document.querySelectorAll('table.critical')].map((t) => "
+                         "[...t.querySelector('tr').children].map((td) => "
+                         "Math.round(td.getBoundingClientRect().left)).join(','))")
+    assert len(lefts) == 7 and len(set(lefts)) == 1

@@ -6,6 +6,14 @@
 // ---------- overview ----------
 function card(title, wide) { return el("div", { class: "card" + (wide ? " wide" : "") }, el("h2", null, title)); }
 function figure(v, k, bad) { return el("div", { class: "figure" + (bad ? " bad" : "") }, el("div", { class: "v" }, v), el("div", { class: "k" }, k)); }
+// a failure's message in the overview, at most n characters: a driver's failure carries its
+// log's tail (hundreds of lines), of which the first line says what it is and the last the
+// exception; the whole is in the tooltip and the tables
+function clip(text, n) {
+  const lines = String(text || "").split("\n").map((l) => l.trim()).filter((l) => l);
+  const short = lines.length > 1 ? lines[0] + " … " + lines[lines.length - 1] : lines.join("");
+  return short.length > n ? short.slice(0, n - 1) + "…" : short;
+}
 function overview() {
   const root = document.getElementById("overview");
   const grid = el("div", { class: "grid" });
@@ -42,7 +50,7 @@ function overview() {
   const missing = [["without_definition", "tasks without a definition (their submission and definition events are missing: a truncated or partial capture)"], ["undefined_tasks", "of them named by nothing: drawn as \"(undefined task)\" placeholders"], ["without_parent", "tasks whose caller was never recorded"],
     ["without_final_state", "attempts with no final state"], ["without_execution", "attempts with no execution record"],
     ["truncated_files", "truncated files"], ["skipped_lines", "skipped lines"]].filter((m) => c[m[0]]);
-  if (missing.length) add(cov, el("ul", { class: "plain" }, missing.map((m) => el("li", null, el("b", { class: "count" }, int(c[m[0]])), " " + m[1]))));
+  if (missing.length) add(cov, el("ul", { class: "plain" }, missing.map((m) => el("li", null, el("b", { class: "count" }, int(c[m[0]])), " " + (c[m[0]] === 1 ? m[1].replace(/\b(tasks|attempts|files|lines)\b/, (w) => w.slice(0, -1)) : m[1])))));
   const reasons = summary.skipped.by_reason;
   if (Object.keys(reasons).length) add(cov, el("div", { class: "small muted" }, "skipped: " + Object.keys(reasons).map((k) => k + " " + reasons[k]).join(", ")));
   if (summary.truncated_files.length) add(cov, el("div", { class: "small muted mono wrap" }, "truncated: " + summary.truncated_files.join(", ")));
@@ -54,10 +62,20 @@ function overview() {
   else {
     const types = summary.failures.by_type;
     add(fail, el("div", { class: "figures" }, Object.keys(types).map((t) => figure(int(types[t]), t || "(no type)", true))));
-    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", f.message))));
+    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "clipped", title: f.message }, clip(f.message, 200))))));
     if (doc.failures.length > 6) add(fail, el("div", { class: "small muted" }, (doc.failures.length - 6) + " more in the failures table"));
   }
-  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small" }, n.label + ": " + n.message)));
+  doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small note-line" }, n.label + ": ", el("span", { class: "clipped", title: n.message }, clip(n.message, 200)))));
+  // ends that are not failures (a ray.kill, an actor out of scope, a restart asked for), said
+  // apart from the failures and by category, as the terminal summary does (docs/failures.md)
+  const notFailures = doc.ends || [];
+  if (notFailures.length) {
+    const cats = {};
+    notFailures.forEach((f) => { const t = (cats[f.category] = cats[f.category] || {}); t[f.error_type] = (t[f.error_type] || 0) + 1; });
+    add(fail, el("div", { id: "ends", class: "ends" }, el("div", { class: "small muted" }, "Not failures (" + int(notFailures.length) + "): ended as asked or as Ray does"),
+      el("ul", { class: "plain small" }, Object.keys(cats).sort().map((c) => el("li", null, el("b", { class: "count" }, int(Object.values(cats[c]).reduce((a, b) => a + b, 0))), " " + c + ": ",
+        Object.keys(cats[c]).sort().map((t) => t + " " + cats[c][t]).join(", "))))));
+  }
   grid.appendChild(fail);
 
   const data = card("Largest data flows");
@@ -78,12 +96,14 @@ function overview() {
       const st = TL.startOf(s.taskId);
       const left = st !== null && t0 !== null && p.total_ms > 0 ? Math.max(0, Math.min(100, (st - t0) / 1000 / p.total_ms * 100)) : 0;
       const width = p.total_ms > 0 ? Math.max(0.5, Math.min(100 - left, s.exec_ms / p.total_ms * 100)) : 0;
-      return el("tr", null, el("td", { class: "num muted" }, String(i + 1)), el("td", null, nodeLink(s.node)),
+      return el("tr", null, el("td", { class: "num muted" }, String(i + 1)), el("td", null, nodeLink(s.node), NODES[s.node] && NODES[s.node].raw.internal ? el("span", { class: "small muted" }, " (Ray's internals, not drawn)") : null),
         el("td", { class: "num" }, ms(s.exec_ms)),
         el("td", { style: "width:45%" }, el("div", { class: "bar" }, el("span", { style: "left:" + left.toFixed(2) + "%;width:" + width.toFixed(2) + "%" }))));
     }))));
   });
   grid.appendChild(crit);
+
+  libraries(grid);
 
   const work = nodeList.filter((n) => n.kind !== "driver" && !n.raw.internal && n.raw.stats.exec_ms);  // Ray's internals aside
   const byTotal = work.slice().sort((a, b) => b.raw.stats.exec_ms.sum - a.raw.stats.exec_ms.sum || (a.id < b.id ? -1 : 1)).slice(0, 8);
@@ -100,4 +120,50 @@ function overview() {
   if (!work.length) add(slow, el("div", { class: "muted" }, "No execution time recorded."));
   void top;
   grid.appendChild(slow);
+}
+
+// ---------- Ray libraries: Tune trial actors, Serve deployments, Ray Data plans ----------
+// What the JSON's `tune`, `serve` and `datasets` say, one table each, shown only where the run
+// used the library. A `tune` row is one trial actor, not one trial (README: starts, restores).
+const LIB_ROWS = 50;
+function actorRef(id) { return NODES[id] ? nodeLink(id) : el("span", { class: "mono" }, id.slice(0, 12)); }
+function numTable(id, cls, heads, rows, numeric) {
+  return el("table", { id: id, class: cls }, el("thead", null, el("tr", null, heads.map((h, i) => el("th", { class: numeric.indexOf(i) >= 0 ? "num" : null }, h)))),
+    el("tbody", null, rows.map((r) => el("tr", null, r.map((c, i) => el("td", { class: numeric.indexOf(i) >= 0 ? "num" : "wrap" }, c))))));
+}
+function more(n, what) { return n > LIB_ROWS ? el("div", { class: "small muted" }, int(n - LIB_ROWS) + " more " + what + " in the JSON") : null; }
+function libraries(grid) {
+  const tune = doc.tune || [], serve = doc.serve || [], sets = doc.datasets || [];
+  if (tune.length) {
+    const card = el("div", { class: "card wide", id: "tune" }, el("h2", null, "Tune trial actors"));
+    const starts = tune.reduce((a, t) => a + t.starts, 0), restores = tune.reduce((a, t) => a + t.restores, 0);
+    add(card, el("div", { class: "small muted" }, int(tune.length) + " trial actors; Tune started trials on them " + int(starts) + " times, " + int(restores) + " of them from a checkpoint, so " + int(starts - restores) + " began from scratch. A row is one actor, not one trial: Tune starts a paused (PBT) or retried trial again, on a new actor or a reused one."));
+    add(card, numTable("tune-trials", null, ["actor", "trainable", "starts", "restores", "train calls", "train total", "train p95", "failed", "state"],
+      tune.slice(0, LIB_ROWS).map((t) => [actorRef(t.actorId), t.trainable, t.starts ? int(t.starts) : "0 (unused)", int(t.restores), int(t.train_calls),
+        ms(sum(t.train_ms)), ms(t.train_ms && t.train_ms.p95), t.failures ? el("span", { class: "bad" }, int(t.failures)) : "0", t.state]), [2, 3, 4, 5, 6, 7]),
+      more(tune.length, "trial actors"));
+    grid.appendChild(card);
+  }
+  if (serve.length) {
+    const card = el("div", { class: "card wide", id: "serve" }, el("h2", null, "Serve deployments"));
+    add(card, el("div", { class: "small muted" }, "requests: its replicas' handle_request calls, with the tries a full replica rejected; cancelled: those tries, which Serve's router sends again (not failures), left out of the request times."));
+    add(card, numTable("serve-deployments", null, ["deployment", "replicas", "requests", "cancelled", "request p50", "request p95", "failed", "calls to"],
+      serve.slice(0, LIB_ROWS).map((d) => [d.app + " / " + d.name, int(d.replicas.length) + (d.states.length ? " (" + d.states.join(", ") + ")" : ""), int(d.requests), int(d.cancelled),
+        ms(d.request_ms && d.request_ms.p50), ms(d.request_ms && d.request_ms.p95), d.failures ? el("span", { class: "bad" }, int(d.failures)) : "0",
+        d.calls_to.length ? d.calls_to.map((c) => c[0] + " " + int(c[1]) + "×").join(", ") : "–"]), [1, 2, 3, 4, 5, 6]),
+      more(serve.length, "deployments"));
+    grid.appendChild(card);
+  }
+  if (sets.length) {
+    const card = el("div", { class: "card wide", id: "datasets" }, el("h2", null, "Ray Data plans"));
+    add(card, el("div", { class: "small muted" }, int(sets.length) + " dataset" + (sets.length === 1 ? "" : "s") + ": each operator in order, with its tasks, their execution time added up and the bytes it put out."));
+    sets.slice(0, LIB_ROWS).forEach((d) => {
+      add(card, el("h4", { class: "wrap" }, d.id + " · " + d.state + (d.start_s !== null && d.end_s !== null ? " · " + ms((d.end_s - d.start_s) * 1000) : "")));
+      add(card, numTable(null, "ops", ["operator", "tasks", "attempts", "execution total", "bytes out", "failed", "state"],
+        d.operators.map((o) => [o.name + (o.issues.length ? " ⚠ " + o.issues.join("; ") : ""), int(o.tasks), int(o.attempts), ms(sum(o.exec_ms)),
+          o.bytes_out === null ? "–" : bytes(o.bytes_out), o.failures ? el("span", { class: "bad" }, int(o.failures)) : "0", o.state]), [1, 2, 3, 4, 5]));
+    });
+    add(card, more(sets.length, "datasets"));
+    grid.appendChild(card);
+  }
 }

@@ -92,9 +92,13 @@ const ERRORS = DATA.timeline.errors || {};
 // ---------- the header, warnings and tabs ----------
 const jobs = summary.jobs;
 const headline = document.getElementById("headline");
-headline.textContent = jobs.length
-  ? jobs.map((j) => "job " + j.id + (j.entrypoint ? " · " + shortEntry(j.entrypoint) : "")).join("  |  ")
-  : "no job recorded";
+// one job by its id and script; several by their number and their scripts, each once (the
+// jobs table lists them all): a line per job would push the tabs out of the header
+const scripts = jobs.map((j) => shortEntry(j.entrypoint || "")).filter((e, i, all) => e && all.indexOf(e) === i);
+headline.textContent = jobs.length === 1
+  ? "job " + jobs[0].id + (jobs[0].entrypoint ? " · " + shortEntry(jobs[0].entrypoint) : "")
+  : jobs.length ? int(jobs.length) + " jobs" + (scripts.length ? " · " + scripts.join(", ") : "") : "no job recorded";
+headline.title = clean(jobs.map((j) => "job " + j.id + (j.entrypoint ? " · " + j.entrypoint : "")).join("\n"));
 function shortEntry(e) { const parts = e.split(" ").filter((p) => p.indexOf("/") >= 0 || p.indexOf(".py") >= 0); const last = parts.length ? parts[parts.length - 1] : e; return last.split("/").pop(); }
 document.title = "flowinsight · " + (jobs.length ? jobs.map((j) => shortEntry(j.entrypoint || j.id)).join(", ") : "report");
 const warnBox = document.getElementById("warnings");
@@ -183,6 +187,11 @@ function nodeDetails(id) {
     const actor = NODES[r.actorId || id];
     if (actor) rows.push(["actor", actor.raw.name + (actor.raw.actor_name ? " '" + actor.raw.actor_name + "'" : "") + (actor.raw.state ? " · " + actor.raw.state : "")]);
   }
+  // what a Tune trial actor or a Serve replica did for its library (the JSON's tune, serve)
+  const trial = (doc.tune || []).find((t) => t.actorId === id);
+  if (trial) rows.push(["Tune trial actor of " + trial.trainable, "starts " + int(trial.starts) + (trial.starts ? "" : " (unused)") + " · restores " + int(trial.restores) + " · train calls " + int(trial.train_calls)]);
+  const deployment = (doc.serve || []).find((d) => d.replicas.indexOf(r.actorId || id) >= 0);
+  if (deployment) rows.push(["Serve replica of " + deployment.app + " / " + deployment.name, "requests " + int(deployment.requests) + " · cancelled " + int(deployment.cancelled) + " (the deployment's)"]);
   if (r.jobId) rows.push(["job", r.jobId]);
   rows.push(["share of execution time", n.kind === "driver" ? "– (a driver waits on the others)" : pct(n.share)]);
   const callers = doc.callFlows.filter((c) => c.target === id);
