@@ -7,7 +7,6 @@ SIGKILLed, retry_exceptions with an exception that is not retried and one that i
 
 from __future__ import annotations
 
-import pytest
 
 from .test_live_explore import (  # noqa: F401
     explored, flows_by_name, graph_calls, no_invented_nodes, node_names, pytestmark,
@@ -38,15 +37,6 @@ def test_actor_restart_and_retry_against_the_state_api() -> None:
     assert flows[("main", "Sturdy.work")][0] == 2  # the argument, read by both attempts
     assert flows[("main", "Sturdy")][0] == 2  # the marker's path, read by both creations
     no_invented_nodes(doc)
-
-
-@pytest.mark.xfail(strict=True, reason="each failed attempt is counted: the attempts that met "
-                   "an actor's crash (ACTOR_UNAVAILABLE while it restarted, retried and then "
-                   "successful; ACTOR_DIED queued behind the death) are counted besides the "
-                   "crash itself: 9 failures for 2 crashes (docs/failures.md)")
-def test_an_actor_crash_is_counted_once() -> None:
-    _, doc, _ = explored("explore7_actor_ft")
-    assert doc["summary"]["failures"]["total"] == 2  # today 9
 
 
 def test_task_retries_against_the_state_api() -> None:
