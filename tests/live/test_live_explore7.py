@@ -7,7 +7,6 @@ SIGKILLed, retry_exceptions with an exception that is not retried and one that i
 
 from __future__ import annotations
 
-
 from .test_live_explore import (  # noqa: F401
     explored, flows_by_name, graph_calls, no_invented_nodes, node_names, pytestmark,
     truth_calls)
