@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1.3"
 
 
+# With --group-by class, a class's node stands for its instances: its actor id is this plus
+# the class (no actor id of Ray's, hex, begins so)
+CLASS_ID = "class:"
+
+
+def is_class_id(actor_id: str) -> bool:
+    """Whether an actor id is a class's (--group-by class), not one actor's."""
+    return actor_id.startswith(CLASS_ID)
+
+
 class NodeKind(StrEnum):
     DRIVER = "driver"  # `main`, one per job
     FUNCTION = "function"  # a plain remote function

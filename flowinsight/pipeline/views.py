@@ -10,7 +10,7 @@ from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.pipeline.through_internals import calls_through
-from flowinsight.result import Actor, Hidden, Node, NodeKind, Result
+from flowinsight.result import CLASS_ID, Actor, Hidden, Node, NodeKind, Result
 
 
 def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
@@ -45,8 +45,6 @@ def group_by_class(key: NodeKey, classes: dict[str, str]) -> NodeKey:
         return key
     return NodeKey(key.kind, key.job_id, CLASS_ID + cls, key.module, key.name)
 
-
-CLASS_ID = "class:"  # how the actor id of a class's node begins (no actor id of Ray's does)
 
 
 def focus(result: Result, pattern: str) -> Result:

@@ -19,7 +19,7 @@ from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, fl
                                      footnote, node_lines, picture, setup_line)
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.result import Node, NodeKind, Result
+from flowinsight.result import Node, NodeKind, Result, is_class_id
 
 _CALL = "#404040"
 _DATA = "#1f6fb2"
@@ -196,7 +196,7 @@ def _node_tip(node: Node, labels: Labels, share: float | None) -> str:
 
 
 def _actor_tip(actor_id: str, label: str) -> str:
-    return f"actor {label}" + ("" if actor_id.startswith("class:") else f", id {actor_id}")
+    return f"actor {label}" + ("" if is_class_id(actor_id) else f", id {actor_id}")
 
 
 def _title(result: Result, pic: Picture) -> str:

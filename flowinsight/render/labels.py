@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flowinsight.model.ids import short
-from flowinsight.result import Node, NodeKind, Result
+from flowinsight.result import Node, NodeKind, Result, is_class_id
 
 
 class Labels:
@@ -18,10 +18,10 @@ class Labels:
         self.nodes = {n.id: n for n in (*result.nodes, *result.hidden.nodes)}
         self.actors = {a.id: a for a in actors}
         unnamed = Counter(a.class_name for a in actors
-                          if not a.actor_name and not a.id.startswith("class:"))
+                          if not a.actor_name and not is_class_id(a.id))
         self._actor: dict[str, str] = {}
         for a in actors:
-            if a.id.startswith("class:"):  # --group-by class: one node per class
+            if is_class_id(a.id):  # --group-by class: one node per class
                 self._actor[a.id] = a.class_name + (f" ({a.actor_name})" if a.actor_name else "")
             elif a.actor_name:
                 self._actor[a.id] = f"{a.class_name} '{a.actor_name}'"
@@ -68,8 +68,8 @@ class Labels:
         if node is None or node.kind not in (NodeKind.METHOD, NodeKind.ACTOR):
             return self.node(node_id)
         actor = self.actors.get(node.actor_id)
-        who = actor.actor_name if actor and actor.actor_name and not actor.id.startswith(
-            "class:") else self.actor(node.actor_id)
+        who = actor.actor_name if actor and actor.actor_name and not is_class_id(
+            actor.id) else self.actor(node.actor_id)
         return f"{who}.{node.name}" if node.kind is NodeKind.METHOD else who
 
     def short(self, node: Node) -> str:

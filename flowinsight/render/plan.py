@@ -8,7 +8,7 @@ from __future__ import annotations
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
 from flowinsight.render.units import human_bytes, human_ms
-from flowinsight.result import DatasetOp, Result
+from flowinsight.result import DatasetOp, Result, is_class_id
 
 _FAILED = "#c0392b"
 _FLOW = "#1f6fb2"
@@ -72,7 +72,7 @@ def _tune(result: Result, out: list[str]) -> None:
         # train calls, not Tune's iterations: a function trainable that returns by itself
         # takes one more train() call (no new result), and a failing one's last call raised
         # one entry per trial actor, or per trainable with --group-by class (its id a class's)
-        head = t.trainable if t.actor_id.startswith("class:") else \
+        head = t.trainable if is_class_id(t.actor_id) else \
             f"{t.trainable} #{t.actor_id[:6]}"
         lines = [head, f"{t.train_calls} train call{'' if t.train_calls == 1 else 's'}"]
         if t.restores:  # a trial resumed from a checkpoint (paused, exploited, retried)

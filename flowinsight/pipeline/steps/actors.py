@@ -9,9 +9,9 @@ from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Actors, Analysis, need
-from flowinsight.pipeline.views import CLASS_ID, group_by_class
+from flowinsight.pipeline.views import group_by_class
 from flowinsight.pipeline.warnings import silent_actors
-from flowinsight.result import Actor, NodeKind
+from flowinsight.result import Actor, NodeKind, is_class_id
 
 
 def actors(analysis: Analysis) -> Analysis:
@@ -19,7 +19,7 @@ def actors(analysis: Analysis) -> Analysis:
     namer = need(analysis.namer, "the namer")
     actor_ids = {k.actor_id for k in namer.keys.values() if k.actor_id}
     if namer.classes:  # the keys name classes: their instances are the selection's actors
-        actor_ids = {a for a in actor_ids if not a.startswith(CLASS_ID)} | (
+        actor_ids = {a for a in actor_ids if not is_class_id(a)} | (
             scan.actor_ids & namer.classes.keys())
     found = collect_actors(analysis.reduced.actor_updates, (), actor_ids, scan.actor_facts)
     silent = silent_actors(found, scan.spoken, analysis.reduced.sources)
