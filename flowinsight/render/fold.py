@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowinsight.render.labels import Labels
-from flowinsight.render.units import human_bytes, human_ms, human_rate
+from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result
 
 SMALL_SHARE = 0.01  # a data flow under 1% of the biggest one's bytes is folded
@@ -152,7 +152,7 @@ def node_lines(node: Node, labels: Labels, share: float | None) -> list[str]:
     if node.kind is NodeKind.FUNCTION and node.module:
         lines.append(node.module)
     exec_ms = node.stats.exec_ms
-    calls = f"{node.calls} call{'' if node.calls == 1 else 's'}"
+    calls = counted(node.calls, "call")
     if exec_ms is None:
         lines.append(calls)
         return lines
@@ -172,7 +172,7 @@ def edge_lines(edge: Edge, labels: Labels) -> list[str]:
     moved each way."""
     lines = []
     if edge.calls is not None:
-        lines.append(f"{edge.calls.count} call{'' if edge.calls.count == 1 else 's'}")
+        lines.append(counted(edge.calls.count, "call"))
         if edge.calls.via:
             lines.append(labels.via(edge.calls.via))
         if edge.data is not None:
@@ -198,7 +198,7 @@ def setup_line(setup: Setup, labels: Labels) -> str:
     # Train worker's run_train_fn, a model loaded in __init__)
     names = [f"{name} ({percent(share)} of time)" if share >= SETUP_NOTED else name
              for name, share in zip(setup.names, setup.shares or (0.0,) * len(setup.names))]
-    return f"{len(setup.names)} setup call{'' if len(setup.names) == 1 else 's'} from {who}: " \
+    return f"{counted(len(setup.names), 'setup call')} from {who}: " \
            f"{', '.join(names)}"
 
 
@@ -206,10 +206,10 @@ def footnote(p: Picture) -> str:
     """What was folded, in one line ("" when nothing was)."""
     parts = []
     if p.folded_calls:
-        parts.append(f"{p.folded_calls} one-call setup edge{'s' if p.folded_calls != 1 else ''}"
-                     " folded into their actors' boxes")
+        parts.append(f"{counted(p.folded_calls, 'one-call setup edge')} folded into their "
+                     "actors' boxes")
     if p.small_flows:
-        parts.append(f"{p.small_flows} small data flow{'s' if p.small_flows != 1 else ''} "
+        parts.append(f"{counted(p.small_flows, 'small data flow')} "
                      f"(each under {human_bytes(p.small_limit)}, "
                      f"{human_bytes(p.small_bytes)} in all) not drawn")
     return "; ".join(parts)

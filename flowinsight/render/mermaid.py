@@ -23,7 +23,7 @@ from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, fo
                                      init_name, percent, picture, setup_line)
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import one_line
-from flowinsight.render.units import human_ms
+from flowinsight.render.units import counted, human_ms
 from flowinsight.result import Node, NodeKind, Result
 
 MAX_EDGES = 500  # Mermaid's default maxEdges
@@ -73,10 +73,6 @@ class _Edge:
     line: str
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 class _Chart:
     def __init__(self, result: Result, pic: Picture) -> None:
         self.labels = Labels(result)
@@ -99,7 +95,7 @@ class _Chart:
         else:
             name = self.labels.node(node.id) if flat else self.labels.short(node)
         limit = 2 * _LABEL_CHARS if flat else _LABEL_CHARS
-        text = f"{escape(name, limit)} · {_plural(node.calls, 'call')}"
+        text = f"{escape(name, limit)} · {counted(node.calls, 'call')}"
         share = self.pic.share.get(node.id)
         if node.stats.exec_ms is not None and share is not None:
             text += " · " + escape(f"{human_ms(node.stats.exec_ms.sum)} total ({percent(share)})")
@@ -196,18 +192,18 @@ def render_mermaid(result: Result, options: RenderOptions) -> str:
     shown_actors = actors
     grouped = len(shown_actors) <= MAX_SUBGRAPHS
 
-    lines = [f"%% flowinsight: {_plural(len(result.nodes), 'node')}, "
-             f"{_plural(len(result.call_flows), 'call edge')}, "
-             f"{_plural(len(result.data_flows), 'data edge')}"]
+    lines = [f"%% flowinsight: {counted(len(result.nodes), 'node')}, "
+             f"{counted(len(result.call_flows), 'call edge')}, "
+             f"{counted(len(result.data_flows), 'data edge')}"]
     note = ""
     if cut:
         left_calls = len(calls) - sum(1 for e in kept if not e.data)
         left_data = len(data) - sum(1 for e in kept if e.data)
-        left = [f"{_plural(left_calls, 'call edge')} with the fewest calls"] if left_calls else []
+        left = [f"{counted(left_calls, 'call edge')} with the fewest calls"] if left_calls else []
         if left_data:
-            left.append(f"{_plural(left_data, 'data edge')} with the fewest bytes")
+            left.append(f"{counted(left_data, 'data edge')} with the fewest bytes")
         if len(chart.nodes) > len(nodes):
-            left.append(f"{_plural(len(chart.nodes) - len(nodes), 'node')} without a shown edge")
+            left.append(f"{counted(len(chart.nodes) - len(nodes), 'node')} without a shown edge")
         why = f"--top {options.top}" if len(kept) == options.top else "Mermaid's size limits"
         note = (f"showing the {len(kept)} heaviest of {len(ranked)} edges ({why}); "
                 f"left out: {', '.join(left)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
-from flowinsight.render.units import human_bytes, human_ms
+from flowinsight.render.units import counted, human_bytes, human_ms
 from flowinsight.result import DatasetOp, Result, is_class_id
 
 _FAILED = "#c0392b"
@@ -17,7 +17,7 @@ _FLOW = "#1f6fb2"
 def _label(op: DatasetOp) -> str:
     lines = [op.name or op.id]
     if op.tasks:
-        work = f"{op.tasks} task{'s' if op.tasks != 1 else ''}"
+        work = counted(op.tasks, "task")
         if op.exec_ms is not None:
             work += f" · p50 {human_ms(op.exec_ms.p50)} · max {human_ms(op.exec_ms.max)}"
         lines.append(work)
@@ -37,8 +37,7 @@ def _serve(result: Result, out: list[str]) -> None:
     out.append("  subgraph cluster_serve {")
     out.append(f"    label={quote('Serve')}; fontname=\"Helvetica\"; fontsize=10;")
     for d in result.serve:
-        lines = [f"{d.app}: {d.name}", f"{len(d.replicas)} replica"
-                 f"{'s' if len(d.replicas) != 1 else ''}"]
+        lines = [f"{d.app}: {d.name}", counted(len(d.replicas), "replica")]
         if d.requests:
             # the tries a full replica rejected are cancelled and sent again: not requests
             lines.append(f"{d.requests - d.cancelled} requests"
@@ -55,7 +54,7 @@ def _serve(result: Result, out: list[str]) -> None:
     for d in result.serve:
         requests, checks = dict(d.calls_to), dict(d.load_checks_to)
         for target in sorted(requests.keys() | checks.keys()):
-            label = "\n".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in (
+            label = "\n".join(counted(n, what) for n, what in (
                 (requests.get(target, 0), "request"), (checks.get(target, 0), "load check"))
                 if n)
             out.append(f"    {quote(f'serve/{d.app}/{d.name}')} -> "
@@ -74,7 +73,7 @@ def _tune(result: Result, out: list[str]) -> None:
         # one entry per trial actor, or per trainable with --group-by class (its id a class's)
         head = t.trainable if is_class_id(t.actor_id) else \
             f"{t.trainable} #{t.actor_id[:6]}"
-        lines = [head, f"{t.train_calls} train call{'' if t.train_calls == 1 else 's'}"]
+        lines = [head, counted(t.train_calls, "train call")]
         if t.restores:  # a trial resumed from a checkpoint (paused, exploited, retried)
             lines.append(f"{t.starts} starts, {t.restores} restored")
         if t.train_ms is not None:

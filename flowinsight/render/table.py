@@ -25,7 +25,7 @@ from flowinsight.render.fold import percent
 from flowinsight.render.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
-from flowinsight.render.units import human_bytes, human_ms, human_rate
+from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.result import NodeKind, Result, Stats
 
 _Row = TypeVar("_Row")
@@ -246,7 +246,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             items.append(f"wall {human_ms(job.end_ms - job.start_ms)}")
         elif job.start_ms is not None:
             items.append("no end recorded")
-        items.append(f"{job.tasks} task{'s' if job.tasks != 1 else ''}")
+        items.append(counted(job.tasks, "task"))
         if job.entrypoint:
             items.append(f"entrypoint {escaped(job.entrypoint)}")
         out.append(Line(f"job {escaped(job.id)}", tuple(items)))
@@ -262,9 +262,8 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
     if len(result.ray_nodes) > 1:  # where a multi-node run's work went
         out.append(Line("ray nodes", tuple(
             (f"{escaped(n.ip)} ({escaped(n.id[:8])})" if n.ip
-             else f"{escaped(n.id[:8])} (IP unknown)") + f" {n.attempts} attempt"
-            f"{'s' if n.attempts != 1 else ''} on {n.workers} worker"
-            f"{'s' if n.workers != 1 else ''}"
+             else f"{escaped(n.id[:8])} (IP unknown)")
+            + f" {counted(n.attempts, 'attempt')} on {counted(n.workers, 'worker')}"
             + (f", {n.failed_attempts} failed" if n.failed_attempts else "")
             for n in result.ray_nodes), sep="; ", lead=f"{len(result.ray_nodes)}:"))
     cov = result.coverage
@@ -301,8 +300,8 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             d = n.stats.exec_ms
             assert d is not None
             share = f", {percent(d.sum / total)} of all" if total > 0 else ""
-            items.append(f"{escaped(labels.node(n.id))} {human_ms(d.sum)} in {d.count} "
-                         f"call{'s' if d.count != 1 else ''}{share} "
+            items.append(f"{escaped(labels.node(n.id))} {human_ms(d.sum)} in "
+                         f"{counted(d.count, 'call')}{share} "
                          f"(p50 {human_ms(d.p50)} per call)")
         out.append(Line("most time", tuple(items), sep="; ",
                         lead="total execution time over all calls:"))
@@ -310,7 +309,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
     if hot:
         out.append(Line("most calls", tuple(
             f"{escaped(labels.node(c.source))} → {escaped(labels.node(c.target))} "
-            f"{c.count} call{'s' if c.count != 1 else ''}" for c in hot), sep="; "))
+            f"{counted(c.count, 'call')}" for c in hot), sep="; "))
     # a step in Ray's internals taken out of the view still took its time: named, and marked
     # as a node the pictures do not draw
     hidden = {n.id for n in result.hidden.nodes}
@@ -346,8 +345,7 @@ def _library_lines(result: Result) -> list[Line]:
             + ":"))
     if result.serve:
         out.append(Line("serve", tuple(
-            f"{escaped(d.app)}/{escaped(d.name)} {d.requests} request"
-            f"{'s' if d.requests != 1 else ''}"
+            f"{escaped(d.app)}/{escaped(d.name)} {counted(d.requests, 'request')}"
             + (f" ({d.cancelled} cancelled tries)" if d.cancelled else "")
             + (f", p95 {human_ms(d.request_ms.p95)}" if d.request_ms else "")
             + (f", {d.failures} failed" if d.failures else "")
@@ -356,7 +354,7 @@ def _library_lines(result: Result) -> list[Line]:
         ops = [o for d in result.datasets for o in d.operators]
         failed_ops = sum(1 for o in ops if o.failures)
         out.append(Line("ray data", (
-            f"{len(result.datasets)} dataset{'s' if len(result.datasets) != 1 else ''}",
+            counted(len(result.datasets), "dataset"),
             f"{len(ops)} operators" + (f", {failed_ops} with failed tasks" if failed_ops else ""),
             f"{sum(o.tasks for o in ops)} operator tasks"), "red" if failed_ops else ""))
     return out

@@ -23,6 +23,11 @@ def human_rate(bytes_per_s: float | None) -> str:
     return "unknown" if bytes_per_s is None else f"{human_bytes(bytes_per_s)}/s"
 
 
+def counted(n: int, word: str) -> str:
+    """`n` and `word`, plural unless `n` is 1: "1 call", "3 calls"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def human_ms(ms: float | None) -> str:
     if ms is None:
         return "-"

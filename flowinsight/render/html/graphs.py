@@ -27,7 +27,7 @@ import orjson
 
 from flowinsight.render.dot import quote
 from flowinsight.render.labels import Labels
-from flowinsight.render.units import human_bytes, human_ms
+from flowinsight.render.units import counted, human_bytes, human_ms
 from flowinsight.result import Node, NodeKind, Result
 
 MAX_DRAWN = 250  # nodes per view: dot lays out a few hundred in a second or two
@@ -78,7 +78,7 @@ def _node_lines(node: Node, labels: Labels) -> list[str]:
         lines = [_cut(labels.short(node))]
     if node.kind is not NodeKind.DRIVER:
         total = node.stats.exec_ms.sum if node.stats.exec_ms else None
-        lines.append(f"{node.calls} call{'' if node.calls == 1 else 's'}"
+        lines.append(counted(node.calls, "call")
                      + (f" · total {human_ms(total)}" if total is not None else ""))
     return lines
 
