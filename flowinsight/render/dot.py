@@ -19,6 +19,7 @@ from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, fl
                                      footnote, node_lines, picture, setup_line)
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
+from flowinsight.render.units import counted
 from flowinsight.result import Node, NodeKind, Result, is_class_id
 
 _CALL = "#404040"
@@ -93,11 +94,13 @@ def render_dot(result: Result, options: RenderOptions) -> str:
             ids = [s.node for s in path.steps]
             critical_nodes.update(ids)
             critical_edges.update(zip(ids, ids[1:]))
-    pic = picture(result, critical_nodes)
+    pic = picture(result, critical_nodes, plans=bool(result.datasets))
     failed = result.failures_by_node()
+    # (compound: an edge may end at a dataset's plan box)
     out = [
         "digraph flowinsight {",
-        f"  graph [rankdir=LR, newrank=true, nodesep=0.25, ranksep=0.6, fontname=Helvetica, "
+        f"  graph [rankdir=LR, newrank=true, {'compound=true, ' if pic.plan_entries else ''}"
+        f"nodesep=0.25, ranksep=0.6, fontname=Helvetica, "
         f"fontsize=11, labelloc=t, labeljust=l, tooltip={quote('flowinsight')}, "
         f"label=<{_title(result, pic)}>];",
         '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, '
@@ -162,7 +165,21 @@ def render_dot(result: Result, options: RenderOptions) -> str:
         # trials) is the picture a library user knows: drawn with the calls that ran it
         from flowinsight.render.plan import plan_lines
 
-        out += plan_lines(result)
+        out += plan_lines(result, pic.total_ms)
+        top = max([top_calls] + [entry.tasks for entry in pic.plan_entries])
+        for entry in pic.plan_entries:
+            d = result.datasets[entry.dataset]
+            lines = [counted(entry.tasks, "task")]
+            if entry.via:
+                lines.append(labels.via(entry.via))
+            tip = f"{labels.node(entry.caller)} → dataset {d.id}: {'; '.join(lines)}"
+            label = "<br/>".join(f"<i>{html(line)}</i>" if i else html(line)
+                                 for i, line in enumerate(lines))
+            out.append(f"  {names(entry.caller)} -> {quote(f'{d.id}/{d.operators[0].id}')} "
+                       f"[lhead={quote(f'cluster_dataset_{entry.dataset}')}, "
+                       f"label=<{label}>, "
+                       f"penwidth={_pen(entry.tasks, top)}, "
+                       f'color="{_CALL}", tooltip={quote(tip)}];')
     out.append("}")
     return "\n".join(out) + "\n"
 

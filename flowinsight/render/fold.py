@@ -54,6 +54,17 @@ class Setup:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """The calls from one node into a Ray Data dataset whose operators' nodes are drawn in
+    the dataset's plan only."""
+
+    caller: str  # node id
+    dataset: int  # its index in Result.datasets
+    tasks: int  # of the dataset's operators drawn there (DatasetOp.tasks)
+    via: tuple[str, ...] = ()  # the hidden internals the calls went through (CallFlow.via)
+
+
+@dataclass(frozen=True, slots=True)
 class Picture:
     nodes: tuple[Node, ...]  # drawn, in the result's order
     edges: tuple[Edge, ...]
@@ -63,6 +74,9 @@ class Picture:
     small_flows: int  # data flows folded as too small
     small_bytes: int
     small_limit: int  # the bytes under which a flow is small
+    total_ms: float = 0.0  # all execution time (drivers left out): what a share is of
+    plan_entries: tuple[PlanEntry, ...] = ()
+    in_plans: int = 0  # operator nodes drawn in their plans only
 
     def setup_of(self, actor_id: str) -> Setup | None:
         return next((s for s in self.setups if s.actor_id == actor_id), None)
@@ -79,8 +93,13 @@ def fill(share: float | None) -> str:
     return [colour for low, colour, _ in SHARES if share >= low][-1]
 
 
-def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Picture:
-    """`keep`: nodes never folded (a highlighted critical path)."""
+def picture(result: Result, keep: frozenset[str] | set[str] = frozenset(),
+            plans: bool = False) -> Picture:
+    """`keep`: nodes never folded (a highlighted critical path). `plans`: the picture draws
+    the Ray Data plans (plan.plan_lines), so the nodes of an operator's tasks and actors that
+    call only such nodes and move no drawn data are drawn there alone (their tasks, times and
+    failures are the plan's), with one edge from each caller into each dataset: else a job's
+    operators stand twice, the second time as a column of nodes under the driver."""
     total = sum(n.stats.exec_ms.sum for n in result.nodes
                 if n.stats.exec_ms is not None and n.kind is not NodeKind.DRIVER)
     share = {n.id: (n.stats.exec_ms.sum / total if total > 0 else 0.0)
@@ -105,10 +124,11 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
                    and n.calls <= 1 and n.id not in calls_out and not failed.get(n.id)
                    and n.id not in keep and n.id not in big_data
                    and all(c.count <= 1 for c in callers.get(n.id, ()))}
+    in_plans = data_plan_nodes(result, set(keep) | big_data) if plans else set()
     setups = []
     by_actor: dict[str, list[Node]] = {}
     for n in result.nodes:
-        if n.id in setup_nodes:
+        if n.id in setup_nodes and n.id not in in_plans:
             by_actor.setdefault(n.actor_id, []).append(n)
     for actor_id in sorted(by_actor):
         members = sorted(by_actor[actor_id], key=lambda n: (n.kind is not NodeKind.ACTOR, n.name))
@@ -120,24 +140,77 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset()) -> Pi
             tuple(dict.fromkeys(v for n in members for c in callers.get(n.id, ())
                                 for v in c.via)),
             tuple(share.get(n.id, 0.0) for n in members)))
-
+    hidden = setup_nodes | in_plans
+    entries = plan_entries(result, in_plans, callers)
     small = [d for d in result.data_flows if is_small(d)]
     small_ids = {(d.source, d.target) for d in small}
     data = {(d.source, d.target): d for d in result.data_flows
             if (d.source, d.target) not in small_ids}
     edges = []
     for c in result.call_flows:
-        if c.target in setup_nodes:
+        if c.target in hidden:  # (a call from a node in the plans is to one in them)
             continue
         edges.append(Edge(c.source, c.target, c, data.pop((c.source, c.target), None),
                           data.pop((c.target, c.source), None)))
     edges += [Edge(d.source, d.target, None, d, None) for d in data.values()]
     edges.sort(key=lambda e: (e.source, e.target))
     return Picture(
-        nodes=tuple(n for n in result.nodes if n.id not in setup_nodes),
+        nodes=tuple(n for n in result.nodes if n.id not in hidden),
         edges=tuple(edges), setups=tuple(setups), share=share,
-        folded_calls=sum(1 for c in result.call_flows if c.target in setup_nodes),
-        small_flows=len(small), small_bytes=sum(d.bytes or 0 for d in small), small_limit=limit)
+        folded_calls=sum(1 for c in result.call_flows
+                         if c.target in setup_nodes and c.target not in in_plans),
+        small_flows=len(small), small_bytes=sum(d.bytes or 0 for d in small), small_limit=limit,
+        total_ms=total, plan_entries=entries, in_plans=len(in_plans))
+
+
+def data_plan_nodes(result: Result, kept: set[str]) -> set[str]:
+    """The nodes of Ray Data operators' tasks and actors that the plans stand for: each one
+    not in `kept` whose calls all go to such nodes, and an actor's nodes only all together
+    (its box goes whole, or stays)."""
+    ops = {n for d in result.datasets for op in d.operators for n in op.nodes}
+    members: dict[str, set[str]] = {}
+    for n in result.nodes:
+        if n.actor_id:
+            members.setdefault(n.actor_id, set()).add(n.id)
+    calls: dict[str, set[str]] = {}
+    for c in result.call_flows:
+        calls.setdefault(c.source, set()).add(c.target)
+    folded = {n.id for n in result.nodes
+              if n.id in ops and n.id not in kept and n.kind is not NodeKind.DRIVER}
+    actor_of = {n.id: n.actor_id for n in result.nodes if n.actor_id}
+    callers: dict[str, set[str]] = {}
+    for source, targets in calls.items():
+        for target in targets:
+            callers.setdefault(target, set()).add(source)
+    # the largest such set: take out what calls a node that stays, or is part of an actor
+    # whose other nodes stay, and then what called what was taken out
+    todo = [n for n in folded if not calls.get(n, set()) <= folded
+            or (n in actor_of and not members[actor_of[n]] <= folded)]
+    while todo:
+        node = todo.pop()
+        if node not in folded:
+            continue
+        gone = ({node} | members.get(actor_of.get(node, ""), set())) & folded
+        folded -= gone
+        todo += (c for g in gone for c in callers.get(g, ()) if c in folded)
+    return folded
+
+
+def plan_entries(result: Result, in_plans: set[str],
+                 callers: dict[str, list[CallFlow]]) -> tuple[PlanEntry, ...]:
+    """One entry per caller (outside the plans) and dataset of the nodes drawn in the plans, with the tasks of
+    the dataset's operators whose nodes those are (a node that runs an operator of several
+    datasets, `ReadRange`, counts in each for its own tasks there)."""
+    entries = []
+    for i, d in enumerate(result.datasets):
+        ops = [op for op in d.operators if in_plans.intersection(op.nodes)]
+        tasks = sum(op.tasks for op in ops)
+        into = [c for n in dict.fromkeys(n for op in ops for n in op.nodes if n in in_plans)
+                for c in callers.get(n, ()) if c.source not in in_plans]
+        for caller in sorted({c.source for c in into}):
+            via = dict.fromkeys(v for c in into if c.source == caller for v in c.via)
+            entries.append(PlanEntry(caller, i, tasks, tuple(via)))
+    return tuple(entries)
 
 
 def node_lines(node: Node, labels: Labels, share: float | None) -> list[str]:
@@ -208,6 +281,9 @@ def footnote(p: Picture) -> str:
     if p.folded_calls:
         parts.append(f"{counted(p.folded_calls, 'one-call setup edge')} folded into their "
                      "actors' boxes")
+    if p.in_plans:
+        parts.append(f"{counted(p.in_plans, 'Ray Data operator node')} drawn in their "
+                     "datasets' plans only")
     if p.small_flows:
         parts.append(f"{counted(p.small_flows, 'small data flow')} "
                      f"(each under {human_bytes(p.small_limit)}, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
+from flowinsight.render.fold import fill, percent
 from flowinsight.render.units import counted, human_bytes, human_ms
 from flowinsight.result import DatasetOp, Result, is_class_id
 
@@ -14,13 +15,16 @@ _FAILED = "#c0392b"
 _FLOW = "#1f6fb2"
 
 
-def _label(op: DatasetOp) -> str:
+def _label(op: DatasetOp, total_ms: float | None) -> str:
     lines = [op.name or op.id]
     if op.tasks:
         work = counted(op.tasks, "task")
         if op.exec_ms is not None:
             work += f" · p50 {human_ms(op.exec_ms.p50)} · max {human_ms(op.exec_ms.max)}"
         lines.append(work)
+    share = _share(op, total_ms)
+    if op.exec_ms is not None and share is not None:
+        lines.append(f"total {human_ms(op.exec_ms.sum)} ({percent(share)} of time)")
     if op.failures:
         lines.append(f"{op.failures} failed")
     if op.bytes_out is not None:
@@ -29,6 +33,13 @@ def _label(op: DatasetOp) -> str:
         lines.append(op.state)
     lines += op.issues
     return "\n".join(lines)
+
+
+def _share(op: DatasetOp, total_ms: float | None) -> float | None:
+    """The operator's share of all execution time, where the picture says what that is."""
+    if total_ms is None or op.exec_ms is None:
+        return None
+    return op.exec_ms.sum / total_ms if total_ms > 0 else 0.0
 
 
 def _serve(result: Result, out: list[str]) -> None:
@@ -86,9 +97,11 @@ def _tune(result: Result, out: list[str]) -> None:
     out.append("  }")
 
 
-def plan_lines(result: Result) -> list[str]:
+def plan_lines(result: Result, total_ms: float | None = None) -> list[str]:
     """The plan's clusters (datasets, Serve, Tune) as DOT lines: what `plan` draws, and what
-    the default picture (`dot`, `svg`, ...) draws above the call graph of a library job."""
+    the default picture (`dot`, `svg`, ...) draws beside the call graph of a library job.
+    With `total_ms` (the picture's: all execution time) each operator is filled and labelled
+    by its share of it, as the picture's nodes are."""
     out: list[str] = []
     _serve(result, out)
     _tune(result, out)
@@ -98,7 +111,11 @@ def plan_lines(result: Result) -> list[str]:
         out.append(f"    label={quote(title)}; fontname=\"Helvetica\"; fontsize=10;")
         for op in d.operators:
             colour = f', color="{_FAILED}", penwidth=2' if op.failures else ""
-            out.append(f"    {quote(f'{d.id}/{op.id}')} [label={quote(_label(op))}{colour}];")
+            share = _share(op, total_ms)
+            if share is not None:
+                colour += f', fillcolor="{fill(share)}"'
+            out.append(f"    {quote(f'{d.id}/{op.id}')} "
+                       f"[label={quote(_label(op, total_ms))}{colour}];")
         known = {op.id for op in d.operators}
         for op in d.operators:
             for source in op.inputs:
