@@ -279,3 +279,20 @@ def test_a_folded_call_that_took_much_of_the_time_says_so() -> None:
     assert sorted(setup_line(s, Labels(server)) for s in picture(server).setups) == [
         "1 setup call from main: __init__", "1 setup call from main: __init__ (11% of time)",
         "1 setup call from main: __init__ (81% of time)"]
+
+
+def test_an_actors_own_failure_is_drawn_on_its_box() -> None:
+    """A Train run's error (TRAIN_RUN_ATTEMPT_ERRORED on its worker actor) or an actor's crash
+    hit no call of the actor: its box says so, not `__init__`, the node its creation is drawn
+    as (which said "1 failed" as though the constructor had raised). A constructor that raised
+    (a failed attempt of the creation task) stays on `__init__`."""
+    train = drawn_as_the_command_draws(DATA / "train_errored").decode()
+    assert re.findall(r'label="([^"]*failed[^"]*)"', train) == ["RayTrainWorker #e19a23: 1 failed"]
+    # its __init__ is a setup call again, and a long method name is not cut inside the word
+    assert "execute.get_train_application_worker_log_path" in train
+    crashes = drawn_as_the_command_draws(DATA / "actor_crash_retried").decode()
+    assert 'label="Fragile: 1 failed"' in crashes and 'label="Sturdy: 1 failed"' in crashes
+    raised = drawn_as_the_command_draws(DATA / "core_failure_causes").decode()
+    assert '"Broken" [label="__init__\\n1 call · p50 1.4 ms\\ntotal 1.4 ms (<1% of time)\\n' \
+        '1 failed"' in raised
+    assert 'label="Broken"' in raised

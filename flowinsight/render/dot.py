@@ -95,7 +95,7 @@ def render_dot(result: Result, options: RenderOptions) -> str:
             critical_nodes.update(ids)
             critical_edges.update(zip(ids, ids[1:]))
     pic = picture(result, critical_nodes, plans=bool(result.datasets))
-    failed = result.failures_by_node()
+    failed = pic.failed
     # (compound: an edge may end at a dataset's plan box)
     out = [
         "digraph flowinsight {",
@@ -139,15 +139,19 @@ def render_dot(result: Result, options: RenderOptions) -> str:
         actor = labels.actor(actor_id)
         cluster = actor if shared[actor] == 1 else f"{actor} [{actor_id}]"
         out.append(f"  subgraph {quote(cluster)} {{")
-        out.append(f"    cluster=true; label={quote(actor)}; "
+        hit = pic.actor_failed.get(actor_id, 0)
+        title = f"{actor}: {hit} failed" if hit else actor
+        out.append(f"    cluster=true; label={quote(title)}; "
                    f"tooltip={quote(_actor_tip(actor_id, actor))};")
-        out.append('    style="rounded,filled"; fillcolor="#f4f7fb"; color="#9fb3c8";')
+        out.append('    style="rounded,filled"; fillcolor="#f4f7fb"; '
+                   + (f'color="{_FAILED}"; penwidth=2.5; fontcolor="{_FAILED_TEXT}";' if hit
+                      else 'color="#9fb3c8";'))
         out.extend(node_line(n, "    ") for n in by_actor[actor_id])
         setup = pic.setup_of(actor_id)
         if setup is not None:
             line = setup_line(setup, labels)
             name = quote(f"setup of {cluster}")
-            out.append(f"    {name} [label={_label(*textwrap.wrap(line, 34))}, "
+            out.append(f"    {name} [label={_label(*textwrap.wrap(line, 34, break_long_words=False))}, "
                        f'tooltip={quote(line)}, shape=box, style="rounded,dashed", '
                        f'fontsize=9, fontcolor="#505050", color="#a0a0a0"];')
             if by_actor[actor_id]:  # beside the actor's busiest method, not a rank of its own

@@ -12,7 +12,7 @@ text out: each renderer escapes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flowinsight.render.labels import Labels
 from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
@@ -74,6 +74,11 @@ class Picture:
     small_flows: int  # data flows folded as too small
     small_bytes: int
     small_limit: int  # the bytes under which a flow is small
+    # failures drawn on each node, and on each actor's box: the actor's own (its death or
+    # crash, a worker failure there, a Train run's error) hit no call of it, not __init__,
+    # the node its creation is drawn as (`failures`)
+    failed: dict[str, int] = field(default_factory=dict)
+    actor_failed: dict[str, int] = field(default_factory=dict)
     total_ms: float = 0.0  # all execution time (drivers left out): what a share is of
     plan_entries: tuple[PlanEntry, ...] = ()
     in_plans: int = 0  # operator nodes drawn in their plans only
@@ -105,7 +110,7 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset(),
     share = {n.id: (n.stats.exec_ms.sum / total if total > 0 else 0.0)
              for n in result.nodes
              if n.stats.exec_ms is not None and n.kind is not NodeKind.DRIVER}
-    failed = result.failures_by_node()
+    failed, actor_failed = failures(result)
     callers: dict[str, list[CallFlow]] = {}
     calls_out: set[str] = set()
     for c in result.call_flows:
@@ -160,7 +165,22 @@ def picture(result: Result, keep: frozenset[str] | set[str] = frozenset(),
         folded_calls=sum(1 for c in result.call_flows
                          if c.target in setup_nodes and c.target not in in_plans),
         small_flows=len(small), small_bytes=sum(d.bytes or 0 for d in small), small_limit=limit,
-        total_ms=total, plan_entries=entries, in_plans=len(in_plans))
+        total_ms=total, plan_entries=entries, in_plans=len(in_plans), failed=failed,
+        actor_failed=actor_failed)
+
+
+def failures(result: Result) -> tuple[dict[str, int], dict[str, int]]:
+    """The failures on each node, and on each actor: those of an actor node that are not a
+    failed attempt of its creation."""
+    actors = {n.id: n.actor_id for n in result.nodes if n.kind is NodeKind.ACTOR}
+    on_node: dict[str, int] = {}
+    on_actor: dict[str, int] = {}
+    for f in result.failures:
+        if f.kind != "task" and f.node in actors:
+            on_actor[actors[f.node]] = on_actor.get(actors[f.node], 0) + 1
+        else:
+            on_node[f.node] = on_node.get(f.node, 0) + 1
+    return on_node, on_actor
 
 
 def data_plan_nodes(result: Result, kept: set[str]) -> set[str]:
