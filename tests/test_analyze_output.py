@@ -151,6 +151,11 @@ def test_the_summary_says_what_the_run_did_with_tune_serve_and_ray_data() -> Non
         "doubler_app/Ingress 5 requests, p95 37.1 ms")
     assert lines(DATA / "data_groupby_same_names")["ray data"] == (
         "7 datasets, 25 operators, 28 operator tasks")
+    # a dataset iterated for three epochs: one plan (2 operators) run three times
+    assert lines(DATA / "data_epochs")["ray data"] == (
+        "1 dataset plan run 3 times, 2 operators, 12 operator tasks")
+    assert lines(DATA / "data_udf_errors")["ray data"] == (
+        "3 datasets, 9 operators, 3 with failed tasks, 18 operator tasks")
     assert not {"tune", "serve", "ray data"} & set(lines(sample("recorded/sage_pipeline")))
 
 

@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import orjson
 import pytest
 
 from conftest import DATA, SAMPLES, capture_dirs, cli, render, result_of, sample
@@ -61,7 +62,7 @@ def test_a_ray_data_plan_stands_for_its_operators_nodes() -> None:
     shuffle's aggregator actors, which only its operator's tasks call, go into the plan too."""
     source = drawn_as_the_command_draws(DATA / "data_udf_errors").decode()
     entries = re.findall(r'"main" -> "(dataset_[^/"]+)/Input_0" \[lhead="cluster_dataset_(\d)", '
-                         r"label=<([^>]+)>", source)
+                         r"minlen=2, label=<([^>]+)>", source)
     assert sorted((int(i), label) for _, i, label in entries) == [
         (0, "8 tasks"), (1, "8 tasks"), (2, "2 tasks")]
     assert "compound=true" in source
@@ -296,3 +297,25 @@ def test_an_actors_own_failure_is_drawn_on_its_box() -> None:
     assert '"Broken" [label="__init__\\n1 call · p50 1.4 ms\\ntotal 1.4 ms (<1% of time)\\n' \
         '1 failed"' in raised
     assert 'label="Broken"' in raised
+
+
+def test_the_executions_of_one_dataset_are_drawn_as_one_plan() -> None:
+    """A dataset iterated for three epochs: Ray Data runs it three times, under three ids
+    (`..._0`, `_1`, `_2`) with one plan. One box for them, its operators' figures summed (the
+    State API lists 12 ReadRange->MapBatches(double) tasks), the edge from main with all 12;
+    the JSON keeps each execution."""
+    capture = DATA / "data_epochs"
+    truth = orjson.loads((capture / "state_truth.json").read_bytes())["phases"]["end"]
+    ran = sum(1 for t in truth["tasks"] if t["name"] == "ReadRange->MapBatches(double)")
+    assert ran == 12
+    source = drawn_as_the_command_draws(capture).decode()
+    assert re.findall(r"subgraph (cluster_dataset_\d+)", source) == ["cluster_dataset_0"]
+    assert 'label="dataset dataset_035AUIub98h3jFk1v5E9C0_0 and 2 later executions of its ' \
+        'plan (3 FINISHED)"' in source
+    assert 'label="ReadRange->MapBatches(double)\\n12 tasks in 3 executions · max 33.5 ms\\n' \
+        'total 97.5 ms (100% of time)"' in source
+    assert re.findall(r'"main" -> "[^"]+" \[lhead="cluster_dataset_0", minlen=2, '
+                      r"label=<([^>]+)>", source) == [f"{ran} tasks"]
+    plan = render(result_of(capture), "plan").decode()
+    assert plan.count("subgraph cluster_dataset_") == 1 and "12 tasks in 3 executions" in plan
+    assert [d.id[-2:] for d in result_of(capture).datasets] == ["_0", "_1", "_2"]

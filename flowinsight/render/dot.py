@@ -180,7 +180,7 @@ def render_dot(result: Result, options: RenderOptions) -> str:
             label = "<br/>".join(f"<i>{html(line)}</i>" if i else html(line)
                                  for i, line in enumerate(lines))
             out.append(f"  {names(entry.caller)} -> {quote(f'{d.id}/{d.operators[0].id}')} "
-                       f"[lhead={quote(f'cluster_dataset_{entry.dataset}')}, "
+                       f"[lhead={quote(f'cluster_dataset_{entry.cluster}')}, minlen=2, "
                        f"label=<{label}>, "
                        f"penwidth={_pen(entry.tasks, top)}, "
                        f'color="{_CALL}", tooltip={quote(tip)}];')

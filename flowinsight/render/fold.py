@@ -12,6 +12,7 @@ text out: each renderer escapes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flowinsight.render.labels import Labels
@@ -59,8 +60,9 @@ class PlanEntry:
     the dataset's plan only."""
 
     caller: str  # node id
-    dataset: int  # its index in Result.datasets
-    tasks: int  # of the dataset's operators drawn there (DatasetOp.tasks)
+    cluster: int  # the plan drawn: its index in plan_groups(result)
+    dataset: int  # the first dataset it draws: its index in Result.datasets
+    tasks: int  # of the plan's operators drawn there (DatasetOp.tasks)
     via: tuple[str, ...] = ()  # the hidden internals the calls went through (CallFlow.via)
 
 
@@ -216,20 +218,36 @@ def data_plan_nodes(result: Result, kept: set[str]) -> set[str]:
     return folded
 
 
+def plan_groups(result: Result) -> tuple[tuple[int, ...], ...]:
+    """The datasets drawn as one plan (indexes into Result.datasets, in order of their first):
+    the executions of one dataset. Ray runs a dataset again under a new id each time it is
+    consumed (`<name>_<uuid>_<n>`: each epoch that iterates it), with the same plan; a training
+    loop of 100 epochs would otherwise draw 100 alike boxes."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, d in enumerate(result.datasets):
+        plan = tuple((op.id, op.name, op.inputs) for op in d.operators)
+        groups.setdefault((d.job_id, _EXECUTION.sub("", d.id), plan), []).append(i)
+    return tuple(sorted(tuple(g) for g in groups.values()))
+
+
+_EXECUTION = re.compile(r"_\d+$")  # an execution's number, at the end of its dataset id
+
+
 def plan_entries(result: Result, in_plans: set[str],
                  callers: dict[str, list[CallFlow]]) -> tuple[PlanEntry, ...]:
-    """One entry per caller (outside the plans) and dataset of the nodes drawn in the plans, with the tasks of
-    the dataset's operators whose nodes those are (a node that runs an operator of several
+    """One entry per caller (outside the plans) and plan drawn, with the tasks of its
+    datasets' operators whose nodes are drawn there (a node that runs an operator of several
     datasets, `ReadRange`, counts in each for its own tasks there)."""
     entries = []
-    for i, d in enumerate(result.datasets):
-        ops = [op for op in d.operators if in_plans.intersection(op.nodes)]
+    for cluster, group in enumerate(plan_groups(result)):
+        ops = [op for i in group for op in result.datasets[i].operators
+               if in_plans.intersection(op.nodes)]
         tasks = sum(op.tasks for op in ops)
         into = [c for n in dict.fromkeys(n for op in ops for n in op.nodes if n in in_plans)
                 for c in callers.get(n, ()) if c.source not in in_plans]
         for caller in sorted({c.source for c in into}):
             via = dict.fromkeys(v for c in into if c.source == caller for v in c.via)
-            entries.append(PlanEntry(caller, i, tasks, tuple(via)))
+            entries.append(PlanEntry(caller, cluster, group[0], tasks, tuple(via)))
     return tuple(entries)
 
 

@@ -5,41 +5,58 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Sequence
+
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
-from flowinsight.render.fold import fill, percent
+from flowinsight.render.fold import fill, percent, plan_groups
 from flowinsight.render.units import counted, human_bytes, human_ms
-from flowinsight.result import DatasetOp, Result, is_class_id
+from flowinsight.result import Dataset, DatasetOp, Result, is_class_id
 
 _FAILED = "#c0392b"
 _FLOW = "#1f6fb2"
 
 
-def _label(op: DatasetOp, total_ms: float | None) -> str:
+def _label(ops: Sequence[DatasetOp], total_ms: float | None) -> str:
+    """An operator's box: its figures in one execution of its dataset, or summed over several
+    (`ops`, one per execution; a median of several runs' tasks is not known: their longest)."""
+    op = ops[0]
     lines = [op.name or op.id]
-    if op.tasks:
-        work = counted(op.tasks, "task")
-        if op.exec_ms is not None:
+    tasks = sum(o.tasks for o in ops)
+    runs = [o.exec_ms for o in ops if o.exec_ms is not None]
+    if tasks:
+        work = counted(tasks, "task")
+        if len(ops) > 1:
+            work += f" in {counted(len(ops), 'execution')}"
+            if runs:
+                work += f" · max {human_ms(max(r.max for r in runs))}"
+        elif op.exec_ms is not None:
             work += f" · p50 {human_ms(op.exec_ms.p50)} · max {human_ms(op.exec_ms.max)}"
         lines.append(work)
-    share = _share(op, total_ms)
-    if op.exec_ms is not None and share is not None:
-        lines.append(f"total {human_ms(op.exec_ms.sum)} ({percent(share)} of time)")
-    if op.failures:
-        lines.append(f"{op.failures} failed")
-    if op.bytes_out is not None:
-        lines.append(f"{human_bytes(op.bytes_out)} out")
-    if op.state and op.state != "FINISHED":
-        lines.append(op.state)
-    lines += op.issues
+    share = _share(ops, total_ms)
+    if runs and share is not None:
+        lines.append(f"total {human_ms(sum(r.sum for r in runs))} ({percent(share)} of time)")
+    failures = sum(o.failures for o in ops)
+    if failures:
+        lines.append(f"{failures} failed")
+    if all(o.bytes_out is not None for o in ops):
+        lines.append(f"{human_bytes(sum(o.bytes_out or 0 for o in ops))} out")
+    states = Counter(o.state for o in ops if o.state)
+    if len(states) == 1 and "FINISHED" not in states:
+        lines.append(next(iter(states)))
+    elif len(states) > 1:
+        lines.append(", ".join(f"{n} {state}" for state, n in sorted(states.items())))
+    lines += dict.fromkeys(issue for o in ops for issue in o.issues)
     return "\n".join(lines)
 
 
-def _share(op: DatasetOp, total_ms: float | None) -> float | None:
+def _share(ops: Sequence[DatasetOp], total_ms: float | None) -> float | None:
     """The operator's share of all execution time, where the picture says what that is."""
-    if total_ms is None or op.exec_ms is None:
+    runs = [o.exec_ms.sum for o in ops if o.exec_ms is not None]
+    if total_ms is None or not runs:
         return None
-    return op.exec_ms.sum / total_ms if total_ms > 0 else 0.0
+    return sum(runs) / total_ms if total_ms > 0 else 0.0
 
 
 def _serve(result: Result, out: list[str]) -> None:
@@ -105,17 +122,19 @@ def plan_lines(result: Result, total_ms: float | None = None) -> list[str]:
     out: list[str] = []
     _serve(result, out)
     _tune(result, out)
-    for i, d in enumerate(result.datasets):
-        out.append(f"  subgraph cluster_dataset_{i} {{")
-        title = f"dataset {d.id} ({d.state})" if d.state else f"dataset {d.id}"
-        out.append(f"    label={quote(title)}; fontname=\"Helvetica\"; fontsize=10;")
-        for op in d.operators:
-            colour = f', color="{_FAILED}", penwidth=2' if op.failures else ""
-            share = _share(op, total_ms)
+    for cluster, group in enumerate(plan_groups(result)):
+        runs = [result.datasets[i] for i in group]
+        d = runs[0]
+        out.append(f"  subgraph cluster_dataset_{cluster} {{")
+        out.append(f"    label={quote(_title(runs))}; fontname=\"Helvetica\"; fontsize=10;")
+        for at, op in enumerate(d.operators):
+            ops = [run.operators[at] for run in runs]
+            colour = f', color="{_FAILED}", penwidth=2' if any(o.failures for o in ops) else ""
+            share = _share(ops, total_ms)
             if share is not None:
                 colour += f', fillcolor="{fill(share)}"'
             out.append(f"    {quote(f'{d.id}/{op.id}')} "
-                       f"[label={quote(_label(op, total_ms))}{colour}];")
+                       f"[label={quote(_label(ops, total_ms))}{colour}];")
         known = {op.id for op in d.operators}
         for op in d.operators:
             for source in op.inputs:
@@ -124,6 +143,16 @@ def plan_lines(result: Result, total_ms: float | None = None) -> list[str]:
                                f'[color="{_FLOW}"];')
         out.append("  }")
     return out
+
+
+def _title(runs: Sequence[Dataset]) -> str:
+    d = runs[0]
+    if len(runs) == 1:
+        return f"dataset {d.id} ({d.state})" if d.state else f"dataset {d.id}"
+    states = Counter(r.state for r in runs if r.state)
+    said = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+    return f"dataset {d.id} and {len(runs) - 1} later executions of its plan" + \
+        (f" ({said})" if said else "")
 
 
 def render(result: Result, options: RenderOptions) -> bytes:

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flowinsight.render import RenderOptions, Renderer
-from flowinsight.render.fold import percent
+from flowinsight.render.fold import percent, plan_groups
 from flowinsight.render.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
@@ -352,10 +352,17 @@ def _library_lines(result: Result) -> list[Line]:
             for d in result.serve), sep="; ", lead=f"{len(result.serve)} deployments:"))
     if result.datasets:
         ops = [o for d in result.datasets for o in d.operators]
-        failed_ops = sum(1 for o in ops if o.failures)
+        # a dataset consumed again (an epoch) is another execution of its plan
+        plans = plan_groups(result)
+        failed_ops = sum(1 for group in plans
+                         for at in range(len(result.datasets[group[0]].operators))
+                         if any(result.datasets[i].operators[at].failures for i in group))
+        runs = counted(len(result.datasets), "dataset") if len(plans) == len(result.datasets) \
+            else f"{counted(len(plans), 'dataset plan')} run {len(result.datasets)} times"
+        drawn = sum(len(result.datasets[group[0]].operators) for group in plans)
         out.append(Line("ray data", (
-            counted(len(result.datasets), "dataset"),
-            f"{len(ops)} operators" + (f", {failed_ops} with failed tasks" if failed_ops else ""),
+            runs,
+            f"{drawn} operators" + (f", {failed_ops} with failed tasks" if failed_ops else ""),
             f"{sum(o.tasks for o in ops)} operator tasks"), "red" if failed_ops else ""))
     return out
 
