@@ -69,13 +69,13 @@ def test_a_ray_data_plan_stands_for_its_operators_nodes() -> None:
     # no call-graph node of an operator's tasks besides the plans' own
     assert not re.search(r'^  "MapBatches', source, re.M)
     assert len(re.findall(r"MapBatches\(flaky\)\\n4 tasks", source)) == 1
-    assert "4 Ray Data operator nodes drawn in their datasets' plans only" in source
+    assert "4 Ray Data operator nodes drawn in the datasets' plans only" in source
     assert 'MapBatches(bad_block)\\n4 tasks · p50 4.01 ms · max 12.1 ms\\n' \
         'total 31.1 ms (20% of time)\\n2 failed", color="#c0392b", penwidth=2, ' \
         'fillcolor="#ffb354"' in source
     hashed = drawn_as_the_command_draws(DATA / "data_all_to_all_hash").decode()
     assert "HashShuffleAggregator" not in hashed
-    assert "28 Ray Data operator nodes drawn in their datasets' plans only" in hashed
+    assert "28 Ray Data operator nodes drawn in the datasets' plans only" in hashed
     assert sorted(re.findall(r'^  "([^"]+)" -> "dataset_[^"]+" \[lhead', hashed, re.M)) == \
         ["main"] * 8
 
@@ -319,3 +319,17 @@ def test_the_executions_of_one_dataset_are_drawn_as_one_plan() -> None:
     plan = render(result_of(capture), "plan").decode()
     assert plan.count("subgraph cluster_dataset_") == 1 and "12 tasks in 3 executions" in plan
     assert [d.id[-2:] for d in result_of(capture).datasets] == ["_0", "_1", "_2"]
+
+
+def test_calls_into_a_plan_say_the_internals_they_went_through() -> None:
+    """Ray Train fed by Ray Data (2 epochs of a streaming split): Ray Data's tasks are
+    submitted by Train's and Ray Data's own actors, hidden as internals; the edge into the plan
+    says so, with the tasks the State API lists (16), both executions in one box."""
+    capture = DATA / "train_data_split"
+    truth = orjson.loads((capture / "state_truth.json").read_bytes())["phases"]["end"]
+    ran = sum(1 for t in truth["tasks"] if t["name"] == "ReadRange->MapBatches(add_square)")
+    source = drawn_as_the_command_draws(capture).decode()
+    assert re.findall(r'"main" -> "[^"]+" \[lhead="cluster_dataset_0", minlen=2, '
+                      r"label=<(.+?)>, penwidth", source) == [
+        f"{ran} tasks<br/><i>via TrainController, DatasetManager, SplitCoordinator</i>"]
+    assert ran == 16 and source.count("subgraph cluster_dataset_") == 1

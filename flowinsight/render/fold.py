@@ -320,7 +320,7 @@ def footnote(p: Picture) -> str:
         parts.append(f"{counted(p.folded_calls, 'one-call setup edge')} folded into their "
                      "actors' boxes")
     if p.in_plans:
-        parts.append(f"{counted(p.in_plans, 'Ray Data operator node')} drawn in their "
+        parts.append(f"{counted(p.in_plans, 'Ray Data operator node')} drawn in the "
                      "datasets' plans only")
     if p.small_flows:
         parts.append(f"{counted(p.small_flows, 'small data flow')} "
