@@ -10,7 +10,8 @@ from typing import Sequence
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
-from flowinsight.render.fold import fill, percent, plan_groups
+from flowinsight.render.data_plans import plan_groups
+from flowinsight.render.fold import fill, percent
 from flowinsight.render.units import counted, human_bytes, human_ms
 from flowinsight.result import Dataset, DatasetOp, Result, is_class_id
 

@@ -21,7 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from flowinsight.render import RenderOptions, Renderer
-from flowinsight.render.fold import percent, plan_groups
+from flowinsight.render.data_plans import plan_groups
+from flowinsight.render.fold import percent
 from flowinsight.render.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
