@@ -83,6 +83,9 @@ class Attempt:
     # with its default for a row no step filled. The JSON's attempt rows (`--attempts`) carry
     # every field, so a new one is this line, its step, and the step's place in build.STEPS.
     node_ip: str = ""  # its Ray node's IP (pipeline/node_ips.py), "" when unknown
+    # "running" or "queued" for an attempt without a final state whose job the capture ended
+    # during (pipeline/capture_end.py): still going then, its outcome after the capture
+    at_capture_end: str = ""
 
     @property
     def exec_ms(self) -> float | None:
@@ -310,6 +313,12 @@ class Coverage:
     # of the tasks, those no event named (their submission, definition and execution events
     # all missing): drawn as undefined-task placeholders (pipeline/identity.py)
     undefined_tasks: int = 0
+    # attempts without a final state in the jobs the capture ended during (running_jobs, no end
+    # recorded): running or queued then, their outcomes after the capture; not missing from it
+    # and not counted above (pipeline/capture_end.py). Drivers' own left out.
+    running: int = 0
+    queued: int = 0
+    running_jobs: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float:

@@ -98,12 +98,27 @@ def _what_is_missing(cover: Coverage, silent_calls: int) -> str:
             f"unknown ({'; '.join(why)})")
 
 
+def _capture_end(cover: Coverage) -> tuple[str, ...]:
+    """The capture ended while jobs ran: what it caught unfinished (pipeline/capture_end.py).
+    Said whatever else the capture lacks; these attempts are never counted among its gaps."""
+    if not cover.running_jobs:
+        return ()
+    jobs = cover.running_jobs
+    shown = ", ".join(jobs[:_NAMED]) + (f", ... ({len(jobs) - _NAMED} more)"
+                                        if len(jobs) > _NAMED else "")
+    caught = " and ".join(f"{n} {what}" for n, what in (
+        (cover.running, "running"), (cover.queued, "queued")) if n) or "only its driver running"
+    return (f"capture ended while job {shown} ran (no end recorded: a copy taken mid-run, or "
+            f"Ray stopped before it recorded the end): {caught} then, their outcomes after the "
+            "capture (not failures, not missing from it)",)
+
+
 def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
                      has_tasks: bool, silent_calls: int = 0) -> tuple[str, ...]:
     """What the capture lacks (coverage, tasks without definition), the lines skipped, and
     whether data flow can be known at all. `silent_calls`: the task records of actors whose
     task events were off (warnings.silent_actors), each an attempt without a final state."""
-    out = []
+    out = list(_capture_end(cover))
     if not cover.complete and cover.tasks:
         missing = [f"{n} {what}" for n, what in (
             (cover.without_definition, "without a definition"),

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from flowinsight.model.events import JobUpdate
 from flowinsight.pipeline.facts import TaskFacts
+from flowinsight.pipeline.capture_end import NOTHING
 from flowinsight.pipeline.identity import NodeKey, is_undefined
 from flowinsight.pipeline.internals import internal_function
 from flowinsight.pipeline.naming import NodeNamer
@@ -24,6 +25,10 @@ def assemble(analysis: Analysis) -> Analysis:
     judgement = need(analysis.judgement, "the failures")
     cover = need(analysis.coverage, "the coverage")
     task_count = need(analysis.selected, "the selection").count
+    attempts = need(analysis.swept, "the sweep").attempts
+    unfinished = analysis.in_progress or NOTHING
+    if unfinished.states:
+        attempts = attempts.with_column("at_capture_end", unfinished.column(attempts))
     actors = found.actors
     sources = tuple(sorted(reduced.sources))
     objects = bool(reduced.puts or reduced.gets)
@@ -38,7 +43,7 @@ def assemble(analysis: Analysis) -> Analysis:
         tasks=task_count,
         sources=sources,
         has_object_events=objects,
-        attempts=need(analysis.swept, "the sweep").attempts,
+        attempts=attempts,
         failures=judgement.judged.failures,
         ends=judgement.judged.ends,
         coverage=cover,

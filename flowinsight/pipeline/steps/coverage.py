@@ -1,11 +1,14 @@
 """Step: how much of the session the capture holds (pipeline/coverage.py), less what a
-recorded death or the end of a job explains, with the tasks that have no record at all."""
+recorded death or the end of a job explains and what was still running or queued when the
+capture ended during its job (pipeline/capture_end.py), with the tasks that have no record at
+all."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from flowinsight.model.ids import actor_of_task, job_of_task
+from flowinsight.pipeline.capture_end import in_progress, running_jobs
 from flowinsight.pipeline.coverage import explain, with_undefined
 from flowinsight.pipeline.failures import JobEnds
 from flowinsight.pipeline.facts import TaskFacts
@@ -20,25 +23,36 @@ def coverage(analysis: Analysis) -> Analysis:
     facts = need(analysis.facts, "the facts")
     judged = need(analysis.judgement, "the failures").judged
     attempts = need(analysis.swept, "the sweep").attempts
+    reduced = analysis.reduced
+    unfinished = in_progress(attempts.unfinished(),
+                             running_jobs(reduced.job_updates, reduced.failure_notes),
+                             facts.jobs_of, reduced.actor_updates, judged.dead_workers)
     cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
-                    facts.defined, judged.explained | _cut_by_job_end(analysis, attempts))
+                    facts.defined, judged.explained | _cut_by_job_end(analysis, attempts)
+                    | frozenset(unfinished.states))
     cover = with_undefined(cover, len(namer.missing), _undefined_tasks(namer, facts))
-    return replace(analysis, coverage=cover)
+    running, queued = unfinished.counts()
+    if unfinished.jobs:
+        cover = replace(cover, running=running, queued=queued, running_jobs=unfinished.jobs)
+    return replace(analysis, coverage=cover, in_progress=unfinished)
 
 
 def _cut_by_job_end(analysis: Analysis,
                     attempts: AttemptTable) -> frozenset[tuple[str, int]]:
-    """The attempts without a final state that were still pending or running when their job's
-    driver ended normally: Ray ends them with it (the GCS marks every non-terminal attempt of a
-    finished job FAILED, WORKER_DIED "Job finishes ... as driver exits":
-    gcs_task_manager.cc MarkTasksFailedOnJobEnds, in its own store only, never in an event
-    file), so nothing is missing from the capture there. An actor's task whose actor died
+    """The attempts without a final state that were still pending or running when their job
+    ended: Ray ends them with it (the GCS marks every non-terminal attempt of a finished job
+    FAILED, WORKER_DIED "Job finishes ... as driver exits": gcs_task_manager.cc
+    MarkTasksFailedOnJobEnds, in its own store only, never in an event file; the raylet kills
+    their workers, "Worker force exited because its job has finished"), so nothing is missing
+    from the capture there. However the driver ended: the GCS finishes the job of a driver
+    that died too (GcsJobManager::MarkJobAsFinished, `is_dead` with an `end_time` in
+    EXPORT_DRIVER_JOB), and that death is the failure (RAY_DRIVER_FAILURE), counted once. An actor's task whose actor died
     before the job ended did not last until then: what its end lacks stays a gap (events lost
     to a `ray.kill`, docs/failures.md)."""
     reduced = analysis.reduced
     if not reduced.job_updates:
         return frozenset()
-    ends = JobEnds(reduced.job_updates, reduced.failure_notes)
+    ends = JobEnds(reduced.job_updates, ())  # every recorded end, a driver's death's too
     jobs_of = need(analysis.facts, "the facts").jobs_of
     died: dict[str, float] = {}  # actor id -> when it first died
     for up in reduced.actor_updates:
