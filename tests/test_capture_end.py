@@ -57,6 +57,7 @@ def test_a_copy_taken_mid_run_shows_what_ran_and_queued_as_the_state_api_did() -
         ("slow", "queued"): 2, ("Keeper.hold", "running"): 1, ("Keeper.hold", "queued"): 2})
     # the driver ran too, its end after the capture
     assert [a["at_capture_end"] for a in doc["attempts"] if a["node"] == "main"] == ["running"]
+    assert {a["at_job_end"] for a in doc["attempts"]} == {""}
     # nothing missing, nothing failed: the capture holds all that happened until it was taken
     summary = doc["summary"]
     assert (summary["coverage"]["ratio"], summary["coverage"]["complete"]) == (1.0, True)
@@ -121,6 +122,14 @@ def test_a_driver_killed_mid_run_ends_its_job_and_its_calls_with_it() -> None:
     # ended with their job: no gap of the capture (it was 52.9%, 8 attempts "missing")
     assert (cover["ratio"], cover["without_final_state"], cover["without_execution"]) == (
         1.0, 0, 0)
+    # Keeper's 3 calls ended with Keeper (its owner, the driver, died); the other 7 with the job
+    assert [w for w in doc["summary"]["warnings"] if "unfinished" in w] == [
+        "job 01000000 ended with 7 call(s) unfinished (3 running and 4 queued): Ray ends them "
+        "with their job (its GCS marks them FAILED, WORKER_DIED, 15 s later, in its own store "
+        "only: gcs_mark_task_failed_on_job_done_delay_ms); not failures, not missing from the "
+        "capture"]
+    assert Counter(a["at_job_end"] for a in doc["attempts"]) == Counter(
+        {"": 9, "running": 4, "queued": 4})  # the driver too
     assert not [w for w in doc["summary"]["warnings"] if "capture ended" in w]
     # the driver's death is the failure Ray records, its actor's death with it
     assert sorted((f["kind"], f["error_type"], f["category"]) for f in doc["failures"]) == [

@@ -4,7 +4,7 @@ the settings that turned Ray's events off."""
 from __future__ import annotations
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.result import Actor, Coverage
+from flowinsight.result import Actor, Coverage, Unfinished
 
 
 # Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
@@ -98,19 +98,37 @@ def _what_is_missing(cover: Coverage, silent_calls: int) -> str:
             f"unknown ({'; '.join(why)})")
 
 
-def _capture_end(cover: Coverage) -> tuple[str, ...]:
-    """The capture ended while jobs ran: what it caught unfinished (pipeline/capture_end.py).
-    Said whatever else the capture lacks; these attempts are never counted among its gaps."""
-    if not cover.running_jobs:
-        return ()
-    jobs = cover.running_jobs
-    shown = ", ".join(jobs[:_NAMED]) + (f", ... ({len(jobs) - _NAMED} more)"
-                                        if len(jobs) > _NAMED else "")
-    caught = " and ".join(f"{n} {what}" for n, what in (
-        (cover.running, "running"), (cover.queued, "queued")) if n) or "only its driver running"
-    return (f"capture ended while job {shown} ran (no end recorded: a copy taken mid-run, or "
-            f"Ray stopped before it recorded the end): {caught} then, their outcomes after the "
-            "capture (not failures, not missing from it)",)
+def _unfinished(cover: Coverage) -> tuple[str, ...]:
+    """What was left unfinished with nothing missing (pipeline/capture_end.py): the jobs the
+    capture ended during, and the calls a job's end ended. Said whatever else the capture
+    lacks; these attempts are never counted among its gaps."""
+    out = []
+    during = [u for u in cover.unfinished if u.at == "capture end"]
+    if during:
+        out.append(f"capture ended while job {_jobs(during)} ran (no end recorded: a copy taken "
+                   f"mid-run, or Ray stopped before it recorded the end): "
+                   f"{_calls(during) or 'only its driver running'} then, their outcomes after "
+                   "the capture (not failures, not missing from it)")
+    cut = [u for u in cover.unfinished if u.at == "job end" and (u.running or u.queued)]
+    if cut:
+        out.append(f"job {_jobs(cut)} ended with {sum(u.running + u.queued for u in cut)} "
+                   f"call(s) unfinished ({_calls(cut)}): Ray ends them with their job (its GCS "
+                   "marks them FAILED, WORKER_DIED, 15 s later, in its own store only: "
+                   "gcs_mark_task_failed_on_job_done_delay_ms); not failures, not missing "
+                   "from the capture")
+    return tuple(out)
+
+
+def _jobs(unfinished: list[Unfinished]) -> str:
+    named = [u.job_id for u in unfinished]
+    return ", ".join(named[:_NAMED]) + (
+        f", ... ({len(named) - _NAMED} more)" if len(named) > _NAMED else "")
+
+
+def _calls(unfinished: list[Unfinished]) -> str:
+    running, queued = sum(u.running for u in unfinished), sum(u.queued for u in unfinished)
+    return " and ".join(f"{n} {state}" for n, state in ((running, "running"),
+                                                         (queued, "queued")) if n)
 
 
 def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
@@ -118,7 +136,7 @@ def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
     """What the capture lacks (coverage, tasks without definition), the lines skipped, and
     whether data flow can be known at all. `silent_calls`: the task records of actors whose
     task events were off (warnings.silent_actors), each an attempt without a final state."""
-    out = list(_capture_end(cover))
+    out = list(_unfinished(cover))
     if not cover.complete and cover.tasks:
         missing = [f"{n} {what}" for n, what in (
             (cover.without_definition, "without a definition"),

@@ -185,8 +185,11 @@ def test_a_ray_start_clusters_driver_killed_mid_run() -> None:
         doc, states = exported(session)
         check = verdict(session)
     assert after["jobs"] == ["SUCCEEDED"]  # the GCS ended the job, the driver's death aside
-    assert Counter(s for s in after["states"] if s != "FINISHED") == Counter(
-        {"FAILED": 6, "PENDING_NODE_ASSIGNMENT": 4})
+    # the queued ones are marked FAILED too, gcs_mark_task_failed_on_job_done_delay_ms (15 s)
+    # after the job's end: this listing may be before or after
+    unfinished = Counter(s for s in after["states"] if s != "FINISHED")
+    assert set(unfinished) <= {"FAILED", "PENDING_NODE_ASSIGNMENT"}
+    assert unfinished["FAILED"] >= 6 and sum(unfinished.values()) == 10
     # none of the 10 unfinished calls is a failure or a gap: they ended with their job
     assert sum(n for (_, s), n in states.items() if s == "unknown") == 10
     cover = doc["summary"]["coverage"]

@@ -26,9 +26,11 @@ def assemble(analysis: Analysis) -> Analysis:
     cover = need(analysis.coverage, "the coverage")
     task_count = need(analysis.selected, "the selection").count
     attempts = need(analysis.swept, "the sweep").attempts
-    unfinished = analysis.in_progress or NOTHING
-    if unfinished.states:
-        attempts = attempts.with_column("at_capture_end", unfinished.column(attempts))
+    at_capture_end, at_job_end = analysis.unfinished or (NOTHING, NOTHING)
+    if at_capture_end.states:
+        attempts = attempts.with_column("at_capture_end", at_capture_end.column(attempts))
+    if at_job_end.states:
+        attempts = attempts.with_column("at_job_end", at_job_end.column(attempts))
     actors = found.actors
     sources = tuple(sorted(reduced.sources))
     objects = bool(reduced.puts or reduced.gets)
