@@ -64,8 +64,9 @@ def test_a_copy_taken_mid_run_shows_what_ran_and_queued_as_the_state_api_did() -
     assert doc["failures"] == [] and doc["ends"] == []
     assert summary["warnings"] == [
         "capture ended while job 01000000 ran (no end recorded: a copy taken mid-run, or Ray "
-        "stopped before it recorded the end): 4 running and 6 queued then, their outcomes after "
-        "the capture (not failures, not missing from it)"]
+        "stopped before it recorded the end): 4 running and 6 queued then (as Ray last wrote "
+        "their states, about once a second), their outcomes after the capture; not failures, not "
+        "gaps of the capture"]
     assert [j["end_ms"] for j in summary["jobs"]] == [None]
 
 

@@ -107,8 +107,9 @@ def _unfinished(cover: Coverage) -> tuple[str, ...]:
     if during:
         out.append(f"capture ended while job {_jobs(during)} ran (no end recorded: a copy taken "
                    f"mid-run, or Ray stopped before it recorded the end): "
-                   f"{_calls(during) or 'only its driver running'} then, their outcomes after "
-                   "the capture (not failures, not missing from it)")
+                   f"{_calls(during) or 'only its driver running'} then (as Ray last wrote "
+                   "their states, about once a second), their outcomes after the capture; not "
+                   "failures, not gaps of the capture")
     cut = [u for u in cover.unfinished if u.at == "job end" and (u.running or u.queued)]
     if cut:
         out.append(f"job {_jobs(cut)} ended with {sum(u.running + u.queued for u in cut)} "

@@ -80,8 +80,9 @@ def ended_mid_run(doc: dict[str, Any], running: int, queued: int) -> None:
     assert (cover["ratio"], cover["complete"]) == (1.0, True)
     assert [w for w in doc["summary"]["warnings"] if w.startswith("capture ended")] == [
         "capture ended while job 01000000 ran (no end recorded: a copy taken mid-run, or Ray "
-        f"stopped before it recorded the end): {running} running and {queued} queued then, "
-        "their outcomes after the capture (not failures, not missing from it)"]
+        f"stopped before it recorded the end): {running} running and {queued} queued then (as "
+        "Ray last wrote their states, about once a second), their outcomes after the capture; "
+        "not failures, not gaps of the capture"]
 
 
 def test_a_live_folder_copied_and_tarred_mid_run_against_the_state_api() -> None:
