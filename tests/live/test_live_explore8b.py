@@ -132,10 +132,18 @@ def test_every_process_killed_at_once_mid_run() -> None:
     assert {(f["kind"], f["error_type"], f["category"]) for f in killed} <= {
         ("worker", "RAY_WORKER_FAILURE", "crash"), ("task", "RAY_WORKER_FAILURE", "crash")}
     assert check == (1 if killed else 0)
-    unfinished = sum(n for (_, s), n in states.items() if s in ("running", "queued"))
-    assert unfinished + len(killed) == 10  # the calls running and queued at the copy
+    # the 10 calls running and queued at the copy: still so when the capture ended; or ended
+    # with their job, where the GCS saw the driver die before it was killed itself; or by
+    # their worker's recorded death (a failure each; the raylet may record idle ones too)
+    left: Counter[str] = Counter()
+    for (_, state), n in states.items():
+        left[state] += n if state != "finished" else 0
+    assert sum(left.values()) == 10 and left["unknown"] <= len(killed)
     assert doc["summary"]["coverage"]["ratio"] == 1.0
-    assert [w for w in doc["summary"]["warnings"] if w.startswith("capture ended")]
+    said = [w for w in doc["summary"]["warnings"] if w.startswith("capture ended")
+            or w.startswith("job 01000000 ended with")]
+    assert len(said) == (left["running"] + left["queued"] > 0) + (
+        left["ended running"] + left["ended queued"] > 0)
 
 
 def wait_ready(root: Path, driver: subprocess.Popen[str]) -> None:
@@ -208,10 +216,15 @@ def test_a_ray_start_clusters_driver_killed_mid_run() -> None:
     cover = doc["summary"]["coverage"]
     assert (cover["ratio"], cover["complete"]) == (1.0, True)
     assert not [w for w in doc["summary"]["warnings"] if w.startswith("capture ended")]
-    # Ray's records of the kill: the driver's death and its actor's (owner died)
-    assert sorted((f["kind"], f["error_type"], f["category"]) for f in doc["failures"]) == [
+    # Ray's records of the kill: the driver's death and its actor's (owner died). Stopping
+    # the cluster (SIGTERM to every process at once, SIGKILL 3 s later) may leave the GCS to
+    # find the raylet gone by missed health checks: its RAY_NODE_REMOVED, a crash by its record
+    assert sorted((f["kind"], f["error_type"], f["category"]) for f in doc["failures"]
+                  if f["kind"] != "node") == [
         ("actor", "ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED", "crash"),
         ("driver", "RAY_DRIVER_FAILURE", "crash")]
+    assert {(f["error_type"], f["category"]) for f in doc["failures"] if f["kind"] == "node"} \
+        <= {("RAY_NODE_REMOVED", "crash")}
     assert check == 1
 
 
