@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from conftest import DATA, cli, json_of, result_of
+from conftest import DATA, cli, json_of, result_of, validated
 from flowinsight.render import RenderOptions, renderers
 
 COPY = DATA / "copied_mid_run"
@@ -41,8 +41,8 @@ def _state_api(capture: Path, phase: str) -> Counter[tuple[str, str]]:
 def _attempts(capture: Path | str) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
     """flowinsight's JSON with its attempt rows, and the same counts as _state_api: each
     attempt by its node's name and its status, or where it was when the capture ended."""
-    doc = orjson.loads(renderers()["json"].render(result_of(capture),
-                                                  RenderOptions(attempts=True)))
+    doc = validated(renderers()["json"].render(result_of(capture),
+                                               RenderOptions(attempts=True)))
     names = {n["id"]: n["name"] for kind in ("functions", "actors") for n in doc[kind]}
     names.update({m["id"]: f"{names[m['actorId']]}.{m['name']}" for m in doc["methods"]})
     return doc, Counter((names[a["node"]], a["at_capture_end"] or a["status"].lower())

@@ -105,11 +105,12 @@ def _unfinished(cover: Coverage) -> tuple[str, ...]:
     out = []
     during = [u for u in cover.unfinished if u.at == "capture end"]
     if during:
+        calls = _calls(during)
         out.append(f"capture ended while job {_jobs(during)} ran (no end recorded: a copy taken "
-                   f"mid-run, or Ray stopped before it recorded the end): "
-                   f"{_calls(during) or 'only its driver running'} then (as Ray last wrote "
-                   "their states, about once a second), their outcomes after the capture; not "
-                   "failures, not gaps of the capture")
+                   f"mid-run, or Ray stopped before it recorded the end): " + (
+                       f"{calls} then (as Ray last wrote their states, about once a second), "
+                       "their outcomes after the capture; not failures, not gaps of the capture"
+                       if calls else "its driver still running, no call unfinished"))
     cut = [u for u in cover.unfinished if u.at == "job end" and (u.running or u.queued)]
     if cut:
         out.append(f"job {_jobs(cut)} ended with {sum(u.running + u.queued for u in cut)} "
