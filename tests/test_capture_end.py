@@ -55,6 +55,9 @@ def test_a_copy_taken_mid_run_shows_what_ran_and_queued_as_the_state_api_did() -
         ("quick", "finished"): 4, ("Keeper", "finished"): 1, ("Keeper.ping", "finished"): 1,
         ("outer", "running"): 1, ("leaf", "running"): 2, ("leaf", "queued"): 2,
         ("slow", "queued"): 2, ("Keeper.hold", "running"): 1, ("Keeper.hold", "queued"): 2})
+    truth = json.loads((COPY / "state_truth.json").read_text())["phases"]["copy"]
+    assert {a["name"]: a["state"] for a in doc["actors"]} == {
+        a["class_name"]: a["state"] for a in truth["actors"]} == {"Keeper": "ALIVE"}
     # the driver ran too, its end after the capture
     assert [a["at_capture_end"] for a in doc["attempts"] if a["node"] == "main"] == ["running"]
     assert {a["at_job_end"] for a in doc["attempts"]} == {""}
@@ -118,6 +121,8 @@ def test_a_driver_killed_mid_run_ends_its_job_and_its_calls_with_it() -> None:
         ("Keeper.hold", "FAILED"): 3, ("leaf", "FAILED"): 2, ("outer", "FAILED"): 1,
         ("leaf", "PENDING_NODE_ASSIGNMENT"): 2, ("slow", "PENDING_NODE_ASSIGNMENT"): 2})
     doc, states = _attempts(KILLED)
+    assert {a["name"]: a["state"] for a in doc["actors"]} == {
+        a["c"]: a["state"] for a in after["actors"]} == {"Keeper": "DEAD"}
     assert states[("leaf", "unknown")] == 4 and states[("Keeper.hold", "unknown")] == 3
     cover = doc["summary"]["coverage"]
     # ended with their job: no gap of the capture (it was 52.9%, 8 attempts "missing")

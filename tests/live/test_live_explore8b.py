@@ -89,6 +89,8 @@ def test_a_live_folder_copied_and_tarred_mid_run_against_the_state_api() -> None
     with temp_root() as root:
         run = run_workload(WORKLOAD, root, **CALL_SITES)
         assert state_api(root, "copy") == AT_COPY
+        actors = {a["class_name"]: a["state"] for a in json.loads(
+            (root / TRUTH_FILE).read_text())["phases"]["copy"]["actors"]}
         copy_doc, copy_states = exported(root / "copy")
         tar_doc, tar_states = exported(root / "copy.tar.gz")
         copy_check = verdict(root / "copy", "--min-coverage", "1")
@@ -98,6 +100,7 @@ def test_a_live_folder_copied_and_tarred_mid_run_against_the_state_api() -> None
     assert copy_states == tar_states == AT_COPY
     for doc in (copy_doc, tar_doc):
         ended_mid_run(doc, 4, 6)
+        assert {a["name"]: a["state"] for a in doc["actors"]} == actors == {"Keeper": "ALIVE"}
         assert doc["failures"] == [] and doc["summary"]["skipped"]["total"] == 0
     assert copy_check == tar_check == 0
     # the finished run: every call finished, no warning of a capture's end
