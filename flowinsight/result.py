@@ -83,6 +83,11 @@ class Attempt:
     # with its default for a row no step filled. The JSON's attempt rows (`--attempts`) carry
     # every field, so a new one is this line, its step, and the step's place in build.STEPS.
     node_ip: str = ""  # its Ray node's IP (pipeline/node_ips.py), "" when unknown
+    # "running" or "queued" for an attempt without a final state whose job the capture ended
+    # during (pipeline/capture_end.py): still going then, its outcome after the capture
+    at_capture_end: str = ""
+    # the same for an attempt its job's recorded end cut short (Ray ends it with its job)
+    at_job_end: str = ""
 
     @property
     def exec_ms(self) -> float | None:
@@ -295,6 +300,20 @@ class Failure:
 
 
 @dataclass(frozen=True, slots=True)
+class Unfinished:
+    """The attempts of one job without a final state of which nothing is missing
+    (pipeline/capture_end.py): running or queued when the capture ended while the job still
+    ran (`at` "capture end": their outcomes after the capture), or when the job's recorded end
+    ended them (`at` "job end": Ray fails them with the job, in its GCS's store only). The
+    drivers' own attempts are not counted."""
+
+    job_id: str
+    at: str  # "capture end" or "job end"
+    running: int
+    queued: int
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """How much of the session the capture holds."""
 
@@ -310,6 +329,9 @@ class Coverage:
     # of the tasks, those no event named (their submission, definition and execution events
     # all missing): drawn as undefined-task placeholders (pipeline/identity.py)
     undefined_tasks: int = 0
+    # the attempts without a final state that miss nothing, per job (not counted above):
+    # running or queued when the capture ended during their job, or when their job ended
+    unfinished: tuple[Unfinished, ...] = ()
 
     @property
     def ratio(self) -> float:

@@ -55,7 +55,7 @@ def test_the_command_line_and_the_library_write_the_same_rows() -> None:
 def test_an_added_column_reaches_each_row_and_the_json() -> None:
     result = result_of(RETRIES)
     table = result.attempts
-    assert isinstance(table, AttemptTable) and EXTRA_FIELDS == {"node_ip": ""}
+    assert isinstance(table, AttemptTable) and EXTRA_FIELDS == {"node_ip": "", "at_capture_end": "", "at_job_end": ""}
     # the pipeline's own columns alone: each added field has its default
     bare = AttemptTable(*(getattr(table, name) for name in AttemptTable.__slots__
                           if name != "extra"))

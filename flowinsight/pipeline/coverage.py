@@ -73,7 +73,8 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
     attempts of an actor that restarted lack (the first ran in the process that died, Ray
     records no final state for the ones it runs again); nor the execution of an attempt whose
     failure says it never ran or died running (`failed`: its actor, worker or node gone, or
-    cancelled)."""
+    cancelled; or, with the final state too, one its job's end or the capture's end cut
+    short: steps/coverage.py)."""
     if not dead_workers and not restarted and not failed:
         return cover
     no_final = no_exec = 0
@@ -96,9 +97,9 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
             explained = True
             no_final += not final
             no_exec += not ran
-        if explained and not missing and runs[0].node in defined and _parent_known(
-                runs[0].parent_task_id, rows):
-            complete += 1
+        if explained and not missing and (is_driver_task(task_id) or (
+                runs[0].node in defined and _parent_known(runs[0].parent_task_id, rows))):
+            complete += 1  # a driver has neither a definition nor a caller (coverage above)
     return Coverage(
         tasks=cover.tasks,
         complete_tasks=min(cover.tasks, cover.complete_tasks + complete),

@@ -4,7 +4,7 @@ the settings that turned Ray's events off."""
 from __future__ import annotations
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.result import Actor, Coverage
+from flowinsight.result import Actor, Coverage, Unfinished
 
 
 # Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
@@ -98,12 +98,47 @@ def _what_is_missing(cover: Coverage, silent_calls: int) -> str:
             f"unknown ({'; '.join(why)})")
 
 
+def _unfinished(cover: Coverage) -> tuple[str, ...]:
+    """What was left unfinished with nothing missing (pipeline/capture_end.py): the jobs the
+    capture ended during, and the calls a job's end ended. Said whatever else the capture
+    lacks; these attempts are never counted among its gaps."""
+    out = []
+    during = [u for u in cover.unfinished if u.at == "capture end"]
+    if during:
+        calls = _calls(during)
+        out.append(f"capture ended while job {_jobs(during)} ran (no end recorded: a copy taken "
+                   f"mid-run, or Ray stopped before it recorded the end): " + (
+                       f"{calls} then (as Ray last wrote their states, about once a second), "
+                       "their outcomes after the capture; not failures, not gaps of the capture"
+                       if calls else "its driver still running, no call unfinished"))
+    cut = [u for u in cover.unfinished if u.at == "job end" and (u.running or u.queued)]
+    if cut:
+        out.append(f"job {_jobs(cut)} ended with {sum(u.running + u.queued for u in cut)} "
+                   f"call(s) unfinished ({_calls(cut)}): Ray ends them with their job (its GCS "
+                   "marks them FAILED, WORKER_DIED, 15 s later, in its own store only: "
+                   "gcs_mark_task_failed_on_job_done_delay_ms); not failures, not missing "
+                   "from the capture")
+    return tuple(out)
+
+
+def _jobs(unfinished: list[Unfinished]) -> str:
+    named = [u.job_id for u in unfinished]
+    return ", ".join(named[:_NAMED]) + (
+        f", ... ({len(named) - _NAMED} more)" if len(named) > _NAMED else "")
+
+
+def _calls(unfinished: list[Unfinished]) -> str:
+    running, queued = sum(u.running for u in unfinished), sum(u.queued for u in unfinished)
+    return " and ".join(f"{n} {state}" for n, state in ((running, "running"),
+                                                         (queued, "queued")) if n)
+
+
 def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,
                      has_tasks: bool, silent_calls: int = 0) -> tuple[str, ...]:
     """What the capture lacks (coverage, tasks without definition), the lines skipped, and
     whether data flow can be known at all. `silent_calls`: the task records of actors whose
     task events were off (warnings.silent_actors), each an attempt without a final state."""
-    out = []
+    out = list(_unfinished(cover))
     if not cover.complete and cover.tasks:
         missing = [f"{n} {what}" for n, what in (
             (cover.without_definition, "without a definition"),

@@ -10,6 +10,7 @@ from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FunctionRef, JobUpdate
 from flowinsight.pipeline.attempt_rows import Swept
 from flowinsight.pipeline.call_sites import Frames
+from flowinsight.pipeline.capture_end import Caught
 from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.failures import Judged
 from flowinsight.pipeline.naming import NodeNamer
@@ -96,6 +97,9 @@ class Analysis:
     sites: Sites | None = None
     judgement: Judgement | None = None
     coverage: Coverage | None = None
+    # coverage.py: the attempts without a final state that miss nothing (capture_end.py):
+    # caught by the capture's end while their job ran, and cut short by their job's end
+    unfinished: tuple[Caught, Caught] | None = None
     critical_paths: tuple[CriticalPath, ...] | None = None
     result: Result | None = field(default=None)
 
