@@ -299,6 +299,10 @@ class Failure:
     node_ip: str = ""  # its Ray node's IP: of the attempt it names, or where the actor died
 
 
+CAPTURE_END = "capture end"  # Unfinished.at: caught by the capture's end
+JOB_END = "job end"  # Unfinished.at: ended by its job's end
+
+
 @dataclass(frozen=True, slots=True)
 class Unfinished:
     """The attempts of one job without a final state of which nothing is missing
@@ -308,7 +312,7 @@ class Unfinished:
     drivers' own attempts are not counted."""
 
     job_id: str
-    at: str  # "capture end" or "job end"
+    at: str  # CAPTURE_END or JOB_END
     running: int
     queued: int
 

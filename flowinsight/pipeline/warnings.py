@@ -4,7 +4,7 @@ the settings that turned Ray's events off."""
 from __future__ import annotations
 
 from flowinsight.model.capture import ReadAccount
-from flowinsight.result import Actor, Coverage, Unfinished
+from flowinsight.result import CAPTURE_END, JOB_END, Actor, Coverage, Unfinished
 
 
 # Serve's actors (ray.serve._private: ServeController, ProxyActor; replicas are named
@@ -103,7 +103,7 @@ def _unfinished(cover: Coverage) -> tuple[str, ...]:
     capture ended during, and the calls a job's end ended. Said whatever else the capture
     lacks; these attempts are never counted among its gaps."""
     out = []
-    during = [u for u in cover.unfinished if u.at == "capture end"]
+    during = [u for u in cover.unfinished if u.at == CAPTURE_END]
     if during:
         calls = _calls(during)
         out.append(f"capture ended while job {_jobs(during)} ran (no end recorded: a copy taken "
@@ -111,7 +111,7 @@ def _unfinished(cover: Coverage) -> tuple[str, ...]:
                        f"{calls} then (as Ray last wrote their states, about once a second), "
                        "their outcomes after the capture; not failures, not gaps of the capture"
                        if calls else "its driver still running, no call unfinished"))
-    cut = [u for u in cover.unfinished if u.at == "job end" and (u.running or u.queued)]
+    cut = [u for u in cover.unfinished if u.at == JOB_END and (u.running or u.queued)]
     if cut:
         out.append(f"job {_jobs(cut)} ended with {sum(u.running + u.queued for u in cut)} "
                    f"call(s) unfinished ({_calls(cut)}): Ray ends them with their job (its GCS "

@@ -16,11 +16,7 @@ from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.identity import is_undefined
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
-from flowinsight.result import Attempt, AttemptTable
-
-CAPTURE_END = "capture end"  # Unfinished.at
-JOB_END = "job end"
-
+from flowinsight.result import CAPTURE_END, JOB_END, Attempt, AttemptTable
 
 def coverage(analysis: Analysis) -> Analysis:
     namer = need(analysis.namer, "the namer")
