@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 # 1.1: callSites, a failure's callSite, ends, categories, internals; 1.2: attempts (with
 # --attempts), serve[].load_checks_to, tune[].train_calls (was iterations); 1.3:
-# tune[].starts, tune[].restores, serve[].cancelled
-SCHEMA_VERSION = "1.3"
+# tune[].starts, tune[].restores, serve[].cancelled; 1.4: summary.coverage.unfinished, the
+# attempts' at_capture_end and at_job_end
+SCHEMA_VERSION = "1.4"
 
 
 # With --group-by class, a class's node stands for its instances: its actor id is this plus

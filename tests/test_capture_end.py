@@ -71,6 +71,11 @@ def test_a_copy_taken_mid_run_shows_what_ran_and_queued_as_the_state_api_did() -
         "their states, about once a second), their outcomes after the capture; not failures, not "
         "gaps of the capture"]
     assert [j["end_ms"] for j in summary["jobs"]] == [None]
+    assert summary["coverage"]["unfinished"] == [
+        {"job_id": "01000000", "at": "capture end", "running": 4, "queued": 6}]
+    job_line = cli("analyze", str(COPY)).stdout.decode().splitlines()[0]
+    assert job_line.startswith("job 01000000   started ") and \
+        ", still running when the capture ended, 16 tasks," in job_line
 
 
 def test_a_copy_taken_mid_run_passes_check_and_reads_the_same_from_a_tar(tmp_path: Path) -> None:
@@ -92,6 +97,7 @@ def test_without_the_jobs_record_nothing_says_the_job_still_ran(tmp_path: Path) 
     cover = json_of(copy)["summary"]["coverage"]
     assert (cover["complete"], cover["without_final_state"], cover["without_execution"]) == (
         False, 11, 6)  # the 10 calls unfinished and the driver, 6 calls never started
+    assert cover["unfinished"] == []
 
 
 def test_a_cut_last_line_of_a_file_being_written_is_skipped_with_its_file(

@@ -209,6 +209,8 @@ def _summary(result: Result) -> dict[str, Any]:
             "truncated_files": c.truncated_files,
             "skipped_lines": c.skipped_lines,
             "undefined_tasks": c.undefined_tasks,
+            "unfinished": [{"job_id": u.job_id, "at": u.at, "running": u.running,
+                            "queued": u.queued} for u in c.unfinished],
         },
         "failures": _by_type(result.failures),
         "ends": _by_type(result.ends),

@@ -27,7 +27,7 @@ from flowinsight.render.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
 from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
-from flowinsight.result import NodeKind, Result, Stats
+from flowinsight.result import CAPTURE_END, NodeKind, Result, Stats
 
 _Row = TypeVar("_Row")
 KEY_WIDTH = 15  # the summary's first column
@@ -239,12 +239,15 @@ def _clock(ms: int) -> str:
 
 def summary_lines(result: Result, labels: Labels) -> list[Line]:
     out = []
+    running = {u.job_id for u in result.coverage.unfinished if u.at == CAPTURE_END}
     for job in result.jobs:
         items = []
         if job.start_ms is not None:
             items.append(f"started {_clock(job.start_ms)}")
         if job.start_ms is not None and job.end_ms is not None and job.end_ms >= job.start_ms:
             items.append(f"wall {human_ms(job.end_ms - job.start_ms)}")
+        elif job.id in running:  # its driver job recorded, no end: a copy taken mid-run
+            items.append("still running when the capture ended")
         elif job.start_ms is not None:
             items.append("no end recorded")
         items.append(counted(job.tasks, "task"))
