@@ -147,3 +147,27 @@ def test_a_driver_killed_mid_run_ends_its_job_and_its_calls_with_it() -> None:
     assert sorted((f["kind"], f["error_type"], f["category"]) for f in doc["failures"]) == [
         ("actor", "ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED", "crash"),
         ("driver", "RAY_DRIVER_FAILURE", "crash")]
+
+
+def test_the_trace_draws_what_was_running_until_the_capture_or_the_job_ended() -> None:
+    """A run still going when the copy was taken (a hung call in a CI job's timeout) is a slice
+    up to the capture's last recorded time, its `at_capture_end` in its args; one the job's end
+    cut short, up to that end. A run merely without a recorded end is not drawn."""
+    for capture, column, ends_at in ((COPY, "at_capture_end", None),
+                                     (KILLED, "at_job_end", "job")):
+        result = result_of(capture)
+        events = orjson.loads(renderers()["trace"].render(result, RenderOptions()))["traceEvents"]
+        origin_us = min(e["ts"] for e in events if e["ph"] == "X")
+        open_runs = [e for e in events if e["ph"] == "X" and column in e["args"]]
+        running = [a for a in result.attempts if getattr(a, column) == "running"]
+        assert sorted((e["args"]["task_id"], e["args"]["attempt"]) for e in open_runs) == sorted(
+            (a.task_id, a.attempt) for a in running)
+        assert {e["args"][column] for e in open_runs} == {"running"}
+        assert len({round(e["ts"] + e["dur"], 3) for e in open_runs}) == 1  # one end for all
+        if ends_at == "job":  # the job's recorded end, on the trace's clock
+            first_start = min(a.start_ns for a in result.attempts if a.start_ns is not None)
+            (job,) = result.jobs
+            assert job.end_ms is not None
+            end_us = open_runs[0]["ts"] + open_runs[0]["dur"]
+            assert abs((end_us - origin_us) - (job.end_ms * 1000 - first_start / 1000)) < 1000
+    assert len([a for a in result_of(COPY).attempts if a.at_capture_end == "running"]) == 5

@@ -23,7 +23,6 @@ import gc
 from bisect import bisect
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
 
 import orjson
 
@@ -31,8 +30,9 @@ from flowinsight.model.ids import is_driver_task, short
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import init_name
 from flowinsight.render.labels import Labels
+from flowinsight.render.open_runs import as_table, drawn_ends
 from flowinsight.render.text import strip_control
-from flowinsight.result import (EXTRA_FIELDS, NO_NS, STATUS_NAMES, Attempt, AttemptTable,
+from flowinsight.result import (EXTRA_FIELDS, NO_NS, STATUS_NAMES, AttemptTable,
                                 NodeIps, NodeKind, Result)
 
 _DRIVER_NODE = "(driver)"
@@ -151,26 +151,6 @@ def process_order(name: str) -> tuple[int, str]:
     return (0 if name == _DRIVER_NODE else 2 if name == _NO_NODE else 1, name)
 
 
-def _table(attempts: Sequence[Attempt]) -> AttemptTable:
-    """The attempts as columns: the pipeline's table itself, or a copy of other rows (a
-    focused result holds a tuple)."""
-    if isinstance(attempts, AttemptTable):
-        return attempts
-    rows = list(attempts)
-
-    def ns(times: list[int | None]) -> list[int]:
-        return [NO_NS if t is None else t for t in times]
-
-    return AttemptTable(
-        [a.task_id for a in rows], [a.attempt for a in rows], [a.node for a in rows],
-        [a.parent_task_id for a in rows], bytes(STATUS_NAMES.index(a.status) for a in rows),
-        {i: (a.error_type, a.error_message) for i, a in enumerate(rows)},
-        [a.ray_node_id for a in rows], [a.worker_id for a in rows],
-        [a.worker_pid for a in rows], ns([a.pending_ns for a in rows]),
-        ns([a.start_ns for a in rows]), ns([a.end_ns for a in rows]),
-        {name: [getattr(a, name) for a in rows] for name in EXTRA_FIELDS})
-
-
 def _micros(times: list[int], origin: int = 0) -> list[bytes]:
     """round((t - origin) / 1000.0, 3) for each time t in ns, as orjson writes it, from one
     orjson call. round changes none of these quotients, so it is left out: below 2^43 µs a float
@@ -211,8 +191,9 @@ def _added_args(t: AttemptTable, runs: list[int]) -> list[list[bytes]] | None:
 
 def trace_events(result: Result) -> list[bytes]:
     """The events as JSON text, in the order of the trace (an item may hold several events)."""
-    t = _table(result.attempts)
-    runs = [i for i, (s, e) in enumerate(zip(t.start_ns, t.end_ns))
+    t = as_table(result.attempts)
+    ends = drawn_ends(t, result.jobs)
+    runs = [i for i, (s, e) in enumerate(zip(t.start_ns, ends))
             if s != NO_NS and e != NO_NS and e >= s]
     drivers = {i for i in runs if is_driver_task(t.task_ids[i])}
     located = places(t, runs, drivers)
@@ -224,7 +205,7 @@ def trace_events(result: Result) -> list[bytes]:
     # per run in that order from here on: k indexes these lists, runs[k] the table
     task = [t.task_ids[i] for i in runs]
     start = [t.start_ns[i] for i in runs]
-    end = [t.end_ns[i] for i in runs]
+    end = [ends[i] for i in runs]
     pending = [t.pending_ns[i] for i in runs]
     origin = min(start + [p for p in pending if p != NO_NS], default=0) - _LEAD_NS
     place = [place_of[i] for i in runs]
