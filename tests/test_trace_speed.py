@@ -21,6 +21,7 @@ from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
 from flowinsight.render import RenderOptions
 from flowinsight.render import trace as new_trace
+from flowinsight.render.open_runs import as_table as as_rows_table
 from flowinsight.render.text import strip_control
 from flowinsight.result import (EXTRA_FIELDS, NO_NS, STATUS_NAMES, Actor, Attempt, AttemptTable, Node,
                                 NodeKind, Result)
@@ -46,7 +47,7 @@ def trace_events(result: Result) -> list[dict[str, Any]]:
 
     # where and under which names: the renderer's own placement and naming (what this file
     # checks is the writing of the events)
-    table = new_trace._table(result.attempts)
+    table = as_rows_table(result.attempts)
     rows = [i for i, a in enumerate(table) if a.start_ns is not None and a.end_ns is not None
             and a.end_ns >= a.start_ns]
     located = new_trace.places(table, rows, {i for i in rows if is_driver_task(table.task_ids[i])})
