@@ -171,3 +171,21 @@ def test_the_trace_draws_what_was_running_until_the_capture_or_the_job_ended() -
             end_us = open_runs[0]["ts"] + open_runs[0]["dur"]
             assert abs((end_us - origin_us) - (job.end_ms * 1000 - first_start / 1000)) < 1000
     assert len([a for a in result_of(COPY).attempts if a.at_capture_end == "running"]) == 5
+
+
+def test_the_reports_timeline_draws_what_was_running_to_the_capture_end() -> None:
+    """The HTML report's timeline as the trace: the 5 runs going when the copy was taken are
+    bars to the capture's end (status 3: timeline.js marks them open and says so)."""
+    from flowinsight.render.html.timeline import timeline_data
+
+    result = result_of(COPY)
+    bars = timeline_data(result.attempts, {}, result.jobs)["bars"]
+    open_bars = [k for k, status in enumerate(bars["status"]) if status == 3]
+    assert len(open_bars) == 5 and 4 not in bars["status"]
+    assert len({bars["start"][k] + bars["dur"][k] for k in open_bars}) <= 2  # µs rounding
+    assert max(bars["start"][k] + bars["dur"][k] for k in range(len(bars["start"]))) == max(
+        bars["start"][k] + bars["dur"][k] for k in open_bars)  # the last thing drawn
+    killed = result_of(KILLED)
+    assert timeline_data(killed.attempts, {}, killed.jobs)["bars"]["status"].count(4) == 4
+    # without the jobs (no end to draw them to) only the capture's end remains
+    assert timeline_data(result.attempts, {})["bars"]["status"].count(3) == 5

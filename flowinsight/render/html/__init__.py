@@ -68,7 +68,8 @@ def payload(result: Result) -> dict[str, Any]:
                                   doc["callFlows"]),
                   "data": _in_doc(data_view(result, labels, shares), result.data_flows,
                                   doc["dataFlows"])},
-        "timeline": timeline_data(result.attempts, {k: i for i, k in enumerate(node_ids)}),
+        "timeline": timeline_data(result.attempts, {k: i for i, k in enumerate(node_ids)},
+                                  result.jobs),
     }
 
 

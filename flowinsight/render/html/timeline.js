@@ -108,6 +108,9 @@ function timelineView() {
       const xs = Math.max(LEFT, x(s0)), xe = Math.min(width, x(e0));
       c.fillStyle = b.status[i] === 1 ? "#d62728" : colour[b.node[i]];
       c.fillRect(xs, y, Math.max(1, xe - xs), BAR - 2);
+      if (b.status[i] >= 3) {  // still running when the capture (3) or its job (4) ended: open at that end
+        c.fillStyle = "#1d2733"; c.beginPath(); c.moveTo(xe, y); c.lineTo(xe + 5, y + (BAR - 2) / 2); c.lineTo(xe, y + BAR - 2); c.fill();
+      }
       if (i === selected) { c.strokeStyle = "#1d2733"; c.lineWidth = 2; c.strokeRect(xs - 1, y - 1, Math.max(1, xe - xs) + 2, BAR); c.lineWidth = 1; }
     }
     // failure markers on top
@@ -131,7 +134,8 @@ function timelineView() {
     for (const i of byLane[row.lane]) if (sub[i] === level && b.start[i] - slack <= us && us <= b.start[i] + b.dur[i] + slack) { if (best < 0 || b.dur[i] < b.dur[best]) best = i; }
     return best;
   }
-  function barText(i) { return nodeName(b.node[i]) + " · " + ms(b.dur[i] / 1000) + (b.status[i] === 1 ? " · FAILED" : ""); }
+  const OPEN = ["", "", "", " · still running when the capture ended", " · running when its job ended"];
+  function barText(i) { return nodeName(b.node[i]) + " · " + ms(b.dur[i] / 1000) + (b.status[i] === 1 ? " · FAILED" : OPEN[b.status[i]] || ""); }
   let drag = null;
   canvas.addEventListener("wheel", (ev) => {
     ev.preventDefault();
@@ -164,7 +168,7 @@ function timelineView() {
     const key = b.task[i] + ":" + b.attempt[i], err = ERRORS[key];
     const lane = t.lanes[b.lane[i]];
     info.replaceChildren(el("h3", null, b.node[i] >= 0 ? nodeLink(DATA.nodeIds[b.node[i]]) : "(unknown node)"),
-      kvTable([["task", b.task[i]], ["attempt", String(b.attempt[i])], ["status", ["FINISHED", "FAILED", "UNKNOWN"][b.status[i]]],
+      kvTable([["task", b.task[i]], ["attempt", String(b.attempt[i])], ["status", ["FINISHED", "FAILED", "UNKNOWN", "running when the capture ended", "running when its job ended"][b.status[i]]],
         ["where", (lane.group === "driver" ? "" : rayNode(lane) + " · ") + lane.label],
         ["started", "+" + ms(b.start[i] / 1000)], ["execution", ms(b.dur[i] / 1000)],
         ["queued before", b.queued[i] >= 0 ? ms((b.start[i] - b.queued[i]) / 1000) : "–"]]),

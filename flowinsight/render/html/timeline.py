@@ -19,7 +19,8 @@ from typing import Any, Sequence
 
 from flowinsight.model.ids import is_driver_task, short
 from flowinsight.render.text import strip_control
-from flowinsight.result import Attempt
+from flowinsight.render.open_runs import as_table, drawn_ends
+from flowinsight.result import NO_NS, Attempt, Job
 
 MAX_BARS = 30_000
 MAX_ERRORS = 2_000  # failed attempts whose full error text is kept
@@ -50,11 +51,16 @@ def _lane_order(place: tuple[str, str, str]) -> tuple[str, str, int, str]:
     return group, key.split(":", 1)[0], pid, key
 
 
-def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> dict[str, Any]:
+def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int],
+                  jobs: Sequence[Job] = ()) -> dict[str, Any]:
     # one pass over every attempt (made one at a time from the table's columns, never all
     # kept): the pids of known workers, to place attempts that name none; the errors; the
     # attempts to draw: every failed one, and the longest others (a bounded heap of
-    # (duration, -row): the shortest, then the latest row, goes first)
+    # (duration, -row): the shortest, then the latest row, goes first). A run still going
+    # when the capture or its job ended is drawn to that end (open_runs.drawn_ends).
+    table = as_table(attempts)
+    drawn = drawn_ends(table, jobs)
+    ends: Sequence[int] = drawn if drawn is not table.end_ns else ()
     by_pid: dict[tuple[str, int], tuple[str, str]] = {}
     pids: dict[int, set[tuple[str, str]]] = {}
     failed: list[int] = []
@@ -70,19 +76,22 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
             pids.setdefault(a.worker_pid, set()).add((a.ray_node_id, a.worker_id))
         if a.status == "FAILED" and len(errors) < MAX_ERRORS:
             errors[f"{a.task_id}:{a.attempt}"] = _error(a)
-        if a.start_ns is None or a.end_ns is None or a.end_ns < a.start_ns:
+        end_ns = a.end_ns if not ends or ends[i] == NO_NS else ends[i]
+        if a.start_ns is None or end_ns is None or end_ns < a.start_ns:
             continue
         total += 1
         if a.status == "FAILED":
             failed.append(i)
         elif len(longest) < MAX_BARS:
-            heapq.heappush(longest, (a.end_ns - a.start_ns, -i))
+            heapq.heappush(longest, (end_ns - a.start_ns, -i))
         else:
-            heapq.heappushpop(longest, (a.end_ns - a.start_ns, -i))
+            heapq.heappushpop(longest, (end_ns - a.start_ns, -i))
     only_pid = {pid: next(iter(w)) for pid, w in pids.items() if len(w) == 1}
     rows = failed[:MAX_BARS] + [-i for _, i in sorted(longest, reverse=True)]
-    chosen = [attempts[i] for i in rows[:MAX_BARS]]
-    chosen.sort(key=lambda a: (a.start_ns or 0, a.task_id, a.attempt))
+    picked = sorted(((attempts[i], i) for i in rows[:MAX_BARS]),
+                    key=lambda p: (p[0].start_ns or 0, p[0].task_id, p[0].attempt))
+    chosen = [a for a, _ in picked]
+    chosen_end = [a.end_ns or 0 if not ends or ends[i] == NO_NS else ends[i] for a, i in picked]
     origin = min([a.start_ns or 0 for a in chosen]
                  + [a.pending_ns for a in chosen if a.pending_ns is not None], default=0)
 
@@ -101,10 +110,10 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
         "lane": [lane_index[k] for _, k, _ in places],
         "node": [node_index.get(a.node, -1) for a in chosen],
         "start": [us(a.start_ns) for a in chosen],
-        "dur": [((a.end_ns or 0) - (a.start_ns or 0)) // 1000 for a in chosen],
+        "dur": [(end - (a.start_ns or 0)) // 1000 for a, end in zip(chosen, chosen_end)],
         "queued": [us(a.pending_ns) if a.pending_ns is not None
                    and a.pending_ns <= (a.start_ns or 0) else -1 for a in chosen],
-        "status": [_STATUS.get(a.status, 2) for a in chosen],
+        "status": [_status(a) for a in chosen],
         "task": [a.task_id for a in chosen],
         "attempt": [a.attempt for a in chosen],
     }
@@ -117,6 +126,17 @@ def timeline_data(attempts: Sequence[Attempt], node_index: dict[str, int]) -> di
         notes.append(f"{not_run:,} attempts have no recorded execution time and are not drawn")
     return {"origin_ns": str(origin), "lanes": lanes, "bars": bars, "total": total,
             "notes": notes, "errors": errors}
+
+
+def _status(a: Attempt) -> int:
+    """0 finished, 1 failed, 2 unknown; 3 running when the capture ended, 4 when its job
+    ended (drawn to that end: timeline.js)."""
+    if a.status == "UNKNOWN" and a.end_ns is None:
+        if a.at_capture_end == "running":
+            return 3
+        if a.at_job_end == "running":
+            return 4
+    return _STATUS.get(a.status, 2)
 
 
 def _error(a: Attempt) -> list[str]:
