@@ -1,8 +1,6 @@
-"""Cancellation trees: `ray.cancel(ref, recursive=True)` on a running `tree` task blocked on its
-3 `branch` children (2 running, each with a queued `leaf`, and 1 queued on 2 CPUs);
-`ray.cancel(ref, force=True)` on a running `stubborn` task (its worker killed on purpose); a
-`supervisor` that cancels its running `napper` child and handles its TaskCancelledError. Each
-cancel waits until its tasks run (a file each in `marks`). No failures. Truth: lib_state `end`."""
+"""Cancels: recursive of a running `tree` on 3 `branch`es (2 run, each with a queued `leaf`);
+force of a running `stubborn`; a `supervisor` cancels its `napper`, handles it. `after`s get a
+cancelled return (stubborn's, tree's, that after's) or `waiter`'s (a real error). Truth: `end`."""
 
 import sys
 import tempfile
@@ -15,18 +13,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lib_state  # noqa: E402
 
 
-def wait_for(marks, names, count=1):
-    deadline = time.monotonic() + 60
-    while sum(Path(marks, n).exists() for n in names) < count and time.monotonic() < deadline:
+def wait_for(marks, names, count=1):  # each cancel waits for its tasks to run (their files)
+    end = time.monotonic() + 60
+    while sum(Path(marks, n).exists() for n in names) < count and time.monotonic() < end:
         time.sleep(0.05)
 
 
-def nap(marks, name):
-    """Say this task runs, then sleep in short naps (a cancel's KeyboardInterrupt lands
-    between two: one time.sleep(60) would hold it for the minute)."""
+def nap(marks, name):  # short sleeps: a cancel's KeyboardInterrupt lands between two
     Path(marks, name).touch()
     for _ in range(600):
         time.sleep(0.1)
+
+
+sleeper = ray.remote(max_retries=0)(nap)  # named as each call asks
 
 
 @ray.remote(max_retries=0)
@@ -47,18 +46,8 @@ def tree(marks):
 
 
 @ray.remote(max_retries=0)
-def stubborn(marks):
-    nap(marks, "stubborn")
-
-
-@ray.remote(max_retries=0)
-def napper(marks):
-    nap(marks, "napper")
-
-
-@ray.remote(max_retries=0)
 def supervisor(marks):
-    ref = napper.remote(marks)
+    ref = sleeper.options(name="napper").remote(marks, "napper")
     wait_for(marks, ["napper"])
     ray.cancel(ref)
     try:
@@ -67,23 +56,34 @@ def supervisor(marks):
         return "handled"
 
 
-def cancelled(ref, label):
+@ray.remote(max_retries=0)
+def after(x):
+    return x
+
+
+@ray.remote(max_retries=0)
+def waiter(refs):
+    return ray.get(refs[0])  # raises stubborn's TaskCancelledError
+
+
+def outcome(ref):
     try:
-        raise SystemExit(f"{label} was not cancelled: {ray.get(ref, timeout=30)}")
-    except ray.exceptions.TaskCancelledError as err:
-        print(label, "->", type(err).__name__)
+        return ray.get(ref, timeout=30)
+    except ray.exceptions.RayError as err:
+        return type(err).__name__
 
 
 ray.init(num_cpus=2)
 marks = tempfile.mkdtemp()
-running = stubborn.remote(marks)  # first: no later task runs on the worker the cancel kills
-wait_for(marks, ["stubborn"])
+running = sleeper.options(name="stubborn").remote(marks, "stubborn")  # first: no later task
+wait_for(marks, ["stubborn"])  # runs in the worker its force-cancel kills
+lost = after.remote(running)
 ray.cancel(running, force=True)
-cancelled(running, "stubborn (force)")
+print("stubborn", outcome(running), outcome(lost), outcome(after.remote(waiter.remote([running]))))
 root = tree.remote(marks)
 wait_for(marks, ["branch0", "branch1", "branch2"], 2)  # tree waits in ray.get: 2 of them run
+chain = after.remote(after.remote(root))
 ray.cancel(root, recursive=True)
-cancelled(root, "tree (recursive)")
-print("supervisor", ray.get(supervisor.remote(marks), timeout=60))
-lib_state.dump("end", "a tree cancelled, a force-cancel, a handled cancel, before ray.shutdown()")
+print("tree", outcome(root), outcome(chain), ray.get(supervisor.remote(marks), timeout=60))
+lib_state.dump("end", "cancels and their dependents, before ray.shutdown()")
 ray.shutdown()
