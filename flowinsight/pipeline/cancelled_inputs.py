@@ -64,13 +64,9 @@ def ended_by_cancelled_input(attempts: Sequence[Attempt], failed: Mapping[Key, A
     """Of the `counted` failed attempts (those judged errors, by key in `failed`), the ones
     whose failure is only an input's cancellation (the module's doc). `unexecuted`: the failed
     attempts whose function never ran (steps/unexecuted.py)."""
-    ran_in: dict[tuple[str, str], list[Attempt]] = {}  # (pid, own name) -> attempts
-    for a in attempts:
-        if a.worker_pid is not None:
-            ran_in.setdefault((str(a.worker_pid), _tail(a.node)), []).append(a)
-    inputs: dict[Key, list[Key]] = {}  # a dependent -> the failed attempts it may have read
     ended: set[Key] = set()
     unseen: list[Key] = []  # dependents whose message lost the note (Ray keeps its tail)
+    named: list[tuple[Key, list[str], re.Match[str]]] = []  # the note names the input
     for key in counted:
         a = failed[key]
         if a.error_type != "TASK_EXECUTION_EXCEPTION":
@@ -79,13 +75,19 @@ def ended_by_cancelled_input(attempts: Sequence[Attempt], failed: Mapping[Key, A
         if not rest:
             if key in unexecuted:
                 unseen.append(key)
-            continue
-        if len(rest) == 1 and _BARE_CANCEL.match(rest[0]):
+        elif len(rest) == 1 and _BARE_CANCEL.match(rest[0]):
             ended.add(key)
-            continue
-        raised = _RAISED_IN.search(rest[0])
-        if raised is None:
-            continue
+        else:
+            raised = _RAISED_IN.search(rest[0])
+            if raised is not None:
+                named.append((key, rest, raised))
+    pids = {raised.group(2) for _, _, raised in named}
+    ran_in: dict[tuple[str, str], list[Attempt]] = {}  # (pid, own name) -> attempts
+    for a in attempts if pids else ():  # only where some input is named: a big session's all
+        if a.worker_pid is not None and str(a.worker_pid) in pids:
+            ran_in.setdefault((str(a.worker_pid), _tail(a.node)), []).append(a)
+    inputs: dict[Key, list[Key]] = {}  # a dependent -> the failed attempts it may have read
+    for key, rest, raised in named:
         candidates = ran_in.get((raised.group(2), _tail(raised.group(1))), [])
         cancelled = CANCELLED.search(rest[-1])
         if cancelled and not any(INPUT_NOTE in line for line in rest) and any(
