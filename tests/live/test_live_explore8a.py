@@ -33,10 +33,12 @@ def test_actors_ended_on_purpose_against_the_state_api() -> None:
     assert graph_calls(doc) == truth_calls(end)
     assert doc["failures"] == [] and verdict == 0
     # every call that failed because its actor had exited is an intended end, once. Not the
-    # __ray_terminate__ call itself: its caller exported it FINISHED, while the GCS may mark it
-    # FAILED WORKER_DIED in its own store when the worker exits (the State API then says so)
+    # calls that exited (quit, __ray_terminate__): their caller exports them FINISHED, while
+    # the GCS may mark one FAILED WORKER_DIED in its own store when its worker exits first
+    # (the State API then says so: a race of Ray's, seen in 2 runs of 7)
+    exiting = ("quit", "__ray_terminate__")
     failed = Counter((t["name"], t["error_type"]) for t in end["tasks"]
-                     if t["state"] == "FAILED" and not t["name"].endswith("__ray_terminate__"))
+                     if t["state"] == "FAILED" and not t["name"].endswith(exiting))
     assert ended_tasks(doc) == failed == {
         ("Quitter.ping", "ACTOR_DIED"): 2, ("Terminated.ping", "ACTOR_DIED"): 2,
         ("NeverStarts.ping", "ACTOR_DIED"): 1}
