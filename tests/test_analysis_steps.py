@@ -30,8 +30,8 @@ JOB = "01000000"
 
 def test_the_core_in_order() -> None:
     assert [step.__name__ for step in CORE] == [
-        "job", "select", "identify", "calls", "flows", "actors", "sites", "release", "failures",
-        "coverage", "critical", "assemble"]
+        "job", "select", "identify", "calls", "flows", "actors", "sites", "unexecuted", "release",
+        "failures", "coverage", "critical", "assemble"]
     assert [step.__name__ for step in build.STEPS] == [
         "with_node_ips", "with_ray_nodes", "with_call_sites", "with_library_views", "with_datasets",
         "without_internals", "with_actor_thread_note", "focused", "within_max_nodes",
@@ -45,7 +45,8 @@ def test_each_step_fills_its_field_and_a_step_out_of_order_says_so(name: str) ->
     analysis = Analysis(reduced, ACCOUNT, Options())
     outputs = {"job": set(), "select": {"selected"}, "identify": {"namer"}, "calls": {"facts", "swept"},
                "flows": {"flows", "orphans"}, "actors": {"actors"}, "sites": {"sites"},
-               "release": set(), "failures": {"judgement"}, "coverage": {"coverage", "unfinished"},
+               "unexecuted": {"unexecuted"}, "release": set(), "failures": {"judgement"},
+               "coverage": {"coverage", "unfinished"},
                "critical": {"critical_paths"}, "assemble": {"result"}}
     for step in CORE:
         before = {f.name: getattr(analysis, f.name) for f in fields(analysis)}

@@ -5,12 +5,14 @@
 2. CORE, each `(Analysis) -> Analysis` (steps/state.py: the inputs, and a field for what each
    step works out), one module each in steps/:
    job (`--job`: the job's view, its tasks and what they called: job_view.py), selection
-   (scan.py: the `--since/--until` window; the names Ray runs tasks under), identity (the namer: naming.py, identity.py), calls (the facts of every task and the sweep:
-   attempts with their durations, call flows, node stats, in one pass: facts.py,
-   attempt_rows.py), flows (data flows: graph.py), actors (actors.py), sites (call sites
-   placed: call_sites.py), release (`consume`: the records let go), failures (judged by cause:
-   failures.py), coverage (coverage.py), critical (the critical path: critical.py), assemble
-   (jobs, nodes, warnings: the core's Result)
+   (scan.py: the `--since/--until` window; the names Ray runs tasks under), identity (the
+   namer: naming.py, identity.py), calls (the facts of every task and the sweep: attempts
+   with their durations, call flows, node stats, in one pass: facts.py, attempt_rows.py),
+   flows (data flows: graph.py), actors (actors.py), sites (call sites placed:
+   call_sites.py), unexecuted (the failed attempts whose function never ran), release
+   (`consume`: the records let go), failures (judged by cause: failures.py), coverage
+   (coverage.py, capture_end.py), critical (the critical path: critical.py), assemble (jobs,
+   nodes, warnings: the core's Result)
 3. STEPS, each `(Result, Context) -> Result`: call sites (call_sites.py), Serve and Tune
    (library_views.py), Ray Data's plans (datasets.py), internals hidden, `--focus` and
    `--max-nodes` (views.py), the call sites left in view
@@ -45,6 +47,7 @@ from flowinsight.pipeline.steps.flows import flows
 from flowinsight.pipeline.steps.identity import identify
 from flowinsight.pipeline.steps.job import job
 from flowinsight.pipeline.steps.release import release
+from flowinsight.pipeline.steps.unexecuted import unexecuted
 from flowinsight.pipeline.steps.selection import select
 from flowinsight.pipeline.steps.sites import sites
 from flowinsight.pipeline.steps.state import Analysis, CoreStep, need
@@ -56,8 +59,8 @@ __all__ = ["CORE", "STEPS", "Context", "Options", "analyze", "analyze_partial"]
 # The core, in this order. The namer's answers depend on the order it is asked in (a node's
 # key is the one its first task gave it: calls asks every task in table order), and flows and
 # sites read the records, which release lets go under `consume`.
-CORE: tuple[CoreStep, ...] = (job, select, identify, calls, flows, actors, sites, release,
-                              failures, coverage, critical, assemble)
+CORE: tuple[CoreStep, ...] = (job, select, identify, calls, flows, actors, sites, unexecuted,
+                              release, failures, coverage, critical, assemble)
 
 
 def analyze(capture: Capture, options: Options = Options()) -> Result:

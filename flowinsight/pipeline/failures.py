@@ -31,6 +31,9 @@ from typing import Callable, Iterable, Sequence
 from flowinsight.model.events import (JOB_STOPPED, SUBMISSION_JOB, TRAIN_ERRORED, ActorUpdate,
                                        FailureNote, JobUpdate)
 from flowinsight.model.ids import is_actor_creation_task
+from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
+from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
+from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
 from flowinsight.result import Attempt, Failure
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
@@ -115,17 +118,15 @@ _EXCEPTION_LINE = re.compile(
     r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)(?:\(.*\))?(?::\s|$)")
 
 
-# ray/exceptions.py TaskCancelledError's text, "Task: TaskID(<hex>) was cancelled.", as the
-# last exception of an attempt's traceback. ray.cancel of a task an async actor is running
-# cancels its coroutine: the CancelledError comes out of the user's code, so Ray records the
-# attempt as TASK_EXECUTION_EXCEPTION, not TASK_CANCELLED (Serve's router cancels a request a
-# full replica rejected, router.py: "Request was rejected: cancel"). Its own id: it was the one
-# cancelled; another task's id: it raised when it waited on a task that was cancelled.
-_CANCELLED = re.compile(
-    r"ray\.exceptions\.TaskCancelledError: Task: (?:TaskID\()?([0-9a-fA-F]+)\)? was cancelled")
+# _CANCELLED finds ray/exceptions.py TaskCancelledError's text, "Task: TaskID(<hex>) was
+# cancelled.", as the last exception of an attempt's traceback. ray.cancel of a task an async
+# actor is running cancels its coroutine: the CancelledError comes out of the user's code, so
+# Ray records the attempt as TASK_EXECUTION_EXCEPTION, not TASK_CANCELLED (Serve's router
+# cancels a request a full replica rejected, router.py: "Request was rejected: cancel"). Its own
+# id: it was the one cancelled; another task's id: it raised when it waited on a task that was
+# cancelled (cancelled_inputs.py: a task that failed because such an input was cancelled).
 
-# ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame
-_INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
+# RayTaskError's `ray::<name>(` line after _INPUT_NOTE (a dependency's failure): the input
 _RAY_TASK = re.compile(r"ray::([^\s(]+)\(")
 
 
@@ -285,13 +286,15 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
           updates: Iterable[ActorUpdate], notes: Sequence[FailureNote],
           jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
           driver_node: Callable[[str], str], actor_kept: Callable[[str], bool],
-          every_job: Sequence[JobUpdate] | None = None, raylets_read: bool = False) -> Judged:
+          every_job: Sequence[JobUpdate] | None = None, raylets_read: bool = False,
+          unexecuted: frozenset[tuple[str, int]] = frozenset()) -> Judged:
     """Every failure of the session, judged. `attempts` all of them, `failed` the FAILED ones
     (AttemptTable.failed), `job_of` a task's job, `driver_node` a job's driver node,
     `actor_kept` whether an actor's failures belong to the result (--group-by class),
     `every_job` the driver jobs of every job read (by default `jobs`: --job's view holds its
     own only), `raylets_read` whether the capture holds the event log of every node's raylet
-    (restarts_asked)."""
+    (restarts_asked), `unexecuted` the failed attempts whose function never ran
+    (cancelled_inputs)."""
     job_ends = JobEnds(jobs, notes)
     stop = ClusterStop(list(jobs) if every_job is None else every_job)
     actor_list = actor_deaths(updates, job_ends)
@@ -304,14 +307,18 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     ends: list[Failure] = []
     not_failed: set[tuple[str, int]] = set()
     task_fails: dict[tuple[str, int], Failure] = {}
-    for a in failed:
-        f = _attempt_failure(a, job_ends, job_of, actor_ended)
-        task_fails[(a.task_id, a.attempt)] = f
+    failed_by_key = {(a.task_id, a.attempt): a for a in failed}
+    for key, a in failed_by_key.items():
+        task_fails[key] = _attempt_failure(a, job_ends, job_of, actor_ended)
+    for key in ended_by_cancelled_input(attempts, failed_by_key, {
+            k for k, f in task_fails.items() if f.category == ERROR}, unexecuted):
+        task_fails[key] = replace(task_fails[key], category=INTENDED)
+    for f in task_fails.values():
         if f.category in COUNTED or f.category == UNKNOWN:
             counted.append(f)
         else:
             ends.append(f)
-            not_failed.add((a.task_id, a.attempt))
+            not_failed.add((f.task_id, f.attempt or 0))
     creation_failed = {a.task_id[-32:] for a in task_fails_of(attempts, task_fails)
                        if is_actor_creation_task(a.task_id)
                        and (a.task_id, a.attempt) not in not_failed}

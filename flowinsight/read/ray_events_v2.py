@@ -11,6 +11,7 @@ JobUpdate, NodeUpdate), so that the two merge into the same task records; a defi
 
 from __future__ import annotations
 
+import base64
 import calendar
 import re
 from typing import Any
@@ -56,6 +57,15 @@ _TASK_TYPE_NUMBERS = ("NORMAL_TASK", "ACTOR_CREATION_TASK", "ACTOR_TASK", "DRIVE
 _LANGUAGES = ("PYTHON", "JAVA", "CPP")
 _ACTOR_STATES = ("DEPENDENCIES_UNREADY", "PENDING_CREATION", "ALIVE", "RESTARTING", "DEAD")
 _TASK_TYPES = {t.value: t for t in TaskType}
+_NIL_TASK_B64 = base64.b64encode(b"\xff" * (TASK_HEX // 2)).decode()  # Ray's nil TaskID
+# the task events' kinds, each with its payload's field (camelCase, snake_case)
+_TASK_PAYLOADS = {
+    "TASK_DEFINITION_EVENT": ("taskDefinitionEvent", "task_definition_event"),
+    "ACTOR_TASK_DEFINITION_EVENT": ("actorTaskDefinitionEvent", "actor_task_definition_event"),
+    "TASK_LIFECYCLE_EVENT": ("taskLifecycleEvent", "task_lifecycle_event"),
+    "TASK_EXECUTION_EVENT": ("taskExecutionEvent", "task_execution_event"),
+    "TASK_PROFILE_EVENT": ("taskProfileEvents", "task_profile_events"),
+}
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)$")
 # a frame of traceback.format_stack(): '  File "x.py", line 12, in name' then the source line
@@ -76,6 +86,13 @@ def parse_ray_event_v2(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
     site: the second's event id is the line's plus PAIR_SUFFIX, and so on), or the name of an
     ignored kind of line."""
     kind = as_str(_get(obj, "eventType", "event_type"))
+    payload = _TASK_PAYLOADS.get(kind)
+    if payload is not None and _get(as_dict(_get(obj, *payload)), "taskId",
+                                    "task_id") == _NIL_TASK_B64:
+        # Ray's nil task id: an id, not a missing field, as in the Export API's lines
+        # (read/export_events.py). An async actor's worker writes the `task:store_outputs`
+        # spans of its event loop's calls under it: no task to put them on.
+        return "task:nil_task_id"
     if kind in ("TASK_DEFINITION_EVENT", "ACTOR_TASK_DEFINITION_EVENT"):
         actor = kind == "ACTOR_TASK_DEFINITION_EVENT"
         data = as_dict(_get(obj, "actorTaskDefinitionEvent", "actor_task_definition_event")

@@ -95,6 +95,8 @@ class Analysis:
     orphans: int = 0  # by-value arguments without a producer (graph.data_flows)
     actors: Actors | None = None
     sites: Sites | None = None
+    # unexecuted.py: the failed attempts whose function never ran (an input's failure)
+    unexecuted: frozenset[tuple[str, int]] | None = None
     judgement: Judgement | None = None
     coverage: Coverage | None = None
     # coverage.py: the attempts without a final state that miss nothing (capture_end.py):
