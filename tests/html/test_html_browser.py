@@ -433,6 +433,19 @@ def test_ray_data_plans_list_each_dataset_s_operators(browser: Browser, tmp_path
                         " !!document.querySelector('#datasets')]") == [True, False, False]
 
 
+def test_the_executions_of_one_dataset_are_one_table(browser: Browser, tmp_path: Path) -> None:
+    """A dataset iterated for three epochs (three ids, one plan): one table, its figures added
+    up, as the picture draws it; the heading says how many executions and their states."""
+    _open(browser, result_of(DATA / "data_epochs"), tmp_path)
+    heads = browser.eval("[...document.querySelectorAll('#datasets h4')].map((h) => h.textContent)")
+    assert len(heads) == 1 and heads[0].startswith(
+        "dataset_035AUIub98h3jFk1v5E9C0_0 and 2 later executions of its plan · 3 FINISHED · ")
+    assert browser.eval(ROWS_JS + "('#datasets table')") == [
+        ["Input", "0", "0", "–", "–", "0", "FINISHED"],
+        ["ReadRange->MapBatches(double)", "12", "12", "97.5 ms", "–", "0", "FINISHED"]]
+    assert "3 datasets (1 plan, " in browser.eval("document.querySelector('#datasets').textContent")
+
+
 def test_many_jobs_keep_the_header_on_one_line(browser: Browser, tmp_path: Path) -> None:
     # tests/data/jobs_submitted: seven `ray job submit` runs of one script; the headline said
     # every job and pushed the tabs onto a second line, out of the 48 px header

@@ -33,6 +33,7 @@ import orjson
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.html.graphs import call_view, data_view, exec_shares
+from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.html.timeline import timeline_data
 from flowinsight.render.json_out import to_document
 from flowinsight.render.labels import Labels
@@ -70,6 +71,8 @@ def payload(result: Result) -> dict[str, Any]:
                                   doc["dataFlows"])},
         "timeline": timeline_data(result.attempts, {k: i for i, k in enumerate(node_ids)},
                                   result.jobs),
+        # the executions of one dataset, as the pictures draw them: indexes into doc.datasets
+        "plans": [list(group) for group in plan_groups(result)],
     }
 
 

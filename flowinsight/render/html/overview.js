@@ -155,15 +155,35 @@ function libraries(grid) {
     grid.appendChild(card);
   }
   if (sets.length) {
+    // the executions of one dataset (Ray runs it again, under a new id, each time it is
+    // consumed: an epoch) are one table, their figures added up (DATA.plans: the pictures' groups)
+    const plans = DATA.plans || sets.map((_, i) => [i]);
     const card = el("div", { class: "card wide", id: "datasets" }, el("h2", null, "Ray Data plans"));
-    add(card, el("div", { class: "small muted" }, int(sets.length) + " dataset" + (sets.length === 1 ? "" : "s") + ": each operator in order, with its tasks, their execution time added up and the bytes it put out."));
-    sets.slice(0, LIB_ROWS).forEach((d) => {
-      add(card, el("h4", { class: "wrap" }, d.id + " · " + d.state + (d.start_s !== null && d.end_s !== null ? " · " + ms((d.end_s - d.start_s) * 1000) : "")));
+    add(card, el("div", { class: "small muted" }, int(sets.length) + " dataset" + (sets.length === 1 ? "" : "s") +
+      (plans.length < sets.length ? " (" + int(plans.length) + " plan" + (plans.length === 1 ? "" : "s") + ", a dataset run again under a new id each time it is consumed)" : "") +
+      ": each operator in order, with its tasks, their execution time added up and the bytes it put out."));
+    plans.slice(0, LIB_ROWS).forEach((group) => {
+      const runs = group.map((i) => sets[i]), d = runs[0];
+      const wall = runs.reduce((a, r) => a + (r.start_s !== null && r.end_s !== null ? (r.end_s - r.start_s) * 1000 : 0), 0);
+      const states = {};
+      runs.forEach((r) => { states[r.state] = (states[r.state] || 0) + 1; });
+      const said = Object.keys(states).sort().map((s) => runs.length > 1 ? int(states[s]) + " " + s : s).join(", ");
+      add(card, el("h4", { class: "wrap" }, d.id + (runs.length > 1 ? " and " + int(runs.length - 1) + " later execution" + (runs.length > 2 ? "s" : "") + " of its plan" : "") +
+        " · " + said + (wall ? " · " + ms(wall) + (runs.length > 1 ? " in all" : "") : "")));
       add(card, numTable(null, "ops", ["operator", "tasks", "attempts", "execution total", "bytes out", "failed", "state"],
-        d.operators.map((o) => [o.name + (o.issues.length ? " ⚠ " + o.issues.join("; ") : ""), int(o.tasks), int(o.attempts), ms(sum(o.exec_ms)),
-          o.bytes_out === null ? "–" : bytes(o.bytes_out), o.failures ? el("span", { class: "bad" }, int(o.failures)) : "0", o.state]), [1, 2, 3, 4, 5]));
+        d.operators.map((o, at) => {
+          const ops = runs.map((r) => r.operators[at]);
+          const total = (f) => ops.reduce((a, x) => a + f(x), 0);
+          const out = ops.every((x) => x.bytes_out !== null) ? bytes(total((x) => x.bytes_out)) : "–";
+          const failed = total((x) => x.failures);
+          const execs = ops.map((x) => sum(x.exec_ms)).filter((v) => v !== null);
+          const issues = [...new Set(ops.flatMap((x) => x.issues))];
+          const opStates = [...new Set(ops.map((x) => x.state))].sort().join(", ");
+          return [o.name + (issues.length ? " ⚠ " + issues.join("; ") : ""), int(total((x) => x.tasks)), int(total((x) => x.attempts)),
+            ms(execs.length ? execs.reduce((a, v) => a + v, 0) : null), out, failed ? el("span", { class: "bad" }, int(failed)) : "0", opStates];
+        }), [1, 2, 3, 4, 5]));
     });
-    add(card, more(sets.length, "datasets"));
+    add(card, more(plans.length, "plans"));
     grid.appendChild(card);
   }
 }
