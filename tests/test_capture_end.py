@@ -189,3 +189,23 @@ def test_the_reports_timeline_draws_what_was_running_to_the_capture_end() -> Non
     assert timeline_data(killed.attempts, {}, killed.jobs)["bars"]["status"].count(4) == 4
     # without the jobs (no end to draw them to) only the capture's end remains
     assert timeline_data(result.attempts, {})["bars"]["status"].count(3) == 5
+
+
+def test_analyze_names_what_was_still_running_longest_first() -> None:
+    """What hung when a CI job's timeout took the copy: the calls running then, the longest
+    first with how long they had run, and how many waited; the critical path says it is of the
+    calls that ended."""
+    def lines(capture: Path) -> dict[str, str]:
+        out = cli("analyze", str(capture), env={"COLUMNS": "400"}).stdout.decode().splitlines()
+        return {line[:15].strip(): line[15:] for line in out if line[:15].strip()}
+
+    copy = lines(COPY)
+    assert copy["still running"] == (
+        "when the capture ended (4 calls, longest first): outer for 817 ms; leaf for 807 ms; "
+        "Keeper.hold for 502 ms; 1 more running; 6 queued")
+    assert copy["critical path"].startswith(
+        "53.3 µs wall (first start to last end; of the calls that ended, not the 4 calls running "
+        "at the end); ")
+    assert lines(KILLED)["still running"] == (
+        "when their job ended (3 calls, longest first): outer for 3.6 s; leaf for 3.59 s; "
+        "leaf for 2.94 s; 4 queued")

@@ -20,6 +20,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from flowinsight.model.ids import is_driver_task
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.fold import percent
@@ -27,7 +28,8 @@ from flowinsight.render.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
 from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
-from flowinsight.result import CAPTURE_END, NodeKind, Result, Stats
+from flowinsight.render.open_runs import as_table, drawn_ends
+from flowinsight.result import CAPTURE_END, NO_NS, NodeKind, Result, Stats
 
 _Row = TypeVar("_Row")
 KEY_WIDTH = 15  # the summary's first column
@@ -314,19 +316,59 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
         out.append(Line("most calls", tuple(
             f"{escaped(labels.node(c.source))} → {escaped(labels.node(c.target))} "
             f"{counted(c.count, 'call')}" for c in hot), sep="; "))
+    out += _still_running(result, labels)
     # a step in Ray's internals taken out of the view still took its time: named, and marked
     # as a node the pictures do not draw
     hidden = {n.id for n in result.hidden.nodes}
+    running_calls = {u.job_id: u.running for u in result.coverage.unfinished if u.running}
     for path in result.critical_paths:
         steps = tuple(f"→ {escaped(labels.node(s.node))} {human_ms(s.exec_ms)}"
                       + (" (Ray's internals, hidden)" if s.node in hidden else "")
                       for s in path.steps)
         key = "critical path" + (f" {escaped(path.job_id)}" if len(result.jobs) > 1 else "")
+        # of the calls that ended: those still running when the capture or the job ended are
+        # in none (their end is not known)
+        left = running_calls.get(path.job_id, 0)
         out.append(Line(key, (steps[0].removeprefix("→ "),) + steps[1:], sep=" ",
-                        lead=f"{human_ms(path.total_ms)} wall (first start to last end); "
-                             "each step's own execution time:"))
+                        lead=f"{human_ms(path.total_ms)} wall (first start to last end"
+                             + (f"; of the calls that ended, not the {counted(left, 'call')} "
+                                "running at the end" if left else "")
+                             + "); each step's own execution time:"))
     for warning in result.warnings:
         out.append(Line("warning", (escaped(warning),), "yellow"))
+    return out
+
+
+_LONGEST_RUNNING = 3
+
+
+def _still_running(result: Result, labels: Labels) -> list[Line]:
+    """The calls still going when the capture ended while their job ran (a copy taken
+    mid-run, a CI job's timeout: what hung), and those their job's end cut short: the longest
+    first, with how long they had run by then (open_runs.drawn_ends), and how many waited."""
+    table = as_table(result.attempts)
+    ends = drawn_ends(table, result.jobs)
+    out = []
+    for column, when in (("at_capture_end", "when the capture ended"),
+                         ("at_job_end", "when their job ended")):
+        states = table.column(column)
+        if "running" not in states and "queued" not in states:
+            continue
+        runs = sorted(((ends[i] - table.start_ns[i], table.nodes[i])
+                       for i, state in enumerate(states) if state == "running"
+                       and table.start_ns[i] != NO_NS and not is_driver_task(table.task_ids[i])),
+                      key=lambda run: (-run[0], run[1]))
+        queued = sum(1 for i, state in enumerate(states)
+                     if state == "queued" and not is_driver_task(table.task_ids[i]))
+        items = [f"{escaped(labels.node(node))} for {human_ms(ns / 1e6)}"
+                 for ns, node in runs[:_LONGEST_RUNNING]]
+        if len(runs) > _LONGEST_RUNNING:
+            items.append(f"{len(runs) - _LONGEST_RUNNING} more running")
+        if queued:
+            items.append(f"{queued} queued")
+        if items:
+            out.append(Line("still running", tuple(items), "yellow", sep="; ",
+                            lead=f"{when} ({counted(len(runs), 'call')}, longest first):"))
     return out
 
 
