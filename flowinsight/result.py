@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FailureNote, Frame
+from flowinsight.model.ids import job_of_task
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -209,6 +210,36 @@ class AttemptTable(Sequence[Attempt]):
         if name not in EXTRA_FIELDS:
             raise KeyError(name)
         return _Repeat(EXTRA_FIELDS[name], len(self))
+
+    def open_ends(self, job_end_ms: Mapping[str, int]) -> Sequence[int]:
+        """Each row's end, counting a run still going when the capture ended while its job ran
+        (`at_capture_end` "running": a copy taken mid-run, a CI job's timeout) as ending at the
+        capture's last recorded time, and one its job's recorded end cut short (`at_job_end`
+        "running") at that end (`job_end_ms`, by job): what the timelines draw and the
+        critical path counts, so that what was running then, a hung call, shows. The recorded
+        ends (`end_ns` itself) where no row is such a run; any other run without a recorded
+        end keeps none (NO_NS)."""
+        caught, cut = self.column("at_capture_end"), self.column("at_job_end")
+        if "running" not in caught and "running" not in cut:
+            return self.end_ns
+        last = max(x for times in (self.pending_ns, self.start_ns, self.end_ns)
+                   for x in times if x != NO_NS)
+        ends = list(self.end_ns)
+        for i, (start, end) in enumerate(zip(self.start_ns, self.end_ns)):
+            if end != NO_NS or start == NO_NS:
+                continue
+            if caught[i] == "running":
+                ends[i] = max(start, last)
+            elif cut[i] == "running":
+                job_end = job_end_ms.get(job_of_task(self.task_ids[i]))
+                ends[i] = start if job_end is None else max(start, job_end * 1_000_000)
+        return ends
+
+    def with_ends(self, end_ns: Sequence[int]) -> AttemptTable:
+        """The same rows with these ends (open_ends')."""
+        return AttemptTable(self.task_ids, self.numbers, self.nodes, self.parents,
+                            self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
+                            self.worker_pids, self.pending_ns, self.start_ns, end_ns, self.extra)
 
     def with_column(self, name: str, values: Sequence[Any]) -> AttemptTable:
         """The same rows with one more column, or a column replaced: `name` is an Attempt

@@ -193,8 +193,8 @@ def test_the_reports_timeline_draws_what_was_running_to_the_capture_end() -> Non
 
 def test_analyze_names_what_was_still_running_longest_first() -> None:
     """What hung when a CI job's timeout took the copy: the calls running then, the longest
-    first with how long they had run, and how many waited; the critical path says it is of the
-    calls that ended."""
+    first with how long they had run, and how many waited; the critical path counts them
+    until the capture's end."""
     def lines(capture: Path) -> dict[str, str]:
         out = cli("analyze", str(capture), env={"COLUMNS": "400"}).stdout.decode().splitlines()
         return {line[:15].strip(): line[15:] for line in out if line[:15].strip()}
@@ -203,9 +203,13 @@ def test_analyze_names_what_was_still_running_longest_first() -> None:
     assert copy["still running"] == (
         "when the capture ended (4 calls, longest first): outer for 817 ms; leaf for 807 ms; "
         "Keeper.hold for 502 ms; 1 more running; 6 queued")
-    assert copy["critical path"].startswith(
-        "53.3 µs wall (first start to last end; of the calls that ended, not the 4 calls running "
-        "at the end); ")
-    assert lines(KILLED)["still running"] == (
+    # the chain that held the job: main, the outer task waiting on its leaves (it was 53.3 µs
+    # of `quick`, the calls that happened to end, before they counted)
+    assert copy["critical path"] == (
+        "3.41 s wall (first start to last end; the 4 calls still running then count until the "
+        "end); each step's own execution time: main 3.41 s → outer 817 ms → leaf 807 ms")
+    killed = lines(KILLED)
+    assert killed["critical path"].endswith("main 5.52 s → outer 3.6 s → leaf 3.59 s")
+    assert killed["still running"] == (
         "when their job ended (3 calls, longest first): outer for 3.6 s; leaf for 3.59 s; "
         "leaf for 2.94 s; 4 queued")

@@ -326,13 +326,12 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
                       + (" (Ray's internals, hidden)" if s.node in hidden else "")
                       for s in path.steps)
         key = "critical path" + (f" {escaped(path.job_id)}" if len(result.jobs) > 1 else "")
-        # of the calls that ended: those still running when the capture or the job ended are
-        # in none (their end is not known)
+        # the calls still running when the capture or the job ended count until then
         left = running_calls.get(path.job_id, 0)
         out.append(Line(key, (steps[0].removeprefix("→ "),) + steps[1:], sep=" ",
                         lead=f"{human_ms(path.total_ms)} wall (first start to last end"
-                             + (f"; of the calls that ended, not the {counted(left, 'call')} "
-                                "running at the end" if left else "")
+                             + (f"; the {counted(left, 'call')} still running then count "
+                                "until the end" if left else "")
                              + "); each step's own execution time:"))
     for warning in result.warnings:
         out.append(Line("warning", (escaped(warning),), "yellow"))

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from flowinsight.model.events import JobUpdate
 from flowinsight.pipeline.facts import TaskFacts
-from flowinsight.pipeline.capture_end import NOTHING
+from flowinsight.pipeline.capture_end import with_columns
 from flowinsight.pipeline.identity import NodeKey, is_undefined
 from flowinsight.pipeline.internals import internal_function
 from flowinsight.pipeline.naming import NodeNamer
@@ -25,12 +25,7 @@ def assemble(analysis: Analysis) -> Analysis:
     judgement = need(analysis.judgement, "the failures")
     cover = need(analysis.coverage, "the coverage")
     task_count = need(analysis.selected, "the selection").count
-    attempts = need(analysis.swept, "the sweep").attempts
-    at_capture_end, at_job_end = analysis.unfinished or (NOTHING, NOTHING)
-    if at_capture_end.states:
-        attempts = attempts.with_column("at_capture_end", at_capture_end.column(attempts))
-    if at_job_end.states:
-        attempts = attempts.with_column("at_job_end", at_job_end.column(attempts))
+    attempts = with_columns(need(analysis.swept, "the sweep").attempts, analysis.unfinished)
     actors = found.actors
     sources = tuple(sorted(reduced.sources))
     objects = bool(reduced.puts or reduced.gets)
