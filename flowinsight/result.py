@@ -137,6 +137,14 @@ class _Repeat(Sequence[Any]):
             raise IndexError("attempt row out of range")
         return self.value
 
+    # O(1), not Sequence's scan of every row: callers ask "any row running?" of columns that
+    # no step added, on tables of millions of rows
+    def __contains__(self, value: object) -> bool:
+        return self.length > 0 and value == self.value
+
+    def count(self, value: Any) -> int:
+        return self.length if value == self.value else 0
+
 
 class NodeIps(Sequence[str]):
     """The attempts' "node_ip" column as the pipeline makes it: a row's IP is its Ray node's
