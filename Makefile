@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := samples/sage_pipeline
 OUT    := out
 
-.PHONY: setup dot run test typecheck unit test-pythons test-live bench clean node-deps chromium
+.PHONY: setup dot run test typecheck unit test-pythons test-live test-sanitized bench clean node-deps chromium
 
 # setup.py and the C (flowinsight/native/: the decoder, the records, the sweep), built in place
 $(STAMP): pyproject.toml setup.py $(wildcard flowinsight/native/*.c flowinsight/native/*.h)
@@ -102,6 +102,10 @@ $(RAY_STAMP): pyproject.toml $(STAMP)
 
 test-live: $(RAY_STAMP) dot
 	tests/live/run_live.sh
+
+# The C under AddressSanitizer and UndefinedBehaviorSanitizer, in a copy of the tree
+test-sanitized: $(STAMP)
+	PYTHON=$(BIN)/python tests/sanitized.sh
 
 # Speed and memory against the parse floor (a bare orjson loop) on inputs built from
 # samples/scale_15k.tar.gz; sizes in MB. Results: bench/results.json and a table on stdout.
