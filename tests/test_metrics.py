@@ -40,9 +40,11 @@ def test_coverage_full_and_lossy() -> None:
     assert {k: lossy[k] for k in ("tasks", "complete_tasks", "without_definition",
                                   "without_parent", "without_final_state",
                                   "without_execution")} == {
-        "tasks": 66, "complete_tasks": 10, "without_definition": 2, "without_parent": 0,
-        "without_final_state": 4, "without_execution": 53}
-    assert lossy_doc["summary"]["warnings"][0].startswith("incomplete capture: coverage 15.2%")
+        "tasks": 66, "complete_tasks": 62, "without_definition": 2, "without_parent": 0,
+        "without_final_state": 4, "without_execution": 1}
+    # the actors' last second of executions, lost to their ray.kill (failures.lost_to_kill),
+    # is no gap; their lost definitions and final states are
+    assert lossy_doc["summary"]["warnings"][0].startswith("incomplete capture: coverage 93.9%")
 
 
 def test_every_capture_reports_nothing_failed_but_lattice() -> None:
