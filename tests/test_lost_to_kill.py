@@ -75,3 +75,22 @@ def test_an_exit_of_its_own_sends_its_events() -> None:
              "INTENDED_USER_EXIT Worker exit detail: Worker exits by an user request.")
     assert explained([call(1, KILLED, 9.9)],
                      [death(KILLED, "actor_died_error_context:WORKER_DIED", cause)]) == []
+
+
+def made_by(n: int, caller: str, actor: str, end_s: float) -> Attempt:
+    """A call of `actor` made by a thread of `caller` (Ray's parent id for a call an actor's
+    thread makes outside any task: ff x 8 then the actor's id) that ran (its execution span)
+    and has no final state."""
+    end = int(end_s * S)
+    return Attempt(f"{n:016x}{actor}", 0, f"{actor}.get", "ff" * 8 + caller, "UNKNOWN", "", "",
+                   "", "", None, end - S // 2, end - S // 100, end)
+
+
+def test_the_final_states_its_calls_lost_when_the_caller_was_killed() -> None:
+    """The caller (the owner) records a call's FINISHED: killed, it loses those of the calls
+    it made in its last second, while their executor's RUNNING and span come."""
+    calls = [made_by(1, KILLED, OTHER, 9.9), made_by(2, KILLED, OTHER, 7.5),
+             made_by(3, OTHER, KILLED, 9.9)]
+    # the second ended before the last second; the third's caller was not killed (its
+    # executor was: a FINISHED would have come from the caller)
+    assert explained(calls, [death(KILLED, *RAY_KILL)]) == [1]

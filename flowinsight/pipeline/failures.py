@@ -214,12 +214,13 @@ class Judged:
     # Workers whose death a failure records (a failure label, an attempt that says its process
     # died, an actor that crashed there): Ray loses the last events of a process that dies,
     # so what their attempts lack is explained (coverage.explain). An intended kill of an
-    # actor explains only the executions of its last second (lost_to_kill, in `explained`).
+    # actor explains only what its last second lacks (lost_to_kill, in `explained`).
     dead_workers: frozenset[str]
     restarted: frozenset[str]  # actors that restarted: their creation ran again
     # attempts whose failure says why they never ran or ran to no record: their actor,
-    # worker or node was gone, or they were cancelled; and those whose execution the kill of
-    # their actor's worker lost (lost_to_kill; coverage.explain)
+    # worker or node was gone, or they were cancelled; and those whose execution or final
+    # state the kill of their actor's or their caller's worker lost (lost_to_kill;
+    # coverage.explain, not left unfinished at the capture's or the job's end)
     explained: frozenset[tuple[str, int]] = frozenset()
 
 
@@ -384,17 +385,20 @@ _SLACK_S = 1.0
 
 def lost_to_kill(attempts: Sequence[Attempt],
                  deaths: Sequence[Failure]) -> frozenset[tuple[str, int]]:
-    """The attempts without an execution of an actor whose worker Ray killed, that ended too
-    shortly before the kill for their events to have left the worker. The GCS records the
-    actor DEAD, then has the raylet kill its worker by force (CoreWorker::KillActor with
+    """The attempts whose missing events the kill of an actor's worker lost: the GCS records
+    the actor DEAD, then has the raylet kill its worker by force (CoreWorker::KillActor with
     force_kill: the worker disconnects and quits without flushing its task event buffer, as
-    a crash does), so the executor's events of the calls it ran in its last second
-    (RUNNING, the execution span, its pid) reach no file, nor Ray's State API; the caller's
-    FINISHED does. Ray Train's worker group (ray.kill after `shutdown`), RLlib's actor
-    manager (ray.kill of its EnvRunners), Ray Data (its footer readers; a SplitCoordinator
-    whose owner went) end their actors so, right after their last calls. An attempt that
-    ended a report interval (and the slack) before the death's second had its events sent:
-    what it lacks stays a gap of the capture."""
+    a crash does), so what the worker recorded in its last second reaches no file, nor Ray's
+    State API. As the executor of a call, it loses the call's RUNNING and execution span
+    (the caller's FINISHED comes); as the caller (a method or a thread of the actor), it
+    loses the FINISHED of the calls it made (and their definition: the State API lists none
+    of them) while their executors' RUNNING and spans come. Ray Train's worker group
+    (ray.kill after `shutdown`: the calls its workers ran, and those their training threads
+    made to Ray Data's SplitCoordinator), RLlib's actor manager (its EnvRunners), Ray Data
+    (its footer readers; a SplitCoordinator whose owner went) end their actors so, right
+    after their last calls. Such an attempt whose last recorded time is within a report
+    interval (and the slack) before the death's second, or after it, is explained; what an
+    actor lacks from before that stays a gap of the capture."""
     killed: dict[str, float] = {}
     for f in deaths:
         if f.kind == "actor" and f.time_s is not None and (
@@ -402,12 +406,19 @@ def lost_to_kill(attempts: Sequence[Attempt],
             killed.setdefault(f.node, f.time_s)
     if not killed:
         return frozenset()
+
+    def lost_by(actor: str, last_ns: int) -> bool:
+        death = killed.get(actor)
+        return death is not None and last_ns / 1e9 > int(death) - _REPORT_S - _SLACK_S
+
     out = set()
     for a in attempts:
-        if a.start_ns is not None or a.end_ns is None:
+        ran, final = a.start_ns is not None, a.status != "UNKNOWN"
+        last = a.end_ns or a.start_ns or a.pending_ns
+        if (ran and final) or last is None:
             continue
-        death = killed.get(actor_of_task(a.task_id))
-        if death is not None and a.end_ns / 1e9 > int(death) - _REPORT_S - _SLACK_S:
+        if (ran or lost_by(actor_of_task(a.task_id), last)) and (
+                final or lost_by(actor_of_task(a.parent_task_id), last)):
             out.add((a.task_id, a.attempt))
     return frozenset(out)
 
