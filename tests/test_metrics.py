@@ -40,9 +40,11 @@ def test_coverage_full_and_lossy() -> None:
     assert {k: lossy[k] for k in ("tasks", "complete_tasks", "without_definition",
                                   "without_parent", "without_final_state",
                                   "without_execution")} == {
-        "tasks": 66, "complete_tasks": 10, "without_definition": 2, "without_parent": 0,
-        "without_final_state": 4, "without_execution": 53}
-    assert lossy_doc["summary"]["warnings"][0].startswith("incomplete capture: coverage 15.2%")
+        "tasks": 66, "complete_tasks": 64, "without_definition": 2, "without_parent": 0,
+        "without_final_state": 2, "without_execution": 0}
+    # what the actors' ray.kill lost of their last second's calls (failures.lost_to_kill) is
+    # no gap; the lost definitions, and the final states of calls left without an attempt, are
+    assert lossy_doc["summary"]["warnings"][0].startswith("incomplete capture: coverage 97.0%")
 
 
 def test_every_capture_reports_nothing_failed_but_lattice() -> None:

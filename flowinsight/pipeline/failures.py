@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Sequence
 
 from flowinsight.model.events import (JOB_STOPPED, SUBMISSION_JOB, TRAIN_ERRORED, ActorUpdate,
                                        FailureNote, JobUpdate)
-from flowinsight.model.ids import is_actor_creation_task
+from flowinsight.model.ids import actor_of_task, is_actor_creation_task
 from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
 from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
@@ -213,12 +213,14 @@ class Judged:
     not_failed: frozenset[tuple[str, int]]
     # Workers whose death a failure records (a failure label, an attempt that says its process
     # died, an actor that crashed there): Ray loses the last events of a process that dies,
-    # so what their attempts lack is explained (coverage.explain). An intended end is no
-    # such record: events lost to a ray.kill stay a gap of the capture.
+    # so what their attempts lack is explained (coverage.explain). An intended kill of an
+    # actor explains only what its last second lacks (lost_to_kill, in `explained`).
     dead_workers: frozenset[str]
     restarted: frozenset[str]  # actors that restarted: their creation ran again
-    # failed attempts whose failure says why they never ran or ran to no record: their actor,
-    # worker or node was gone, or they were cancelled (coverage.explain)
+    # attempts whose failure says why they never ran or ran to no record: their actor,
+    # worker or node was gone, or they were cancelled; and those whose execution or final
+    # state the kill of their actor's or their caller's worker lost (lost_to_kill;
+    # coverage.explain, not left unfinished at the capture's or the job's end)
     explained: frozenset[tuple[str, int]] = frozenset()
 
 
@@ -350,7 +352,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     explained = frozenset(key for key, f in task_fails.items()
                           if f.category == INTENDED or f.error_type in _DEATH_TYPES
                           or f.error_type in _NEVER_RAN_TYPES) | _lost_with_actor(
-                              attempts, dead_actors)
+                              attempts, dead_actors) | lost_to_kill(attempts, actor_list)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
                   frozenset(dead_workers), restarted, explained)
 
@@ -367,6 +369,58 @@ def _lost_with_actor(attempts: Sequence[Attempt],
     return frozenset((a.task_id, a.attempt) for a in attempts
                      if not a.worker_id and is_actor_creation_task(a.task_id)
                      and a.task_id[-32:] in dead_actors)
+
+
+# The ActorDiedErrorContext.Reasons of an actor whose worker the GCS had killed
+# (GcsActorManager::DestroyActor, force_kill): ray.kill (the GCS's text for it where Ray gives
+# no reason), its owner's death, its handles deleted, and in some Ray versions its going out
+# of scope (others let it exit gracefully, which sends its events: nothing lost to explain)
+_KILLED_REASONS = (":RAY_KILL", ":OWNER_DIED", ":REF_DELETED", ":OUT_OF_SCOPE")
+_KILL_TEXT = "killed by `ray.kill`"
+# How often a worker sends the task events it holds (task_events_report_interval_ms), and a
+# second more for the actor events' whole seconds and the clocks of other nodes
+_REPORT_S = 1.0
+_SLACK_S = 1.0
+
+
+def lost_to_kill(attempts: Sequence[Attempt],
+                 deaths: Sequence[Failure]) -> frozenset[tuple[str, int]]:
+    """The attempts whose missing events the kill of an actor's worker lost: the GCS records
+    the actor DEAD, then has the raylet kill its worker by force (CoreWorker::KillActor with
+    force_kill: the worker disconnects and quits without flushing its task event buffer, as
+    a crash does), so what the worker recorded in its last second reaches no file, nor Ray's
+    State API. As the executor of a call, it loses the call's RUNNING and execution span
+    (the caller's FINISHED comes); as the caller (a method or a thread of the actor), it
+    loses the FINISHED of the calls it made (and their definition: the State API lists none
+    of them) while their executors' RUNNING and spans come. Ray Train's worker group
+    (ray.kill after `shutdown`: the calls its workers ran, and those their training threads
+    made to Ray Data's SplitCoordinator), RLlib's actor manager (its EnvRunners), Ray Data
+    (its footer readers; a SplitCoordinator whose owner went) end their actors so, right
+    after their last calls. Such an attempt whose last recorded time is within a report
+    interval (and the slack) before the death's second, or after it, is explained; what an
+    actor lacks from before that stays a gap of the capture."""
+    killed: dict[str, float] = {}
+    for f in deaths:
+        if f.kind == "actor" and f.time_s is not None and (
+                f.error_type.endswith(_KILLED_REASONS) or _KILL_TEXT in f.message):
+            killed.setdefault(f.node, f.time_s)
+    if not killed:
+        return frozenset()
+
+    def lost_by(actor: str, last_ns: int) -> bool:
+        death = killed.get(actor)
+        return death is not None and last_ns / 1e9 > int(death) - _REPORT_S - _SLACK_S
+
+    out = set()
+    for a in attempts:
+        ran, final = a.start_ns is not None, a.status != "UNKNOWN"
+        last = a.end_ns or a.start_ns or a.pending_ns
+        if (ran and final) or last is None:
+            continue
+        if (ran or lost_by(actor_of_task(a.task_id), last)) and (
+                final or lost_by(actor_of_task(a.parent_task_id), last)):
+            out.add((a.task_id, a.attempt))
+    return frozenset(out)
 
 
 def task_fails_of(attempts: Sequence[Attempt],

@@ -246,8 +246,8 @@ def test_the_example_rules_file_holds_for_its_run_and_not_for_a_lossy_one(tmp_pa
     proc = cli("check", LOSSY, "--rules", str(rules), "-q", "--baseline", str(baseline))
     assert proc.returncode == 1
     lines = _fail_lines(proc.stdout)
-    expected = ["FAIL min-coverage 0.95: coverage 0.151 < 0.950",
-                "FAIL max-p95 RayTask*.stats=100ms: 4 node(s) match but none has execution times",
+    # (its coverage, 0.970, holds: what the actors' ray.kill lost is no gap of the capture)
+    expected = ["FAIL max-p95 RayTask*.stats=100ms: 4 node(s) match but none has execution times",
                 "FAIL baseline: calls within ±10%: 4 call edge(s) changed",
                 "FAIL baseline: p95 within ±50%: 2 of 2 changed"]
     assert len(lines) == len(expected) and all(

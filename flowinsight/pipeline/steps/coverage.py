@@ -16,7 +16,7 @@ from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.identity import is_undefined
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
-from flowinsight.result import CAPTURE_END, JOB_END, Attempt, AttemptTable
+from flowinsight.result import CAPTURE_END, JOB_END, Attempt
 
 def coverage(analysis: Analysis) -> Analysis:
     namer = need(analysis.namer, "the namer")
@@ -24,11 +24,14 @@ def coverage(analysis: Analysis) -> Analysis:
     judged = need(analysis.judgement, "the failures").judged
     attempts = need(analysis.swept, "the sweep").attempts
     reduced = analysis.reduced
-    at_capture_end = in_progress(attempts.unfinished(),
+    # an attempt whose final state a kill lost was not cut short by the end of anything
+    open_ends = [a for a in attempts.unfinished()
+                 if (a.task_id, a.attempt) not in judged.explained]
+    at_capture_end = in_progress(open_ends,
                                  running_jobs(reduced.job_updates, reduced.failure_notes),
                                  facts.jobs_of, reduced.actor_updates, judged.dead_workers,
                                  judged.restarted)
-    at_job_end = _cut_by_job_end(analysis, attempts)
+    at_job_end = _cut_by_job_end(analysis, open_ends)
     cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
                     facts.defined, judged.explained | at_job_end.keys() | at_capture_end.keys())
     cover = with_undefined(cover, len(namer.missing), _undefined_tasks(namer, facts))
@@ -38,7 +41,7 @@ def coverage(analysis: Analysis) -> Analysis:
     return replace(analysis, coverage=cover, unfinished=(at_capture_end, at_job_end))
 
 
-def _cut_by_job_end(analysis: Analysis, attempts: AttemptTable) -> Caught:
+def _cut_by_job_end(analysis: Analysis, unfinished: list[Attempt]) -> Caught:
     """The attempts without a final state that were still pending or running when their job
     ended: Ray ends them with it (the GCS marks every non-terminal attempt of a finished job
     FAILED, WORKER_DIED "Job finishes ... as driver exits": gcs_task_manager.cc
@@ -62,7 +65,7 @@ def _cut_by_job_end(analysis: Analysis, attempts: AttemptTable) -> Caught:
         if up.state == "DEAD" and up.time_s is not None:
             died[up.actor_id] = min(up.time_s, died.get(up.actor_id, up.time_s))
     cut: list[tuple[Attempt, str]] = []
-    for a in attempts.unfinished():
+    for a in unfinished:
         job = jobs_of[a.task_id] if a.task_id in jobs_of else job_of_task(a.task_id)
         if not ends.over(job) or (a.worker_id and a.worker_id in judged.dead_workers) \
                 or restarted_creation(a.task_id, judged.restarted):

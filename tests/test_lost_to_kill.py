@@ -1,0 +1,96 @@
+"""The executions an actor's kill lost (pipeline/failures.py lost_to_kill): the GCS records the
+actor DEAD, then has its worker killed by force, which sends none of the task events it holds,
+so the calls that ended in the second before have the caller's FINISHED and no execution. On
+hand-made events whose texts and reasons are Ray's own; the same on a real capture in
+tests/test_rllib_capture.py."""
+
+from __future__ import annotations
+
+from flowinsight.model.events import ActorUpdate
+from flowinsight.pipeline.failures import judge
+from flowinsight.result import Attempt
+
+JOB = "01000000"
+KILLED = "a1" * 12 + JOB
+OTHER = "b2" * 12 + JOB
+S = 1_000_000_000  # ns
+
+
+def call(n: int, actor: str, end_s: float | None, ran: bool = False) -> Attempt:
+    """A FINISHED call of `actor` ending at end_s, its execution recorded or not."""
+    end = None if end_s is None else int(end_s * S)
+    return Attempt(f"{n:016x}{actor}", 0, f"{actor}.work", "ff" * 20 + JOB,
+                   "FINISHED" if end is not None else "UNKNOWN", "", "", "", "",
+                   None, None, end - S // 100 if ran and end else None, end)
+
+
+def death(actor: str, reason: str, cause: str, t: float = 10.0) -> ActorUpdate:
+    return ActorUpdate(actor, JOB, "Worker", "", "DEAD", "", 7, False, cause, reason, t, "")
+
+
+def explained(attempts: list[Attempt], updates: list[ActorUpdate]) -> list[int]:
+    """The numbers (the first 16 hex of the task id) of the calls whose lack is explained."""
+    judged = judge(attempts, [], updates, [], [], lambda t: JOB, lambda j: "main",
+                   lambda a: True)
+    assert not judged.failures  # a kill is an intended end
+    return sorted(int(task[:16], 16) for task, _ in judged.explained)
+
+
+RAY_KILL = ("actor_died_error_context:RAY_KILL",
+            "The actor is dead because it was killed by `ray.kill`.")
+
+
+def test_the_calls_of_the_last_second_before_ray_kill() -> None:
+    calls = [call(1, KILLED, 9.9), call(2, KILLED, 8.5), call(3, KILLED, 8.0),
+             call(4, KILLED, 7.2), call(5, KILLED, 9.95, ran=True), call(6, OTHER, 9.9),
+             call(7, KILLED, None), call(8, KILLED, 10.4)]
+    # the death's second is 10: a call that ended after 8 s may have had its events still in
+    # the worker (1 s report interval, 1 s for the whole seconds); one that ran has them; the
+    # other actor was not killed; a call without an end has no final state to explain
+    assert explained(calls, [death(KILLED, *RAY_KILL)]) == [1, 2, 8]
+
+
+def test_every_kill_the_gcs_carries_out() -> None:
+    calls = [call(1, KILLED, 9.9)]
+    for reason, cause in [
+            RAY_KILL,
+            ("actor_died_error_context:OWNER_DIED",
+             "The actor is dead because its owner has died. Owner Id: 1 Owner Ip address: "
+             "127.0.0.1 Owner worker exit type: INTENDED_USER_EXIT Worker exit detail: x"),
+            ("actor_died_error_context:REF_DELETED",
+             "The actor is dead because all references to the actor were removed including "
+             "lineage ref count."),
+            ("actor_died_error_context:OUT_OF_SCOPE",
+             "The actor is dead because all references to the actor were removed."),
+            # Ray without the reason: the GCS's text for ray.kill
+            ("actor_died_error_context",
+             "The actor is dead because it was killed by `ray.kill`.")]:
+        assert explained(calls, [death(KILLED, reason, cause)]) == [1], reason
+
+
+def test_an_exit_of_its_own_sends_its_events() -> None:
+    """exit_actor() and __ray_terminate__ exit gracefully: the worker flushes its task
+    events first (CoreWorkerShutdownExecutor::ExecuteGracefulShutdown), nothing is lost."""
+    cause = ("The actor is dead because its worker process has died. Worker exit type: "
+             "INTENDED_USER_EXIT Worker exit detail: Worker exits by an user request.")
+    assert explained([call(1, KILLED, 9.9)],
+                     [death(KILLED, "actor_died_error_context:WORKER_DIED", cause)]) == []
+
+
+def made_by(n: int, caller: str, actor: str, end_s: float) -> Attempt:
+    """A call of `actor` made by a thread of `caller` (Ray's parent id for a call an actor's
+    thread makes outside any task: ff x 8 then the actor's id) that ran (its execution span)
+    and has no final state."""
+    end = int(end_s * S)
+    return Attempt(f"{n:016x}{actor}", 0, f"{actor}.get", "ff" * 8 + caller, "UNKNOWN", "", "",
+                   "", "", None, end - S // 2, end - S // 100, end)
+
+
+def test_the_final_states_its_calls_lost_when_the_caller_was_killed() -> None:
+    """The caller (the owner) records a call's FINISHED: killed, it loses those of the calls
+    it made in its last second, while their executor's RUNNING and span come."""
+    calls = [made_by(1, KILLED, OTHER, 9.9), made_by(2, KILLED, OTHER, 7.5),
+             made_by(3, OTHER, KILLED, 9.9)]
+    # the second ended before the last second; the third's caller was not killed (its
+    # executor was: a FINISHED would have come from the caller)
+    assert explained(calls, [death(KILLED, *RAY_KILL)]) == [1]
