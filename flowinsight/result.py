@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from itertools import repeat
@@ -305,6 +306,29 @@ class AttemptTable(Sequence[Attempt]):
         """The attempts without a final state, in order, without making the others."""
         statuses = bytes(self.statuses)
         return (self.row(i) for i in byte_positions(statuses, STATUS_NAMES.index("UNKNOWN")))
+
+    def lacking(self) -> Iterator[Attempt]:
+        """The attempts without a final state or without an execution (no start), in order,
+        without making the others: both found by bytes.find over the columns, where a big
+        session has millions of rows and few of these."""
+        unknown = byte_positions(bytes(self.statuses), STATUS_NAMES.index("UNKNOWN"))
+        rows = sorted(set(unknown).union(_int64_positions(self.start_ns, NO_NS)))
+        return (self.row(i) for i in rows)
+
+
+def _int64_positions(column: Sequence[int], value: int) -> Iterator[int]:
+    """The positions of `value` in a time column: the C sweep's are views of int64 bytes,
+    searched as they are; another is packed first."""
+    data = column.cast("B").tobytes() if isinstance(column, memoryview) \
+        else array("q", column).tobytes()
+    pattern = array("q", (value,)).tobytes()
+    i = data.find(pattern)
+    while i >= 0:
+        if i % 8 == 0:
+            yield i // 8
+            i = data.find(pattern, i + 8)
+        else:  # inside two neighbours' bytes
+            i = data.find(pattern, i + 1)
 
 
 def byte_positions(data: bytes, byte: int) -> Iterator[int]:

@@ -6,9 +6,12 @@ tests/test_rllib_capture.py."""
 
 from __future__ import annotations
 
+import pytest
+
 from flowinsight.model.events import ActorUpdate
 from flowinsight.pipeline.failures import judge
-from flowinsight.result import Attempt
+from flowinsight.render.open_runs import as_table
+from flowinsight.result import NO_NS, Attempt, AttemptTable
 
 JOB = "01000000"
 KILLED = "a1" * 12 + JOB
@@ -94,3 +97,30 @@ def test_the_final_states_its_calls_lost_when_the_caller_was_killed() -> None:
     # the second ended before the last second; the third's caller was not killed (its
     # executor was: a FINISHED would have come from the caller)
     assert explained(calls, [death(KILLED, *RAY_KILL)]) == [1]
+
+
+def test_on_the_pipeline_s_table_only_the_rows_lacking_something_are_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big session has millions of attempts and a kill or two: the table's rows that have
+    both an execution and a final state are not made (AttemptTable.lacking), and the answer
+    is the rows' own."""
+    calls = [call(1, KILLED, 9.9), call(2, KILLED, 8.5), call(5, KILLED, 9.95, ran=True),
+             call(6, OTHER, 9.9), call(7, KILLED, None), call(8, KILLED, 10.4)]
+    table = as_table(calls)
+    assert [a.task_id for a in table.lacking()] == [
+        a.task_id for a in calls if a.start_ns is None or a.status == "UNKNOWN"]
+    made: list[int] = []
+    row = AttemptTable.row
+    monkeypatch.setattr(AttemptTable, "row", lambda self, i: made.append(i) or row(self, i))
+    judged = judge(table, [], [death(KILLED, *RAY_KILL)], [], [], lambda t: JOB,
+                   lambda j: "main", lambda a: True)
+    assert sorted(int(task[:16], 16) for task, _ in judged.explained) == [1, 2, 8]
+    assert 2 not in made  # call 5 ran and finished: never made
+
+
+def test_no_start_is_found_only_at_a_row_s_own_bytes() -> None:
+    """NO_NS (-1) is eight 0xff bytes: two neighbours' bytes can hold them across their
+    boundary (-256 ends with seven, 255 begins with one), which is no row without a start."""
+    table = AttemptTable(["a", "b", "c"], [0, 0, 0], ["n"] * 3, [""] * 3, bytes(3), {},
+                         [""] * 3, [""] * 3, [None] * 3, [1] * 3, [-256, 255, NO_NS], [2] * 3)
+    assert [a.task_id for a in table.lacking()] == ["c"]

@@ -34,7 +34,7 @@ from flowinsight.model.ids import actor_of_task, is_actor_creation_task
 from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
 from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
-from flowinsight.result import Attempt, Failure
+from flowinsight.result import Attempt, AttemptTable, Failure
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
 ACTOR_RESTARTING = "ACTOR_RESTARTING"
@@ -412,7 +412,9 @@ def lost_to_kill(attempts: Sequence[Attempt],
         return death is not None and last_ns / 1e9 > int(death) - _REPORT_S - _SLACK_S
 
     out = set()
-    for a in attempts:
+    # only an attempt lacking something can be explained: on a table, those alone are made
+    lacking = attempts.lacking() if isinstance(attempts, AttemptTable) else attempts
+    for a in lacking:
         ran, final = a.start_ns is not None, a.status != "UNKNOWN"
         last = a.end_ns or a.start_ns or a.pending_ns
         if (ran and final) or last is None:
