@@ -46,7 +46,7 @@ def test_each_step_fills_its_field_and_a_step_out_of_order_says_so(name: str) ->
     outputs = {"job": set(), "select": {"selected"}, "identify": {"namer"}, "calls": {"facts", "swept"},
                "flows": {"flows", "orphans"}, "actors": {"actors"}, "sites": {"sites"},
                "unexecuted": {"unexecuted"}, "release": set(), "failures": {"judgement"},
-               "coverage": {"coverage", "unfinished"},
+               "coverage": {"coverage", "attempts"},
                "critical": {"critical_paths"}, "assemble": {"result"}}
     for step in CORE:
         before = {f.name: getattr(analysis, f.name) for f in fields(analysis)}

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from flowinsight.model.events import JobUpdate
 from flowinsight.pipeline.facts import TaskFacts
-from flowinsight.pipeline.capture_end import with_columns
 from flowinsight.pipeline.identity import NodeKey, is_undefined
 from flowinsight.pipeline.internals import internal_function
 from flowinsight.pipeline.naming import NodeNamer
@@ -25,7 +24,7 @@ def assemble(analysis: Analysis) -> Analysis:
     judgement = need(analysis.judgement, "the failures")
     cover = need(analysis.coverage, "the coverage")
     task_count = need(analysis.selected, "the selection").count
-    attempts = with_columns(need(analysis.swept, "the sweep").attempts, analysis.unfinished)
+    attempts = need(analysis.attempts, "the coverage's attempts")
     actors = found.actors
     sources = tuple(sorted(reduced.sources))
     objects = bool(reduced.puts or reduced.gets)

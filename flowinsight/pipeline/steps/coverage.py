@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from flowinsight.model.ids import actor_of_task, job_of_task
 from flowinsight.pipeline.capture_end import (
-    NOTHING, Caught, caught, in_progress, restarted_creation, running_jobs)
+    NOTHING, Caught, caught, in_progress, restarted_creation, running_jobs, with_columns)
 from flowinsight.pipeline.coverage import explain, with_undefined
 from flowinsight.pipeline.failures import JobEnds
 from flowinsight.pipeline.facts import TaskFacts
@@ -38,7 +38,8 @@ def coverage(analysis: Analysis) -> Analysis:
     unfinished = at_capture_end.by_job(CAPTURE_END) + at_job_end.by_job(JOB_END)
     if unfinished:
         cover = replace(cover, unfinished=unfinished)
-    return replace(analysis, coverage=cover, unfinished=(at_capture_end, at_job_end))
+    return replace(analysis, coverage=cover,
+                   attempts=with_columns(attempts, (at_capture_end, at_job_end)))
 
 
 def _cut_by_job_end(analysis: Analysis, unfinished: list[Attempt]) -> Caught:

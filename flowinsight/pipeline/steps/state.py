@@ -10,7 +10,6 @@ from flowinsight.model.capture import ReadAccount
 from flowinsight.model.events import FunctionRef, JobUpdate
 from flowinsight.pipeline.attempt_rows import Swept
 from flowinsight.pipeline.call_sites import Frames
-from flowinsight.pipeline.capture_end import Caught
 from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.failures import Judged
 from flowinsight.pipeline.naming import NodeNamer
@@ -20,6 +19,7 @@ from flowinsight.pipeline.scan import TableScan
 from flowinsight.pipeline.tasks import Task
 from flowinsight.result import (
     Actor,
+    AttemptTable,
     CallFlow,
     Coverage,
     CriticalPath,
@@ -99,9 +99,10 @@ class Analysis:
     unexecuted: frozenset[tuple[str, int]] | None = None
     judgement: Judgement | None = None
     coverage: Coverage | None = None
-    # coverage.py: the attempts without a final state that miss nothing (capture_end.py):
-    # caught by the capture's end while their job ran, and cut short by their job's end
-    unfinished: tuple[Caught, Caught] | None = None
+    # coverage.py: the sweep's attempts with the columns of those without a final state that
+    # miss nothing (capture_end.py): at_capture_end (caught by the capture's end while their
+    # job ran) and at_job_end (cut short by their job's end), where any row has one
+    attempts: AttemptTable | None = None
     critical_paths: tuple[CriticalPath, ...] | None = None
     result: Result | None = field(default=None)
 
