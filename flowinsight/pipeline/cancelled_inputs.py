@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from flowinsight.result import Attempt
+from flowinsight.result import Attempt, attempts_with
 
 # ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame
 INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
@@ -83,7 +83,8 @@ def ended_by_cancelled_input(attempts: Sequence[Attempt], failed: Mapping[Key, A
                 named.append((key, rest, raised))
     pids = {raised.group(2) for _, _, raised in named}
     ran_in: dict[tuple[str, str], list[Attempt]] = {}  # (pid, own name) -> attempts
-    for a in attempts if pids else ():  # only where some input is named: a big session's all
+    # only where some input is named, and only the rows of those processes made
+    for a in attempts_with(attempts, "worker_pid", {int(p) for p in pids}) if pids else ():
         if a.worker_pid is not None and str(a.worker_pid) in pids:
             ran_in.setdefault((str(a.worker_pid), _tail(a.node)), []).append(a)
     inputs: dict[Key, list[Key]] = {}  # a dependent -> the failed attempts it may have read

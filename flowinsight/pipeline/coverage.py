@@ -10,7 +10,7 @@ from flowinsight.model.events import TaskType
 from flowinsight.model.ids import is_driver_task, is_actor_creation_task
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import EXECUTE, FAILED, FINISHED, RUNNING
-from flowinsight.result import Attempt, Coverage
+from flowinsight.result import Attempt, AttemptTable, Coverage, attempt_fields, attempts_with
 
 
 def coverage(tasks: dict[str, Task], files: tuple[FileReport, ...], has_export: bool) -> Coverage:
@@ -78,9 +78,14 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
     if not dead_workers and not restarted and not failed:
         return cover
     no_final = no_exec = 0
+    # only a task with an attempt lacking something can be explained: of a table, the rows of
+    # those tasks alone are made
+    lacking = attempts.lacking() if isinstance(attempts, AttemptTable) else attempts
+    wanted = {a.task_id for a in lacking if a.status == "UNKNOWN" or a.start_ns is None}
     rows: dict[str, list[Attempt]] = {}
-    for a in attempts:
+    for a in attempts_with(attempts, "task_id", wanted) if wanted else ():
         rows.setdefault(a.task_id, []).append(a)
+    known: set[str] | None = None  # every task id, once a parent is asked about
     complete = 0
     for task_id, runs in rows.items():
         missing = explained = False
@@ -97,8 +102,12 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
             explained = True
             no_final += not final
             no_exec += not ran
-        if explained and not missing and (is_driver_task(task_id) or (
-                runs[0].node in defined and _parent_known(runs[0].parent_task_id, rows))):
+        if explained and not missing and (is_driver_task(task_id) or runs[0].node in defined):
+            if not is_driver_task(task_id):
+                if known is None:
+                    known = {t for t, in attempt_fields(attempts, "task_id")}
+                if not _parent_known(runs[0].parent_task_id, known):
+                    continue
             complete += 1  # a driver has neither a definition nor a caller (coverage above)
     return Coverage(
         tasks=cover.tasks,
@@ -125,5 +134,5 @@ def with_undefined(cover: Coverage, missing: int, undefined: int) -> Coverage:
                    undefined_tasks=undefined)
 
 
-def _parent_known(parent: str, rows: dict[str, list[Attempt]]) -> bool:
-    return bool(parent) and (parent in rows or is_driver_task(parent))
+def _parent_known(parent: str, known: set[str]) -> bool:
+    return bool(parent) and (parent in known or is_driver_task(parent))

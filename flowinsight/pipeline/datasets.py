@@ -40,6 +40,8 @@ from flowinsight.result import (
     Failure,
     Node,
     NodeKind,
+    attempt_fields,
+    attempts_with,
 )
 
 # Later states win among snapshots of one second (DatasetState order of progress).
@@ -79,7 +81,7 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
     by_plan = {op.name for plan in latest.values() for op in plan.operators
                if op.uuid in assigned}
     pools = {a.id: a.class_name for a in actors}
-    node_of_task = {a.task_id: a.node for a in attempts} if labelled else {}
+    node_of_task = dict(attempt_fields(attempts, "task_id", "node")) if labelled else {}
     out = []
     for dataset_id in sorted(latest):
         plan = latest[dataset_id]
@@ -173,9 +175,7 @@ def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: flo
     shared = False
     execs: list[float | None] = []
     if members:
-        for a in attempts:
-            if a.node not in members:
-                continue
+        for a in attempts_with(attempts, "node", members):
             if own is not None and a.task_id not in own:
                 shared = True
                 continue

@@ -34,7 +34,8 @@ from flowinsight.model.ids import actor_of_task, is_actor_creation_task
 from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
 from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
-from flowinsight.result import Attempt, AttemptTable, Failure
+from flowinsight.result import (
+    Attempt, AttemptTable, Failure, attempt_fields, attempts_with, failed_of)
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
 ACTOR_RESTARTING = "ACTOR_RESTARTING"
@@ -321,7 +322,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         else:
             ends.append(f)
             not_failed.add((f.task_id, f.attempt or 0))
-    creation_failed = {a.task_id[-32:] for a in task_fails_of(attempts, task_fails)
+    creation_failed = {a.task_id[-32:] for a in failed_by_key.values()
                        if is_actor_creation_task(a.task_id)
                        and (a.task_id, a.attempt) not in not_failed}
     for f in actor_list:
@@ -342,11 +343,11 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
         (counted if f.category in COUNTED else ends).append(f)
     dead_actors = {f.node for f in actor_list if f.category in COUNTED}
     dead_workers = {n.worker_id for n in notes if n.worker_id}
-    dead_workers.update(a.worker_id for a in task_fails_of(attempts, task_fails)
+    dead_workers.update(a.worker_id for a in failed_by_key.values()
                         if a.worker_id and a.error_type in _DEATH_TYPES)
     if dead_actors:
-        dead_workers.update(a.worker_id for a in attempts
-                            if a.worker_id and a.node[:32] in dead_actors)
+        dead_workers.update(worker for worker, node in attempt_fields(attempts, "worker_id", "node")
+                            if worker and node[:32] in dead_actors)
     restarted = frozenset(f.node for f in actor_list if f.error_type == ACTOR_RESTARTING
                           and (f.category in COUNTED or f.message == RESTART_ASKED))
     explained = frozenset(key for key, f in task_fails.items()
@@ -366,9 +367,10 @@ def _lost_with_actor(attempts: Sequence[Attempt],
     there without its execution (an actor that dies within a second of being made)."""
     if not dead_actors:
         return frozenset()
-    return frozenset((a.task_id, a.attempt) for a in attempts
-                     if not a.worker_id and is_actor_creation_task(a.task_id)
-                     and a.task_id[-32:] in dead_actors)
+    return frozenset((task_id, number) for task_id, number, worker
+                     in attempt_fields(attempts, "task_id", "attempt", "worker_id")
+                     if not worker and task_id[-32:] in dead_actors
+                     and is_actor_creation_task(task_id))
 
 
 # The ActorDiedErrorContext.Reasons of an actor whose worker the GCS had killed
@@ -423,14 +425,6 @@ def lost_to_kill(attempts: Sequence[Attempt],
                 final or lost_by(actor_of_task(a.parent_task_id), last)):
             out.add((a.task_id, a.attempt))
     return frozenset(out)
-
-
-def task_fails_of(attempts: Sequence[Attempt],
-                  fails: dict[tuple[str, int], Failure]) -> Iterable[Attempt]:
-    """The failed attempts among `attempts` (those in `fails`)."""
-    if not fails:
-        return ()
-    return (a for a in attempts if a.status == "FAILED" and (a.task_id, a.attempt) in fails)
 
 
 def _attempt_failure(a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],
@@ -554,9 +548,9 @@ def _actors_by_worker(attempts: Sequence[Attempt], workers: set[str]) -> dict[st
     """The actors whose creation or methods ran on each of these workers."""
     out: dict[str, set[str]] = {}
     if workers:
-        for a in attempts:
-            if a.worker_id in workers and _ACTOR_NODE.match(a.node):
-                out.setdefault(a.worker_id, set()).add(a.node[:32])
+        for worker, node in attempt_fields(attempts, "worker_id", "node"):
+            if worker in workers and _ACTOR_NODE.match(node):
+                out.setdefault(worker, set()).add(node[:32])
     return out
 
 
@@ -588,10 +582,10 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
     on_node: dict[str, list[Attempt]] = {}  # the attempts a node's death failed
     wanted = {n.worker_id for n in notes if n.worker_id}
     nodes = {n.node_id for n in notes if n.node_id and _LABEL_KIND.get(n.label) == "node"}
-    for a in attempts:
-        if a.worker_id in wanted:
-            by_worker.setdefault(a.worker_id, []).append(a)
-        if a.ray_node_id in nodes and a.status == "FAILED" and a.error_type in _DEATH_TYPES:
+    for a in attempts_with(attempts, "worker_id", wanted) if wanted else ():
+        by_worker.setdefault(a.worker_id, []).append(a)
+    for a in failed_of(attempts) if nodes else ():
+        if a.ray_node_id in nodes and a.error_type in _DEATH_TYPES:
             on_node.setdefault(a.ray_node_id, []).append(a)
     out: list[tuple[Failure, Attempt | None, str]] = []
     for note in notes:

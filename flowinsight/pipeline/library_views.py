@@ -61,6 +61,7 @@ from flowinsight.result import (
     NodeKind,
     ServeDeployment,
     TuneTrial,
+    attempts_with,
 )
 
 _REPLICA = "ServeReplica:"
@@ -113,8 +114,8 @@ def serve_deployments(actors: Sequence[Actor], nodes: Sequence[Node],
             states=tuple(a.state for a in replicas),
             calls=sum(n.calls for n in methods),
             requests=sum(n.calls for n in methods if n.id in requests),
-            request_ms=dist(a.exec_ms for a in attempts if a.node in requests
-                            and (a.task_id, a.attempt) not in unanswered)
+            request_ms=dist(a.exec_ms for a in attempts_with(attempts, "node", requests)
+                            if (a.task_id, a.attempt) not in unanswered)
             if requests else None,
             failures=sum(1 for f in failures if f.node[:32] in ids),
             calls_to=tuple(sorted(made.get(name, {}).items())),

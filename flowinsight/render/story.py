@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from flowinsight.render.labels import Labels
-from flowinsight.result import Attempt, Failure, Result
+from flowinsight.result import Attempt, Failure, Result, failed_of
 
 FRAMES = 3  # the traceback's last frames shown
 _FRAME = re.compile(r'^\s*File "(?P<file>.*)", line (?P<line>\d+), in (?P<fn>.*)$')
@@ -59,7 +59,7 @@ def frames(message: str, last: int = FRAMES) -> tuple[Frame, ...]:
 def stories(result: Result, labels: Labels) -> list[Story]:
     """One story per failure, in time order."""
     attempts: dict[tuple[str, int | None], Attempt] = {
-        (a.task_id, a.attempt): a for a in result.attempts if a.status == "FAILED"}
+        (a.task_id, a.attempt): a for a in failed_of(result.attempts)}
     starts = sorted(j.start_ms for j in result.jobs if j.start_ms is not None)
     origin = starts[0] / 1000 if starts else None
     out = []

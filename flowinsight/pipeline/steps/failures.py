@@ -11,7 +11,7 @@ from typing import Sequence
 from flowinsight.model.ids import driver_task_id, job_of_task
 from flowinsight.pipeline.failures import Judged, judge, submitted_jobs
 from flowinsight.pipeline.steps.state import Analysis, Judgement, need
-from flowinsight.result import Attempt, AttemptTable, CallFlow, Stats
+from flowinsight.result import Attempt, CallFlow, Stats, attempt_fields, failed_of
 
 
 def failures(analysis: Analysis) -> Analysis:
@@ -52,10 +52,10 @@ def _without_ends(judged: Judged, attempts: Sequence[Attempt], node_stats: dict[
     someone intended): the sweep counts every FAILED attempt."""
     if not judged.not_failed:
         return node_stats, calls
-    node_of_task = {a.task_id: a.node for a in attempts}
+    node_of_task = dict(attempt_fields(attempts, "task_id", "node"))
     by_node: Counter[str] = Counter()
     by_edge: Counter[tuple[str, str]] = Counter()
-    for a in attempts.failed() if isinstance(attempts, AttemptTable) else attempts:
+    for a in failed_of(attempts):
         if (a.task_id, a.attempt) in judged.not_failed:
             by_node[a.node] += 1
             by_edge[(node_of_task.get(a.parent_task_id, ""), a.node)] += 1
