@@ -6,6 +6,7 @@ from array import array
 from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Container, Iterator, Mapping, Sequence, overload
 
 from flowinsight.model.capture import ReadAccount
@@ -249,6 +250,25 @@ class AttemptTable(Sequence[Attempt]):
         return AttemptTable(self.task_ids, self.numbers, self.nodes, self.parents,
                             self.statuses, self.errors, self.ray_node_ids, self.worker_ids,
                             self.worker_pids, self.pending_ns, self.start_ns, end_ns, self.extra)
+
+    def take(self, rows: Sequence[int]) -> AttemptTable:
+        """These rows (positions, in the order given) as a table of their own: a view that
+        narrows the attempts (--focus, the internals hidden) keeps them as columns, not as an
+        Attempt object per row."""
+        def pick(column: Sequence[Any]) -> tuple[Any, ...]:
+            if len(rows) < 2:
+                return tuple(column[i] for i in rows)
+            return itemgetter(*rows)(column)  # type: ignore[no-any-return]
+
+        errors = self.errors
+        return AttemptTable(
+            pick(self.task_ids), pick(self.numbers), pick(self.nodes), pick(self.parents),
+            bytes(pick(self.statuses)),
+            {j: errors[i] for j, i in enumerate(rows) if i in errors} if errors else {},
+            pick(self.ray_node_ids), pick(self.worker_ids), pick(self.worker_pids),
+            array("q", pick(self.pending_ns)), array("q", pick(self.start_ns)),
+            array("q", pick(self.end_ns)),
+            {name: pick(values) for name, values in self.extra.items()})
 
     def with_column(self, name: str, values: Sequence[Any]) -> AttemptTable:
         """The same rows with one more column, or a column replaced: `name` is an Attempt

@@ -71,3 +71,22 @@ def test_an_added_column_reaches_each_row_and_the_json() -> None:
     with pytest.raises(ValueError, match="not an Attempt field with a default"):
         table.with_column("task_id", [""] * len(table))
 
+
+
+def test_a_view_keeps_the_rows_it_narrows_to_as_a_table() -> None:
+    """--focus (and the internals hidden) narrow the attempts to a table of those rows
+    (AttemptTable.take), equal row for row to the rows themselves, added columns and errors
+    with them, and without one Attempt object per row."""
+    result = result_of(RETRIES)
+    table = result.attempts
+    assert isinstance(table, AttemptTable)
+    table = table.with_column("at_capture_end", [f"r{i}" for i in range(len(table))])
+    for rows in ([], [3], [9, 0, 4], list(range(len(table)))):
+        taken = table.take(rows)
+        assert isinstance(taken, AttemptTable)
+        assert list(taken) == [table[i] for i in rows]
+    assert any(a.error_type for a in table.take([i for i in range(len(table))
+                                                 if table[i].status == "FAILED"]))
+    focused = library.load(RETRIES, focus="*")
+    assert isinstance(focused.attempts, AttemptTable)
+    assert list(focused.attempts) == [a for a in result.attempts]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import replace
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.pipeline.through_internals import calls_through
-from flowinsight.result import CLASS_ID, Actor, Hidden, Node, NodeKind, Result
+from flowinsight.result import CLASS_ID, Actor, Attempt, AttemptTable, Hidden, Node, NodeKind, Result
 
 
 def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
@@ -71,7 +71,7 @@ def focus(result: Result, pattern: str) -> Result:
         actors=tuple(a for a in result.actors if a.id in actor_ids),
         call_flows=tuple(c for c in result.call_flows if c.source in keep and c.target in keep),
         data_flows=tuple(d for d in result.data_flows if d.source in keep and d.target in keep),
-        attempts=tuple(a for a in result.attempts if a.node in keep),
+        attempts=_rows_on(result.attempts, keep.__contains__),
         failures=tuple(f for f in result.failures if f.node in keep),
         critical_paths=tuple(p for p in result.critical_paths
                              if any(s.node in keep for s in p.steps)),
@@ -141,9 +141,8 @@ def hide_internals(result: Result) -> Result:
     return replace(
         result,
         nodes=tuple(n for n in result.nodes if n.id not in gone),
-        # their attempts leave the timeline and the trace too (a library job's internals are
-        # a few thousand attempts at most: made into rows here, as --focus does)
-        attempts=tuple(a for a in result.attempts if a.node not in gone),
+        # their attempts leave the timeline and the trace too
+        attempts=_rows_on(result.attempts, lambda node: node not in gone),
         actors=tuple(a for a in result.actors if not a.internal),
         call_flows=tuple(sorted(
             (*(c for c in result.call_flows if c.source not in gone and c.target not in gone),
@@ -153,3 +152,10 @@ def hide_internals(result: Result) -> Result:
         hidden=hidden,
         warnings=(*result.warnings, note),
     )
+
+
+def _rows_on(attempts: Sequence[Attempt], keep: Callable[[str], bool]) -> Sequence[Attempt]:
+    """The attempts of the nodes kept: of a table, a table of those rows (no row made)."""
+    if isinstance(attempts, AttemptTable):
+        return attempts.take([i for i, node in enumerate(attempts.nodes) if keep(node)])
+    return tuple(a for a in attempts if keep(a.node))
