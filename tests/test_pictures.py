@@ -51,15 +51,10 @@ def drawn_as_the_command_draws(path: Path) -> bytes:
 # the live captures of the tests (tests/data): Ray Data jobs of 3-8 datasets and 14-28
 # operator task nodes among them (a column of boxes under the plans, 1,614-2,494 px tall,
 # before the plans stood for those nodes)
-# Test captures whose picture is still too tall, to be fixed: Train's 4 RayTrainWorker
-# instances (two TorchTrainer runs of 2), each a box of 3 methods over a column of 10-12 setup
-# calls wrapped at 34 characters, stacked under the 2 dataset plans: 2,351 px
-_TOO_TALL = {"train_torch_killed"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(
-    n, marks=pytest.mark.xfail(strict=True, reason="too tall: stacked actor instances"))
-    if n in _TOO_TALL else n for n in sorted(p.name for p in DATA.iterdir() if p.is_dir())])
+# Train's 4 RayTrainWorker instances (two TorchTrainer runs of 2), each a box of 3 methods over
+# a column of 10-12 setup calls, stacked under the 2 dataset plans, were 2,351 px tall before
+# the setups of a class's instances were listed once (fold.shared_setups)
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir() if p.is_dir()))
 def test_every_test_capture_draws_readably(name: str) -> None:
     assert_readable(drawn_as_the_command_draws(DATA / name))
 
@@ -296,7 +291,9 @@ def test_an_actors_own_failure_is_drawn_on_its_box() -> None:
     as (which said "1 failed" as though the constructor had raised). A constructor that raised
     (a failed attempt of the creation task) stays on `__init__`."""
     train = drawn_as_the_command_draws(DATA / "train_errored").decode()
-    assert re.findall(r'label="([^"]*failed[^"]*)"', train) == ["RayTrainWorker #e19a23: 1 failed"]
+    # (its setup calls listed once with its class's 3 other instances': the box says how many)
+    assert re.findall(r'label="([^"]*failed[^"]*)"', train) == [
+        "RayTrainWorker #e19a23 (8 setup calls): 1 failed"]
     # its __init__ is a setup call again, and a long method name is not cut inside the word
     assert "execute.get_train_application_worker_log_path" in train
     crashes = drawn_as_the_command_draws(DATA / "actor_crash_retried").decode()
@@ -341,3 +338,77 @@ def test_calls_into_a_plan_say_the_internals_they_went_through() -> None:
                       r"label=<(.+?)>, penwidth", source) == [
         f"{ran} tasks<br/><i>via TrainController, DatasetManager, SplitCoordinator</i>"]
     assert ran == 16 and source.count("subgraph cluster_dataset_") == 1
+
+
+def _pool(instances: int, named: bool = False) -> "Result":
+    """A driver and `instances` actors of one class `Worker`, each created once, called 5
+    times on `work` (100 ms each) and once on each of 12 setup methods (1 ms each; long names,
+    as Train's are): the
+    sage_pipeline capture's job and account, its graph replaced."""
+    import dataclasses
+    from flowinsight.result import Actor, CallFlow, Dist, Node, NodeKind, Stats
+
+    base = result_of(sample("recorded/sage_pipeline"))
+    main = next(n for n in base.nodes if n.kind is NodeKind.DRIVER)
+    nodes, actors, calls = [main], [], []
+    for i in range(instances):
+        actor_id = f"{i + 1:02x}" * 14 + "01000000"
+        actors.append(Actor(actor_id, "Worker", f"w{i}" if named else "", main.job_id, "PYTHON",
+                            "DEAD", False))
+        methods = [("__init__", NodeKind.ACTOR, 1), ("work", NodeKind.METHOD, 5)] + [
+            (f"configure_the_worker_process_step_{k:02d}", NodeKind.METHOD, 1) for k in range(12)]
+        for name, kind, count in methods:
+            node_id = actor_id if kind is NodeKind.ACTOR else f"{actor_id}.{name}"
+            each = 100.0 if name == "work" else 1.0  # ms: the setup calls under 1% each
+            ms = Dist(count, each, each, each, each * count)
+            nodes.append(Node(node_id, kind, "Worker" if kind is NodeKind.ACTOR else name, "",
+                              actor_id, main.job_id, "PYTHON", count, False,
+                              Stats(count, count, 0, 0, ms, None)))
+            calls.append(CallFlow(main.id, node_id, count))
+    return dataclasses.replace(base, nodes=tuple(nodes), actors=tuple(actors),
+                               call_flows=tuple(calls), data_flows=(), failures=(), ends=(),
+                               call_sites=(), critical_paths=(), warnings=())
+
+
+def test_the_setup_calls_of_a_class_s_instances_are_listed_once() -> None:
+    """N unnamed instances of one class, each with its setup calls (a pool, a Train run's
+    workers, Tune's trials, Serve's replicas): one list for the class beside their boxes, each
+    box titled with its count; N lists, one in each box under its methods, made a column N times
+    as tall. Named actors (a pipeline's stages) keep their own lists."""
+    pooled = render(_pool(6), "dot").decode()
+    titles = re.findall(r'cluster=true; label="([^"]+)"', pooled)
+    assert titles == [f"Worker #{i:02x}{i:02x}{i:02x} (13 setup calls)" for i in range(1, 7)]
+    lists = re.findall(r'^  "(setup of [^"]+)" \[label="[^"]*", tooltip="([^"]+)"', pooled, re.M)
+    names = ", ".join(["__init__"] + [f"configure_the_worker_process_step_{k:02d}"
+                                      for k in range(12)])
+    assert lists == [("setup of Worker instances", "78 setup calls from main, each method "
+                      f"once on each of the 6 Worker instances: {names}")]
+    assert "78 one-call setup edges folded into their actors' boxes" in pooled
+    # each box's own list stays in its tooltip
+    assert pooled.count(f": 13 setup calls from main: {names}") == 6
+    assert_readable(pooled.encode())
+    named = render(_pool(6, named=True), "dot").decode()
+    assert len(re.findall(r'^    "setup of Worker \'w\d\'"', named, re.M)) == 6
+    assert "setup of Worker instances" not in named
+    assert layout(named.encode()).height_px > MAX_HEIGHT_PX
+
+
+def test_the_class_list_says_which_instances_a_method_was_called_on() -> None:
+    """Train's two runs of 2 workers: rank 0 of each run was also asked its framework version
+    and address; the class's one list names those two instances, and sums the share of the
+    time a setup method took on all four."""
+    source = drawn_as_the_command_draws(DATA / "train_torch_killed").decode()
+    assert re.findall(r'cluster=true; label="([^"]+)"', source) == [
+        "RayTrainWorker #53027d (10 setup calls): 1 failed",
+        "RayTrainWorker #93a22e (10 setup calls)", "RayTrainWorker #a8c6a0 (12 setup calls)",
+        "RayTrainWorker #d61ad5 (12 setup calls)"]
+    lists = re.findall(r'^  "setup of [^"]+" \[label="[^"]*", tooltip="([^"]+)"', source, re.M)
+    assert lists == [
+        "44 setup calls from main (via TrainController), each method once on each of the 4 "
+        "RayTrainWorker instances or on those named: execute._get_framework_version (on "
+        "#a8c6a0, #d61ad5), execute._propagate_data_context, "
+        "execute._set_torch_distributed_env_vars (45% of time), "
+        "execute._setup_torch_process_group, execute._shutdown_torch, "
+        "execute.chdir_to_working_dir, execute.get_address_and_port (on #a8c6a0, #d61ad5), "
+        "execute.get_train_application_worker_log_path, execute.set_env_vars, get_metadata, "
+        "init_train_context, shutdown"]

@@ -16,7 +16,8 @@ from collections import Counter
 
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, flow_rank,
-                                     footnote, node_lines, picture, setup_line)
+                                     footnote, node_lines, picture, setup_line,
+                                     shared_setup_line, shared_setups)
 from flowinsight.render.labels import Labels
 from flowinsight.render.text import strip_control
 from flowinsight.render.units import counted
@@ -135,29 +136,53 @@ def render_dot(result: Result, options: RenderOptions) -> str:
     # a subgraph's name is its label, unless two actors share one (two subgraphs of one name
     # are one cluster to Graphviz)
     shared = Counter(labels.actor(a) for a in by_actor)
+    # the setups of a class's unnamed instances listed once, beside the boxes (a box in the
+    # column of its methods would stack its list under them: N lists, N times as tall)
+    listed = shared_setups(pic, labels)
+    in_list = {s.actor_id for group in listed for s in group.setups}
     for actor_id in sorted(by_actor, key=lambda a: (labels.actor(a), a)):
         actor = labels.actor(actor_id)
         cluster = actor if shared[actor] == 1 else f"{actor} [{actor_id}]"
         out.append(f"  subgraph {quote(cluster)} {{")
         hit = pic.actor_failed.get(actor_id, 0)
-        title = f"{actor}: {hit} failed" if hit else actor
-        out.append(f"    cluster=true; label={quote(title)}; "
-                   f"tooltip={quote(_actor_tip(actor_id, actor))};")
+        setup = pic.setup_of(actor_id)
+        tip = _actor_tip(actor_id, actor)
+        title = actor
+        setup_node = ""
+        if setup is not None:
+            line = setup_line(setup, labels)
+            name = quote(f"setup of {cluster}")
+            count = counted(len(setup.names), "setup call")
+            if actor_id not in in_list:
+                setup_node = f"    {name} [label={_label(*_wrapped(line))}, " \
+                             f"tooltip={quote(line)}, {_SETUP_STYLE}];"
+            elif by_actor[actor_id]:  # in its class's list: the box says how many
+                title += f" ({count})"
+                tip += f": {line}"
+            else:  # a box of its setup calls alone (Graphviz draws no empty cluster)
+                class_name = labels.actors[actor_id].class_name
+                short = f"{count} (listed once for the {class_name} instances)"
+                setup_node = f"    {name} [label={_label(*_wrapped(short))}, " \
+                             f"tooltip={quote(line)}, {_SETUP_STYLE}];"
+        title = f"{title}: {hit} failed" if hit else title
+        out.append(f"    cluster=true; label={quote(title)}; tooltip={quote(tip)};")
         out.append('    style="rounded,filled"; fillcolor="#f4f7fb"; '
                    + (f'color="{_FAILED}"; penwidth=2.5; fontcolor="{_FAILED_TEXT}";' if hit
                       else 'color="#9fb3c8";'))
         out.extend(node_line(n, "    ") for n in by_actor[actor_id])
-        setup = pic.setup_of(actor_id)
-        if setup is not None:
-            line = setup_line(setup, labels)
-            name = quote(f"setup of {cluster}")
-            out.append(f"    {name} [label={_label(*textwrap.wrap(line, 34, break_long_words=False))}, "
-                       f'tooltip={quote(line)}, shape=box, style="rounded,dashed", '
-                       f'fontsize=9, fontcolor="#505050", color="#a0a0a0"];')
+        if setup_node:
+            out.append(setup_node)
             if by_actor[actor_id]:  # beside the actor's busiest method, not a rank of its own
                 busiest = max(by_actor[actor_id], key=lambda n: (n.calls, n.id))
                 out.append(f"    {{rank=same; cluster=false; {names(busiest.id)}; {name}}}")
         out.append("  }")
+    notes = Counter(group.class_name for group in listed)
+    for i, group in enumerate(listed):
+        line = shared_setup_line(group, labels)
+        name = f"setup of {group.class_name} instances" + (
+            f" [{i}]" if notes[group.class_name] > 1 else "")
+        out.append(f"  {quote(name)} [label={_label(*_wrapped(line))}, tooltip={quote(line)}, "
+                   f"{_SETUP_STYLE}];")
 
     ranked = flow_rank(pic.edges)
     top_calls = max((e.weight for e in pic.edges), default=0)
@@ -186,6 +211,15 @@ def render_dot(result: Result, options: RenderOptions) -> str:
                        f'color="{_CALL}", tooltip={quote(tip)}];')
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+_SETUP_STYLE = 'shape=box, style="rounded,dashed", fontsize=9, fontcolor="#505050", ' \
+    'color="#a0a0a0"'
+
+
+def _wrapped(line: str) -> list[str]:
+    """A setup list in lines of 34 characters, a long name not cut."""
+    return textwrap.wrap(line, 34, break_long_words=False)
 
 
 def _edge_attrs(e: Edge, labels: Labels, top: int,

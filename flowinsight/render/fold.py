@@ -6,8 +6,11 @@ flows too small to matter next to the biggest as one line in the picture's footn
 
 The rules are about the graph, not about any program: a setup method is a method (or an
 actor's creation) called exactly once, calling nothing, failing nowhere and moving no data
-that is not small; a small flow is one under SMALL_SHARE of the biggest flow's bytes. Plain
-text out: each renderer escapes.
+that is not small; a small flow is one under SMALL_SHARE of the biggest flow's bytes. Several
+unnamed instances of one class (a pool, a Train run's workers, Tune's trials, Serve's
+replicas) set up by the same callers share one list of their setup calls (`shared_setups`):
+N lists of mostly the same names, one in each box, made a column N times as tall. Plain text
+out: each renderer escapes.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from flowinsight.render.data_plans import PlanEntry, data_plan_nodes, plan_entries
 from flowinsight.render.labels import Labels
 from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
-from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result
+from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result, is_class_id
 
 SMALL_SHARE = 0.01  # a data flow under 1% of the biggest one's bytes is folded
 SETUP_NOTED = 0.05  # a folded setup call with this share of the execution time names it
@@ -233,6 +236,73 @@ def setup_line(setup: Setup, labels: Labels) -> str:
              for name, share in zip(setup.names, setup.shares or (0.0,) * len(setup.names))]
     return f"{counted(len(setup.names), 'setup call')} from {who}: " \
            f"{', '.join(names)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSetup:
+    """The setup calls of several unnamed instances of one class from the same callers (and
+    through the same internals), listed once: each instance's box says only how many it had."""
+
+    class_name: str
+    setups: tuple[Setup, ...]  # one per instance, by actor id
+
+    @property
+    def calls(self) -> int:
+        return sum(len(s.names) for s in self.setups)
+
+
+def shared_setups(p: Picture, labels: Labels) -> tuple[SharedSetup, ...]:
+    """The instances' setups that are listed once for their class: those of the unnamed
+    instances of a class (told apart by id alone) whose callers and internals are the same,
+    where at least two are. A named actor is a role of its own (a pipeline's stage, as
+    `--group-by class` keeps it) and keeps its list in its box."""
+    groups: dict[tuple[str, tuple[str, ...], str], list[Setup]] = {}
+    for s in p.setups:
+        actor = labels.actors.get(s.actor_id)
+        if actor is None or actor.actor_name or is_class_id(actor.id):
+            continue
+        # callers and internals as the picture names them: each run of a library has its
+        # own hidden controller (Train's TrainController), the same to the reader
+        key = (actor.class_name, tuple(labels.node(c) for c in s.callers), labels.via(s.via))
+        groups.setdefault(key, []).append(s)
+    return tuple(SharedSetup(key[0], tuple(sorted(group, key=lambda s: s.actor_id)))
+                 for key, group in sorted(groups.items()) if len(group) > 1)
+
+
+def shared_setup_line(shared: SharedSetup, labels: Labels) -> str:
+    """The one list of a class's instances' setup calls: each method once, with the instances
+    it was called on where not all were, and the share of the time it took in all where that
+    is SETUP_NOTED or more."""
+    first = shared.setups[0]
+    who = ", ".join(labels.node(c) for c in first.callers) or "an unrecorded caller"
+    if first.via:  # the same names for each instance's (shared_setups)
+        who += f" ({labels.via(first.via)})"
+    on: dict[str, list[str]] = {}
+    took: dict[str, float] = {}
+    for s in shared.setups:
+        for name, share in zip(s.names, s.shares or (0.0,) * len(s.names)):
+            on.setdefault(name, []).append(s.actor_id)
+            took[name] = took.get(name, 0.0) + share
+    inits = ("__init__", "<init>")
+    order = [n for n in inits if n in on] + sorted(n for n in on if n not in inits)
+    every = len(shared.setups)
+    names = []
+    for name in order:
+        notes = []
+        if len(on[name]) < every:
+            notes.append("on " + ", ".join(_instance(a, labels) for a in on[name]))
+        if took[name] >= SETUP_NOTED:
+            notes.append(f"{percent(took[name])} of time")
+        names.append(f"{name} ({'; '.join(notes)})" if notes else name)
+    some = " or on those named" if any(len(v) < every for v in on.values()) else ""
+    return f"{counted(shared.calls, 'setup call')} from {who}, each method once on each of " \
+           f"the {every} {shared.class_name} instances{some}: {', '.join(names)}"
+
+
+def _instance(actor_id: str, labels: Labels) -> str:
+    """An instance by the part of its label that tells it from its class's others (`#53027d`)."""
+    label = labels.actor(actor_id)
+    return label.rsplit(" ", 1)[-1] if " #" in label else label
 
 
 def footnote(p: Picture) -> str:
