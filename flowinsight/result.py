@@ -372,14 +372,19 @@ def failed_of(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
     return (a for a in attempts if a.status == "FAILED")
 
 
-def attempts_with(attempts: Sequence[Attempt], name: str,
-                  values: Container[Any]) -> Iterator[Attempt]:
-    """The attempts whose field `name` is one of `values`, in order; of a table, only those
-    rows are made."""
+def attempts_with(attempts: Sequence[Attempt], name: str, values: Container[Any],
+                  finished: bool = True) -> Iterator[Attempt]:
+    """The attempts whose field `name` is one of `values` (with `finished` False, those not
+    FINISHED only), in order; of a table, only those rows are made."""
     if isinstance(attempts, AttemptTable):
         column = getattr(attempts, _COLUMN_OF[name])
-        return (attempts.row(i) for i, value in enumerate(column) if value in values)
-    return (a for a in attempts if getattr(a, name) in values)
+        if finished:
+            return (attempts.row(i) for i, value in enumerate(column) if value in values)
+        done = STATUS_NAMES.index("FINISHED")
+        return (attempts.row(i) for i, (value, status) in enumerate(zip(column, attempts.statuses))
+                if value in values and status != done)
+    return (a for a in attempts if getattr(a, name) in values
+            and (finished or a.status != "FINISHED"))
 
 
 def byte_positions(data: bytes, byte: int) -> Iterator[int]:

@@ -582,7 +582,9 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
     on_node: dict[str, list[Attempt]] = {}  # the attempts a node's death failed
     wanted = {n.worker_id for n in notes if n.worker_id}
     nodes = {n.node_id for n in notes if n.node_id and _LABEL_KIND.get(n.label) == "node"}
-    for a in attempts_with(attempts, "worker_id", wanted) if wanted else ():
+    # _attempt_at picks none that finished: a worker that ran thousands of calls before it
+    # died has those rows left alone
+    for a in attempts_with(attempts, "worker_id", wanted, finished=False) if wanted else ():
         by_worker.setdefault(a.worker_id, []).append(a)
     for a in failed_of(attempts) if nodes else ():
         if a.ray_node_id in nodes and a.error_type in _DEATH_TYPES:
