@@ -54,7 +54,7 @@ class Checked:
 
     objects: int  # listed, not actor handles, with a put or a get in the capture
     sized: int  # of which Ray gave a size, compared byte for byte
-    unread: int  # listed, put, never read: no flow
+    unread: tuple[str, ...]  # listed, made, never read: no flow
     seen: int  # transfers whose consumer ran in, or was submitted by, a process holding it
     # (object, consumer task) of the transfers whose consumer's process held nothing when
     # Ray listed the object, nor submitted it: Ray records no reads
@@ -102,7 +102,8 @@ def compare(phases: dict[str, Any], session: Path) -> Checked:
 
     puts, gets, flows = per_object(session)
     problems: list[str] = []
-    objects = sized = unread = seen = 0
+    objects = sized = seen = 0
+    unread: list[str] = []
     unseen: list[tuple[str, str]] = []
     for oid, listed in sorted(rows.items()):
         if oid not in puts and oid not in gets:
@@ -123,7 +124,7 @@ def compare(phases: dict[str, Any], session: Path) -> Checked:
         if not less <= TAGS:
             problems.append(f"{say} a borrower's size neither its owner's nor without metadata")
         if not found:
-            unread += 1
+            unread.append(oid)
             if gets.get(oid) or len(owner_pids) != 1 or holders != owner_pids:
                 problems.append(f"{say} no flow, and read or held by a borrower")
             continue
@@ -156,7 +157,7 @@ def compare(phases: dict[str, Any], session: Path) -> Checked:
         if not borrowers <= readers:
             problems.append(f"{say} borrowed by {sorted(borrowers - readers)}, which read "
                             "nothing of it and passed it to no reader")
-    return Checked(objects, sized, unread, seen, tuple(unseen), tuple(problems))
+    return Checked(objects, sized, tuple(unread), seen, tuple(unseen), tuple(problems))
 
 
 def block_reads(phases: dict[str, Any], checked: Checked) -> int:
@@ -172,3 +173,9 @@ def block_reads(phases: dict[str, Any], checked: Checked) -> int:
                 or tasks.get(reader, {}).get("actor_id") not in workers:
             raise ValueError(f"{oid} read by {reader}: not a Train worker reading a block")
     return len(checked.unseen)
+
+
+def made_by(phases: dict[str, Any], object_ids: tuple[str, ...]) -> list[str]:
+    """The names Ray lists for the tasks whose returns these are (ObjectID::TaskId)."""
+    tasks = {t["task_id"]: t["name"] for t in phases["end"]["tasks"]}
+    return sorted(tasks.get(oid[:48], "?") for oid in object_ids)
