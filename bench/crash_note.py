@@ -3,9 +3,9 @@ an actor's calls in INPUT, written as a session folder of INPUT's own session na
 so that `flowinsight export INPUT OUT` reads the input with one recorded death. What a crash
 costs the analysis (the failure and coverage passes) is then measured against INPUT alone:
 
-    .venv/bin/python bench/crash_note.py bench/data/1000mb --out bench/data/crash
+    .venv/bin/python bench/crash_note.py bench/data/1000mb --out bench/data/1000mb-crash
     .venv/bin/python bench/measure.py .venv/bin/flowinsight export bench/data/1000mb \\
-        bench/data/crash --format json -o /dev/null
+        bench/data/1000mb-crash --format json -o /dev/null
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ largest single process, and the peak PSS summed over the process and its workers
     FLOWINSIGHT_CMD=...          another flowinsight to measure (an older checkout, say)
 
 flowinsight is measured twice: with the default --jobs (every core) and with --jobs 1 (one
-process), so that what the workers buy on this machine is in the table.
+process), so that what the workers buy on this machine is in the table. Then once more on the
+largest input with one worker's crash beside it (crash_note.py): a death must cost what the
+rows it concerns cost, not a pass that makes every row.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def main() -> int:
             "load_avg_1m": round(os.getloadavg()[0], 2),
         })
         print(orjson.dumps(rows[-1]).decode(), file=sys.stderr)
+    crash = _crash_row(flowinsight, jobs, data, info) if sizes else None
     print(f"Machine: {machine()}\n")
     print("| input | lines | floor | flowinsight | ratio | events/s | MB/s | CPU | "
           "peak PSS (all processes) | `--jobs 1` | ratio | peak RSS |")
@@ -105,9 +108,30 @@ def main() -> int:
               f"| {r['ratio']} | {r['events_per_s']:,} | {r['mb_per_s']} | {r['cpu_s']} s "
               f"| {r['peak_tree_pss_mb']} MB | {r['one_process_s']} s "
               f"| {r['one_process_ratio']} | {r['one_process_peak_rss_mb']} MB |")
-    (HERE / "results.json").write_bytes(orjson.dumps({"machine": machine(), "rows": rows},
-                                                     option=orjson.OPT_INDENT_2))
-    return 0
+    if crash is not None:
+        print(f"\nWith one worker's crash beside the {rows[-1]['input_mb']} MB input "
+              f"(bench/crash_note.py): {crash['flowinsight_s']} s, ratio {crash['ratio']}, "
+              f"CPU {crash['cpu_s']} s, largest process {crash['peak_rss_mb']} MB")
+    (HERE / "results.json").write_bytes(orjson.dumps(
+        {"machine": machine(), "rows": rows, "crash": crash}, option=orjson.OPT_INDENT_2))
+    return 0 if crash is not None else 1
+
+
+def _crash_row(flowinsight: str, jobs: list[str], data: Path,
+               info: dict[str, float]) -> dict[str, float] | None:
+    """The largest input read with one worker's crash note beside it, against its floor."""
+    crash = data.with_name(data.name + "-crash")
+    if not crash.exists():
+        subprocess.run([PY, str(HERE / "crash_note.py"), str(data), "--out", str(crash)],
+                       check=True, capture_output=True)
+    run = measure(flowinsight, "export", str(data), str(crash), "--format", "json", "-o",
+                  os.devnull, *jobs)
+    if run["returncode"] != 0:
+        print(f"flowinsight failed on {data} with {crash}", file=sys.stderr)
+        return None
+    return {"flowinsight_s": round(run["seconds"], 2),
+            "ratio": round(run["seconds"] / info["seconds"], 2),
+            "cpu_s": round(run["cpu_seconds"], 2), "peak_rss_mb": round(run["peak_rss_mb"])}
 
 
 if __name__ == "__main__":
