@@ -10,6 +10,7 @@ from flowinsight.graphs import topology
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.pipeline.through_internals import calls_through
+from flowinsight.render.labels import Labels
 from flowinsight.result import CLASS_ID, Actor, Hidden, Node, NodeKind, Result
 
 
@@ -48,14 +49,18 @@ def group_by_class(key: NodeKey, classes: dict[str, str]) -> NodeKey:
 
 
 def focus(result: Result, pattern: str) -> Result:
-    """Keep the nodes whose id, name or actor name matches `pattern` (a glob; a plain word
-    matches as a substring), their direct callers, callees, producers and consumers."""
+    """Keep the nodes whose id, name, actor name or readable label (as the tables show it,
+    `RayTask 'sink'.put_packet`, `Stage #8763c1.put_packet`: what a user copies from them)
+    matches `pattern` (a glob; a plain word matches as a substring), their direct callers,
+    callees, producers and consumers."""
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     names = {a.id: (a.class_name, a.actor_name) for a in result.actors}
+    labels = Labels(result)
 
     def matches(node: Node) -> bool:
         cls, actor_name = names.get(node.actor_id, ("", ""))
-        texts = [node.id, node.name, cls, actor_name, f"{actor_name or cls}.{node.name}"]
+        texts = [node.id, node.name, cls, actor_name, f"{actor_name or cls}.{node.name}",
+                 labels.node(node.id)]
         return any(fnmatch.fnmatchcase(t, glob) for t in texts if t)
 
     hits = {n.id for n in result.nodes if matches(n)}
