@@ -53,6 +53,10 @@ def test_lossy_run_fails_with_fail_on_change_in_every_format() -> None:
             "| 40 | - |") in markdown
     table = cli("diff", str(sample("sage_pipeline")), str(sample("sage_pipeline_lossy"))).stdout
     assert b"removed" in table and b"map_1'.put_packet" in table
+    # piped, no line ends in spaces (rich padded each table's title to the table's width)
+    lines = table.decode().splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert "Nodes (calls)" in lines and "Edges (calls or transfers)" in lines
 
 
 @pytest.mark.parametrize("name", ["sage_pipeline", "nested_tasks", "lattice_workflow"])
