@@ -205,3 +205,17 @@ def test_a_job_of_one_task_reads_singular() -> None:
             if line.key.startswith("job ")}
     assert (jobs["job 02000000"], jobs["job 03000000"], jobs["job 07000000"]) == (
         "11 tasks", "1 task", "0 tasks")
+
+
+def test_one_record_node_or_edge_reads_singular_in_the_table_and_the_markdown() -> None:
+    """lattice_workflow from 1 s on: only the driver's record is active, one node (main).
+    Before, the summary said "1 task records, 1 nodes" (and a hidden-internals warning
+    "1 call edges")."""
+    cli_out = cli("analyze", "samples/lattice_workflow", "--since", "1")
+    assert cli_out.returncode == 0, cli_out.stderr
+    graph = [line for line in cli_out.stdout.decode().splitlines() if line.startswith("graph")]
+    assert graph == ["graph          1 task record, 1 node, 0 call edges, 0 data edges"]
+    md = cli("export", "samples/lattice_workflow", "--since", "1", "--format", "markdown")
+    rows = md.stdout.decode().splitlines()
+    assert "| tasks | 1 task record |" in rows and "| graph | 1 node · 0 call edges · 0 data edges |" \
+        in rows

@@ -11,6 +11,7 @@ from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.pipeline.through_internals import calls_through
 from flowinsight.render.labels import Labels
+from flowinsight.render.units import counted
 from flowinsight.result import CLASS_ID, Actor, Hidden, Node, NodeKind, Result
 
 
@@ -133,13 +134,13 @@ def hide_internals(result: Result) -> Result:
         call_flows=(*result.hidden.call_flows, *calls),
         data_flows=(*result.hidden.data_flows, *flows))
     actors = sum(1 for a in result.actors if a.internal)
-    note = (f"{len(gone)} nodes of Ray's internals hidden ({actors} actors; --internals shows "
-            "them, the JSON has them marked)")
+    note = (f"{counted(len(gone), 'node')} of Ray's internals hidden "
+            f"({counted(actors, 'actor')}; --internals shows them, the JSON has them marked)")
     # the user's calls that the internals made, drawn from the internals' shown callers
     through = calls_through(gone, result.call_flows)
     if through.flows:
-        note += (f"; {len(through.flows)} call edges drawn through them "
-                 f"({sum(c.count for c in through.flows)} calls)")
+        note += (f"; {counted(len(through.flows), 'call edge')} drawn through them "
+                 f"({counted(sum(c.count for c in through.flows), 'call')})")
     if through.unreached:
         note += (f"; {through.unreached} calls they made to shown nodes have no shown caller "
                  "and are not drawn")
