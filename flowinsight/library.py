@@ -25,7 +25,7 @@ from flowinsight.read import discover
 from flowinsight.read.discover import Source, archive_sessions, one_session
 from flowinsight.read.parallel import Runner, read_reduced
 from flowinsight.render.labels import Labels
-from flowinsight.render.text import one_line
+from flowinsight.render.text import middle_cut, one_line
 from flowinsight.result import Result
 
 if TYPE_CHECKING:
@@ -209,7 +209,9 @@ def _jobs_there(reduced: Partial) -> str:
             entrypoints[update.job_id] = update.entrypoint
     for task in reduced.tasks.values():
         entrypoints.setdefault(task.job_id, "")
-    listed = [f"{job_id} ({one_line(entry, 80)})" if entry else job_id
+    # the end of an entrypoint tells jobs apart (the script and its arguments), not the
+    # interpreter's path they share
+    listed = [f"{job_id} ({middle_cut(one_line(entry, 1000), 80)})" if entry else job_id
               for job_id, entry in sorted(entrypoints.items()) if job_id]
     if not listed:
         return "the input holds no job"
