@@ -166,6 +166,28 @@ def test_bad_inputs_are_exit_2(tmp_path: Path) -> None:
     assert cli("diff", "a", "b", "--threshold", "-1").returncode == 2
 
 
+def test_an_input_error_says_which_side_it_is_of(tmp_path: Path) -> None:
+    """"no Ray event in the input" or "--job X: no such job" of one of two inputs begins with
+    the side (A, B; check's --baseline): before, nothing said which input it was."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    proc = cli("diff", str(sample("nested_tasks")), str(notes))
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines()[-1] == (
+        "flowinsight: error: B: no Ray event in the input: 1 file(s), 1 line(s), 1 not_json "
+        "skipped")
+    proc = cli("diff", str(sample("nested_tasks")), str(sample("sage_pipeline")), "--job",
+               "02000000")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("flowinsight: error: A: --job 02000000: no such job")
+    proc = cli("check", str(sample("nested_tasks")), "--baseline", str(notes),
+               "--max-failures", "0")
+    assert (proc.returncode, proc.stdout) == (2, b"")
+    assert proc.stderr.decode().splitlines()[-1] == (
+        "flowinsight: error: --baseline: no Ray event in the input: 1 file(s), 1 line(s), "
+        "1 not_json skipped")
+
+
 def test_help_has_examples() -> None:
     text = cli("diff", "--help").stdout.decode()
     assert "Examples:" in text and "flowinsight diff baseline.json" in text
