@@ -24,7 +24,8 @@ from flowinsight.pipeline import Options, Partial, Reducer, analyze_partial
 from flowinsight.read import discover
 from flowinsight.read.discover import Source, archive_sessions, one_session
 from flowinsight.read.parallel import Runner, read_reduced
-from flowinsight.render.text import one_line
+from flowinsight.labels import Labels
+from flowinsight.render.text import middle_cut, one_line
 from flowinsight.result import Result
 
 if TYPE_CHECKING:
@@ -129,8 +130,13 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
     if job and not holds_job(reduced, job.lower()):
         raise UsageError(f"--job {job}: no such job in the input; " + _jobs_there(reduced))
     origin = (reduced.first_ns or 0) if windowed else 0
-    return Reading(account, reduced, job, parse_time(since_text, origin, "--since"),
-                   parse_time(until_text, origin, "--until"))
+    since_ns = parse_time(since_text, origin, "--since")
+    until_ns = parse_time(until_text, origin, "--until")
+    if since_ns is not None and until_ns is not None and since_ns > until_ns:
+        # no task is active in it: an empty graph would look like a run without calls
+        raise UsageError(f"--since {since_text} is after --until {until_text}: the window "
+                         "holds no time; give --since before --until")
+    return Reading(account, reduced, job, since_ns, until_ns)
 
 
 def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
@@ -147,8 +153,10 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
                              consume=consume and not focus)
     if focus and not result.nodes:
         unfocused = analyze_partial(reading.reduced, reading.account, replace(options, focus=""))
+        # the names the tables show, which --focus matches (views.focus), not raw ids
+        labels = Labels(unfocused)
         raise UsageError(f"--focus {focus}: matches no node; " + _nodes_like(
-            focus, [n.name for n in unfocused.nodes] + [n.id for n in unfocused.nodes]))
+            focus, [labels.node(n.id) for n in unfocused.nodes]))
     return result
 
 
@@ -201,7 +209,9 @@ def _jobs_there(reduced: Partial) -> str:
             entrypoints[update.job_id] = update.entrypoint
     for task in reduced.tasks.values():
         entrypoints.setdefault(task.job_id, "")
-    listed = [f"{job_id} ({one_line(entry, 80)})" if entry else job_id
+    # the end of an entrypoint tells jobs apart (the script and its arguments), not the
+    # interpreter's path they share
+    listed = [f"{job_id} ({middle_cut(one_line(entry, 1000), 80)})" if entry else job_id
               for job_id, entry in sorted(entrypoints.items()) if job_id]
     if not listed:
         return "the input holds no job"

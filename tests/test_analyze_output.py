@@ -108,6 +108,30 @@ def test_figures_stay_with_their_units_at_80_and_120(name: str) -> None:
                                                   RenderOptions(width=width)).decode())
 
 
+@pytest.mark.parametrize("name", CAPTURES_ALL)
+def test_the_table_and_the_markdown_give_each_node_the_same_durations(name: str) -> None:
+    """The table draws from the Result, the Markdown (like the HTML report, check and diff)
+    from the JSON document, whose durations are rounded to 1 µs: both say the same figures
+    (before, the table said 15.5 µs and 4.06 ms where the Markdown said 15 µs and 4.05 ms)."""
+    result = result_of(sample(name))
+    options = RenderOptions(width=0, top=0)
+    table = renderers()["table"].render(result, options).decode()
+    markdown = renderers()["markdown"].render(result, options).decode()
+    nodes = table.split("\nNodes")[1].split("\n\n")[0]
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in nodes.splitlines()
+            if line.startswith("│")]
+    header = [c.strip() for c in next(line for line in nodes.splitlines()
+                                       if line.startswith("┃")).split("┃")[1:-1]]
+    p50, p95 = header.index("exec p50"), header.index("exec p95")
+    from_table = {(r[0], r[p50], r[p95]) for r in rows}
+    section = markdown.split("#### Nodes\n\n")[1].split("\n\n")[0].splitlines()[2:]
+    cells = [[c.strip().replace("\\", "") for c in line.split(" | ")] for line in section
+             if line.startswith("| ")]
+    from_markdown = {(c[0].lstrip("| "), c[4], c[5].rstrip(" |")) for c in cells}
+    assert len(from_table) == len(rows) == len(cells) > 0
+    assert from_table == from_markdown
+
+
 def test_export_table_is_not_padded() -> None:
     proc = cli("export", str(sample("recorded/sage_pipeline")), "--format", "table")
     assert proc.returncode == 0, proc.stderr
@@ -181,3 +205,17 @@ def test_a_job_of_one_task_reads_singular() -> None:
             if line.key.startswith("job ")}
     assert (jobs["job 02000000"], jobs["job 03000000"], jobs["job 07000000"]) == (
         "11 tasks", "1 task", "0 tasks")
+
+
+def test_one_record_node_or_edge_reads_singular_in_the_table_and_the_markdown() -> None:
+    """lattice_workflow from 1 s on: only the driver's record is active, one node (main).
+    Before, the summary said "1 task records, 1 nodes" (and a hidden-internals warning
+    "1 call edges")."""
+    cli_out = cli("analyze", "samples/lattice_workflow", "--since", "1")
+    assert cli_out.returncode == 0, cli_out.stderr
+    graph = [line for line in cli_out.stdout.decode().splitlines() if line.startswith("graph")]
+    assert graph == ["graph          1 task record, 1 node, 0 call edges, 0 data edges"]
+    md = cli("export", "samples/lattice_workflow", "--since", "1", "--format", "markdown")
+    rows = md.stdout.decode().splitlines()
+    assert "| tasks | 1 task record |" in rows and "| graph | 1 node · 0 call edges · 0 data edges |" \
+        in rows

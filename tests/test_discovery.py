@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import calls_by_label, json_of, render, result_of, sample, validated
+from conftest import calls_by_label, cli, json_of, render, result_of, sample, validated
 from flowinsight.errors import UsageError
 from flowinsight.read import discover
 
@@ -45,6 +45,22 @@ def test_no_event_files_is_a_clear_error(tmp_path: Path) -> None:
         discover([str(tmp_path)])
     with pytest.raises(UsageError, match="no such file or directory"):
         discover([str(tmp_path / "missing")])
+
+
+def test_a_zip_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A zip of a session, whatever its name, is named as one: read line by line it gave only
+    skipped binary lines and "no Ray event in the input"."""
+    import zipfile
+
+    for name in ("capture.zip", "capture.bin"):
+        with zipfile.ZipFile(tmp_path / name, "w") as zf:
+            for path in sorted(sample("nested_tasks").rglob("event_*")):
+                zf.write(path, path.relative_to(sample("nested_tasks")))
+        with pytest.raises(UsageError, match=rf"^{tmp_path}/{name}: a zip archive, which "
+                                             r"flowinsight does not read: unzip it"):
+            discover([str(tmp_path / name)])
+    proc = cli("analyze", str(tmp_path / "capture.zip"))
+    assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1, proc.stderr
 
 
 def test_multi_node_capture_merges(tmp_path: Path) -> None:

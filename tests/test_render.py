@@ -14,7 +14,7 @@ import pytest
 from conftest import CAPTURES, render, result_of, sample, validated
 from flowinsight.render import guess_format
 from flowinsight.render.dot import quote
-from flowinsight.render.units import human_bytes, human_rate
+from flowinsight.render.units import human_bytes, human_ms, human_rate
 
 HOSTILE_FN = 'we"ird<fn>&Ünïcødé_名前'
 HOSTILE_CLS = 'Cls"<&>\\'
@@ -104,7 +104,8 @@ def test_svg_contains_actor_clusters_and_counts() -> None:
     for actor in ("source", "map_0", "map_1", "sink"):
         assert f"RayTask '{actor}'" in texts
     assert texts.count("40 calls") == 5  # the five 40-call edges
-    assert "80 calls · p50 13.1 µs" in texts  # sink.put_packet
+    # sink.put_packet, as the JSON has it (p50 0.013 ms): to 1 µs, as every output says it
+    assert "80 calls · p50 13 µs" in texts
 
 
 def test_units_are_fixed() -> None:
@@ -113,6 +114,9 @@ def test_units_are_fixed() -> None:
     assert human_bytes(None) == "unknown"
     assert human_rate(12_500_000) == "12.5 MB/s"
     assert human_rate(None) == "unknown"
+    # durations at the JSON's precision (1 µs) first: 0.0155 ms is 0.015 ms there
+    assert [human_ms(x) for x in (None, 0.0155, 0.0004, 4.0555, 999.9999, 1000.0, 61_234.5)] == [
+        "-", "15 µs", "0 µs", "4.06 ms", "1 s", "1 s", "61.2 s"]
 
 
 def test_format_guessed_from_file_name() -> None:

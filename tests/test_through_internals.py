@@ -108,7 +108,7 @@ def test_hide_internals_on_a_synthetic_chain() -> None:
     assert view.hidden.call_flows == calls  # kept aside as they were
     assert view.warnings == (
         "3 nodes of Ray's internals hidden (0 actors; --internals shows them, the JSON has them "
-        "marked); 1 call edges drawn through them (3 calls); 2 calls they made to shown nodes "
+        "marked); 1 call edge drawn through them (3 calls); 2 calls they made to shown nodes "
         "have no shown caller and are not drawn",)
     doc = validated(render(view, "json"))
     assert [(c["source"], c["target"], c["count"], c.get("via")) for c in doc["callFlows"]] == [

@@ -11,6 +11,7 @@ import pytest
 from conftest import CAPTURES, calls_by_label, cli, json_of, render, result_of, sample
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
+from flowinsight.render.labels import Labels
 
 
 @pytest.mark.parametrize("name", CAPTURES)
@@ -102,6 +103,29 @@ def test_focus_keeps_a_node_and_its_neighbours() -> None:
     assert [(c.source, c.target, c.count) for c in result.call_flows] == [("parent", "produce", 3)]
 
 
+def test_focus_matches_the_names_the_tables_show() -> None:
+    """A name copied from a table (`RayTask 'sink'.put_packet`, an unnamed instance's
+    `Stage #<short id>.put_packet`) is a --focus that matches that node, and a --focus that
+    matches nothing suggests such names, not raw ids."""
+    capture = read_capture(discover([str(sample("sage_pipeline"))]))
+    result = analyze(capture, Options(focus="RayTask 'sink'.put_packet"))
+    labels = Labels(result)
+    assert sorted((labels.node(c.source), labels.node(c.target), c.count)
+                  for c in result.call_flows) == [
+        ("RayTask 'map_0'.put_packet", "RayTask 'sink'.put_packet", 40),
+        ("RayTask 'map_1'.put_packet", "RayTask 'sink'.put_packet", 40)]
+    nested = read_capture(discover([str(sample("nested_tasks"))]))
+    one = analyze(nested, Options(focus="Stage #8763c1.put_packet"))
+    assert sorted(Labels(one).node(n.id) for n in one.nodes) == [
+        "Stage #8763c1", "Stage #8763c1.put_packet", "Stage #e2e4bc", "Stage #e2e4bc.put_packet",
+        "main"]
+    wrong = cli("analyze", "samples/nested_tasks", "--focus", "Stage #8763c1.put_pakcet")
+    assert wrong.returncode == 2
+    assert wrong.stderr.decode().endswith(
+        "the nearest node names: Stage #8763c1.put_packet, Stage #e2e4bc.put_packet, "
+        "Stage #96ba04.put_packet, Stage #8763c1\n")
+
+
 def test_time_window() -> None:
     capture = read_capture(discover([str(sample("lattice_workflow"))]))
     full = analyze(capture)
@@ -130,6 +154,32 @@ def test_cli_views_and_trace_file(tmp_path: Path) -> None:
     assert calls_by_label(doc)[("map_0.put_packet", "sink.put_packet")] == 40
     crit = cli("export", "samples/sage_pipeline", "--format", "dot", "--critical-path")
     assert crit.stdout.count(b'color="#d35400"') >= 4  # 3 critical edges + highlighted nodes
+
+
+def test_a_window_that_ends_before_it_begins_is_a_usage_error() -> None:
+    """--since after --until (in seconds or against an ISO time) holds no task: exit 2 with one
+    line naming both, not an empty graph that looks like a run without calls."""
+    bad = cli("analyze", "samples/nested_tasks", "--since", "5", "--until", "1")
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        2, b"", b"flowinsight: error: --since 5 is after --until 1: the window holds no time; "
+                b"give --since before --until\n")
+    # the first event is at 01:43:26.09: 1 s after it is before 01:43:30
+    mixed = cli("export", "samples/nested_tasks", "--since", "2026-11-22T01:43:30",
+                "--until", "1")
+    assert mixed.returncode == 2 and b"is after --until 1" in mixed.stderr
+    assert cli("analyze", "samples/nested_tasks", "--since", "1", "--until", "1").returncode == 0
+
+
+def test_a_window_does_not_call_actors_outside_it_silent() -> None:
+    """nested_tasks' three Stage actors have Ray's task events (created 1.36-1.43 s after the
+    first submission, their calls from 3.25 s on): a window between leaves their records out,
+    which is no sign their task events were off."""
+    capture = read_capture(discover([str(sample("nested_tasks"))]))
+    first = min(a.pending_ns for a in analyze(capture).attempts if a.pending_ns)
+    early = analyze(capture, Options(since_ns=first + 2_000_000_000,
+                                     until_ns=first + 3_000_000_000))
+    assert not [w for w in early.warnings if "without any task event" in w], early.warnings
+    assert sorted(n.name for n in early.nodes if n.calls) == ["consume", "parent", "produce"]
 
 
 def test_job_option_on_real_capture() -> None:

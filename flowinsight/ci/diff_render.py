@@ -62,7 +62,8 @@ def as_tables(d: Diff, width: int = 120, color: bool = False) -> str:
                       force_terminal=color, highlight=False, emoji=False)
     for part in parts:
         console.print(part)
-    return buffer.getvalue()
+    # rich pads a table's title to the table's width: no line ends in spaces (as analyze's)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
 def as_markdown(d: Diff) -> str:

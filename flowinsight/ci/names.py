@@ -1,6 +1,6 @@
 """Names for the nodes of a graph document.
 
-A *label* is what `render/labels.py` shows for the same node (`RayTask 'source'.put_packet`,
+A *label* is what `flowinsight/labels.py` shows for the same node (`RayTask 'source'.put_packet`,
 `Stage #8763c1.put_packet`, `main`, `run_code_task`): rule patterns are matched against it.
 
 A *key* identifies a node across two runs, whose actor ids differ: an actor is its user-given

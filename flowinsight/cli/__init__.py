@@ -24,8 +24,9 @@ COMMANDS = {name: f"flowinsight.cli.{name}" for name in ("analyze", "check", "co
 # SESSION... as every command reads it: the group's epilog (kept here, not in common.py, so
 # that the group imports no command machinery)
 SESSION_HELP = (
-    "SESSION: a session_* directory, its logs/, logs/events or logs/export_events directory, "
-    "one event file, or a folder of the session directories of several nodes. Default: "
+    "SESSION: a session_* directory, its logs/, logs/events, logs/export_events or "
+    "logs/ray_events directory, one event file, a folder of the session directories of "
+    "several nodes, or a .tar, .tar.gz, .tgz or .tar.zst of any of these. Default: "
     "/tmp/ray/session_latest."
 )
 

@@ -119,7 +119,7 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
     refuse_overwrite(junit, "--junit", (*sessions, *(
         [rules.baseline.path] if rules.baseline is not None else [])))
     if rules.baseline is not None:
-        base = graph_from((rules.baseline.path,), "", strict)
+        base = graph_from((rules.baseline.path,), "", strict, "--baseline")
     graph = graph_from(sessions, job, strict)
 
     outcomes = evaluate(rules, graph, base)

@@ -31,7 +31,9 @@ def session_options(func: F) -> F:
                         help="Processes that parse files (default 0: one per core; 1 reads "
                              "in this process).")(func)
     func = click.option("--focus", metavar="NAME", default="",
-                        help="Show a node (glob on its name or id) and its neighbours.")(func)
+                        help="Show a node and its neighbours: a glob on its name as the "
+                             "tables show it (\"RayTask 'sink'.put_packet\"), its method or "
+                             "actor name, or its id.")(func)
     func = click.option("--group-by", type=click.Choice(["instance", "class"]),
                         default="instance", show_default=True,
                         help="Collapse actor instances into their class.")(func)

@@ -19,8 +19,10 @@ EXIT_CHECK_FAILED = 1
 from flowinsight.render.json_out import to_document
 
 
-def graph_from(sessions: tuple[str, ...], job: str, strict: bool) -> Graph:
-    """A graph from a saved JSON document (one file) or from session logs."""
+def graph_from(sessions: tuple[str, ...], job: str, strict: bool, side: str = "") -> Graph:
+    """A graph from a saved JSON document (one file) or from session logs. `side` ("A", "B",
+    "--baseline") begins the line of a UsageError from reading the logs, whose text ("no Ray
+    event in the input", "--job X: no such job") does not say which of two inputs it is of."""
     saved = [s for s in sessions if looks_saved(s)]
     if saved:
         if len(sessions) > 1:
@@ -29,7 +31,12 @@ def graph_from(sessions: tuple[str, ...], job: str, strict: bool) -> Graph:
         if job:
             raise UsageError(f"{saved[0]}: --job applies to sessions, not to a saved JSON graph")
         return read_saved(saved[0])
-    result = load(sessions, job=job, strict=strict, keep_records=False)  # one of two
+    try:
+        result = load(sessions, job=job, strict=strict, keep_records=False)  # one of two
+    except UsageError as exc:
+        if not side:
+            raise
+        raise UsageError(f"{side}: {exc}") from exc
     return graph_of(to_document(result), " ".join(sessions) or "/tmp/ray/session_latest")
 
 
@@ -76,7 +83,7 @@ def diff(a: str, b: str, fmt: str, output: str | None, threshold: float, min_ms:
       flowinsight diff main.json run/ --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
     refuse_overwrite(output, "-o", (a, b))
-    first, second = graph_from((a,), job, strict), graph_from((b,), job, strict)
+    first, second = graph_from((a,), job, strict, "A"), graph_from((b,), job, strict, "B")
     for graph, side in ((first, "A"), (second, "B")):
         if note := incomplete(graph, side):
             warn(f"warning: {note}")

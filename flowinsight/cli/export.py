@@ -17,7 +17,9 @@ from flowinsight.render import FORMATS, RenderOptions, guess_format, known_exten
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None,
               help="Output format (default: from the -o file name, else json).")
 @output_option
-@click.option("--top", type=click.IntRange(min=0), default=0, help="Rows per table for --format table (0: all).")
+@click.option("--top", type=click.IntRange(min=0), default=0,
+              help="Rows per table for --format table and markdown, edges for mermaid "
+                   "(0: all).")
 @click.option("--critical-path", is_flag=True, help="Highlight the critical path (dot, svg, png).")
 @click.option("--call-sites", is_flag=True,
               help="With --format table: add the table of call sites.")

@@ -7,10 +7,13 @@ from dataclasses import replace
 from typing import Callable, Iterable, Sequence
 
 from flowinsight.graphs import topology
+from flowinsight.labels import Labels
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.tasks import Task, unpack_int64s
 from flowinsight.pipeline.through_internals import calls_through
-from flowinsight.result import CLASS_ID, Actor, Attempt, AttemptTable, Hidden, Node, NodeKind, Result
+from flowinsight.result import (
+    CLASS_ID, Actor, Attempt, AttemptTable, Hidden, Node, NodeKind, Result)
+from flowinsight.units import counted
 
 
 def in_window(task: Task, since_ns: int | None, until_ns: int | None) -> bool:
@@ -48,14 +51,18 @@ def group_by_class(key: NodeKey, classes: dict[str, str]) -> NodeKey:
 
 
 def focus(result: Result, pattern: str) -> Result:
-    """Keep the nodes whose id, name or actor name matches `pattern` (a glob; a plain word
-    matches as a substring), their direct callers, callees, producers and consumers."""
+    """Keep the nodes whose id, name, actor name or readable label (as the tables show it,
+    `RayTask 'sink'.put_packet`, `Stage #8763c1.put_packet`: what a user copies from them)
+    matches `pattern` (a glob; a plain word matches as a substring), their direct callers,
+    callees, producers and consumers."""
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     names = {a.id: (a.class_name, a.actor_name) for a in result.actors}
+    labels = Labels(result)
 
     def matches(node: Node) -> bool:
         cls, actor_name = names.get(node.actor_id, ("", ""))
-        texts = [node.id, node.name, cls, actor_name, f"{actor_name or cls}.{node.name}"]
+        texts = [node.id, node.name, cls, actor_name, f"{actor_name or cls}.{node.name}",
+                 labels.node(node.id)]
         return any(fnmatch.fnmatchcase(t, glob) for t in texts if t)
 
     hits = {n.id for n in result.nodes if matches(n)}
@@ -128,13 +135,13 @@ def hide_internals(result: Result) -> Result:
         call_flows=(*result.hidden.call_flows, *calls),
         data_flows=(*result.hidden.data_flows, *flows))
     actors = sum(1 for a in result.actors if a.internal)
-    note = (f"{len(gone)} nodes of Ray's internals hidden ({actors} actors; --internals shows "
-            "them, the JSON has them marked)")
+    note = (f"{counted(len(gone), 'node')} of Ray's internals hidden "
+            f"({counted(actors, 'actor')}; --internals shows them, the JSON has them marked)")
     # the user's calls that the internals made, drawn from the internals' shown callers
     through = calls_through(gone, result.call_flows)
     if through.flows:
-        note += (f"; {len(through.flows)} call edges drawn through them "
-                 f"({sum(c.count for c in through.flows)} calls)")
+        note += (f"; {counted(len(through.flows), 'call edge')} drawn through them "
+                 f"({counted(sum(c.count for c in through.flows), 'call')})")
     if through.unreached:
         note += (f"; {through.unreached} calls they made to shown nodes have no shown caller "
                  "and are not drawn")

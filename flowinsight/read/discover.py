@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from flowinsight.errors import UsageError
-from flowinsight.read.opener import is_tar
+from flowinsight.read.opener import is_tar, is_zip
 
 DEFAULT_SESSION = "/tmp/ray/session_latest"
 # ray_events: Ray's event export as `flowinsight collect` writes it (events_<pid>.ndjson)
@@ -141,7 +141,12 @@ def _discover_one(arg: str) -> list[Source]:
         raise UsageError(f"{arg}: no such file or directory")
     label = shown(Path(os.path.realpath(root)).name or arg)
     if root.is_file():
-        return [Source(root, label, archive=is_archive(root), session=_session_of(root, root))]
+        archive = is_archive(root)
+        if not archive and is_zip(root):
+            # read line by line it would give only skipped binary lines and "no Ray event"
+            raise UsageError(f"{arg}: a zip archive, which flowinsight does not read: unzip it "
+                             f"and give its folder, or give a tar ({', '.join(ARCHIVE_SUFFIXES)})")
+        return [Source(root, label, archive=archive, session=_session_of(root, root))]
     found: list[Source] = []
     unlisted: list[OSError] = []
     # followlinks=False: a symlink loop inside a capture cannot trap the walk

@@ -108,6 +108,19 @@ class ZstdFrames:
         return data
 
 
+# a zip's local file header, or the end record that is all an empty zip holds
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def is_zip(path: Path) -> bool:
+    """Whether the file is a zip archive (by its first bytes: a name can lie)."""
+    try:
+        with open_regular(path) as raw:
+            return raw.read(4) in _ZIP_MAGIC
+    except OSError:
+        return False
+
+
 def is_tar(path: Path) -> bool:
     """Whether the file holds a POSIX tar, compressed or not (its `ustar` magic)."""
     try:

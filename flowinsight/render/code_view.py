@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flowinsight.model.events import Frame
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.result import NodeKind, Result
 
 _CALL = "#404040"

@@ -18,9 +18,9 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, flow_rank,
                                      footnote, node_lines, picture, setup_line,
                                      shared_setup_line, shared_setups)
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.text import strip_control
-from flowinsight.render.units import counted
+from flowinsight.units import counted
 from flowinsight.result import Node, NodeKind, Result, is_class_id
 
 _CALL = "#404040"
@@ -267,8 +267,9 @@ def _title(result: Result, pic: Picture) -> str:
     rows = [f"<b>{html(heading)}</b>" if len(heading) <= _WARNING_CHARS else
             "<b>" + "".join(html(line) + '<br align="left"/>'
                             for line in textwrap.wrap(heading, _WARNING_CHARS)) + "</b>",
-            html(f"{result.tasks} task records, {len(result.call_flows)} call edges, "
-                 f"{len(result.data_flows)} data edges" + (
+            html(f"{counted(result.tasks, 'task record')}, "
+                 f"{counted(len(result.call_flows), 'call edge')}, "
+                 f"{counted(len(result.data_flows), 'data edge')}" + (
                      "; calls solid (data that moved along them in blue), data without a "
                      "call dashed" if result.data_flows else ""))]
     note = footnote(pic)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flowinsight.render.data_plans import PlanEntry, data_plan_nodes, plan_entries
-from flowinsight.render.labels import Labels
-from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
+from flowinsight.labels import Labels
+from flowinsight.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.result import CallFlow, DataFlow, Node, NodeKind, Result, is_class_id
 
 SMALL_SHARE = 0.01  # a data flow under 1% of the biggest one's bytes is folded

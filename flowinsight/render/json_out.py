@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import orjson
 
 from flowinsight.render import RenderOptions, Renderer
-from flowinsight.render.units import human_rate
+from flowinsight.units import MS_DECIMALS, human_rate
 from flowinsight.model.events import Frame
 from flowinsight.result import (Attempt, Dist, Failure, NodeKind, Result, SCHEMA_VERSION,
                                 Stats)
@@ -19,7 +19,7 @@ ATTEMPT_KEYS = tuple(f.name for f in fields(Attempt))
 
 
 def _ms(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    return None if value is None else round(value, MS_DECIMALS)
 
 
 def _dist(d: Dist | None) -> dict[str, Any] | None:

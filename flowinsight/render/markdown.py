@@ -14,11 +14,11 @@ from typing import Any, Sequence
 from flowinsight.ci.document import Graph, graph_of
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.json_out import to_document
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.mermaid import render_mermaid
 from flowinsight.render.story import stories
 from flowinsight.render.text import middle_cut, one_line
-from flowinsight.render.units import human_bytes, human_ms, human_rate
+from flowinsight.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.result import NodeKind, Result
 
 _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
@@ -73,13 +73,16 @@ def _title(doc: dict[str, Any]) -> str:
 
 def _summary_rows(doc: dict[str, Any], graph: Graph) -> list[list[str]]:
     summary = doc["summary"]
-    rows = [[f"job {cell(j['id'])}", f"{j['tasks']} tasks · {cell(j['entrypoint'])}"]
+    rows = [[f"job {cell(j['id'])}", f"{counted(j['tasks'], 'task')} · {cell(j['entrypoint'])}"]
             for j in summary.get("jobs", [])]
-    rows.append(["tasks", f"{summary['tasks']} task records"])
-    rows.append(["graph", f"{len(graph.nodes)} nodes · {len(graph.calls)} call edges · "
-                          f"{len(graph.data)} data edges"])
-    rows.append(["read", f"{summary['files']} files · {summary['lines']} lines · "
-                         f"{summary['events']} events ({cell(', '.join(summary['sources']) or 'none')})"])
+    rows.append(["tasks", counted(summary["tasks"], "task record")])
+    rows.append(["graph", f"{counted(len(graph.nodes), 'node')} · "
+                          f"{counted(len(graph.calls), 'call edge')} · "
+                          f"{counted(len(graph.data), 'data edge')}"])
+    rows.append(["read", f"{counted(summary['files'], 'file')} · "
+                         f"{counted(summary['lines'], 'line')} · "
+                         f"{counted(summary['events'], 'event')} "
+                         f"({cell(', '.join(summary['sources']) or 'none')})"])
     if graph.coverage is not None:
         state = "complete" if graph.coverage.complete else "**incomplete**"
         rows.append(["coverage", f"{graph.coverage.ratio * 100:.1f}% ({state})"])

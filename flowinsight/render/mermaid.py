@@ -21,9 +21,9 @@ from itertools import zip_longest
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, footnote,
                                      init_name, percent, picture, setup_line)
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.text import one_line
-from flowinsight.render.units import counted, human_ms
+from flowinsight.units import counted, human_ms
 from flowinsight.result import Node, NodeKind, Result
 
 MAX_EDGES = 500  # Mermaid's default maxEdges

@@ -12,7 +12,7 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.dot import quote
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.fold import fill, percent
-from flowinsight.render.units import counted, human_bytes, human_ms
+from flowinsight.units import counted, human_bytes, human_ms
 from flowinsight.result import Dataset, DatasetOp, Result, is_class_id
 
 _FAILED = "#c0392b"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.result import Attempt, Failure, Result, failed_of
 
 FRAMES = 3  # the traceback's last frames shown

@@ -24,10 +24,10 @@ from flowinsight.model.ids import is_driver_task
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.fold import percent
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.story import Story, stories
 from flowinsight.render.text import escaped
-from flowinsight.render.units import counted, human_bytes, human_ms, human_rate
+from flowinsight.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.render.open_runs import as_table, drawn_ends
 from flowinsight.result import CAPTURE_END, NO_NS, NodeKind, Result, Stats
 
@@ -257,14 +257,16 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
             items.append(f"entrypoint {escaped(job.entrypoint)}")
         out.append(Line(f"job {escaped(job.id)}", tuple(items)))
     read = result.read
-    out.append(Line("read", (f"{len(read.files)} files", f"{read.lines} lines",
-                             f"{read.events} events ({', '.join(result.sources) or 'none'})")))
+    out.append(Line("read", (counted(len(read.files), "file"), counted(read.lines, "line"),
+                             f"{counted(read.events, 'event')} "
+                             f"({', '.join(result.sources) or 'none'})")))
     if read.skipped_total:
         out.append(Line("skipped", (f"{read.skipped_total} lines",) + tuple(
             f"{r} {n}" for r, n in read.skipped_by_reason().items()), "yellow"))
-    out.append(Line("graph", (f"{result.tasks} task records", f"{len(result.nodes)} nodes",
-                              f"{len(result.call_flows)} call edges",
-                              f"{len(result.data_flows)} data edges")))
+    out.append(Line("graph", (counted(result.tasks, "task record"),
+                              counted(len(result.nodes), "node"),
+                              counted(len(result.call_flows), "call edge"),
+                              counted(len(result.data_flows), "data edge"))))
     if len(result.ray_nodes) > 1:  # where a multi-node run's work went
         out.append(Line("ray nodes", tuple(
             (f"{escaped(n.ip)} ({escaped(n.id[:8])})" if n.ip

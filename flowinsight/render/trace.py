@@ -29,7 +29,7 @@ import orjson
 from flowinsight.model.ids import is_driver_task, short
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.fold import init_name
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.open_runs import as_table, drawn_ends
 from flowinsight.render.text import strip_control
 from flowinsight.result import (EXTRA_FIELDS, NO_NS, STATUS_NAMES, AttemptTable,

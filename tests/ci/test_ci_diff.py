@@ -53,6 +53,10 @@ def test_lossy_run_fails_with_fail_on_change_in_every_format() -> None:
             "| 40 | - |") in markdown
     table = cli("diff", str(sample("sage_pipeline")), str(sample("sage_pipeline_lossy"))).stdout
     assert b"removed" in table and b"map_1'.put_packet" in table
+    # piped, no line ends in spaces (rich padded each table's title to the table's width)
+    lines = table.decode().splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert "Nodes (calls)" in lines and "Edges (calls or transfers)" in lines
 
 
 @pytest.mark.parametrize("name", ["sage_pipeline", "nested_tasks", "lattice_workflow"])
@@ -160,6 +164,28 @@ def test_bad_inputs_are_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2 and b"schema_version '2.0' is not supported" in proc.stderr
     assert cli("diff", str(sample("nested_tasks"))).returncode == 2
     assert cli("diff", "a", "b", "--threshold", "-1").returncode == 2
+
+
+def test_an_input_error_says_which_side_it_is_of(tmp_path: Path) -> None:
+    """"no Ray event in the input" or "--job X: no such job" of one of two inputs begins with
+    the side (A, B; check's --baseline): before, nothing said which input it was."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    proc = cli("diff", str(sample("nested_tasks")), str(notes))
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines()[-1] == (
+        "flowinsight: error: B: no Ray event in the input: 1 file(s), 1 line(s), 1 not_json "
+        "skipped")
+    proc = cli("diff", str(sample("nested_tasks")), str(sample("sage_pipeline")), "--job",
+               "02000000")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("flowinsight: error: A: --job 02000000: no such job")
+    proc = cli("check", str(sample("nested_tasks")), "--baseline", str(notes),
+               "--max-failures", "0")
+    assert (proc.returncode, proc.stdout) == (2, b"")
+    assert proc.stderr.decode().splitlines()[-1] == (
+        "flowinsight: error: --baseline: no Ray event in the input: 1 file(s), 1 line(s), "
+        "1 not_json skipped")
 
 
 def test_help_has_examples() -> None:

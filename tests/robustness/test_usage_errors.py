@@ -34,6 +34,23 @@ def test_a_job_that_matches_nothing_lists_the_jobs(capsys: pytest.CaptureFixture
                    f"holds 1 job(s): {ENTRY}\n")
 
 
+def test_the_jobs_listed_are_told_apart_by_their_entrypoints_ends(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """tests/data/jobs_submitted: seven `ray job submit` entrypoints that differ only in the
+    script's argument, after a long shared path. Cut at their end, they all read
+    `.../workloads/explore4…`; the line keeps each one's end."""
+    from conftest import DATA
+
+    code, _, err = run(capsys, "analyze", str(DATA / "jobs_submitted"), "--job", "3")
+    assert code == 2
+    listed = err.split("holds 8 job(s): ")[1].rstrip("\n").split(", ")
+    assert listed[0] == "01000000"
+    assert [entry.split(" (")[0] for entry in listed[1:]] == [f"0{n}000000" for n in range(2, 9)]
+    assert [entry.rsplit("explore4_job.py ", 1)[1] for entry in listed[1:]] == [
+        "make)", "use)", "fail)", "sleep)", "use)", "kill)", "truth)"]
+    assert all(len(entry) == len("02000000 ()") + 80 for entry in listed[1:])
+
+
 def test_check_of_a_job_that_is_not_there_does_not_pass(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "check", NESTED, "--job", "02000000", "--max-failures", "0")

@@ -15,14 +15,19 @@ from flowinsight.result import Actor, NodeKind, is_class_id
 
 
 def actors(analysis: Analysis) -> Analysis:
-    scan = need(analysis.selected, "the selection").scan
+    selected = need(analysis.selected, "the selection")
+    scan = selected.scan
     namer = need(analysis.namer, "the namer")
     actor_ids = {k.actor_id for k in namer.keys.values() if k.actor_id}
     if namer.classes:  # the keys name classes: their instances are the selection's actors
         actor_ids = {a for a in actor_ids if not is_class_id(a)} | (
             scan.actor_ids & namer.classes.keys())
     found = collect_actors(analysis.reduced.actor_updates, (), actor_ids, scan.actor_facts)
-    silent = silent_actors(found, scan.spoken, analysis.reduced.sources)
+    # an actor Ray's task events speak for only outside the --since/--until window had them
+    # on: it is not silent (the window only left its records out)
+    spoken = (scan.spoken | {t.actor_id for t in selected.outside.values()
+                             if t.actor_id and t.attempts}) if selected.outside else scan.spoken
+    silent = silent_actors(found, spoken, analysis.reduced.sources)
     if namer.classes:
         found = _class_actors(found, namer)
     return replace(analysis, actors=Actors(found, silent,

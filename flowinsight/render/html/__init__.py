@@ -36,7 +36,7 @@ from flowinsight.render.html.graphs import call_view, data_view, exec_shares
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.html.timeline import timeline_data
 from flowinsight.render.json_out import to_document
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.text import strip_control
 from flowinsight.result import CallFlow, DataFlow, Result
 

@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterable
 import orjson
 
 from flowinsight.render.dot import quote
-from flowinsight.render.labels import Labels
-from flowinsight.render.units import counted, human_bytes, human_ms
+from flowinsight.labels import Labels
+from flowinsight.units import counted, human_bytes, human_ms
 from flowinsight.result import Node, NodeKind, Result
 
 MAX_DRAWN = 250  # nodes per view: dot lays out a few hundred in a second or two
