@@ -154,7 +154,7 @@ def test_a_newline_in_a_name_cannot_start_a_line() -> None:
 
 def test_the_summary_says_what_the_run_did_with_tune_serve_and_ray_data() -> None:
     from conftest import DATA
-    from flowinsight.render.labels import Labels
+    from flowinsight.labels import Labels
     from flowinsight.render.table import summary_lines
 
     def lines(path: Path) -> dict[str, str]:
@@ -197,7 +197,7 @@ def test_a_summary_key_wider_than_its_column_keeps_the_lines_in_the_terminal() -
 
 def test_a_job_of_one_task_reads_singular() -> None:
     from conftest import DATA
-    from flowinsight.render.labels import Labels
+    from flowinsight.labels import Labels
     from flowinsight.render.table import summary_lines
 
     result = result_of(DATA / "jobs_submitted")

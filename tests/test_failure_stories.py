@@ -5,7 +5,7 @@ check's failing line."""
 from __future__ import annotations
 
 from conftest import cli, render, result_of, sample
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from flowinsight.render.story import Frame, frames, stories
 
 TASK = "39b7493f40e51cb7ffffffffffffffffffffffff01000000"

@@ -15,7 +15,7 @@ from conftest import DATA, SAMPLES, capture_dirs, cli, render, result_of, sample
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
 from flowinsight.render.fold import SHARES, picture, setup_line
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 from picture_check import layout
 
 SVG = "{http://www.w3.org/2000/svg}"

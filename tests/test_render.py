@@ -14,7 +14,7 @@ import pytest
 from conftest import CAPTURES, render, result_of, sample, validated
 from flowinsight.render import guess_format
 from flowinsight.render.dot import quote
-from flowinsight.render.units import human_bytes, human_ms, human_rate
+from flowinsight.units import human_bytes, human_ms, human_rate
 
 HOSTILE_FN = 'we"ird<fn>&Ünïcødé_名前'
 HOSTILE_CLS = 'Cls"<&>\\'

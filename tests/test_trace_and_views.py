@@ -11,7 +11,7 @@ import pytest
 from conftest import CAPTURES, calls_by_label, cli, json_of, render, result_of, sample
 from flowinsight.pipeline import Options, analyze
 from flowinsight.read import discover, read_capture
-from flowinsight.render.labels import Labels
+from flowinsight.labels import Labels
 
 
 @pytest.mark.parametrize("name", CAPTURES)
