@@ -182,5 +182,33 @@ def test_a_window_does_not_call_actors_outside_it_silent() -> None:
     assert sorted(n.name for n in early.nodes if n.calls) == ["consume", "parent", "produce"]
 
 
+def test_a_window_holds_the_deaths_and_the_actors_of_its_time() -> None:
+    """libraries/actor_restart, in seconds from the first submission (254.59 s): Phoenix's
+    restart stamped 254 s, Bystander's ray.kill 256 s, Phoenix's end with its owner 259 s (Ray
+    stamps actor states in whole seconds). A window lists the deaths stamped in it, a second
+    of slack each side, and the actors alive in it, called or not; an attempt's failure comes
+    with its task, which the window selects."""
+    capture = read_capture(discover([str(sample("libraries/actor_restart"))]))
+    full = analyze(capture)
+    first = min(a.pending_ns for a in full.attempts if a.pending_ns)
+    by_class = {a.id: a.class_name for a in full.actors}
+
+    def window(since: float, until: float) -> tuple[list[str], list[str], list[str]]:
+        r = analyze(capture, Options(since_ns=first + int(since * 1e9),
+                                     until_ns=first + int(until * 1e9)))
+        return (sorted(f.error_type for f in r.failures if not f.task_id),
+                sorted(f.error_type for f in r.ends),
+                sorted(by_class[a.id] for a in r.actors))
+
+    kill, owner = "ACTOR_DIED_ERROR_CONTEXT:RAY_KILL", "ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED"
+    assert window(-1, 20) == (["ACTOR_RESTARTING"], [owner, kill], ["Bystander", "Phoenix"])
+    assert window(0, 0.3) == (["ACTOR_RESTARTING"], [], ["Bystander", "Phoenix"])
+    assert window(1, 2) == ([], [kill], ["Bystander", "Phoenix"])
+    # Bystander gone, Phoenix idle until its owner ends it
+    assert window(3, 3.2) == ([], [], ["Phoenix"])
+    assert window(4, 5) == ([], [owner], ["Phoenix"])
+    assert window(10, 20) == ([], [], [])
+
+
 def test_job_option_on_real_capture() -> None:
     assert json_of(sample("sage_pipeline"), job="02000000")["callFlows"] == []

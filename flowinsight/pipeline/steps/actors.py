@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from typing import Sequence
 
+from flowinsight.model.events import ActorUpdate
 from flowinsight.pipeline.actors import collect_actors
 from flowinsight.pipeline.identity import NodeKey
 from flowinsight.pipeline.naming import NodeNamer
@@ -22,7 +25,12 @@ def actors(analysis: Analysis) -> Analysis:
     if namer.classes:  # the keys name classes: their instances are the selection's actors
         actor_ids = {a for a in actor_ids if not is_class_id(a)} | (
             scan.actor_ids & namer.classes.keys())
-    found = collect_actors(analysis.reduced.actor_updates, (), actor_ids, scan.actor_facts)
+    updates = analysis.reduced.actor_updates
+    options = analysis.options
+    if options.since_ns is not None or options.until_ns is not None:
+        updates = _alive_in(updates, actor_ids | scan.actor_ids, options.since_ns,
+                            options.until_ns)
+    found = collect_actors(updates, (), actor_ids, scan.actor_facts)
     # an actor Ray's task events speak for only outside the --since/--until window had them
     # on: it is not silent (the window only left its records out)
     spoken = (scan.spoken | {t.actor_id for t in selected.outside.values()
@@ -32,6 +40,29 @@ def actors(analysis: Analysis) -> Analysis:
         found = _class_actors(found, namer)
     return replace(analysis, actors=Actors(found, silent,
                                            sum(scan.bare.get(a.id, 0) for a in silent)))
+
+
+# Ray stamps an actor's state changes in whole seconds
+_STAMP_S = 1.0
+
+
+def _alive_in(updates: Sequence[ActorUpdate], named: set[str], since_ns: int | None,
+              until_ns: int | None) -> list[ActorUpdate]:
+    """With --since/--until, the snapshots of the actors the window holds: those its tasks
+    name, and those alive during it (from their first snapshot to their death, or on), with or
+    without a call then; not an actor made and gone wholly before or after it."""
+    lo = -math.inf if since_ns is None else since_ns / 1e9 - _STAMP_S
+    hi = math.inf if until_ns is None else until_ns / 1e9 + _STAMP_S
+    life: dict[str, tuple[float, float]] = {}
+    for up in updates:
+        if up.time_s is None:
+            life[up.actor_id] = (-math.inf, math.inf)  # no time: kept
+            continue
+        first, last = life.get(up.actor_id, (math.inf, math.inf))
+        life[up.actor_id] = (min(first, up.time_s),
+                             up.time_s if up.state == "DEAD" and last == math.inf else last)
+    alive = {a for a, (first, last) in life.items() if first <= hi and last >= lo}
+    return [up for up in updates if up.actor_id in named or up.actor_id in alive]
 
 
 def _class_actors(actors: dict[str, Actor], node_of: NodeNamer) -> dict[str, Actor]:

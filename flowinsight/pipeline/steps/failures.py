@@ -4,6 +4,7 @@ someone intended."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import replace
 from typing import Sequence
@@ -11,7 +12,7 @@ from typing import Sequence
 from flowinsight.model.ids import driver_task_id, job_of_task
 from flowinsight.pipeline.failures import Judged, judge, submitted_jobs
 from flowinsight.pipeline.steps.state import Analysis, Judgement, need
-from flowinsight.result import Attempt, CallFlow, Stats, attempt_fields, failed_of
+from flowinsight.result import Attempt, CallFlow, Failure, Stats, attempt_fields, failed_of
 
 
 def failures(analysis: Analysis) -> Analysis:
@@ -29,8 +30,30 @@ def failures(analysis: Analysis) -> Analysis:
                    lambda job: namer(driver_task_id(job)),
                    lambda actor: actor in actors or not namer.classes, every_job,
                    _raylets_read(analysis), need(analysis.unexecuted, "the unexecuted"))
+    judged = _in_window(judged, analysis.options.since_ns, analysis.options.until_ns)
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     return replace(analysis, judgement=Judgement(judged, node_stats, calls))
+
+
+# Ray stamps an actor's death and a failure label in whole seconds
+_STAMP_S = 1.0
+
+
+def _in_window(judged: Judged, since_ns: int | None, until_ns: int | None) -> Judged:
+    """With --since/--until, the deaths and labels of that window: an attempt's failure comes
+    with its task, which the window selected; an actor's death or a process's failure label
+    stands alone, and is kept when its time is in the window (or unknown). What they explain
+    of the coverage is kept whatever their time."""
+    if since_ns is None and until_ns is None:
+        return judged
+    lo = -math.inf if since_ns is None else since_ns / 1e9 - _STAMP_S
+    hi = math.inf if until_ns is None else until_ns / 1e9 + _STAMP_S
+
+    def kept(f: Failure) -> bool:
+        return bool(f.task_id) or f.time_s is None or lo <= f.time_s <= hi
+
+    return replace(judged, failures=tuple(f for f in judged.failures if kept(f)),
+                   ends=tuple(f for f in judged.ends if kept(f)))
 
 
 def _raylets_read(analysis: Analysis) -> bool:
