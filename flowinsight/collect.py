@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from flowinsight.units import counted
+
 EVENTS_SUBDIR = "ray_events"
 MAX_REQUEST_BYTES = 64 << 20  # the aggregator sends at most ~1000 events a batch
 MAX_OUTPUT_BYTES = 4 << 30
@@ -185,8 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         counts = self.server.sink.counts
-        self._answer(200, f"flowinsight collect: {counts.batches} batches, {counts.events} "
-                          f"events, {counts.bytes} bytes written")
+        self._answer(200, f"flowinsight collect: {counted(counts.batches, 'batch', 'batches')}, "
+                          f"{counted(counts.events, 'event')}, "
+                          f"{counted(counts.bytes, 'byte')} written")
 
     def do_PUT(self) -> None:  # noqa: N802
         self._answer(405, "POST a JSON array of events")

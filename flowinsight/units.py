@@ -23,9 +23,10 @@ def human_rate(bytes_per_s: float | None) -> str:
     return "unknown" if bytes_per_s is None else f"{human_bytes(bytes_per_s)}/s"
 
 
-def counted(n: int, word: str) -> str:
-    """`n` and `word`, plural unless `n` is 1: "1 call", "3 calls"."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def counted(n: int, word: str, plural: str = "") -> str:
+    """`n` and `word`, plural unless `n` is 1: "1 call", "3 calls" (`plural` where it is not
+    the word and an s: "2 batches")."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 # The JSON document's precision for durations (json_out: milliseconds to 3 decimals, 1 µs)

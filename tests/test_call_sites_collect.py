@@ -150,6 +150,6 @@ def test_the_command_prints_its_address_and_stops_on_sigterm(tmp_path: Path) -> 
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0
-    assert "1 batches, 1 events" in err
+    assert "1 batch, 1 event" in err
     [path] = (tmp_path / "ray" / SESSION / "logs" / EVENTS_SUBDIR).iterdir()
     assert json.loads(path.read_bytes()) == event(1)

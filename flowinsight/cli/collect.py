@@ -11,6 +11,7 @@ from types import FrameType
 import click
 
 from flowinsight.errors import UsageError
+from flowinsight.units import counted
 
 
 @click.command()
@@ -66,6 +67,7 @@ def collect(host: str, port: int, out_dir: Path | None, max_request_mb: int,
         receiver.server_close()
         sink.close()
     counts = sink.counts
-    click.echo(f"flowinsight collect: {counts.batches} batches, {counts.events} events, "
-               f"{counts.bytes} bytes into {len(counts.files)} file(s); "
-               f"{counts.rejected} request(s) refused", err=True)
+    click.echo(f"flowinsight collect: {counted(counts.batches, 'batch', 'batches')}, "
+               f"{counted(counts.events, 'event')}, {counted(counts.bytes, 'byte')} into "
+               f"{counted(len(counts.files), 'file')}; "
+               f"{counted(counts.rejected, 'request')} refused", err=True)
