@@ -192,6 +192,14 @@ def test_table_lists_call_sites() -> None:
     assert "Call sites" in text and "Scheduler.run →" in text and "RayExecutor.submit" in text
 
 
+def test_table_names_a_script_s_top_level_by_its_file() -> None:
+    """A program run by a launcher has two top-level frames (<module> each): the table names
+    them by their files, as the code view does."""
+    text = cli("analyze", str(SAGE), "--call-sites", "--top", "0").stdout.decode()
+    assert "launch_workload.py → sage_pipeline.py → Dispatcher.submit →" in text
+    assert "<module>" not in text
+
+
 # --- the recorder's side -----------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from flowinsight.model.events import Frame
 from flowinsight.model.ids import is_driver_task
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.data_plans import plan_groups
@@ -540,8 +541,8 @@ def _story(text: Text, k: int, s: Story, width: int) -> None:
     if s.ray_node:
         put([f"on Ray node {escaped(s.ray_node)}"])
     if f.call_site:  # where the failed task was submitted from (call sites)
-        put(["submitted from", *(f"{escaped(c.function)} →" for c in f.call_site[:-1]),
-             f"{escaped(f.call_site[-1].function)} "
+        put(["submitted from", *(f"{escaped(_frame_name(c))} →" for c in f.call_site[:-1]),
+             f"{escaped(_frame_name(f.call_site[-1]))} "
              f"({escaped(f.call_site[-1].file.rsplit('/', 1)[-1])}:{f.call_site[-1].line})"])
     for frame in s.frames:
         put([f'File "{escaped(frame.file)}",', f"line {frame.line}, in "
@@ -566,8 +567,16 @@ def call_site_table(result: Result, labels: Labels, top: int = 0) -> Grid | Text
         where = f"{last.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{last.line}"
         caller = _name(labels, c.caller) if c.caller else (t("-"), t("-"))
         grid.add_row(_name(labels, c.node), str(c.count),
-                     t(" → ".join(f.function for f in c.frames)), t(where), caller)
+                     t(" → ".join(_frame_name(f) for f in c.frames)), t(where), caller)
     return grid
+
+
+def _frame_name(frame: Frame) -> str:
+    """A frame by its function, a script's top level by its file ("sage_pipeline.py", not
+    "<module>": a program run by a launcher has two such frames)."""
+    if frame.function == "<module>" and frame.file:
+        return frame.file.replace(chr(92), "/").rsplit("/", 1)[-1]
+    return frame.function
 
 
 
