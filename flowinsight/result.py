@@ -365,6 +365,14 @@ def attempt_fields(attempts: Sequence[Attempt], *names: str) -> Iterator[tuple[A
     return (tuple(getattr(a, name) for name in names) for a in attempts)
 
 
+def lacking_of(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
+    """The attempts without a final state or without an execution (no start), in order; of a
+    table, only those rows are made (AttemptTable.lacking)."""
+    if isinstance(attempts, AttemptTable):
+        return attempts.lacking()
+    return (a for a in attempts if a.status == "UNKNOWN" or a.start_ns is None)
+
+
 def failed_of(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
     """The FAILED attempts, in order; of a table, only those rows are made."""
     if isinstance(attempts, AttemptTable):

@@ -10,7 +10,7 @@ from flowinsight.model.events import TaskType
 from flowinsight.model.ids import is_driver_task, is_actor_creation_task
 from flowinsight.pipeline.tasks import Task
 from flowinsight.pipeline.timing import EXECUTE, FAILED, FINISHED, RUNNING
-from flowinsight.result import Attempt, AttemptTable, Coverage, attempt_fields, attempts_with
+from flowinsight.result import Attempt, Coverage, attempt_fields, attempts_with, lacking_of
 
 
 def coverage(tasks: dict[str, Task], files: tuple[FileReport, ...], has_export: bool) -> Coverage:
@@ -80,8 +80,7 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
     no_final = no_exec = 0
     # only a task with an attempt lacking something can be explained: of a table, the rows of
     # those tasks alone are made
-    lacking = attempts.lacking() if isinstance(attempts, AttemptTable) else attempts
-    wanted = {a.task_id for a in lacking if a.status == "UNKNOWN" or a.start_ns is None}
+    wanted = {a.task_id for a in lacking_of(attempts)}
     rows: dict[str, list[Attempt]] = {}
     for a in attempts_with(attempts, "task_id", wanted) if wanted else ():
         rows.setdefault(a.task_id, []).append(a)

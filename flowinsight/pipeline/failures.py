@@ -35,7 +35,7 @@ from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
 from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
 from flowinsight.result import (
-    Attempt, AttemptTable, Failure, attempt_fields, attempts_with, failed_of)
+    Attempt, Failure, attempt_fields, attempts_with, failed_of, lacking_of)
 
 # The error type of an actor's restart (a death's is its death reason, or ACTOR_DIED)
 ACTOR_RESTARTING = "ACTOR_RESTARTING"
@@ -415,8 +415,7 @@ def lost_to_kill(attempts: Sequence[Attempt],
 
     out = set()
     # only an attempt lacking something can be explained: on a table, those alone are made
-    lacking = attempts.lacking() if isinstance(attempts, AttemptTable) else attempts
-    for a in lacking:
+    for a in lacking_of(attempts):
         ran, final = a.start_ns is not None, a.status != "UNKNOWN"
         last = a.end_ns or a.start_ns or a.pending_ns
         if (ran and final) or last is None:

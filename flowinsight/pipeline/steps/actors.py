@@ -26,10 +26,9 @@ def actors(analysis: Analysis) -> Analysis:
         actor_ids = {a for a in actor_ids if not is_class_id(a)} | (
             scan.actor_ids & namer.classes.keys())
     updates = analysis.reduced.actor_updates
-    options = analysis.options
-    if options.since_ns is not None or options.until_ns is not None:
-        updates = _alive_in(updates, actor_ids | scan.actor_ids, options.since_ns,
-                            options.until_ns)
+    window = analysis.options.stamp_window()
+    if window is not None:
+        updates = _alive_in(updates, actor_ids | scan.actor_ids, window)
     found = collect_actors(updates, (), actor_ids, scan.actor_facts)
     # an actor Ray's task events speak for only outside the --since/--until window had them
     # on: it is not silent (the window only left its records out)
@@ -42,17 +41,12 @@ def actors(analysis: Analysis) -> Analysis:
                                            sum(scan.bare.get(a.id, 0) for a in silent)))
 
 
-# Ray stamps an actor's state changes in whole seconds
-_STAMP_S = 1.0
-
-
-def _alive_in(updates: Sequence[ActorUpdate], named: set[str], since_ns: int | None,
-              until_ns: int | None) -> list[ActorUpdate]:
-    """With --since/--until, the snapshots of the actors the window holds: those its tasks
-    name, and those alive during it (from their first snapshot to their death, or on), with or
-    without a call then; not an actor made and gone wholly before or after it."""
-    lo = -math.inf if since_ns is None else since_ns / 1e9 - _STAMP_S
-    hi = math.inf if until_ns is None else until_ns / 1e9 + _STAMP_S
+def _alive_in(updates: Sequence[ActorUpdate], named: set[str],
+              window: tuple[float, float]) -> list[ActorUpdate]:
+    """The snapshots of the actors a --since/--until window holds: those its tasks name, and
+    those alive during it (from their first snapshot to their death, or on), with or without
+    a call then; not an actor made and gone wholly before or after it."""
+    lo, hi = window
     life: dict[str, tuple[float, float]] = {}
     for up in updates:
         if up.time_s is None:

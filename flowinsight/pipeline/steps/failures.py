@@ -4,7 +4,6 @@ someone intended."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import replace
 from typing import Sequence
@@ -30,24 +29,19 @@ def failures(analysis: Analysis) -> Analysis:
                    lambda job: namer(driver_task_id(job)),
                    lambda actor: actor in actors or not namer.classes, every_job,
                    _raylets_read(analysis), need(analysis.unexecuted, "the unexecuted"))
-    judged = _in_window(judged, analysis.options.since_ns, analysis.options.until_ns)
+    judged = _in_window(judged, analysis.options.stamp_window())
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     return replace(analysis, judgement=Judgement(judged, node_stats, calls))
 
 
-# Ray stamps an actor's death and a failure label in whole seconds
-_STAMP_S = 1.0
-
-
-def _in_window(judged: Judged, since_ns: int | None, until_ns: int | None) -> Judged:
+def _in_window(judged: Judged, window: tuple[float, float] | None) -> Judged:
     """With --since/--until, the deaths and labels of that window: an attempt's failure comes
     with its task, which the window selected; an actor's death or a process's failure label
     stands alone, and is kept when its time is in the window (or unknown). What they explain
     of the coverage is kept whatever their time."""
-    if since_ns is None and until_ns is None:
+    if window is None:
         return judged
-    lo = -math.inf if since_ns is None else since_ns / 1e9 - _STAMP_S
-    hi = math.inf if until_ns is None else until_ns / 1e9 + _STAMP_S
+    lo, hi = window
 
     def kept(f: Failure) -> bool:
         return bool(f.task_id) or f.time_s is None or lo <= f.time_s <= hi
