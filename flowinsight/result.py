@@ -365,6 +365,19 @@ def attempt_fields(attempts: Sequence[Attempt], *names: str) -> Iterator[tuple[A
     return (tuple(getattr(a, name) for name in names) for a in attempts)
 
 
+def rows_by(attempts: Sequence[Attempt], name: str, values: Container[Any]
+            ) -> dict[Any, list[int]]:
+    """The row numbers of the attempts whose field `name` is one of `values`, by value, in
+    order: one pass over the column, no row made."""
+    found: dict[Any, list[int]] = {}
+    column = (getattr(attempts, _COLUMN_OF[name]) if isinstance(attempts, AttemptTable)
+              else (getattr(a, name) for a in attempts))
+    for i, value in enumerate(column):
+        if value in values:
+            found.setdefault(value, []).append(i)
+    return found
+
+
 def lacking_of(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
     """The attempts without a final state or without an execution (no start), in order; of a
     table, only those rows are made (AttemptTable.lacking)."""

@@ -41,7 +41,7 @@ from flowinsight.result import (
     Node,
     NodeKind,
     attempt_fields,
-    attempts_with,
+    rows_by,
 )
 
 # Later states win among snapshots of one second (DatasetState order of progress).
@@ -82,19 +82,28 @@ def datasets(events: Sequence[DatasetEvent], nodes: Sequence[Node], actors: Sequ
                if op.uuid in assigned}
     pools = {a.id: a.class_name for a in actors}
     node_of_task = dict(attempt_fields(attempts, "task_id", "node")) if labelled else {}
+    members: dict[tuple[str, str], tuple[str, ...]] = {}  # (dataset, operator id) -> its nodes
+    for dataset_id, plan in latest.items():
+        for op in plan.operators:
+            own = labelled.get(op.uuid)
+            ran = {node_of_task[t] for t in own or () if t in node_of_task}
+            by_name = not own and op.name not in by_plan
+            members[dataset_id, op.id] = tuple(sorted(
+                n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
+                and (n.id in ran or (by_name and _runs(n, op.name, pools)))))
+    # each node's rows, found in one pass: a plan of many operators on a big table would
+    # otherwise read the node column once per operator
+    rows = rows_by(attempts, "node", {n for mine in members.values() for n in mine})
     out = []
     for dataset_id in sorted(latest):
         plan = latest[dataset_id]
         ops = []
         for op in plan.operators:
-            own = labelled.get(op.uuid)
-            ran = {node_of_task[t] for t in own or () if t in node_of_task}
-            by_name = not own and op.name not in by_plan
-            mine = tuple(sorted(n.id for n in nodes if (not plan.job_id or n.job_id == plan.job_id)
-                                and (n.id in ran or (by_name and _runs(n, op.name, pools)))))
+            mine = members[dataset_id, op.id]
+            ran_here = [attempts[i] for i in sorted(i for n in mine for i in rows.get(n, ()))]
             ops.append(_op(op.id, op.name, op.state, op.inputs, op.start_s, op.end_s, mine,
-                           own, _pool_setup(mine, nodes, pools), attempts, flows, failures,
-                           schemas.get(op.uuid, ()),
+                           labelled.get(op.uuid), _pool_setup(mine, nodes, pools), ran_here,
+                           flows, failures, schemas.get(op.uuid, ()),
                            tuple(issues.get((dataset_id, op.id), ()))))
         out.append(Dataset(dataset_id, plan.job_id, plan.state, plan.exec_start_s,
                            plan.exec_end_s, tuple(ops)))
@@ -164,7 +173,7 @@ def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: flo
         end_s: float | None, mine: tuple[str, ...], own: set[str] | None, setup: set[str],
         attempts: Sequence[Attempt], flows: Sequence[DataFlow], failures: Sequence[Failure],
         schema: tuple[tuple[str, str], ...], issues: tuple[str, ...]) -> DatasetOp:
-    """`own`: the tasks labelled with the operator's uuid, None where Ray Data labelled none
+    """`attempts`: those of the operator's nodes (`mine`). `own`: the tasks labelled with the operator's uuid, None where Ray Data labelled none
     (its nodes' tasks are then all the operator's). A node is a name: the operators of the
     same name in several datasets (a plan run once per epoch, a file read twice) share it, and
     only the labels tell their tasks apart. The bytes are counted per node (data flows), so an
@@ -175,7 +184,7 @@ def _op(op_id: str, name: str, state: str, inputs: tuple[str, ...], start_s: flo
     shared = False
     execs: list[float | None] = []
     if members:
-        for a in attempts_with(attempts, "node", members):
+        for a in attempts:
             if own is not None and a.task_id not in own:
                 shared = True
                 continue
