@@ -40,6 +40,8 @@ def _threshold(d: Diff) -> str:
 
 
 def as_tables(d: Diff, width: int = 120, color: bool = False) -> str:
+    """The diff as terminal tables fitted to `width` cells; width 0: each as wide as its
+    longest cell needs (piped or written to a file: no name broken over lines)."""
     parts: list[RenderableType] = [
         Text.assemble(("A ", "bold"), t(d.a), ("  B ", "bold"), t(d.b)),
         Text(summary_line(d), style="bold" if d.changed else "green")]
@@ -58,12 +60,15 @@ def as_tables(d: Diff, width: int = 120, color: bool = False) -> str:
         parts.append(tbl)
     parts.extend(Text.assemble(("note ", "yellow"), t(n)) for n in d.notes)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system="auto" if color else None,
+    console = Console(file=buffer, width=width or _UNCUT, color_system="auto" if color else None,
                       force_terminal=color, highlight=False, emoji=False)
     for part in parts:
         console.print(part)
     # rich pads a table's title to the table's width: no line ends in spaces (as analyze's)
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+_UNCUT = 1 << 20  # wider than any table's natural width: rich then draws each at that width
 
 
 def as_markdown(d: Diff) -> str:

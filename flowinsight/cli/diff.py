@@ -94,7 +94,7 @@ def diff(a: str, b: str, fmt: str, output: str | None, threshold: float, min_ms:
         data = as_markdown(result).encode()
     else:
         terminal = output is None and sys.stdout.isatty()
-        width = shutil.get_terminal_size().columns if terminal else 120
+        width = shutil.get_terminal_size().columns if terminal else 0  # piped: uncut
         data = as_tables(result, width=width, color=terminal).encode()
     emit(data, output)
     if fail_on_change and result.changed:

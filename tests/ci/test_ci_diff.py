@@ -191,3 +191,16 @@ def test_an_input_error_says_which_side_it_is_of(tmp_path: Path) -> None:
 def test_help_has_examples() -> None:
     text = cli("diff", "--help").stdout.decode()
     assert "Examples:" in text and "flowinsight diff baseline.json" in text
+
+
+def test_piped_tables_keep_long_names_on_one_line(tmp_path: Path) -> None:
+    # a module path of 150 characters: piped, the table is as wide as it needs, not cut at a
+    # width no terminal asked for
+    long = "pkg." + "deeply_nested_module." * 7 + "leaf"
+    docs = [orjson.loads(orjson.dumps(perf_document(extra_edge=extra)).replace(
+        b'"mod.leaf"', orjson.dumps(long))) for extra in (False, True)]
+    a, b = write_json(tmp_path / "a.json", docs[0]), write_json(tmp_path / "b.json", docs[1])
+    lines = cli("diff", str(a), str(b)).stdout.decode().splitlines()
+    added = [line for line in lines if line.startswith("│ added")]
+    assert len(added) == 1 and long in added[0] and "main" in added[0]
+    assert [line for line in lines if line != line.rstrip()] == []
