@@ -136,6 +136,19 @@ def test_time_window() -> None:
     late = analyze(capture, Options(since_ns=submits[3]))
     counts = {(c.source, c.target): c.count for c in late.call_flows}
     assert counts == {("main", "run_code_task"): 2, ("main", "_run_batch_task"): 3}
+    # the result says what the window kept, and that a job's wall time is still its whole run
+    assert [w for w in late.warnings if w.startswith("time window")] == [
+        f"time window from {_utc(submits[3])}: the graph, tables, failures and critical path "
+        "hold the tasks active in it, each whole; the jobs' start and wall time are their "
+        "whole run's"]
+    assert not [w for w in full.warnings if w.startswith("time window")]
+
+
+def _utc(ns: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ns // 1_000_000 / 1000, tz=timezone.utc).isoformat(
+        sep=" ", timespec="milliseconds").replace("+00:00", " UTC")
 
 
 def test_cli_views_and_trace_file(tmp_path: Path) -> None:

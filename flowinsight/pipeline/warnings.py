@@ -3,6 +3,8 @@ the settings that turned Ray's events off."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flowinsight.model.capture import ReadAccount
 from flowinsight.result import CAPTURE_END, JOB_END, Actor, Coverage, Unfinished
 
@@ -131,6 +133,23 @@ def _calls(unfinished: list[Unfinished]) -> str:
     running, queued = sum(u.running for u in unfinished), sum(u.queued for u in unfinished)
     return " and ".join(f"{n} {state}" for n, state in ((running, "running"),
                                                          (queued, "queued")) if n)
+
+
+def window_note(since_ns: int | None, until_ns: int | None) -> tuple[str, ...]:
+    """What a --since/--until window keeps, said where the result is read: without it, a job's
+    wall time (its whole run) reads as the window's."""
+    if since_ns is None and until_ns is None:
+        return ()
+    ends = [f"{w} {_utc(t)}" for w, t in (("from", since_ns), ("to", until_ns)) if t is not None]
+    return (f"time window {' '.join(ends)}: the graph, tables, failures and critical path hold "
+            "the tasks active in it, each whole; the jobs' start and wall time are their "
+            "whole run's",)
+
+
+def _utc(ns: int) -> str:
+    """The time to the millisecond, cut (not rounded) as Ray's ms stamps are."""
+    moment = datetime.fromtimestamp(ns // 1_000_000 / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
 
 
 def capture_warnings(cover: Coverage, has_objects: bool, read: ReadAccount,

@@ -12,7 +12,12 @@ from flowinsight.pipeline.identity import NodeKey, is_undefined
 from flowinsight.pipeline.internals import internal_function
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
-from flowinsight.pipeline.warnings import capture_warnings, events_off, orphan_warning
+from flowinsight.pipeline.warnings import (
+    capture_warnings,
+    events_off,
+    orphan_warning,
+    window_note,
+)
 from flowinsight.result import NO_STATS, Actor, Job, Node, NodeKind, Result, Stats
 
 
@@ -45,7 +50,8 @@ def assemble(analysis: Analysis) -> Analysis:
         coverage=cover,
         critical_paths=need(analysis.critical_paths, "the critical paths"),
         warnings=capture_warnings(cover, objects, account, task_count > 0, found.silent_calls)
-        + orphan_warning(analysis.orphans) + events_off(found.silent, sources, task_count),
+        + orphan_warning(analysis.orphans) + events_off(found.silent, sources, task_count)
+        + window_note(analysis.options.since_ns, analysis.options.until_ns),
     )
     return replace(analysis, result=result)
 
