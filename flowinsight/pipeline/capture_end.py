@@ -126,12 +126,3 @@ def with_columns(attempts: AttemptTable, unfinished: tuple[Caught, Caught] | Non
     if at_job_end.states:
         attempts = attempts.with_column("at_job_end", at_job_end.column(attempts))
     return attempts
-
-
-def job_end_ms(jobs: Iterable[JobUpdate]) -> dict[str, int]:
-    """Each job's recorded end, as the result's Job has it (a dead driver job's first)."""
-    ends: dict[str, tuple[bool, int]] = {}
-    for job in jobs:
-        if job.end_ms and (job.job_id not in ends or job.is_dead and not ends[job.job_id][0]):
-            ends[job.job_id] = (job.is_dead, job.end_ms)
-    return {job_id: end for job_id, (_, end) in ends.items()}

@@ -9,6 +9,7 @@ from dataclasses import replace
 from flowinsight.model.events import JobUpdate
 from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.identity import NodeKey, is_undefined
+from flowinsight.pipeline.jobs import merged_jobs
 from flowinsight.pipeline.internals import internal_function
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
@@ -94,22 +95,7 @@ def _view_counts(counts: Counter[str], job: str) -> Counter[str]:
 
 
 def _jobs(updates: list[JobUpdate], counts: Counter[str]) -> tuple[Job, ...]:
-    info: dict[str, JobUpdate] = {}
-    for e in updates:
-        old = info.get(e.job_id)
-        if old is None or (e.is_dead and not old.is_dead) or (e.end_ms and not old.end_ms):
-            info[e.job_id] = e
-    # Ray's event export says a job's entrypoint, pid and start in separate events (definition,
-    # lifecycle): what the chosen update lacks is taken from the others, in order
-    for e in updates:
-        chosen = info[e.job_id]
-        if (not chosen.entrypoint and e.entrypoint) or (chosen.driver_pid is None and
-                                                        e.driver_pid) \
-                or (chosen.start_ms is None and e.start_ms):
-            info[e.job_id] = replace(
-                chosen, entrypoint=chosen.entrypoint or e.entrypoint,
-                driver_pid=chosen.driver_pid if chosen.driver_pid is not None else e.driver_pid,
-                start_ms=chosen.start_ms or e.start_ms)
+    info = merged_jobs(updates)
     out = []
     for job_id in sorted(set(counts) | set(info)):
         j = info.get(job_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flowinsight.model.ids import job_of_task
-from flowinsight.pipeline.capture_end import job_end_ms
+from flowinsight.pipeline.jobs import job_end_ms
 from flowinsight.pipeline.critical import critical_paths
 from flowinsight.pipeline.steps.state import Analysis, need
 
