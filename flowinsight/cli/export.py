@@ -46,6 +46,8 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     """
     if fmt is None:
         fmt = format_of(output)
+    else:
+        refuse_other_binary(fmt, output)
     if attempts and fmt != "json":
         raise UsageError(f"--attempts adds rows to the JSON document; --format {fmt} has none")
     refuse_overwrite(output, "-o", sessions)
@@ -59,6 +61,20 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     data = chosen.render(result, RenderOptions(top=top, critical=critical_path,
                                                 call_sites=call_sites, attempts=attempts))
     emit(data, output)
+
+
+def refuse_other_binary(fmt: str, output: str | None) -> None:
+    """--format and an -o name that ask for different formats, one of them an image or a
+    document (png, pdf): a file its viewer cannot open. Text formats under another text
+    extension (a trace as .json, dot as .txt) are the user's choice."""
+    named = guess_format(output) if output not in (None, "-") else None
+    if named is None or named == fmt:
+        return
+    if renderer(fmt).binary or renderer(named).binary:
+        names = FORMATS[fmt].extensions
+        raise UsageError(f"-o {output}: its name asks for {named}, --format for {fmt}; give "
+                         "one of them, or " + (f"a name ending in {' or '.join(names)}"
+                                               if names else "another file name"))
 
 
 def format_of(output: str | None) -> str:

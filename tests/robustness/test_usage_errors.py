@@ -161,3 +161,24 @@ def test_check_says_the_baseline_is_incomplete(capsys: pytest.CaptureFixture[str
     assert f"note: the baseline {saved} is an incomplete capture (" in out
     code, out, _ = run(capsys, "check", NESTED, "--max-failures", "9")
     assert "incomplete" not in out
+
+
+@pytest.mark.parametrize("fmt, name, asks", [("svg", "g.png", "png"), ("png", "g.svg", "svg"),
+                                             ("pdf", "g.png", "png")])
+def test_a_format_and_an_image_name_that_disagree_are_refused(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, name: str,
+        asks: str) -> None:
+    """SVG text in a .png file is a file no viewer opens: exit 2, nothing written."""
+    out = tmp_path / name
+    code, stdout, err = run(capsys, "export", NESTED, "--format", fmt, "-o", str(out), "-j", "1")
+    assert (code, stdout, out.exists()) == (2, "", False)
+    assert err == (f"flowinsight: error: -o {out}: its name asks for {asks}, --format for "
+                   f"{fmt}; give one of them, or a name ending in .{fmt}\n")
+
+
+def test_a_text_format_under_another_text_name_is_written(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "trace.json"  # a Chrome trace is JSON: the user's choice of name
+    code, _, err = run(capsys, "export", NESTED, "--format", "trace", "-o", str(out), "-j", "1")
+    assert (code, err) == (0, "")
+    assert b'"traceEvents"' in out.read_bytes()
