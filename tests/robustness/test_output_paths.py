@@ -76,9 +76,12 @@ def test_the_format_comes_from_known_extensions_only(capsys: pytest.CaptureFixtu
         suffix = name.rsplit(".", 1)[1]
         assert err.startswith(f"flowinsight: error: -o {tmp_path / name}: no format is written "
                               f"to '.{suffix}' files; give --format, or a name ending in .dot, ")
-    # --format decides whatever the name; no extension: json
-    assert run(capsys, "export", NESTED, "-f", "svg", "-o", str(tmp_path / "g.pdf"))[0] == 0
-    assert (tmp_path / "g.pdf").read_bytes().startswith(b"<?xml")
+    # --format decides a name of no format or of another text format; one naming an image or
+    # document of another format is refused (SVG text in a .pdf opens nowhere); no extension: json
+    assert run(capsys, "export", NESTED, "-f", "svg", "-o", str(tmp_path / "g.pdf"))[0] == 2
+    assert not (tmp_path / "g.pdf").exists()
+    assert run(capsys, "export", NESTED, "-f", "svg", "-o", str(tmp_path / "g.txt"))[0] == 0
+    assert (tmp_path / "g.txt").read_bytes().startswith(b"<?xml")
     # .pdf is a format of its own (Graphviz draws it), never JSON under that name
     assert run(capsys, "export", NESTED, "-o", str(tmp_path / "graph.pdf"))[0] == 0
     assert (tmp_path / "graph.pdf").read_bytes().startswith(b"%PDF-")
