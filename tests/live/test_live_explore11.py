@@ -23,7 +23,7 @@ import pytest
 from .harness import REPO, run_workload, temp_root
 from .record_library_samples import CALL_SITES, TRUTH_FILE
 from .test_live_explore import (  # noqa: F401
-    _method_name, graph_calls, no_invented_nodes, node_names, pytestmark)
+    _method_name, flows_by_name, graph_calls, no_invented_nodes, node_names, pytestmark)
 
 __all__ = ["pytestmark"]
 
@@ -118,6 +118,11 @@ def test_streaming_generators_and_a_wait_pipeline_with_cancels() -> None:
     # lists all 10 FINISHED, and so does flowinsight (above), with no failure
     works = [t for t in end["tasks"] if t["name"] == "work"]
     assert Counter(t["state"] for t in works) == Counter({"FINISHED": 10})
+    # a stream's data: each yield, then the generator task's own return, which the driver's
+    # iteration reads at the end of the stream (ObjectRefGenerator: ray.get of the task's ref
+    # raises the task's error, if any)
+    flows = flows_by_name(doc)
+    assert (flows[("produce", "main")][0], flows[("Feed.items", "main")][0]) == (10 + 1, 5 + 1)
 
 
 def test_actor_handles_passed_to_tasks_and_actors() -> None:
@@ -142,6 +147,10 @@ def test_compiled_graphs_torn_down() -> None:
     assert (calls["Step"], calls["Step.count"]) == (5, 3)
     assert calls["Step.__ray_call__"] == sum(
         1 for t in end["tasks"] if t["name"] == "Step.__ray_call__") > 0
+    # what the graphs' channels carried from actor to actor, read by the recorder in the
+    # reading actor's loop: one value per execute and link (a->b, b->c 20 each; d->e 5)
+    flows = flows_by_name(doc)
+    assert flows[("Step.__ray_call__", "Step.__ray_call__")][0] == 20 + 20 + 5
     # teardown(kill_actors=True) of the second graph: ray.kill of its 2 actors, intended
     killed = [e for e in doc["ends"] if e["error_type"].endswith("RAY_KILL")]
     assert len(killed) == 2 == sum(1 for a in end["actors"] if a["state"] == "DEAD")
