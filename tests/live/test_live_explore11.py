@@ -1,13 +1,13 @@
-"""Four Ray programs flowinsight was not built on (workloads/explore11_*.py), run under the
+"""Five Ray programs flowinsight was not built on (workloads/explore11_*.py), run under the
 recorder and held against Ray's State API dump of the same run (workloads/lib_state.py):
 streaming generators (a task's and an actor method's) and a ray.wait pipeline whose last 3
-tasks are cancelled; actor handles passed to tasks and to an actor, an actor creating a child
-actor, a detached named actor looked up from a task; a compiled graph of 3 actors executed 20
-times and one of 2 actors whose method raises once, torn down with kill_actors=True; a
-multiprocessing Pool (initializer, starmap, map with chunksize, apply) and an ActorPool built
-inside a task. Each node's calls, each caller -> callee edge's calls, each attempt's final
-state are Ray's; no failure, no incomplete capture. Needs the `ray-libs` extra; 20-60 s per
-program."""
+tasks are cancelled; streams that raise midway or are cancelled through their generator; actor
+handles passed to tasks and to an actor, an actor creating a child actor, a detached named
+actor looked up from a task; a compiled graph of 3 actors executed 20 times and one of 2 actors
+whose method raises once, torn down with kill_actors=True; a multiprocessing Pool (initializer,
+starmap, map with chunksize, apply) and an ActorPool built inside a task. Each node's calls,
+each caller -> callee edge's calls, each attempt's final state are Ray's; the failures are the
+program's own, no incomplete capture. Needs the `ray-libs` extra; 20-60 s per program."""
 
 from __future__ import annotations
 
@@ -94,14 +94,17 @@ def _attempt_states(doc: dict[str, Any]) -> dict[tuple[str, int], str]:
             if a["node"] != "main"}
 
 
-def _held_to_the_state_api(workload: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The checks every program here passes: Ray's calls, callers and final states; no
-    failure (`check --max-failures 0` passes), a complete capture, nothing invented."""
+def _held_to_the_state_api(workload: str, failures: int = 0) -> tuple[dict[str, Any],
+                                                                      dict[str, Any]]:
+    """The checks every program here passes: Ray's calls, callers and final states; as many
+    failures as the program really had (`check --max-failures 0` fails only then), a complete
+    capture, nothing invented."""
     end, doc, verdict = _explored(workload)
     assert graph_calls(doc) == _truth_calls(end)
     assert _graph_edges(doc) == _truth_edges(end)
     assert _attempt_states(doc) == _final_states(end)
-    assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
+    assert doc["summary"]["failures"]["total"] == failures
+    assert verdict == (1 if failures else 0)
     assert doc["summary"]["coverage"]["ratio"] == 1.0
     assert doc["summary"]["warnings"] == []
     assert {e["category"] for e in doc["ends"]} <= {"intended"}
@@ -123,6 +126,20 @@ def test_streaming_generators_and_a_wait_pipeline_with_cancels() -> None:
     # raises the task's error, if any)
     flows = flows_by_name(doc)
     assert (flows[("produce", "main")][0], flows[("Feed.items", "main")][0]) == (10 + 1, 5 + 1)
+
+
+def test_streams_that_break_or_are_cancelled() -> None:
+    end, doc = _held_to_the_state_api("explore11_stream_faults", failures=2)
+    # the two streams that raised are the failures, each with the error the user raised
+    names = _truth_names(end)
+    raised = sorted((names[t["task_id"]], t["error_message"].strip().splitlines()[-1])
+                    for t in end["tasks"] if t["error_type"] == "TASK_EXECUTION_EXCEPTION")
+    name = node_names(doc)
+    assert sorted((name[f["node"]], f["message"]) for f in doc["failures"]) == raised
+    assert [n for n, _ in raised] == ["Feed.bad", "broken"]
+    # `endless`, cancelled through its generator after 3 items, stops at its next yield:
+    # Ray lists it FINISHED (so does flowinsight, above), no failure
+    assert [t["state"] for t in end["tasks"] if t["name"] == "endless"] == ["FINISHED"]
 
 
 def test_actor_handles_passed_to_tasks_and_actors() -> None:
