@@ -1,13 +1,14 @@
-"""Five Ray programs flowinsight was not built on (workloads/explore11_*.py), run under the
+"""Six Ray programs flowinsight was not built on (workloads/explore11_*.py), run under the
 recorder and held against Ray's State API dump of the same run (workloads/lib_state.py):
 streaming generators (a task's and an actor method's) and a ray.wait pipeline whose last 3
 tasks are cancelled; streams that raise midway or are cancelled through their generator; actor
 handles passed to tasks and to an actor, an actor creating a child actor, a detached named
 actor looked up from a task; a compiled graph of 3 actors executed 20 times and one of 2 actors
-whose method raises once, torn down with kill_actors=True; a multiprocessing Pool (initializer,
-starmap, map with chunksize, apply) and an ActorPool built inside a task. Each node's calls,
-each caller -> callee edge's calls, each attempt's final state are Ray's; the failures are the
-program's own, no incomplete capture. Needs the `ray-libs` extra; 20-60 s per program."""
+whose method raises once, torn down with kill_actors=True; graphs ended by a kill of one of
+their actors and by Ray's shutdown; a multiprocessing Pool (initializer, starmap, map with
+chunksize, apply) and an ActorPool built inside a task. Each node's calls, each caller ->
+callee edge's calls, each attempt's final state are Ray's; the failures are the program's own,
+no incomplete capture. Needs the `ray-libs` extra; 20-60 s per program."""
 
 from __future__ import annotations
 
@@ -171,6 +172,40 @@ def test_compiled_graphs_torn_down() -> None:
     # teardown(kill_actors=True) of the second graph: ray.kill of its 2 actors, intended
     killed = [e for e in doc["ends"] if e["error_type"].endswith("RAY_KILL")]
     assert len(killed) == 2 == sum(1 for a in end["actors"] if a["state"] == "DEAD")
+
+
+def test_compiled_graphs_ended_by_a_kill_and_by_shutdown() -> None:
+    """The State API is read before ray.shutdown(), while graph two still runs: its teardown
+    at shutdown (one more __ray_call__ per actor, do_cancel_executable_tasks; the loops end)
+    comes after, and is in the logs flowinsight reads."""
+    end, doc, verdict = _explored("explore11_cgraph_ends")
+    running = {key for key, state in _final_states(end).items() if state == "RUNNING"}
+    assert len(running) == 2  # graph two's two do_exec_tasks loops
+    states = _attempt_states(doc)
+    assert {k: states[k] for k in _final_states(end)} == {
+        **_final_states(end), **dict.fromkeys(running, "FINISHED")}
+    after = {a["node"].split(".")[-1]: a["status"] for a in doc["attempts"]
+             if (a["task_id"], a["attempt"]) in states.keys() - _final_states(end).keys()}
+    assert (len(states) - len(_final_states(end)), after) == (2, {"__ray_call__": "FINISHED"})
+    truth = _truth_calls(end)
+    truth["Step.__ray_call__"] += 2
+    assert graph_calls(doc) == truth
+    per_actor = Counter(m["actorId"] for m in doc["methods"] for _ in range(m["calls"])
+                        if m["name"] == "__ray_call__")
+    assert sorted(per_actor.values()) == [5, 5, 5, 5]  # 3 to set up, the loop, the teardown
+    edges = _truth_edges(end)
+    edges[("main", "Step.__ray_call__")] += 2
+    assert _graph_edges(doc) == edges
+    # B killed under a running graph: its loop and the teardown's call to it end with
+    # ACTOR_DIED, as the State API says; the kill was the user's, so neither is a failure
+    died = sorted(t["error_type"] for t in end["tasks"] if t["state"] == "FAILED")
+    assert died == ["ACTOR_DIED"] * 2
+    assert sorted((e["kind"], e["error_type"], e["category"]) for e in doc["ends"]
+                  if e["kind"] == "task") == [("task", "ACTOR_DIED", "intended")] * 2
+    assert doc["summary"]["failures"]["total"] == 0 and verdict == 0
+    assert doc["summary"]["coverage"]["ratio"] == 1.0 and doc["summary"]["warnings"] == []
+    assert {e["category"] for e in doc["ends"]} == {"intended"}
+    no_invented_nodes(doc)
 
 
 @pytest.mark.xfail(strict=True, reason="known limit: a compiled graph runs the user's methods "
