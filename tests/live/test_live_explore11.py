@@ -169,6 +169,26 @@ def test_compiled_graphs_torn_down() -> None:
     # reading actor's loop: one value per execute and link (a->b, b->c 20 each; d->e 5)
     flows = flows_by_name(doc)
     assert flows[("Step.__ray_call__", "Step.__ray_call__")][0] == 20 + 20 + 5
+    owner = {m["id"]: m["actorId"] for m in doc["methods"]}
+    links = {(owner[f["source"]], owner[f["target"]]): f["count"] for f in doc["dataFlows"]
+             if f["source"] in owner and f["target"] in owner}
+    assert sorted(links.values()) == [5, 20, 20]
+    (s1, t1), (s2, t2) = [pair for pair, count in links.items() if count == 20]
+    assert (t1 == s2 or t2 == s1) and len({s1, t1, s2, t2}) == 3  # one chain a -> b -> c
+    a, b, c = (s1, t1, t2) if t1 == s2 else (s2, t2, t1)
+    # the graph's input is read by a from the driver's channel, its output by the driver from
+    # c's: 20 transfers more than b's (the three take the same __ray_call__ arguments, return
+    # the same results)
+    with_main: Counter[tuple[str, str]] = Counter()
+    for f in doc["dataFlows"]:
+        if f["source"] == "main" and f["target"] in owner:
+            with_main[("in", owner[f["target"]])] += f["count"]
+        if f["target"] == "main" and f["source"] in owner:
+            with_main[("out", owner[f["source"]])] += f["count"]
+    assert with_main[("in", a)] - with_main[("in", b)] == 20 == with_main[("in", a)] - \
+        with_main[("in", c)]
+    assert with_main[("out", c)] - with_main[("out", b)] == 20 == with_main[("out", c)] - \
+        with_main[("out", a)]
     # teardown(kill_actors=True) of the second graph: ray.kill of its 2 actors, intended
     killed = [e for e in doc["ends"] if e["error_type"].endswith("RAY_KILL")]
     assert len(killed) == 2 == sum(1 for a in end["actors"] if a["state"] == "DEAD")
