@@ -63,7 +63,8 @@ def test_compiled_graph_and_dynamic_generator() -> None:
     sized = flows_by_name(doc)
     flows = {pair: count for pair, (count, _) in sized.items()}
     # a compiled graph's channels (1 MB buffers put once, overwritten on every execute) are no
-    # data that moved: the flows left are __ray_call__'s own small arguments and returns
+    # data that moved: the flows left are __ray_call__'s own small arguments and returns, and
+    # the small values each execute read from the channels (docs/recorder.md)
     assert max(size or 0 for _, size in sized.values()) < 100_000, sized
     assert flows[("chunks", "total")] == 4  # one object per yield
     assert flows[("chunks", "main")] == 5  # the generator, then its 4 objects
