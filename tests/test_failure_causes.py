@@ -177,6 +177,13 @@ def test_the_link_survives_a_view() -> None:
     assert doc["summary"]["failures"] == {
         "total": 3, "causes": 1,
         "by_type": {"ACTOR_DIED": 2, "ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED": 1}}
+    # by class, the actors' deaths are no failures of the view (their classes are its nodes):
+    # the calls name them still, and are told alone, as before
+    doc = json.loads(cli("export", "--format", "json", "--group-by", "class",
+                         str(DATA / "actor_crash_retried")).stdout)
+    kept = {f["key"]: f["cause"] for f in doc["failures"]}
+    assert len(kept) == 7 and all(whole[k] == c for k, c in kept.items())
+    assert doc["summary"]["failures"]["causes"] == 7
     # a view of after_boom leaves boom out: its failure still names boom's, and is told alone
     boom = {f.key: f.cause for f in result_of(DATA / "core_failure_causes").failures}
     doc = json.loads(cli("export", "--format", "json", "--focus", "after_boom",

@@ -328,11 +328,13 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     creation_failed = {a.task_id[-32:] for a in failed_by_key.values()
                        if is_actor_creation_task(a.task_id)
                        and (a.task_id, a.attempt) not in not_failed}
+    unkept: list[Failure] = []  # not of this view (--group-by class), yet a cause all the same
     for f in actor_list:
-        if not actor_kept(f.node):
-            continue
         if f.error_type in _CREATION_CONTEXTS and f.node in creation_failed:
             continue  # its creation's failed attempt is this failure: counted once, there
+        if not actor_kept(f.node):
+            unkept += [f] if f.category in COUNTED else []
+            continue
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
     deaths: list[Death] = []  # the failures that are a process's or a node's death
@@ -377,9 +379,12 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     # an actor's crash is its worker's death: what it owned died with it (OWNER_DIED)
     deaths += (Death(f.key, f.time_s, worker) for f in actor_list
                if f.category in COUNTED for worker in sorted(actor_workers.get(f.node, ())))
-    counted = link_causes(counted, failed_by_key, deaths,
-                          {u.actor_id: u.node_id for u in updates
-                           if u.node_id and u.actor_id in dead_actors})
+    # linked with the deaths this view leaves out, so that a failure names the same cause in
+    # every view (a view without it tells the failure alone)
+    linked = link_causes(counted + unkept, failed_by_key, deaths,
+                         {u.actor_id: u.node_id for u in updates
+                          if u.node_id and u.actor_id in dead_actors})
+    counted = linked[:len(counted)]
     restarted = frozenset(f.node for f in actor_list if f.error_type == ACTOR_RESTARTING
                           and (f.category in COUNTED or f.message == RESTART_ASKED))
     explained = frozenset(key for key, f in task_fails.items()
