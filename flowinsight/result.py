@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 # 1.1: callSites, a failure's callSite, ends, categories, internals; 1.2: attempts (with
 # --attempts), serve[].load_checks_to, tune[].train_calls (was iterations); 1.3:
 # tune[].starts, tune[].restores, serve[].cancelled; 1.4: summary.coverage.unfinished, the
-# attempts' at_capture_end and at_job_end
-SCHEMA_VERSION = "1.4"
+# attempts' at_capture_end and at_job_end; 1.5: a failure's key and cause,
+# summary.failures.causes
+SCHEMA_VERSION = "1.5"
 
 
 # With --group-by class, a class's node stands for its instances: its actor id is this plus
@@ -438,6 +439,43 @@ class Failure:
     pid: int | None = None  # of the worker that died, where Ray said it
     call_site: tuple[Frame, ...] = ()  # a task's: where it was submitted from (CallSite)
     node_ip: str = ""  # its Ray node's IP: of the attempt it names, or where the actor died
+    # Its own id, from Ray's ids (pipeline/failure_causes.py: "task:<task id>:<attempt>",
+    # "actor:<actor id>:<type>@<ms>", "<kind>:<worker, node or job id>@<ms>"), and the id of
+    # the recorded failure that explains it ("" when none does): the death or restart of its
+    # actor, of its worker or node, its owner's death, the failed task whose return was its
+    # input. Ids, not positions, so that a view (--focus, --job, a time window) keeps them.
+    key: str = ""
+    cause: str = ""
+
+
+def failure_groups(failures: Sequence[Failure]) -> list[tuple[Failure, tuple[Failure, ...]]]:
+    """The failures told once per cause: each failure that no other of `failures` explains,
+    in time order, with those that follow from it (its cause's cause, transitively), in time
+    order. A failure whose cause is not among them (a view left it out) stands alone."""
+    by_key = {f.key: f for f in failures if f.key}
+
+    def root(f: Failure) -> Failure:
+        top, seen = f, {f.key}
+        while top.cause in by_key:
+            if top.cause in seen:
+                return f  # a loop (no order of time makes one): told alone
+            top = by_key[top.cause]
+            seen.add(top.key)
+        return top
+
+    def when(f: Failure) -> tuple[float, str, str]:
+        return (f.time_s or 0.0, f.node, f.task_id)
+
+    under: dict[int, list[Failure]] = {}
+    roots: list[Failure] = []
+    for f in failures:
+        top = root(f)
+        if top is f:
+            roots.append(f)
+        else:
+            under.setdefault(id(top), []).append(f)
+    return [(r, tuple(sorted(under.get(id(r), []), key=when)))
+            for r in sorted(roots, key=when)]
 
 
 CAPTURE_END = "capture end"  # Unfinished.at: caught by the capture's end

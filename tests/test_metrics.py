@@ -16,7 +16,8 @@ def test_lattice_failed_attempt_and_durations() -> None:
     assert [(f["kind"], f["node"], f["attempt"], f["error_type"], f["message"])
             for f in doc["failures"]] == [
         ("task", "run_code_task", 0, "TASK_EXECUTION_EXCEPTION", "ValueError: task failed on purpose")]
-    assert doc["summary"]["failures"] == {"total": 1, "by_type": {"TASK_EXECUTION_EXCEPTION": 1}}
+    assert doc["summary"]["failures"] == {"total": 1, "causes": 1,
+                                          "by_type": {"TASK_EXECUTION_EXCEPTION": 1}}
     fns = {f["id"]: f for f in doc["functions"]}
     run = fns["run_code_task"]["stats"]
     assert (run["tasks"], run["attempts"], run["failures"], run["retries"]) == (5, 5, 1, 0)

@@ -34,6 +34,8 @@ from flowinsight.model.ids import actor_of_task, is_actor_creation_task
 from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
 from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
+from flowinsight.pipeline.failure_causes import (
+    PROCESS_GONE, Death, driver_worker_id, failure_key, link_causes)
 from flowinsight.result import (
     Attempt, Failure, attempt_fields, attempts_with, failed_of, lacking_of)
 
@@ -70,8 +72,7 @@ _ERROR_TYPES = {
 ERROR_TYPE_CATEGORY = {name: cat for cat, names in _ERROR_TYPES.items() for name in names}
 # Error types that say "the process that ran it, or its actor, or its node, went away": the
 # failure a worker's failure label stands for, and an end that may come with the job's end.
-_DEATH_TYPES = frozenset(("WORKER_DIED", "ACTOR_DIED", "ACTOR_UNAVAILABLE", "NODE_DIED",
-                          "OWNER_DIED", "LOCAL_RAYLET_DIED", "OUT_OF_MEMORY"))
+_DEATH_TYPES = PROCESS_GONE
 # Error types Ray gives an attempt it failed before any worker ran it (its runtime_env, its
 # arguments, its placement or its actor could not be had): no execution to record.
 _NEVER_RAN_TYPES = frozenset(("RUNTIME_ENV_SETUP_FAILED", "DEPENDENCY_RESOLUTION_FAILED",
@@ -286,7 +287,7 @@ class ClusterStop:
 
 
 def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
-          updates: Iterable[ActorUpdate], notes: Sequence[FailureNote],
+          updates: Sequence[ActorUpdate], notes: Sequence[FailureNote],
           jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
           driver_node: Callable[[str], str], actor_kept: Callable[[str], bool],
           every_job: Sequence[JobUpdate] | None = None, raylets_read: bool = False,
@@ -303,6 +304,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     actor_list = actor_deaths(updates, job_ends)
     if raylets_read:
         actor_list = restarts_asked(actor_list, notes)
+    actor_list = [replace(f, key=failure_key(f)) for f in actor_list]
     actor_ended: dict[str, list[Failure]] = {}  # each actor's deaths and restarts, in order
     for f in actor_list:
         actor_ended.setdefault(f.node, []).append(f)
@@ -312,7 +314,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     task_fails: dict[tuple[str, int], Failure] = {}
     failed_by_key = {(a.task_id, a.attempt): a for a in failed}
     for key, a in failed_by_key.items():
-        task_fails[key] = _attempt_failure(a, job_ends, job_of, actor_ended)
+        f = _attempt_failure(a, job_ends, job_of, actor_ended)
+        task_fails[key] = replace(f, key=failure_key(f))
     for key in ended_by_cancelled_input(attempts, failed_by_key, {
             k for k, f in task_fails.items() if f.category == ERROR}, unexecuted):
         task_fails[key] = replace(task_fails[key], category=INTENDED)
@@ -325,29 +328,63 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     creation_failed = {a.task_id[-32:] for a in failed_by_key.values()
                        if is_actor_creation_task(a.task_id)
                        and (a.task_id, a.attempt) not in not_failed}
+    unkept: list[Failure] = []  # not of this view (--group-by class), yet a cause all the same
     for f in actor_list:
-        if not actor_kept(f.node):
-            continue
         if f.error_type in _CREATION_CONTEXTS and f.node in creation_failed:
             continue  # its creation's failed attempt is this failure: counted once, there
+        if not actor_kept(f.node):
+            unkept += [f] if f.category in COUNTED else []
+            continue
         (counted if f.category in COUNTED else ends).append(f)
     actors_on = _actors_by_worker(attempts, {n.worker_id for n in notes if n.worker_id})
-    for f, hit, worker in _note_failures(notes, attempts, driver_node, job_ends, stop):
+    deaths: list[Death] = []  # the failures that are a process's or a node's death
+    by_pid: dict[int | None, set[tuple[str, str]]] | None = None  # made when first wanted
+    for f, hit, note in _note_failures(notes, attempts, driver_node, job_ends, stop):
         if f.kind == "train" and f.node and not actor_kept(f.node):
             f = replace(f, node="")  # its worker's actor is not a node of this view
+        worker = driver_worker_id(note.job_id) if f.kind == "driver" else note.worker_id
+        ray_node = note.node_id if f.kind == "node" else ""
+        mine = actors_on.get(note.worker_id, set())
         if hit is not None and (hit.task_id, hit.attempt) in task_fails:
-            continue  # the attempt's own failure says it: counted once, with it
-        if hit is None and f.kind == "worker" and _actor_death_near(actor_list, f,
-                                                               actors_on.get(worker, set())):
+            # the attempt's own failure says it: counted once, with it
+            deaths.append(Death(task_fails[(hit.task_id, hit.attempt)].key, f.time_s,
+                                worker, ray_node))
+            continue
+        if hit is None and f.kind == "worker" and _actor_death_near(actor_list, f, mine):
             continue  # the actor's death or restart says it
+        if hit is None and f.kind == "worker":
+            # a worker that ran an actor and died with none of its calls running: on that
+            # actor (its worker id in the actor's attempts, else its pid and node in the
+            # actor's EXPORT_ACTOR; the last one if several)
+            if by_pid is None:
+                by_pid = _actors_by_pid(updates)
+            same = {actor for actor, node in by_pid.get(f.pid, ())
+                    if not node or not note.node_id or node == note.node_id}
+            kept = sorted(a for a in mine or same if actor_kept(a))
+            f = replace(f, node=kept[-1] if kept else "")
+        f = replace(f, key=failure_key(f, _note_ident(note, worker)))
+        if f.category in COUNTED:
+            deaths.append(Death(f.key, f.time_s, worker, ray_node))
         (counted if f.category in COUNTED else ends).append(f)
     dead_actors = {f.node for f in actor_list if f.category in COUNTED}
     dead_workers = {n.worker_id for n in notes if n.worker_id}
     dead_workers.update(a.worker_id for a in failed_by_key.values()
                         if a.worker_id and a.error_type in _DEATH_TYPES)
+    actor_workers: dict[str, set[str]] = {}
     if dead_actors:
-        dead_workers.update(worker for worker, node in attempt_fields(attempts, "worker_id", "node")
-                            if worker and node[:32] in dead_actors)
+        for worker, node in attempt_fields(attempts, "worker_id", "node"):
+            if worker and node[:32] in dead_actors:
+                dead_workers.add(worker)
+                actor_workers.setdefault(node[:32], set()).add(worker)
+    # an actor's crash is its worker's death: what it owned died with it (OWNER_DIED)
+    deaths += (Death(f.key, f.time_s, worker) for f in actor_list
+               if f.category in COUNTED for worker in sorted(actor_workers.get(f.node, ())))
+    # linked with the deaths this view leaves out, so that a failure names the same cause in
+    # every view (a view without it tells the failure alone)
+    linked = link_causes(counted + unkept, failed_by_key, deaths,
+                         {u.actor_id: u.node_id for u in updates
+                          if u.node_id and u.actor_id in dead_actors})
+    counted = linked[:len(counted)]
     restarted = frozenset(f.node for f in actor_list if f.error_type == ACTOR_RESTARTING
                           and (f.category in COUNTED or f.message == RESTART_ASKED))
     explained = frozenset(key for key, f in task_fails.items()
@@ -553,6 +590,16 @@ def _actors_by_worker(attempts: Sequence[Attempt], workers: set[str]) -> dict[st
     return out
 
 
+def _actors_by_pid(updates: Sequence[ActorUpdate]) -> dict[int | None, set[tuple[str, str]]]:
+    """The actors (and their Ray node) by the worker pid their EXPORT_ACTOR names: a pid is
+    its process's on its node only."""
+    out: dict[int | None, set[tuple[str, str]]] = {}
+    for u in updates:
+        if u.pid:
+            out.setdefault(u.pid, set()).add((u.actor_id, u.node_id))
+    return out
+
+
 _ACTOR_NODE = re.compile(r"[0-9a-f]{32}(\.|$)")
 
 
@@ -569,9 +616,16 @@ def _actor_death_near(deaths: list[Failure], note: Failure, mine: set[str]) -> b
 _PID = re.compile(r"Worker PID: (\d+)")
 
 
+def _note_ident(note: FailureNote, worker: str) -> str:
+    """What a failure label is the death of, for its key: its worker (a driver's: its job's
+    driver id), its node, its job or submission, the actor it names, else its event."""
+    return worker or note.node_id or note.job_id or note.submission_id or note.actor_id \
+        or note.event_id
+
+
 def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
                    driver_node: Callable[[str], str], job_ends: JobEnds,
-                   stop: ClusterStop) -> list[tuple[Failure, Attempt | None, str]]:
+                   stop: ClusterStop) -> list[tuple[Failure, Attempt | None, FailureNote]]:
     """Each failure label, with the attempt it stands for when one is found: the failed
     attempt on that worker that its death ended, else the one running there at the time."""
     notes = list(notes)
@@ -588,7 +642,7 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
     for a in failed_of(attempts) if nodes else ():
         if a.ray_node_id in nodes and a.error_type in _DEATH_TYPES:
             on_node.setdefault(a.ray_node_id, []).append(a)
-    out: list[tuple[Failure, Attempt | None, str]] = []
+    out: list[tuple[Failure, Attempt | None, FailureNote]] = []
     for note in notes:
         kind = _LABEL_KIND.get(note.label, "worker")
         exit_name = exit_type(note.message)
@@ -619,7 +673,7 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
                 ERROR if note.label in _JOB_ERRORS else CRASH
         out.append((Failure(kind, node, hit.task_id if hit else "", hit.attempt if hit else None,
                             note.label, message, note.time_s, category, pid),
-                    hit, note.worker_id))
+                    hit, note))
     return out
 
 

@@ -12,7 +12,7 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.units import MS_DECIMALS, human_rate
 from flowinsight.model.events import Frame
 from flowinsight.result import (Attempt, Dist, Failure, NodeKind, Result, SCHEMA_VERSION,
-                                Stats)
+                                Stats, failure_groups)
 
 # an attempt row's keys: every field of Attempt, those later steps add included
 ATTEMPT_KEYS = tuple(f.name for f in fields(Attempt))
@@ -159,7 +159,7 @@ def _failure(f: Failure) -> dict[str, Any]:
     return {"kind": f.kind, "node": f.node, "taskId": f.task_id, "attempt": f.attempt,
             "error_type": f.error_type, "message": f.message, "time_s": f.time_s,
             "category": f.category, "pid": f.pid, "callSite": _frames(f.call_site),
-            "node_ip": f.node_ip}
+            "node_ip": f.node_ip, "key": f.key, "cause": f.cause}
 
 
 def _by_type(failures: tuple[Failure, ...]) -> dict[str, Any]:
@@ -212,7 +212,9 @@ def _summary(result: Result) -> dict[str, Any]:
             "unfinished": [{"job_id": u.job_id, "at": u.at, "running": u.running,
                             "queued": u.queued} for u in c.unfinished],
         },
-        "failures": _by_type(result.failures),
+        # how many stories: the failures no other one explains (result.failure_groups)
+        "failures": {**_by_type(result.failures),
+                     "causes": len(failure_groups(result.failures))},
         "ends": _by_type(result.ends),
         "warnings": list(result.warnings),
         "ray_nodes": [{"id": n.id, "ip": n.ip, "attempts": n.attempts,

@@ -9,14 +9,14 @@ columns appear when the document carries them.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeVar
 
 from flowinsight.ci.document import Graph, graph_of
 from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.json_out import to_document
 from flowinsight.labels import Labels
 from flowinsight.render.mermaid import render_mermaid
-from flowinsight.render.story import stories
+from flowinsight.render.story import Story, followed, told
 from flowinsight.render.text import middle_cut, one_line
 from flowinsight.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.result import NodeKind, Result
@@ -45,7 +45,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
     return ["| " + " | ".join(r) + " |" for r in (list(headers), rule, *rows)]
 
 
-def _limit(rows: list[list[str]], top: int, what: str) -> tuple[list[list[str]], list[str]]:
+_Row = TypeVar("_Row")
+
+
+def _limit(rows: list[_Row], top: int, what: str) -> tuple[list[_Row], list[str]]:
     if top and len(rows) > top:
         return rows[:top], [f"_… and {len(rows) - top} more {what} (`--top 0` for all)_"]
     return rows, []
@@ -88,7 +91,10 @@ def _summary_rows(doc: dict[str, Any], graph: Graph) -> list[list[str]]:
         rows.append(["coverage", f"{graph.coverage.ratio * 100:.1f}% ({state})"])
     if graph.failures is not None:
         by_type = ", ".join(f"{cell(t)} {n}" for t, n in graph.failures_by_type)
-        rows.append(["failures", f"{graph.failures}" + (f" ({by_type})" if by_type else "")])
+        causes = summary["failures"].get("causes", graph.failures)
+        rows.append(["failures", f"{graph.failures}"
+                     + (f" from {counted(causes, 'cause')}" if causes != graph.failures else "")
+                     + (f" ({by_type})" if by_type else "")])
     skipped = summary.get("skipped", {}).get("total", 0)
     if skipped:
         rows.append(["skipped", f"{skipped} lines"])
@@ -151,19 +157,32 @@ def _failures(result: Result, top: int) -> list[str]:
     """Each failure's story: the error, the task, where it ran, the traceback's last frames."""
     if not result.failures:
         return ["#### Failures", "", "_None recorded._"]
-    rows = []
-    for s in stories(result, Labels(result)):
-        where = ", ".join(filter(None, (s.worker, f"Ray node {s.ray_node}"
-                                        if s.ray_node else "")))
+    groups = []  # each cause's row, then a row of what followed from it and one row each
+    for s, rest in told(result, Labels(result)):
         frames = " ← ".join(f"{middle_cut(f.file, 60)}:{f.line} in {f.function}"
                             for f in reversed(s.frames))
-        rows.append([cell(s.node), cell(s.failure.kind), cell(s.task or "-"),
-                     "-" if s.at_s is None else f"{s.at_s:.2f} s", cell(where or "-"),
-                     cell(s.error, 300), cell(frames or "-", 400)])
-    shown, more = _limit(rows, top, "failures")
+        rows = [[cell(s.node), cell(s.failure.kind), cell(s.task or "-"), _at(s),
+                 cell(_where(s) or "-"), cell(s.error, 300), cell(frames or "-", 400)]]
+        if rest:
+            rows.append([cell(f"↳ {followed(rest)}", 400)] + ["-"] * 6)
+        for c in rest:  # the cause's message not said again
+            same = not c.failure.message or c.failure.message == s.failure.message
+            rows.append([cell(f"↳ {c.node}"), cell(c.failure.kind), cell(c.task or "-"),
+                         _at(c), cell(_where(c) if _where(c) != _where(s) else "-"),
+                         cell(c.failure.error_type if same else c.error, 300), "-"])
+        groups.append(rows)
+    shown, more = _limit(groups, top, "causes")
     return (["#### Failures", ""]
             + table(["node", "kind", "task / attempt", "at", "worker, node", "error",
-                     "where (last frame first)"], shown) + more)
+                     "where (last frame first)"], [r for rows in shown for r in rows]) + more)
+
+
+def _at(s: Story) -> str:
+    return "-" if s.at_s is None else f"{s.at_s:.2f} s"
+
+
+def _where(s: Story) -> str:
+    return ", ".join(filter(None, (s.worker, f"Ray node {s.ray_node}" if s.ray_node else "")))
 
 
 def render(result: Result, options: RenderOptions) -> bytes:

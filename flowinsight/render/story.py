@@ -6,10 +6,13 @@ message, which Ray keeps as the task's error. Plain text out: each renderer esca
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from typing import Sequence
 
 from flowinsight.labels import Labels
-from flowinsight.result import Attempt, Failure, Result, failed_of
+from flowinsight.result import Attempt, Failure, Result, failed_of, failure_groups
+from flowinsight.units import counted
 
 FRAMES = 3  # the traceback's last frames shown
 _FRAME = re.compile(r'^\s*File "(?P<file>.*)", line (?P<line>\d+), in (?P<fn>.*)$')
@@ -81,3 +84,48 @@ def stories(result: Result, labels: Labels) -> list[Story]:
             at_s=f.time_s - origin if f.time_s is not None and origin is not None else None,
             frames=frames(a.error_message) if a is not None else ()))
     return out
+
+
+def told(result: Result, labels: Labels) -> list[tuple[Story, tuple[Story, ...]]]:
+    """The stories once per cause (result.failure_groups): each failure no other explains,
+    in time order, with the stories of those that followed from it."""
+    by_failure = {id(s.failure): s for s in stories(result, labels)}
+    return [(by_failure[id(root)], tuple(by_failure[id(f)] for f in rest))
+            for root, rest in failure_groups(result.failures)]
+
+
+def followed(rest: Sequence[Story]) -> str:
+    """What followed from a cause, in a line: "3 calls failed with it: Fragile.ping ×2,
+    Fragile.work ×1" (the most first), or "1 failure followed from it: Keeper (actor) ×1"
+    where not all are calls."""
+    names = Counter(s.node if s.failure.kind == "task" else f"{s.node} ({s.failure.kind})"
+                    for s in rest)
+    items = ", ".join(f"{name} ×{n}" for name, n in sorted(names.items(),
+                                                          key=lambda i: (-i[1], i[0])))
+    if all(s.failure.kind == "task" for s in rest):
+        return f"{counted(len(rest), 'call')} failed with it: {items}"
+    return f"{counted(len(rest), 'failure')} followed from it: {items}"
+
+
+def by_error(cause: Story, rest: Sequence[Story]) -> list[tuple[str, list[Story]]]:
+    """The consequences by their error, in order of first time: the error's type, with its
+    message where it is not the cause's own (said once for all that share it)."""
+    out: dict[str, list[Story]] = {}
+    for s in rest:
+        f = s.failure
+        same = not f.message or f.message == cause.failure.message
+        out.setdefault(f.error_type if same else s.error, []).append(s)
+    return list(out.items())
+
+
+def brief(s: Story, cause: Story) -> str:
+    """A consequence in a line: its node, task and attempt, time, and where it ran when that
+    is not where its cause was."""
+    parts = [s.node + ("" if s.failure.kind == "task" else f" ({s.failure.kind})")]
+    if s.task:
+        parts.append(f"task {s.task}")
+    if s.at_s is not None:
+        parts.append(f"at {s.at_s:.2f} s")
+    if s.ray_node and s.ray_node.split(" ")[0] != cause.ray_node.split(" ")[0]:
+        parts.append(f"on Ray node {s.ray_node}")
+    return ", ".join(parts)

@@ -26,11 +26,11 @@ from flowinsight.render import RenderOptions, Renderer
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.fold import percent
 from flowinsight.labels import Labels
-from flowinsight.render.story import Story, stories
+from flowinsight.render.story import Story, brief, by_error, followed, told
 from flowinsight.render.text import escaped
 from flowinsight.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.render.open_runs import as_table, drawn_ends
-from flowinsight.result import CAPTURE_END, NO_NS, NodeKind, Result, Stats
+from flowinsight.result import CAPTURE_END, NO_NS, NodeKind, Result, Stats, failure_groups
 
 _Row = TypeVar("_Row")
 KEY_WIDTH = 15  # the summary's first column
@@ -283,7 +283,7 @@ def summary_lines(result: Result, labels: Labels) -> list[Line]:
         by_type: dict[str, int] = {}
         for f in result.failures:
             by_type[f.error_type] = by_type.get(f.error_type, 0) + 1
-        out.append(Line("failures", (f"{len(result.failures)} (" + ", ".join(
+        out.append(Line("failures", (f"{len(result.failures)}{_from_causes(result)} (" + ", ".join(
             f"{escaped(k)} {n}" for k, n in sorted(by_type.items())) + "): see Failures below",),
                         "red bold"))
     else:
@@ -505,22 +505,28 @@ def data_table(result: Result, labels: Labels, top: int = 0) -> Grid | Text:
     return grid
 
 
+def _from_causes(result: Result) -> str:
+    """" from 2 causes" where some failures follow from others (result.failure_groups)."""
+    causes = len(failure_groups(result.failures))
+    return "" if causes == len(result.failures) else f" from {counted(causes, 'cause')}"
+
+
 def failure_section(result: Result, labels: Labels, width: int, top: int = 0) -> Text:
-    """Each failure's story: what failed, the error, the task, where it ran, and the
-    traceback's last frames."""
+    """Each cause's story: what failed, the error, the task, where it ran, and the
+    traceback's last frames; then what failed with it, a short line each."""
     if not result.failures:
         return Text("Failures: none recorded", style="dim")
-    told = stories(result, labels)
-    shown, more = _limit(told, top)
-    text = Text(f"Failures ({len(told)})", style="bold")
-    for k, story in enumerate(shown, 1):
-        _story(text, k, story, width)
+    groups = told(result, labels)
+    shown, more = _limit(groups, top)
+    text = Text(f"Failures ({len(result.failures)}{_from_causes(result)})", style="bold")
+    for k, (story, rest) in enumerate(shown, 1):
+        _story(text, k, story, width, rest)
     if more:
-        text.append(f"\n… and {more} more (--top 0 for all)")
+        text.append(f"\n… and {counted(more, 'more cause', 'more causes')} (--top 0 for all)")
     return text
 
 
-def _story(text: Text, k: int, s: Story, width: int) -> None:
+def _story(text: Text, k: int, s: Story, width: int, rest: Sequence[Story] = ()) -> None:
     indent = " " * (len(str(k)) + 2)
     room = UNLIMITED if width == UNLIMITED else max(20, width - len(indent))
 
@@ -549,6 +555,12 @@ def _story(text: Text, k: int, s: Story, width: int) -> None:
                                                f"{escaped(frame.function)}"], "dim")
         if frame.code:
             put([f"  {escaped(frame.code)}"], "dim")
+    if rest:  # what followed from it: its error said once, each a short line
+        put([escaped(followed(rest))], "red")
+        for error, some in by_error(s, rest):
+            put([f"  {escaped(error)}"])
+            for c in some:
+                put([f"    - {escaped(brief(c, s))}"], "dim")
 
 
 def call_site_table(result: Result, labels: Labels, top: int = 0) -> Grid | Text:

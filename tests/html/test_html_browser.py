@@ -6,6 +6,7 @@ details, searching highlights it; hostile names stay text."""
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -532,3 +533,26 @@ def test_every_job_s_critical_path_has_the_same_columns(browser: Browser,
                          "[...t.querySelector('tr').children].map((td) => "
                          "Math.round(td.getBoundingClientRect().left)).join(','))")
     assert len(lefts) == 7 and len(set(lefts)) == 1
+
+
+def test_failures_are_told_by_their_cause(browser: Browser, tmp_path: Path) -> None:
+    # tests/data/actor_crash_retried: 9 failures from 2 causes, Sturdy's restart (4 calls cut)
+    # and Fragile's death (3 calls)
+    _open(browser, result_of(DATA / "actor_crash_retried"), tmp_path)
+    card = browser.eval("[...document.querySelectorAll('#overview .card')].find((c) => "
+                        "c.querySelector('h2').textContent === 'Failures').textContent")
+    assert "9 failures from 2 causes" in card
+    items = browser.eval("[...document.querySelectorAll('#overview .card ul.plain li')]"
+                         ".map((li) => li.textContent)")
+    # the two causes alone, each with what followed from it (the document's order), and the
+    # end that is no failure (Sturdy's death with its owner)
+    assert len(items) == 3 and items[2] == "1 intended: ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED 1"
+    [sturdy] = [i for i in items if i.startswith("Sturdy: ACTOR_RESTARTING")]
+    [fragile] = [i for i in items if i.startswith("Fragile: ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED")]
+    assert sturdy.endswith(" (4 more followed from it)")
+    assert fragile.endswith(" (3 more followed from it)")
+    rows = browser.eval(ROWS_JS + "('#failures-table')")
+    causes = Counter(r[-1] for r in rows)
+    assert causes == {"4 more followed from it": 1, "3 more followed from it": 1,
+                      "follows from Sturdy: ACTOR_RESTARTING": 4,
+                      "follows from Fragile: ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED": 3}

@@ -62,8 +62,11 @@ function overview() {
   else {
     const types = summary.failures.by_type;
     add(fail, el("div", { class: "figures" }, Object.keys(types).map((t) => figure(int(types[t]), t || "(no type)", true))));
-    add(fail, el("ul", { class: "plain" }, doc.failures.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "clipped", title: f.message }, clip(f.message, 200))))));
-    if (doc.failures.length > 6) add(fail, el("div", { class: "small muted" }, (doc.failures.length - 6) + " more in the failures table"));
+    // each cause once, with how many failures followed from it (page.js rootOf)
+    const roots = doc.failures.filter((f) => rootOf(f) === f);
+    if (roots.length < doc.failures.length) add(fail, el("div", { class: "small" }, doc.failures.length + " failures from " + roots.length + (roots.length === 1 ? " cause" : " causes")));
+    add(fail, el("ul", { class: "plain" }, roots.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "clipped", title: f.message }, clip(f.message, 200)), FOLLOWERS.get(f) ? el("span", { class: "small muted" }, " (" + causeText(f) + ")") : null))));
+    if (roots.length > 6) add(fail, el("div", { class: "small muted" }, (roots.length - 6) + " more causes in the failures table"));
   }
   doc.failureNotes.slice(0, 5).forEach((n) => add(fail, el("div", { class: "small note-line" }, n.label + ": ", el("span", { class: "clipped", title: n.message }, clip(n.message, 200)))));
   // ends that are not failures (a ray.kill, an actor out of scope, a restart asked for), said

@@ -87,6 +87,29 @@ const CRIT_NODES = new Set(), CRIT_EDGES = new Set();
 doc.criticalPath.forEach((p) => p.steps.forEach((st, i) => { CRIT_NODES.add(st.node); if (i) CRIT_EDGES.add(p.steps[i - 1].node + "\u0000" + st.node); }));
 const failuresOf = {};
 doc.failures.forEach((f) => { (failuresOf[f.node] = failuresOf[f.node] || []).push(f); });
+// one cause, one story (docs/failures.md): a failure's `cause` is the `key` of the recorded
+// failure that explains it; ROOT_OF follows causes to the first one the document holds (a view
+// may have left the cause out: then the failure is its own), FOLLOWERS counts what each explains
+const FAILURE_BY_KEY = {};
+doc.failures.forEach((f) => { if (f.key) FAILURE_BY_KEY[f.key] = f; });
+function rootOf(f) {
+  const seen = new Set([f.key]);
+  let top = f;
+  while (top.cause && FAILURE_BY_KEY[top.cause]) {
+    if (seen.has(top.cause)) return f;
+    top = FAILURE_BY_KEY[top.cause];
+    seen.add(top.key);
+  }
+  return top;
+}
+const FOLLOWERS = new Map();
+doc.failures.forEach((f) => { const r = rootOf(f); if (r !== f) FOLLOWERS.set(r, (FOLLOWERS.get(r) || 0) + 1); });
+function causeText(f) {
+  const r = rootOf(f);
+  if (r !== f) return "follows from " + label(r.node) + ": " + (r.error_type || r.kind);
+  const n = FOLLOWERS.get(f) || 0;
+  return n ? n + " more followed from it" : "";
+}
 const ERRORS = DATA.timeline.errors || {};
 
 // ---------- the header, warnings and tabs ----------
@@ -135,9 +158,11 @@ function kvTable(rows) {
 }
 function failureBlock(f) {
   const full = ERRORS[f.taskId + ":" + f.attempt];
-  const extra = Object.keys(f).filter((k) => ["kind", "node", "taskId", "attempt", "error_type", "message", "time_s", "callSite"].indexOf(k) < 0 && f[k] !== null && f[k] !== "");
+  const extra = Object.keys(f).filter((k) => ["kind", "node", "taskId", "attempt", "error_type", "message", "time_s", "callSite", "key", "cause"].indexOf(k) < 0 && f[k] !== null && f[k] !== "");
+  const why = causeText(f);
   return el("div", { class: "failure" },
     el("div", null, el("b", { class: "bad" }, f.error_type || f.kind), " ", f.message),
+    why ? el("div", { class: "small" }, why) : null,
     el("div", { class: "small muted mono wrap" }, f.kind + (f.taskId ? " · task " + f.taskId : "") + (f.attempt !== null && f.attempt !== undefined ? " · attempt " + f.attempt : "") + (f.time_s ? " · " + iso(f.time_s * 1000) : "")),
     f.taskId && TL.where(f.taskId, f.attempt) ? el("div", { class: "small muted" }, "ran on " + TL.where(f.taskId, f.attempt)) : null,
     extra.map((k) => {

@@ -78,6 +78,7 @@ function tables() {
     { title: "message", value: (r) => r.message, cls: "wrap" }, { title: "task", value: (r) => r.taskId, cls: "mono small" },
     { title: "attempt", num: true, value: (r) => r.attempt }, { title: "time", value: (r) => r.time_s, show: (r) => iso(r.time_s === null ? null : r.time_s * 1000) },
     { title: "ran on", value: (r) => (r.taskId ? TL.where(r.taskId, r.attempt) : "") || null, cls: "small" },
+    { title: "cause", value: (r) => causeText(r) || null, cls: "small wrap" },
   ], doc.failures, (tr, r) => {
     if (!ERRORS[r.taskId + ":" + r.attempt]) return;
     const cell = tr.children[3];
