@@ -212,7 +212,7 @@ class Layout:
     runs: list[int]  # table rows, in the trace's order (k indexes this from here on)
     drivers: set[int]  # table rows of the drivers' runs
     # per run: its thread's `"pid":..,"tid":..`, pid and tid (one tuple per thread)
-    slot: list[tuple[bytes, int, int]]
+    threads: list[tuple[bytes, int, int]]
     # graph node -> its slices' name, their queue time's, the actor arg, the call instant's
     names: dict[str, tuple[bytes, bytes, bytes, bytes]]
     metadata: list[bytes]  # the process and thread name events
@@ -267,7 +267,7 @@ def lay_out(result: Result) -> Layout:
     # compares plain ints or strings; the table comes sorted by task and attempt already)
     for key in (t.numbers, t.task_ids, t.start_ns):
         runs.sort(key=key.__getitem__)
-    slot = [at for i in runs if (at := slot_at[i]) is not None]  # (every run has one)
+    threads = [at for i in runs if (at := slot_at[i]) is not None]  # (every run has one)
     del slot_at
     origin = min(chain((t.start_ns[i] for i in runs),
                        (p for i in runs if (p := t.pending_ns[i]) != NO_NS)),
@@ -288,7 +288,7 @@ def lay_out(result: Result) -> Layout:
     # a caller's last run in this order, for the tasks that called (not every task did)
     callers = {t.parents[i] for i in runs if i not in drivers}
     last = {task: k for k, i in enumerate(runs) if (task := t.task_ids[i]) in callers}
-    return Layout(t, ends, runs, drivers, slot, names, metadata, origin, last)
+    return Layout(t, ends, runs, drivers, threads, names, metadata, origin, last)
 
 
 def run_events(layout: Layout, first: int, stop: int) -> list[bytes]:
@@ -299,8 +299,8 @@ def run_events(layout: Layout, first: int, stop: int) -> list[bytes]:
     start = [t.start_ns[i] for i in runs]
     end = [layout.ends[i] for i in runs]
     pending = [t.pending_ns[i] for i in runs]
-    slots = layout.slot[first:stop]
-    slot = [s[0] for s in slots]
+    threads = layout.threads[first:stop]
+    slot = [thread[0] for thread in threads]
     ts, queued_ts = _micros(start, origin), _micros(pending, origin)
     dur = _micros([e - s for s, e in zip(start, end)])
     added = _added_args(t, runs)
@@ -330,7 +330,7 @@ def run_events(layout: Layout, first: int, stop: int) -> list[bytes]:
                 _dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
             if added is not None:
                 failure = after_attempt + failure + before_status
-            instant = _FAILURE % (_dumps(f"failed: {error}"), *slots[k][1:],
+            instant = _FAILURE % (_dumps(f"failed: {error}"), *threads[k][1:],
                                   _micros([end[k]], origin)[0])
             events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], pre, task_id, post,
                                     b'"cname":"terrible",', dur[k], name, where, ts[k],
@@ -344,7 +344,8 @@ def run_events(layout: Layout, first: int, stop: int) -> list[bytes]:
 def call_events(layout: Layout, first: int, stop: int, flow: int) -> list[bytes]:
     """The calls into the runs first..stop-1 as JSON text, an item each, numbered from `flow`
     (the calls into the runs before these took the numbers before it)."""
-    t, runs, slot, last, drivers = layout.t, layout.runs, layout.slot, layout.last, layout.drivers
+    t, runs, threads = layout.t, layout.runs, layout.threads
+    last, drivers = layout.last, layout.drivers
     calls = [(k, i, c) for k in range(first, stop)
              if (c := last.get(t.parents[i := runs[k]])) is not None and i not in drivers]
     # the arrow leaves the caller's slice at submission, clamped into that slice (an unknown
@@ -354,7 +355,7 @@ def call_events(layout: Layout, first: int, stop: int, flow: int) -> list[bytes]
     ts = _micros([t.start_ns[i] for _, i, _ in calls], layout.origin)
     events = []
     for number, (k, i, c), call_ts, start_ts in zip(count(flow), calls, at, ts):
-        (caller_slot, pid, tid), (callee_slot, _, _) = slot[c], slot[k]
+        (caller_slot, pid, tid), (callee_slot, _, _) = threads[c], threads[k]
         events.append(_CALL % (layout.names[t.nodes[i]][3], pid, tid, call_ts, number,
                                caller_slot, call_ts, number, callee_slot, start_ts))
     return events
