@@ -150,7 +150,11 @@ def analysed(paths: list[Path], **options: Any) -> Result:
 def same_bytes(result: Result) -> bytes:
     expected = render(result, RenderOptions())
     for options in (RenderOptions(), RenderOptions(critical=True, top=3)):
-        assert new_trace.render(result, options) == expected
+        assert new_trace.RENDERER.render(result, options) == expected
+    # the pieces the command line writes one by one, however many runs a piece holds: a run's
+    # or a call's piece starts where the one before it ended, its flows numbered on from there
+    for runs_per_piece in (1, 2, 7, 1000):
+        assert b"".join(new_trace.pieces(result, RenderOptions(), runs_per_piece)) == expected
     return expected
 
 
@@ -268,7 +272,7 @@ def test_added_columns_go_where_their_keys_sort(monkeypatch: pytest.MonkeyPatch)
         return (places[key], 7, "x\u0007y", "é")[pick]
 
     table.extra = {key: [value(key, i) for i in range(len(table))] for key in places}
-    events = orjson.loads(new_trace.render(replace(result, attempts=table), RenderOptions()))
+    events = orjson.loads(new_trace.RENDERER.render(replace(result, attempts=table), RenderOptions()))
     slices = [e for e in events["traceEvents"] if e.get("ph") == "X"]
     assert slices
     for event in slices:

@@ -96,7 +96,7 @@ def diff(a: str, b: str, fmt: str, output: str | None, threshold: float, min_ms:
         terminal = output is None and sys.stdout.isatty()
         width = shutil.get_terminal_size().columns if terminal else 0  # piped: uncut
         data = as_tables(result, width=width, color=terminal).encode()
-    emit(data, output)
+    emit((data,), output)
     if fail_on_change and result.changed:
         # SystemExit, not click's Exit: cli.main() in standalone_mode=False returns Exit's code,
         # and flowinsight.cli.main() does not pass that return value on.

@@ -58,9 +58,10 @@ def export(sessions: tuple[str, ...], job: str, strict: bool, since: str | None,
     result = load(sessions, job, strict, since, until, group_by, focus,
                   max_nodes=max_nodes if drawing else 0, jobs=jobs, engine=engine,
                   keep_records=not (FORMATS[fmt].per_attempt or attempts))
-    data = chosen.render(result, RenderOptions(top=top, critical=critical_path,
-                                                call_sites=call_sites, attempts=attempts))
-    emit(data, output)
+    # written piece by piece as the renderer makes them: a big trace is never held whole
+    emit(chosen.pieces(result, RenderOptions(top=top, critical=critical_path,
+                                             call_sites=call_sites, attempts=attempts)),
+         output)
 
 
 def refuse_other_binary(fmt: str, output: str | None) -> None:

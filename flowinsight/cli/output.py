@@ -59,8 +59,15 @@ def refuse_read_files(output: str, option: str, read: Iterable[Path]) -> None:
 
 
 def write_file(output: str, option: str, data: bytes) -> None:
-    """`data` into `output` whole, or nothing changed: written to a temporary file beside the
-    target, then renamed over it. A special file (/dev/null, a FIFO) is written in place."""
+    """`data` into `output` whole, or nothing changed (see write_pieces)."""
+    write_pieces(output, option, (data,))
+
+
+def write_pieces(output: str, option: str, pieces: Iterable[bytes]) -> None:
+    """The pieces, in order, into `output` whole, or nothing changed: written to a temporary
+    file beside the target as they come (a renderer makes each after the one before is
+    written: a big output is never held whole), then renamed over it. A special file
+    (/dev/null, a FIFO) is written in place."""
     target = Path(os.path.realpath(output))  # a link's target, not the link, is replaced
     try:
         try:
@@ -69,7 +76,7 @@ def write_file(output: str, option: str, data: bytes) -> None:
             mode = None
         if mode is not None and not stat.S_ISREG(mode):
             with open(target, "wb") as special:
-                special.write(data)
+                special.writelines(pieces)
             return
         # os.access says yes to root even for a read-only file: its mode still says no
         if mode is not None and (not os.access(target, os.W_OK) or not mode & 0o222):
@@ -77,7 +84,7 @@ def write_file(output: str, option: str, data: bytes) -> None:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                out.writelines(pieces)
                 out.flush()
                 os.fchmod(out.fileno(), stat.S_IMODE(mode) if mode is not None
                           else 0o666 & ~_umask())
@@ -92,11 +99,13 @@ def write_file(output: str, option: str, data: bytes) -> None:
         raise UsageError(f"{option} {output}: cannot write ({exc.strerror or exc})") from exc
 
 
-def write_stdout(data: bytes) -> None:
-    """`data` to stdout. A closed pipe is lifetime.StdoutClosed (the command ends quietly, see
-    lifetime.guard_stdout); any other error (a full disk behind a redirection) a UsageError."""
+def write_stdout(pieces: Iterable[bytes]) -> None:
+    """The pieces, in order, to stdout as they come (a failure while they are made leaves what
+    was written before it). A closed pipe is lifetime.StdoutClosed (the command ends quietly,
+    see lifetime.guard_stdout); any other error (a full disk behind a redirection) a
+    UsageError."""
     try:
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.writelines(pieces)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise  # (stdout not guarded: main() in a test) ends quietly all the same
@@ -104,12 +113,12 @@ def write_stdout(data: bytes) -> None:
         raise UsageError(f"stdout: cannot write ({exc.strerror or exc})") from exc
 
 
-def emit(data: bytes, output: str | None, option: str = "-o") -> None:
-    """To the file `output` (see write_file), or to stdout."""
+def emit(pieces: Iterable[bytes], output: str | None, option: str = "-o") -> None:
+    """A renderer's pieces to the file `output` (see write_pieces), or to stdout."""
     if output is None:
-        write_stdout(data)
+        write_stdout(pieces)
     else:
-        write_file(output, option, data)
+        write_pieces(output, option, pieces)
 
 
 def _umask() -> int:

@@ -1,13 +1,18 @@
 """Renderers: a Result in, one output format out. Each declares its name and whether its output
 is binary; FORMATS says where each lives and the file names it is guessed from, and the CLI
-builds `--format` from it."""
+builds `--format` from it.
+
+A renderer makes its output as pieces, in order: the command line writes each piece as it
+comes (cli/output.py), so that a big output (a trace: hundreds of MB) is never held whole, let
+alone twice (a list of pieces and their join). `Renderer.render` joins them: the bytes the
+library and the tests take, the same bytes whichever way."""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Callable
+from typing import Callable, Iterable
 
 from flowinsight.result import Result
 
@@ -26,7 +31,20 @@ class Renderer:
     name: str
     binary: bool
     description: str
-    render: Callable[[Result, RenderOptions], bytes]
+    # the output in pieces, in order (a generator: each made as the one before is written)
+    pieces: Callable[[Result, RenderOptions], Iterable[bytes]]
+
+    def render(self, result: Result, options: RenderOptions) -> bytes:
+        """The whole output: the pieces joined (a renderer of one piece: that piece itself,
+        not a copy)."""
+        return b"".join(self.pieces(result, options))
+
+
+def one_piece(render: Callable[[Result, RenderOptions], bytes]
+              ) -> Callable[[Result, RenderOptions], Iterable[bytes]]:
+    """The pieces of a renderer that makes its output whole: that output, as one piece. (The
+    formats whose outputs stay small, or that a program makes whole: `dot` draws an SVG.)"""
+    return lambda result, options: (render(result, options),)
 
 
 @dataclass(frozen=True, slots=True)

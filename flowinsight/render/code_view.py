@@ -12,7 +12,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from flowinsight.model.events import Frame
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.dot import quote
 from flowinsight.labels import Labels
 from flowinsight.result import NodeKind, Result
@@ -125,6 +125,6 @@ def render_svg(result: Result, options: RenderOptions) -> bytes:
 
 
 RENDERER = Renderer("code-dot", False, "the code view: callers expanded into their frames "
-                    "(Graphviz source)", render)
+                    "(Graphviz source)", one_piece(render))
 SVG_RENDERER = Renderer("code-svg", False, "the code view drawn by Graphviz (needs `dot`)",
-                        render_svg)
+                        one_piece(render_svg))

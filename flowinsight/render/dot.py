@@ -14,7 +14,7 @@ import hashlib
 import textwrap
 from collections import Counter
 
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, flow_rank,
                                      footnote, node_lines, picture, setup_line,
                                      shared_setup_line, shared_setups)
@@ -308,4 +308,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return render_dot(result, options).encode()
 
 
-RENDERER = Renderer("dot", False, "Graphviz source", render)
+RENDERER = Renderer("dot", False, "Graphviz source", one_piece(render))

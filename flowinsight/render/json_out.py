@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import orjson
 
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.units import MS_DECIMALS, human_rate
 from flowinsight.model.events import Frame
 from flowinsight.result import (Attempt, Dist, Failure, NodeKind, Result, SCHEMA_VERSION,
@@ -237,4 +237,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-RENDERER = Renderer("json", False, "the graph as JSON (schema in the package)", render)
+RENDERER = Renderer("json", False, "the graph as JSON (schema in the package)",
+                    one_piece(render))

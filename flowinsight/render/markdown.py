@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Sequence, TypeVar
 
 from flowinsight.ci.document import Graph, graph_of
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.json_out import to_document
 from flowinsight.labels import Labels
 from flowinsight.render.mermaid import render_mermaid
@@ -190,4 +190,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
 
 
 RENDERER = Renderer("markdown", False,
-                    "a Markdown report with a Mermaid graph (CI job summaries, PR comments)", render)
+                    "a Markdown report with a Mermaid graph (CI job summaries, PR comments)",
+                    one_piece(render))

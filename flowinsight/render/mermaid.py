@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.fold import (SHARES, Edge, Picture, edge_lines, fill, footnote,
                                      init_name, percent, picture, setup_line)
 from flowinsight.labels import Labels
@@ -262,4 +262,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
 
 
 RENDERER = Renderer("mermaid", False,
-                    "Mermaid flowchart (GitHub renders it in Markdown)", render)
+                    "Mermaid flowchart (GitHub renders it in Markdown)", one_piece(render))

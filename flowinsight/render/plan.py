@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.dot import quote
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.fold import fill, percent
@@ -169,4 +169,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
 
 
 RENDERER = Renderer("plan", False, "what a library user wrote, as DOT: Ray Data plans, Serve "
-                    "deployments, Tune trials", render)
+                    "deployments, Tune trials", one_piece(render))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowinsight.errors import UsageError
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.dot import render_dot
 from flowinsight.result import Result
 
@@ -34,12 +34,12 @@ def render_png(result: Result, options: RenderOptions) -> bytes:
 
 
 RENDERER = Renderer("svg", False, "the graph drawn by Graphviz (needs `dot`)",
-                    render_svg)
+                    one_piece(render_svg))
 def render_pdf(result: Result, options: RenderOptions) -> bytes:
     return draw(render_dot(result, options), "pdf")
 
 
 PNG_RENDERER = Renderer("png", True, "the graph as a PNG picture (needs `dot`)",
-                        render_png)
+                        one_piece(render_png))
 PDF_RENDERER = Renderer("pdf", True, "the graph as a PDF document (needs `dot`)",
-                        render_pdf)
+                        one_piece(render_pdf))

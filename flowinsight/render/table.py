@@ -22,7 +22,7 @@ from rich.text import Text
 
 from flowinsight.model.events import Frame
 from flowinsight.model.ids import is_driver_task
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.fold import percent
 from flowinsight.labels import Labels
@@ -624,4 +624,5 @@ def render(result: Result, options: RenderOptions) -> bytes:
                    options.width, False).encode()
 
 
-RENDERER = Renderer("table", False, "terminal tables (plain text in a file)", render)
+RENDERER = Renderer("table", False, "terminal tables (plain text in a file)",
+                    one_piece(render))

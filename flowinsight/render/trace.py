@@ -13,8 +13,12 @@ tests/trace loads the trace in that engine.)
 A big capture has millions of events, so they are written from the attempt table's columns
 straight to JSON text, one bytes template per event kind, with no dict or Attempt per attempt.
 The text is what `orjson.dumps(..., option=OPT_SORT_KEYS)` makes of the same events (keys
-sorted, each string escaped by orjson, each time formatted by orjson in one call per column):
-tests/test_trace_speed.py holds the event-by-event renderer this replaced and compares bytes.
+sorted, each string escaped by orjson, each time formatted by orjson in one call per column of
+a piece): tests/test_trace_speed.py holds the event-by-event renderer this replaced and
+compares bytes. The runs are laid out once (their order, threads, names: Layout), then their
+events are made a few thousand runs at a time, a piece each, then their calls: the command
+line writes each piece before the next is made, so that it never holds every event (on 1 GB
+of logs, 354 MB of trace), nor their join besides.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from __future__ import annotations
 import gc
 from bisect import bisect
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, count
+from typing import Iterator, Sequence
 
 import orjson
 
@@ -189,48 +196,86 @@ def _added_args(t: AttemptTable, runs: list[int]) -> list[list[bytes]] | None:
     return places if found else None
 
 
-def trace_events(result: Result) -> list[bytes]:
-    """The events as JSON text, in the order of the trace (an item may hold several events)."""
+# runs written per piece of the output (with their failures and queue times; then their calls):
+# about 3 MB of text, so that the command line never holds more than a piece of the events
+RUNS_PER_PIECE = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What every piece of the trace reads: the runs in the trace's order and where each is
+    drawn, the events' names, the origin of times. Per run only a table row and its thread (a
+    reference to one tuple per thread): each piece makes its runs' text and times itself."""
+
+    t: AttemptTable
+    ends: Sequence[int]  # per table row: its drawn end (open_runs.drawn_ends)
+    runs: list[int]  # table rows, in the trace's order (k indexes this from here on)
+    drivers: set[int]  # table rows of the drivers' runs
+    # per run: its thread's `"pid":..,"tid":..`, pid and tid (one tuple per thread)
+    threads: list[tuple[bytes, int, int]]
+    # graph node -> its slices' name, their queue time's, the actor arg, the call instant's
+    names: dict[str, tuple[bytes, bytes, bytes, bytes]]
+    metadata: list[bytes]  # the process and thread name events
+    origin: int  # ns: ts 0
+    last: dict[str, int]  # the task of a caller -> its last run, in this order
+
+
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """The cycle collector off meanwhile: it would walk the result's objects again and again
+    while the lists of a big trace grow, and has nothing to free here (as in cli.common.load).
+    Not across a piece's yield: the caller's code runs then."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def lay_out(result: Result) -> Layout:
+    """The runs placed, named and sorted: what a trace of `result` needs before its first
+    event."""
     t = as_table(result.attempts)
     ends = drawn_ends(t, result.jobs)
     runs = [i for i, (s, e) in enumerate(zip(t.start_ns, ends))
             if s != NO_NS and e != NO_NS and e >= s]
     drivers = {i for i in runs if is_driver_task(t.task_ids[i])}
     located = places(t, runs, drivers)
-    place_of = dict(zip(runs, located.place))
+    metadata = []
+    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in located.place},
+                                                   key=process_order))}
+    for ray_node, pid in pids.items():
+        metadata.append(_dumps({"args": {"name": located.process_names[ray_node]},
+                                "name": "process_name", "ph": "M", "pid": pid, "tid": 0}))
+        metadata.append(_dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
+                                "ph": "M", "pid": pid, "tid": 0}))
+    slots = {}
+    for tid, (ray_node, worker) in enumerate(sorted(set(located.place), key=lambda p: (
+            process_order(p[0]), p[1])), 1):
+        label = located.thread_names[(ray_node, worker)]
+        metadata.append(_dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
+                                "pid": pids[ray_node], "tid": tid}))
+        slots[(ray_node, worker)] = (b'"pid":%d,"tid":%d' % (pids[ray_node], tid),
+                                     pids[ray_node], tid)
+    slot_at: list[tuple[bytes, int, int] | None] = [None] * len(t)  # per table row
+    for i, where in zip(runs, located.place):
+        slot_at[i] = slots[where]
+    del located
     # the runs by (start, task, attempt), stably: a sort per key, the last key first (each
     # compares plain ints or strings; the table comes sorted by task and attempt already)
     for key in (t.numbers, t.task_ids, t.start_ns):
         runs.sort(key=key.__getitem__)
-    # per run in that order from here on: k indexes these lists, runs[k] the table
-    task = [t.task_ids[i] for i in runs]
-    start = [t.start_ns[i] for i in runs]
-    end = [ends[i] for i in runs]
-    pending = [t.pending_ns[i] for i in runs]
-    origin = min(start + [p for p in pending if p != NO_NS], default=0) - _LEAD_NS
-    place = [place_of[i] for i in runs]
-
-    events = []
-    pids = {n: k + 1 for k, n in enumerate(sorted({p[0] for p in place}, key=process_order))}
-    for ray_node, pid in pids.items():
-        events.append(_dumps({"args": {"name": located.process_names[ray_node]},
-                              "name": "process_name", "ph": "M", "pid": pid, "tid": 0}))
-        events.append(_dumps({"args": {"sort_index": pid}, "name": "process_sort_index",
-                             "ph": "M", "pid": pid, "tid": 0}))
-    slots = {}  # worker -> `"pid":..,"tid":..`, pid, tid
-    for tid, (ray_node, worker) in enumerate(sorted(set(place), key=lambda p: (
-            process_order(p[0]), p[1])), 1):
-        label = located.thread_names[(ray_node, worker)]
-        events.append(_dumps({"args": {"name": label}, "name": "thread_name", "ph": "M",
-                             "pid": pids[ray_node], "tid": tid}))
-        slots[(ray_node, worker)] = (b'"pid":%d,"tid":%d' % (pids[ray_node], tid),
-                                     pids[ray_node], tid)
-    slot = [slots[p][0] for p in place]
+    threads = [at for i in runs if (at := slot_at[i]) is not None]  # (every run has one)
+    del slot_at
+    origin = min(chain((t.start_ns[i] for i in runs),
+                       (p for i in runs if (p := t.pending_ns[i]) != NO_NS)),
+                 default=0) - _LEAD_NS
 
     nodes = {n.id: n for n in result.nodes}
     actors = {a.id: a for a in result.actors}
     graph_names = slice_names(result)
-    # graph node -> name, queued, actor arg, call instant
     names: dict[str, tuple[bytes, bytes, bytes, bytes]] = {}
     for node_id in {t.nodes[i] for i in runs}:
         label = graph_names.get(node_id, strip_control(node_id))
@@ -240,12 +285,29 @@ def trace_events(result: Result) -> list[bytes]:
             strip_control(owner.actor_name)) if owner and owner.actor_name else b"",
             _dumps(f"call → {label}"))
 
+    # a caller's last run in this order, for the tasks that called (not every task did)
+    callers = {t.parents[i] for i in runs if i not in drivers}
+    last = {task: k for k, i in enumerate(runs) if (task := t.task_ids[i]) in callers}
+    return Layout(t, ends, runs, drivers, threads, names, metadata, origin, last)
+
+
+def run_events(layout: Layout, first: int, stop: int) -> list[bytes]:
+    """The events of the runs first..stop-1 (k, in the trace's order) as JSON text: a slice
+    each, followed by its failure and queue time (an item may hold several events)."""
+    t, runs, origin = layout.t, layout.runs[first:stop], layout.origin
+    task = [t.task_ids[i] for i in runs]
+    start = [t.start_ns[i] for i in runs]
+    end = [layout.ends[i] for i in runs]
+    pending = [t.pending_ns[i] for i in runs]
+    threads = layout.threads[first:stop]
+    slot = [thread[0] for thread in threads]
     ts, queued_ts = _micros(start, origin), _micros(pending, origin)
     dur = _micros([e - s for s, e in zip(start, end)])
     added = _added_args(t, runs)
-    lead = mid = pre = post = b""  # a run's added args (none in most traces)
+    events = []
+    mid = pre = post = b""  # a run's added args (none in most traces)
     for k, i in enumerate(runs):
-        name, queued, actor, _ = names[t.nodes[i]]
+        name, queued, actor, _ = layout.names[t.nodes[i]]
         task_id, n, where, status = _dumps(task[k])[1:-1], t.numbers[i], slot[k], t.statuses[i]
         if added is not None:
             before_actor, after_actor, after_attempt, after_error, before_status, pre, post = (
@@ -268,7 +330,7 @@ def trace_events(result: Result) -> list[bytes]:
                 _dumps(strip_control(t.errors.get(i, _NO_ERROR)[1])))
             if added is not None:
                 failure = after_attempt + failure + before_status
-            instant = _FAILURE % (_dumps(f"failed: {error}"), *slots[place[k]][1:],
+            instant = _FAILURE % (_dumps(f"failed: {error}"), *threads[k][1:],
                                   _micros([end[k]], origin)[0])
             events.append(_SLICE % (actor, n, failure, _STATUS[_FAILED], pre, task_id, post,
                                     b'"cname":"terrible",', dur[k], name, where, ts[k],
@@ -276,36 +338,70 @@ def trace_events(result: Result) -> list[bytes]:
         else:
             events.append(_SLICE % (actor, n, mid, _STATUS[status], pre, task_id, post, b"",
                                     dur[k], name, where, ts[k], b"", queue))
-
-    last = {task_id: k for k, task_id in enumerate(task)}  # a task's last run, in this order
-    calls = [(k, c) for k, i in enumerate(runs)
-             if (c := last.get(t.parents[i])) is not None and i not in drivers]
-    # the arrow leaves the caller's slice at submission, clamped into that slice (an unknown
-    # submission, NO_NS, or one at 0 leaves at the caller's start)
-    at = _micros([min(max(pending[k], start[c]), end[c]) for k, c in calls], origin)
-    for flow, ((k, c), call_ts) in enumerate(zip(calls, at), 1):
-        events.append(_CALL % (names[t.nodes[runs[k]]][3], *slots[place[c]][1:], call_ts,
-                               flow, slot[c], call_ts, flow, slot[k], ts[k]))
     return events
 
 
-def render(result: Result, options: RenderOptions) -> bytes:
+def call_events(layout: Layout, first: int, stop: int, flow: int) -> list[bytes]:
+    """The calls into the runs first..stop-1 as JSON text, an item each, numbered from `flow`
+    (the calls into the runs before these took the numbers before it)."""
+    t, runs, threads = layout.t, layout.runs, layout.threads
+    last, drivers = layout.last, layout.drivers
+    calls = [(k, i, c) for k in range(first, stop)
+             if (c := last.get(t.parents[i := runs[k]])) is not None and i not in drivers]
+    # the arrow leaves the caller's slice at submission, clamped into that slice (an unknown
+    # submission, NO_NS, or one at 0 leaves at the caller's start)
+    at = _micros([min(max(t.pending_ns[i], t.start_ns[caller := runs[c]]), layout.ends[caller])
+                  for _, i, c in calls], layout.origin)
+    ts = _micros([t.start_ns[i] for _, i, _ in calls], layout.origin)
+    events = []
+    for number, (k, i, c), call_ts, start_ts in zip(count(flow), calls, at, ts):
+        (caller_slot, pid, tid), (callee_slot, _, _) = threads[c], threads[k]
+        events.append(_CALL % (layout.names[t.nodes[i]][3], pid, tid, call_ts, number,
+                               caller_slot, call_ts, number, callee_slot, start_ts))
+    return events
+
+
+def event_pieces(result: Result, runs_per_piece: int = RUNS_PER_PIECE) -> Iterator[bytes]:
+    """The trace's events as JSON text, in its order, in pieces: each the events of up to
+    `runs_per_piece` runs (or their calls) joined by commas, a comma before every piece but
+    the first."""
+    with _uncollected():
+        layout = lay_out(result)
+    total = len(layout.runs)
+    comma = b""
+    flow = 1  # the next call's number
+
+    def joined(events: list[bytes]) -> bytes:
+        nonlocal comma
+        events[0] = comma + events[0]
+        comma = b","
+        return b",".join(events)
+
+    if layout.metadata:
+        yield joined(list(layout.metadata))
+    for first in range(0, total, runs_per_piece):
+        with _uncollected():
+            piece = joined(run_events(layout, first, min(first + runs_per_piece, total)))
+        yield piece
+    for first in range(0, total, runs_per_piece):
+        with _uncollected():
+            calls = call_events(layout, first, min(first + runs_per_piece, total), flow)
+            flow += len(calls)
+            piece = joined(calls) if calls else b""
+        if piece:
+            yield piece
+
+
+def pieces(result: Result, options: RenderOptions,
+           runs_per_piece: int = RUNS_PER_PIECE) -> Iterator[bytes]:
+    """The trace document in pieces: its head, the events (event_pieces), its end."""
     head = _dumps({"displayTimeUnit": "ms", "otherData": {
         "generator": "flowinsight", "warnings": list(result.warnings)}},
         option=orjson.OPT_SORT_KEYS)  # the keys sort before "traceEvents"
-    # the cycle collector would walk the result's objects again and again while the lists of
-    # a big trace grow, and has nothing to free here (as in cli.common.load)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        events = trace_events(result) or [b""]
-    finally:
-        if collecting:
-            gc.enable()
-    events[0] = head[:-1] + b',"traceEvents":[' + events[0]  # so that the join copies the
-    events[-1] += b"]}\n"  # events once
-    return b",".join(events)
+    yield head[:-1] + b',"traceEvents":['
+    yield from event_pieces(result, runs_per_piece)
+    yield b"]}\n"
 
 
 RENDERER = Renderer("trace", False,
-                    "Chrome trace JSON for Perfetto / chrome://tracing", render)
+                    "Chrome trace JSON for Perfetto / chrome://tracing", pieces)

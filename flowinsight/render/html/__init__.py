@@ -31,7 +31,7 @@ from typing import Any, Sequence
 
 import orjson
 
-from flowinsight.render import RenderOptions, Renderer
+from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.html.graphs import call_view, data_view, exec_shares
 from flowinsight.render.data_plans import plan_groups
 from flowinsight.render.html.timeline import timeline_data
@@ -121,4 +121,4 @@ def render(result: Result, options: RenderOptions) -> bytes:
 
 
 RENDERER = Renderer("html", False, "an offline, interactive HTML report (layout needs `dot`)",
-                    render)
+                    one_piece(render))
