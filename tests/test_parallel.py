@@ -335,7 +335,9 @@ def test_engine_ray_without_ray_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not native_on(), reason=NO_NATIVE)
-def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
+@pytest.mark.parametrize("name", [*CAPTURES, "generated"])  # one test each: run in parallel
+def test_the_native_code_changes_no_byte_of_any_output(name: str,
+                                                       request: pytest.FixtureRequest) -> None:
     """With the C parts (the decoder of EXPORT_TASK lines, flowinsight.read.native; the
     analysis's facts, sweep and critical path, _sweep in native/) and without them
     (FLOWINSIGHT_NATIVE=0): the same JSON, the same trace (every attempt) and the same
@@ -345,13 +347,13 @@ def test_the_native_code_changes_no_byte_of_any_output(generated: Path) -> None:
     from flowinsight.read.native import decode_task_line
 
     assert decode_task_line is not None and sweep_module is not None
-    for path in (*(sample(name) for name in CAPTURES), generated):
-        for args in (("--format", "json"), ("--format", "trace"),
-                     ("--format", "json", "--group-by", "class", "--since", "0.5")):
-            runs = [cli("export", str(path), *args, "--jobs", "2", env=env)
-                    for env in ({}, {"FLOWINSIGHT_NATIVE": "0"})]
-            assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
-            assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path
+    path = request.getfixturevalue("generated") if name == "generated" else sample(name)
+    for args in (("--format", "json"), ("--format", "trace"),
+                 ("--format", "json", "--group-by", "class", "--since", "0.5")):
+        runs = [cli("export", str(path), *args, "--jobs", "2", env=env)
+                for env in ({}, {"FLOWINSIGHT_NATIVE": "0"})]
+        assert runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
+        assert (runs[0].stdout, runs[0].stderr) == (runs[1].stdout, runs[1].stderr), path
 
 
 @pytest.mark.skipif(not native_on(), reason=NO_NATIVE)
