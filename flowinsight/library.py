@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Protocol
 
 from flowinsight.errors import UsageError
 from flowinsight.model.capture import ReadAccount
@@ -290,11 +290,23 @@ def export(result: Result, fmt: str, width: int = 120, top: int = 0,
            critical: bool = False, attempts: bool = False) -> bytes:
     """The bytes of one output format ("json", "svg", "table", ...: render.FORMATS);
     `attempts` adds the JSON's row per task attempt."""
+    return b"".join(_pieces(result, fmt, width, top, critical, attempts))
+
+
+def write(result: Result, fmt: str, into: BinaryIO, width: int = 120, top: int = 0,
+          critical: bool = False, attempts: bool = False) -> None:
+    """export's bytes written into a binary file as the renderer makes them, never held
+    whole: a trace of a big session is hundreds of MB."""
+    into.writelines(_pieces(result, fmt, width, top, critical, attempts))
+
+
+def _pieces(result: Result, fmt: str, width: int, top: int, critical: bool,
+            attempts: bool) -> Iterable[bytes]:
     from flowinsight.render import FORMATS, RenderOptions, renderer
 
     if fmt not in FORMATS:
         raise UsageError(f"format {fmt!r}: give one of {', '.join(sorted(FORMATS))}")
     if attempts and fmt != "json":
         raise UsageError(f"attempts: rows of the JSON document, not of {fmt!r}")
-    return renderer(fmt).render(result, RenderOptions(width=width, top=top, critical=critical,
+    return renderer(fmt).pieces(result, RenderOptions(width=width, top=top, critical=critical,
                                                       attempts=attempts))

@@ -3,6 +3,7 @@ Result's networkx graphs carry exactly the JSON's nodes, edges and attributes.""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import orjson
@@ -19,6 +20,17 @@ def test_load_equals_the_cli_json() -> None:
     out = cli("export", str(sample("sage_pipeline")), "--format", "json")
     assert out.returncode == 0
     assert flowinsight.export(result, "json") == out.stdout
+
+
+def test_write_gives_the_cli_trace_into_a_file(tmp_path: Path) -> None:
+    result = flowinsight.load(sample("sage_pipeline"), jobs=1)
+    out = cli("export", str(sample("sage_pipeline")), "--format", "trace")
+    assert out.returncode == 0
+    with open(tmp_path / "t.json", "wb") as f:
+        flowinsight.write(result, "trace", f)
+    assert (tmp_path / "t.json").read_bytes() == out.stdout == flowinsight.export(result, "trace")
+    with pytest.raises(UsageError, match="format 'pdfx'"):
+        flowinsight.write(result, "pdfx", io.BytesIO())
 
 
 def test_call_graph_carries_the_json() -> None:
