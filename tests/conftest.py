@@ -37,6 +37,12 @@ def with_native(on: bool, code: str, stdin: bytes = b"") -> bytes:
                           capture_output=True, check=True).stdout
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `long` first (in their order), the others after in theirs: xdist
+    hands tests out in order, and a long one handed out last keeps one core busy alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/golden from the current output (review the diff!)")

@@ -107,6 +107,7 @@ def test_ids_at_every_edge_read_as_the_python_path_reads_them(kind: str) -> None
     batch_matches(lines)
 
 
+@pytest.mark.long
 def test_ids_evicted_and_read_again_are_the_same() -> None:
     """Far more distinct ids than any table holds, then the first ones again: each read anew
     after its eviction, and every str the same value as the Python path's."""

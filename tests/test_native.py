@@ -353,6 +353,7 @@ def _damage(data: st.DataObject, line: bytes) -> bytes:
     return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode()
 
 
+@pytest.mark.long
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_damaged_line_is_read_alike_or_left_to_the_python_path(data: st.DataObject) -> None:

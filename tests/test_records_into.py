@@ -186,6 +186,7 @@ def test_shuffled_and_cut_streams_merge_the_same(data: st.DataObject, cuts: list
 # Generated and odd records
 
 
+@pytest.mark.long
 @settings(max_examples=100, deadline=None)
 @given(first=tables(), laters=st.lists(tables(), min_size=1, max_size=3), data=st.data())
 def test_generated_tables_merge_the_same(first: Table, laters: list[Table],

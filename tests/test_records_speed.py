@@ -51,6 +51,7 @@ def unrepresentable(n: int) -> Table:
 SIZES = [0, 1, 5, 300, 20000, 3, 70000, 12, 20000]
 
 
+@pytest.mark.long
 def test_a_blob_does_not_depend_on_the_dumps_before_it() -> None:
     tables_ = [big_table(n, f"s{k}") for k, n in enumerate(SIZES)]
     fresh = []

@@ -51,6 +51,7 @@ def pieces(ids: list[str], count: int, seed: int) -> list[Table]:
     return out
 
 
+@pytest.mark.long
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 6000), count=st.integers(2, 6), seed=st.integers(0, 2**16),
        hex_ids=st.booleans())

@@ -178,6 +178,7 @@ def scale_15k(scale_dir: Path) -> Path:
     return scale_dir / "scale_15k"
 
 
+@pytest.mark.long
 def test_scale_15k_gives_the_same_bytes(scale_15k: Path) -> None:
     result = analysed([scale_15k])
     assert len(result.attempts) > 10_000

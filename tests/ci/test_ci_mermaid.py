@@ -175,6 +175,7 @@ def test_same_input_same_bytes(name: str, fmt: str) -> None:
     assert render(result_of(sample(name)), fmt) == render(result_of(sample(name)), fmt)
 
 
+@pytest.mark.long
 def test_real_mermaid_draws_every_output(tmp_path: Path) -> None:
     """Mermaid itself (in headless Chromium when there is one, else its parser under jsdom)
     accepts each output; with Chromium, the labels a reader sees are the names, intact."""

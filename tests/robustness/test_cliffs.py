@@ -206,6 +206,7 @@ def read_lines(lines: list[bytes]) -> list[Any]:
     return [parse_line(line) for line in lines]
 
 
+@pytest.mark.long
 def test_an_archive_of_many_empty_members_is_not_held_whole(tmp_path: Path) -> None:
     """Each member's result goes on as soon as it is read, and an empty one is kept as its
     report alone: Python's allocations for 50,000 empty members stay near their reports'
