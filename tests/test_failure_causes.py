@@ -1,8 +1,8 @@
 """One cause, one story (docs/failures.md, "One cause, its consequences"): each failure that
 another recorded failure explains is linked to it by its key, the counts stay Ray's, and the
 renderers tell the cause once with what followed from it. On real captures, checked against
-Ray's State API (their state_truth.json), and on hand-made events for the worker's and the
-node's deaths no capture here holds."""
+Ray's State API (their state_truth.json), a node's death too (tests/data/node_death), and on
+hand-made events for the worker's death no capture here holds."""
 
 from __future__ import annotations
 
@@ -288,3 +288,84 @@ def test_what_followed_is_escaped_for_each_format() -> None:
     [row] = [r for r in md.splitlines() if r.startswith("| ↳ after\\_boom |")]
     assert "input from boom failed: \\[bold\\]boom\\[/bold\\] \\| \\`x\\` &lt;b&gt;y&lt;/b&gt;" \
         in row and "<b>" not in md
+
+
+def _node_death() -> list[str]:
+    """The capture's three session folders (each node's own: tests/data/node_death/README.md)."""
+    return sorted(str(p) for p in (DATA / "node_death").glob("*/session_*"))
+
+
+def test_a_real_nodes_death_explains_what_it_took_with_it() -> None:
+    """A node SIGKILLed with tasks and an actor on it (three-node cluster): every failed attempt
+    the State API lists and the actor's death are failures, once each, all from the node's
+    death, which stands for the first attempt it failed (the GCS's RAY_NODE_REMOVED)."""
+    result = result_of(*_node_death())
+    truth = _truth("node_death")
+    dead = json.loads((DATA / "node_death" / "nodes.json").read_text())["ids"]["b"]
+    assert [n["state"] for n in truth["nodes"] if n["node_id"] == dead] == ["DEAD"]
+    failed = {f"task:{t['task_id']}:{t['attempt_number']}": t for t in truth["tasks"]
+              if t["state"] == "FAILED"}
+    assert {t["node_id"] for t in failed.values()} == {dead}
+    assert Counter((t["name"], t["error_type"]) for t in failed.values()) == {
+        ("slow", "NODE_DIED"): 3, ("Keeper.hold", "ACTOR_DIED"): 1,
+        ("Keeper.ping", "ACTOR_DIED"): 1}
+    # the two slow tasks with retries left ran again on the head, and finished
+    again = [t for t in truth["tasks"] if t["name"] == "slow" and t["attempt_number"] == 1]
+    assert [t["state"] for t in again] == ["FINISHED"] * 2
+    [keeper] = truth["actors"]
+    assert keeper["state"] == "DEAD" and "its node has died" in json.dumps(keeper["death_cause"])
+    actor = f"actor:{keeper['actor_id']}:ACTOR_DIED_ERROR_CONTEXT:NODE_DIED@1796675020000"
+    # the node's removal stands for its first failed attempt (by its end): slow's that ended
+    # first; the actor's calls follow from the actor's death, the rest from the node's
+    node = [f for f in result.failures if f.kind == "task" and not f.cause]
+    first = min((a for a in result.attempts if a.status == "FAILED"
+                 and a.error_type == "NODE_DIED"), key=lambda a: a.end_ns or 0)
+    assert [f.key for f in node] == [f"task:{first.task_id}:0"]
+    root = node[0].key
+    assert _causes(result) == {
+        **{key: actor if t["actor_id"] else root for key, t in failed.items()},
+        root: "", actor: root}
+    assert len(result.failures) == 6 and len(failure_groups(result.failures)) == 1
+    assert result.coverage.complete
+
+
+def test_the_terminal_tells_a_nodes_death_once() -> None:
+    out = cli("analyze", *_node_death()).stdout.decode()
+    assert ("failures       6 from 1 cause (ACTOR_DIED 2, ACTOR_DIED_ERROR_CONTEXT:NODE_DIED 1, "
+            "NODE_DIED 3): see Failures below") in out
+    assert "coverage       100.0% of tasks complete\n" in out
+    section = out.split("Failures (6 from 1 cause)\n", 1)[1].splitlines()
+    assert section[0].startswith("1. slow (task): NODE_DIED: Task failed because the node it was"
+                                 " running on is dead or unavailable.")
+    assert section[1:12] == [
+        "   task e0dc174c83599034ffffffffffffffffffffffff01000000 attempt 0, at 5.81 s, on "
+        "worker 23321 (2adca378)",
+        "   on Ray node 127.0.0.1 (99fe3a544100d946b03bb0aa235a81c16e4762dce99a5c8076a3f1db)",
+        "   5 failures followed from it: slow ×2, Keeper (actor) ×1, Keeper.hold ×1, "
+        "Keeper.ping ×1",
+        "     NODE_DIED",
+        "       - slow, task f91b78d7db9a6593ffffffffffffffffffffffff01000000 attempt 0, "
+        "at 5.86 s",
+        "       - slow, task f4402ec78d3a2607ffffffffffffffffffffffff01000000 attempt 0, "
+        "at 6.23 s",
+        "     ACTOR_DIED_ERROR_CONTEXT:NODE_DIED: The actor died because its node has died. "
+        "Node Id: 99fe3a544100d946b03bb0aa235a81c16e4762dce99a5c8076a3f1db",
+        "       - Keeper (actor), at 6.27 s",
+        "     ACTOR_DIED: The actor died because its node has died. Node Id: "
+        "99fe3a544100d946b03bb0aa235a81c16e4762dce99a5c8076a3f1db",
+        "       - Keeper.ping, task 8849b62d89cb30f9f12ffde6fdf1b31fcd8c994001000000 attempt 0, "
+        "at 7.05 s",
+        "       - Keeper.hold, task 82891771158d68c1f12ffde6fdf1b31fcd8c994001000000 attempt 0, "
+        "at 7.05 s"]
+    doc = json.loads(cli("export", *_node_death(), "--format", "json").stdout)
+    keys = {f["key"]: f["cause"] for f in doc["failures"]}
+    root = "task:e0dc174c83599034ffffffffffffffffffffffff01000000:0"
+    actor = ("actor:f12ffde6fdf1b31fcd8c994001000000:ACTOR_DIED_ERROR_CONTEXT:NODE_DIED"
+             "@1796675020000")
+    assert keys == {
+        root: "", actor: root,
+        "task:f91b78d7db9a6593ffffffffffffffffffffffff01000000:0": root,
+        "task:f4402ec78d3a2607ffffffffffffffffffffffff01000000:0": root,
+        "task:8849b62d89cb30f9f12ffde6fdf1b31fcd8c994001000000:0": actor,
+        "task:82891771158d68c1f12ffde6fdf1b31fcd8c994001000000:0": actor}
+    assert doc["summary"]["failures"]["causes"] == 1

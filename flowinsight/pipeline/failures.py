@@ -649,8 +649,12 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
         category = _by_exit(exit_name, CRASH)
         hit = _attempt_at(by_worker.get(note.worker_id, []), note.time_s)
         if hit is None and kind == "node":
-            # a node's removal is the failure of the attempts it ended there
-            hit = _attempt_at(on_node.get(note.node_id, []), note.time_s)
+            # a node's removal is the failure of the attempts it ended there: it stands for the
+            # first of them (a node dies once, its id is never reused; the GCS stamps the
+            # removal in whole seconds, the owners each failure as they learn of it), so that
+            # what followed from it comes after it
+            hit = min(on_node.get(note.node_id, []), default=None,
+                      key=lambda a: a.end_ns or a.start_ns or a.pending_ns or 0)
         node = hit.node if hit else ""
         if kind == "driver" and note.job_id:
             node = driver_node(note.job_id)
