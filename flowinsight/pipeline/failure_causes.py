@@ -24,7 +24,8 @@ from typing import Iterable, Mapping, Sequence, TypeVar
 from flowinsight.model.ids import JOB_HEX, WORKER_HEX, actor_of_task, is_actor_creation_task
 from flowinsight.result import Attempt, Failure
 
-# Error types that say "the process that ran it, or its actor, or its node, went away"
+# Error types that say "the process that ran it, or its actor, or its node, went away": the
+# failure a worker's failure label stands for, and an end that may come with the job's end
 PROCESS_GONE = frozenset(("WORKER_DIED", "ACTOR_DIED", "ACTOR_UNAVAILABLE", "NODE_DIED",
                           "OWNER_DIED", "LOCAL_RAYLET_DIED", "OUT_OF_MEMORY"))
 # The error types an actor's call gets from its actor's death or restart (pb_util.h

@@ -70,9 +70,6 @@ _ERROR_TYPES = {
     ),
 }
 ERROR_TYPE_CATEGORY = {name: cat for cat, names in _ERROR_TYPES.items() for name in names}
-# Error types that say "the process that ran it, or its actor, or its node, went away": the
-# failure a worker's failure label stands for, and an end that may come with the job's end.
-_DEATH_TYPES = PROCESS_GONE
 # Error types Ray gives an attempt it failed before any worker ran it (its runtime_env, its
 # arguments, its placement or its actor could not be had): no execution to record.
 _NEVER_RAN_TYPES = frozenset(("RUNTIME_ENV_SETUP_FAILED", "DEPENDENCY_RESOLUTION_FAILED",
@@ -369,7 +366,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     dead_actors = {f.node for f in actor_list if f.category in COUNTED}
     dead_workers = {n.worker_id for n in notes if n.worker_id}
     dead_workers.update(a.worker_id for a in failed_by_key.values()
-                        if a.worker_id and a.error_type in _DEATH_TYPES)
+                        if a.worker_id and a.error_type in PROCESS_GONE)
     actor_workers: dict[str, set[str]] = {}
     if dead_actors:
         for worker, node in attempt_fields(attempts, "worker_id", "node"):
@@ -388,7 +385,7 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     restarted = frozenset(f.node for f in actor_list if f.error_type == ACTOR_RESTARTING
                           and (f.category in COUNTED or f.message == RESTART_ASKED))
     explained = frozenset(key for key, f in task_fails.items()
-                          if f.category == INTENDED or f.error_type in _DEATH_TYPES
+                          if f.category == INTENDED or f.error_type in PROCESS_GONE
                           or f.error_type in _NEVER_RAN_TYPES) | _lost_with_actor(
                               attempts, dead_actors) | lost_to_kill(attempts, actor_list)
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
@@ -497,7 +494,7 @@ def _cancelled_itself(a: Attempt) -> bool:
 
 def _with_job_end(category: str, a: Attempt, job_ends: JobEnds, job_of: Callable[[str], str],
                   time_s: float | None) -> str:
-    if category == CRASH and a.error_type in _DEATH_TYPES \
+    if category == CRASH and a.error_type in PROCESS_GONE \
             and job_ends.ended(job_of(a.task_id), time_s):
         return INTENDED  # it went with its job, which had ended
     return category
@@ -640,7 +637,7 @@ def _note_failures(notes: Iterable[FailureNote], attempts: Sequence[Attempt],
     for a in attempts_with(attempts, "worker_id", wanted, finished=False) if wanted else ():
         by_worker.setdefault(a.worker_id, []).append(a)
     for a in failed_of(attempts) if nodes else ():
-        if a.ray_node_id in nodes and a.error_type in _DEATH_TYPES:
+        if a.ray_node_id in nodes and a.error_type in PROCESS_GONE:
             on_node.setdefault(a.ray_node_id, []).append(a)
     out: list[tuple[Failure, Attempt | None, FailureNote]] = []
     for note in notes:
@@ -708,7 +705,7 @@ def submitted_jobs(notes: Iterable[FailureNote], jobs: Iterable[JobUpdate],
 def _attempt_at(candidates: list[Attempt], time_s: float | None) -> Attempt | None:
     """Of a worker's attempts, the one its death ended: a failed attempt that says its process
     died (the nearest in time), else one without a final state, else one running then."""
-    dead = [a for a in candidates if a.status == "FAILED" and a.error_type in _DEATH_TYPES]
+    dead = [a for a in candidates if a.status == "FAILED" and a.error_type in PROCESS_GONE]
     if dead:
         return min(dead, key=lambda a: _distance(a, time_s))
     lost = [a for a in candidates if a.status == "UNKNOWN"]

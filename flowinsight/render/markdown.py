@@ -16,7 +16,7 @@ from flowinsight.render import RenderOptions, Renderer, one_piece
 from flowinsight.render.json_out import to_document
 from flowinsight.labels import Labels
 from flowinsight.render.mermaid import render_mermaid
-from flowinsight.render.story import Story, followed, told
+from flowinsight.render.story import Story, error_after, followed, told
 from flowinsight.render.text import middle_cut, one_line
 from flowinsight.units import counted, human_bytes, human_ms, human_rate
 from flowinsight.result import NodeKind, Result
@@ -166,10 +166,9 @@ def _failures(result: Result, top: int) -> list[str]:
         if rest:
             rows.append([cell(f"↳ {followed(rest)}", 400)] + ["-"] * 6)
         for c in rest:  # the cause's message not said again
-            same = not c.failure.message or c.failure.message == s.failure.message
             rows.append([cell(f"↳ {c.node}"), cell(c.failure.kind), cell(c.task or "-"),
                          _at(c), cell(_where(c) if _where(c) != _where(s) else "-"),
-                         cell(c.failure.error_type if same else c.error, 300), "-"])
+                         cell(error_after(c, s), 300), "-"])
         groups.append(rows)
     shown, more = _limit(groups, top, "causes")
     return (["#### Failures", ""]

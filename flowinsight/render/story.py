@@ -112,10 +112,15 @@ def by_error(cause: Story, rest: Sequence[Story]) -> list[tuple[str, list[Story]
     message where it is not the cause's own (said once for all that share it)."""
     out: dict[str, list[Story]] = {}
     for s in rest:
-        f = s.failure
-        same = not f.message or f.message == cause.failure.message
-        out.setdefault(f.error_type if same else s.error, []).append(s)
+        out.setdefault(error_after(s, cause), []).append(s)
     return list(out.items())
+
+
+def error_after(s: Story, cause: Story) -> str:
+    """A consequence's error as told under its cause: its type alone where its message is
+    the cause's (or none), else type and message."""
+    f = s.failure
+    return f.error_type if not f.message or f.message == cause.failure.message else s.error
 
 
 def brief(s: Story, cause: Story) -> str:
