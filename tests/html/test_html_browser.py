@@ -544,11 +544,13 @@ def test_failures_are_told_by_their_cause(browser: Browser, tmp_path: Path) -> N
     assert "9 failures from 2 causes" in card
     items = browser.eval("[...document.querySelectorAll('#overview .card ul.plain li')]"
                          ".map((li) => li.textContent)")
-    # the two causes alone, each with what followed from it (the document's order), and the
+    # the two causes alone, each with what followed from it, in time order (Sturdy's restart
+    # at ...162 s, Fragile's death at ...163 s; the document lists Fragile's first), and the
     # end that is no failure (Sturdy's death with its owner)
     assert len(items) == 3 and items[2] == "1 intended: ACTOR_DIED_ERROR_CONTEXT:OWNER_DIED 1"
-    [sturdy] = [i for i in items if i.startswith("Sturdy: ACTOR_RESTARTING")]
-    [fragile] = [i for i in items if i.startswith("Fragile: ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED")]
+    sturdy, fragile = items[:2]
+    assert sturdy.startswith("Sturdy: ACTOR_RESTARTING")
+    assert fragile.startswith("Fragile: ACTOR_DIED_ERROR_CONTEXT:WORKER_DIED")
     assert sturdy.endswith(" (4 more followed from it)")
     assert fragile.endswith(" (3 more followed from it)")
     rows = browser.eval(ROWS_JS + "('#failures-table')")

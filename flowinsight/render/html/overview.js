@@ -62,8 +62,9 @@ function overview() {
   else {
     const types = summary.failures.by_type;
     add(fail, el("div", { class: "figures" }, Object.keys(types).map((t) => figure(int(types[t]), t || "(no type)", true))));
-    // each cause once, with how many failures followed from it (page.js rootOf)
-    const roots = doc.failures.filter((f) => rootOf(f) === f);
+    // each cause once, with how many failures followed from it (page.js rootOf), in time
+    // order as the terminal and Markdown tell them (result.failure_groups)
+    const roots = doc.failures.filter((f) => rootOf(f) === f).sort(byTime);
     if (roots.length < doc.failures.length) add(fail, el("div", { class: "small" }, doc.failures.length + " failures from " + roots.length + (roots.length === 1 ? " cause" : " causes")));
     add(fail, el("ul", { class: "plain" }, roots.slice(0, 6).map((f) => el("li", null, nodeLink(f.node), ": ", el("span", { class: "bad" }, f.error_type), " ", el("span", { class: "clipped", title: f.message }, clip(f.message, 200)), FOLLOWERS.get(f) ? el("span", { class: "small muted" }, " (" + causeText(f) + ")") : null))));
     if (roots.length > 6) add(fail, el("div", { class: "small muted" }, (roots.length - 6) + " more causes in the failures table"));

@@ -104,6 +104,11 @@ function rootOf(f) {
 }
 const FOLLOWERS = new Map();
 doc.failures.forEach((f) => { const r = rootOf(f); if (r !== f) FOLLOWERS.set(r, (FOLLOWERS.get(r) || 0) + 1); });
+// failures in time order, then by node and task (result.failure_groups' order)
+function byTime(a, b) {
+  return (a.time_s || 0) - (b.time_s || 0) || cmp(a.node, b.node) || cmp(a.taskId, b.taskId);
+}
+function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 function causeText(f) {
   const r = rootOf(f);
   if (r !== f) return "follows from " + label(r.node) + ": " + (r.error_type || r.kind);
