@@ -13,9 +13,12 @@ largest single process, and the peak PSS summed over the process and its workers
     FLOWINSIGHT_CMD=...          another flowinsight to measure (an older checkout, say)
 
 flowinsight is measured twice: with the default --jobs (every core) and with --jobs 1 (one
-process), so that what the workers buy on this machine is in the table. Then once more on the
-largest input with one worker's crash beside it (crash_note.py): a death must cost what the
-rows it concerns cost, not a pass that makes every row.
+process), so that what the workers buy on this machine is in the table. Then twice more on
+the largest input: with 1% of its task lines written again in files beside their own (a
+rotated file overlapping the live one: make_input.py --repeat-percent 1), against the floor of
+that input, since repeated events must cost what their lines cost, not a slower read; and with
+one worker's crash beside it (crash_note.py): a death must cost what the rows it concerns
+cost, not a pass that makes every row.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -32,14 +36,14 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 
 
-def measure(*cmd: str) -> dict[str, float]:
+def measure(*cmd: str) -> dict[str, Any]:
     """The fastest of BENCH_REPEAT runs, with the largest memory of any of them."""
     runs = []
     for _ in range(int(os.environ.get("BENCH_REPEAT", "3"))):
         out = subprocess.run([PY, str(HERE / "measure.py"), *cmd], capture_output=True,
                              check=True)
-        runs.append(orjson.loads(out.stdout))
-    best: dict[str, float] = min(runs, key=lambda r: r["seconds"])
+        runs.append({**orjson.loads(out.stdout), "stderr": out.stderr.decode(errors="replace")})
+    best: dict[str, Any] = min(runs, key=lambda r: r["seconds"])
     for key in ("peak_rss_mb", "peak_tree_pss_mb", "peak_tree_rss_mb"):
         best[key] = max(r[key] for r in runs)
     if any(r["returncode"] != 0 for r in runs):
@@ -98,6 +102,7 @@ def main() -> int:
             "load_avg_1m": round(os.getloadavg()[0], 2),
         })
         print(orjson.dumps(rows[-1]).decode(), file=sys.stderr)
+    repeated = _repeated_row(flowinsight, jobs, sizes[-1]) if sizes else None
     crash = _crash_row(flowinsight, jobs, data, info) if sizes else None
     print(f"Machine: {machine()}\n")
     print("| input | lines | floor | flowinsight | ratio | events/s | MB/s | CPU | "
@@ -108,13 +113,40 @@ def main() -> int:
               f"| {r['ratio']} | {r['events_per_s']:,} | {r['mb_per_s']} | {r['cpu_s']} s "
               f"| {r['peak_tree_pss_mb']} MB | {r['one_process_s']} s "
               f"| {r['one_process_ratio']} | {r['one_process_peak_rss_mb']} MB |")
+    if repeated is not None:
+        print(f"\nWith 1% of the task lines repeated across files ({repeated['input_mb']} MB, "
+              f"{repeated['repeated']:,} events read twice, each counted once): floor "
+              f"{repeated['floor_s']} s, flowinsight {repeated['flowinsight_s']} s, ratio "
+              f"{repeated['ratio']}, CPU {repeated['cpu_s']} s, largest process "
+              f"{repeated['peak_rss_mb']} MB")
     if crash is not None:
         print(f"\nWith one worker's crash beside the {rows[-1]['input_mb']} MB input "
               f"(bench/crash_note.py): {crash['flowinsight_s']} s, ratio {crash['ratio']}, "
               f"CPU {crash['cpu_s']} s, largest process {crash['peak_rss_mb']} MB")
     (HERE / "results.json").write_bytes(orjson.dumps(
-        {"machine": machine(), "rows": rows, "crash": crash}, option=orjson.OPT_INDENT_2))
-    return 0 if crash is not None else 1
+        {"machine": machine(), "rows": rows, "repeated": repeated, "crash": crash},
+        option=orjson.OPT_INDENT_2))
+    return 0 if crash is not None and repeated is not None else 1
+
+
+def _repeated_row(flowinsight: str, jobs: list[str], size: float) -> dict[str, float] | None:
+    """An input of `size` MB with 1% of its task lines repeated, against its own floor."""
+    data = HERE / "data" / f"{size:g}mb-rep1"
+    subprocess.run([PY, str(HERE / "make_input.py"), "--size-mb", str(size), "--out",
+                    str(data), "--repeat-percent", "1"], check=True)
+    floor = measure(PY, str(HERE / "floor.py"), str(data))
+    info = orjson.loads(str(floor["stdout"]))
+    run = measure(flowinsight, "export", str(data), "--format", "json", "-o", os.devnull,
+                  *jobs)
+    if run["returncode"] != 0:
+        print(f"flowinsight failed on {data}", file=sys.stderr)
+        return None
+    # flowinsight says on stderr how many events it read more than once
+    said = [int(w) for w in run["stderr"].split() if w.isdigit()]
+    return {"input_mb": round(info["bytes"] / 1e6), "repeated": said[0] if said else 0,
+            "floor_s": round(info["seconds"], 2), "flowinsight_s": round(run["seconds"], 2),
+            "ratio": round(run["seconds"] / info["seconds"], 2),
+            "cpu_s": round(run["cpu_seconds"], 2), "peak_rss_mb": round(run["peak_rss_mb"])}
 
 
 def _crash_row(flowinsight: str, jobs: list[str], data: Path,
