@@ -50,13 +50,17 @@ class Labels:
 
     def via(self, node_ids: tuple[str, ...]) -> str:
         """"via TrainController" for a call flow drawn through Ray's hidden internals (the
-        classes of the hidden actors, the hidden functions' names; "" for a recorded call)."""
+        classes of the hidden actors, the hidden functions' names, a hidden method of a shown
+        actor as `Class.method`; "" for a recorded call)."""
         names: list[str] = []
         for node_id in node_ids:
             node = self.nodes.get(node_id)
             actor = self.actors.get(node.actor_id) if node is not None else None
             name = (actor.class_of or actor.class_name) if actor is not None else \
                 node.name if node is not None else node_id
+            if node is not None and node.kind is NodeKind.METHOD and actor is not None \
+                    and not actor.internal:  # a hidden method of the user's actor: its loop
+                name = f"{name}.{node.name}"  # (a compiled graph's `Step.__ray_call__`)
             if name not in names:
                 names.append(name)
         return f"via {', '.join(names)}" if names else ""

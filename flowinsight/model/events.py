@@ -114,6 +114,9 @@ class ObjectGet:
     arg_index: int | None  # for kind = arg: the argument position
 
 
+# ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame (a task
+# that failed because its input had: pipeline/cancelled_inputs.py, failures.headline)
+INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
 # FailureNote.label of an errored Ray Train run attempt (read/export_events.py)
 TRAIN_ERRORED = "TRAIN_RUN_ATTEMPT_ERRORED"
 # FailureNote.source_type of a submitted job's end (read/export_events.py); its label is the

@@ -24,10 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from flowinsight.model.events import INPUT_NOTE
 from flowinsight.result import Attempt, attempts_with
 
-# ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame
-INPUT_NOTE = "At least one of the input arguments for this task could not be computed"
 # ray/exceptions.py TaskCancelledError's text: the id is the task that was cancelled
 CANCELLED = re.compile(
     r"ray\.exceptions\.TaskCancelledError: Task: (?:TaskID\()?([0-9a-fA-F]+)\)? was cancelled")

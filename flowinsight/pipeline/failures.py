@@ -28,11 +28,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
+from flowinsight.model.events import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.model.events import (JOB_STOPPED, SUBMISSION_JOB, TRAIN_ERRORED, ActorUpdate,
                                        FailureNote, JobUpdate)
 from flowinsight.model.ids import actor_of_task, is_actor_creation_task
 from flowinsight.pipeline.cancelled_inputs import CANCELLED as _CANCELLED
-from flowinsight.pipeline.cancelled_inputs import INPUT_NOTE as _INPUT_NOTE
 from flowinsight.pipeline.cancelled_inputs import ended_by_cancelled_input
 from flowinsight.pipeline.failure_causes import (
     PROCESS_GONE, Death, driver_worker_id, failure_key, link_causes)

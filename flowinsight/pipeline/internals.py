@@ -13,6 +13,11 @@ operators (`_map_task`, named by its operator: identity.renames_by_span) and its
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+from flowinsight.pipeline.identity import NodeKey
+from flowinsight.result import NodeKind
+
 # class name -> the module of Ray that defines it
 INTERNAL_CLASSES = {
     # Ray Data
@@ -59,6 +64,29 @@ INTERNAL_FUNCTIONS = {
     "_get_recursive_files_and_stats": "ray.tune.utils.file_transfer",
     "_copy_dir": "ray.tune.utils.file_transfer",
 }
+
+
+# ray/actor.py: the method Ray gives every actor to run a function on it
+RAY_CALL = "__ray_call__"
+
+
+def compiled_graph_loops(calls: Iterable[tuple[str, str]],
+                         keys: Mapping[str, NodeKey]) -> set[str]:
+    """The `__ray_call__` nodes that called methods of their own actor: a compiled graph's
+    loops (`do_exec_tasks`, ray/dag/compiled_dag_node.py), whose runs of the user's methods
+    the recorder records as calls made by the loop (read/ray_events.py: compiled_call). Such
+    a node is Ray's plumbing (the loop waits on its channels for its whole life; its other
+    calls set the channels up and tear them down): internal, its runs drawn from the loop's
+    caller. Without the recorder no run names a method, and `__ray_call__` stays the user's
+    view of the graph (docs/recorder.md)."""
+    loops = set()
+    for source, target in calls:
+        caller, callee = keys.get(source), keys.get(target)
+        if caller is not None and callee is not None and caller.kind is NodeKind.METHOD \
+                and caller.name == RAY_CALL and callee.kind is NodeKind.METHOD \
+                and callee.actor_id == caller.actor_id and callee.name != RAY_CALL:
+            loops.add(source)
+    return loops
 
 
 def _ray_module(module: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowinsight.model.events import (
+    INPUT_NOTE,
     CallSiteDef,
     Event,
     FailureNote,
@@ -16,6 +17,7 @@ from flowinsight.model.events import (
     TaskName,
     TaskSubmitted,
     TaskType,
+    TaskUpdate,
     given_otherwise,
 )
 from flowinsight.model.ids import (
@@ -25,6 +27,7 @@ from flowinsight.model.ids import (
     OBJECT_HEX,
     TASK_HEX,
     WORKER_HEX,
+    actor_of_task,
     job_of_task,
 )
 from flowinsight.read.descriptor import language_of_descriptor, parse_descriptor
@@ -72,6 +75,8 @@ def parse_ray_event(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
         return _object_put(as_str(obj.get("event_id")), fields)
     if label == "object_get":
         return _object_get(as_str(obj.get("event_id")), fields)
+    if label == "compiled_call":
+        return compiled_call(fields)
     if label in FAILURE_LABELS:
         return _failure(label, obj, fields)
     return f"label:{label or '(none)'}"
@@ -99,6 +104,64 @@ def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
         function=function,
         language=language,
     )
+
+
+# Ray's TaskStatus numbers (common.proto) of a run's two states
+_RUNNING, _FINISHED, _FAILED = 8, 11, 12
+
+
+def compiled_call(f: dict[str, Any]) -> TaskUpdate:
+    """The recorder's `compiled_call` (recorder/compiled.py): one run of a user's method in a
+    compiled graph, which Ray runs inside its actor's `__ray_call__` loop task and records as
+    no task. It is an attempt of an actor method like any other: a TaskUpdate under the run's
+    own id, its caller the loop (the loop's caller, the task that compiled the graph, is what
+    the user sees once Ray's loop is hidden: pipeline/internals.py), RUNNING at its start,
+    FINISHED or FAILED at its end. A method that raised is Ray's TASK_EXECUTION_EXCEPTION,
+    as a normal call's would be: `ray.get` of the execute raises its RayTaskError; so is a run
+    skipped for its input's error (_run_error)."""
+    task_id = require(hex_id(f.get("task_id"), TASK_HEX, "task_id", required=True), "task_id")
+    loop = require(hex_id(f.get("loop_task_id"), TASK_HEX, "loop_task_id", required=True),
+                   "loop_task_id")
+    method = as_str(f.get("method"))
+    if not method:
+        raise BadLine("missing_field", "missing method")
+    start, end = as_float(f.get("start_ms")), as_float(f.get("end_ms"))
+    if start is None or end is None or end < start or start < 0:
+        raise BadLine("bad_value", f"run times {start!r}..{end!r}")
+    error_type = as_str(f.get("error_type"))
+    pid = as_int(f.get("pid"))
+    return TaskUpdate(
+        task_id=task_id,
+        attempt=0,
+        job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
+        task_type=TaskType.ACTOR,
+        function=FunctionRef("", as_str(f.get("class_name"))[:MAX_FRAME_TEXT],
+                             method[:MAX_FRAME_TEXT]),
+        language="PYTHON",
+        parent_task_id=loop,
+        actor_id=hex_id(f.get("actor_id"), ACTOR_HEX, "actor_id") or actor_of_task(task_id),
+        # the recorder's times are to the microsecond: whole µs, then ns (a float's ms
+        # times 1e6 would carry its rounding into the ns)
+        states=((_RUNNING, round(start * 1000) * 1000),
+                (_FAILED if error_type else _FINISHED, round(end * 1000) * 1000)),
+        node_id=hex_id(f.get("node_id"), NODE_HEX, "node_id"),
+        worker_id=hex_id(f.get("worker_id"), WORKER_HEX, "worker_id"),
+        worker_pid=pid if pid and pid > 0 else None,
+        error_type="TASK_EXECUTION_EXCEPTION" if error_type else "",
+        error_message=_run_error(f, error_type),
+        component_type="worker",
+        spans=(),
+    )
+
+
+def _run_error(f: dict[str, Any], error_type: str) -> str:
+    """What the run raised; for a run `skipped` (its input was an upstream method's error,
+    which Ray passed on without calling the method) that error after RayTaskError's note, as
+    Ray words a normal task that failed by its input: a consequence of the upstream failure."""
+    message = as_str(f.get("error_message")) or error_type
+    if f.get("skipped") is True:
+        return f"{INPUT_NOTE}:\n{message}" if message else INPUT_NOTE
+    return message
 
 
 def _site_id(value: Any, required: bool) -> str:

@@ -67,6 +67,9 @@ class ThreadState(threading.local):
     pending_args: Any = None
     task_site: Site | None = None
     awaited: tuple[str, int | None] | None = None
+    # a compiled graph's method run whose READ, COMPUTE or WRITE is going on (compiled.py):
+    # what the thread reads is that run's
+    run_site: Site | None = None
 
 
 TLS = ThreadState()

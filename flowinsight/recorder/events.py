@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 TaskType = Literal["NORMAL_TASK", "ACTOR_TASK", "ACTOR_CREATION_TASK"]
 PutKind = Literal["arg", "return", "put"]
 GetKind = Literal["arg", "get"]
-FieldValue = str | int | None | list[list[str | int]]
+FieldValue = str | int | float | None | list[list[str | int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,4 +150,57 @@ class CallSiteDefined:
         }
 
 
-Event = TaskSubmitted | ObjectPut | ObjectGet | CallSiteDefined
+@dataclass(frozen=True, slots=True)
+class CompiledCall:
+    """`compiled_call`: one run of a user's method in a compiled graph (recorder/compiled.py),
+    under its own id `run_task_id`, inside its actor's `__ray_call__` loop task `loop`. Times
+    are ms to the microsecond; error_type is the class of what the method raised, "" if none,
+    or with `skipped` of what the upstream method raised (this one did not run)."""
+
+    label: ClassVar[str] = "compiled_call"
+
+    run_task_id: str
+    loop: Site
+    class_name: str
+    method: str
+    bind_index: int
+    run: int
+    start_ms: float
+    end_ms: float
+    error_type: str
+    error_message: str
+    node_id: str
+    worker_id: str
+    pid: int
+    # the method did not run: its input was an upstream method's error (error_type, message)
+    skipped: bool = False
+
+    @property
+    def timestamp_ms(self) -> int:
+        return int(self.end_ms)
+
+    def custom_fields(self) -> dict[str, FieldValue]:
+        fields: dict[str, FieldValue] = {
+            "task_id": self.run_task_id,
+            "loop_task_id": self.loop.task_id,
+            "actor_id": self.loop.actor_id,
+            "job_id": self.loop.job_id,
+            "class_name": self.class_name,
+            "method": self.method,
+            "bind_index": self.bind_index,
+            "run": self.run,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "node_id": self.node_id,
+            "worker_id": self.worker_id,
+            "pid": self.pid,
+        }
+        if self.error_type:
+            fields["error_type"] = self.error_type
+            fields["error_message"] = self.error_message
+        if self.skipped:
+            fields["skipped"] = True
+        return fields
+
+
+Event = TaskSubmitted | ObjectPut | ObjectGet | CallSiteDefined | CompiledCall

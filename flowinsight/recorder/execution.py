@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from flowinsight.recorder import async_yields
+from flowinsight.recorder import async_yields, compiled
 from flowinsight.recorder.capture import TLS, ReturnValues
 from flowinsight.recorder.emitter import EMITTER, now_ms
 from flowinsight.recorder.events import ObjectGet, ObjectPut, Site
@@ -70,7 +70,7 @@ def wrap_deserialize_objects(original: Callable[..., Any]) -> Callable[..., Any]
 def _after_deserialize(serialized_objects: Any, object_refs: Any, values: Any) -> None:
     count = len(object_refs)
     if TLS.in_get:
-        site = EMITTER.site()
+        site = TLS.run_site or EMITTER.site()
         timestamp = now_ms()
         for serialized, ref in zip(serialized_objects, object_refs):
             size = received_size(serialized)
@@ -165,6 +165,7 @@ def caller_frame(depth: int) -> FrameType | None:
 
 
 def _on_task_start(task_id: str, base: FrameType | None) -> None:
+    compiled.maybe_install()
     context = EMITTER.context
     context.last_started_task = task_id
     context.running.add(task_id)

@@ -10,7 +10,7 @@ from flowinsight.model.events import JobUpdate
 from flowinsight.pipeline.facts import TaskFacts
 from flowinsight.pipeline.identity import NodeKey, is_undefined
 from flowinsight.pipeline.jobs import merged_jobs
-from flowinsight.pipeline.internals import internal_function
+from flowinsight.pipeline.internals import compiled_graph_loops, internal_function
 from flowinsight.pipeline.naming import NodeNamer
 from flowinsight.pipeline.steps.state import Analysis, need
 from flowinsight.pipeline.warnings import (
@@ -36,7 +36,9 @@ def assemble(analysis: Analysis) -> Analysis:
     objects = bool(reduced.puts or reduced.gets)
     result = Result(
         jobs=_jobs(reduced.job_updates, _view_counts(facts.job_counts, analysis.options.job)),
-        nodes=_nodes(namer, actors, facts, judgement.node_stats),
+        nodes=_nodes(namer, actors, facts, judgement.node_stats,
+                     compiled_graph_loops(((c.source, c.target) for c in judgement.calls),
+                                          namer.keys)),
         actors=tuple(actors[a] for a in sorted(actors)),
         call_flows=judgement.calls,
         data_flows=need(analysis.flows, "the data flows"),
@@ -58,7 +60,7 @@ def assemble(analysis: Analysis) -> Analysis:
 
 
 def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
-           node_stats: dict[str, Stats]) -> tuple[Node, ...]:
+           node_stats: dict[str, Stats], loops: set[str]) -> tuple[Node, ...]:
     keys = dict(node_of.keys)  # the namer's own left as it is
     for actor in actors.values():  # an actor whose creation the capture lacks is still a node
         keys.setdefault(actor.id, NodeKey(NodeKind.ACTOR, actor.job_id, actor.id, "", ""))
@@ -76,8 +78,8 @@ def _nodes(node_of: NodeNamer, actors: dict[str, Actor], facts: TaskFacts,
             calls=facts.received.get(nid, 0),
             inferred=nid not in facts.defined and key.kind is not NodeKind.DRIVER,
             stats=node_stats.get(nid, NO_STATS),
-            internal=owner.internal if owner else (
-                key.kind is NodeKind.FUNCTION and internal_function(key.name, key.module)),
+            internal=nid in loops or (owner.internal if owner else (
+                key.kind is NodeKind.FUNCTION and internal_function(key.name, key.module))),
             undefined=is_undefined(key),
         ))
     return tuple(sorted(nodes, key=lambda n: n.id))

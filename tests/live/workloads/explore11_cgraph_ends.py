@@ -1,7 +1,8 @@
 """Compiled graphs that end untidily: graph one (A.f -> B.f), 5 executes, then the driver kills
 B with ray.kill (intended) and the next execute fails (the driver catches the error), then
-teardown(); graph two (C.f -> D.f), 3 executes, never torn down by the program: Ray's own
-shutdown tears it down when the driver exits. No task raised. Truth: lib_state phase `end`."""
+teardown(), then asks A how often its f ran (`Step.runs`); graph two (C.f -> D.f), 3
+executes, never torn down by the program: Ray's own shutdown tears it down when the driver
+exits. No task raised. Truth: lib_state phase `end`."""
 
 import sys
 import time
@@ -16,8 +17,15 @@ import lib_state  # noqa: E402
 
 @ray.remote(num_cpus=0)
 class Step:
+    def __init__(self):
+        self.ran = 0
+
     def f(self, x):
+        self.ran += 1
         return x + 1
+
+    def runs(self):
+        return self.ran
 
 
 ray.init(num_cpus=2)
@@ -32,9 +40,13 @@ try:
 except Exception as err:  # noqa: BLE001  (which error depends on where the graph notices)
     print("after kill raised", type(err).__name__)
 one.teardown()
+# whether A's loop ran f for the execute after the kill depends on where the graph noticed;
+# A, alive, says how often f ran in it (the note of the truth's `end`)
+a_ran = ray.get(a.runs.remote())
 c, d = Step.remote(), Step.remote()
 with InputNode() as inp:
     two = d.f.bind(c.f.bind(inp)).experimental_compile()
 print("two", [ray.get(two.execute(i)) for i in range(3)])
-lib_state.dump("end", "all work done, graph two still compiled, before ray.shutdown()")
+lib_state.dump("end", f"a_ran={a_ran}: all work done, graph two still compiled, before "
+               "ray.shutdown()")
 ray.shutdown()
