@@ -387,7 +387,9 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     explained = frozenset(key for key, f in task_fails.items()
                           if f.category == INTENDED or f.error_type in PROCESS_GONE
                           or f.error_type in _NEVER_RAN_TYPES) | _lost_with_actor(
-                              attempts, dead_actors) | lost_to_kill(attempts, actor_list)
+                              attempts, dead_actors) | lost_to_kill(
+                                  attempts, actor_list,
+                                  lambda task, t: job_ends.ended(job_of(task), t))
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
                   frozenset(dead_workers), restarted, explained)
 
@@ -419,8 +421,8 @@ _REPORT_S = 1.0
 _SLACK_S = 1.0
 
 
-def lost_to_kill(attempts: Sequence[Attempt],
-                 deaths: Sequence[Failure]) -> frozenset[tuple[str, int]]:
+def lost_to_kill(attempts: Sequence[Attempt], deaths: Sequence[Failure],
+                 with_job: Callable[[str, float], bool]) -> frozenset[tuple[str, int]]:
     """The attempts whose missing events the kill of an actor's worker lost: the GCS records
     the actor DEAD, then has the raylet kill its worker by force (CoreWorker::KillActor with
     force_kill: the worker disconnects and quits without flushing its task event buffer, as
@@ -434,7 +436,14 @@ def lost_to_kill(attempts: Sequence[Attempt],
     (its footer readers; a SplitCoordinator whose owner went) end their actors so, right
     after their last calls. Such an attempt whose last recorded time is within a report
     interval (and the slack) before the death's second, or after it, is explained; what an
-    actor lacks from before that stays a gap of the capture."""
+    actor lacks from before that stays a gap of the capture. So is a call still running when
+    its actor was killed (it never ends: the GCS marks it FAILED, WORKER_DIED, in its own
+    store only, GcsTaskManager::MarkTasksFailedOnWorkerDead) whose caller, which would record
+    its failure, was killed before, or within a report interval after: Train's rank 0 waiting
+    in the SplitCoordinator's start_epoch for a rank that raised, the worker killed first, the
+    coordinator when its owner, the DatasetManager, goes. (`with_job(task id, time)`: whether
+    the task's job had ended by then; a call whose actor went with its job is one the job's end
+    cut short, which capture_end tells as such.)"""
     killed: dict[str, float] = {}
     for f in deaths:
         if f.kind == "actor" and f.time_s is not None and (
@@ -447,12 +456,21 @@ def lost_to_kill(attempts: Sequence[Attempt],
         death = killed.get(actor)
         return death is not None and last_ns / 1e9 > int(death) - _REPORT_S - _SLACK_S
 
+    def cut_short(task_id: str, caller: str, start_ns: int) -> bool:
+        death, gone = killed.get(actor_of_task(task_id)), killed.get(caller)
+        return death is not None and gone is not None and death + 1 > start_ns / 1e9 \
+            and gone <= death + _REPORT_S + _SLACK_S and not with_job(task_id, death)
+
     out = set()
     # only an attempt lacking something can be explained: on a table, those alone are made
     for a in lacking_of(attempts):
         ran, final = a.start_ns is not None, a.status != "UNKNOWN"
         last = a.end_ns or a.start_ns or a.pending_ns
         if (ran and final) or last is None:
+            continue
+        if a.start_ns is not None and a.end_ns is None and not final and cut_short(
+                a.task_id, actor_of_task(a.parent_task_id), a.start_ns):
+            out.add((a.task_id, a.attempt))
             continue
         if (ran or lost_by(actor_of_task(a.task_id), last)) and (
                 final or lost_by(actor_of_task(a.parent_task_id), last)):
