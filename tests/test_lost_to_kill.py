@@ -164,3 +164,26 @@ def test_a_call_its_actor_s_death_at_the_job_s_end_cut_short_is_the_job_s() -> N
     judged = judge([running(1, KILLED, OTHER, 3.0)], [], deaths, [], [job], lambda t: JOB,
                    lambda j: "main", lambda a: True)
     assert not judged.failures and judged.explained == frozenset()
+
+
+def test_calls_that_left_no_attempt_made_and_received_by_killed_actors() -> None:
+    """serve.shutdown kills Serve's controller right after its last health checks of the
+    proxy, and the proxy with it: the calls left only the recorder's submission (the caller
+    held their definition, the callee their RUNNING). Counted when both ends were killed
+    within a report interval (and the slack) after the submission."""
+    third = "c3" * 12 + JOB
+    deaths = [death(KILLED, *RAY_KILL, t=10.0), death(OTHER, *RAY_KILL, t=10.0)]
+
+    def bare(n: int, caller: str, actor: str, submit_s: float) -> tuple[str, str, float]:
+        return f"{n:016x}{actor}", "ff" * 8 + caller, submit_s * 1000
+
+    calls = [bare(1, KILLED, OTHER, 9.5), bare(2, KILLED, OTHER, 8.5),
+             # submitted before the last second of either: their events had been sent
+             bare(3, KILLED, OTHER, 7.5), bare(4, OTHER, KILLED, 6.0),
+             # its actor alive: it would have recorded the call's execution
+             bare(5, KILLED, third, 9.5),
+             # its caller alive: it would have recorded the definition
+             bare(6, third, OTHER, 9.5)]
+    judged = judge([], [], deaths, [], [], lambda t: JOB, lambda j: "main", lambda a: True,
+                   bare_calls=calls)
+    assert judged.lost_calls == 2

@@ -221,6 +221,9 @@ class Judged:
     # state the kill of their actor's or their caller's worker lost (lost_to_kill;
     # coverage.explain, not left unfinished at the capture's or the job's end)
     explained: frozenset[tuple[str, int]] = frozenset()
+    # how many calls that left no attempt at all the kill of their caller and their actor
+    # explains (lost_unattempted; coverage.explain)
+    lost_calls: int = 0
 
 
 class JobEnds:
@@ -288,14 +291,15 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
           jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
           driver_node: Callable[[str], str], actor_kept: Callable[[str], bool],
           every_job: Sequence[JobUpdate] | None = None, raylets_read: bool = False,
-          unexecuted: frozenset[tuple[str, int]] = frozenset()) -> Judged:
+          unexecuted: frozenset[tuple[str, int]] = frozenset(),
+          bare_calls: Iterable[tuple[str, str, float]] = ()) -> Judged:
     """Every failure of the session, judged. `attempts` all of them, `failed` the FAILED ones
     (AttemptTable.failed), `job_of` a task's job, `driver_node` a job's driver node,
     `actor_kept` whether an actor's failures belong to the result (--group-by class),
     `every_job` the driver jobs of every job read (by default `jobs`: --job's view holds its
     own only), `raylets_read` whether the capture holds the event log of every node's raylet
     (restarts_asked), `unexecuted` the failed attempts whose function never ran
-    (cancelled_inputs)."""
+    (cancelled_inputs), `bare_calls` the calls that left no attempt (lost_unattempted)."""
     job_ends = JobEnds(jobs, notes)
     stop = ClusterStop(list(jobs) if every_job is None else every_job)
     actor_list = actor_deaths(updates, job_ends)
@@ -391,7 +395,8 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
                                   attempts, actor_list,
                                   lambda task, t: job_ends.ended(job_of(task), t))
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
-                  frozenset(dead_workers), restarted, explained)
+                  frozenset(dead_workers), restarted, explained,
+                  lost_unattempted(bare_calls, actor_list))
 
 
 def _lost_with_actor(attempts: Sequence[Attempt],
@@ -421,6 +426,37 @@ _REPORT_S = 1.0
 _SLACK_S = 1.0
 
 
+def _killed_at(deaths: Iterable[Failure]) -> dict[str, float]:
+    """Actor id -> when the GCS first recorded it killed by force (whole seconds)."""
+    killed: dict[str, float] = {}
+    for f in deaths:
+        if f.kind == "actor" and f.time_s is not None and (
+                f.error_type.endswith(_KILLED_REASONS) or _KILL_TEXT in f.message):
+            killed.setdefault(f.node, f.time_s)
+    return killed
+
+
+def lost_unattempted(calls: Iterable[tuple[str, str, float]], deaths: Iterable[Failure]) -> int:
+    """How many of the calls that left no attempt at all, only the recorder's submission ((task
+    id, caller's task id, submission ms): scan.TableScan.bare_calls), a kill explains: made by
+    an actor killed by force within a report interval (and the slack) after, to an actor killed
+    so too. The caller's worker held the call's definition and its states, its executor's the
+    RUNNING and the span, and neither sent them (lost_to_kill): Serve's controller, killed by
+    serve.shutdown right after its last health checks of the proxy, killed with it; Train's
+    killed worker threads calling the SynchronizationActor."""
+    killed = _killed_at(deaths)
+    if not killed:
+        return 0
+
+    def lost_by(actor: str, submit_ms: float) -> bool:
+        death = killed.get(actor)
+        return death is not None and submit_ms / 1000 > int(death) - _REPORT_S - _SLACK_S
+
+    return sum(1 for task_id, caller, submit_ms in calls
+               if lost_by(actor_of_task(caller), submit_ms)
+               and lost_by(actor_of_task(task_id), submit_ms))
+
+
 def lost_to_kill(attempts: Sequence[Attempt], deaths: Sequence[Failure],
                  with_job: Callable[[str, float], bool]) -> frozenset[tuple[str, int]]:
     """The attempts whose missing events the kill of an actor's worker lost: the GCS records
@@ -444,11 +480,7 @@ def lost_to_kill(attempts: Sequence[Attempt], deaths: Sequence[Failure],
     coordinator when its owner, the DatasetManager, goes. (`with_job(task id, time)`: whether
     the task's job had ended by then; a call whose actor went with its job is one the job's end
     cut short, which capture_end tells as such.)"""
-    killed: dict[str, float] = {}
-    for f in deaths:
-        if f.kind == "actor" and f.time_s is not None and (
-                f.error_type.endswith(_KILLED_REASONS) or _KILL_TEXT in f.message):
-            killed.setdefault(f.node, f.time_s)
+    killed = _killed_at(deaths)
     if not killed:
         return frozenset()
 

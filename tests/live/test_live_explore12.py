@@ -2,14 +2,18 @@
 and held against Ray's State API dump of the same run (workloads/lib_state.py). Train v2 with a
 failure and a restore: a run whose rank 1 raises once in epoch 2 with
 FailureConfig(max_failures=1), restarted from its checkpoint by Train, then the same with
-max_failures=0 (the run fails). Needs the `ray-libs` extra; about 60 s per program."""
+max_failures=0 (the run fails); a Serve app of 3 deployments composed with DeploymentHandles
+(a @serve.batch method, a streamed generator, a replica that raises on one request) asked over
+HTTP and through a handle, then deleted and shut down. Needs the `ray-libs` extra; 30-60 s per
+program."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from .test_live_explore import (  # noqa: F401
-    node_names, no_invented_nodes, pytestmark, truth_calls)
+    explored, graph_calls, node_names, no_invented_nodes, pytestmark, truth_calls)
+from .test_live_explore11 import _graph_edges, _truth_calls, _truth_names
 from .test_live_explore9 import _calls_as_ray_lists_them, _explored_rows, _same
 
 __all__ = ["pytestmark"]
@@ -56,13 +60,57 @@ def test_train_restored_after_a_failure_then_failed() -> None:
     failed = {(t["task_id"], t["attempt_number"]) for t in end["tasks"]
               if t["state"] == "FAILED" and t["task_id"] not in waits}
     assert failed <= {(e["taskId"], e["attempt"]) for e in doc["ends"] if e["kind"] == "task"}
+    # nothing missing from the capture: what the kills lost is explained, the calls that left
+    # no attempt at all (`no_attempt`, made and received by killed actors) included
+    assert no_attempt >= 0
     cover = doc["summary"]["coverage"]
-    assert (cover["without_execution"], cover["without_final_state"]) == (0, no_attempt)
-    assert cover["complete"] == (not no_attempt)
+    assert (cover["complete"], cover["without_execution"], cover["without_final_state"]) == (
+        True, 0, 0)
+    assert [w for w in doc["summary"]["warnings"] if "incomplete capture" in w] == []
     assert cover["unfinished"] == [{"at": "job end", "job_id": end["jobs"][0]["job_id"],
                                     "queued": 0, "running": 1}]
     # Ray Data's blocks to the workers: 4 blocks an epoch; the restored run's epoch 1, then
     # epochs 2 and 3 after the restore (from the checkpoint of epoch 1), the failed run's 1
     calls_by_name = Counter({k: v for k, v in calls.items() if "MapBatches" in k})
     assert calls_by_name == {"ReadRange->MapBatches(add_one)": 16}
+    no_invented_nodes(doc)
+
+
+def test_serve_composed_deployments_batch_stream_and_a_raising_replica() -> None:
+    end, doc, verdict = explored("explore12_serve_compose")
+    have, truth = graph_calls(doc), _truth_calls(end)
+    # every call Ray lists at `end` (after serve.delete), by its name and count; the logs go on
+    # to serve.shutdown, whose calls (the controller's and the proxy's) come after
+    assert not truth - have
+    assert {k.split(".")[0] for k in have - truth} <= {"ServeController", "ProxyActor"}
+    requests = {name.split(":")[2].split(".")[0]: n for name, n in truth.items()
+                if name.endswith(".handle_request_with_rejection")}
+    assert requests == {"Front": 40, "Adder": 40, "Counter": 40}  # 30 over HTTP, 10 by handle
+    # Front's requests made Adder's and Counter's (the recorder names the method; Ray's
+    # parent is the replica's creation: ray-project/ray#31879)
+    edges = _graph_edges(doc)
+    front = "ServeReplica:compose:Front.handle_request_with_rejection"
+    assert {callee.split(":")[2]: n for (caller, callee), n in edges.items()
+            if caller == front and callee.endswith(".handle_request_with_rejection")} == {
+        "Adder.handle_request_with_rejection": 40, "Counter.handle_request_with_rejection": 40}
+    # the failures are the two attempts Ray failed with the user's ValueError: Counter's, and
+    # Front's, which streamed it; nothing of serve.delete and serve.shutdown is a failure
+    names = _truth_names(end)
+    raised = sorted(names[t["task_id"]] for t in end["tasks"]
+                    if t["state"] == "FAILED" and t["error_type"] == "TASK_EXECUTION_EXCEPTION")
+    name = node_names(doc)
+    assert sorted((name[f["node"]], f["message"]) for f in doc["failures"]) == [
+        (n, "ValueError: Counter refuses 13") for n in raised]
+    assert [n.split(":")[2] for n in raised] == [
+        "Counter.handle_request_with_rejection", "Front.handle_request_with_rejection"]
+    assert verdict == 1
+    assert {e["category"] for e in doc["ends"]} == {"intended"}
+    assert {(d["name"], d["requests"], d["failures"]) for d in doc["serve"]} == {
+        ("Front", 40, 1), ("Adder", 40, 0), ("Counter", 40, 1)}
+    # serve.shutdown kills the controller right after its last health checks of the proxy,
+    # and the proxy: those calls left only the recorder's submission, lost with both, no gap
+    cover = doc["summary"]["coverage"]
+    assert (cover["complete"], cover["without_execution"], cover["without_final_state"]) == (
+        True, 0, 0)
+    assert [w for w in doc["summary"]["warnings"] if "incomplete capture" in w] == []
     no_invented_nodes(doc)
