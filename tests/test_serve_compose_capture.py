@@ -66,3 +66,19 @@ def test_a_raising_replica_fails_the_request_that_streamed_it() -> None:
     assert {(d["name"], d["requests"], d["failures"]) for d in doc["serve"]} == {
         ("Front", 40, 1), ("Adder", 40, 0), ("Counter", 40, 1)}
     assert {actor_of_task(t) for t in failures} <= set(classes)
+
+
+def test_the_request_that_streamed_the_error_follows_from_it() -> None:
+    """Front awaited Counter's stream, which raised: Ray re-raised the ValueError in Front's
+    request (RayTaskError), which failed with it. Both stay failures (Ray recorded both); the
+    caller's follows from its callee's (failure_causes: a call of its own that raised)."""
+    end = _truth()
+    doc = json.loads(cli("export", "--format", "json", str(CAPTURE)).stdout)
+    classes = {a["actor_id"]: a["class_name"] for a in end["actors"]}
+    by_class = {classes[actor_of_task(f["taskId"])]: f for f in doc["failures"]}
+    counter, front = by_class["ServeReplica:compose:Counter"], by_class[
+        "ServeReplica:compose:Front"]
+    assert (counter["cause"], front["cause"]) == ("", counter["key"])
+    assert doc["summary"]["failures"]["causes"] == 1
+    out = cli("analyze", str(CAPTURE)).stdout.decode()
+    assert "\nFailures (2 from 1 cause)\n" in out

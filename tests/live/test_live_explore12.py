@@ -4,7 +4,9 @@ failure and a restore: a run whose rank 1 raises once in epoch 2 with
 FailureConfig(max_failures=1), restarted from its checkpoint by Train, then the same with
 max_failures=0 (the run fails); a Serve app of 3 deployments composed with DeploymentHandles
 (a @serve.batch method, a streamed generator, a replica that raises on one request) asked over
-HTTP and through a handle, then deleted and shut down. Needs the `ray-libs` extra; 30-60 s per
+HTTP and through a handle, then deleted and shut down; Ray Data's union, groupby.map_groups,
+zip, a shuffled repartition written to Parquet and read back, and a streaming split read by two
+actors; a Tune experiment with an errored trial, restored with restart_errored=True. Needs the `ray-libs` extra; 30-60 s per
 program."""
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from collections import Counter
 
 from .test_live_explore import (  # noqa: F401
     explored, graph_calls, node_names, no_invented_nodes, pytestmark, truth_calls)
+from .test_live_explore3_data import calls_by_plan, operator_tasks
 from .test_live_explore11 import _graph_edges, _truth_calls, _truth_names
-from .test_live_explore9 import _calls_as_ray_lists_them, _explored_rows, _same
+from .test_live_explore9 import (
+    _calls_as_ray_lists_them, _explored_rows, _same, _shown_calls)
 
 __all__ = ["pytestmark"]
 
@@ -103,6 +107,11 @@ def test_serve_composed_deployments_batch_stream_and_a_raising_replica() -> None
         (n, "ValueError: Counter refuses 13") for n in raised]
     assert [n.split(":")[2] for n in raised] == [
         "Counter.handle_request_with_rejection", "Front.handle_request_with_rejection"]
+    # Front's request re-raised the error of Counter's stream: it follows from it
+    cause = {name[f["node"]].split(":")[2].split(".")[0]: (f["key"], f["cause"])
+             for f in doc["failures"]}
+    assert (cause["Counter"][1], cause["Front"][1]) == ("", cause["Counter"][0])
+    assert doc["summary"]["failures"]["causes"] == 1
     assert verdict == 1
     assert {e["category"] for e in doc["ends"]} == {"intended"}
     assert {(d["name"], d["requests"], d["failures"]) for d in doc["serve"]} == {
@@ -113,4 +122,44 @@ def test_serve_composed_deployments_batch_stream_and_a_raising_replica() -> None
     assert (cover["complete"], cover["without_execution"], cover["without_final_state"]) == (
         True, 0, 0)
     assert [w for w in doc["summary"]["warnings"] if "incomplete capture" in w] == []
+    no_invented_nodes(doc)
+
+
+def test_data_operators_composed() -> None:
+    end, doc, verdict = explored("explore12_data_mix")
+    # Ray's calls, by its names; the tasks Ray runs under a function's name only (the
+    # shuffle's map and reduce, the zip's) on their operators' nodes, as many
+    graph_rest, truth_rest = calls_by_plan(doc, end)
+    assert graph_rest == truth_rest
+    tasks = operator_tasks(doc)
+    # 3 blocks zipped, each shuffled by the repartition (3 maps) into 4 (4 reduces)
+    assert (tasks["ZipOperator(ReadRange, Map(square))"], tasks["Repartition"]) == (3, 3 + 4)
+    # the two Readers each called once with its half; no failure: the footer readers, the
+    # split's coordinator and Ray Data's actors end as Ray Data ends them
+    assert graph_calls(doc)["Reader.total"] == 2
+    assert doc["failures"] == [] and verdict == 0
+    assert {e["category"] for e in doc["ends"]} <= {"intended"}
+    cover = doc["summary"]["coverage"]
+    assert (cover["complete"], cover["without_final_state"]) == (True, 0)
+    assert [w for w in doc["summary"]["warnings"] if "incomplete capture" in w] == []
+    no_invented_nodes(doc)
+
+
+def test_tune_errored_trial_restored() -> None:
+    end, doc, verdict = explored("explore12_tune_restore")
+    assert graph_calls(doc) == _shown_calls(end)
+    # 5 trial actors: the 4 of the first fit, and x=3's run again by the restored fit
+    trials = [a for a in end["actors"] if a["repr_name"] == "trainable"]
+    assert len(trials) == 5 and len(doc["tune"]) == 5
+    # the one failure is x=3's first run raising (its train call), on the actor Ray ran it on
+    raised = [t for t in end["tasks"] if t["state"] == "FAILED"]
+    assert [(t["error_type"], t["actor_id"]) for t in raised] == [
+        ("TASK_EXECUTION_EXCEPTION", doc["failures"][0]["node"].split(".")[0])]
+    assert [(f["kind"], f["category"], f["message"]) for f in doc["failures"]] == [
+        ("task", "error", "RuntimeError: trial x=3 fails on its first run")]
+    assert verdict == 1
+    assert sorted((t["train_calls"], t["failures"]) for t in doc["tune"]) == [
+        (2, 1), (4, 0), (4, 0), (4, 0), (4, 0)]
+    assert {e["category"] for e in doc["ends"]} == {"intended"}
+    assert doc["summary"]["coverage"]["complete"] is True
     no_invented_nodes(doc)
