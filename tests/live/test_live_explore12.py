@@ -6,12 +6,14 @@ max_failures=0 (the run fails); a Serve app of 3 deployments composed with Deplo
 (a @serve.batch method, a streamed generator, a replica that raises on one request) asked over
 HTTP and through a handle, then deleted and shut down; Ray Data's union, groupby.map_groups,
 zip, a shuffled repartition written to Parquet and read back, and a streaming split read by two
-actors; a Tune experiment with an errored trial, restored with restart_errored=True. Needs the `ray-libs` extra; 30-60 s per
+actors; a Tune experiment with an errored trial, restored with restart_errored=True; Dask graphs run by Ray's scheduler (needs dask). Needs the `ray-libs` extra; 30-60 s per
 program."""
 
 from __future__ import annotations
 
 from collections import Counter
+
+import pytest
 
 from .test_live_explore import (  # noqa: F401
     explored, graph_calls, node_names, no_invented_nodes, pytestmark, truth_calls)
@@ -161,5 +163,20 @@ def test_tune_errored_trial_restored() -> None:
     assert sorted((t["train_calls"], t["failures"]) for t in doc["tune"]) == [
         (2, 1), (4, 0), (4, 0), (4, 0), (4, 0)]
     assert {e["category"] for e in doc["ends"]} == {"intended"}
+    assert doc["summary"]["coverage"]["complete"] is True
+    no_invented_nodes(doc)
+
+
+def test_dask_on_ray_named_by_dask_function() -> None:
+    pytest.importorskip("dask", reason="needs dask")
+    from flowinsight.pipeline.identity import dask_name
+
+    end, doc, verdict = explored("explore12_dask")
+    # every task Ray ran under its dask key is one call of its dask function's node
+    truth = Counter(dask_name(t["name"]) for t in end["tasks"] if t["type"] == "NORMAL_TASK")
+    assert truth == {"dask:load": 4, "dask:clean": 4, "dask:combine": 1, "dask:sum": 4,
+                     "dask:sum-aggregate-finalize-hlgfinalizecompute": 1}
+    assert graph_calls(doc) == truth
+    assert doc["failures"] == [] and verdict == 0
     assert doc["summary"]["coverage"]["complete"] is True
     no_invented_nodes(doc)
