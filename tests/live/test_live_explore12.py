@@ -6,8 +6,8 @@ max_failures=0 (the run fails); a Serve app of 3 deployments composed with Deplo
 (a @serve.batch method, a streamed generator, a replica that raises on one request) asked over
 HTTP and through a handle, then deleted and shut down; Ray Data's union, groupby.map_groups,
 zip, a shuffled repartition written to Parquet and read back, and a streaming split read by two
-actors; a Tune experiment with an errored trial, restored with restart_errored=True; Dask graphs run by Ray's scheduler (needs dask). Needs the `ray-libs` extra; 30-60 s per
-program."""
+actors; a Tune experiment with an errored trial, restored with restart_errored=True; Dask
+graphs run by Ray's scheduler (needs dask). Needs the `ray-libs` extra; 30-60 s per program."""
 
 from __future__ import annotations
 
