@@ -369,3 +369,24 @@ def test_the_terminal_tells_a_nodes_death_once() -> None:
         "task:8849b62d89cb30f9f12ffde6fdf1b31fcd8c994001000000:0": actor,
         "task:82891771158d68c1f12ffde6fdf1b31fcd8c994001000000:0": actor}
     assert doc["summary"]["failures"]["causes"] == 1
+
+
+def _raised(task: str, parent: str, end: int, message: str = "ValueError: x") -> Attempt:
+    return Attempt(task, 0, task[:4], parent, "FAILED", "TASK_EXECUTION_EXCEPTION",
+                   f"Traceback (most recent call last):\n  File \"a.py\", line 1\n{message}",
+                   "", WORKER, None, 1_000_000_000, 1_000_000_000, end)
+
+
+def test_a_caller_that_raised_its_callee_s_exception_again_follows_from_it() -> None:
+    """A call that awaited or got a call of its own that raised fails with that call's
+    exception (RayTaskError), the same last line: it follows from it. A callee's other error,
+    one raised after the caller's, or another task's same error, explains nothing."""
+    caller = "c1" + "0" * 46
+    child = _raised("d1" + "0" * 46, caller, 2_000_000_000)
+    other = _raised("d2" + "0" * 46, caller, 2_050_000_000, "KeyError: y")
+    later = _raised("d3" + "0" * 46, caller, 2_300_000_000)
+    stranger = _raised("d4" + "0" * 46, "ff" * 20 + JOB, 2_010_000_000)
+    failures = _judged([_raised(caller, "ff" * 20 + JOB, 2_200_000_000), child, other, later,
+                        stranger], [])
+    assert {f.task_id[:2]: f.cause for f in failures} == {
+        "c1": f"task:{child.task_id}:0", "d1": "", "d2": "", "d3": "", "d4": ""}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowinsight.model.events import ActorUpdate
+from flowinsight.model.events import ActorUpdate, JobUpdate
 from flowinsight.pipeline.failures import judge
 from flowinsight.render.open_runs import as_table
 from flowinsight.result import NO_NS, Attempt, AttemptTable
@@ -124,3 +124,66 @@ def test_no_start_is_found_only_at_a_row_s_own_bytes() -> None:
     table = AttemptTable(["a", "b", "c"], [0, 0, 0], ["n"] * 3, [""] * 3, bytes(3), {},
                          [""] * 3, [""] * 3, [None] * 3, [1] * 3, [-256, 255, NO_NS], [2] * 3)
     assert [a.task_id for a in table.lacking()] == ["c"]
+
+
+def running(n: int, caller: str, actor: str, start_s: float) -> Attempt:
+    """A call of `actor` made by a thread of `caller` that started at start_s and has neither
+    an execution end nor a final state."""
+    return Attempt(f"{n:016x}{actor}", 0, f"{actor}.start_epoch", "ff" * 8 + caller, "UNKNOWN",
+                   "", "", "", "", None, int(start_s * S) - S // 100, int(start_s * S), None)
+
+
+OWNER_DIED = ("actor_died_error_context:OWNER_DIED",
+              "The actor is dead because its owner has died. Owner Id: 1 Owner Ip address: "
+              "127.0.0.1 Owner worker exit type: INTENDED_USER_EXIT Worker exit detail: x")
+
+
+def test_a_call_still_running_when_its_actor_and_its_caller_were_killed() -> None:
+    """Train's rank 0 waits in the SplitCoordinator's start_epoch (call 1, from 3 s) for the
+    rank that raised: the worker is killed at 6 s, the coordinator with its owner at 13 s,
+    mid-call. The call never ends, and its caller, which would record its failure, was gone:
+    nothing is missing from the capture (the GCS marks it FAILED in its own store only)."""
+    third = "c3" * 12 + JOB
+    deaths = [death(KILLED, *RAY_KILL, t=6.0), death(OTHER, *OWNER_DIED, t=13.0),
+              death(third, *RAY_KILL, t=20.0)]
+    calls = [running(1, KILLED, OTHER, 3.0),
+             # the caller killed 7 s after the coordinator: it had recorded the failure
+             running(2, third, OTHER, 3.0),
+             # its actor killed, its caller (the driver's thread, never killed) alive
+             running(3, "d4" * 12 + JOB, OTHER, 3.0),
+             # its actor never killed: it ran on, to its job's end
+             running(4, KILLED, "e5" * 12 + JOB, 3.0)]
+    assert explained(calls, deaths) == [1]
+
+
+def test_a_call_its_actor_s_death_at_the_job_s_end_cut_short_is_the_job_s() -> None:
+    """The same call, its coordinator gone when the driver ended (its owners dying with the
+    job): the job's end cut it short (capture_end tells it so: `at_job_end`), not the kill."""
+    deaths = [death(KILLED, *RAY_KILL, t=6.0), death(OTHER, *OWNER_DIED, t=13.0)]
+    job = JobUpdate(JOB, "python main.py", 7, 1_000, 13_400, True, "")
+    judged = judge([running(1, KILLED, OTHER, 3.0)], [], deaths, [], [job], lambda t: JOB,
+                   lambda j: "main", lambda a: True)
+    assert not judged.failures and judged.explained == frozenset()
+
+
+def test_calls_that_left_no_attempt_made_and_received_by_killed_actors() -> None:
+    """serve.shutdown kills Serve's controller right after its last health checks of the
+    proxy, and the proxy with it: the calls left only the recorder's submission (the caller
+    held their definition, the callee their RUNNING). Counted when both ends were killed
+    within a report interval (and the slack) after the submission."""
+    third = "c3" * 12 + JOB
+    deaths = [death(KILLED, *RAY_KILL, t=10.0), death(OTHER, *RAY_KILL, t=10.0)]
+
+    def bare(n: int, caller: str, actor: str, submit_s: float) -> tuple[str, str, float]:
+        return f"{n:016x}{actor}", "ff" * 8 + caller, submit_s * 1000
+
+    calls = [bare(1, KILLED, OTHER, 9.5), bare(2, KILLED, OTHER, 8.5),
+             # submitted before the last second of either: their events had been sent
+             bare(3, KILLED, OTHER, 7.5), bare(4, OTHER, KILLED, 6.0),
+             # its actor alive: it would have recorded the call's execution
+             bare(5, KILLED, third, 9.5),
+             # its caller alive: it would have recorded the definition
+             bare(6, third, OTHER, 9.5)]
+    judged = judge([], [], deaths, [], [], lambda t: JOB, lambda j: "main", lambda a: True,
+                   bare_calls=calls)
+    assert judged.lost_calls == 2

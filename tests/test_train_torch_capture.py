@@ -49,11 +49,10 @@ def test_what_the_kills_lost_is_no_gap_and_no_call_cut_by_the_job_end() -> None:
     assert len(no_worker) == 12
     cover = result.coverage
     # none of those is a gap, nor a call the job's end cut short: the one left running is
-    # the first run's SplitCoordinator.start_epoch, waiting for the killed rank's split; the two
-    # tasks without a final state are calls of the killed threads to Train's (killed)
-    # SynchronizationActor that left no attempt at all, only the recorder's submission (a
-    # limit: the coverage counts a task's missing attempts before any step sees its caller)
+    # the first run's SplitCoordinator.start_epoch, waiting for the killed rank's split; nor
+    # the two calls of the killed threads to Train's SynchronizationActor, killed too, that
+    # left no attempt at all, only the recorder's submission (failures.lost_unattempted)
     assert (cover.without_execution, cover.without_final_state, cover.tasks,
-            cover.complete_tasks) == (0, 2, 251, 249)
+            cover.complete_tasks) == (0, 0, 251, 251)
     assert [(u.at, u.running, u.queued) for u in cover.unfinished] == []
     assert [a.node.split(".", 1)[1] for a in result.attempts if a.at_job_end] == []

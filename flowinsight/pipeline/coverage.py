@@ -66,7 +66,7 @@ def coverage_from(counts: tuple[int, int, int, int, int, int],
 
 def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozenset[str],
             restarted: frozenset[str], defined: set[str],
-            failed: frozenset[tuple[str, int]] = frozenset()) -> Coverage:
+            failed: frozenset[tuple[str, int]] = frozenset(), lost_calls: int = 0) -> Coverage:
     """The coverage without what a recorded death explains: Ray loses the last events of a
     process that dies (schema section 5), so the final state or execution of an attempt on a
     worker whose death is recorded is not missing from the capture; nor is what the creation
@@ -74,10 +74,13 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
     records no final state for the ones it runs again); nor the execution of an attempt whose
     failure says it never ran or died running (`failed`: its actor, worker or node gone, or
     cancelled; or, with the final state too, one its job's end or the capture's end cut
-    short: steps/coverage.py)."""
-    if not dead_workers and not restarted and not failed:
+    short: steps/coverage.py); nor the final state of `lost_calls` tasks that left no attempt
+    at all, defined with a known caller, whose caller and actor were killed right after
+    (failures.lost_unattempted): each of those is complete."""
+    if not dead_workers and not restarted and not failed and not lost_calls:
         return cover
-    no_final = no_exec = 0
+    no_final, complete = lost_calls, lost_calls
+    no_exec = 0
     # only a task with an attempt lacking something can be explained: of a table, the rows of
     # those tasks alone are made
     wanted = {a.task_id for a in lacking_of(attempts)}
@@ -85,7 +88,6 @@ def explain(cover: Coverage, attempts: Sequence[Attempt], dead_workers: frozense
     for a in attempts_with(attempts, "task_id", wanted) if wanted else ():
         rows.setdefault(a.task_id, []).append(a)
     known: set[str] | None = None  # every task id, once a parent is asked about
-    complete = 0
     for task_id, runs in rows.items():
         missing = explained = False
         for a in runs:

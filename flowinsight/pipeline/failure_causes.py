@@ -10,7 +10,9 @@ actor's calls ACTOR_UNAVAILABLE). A worker's or node's death (the raylet's RAY_W
 the GCS's RAY_NODE_REMOVED) fails the attempts that ran there (WORKER_DIED, NODE_DIED, ...); a
 driver's or worker's death kills the actors it owned (ActorDiedErrorContext OWNER_DIED, "Owner
 Id: <its worker id>"); a task whose argument was a failed task's return fails with that task's
-error ("input from boom failed: ..."). Each stays a failure (Ray recorded it); this step links
+error ("input from boom failed: ..."), and a call that awaited or got a call of its own that
+raised, and did not catch it, fails with that call's exception raised again (RayTaskError, its
+last line the same). Each stays a failure (Ray recorded it); this step links
 it to its cause by the cause's id (`Failure.key`), so that a view that narrows the failures
 keeps the link, and the renderers tell the cause once with what followed from it.
 """
@@ -36,6 +38,8 @@ _FROM_ACTOR = frozenset(("ACTOR_DIED", "ACTOR_UNAVAILABLE", "RUNTIME_ENV_SETUP_F
                          "NODE_DIED"))
 # The GCS's text of an actor whose owner died (gcs_actor_manager.cc): the owner's worker id
 _OWNER_ID = re.compile(r"Owner Id: ([0-9a-f]+)")
+# A task's own exception: one a call it made raised, re-raised in it, is that call's error
+_RAISED = "TASK_EXECUTION_EXCEPTION"
 # failures.headline's note where a task failed with its input's error
 _INPUT = re.compile(r"(?:input from (\S+) failed|an input failed): ")
 
@@ -76,11 +80,15 @@ def link_causes(failures: Sequence[Failure], failed: Mapping[tuple[str, int], At
     actor_ends: dict[str, list[Failure]] = {}  # each actor's deaths and restarts
     creations: dict[str, list[Failure]] = {}  # each actor's failed creation attempts
     by_message: dict[str, list[Failure]] = {}  # the failed attempts by their message
+    raised_in: dict[str, list[Failure]] = {}  # the calls that raised, by their caller's task
     for f in failures:
         if f.kind == "actor":
             actor_ends.setdefault(f.node, []).append(f)
         elif f.kind == "task":
             by_message.setdefault(f.message, []).append(f)
+            made = failed.get((f.task_id, f.attempt or 0))
+            if made is not None and f.error_type == _RAISED:
+                raised_in.setdefault(made.parent_task_id, []).append(f)
             if is_actor_creation_task(f.task_id):
                 creations.setdefault(actor_of_task(f.task_id), []).append(f)
     by_worker: dict[str, list[Death]] = {}
@@ -112,6 +120,11 @@ def link_causes(failures: Sequence[Failure], failed: Mapping[tuple[str, int], At
                     return d.key
         if _INPUT.match(f.message):
             return _input_cause(f, by_message)
+        if f.error_type == _RAISED:
+            met = _last_by([c for c in raised_in.get(f.task_id, []) if c.message == f.message],
+                           f.time_s)
+            if met is not None:
+                return met.key
         return ""
 
     out = []

@@ -221,6 +221,9 @@ class Judged:
     # state the kill of their actor's or their caller's worker lost (lost_to_kill;
     # coverage.explain, not left unfinished at the capture's or the job's end)
     explained: frozenset[tuple[str, int]] = frozenset()
+    # how many calls that left no attempt at all the kill of their caller and their actor
+    # explains (lost_unattempted; coverage.explain)
+    lost_calls: int = 0
 
 
 class JobEnds:
@@ -288,14 +291,15 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
           jobs: Iterable[JobUpdate], job_of: Callable[[str], str],
           driver_node: Callable[[str], str], actor_kept: Callable[[str], bool],
           every_job: Sequence[JobUpdate] | None = None, raylets_read: bool = False,
-          unexecuted: frozenset[tuple[str, int]] = frozenset()) -> Judged:
+          unexecuted: frozenset[tuple[str, int]] = frozenset(),
+          bare_calls: Iterable[tuple[str, str, float]] = ()) -> Judged:
     """Every failure of the session, judged. `attempts` all of them, `failed` the FAILED ones
     (AttemptTable.failed), `job_of` a task's job, `driver_node` a job's driver node,
     `actor_kept` whether an actor's failures belong to the result (--group-by class),
     `every_job` the driver jobs of every job read (by default `jobs`: --job's view holds its
     own only), `raylets_read` whether the capture holds the event log of every node's raylet
     (restarts_asked), `unexecuted` the failed attempts whose function never ran
-    (cancelled_inputs)."""
+    (cancelled_inputs), `bare_calls` the calls that left no attempt (lost_unattempted)."""
     job_ends = JobEnds(jobs, notes)
     stop = ClusterStop(list(jobs) if every_job is None else every_job)
     actor_list = actor_deaths(updates, job_ends)
@@ -387,9 +391,12 @@ def judge(attempts: Sequence[Attempt], failed: Iterable[Attempt],
     explained = frozenset(key for key, f in task_fails.items()
                           if f.category == INTENDED or f.error_type in PROCESS_GONE
                           or f.error_type in _NEVER_RAN_TYPES) | _lost_with_actor(
-                              attempts, dead_actors) | lost_to_kill(attempts, actor_list)
+                              attempts, dead_actors) | lost_to_kill(
+                                  attempts, actor_list,
+                                  lambda task, t: job_ends.ended(job_of(task), t))
     return Judged(tuple(counted), tuple(ends), frozenset(not_failed),
-                  frozenset(dead_workers), restarted, explained)
+                  frozenset(dead_workers), restarted, explained,
+                  lost_unattempted(bare_calls, actor_list))
 
 
 def _lost_with_actor(attempts: Sequence[Attempt],
@@ -419,8 +426,39 @@ _REPORT_S = 1.0
 _SLACK_S = 1.0
 
 
-def lost_to_kill(attempts: Sequence[Attempt],
-                 deaths: Sequence[Failure]) -> frozenset[tuple[str, int]]:
+def _killed_at(deaths: Iterable[Failure]) -> dict[str, float]:
+    """Actor id -> when the GCS first recorded it killed by force (whole seconds)."""
+    killed: dict[str, float] = {}
+    for f in deaths:
+        if f.kind == "actor" and f.time_s is not None and (
+                f.error_type.endswith(_KILLED_REASONS) or _KILL_TEXT in f.message):
+            killed.setdefault(f.node, f.time_s)
+    return killed
+
+
+def lost_unattempted(calls: Iterable[tuple[str, str, float]], deaths: Iterable[Failure]) -> int:
+    """How many of the calls that left no attempt at all, only the recorder's submission ((task
+    id, caller's task id, submission ms): scan.TableScan.bare_calls), a kill explains: made by
+    an actor killed by force within a report interval (and the slack) after, to an actor killed
+    so too. The caller's worker held the call's definition and its states, its executor's the
+    RUNNING and the span, and neither sent them (lost_to_kill): Serve's controller, killed by
+    serve.shutdown right after its last health checks of the proxy, killed with it; Train's
+    killed worker threads calling the SynchronizationActor."""
+    killed = _killed_at(deaths)
+    if not killed:
+        return 0
+
+    def lost_by(actor: str, submit_ms: float) -> bool:
+        death = killed.get(actor)
+        return death is not None and submit_ms / 1000 > int(death) - _REPORT_S - _SLACK_S
+
+    return sum(1 for task_id, caller, submit_ms in calls
+               if lost_by(actor_of_task(caller), submit_ms)
+               and lost_by(actor_of_task(task_id), submit_ms))
+
+
+def lost_to_kill(attempts: Sequence[Attempt], deaths: Sequence[Failure],
+                 with_job: Callable[[str, float], bool]) -> frozenset[tuple[str, int]]:
     """The attempts whose missing events the kill of an actor's worker lost: the GCS records
     the actor DEAD, then has the raylet kill its worker by force (CoreWorker::KillActor with
     force_kill: the worker disconnects and quits without flushing its task event buffer, as
@@ -434,12 +472,15 @@ def lost_to_kill(attempts: Sequence[Attempt],
     (its footer readers; a SplitCoordinator whose owner went) end their actors so, right
     after their last calls. Such an attempt whose last recorded time is within a report
     interval (and the slack) before the death's second, or after it, is explained; what an
-    actor lacks from before that stays a gap of the capture."""
-    killed: dict[str, float] = {}
-    for f in deaths:
-        if f.kind == "actor" and f.time_s is not None and (
-                f.error_type.endswith(_KILLED_REASONS) or _KILL_TEXT in f.message):
-            killed.setdefault(f.node, f.time_s)
+    actor lacks from before that stays a gap of the capture. So is a call still running when
+    its actor was killed (it never ends: the GCS marks it FAILED, WORKER_DIED, in its own
+    store only, GcsTaskManager::MarkTasksFailedOnWorkerDead) whose caller, which would record
+    its failure, was killed before, or within a report interval after: Train's rank 0 waiting
+    in the SplitCoordinator's start_epoch for a rank that raised, the worker killed first, the
+    coordinator when its owner, the DatasetManager, goes. (`with_job(task id, time)`: whether
+    the task's job had ended by then; a call whose actor went with its job is one the job's end
+    cut short, which capture_end tells as such.)"""
+    killed = _killed_at(deaths)
     if not killed:
         return frozenset()
 
@@ -447,12 +488,21 @@ def lost_to_kill(attempts: Sequence[Attempt],
         death = killed.get(actor)
         return death is not None and last_ns / 1e9 > int(death) - _REPORT_S - _SLACK_S
 
+    def cut_short(task_id: str, caller: str, start_ns: int) -> bool:
+        death, gone = killed.get(actor_of_task(task_id)), killed.get(caller)
+        return death is not None and gone is not None and death + 1 > start_ns / 1e9 \
+            and gone <= death + _REPORT_S + _SLACK_S and not with_job(task_id, death)
+
     out = set()
     # only an attempt lacking something can be explained: on a table, those alone are made
     for a in lacking_of(attempts):
         ran, final = a.start_ns is not None, a.status != "UNKNOWN"
         last = a.end_ns or a.start_ns or a.pending_ns
         if (ran and final) or last is None:
+            continue
+        if a.start_ns is not None and a.end_ns is None and not final and cut_short(
+                a.task_id, actor_of_task(a.parent_task_id), a.start_ns):
+            out.add((a.task_id, a.attempt))
             continue
         if (ran or lost_by(actor_of_task(a.task_id), last)) and (
                 final or lost_by(actor_of_task(a.parent_task_id), last)):

@@ -17,6 +17,8 @@ only from such ids is no node at all.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Container, Iterable, Mapping
 
@@ -121,14 +123,45 @@ def renames_by_given_name(names: Iterable[TaskName], tasks: Mapping[str, Task]
 
 
 def renamed(function: FunctionRef, name: str) -> FunctionRef:
-    """`function` under Ray's name for it, one shared ref per pair."""
+    """`function` under Ray's name for it (a Dask-on-Ray task's by its dask function:
+    dask_name), one shared ref per pair."""
     key = (function, name)
     new = _RENAMED.get(key)
     if new is None:
-        new = FunctionRef(function.module, function.class_name, name)
+        new = FunctionRef(function.module, function.class_name, dask_name(name))
         if len(_RENAMED) < 1 << 14:
             _RENAMED[key] = new
     return new
+
+
+# Dask on Ray (ray.util.dask.scheduler) runs each task of a dask graph as
+# `dask_task_wrapper.options(name=f"dask:{key!s}")`: the key is the dask function's name and a
+# token (`load-<uuid4>`, `sum-<md5>`), and for a chunk of a collection its index, as a tuple
+# (`('sum-<md5>', 0, 1)`). Each task's name is its own, so Ray's names would make a node per
+# task; named by the function, as dask's own key_split names a key (`dask:load`), the tasks of
+# one function are one node.
+_DASK = "dask:"
+_HEX8 = re.compile(r"[0-9a-f]{8}")
+
+
+def dask_name(name: str) -> str:
+    """A Dask-on-Ray task's name (`dask:<key>`) as `dask:<function>`; any other name as it is.
+    The function is the key's first word and the alphabetic words after it, up to the token
+    (dask.utils.key_split)."""
+    if not name.startswith(_DASK):
+        return name
+    key = name[len(_DASK):]
+    if key.startswith("("):  # a chunk's key: its name, quoted, first in the tuple
+        key = key[1:].split(",", 1)[0].strip("'\" ")
+    words = key.split("-")
+    if not words[0] or not words[0][0].isalpha():
+        return name
+    kept = [words[0]]
+    for word in words[1:]:
+        if not word.isalpha() or (len(word) == 8 and _HEX8.fullmatch(word)):
+            break
+        kept.append(word)
+    return _DASK + "-".join(kept)
 
 
 def node_id(key: NodeKey, multi_job: bool,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowinsight.model.events import FunctionRef, TaskType, given_otherwise
+from flowinsight.model.ids import actor_of_task, is_driver_task
 from flowinsight.pipeline.identity import (
     add_modules,
     ambiguous_names,
@@ -38,6 +39,9 @@ class TableScan:
     # name such an actor's tasks (warnings.silent_actors).
     spoken: set[str]
     bare: dict[str, int]  # actor -> its task records with no attempt (submissions only)
+    # (task id, caller's task id, submission ms) of those records of actors in `spoken` that
+    # have a definition, a submission time and a known caller: failures.lost_unattempted's
+    bare_calls: tuple[tuple[str, str, float], ...] = ()
 
 
 def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
@@ -63,6 +67,7 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
     spoken: set[str] = set()  # actors a task record with Ray's task events names
     last_spoken: object = None
     bare: dict[str, int] = {}  # actor -> its task records without any of Ray's task events
+    bare_calls: list[tuple[str, str, float]] = []  # TableScan.bare_calls
     renamed: list[Task] = []  # normal and actor tasks whose `task::` span names them otherwise
     span_named: dict[int, str] = {}  # id(span names) -> its first `task::` name, or ""
     # what the record before had, and what was worked out of it
@@ -118,6 +123,8 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
             continue
         if not task.attempts:  # known from a submission only (the recorder's)
             bare[actor] = bare.get(actor, 0) + 1
+            if kind is not None and task.submit_ms is not None and task.parent_task_id:
+                bare_calls.append((task.task_id, task.parent_task_id, task.submit_ms))
         elif actor is not last_spoken:
             last_spoken = actor
             spoken.add(actor)
@@ -143,7 +150,9 @@ def scan_table(tasks: dict[str, Task], options: Options) -> TableScan:
         if gone:
             tasks = {tid: t for tid, t in tasks.items() if id(t) not in gone}
     return TableScan(tasks, job_ids, single_modules(found), (classes, languages), actor_ids,
-                     ambiguous_names(found), renames_by_span(renamed), spoken, bare)
+                     ambiguous_names(found), renames_by_span(renamed), spoken, bare,
+                     tuple(c for c in bare_calls if actor_of_task(c[0]) in spoken
+                           and (c[1] in tasks or is_driver_task(c[1]))))
 
 
 def _first_named(names: tuple[str, ...], span_named: dict[int, str]) -> str:

@@ -49,17 +49,16 @@ def _ends_as_ray_records(end: dict[str, Any], doc: dict[str, Any]) -> None:
     assert failed <= {(e["taskId"], e["attempt"]) for e in doc["ends"] if e["kind"] == "task"}
 
 
-def _no_gap(end: dict[str, Any], doc: dict[str, Any], no_attempt: int = 0) -> None:
+def _no_gap(doc: dict[str, Any]) -> None:
     """The capture holds what Ray wrote: the calls whose executions or final states the kill
     of their actor or their caller lost are explained (the State API has no worker, or no
-    entry, for them either), nothing else lacks; but for `no_attempt` calls that left no
-    attempt at all, their caller and their actor both killed (a limit: counted without a
-    final state, docs/failures.md)."""
+    entry, for them either), and so are the calls that left no attempt at all, their caller
+    and their actor both killed in the second after (failures.lost_unattempted); nothing
+    else lacks."""
     cover = doc["summary"]["coverage"]
     assert (cover["complete"], cover["without_execution"], cover["without_final_state"]) == (
-        not no_attempt, 0, no_attempt)
-    assert bool([w for w in doc["summary"]["warnings"] if "incomplete capture" in w]) \
-        == bool(no_attempt)
+        True, 0, 0)
+    assert [w for w in doc["summary"]["warnings"] if "incomplete capture" in w] == []
 
 
 def _explored_rows(workload: str, **env: str) -> tuple[dict[str, Any], dict[str, Any],
@@ -137,7 +136,7 @@ def test_torch_trainer_against_the_state_api() -> None:
     assert doc["failures"][0]["pid"] in workers
     assert verdict == 1
     _ends_as_ray_records(end, doc)
-    _no_gap(end, doc, no_attempt)
+    _no_gap(doc)
     # Ray Data's blocks to the workers: 8 blocks an epoch, 2 epochs of the good run and the
     # bad run's first (its second never starts: the split waits for rank 1, which raised)
     flows = flows_by_name(doc)
@@ -167,7 +166,7 @@ def test_rllib_ppo_against_the_state_api() -> None:
     assert classes == {"SingleAgentEnvRunner": 2, "_WrappedExecutable": 2, "PPO": 1}
     assert doc["failures"] == [] and verdict == 0
     _ends_as_ray_records(end, doc)
-    _no_gap(end, doc)
+    _no_gap(doc)
     (trial,) = doc["tune"]
     (algo,) = [a for a in end["actors"] if a["class_name"] == "PPO"]
     assert (trial["actorId"], trial["trainable"], trial["train_calls"], trial["failures"]) == (

@@ -33,7 +33,8 @@ def coverage(analysis: Analysis) -> Analysis:
                                  judged.restarted)
     at_job_end = _cut_by_job_end(analysis, open_ends)
     cover = explain(facts.coverage, attempts, judged.dead_workers, judged.restarted,
-                    facts.defined, judged.explained | at_job_end.keys() | at_capture_end.keys())
+                    facts.defined, judged.explained | at_job_end.keys() | at_capture_end.keys(),
+                    judged.lost_calls)
     cover = with_undefined(cover, len(namer.missing), _undefined_tasks(namer, facts))
     unfinished = at_capture_end.by_job(CAPTURE_END) + at_job_end.by_job(JOB_END)
     if unfinished:

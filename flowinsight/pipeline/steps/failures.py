@@ -28,7 +28,8 @@ def failures(analysis: Analysis) -> Analysis:
                    lambda t: jobs_of[t] if t in jobs_of else job_of_task(t),
                    lambda job: namer(driver_task_id(job)),
                    lambda actor: actor in actors or not namer.classes, every_job,
-                   _raylets_read(analysis), need(analysis.unexecuted, "the unexecuted"))
+                   _raylets_read(analysis), need(analysis.unexecuted, "the unexecuted"),
+                   need(analysis.selected, "the selection").scan.bare_calls)
     judged = _in_window(judged, analysis.options.stamp_window())
     node_stats, calls = _without_ends(judged, attempts, swept.node_stats, swept.calls)
     return replace(analysis, judgement=Judgement(judged, node_stats, calls))
