@@ -7,13 +7,12 @@ max_failures=0 (the run fails); a Serve app of 3 deployments composed with Deplo
 HTTP and through a handle, then deleted and shut down; Ray Data's union, groupby.map_groups,
 zip, a shuffled repartition written to Parquet and read back, and a streaming split read by two
 actors; a Tune experiment with an errored trial, restored with restart_errored=True; Dask
-graphs run by Ray's scheduler (needs dask). Needs the `ray-libs` extra; 30-60 s per program."""
+graphs run by Ray's scheduler. Needs the `ray-libs` extra (dask included); 30-60 s per program."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 
 from .test_live_explore import (  # noqa: F401
     explored, graph_calls, node_names, no_invented_nodes, pytestmark, truth_calls)
@@ -168,7 +167,6 @@ def test_tune_errored_trial_restored() -> None:
 
 
 def test_dask_on_ray_named_by_dask_function() -> None:
-    pytest.importorskip("dask", reason="needs dask")
     from flowinsight.pipeline.identity import dask_name
 
     end, doc, verdict = explored("explore12_dask")
