@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-
 from .test_live_explore import (  # noqa: F401
     explored, graph_calls, node_names, no_invented_nodes, pytestmark, truth_calls)
 from .test_live_explore3_data import calls_by_plan, operator_tasks
