@@ -153,11 +153,30 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
                              consume=consume and not focus)
     if focus and not result.nodes:
         unfocused = analyze_partial(reading.reduced, reading.account, replace(options, focus=""))
+        refuse_empty_window(reading, unfocused)
         # the names the tables show, which --focus matches (views.focus), not raw ids
         labels = Labels(unfocused)
         raise UsageError(f"--focus {focus}: matches no node; " + _nodes_like(
             focus, [labels.node(n.id) for n in unfocused.nodes]))
+    refuse_empty_window(reading, result)
     return result
+
+
+def refuse_empty_window(reading: Reading, result: Result) -> None:
+    """A --since/--until window that holds nothing of the input (after its last event, before
+    its first, a typo in a date) is a mistake, as a --job or --focus that matches nothing is:
+    its empty graph would read as a run without calls."""
+    if reading.since_ns is None and reading.until_ns is None or \
+            result.nodes or result.failures or result.ends:
+        return
+    from flowinsight.pipeline.warnings import utc
+
+    window = " ".join(f"{word} {utc(t)}" for word, t in (("from", reading.since_ns),
+                                                        ("to", reading.until_ns)) if t is not None)
+    first = reading.reduced.first_ns
+    raise UsageError(f"--since/--until: the time window {window} holds no task, failure or end "
+                     "of the input" + (f" (its first event is at {utc(first)})" if first else "")
+                     + "; give a window within the run")
 
 
 def read_sources(sources: list[Source], windowed: bool, jobs: int,
@@ -255,7 +274,11 @@ def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
         raise bad from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1e9)
+    ns = int(moment.timestamp() * 1e9)
+    if not -2**63 <= ns < 2**63:  # as in the logs: 64-bit nanoseconds, 1677 to 2262
+        raise UsageError(f"{option} {text!r}: give a time between the years 1677 and 2262 "
+                         "(64-bit nanoseconds, as Ray's logs count time)")
+    return ns
 
 
 _MAX_SECONDS = 2**63 / 1e9 / 2  # half the span of int64 nanoseconds: room for the origin
