@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Protocol
 
 from flowinsight.errors import UsageError
@@ -56,6 +56,10 @@ class Reading:
     job: str  # the job whose view the analysis takes ("" for all)
     since_ns: int | None  # the window, resolved against the first event
     until_ns: int | None
+    # set once an analysis with consume let go of the task records: another would find none
+    # and answer with an empty graph, as if the run had made no call
+    spent: list[bool] = field(default_factory=lambda: [False], init=False, repr=False,
+                              compare=False)
 
 
 def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
@@ -146,9 +150,13 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
     reading cannot be analysed again."""
     if group_by not in ("instance", "class"):
         raise UsageError(f"group_by {group_by!r}: give 'instance' or 'class'")
+    if reading.spent[0]:
+        raise UsageError("this reading was analysed with consume=True, which let go of its task "
+                         "records: read the logs again (read_logs) to analyse them again")
     options = Options(job=reading.job, since_ns=reading.since_ns, until_ns=reading.until_ns,
                       group_by=group_by, focus=focus, max_nodes=max_nodes, internals=internals)
     # with a focus the records are kept, for the names to suggest if nothing matches
+    reading.spent[0] = consume and not focus  # before: an analysis that raises has let go too
     result = analyze_partial(reading.reduced, reading.account, options,
                              consume=consume and not focus)
     if focus and not result.nodes:

@@ -81,6 +81,20 @@ def test_read_once_analyse_with_several_views() -> None:
     assert hits <= kept and {n for n in expected if n in {x.id for x in whole.nodes}} <= kept
 
 
+def test_a_reading_consumed_is_not_analysed_again_as_an_empty_run() -> None:
+    """consume lets go of the task records: a second analysis found none and answered with
+    an empty graph (0 nodes, no warning), which passed for a run without calls."""
+    reading = flowinsight.read_logs(sample("nested_tasks"), jobs=1)
+    whole = flowinsight.analyse(reading, consume=True)
+    assert whole == flowinsight.load(sample("nested_tasks"), jobs=1)
+    with pytest.raises(UsageError, match=r"^this reading was analysed with consume=True, which "
+                                         r"let go of its task records: read the logs again"):
+        flowinsight.analyse(reading, group_by="class")
+    kept = flowinsight.read_logs(sample("nested_tasks"), jobs=1)
+    flowinsight.analyse(kept, focus="Stage", consume=True)  # a focus keeps the records
+    assert flowinsight.analyse(kept) == whole
+
+
 def test_warnings_are_reported_not_swallowed(tmp_path: Path) -> None:
     src = sample("lattice_workflow")
     bad = tmp_path / "logs" / "export_events" / "event_EXPORT_TASK_1.log"
