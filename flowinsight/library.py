@@ -215,8 +215,13 @@ def refuse_no_events(account: ReadAccount) -> None:
                              if kind not in _NOT_EVENTS):
         return
     skipped = account.skipped_by_reason()
-    why = (", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " skipped"
-           if skipped else "every line blank" if account.lines else "every file empty")
+    # a JSON object with neither label nor event_data is a line, not a blank one
+    objects = sum(n for f in account.files for kind, n in f.ignored if kind == "label:(none)")
+    why = ", ".join(
+        ([", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " skipped"]
+         if skipped else [])
+        + ([f"{objects} JSON object(s) with neither label nor event_data"] if objects else [])
+    ) or ("every line blank" if account.lines else "every file empty")
     raise UsageError(f"no Ray event in the input: {len(account.files)} file(s), "
                      f"{account.lines} line(s), {why}")
 

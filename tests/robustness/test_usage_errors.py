@@ -73,17 +73,27 @@ def test_a_focus_that_matches_nothing_names_the_nearest_nodes(
                                         "node; ")
 
 
-@pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"# README\n\nhi\n",
-                                     b"", b"\n\n\n", b'{"a": 1}\n'])
+@pytest.mark.parametrize(("content", "why"), [
+    (b"root:x:0:0:root:/root:/bin/bash\n", "1 line(s), 1 not_json skipped"),
+    (b"# README\n\nhi\n", "3 line(s), 2 not_json skipped"),
+    (b"", "0 line(s), every file empty"),
+    (b"\n\n\n", "3 line(s), every line blank"),
+    # a JSON object that is no event (a graph document of another program given to diff) is
+    # no blank line: it was said to be one
+    (b'{"a": 1}\n{}\n', "2 line(s), 2 JSON object(s) with neither label nor event_data"),
+    (b'[1]\n{"a": 1}\n', "2 line(s), 1 not_object skipped, 1 JSON object(s) with neither "
+                          "label nor event_data"),
+])
 def test_input_without_a_ray_event_is_an_error(capsys: pytest.CaptureFixture[str],
-                                               tmp_path: Path, content: bytes) -> None:
+                                               tmp_path: Path, content: bytes,
+                                               why: str) -> None:
     path = tmp_path / "passwd"
     path.write_bytes(content)
     for command in ("analyze", "export"):
         code, out, err = run(capsys, command, str(path), "-j", "1")
         assert (code, out) == (2, "")
-        assert err.splitlines()[-1].startswith("flowinsight: error: no Ray event in the input: "
-                                               "1 file(s)")
+        assert err.splitlines()[-1] == ("flowinsight: error: no Ray event in the input: "
+                                        f"1 file(s), {why}")
 
 
 def test_two_sessions_are_refused_unless_merged(capsys: pytest.CaptureFixture[str]) -> None:
