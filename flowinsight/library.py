@@ -107,6 +107,7 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
     Ray sessions (unless `merge_sessions`), a `job` the input does not hold."""
     if engine not in ("local", "ray"):
         raise UsageError(f"engine {engine!r}: give 'local' or 'ray'")
+    _at_least(jobs, 0, "jobs", "0 for one per core")
     since_text = None if since is None else str(since)
     until_text = None if until is None else str(until)
     for text, option in ((since_text, "--since"), (until_text, "--until")):
@@ -150,6 +151,7 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
     reading cannot be analysed again."""
     if group_by not in ("instance", "class"):
         raise UsageError(f"group_by {group_by!r}: give 'instance' or 'class'")
+    _at_least(max_nodes, 0, "max_nodes", "0 to keep every node")
     if reading.spent[0]:
         raise UsageError("this reading was analysed with consume=True, which let go of its task "
                          "records: read the logs again (read_logs) to analyse them again")
@@ -344,5 +346,14 @@ def _pieces(result: Result, fmt: str, width: int, top: int, critical: bool,
         raise UsageError(f"format {fmt!r}: give one of {', '.join(sorted(FORMATS))}")
     if attempts and fmt != "json":
         raise UsageError(f"attempts: rows of the JSON document, not of {fmt!r}")
+    # (the CLI's --top takes no negative either: rows[:-1] would drop a table's last row)
+    _at_least(top, 0, "top", "0 for every row")
+    _at_least(width, 1, "width", "the columns of the terminal table")
     return renderer(fmt).pieces(result, RenderOptions(width=width, top=top, critical=critical,
                                                       attempts=attempts))
+
+
+def _at_least(value: int, least: int, name: str, hint: str) -> None:
+    """A count option as the CLI takes it (click.IntRange): an int, not below `least`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise UsageError(f"{name} {value!r}: give an integer of {least} or more ({hint})")

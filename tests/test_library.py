@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Callable, cast
 
 import orjson
 import pytest
@@ -115,6 +116,29 @@ def test_bad_options_are_usage_errors() -> None:
         flowinsight.load(sample("nested_tasks"), since="yesterday", jobs=1)
     with pytest.raises(UsageError, match="format 'pdfx'"):
         flowinsight.export(flowinsight.load(sample("nested_tasks"), jobs=1), "pdfx")
+
+
+def test_counts_below_what_the_cli_takes_are_usage_errors() -> None:
+    """The CLI takes no negative --top, --jobs or --max-nodes (click.IntRange); the library
+    took them silently: top=-1 cut each table's last row (rows[:-1]), a negative jobs or
+    max_nodes passed for 1 and 0."""
+    result = flowinsight.load(sample("nested_tasks"), jobs=1)
+    nested = sample("nested_tasks")
+    cases: list[tuple[str, Callable[[], object]]] = [
+        ("top -1: give an integer of 0 or more (0 for every row)",
+         lambda: flowinsight.export(result, "table", top=-1)),
+        ("width 0: give an integer of 1 or more (the columns of the terminal table)",
+         lambda: flowinsight.write(result, "table", io.BytesIO(), width=0)),
+        ("jobs -2: give an integer of 0 or more (0 for one per core)",
+         lambda: flowinsight.load(nested, jobs=-2)),
+        ("jobs '2': give an integer of 0 or more (0 for one per core)",
+         lambda: flowinsight.read_logs(nested, jobs=cast(int, "2"))),
+        ("max_nodes -1: give an integer of 0 or more (0 to keep every node)",
+         lambda: flowinsight.load(nested, jobs=1, max_nodes=-1))]
+    for message, call in cases:
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == message
 
 
 def test_render_any_format() -> None:
