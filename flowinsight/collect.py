@@ -28,8 +28,9 @@ EVENTS_SUBDIR = "ray_events"
 MAX_REQUEST_BYTES = 64 << 20  # the aggregator sends at most ~1000 events a batch
 MAX_OUTPUT_BYTES = 4 << 30
 LOOPBACK = "127.0.0.1"
-# what a session folder's name may be: nothing that could leave the Ray folder
-_SESSION = re.compile(r"^session_[0-9A-Za-z_.-]{1,200}$")
+# what a session folder's name may be, whole (fullmatch: `$` lets a final line break through):
+# nothing that could leave the Ray folder
+_SESSION = re.compile(r"session_[0-9A-Za-z_.-]{1,200}")
 LATEST = "session_latest"
 
 
@@ -69,7 +70,7 @@ class Sink:
     def folder_for(self, session: str) -> Path:
         if self.out_dir is not None:
             return self.out_dir
-        name = session if _SESSION.match(session) and session != LATEST else LATEST
+        name = session if _SESSION.fullmatch(session) and session != LATEST else LATEST
         return self.ray_dir / name / "logs" / EVENTS_SUBDIR
 
     def write(self, lines: dict[Path, list[bytes]]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Protocol
 
 from flowinsight.errors import UsageError
@@ -56,6 +56,10 @@ class Reading:
     job: str  # the job whose view the analysis takes ("" for all)
     since_ns: int | None  # the window, resolved against the first event
     until_ns: int | None
+    # set once an analysis with consume let go of the task records: another would find none
+    # and answer with an empty graph, as if the run had made no call
+    spent: list[bool] = field(default_factory=lambda: [False], init=False, repr=False,
+                              compare=False)
 
 
 def load(*paths: str | os.PathLike[str], job: str = "", since: str | float | None = None,
@@ -103,6 +107,7 @@ def read_logs(*paths: str | os.PathLike[str], job: str = "", since: str | float 
     Ray sessions (unless `merge_sessions`), a `job` the input does not hold."""
     if engine not in ("local", "ray"):
         raise UsageError(f"engine {engine!r}: give 'local' or 'ray'")
+    _at_least(jobs, 0, "jobs", "0 for one per core")
     since_text = None if since is None else str(since)
     until_text = None if until is None else str(until)
     for text, option in ((since_text, "--since"), (until_text, "--until")):
@@ -146,18 +151,42 @@ def analyse(reading: Reading, group_by: str = "instance", focus: str = "",
     reading cannot be analysed again."""
     if group_by not in ("instance", "class"):
         raise UsageError(f"group_by {group_by!r}: give 'instance' or 'class'")
+    _at_least(max_nodes, 0, "max_nodes", "0 to keep every node")
+    if reading.spent[0]:
+        raise UsageError("this reading was analysed with consume=True, which let go of its task "
+                         "records: read the logs again (read_logs) to analyse them again")
     options = Options(job=reading.job, since_ns=reading.since_ns, until_ns=reading.until_ns,
                       group_by=group_by, focus=focus, max_nodes=max_nodes, internals=internals)
     # with a focus the records are kept, for the names to suggest if nothing matches
+    reading.spent[0] = consume and not focus  # before: an analysis that raises has let go too
     result = analyze_partial(reading.reduced, reading.account, options,
                              consume=consume and not focus)
     if focus and not result.nodes:
         unfocused = analyze_partial(reading.reduced, reading.account, replace(options, focus=""))
+        refuse_empty_window(reading, unfocused)
         # the names the tables show, which --focus matches (views.focus), not raw ids
         labels = Labels(unfocused)
         raise UsageError(f"--focus {focus}: matches no node; " + _nodes_like(
             focus, [labels.node(n.id) for n in unfocused.nodes]))
+    refuse_empty_window(reading, result)
     return result
+
+
+def refuse_empty_window(reading: Reading, result: Result) -> None:
+    """A --since/--until window that holds nothing of the input (after its last event, before
+    its first, a typo in a date) is a mistake, as a --job or --focus that matches nothing is:
+    its empty graph would read as a run without calls."""
+    if reading.since_ns is None and reading.until_ns is None or \
+            result.nodes or result.failures or result.ends:
+        return
+    from flowinsight.pipeline.warnings import utc
+
+    window = " ".join(f"{word} {utc(t)}" for word, t in (("from", reading.since_ns),
+                                                        ("to", reading.until_ns)) if t is not None)
+    first = reading.reduced.first_ns
+    raise UsageError(f"--since/--until: the time window {window} holds no task, failure or end "
+                     "of the input" + (f" (its first event is at {utc(first)})" if first else "")
+                     + "; give a window within the run")
 
 
 def read_sources(sources: list[Source], windowed: bool, jobs: int,
@@ -188,8 +217,13 @@ def refuse_no_events(account: ReadAccount) -> None:
                              if kind not in _NOT_EVENTS):
         return
     skipped = account.skipped_by_reason()
-    why = (", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " skipped"
-           if skipped else "every line blank" if account.lines else "every file empty")
+    # a JSON object with neither label nor event_data is a line, not a blank one
+    objects = sum(n for f in account.files for kind, n in f.ignored if kind == "label:(none)")
+    why = ", ".join(
+        ([", ".join(f"{n} {reason}" for reason, n in skipped.items()) + " skipped"]
+         if skipped else [])
+        + ([f"{objects} JSON object(s) with neither label nor event_data"] if objects else [])
+    ) or ("every line blank" if account.lines else "every file empty")
     raise UsageError(f"no Ray event in the input: {len(account.files)} file(s), "
                      f"{account.lines} line(s), {why}")
 
@@ -255,7 +289,11 @@ def parse_time(text: str | None, origin_ns: int, option: str) -> int | None:
         raise bad from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1e9)
+    ns = int(moment.timestamp() * 1e9)
+    if not -2**63 <= ns < 2**63:  # as in the logs: 64-bit nanoseconds, 1677 to 2262
+        raise UsageError(f"{option} {text!r}: give a time between the years 1677 and 2262 "
+                         "(64-bit nanoseconds, as Ray's logs count time)")
+    return ns
 
 
 _MAX_SECONDS = 2**63 / 1e9 / 2  # half the span of int64 nanoseconds: room for the origin
@@ -308,5 +346,14 @@ def _pieces(result: Result, fmt: str, width: int, top: int, critical: bool,
         raise UsageError(f"format {fmt!r}: give one of {', '.join(sorted(FORMATS))}")
     if attempts and fmt != "json":
         raise UsageError(f"attempts: rows of the JSON document, not of {fmt!r}")
+    # (the CLI's --top takes no negative either: rows[:-1] would drop a table's last row)
+    _at_least(top, 0, "top", "0 for every row")
+    _at_least(width, 1, "width", "the columns of the terminal table")
     return renderer(fmt).pieces(result, RenderOptions(width=width, top=top, critical=critical,
                                                       attempts=attempts))
+
+
+def _at_least(value: int, least: int, name: str, hint: str) -> None:
+    """A count option as the CLI takes it (click.IntRange): an int, not below `least`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise UsageError(f"{name} {value!r}: give an integer of {least} or more ({hint})")

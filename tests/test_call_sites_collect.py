@@ -112,6 +112,15 @@ def test_an_unsafe_session_name_stays_inside(receiver: Receiver, tmp_path: Path)
     assert not (tmp_path / "etc").exists()
 
 
+def test_a_session_name_ending_in_a_line_break_makes_no_folder(receiver: Receiver,
+                                                                tmp_path: Path) -> None:
+    """`$` matches before a final newline: `session_x\n` passed the name's check and became a
+    folder whose name ends in a line break, beside Ray's sessions."""
+    assert post(receiver, json.dumps([event(1, "session_x\n")]).encode())[0] == 200
+    assert written(tmp_path, "session_latest") == [event(1, "session_x\n")]
+    assert sorted(p.name for p in (tmp_path / "ray").iterdir()) == ["session_latest"]
+
+
 def test_concurrent_batches_never_interleave(receiver: Receiver, tmp_path: Path) -> None:
     receiver.sink.max_output = 1 << 20
     receiver.max_request = 1 << 20

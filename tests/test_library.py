@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Callable, cast
 
 import orjson
 import pytest
@@ -81,6 +82,20 @@ def test_read_once_analyse_with_several_views() -> None:
     assert hits <= kept and {n for n in expected if n in {x.id for x in whole.nodes}} <= kept
 
 
+def test_a_reading_consumed_is_not_analysed_again_as_an_empty_run() -> None:
+    """consume lets go of the task records: a second analysis found none and answered with
+    an empty graph (0 nodes, no warning), which passed for a run without calls."""
+    reading = flowinsight.read_logs(sample("nested_tasks"), jobs=1)
+    whole = flowinsight.analyse(reading, consume=True)
+    assert whole == flowinsight.load(sample("nested_tasks"), jobs=1)
+    with pytest.raises(UsageError, match=r"^this reading was analysed with consume=True, which "
+                                         r"let go of its task records: read the logs again"):
+        flowinsight.analyse(reading, group_by="class")
+    kept = flowinsight.read_logs(sample("nested_tasks"), jobs=1)
+    flowinsight.analyse(kept, focus="Stage", consume=True)  # a focus keeps the records
+    assert flowinsight.analyse(kept) == whole
+
+
 def test_warnings_are_reported_not_swallowed(tmp_path: Path) -> None:
     src = sample("lattice_workflow")
     bad = tmp_path / "logs" / "export_events" / "event_EXPORT_TASK_1.log"
@@ -101,6 +116,29 @@ def test_bad_options_are_usage_errors() -> None:
         flowinsight.load(sample("nested_tasks"), since="yesterday", jobs=1)
     with pytest.raises(UsageError, match="format 'pdfx'"):
         flowinsight.export(flowinsight.load(sample("nested_tasks"), jobs=1), "pdfx")
+
+
+def test_counts_below_what_the_cli_takes_are_usage_errors() -> None:
+    """The CLI takes no negative --top, --jobs or --max-nodes (click.IntRange); the library
+    took them silently: top=-1 cut each table's last row (rows[:-1]), a negative jobs or
+    max_nodes passed for 1 and 0."""
+    result = flowinsight.load(sample("nested_tasks"), jobs=1)
+    nested = sample("nested_tasks")
+    cases: list[tuple[str, Callable[[], object]]] = [
+        ("top -1: give an integer of 0 or more (0 for every row)",
+         lambda: flowinsight.export(result, "table", top=-1)),
+        ("width 0: give an integer of 1 or more (the columns of the terminal table)",
+         lambda: flowinsight.write(result, "table", io.BytesIO(), width=0)),
+        ("jobs -2: give an integer of 0 or more (0 for one per core)",
+         lambda: flowinsight.load(nested, jobs=-2)),
+        ("jobs '2': give an integer of 0 or more (0 for one per core)",
+         lambda: flowinsight.read_logs(nested, jobs=cast(int, "2"))),
+        ("max_nodes -1: give an integer of 0 or more (0 to keep every node)",
+         lambda: flowinsight.load(nested, jobs=1, max_nodes=-1))]
+    for message, call in cases:
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == message
 
 
 def test_render_any_format() -> None:

@@ -178,6 +178,9 @@ def rules_of(raw: object, path: str, base_dir: Path) -> Rules:
     if not isinstance(raw, dict):
         raise UsageError(f"{path}: the rules file must be a table of rules")
     unknown = sorted(set(map(str, raw)) - _TOP)
+    if unknown and unknown[0] in _BASELINE:
+        raise UsageError(f"{path}: {unknown[0]!r} is a setting of [baseline]: put it under "
+                         "[baseline]")
     if unknown:
         raise UsageError(f"{path}: unknown rule {unknown[0]!r} (known: {', '.join(sorted(_TOP))})")
     max_failures = raw.get("max_failures")

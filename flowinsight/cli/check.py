@@ -110,8 +110,10 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
         # no baseline on its first run.
         skipped = "the rules file's [baseline] rules were not checked: no --baseline given"
         rules = dataclasses.replace(rules, baseline=None)
-    if rules.empty:
-        raise UsageError("no rules: give --rules FILE or rule options (see --help)")
+    if rules.empty and not skipped:  # (a file of [baseline] rules alone: its first run, noted)
+        raise UsageError(f"no rules: {rules_file} holds none, and no rule option was given"
+                         if rules_file else "no rules: give --rules FILE or rule options "
+                         "(see --help)")
     base = None
     if rules.baseline is not None:
         if not Path(rules.baseline.path).exists():
@@ -134,8 +136,9 @@ def check(sessions: tuple[str, ...], rules_file: str | None, max_failures: int |
     for note in notes(graph, base) + [n for n in incomplete_notes if n] + (
             [skipped] if skipped else []):
         click.echo(f"note: {note}")
-    click.echo(f"flowinsight check: {broken} of {len(outcomes)} rule(s) broken"
-               if broken else f"flowinsight check: all {len(outcomes)} rule(s) hold")
+    click.echo(f"flowinsight check: {broken} of {len(outcomes)} rule(s) broken" if broken
+               else f"flowinsight check: all {len(outcomes)} rule(s) hold" if outcomes
+               else "flowinsight check: no rule checked")
     if junit:
         properties = {"session": graph.origin}
         if base is not None:

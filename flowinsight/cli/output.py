@@ -37,6 +37,9 @@ def refuse_inputs(output: str, option: str, inputs: Iterable[str]) -> None:
     target = Path(os.path.realpath(output))
     if target.is_dir():
         raise UsageError(f"{option} {output}: is a directory")
+    if output.endswith(("/", os.sep)):  # realpath drops the slash: `out/` would become a file
+        raise UsageError(f"{option} {output}: names a directory (it ends in {output[-1]!r}); "
+                         "give a file name")
     if not target.parent.is_dir():
         raise UsageError(f"{option} {output}: cannot write there (no such directory: "
                          f"{target.parent})")

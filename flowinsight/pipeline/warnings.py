@@ -140,13 +140,13 @@ def window_note(since_ns: int | None, until_ns: int | None) -> tuple[str, ...]:
     wall time (its whole run) reads as the window's."""
     if since_ns is None and until_ns is None:
         return ()
-    ends = [f"{w} {_utc(t)}" for w, t in (("from", since_ns), ("to", until_ns)) if t is not None]
+    ends = [f"{w} {utc(t)}" for w, t in (("from", since_ns), ("to", until_ns)) if t is not None]
     return (f"time window {' '.join(ends)}: the graph, tables, failures and critical path hold "
             "the tasks active in it, each whole; the jobs' start and wall time are their "
             "whole run's",)
 
 
-def _utc(ns: int) -> str:
+def utc(ns: int) -> str:
     """The time to the millisecond, cut (not rounded) as Ray's ms stamps are."""
     moment = datetime.fromtimestamp(ns // 1_000_000 / 1000, tz=timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"

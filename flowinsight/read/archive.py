@@ -3,7 +3,8 @@ parsed straight from the archive, nothing is written to disk.
 
 Members with an absolute path or `..` are refused with a warning, links are ignored (they could
 name any file of this machine), and only regular files named like event files, in an events
-directory or at the top of the archive, are read. Every decompressed byte, of the archive and of
+directory or at the top of the archive, are read (a device, a FIFO or a directory so named is
+counted unreadable, as in a folder). Every decompressed byte, of the archive and of
 compressed members, counts against one Budget.
 """
 
@@ -52,7 +53,7 @@ def read_archive(source: Source) -> Iterator[FileResult]:
     budget = Budget(source.display)
     results = 0
     problems: list[Skipped] = []
-    refused = links = 0
+    refused = links = special = 0
     damaged = ""
     try:
         with open_regular(source.path) as raw:
@@ -74,9 +75,14 @@ def read_archive(source: Source) -> Iterator[FileResult]:
                     # (as PurePosixPath(name).parts, without its cost per member: an archive
                     # may hold a million)
                     parts = [p for p in member.name.split("/") if p and p != "."]
-                    if not member.isfile() or not _is_event_member(parts):
+                    if not _is_event_member(parts):
                         continue
                     display = f"{source.display}/{'/'.join(shown(part) for part in parts)}"
+                    if not member.isfile():  # a device, a FIFO, a directory: as in a folder,
+                        special += 1  # never read, and said (it was passed over unseen)
+                        problems.append(Skipped(display, 0, "unreadable_file", "is a directory"
+                                                if member.isdir() else "is not a regular file"))
+                        continue
                     results += 1
                     if not member.size:  # nothing to read: what read_stream would say
                         yield FileResult([], [], FileReport(
@@ -106,7 +112,7 @@ def read_archive(source: Source) -> Iterator[FileResult]:
         return
     # The sessions of the members (in their paths) are checked with those of every other
     # file, once all are read: discover.archive_sessions.
-    if not results and not refused:
+    if not results and not refused and not special:
         if source.searched:  # found in a folder: another kind of archive, passed over (counted)
             report = FileReport(path=source.display, lines=0, events=0, skipped=(),
                                 ignored=(("archive_without_events", 1),), truncated=False)
@@ -119,7 +125,7 @@ def read_archive(source: Source) -> Iterator[FileResult]:
     if damaged:
         problems.append(Skipped(source.display, 0, "bad_archive", damaged[:200]))
     if problems or links:
-        yield _archive_report(source.display, refused, links, problems, damaged)
+        yield _archive_report(source.display, refused, links, special, problems, damaged)
 
 
 class _Member(io.RawIOBase):
@@ -166,10 +172,13 @@ def _is_event_member(parts: list[str]) -> bool:
         len(parts) == 1 or parts[-2] in EVENT_DIRS)
 
 
-def _archive_report(display: str, refused: int, links: int, problems: list[Skipped],
-                    damaged: str) -> FileResult:
-    """The archive's own account: members refused or ignored, damage found between members."""
+def _archive_report(display: str, refused: int, links: int, special: int,
+                    problems: list[Skipped], damaged: str) -> FileResult:
+    """The archive's own account: members refused, ignored or not files, damage found between
+    members."""
     skipped = [("unsafe_member", refused)] if refused else []
+    if special:
+        skipped.append(("unreadable_file", special))
     if damaged:
         skipped.append(("bad_archive", 1))
     report = FileReport(path=display, lines=0, events=0, skipped=tuple(sorted(skipped)),

@@ -34,8 +34,8 @@ from flowinsight.model.ids import (
     job_of_task,
 )
 from flowinsight.read.descriptor import parse_descriptor
-from flowinsight.read.fields import (BadLine, as_dict, as_float, as_int, as_str, b64_id, hex_id,
-                                     require)
+from flowinsight.read.fields import (BadLine, as_dict, as_float, as_int, as_str, b64_id,
+                                     epoch_float, epoch_int, hex_id, require)
 from flowinsight.read.task_lines import TASK_SPANS, operator_label
 
 _TASK_TYPES = {t.value: t for t in TaskType}
@@ -50,13 +50,16 @@ def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
     data = obj.get("event_data")
     if not isinstance(data, dict):
         raise BadLine("missing_field", "missing event_data")
-    time_s = as_float(obj.get("timestamp"))
     if source == "EXPORT_TASK":
+        # the envelope's time is none of the task's (its states have theirs): its type checked
+        # alone, as the quick decoders check it (task_lines, native)
+        as_float(obj.get("timestamp"))
         if data.get("task_id") == _NIL_TASK_B64:
             # Ray's nil task id: an id, not a missing field. Profile spans a worker wrote
             # outside any task (a library's own thread): no task to put them on.
             return "task:nil_task_id"
         return _task(data)
+    time_s = epoch_float(obj.get("timestamp"), 10**9)  # when the event was written
     if source == "EXPORT_ACTOR":
         return _actor(data, time_s)
     if source == "EXPORT_DRIVER_JOB":
@@ -70,9 +73,9 @@ def parse_export_event(obj: dict[str, Any]) -> Event | tuple[Event, ...] | str:
     if source == "EXPORT_DATASET_OPERATOR_EVENT":
         return _operator_event(data)
     if source == "EXPORT_TRAIN_RUN_ATTEMPT":
-        return _train_attempt(obj, data)
+        return _train_attempt(obj, data, time_s)
     if source == SUBMISSION_JOB:
-        return _submission(obj, data)
+        return _submission(obj, data, time_s)
     return f"source:{source or '(none)'}"
 
 
@@ -134,7 +137,8 @@ def _task(d: dict[str, Any]) -> TaskUpdate | tuple[TaskUpdate, TaskOperator]:
 _TRAIN_RANKS = re.compile(r"\[Rank ([0-9,]+) Error Snippet\]")
 
 
-def _train_attempt(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
+def _train_attempt(obj: dict[str, Any], d: dict[str, Any],
+                   time_s: float | None) -> FailureNote | str:
     """An ERRORED attempt of a Train run, as a failure on the worker of the first rank that
     raised; any other state of an attempt is not a failure (Train's runs, EXPORT_TRAIN_RUN,
     repeat their last attempt's error: not read)."""
@@ -148,7 +152,7 @@ def _train_attempt(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
     worker = next((as_dict(w) for w in workers if as_int(as_dict(w).get("world_rank")) == rank
                    or (rank == 0 and "world_rank" not in as_dict(w))), {}) \
         if rank is not None and isinstance(workers, list) else {}
-    end_ns = as_int(d.get("end_time_ns"))
+    end_ns = epoch_int(d.get("end_time_ns"), 1, "end_time_ns")
     actor = b64_id(worker.get("actor_id"), ACTOR_HEX, "actor_id")
     return FailureNote(
         event_id=as_str(obj.get("event_id")),
@@ -162,13 +166,14 @@ def _train_attempt(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
         node_id=b64_id(worker.get("node_id"), NODE_HEX, "node_id"),
         worker_id="",  # Train names its workers by actor
         pid=as_int(worker.get("pid")) or None,
-        time_s=end_ns / 1e9 if end_ns else as_float(obj.get("timestamp")),
+        time_s=end_ns / 1e9 if end_ns else time_s,
         actor_id=actor,
         submission_id="",
     )
 
 
-def _submission(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
+def _submission(obj: dict[str, Any], d: dict[str, Any],
+                time_s: float | None) -> FailureNote | str:
     """The end of a job submitted through the Job Submission API (ray job submit), when it
     FAILED or was STOPPED (`ray job stop`): the only record of a submitted driver that raised
     (its EXPORT_DRIVER_JOB ends as a stopped one's does). Ray's JobInfo (ray.dashboard.modules.
@@ -177,7 +182,7 @@ def _submission(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
     status = as_str(d.get("status"))
     if status not in ("FAILED", "STOPPED"):
         return f"submission_job:{status or '(none)'}"
-    end_ms = as_int(d.get("end_time"))
+    end_ms = epoch_int(d.get("end_time"), 10**6, "end_time")
     return FailureNote(
         event_id=as_str(obj.get("event_id")),
         label=JOB_STOPPED if status == "STOPPED" else as_str(d.get("error_type")) or "JOB_FAILED",
@@ -188,7 +193,7 @@ def _submission(obj: dict[str, Any], d: dict[str, Any]) -> FailureNote | str:
         node_id=hex_id(d.get("driver_node_id"), NODE_HEX, "driver_node_id"),
         worker_id="",
         pid=None,
-        time_s=end_ms / 1000 if end_ms else as_float(obj.get("timestamp")),
+        time_s=end_ms / 1000 if end_ms else time_s,
         actor_id="",
         submission_id=as_str(d.get("submission_job_id")),
     )
@@ -277,8 +282,8 @@ def _job(d: dict[str, Any]) -> JobUpdate:
         job_id=require(b64_id(d.get("job_id"), JOB_HEX, "job_id", required=True), "job_id"),
         entrypoint=as_str(d.get("entrypoint")),
         driver_pid=as_int(d.get("driver_pid")),
-        start_ms=as_int(d.get("start_time")) or None,
-        end_ms=as_int(d.get("end_time")) or None,
+        start_ms=epoch_int(d.get("start_time"), 10**6, "start_time") or None,
+        end_ms=epoch_int(d.get("end_time"), 10**6, "end_time") or None,
         is_dead=d.get("is_dead") is True,
         submission_id=as_str(as_dict(as_dict(d.get("config")).get("metadata")).get(
             "job_submission_id")),
@@ -292,8 +297,8 @@ def _node(d: dict[str, Any]) -> NodeUpdate:
         address=as_str(d.get("node_manager_address")),
         is_head=d.get("is_head_node") is True,
         state=as_str(d.get("state")),
-        start_ms=as_int(d.get("start_time_ms")) or None,
-        end_ms=as_int(d.get("end_time_ms")) or None,
+        start_ms=epoch_int(d.get("start_time_ms"), 10**6, "start_time_ms") or None,
+        end_ms=epoch_int(d.get("end_time_ms"), 10**6, "end_time_ms") or None,
         death_reason=as_str(death.get("reason")),
     )
 
@@ -302,7 +307,7 @@ def _node(d: dict[str, Any]) -> NodeUpdate:
 # ray.data._internal.metadata_exporter): times are seconds as floats, 0 when not yet known.
 
 def _seconds(value: Any) -> float | None:
-    seconds = as_float(value)
+    seconds = epoch_float(value, 10**9)
     return seconds if seconds else None
 
 

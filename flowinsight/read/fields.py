@@ -75,6 +75,31 @@ def as_float(value: Any) -> float | None:
     return result
 
 
+# The latest time the analysis can count: it counts time in int64 nanoseconds since the epoch
+# (as Ray's task events write it), which end in the year 2262. An earlier or later time (a
+# negative one, 1e308 seconds) is no time Ray wrote, and would overflow what is worked out from
+# it (a failure's key, a job's start shown as a date).
+MAX_EPOCH_NS = _INT_MAX
+
+
+def epoch_int(value: Any, unit_ns: int, name: str = "timestamp") -> int | None:
+    """A time since the epoch as an integer count of `unit_ns` nanoseconds (1 for ns, 10**6
+    for ms); None if absent; out of 1970 .. 2262 a bad_value."""
+    out = as_int(value)
+    if out is not None and not 0 <= out <= MAX_EPOCH_NS // unit_ns:
+        raise BadLine("bad_value", f"{name} {str(value)[:40]!r} out of range")
+    return out
+
+
+def epoch_float(value: Any, unit_ns: int, name: str = "timestamp") -> float | None:
+    """A time since the epoch as a number of `unit_ns` nanoseconds (10**9 for seconds, 10**6
+    for ms); None if absent; out of 1970 .. 2262 a bad_value."""
+    out = as_float(value)
+    if out is not None and not 0 <= out <= MAX_EPOCH_NS / unit_ns:
+        raise BadLine("bad_value", f"{name} {str(value)[:40]!r} out of range")
+    return out
+
+
 def as_str(value: Any) -> str:
     """A string field; numbers are accepted and spelled out, other types are refused."""
     if value is None:

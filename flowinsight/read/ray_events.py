@@ -31,7 +31,8 @@ from flowinsight.model.ids import (
     job_of_task,
 )
 from flowinsight.read.descriptor import language_of_descriptor, parse_descriptor
-from flowinsight.read.fields import BadLine, as_dict, as_float, as_int, as_str, hex_id, require
+from flowinsight.read.fields import (BadLine, as_dict, as_int, as_str, epoch_float, hex_id,
+                                     require)
 
 FAILURE_LABELS = frozenset(
     {"RAY_WORKER_FAILURE", "RAY_DRIVER_FAILURE", "RAY_NODE_REMOVED", "Out of Memory",
@@ -100,7 +101,7 @@ def _task_submitted(f: dict[str, Any]) -> TaskSubmitted:
         caller_actor_id=hex_id(f.get("src_actor_id"), ACTOR_HEX, "src_actor_id"),
         actor_id=hex_id(f.get("target_actor_id"), ACTOR_HEX, "target_actor_id"),
         job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
-        time_ms=as_float(f.get("timestamp_ms")),
+        time_ms=epoch_float(f.get("timestamp_ms"), 10**6, "timestamp_ms"),
         function=function,
         language=language,
     )
@@ -212,7 +213,7 @@ def _object_put(event_id: str, f: dict[str, Any]) -> ObjectPut:
         kind=as_str(f.get("kind")),
         arg_index=as_int(f.get("arg_index")),
         target_task_id=hex_id(f.get("target_task_id"), TASK_HEX, "target_task_id"),
-        time_ms=as_float(f.get("timestamp_ms")),
+        time_ms=epoch_float(f.get("timestamp_ms"), 10**6, "timestamp_ms"),
     )
 
 
@@ -225,7 +226,7 @@ def _object_get(event_id: str, f: dict[str, Any]) -> ObjectGet:
         actor_id=hex_id(f.get("actor_id"), ACTOR_HEX, "actor_id"),
         job_id=hex_id(f.get("job_id"), JOB_HEX, "job_id") or job_of_task(task_id),
         kind=as_str(f.get("kind")),
-        time_ms=as_float(f.get("timestamp_ms")),
+        time_ms=epoch_float(f.get("timestamp_ms"), 10**6, "timestamp_ms"),
         size_bytes=_size(f.get("size_bytes")),
         arg_index=as_int(f.get("arg_index")),
     )
@@ -247,7 +248,7 @@ def _failure(label: str, obj: dict[str, Any], f: dict[str, Any]) -> FailureNote:
         node_id=hex_id(f.get("node_id"), NODE_HEX, "node_id"),
         worker_id=hex_id(f.get("worker_id"), WORKER_HEX, "worker_id"),
         pid=as_int(pid),
-        time_s=as_float(obj.get("timestamp")),
+        time_s=epoch_float(obj.get("timestamp"), 10**9),
         actor_id="",
         submission_id="",
     )

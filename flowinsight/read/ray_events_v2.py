@@ -41,7 +41,8 @@ from flowinsight.model.ids import (
 )
 from flowinsight.read.descriptor import parse_descriptor_cached
 from flowinsight.read.task_lines import TASK_SPANS
-from flowinsight.read.fields import BadLine, as_dict, as_int, as_str, b64_id, require
+from flowinsight.read.fields import (MAX_EPOCH_NS, BadLine, as_dict, as_int, as_str, b64_id,
+                                     require)
 from flowinsight.read.ray_events import MAX_FRAME_TEXT, MAX_FRAMES
 
 # ray.rpc.TaskStatus (src/ray/protobuf/common.proto), by name
@@ -183,6 +184,8 @@ def rfc3339_ns(text: str) -> int:
     ns = seconds * 1_000_000_000 + int((m.group(7) or "0").ljust(9, "0"))
     if ns < 0:
         raise BadLine("bad_value", f"timestamp {text[:40]!r} before 1970")
+    if ns > MAX_EPOCH_NS:
+        raise BadLine("bad_value", f"timestamp {text[:40]!r} after 2262")
     return ns
 
 
@@ -194,9 +197,10 @@ def _ns(value: Any) -> int | None:
         return rfc3339_ns(value)
     if isinstance(value, dict):
         seconds, nanos = as_int(value.get("seconds")) or 0, as_int(value.get("nanos")) or 0
-        if seconds < 0 or not 0 <= nanos < 1_000_000_000:
+        ns = seconds * 1_000_000_000 + nanos
+        if seconds < 0 or not 0 <= nanos < 1_000_000_000 or ns > MAX_EPOCH_NS:
             raise BadLine("bad_value", "timestamp out of range")
-        return seconds * 1_000_000_000 + nanos
+        return ns
     raise BadLine("bad_value", f"timestamp {str(value)[:40]!r}")
 
 

@@ -224,6 +224,28 @@ def test_bad_baseline_is_exit_2(tmp_path: Path) -> None:
     assert b"actors is missing" in proc.stderr
 
 
+def test_rules_files_that_check_nothing_say_why(tmp_path: Path) -> None:
+    """An empty rules file was told to "give --rules FILE", which it had; a tolerance put at
+    the top was an unknown rule; a file of [baseline] tolerances alone, on the first run (no
+    baseline yet, which docs/ci.md says is noted), was exit 2 "no rules"."""
+    empty, top, first = tmp_path / "empty.toml", tmp_path / "top.toml", tmp_path / "first.toml"
+    empty.write_text("# rules to come\n")
+    top.write_text("calls_tolerance = 10\n")
+    first.write_text("[baseline]\ncalls_tolerance = 10\n")
+    for rules, message in (
+            (empty, f"no rules: {empty} holds none, and no rule option was given"),
+            (top, f"{top}: 'calls_tolerance' is a setting of [baseline]: put it under "
+                  "[baseline]")):
+        proc = cli("check", SAGE, "--rules", str(rules))
+        assert (proc.returncode, proc.stdout) == (2, b"")
+        assert proc.stderr.decode() == f"flowinsight: error: {message}\n"
+    proc = cli("check", SAGE, "--rules", str(first))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.decode().splitlines() == [
+        "note: the rules file's [baseline] rules were not checked: no --baseline given",
+        "flowinsight check: no rule checked"]
+
+
 def test_help_has_examples() -> None:
     text = cli("check", "--help").stdout.decode()
     assert "Examples:" in text and "flowinsight check /tmp/ray/session_latest --rules" in text

@@ -210,6 +210,29 @@ def test_links_in_an_archive_are_ignored(tmp_path: Path) -> None:
     assert graph(analyzed(capture)) == expected
 
 
+def test_members_that_are_not_files_are_counted_unreadable(tmp_path: Path) -> None:
+    """A device, a FIFO, a directory or a member of a type tar does not know, named like an
+    event file: never read (as in a folder), and counted as a folder counts them. They were
+    passed over unseen: nothing said the archive held them."""
+    root, events, expected = clean(tmp_path)
+    base = f"nested_tasks/{session_of(root).name}/logs/export_events/"
+    odd = []
+    for name, kind in (("CHR", tarfile.CHRTYPE), ("BLK", tarfile.BLKTYPE),
+                       ("FIFO", tarfile.FIFOTYPE), ("DIR", tarfile.DIRTYPE), ("Z", b"Z")):
+        member = tarfile.TarInfo(f"{base}event_EXPORT_TASK_{name}.log")
+        member.type = kind
+        odd.append(member)
+    archive = tmp_path / "capture.tgz"
+    archive.write_bytes(gzip.compress(tar_bytes(tree_members(root) + odd)))
+    capture = read(archive)
+    assert (len(capture.events), skipped(capture)) == (events, {"unreadable_file": 5})
+    assert {ex.path.rsplit("_", 1)[1]: ex.detail for ex in capture.examples} == {
+        "CHR.log": "is not a regular file", "BLK.log": "is not a regular file",
+        "FIFO.log": "is not a regular file", "DIR.log": "is a directory",
+        "Z.log": "is not a regular file"}
+    assert graph(analyzed(capture)) == expected
+
+
 def test_cut_off_archive_keeps_the_members_before_the_cut(tmp_path: Path) -> None:
     lines = [submitted(normal_task(i), "NORMAL_TASK", f"m.f{i}") for i in range(1, 31)]
     body = [b"\n".join(lines[i:i + 10]) + b"\n" for i in (0, 10, 20)]

@@ -111,6 +111,20 @@ def test_output_errors_are_usage_errors_with_path_and_reason(
     assert code == 2 and "is a directory" in err
 
 
+def test_an_output_named_as_a_directory_is_refused(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    """`-o out/` asks for a folder: it was written as a file named `out`."""
+    folder = f"{tmp_path / 'out'}/"
+    for args, option in ((("export", NESTED, "-o", folder), "-o"),
+                         (("diff", NESTED, NESTED, "-o", folder), "-o"),
+                         (("check", NESTED, "--max-failures", "9", "--junit", folder),
+                          "--junit")):
+        code, out, err = run(capsys, *args)
+        assert (code, out, err) == (2, "", f"flowinsight: error: {option} {folder}: names a "
+                                           "directory (it ends in '/'); give a file name\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_read_only_file_is_not_replaced(capsys: pytest.CaptureFixture[str],
                                           tmp_path: Path) -> None:
     target = tmp_path / "graph.json"

@@ -73,17 +73,27 @@ def test_a_focus_that_matches_nothing_names_the_nearest_nodes(
                                         "node; ")
 
 
-@pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"# README\n\nhi\n",
-                                     b"", b"\n\n\n", b'{"a": 1}\n'])
+@pytest.mark.parametrize(("content", "why"), [
+    (b"root:x:0:0:root:/root:/bin/bash\n", "1 line(s), 1 not_json skipped"),
+    (b"# README\n\nhi\n", "3 line(s), 2 not_json skipped"),
+    (b"", "0 line(s), every file empty"),
+    (b"\n\n\n", "3 line(s), every line blank"),
+    # a JSON object that is no event (a graph document of another program given to diff) is
+    # no blank line: it was said to be one
+    (b'{"a": 1}\n{}\n', "2 line(s), 2 JSON object(s) with neither label nor event_data"),
+    (b'[1]\n{"a": 1}\n', "2 line(s), 1 not_object skipped, 1 JSON object(s) with neither "
+                          "label nor event_data"),
+])
 def test_input_without_a_ray_event_is_an_error(capsys: pytest.CaptureFixture[str],
-                                               tmp_path: Path, content: bytes) -> None:
+                                               tmp_path: Path, content: bytes,
+                                               why: str) -> None:
     path = tmp_path / "passwd"
     path.write_bytes(content)
     for command in ("analyze", "export"):
         code, out, err = run(capsys, command, str(path), "-j", "1")
         assert (code, out) == (2, "")
-        assert err.splitlines()[-1].startswith("flowinsight: error: no Ray event in the input: "
-                                               "1 file(s)")
+        assert err.splitlines()[-1] == ("flowinsight: error: no Ray event in the input: "
+                                        f"1 file(s), {why}")
 
 
 def test_two_sessions_are_refused_unless_merged(capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,6 +139,48 @@ def test_a_time_beyond_any_clock_is_an_error(capsys: pytest.CaptureFixture[str],
         code, _, err = run(capsys, "export", NESTED, option, time, "-j", "1")
         assert code == 2
         assert err.startswith(f"flowinsight: error: {option} '{time}': give seconds")
+
+
+@pytest.mark.parametrize("time", ["9999-12-31", "0001-01-01", "2263-01-01T00:00:00"])
+def test_a_date_beyond_the_logs_clock_is_an_error(capsys: pytest.CaptureFixture[str],
+                                                  time: str) -> None:
+    """An ISO date fits no 64-bit nanosecond count before 1677 or after 2262 (as a number of
+    seconds past 2262 is refused above): said so, not an empty window that passes."""
+    for option in ("--since", "--until"):
+        code, out, err = run(capsys, "export", NESTED, option, time, "-j", "1")
+        assert (code, out) == (2, "")
+        assert err == (f"flowinsight: error: {option} '{time}': give a time between the years "
+                       "1677 and 2262 (64-bit nanoseconds, as Ray's logs count time)\n")
+
+
+# nested_tasks' first event (a window a day after it, or ending a minute before it, holds
+# nothing of the run)
+FIRST = "2026-11-22 01:43:26.090 UTC"
+
+
+@pytest.mark.parametrize(("window", "said"), [
+    (["--since", "86400"], "from 2026-11-23 01:43:26.090 UTC"),
+    (["--until", "-60"], "to 2026-11-22 01:42:26.090 UTC"),
+    (["--since", "2030-01-01"], "from 2030-01-01 00:00:00.000 UTC"),
+    (["--since", "2026-11-21T00:00", "--until", "2026-11-21T01:00"],
+     "from 2026-11-21 00:00:00.000 UTC to 2026-11-21 01:00:00.000 UTC"),
+])
+def test_a_window_that_holds_nothing_is_an_error(capsys: pytest.CaptureFixture[str],
+                                                 window: list[str], said: str) -> None:
+    """A window wholly before or after the run (a typo in a date, seconds for milliseconds)
+    holds no task, failure or end: its empty graph would pass for a run without calls, as a
+    --job or --focus that matches nothing would."""
+    message = (f"flowinsight: error: --since/--until: the time window {said} holds no task, "
+               f"failure or end of the input (its first event is at {FIRST}); give a window "
+               "within the run\n")
+    for args in (["analyze"], ["export", "-f", "json"], ["export", "--focus", "main"]):
+        code, out, err = run(capsys, *args, NESTED, *window, "-j", "1")
+        assert (code, out, err) == (2, "", message), args
+
+
+def test_a_window_within_the_run_is_read(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "export", NESTED, "--since", "0.5", "--until", "0.6", "-j", "1")
+    assert code == 0 and orjson.loads(out)["functions"]
 
 
 def _incomplete_copy(tmp_path: Path) -> Path:
