@@ -203,7 +203,8 @@ def test_a_skipped_run_failed_by_its_input() -> None:
 
 
 @pytest.mark.parametrize("fields", [{"end_ms": 1.0}, {"method": ""}, {"loop_task_id": "xyz"},
-                                    {"start_ms": None}])
+                                    {"start_ms": None}, {"start_ms": -5.0},
+                                    {"end_ms": 1e308}])
 def test_a_broken_compiled_call_is_a_bad_line(fields: dict[str, Any]) -> None:
     with pytest.raises(BadLine):
         parse_ray_event(_line(**fields))

@@ -126,8 +126,9 @@ def compiled_call(f: dict[str, Any]) -> TaskUpdate:
     method = as_str(f.get("method"))
     if not method:
         raise BadLine("missing_field", "missing method")
-    start, end = as_float(f.get("start_ms")), as_float(f.get("end_ms"))
-    if start is None or end is None or end < start or start < 0:
+    start = epoch_float(f.get("start_ms"), 10**6, "start_ms")
+    end = epoch_float(f.get("end_ms"), 10**6, "end_ms")
+    if start is None or end is None or end < start:
         raise BadLine("bad_value", f"run times {start!r}..{end!r}")
     error_type = as_str(f.get("error_type"))
     pid = as_int(f.get("pid"))
