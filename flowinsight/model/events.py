@@ -114,6 +114,8 @@ class ObjectGet:
     arg_index: int | None  # for kind = arg: the argument position
 
 
+# Ray's ErrorType (common.proto) of a task whose own code raised
+TASK_EXECUTION_EXCEPTION = "TASK_EXECUTION_EXCEPTION"
 # ray/exceptions.py RayTaskError: a dependency's failure, said in place of Ray's frame (a task
 # that failed because its input had: pipeline/cancelled_inputs.py, failures.headline)
 INPUT_NOTE = "At least one of the input arguments for this task could not be computed"

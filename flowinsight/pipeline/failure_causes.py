@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence, TypeVar
 
+from flowinsight.model.events import TASK_EXECUTION_EXCEPTION
 from flowinsight.model.ids import JOB_HEX, WORKER_HEX, actor_of_task, is_actor_creation_task
 from flowinsight.result import Attempt, Failure
 
@@ -38,8 +39,6 @@ _FROM_ACTOR = frozenset(("ACTOR_DIED", "ACTOR_UNAVAILABLE", "RUNTIME_ENV_SETUP_F
                          "NODE_DIED"))
 # The GCS's text of an actor whose owner died (gcs_actor_manager.cc): the owner's worker id
 _OWNER_ID = re.compile(r"Owner Id: ([0-9a-f]+)")
-# A task's own exception: one a call it made raised, re-raised in it, is that call's error
-_RAISED = "TASK_EXECUTION_EXCEPTION"
 # failures.headline's note where a task failed with its input's error
 _INPUT = re.compile(r"(?:input from (\S+) failed|an input failed): ")
 
@@ -87,7 +86,7 @@ def link_causes(failures: Sequence[Failure], failed: Mapping[tuple[str, int], At
         elif f.kind == "task":
             by_message.setdefault(f.message, []).append(f)
             made = failed.get((f.task_id, f.attempt or 0))
-            if made is not None and f.error_type == _RAISED:
+            if made is not None and f.error_type == TASK_EXECUTION_EXCEPTION:
                 raised_in.setdefault(made.parent_task_id, []).append(f)
             if is_actor_creation_task(f.task_id):
                 creations.setdefault(actor_of_task(f.task_id), []).append(f)
@@ -120,7 +119,7 @@ def link_causes(failures: Sequence[Failure], failed: Mapping[tuple[str, int], At
                     return d.key
         if _INPUT.match(f.message):
             return _input_cause(f, by_message)
-        if f.error_type == _RAISED:
+        if f.error_type == TASK_EXECUTION_EXCEPTION:
             met = _last_by([c for c in raised_in.get(f.task_id, []) if c.message == f.message],
                            f.time_s)
             if met is not None:

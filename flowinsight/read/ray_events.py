@@ -6,6 +6,7 @@ from typing import Any
 
 from flowinsight.model.events import (
     INPUT_NOTE,
+    TASK_EXECUTION_EXCEPTION,
     CallSiteDef,
     Event,
     FailureNote,
@@ -149,7 +150,7 @@ def compiled_call(f: dict[str, Any]) -> TaskUpdate:
         node_id=hex_id(f.get("node_id"), NODE_HEX, "node_id"),
         worker_id=hex_id(f.get("worker_id"), WORKER_HEX, "worker_id"),
         worker_pid=pid if pid and pid > 0 else None,
-        error_type="TASK_EXECUTION_EXCEPTION" if error_type else "",
+        error_type=TASK_EXECUTION_EXCEPTION if error_type else "",
         error_message=_run_error(f, error_type),
         component_type="worker",
         spans=(),
